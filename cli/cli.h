@@ -1,0 +1,100 @@
+/* Internal header of the `ayil` command line. */
+#ifndef AYIL_CLI_H
+#define AYIL_CLI_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "keys.h"
+#include "store.h"
+
+/* Exit codes of CLI.md. */
+#define EXIT_OK 0
+#define EXIT_FAIL 1
+#define EXIT_USAGE 2
+
+#define CLI_MAX_POS 8
+#define CLI_MAX_OPTS 24
+
+typedef struct {
+  const char *name; /* without the leading "--" */
+  int has_arg;
+} cli_optdef_t;
+
+typedef struct {
+  char home[AYIL_PATH_MAX];
+  const char *home_opt;
+  int json;
+  int help;
+  int first; /* argv index of the command's first argument */
+  const char *passphrase_file;
+  /* Parsed command options (name -> value, "" for flags) and positionals. */
+  const char *opt_name[CLI_MAX_OPTS];
+  const char *opt_val[CLI_MAX_OPTS];
+  int nopts;
+  const char *pos[CLI_MAX_POS];
+  int npos;
+  /* An opened node. */
+  ayil_config_t conf;
+  ayil_store_t *store;
+  ayil_identity_t ident;
+  int ident_loaded;
+} cli_t;
+
+/* Prints "ayil: <msg>" on stderr and returns `code`. */
+int cli_err(int code, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Parses argv[first..] against `defs` plus the common options. Returns 0 or
+ * EXIT_USAGE after printing the error. */
+int cli_parse(cli_t *c, int argc, char **argv, int first,
+              const cli_optdef_t *defs, const char *cmd);
+/* The value of option `name`, or NULL if not given. */
+const char *cli_opt(const cli_t *c, const char *name);
+
+/* Opens the node at c->home: config, store (and identity if `ident`).
+ * Prints an error and returns an exit code on failure. */
+int cli_open(cli_t *c, int ident);
+void cli_close(cli_t *c);
+int cli_path(const cli_t *c, const char *name, char *out, size_t cap);
+
+/*
+ * Gets the passphrase: --passphrase-file, else $AYIL_PASSPHRASE, else the
+ * terminal (asked twice when `confirm`). Returns 0 or an exit code after
+ * printing the error. Free with cli_pass_free.
+ */
+int cli_passphrase(cli_t *c, const char *prompt, int confirm, char **out,
+                   size_t *len);
+void cli_pass_free(char *p, size_t len);
+/* Unlocks the reader secret of this node (passphrase, or --recovery-kit). */
+int cli_reader_secret(cli_t *c, uint8_t sk[AYIL_READER_SK_BYTES]);
+
+/* Prints a JSON value (jansson) to stdout, one document. */
+struct json_t;
+int cli_print_json(struct json_t *v);
+
+typedef int (*cli_cmd_fn)(cli_t *c, int argc, char **argv);
+typedef struct {
+  const char *name;
+  cli_cmd_fn fn;
+  const char *usage;
+  const char *help;
+} cli_cmd_t;
+
+/* Hub side of `ayil report`: feeds every committee's live records. */
+struct ayil_report_s;
+int cli_report_hub(cli_t *c, struct ayil_report_s *r);
+/* Prints `ayil status` for an opened node. */
+int cli_status(cli_t *c, const char *idtext);
+
+int cmd_init(cli_t *c, int argc, char **argv);
+int cmd_id(cli_t *c, int argc, char **argv);
+int cmd_passwd(cli_t *c, int argc, char **argv);
+int cmd_record(cli_t *c, int argc, char **argv);
+int cmd_schema(cli_t *c, int argc, char **argv);
+int cmd_log(cli_t *c, int argc, char **argv);
+int cmd_reindex(cli_t *c, int argc, char **argv);
+int cmd_report(cli_t *c, int argc, char **argv);
+int cmd_status(cli_t *c, int argc, char **argv);
+
+#endif

@@ -1,0 +1,273 @@
+/* ayil init, id, passwd. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <sodium.h>
+
+#include "ayil/error.h"
+#include "ayil/schema.h"
+#include "cli.h"
+
+static const char *const INIT_FILES[] = {"ayil.conf",  "identity.key",
+                                         "reader.key", "network.key",
+                                         "ayil.db",    "ayil.db-wal",
+                                         "ayil.db-shm"};
+
+/* Removes what a failed init created, so it can simply be run again. */
+static void init_cleanup(cli_t *c, const char *kit, int kit_created) {
+  size_t i;
+  char path[AYIL_PATH_MAX];
+  for (i = 0; i < sizeof INIT_FILES / sizeof INIT_FILES[0]; i++)
+    if (cli_path(c, INIT_FILES[i], path, sizeof path) == 0)
+      unlink(path);
+  if (kit_created && kit != NULL)
+    unlink(kit);
+}
+
+static int valid_addr(const char *a) {
+  const char *colon = strrchr(a, ':');
+  char *end = NULL;
+  long port;
+  if (colon == NULL || colon == a)
+    return 0;
+  port = strtol(colon + 1, &end, 10);
+  return end != colon + 1 && *end == '\0' && port >= 0 && port <= 65535;
+}
+
+static int valid_name(const char *n) {
+  size_t i, len = strlen(n);
+  if (len == 0 || len > 100)
+    return 0;
+  for (i = 0; i < len; i++)
+    if ((unsigned char)n[i] < 0x20 || n[i] == '"' || n[i] == '\\')
+      return 0;
+  return 1;
+}
+
+static const cli_optdef_t INIT_OPTS[] = {
+    {"role", 1},   {"name", 1},      {"oblast", 1}, {"recovery-kit", 1},
+    {"invite", 1}, {"listen", 1},    {"advertise", 1}, {NULL, 0}};
+
+int cmd_init(cli_t *c, int argc, char **argv) {
+  const char *role, *name, *oblast, *kit, *listen, *advertise;
+  char path[AYIL_PATH_MAX];
+  char idtext[AYIL_ID_TEXT];
+  ayil_config_t conf;
+  ayil_identity_t ident;
+  ayil_store_t *st = NULL;
+  char *pass = NULL;
+  size_t plen = 0;
+  int kit_created = 0;
+  int restore = 0;
+  int rc = cli_parse(c, argc, argv, c->first, INIT_OPTS, "init");
+  if (rc != 0)
+    return rc;
+  role = cli_opt(c, "role");
+  name = cli_opt(c, "name");
+  oblast = cli_opt(c, "oblast");
+  kit = cli_opt(c, "recovery-kit");
+  listen = cli_opt(c, "listen");
+  advertise = cli_opt(c, "advertise");
+  if (c->npos > 0)
+    return cli_err(EXIT_USAGE, "init: unexpected argument");
+  if (role == NULL)
+    return cli_err(EXIT_USAGE, "init: --role committee|hub is required");
+  if (cli_opt(c, "invite") != NULL)
+    return cli_err(EXIT_USAGE, "init: --invite is not supported by this "
+                               "build yet; create the node without it");
+  ayil_config_defaults(&conf);
+  if (name == NULL || !valid_name(name))
+    return cli_err(EXIT_USAGE, "init: --name is required (1-100 printable "
+                               "characters, no quotes)");
+  if (strcmp(role, "committee") == 0) {
+    if (oblast == NULL || !ayil_oblast_valid(oblast))
+      return cli_err(EXIT_USAGE,
+                     "init: --oblast must be one of: batken, chui, issyk_kul, "
+                     "jalal_abad, naryn, osh, talas, bishkek, osh_city");
+    if (kit == NULL)
+      return cli_err(EXIT_USAGE, "init: --recovery-kit FILE is required for "
+                                 "a committee");
+    restore = access(kit, F_OK) == 0;
+    snprintf(conf.oblast, sizeof conf.oblast, "%s", oblast);
+  } else if (strcmp(role, "hub") == 0) {
+    if (listen == NULL || !valid_addr(listen))
+      return cli_err(EXIT_USAGE, "init: --listen HOST:PORT is required for "
+                                 "a hub");
+    if (advertise != NULL && !valid_addr(advertise))
+      return cli_err(EXIT_USAGE, "init: --advertise must be HOST:PORT");
+    snprintf(conf.listen, sizeof conf.listen, "%s", listen);
+    snprintf(conf.advertise, sizeof conf.advertise, "%s",
+             advertise != NULL ? advertise : listen);
+  } else {
+    return cli_err(EXIT_USAGE, "init: --role must be committee or hub");
+  }
+  snprintf(conf.role, sizeof conf.role, "%s", role);
+  snprintf(conf.name, sizeof conf.name, "%s", name);
+
+  rc = ayil_home_create(c->home);
+  if (rc == AYIL_EEXISTS)
+    return cli_err(EXIT_USAGE, "init: %s already holds a node", c->home);
+  if (rc != 0)
+    return cli_err(EXIT_USAGE, "init: cannot create home %s: %s", c->home,
+                   ayil_strerror(rc));
+  if (strcmp(role, "committee") == 0) {
+    rc = cli_passphrase(c, "New passphrase: ", 1, &pass, &plen);
+    if (rc != 0)
+      return rc;
+  }
+  rc = cli_path(c, "identity.key", path, sizeof path);
+  if (rc == 0)
+    rc = ayil_identity_create(path, &ident);
+  if (rc != 0) {
+    cli_err(EXIT_FAIL, "init: identity key: %s", ayil_strerror(rc));
+    goto fail;
+  }
+  ayil_id_to_text(ident.pk, idtext);
+  ayil_identity_wipe(&ident);
+  if (strcmp(role, "committee") == 0) {
+    cli_path(c, "reader.key", path, sizeof path);
+    if (restore)
+      rc = ayil_reader_restore(path, kit, pass, plen);
+    else
+      rc = ayil_reader_create(path, kit, pass, plen, name);
+    if (rc != 0) {
+      cli_err(rc == AYIL_EEXISTS || rc == AYIL_EFORMAT ||
+                      rc == AYIL_EDECRYPT
+                  ? EXIT_USAGE
+                  : EXIT_FAIL,
+              "init: %s %s: %s", restore ? "recovery kit" : "reader key",
+              restore ? kit : path, ayil_strerror(rc));
+      goto fail;
+    }
+    kit_created = !restore;
+  } else {
+    uint8_t nk[AYIL_NETKEY_BYTES];
+    cli_path(c, "network.key", path, sizeof path);
+    rc = ayil_netkey_create(path, nk);
+    sodium_memzero(nk, sizeof nk);
+    if (rc != 0) {
+      cli_err(EXIT_FAIL, "init: network key: %s", ayil_strerror(rc));
+      goto fail;
+    }
+  }
+  cli_path(c, "ayil.db", path, sizeof path);
+  rc = ayil_store_open(&st, path, AYIL_STORE_CREATE);
+  if (rc == 0)
+    rc = ayil_store_meta_set(st, "role", role);
+  if (rc == 0)
+    rc = ayil_store_meta_set(st, "node_id", idtext);
+  ayil_store_close(st);
+  if (rc != 0) {
+    cli_err(EXIT_FAIL, "init: store %s: %s", path, ayil_strerror(rc));
+    goto fail;
+  }
+  rc = ayil_config_save(c->home, &conf);
+  if (rc != 0) {
+    cli_err(EXIT_FAIL, "init: config: %s", ayil_strerror(rc));
+    goto fail;
+  }
+  cli_pass_free(pass, plen);
+  if (c->json) {
+    json_t *o = json_pack("{s:s, s:s, s:s, s:s?}", "role", role, "id", idtext,
+                          "home", c->home, "recovery_kit",
+                          restore ? NULL : kit);
+    rc = cli_print_json(o);
+    json_decref(o);
+    return rc;
+  }
+  printf("%s\n", idtext);
+  fprintf(stderr, "ayil: created %s node in %s\n", role, c->home);
+  if (strcmp(role, "committee") == 0 && !restore)
+    fprintf(stderr,
+            "ayil: recovery kit written to %s: print it, keep it offline, "
+            "and delete the file\n",
+            kit);
+  return EXIT_OK;
+fail:
+  cli_pass_free(pass, plen);
+  init_cleanup(c, kit, kit_created);
+  return rc == AYIL_EINVAL ? EXIT_USAGE : EXIT_FAIL;
+}
+
+int cmd_id(cli_t *c, int argc, char **argv) {
+  char idtext[AYIL_ID_TEXT];
+  int rc = cli_parse(c, argc, argv, c->first, NULL, "id");
+  if (rc != 0)
+    return rc;
+  rc = cli_open(c, 1);
+  if (rc != 0)
+    return rc;
+  ayil_id_to_text(c->ident.pk, idtext);
+  if (c->json) {
+    json_t *o = json_pack("{s:s}", "id", idtext);
+    rc = cli_print_json(o);
+    json_decref(o);
+  } else {
+    printf("%s\n", idtext);
+  }
+  cli_close(c);
+  return rc;
+}
+
+static const cli_optdef_t PASSWD_OPTS[] = {{"recovery-kit", 1},
+                                           {"new-passphrase-file", 1},
+                                           {NULL, 0}};
+
+int cmd_passwd(cli_t *c, int argc, char **argv) {
+  uint8_t sk[AYIL_READER_SK_BYTES];
+  char path[AYIL_PATH_MAX];
+  char *pass = NULL;
+  size_t plen = 0;
+  const char *newfile;
+  int rc = cli_parse(c, argc, argv, c->first, PASSWD_OPTS, "passwd");
+  if (rc != 0)
+    return rc;
+  rc = cli_open(c, 0);
+  if (rc != 0)
+    return rc;
+  if (strcmp(c->conf.role, "committee") != 0) {
+    cli_close(c);
+    return cli_err(EXIT_USAGE, "passwd: a hub has no passphrase");
+  }
+  rc = cli_reader_secret(c, sk);
+  if (rc != 0) {
+    cli_close(c);
+    return rc;
+  }
+  /* The new passphrase: --new-passphrase-file, $AYIL_NEW_PASSPHRASE, or the
+   * terminal. */
+  newfile = cli_opt(c, "new-passphrase-file");
+  if (newfile != NULL) {
+    c->passphrase_file = newfile;
+    rc = cli_passphrase(c, "", 1, &pass, &plen);
+  } else if (getenv("AYIL_NEW_PASSPHRASE") != NULL) {
+    pass = strdup(getenv("AYIL_NEW_PASSPHRASE"));
+    plen = pass != NULL ? strlen(pass) : 0;
+    rc = pass == NULL ? cli_err(EXIT_FAIL, "out of memory")
+         : plen < 8 ? cli_err(EXIT_USAGE, "the passphrase must have at "
+                                          "least 8 characters")
+                    : 0;
+  } else {
+    /* The old passphrase may have come from the environment; the new one
+     * must not silently be the same. */
+    c->passphrase_file = NULL;
+    unsetenv("AYIL_PASSPHRASE");
+    rc = cli_passphrase(c, "New passphrase: ", 1, &pass, &plen);
+  }
+  if (rc == 0) {
+    cli_path(c, "reader.key", path, sizeof path);
+    rc = ayil_reader_rewrap(path, sk, pass, plen);
+    if (rc != 0)
+      rc = cli_err(EXIT_FAIL, "passwd: %s: %s", path, ayil_strerror(rc));
+  }
+  sodium_memzero(sk, sizeof sk);
+  cli_pass_free(pass, plen);
+  cli_close(c);
+  if (rc == 0)
+    fprintf(stderr, "ayil: passphrase changed\n");
+  return rc;
+}

@@ -1,0 +1,178 @@
+/* ayil log verify, reindex, report, status. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "ayil/error.h"
+#include "cli.h"
+#include "record.h"
+#include "report.h"
+
+int cmd_log(cli_t *c, int argc, char **argv) {
+  ayil_store_verify_t v;
+  char idtext[AYIL_ID_TEXT];
+  int rc = cli_parse(c, argc, argv, c->first, NULL, "log");
+  if (rc != 0)
+    return rc;
+  if (c->npos != 1 || strcmp(c->pos[0], "verify") != 0)
+    return cli_err(EXIT_USAGE, "usage: ayil log verify [--json]");
+  rc = cli_open(c, 0);
+  if (rc != 0)
+    return rc;
+  rc = ayil_store_verify(c->store, &v);
+  cli_close(c);
+  if (rc != 0)
+    return cli_err(EXIT_FAIL, "log verify: cannot read the store: %s",
+                   ayil_strerror(rc));
+  ayil_id_to_text(v.origin, idtext);
+  if (c->json) {
+    json_t *o = json_pack("{s:b, s:I, s:I}", "ok", !v.bad, "entries",
+                          (json_int_t)v.entries_checked, "logs",
+                          (json_int_t)v.origins_checked);
+    if (v.bad) {
+      json_object_set_new(o, "bad_entry",
+                          json_pack("{s:s, s:I, s:s, s:s}", "origin", idtext,
+                                    "seq", (json_int_t)v.seq, "error",
+                                    ayil_err_name(v.err), "reason",
+                                    ayil_strerror(v.err)));
+    }
+    cli_print_json(o);
+    json_decref(o);
+  } else if (!v.bad) {
+    printf("ok: %llu entries in %llu logs verify\n",
+           (unsigned long long)v.entries_checked,
+           (unsigned long long)v.origins_checked);
+  }
+  if (v.bad) {
+    fprintf(stderr, "ayil: log verify: bad entry: origin %s seq %llu: %s\n",
+            idtext, (unsigned long long)v.seq, ayil_strerror(v.err));
+    return EXIT_FAIL;
+  }
+  return EXIT_OK;
+}
+
+int cmd_reindex(cli_t *c, int argc, char **argv) {
+  int rc = cli_parse(c, argc, argv, c->first, NULL, "reindex");
+  if (rc != 0)
+    return rc;
+  rc = cli_open(c, 0);
+  if (rc != 0)
+    return rc;
+  rc = ayil_store_reindex(c->store);
+  cli_close(c);
+  if (rc != 0)
+    return cli_err(EXIT_FAIL, "reindex: %s; the view is unchanged",
+                   ayil_strerror(rc));
+  fprintf(stderr, "ayil: records view rebuilt from the logs\n");
+  return EXIT_OK;
+}
+
+typedef struct {
+  ayil_report_t *r;
+  const char *name;
+  const char *oblast;
+  int err;
+} report_ctx_t;
+
+static int report_row(void *ctx, const ayil_store_row_t *row) {
+  report_ctx_t *rc = ctx;
+  json_t *h = NULL;
+  if (ayil_record_unpack(row->header, row->header_len, &h) != 0) {
+    rc->err = AYIL_ECORRUPT;
+    return 1;
+  }
+  rc->err = ayil_report_add(rc->r, rc->name, rc->oblast, h);
+  json_decref(h);
+  return rc->err != 0;
+}
+
+static int valid_month(const char *m) {
+  return m != NULL && strlen(m) == 7 && m[4] == '-' &&
+         strspn(m, "0123456789-") == 7 &&
+         ((m[5] == '0' && m[6] >= '1' && m[6] <= '9') ||
+          (m[5] == '1' && m[6] >= '0' && m[6] <= '2'));
+}
+
+static const cli_optdef_t REPORT_OPTS[] = {
+    {"from", 1}, {"to", 1},   {"oblast", 1}, {"format", 1},
+    {"lang", 1}, {"suppress-below", 1}, {NULL, 0}};
+
+int cmd_report(cli_t *c, int argc, char **argv) {
+  const char *from, *to, *oblast, *format, *lang, *sup;
+  long suppress = 0;
+  report_ctx_t ctx;
+  int rc = cli_parse(c, argc, argv, c->first, REPORT_OPTS, "report");
+  if (rc != 0)
+    return rc;
+  from = cli_opt(c, "from");
+  to = cli_opt(c, "to");
+  oblast = cli_opt(c, "oblast");
+  format = cli_opt(c, "format");
+  lang = cli_opt(c, "lang");
+  sup = cli_opt(c, "suppress-below");
+  if (format == NULL)
+    format = c->json ? "json" : "text";
+  if (lang == NULL)
+    lang = "en";
+  if (from != NULL && !valid_month(from))
+    return cli_err(EXIT_USAGE, "report: --from must be YYYY-MM");
+  if (to != NULL && !valid_month(to))
+    return cli_err(EXIT_USAGE, "report: --to must be YYYY-MM");
+  if (from != NULL && to != NULL && strcmp(from, to) > 0)
+    return cli_err(EXIT_USAGE, "report: --from is after --to");
+  if (strcmp(format, "text") != 0 && strcmp(format, "json") != 0 &&
+      strcmp(format, "csv") != 0 && strcmp(format, "md") != 0 &&
+      strcmp(format, "html") != 0)
+    return cli_err(EXIT_USAGE,
+                   "report: --format must be text, csv, json, md or html");
+  if (strcmp(lang, "en") != 0 && strcmp(lang, "ru") != 0 &&
+      strcmp(lang, "ky") != 0)
+    return cli_err(EXIT_USAGE, "report: --lang must be en, ru or ky");
+  if (sup != NULL) {
+    char *end = NULL;
+    suppress = strtol(sup, &end, 10);
+    if (end == sup || *end != '\0' || suppress < 0 || suppress > 1000)
+      return cli_err(EXIT_USAGE,
+                     "report: --suppress-below must be a number 0..1000");
+  }
+  rc = cli_open(c, 0);
+  if (rc != 0)
+    return rc;
+  memset(&ctx, 0, sizeof ctx);
+  rc = ayil_report_new(&ctx.r, from, to, oblast);
+  if (rc != 0) {
+    cli_close(c);
+    return cli_err(EXIT_USAGE, "report: bad period or oblast");
+  }
+  if (strcmp(c->conf.role, "committee") == 0) {
+    ctx.name = c->conf.name;
+    ctx.oblast = c->conf.oblast;
+    rc = ayil_store_records(c->store, NULL, report_row, &ctx);
+  } else {
+    rc = cli_report_hub(c, ctx.r);
+  }
+  if (rc == 0 && ctx.err == 0)
+    rc = ayil_report_write(ctx.r, stdout, format, lang, (int)suppress);
+  ayil_report_free(ctx.r);
+  cli_close(c);
+  if (ctx.err != 0 || rc != 0)
+    return cli_err(EXIT_FAIL, "report: %s",
+                   ayil_strerror(ctx.err != 0 ? ctx.err : rc));
+  return EXIT_OK;
+}
+
+int cmd_status(cli_t *c, int argc, char **argv) {
+  char idtext[AYIL_ID_TEXT];
+  int rc = cli_parse(c, argc, argv, c->first, NULL, "status");
+  if (rc != 0)
+    return rc;
+  rc = cli_open(c, 1);
+  if (rc != 0)
+    return rc;
+  ayil_id_to_text(c->ident.pk, idtext);
+  rc = cli_status(c, idtext);
+  cli_close(c);
+  return rc;
+}

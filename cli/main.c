@@ -1,0 +1,401 @@
+/*
+ * ayil: the command line for committees and sysadmins. See
+ * ../shared/CLI.md (the contract) and `ayil help`.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <sodium.h>
+
+#include "ayil/error.h"
+#include "cli.h"
+#include "fsutil.h"
+
+static const cli_cmd_t COMMANDS[] = {
+    {"init", cmd_init,
+     "init --role committee --name NAME --oblast OBLAST --recovery-kit FILE "
+     "[--invite CODE]\n"
+     "       ayil init --role hub --name NAME --listen HOST:PORT "
+     "[--advertise HOST:PORT]",
+     "Creates a node in the home directory: its identity, its store and, for "
+     "a\ncommittee, the reader key wrapped by the passphrase, with the "
+     "recovery kit\nwritten to FILE (print it and keep it offline). With "
+     "--invite, the node is\nenrolled at the hub named in the code. A "
+     "committee given an existing kit\n(a replacement node) restores the "
+     "reader key from it."},
+    {"id", cmd_id, "id", "Prints this node's id."},
+    {"status", cmd_status, "status [--json]",
+     "Shows the role, id and name, the store, and the daemon's state."},
+    {"record", cmd_record,
+     "record add KIND [--json FILE|-]\n"
+     "       ayil record update ID [--json FILE|-]\n"
+     "       ayil record delete ID\n"
+     "       ayil record show ID [--json]\n"
+     "       ayil record list [--kind KIND] [--with-body] [--json]",
+     "Enters and reads the committee's records. Input is a JSON object with "
+     "the\nfields of `ayil schema KIND`. add needs no passphrase; show and "
+     "--with-body\ndo. update replaces the fields given (null removes an "
+     "optional field); it\nneeds the passphrase only when it changes an "
+     "identifying field. delete purges\nthe record's bodies."},
+    {"schema", cmd_schema, "schema [KIND] [--json]",
+     "Lists the record kinds and, per field, its class, whether it is "
+     "required,\nits type and its codes."},
+    {"log", cmd_log, "log verify [--json]",
+     "Checks every hash chain and signature in the store. Names the first "
+     "bad\nentry and exits 1 if it finds one."},
+    {"reindex", cmd_reindex, "reindex",
+     "Rebuilds the records view from the signed logs."},
+    {"report", cmd_report,
+     "report [--from YYYY-MM] [--to YYYY-MM] [--oblast O] "
+     "[--format text|csv|json|md|html]\n"
+     "       [--lang en|ru|ky] [--suppress-below N] [--json]",
+     "Gives the indicators of RECORDS.md from the records' headers only."},
+    {"passwd", cmd_passwd, "passwd [--recovery-kit FILE]",
+     "Changes the passphrase. With --recovery-kit, sets a new one when the "
+     "old one\nis forgotten."},
+};
+#define NCOMMANDS (sizeof COMMANDS / sizeof COMMANDS[0])
+
+int cli_err(int code, const char *fmt, ...) {
+  va_list ap;
+  fputs("ayil: ", stderr);
+  va_start(ap, fmt);
+  vfprintf(stderr, fmt, ap);
+  va_end(ap);
+  fputc('\n', stderr);
+  return code;
+}
+
+static const cli_optdef_t COMMON[] = {
+    {"home", 1}, {"json", 0}, {"help", 0}, {"passphrase-file", 1}, {NULL, 0}};
+
+static const cli_optdef_t *find_def(const cli_optdef_t *defs,
+                                    const char *name) {
+  int i;
+  for (i = 0; defs != NULL && defs[i].name != NULL; i++)
+    if (strcmp(defs[i].name, name) == 0)
+      return &defs[i];
+  return NULL;
+}
+
+int cli_parse(cli_t *c, int argc, char **argv, int first,
+              const cli_optdef_t *defs, const char *cmd) {
+  int i;
+  for (i = first; i < argc; i++) {
+    const char *a = argv[i];
+    const cli_optdef_t *d;
+    const char *val = "";
+    char name[64];
+    const char *eq;
+    if (strcmp(a, "-") == 0 || a[0] != '-' || a[1] != '-') {
+      if (a[0] == '-' && a[1] != '\0' && strcmp(a, "-") != 0)
+        return cli_err(EXIT_USAGE, "%s: unknown option %s (see ayil %s --help)",
+                       cmd, a, cmd);
+      if (c->npos >= CLI_MAX_POS)
+        return cli_err(EXIT_USAGE, "%s: too many arguments", cmd);
+      c->pos[c->npos++] = a;
+      continue;
+    }
+    eq = strchr(a + 2, '=');
+    snprintf(name, sizeof name, "%.*s",
+             (int)(eq != NULL ? (size_t)(eq - a - 2) : strlen(a + 2)), a + 2);
+    /* A command's own option wins: `record add --json FILE` takes a value
+     * where the common --json is a flag. */
+    d = find_def(defs, name);
+    if (d == NULL)
+      d = find_def(COMMON, name);
+    if (d == NULL)
+      return cli_err(EXIT_USAGE, "%s: unknown option --%s (see ayil %s --help)",
+                     cmd, name, cmd);
+    if (d->has_arg) {
+      if (eq != NULL)
+        val = eq + 1;
+      else if (i + 1 < argc)
+        val = argv[++i];
+      else
+        return cli_err(EXIT_USAGE, "%s: option --%s needs a value", cmd, name);
+    } else if (eq != NULL) {
+      return cli_err(EXIT_USAGE, "%s: option --%s takes no value", cmd, name);
+    }
+    if (strcmp(name, "home") == 0)
+      c->home_opt = val;
+    else if (strcmp(name, "json") == 0 && !d->has_arg)
+      c->json = 1;
+    else if (strcmp(name, "help") == 0)
+      c->help = 1;
+    else if (strcmp(name, "passphrase-file") == 0)
+      c->passphrase_file = val;
+    if (c->nopts >= CLI_MAX_OPTS)
+      return cli_err(EXIT_USAGE, "%s: too many options", cmd);
+    c->opt_name[c->nopts] = d->name;
+    c->opt_val[c->nopts++] = val;
+  }
+  ayil_home_resolve(c->home_opt, c->home, sizeof c->home);
+  return 0;
+}
+
+const char *cli_opt(const cli_t *c, const char *name) {
+  int i;
+  for (i = c->nopts - 1; i >= 0; i--)
+    if (strcmp(c->opt_name[i], name) == 0)
+      return c->opt_val[i];
+  return NULL;
+}
+
+int cli_path(const cli_t *c, const char *name, char *out, size_t cap) {
+  return ayil_home_path(c->home, name, out, cap);
+}
+
+int cli_open(cli_t *c, int ident) {
+  char err[512];
+  char path[AYIL_PATH_MAX];
+  int rc = ayil_home_check(c->home);
+  if (rc == AYIL_ENOTFOUND)
+    return cli_err(EXIT_USAGE,
+                   "home directory %s does not exist (create a node with "
+                   "`ayil init`, or pass --home)",
+                   c->home);
+  if (rc != 0)
+    return cli_err(EXIT_USAGE, "home directory %s: %s", c->home,
+                   rc == AYIL_EPERM ? "permission denied" : ayil_strerror(rc));
+  rc = ayil_config_load(c->home, &c->conf, err, sizeof err);
+  if (rc != 0)
+    return cli_err(rc == AYIL_ENOTFOUND ? EXIT_USAGE : EXIT_FAIL, "%s", err);
+  if (cli_path(c, "ayil.db", path, sizeof path) != 0)
+    return cli_err(EXIT_USAGE, "home path too long");
+  rc = ayil_store_open(&c->store, path, 0);
+  if (rc != 0)
+    return cli_err(EXIT_FAIL, "store %s: %s", path, ayil_strerror(rc));
+  if (ident) {
+    if (cli_path(c, "identity.key", path, sizeof path) != 0)
+      return cli_err(EXIT_USAGE, "home path too long");
+    rc = ayil_identity_load(path, &c->ident);
+    if (rc != 0)
+      return cli_err(EXIT_FAIL, "identity key %s: %s%s", path,
+                     ayil_strerror(rc),
+                     rc == AYIL_EPERM ? " (the file must be mode 0600)" : "");
+    c->ident_loaded = 1;
+  }
+  return 0;
+}
+
+void cli_close(cli_t *c) {
+  ayil_store_close(c->store);
+  c->store = NULL;
+  if (c->ident_loaded)
+    ayil_identity_wipe(&c->ident);
+  c->ident_loaded = 0;
+}
+
+void cli_pass_free(char *p, size_t len) {
+  if (p != NULL) {
+    sodium_memzero(p, len);
+    free(p);
+  }
+}
+
+static int read_tty(const char *prompt, char **out, size_t *len) {
+  struct termios old, quiet;
+  char buf[1024];
+  int fd = open("/dev/tty", O_RDWR | O_CLOEXEC);
+  ssize_t n;
+  size_t l = 0;
+  if (fd < 0)
+    return AYIL_ENOTFOUND;
+  if (write(fd, prompt, strlen(prompt)) < 0) {
+    close(fd);
+    return AYIL_EIO;
+  }
+  if (tcgetattr(fd, &old) != 0) {
+    close(fd);
+    return AYIL_ENOTFOUND;
+  }
+  quiet = old;
+  quiet.c_lflag &= ~(tcflag_t)ECHO;
+  tcsetattr(fd, TCSAFLUSH, &quiet);
+  while (l + 1 < sizeof buf) {
+    n = read(fd, buf + l, 1);
+    if (n <= 0 || buf[l] == '\n')
+      break;
+    l++;
+  }
+  tcsetattr(fd, TCSAFLUSH, &old);
+  if (write(fd, "\n", 1) < 0) {
+    /* nothing to do: the newline is cosmetic */
+  }
+  close(fd);
+  *out = malloc(l + 1);
+  if (*out == NULL) {
+    sodium_memzero(buf, sizeof buf);
+    return AYIL_ENOMEM;
+  }
+  memcpy(*out, buf, l);
+  (*out)[l] = '\0';
+  *len = l;
+  sodium_memzero(buf, sizeof buf);
+  return 0;
+}
+
+int cli_passphrase(cli_t *c, const char *prompt, int confirm, char **out,
+                   size_t *len) {
+  const char *env = getenv("AYIL_PASSPHRASE");
+  int rc;
+  if (c->passphrase_file != NULL) {
+    uint8_t *buf = NULL;
+    size_t n = 0;
+    rc = ayil_fs_read(c->passphrase_file, 1024, &buf, &n);
+    if (rc != 0)
+      return cli_err(EXIT_USAGE, "passphrase file %s: %s", c->passphrase_file,
+                     ayil_strerror(rc));
+    while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+      buf[--n] = '\0';
+    *out = (char *)buf;
+    *len = n;
+  } else if (env != NULL) {
+    *out = strdup(env);
+    if (*out == NULL)
+      return cli_err(EXIT_FAIL, "out of memory");
+    *len = strlen(env);
+  } else {
+    rc = read_tty(prompt, out, len);
+    if (rc != 0)
+      return cli_err(EXIT_USAGE, "a passphrase is needed and there is no "
+                                 "terminal: use --passphrase-file FILE or "
+                                 "AYIL_PASSPHRASE");
+    if (confirm) {
+      char *again = NULL;
+      size_t alen = 0;
+      rc = read_tty("Repeat the passphrase: ", &again, &alen);
+      if (rc != 0 || alen != *len || sodium_memcmp(again, *out, alen) != 0) {
+        cli_pass_free(again, alen);
+        cli_pass_free(*out, *len);
+        return cli_err(EXIT_USAGE, "the passphrases do not match");
+      }
+      cli_pass_free(again, alen);
+    }
+  }
+  if (confirm && *len < 8) {
+    cli_pass_free(*out, *len);
+    return cli_err(EXIT_USAGE, "the passphrase must have at least 8 characters");
+  }
+  return 0;
+}
+
+int cli_reader_secret(cli_t *c, uint8_t sk[AYIL_READER_SK_BYTES]) {
+  char path[AYIL_PATH_MAX];
+  const char *kit = cli_opt(c, "recovery-kit");
+  char *pass = NULL;
+  size_t plen = 0;
+  int rc;
+  if (cli_path(c, "reader.key", path, sizeof path) != 0)
+    return cli_err(EXIT_USAGE, "home path too long");
+  if (kit != NULL) {
+    rc = ayil_reader_unlock_kit(path, kit, sk);
+    if (rc == AYIL_EAUTH)
+      return cli_err(EXIT_USAGE,
+                     "recovery kit %s belongs to another committee", kit);
+    if (rc != 0)
+      return cli_err(EXIT_USAGE, "recovery kit %s: %s", kit,
+                     ayil_strerror(rc));
+    return 0;
+  }
+  rc = cli_passphrase(c, "Passphrase: ", 0, &pass, &plen);
+  if (rc != 0)
+    return rc;
+  rc = ayil_reader_unlock(path, pass, plen, sk);
+  cli_pass_free(pass, plen);
+  if (rc == AYIL_EPASSPHRASE)
+    return cli_err(EXIT_USAGE, "wrong passphrase");
+  if (rc == AYIL_ENOTFOUND)
+    return cli_err(EXIT_FAIL, "%s: no reader key on this node", path);
+  if (rc != 0)
+    return cli_err(EXIT_FAIL, "reader key %s: %s", path, ayil_strerror(rc));
+  return 0;
+}
+
+int cli_print_json(json_t *v) {
+  int rc = json_dumpf(v, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+  fputc('\n', stdout);
+  return rc == 0 ? EXIT_OK : EXIT_FAIL;
+}
+
+static void usage(FILE *f) {
+  size_t i;
+  fprintf(f, "usage: ayil [--home DIR] COMMAND [OPTIONS]\n\n"
+             "The home is --home, else $AYIL_HOME, else /var/lib/ayil.\n"
+             "Commands:\n");
+  for (i = 0; i < NCOMMANDS; i++)
+    fprintf(f, "  ayil %s\n", COMMANDS[i].usage);
+  fprintf(f, "\nCommon options: --home DIR, --json, --passphrase-file FILE "
+             "(or $AYIL_PASSPHRASE).\n"
+             "`ayil COMMAND --help` explains a command. Exit codes: 0 ok, 2 "
+             "usage or bad input, 1 other failure.\n");
+}
+
+static int help_for(const char *name) {
+  size_t i;
+  for (i = 0; i < NCOMMANDS; i++)
+    if (strcmp(COMMANDS[i].name, name) == 0) {
+      printf("usage: ayil %s\n\n%s\n", COMMANDS[i].usage, COMMANDS[i].help);
+      return EXIT_OK;
+    }
+  return cli_err(EXIT_USAGE, "unknown command \"%s\" (see ayil help)", name);
+}
+
+int main(int argc, char **argv) {
+  cli_t c;
+  int i = 1;
+  size_t k;
+  int rc;
+  memset(&c, 0, sizeof c);
+  if (sodium_init() < 0)
+    return cli_err(EXIT_FAIL, "libsodium failed to initialise");
+  /* Global options before the command. */
+  while (i < argc && strncmp(argv[i], "--", 2) == 0) {
+    if (strcmp(argv[i], "--home") == 0 && i + 1 < argc) {
+      c.home_opt = argv[i + 1];
+      i += 2;
+    } else if (strncmp(argv[i], "--home=", 7) == 0) {
+      c.home_opt = argv[i] + 7;
+      i++;
+    } else if (strcmp(argv[i], "--help") == 0) {
+      usage(stdout);
+      return EXIT_OK;
+    } else if (strcmp(argv[i], "--version") == 0) {
+      printf("ayil %s\n", AYIL_VERSION);
+      return EXIT_OK;
+    } else {
+      return cli_err(EXIT_USAGE, "unknown option %s before the command",
+                     argv[i]);
+    }
+  }
+  if (i >= argc) {
+    usage(stderr);
+    return EXIT_USAGE;
+  }
+  if (strcmp(argv[i], "help") == 0) {
+    if (i + 1 < argc)
+      return help_for(argv[i + 1]);
+    usage(stdout);
+    return EXIT_OK;
+  }
+  for (k = 0; k < NCOMMANDS; k++) {
+    if (strcmp(COMMANDS[k].name, argv[i]) == 0) {
+      int j;
+      for (j = i + 1; j < argc; j++)
+        if (strcmp(argv[j], "--help") == 0)
+          return help_for(argv[i]);
+      c.first = i + 1;
+      rc = COMMANDS[k].fn(&c, argc, argv);
+      return rc;
+    }
+  }
+  return cli_err(EXIT_USAGE, "unknown command \"%s\" (see ayil help)", argv[i]);
+}

@@ -1,0 +1,108 @@
+/*
+ * Log entries: the signed, hash-chained unit that ayil stores and ships.
+ *
+ * An entry is a canonical msgpack array (see proto/PROTOCOL.md, "Log
+ * entries"). It is signed with the origin node's Ed25519 key and names the
+ * BLAKE2b-256 hash of the previous entry of the same origin. It commits to
+ * the hash of the sealed body, never the body, so a body can be purged and
+ * the chain still verifies.
+ *
+ * Nothing here does I/O or allocates, except where stated.
+ */
+#ifndef AYIL_ENTRY_H
+#define AYIL_ENTRY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ayil/error.h"
+
+#define AYIL_ENTRY_VERSION 1
+#define AYIL_ID_BYTES 32     /* Ed25519 public key: a node id */
+#define AYIL_SK_BYTES 64     /* Ed25519 secret key (libsodium form) */
+#define AYIL_HASH_BYTES 32   /* BLAKE2b-256 */
+#define AYIL_RECID_BYTES 16  /* random record id */
+#define AYIL_SIG_BYTES 64    /* Ed25519 signature */
+#define AYIL_HEADER_MAX 4096 /* bytes of the cleartext header */
+#define AYIL_ENTRY_MAX 4608  /* bytes of an encoded entry, all included */
+#define AYIL_BODY_MAX (256 * 1024) /* bytes of a sealed body */
+
+/* Operations. A later version may add ops; a decoder refuses unknown ones. */
+enum {
+  AYIL_OP_PUT = 1,    /* create or replace a record (header + body hash) */
+  AYIL_OP_DELETE = 2, /* delete a record and purge its bodies */
+  AYIL_OP_NOTICE = 3, /* hub log: admin notice (admit, revoke, successor) */
+};
+
+typedef struct ayil_entry_s {
+  uint8_t origin[AYIL_ID_BYTES]; /* signer and owner of this log */
+  uint64_t seq;                  /* 1, 2, 3, ... per origin */
+  uint8_t prev[AYIL_HASH_BYTES]; /* hash of entry seq-1; zeros for seq 1 */
+  uint64_t ts_ms;                /* node clock, informational only */
+  uint8_t record[AYIL_RECID_BYTES];
+  uint32_t op;
+  uint32_t codes_version; /* RECORDS.md code-list version */
+  const uint8_t *header;  /* canonical msgpack map; borrowed, may be NULL */
+  size_t header_len;
+  int has_body;
+  uint8_t body_hash[AYIL_HASH_BYTES];
+  uint8_t sig[AYIL_SIG_BYTES];
+} ayil_entry_t;
+
+/*
+ * Signs `e` with `sk` (which must belong to e->origin), writes the signature
+ * into e->sig and the encoded entry into out[0..*outlen). Returns
+ * AYIL_ETOOBIG if it does not fit in `cap` or exceeds the limits.
+ */
+int ayil_entry_sign(ayil_entry_t *e, const uint8_t sk[AYIL_SK_BYTES],
+                    uint8_t *out, size_t cap, size_t *outlen);
+
+/*
+ * Strictly decodes untrusted bytes. On success `e` borrows e->header from
+ * `buf`. Refuses anything but the one canonical encoding. Does not check the
+ * signature: call ayil_entry_verify.
+ */
+int ayil_entry_decode(ayil_entry_t *e, const uint8_t *buf, size_t len);
+
+/* Checks e->sig against e->origin. Returns 0 or AYIL_ESIG. */
+AYIL_WUR int ayil_entry_verify(const ayil_entry_t *e);
+
+/* The entry hash: BLAKE2b-256 over the whole encoding, signature included. */
+void ayil_entry_hash(const uint8_t *buf, size_t len,
+                     uint8_t out[AYIL_HASH_BYTES]);
+
+/*
+ * Checks that `e` follows an entry at (prev_seq, prev_hash) of its origin:
+ * seq is prev_seq+1 and e->prev equals prev_hash (zeros when prev_seq is 0).
+ * Returns 0, AYIL_ESEQ or AYIL_ECHAIN.
+ */
+int ayil_entry_follows(const ayil_entry_t *e, uint64_t prev_seq,
+                       const uint8_t prev_hash[AYIL_HASH_BYTES]);
+
+/*
+ * Sealed bodies. A body is sealed (crypto_box_seal) to the committee's
+ * reader public key; its hash is BLAKE2b-256 of the sealed bytes.
+ * ayil_body_seal allocates *out (free with free()).
+ */
+int ayil_body_seal(const uint8_t *plain, size_t len,
+                   const uint8_t reader_pk[32], uint8_t **out, size_t *outlen);
+/* Opens a sealed body into a malloc'd buffer. AYIL_EDECRYPT on failure. */
+AYIL_WUR int ayil_body_open(const uint8_t *sealed, size_t len,
+                            const uint8_t reader_pk[32],
+                            const uint8_t reader_sk[32], uint8_t **out,
+                            size_t *outlen);
+void ayil_body_hash(const uint8_t *sealed, size_t len,
+                    uint8_t out[AYIL_HASH_BYTES]);
+
+/* Node ids as text: standard base64 of the 32 bytes, 44 chars, as WireGuard. */
+#define AYIL_ID_TEXT 45
+void ayil_id_to_text(const uint8_t id[AYIL_ID_BYTES], char out[AYIL_ID_TEXT]);
+int ayil_id_from_text(const char *text, uint8_t id[AYIL_ID_BYTES]);
+
+/* Record ids as text: 32 lowercase hex chars. */
+#define AYIL_RECID_TEXT 33
+void ayil_recid_to_text(const uint8_t id[AYIL_RECID_BYTES],
+                        char out[AYIL_RECID_TEXT]);
+int ayil_recid_from_text(const char *text, uint8_t id[AYIL_RECID_BYTES]);
+
+#endif

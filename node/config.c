@@ -1,0 +1,189 @@
+/* Home directory and config file handling (INI via inih). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <ini.h>
+
+#include "ayil/error.h"
+#include "config.h"
+#include "fsutil.h"
+
+void ayil_home_resolve(const char *opt, char *out, size_t cap) {
+  const char *env = getenv("AYIL_HOME");
+  const char *h = opt != NULL ? opt
+                  : (env != NULL && env[0] != '\0') ? env
+                                                    : "/var/lib/ayil";
+  snprintf(out, cap, "%s", h);
+}
+
+int ayil_home_path(const char *home, const char *name, char *out, size_t cap) {
+  int n = snprintf(out, cap, "%s/%s", home, name);
+  return (n < 0 || (size_t)n >= cap) ? AYIL_EINVAL : 0;
+}
+
+int ayil_home_check(const char *home) {
+  struct stat st;
+  if (stat(home, &st) != 0)
+    return ayil_fs_errno(errno);
+  if (!S_ISDIR(st.st_mode))
+    return AYIL_ENOTFOUND;
+  if (access(home, R_OK | W_OK | X_OK) != 0)
+    return AYIL_EPERM;
+  return 0;
+}
+
+int ayil_home_create(const char *home) {
+  char conf[AYIL_PATH_MAX];
+  struct stat st;
+  if (mkdir(home, 0700) != 0 && errno != EEXIST)
+    return ayil_fs_errno(errno);
+  if (stat(home, &st) != 0 || !S_ISDIR(st.st_mode))
+    return AYIL_EPERM;
+  if (chmod(home, 0700) != 0)
+    return ayil_fs_errno(errno);
+  if (ayil_home_path(home, "ayil.conf", conf, sizeof conf) != 0)
+    return AYIL_EINVAL;
+  if (access(conf, F_OK) == 0)
+    return AYIL_EEXISTS;
+  return 0;
+}
+
+void ayil_config_defaults(ayil_config_t *c) {
+  memset(c, 0, sizeof *c);
+  c->poll_interval_s = 3600;
+  c->linger_s = 10;
+  c->dead_after_s = 60;
+  c->backoff_max_s = 600;
+  snprintf(c->log_level, sizeof c->log_level, "info");
+}
+
+typedef struct {
+  ayil_config_t *c;
+  char *err;
+  size_t errlen;
+  int failed;
+} load_ctx_t;
+
+static int set_str(char *dst, size_t cap, const char *v) {
+  if (strlen(v) >= cap)
+    return 0;
+  snprintf(dst, cap, "%s", v);
+  return 1;
+}
+
+static int set_uint(unsigned *dst, const char *v) {
+  char *end = NULL;
+  unsigned long n;
+  errno = 0;
+  n = strtoul(v, &end, 10);
+  if (errno != 0 || end == v || *end != '\0' || n > 86400UL * 365)
+    return 0;
+  *dst = (unsigned)n;
+  return 1;
+}
+
+static int on_kv(void *user, const char *section, const char *name,
+                 const char *value) {
+  load_ctx_t *lc = user;
+  ayil_config_t *c = lc->c;
+  int ok = 0;
+  if (strcmp(section, "node") == 0) {
+    if (strcmp(name, "role") == 0)
+      ok = (strcmp(value, "committee") == 0 || strcmp(value, "hub") == 0) &&
+           set_str(c->role, sizeof c->role, value);
+    else if (strcmp(name, "name") == 0)
+      ok = set_str(c->name, sizeof c->name, value);
+    else if (strcmp(name, "oblast") == 0)
+      ok = set_str(c->oblast, sizeof c->oblast, value);
+    else if (strcmp(name, "log_level") == 0)
+      ok = set_str(c->log_level, sizeof c->log_level, value);
+  } else if (strcmp(section, "hub") == 0) {
+    if (strcmp(name, "address") == 0)
+      ok = set_str(c->hub_addr, sizeof c->hub_addr, value);
+    else if (strcmp(name, "id") == 0)
+      ok = set_str(c->hub_id, sizeof c->hub_id, value);
+  } else if (strcmp(section, "listen") == 0) {
+    if (strcmp(name, "address") == 0)
+      ok = set_str(c->listen, sizeof c->listen, value);
+    else if (strcmp(name, "advertise") == 0)
+      ok = set_str(c->advertise, sizeof c->advertise, value);
+  } else if (strcmp(section, "sync") == 0) {
+    if (strcmp(name, "poll_interval") == 0)
+      ok = set_uint(&c->poll_interval_s, value);
+    else if (strcmp(name, "linger") == 0)
+      ok = set_uint(&c->linger_s, value);
+    else if (strcmp(name, "dead_after") == 0)
+      ok = set_uint(&c->dead_after_s, value);
+    else if (strcmp(name, "backoff_max") == 0)
+      ok = set_uint(&c->backoff_max_s, value);
+  }
+  if (!ok && !lc->failed) {
+    lc->failed = 1;
+    snprintf(lc->err, lc->errlen, "[%s] %s: unknown setting or bad value",
+             section, name);
+  }
+  return ok;
+}
+
+int ayil_config_load(const char *home, ayil_config_t *c, char *err,
+                     size_t errlen) {
+  char path[AYIL_PATH_MAX];
+  load_ctx_t lc = {c, err, errlen, 0};
+  FILE *f;
+  int line;
+  ayil_config_defaults(c);
+  if (ayil_home_path(home, "ayil.conf", path, sizeof path) != 0)
+    return AYIL_EINVAL;
+  f = fopen(path, "r");
+  if (f == NULL) {
+    snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
+    return ayil_fs_errno(errno);
+  }
+  line = ini_parse_file(f, on_kv, &lc);
+  fclose(f);
+  if (line != 0) {
+    if (!lc.failed)
+      snprintf(err, errlen, "%s: line %d: syntax error", path, line);
+    else {
+      char tmp[256];
+      snprintf(tmp, sizeof tmp, "%s", err);
+      snprintf(err, errlen, "%s: line %d: %s", path, line, tmp);
+    }
+    return AYIL_EINVAL;
+  }
+  if (c->role[0] == '\0') {
+    snprintf(err, errlen, "%s: [node] role is missing", path);
+    return AYIL_EINVAL;
+  }
+  return 0;
+}
+
+int ayil_config_save(const char *home, const ayil_config_t *c) {
+  char path[AYIL_PATH_MAX];
+  char text[2048];
+  int n;
+  if (ayil_home_path(home, "ayil.conf", path, sizeof path) != 0)
+    return AYIL_EINVAL;
+  n = snprintf(text, sizeof text,
+               "# ayil node configuration. `ayild` rereads it on SIGHUP.\n"
+               "[node]\nrole = %s\nname = %s\n%s%s%slog_level = %s\n\n",
+               c->role, c->name, c->oblast[0] ? "oblast = " : "", c->oblast,
+               c->oblast[0] ? "\n" : "", c->log_level);
+  if (strcmp(c->role, "hub") == 0)
+    n += snprintf(text + n, sizeof text - (size_t)n,
+                  "[listen]\naddress = %s\nadvertise = %s\n\n", c->listen,
+                  c->advertise);
+  else if (c->hub_addr[0] != '\0')
+    n += snprintf(text + n, sizeof text - (size_t)n,
+                  "[hub]\naddress = %s\nid = %s\n\n", c->hub_addr, c->hub_id);
+  n += snprintf(text + n, sizeof text - (size_t)n,
+                "[sync]\n# seconds\npoll_interval = %u\nlinger = %u\n"
+                "dead_after = %u\nbackoff_max = %u\n",
+                c->poll_interval_s, c->linger_s, c->dead_after_s,
+                c->backoff_max_s);
+  return ayil_fs_write_atomic(path, text, (size_t)n, 0600);
+}

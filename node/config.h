@@ -1,0 +1,51 @@
+/*
+ * The node's home directory and its config file (home/ayil.conf, INI).
+ *
+ * home/ayil.conf      role, name, oblast, addresses, sync settings
+ * home/identity.key   node identity (0600)
+ * home/reader.key     committee reader key, wrapped (committee only)
+ * home/network.key    deployment network key (0600)
+ * home/ayil.db        the store (+ -wal, -shm)
+ * home/ayild.sock     the daemon's control socket
+ */
+#ifndef AYIL_CONFIG_H
+#define AYIL_CONFIG_H
+
+#include <stddef.h>
+
+#define AYIL_PATH_MAX 4096
+
+typedef struct {
+  char role[16];   /* "committee" or "hub" */
+  char name[128];  /* committee or hub name */
+  char oblast[32]; /* committee only */
+  char listen[128];    /* hub: HOST:PORT */
+  char advertise[128]; /* hub: HOST:PORT carried in invites */
+  char hub_addr[128];  /* committee: HOST:PORT of its hub */
+  char hub_id[64];     /* committee: hub node id (text) */
+  unsigned poll_interval_s; /* committee: come back at least this often */
+  unsigned linger_s;        /* committee: stay this long after caught up */
+  unsigned dead_after_s;    /* no progress for this long: link is dead */
+  unsigned backoff_max_s;   /* reconnect backoff cap */
+  char log_level[16];
+} ayil_config_t;
+
+/* Resolves the home: `opt` (from --home), else $AYIL_HOME, else
+ * /var/lib/ayil. Writes into out. */
+void ayil_home_resolve(const char *opt, char *out, size_t cap);
+/* home + "/" + name into out; AYIL_EINVAL if too long. */
+int ayil_home_path(const char *home, const char *name, char *out, size_t cap);
+/* Checks the home exists, is a directory we can read and write. Returns
+ * AYIL_ENOTFOUND or AYIL_EPERM otherwise. */
+int ayil_home_check(const char *home);
+/* Creates the home with mode 0700 (refuses if it holds a node already). */
+int ayil_home_create(const char *home);
+
+void ayil_config_defaults(ayil_config_t *c);
+/* Loads home/ayil.conf. On a bad line, writes "line N: ..." into err. */
+int ayil_config_load(const char *home, ayil_config_t *c, char *err,
+                     size_t errlen);
+/* Writes home/ayil.conf atomically. */
+int ayil_config_save(const char *home, const ayil_config_t *c);
+
+#endif

@@ -1,0 +1,404 @@
+/*
+ * Key files. All are small text files of `name=value` lines with base64
+ * values, so a sysadmin can see what a file is without tools; secrets in
+ * them are either wrapped or the file is 0600.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <sodium.h>
+
+#include "ayil/error.h"
+#include "fsutil.h"
+#include "keys.h"
+
+#define KEYFILE_MAX 8192
+#define B64(n) sodium_base64_ENCODED_LEN(n, sodium_base64_VARIANT_ORIGINAL)
+
+/* Finds `name=` in a key file and decodes its base64 value into exactly
+ * `n` bytes. */
+static int kv_get(const char *text, const char *name, uint8_t *out, size_t n) {
+  size_t nl = strlen(name);
+  const char *p = text;
+  while (p != NULL && *p != '\0') {
+    if (strncmp(p, name, nl) == 0 && p[nl] == '=') {
+      const char *v = p + nl + 1;
+      size_t vl = strcspn(v, "\r\n");
+      size_t got = 0;
+      if (sodium_base642bin(out, n, v, vl, NULL, &got, NULL,
+                            sodium_base64_VARIANT_ORIGINAL) != 0 ||
+          got != n)
+        return AYIL_EFORMAT;
+      return 0;
+    }
+    p = strchr(p, '\n');
+    if (p != NULL)
+      p++;
+  }
+  return AYIL_EFORMAT;
+}
+
+static int kv_get_u64(const char *text, const char *name, uint64_t *out) {
+  size_t nl = strlen(name);
+  const char *p = text;
+  while (p != NULL && *p != '\0') {
+    if (strncmp(p, name, nl) == 0 && p[nl] == '=') {
+      char *end = NULL;
+      unsigned long long v;
+      errno = 0;
+      v = strtoull(p + nl + 1, &end, 10);
+      if (errno != 0 || end == p + nl + 1)
+        return AYIL_EFORMAT;
+      *out = (uint64_t)v;
+      return 0;
+    }
+    p = strchr(p, '\n');
+    if (p != NULL)
+      p++;
+  }
+  return AYIL_EFORMAT;
+}
+
+static void b64(char *out, size_t cap, const uint8_t *in, size_t n) {
+  sodium_bin2base64(out, cap, in, n, sodium_base64_VARIANT_ORIGINAL);
+}
+
+static int load_text(const char *path, char **out, int must_be_private) {
+  uint8_t *buf = NULL;
+  size_t len = 0;
+  struct stat st;
+  int rc;
+  if (stat(path, &st) != 0)
+    return ayil_fs_errno(errno);
+  if (must_be_private && (st.st_mode & 077) != 0)
+    return AYIL_EPERM;
+  rc = ayil_fs_read(path, KEYFILE_MAX, &buf, &len);
+  if (rc != 0)
+    return rc;
+  *out = (char *)buf;
+  return 0;
+}
+
+static void free_text(char *t) {
+  if (t != NULL) {
+    sodium_memzero(t, strlen(t));
+    free(t);
+  }
+}
+
+int ayil_identity_create(const char *path, ayil_identity_t *out) {
+  char text[512];
+  char pk64[B64(AYIL_ID_BYTES)];
+  char sk64[B64(AYIL_SK_BYTES)];
+  int n;
+  int rc;
+  crypto_sign_keypair(out->pk, out->sk);
+  b64(pk64, sizeof pk64, out->pk, AYIL_ID_BYTES);
+  b64(sk64, sizeof sk64, out->sk, AYIL_SK_BYTES);
+  n = snprintf(text, sizeof text,
+               "# ayil node identity (Ed25519). Secret: keep mode 0600.\n"
+               "version=1\nid=%s\nsecret=%s\n",
+               pk64, sk64);
+  rc = ayil_fs_write_new(path, text, (size_t)n, 0600);
+  sodium_memzero(text, sizeof text);
+  sodium_memzero(sk64, sizeof sk64);
+  return rc;
+}
+
+int ayil_identity_load(const char *path, ayil_identity_t *out) {
+  char *text = NULL;
+  uint8_t derived[AYIL_ID_BYTES];
+  int rc = load_text(path, &text, 1);
+  if (rc != 0)
+    return rc;
+  rc = kv_get(text, "id", out->pk, AYIL_ID_BYTES);
+  if (rc == 0)
+    rc = kv_get(text, "secret", out->sk, AYIL_SK_BYTES);
+  free_text(text);
+  if (rc != 0)
+    return rc;
+  /* The public half is stored twice; a mismatch means a damaged file. */
+  crypto_sign_ed25519_sk_to_pk(derived, out->sk);
+  if (sodium_memcmp(derived, out->pk, AYIL_ID_BYTES) != 0) {
+    ayil_identity_wipe(out);
+    return AYIL_ECORRUPT;
+  }
+  return 0;
+}
+
+void ayil_identity_wipe(ayil_identity_t *id) {
+  sodium_memzero(id, sizeof *id);
+}
+
+int ayil_netkey_write(const char *path, const uint8_t key[AYIL_NETKEY_BYTES]) {
+  char text[256];
+  char k64[B64(AYIL_NETKEY_BYTES)];
+  int n;
+  int rc;
+  b64(k64, sizeof k64, key, AYIL_NETKEY_BYTES);
+  n = snprintf(text, sizeof text,
+               "# ayil deployment network key. Secret: keep mode 0600.\n"
+               "version=1\nkey=%s\n",
+               k64);
+  rc = ayil_fs_write_atomic(path, text, (size_t)n, 0600);
+  sodium_memzero(text, sizeof text);
+  sodium_memzero(k64, sizeof k64);
+  return rc;
+}
+
+int ayil_netkey_create(const char *path, uint8_t key[AYIL_NETKEY_BYTES]) {
+  randombytes_buf(key, AYIL_NETKEY_BYTES);
+  return ayil_netkey_write(path, key);
+}
+
+int ayil_netkey_load(const char *path, uint8_t key[AYIL_NETKEY_BYTES]) {
+  char *text = NULL;
+  int rc = load_text(path, &text, 1);
+  if (rc != 0)
+    return rc;
+  rc = kv_get(text, "key", key, AYIL_NETKEY_BYTES);
+  free_text(text);
+  return rc;
+}
+
+/* Wraps sk under pass: salt || nonce || secretbox(sk). */
+#define WRAP_BYTES                                                             \
+  (crypto_pwhash_SALTBYTES + crypto_secretbox_NONCEBYTES +                     \
+   crypto_secretbox_MACBYTES + AYIL_READER_SK_BYTES)
+
+static int wrap(uint8_t out[WRAP_BYTES], const uint8_t sk[AYIL_READER_SK_BYTES],
+                const char *pass, size_t passlen) {
+  uint8_t key[crypto_secretbox_KEYBYTES];
+  uint8_t *salt = out;
+  uint8_t *nonce = out + crypto_pwhash_SALTBYTES;
+  uint8_t *box = nonce + crypto_secretbox_NONCEBYTES;
+  randombytes_buf(salt, crypto_pwhash_SALTBYTES);
+  randombytes_buf(nonce, crypto_secretbox_NONCEBYTES);
+  if (crypto_pwhash(key, sizeof key, pass, passlen, salt, AYIL_KDF_OPS,
+                    (size_t)AYIL_KDF_MEM, crypto_pwhash_ALG_ARGON2ID13) != 0)
+    return AYIL_ENOMEM;
+  crypto_secretbox_easy(box, sk, AYIL_READER_SK_BYTES, nonce, key);
+  sodium_memzero(key, sizeof key);
+  return 0;
+}
+
+static int unwrap(const uint8_t in[WRAP_BYTES], uint64_t ops, uint64_t mem,
+                  const char *pass, size_t passlen,
+                  uint8_t sk[AYIL_READER_SK_BYTES]) {
+  uint8_t key[crypto_secretbox_KEYBYTES];
+  const uint8_t *salt = in;
+  const uint8_t *nonce = in + crypto_pwhash_SALTBYTES;
+  const uint8_t *box = nonce + crypto_secretbox_NONCEBYTES;
+  int rc = 0;
+  /* Bound the parameters a (possibly tampered) file can ask for. */
+  if (ops < crypto_pwhash_OPSLIMIT_MIN || ops > 16 ||
+      mem < crypto_pwhash_MEMLIMIT_MIN || mem > (1ULL << 30))
+    return AYIL_EFORMAT;
+  if (crypto_pwhash(key, sizeof key, pass, passlen, salt, ops, (size_t)mem,
+                    crypto_pwhash_ALG_ARGON2ID13) != 0)
+    return AYIL_ENOMEM;
+  if (crypto_secretbox_open_easy(sk, box,
+                                 crypto_secretbox_MACBYTES +
+                                     AYIL_READER_SK_BYTES,
+                                 nonce, key) != 0)
+    rc = AYIL_EPASSPHRASE;
+  sodium_memzero(key, sizeof key);
+  return rc;
+}
+
+#define SEALED_SK_BYTES (crypto_box_SEALBYTES + AYIL_READER_SK_BYTES)
+
+static int write_reader(const char *path, const uint8_t pk[32],
+                        const uint8_t wrapped[WRAP_BYTES],
+                        const uint8_t recovery_pk[32],
+                        const uint8_t sealed[SEALED_SK_BYTES], int fresh) {
+  char text[1024];
+  char pk64[B64(32)], w64[B64(WRAP_BYTES)], rpk64[B64(32)],
+      s64[B64(SEALED_SK_BYTES)];
+  int n;
+  b64(pk64, sizeof pk64, pk, 32);
+  b64(w64, sizeof w64, wrapped, WRAP_BYTES);
+  b64(rpk64, sizeof rpk64, recovery_pk, 32);
+  b64(s64, sizeof s64, sealed, SEALED_SK_BYTES);
+  n = snprintf(text, sizeof text,
+               "# ayil committee reader key. The secret is stored only "
+               "wrapped.\n"
+               "version=1\nreader_pk=%s\nkdf=argon2id13\nkdf_ops=%llu\n"
+               "kdf_mem=%llu\nwrapped=%s\nrecovery_pk=%s\nrecovery_sealed=%s\n",
+               pk64, (unsigned long long)AYIL_KDF_OPS,
+               (unsigned long long)AYIL_KDF_MEM, w64, rpk64, s64);
+  if (fresh)
+    return ayil_fs_write_new(path, text, (size_t)n, 0600);
+  return ayil_fs_write_atomic(path, text, (size_t)n, 0600);
+}
+
+static int write_kit(const char *kit_path, const char *label,
+                     const uint8_t reader_pk[32], const uint8_t rsk[32],
+                     const uint8_t sealed[SEALED_SK_BYTES]) {
+  char text[2048];
+  char pk64[B64(32)], rsk64[B64(32)], s64[B64(SEALED_SK_BYTES)];
+  int n;
+  int rc;
+  b64(pk64, sizeof pk64, reader_pk, 32);
+  b64(rsk64, sizeof rsk64, rsk, 32);
+  b64(s64, sizeof s64, sealed, SEALED_SK_BYTES);
+  n = snprintf(
+      text, sizeof text,
+      "AYIL RECOVERY KIT\n"
+      "=================\n"
+      "Committee: %s\n\n"
+      "This kit opens every record of the committee. Print it, keep it\n"
+      "locked away offline, and delete this file from any computer.\n"
+      "It is needed if the passphrase is forgotten or the node is replaced:\n"
+      "  ayil passwd --recovery-kit FILE\n"
+      "  ayil init --role committee --invite CODE --recovery-kit FILE\n\n"
+      "version=1\nreader_pk=%s\nrecovery_sk=%s\nrecovery_sealed=%s\n",
+      label, pk64, rsk64, s64);
+  rc = ayil_fs_write_new(kit_path, text, (size_t)n, 0600);
+  sodium_memzero(text, sizeof text);
+  sodium_memzero(rsk64, sizeof rsk64);
+  return rc;
+}
+
+int ayil_reader_create(const char *path, const char *kit_path,
+                       const char *pass, size_t passlen, const char *label) {
+  uint8_t pk[32], sk[32], rpk[32], rsk[32];
+  uint8_t wrapped[WRAP_BYTES];
+  uint8_t sealed[SEALED_SK_BYTES];
+  int rc;
+  crypto_box_keypair(pk, sk);
+  crypto_box_keypair(rpk, rsk);
+  rc = wrap(wrapped, sk, pass, passlen);
+  if (rc != 0)
+    goto fail;
+  crypto_box_seal(sealed, sk, sizeof sk, rpk);
+  /* The kit first: a node must never hold a reader key it cannot recover. */
+  rc = write_kit(kit_path, label, pk, rsk, sealed);
+  if (rc != 0)
+    goto fail;
+  rc = write_reader(path, pk, wrapped, rpk, sealed, 1);
+fail:
+  sodium_memzero(sk, sizeof sk);
+  sodium_memzero(rsk, sizeof rsk);
+  return rc;
+}
+
+static int kit_open(const char *kit_path, uint8_t pk[32], uint8_t sk[32],
+                    uint8_t rpk_out[32], uint8_t sealed_out[SEALED_SK_BYTES]) {
+  char *text = NULL;
+  uint8_t rsk[32], rpk[32];
+  int rc = load_text(kit_path, &text, 0);
+  if (rc != 0)
+    return rc;
+  rc = kv_get(text, "reader_pk", pk, 32);
+  if (rc == 0)
+    rc = kv_get(text, "recovery_sk", rsk, 32);
+  if (rc == 0)
+    rc = kv_get(text, "recovery_sealed", sealed_out, SEALED_SK_BYTES);
+  free_text(text);
+  if (rc != 0)
+    goto fail;
+  crypto_scalarmult_base(rpk, rsk);
+  if (crypto_box_seal_open(sk, sealed_out, SEALED_SK_BYTES, rpk, rsk) != 0) {
+    rc = AYIL_EDECRYPT;
+    goto fail;
+  }
+  memcpy(rpk_out, rpk, 32);
+fail:
+  sodium_memzero(rsk, sizeof rsk);
+  return rc;
+}
+
+int ayil_reader_restore(const char *path, const char *kit_path,
+                        const char *pass, size_t passlen) {
+  uint8_t pk[32], sk[32], rpk[32];
+  uint8_t sealed[SEALED_SK_BYTES];
+  uint8_t wrapped[WRAP_BYTES];
+  int rc = kit_open(kit_path, pk, sk, rpk, sealed);
+  if (rc == 0)
+    rc = wrap(wrapped, sk, pass, passlen);
+  if (rc == 0)
+    rc = write_reader(path, pk, wrapped, rpk, sealed, 1);
+  sodium_memzero(sk, sizeof sk);
+  return rc;
+}
+
+int ayil_reader_pk(const char *path, uint8_t pk[AYIL_READER_PK_BYTES]) {
+  char *text = NULL;
+  int rc = load_text(path, &text, 0);
+  if (rc != 0)
+    return rc;
+  rc = kv_get(text, "reader_pk", pk, AYIL_READER_PK_BYTES);
+  free_text(text);
+  return rc;
+}
+
+int ayil_reader_unlock(const char *path, const char *pass, size_t passlen,
+                       uint8_t sk[AYIL_READER_SK_BYTES]) {
+  char *text = NULL;
+  uint8_t wrapped[WRAP_BYTES];
+  uint8_t pk[32], check[32];
+  uint64_t ops = 0, mem = 0;
+  int rc = load_text(path, &text, 1);
+  if (rc != 0)
+    return rc;
+  rc = kv_get(text, "wrapped", wrapped, WRAP_BYTES);
+  if (rc == 0)
+    rc = kv_get(text, "reader_pk", pk, 32);
+  if (rc == 0)
+    rc = kv_get_u64(text, "kdf_ops", &ops);
+  if (rc == 0)
+    rc = kv_get_u64(text, "kdf_mem", &mem);
+  free_text(text);
+  if (rc != 0)
+    return rc;
+  rc = unwrap(wrapped, ops, mem, pass, passlen, sk);
+  if (rc != 0)
+    return rc;
+  crypto_scalarmult_base(check, sk);
+  if (sodium_memcmp(check, pk, 32) != 0) {
+    sodium_memzero(sk, AYIL_READER_SK_BYTES);
+    return AYIL_ECORRUPT;
+  }
+  return 0;
+}
+
+int ayil_reader_unlock_kit(const char *path, const char *kit_path,
+                           uint8_t sk[AYIL_READER_SK_BYTES]) {
+  uint8_t pk[32], node_pk[32], rpk[32];
+  uint8_t sealed[SEALED_SK_BYTES];
+  int rc = kit_open(kit_path, pk, sk, rpk, sealed);
+  if (rc != 0)
+    return rc;
+  rc = ayil_reader_pk(path, node_pk);
+  if (rc == 0 && sodium_memcmp(pk, node_pk, 32) != 0)
+    rc = AYIL_EAUTH; /* a kit of another committee */
+  if (rc != 0)
+    sodium_memzero(sk, AYIL_READER_SK_BYTES);
+  return rc;
+}
+
+int ayil_reader_rewrap(const char *path, const uint8_t sk[AYIL_READER_SK_BYTES],
+                       const char *newpass, size_t newlen) {
+  char *text = NULL;
+  uint8_t pk[32], rpk[32];
+  uint8_t sealed[SEALED_SK_BYTES];
+  uint8_t wrapped[WRAP_BYTES];
+  int rc = load_text(path, &text, 1);
+  if (rc != 0)
+    return rc;
+  rc = kv_get(text, "reader_pk", pk, 32);
+  if (rc == 0)
+    rc = kv_get(text, "recovery_pk", rpk, 32);
+  if (rc == 0)
+    rc = kv_get(text, "recovery_sealed", sealed, SEALED_SK_BYTES);
+  free_text(text);
+  if (rc == 0)
+    rc = wrap(wrapped, sk, newpass, newlen);
+  if (rc == 0)
+    rc = write_reader(path, pk, wrapped, rpk, sealed, 0);
+  return rc;
+}

@@ -1,0 +1,72 @@
+/*
+ * Keys on disk.
+ *
+ * identity.key  the node's Ed25519 key pair, mode 0600, text.
+ * reader.key    the committee's reader key pair (X25519, for sealed bodies):
+ *               the public key in clear, the secret only wrapped -- under
+ *               the passphrase (Argon2id + secretbox) and sealed to the
+ *               recovery key, whose secret lives only in the recovery kit.
+ * network.key   the deployment's network key (hub: created; committee: from
+ *               the invite), mode 0600.
+ */
+#ifndef AYIL_KEYS_H
+#define AYIL_KEYS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ayil/entry.h"
+
+#define AYIL_READER_PK_BYTES 32
+#define AYIL_READER_SK_BYTES 32
+#define AYIL_NETKEY_BYTES 32
+
+/* Argon2id parameters for wrapping the reader key. Stored in reader.key so
+ * they can be raised later without breaking old files. 3 passes over 64 MiB:
+ * within a few seconds on a Raspberry Pi 3 with 1 GB, and leaves RAM for the
+ * daemon. */
+#define AYIL_KDF_OPS 3ULL
+#define AYIL_KDF_MEM (64ULL * 1024 * 1024)
+
+typedef struct {
+  uint8_t pk[AYIL_ID_BYTES];
+  uint8_t sk[AYIL_SK_BYTES];
+} ayil_identity_t;
+
+/* Creates identity.key at `path` (refuses to overwrite). */
+int ayil_identity_create(const char *path, ayil_identity_t *out);
+/* Loads it; AYIL_EPERM if the file is readable by group or others. */
+int ayil_identity_load(const char *path, ayil_identity_t *out);
+/* Wipes the secret. */
+void ayil_identity_wipe(ayil_identity_t *id);
+
+int ayil_netkey_create(const char *path, uint8_t key[AYIL_NETKEY_BYTES]);
+int ayil_netkey_write(const char *path, const uint8_t key[AYIL_NETKEY_BYTES]);
+int ayil_netkey_load(const char *path, uint8_t key[AYIL_NETKEY_BYTES]);
+
+/*
+ * Creates a reader key pair and a recovery key pair; writes reader.key at
+ * `path` (secret wrapped by `pass` and sealed to the recovery key) and the
+ * recovery kit at `kit_path` (refuses to overwrite either). The recovery
+ * secret is never written anywhere else. `label` (the committee name) is
+ * printed on the kit.
+ */
+int ayil_reader_create(const char *path, const char *kit_path,
+                       const char *pass, size_t passlen, const char *label);
+/* Restores reader.key from a recovery kit for a replacement node. */
+int ayil_reader_restore(const char *path, const char *kit_path,
+                        const char *pass, size_t passlen);
+/* Reads the reader public key. */
+int ayil_reader_pk(const char *path, uint8_t pk[AYIL_READER_PK_BYTES]);
+/* Unwraps the reader secret with the passphrase; AYIL_EPASSPHRASE if wrong. */
+AYIL_WUR int ayil_reader_unlock(const char *path, const char *pass,
+                                size_t passlen,
+                                uint8_t sk[AYIL_READER_SK_BYTES]);
+/* Opens the reader secret with the recovery kit. */
+AYIL_WUR int ayil_reader_unlock_kit(const char *path, const char *kit_path,
+                                    uint8_t sk[AYIL_READER_SK_BYTES]);
+/* Re-wraps the reader secret under a new passphrase (atomic replace). */
+int ayil_reader_rewrap(const char *path, const uint8_t sk[AYIL_READER_SK_BYTES],
+                       const char *newpass, size_t newlen);
+
+#endif

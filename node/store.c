@@ -1,0 +1,739 @@
+/*
+ * The SQLite store. See store.h for the durability contract.
+ */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+
+#include <jansson.h>
+#include <sodium.h>
+#include <sqlite3.h>
+
+#include "ayil/error.h"
+#include "record.h"
+#include "store.h"
+
+struct ayil_store_s {
+  sqlite3 *db;
+  int in_tx;
+  sqlite3_stmt *st_head;
+  sqlite3_stmt *st_get;
+  sqlite3_stmt *st_ins;
+};
+
+/* Schema migrations, applied in order and keyed on PRAGMA user_version.
+ * Never edit a released step: add one. */
+static const char *const MIGRATIONS[] = {
+    /* 1: logs, bodies, records view, settings. `n` is arrival order, so the
+     * view can be rebuilt exactly as it was folded. */
+    "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+    "CREATE TABLE entries(n INTEGER PRIMARY KEY, origin BLOB NOT NULL,"
+    " seq INTEGER NOT NULL, hash BLOB NOT NULL, bytes BLOB NOT NULL,"
+    " UNIQUE(origin, seq));"
+    "CREATE TABLE bodies(hash BLOB PRIMARY KEY, record BLOB NOT NULL,"
+    " sealed BLOB NOT NULL) WITHOUT ROWID;"
+    "CREATE INDEX bodies_record ON bodies(record);"
+    "CREATE TABLE records(id BLOB PRIMARY KEY, origin BLOB NOT NULL,"
+    " seq INTEGER NOT NULL, created_n INTEGER NOT NULL, kind TEXT,"
+    " month TEXT, header BLOB, body_hash BLOB,"
+    " deleted INTEGER NOT NULL DEFAULT 0);"
+    "CREATE INDEX records_kind ON records(kind, created_n);",
+};
+#define NMIGRATIONS (sizeof MIGRATIONS / sizeof MIGRATIONS[0])
+
+static int map_rc(int rc) {
+  switch (rc & 0xff) {
+  case SQLITE_OK:
+  case SQLITE_DONE:
+  case SQLITE_ROW:
+    return 0;
+  case SQLITE_FULL:
+    return AYIL_EFULL;
+  case SQLITE_CORRUPT:
+  case SQLITE_NOTADB:
+    return AYIL_ECORRUPT;
+  case SQLITE_CANTOPEN:
+  case SQLITE_PERM:
+  case SQLITE_READONLY:
+  case SQLITE_AUTH:
+    return AYIL_EPERM;
+  case SQLITE_NOMEM:
+    return AYIL_ENOMEM;
+  case SQLITE_CONSTRAINT:
+    return AYIL_EEXISTS;
+  case SQLITE_IOERR:
+    return AYIL_EIO;
+  default:
+    return AYIL_ESTORE;
+  }
+}
+
+static int exec(ayil_store_t *st, const char *sql) {
+  return map_rc(sqlite3_exec(st->db, sql, NULL, NULL, NULL));
+}
+
+static int migrate(ayil_store_t *st) {
+  sqlite3_stmt *s = NULL;
+  int version = 0;
+  int rc = map_rc(sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &s,
+                                     NULL));
+  if (rc != 0)
+    return rc;
+  if (sqlite3_step(s) == SQLITE_ROW)
+    version = sqlite3_column_int(s, 0);
+  sqlite3_finalize(s);
+  if (version > (int)NMIGRATIONS)
+    return AYIL_EVERSION; /* a store from a newer ayil */
+  while (version < (int)NMIGRATIONS) {
+    char pragma[64];
+    rc = exec(st, "BEGIN IMMEDIATE");
+    if (rc != 0)
+      return rc;
+    rc = exec(st, MIGRATIONS[version]);
+    snprintf(pragma, sizeof pragma, "PRAGMA user_version=%d", version + 1);
+    if (rc == 0)
+      rc = exec(st, pragma);
+    if (rc == 0)
+      rc = exec(st, "COMMIT");
+    if (rc != 0) {
+      exec(st, "ROLLBACK");
+      return rc;
+    }
+    version++;
+  }
+  return 0;
+}
+
+static int prepare(ayil_store_t *st, sqlite3_stmt **s, const char *sql) {
+  return map_rc(sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
+                                   s, NULL));
+}
+
+int ayil_store_open(ayil_store_t **out, const char *path, int flags) {
+  ayil_store_t *st = calloc(1, sizeof *st);
+  int oflags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
+  int rc;
+  if (st == NULL)
+    return AYIL_ENOMEM;
+  if (flags & AYIL_STORE_CREATE)
+    oflags |= SQLITE_OPEN_CREATE;
+  rc = map_rc(sqlite3_open_v2(path, &st->db, oflags, NULL));
+  if (rc == AYIL_EPERM && !(flags & AYIL_STORE_CREATE))
+    rc = AYIL_ENOTFOUND;
+  if (rc != 0)
+    goto fail;
+  sqlite3_extended_result_codes(st->db, 1);
+  sqlite3_busy_timeout(st->db, 10000);
+  rc = exec(st, "PRAGMA journal_mode=WAL");
+  if (rc == 0)
+    rc = exec(st, "PRAGMA synchronous=FULL");
+  if (rc == 0)
+    rc = exec(st, "PRAGMA secure_delete=ON");
+  if (rc == 0)
+    rc = exec(st, "PRAGMA foreign_keys=ON");
+  if (rc == 0)
+    rc = migrate(st);
+  if (rc == 0)
+    rc = prepare(st, &st->st_head,
+                 "SELECT seq, hash FROM entries WHERE origin=?1 "
+                 "ORDER BY seq DESC LIMIT 1");
+  if (rc == 0)
+    rc = prepare(st, &st->st_get,
+                 "SELECT bytes FROM entries WHERE origin=?1 AND seq=?2");
+  if (rc == 0)
+    rc = prepare(st, &st->st_ins,
+                 "INSERT INTO entries(origin, seq, hash, bytes) "
+                 "VALUES(?1, ?2, ?3, ?4)");
+  if (rc != 0)
+    goto fail;
+  *out = st;
+  return 0;
+fail:
+  ayil_store_close(st);
+  return rc;
+}
+
+void ayil_store_close(ayil_store_t *st) {
+  if (st == NULL)
+    return;
+  sqlite3_finalize(st->st_head);
+  sqlite3_finalize(st->st_get);
+  sqlite3_finalize(st->st_ins);
+  sqlite3_close(st->db);
+  free(st);
+}
+
+struct sqlite3 *ayil__store_db(ayil_store_t *st) {
+  return st->db;
+}
+
+int ayil_store_begin(ayil_store_t *st) {
+  int rc = exec(st, "BEGIN IMMEDIATE");
+  if (rc == 0)
+    st->in_tx = 1;
+  return rc;
+}
+
+int ayil_store_commit(ayil_store_t *st) {
+  int rc = exec(st, "COMMIT");
+  if (rc != 0) {
+    exec(st, "ROLLBACK");
+  }
+  st->in_tx = 0;
+  return rc;
+}
+
+void ayil_store_rollback(ayil_store_t *st) {
+  if (st->in_tx)
+    exec(st, "ROLLBACK");
+  st->in_tx = 0;
+}
+
+int ayil_store_head(ayil_store_t *st, const uint8_t origin[AYIL_ID_BYTES],
+                    uint64_t *seq, uint8_t hash[AYIL_HASH_BYTES]) {
+  sqlite3_stmt *s = st->st_head;
+  int rc;
+  sqlite3_bind_blob(s, 1, origin, AYIL_ID_BYTES, SQLITE_STATIC);
+  rc = sqlite3_step(s);
+  *seq = 0;
+  memset(hash, 0, AYIL_HASH_BYTES);
+  if (rc == SQLITE_ROW) {
+    *seq = (uint64_t)sqlite3_column_int64(s, 0);
+    if (sqlite3_column_bytes(s, 1) == AYIL_HASH_BYTES)
+      memcpy(hash, sqlite3_column_blob(s, 1), AYIL_HASH_BYTES);
+    rc = 0;
+  } else {
+    rc = map_rc(rc);
+  }
+  sqlite3_reset(s);
+  return rc;
+}
+
+static int blob_out(sqlite3_stmt *s, int col, uint8_t **out, size_t *len) {
+  int n = sqlite3_column_bytes(s, col);
+  const void *p = sqlite3_column_blob(s, col);
+  uint8_t *b = malloc(n > 0 ? (size_t)n : 1);
+  if (b == NULL)
+    return AYIL_ENOMEM;
+  if (n > 0)
+    memcpy(b, p, (size_t)n);
+  *out = b;
+  *len = (size_t)n;
+  return 0;
+}
+
+int ayil_store_entry(ayil_store_t *st, const uint8_t origin[AYIL_ID_BYTES],
+                     uint64_t seq, uint8_t **bytes, size_t *len) {
+  sqlite3_stmt *s = st->st_get;
+  int rc;
+  sqlite3_bind_blob(s, 1, origin, AYIL_ID_BYTES, SQLITE_STATIC);
+  sqlite3_bind_int64(s, 2, (sqlite3_int64)seq);
+  rc = sqlite3_step(s);
+  if (rc == SQLITE_ROW)
+    rc = blob_out(s, 0, bytes, len);
+  else
+    rc = rc == SQLITE_DONE ? AYIL_ENOTFOUND : map_rc(rc);
+  sqlite3_reset(s);
+  return rc;
+}
+
+static int bindv(sqlite3_stmt *s, const char *fmt, va_list ap) {
+  int i;
+  for (i = 0; fmt[i] != '\0'; i++) {
+    int rc = SQLITE_OK;
+    if (fmt[i] == 'b') {
+      const void *p = va_arg(ap, const void *);
+      size_t n = va_arg(ap, size_t);
+      rc = p == NULL ? sqlite3_bind_null(s, i + 1)
+                     : sqlite3_bind_blob(s, i + 1, p, (int)n, SQLITE_STATIC);
+    } else if (fmt[i] == 'i') {
+      rc = sqlite3_bind_int64(s, i + 1, va_arg(ap, sqlite3_int64));
+    } else if (fmt[i] == 't') {
+      const char *t = va_arg(ap, const char *);
+      rc = t == NULL ? sqlite3_bind_null(s, i + 1)
+                     : sqlite3_bind_text(s, i + 1, t, -1, SQLITE_STATIC);
+    } else {
+      rc = sqlite3_bind_null(s, i + 1);
+    }
+    if (rc != SQLITE_OK)
+      return map_rc(rc);
+  }
+  return 0;
+}
+
+/* Runs a one-shot statement with parameters described by a format string:
+ * 'b' blob + size_t length, 'i' sqlite3_int64, 't' text, 'n' null. */
+static int run(ayil_store_t *st, const char *sql, const char *fmt, ...) {
+  sqlite3_stmt *s = NULL;
+  va_list ap;
+  int rc = map_rc(sqlite3_prepare_v2(st->db, sql, -1, &s, NULL));
+  if (rc != 0)
+    return rc;
+  va_start(ap, fmt);
+  rc = bindv(s, fmt, ap);
+  va_end(ap);
+  if (rc == 0) {
+    rc = sqlite3_step(s);
+    rc = (rc == SQLITE_DONE || rc == SQLITE_ROW) ? 0 : map_rc(rc);
+  }
+  sqlite3_finalize(s);
+  return rc;
+}
+
+int ayil_store_body(ayil_store_t *st, const uint8_t hash[AYIL_HASH_BYTES],
+                    uint8_t **sealed, size_t *len) {
+  sqlite3_stmt *s = NULL;
+  int rc = map_rc(sqlite3_prepare_v2(
+      st->db, "SELECT sealed FROM bodies WHERE hash=?1", -1, &s, NULL));
+  if (rc != 0)
+    return rc;
+  sqlite3_bind_blob(s, 1, hash, AYIL_HASH_BYTES, SQLITE_STATIC);
+  rc = sqlite3_step(s);
+  if (rc == SQLITE_ROW)
+    rc = blob_out(s, 0, sealed, len);
+  else
+    rc = rc == SQLITE_DONE ? AYIL_ENOTFOUND : map_rc(rc);
+  sqlite3_finalize(s);
+  return rc;
+}
+
+int ayil_store_meta_get(ayil_store_t *st, const char *key, char **value) {
+  sqlite3_stmt *s = NULL;
+  int rc = map_rc(sqlite3_prepare_v2(
+      st->db, "SELECT value FROM meta WHERE key=?1", -1, &s, NULL));
+  if (rc != 0)
+    return rc;
+  sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+  rc = sqlite3_step(s);
+  if (rc == SQLITE_ROW) {
+    const char *v = (const char *)sqlite3_column_text(s, 0);
+    *value = strdup(v != NULL ? v : "");
+    rc = *value == NULL ? AYIL_ENOMEM : 0;
+  } else {
+    rc = rc == SQLITE_DONE ? AYIL_ENOTFOUND : map_rc(rc);
+  }
+  sqlite3_finalize(s);
+  return rc;
+}
+
+int ayil_store_meta_set(ayil_store_t *st, const char *key, const char *value) {
+  return run(st, "INSERT INTO meta(key, value) VALUES(?1, ?2) "
+                 "ON CONFLICT(key) DO UPDATE SET value=excluded.value",
+             "tt", key, value);
+}
+
+/* Folds one entry into the records view. Header fields `kind` and `month`
+ * are copied into columns so that lists and reports need no decoding. */
+static int fold(ayil_store_t *st, const ayil_entry_t *e, sqlite3_int64 n) {
+  ayil_store_row_t cur;
+  int have;
+  int rc;
+  memset(&cur, 0, sizeof cur);
+  rc = ayil_store_record(st, e->record, &cur);
+  if (rc != 0 && rc != AYIL_ENOTFOUND)
+    return rc;
+  have = rc == 0;
+  ayil_store_row_clear(&cur);
+  if (have && cur.deleted)
+    return 0; /* deletion is final; later puts to the id are ignored */
+  if (e->op == AYIL_OP_DELETE) {
+    if (!have)
+      return 0;
+    rc = run(st,
+             "UPDATE records SET origin=?1, seq=?2, header=NULL, "
+             "body_hash=NULL, deleted=1 WHERE id=?3",
+             "bib", e->origin, (size_t)AYIL_ID_BYTES, (sqlite3_int64)e->seq,
+             e->record, (size_t)AYIL_RECID_BYTES);
+    if (rc == 0)
+      rc = run(st, "DELETE FROM bodies WHERE record=?1", "b", e->record,
+               (size_t)AYIL_RECID_BYTES);
+    return rc;
+  }
+  if (e->op != AYIL_OP_PUT)
+    return 0;
+  {
+    json_t *h = NULL;
+    const char *kind = NULL;
+    const char *month = NULL;
+    if (e->header == NULL ||
+        ayil_record_unpack(e->header, e->header_len, &h) != 0)
+      return AYIL_EFORMAT;
+    kind = json_string_value(json_object_get(h, "kind"));
+    month = json_string_value(json_object_get(h, "month"));
+    if (kind == NULL) {
+      json_decref(h);
+      return AYIL_EFORMAT;
+    }
+    if (have)
+      rc = run(st,
+               "UPDATE records SET origin=?1, seq=?2, kind=?3, month=?4, "
+               "header=?5, body_hash=?6 WHERE id=?7",
+               "bittbbb", e->origin, (size_t)AYIL_ID_BYTES,
+               (sqlite3_int64)e->seq, kind, month, e->header, e->header_len,
+               e->has_body ? e->body_hash : NULL, (size_t)AYIL_HASH_BYTES,
+               e->record, (size_t)AYIL_RECID_BYTES);
+    else
+      rc = run(st,
+               "INSERT INTO records(id, origin, seq, created_n, kind, month, "
+               "header, body_hash) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+               "bbiittbb", e->record, (size_t)AYIL_RECID_BYTES, e->origin,
+               (size_t)AYIL_ID_BYTES, (sqlite3_int64)e->seq, n, kind, month,
+               e->header, e->header_len, e->has_body ? e->body_hash : NULL,
+               (size_t)AYIL_HASH_BYTES);
+    json_decref(h);
+  }
+  return rc;
+}
+
+static int append_in_tx(ayil_store_t *st, const uint8_t *bytes, size_t len,
+                        const uint8_t *body, size_t bodylen) {
+  ayil_entry_t e;
+  uint64_t head = 0;
+  uint8_t head_hash[AYIL_HASH_BYTES];
+  uint8_t hash[AYIL_HASH_BYTES];
+  sqlite3_stmt *s = st->st_ins;
+  int rc = ayil_entry_decode(&e, bytes, len);
+  if (rc != 0)
+    return rc;
+  rc = ayil_entry_verify(&e);
+  if (rc != 0)
+    return rc;
+  ayil_entry_hash(bytes, len, hash);
+  rc = ayil_store_head(st, e.origin, &head, head_hash);
+  if (rc != 0)
+    return rc;
+  if (e.seq <= head) {
+    /* Already held: the same bytes are a harmless duplicate, other bytes a
+     * fork. */
+    uint8_t *mine = NULL;
+    size_t mlen = 0;
+    rc = ayil_store_entry(st, e.origin, e.seq, &mine, &mlen);
+    if (rc != 0)
+      return rc;
+    rc = (mlen == len && memcmp(mine, bytes, len) == 0) ? 0 : AYIL_EFORK;
+    free(mine);
+    return rc;
+  }
+  rc = ayil_entry_follows(&e, head, head_hash);
+  if (rc != 0)
+    return rc;
+  if (body != NULL) {
+    uint8_t bh[AYIL_HASH_BYTES];
+    if (!e.has_body)
+      return AYIL_EINVAL;
+    ayil_body_hash(body, bodylen, bh);
+    if (memcmp(bh, e.body_hash, AYIL_HASH_BYTES) != 0)
+      return AYIL_EDECRYPT;
+  }
+  sqlite3_bind_blob(s, 1, e.origin, AYIL_ID_BYTES, SQLITE_STATIC);
+  sqlite3_bind_int64(s, 2, (sqlite3_int64)e.seq);
+  sqlite3_bind_blob(s, 3, hash, AYIL_HASH_BYTES, SQLITE_STATIC);
+  sqlite3_bind_blob(s, 4, bytes, (int)len, SQLITE_STATIC);
+  rc = sqlite3_step(s);
+  sqlite3_reset(s);
+  if (rc != SQLITE_DONE)
+    return map_rc(rc);
+  if (body != NULL) {
+    rc = run(st,
+             "INSERT INTO bodies(hash, record, sealed) VALUES(?1, ?2, ?3) "
+             "ON CONFLICT(hash) DO NOTHING",
+             "bbb", e.body_hash, (size_t)AYIL_HASH_BYTES, e.record,
+             (size_t)AYIL_RECID_BYTES, body, bodylen);
+    if (rc != 0)
+      return rc;
+  }
+  return fold(st, &e, sqlite3_last_insert_rowid(st->db));
+}
+
+int ayil_store_append(ayil_store_t *st, const uint8_t *bytes, size_t len,
+                      const uint8_t *body, size_t bodylen) {
+  int own = !st->in_tx;
+  int rc;
+  if (own) {
+    rc = ayil_store_begin(st);
+    if (rc != 0)
+      return rc;
+  }
+  rc = append_in_tx(st, bytes, len, body, bodylen);
+  if (own) {
+    if (rc == 0)
+      rc = ayil_store_commit(st);
+    else
+      ayil_store_rollback(st);
+  }
+  return rc;
+}
+
+static uint64_t now_ms(void) {
+  struct timeval tv;
+  gettimeofday(&tv, NULL);
+  return (uint64_t)tv.tv_sec * 1000 + (uint64_t)tv.tv_usec / 1000;
+}
+
+int ayil_store_write_local(ayil_store_t *st, const uint8_t origin_sk[64],
+                           uint32_t op, const uint8_t record[AYIL_RECID_BYTES],
+                           const uint8_t *header, size_t header_len,
+                           const uint8_t *sealed, size_t sealed_len,
+                           const uint8_t *reuse_body_hash, uint64_t *seq_out) {
+  ayil_entry_t e;
+  uint8_t buf[AYIL_ENTRY_MAX];
+  size_t len = 0;
+  int own = !st->in_tx;
+  int rc;
+  memset(&e, 0, sizeof e);
+  memcpy(e.origin, origin_sk + 32, AYIL_ID_BYTES);
+  if (own) {
+    rc = ayil_store_begin(st);
+    if (rc != 0)
+      return rc;
+  }
+  rc = ayil_store_head(st, e.origin, &e.seq, e.prev);
+  if (rc != 0)
+    goto fail;
+  e.seq++;
+  e.ts_ms = now_ms();
+  memcpy(e.record, record, AYIL_RECID_BYTES);
+  e.op = op;
+  e.codes_version = 1;
+  e.header = header;
+  e.header_len = header_len;
+  if (sealed != NULL) {
+    e.has_body = 1;
+    ayil_body_hash(sealed, sealed_len, e.body_hash);
+  } else if (reuse_body_hash != NULL) {
+    e.has_body = 1;
+    memcpy(e.body_hash, reuse_body_hash, AYIL_HASH_BYTES);
+  }
+  rc = ayil_entry_sign(&e, origin_sk, buf, sizeof buf, &len);
+  if (rc == 0)
+    rc = append_in_tx(st, buf, len, sealed, sealed_len);
+  if (rc != 0)
+    goto fail;
+  if (own) {
+    rc = ayil_store_commit(st);
+    if (rc != 0)
+      return rc;
+  }
+  if (op == AYIL_OP_DELETE)
+    exec(st, "PRAGMA wal_checkpoint(TRUNCATE)"); /* purge old pages */
+  if (seq_out != NULL)
+    *seq_out = e.seq;
+  return 0;
+fail:
+  if (own)
+    ayil_store_rollback(st);
+  return rc;
+}
+
+void ayil_store_row_clear(ayil_store_row_t *row) {
+  free(row->header);
+  row->header = NULL;
+}
+
+static int row_from(sqlite3_stmt *s, ayil_store_row_t *row) {
+  const char *t;
+  memset(row, 0, sizeof *row);
+  if (sqlite3_column_bytes(s, 0) != AYIL_RECID_BYTES ||
+      sqlite3_column_bytes(s, 1) != AYIL_ID_BYTES)
+    return AYIL_ECORRUPT;
+  memcpy(row->id, sqlite3_column_blob(s, 0), AYIL_RECID_BYTES);
+  memcpy(row->origin, sqlite3_column_blob(s, 1), AYIL_ID_BYTES);
+  row->seq = (uint64_t)sqlite3_column_int64(s, 2);
+  t = (const char *)sqlite3_column_text(s, 3);
+  if (t != NULL)
+    snprintf(row->kind, sizeof row->kind, "%s", t);
+  t = (const char *)sqlite3_column_text(s, 4);
+  if (t != NULL)
+    snprintf(row->month, sizeof row->month, "%s", t);
+  if (sqlite3_column_type(s, 5) == SQLITE_BLOB) {
+    int rc = blob_out(s, 5, &row->header, &row->header_len);
+    if (rc != 0)
+      return rc;
+  }
+  if (sqlite3_column_bytes(s, 6) == AYIL_HASH_BYTES) {
+    row->has_body = 1;
+    memcpy(row->body_hash, sqlite3_column_blob(s, 6), AYIL_HASH_BYTES);
+  }
+  row->deleted = sqlite3_column_int(s, 7);
+  return 0;
+}
+
+#define ROW_COLS "id, origin, seq, kind, month, header, body_hash, deleted"
+
+int ayil_store_record(ayil_store_t *st, const uint8_t id[AYIL_RECID_BYTES],
+                      ayil_store_row_t *row) {
+  sqlite3_stmt *s = NULL;
+  int rc = map_rc(sqlite3_prepare_v2(
+      st->db, "SELECT " ROW_COLS " FROM records WHERE id=?1", -1, &s, NULL));
+  if (rc != 0)
+    return rc;
+  sqlite3_bind_blob(s, 1, id, AYIL_RECID_BYTES, SQLITE_STATIC);
+  rc = sqlite3_step(s);
+  if (rc == SQLITE_ROW)
+    rc = row_from(s, row);
+  else
+    rc = rc == SQLITE_DONE ? AYIL_ENOTFOUND : map_rc(rc);
+  sqlite3_finalize(s);
+  return rc;
+}
+
+int ayil_store_records(ayil_store_t *st, const char *kind, ayil_store_row_cb cb,
+                       void *ctx) {
+  sqlite3_stmt *s = NULL;
+  int rc = map_rc(sqlite3_prepare_v2(
+      st->db,
+      "SELECT " ROW_COLS " FROM records WHERE deleted=0 AND "
+      "(?1 IS NULL OR kind=?1) ORDER BY created_n",
+      -1, &s, NULL));
+  if (rc != 0)
+    return rc;
+  if (kind != NULL)
+    sqlite3_bind_text(s, 1, kind, -1, SQLITE_STATIC);
+  for (;;) {
+    ayil_store_row_t row;
+    int step = sqlite3_step(s);
+    if (step == SQLITE_DONE)
+      break;
+    if (step != SQLITE_ROW) {
+      rc = map_rc(step);
+      break;
+    }
+    rc = row_from(s, &row);
+    if (rc == 0)
+      rc = cb(ctx, &row);
+    ayil_store_row_clear(&row);
+    if (rc != 0)
+      break;
+  }
+  sqlite3_finalize(s);
+  return rc;
+}
+
+int ayil_store_verify(ayil_store_t *st, ayil_store_verify_t *out) {
+  sqlite3_stmt *s = NULL;
+  uint8_t origin[AYIL_ID_BYTES];
+  uint8_t prev_hash[AYIL_HASH_BYTES];
+  uint64_t prev_seq = 0;
+  int have_origin = 0;
+  int rc;
+  memset(out, 0, sizeof *out);
+  rc = map_rc(sqlite3_prepare_v2(
+      st->db,
+      "SELECT origin, seq, hash, bytes FROM entries ORDER BY origin, seq", -1,
+      &s, NULL));
+  if (rc != 0)
+    return rc;
+  for (;;) {
+    ayil_entry_t e;
+    const uint8_t *bytes;
+    size_t len;
+    uint8_t hash[AYIL_HASH_BYTES];
+    int err = 0;
+    int step = sqlite3_step(s);
+    if (step == SQLITE_DONE)
+      break;
+    if (step != SQLITE_ROW) {
+      rc = map_rc(step);
+      break;
+    }
+    if (sqlite3_column_bytes(s, 0) != AYIL_ID_BYTES) {
+      out->bad = 1;
+      out->err = AYIL_ECORRUPT;
+      break;
+    }
+    if (!have_origin || memcmp(origin, sqlite3_column_blob(s, 0),
+                               AYIL_ID_BYTES) != 0) {
+      memcpy(origin, sqlite3_column_blob(s, 0), AYIL_ID_BYTES);
+      have_origin = 1;
+      prev_seq = 0;
+      memset(prev_hash, 0, sizeof prev_hash);
+      out->origins_checked++;
+    }
+    bytes = sqlite3_column_blob(s, 3);
+    len = (size_t)sqlite3_column_bytes(s, 3);
+    /* Report the position the store claims, in case the bytes lie. */
+    out->seq = (uint64_t)sqlite3_column_int64(s, 1);
+    memcpy(out->origin, origin, AYIL_ID_BYTES);
+    err = ayil_entry_decode(&e, bytes, len);
+    if (err == 0 && memcmp(e.origin, origin, AYIL_ID_BYTES) != 0)
+      err = AYIL_ECHAIN;
+    if (err == 0 && e.seq != out->seq)
+      err = AYIL_ESEQ;
+    if (err == 0)
+      err = ayil_entry_verify(&e);
+    if (err == 0)
+      err = ayil_entry_follows(&e, prev_seq, prev_hash);
+    if (err == 0) {
+      ayil_entry_hash(bytes, len, hash);
+      if (sqlite3_column_bytes(s, 2) != AYIL_HASH_BYTES ||
+          memcmp(hash, sqlite3_column_blob(s, 2), AYIL_HASH_BYTES) != 0)
+        err = AYIL_ECHAIN;
+    }
+    if (err != 0) {
+      out->bad = 1;
+      out->err = err;
+      break;
+    }
+    out->entries_checked++;
+    prev_seq = e.seq;
+    memcpy(prev_hash, hash, AYIL_HASH_BYTES);
+  }
+  sqlite3_finalize(s);
+  if (!out->bad)
+    out->seq = 0;
+  return rc;
+}
+
+int ayil_store_reindex(ayil_store_t *st) {
+  sqlite3_stmt *s = NULL;
+  int rc;
+  int own = !st->in_tx;
+  if (own) {
+    rc = ayil_store_begin(st);
+    if (rc != 0)
+      return rc;
+  }
+  rc = exec(st, "DELETE FROM records");
+  if (rc == 0)
+    rc = map_rc(sqlite3_prepare_v2(
+        st->db, "SELECT n, bytes FROM entries ORDER BY n", -1, &s, NULL));
+  while (rc == 0) {
+    ayil_entry_t e;
+    int step = sqlite3_step(s);
+    if (step == SQLITE_DONE)
+      break;
+    if (step != SQLITE_ROW) {
+      rc = map_rc(step);
+      break;
+    }
+    rc = ayil_entry_decode(&e, sqlite3_column_blob(s, 1),
+                           (size_t)sqlite3_column_bytes(s, 1));
+    if (rc == 0)
+      rc = fold(st, &e, sqlite3_column_int64(s, 0));
+  }
+  sqlite3_finalize(s);
+  if (own) {
+    if (rc == 0)
+      rc = ayil_store_commit(st);
+    else
+      ayil_store_rollback(st);
+  }
+  return rc;
+}
+
+int ayil_store_integrity(ayil_store_t *st) {
+  sqlite3_stmt *s = NULL;
+  int rc = map_rc(
+      sqlite3_prepare_v2(st->db, "PRAGMA integrity_check", -1, &s, NULL));
+  if (rc != 0)
+    return rc;
+  rc = AYIL_ECORRUPT;
+  if (sqlite3_step(s) == SQLITE_ROW) {
+    const char *t = (const char *)sqlite3_column_text(s, 0);
+    if (t != NULL && strcmp(t, "ok") == 0)
+      rc = 0;
+  }
+  sqlite3_finalize(s);
+  return rc;
+}

@@ -1,0 +1,119 @@
+/*
+ * The node's store: SQLite in WAL mode holding the signed logs (entries),
+ * the sealed bodies, and the records view folded from the logs.
+ *
+ * Durability: journal_mode=WAL with synchronous=FULL, so every committed
+ * transaction is fsynced to the WAL before commit returns. An entry is
+ * acknowledged (to a user or a peer) only after its commit returned, so an
+ * acknowledged entry survives a power cut. secure_delete=ON makes purged
+ * bodies unrecoverable from free pages; purges also checkpoint the WAL.
+ *
+ * One ayil_store_t per thread; it is not thread-safe.
+ */
+#ifndef AYIL_STORE_H
+#define AYIL_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ayil/entry.h"
+
+typedef struct ayil_store_s ayil_store_t;
+
+#define AYIL_STORE_CREATE 1
+#define AYIL_STORE_SCHEMA_VERSION 1
+
+/* Opens (and with AYIL_STORE_CREATE creates) the store at `path`, running
+ * schema migrations. *out is set only on success. */
+int ayil_store_open(ayil_store_t **out, const char *path, int flags);
+/* Closes; NULL is a no-op. */
+void ayil_store_close(ayil_store_t *st);
+
+int ayil_store_begin(ayil_store_t *st);
+int ayil_store_commit(ayil_store_t *st);
+void ayil_store_rollback(ayil_store_t *st);
+
+/* Last seq and hash of `origin`'s log; seq 0 and zero hash if none. */
+int ayil_store_head(ayil_store_t *st, const uint8_t origin[AYIL_ID_BYTES],
+                    uint64_t *seq, uint8_t hash[AYIL_HASH_BYTES]);
+
+/*
+ * Verifies and appends one encoded entry (and its sealed body, which may be
+ * NULL when absent or purged) and folds it into the records view. The entry
+ * must verify and follow the origin's head; an entry already held
+ * byte-identical returns 0 (idempotent); a different one at a held position
+ * returns AYIL_EFORK. Runs inside the caller's transaction if one is open,
+ * else in its own.
+ */
+int ayil_store_append(ayil_store_t *st, const uint8_t *bytes, size_t len,
+                      const uint8_t *body, size_t bodylen);
+
+/*
+ * Builds, signs and appends the next entry of the local log in one
+ * transaction. `header` is the canonical msgpack header (NULL for a delete),
+ * `sealed` the sealed body (NULL to keep no body), or `reuse_body_hash` to
+ * point at a body already stored. Writes the new seq to *seq_out if given.
+ */
+int ayil_store_write_local(ayil_store_t *st, const uint8_t origin_sk[64],
+                           uint32_t op, const uint8_t record[AYIL_RECID_BYTES],
+                           const uint8_t *header, size_t header_len,
+                           const uint8_t *sealed, size_t sealed_len,
+                           const uint8_t *reuse_body_hash, uint64_t *seq_out);
+
+/* Encoded entry (origin, seq), malloc'd. AYIL_ENOTFOUND if absent. */
+int ayil_store_entry(ayil_store_t *st, const uint8_t origin[AYIL_ID_BYTES],
+                     uint64_t seq, uint8_t **bytes, size_t *len);
+/* Sealed body by hash, malloc'd. AYIL_ENOTFOUND if absent or purged. */
+int ayil_store_body(ayil_store_t *st, const uint8_t hash[AYIL_HASH_BYTES],
+                    uint8_t **sealed, size_t *len);
+
+/* Small key/value settings kept in the store (text values). */
+int ayil_store_meta_get(ayil_store_t *st, const char *key, char **value);
+int ayil_store_meta_set(ayil_store_t *st, const char *key, const char *value);
+
+/* A row of the records view. Buffers are malloc'd; free with
+ * ayil_store_row_clear. */
+typedef struct {
+  uint8_t id[AYIL_RECID_BYTES];
+  uint8_t origin[AYIL_ID_BYTES];
+  uint64_t seq;
+  char kind[32];
+  char month[8];
+  uint8_t *header;
+  size_t header_len;
+  int has_body;
+  uint8_t body_hash[AYIL_HASH_BYTES];
+  int deleted;
+} ayil_store_row_t;
+
+void ayil_store_row_clear(ayil_store_row_t *row);
+int ayil_store_record(ayil_store_t *st, const uint8_t id[AYIL_RECID_BYTES],
+                      ayil_store_row_t *row);
+typedef int (*ayil_store_row_cb)(void *ctx, const ayil_store_row_t *row);
+/* Calls cb for each live record (optionally of one kind) in creation order;
+ * a non-zero return from cb stops and is returned. */
+int ayil_store_records(ayil_store_t *st, const char *kind, ayil_store_row_cb cb,
+                       void *ctx);
+
+/* Result of a verification: the first bad entry. */
+typedef struct {
+  int bad;
+  uint8_t origin[AYIL_ID_BYTES];
+  uint64_t seq;
+  int err;
+  uint64_t entries_checked;
+  uint64_t origins_checked;
+} ayil_store_verify_t;
+/* Checks every chain, signature and body hash. Returns 0 when it ran (look
+ * at out->bad), or an error if it could not read the store. */
+int ayil_store_verify(ayil_store_t *st, ayil_store_verify_t *out);
+/* Drops and rebuilds the records view from the logs, in arrival order. */
+int ayil_store_reindex(ayil_store_t *st);
+/* Runs PRAGMA integrity_check; 0 when "ok". */
+int ayil_store_integrity(ayil_store_t *st);
+
+/* The raw handle, for modules of node/ that keep their own tables
+ * (peers, nodes). Not for the CLI. */
+struct sqlite3 *ayil__store_db(ayil_store_t *st);
+
+#endif
