@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -355,6 +356,8 @@ int main(int argc, char **argv) {
   size_t k;
   int rc;
   memset(&c, 0, sizeof c);
+  /* Everything a node writes (store, WAL, keys) is for its owner only. */
+  umask(077);
   if (sodium_init() < 0)
     return cli_err(EXIT_FAIL, "libsodium failed to initialise");
   /* Global options before the command. */

@@ -1,0 +1,148 @@
+/*
+ * The report engine: counts record headers into the indicators of
+ * RECORDS.md ("Report indicators") and writes them as JSON, CSV, text,
+ * markdown or HTML in English, Russian or Kyrgyz.
+ *
+ * Use: ayil_report_new(), then ayil_report_add() once per live record (the
+ * latest version of each record that is not deleted), then
+ * ayil_report_write() once or more, then ayil_report_free().
+ *
+ * Scopes. Every indicator is given for each committee, each oblast, each
+ * macro-region (north, south) and the total. With an oblast filter, only
+ * that oblast, its region and the total appear; without one, all nine
+ * oblasts and both regions appear, with zeros where nothing was counted.
+ * A committee appears once it was added with ayil_report_add_committee()
+ * or had a record passed to ayil_report_add() (even one outside the period).
+ * A committee is the pair (name, oblast).
+ *
+ * Rows. Every indicator row is written even when it is 0. Coded indicators
+ * are expanded over every code of their code list in code-list order
+ * (appeals.violence.<code>, appeals.sex.<code>, appeals.age.<code>,
+ * referrals.<service>, followups.<action>). training.participants.days_<n>
+ * is written for each n (a training's `days`) that occurs in any training
+ * counted in the report, ascending, in every scope, right after
+ * training.participants; so the set of rows depends on the data.
+ *
+ * Periods. A record counts when from <= month <= to. The one exception is
+ * families.active: a family record counts there when it was registered by
+ * the end of the period (month <= to) and was not removed by then. "Not
+ * removed by then" means: status active and removed_month absent or after
+ * `to`, or status removed with a removed_month after `to` (it was removed
+ * later, so it was still active at the end of the period). Without `to`,
+ * families.active is the families whose status is active.
+ *
+ * Small cells. See ayil_report_write() and the comment above suppress() in
+ * report.c for the exact rule.
+ */
+#ifndef AYIL_REPORT_H
+#define AYIL_REPORT_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include <jansson.h>
+
+#include "ayil/error.h"
+
+typedef struct ayil_report_s ayil_report_t;
+
+/*
+ * Creates an empty report for the months from_month..to_month, both
+ * included (YYYY-MM; NULL means unbounded on that side), restricted to
+ * oblast_filter (an oblast code of RECORDS.md; NULL means all). The strings
+ * are copied. *out is set only on success; free it with ayil_report_free().
+ * Returns 0, AYIL_EINVAL (a malformed month, from after to, or an unknown
+ * oblast) or AYIL_ENOMEM.
+ */
+int ayil_report_new(ayil_report_t **out, const char *from_month,
+                    const char *to_month, const char *oblast_filter);
+
+/*
+ * Makes a committee appear in the report even if none of its records
+ * counts, so a committee that reported nothing shows zeros instead of
+ * missing. Idempotent. Committees of another oblast than the filter are
+ * ignored. Returns 0, AYIL_EINVAL (empty name or unknown oblast) or
+ * AYIL_ENOMEM.
+ */
+int ayil_report_add_committee(ayil_report_t *r, const char *committee_name,
+                              const char *oblast);
+
+/*
+ * Counts one live record of the committee (committee_name, oblast), given
+ * its cleartext header. The header is only read; nothing of it is kept
+ * (the committee name is copied, once per committee). Records of another
+ * oblast than the filter are ignored (return 0). A record of a known kind
+ * that no indicator uses (correction) counts nowhere.
+ *
+ * Returns 0; AYIL_EINVAL when the oblast is unknown, the committee name
+ * empty, or the header lacks or mangles a field an indicator needs (kind,
+ * month, an unknown code, a negative or non-integer count) -- then nothing
+ * of that record is counted, and the caller may skip it and go on; or
+ * AYIL_ENOMEM. Does not allocate except for a new committee or a new
+ * training length.
+ */
+int ayil_report_add(ayil_report_t *r, const char *committee_name,
+                    const char *oblast, const json_t *header);
+
+/*
+ * Writes the report to `out`.
+ *
+ * format: "json", "csv", "text", "md" or "html" (NULL means "text").
+ *  - json: {"from":F,"to":T,"oblast":O,"suppress_below":N,"rows":[{"scope":
+ *    "committee"|"oblast"|"region"|"total","name":NAME,"indicator":IND,
+ *    "value":V}, ...]} with F, T, O null when unbounded. A suppressed cell
+ *    has "value":null,"suppressed":true,"display":D. Rows come committee
+ *    by committee (sorted by oblast in code-list order, then name by
+ *    bytes), then oblasts, regions and the total. Names of oblasts and
+ *    regions are their codes; the total's name is "total".
+ *  - csv: header "scope,name,indicator,value,suppressed", then the same
+ *    rows; a suppressed cell has value D and suppressed 1 (else 0).
+ *    RFC 4180 quoting, CRLF line ends.
+ *  - text, md, html: tables for people, labels in `lang`, numbers grouped
+ *    per language; the total first, then regions, oblasts, and committees
+ *    grouped by oblast, wide tables split into column blocks. html is one
+ *    self-contained page (inline CSS, inline SVG charts, no script, no
+ *    link, no external resource).
+ * lang: "en", "ru" or "ky" (NULL means "en"); json and csv ignore it.
+ * suppress_below: N >= 0. With N >= 2, every count in 1..N-1 is suppressed
+ *   and shown as D = "<N"; cells suppressed only so that those cannot be
+ *   worked back from totals (complementary suppression) are shown as
+ *   D = "x". aid.money.som (not a count of people) is suppressed, as "x",
+ *   wherever aid.money.people is shown as "<N", and takes part in the
+ *   complementary rule. 0 and 1 suppress nothing.
+ *
+ * The report is not changed; it can be written again in another form.
+ * Returns 0, AYIL_EINVAL (unknown format or language, N < 0), AYIL_ENOMEM
+ * or AYIL_EIO (a write to `out` failed).
+ */
+int ayil_report_write(ayil_report_t *r, FILE *out, const char *format,
+                      const char *lang, int suppress_below);
+
+/* Frees the report. NULL is a no-op. */
+void ayil_report_free(ayil_report_t *r);
+
+/* ---- internal, for report.c, report_i18n.c and the tests ---- */
+
+/* One row of the translation table in report_i18n.c. */
+typedef struct ayil__report_label_s {
+  const char *key;
+  const char *en;
+  const char *ru;
+  const char *ky;
+} ayil__report_label_t;
+
+extern const ayil__report_label_t ayil__report_labels[];
+extern const size_t ayil__report_nlabels;
+
+/*
+ * Checks that every label key the report engine can ask for is in the
+ * table with a non-empty text in every language, and that no key is there
+ * twice. Returns the number of problems; if `first` is not NULL it is set
+ * to the first missing or doubled key (a static string), or NULL.
+ */
+int ayil__report_labels_check(const char **first);
+
+/* Number of rows a json/csv write of this report would give (for tests). */
+size_t ayil__report_nrows(const ayil_report_t *r);
+
+#endif

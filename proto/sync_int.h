@@ -1,0 +1,118 @@
+/*
+ * Internals of the sync state machine shared by proto/sync.c (the state
+ * machine) and proto/sync_msg.c (the byte codecs). Not a public API.
+ */
+#ifndef AYIL_SYNC_INT_H
+#define AYIL_SYNC_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <msgpack.h>
+
+#include "ayil/entry.h"
+#include "ayil/sync.h"
+
+/* Message types: the first element of every message array. */
+enum {
+  AYIL__SYNC_ENTRIES = 1,
+  AYIL__SYNC_ACK = 2,
+  AYIL__SYNC_BODY = 3,
+  AYIL__SYNC_ROWS = 4,
+  AYIL__SYNC_FORK = 5,
+  AYIL__SYNC_PING = 6,
+  AYIL__SYNC_PONG = 7,
+};
+
+/*
+ * A strict msgpack reader over untrusted bytes. It never allocates: every
+ * length is checked against the bytes left before it is believed, and every
+ * value must use its shortest encoding (AYIL_ENOTCANON otherwise), so that a
+ * message has exactly one valid encoding.
+ */
+typedef struct {
+  const uint8_t *p;
+  const uint8_t *end;
+} ayil__mp_t;
+
+enum {
+  AYIL__MP_END = 0,
+  AYIL__MP_NIL,
+  AYIL__MP_UINT,
+  AYIL__MP_BIN,
+  AYIL__MP_ARRAY,
+  AYIL__MP_OTHER,
+};
+
+/* The kind of the next value, without consuming it. */
+int ayil__mp_peek(const ayil__mp_t *r);
+/* An array header; *n is at most the bytes left (each element takes one). */
+int ayil__mp_array(ayil__mp_t *r, size_t *n);
+/* An array header with exactly `n` elements. */
+int ayil__mp_array_n(ayil__mp_t *r, size_t n);
+int ayil__mp_uint(ayil__mp_t *r, uint64_t max, uint64_t *v);
+/* A bin of at most `max` bytes; *p points into the input. */
+int ayil__mp_bin(ayil__mp_t *r, size_t max, const uint8_t **p, size_t *n);
+/* A bin of exactly `n` bytes. */
+int ayil__mp_bin_n(ayil__mp_t *r, size_t n, const uint8_t **p);
+/* Consumes a nil if one is next: returns 1, else 0. */
+int ayil__mp_nil(ayil__mp_t *r);
+/* AYIL_ETRAILING unless every byte was consumed. */
+int ayil__mp_done(const ayil__mp_t *r);
+
+/*
+ * Checks that untrusted bytes are an array of 11 scalars (the shape of an
+ * encoded entry) before they go to ayil_entry_decode(), whose msgpack-c
+ * unpacker would otherwise believe an array length it has not seen.
+ */
+int ayil__mp_check_entry(const uint8_t *buf, size_t len);
+
+/* A msgpack_packer over a fixed buffer: nothing is allocated. */
+typedef struct {
+  uint8_t *buf;
+  size_t cap;
+  size_t len;
+  int overflow;
+  msgpack_packer pk;
+} ayil__wbuf_t;
+
+void ayil__wbuf_init(ayil__wbuf_t *w, uint8_t *buf, size_t cap);
+void ayil__pack_bin(msgpack_packer *pk, const uint8_t *p, size_t n);
+
+/* How a record carries its body on the wire. */
+enum {
+  AYIL__BODY_NONE = 0, /* nil: the entry has no body */
+  AYIL__BODY_INLINE,   /* bin: the sealed body */
+  AYIL__BODY_CHUNKED,  /* uint: that many bytes follow in BODY messages */
+  AYIL__BODY_PURGED,   /* [hash, proof]: purged, proven by a DELETE entry */
+};
+
+/* One entry as it travels in an ENTRIES message: the fields the receiver
+ * cannot derive (origin, seq, prev and an inline body's hash it can). */
+typedef struct {
+  uint64_t ts_ms;
+  const uint8_t *record; /* AYIL_RECID_BYTES */
+  uint32_t op;
+  uint32_t codes_version;
+  const uint8_t *header; /* NULL for nil */
+  size_t header_len;
+  int body_kind;
+  const uint8_t *body; /* INLINE */
+  size_t body_len;     /* INLINE, CHUNKED */
+  const uint8_t *body_hash; /* PURGED */
+  const uint8_t *proof;     /* PURGED */
+  size_t proof_len;
+  const uint8_t *sig; /* AYIL_SIG_BYTES */
+} ayil__rec_t;
+
+int ayil__rec_read(ayil__mp_t *r, ayil__rec_t *rec);
+void ayil__rec_write(msgpack_packer *pk, const ayil__rec_t *rec);
+
+/*
+ * The canonical encoding of a full entry, signature included: the same bytes
+ * ayil_entry_sign() writes (checked by ayil_entry_decode() on every use).
+ */
+int ayil__entry_encode(const ayil_entry_t *e, uint8_t *out, size_t cap,
+                       size_t *outlen);
+
+#endif

@@ -1,0 +1,357 @@
+/*
+ * Byte codecs of the sync protocol: a strict, allocation-free msgpack reader
+ * for untrusted messages, a fixed-buffer msgpack writer, and the wire form
+ * of one entry. See proto/PROTOCOL.md, "Sync".
+ */
+#include <string.h>
+
+#include "sync_int.h"
+
+/* ---- reader ---------------------------------------------------------- */
+
+static size_t left(const ayil__mp_t *r) {
+  return (size_t)(r->end - r->p);
+}
+
+static uint64_t be(const uint8_t *p, size_t n) {
+  uint64_t v = 0;
+  size_t i;
+  for (i = 0; i < n; i++)
+    v = (v << 8) | p[i];
+  return v;
+}
+
+int ayil__mp_peek(const ayil__mp_t *r) {
+  uint8_t b;
+  if (r->p >= r->end)
+    return AYIL__MP_END;
+  b = r->p[0];
+  if (b <= 0x7f || (b >= 0xcc && b <= 0xcf))
+    return AYIL__MP_UINT;
+  if (b == 0xc0)
+    return AYIL__MP_NIL;
+  if (b >= 0xc4 && b <= 0xc6)
+    return AYIL__MP_BIN;
+  if ((b >= 0x90 && b <= 0x9f) || b == 0xdc || b == 0xdd)
+    return AYIL__MP_ARRAY;
+  return AYIL__MP_OTHER;
+}
+
+/* Reads a length or value of `n` bytes after the type byte. */
+static int take(ayil__mp_t *r, size_t n, uint64_t *v) {
+  if (left(r) < n)
+    return AYIL_ETRUNC;
+  *v = be(r->p, n);
+  r->p += n;
+  return 0;
+}
+
+int ayil__mp_array(ayil__mp_t *r, size_t *n) {
+  uint64_t v = 0;
+  uint8_t b;
+  int rc = 0;
+  if (r->p >= r->end)
+    return AYIL_ETRUNC;
+  b = *r->p++;
+  if (b >= 0x90 && b <= 0x9f) {
+    v = b & 0x0f;
+  } else if (b == 0xdc) {
+    rc = take(r, 2, &v);
+    if (rc == 0 && v < 16)
+      rc = AYIL_ENOTCANON;
+  } else if (b == 0xdd) {
+    rc = take(r, 4, &v);
+    if (rc == 0 && v <= 0xffff)
+      rc = AYIL_ENOTCANON;
+  } else {
+    return AYIL_EFORMAT;
+  }
+  if (rc != 0)
+    return rc;
+  /* Every element takes at least one byte: believe no more than that. */
+  if (v > left(r))
+    return AYIL_ETRUNC;
+  *n = (size_t)v;
+  return 0;
+}
+
+int ayil__mp_array_n(ayil__mp_t *r, size_t n) {
+  size_t got = 0;
+  int rc = ayil__mp_array(r, &got);
+  if (rc != 0)
+    return rc;
+  return got == n ? 0 : AYIL_EFORMAT;
+}
+
+int ayil__mp_uint(ayil__mp_t *r, uint64_t max, uint64_t *v) {
+  uint8_t b;
+  uint64_t x = 0;
+  int rc = 0;
+  if (r->p >= r->end)
+    return AYIL_ETRUNC;
+  b = *r->p++;
+  if (b <= 0x7f) {
+    x = b;
+  } else if (b == 0xcc) {
+    rc = take(r, 1, &x);
+    if (rc == 0 && x < 0x80)
+      rc = AYIL_ENOTCANON;
+  } else if (b == 0xcd) {
+    rc = take(r, 2, &x);
+    if (rc == 0 && x <= 0xff)
+      rc = AYIL_ENOTCANON;
+  } else if (b == 0xce) {
+    rc = take(r, 4, &x);
+    if (rc == 0 && x <= 0xffff)
+      rc = AYIL_ENOTCANON;
+  } else if (b == 0xcf) {
+    rc = take(r, 8, &x);
+    if (rc == 0 && x <= 0xffffffffu)
+      rc = AYIL_ENOTCANON;
+  } else {
+    return AYIL_EFORMAT;
+  }
+  if (rc != 0)
+    return rc;
+  if (x > max)
+    return AYIL_EFORMAT;
+  *v = x;
+  return 0;
+}
+
+int ayil__mp_bin(ayil__mp_t *r, size_t max, const uint8_t **p, size_t *n) {
+  uint8_t b;
+  uint64_t v = 0;
+  int rc = 0;
+  if (r->p >= r->end)
+    return AYIL_ETRUNC;
+  b = *r->p++;
+  if (b == 0xc4) {
+    rc = take(r, 1, &v);
+  } else if (b == 0xc5) {
+    rc = take(r, 2, &v);
+    if (rc == 0 && v <= 0xff)
+      rc = AYIL_ENOTCANON;
+  } else if (b == 0xc6) {
+    rc = take(r, 4, &v);
+    if (rc == 0 && v <= 0xffff)
+      rc = AYIL_ENOTCANON;
+  } else {
+    return AYIL_EFORMAT;
+  }
+  if (rc != 0)
+    return rc;
+  if (v > max)
+    return AYIL_ETOOBIG;
+  if (v > left(r))
+    return AYIL_ETRUNC;
+  *p = r->p;
+  *n = (size_t)v;
+  r->p += v;
+  return 0;
+}
+
+int ayil__mp_bin_n(ayil__mp_t *r, size_t n, const uint8_t **p) {
+  size_t got = 0;
+  int rc = ayil__mp_bin(r, n, p, &got);
+  if (rc == AYIL_ETOOBIG)
+    return AYIL_EFORMAT;
+  if (rc != 0)
+    return rc;
+  return got == n ? 0 : AYIL_EFORMAT;
+}
+
+int ayil__mp_nil(ayil__mp_t *r) {
+  if (r->p < r->end && r->p[0] == 0xc0) {
+    r->p++;
+    return 1;
+  }
+  return 0;
+}
+
+int ayil__mp_done(const ayil__mp_t *r) {
+  return r->p == r->end ? 0 : AYIL_ETRAILING;
+}
+
+int ayil__mp_check_entry(const uint8_t *buf, size_t len) {
+  ayil__mp_t r = {buf, buf + len};
+  const uint8_t *p;
+  size_t i, n = 0;
+  uint64_t v;
+  int rc;
+  if (len > AYIL_ENTRY_MAX)
+    return AYIL_ETOOBIG;
+  rc = ayil__mp_array_n(&r, 11);
+  for (i = 0; rc == 0 && i < 11; i++) {
+    switch (ayil__mp_peek(&r)) {
+    case AYIL__MP_NIL:
+      r.p++;
+      break;
+    case AYIL__MP_UINT:
+      rc = ayil__mp_uint(&r, UINT64_MAX, &v);
+      break;
+    case AYIL__MP_BIN:
+      rc = ayil__mp_bin(&r, AYIL_ENTRY_MAX, &p, &n);
+      break;
+    case AYIL__MP_END:
+      rc = AYIL_ETRUNC;
+      break;
+    default:
+      rc = AYIL_EFORMAT;
+    }
+  }
+  if (rc == 0)
+    rc = ayil__mp_done(&r);
+  return rc;
+}
+
+/* ---- writer ---------------------------------------------------------- */
+
+static int wbuf_write(void *data, const char *p, size_t n) {
+  ayil__wbuf_t *w = data;
+  if (w->overflow || n > w->cap - w->len) {
+    w->overflow = 1;
+    return -1;
+  }
+  memcpy(w->buf + w->len, p, n);
+  w->len += n;
+  return 0;
+}
+
+void ayil__wbuf_init(ayil__wbuf_t *w, uint8_t *buf, size_t cap) {
+  w->buf = buf;
+  w->cap = cap;
+  w->len = 0;
+  w->overflow = 0;
+  msgpack_packer_init(&w->pk, w, wbuf_write);
+}
+
+void ayil__pack_bin(msgpack_packer *pk, const uint8_t *p, size_t n) {
+  msgpack_pack_bin(pk, n);
+  msgpack_pack_bin_body(pk, p, n);
+}
+
+/* ---- records --------------------------------------------------------- */
+
+/* [ts, record, op, codes, header|nil, body, sig] */
+#define REC_FIELDS 7
+
+int ayil__rec_read(ayil__mp_t *r, ayil__rec_t *rec) {
+  uint64_t v = 0;
+  size_t n = 0;
+  int rc;
+
+  memset(rec, 0, sizeof *rec);
+  rc = ayil__mp_array_n(r, REC_FIELDS);
+  if (rc == 0)
+    rc = ayil__mp_uint(r, UINT64_MAX, &rec->ts_ms);
+  if (rc == 0)
+    rc = ayil__mp_bin_n(r, AYIL_RECID_BYTES, &rec->record);
+  if (rc == 0)
+    rc = ayil__mp_uint(r, UINT32_MAX, &v);
+  if (rc != 0)
+    return rc;
+  rec->op = (uint32_t)v;
+  rc = ayil__mp_uint(r, UINT32_MAX, &v);
+  if (rc != 0)
+    return rc;
+  rec->codes_version = (uint32_t)v;
+  if (!ayil__mp_nil(r)) {
+    rc = ayil__mp_bin(r, AYIL_HEADER_MAX, &rec->header, &rec->header_len);
+    if (rc != 0)
+      return rc;
+  }
+  switch (ayil__mp_peek(r)) {
+  case AYIL__MP_NIL:
+    r->p++;
+    rec->body_kind = AYIL__BODY_NONE;
+    break;
+  case AYIL__MP_BIN:
+    rec->body_kind = AYIL__BODY_INLINE;
+    rc = ayil__mp_bin(r, AYIL_BODY_MAX, &rec->body, &rec->body_len);
+    break;
+  case AYIL__MP_UINT:
+    rec->body_kind = AYIL__BODY_CHUNKED;
+    rc = ayil__mp_uint(r, AYIL_BODY_MAX, &v);
+    if (rc == 0 && v == 0)
+      rc = AYIL_EFORMAT;
+    rec->body_len = (size_t)v;
+    break;
+  case AYIL__MP_ARRAY:
+    rec->body_kind = AYIL__BODY_PURGED;
+    rc = ayil__mp_array_n(r, 2);
+    if (rc == 0)
+      rc = ayil__mp_bin_n(r, AYIL_HASH_BYTES, &rec->body_hash);
+    if (rc == 0)
+      rc = ayil__mp_bin(r, AYIL_ENTRY_MAX, &rec->proof, &n);
+    rec->proof_len = n;
+    break;
+  case AYIL__MP_END:
+    return AYIL_ETRUNC;
+  default:
+    return AYIL_EFORMAT;
+  }
+  if (rc == 0)
+    rc = ayil__mp_bin_n(r, AYIL_SIG_BYTES, &rec->sig);
+  return rc;
+}
+
+void ayil__rec_write(msgpack_packer *pk, const ayil__rec_t *rec) {
+  msgpack_pack_array(pk, REC_FIELDS);
+  msgpack_pack_uint64(pk, rec->ts_ms);
+  ayil__pack_bin(pk, rec->record, AYIL_RECID_BYTES);
+  msgpack_pack_uint32(pk, rec->op);
+  msgpack_pack_uint32(pk, rec->codes_version);
+  if (rec->header != NULL)
+    ayil__pack_bin(pk, rec->header, rec->header_len);
+  else
+    msgpack_pack_nil(pk);
+  switch (rec->body_kind) {
+  case AYIL__BODY_INLINE:
+    ayil__pack_bin(pk, rec->body, rec->body_len);
+    break;
+  case AYIL__BODY_CHUNKED:
+    msgpack_pack_uint64(pk, rec->body_len);
+    break;
+  case AYIL__BODY_PURGED:
+    msgpack_pack_array(pk, 2);
+    ayil__pack_bin(pk, rec->body_hash, AYIL_HASH_BYTES);
+    ayil__pack_bin(pk, rec->proof, rec->proof_len);
+    break;
+  default:
+    msgpack_pack_nil(pk);
+  }
+  ayil__pack_bin(pk, rec->sig, AYIL_SIG_BYTES);
+}
+
+/* Mirrors encode() in proto/entry.c field by field; ayil_entry_decode()
+ * re-checks the result, so a divergence fails loudly instead of shipping
+ * different bytes. */
+int ayil__entry_encode(const ayil_entry_t *e, uint8_t *out, size_t cap,
+                       size_t *outlen) {
+  ayil__wbuf_t w;
+  msgpack_packer *pk = &w.pk;
+  ayil__wbuf_init(&w, out, cap);
+  msgpack_pack_array(pk, 11);
+  msgpack_pack_uint32(pk, AYIL_ENTRY_VERSION);
+  ayil__pack_bin(pk, e->origin, AYIL_ID_BYTES);
+  msgpack_pack_uint64(pk, e->seq);
+  ayil__pack_bin(pk, e->prev, AYIL_HASH_BYTES);
+  msgpack_pack_uint64(pk, e->ts_ms);
+  ayil__pack_bin(pk, e->record, AYIL_RECID_BYTES);
+  msgpack_pack_uint32(pk, e->op);
+  msgpack_pack_uint32(pk, e->codes_version);
+  if (e->header != NULL)
+    ayil__pack_bin(pk, e->header, e->header_len);
+  else
+    msgpack_pack_nil(pk);
+  if (e->has_body)
+    ayil__pack_bin(pk, e->body_hash, AYIL_HASH_BYTES);
+  else
+    msgpack_pack_nil(pk);
+  ayil__pack_bin(pk, e->sig, AYIL_SIG_BYTES);
+  if (w.overflow)
+    return AYIL_ETOOBIG;
+  *outlen = w.len;
+  return 0;
+}

@@ -1,0 +1,22 @@
+#!/bin/bash
+# Static rules: formatting, and the architecture (proto/ does no I/O: no
+# libuv, no SQLite, no jansson, no sockets or files).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+fail=0
+files=$(git ls-files '*.c' '*.h' 2>/dev/null || find . -name '*.[ch]' -not -path './build*')
+if ! clang-format --dry-run --Werror $files 2>/tmp/ayil-format.$$; then
+  echo "check: these files need clang-format -i:" >&2
+  grep -o '^[^:]*\.[ch]' /tmp/ayil-format.$$ | sort -u >&2
+  fail=1
+fi
+rm -f /tmp/ayil-format.$$
+if grep -nE '#include <(uv|sqlite3|jansson|ini|stdio|fcntl|unistd|sys/socket)\.h>' proto/*.c proto/*.h include/ayil/*.h 2>/dev/null; then
+  echo "check: proto/ and include/ayil/ must not include I/O headers (above)" >&2
+  fail=1
+fi
+if grep -nE '#include "(daemon|ctl)[a-z_]*\.h"' cli/*.c 2>/dev/null; then
+  echo "check: the CLI must not include the daemon's internals" >&2
+  fail=1
+fi
+exit $fail

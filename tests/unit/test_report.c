@@ -1,0 +1,1093 @@
+/*
+ * Tests of the report engine (node/report.c): exact counts in every scope,
+ * exact JSON and CSV for a tiny report, the HTML's self-containment,
+ * small-cell suppression checked by an independent "attacker", and the
+ * completeness of the translations. All names here are invented.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "ayil/schema.h"
+#include "report.h"
+
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Every indicator without training days, in output order (RECORDS.md). */
+static const char *const INDICATORS[] = {
+    "appeals",
+    "appeals.violence.physical",
+    "appeals.violence.psychological",
+    "appeals.violence.sexual",
+    "appeals.violence.economic",
+    "appeals.violence.neglect",
+    "appeals.sex.female",
+    "appeals.sex.male",
+    "appeals.age.0-11",
+    "appeals.age.12-17",
+    "appeals.age.18-25",
+    "appeals.age.26-40",
+    "appeals.age.41-60",
+    "appeals.age.61+",
+    "appeals.age.unknown",
+    "sessions",
+    "sessions.violence_related",
+    "families.registered",
+    "families.active",
+    "referrals",
+    "referrals.crisis_centre",
+    "referrals.shelter",
+    "referrals.police",
+    "referrals.aksakal_court",
+    "referrals.legal_aid",
+    "referrals.psychologist",
+    "referrals.health",
+    "referrals.social_protection",
+    "referrals.other",
+    "referrals.crisis_or_shelter",
+    "protection_orders",
+    "aid.money.people",
+    "aid.money.som",
+    "aid.housing",
+    "aid.in_kind",
+    "prevention.events",
+    "prevention.participants",
+    "training.events",
+    "training.participants",
+    /* training.participants.days_<n> go here */
+    "followups.preventive_talk",
+    "followups.home_visit",
+    "followups.document_restoration",
+    "followups.correctional_session",
+    "followups.referral_followup",
+    "followups.other",
+    "closures",
+};
+#define I_AFTER_TRAINING 39 /* index of the first followups row */
+
+/* ---- helpers ---- */
+
+static void add(ayil_report_t *r, const char *name, const char *oblast,
+                const char *hdr) {
+  json_error_t err;
+  json_t *h = json_loads(hdr, 0, &err);
+
+  assert_non_null(h);
+  assert_int_equal(ayil_report_add(r, name, oblast, h), 0);
+  json_decref(h);
+}
+
+static int add_rc(ayil_report_t *r, const char *name, const char *oblast,
+                  const char *hdr) {
+  json_t *h = json_loads(hdr, 0, NULL);
+  int rc;
+
+  assert_non_null(h);
+  rc = ayil_report_add(r, name, oblast, h);
+  json_decref(h);
+  return rc;
+}
+
+/* Writes the report into a malloc'd string. */
+static char *render(ayil_report_t *r, const char *fmt, const char *lang,
+                    int nb) {
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&buf, &len);
+
+  assert_non_null(f);
+  assert_int_equal(ayil_report_write(r, f, fmt, lang, nb), 0);
+  fclose(f);
+  return buf;
+}
+
+static json_t *render_json(ayil_report_t *r, int nb) {
+  char *s = render(r, "json", NULL, nb);
+  json_error_t err;
+  json_t *doc = json_loads(s, 0, &err);
+
+  if (doc == NULL)
+    fail_msg("bad json at line %d: %s", err.line, err.text);
+  free(s);
+  return doc;
+}
+
+/* The value of a row; -1 when suppressed; fails if the row is missing. */
+static long long val(const json_t *doc, const char *scope, const char *name,
+                     const char *ind) {
+  const json_t *rows = json_object_get(doc, "rows"), *row;
+  size_t i;
+
+  json_array_foreach(rows, i, row) {
+    if (strcmp(json_string_value(json_object_get(row, "scope")), scope) ==
+            0 &&
+        strcmp(json_string_value(json_object_get(row, "name")), name) == 0 &&
+        strcmp(json_string_value(json_object_get(row, "indicator")), ind) ==
+            0) {
+      const json_t *v = json_object_get(row, "value");
+      if (json_is_null(v)) {
+        assert_true(json_is_true(json_object_get(row, "suppressed")));
+        return -1;
+      }
+      assert_true(json_is_integer(v));
+      return (long long)json_integer_value(v);
+    }
+  }
+  fail_msg("no row %s/%s/%s", scope, name, ind);
+  return -2;
+}
+
+static const char *display(const json_t *doc, const char *scope,
+                           const char *name, const char *ind) {
+  const json_t *rows = json_object_get(doc, "rows"), *row;
+  size_t i;
+
+  json_array_foreach(rows, i, row) {
+    if (strcmp(json_string_value(json_object_get(row, "scope")), scope) ==
+            0 &&
+        strcmp(json_string_value(json_object_get(row, "name")), name) == 0 &&
+        strcmp(json_string_value(json_object_get(row, "indicator")), ind) ==
+            0)
+      return json_string_value(json_object_get(row, "display"));
+  }
+  return NULL;
+}
+
+/* Expected values: all indicators 0 except those listed. */
+typedef struct {
+  const char *ind;
+  long long v;
+} kv_t;
+
+static void expect(const json_t *doc, const char *scope, const char *name,
+                   const kv_t *kv, size_t n, const char *const *extra,
+                   size_t nextra) {
+  size_t i, k;
+
+  for (i = 0; i < N(INDICATORS) + nextra; i++) {
+    const char *ind = i < N(INDICATORS) ? INDICATORS[i] : extra[i - N(INDICATORS)];
+    long long want = 0, got = val(doc, scope, name, ind);
+    for (k = 0; k < n; k++)
+      if (strcmp(kv[k].ind, ind) == 0)
+        want = kv[k].v;
+    if (got != want)
+      fail_msg("%s %s %s: want %lld got %lld", scope, name, ind, want, got);
+  }
+}
+
+/* ---- counting ---- */
+
+static ayil_report_t *scenario(void) {
+  ayil_report_t *r;
+
+  assert_int_equal(ayil_report_new(&r, "2026-01", "2026-03", NULL), 0);
+  /* Alpha, chui (north) */
+  add(r, "Alpha", "chui",
+      "{\"kind\":\"appeal\",\"month\":\"2026-01\",\"source\":\"police\","
+      "\"violence\":[\"physical\",\"psychological\"],\"survivor_sex\":"
+      "\"female\",\"survivor_age\":\"26-40\",\"status\":\"open\"}");
+  add(r, "Alpha", "chui",
+      "{\"kind\":\"appeal\",\"month\":\"2026-03\",\"violence\":[\"sexual\"],"
+      "\"survivor_sex\":\"male\",\"survivor_age\":\"0-11\",\"status\":"
+      "\"closed\"}");
+  add(r, "Alpha", "chui",
+      "{\"kind\":\"appeal\",\"month\":\"2025-12\",\"violence\":[\"physical\"],"
+      "\"survivor_sex\":\"female\",\"survivor_age\":\"18-25\"}");
+  add(r, "Alpha", "chui",
+      "{\"kind\":\"appeal\",\"month\":\"2026-04\",\"violence\":[\"physical\"],"
+      "\"survivor_sex\":\"female\",\"survivor_age\":\"18-25\"}");
+  add(r, "Alpha", "chui",
+      "{\"kind\":\"session\",\"month\":\"2026-02\",\"cases_reviewed\":3,"
+      "\"violence_related\":true}");
+  add(r, "Alpha", "chui",
+      "{\"kind\":\"session\",\"month\":\"2026-02\",\"cases_reviewed\":0,"
+      "\"violence_related\":false}");
+  add(r, "Alpha", "chui",
+      "{\"kind\":\"referral\",\"month\":\"2026-02\",\"case\":\"aa\","
+      "\"service\":\"crisis_centre\",\"status\":\"referred\"}");
+  add(r, "Alpha", "chui",
+      "{\"kind\":\"referral\",\"month\":\"2026-02\",\"service\":\"legal_aid\","
+      "\"status\":\"provided\"}");
+  add(r, "Alpha", "chui",
+      "{\"kind\":\"aid\",\"month\":\"2026-01\",\"aid_kind\":\"money\","
+      "\"amount_som\":1500}");
+  add(r, "Alpha", "chui",
+      "{\"kind\":\"aid\",\"month\":\"2026-02\",\"aid_kind\":\"money\","
+      "\"amount_som\":2500}");
+  add(r, "Alpha", "chui",
+      "{\"kind\":\"aid\",\"month\":\"2026-05\",\"aid_kind\":\"money\","
+      "\"amount_som\":999}");
+  add(r, "Alpha", "chui",
+      "{\"kind\":\"aid\",\"month\":\"2026-03\",\"aid_kind\":\"housing\"}");
+  add(r, "Alpha", "chui",
+      "{\"kind\":\"training\",\"month\":\"2026-01\",\"days\":1,"
+      "\"participants_female\":3,\"participants_male\":2}");
+  add(r, "Alpha", "chui",
+      "{\"kind\":\"training\",\"month\":\"2026-02\",\"days\":2,"
+      "\"participants_female\":10,\"participants_male\":5,\"groups\":"
+      "[\"ngo\"]}");
+  add(r, "Alpha", "chui",
+      "{\"kind\":\"training\",\"month\":\"2025-02\",\"days\":4,"
+      "\"participants_female\":1,\"participants_male\":1}");
+  add(r, "Alpha", "chui",
+      "{\"kind\":\"family\",\"month\":\"2025-06\",\"reason\":[\"alcohol\"],"
+      "\"risk\":\"high\",\"status\":\"active\"}");
+  add(r, "Alpha", "chui",
+      "{\"kind\":\"family\",\"month\":\"2026-02\",\"reason\":[\"other\"],"
+      "\"risk\":\"low\",\"status\":\"removed\",\"removed_month\":\"2026-03\"}");
+  add(r, "Alpha", "chui",
+      "{\"kind\":\"family\",\"month\":\"2026-01\",\"reason\":[\"other\"],"
+      "\"risk\":\"low\",\"status\":\"removed\",\"removed_month\":\"2026-05\"}");
+  add(r, "Alpha", "chui",
+      "{\"kind\":\"family\",\"month\":\"2026-05\",\"reason\":[\"other\"],"
+      "\"risk\":\"low\",\"status\":\"active\"}");
+  add(r, "Alpha", "chui",
+      "{\"kind\":\"correction\",\"month\":\"2026-02\",\"case\":\"aa\","
+      "\"outcome\":\"ongoing\"}");
+  /* Beta, chui */
+  add(r, "Beta", "chui",
+      "{\"kind\":\"appeal\",\"month\":\"2026-02\",\"violence\":[\"physical\","
+      "\"neglect\",\"physical\"],\"survivor_sex\":\"female\","
+      "\"survivor_age\":\"61+\"}");
+  add(r, "Beta", "chui",
+      "{\"kind\":\"followup\",\"month\":\"2026-02\",\"action\":\"home_visit\"}");
+  add(r, "Beta", "chui",
+      "{\"kind\":\"followup\",\"month\":\"2026-03\",\"action\":\"home_visit\","
+      "\"result\":\"done\"}");
+  add(r, "Beta", "chui",
+      "{\"kind\":\"followup\",\"month\":\"2026-01\",\"action\":\"other\"}");
+  add(r, "Beta", "chui",
+      "{\"kind\":\"closure\",\"month\":\"2026-03\",\"reason\":\"resolved\"}");
+  add(r, "Beta", "chui",
+      "{\"kind\":\"protection_order\",\"month\":\"2026-01\",\"days\":30}");
+  add(r, "Beta", "chui",
+      "{\"kind\":\"prevention\",\"month\":\"2026-02\",\"audience\":\"women\","
+      "\"participants_female\":8,\"participants_male\":4}");
+  add(r, "Beta", "chui",
+      "{\"kind\":\"training\",\"month\":\"2026-03\",\"days\":1,"
+      "\"participants_female\":7,\"participants_male\":0}");
+  /* Gamma, osh (south) */
+  add(r, "Gamma", "osh",
+      "{\"kind\":\"appeal\",\"month\":\"2026-01\",\"violence\":[\"economic\"],"
+      "\"survivor_sex\":\"female\",\"survivor_age\":\"unknown\"}");
+  add(r, "Gamma", "osh",
+      "{\"kind\":\"referral\",\"month\":\"2026-03\",\"service\":\"shelter\","
+      "\"status\":\"referred\"}");
+  add(r, "Gamma", "osh",
+      "{\"kind\":\"aid\",\"month\":\"2026-02\",\"aid_kind\":\"in_kind\"}");
+  add(r, "Gamma", "osh",
+      "{\"kind\":\"family\",\"month\":\"2025-01\",\"reason\":[\"other\"],"
+      "\"risk\":\"low\",\"status\":\"active\"}");
+  add(r, "Gamma", "osh",
+      "{\"kind\":\"family\",\"month\":\"2025-01\",\"reason\":[\"other\"],"
+      "\"risk\":\"low\",\"status\":\"removed\",\"removed_month\":\"2025-12\"}");
+  /* Delta, bishkek: no records */
+  assert_int_equal(ayil_report_add_committee(r, "Delta", "bishkek"), 0);
+  return r;
+}
+
+static const kv_t ALPHA[] = {
+    {"appeals", 2},
+    {"appeals.violence.physical", 1},
+    {"appeals.violence.psychological", 1},
+    {"appeals.violence.sexual", 1},
+    {"appeals.sex.female", 1},
+    {"appeals.sex.male", 1},
+    {"appeals.age.26-40", 1},
+    {"appeals.age.0-11", 1},
+    {"sessions", 2},
+    {"sessions.violence_related", 1},
+    {"families.registered", 2},
+    {"families.active", 2},
+    {"referrals", 2},
+    {"referrals.crisis_centre", 1},
+    {"referrals.legal_aid", 1},
+    {"referrals.crisis_or_shelter", 1},
+    {"aid.money.people", 2},
+    {"aid.money.som", 4000},
+    {"aid.housing", 1},
+    {"training.events", 2},
+    {"training.participants", 20},
+    {"training.participants.days_1", 5},
+    {"training.participants.days_2", 15},
+};
+
+static const kv_t BETA[] = {
+    {"appeals", 1},
+    {"appeals.violence.physical", 1},
+    {"appeals.violence.neglect", 1},
+    {"appeals.sex.female", 1},
+    {"appeals.age.61+", 1},
+    {"followups.home_visit", 2},
+    {"followups.other", 1},
+    {"closures", 1},
+    {"protection_orders", 1},
+    {"prevention.events", 1},
+    {"prevention.participants", 12},
+    {"training.events", 1},
+    {"training.participants", 7},
+    {"training.participants.days_1", 7},
+};
+
+static const kv_t GAMMA[] = {
+    {"appeals", 1},
+    {"appeals.violence.economic", 1},
+    {"appeals.sex.female", 1},
+    {"appeals.age.unknown", 1},
+    {"referrals", 1},
+    {"referrals.shelter", 1},
+    {"referrals.crisis_or_shelter", 1},
+    {"aid.in_kind", 1},
+    {"families.active", 1},
+};
+
+static const char *const DAYS[] = {"training.participants.days_1",
+                                   "training.participants.days_2"};
+
+/* Sums kv lists (the expected value of a scope holding those
+ * committees). */
+static size_t kv_sum(kv_t *out, size_t cap, const kv_t *const *lists,
+                     const size_t *lens, size_t nlists) {
+  size_t n = 0, l, i, k;
+
+  for (l = 0; l < nlists; l++)
+    for (i = 0; i < lens[l]; i++) {
+      for (k = 0; k < n; k++)
+        if (strcmp(out[k].ind, lists[l][i].ind) == 0)
+          break;
+      if (k == n) {
+        assert_true(n < cap);
+        out[n].ind = lists[l][i].ind;
+        out[n++].v = 0;
+      }
+      out[k].v += lists[l][i].v;
+    }
+  return n;
+}
+
+static void test_counts(void **state) {
+  ayil_report_t *r = scenario();
+  json_t *doc = render_json(r, 0);
+  kv_t sum[128];
+  size_t n, o;
+  const kv_t *const chui[] = {ALPHA, BETA};
+  const size_t chui_n[] = {N(ALPHA), N(BETA)};
+  const kv_t *const all[] = {ALPHA, BETA, GAMMA};
+  const size_t all_n[] = {N(ALPHA), N(BETA), N(GAMMA)};
+  const char *other[] = {"batken", "issyk_kul", "jalal_abad", "naryn",
+                         "talas",  "bishkek",   "osh_city"};
+
+  (void)state;
+  assert_string_equal(json_string_value(json_object_get(doc, "from")),
+                      "2026-01");
+  assert_string_equal(json_string_value(json_object_get(doc, "to")),
+                      "2026-03");
+  /* 4 committees, 9 oblasts, 2 regions, total; 46 + 2 day rows. */
+  assert_int_equal(json_array_size(json_object_get(doc, "rows")),
+                   (4 + 9 + 2 + 1) * (N(INDICATORS) + 2));
+  assert_int_equal(ayil__report_nrows(r),
+                   json_array_size(json_object_get(doc, "rows")));
+  expect(doc, "committee", "Alpha", ALPHA, N(ALPHA), DAYS, 2);
+  expect(doc, "committee", "Beta", BETA, N(BETA), DAYS, 2);
+  expect(doc, "committee", "Gamma", GAMMA, N(GAMMA), DAYS, 2);
+  expect(doc, "committee", "Delta", NULL, 0, DAYS, 2);
+  n = kv_sum(sum, N(sum), chui, chui_n, 2);
+  expect(doc, "oblast", "chui", sum, n, DAYS, 2);
+  expect(doc, "region", "north", sum, n, DAYS, 2);
+  expect(doc, "oblast", "osh", GAMMA, N(GAMMA), DAYS, 2);
+  expect(doc, "region", "south", GAMMA, N(GAMMA), DAYS, 2);
+  for (o = 0; o < N(other); o++)
+    expect(doc, "oblast", other[o], NULL, 0, DAYS, 2);
+  n = kv_sum(sum, N(sum), all, all_n, 3);
+  expect(doc, "total", "total", sum, n, DAYS, 2);
+  /* A training outside the period makes no days_4 row. */
+  {
+    const json_t *row;
+    size_t i;
+    json_array_foreach(json_object_get(doc, "rows"), i, row) {
+      assert_string_not_equal(
+          json_string_value(json_object_get(row, "indicator")),
+          "training.participants.days_4");
+    }
+  }
+  json_decref(doc);
+  ayil_report_free(r);
+}
+
+/* The coded rows follow the code lists of the schema. */
+static void test_codes_match_schema(void **state) {
+  static const struct {
+    const char *kind, *field, *prefix;
+  } F[] = {
+      {"appeal", "violence", "appeals.violence."},
+      {"appeal", "survivor_sex", "appeals.sex."},
+      {"appeal", "survivor_age", "appeals.age."},
+      {"referral", "service", "referrals."},
+      {"followup", "action", "followups."},
+  };
+  size_t i, c, k, n = 0;
+  char name[96];
+
+  (void)state;
+  for (i = 0; i < N(F); i++) {
+    const ayil_field_t *f =
+        ayil_kind_field(ayil_schema_kind(F[i].kind), F[i].field);
+    assert_non_null(f);
+    for (c = 0; c < f->ncodes; c++) {
+      snprintf(name, sizeof(name), "%s%s", F[i].prefix, f->codes[c]);
+      for (k = 0; k < N(INDICATORS); k++)
+        if (strcmp(INDICATORS[k], name) == 0)
+          break;
+      assert_true(k < N(INDICATORS));
+      n++;
+    }
+  }
+  /* appeals.violence 5 + sex 2 + age 7 + referrals 9 + followups 6 */
+  assert_int_equal(n, 29);
+  assert_int_equal(ayil_schema_noblasts(), 9);
+  for (i = 0; i < ayil_schema_noblasts(); i++) {
+    ayil_report_t *r;
+    const char *ob = ayil_schema_oblast_at(i);
+    json_t *doc;
+    assert_int_equal(ayil_report_new(&r, NULL, NULL, ob), 0);
+    doc = render_json(r, 0);
+    assert_int_equal(val(doc, "oblast", ob, "appeals"), 0);
+    assert_int_equal(val(doc, "region", ayil_oblast_region(ob), "appeals"),
+                     0);
+    json_decref(doc);
+    ayil_report_free(r);
+  }
+}
+
+static void test_invalid(void **state) {
+  ayil_report_t *r = NULL;
+  json_t *doc;
+  const char *bad[] = {
+      "{\"month\":\"2026-01\"}",
+      "{\"kind\":\"appeal\"}",
+      "{\"kind\":\"nonsense\",\"month\":\"2026-01\"}",
+      "{\"kind\":\"closure\",\"month\":\"2026-13\"}",
+      "{\"kind\":\"closure\",\"month\":\"26-01\"}",
+      "{\"kind\":\"appeal\",\"month\":\"2026-01\",\"violence\":[\"loud\"],"
+      "\"survivor_sex\":\"female\",\"survivor_age\":\"0-11\"}",
+      "{\"kind\":\"appeal\",\"month\":\"2026-01\",\"violence\":[],"
+      "\"survivor_sex\":\"female\",\"survivor_age\":\"0-11\"}",
+      "{\"kind\":\"appeal\",\"month\":\"2026-01\",\"violence\":[\"sexual\"],"
+      "\"survivor_sex\":\"other\",\"survivor_age\":\"0-11\"}",
+      "{\"kind\":\"training\",\"month\":\"2026-01\",\"days\":-1,"
+      "\"participants_female\":1,\"participants_male\":1}",
+      "{\"kind\":\"training\",\"month\":\"2026-01\",\"days\":1.5,"
+      "\"participants_female\":1,\"participants_male\":1}",
+      "{\"kind\":\"aid\",\"month\":\"2026-01\",\"aid_kind\":\"money\"}",
+      "{\"kind\":\"session\",\"month\":\"2026-01\",\"cases_reviewed\":1}",
+      "{\"kind\":\"family\",\"month\":\"2026-01\",\"status\":\"gone\"}",
+  };
+  size_t i;
+
+  (void)state;
+  assert_int_equal(ayil_report_new(&r, "2026-1", NULL, NULL), AYIL_EINVAL);
+  assert_null(r);
+  assert_int_equal(ayil_report_new(&r, "2026-03", "2026-01", NULL),
+                   AYIL_EINVAL);
+  assert_int_equal(ayil_report_new(&r, NULL, "2026-00", NULL), AYIL_EINVAL);
+  assert_int_equal(ayil_report_new(&r, NULL, NULL, "atlantis"), AYIL_EINVAL);
+  assert_null(r);
+  assert_int_equal(ayil_report_new(&r, "2026-01", "2026-01", "naryn"), 0);
+  for (i = 0; i < N(bad); i++)
+    assert_int_equal(add_rc(r, "Eta", "naryn", bad[i]), AYIL_EINVAL);
+  assert_int_equal(add_rc(r, "Eta", "atlantis", "{\"kind\":\"closure\","
+                                                "\"month\":\"2026-01\"}"),
+                   AYIL_EINVAL);
+  assert_int_equal(add_rc(r, "", "naryn", "{\"kind\":\"closure\","
+                                          "\"month\":\"2026-01\"}"),
+                   AYIL_EINVAL);
+  /* Another oblast than the filter: ignored. */
+  add(r, "Theta", "talas", "{\"kind\":\"closure\",\"month\":\"2026-01\"}");
+  /* Rejected records left nothing: no committee, no count. */
+  assert_int_equal(ayil__report_nrows(r), (0 + 1 + 1 + 1) * N(INDICATORS));
+  doc = render_json(r, 0);
+  assert_int_equal(val(doc, "total", "total", "appeals"), 0);
+  assert_int_equal(val(doc, "total", "total", "aid.money.people"), 0);
+  json_decref(doc);
+  {
+    FILE *f = tmpfile();
+    assert_non_null(f);
+    assert_int_equal(ayil_report_write(r, f, "xml", "en", 0), AYIL_EINVAL);
+    assert_int_equal(ayil_report_write(r, f, "json", "fr", 0), AYIL_EINVAL);
+    assert_int_equal(ayil_report_write(r, f, "json", "en", -1), AYIL_EINVAL);
+    fclose(f);
+  }
+  ayil_report_free(r);
+  ayil_report_free(NULL);
+}
+
+/* ---- exact JSON and CSV ---- */
+
+static void test_json_csv_exact(void **state) {
+  ayil_report_t *r;
+  char *got, *want, *p;
+  size_t cap = 64 * 1024, i, e;
+  static const char *const ENT[][2] = {{"committee", "Ala \"Too\", 1"},
+                                       {"oblast", "talas"},
+                                       {"region", "north"},
+                                       {"total", "total"}};
+
+  (void)state;
+  assert_int_equal(ayil_report_new(&r, "2026-02", "2026-02", "talas"), 0);
+  add(r, "Ala \"Too\", 1", "talas",
+      "{\"kind\":\"appeal\",\"month\":\"2026-02\",\"violence\":[\"physical\"],"
+      "\"survivor_sex\":\"female\",\"survivor_age\":\"18-25\"}");
+  add(r, "Ala \"Too\", 1", "talas",
+      "{\"kind\":\"training\",\"month\":\"2026-02\",\"days\":3,"
+      "\"participants_female\":4,\"participants_male\":0}");
+
+  /* JSON, built here from the indicator list. */
+  want = malloc(cap);
+  assert_non_null(want);
+  p = want;
+  p += sprintf(p, "{\"from\":\"2026-02\",\"to\":\"2026-02\",\"oblast\":"
+                  "\"talas\",\"suppress_below\":0,\"rows\":[");
+  for (e = 0; e < N(ENT); e++)
+    for (i = 0; i <= N(INDICATORS); i++) {
+      const char *ind;
+      int v = 0;
+      if (i == I_AFTER_TRAINING)
+        ind = "training.participants.days_3";
+      else
+        ind = INDICATORS[i < I_AFTER_TRAINING ? i : i - 1];
+      if (strcmp(ind, "appeals") == 0 ||
+          strcmp(ind, "appeals.violence.physical") == 0 ||
+          strcmp(ind, "appeals.sex.female") == 0 ||
+          strcmp(ind, "appeals.age.18-25") == 0 ||
+          strcmp(ind, "training.events") == 0)
+        v = 1;
+      if (strcmp(ind, "training.participants") == 0 ||
+          strcmp(ind, "training.participants.days_3") == 0)
+        v = 4;
+      p += sprintf(p,
+                   "%s\n{\"scope\":\"%s\",\"name\":\"%s\",\"indicator\":\"%s\","
+                   "\"value\":%d}",
+                   e == 0 && i == 0 ? "" : ",", ENT[e][0],
+                   e == 0 ? "Ala \\\"Too\\\", 1" : ENT[e][1], ind, v);
+    }
+  p += sprintf(p, "\n]}\n");
+  got = render(r, "json", "en", 0);
+  assert_string_equal(got, want);
+  free(got);
+
+  /* CSV */
+  p = want;
+  p += sprintf(p, "scope,name,indicator,value,suppressed\r\n");
+  for (e = 0; e < N(ENT); e++)
+    for (i = 0; i <= N(INDICATORS); i++) {
+      const char *ind, *v = "0";
+      if (i == I_AFTER_TRAINING)
+        ind = "training.participants.days_3";
+      else
+        ind = INDICATORS[i < I_AFTER_TRAINING ? i : i - 1];
+      if (strcmp(ind, "appeals") == 0 ||
+          strcmp(ind, "appeals.violence.physical") == 0 ||
+          strcmp(ind, "appeals.sex.female") == 0 ||
+          strcmp(ind, "appeals.age.18-25") == 0 ||
+          strcmp(ind, "training.events") == 0)
+        v = "<3";
+      if (strcmp(ind, "training.participants") == 0 ||
+          strcmp(ind, "training.participants.days_3") == 0)
+        v = "4";
+      p += sprintf(p, "%s,%s,%s,%s,%d\r\n", ENT[e][0],
+                   e == 0 ? "\"Ala \"\"Too\"\", 1\"" : ENT[e][1], ind, v,
+                   v[0] == '<');
+    }
+  got = render(r, "csv", "en", 3);
+  assert_string_equal(got, want);
+  free(got);
+  free(want);
+  ayil_report_free(r);
+}
+
+/* ---- people's formats ---- */
+
+static void test_human_formats(void **state) {
+  static const char *const fmts[] = {"text", "md", "html"};
+  static const char *const langs[] = {"en", "ru", "ky"};
+  ayil_report_t *r = scenario();
+  size_t f, l;
+  char *s;
+
+  (void)state;
+  add(r, "<b>Evil & \"co\"</b>\x1b[31m", "naryn",
+      "{\"kind\":\"aid\",\"month\":\"2026-02\",\"aid_kind\":\"money\","
+      "\"amount_som\":1234567}");
+  for (f = 0; f < N(fmts); f++)
+    for (l = 0; l < N(langs); l++) {
+      s = render(r, fmts[f], langs[l], f == 2 ? 3 : 0);
+      /* No label fell back to its key. */
+      assert_null(strstr(s, "ind."));
+      assert_null(strstr(s, "grp."));
+      assert_null(strstr(s, "code."));
+      assert_null(strstr(s, "oblast.naryn"));
+      /* The name cannot drive a terminal. */
+      assert_null(strchr(s, '\x1b'));
+      if (strcmp(fmts[f], "html") == 0) {
+        assert_null(strstr(s, "<script"));
+        assert_null(strstr(s, "<SCRIPT"));
+        assert_null(strstr(s, "http"));
+        assert_null(strstr(s, "<link"));
+        assert_null(strstr(s, "src="));
+        assert_null(strstr(s, "<b>"));
+        assert_non_null(strstr(s, "&lt;b&gt;Evil &amp; &quot;co&quot;"));
+        assert_non_null(strstr(s, "<svg"));
+        assert_non_null(strstr(s, "@media print"));
+        assert_non_null(strstr(s, "<style>"));
+        assert_non_null(strstr(s, "&lt;3"));
+      }
+      if (strcmp(fmts[f], "md") == 0) {
+        assert_non_null(strstr(s, "\\<b\\>Evil \\& \"co\"\\</b\\>"));
+      }
+      if (f != 2 && strcmp(langs[l], "en") == 0)
+        assert_non_null(strstr(s, "1,234,567"));
+      if (f != 2 && strcmp(langs[l], "en") != 0)
+        assert_non_null(strstr(s, "1\xc2\xa0"
+                                  "234\xc2\xa0"
+                                  "567"));
+      if (strcmp(langs[l], "ru") == 0)
+        assert_non_null(strstr(s, "Обращения"));
+      if (strcmp(langs[l], "ky") == 0)
+        assert_non_null(strstr(s, "Кайрылуулар"));
+      free(s);
+    }
+  /* Text columns line up: every line of a table has the same width. */
+  s = render(r, "text", "ru", 0);
+  assert_non_null(strstr(s, "Участники обучений длительностью 2 дн."));
+  free(s);
+  ayil_report_free(r);
+}
+
+/* ---- suppression ---- */
+
+static void test_suppress_simple(void **state) {
+  ayil_report_t *r;
+  json_t *doc;
+  int i;
+
+  (void)state;
+  assert_int_equal(ayil_report_new(&r, NULL, NULL, "issyk_kul"), 0);
+  for (i = 0; i < 3 + 10 + 12; i++) {
+    const char *c = i < 3 ? "Iota" : i < 13 ? "Kappa" : "Lambda";
+    add(r, c, "issyk_kul",
+        "{\"kind\":\"appeal\",\"month\":\"2026-02\",\"violence\":"
+        "[\"physical\"],\"survivor_sex\":\"female\",\"survivor_age\":"
+        "\"18-25\"}");
+  }
+  add(r, "Iota", "issyk_kul",
+      "{\"kind\":\"aid\",\"month\":\"2026-02\",\"aid_kind\":\"money\","
+      "\"amount_som\":5000}");
+  doc = render_json(r, 5);
+  assert_string_equal(display(doc, "committee", "Iota", "appeals"), "<5");
+  /* Kappa (10) is the smallest other non-zero committee: hidden too. */
+  assert_string_equal(display(doc, "committee", "Kappa", "appeals"), "x");
+  assert_int_equal(val(doc, "committee", "Lambda", "appeals"), 12);
+  assert_int_equal(val(doc, "oblast", "issyk_kul", "appeals"), 25);
+  assert_int_equal(val(doc, "total", "total", "appeals"), 25);
+  /* The money of one person is hidden with the count. */
+  assert_string_equal(display(doc, "committee", "Iota", "aid.money.people"),
+                      "<5");
+  assert_string_equal(display(doc, "committee", "Iota", "aid.money.som"),
+                      "x");
+  assert_string_equal(display(doc, "oblast", "issyk_kul", "aid.money.som"),
+                      "x");
+  /* Zeros stay. */
+  assert_int_equal(val(doc, "committee", "Iota", "appeals.sex.male"), 0);
+  json_decref(doc);
+  /* Threshold 0 or 1: nothing hidden. */
+  doc = render_json(r, 1);
+  assert_int_equal(val(doc, "committee", "Iota", "appeals"), 3);
+  json_decref(doc);
+  ayil_report_free(r);
+}
+
+/* An independent attacker. The cells of a report, with the summing groups
+ * a reader can see, built here from RECORDS.md (not from report.c). */
+#define MAXC 24
+#define MAXE (MAXC + 9 + 2 + 1)
+#define MAXI 64
+
+typedef struct {
+  const char *scope[MAXE];
+  char name[MAXE][32];
+  int oblast[MAXE]; /* committee, oblast */
+  int region[MAXE]; /* oblast, region */
+  size_t ne;
+  char ind[MAXI][64];
+  size_t ni;
+  long long truth[MAXE][MAXI];
+  long long shown[MAXE][MAXI]; /* -1 hidden */
+  int lt[MAXE][MAXI];          /* shown as "<N" */
+} cells_t;
+
+static const char *const TOBL[] = {"batken", "chui",    "issyk_kul",
+                                   "jalal_abad", "naryn", "osh",
+                                   "talas",  "bishkek", "osh_city"};
+
+static size_t ind_idx(const cells_t *c, const char *ind) {
+  size_t i;
+
+  for (i = 0; i < c->ni; i++)
+    if (strcmp(c->ind[i], ind) == 0)
+      return i;
+  fail_msg("no indicator %s", ind);
+  return 0;
+}
+
+static void load_cells(cells_t *c, const json_t *truth, const json_t *sup,
+                       const int *com_oblast) {
+  const json_t *rows = json_object_get(truth, "rows"), *row;
+  const json_t *srows = json_object_get(sup, "rows");
+  size_t i, e = 0, k;
+  const char *prev = NULL, *prevscope = NULL;
+
+  memset(c, 0, sizeof(*c));
+  assert_int_equal(json_array_size(rows), json_array_size(srows));
+  json_array_foreach(rows, i, row) {
+    const char *scope = json_string_value(json_object_get(row, "scope"));
+    const char *name = json_string_value(json_object_get(row, "name"));
+    const char *ind = json_string_value(json_object_get(row, "indicator"));
+    const json_t *srow = json_array_get(srows, i);
+    const json_t *sv = json_object_get(srow, "value");
+
+    if (prev == NULL || strcmp(prev, name) != 0 ||
+        strcmp(prevscope, scope) != 0) {
+      if (prev != NULL)
+        e++;
+      assert_true(e < MAXE);
+      c->scope[e] = strcmp(scope, "committee") == 0 ? "committee"
+                    : strcmp(scope, "oblast") == 0  ? "oblast"
+                    : strcmp(scope, "region") == 0  ? "region"
+                                                    : "total";
+      snprintf(c->name[e], sizeof(c->name[e]), "%s", name);
+      c->oblast[e] = c->region[e] = -1;
+      if (strcmp(scope, "committee") == 0)
+        c->oblast[e] = com_oblast[atoi(name + 1)];
+      if (strcmp(scope, "oblast") == 0)
+        for (k = 0; k < N(TOBL); k++)
+          if (strcmp(TOBL[k], name) == 0) {
+            c->oblast[e] = (int)k;
+            c->region[e] =
+                strcmp(ayil_oblast_region(name), "north") == 0 ? 0 : 1;
+          }
+      if (strcmp(scope, "region") == 0)
+        c->region[e] = strcmp(name, "north") == 0 ? 0 : 1;
+      prev = name;
+      prevscope = scope;
+    }
+    if (e == 0) {
+      assert_true(c->ni < MAXI);
+      snprintf(c->ind[c->ni++], 64, "%s", ind);
+    }
+    k = ind_idx(c, ind);
+    assert_string_equal(json_string_value(json_object_get(srow, "indicator")),
+                        ind);
+    c->truth[e][k] = json_integer_value(json_object_get(row, "value"));
+    c->shown[e][k] = json_is_null(sv) ? -1 : json_integer_value(sv);
+    c->lt[e][k] =
+        json_is_null(sv) &&
+        json_string_value(json_object_get(srow, "display"))[0] == '<';
+  }
+  c->ne = e + 1;
+}
+
+typedef struct {
+  int total[2];
+  int part[MAXE][2];
+  size_t n;
+  int count;
+} tgroup_t;
+
+/* All summing groups of the report. */
+static size_t tgroups(const cells_t *c, tgroup_t *g, size_t cap) {
+  size_t n = 0, e, k, i, j;
+  static const char *const sums[][2] = {
+      {"appeals", "appeals.sex."},
+      {"appeals", "appeals.age."},
+      {"referrals", "referrals."},
+      {"training.participants", "training.participants.days_"},
+  };
+
+  for (e = 0; e < c->ne; e++) {
+    for (k = 0; k < N(sums); k++) {
+      assert_true(n < cap);
+      g[n].total[0] = (int)e;
+      g[n].total[1] = (int)ind_idx(c, sums[k][0]);
+      g[n].n = 0;
+      g[n].count = 1;
+      for (i = 0; i < c->ni; i++)
+        if (strncmp(c->ind[i], sums[k][1], strlen(sums[k][1])) == 0 &&
+            strcmp(c->ind[i], "referrals.crisis_or_shelter") != 0) {
+          g[n].part[g[n].n][0] = (int)e;
+          g[n].part[g[n].n++][1] = (int)i;
+        }
+      if (g[n].n > 0)
+        n++;
+    }
+    assert_true(n < cap);
+    g[n].total[0] = (int)e;
+    g[n].total[1] = (int)ind_idx(c, "referrals.crisis_or_shelter");
+    g[n].part[0][0] = g[n].part[1][0] = (int)e;
+    g[n].part[0][1] = (int)ind_idx(c, "referrals.crisis_centre");
+    g[n].part[1][1] = (int)ind_idx(c, "referrals.shelter");
+    g[n].n = 2;
+    g[n++].count = 1;
+  }
+  for (i = 0; i < c->ni; i++)
+    for (e = 0; e < c->ne; e++) {
+      if (strcmp(c->scope[e], "committee") == 0)
+        continue;
+      assert_true(n < cap);
+      g[n].total[0] = (int)e;
+      g[n].total[1] = (int)i;
+      g[n].n = 0;
+      g[n].count = strcmp(c->ind[i], "aid.money.som") != 0;
+      for (j = 0; j < c->ne; j++) {
+        int in = 0;
+        if (strcmp(c->scope[e], "oblast") == 0)
+          in = strcmp(c->scope[j], "committee") == 0 &&
+               c->oblast[j] == c->oblast[e];
+        else if (strcmp(c->scope[e], "region") == 0)
+          in = strcmp(c->scope[j], "oblast") == 0 &&
+               c->region[j] == c->region[e];
+        else
+          in = strcmp(c->scope[j], "region") == 0;
+        if (in) {
+          g[n].part[g[n].n][0] = (int)j;
+          g[n].part[g[n].n++][1] = (int)i;
+        }
+      }
+      if (g[n].n > 0)
+        n++;
+    }
+  return n;
+}
+
+/* Runs the attacker; fails if any hidden cell can be pinned down. */
+static void attack(cells_t *c, int nb) {
+  static tgroup_t g[4096];
+  size_t ng = tgroups(c, g, N(g)), k, j;
+  static long long known[MAXE][MAXI];
+  int changed;
+  size_t e, i;
+
+  for (e = 0; e < c->ne; e++)
+    for (i = 0; i < c->ni; i++) {
+      /* What was shown is the truth, and small counts are hidden. */
+      if (c->shown[e][i] >= 0)
+        assert_int_equal(c->shown[e][i], c->truth[e][i]);
+      if (strcmp(c->ind[i], "aid.money.som") != 0 && c->truth[e][i] >= 1 &&
+          c->truth[e][i] < nb)
+        assert_true(c->lt[e][i]);
+      if (c->shown[e][i] < 0)
+        assert_true(c->truth[e][i] > 0);
+      known[e][i] = c->shown[e][i];
+    }
+  /* 1. Solve every group with a single unknown, until nothing moves. */
+  do {
+    changed = 0;
+    for (k = 0; k < ng; k++) {
+      int unk = 0, ue = 0, ui = 0, tot_unknown;
+      long long sum = 0;
+      tot_unknown = known[g[k].total[0]][g[k].total[1]] < 0;
+      if (tot_unknown) {
+        unk++;
+        ue = g[k].total[0];
+        ui = g[k].total[1];
+      }
+      for (j = 0; j < g[k].n; j++) {
+        long long v = known[g[k].part[j][0]][g[k].part[j][1]];
+        if (v < 0) {
+          unk++;
+          ue = g[k].part[j][0];
+          ui = g[k].part[j][1];
+        } else {
+          sum += v;
+        }
+      }
+      if (unk != 1)
+        continue;
+      known[ue][ui] =
+          tot_unknown ? sum : known[g[k].total[0]][g[k].total[1]] - sum;
+      if (c->shown[ue][ui] < 0)
+        fail_msg("hidden %s %s %s recomputed as %lld", c->scope[ue],
+                 c->name[ue], c->ind[ui], known[ue][ui]);
+      changed = 1;
+    }
+  } while (changed);
+  /* 2. Bounds: "<N" is 1..N-1 and "x" >= N (counts): no "<N" part may be
+   * pinned to one value by total - shown. */
+  for (k = 0; k < ng; k++) {
+    long long rest, kp = 0, kc = 0, lo, hi;
+    if (!g[k].count || known[g[k].total[0]][g[k].total[1]] < 0)
+      continue;
+    rest = known[g[k].total[0]][g[k].total[1]];
+    for (j = 0; j < g[k].n; j++) {
+      int pe = g[k].part[j][0], pi = g[k].part[j][1];
+      if (known[pe][pi] >= 0)
+        rest -= known[pe][pi];
+      else if (c->lt[pe][pi])
+        kp++;
+      else
+        kc++;
+    }
+    if (kp == 0)
+      continue;
+    lo = kc > 0 ? 1 : rest - (kp - 1) * (nb - 1);
+    if (lo < 1)
+      lo = 1;
+    hi = rest - (kp - 1) - kc * nb;
+    if (hi > nb - 1)
+      hi = nb - 1;
+    if (lo >= hi)
+      fail_msg("a hidden cell of %s %s %s is pinned to %lld",
+               c->scope[g[k].total[0]], c->name[g[k].total[0]],
+               c->ind[g[k].total[1]], lo);
+  }
+}
+
+#define HDR_APPEAL                                                             \
+  "{\"kind\":\"appeal\",\"month\":\"%s\",\"violence\":[\"%s\"],"                  \
+  "\"survivor_sex\":\"%s\",\"survivor_age\":\"%s\"}"
+#define HDR_REFERRAL "{\"kind\":\"referral\",\"month\":\"%s\",\"service\":\"%s\"}"
+#define HDR_TRAINING                                                           \
+  "{\"kind\":\"training\",\"month\":\"%s\",\"days\":%d,"                       \
+  "\"participants_female\":%d,\"participants_male\":%d}"
+#define HDR_MONEY                                                              \
+  "{\"kind\":\"aid\",\"month\":\"%s\",\"aid_kind\":\"money\","                 \
+  "\"amount_som\":%d}"
+
+static void random_report(unsigned seed, int nb) {
+  static const char *const viol[] = {"physical", "psychological", "sexual",
+                                     "economic", "neglect"};
+  static const char *const sex[] = {"female", "male"};
+  static const char *const age[] = {"0-11",  "12-17", "18-25",  "26-40",
+                                    "41-60", "61+",   "unknown"};
+  static const char *const serv[] = {"crisis_centre", "shelter", "police",
+                                     "legal_aid", "other"};
+  static const char *const months[] = {"2025-12", "2026-01", "2026-02"};
+  static cells_t c;
+  int com_oblast[MAXC];
+  int ncom, i, k, nrec;
+  ayil_report_t *r;
+  json_t *truth, *sup;
+  char name[16], hdr[512];
+
+  srand(seed);
+  ncom = 3 + rand() % (MAXC - 3);
+  assert_int_equal(ayil_report_new(&r, "2026-01", "2026-02", NULL), 0);
+  for (i = 0; i < ncom; i++) {
+    /* Few oblasts, so oblasts hold several committees. */
+    static const int pick[] = {1, 6, 7, 5, 8};
+    com_oblast[i] = pick[rand() % 5];
+    snprintf(name, sizeof(name), "C%d", i);
+    assert_int_equal(ayil_report_add_committee(r, name, TOBL[com_oblast[i]]),
+                     0);
+    nrec = rand() % 40;
+    for (k = 0; k < nrec; k++) {
+      const char *m = months[rand() % 3];
+      switch (rand() % 4) {
+      case 0:
+        snprintf(hdr, sizeof(hdr), HDR_APPEAL, m, viol[rand() % 5],
+                 sex[rand() % 2], age[rand() % 3]);
+        break;
+      case 1:
+        snprintf(hdr, sizeof(hdr), HDR_REFERRAL, m, serv[rand() % 5]);
+        break;
+      case 2:
+        snprintf(hdr, sizeof(hdr), HDR_TRAINING, m, 1 + rand() % 2,
+                 rand() % 4, rand() % 3);
+        break;
+      default:
+        snprintf(hdr, sizeof(hdr), HDR_MONEY, m, 100 * (1 + rand() % 9));
+      }
+      add(r, name, TOBL[com_oblast[i]], hdr);
+    }
+  }
+  truth = render_json(r, 0);
+  sup = render_json(r, nb);
+  load_cells(&c, truth, sup, com_oblast);
+  attack(&c, nb);
+  json_decref(truth);
+  json_decref(sup);
+  ayil_report_free(r);
+}
+
+static void test_suppress_attack(void **state) {
+  unsigned seed;
+
+  (void)state;
+  for (seed = 1; seed <= 150; seed++)
+    random_report(seed, seed % 3 == 0 ? 3 : seed % 3 == 1 ? 5 : 10);
+}
+
+/* ---- translations ---- */
+
+/* The {placeholders} of s, concatenated in order. */
+static void placeholders(const char *s, char *out, size_t n) {
+  size_t o = 0;
+  int in = 0;
+
+  for (; *s != '\0' && o + 1 < n; s++) {
+    if (*s == '{')
+      in = 1;
+    if (in)
+      out[o++] = *s;
+    if (*s == '}')
+      in = 0;
+  }
+  out[o] = '\0';
+}
+
+static void test_labels(void **state) {
+  const char *first = NULL;
+  size_t i;
+  char a[128], b[128];
+  int bad = ayil__report_labels_check(&first);
+
+  (void)state;
+  if (bad != 0)
+    fail_msg("%d label problems, first: %s", bad, first);
+  assert_true(ayil__report_nlabels >= 80);
+  for (i = 0; i < ayil__report_nlabels; i++) {
+    const ayil__report_label_t *l = &ayil__report_labels[i];
+    assert_non_null(l->en);
+    assert_non_null(l->ru);
+    assert_non_null(l->ky);
+    assert_true(l->en[0] && l->ru[0] && l->ky[0]);
+    /* The same placeholders, in the same order, in every language. */
+    placeholders(l->en, a, sizeof(a));
+    placeholders(l->ru, b, sizeof(b));
+    if (strcmp(a, b) != 0)
+      fail_msg("ru placeholders of %s", l->key);
+    placeholders(l->ky, b, sizeof(b));
+    if (strcmp(a, b) != 0)
+      fail_msg("ky placeholders of %s", l->key);
+  }
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_counts),
+      cmocka_unit_test(test_codes_match_schema),
+      cmocka_unit_test(test_invalid),
+      cmocka_unit_test(test_json_csv_exact),
+      cmocka_unit_test(test_human_formats),
+      cmocka_unit_test(test_suppress_simple),
+      cmocka_unit_test(test_suppress_attack),
+      cmocka_unit_test(test_labels),
+  };
+
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}

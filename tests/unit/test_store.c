@@ -1,0 +1,258 @@
+/* The store: append, fold, verify (every byte flip, removed entries),
+ * reindex, idempotence and forks. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+#include <sodium.h>
+#include <sqlite3.h>
+
+#include "record.h"
+#include "store.h"
+
+static char dir[] = "/tmp/ayil-test-store-XXXXXX";
+static char path[256];
+static uint8_t pk[32], sk[64];
+
+static int setup(void **state) {
+  (void)state;
+  if (sodium_init() < 0 || mkdtemp(dir) == NULL)
+    return -1;
+  crypto_sign_keypair(pk, sk);
+  return 0;
+}
+
+static int teardown(void **state) {
+  char cmd[300];
+  (void)state;
+  snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+  return system(cmd);
+}
+
+static ayil_store_t *fresh(const char *name) {
+  ayil_store_t *st = NULL;
+  snprintf(path, sizeof path, "%s/%s.db", dir, name);
+  unlink(path);
+  assert_int_equal(ayil_store_open(&st, path, AYIL_STORE_CREATE), 0);
+  return st;
+}
+
+/* Writes a session record (header only, no body) and returns its id. */
+static void put(ayil_store_t *st, uint8_t id[16], int cases) {
+  json_t *h = json_pack("{s:s, s:s, s:i, s:b}", "kind", "session", "month",
+                        "2026-03", "cases_reviewed", cases,
+                        "violence_related", 1);
+  uint8_t *hb = NULL;
+  size_t hl = 0;
+  assert_int_equal(ayil_record_pack(h, &hb, &hl), 0);
+  assert_int_equal(ayil_store_write_local(st, sk, AYIL_OP_PUT, id, hb, hl,
+                                          NULL, 0, NULL, NULL),
+                   0);
+  free(hb);
+  json_decref(h);
+}
+
+static void test_append_and_view(void **state) {
+  ayil_store_t *st = fresh("view");
+  uint8_t a[16], b[16], hash[32];
+  uint64_t seq = 0;
+  ayil_store_row_t row;
+  (void)state;
+  randombytes_buf(a, 16);
+  randombytes_buf(b, 16);
+  put(st, a, 1);
+  put(st, b, 2);
+  put(st, a, 3); /* update */
+  assert_int_equal(ayil_store_head(st, pk, &seq, hash), 0);
+  assert_int_equal(seq, 3);
+  assert_int_equal(ayil_store_record(st, a, &row), 0);
+  assert_int_equal(row.seq, 3);
+  assert_string_equal(row.kind, "session");
+  assert_string_equal(row.month, "2026-03");
+  ayil_store_row_clear(&row);
+  assert_int_equal(ayil_store_write_local(st, sk, AYIL_OP_DELETE, b, NULL, 0,
+                                          NULL, 0, NULL, NULL),
+                   0);
+  assert_int_equal(ayil_store_record(st, b, &row), 0);
+  assert_int_equal(row.deleted, 1);
+  ayil_store_row_clear(&row);
+  ayil_store_close(st);
+}
+
+static void dump_view(ayil_store_t *st, char *out, size_t cap) {
+  sqlite3_stmt *s = NULL;
+  size_t n = 0;
+  assert_int_equal(sqlite3_prepare_v2(ayil__store_db(st),
+                                      "SELECT hex(id), hex(origin), seq, "
+                                      "created_n, kind, month, hex(header), "
+                                      "hex(body_hash), deleted FROM records "
+                                      "ORDER BY id",
+                                      -1, &s, NULL),
+                   SQLITE_OK);
+  out[0] = '\0';
+  while (sqlite3_step(s) == SQLITE_ROW) {
+    int i;
+    for (i = 0; i < 9; i++) {
+      const char *t = (const char *)sqlite3_column_text(s, i);
+      n += (size_t)snprintf(out + n, cap - n, "%s|", t ? t : "NULL");
+      assert_true(n < cap);
+    }
+  }
+  sqlite3_finalize(s);
+}
+
+static void test_reindex_identical(void **state) {
+  ayil_store_t *st = fresh("reindex");
+  static char before[65536], after[65536];
+  uint8_t ids[5][16];
+  int i;
+  (void)state;
+  for (i = 0; i < 5; i++) {
+    randombytes_buf(ids[i], 16);
+    put(st, ids[i], i);
+  }
+  put(st, ids[2], 42);
+  assert_int_equal(ayil_store_write_local(st, sk, AYIL_OP_DELETE, ids[4], NULL,
+                                          0, NULL, 0, NULL, NULL),
+                   0);
+  dump_view(st, before, sizeof before);
+  assert_int_equal(ayil_store_reindex(st), 0);
+  dump_view(st, after, sizeof after);
+  assert_string_equal(before, after);
+  assert_true(strlen(before) > 100);
+  ayil_store_close(st);
+}
+
+static void flip(ayil_store_t *st, uint64_t seq, size_t off, int restore) {
+  sqlite3_stmt *s = NULL;
+  uint8_t buf[AYIL_ENTRY_MAX];
+  int len;
+  sqlite3 *db = ayil__store_db(st);
+  (void)restore;
+  assert_int_equal(sqlite3_prepare_v2(db, "SELECT bytes FROM entries WHERE "
+                                          "seq=?1",
+                                      -1, &s, NULL),
+                   SQLITE_OK);
+  sqlite3_bind_int64(s, 1, (sqlite3_int64)seq);
+  assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+  len = sqlite3_column_bytes(s, 0);
+  memcpy(buf, sqlite3_column_blob(s, 0), (size_t)len);
+  sqlite3_finalize(s);
+  buf[off] ^= 0x01;
+  assert_int_equal(sqlite3_prepare_v2(db, "UPDATE entries SET bytes=?1 WHERE "
+                                          "seq=?2",
+                                      -1, &s, NULL),
+                   SQLITE_OK);
+  sqlite3_bind_blob(s, 1, buf, len, SQLITE_STATIC);
+  sqlite3_bind_int64(s, 2, (sqlite3_int64)seq);
+  assert_int_equal(sqlite3_step(s), SQLITE_DONE);
+  sqlite3_finalize(s);
+}
+
+/* Every single-byte change of every stored entry is named by verify. */
+static void test_verify_every_flip(void **state) {
+  ayil_store_t *st = fresh("flip");
+  ayil_store_verify_t v;
+  uint8_t id[16];
+  uint64_t seq;
+  int i;
+  (void)state;
+  for (i = 0; i < 4; i++) {
+    randombytes_buf(id, 16);
+    put(st, id, i);
+  }
+  assert_int_equal(ayil_store_verify(st, &v), 0);
+  assert_int_equal(v.bad, 0);
+  assert_int_equal(v.entries_checked, 4);
+  for (seq = 1; seq <= 4; seq++) {
+    uint8_t *b = NULL;
+    size_t len = 0, off;
+    assert_int_equal(ayil_store_entry(st, pk, seq, &b, &len), 0);
+    free(b);
+    for (off = 0; off < len; off++) {
+      flip(st, seq, off, 0);
+      assert_int_equal(ayil_store_verify(st, &v), 0);
+      assert_int_equal(v.bad, 1);
+      assert_int_equal(v.seq, seq);
+      assert_memory_equal(v.origin, pk, 32);
+      flip(st, seq, off, 1);
+    }
+  }
+  assert_int_equal(ayil_store_verify(st, &v), 0);
+  assert_int_equal(v.bad, 0);
+  ayil_store_close(st);
+}
+
+static void test_verify_removed(void **state) {
+  ayil_store_t *st = fresh("removed");
+  ayil_store_verify_t v;
+  uint8_t id[16];
+  int i;
+  (void)state;
+  for (i = 0; i < 5; i++) {
+    randombytes_buf(id, 16);
+    put(st, id, i);
+  }
+  assert_int_equal(sqlite3_exec(ayil__store_db(st),
+                                "DELETE FROM entries WHERE seq=3", NULL, NULL,
+                                NULL),
+                   SQLITE_OK);
+  assert_int_equal(ayil_store_verify(st, &v), 0);
+  assert_int_equal(v.bad, 1);
+  assert_int_equal(v.seq, 4); /* the chain breaks where 3 is missing */
+  assert_int_equal(v.err, AYIL_ESEQ);
+  ayil_store_close(st);
+}
+
+static void test_append_idempotent_and_fork(void **state) {
+  ayil_store_t *a = fresh("a");
+  ayil_store_t *b = NULL;
+  uint8_t id[16], *bytes = NULL, *other = NULL;
+  size_t len = 0, olen = 0;
+  uint64_t seq = 0;
+  uint8_t hash[32];
+  (void)state;
+  randombytes_buf(id, 16);
+  put(a, id, 1);
+  assert_int_equal(ayil_store_entry(a, pk, 1, &bytes, &len), 0);
+  snprintf(path, sizeof path, "%s/b.db", dir);
+  unlink(path);
+  assert_int_equal(ayil_store_open(&b, path, AYIL_STORE_CREATE), 0);
+  assert_int_equal(ayil_store_append(b, bytes, len, NULL, 0), 0);
+  assert_int_equal(ayil_store_append(b, bytes, len, NULL, 0), 0);
+  assert_int_equal(ayil_store_head(b, pk, &seq, hash), 0);
+  assert_int_equal(seq, 1);
+  /* A clone of the node writes a different entry 1: a fork. */
+  ayil_store_close(a);
+  a = fresh("a2");
+  put(a, id, 99);
+  assert_int_equal(ayil_store_entry(a, pk, 1, &other, &olen), 0);
+  assert_int_equal(ayil_store_append(b, other, olen, NULL, 0), AYIL_EFORK);
+  /* A bad signature is refused and nothing is stored. */
+  other[olen - 1] ^= 1;
+  assert_int_not_equal(ayil_store_append(b, other, olen, NULL, 0), 0);
+  assert_int_equal(ayil_store_head(b, pk, &seq, hash), 0);
+  assert_int_equal(seq, 1);
+  free(bytes);
+  free(other);
+  ayil_store_close(a);
+  ayil_store_close(b);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_append_and_view),
+      cmocka_unit_test(test_reindex_identical),
+      cmocka_unit_test(test_verify_every_flip),
+      cmocka_unit_test(test_verify_removed),
+      cmocka_unit_test(test_append_idempotent_and_fork),
+  };
+  return cmocka_run_group_tests(tests, setup, teardown);
+}
