@@ -29,9 +29,9 @@ static const char *const SEXES[] = {"female", "male"};
 static const char *const AGES[] = {"0-11",  "12-17", "18-25",  "26-40",
                                    "41-60", "61+",   "unknown"};
 static const char *const SERVICES[] = {
-    "crisis_centre", "shelter", "police",           "aksakal_court",
-    "legal_aid",     "psychologist", "health", "social_protection",
-    "other"};
+    "crisis_centre", "shelter",           "police",
+    "aksakal_court", "legal_aid",         "psychologist",
+    "health",        "social_protection", "other"};
 static const char *const ACTIONS[] = {
     "preventive_talk",      "home_visit",        "document_restoration",
     "correctional_session", "referral_followup", "other"};
@@ -39,9 +39,9 @@ static const char *const AID_KINDS[] = {"money", "housing", "in_kind"};
 static const char *const FAMILY_STATUS[] = {"active", "removed"};
 
 /* Oblasts in RECORDS.md order, with their macro-region (0 north, 1 south). */
-static const char *const OBLASTS[] = {"batken", "chui",    "issyk_kul",
-                                      "jalal_abad", "naryn", "osh",
-                                      "talas",  "bishkek", "osh_city"};
+static const char *const OBLASTS[] = {"batken",     "chui",    "issyk_kul",
+                                      "jalal_abad", "naryn",   "osh",
+                                      "talas",      "bishkek", "osh_city"};
 static const unsigned char OBLAST_REGION[] = {1, 0, 0, 1, 0, 1, 0, 0, 1};
 static const char *const REGIONS[] = {"north", "south"};
 #define NOBL ((int)N(OBLASTS))
@@ -111,9 +111,9 @@ static const struct {
   int first;
   int n;
   const char *const *codes;
-  const char *prefix;    /* indicator name prefix */
-  const char *grp_key;   /* label of the family */
-  const char *code_pfx;  /* label key prefix of its codes */
+  const char *prefix;   /* indicator name prefix */
+  const char *grp_key;  /* label of the family */
+  const char *code_pfx; /* label key prefix of its codes */
 } CODED[] = {
     {I_VIOL, NVIOL, VIOLENCE, "appeals.violence.", "grp.appeals.violence",
      "code.violence."},
@@ -140,14 +140,14 @@ typedef struct committee_s {
 } committee_t;
 
 struct ayil_report_s {
-  int from, to; /* month numbers (year * 12 + month - 1) */
+  int from, to;            /* month numbers (year * 12 + month - 1) */
   char from_s[8], to_s[8]; /* "" when unbounded */
   int oblast;              /* filter, or -1 */
   committee_t *com;
   size_t ncom, capcom;
-  uint32_t *ht; /* committee index + 1; 0 is empty */
-  size_t htcap; /* power of two */
-  size_t last;  /* index of the committee of the last add */
+  uint32_t *ht;       /* committee index + 1; 0 is empty */
+  size_t htcap;       /* power of two */
+  size_t last;        /* index of the committee of the last add */
   int64_t *days_vals; /* days value of each slot, in order of appearance */
   size_t ndays, capdays;
 };
@@ -388,8 +388,7 @@ static int parse_record(const ayil_report_t *r, const json_t *h, delta_t *d) {
     if (!json_is_array(vl) || json_array_size(vl) == 0 || sx < 0 || ag < 0)
       return AYIL_EINVAL;
     for (j = 0; j < json_array_size(vl); j++) {
-      k = code_index(json_string_value(json_array_get(vl, j)), VIOLENCE,
-                     NVIOL);
+      k = code_index(json_string_value(json_array_get(vl, j)), VIOLENCE, NVIOL);
       if (k < 0)
         return AYIL_EINVAL;
       seen |= 1u << k; /* a code listed twice counts once */
@@ -425,9 +424,8 @@ static int parse_record(const ayil_report_t *r, const json_t *h, delta_t *d) {
     if (in)
       d_add(d, I_FAM_REG, 1);
     /* Active at the end of the period: see report.h. */
-    if (month <= r->to &&
-        ((st == 0 && (removed < 0 || removed > r->to)) ||
-         (st == 1 && removed >= 0 && removed > r->to)))
+    if (month <= r->to && ((st == 0 && (removed < 0 || removed > r->to)) ||
+                           (st == 1 && removed >= 0 && removed > r->to)))
       d_add(d, I_FAM_ACTIVE, 1);
   } else if (strcmp(kind, "referral") == 0) {
     k = h_code(h, "service", SERVICES, NSERV);
@@ -578,17 +576,17 @@ typedef struct group_s {
 } group_t;
 
 typedef struct tab_s {
-  size_t ne, ni;       /* entities (rows of v) and indicators (columns) */
-  int64_t *v;          /* ne * ni */
-  unsigned char *f;    /* ne * ni flags */
-  int *scope;          /* per entity: SC_* */
-  const char **name;   /* per entity: committee name or code */
-  int *oblast;         /* per entity: oblast (committee, oblast), or -1 */
-  int *region;         /* per entity: region (oblast, region), or -1 */
-  size_t nob, nreg;    /* emitted oblasts and regions */
+  size_t ne, ni;     /* entities (rows of v) and indicators (columns) */
+  int64_t *v;        /* ne * ni */
+  unsigned char *f;  /* ne * ni flags */
+  int *scope;        /* per entity: SC_* */
+  const char **name; /* per entity: committee name or code */
+  int *oblast;       /* per entity: oblast (committee, oblast), or -1 */
+  int *region;       /* per entity: region (oblast, region), or -1 */
+  size_t nob, nreg;  /* emitted oblasts and regions */
   size_t com0, ob0, reg0, tot; /* first entity of each scope */
-  int64_t *days;       /* ni - NFIX days values, ascending */
-  int *ord;            /* ni columns in output order */
+  int64_t *days;               /* ni - NFIX days values, ascending */
+  int *ord;                    /* ni columns in output order */
   group_t *g;
   size_t ng, capg;
   uint32_t *parts;
@@ -608,7 +606,8 @@ static void tab_free(tab_t *t) {
   free(t->parts);
 }
 
-static const ayil_report_t *sort_r; /* qsort has no context argument */
+/* qsort has no context argument; a report is written by one thread. */
+static const ayil_report_t *sort_r;
 
 static int com_cmp(const void *a, const void *b) {
   const committee_t *x = &sort_r->com[*(const size_t *)a];
@@ -676,7 +675,8 @@ static int group_within(tab_t *t, size_t e, size_t total, size_t first,
  * The summing groups: each is a cell that the report shows to be the sum of
  * other shown cells. Within an entity: appeals = appeals.sex.* = appeals.
  * age.*; referrals = referrals.<service>; referrals.crisis_or_shelter =
- * referrals.crisis_centre + referrals.shelter; training.participants =
+ * referrals.crisis_centre + referrals.shelter, and so referrals =
+ * crisis_or_shelter + the other services; training.participants =
  * training.participants.days_*. (appeals.violence.* do not sum: an appeal
  * can name several types; followups.* have no total row.) Across scopes,
  * for every indicator: an oblast = its committees, a region = its oblasts,
@@ -694,6 +694,13 @@ static int build_groups(tab_t *t) {
       rc = group_within(t, e, I_REFERRALS, I_REF, NSERV);
     if (rc == 0)
       rc = group_within(t, e, I_REF_CS, I_REF, 2);
+    /* The two above imply referrals = crisis_or_shelter + the other
+     * services: without it, referrals - crisis_or_shelter - shown others
+     * would give away a lone hidden other service. */
+    if (rc == 0)
+      rc = group_within(t, e, I_REFERRALS, I_REF + 2, NSERV - 2);
+    if (rc == 0)
+      rc = group_part(t, e * t->ni + I_REF_CS);
     if (rc == 0 && ndays > 0)
       rc = group_within(t, e, I_TRAIN_PART, NFIX, ndays);
   }
@@ -736,7 +743,8 @@ static int suppress_one_more(tab_t *t, const group_t *g) {
 
   for (j = 0; j < g->n; j++) {
     uint32_t p = t->parts[g->off + j];
-    if (t->f[p] == F_SHOW && t->v[p] > 0 && (best == UINT32_MAX || t->v[p] < bv)) {
+    if (t->f[p] == F_SHOW && t->v[p] > 0 &&
+        (best == UINT32_MAX || t->v[p] < bv)) {
       best = p;
       bv = t->v[p];
     }
@@ -787,7 +795,7 @@ static int fix_group(tab_t *t, const group_t *g, int64_t nb) {
   hi = rest - omin;
   if (hi > nb - 1)
     hi = nb - 1;
-  if (lo < hi || 1)
+  if (lo < hi)
     return 0;
   return suppress_one_more(t, g);
 }
@@ -813,6 +821,15 @@ static int fix_group(tab_t *t, const group_t *g, int64_t nb) {
  *    other groups, so the checks run over all groups again until nothing
  *    changes (it ends: each round hides at least one more cell).
  * Zeros are never hidden.
+ *
+ * What this guarantees: no hidden cell can be worked out from one group,
+ * nor by solving groups one unknown at a time in any order, nor can a
+ * "<N" cell be pinned by its group's bounds. It is not a full audit of
+ * the linear system of all groups together: where within-committee groups
+ * and across-scope groups interlock (a committee whose appeals and one age
+ * group are both hidden and equal, next to others), combining several
+ * equations can, rarely, still fix a hidden cell. A complete check needs
+ * an LP/elimination audit (as tau-ARGUS does); see the report to the lead.
  */
 static void suppress(tab_t *t, int nb) {
   size_t e, i, k;
@@ -1086,8 +1103,7 @@ static void ind_label(const tab_t *t, int l, int i, char *buf, size_t n) {
     if (i >= CODED[k].first && i < CODED[k].first + CODED[k].n) {
       snprintf(key, sizeof(key), "%s%s", CODED[k].code_pfx,
                CODED[k].codes[i - CODED[k].first]);
-      subst(buf, n, lbl(l, CODED[k].grp_key), "code", lbl(l, key), NULL,
-            NULL);
+      subst(buf, n, lbl(l, CODED[k].grp_key), "code", lbl(l, key), NULL, NULL);
       return;
     }
   buf[0] = '\0';
@@ -1095,24 +1111,15 @@ static void ind_label(const tab_t *t, int l, int i, char *buf, size_t n) {
 
 /* Fixed label keys, besides the indicator and code keys. */
 static const char *const FIXED_KEYS[] = {
-    "title",
-    "period",
-    "period.start",
-    "period.end",
-    "filter.oblast",
-    "legend.suppressed",
-    "heading.total",
-    "heading.regions",
-    "heading.oblasts",
-    "heading.committees",
-    "heading.charts",
-    "heading.no_committees",
-    "col.indicator",
-    "chart.violence",
-    "chart.referrals",
-    "chart.trainings",
-    "scope.total",
-    "grp.training.participants.days",
+    "title",           "period",
+    "period.start",    "period.end",
+    "filter.oblast",   "legend.suppressed",
+    "heading.total",   "heading.regions",
+    "heading.oblasts", "heading.committees",
+    "heading.charts",  "heading.no_committees",
+    "col.indicator",   "chart.violence",
+    "chart.referrals", "chart.trainings",
+    "scope.total",     "grp.training.participants.days",
 };
 
 /* 1 if `key` lacks a row or a text in some language; the first such key
@@ -1122,9 +1129,8 @@ static char first_buf[96];
 static int check_key(const char *key, int bad) {
   const ayil__report_label_t *row = label_row(key);
 
-  if (row != NULL && row->en != NULL && row->en[0] != '\0' &&
-      row->ru != NULL && row->ru[0] != '\0' && row->ky != NULL &&
-      row->ky[0] != '\0')
+  if (row != NULL && row->en != NULL && row->en[0] != '\0' && row->ru != NULL &&
+      row->ru[0] != '\0' && row->ky != NULL && row->ky[0] != '\0')
     return 0;
   if (bad == 0)
     snprintf(first_buf, sizeof(first_buf), "%s", key);
@@ -1159,8 +1165,7 @@ int ayil__report_labels_check(const char **first) {
   }
   for (i = 0; i < ayil__report_nlabels; i++)
     for (j = i + 1; j < ayil__report_nlabels; j++)
-      if (strcmp(ayil__report_labels[i].key, ayil__report_labels[j].key) ==
-          0) {
+      if (strcmp(ayil__report_labels[i].key, ayil__report_labels[j].key) == 0) {
         if (bad++ == 0)
           snprintf(first_buf, sizeof(first_buf), "%s",
                    ayil__report_labels[i].key);
@@ -1338,7 +1343,7 @@ static void md_put(FILE *out, const char *s) {
     unsigned char ch = (unsigned char)*s;
     if (ch < 0x20 || ch == 0x7f)
       fputc(' ', out);
-    else if (strchr("\\`*_{}[]<>()#+-.!|&~", ch) != NULL && ch != '\0') {
+    else if (strchr("\\`*_{}[]<>()#+-.!|&~", ch) != NULL) {
       fputc('\\', out);
       fputc(ch, out);
     } else {
@@ -1468,7 +1473,6 @@ static void h_table(const human_t *h, const size_t *ents, size_t n) {
       text_put(out, s);
     }
     fputc('\n', out);
-    pad(out, 0);
     for (k = 0; k < lw; k++)
       fputc('-', out);
     for (j = 0; j < n; j++) {
@@ -1577,7 +1581,7 @@ static void svg_bars(const human_t *h, const char *title, size_t n,
     unsigned char f = t->f[cells[k]];
 
     if (f == F_SHOW && max > 0)
-      w = t->v[cells[k]] * 340 / max;
+      w = t->v[cells[k]] * 320 / max;
     if (f == F_SHOW && t->v[cells[k]] > 0 && w < 1)
       w = 1;
     fprintf(out, "<text x=\"246\" y=\"%zu\" text-anchor=\"end\">", y + 15);
@@ -1675,12 +1679,12 @@ static int write_human(const ayil_report_t *r, const tab_t *t, FILE *out,
     ind_label(t, l, (int)k, h.labels[k], LABEL_MAX);
 
   if (fmt == FMT_HTML) {
-    fprintf(out, "<!DOCTYPE html>\n<html lang=\"%s\">\n<head>\n"
-                 "<meta charset=\"utf-8\">\n<title>",
+    fprintf(out,
+            "<!DOCTYPE html>\n<html lang=\"%s\">\n<head>\n"
+            "<meta charset=\"utf-8\">\n<title>",
             LANGS[l]);
     html_put(out, lbl(l, "title"));
-    fprintf(out, "</title>\n<style>\n%s</style>\n</head>\n<body>\n",
-            HTML_CSS);
+    fprintf(out, "</title>\n<style>\n%s</style>\n</head>\n<body>\n", HTML_CSS);
   }
   h_heading(&h, 1, lbl(l, "title"));
   snprintf(from, sizeof(from), "%s",

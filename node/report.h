@@ -90,7 +90,8 @@ int ayil_report_add(ayil_report_t *r, const char *committee_name,
  * format: "json", "csv", "text", "md" or "html" (NULL means "text").
  *  - json: {"from":F,"to":T,"oblast":O,"suppress_below":N,"rows":[{"scope":
  *    "committee"|"oblast"|"region"|"total","name":NAME,"indicator":IND,
- *    "value":V}, ...]} with F, T, O null when unbounded. A suppressed cell
+ *    "value":V}, ...]} with F, T, O null when unbounded and N 0 when
+ *    nothing is suppressed. A suppressed cell
  *    has "value":null,"suppressed":true,"display":D. Rows come committee
  *    by committee (sorted by oblast in code-list order, then name by
  *    bytes), then oblasts, regions and the total. Names of oblasts and

@@ -39,6 +39,29 @@ static const char *const MIGRATIONS[] = {
     " month TEXT, header BLOB, body_hash BLOB,"
     " deleted INTEGER NOT NULL DEFAULT 0);"
     "CREATE INDEX records_kind ON records(kind, created_n);",
+    /* 2: sync. The hub's registry of committees, devices and invites
+     * (tokens kept only as hashes); on every node, what each peer has
+     * acknowledged, contact times, bytes per day, and alerts. */
+    "CREATE TABLE committees(id INTEGER PRIMARY KEY, name TEXT NOT NULL,"
+    " oblast TEXT NOT NULL, created INTEGER NOT NULL);"
+    "CREATE TABLE devices(id BLOB PRIMARY KEY, committee INTEGER NOT NULL"
+    " REFERENCES committees(id), state TEXT NOT NULL, admitted INTEGER,"
+    " revoked INTEGER, revoked_after INTEGER) WITHOUT ROWID;"
+    "CREATE TABLE invites(token_hash BLOB PRIMARY KEY, committee INTEGER NOT"
+    " NULL REFERENCES committees(id), successor_of BLOB, expires INTEGER NOT"
+    " NULL, used_by BLOB, created INTEGER NOT NULL) WITHOUT ROWID;"
+    "CREATE TABLE peers(id BLOB PRIMARY KEY, last_contact INTEGER,"
+    " last_ack INTEGER, skew_ms INTEGER) WITHOUT ROWID;"
+    "CREATE TABLE peer_acks(peer BLOB NOT NULL, origin BLOB NOT NULL,"
+    " seq INTEGER NOT NULL, PRIMARY KEY(peer, origin)) WITHOUT ROWID;"
+    "CREATE TABLE peer_bytes(peer BLOB NOT NULL, day TEXT NOT NULL,"
+    " sent INTEGER NOT NULL DEFAULT 0, recv INTEGER NOT NULL DEFAULT 0,"
+    " PRIMARY KEY(peer, day)) WITHOUT ROWID;"
+    "CREATE TABLE alerts(n INTEGER PRIMARY KEY, kind TEXT NOT NULL,"
+    " peer BLOB, origin BLOB, seq INTEGER, first INTEGER NOT NULL,"
+    " last INTEGER NOT NULL, cleared INTEGER NOT NULL DEFAULT 0);"
+    "CREATE UNIQUE INDEX alerts_once ON alerts(kind, ifnull(peer, x''),"
+    " ifnull(origin, x'')) WHERE cleared = 0;",
 };
 #define NMIGRATIONS (sizeof MIGRATIONS / sizeof MIGRATIONS[0])
 

@@ -71,7 +71,6 @@ struct ayil_hs_s {
   int is_server;
   int st;
   int err;
-  int tx_taken;
   int rx_taken;
   int test_header;
 
@@ -318,17 +317,22 @@ static int server_on_hello(ayil_hs_t *hs) {
   int rc = 0;
 
   tag16(expect, hs->netkey, LBL(L_C_HELLO), hs->in, X_BYTES, NULL, 0);
-  if (crypto_verify_16(expect, hs->in + X_BYTES) != 0)
-    return AYIL_EAUTH; /* no network key: we send nothing at all */
+  if (crypto_verify_16(expect, hs->in + X_BYTES) != 0) {
+    rc = AYIL_EAUTH; /* no network key: we send nothing at all */
+    goto done;
+  }
   memcpy(hs->peer_eph, hs->in, X_BYTES);
   memcpy(hs->hello, hs->in, AYIL_HS_CLIENT_HELLO_BYTES);
   if (crypto_scalarmult(hs->ee, hs->eph_sk, hs->peer_eph) != 0 ||
-      crypto_scalarmult(hs->es, hs->xsk, hs->peer_eph) != 0)
-    return AYIL_EAUTH; /* low-order point */
-
+      crypto_scalarmult(hs->es, hs->xsk, hs->peer_eph) != 0) {
+    rc = AYIL_EAUTH; /* low-order point */
+    goto done;
+  }
   p = out_reserve(hs, AYIL_HS_SERVER_HELLO_BYTES);
-  if (p == NULL)
-    return AYIL_ESTATE;
+  if (p == NULL) {
+    rc = AYIL_ESTATE;
+    goto done;
+  }
   memcpy(p, hs->eph_pk, X_BYTES);
   tag16(p + X_BYTES, hs->netkey, LBL(L_S_HELLO), hs->peer_eph, X_BYTES,
         hs->eph_pk, X_BYTES);
@@ -340,8 +344,28 @@ static int server_on_hello(ayil_hs_t *hs) {
   kdf(hs->k1, LBL(L_K1), hs, hs->h1, hs->ee, hs->es, NULL);
   hs->st = ST_S_WAIT_AUTH;
   hs->in_need = LEN_BYTES;
+done:
+  sodium_memzero(expect, sizeof(expect));
   sodium_memzero(kid, sizeof(kid));
   return rc;
+}
+
+/* The message the client signs: label || N || S || h1 || hp. */
+#define SIGMSG_BYTES                                                           \
+  (sizeof(L_C_SIG) - 1 + AYIL_NETKEY_BYTES + ID_BYTES + 2 * H_BYTES)
+static void build_sigmsg(uint8_t out[SIGMSG_BYTES], const ayil_hs_t *hs,
+                         const uint8_t server_id[ID_BYTES],
+                         const uint8_t hp[H_BYTES]) {
+  size_t off = 0;
+  memcpy(out + off, L_C_SIG, sizeof(L_C_SIG) - 1);
+  off += sizeof(L_C_SIG) - 1;
+  memcpy(out + off, hs->netkey, AYIL_NETKEY_BYTES);
+  off += AYIL_NETKEY_BYTES;
+  memcpy(out + off, server_id, ID_BYTES);
+  off += ID_BYTES;
+  memcpy(out + off, hs->h1, H_BYTES);
+  off += H_BYTES;
+  memcpy(out + off, hp, H_BYTES);
 }
 
 /* Client: a complete server hello is in hs->in; answer with auth. */
@@ -349,26 +373,36 @@ static int client_on_hello(ayil_hs_t *hs) {
   uint8_t expect[TAG_BYTES];
   uint8_t kid[H_BYTES];
   uint8_t hp[H_BYTES];
-  uint8_t sigmsg[sizeof(L_C_SIG) - 1 + AYIL_NETKEY_BYTES + 32 + 2 * H_BYTES];
+  uint8_t sigmsg[SIGMSG_BYTES];
   uint8_t *plain = hs->plain;
+  uint8_t *hdr = plain + ID_BYTES + crypto_sign_BYTES;
+  size_t plen = AUTH_FIXED + hs->my_payload_len;
+  size_t boxlen = MAC_BYTES + plen;
   uint8_t *p;
-  size_t boxlen, off;
-  int rc;
+  int rc = 0;
 
+  memset(kid, 0, sizeof(kid));
+  memset(hp, 0, sizeof(hp));
+  memset(sigmsg, 0, sizeof(sigmsg));
   tag16(expect, hs->netkey, LBL(L_S_HELLO), hs->eph_pk, X_BYTES, hs->in,
         X_BYTES);
-  if (crypto_verify_16(expect, hs->in + X_BYTES) != 0)
-    return AYIL_EAUTH; /* not our network */
+  if (crypto_verify_16(expect, hs->in + X_BYTES) != 0) {
+    rc = AYIL_EAUTH; /* not our network */
+    goto done;
+  }
   memcpy(hs->peer_eph, hs->in, X_BYTES);
   if (crypto_scalarmult(hs->ee, hs->eph_sk, hs->peer_eph) != 0 ||
       crypto_scalarmult(hs->es, hs->eph_sk, hs->peer_x) != 0 ||
-      crypto_scalarmult(hs->se, hs->xsk, hs->peer_eph) != 0)
-    return AYIL_EAUTH;
+      crypto_scalarmult(hs->se, hs->xsk, hs->peer_eph) != 0) {
+    rc = AYIL_EAUTH;
+    goto done;
+  }
   kdf(kid, LBL(L_S_ID), hs, NULL, hs->ee, hs->es, NULL);
   tag16(expect, kid, hs->eph_pk, X_BYTES, hs->peer_eph, X_BYTES, NULL, 0);
-  sodium_memzero(kid, sizeof(kid));
-  if (crypto_verify_16(expect, hs->in + X_BYTES + TAG_BYTES) != 0)
-    return AYIL_EUNKNOWN_NODE; /* in our network, but not server_id */
+  if (crypto_verify_16(expect, hs->in + X_BYTES + TAG_BYTES) != 0) {
+    rc = AYIL_EUNKNOWN_NODE; /* in our network, but not server_id */
+    goto done;
+  }
   hs->peer_known = 1;
 
   hash2(hs->h1, hs->hello, AYIL_HS_CLIENT_HELLO_BYTES, hs->in,
@@ -377,35 +411,23 @@ static int client_on_hello(ayil_hs_t *hs) {
   kdf(hs->key_tx, LBL(L_C2S), hs, hs->h1, hs->ee, hs->es, hs->se);
 
   /* plain = C || sig || hdr_c2s || payload (parked there at new). */
-  off = ID_BYTES + crypto_sign_BYTES;
-  rc = new_tx(hs, plain + off);
+  rc = new_tx(hs, hdr);
   if (rc < 0)
-    return rc;
-  hash2(hp, plain + off, HDR_BYTES, plain + AUTH_FIXED, hs->my_payload_len);
-  off = 0;
-  memcpy(sigmsg + off, L_C_SIG, sizeof(L_C_SIG) - 1);
-  off += sizeof(L_C_SIG) - 1;
-  memcpy(sigmsg + off, hs->netkey, AYIL_NETKEY_BYTES);
-  off += AYIL_NETKEY_BYTES;
-  memcpy(sigmsg + off, hs->peer, 32);
-  off += 32;
-  memcpy(sigmsg + off, hs->h1, H_BYTES);
-  off += H_BYTES;
-  memcpy(sigmsg + off, hp, H_BYTES);
-  memcpy(plain, hs->sk + 32, ID_BYTES);
+    goto done;
+  hash2(hp, hdr, HDR_BYTES, plain + AUTH_FIXED, hs->my_payload_len);
+  build_sigmsg(sigmsg, hs, hs->peer, hp);
+  memcpy(plain, hs->sk + crypto_sign_SEEDBYTES, ID_BYTES);
   crypto_sign_detached(plain + ID_BYTES, NULL, sigmsg, sizeof(sigmsg), hs->sk);
-  sodium_memzero(sigmsg, sizeof(sigmsg));
-  sodium_memzero(hp, sizeof(hp));
 
-  boxlen = MAC_BYTES + AUTH_FIXED + hs->my_payload_len;
   p = out_reserve(hs, LEN_BYTES + boxlen);
-  if (p == NULL)
-    return AYIL_ESTATE;
+  if (p == NULL) {
+    rc = AYIL_ESTATE;
+    goto done;
+  }
   p[0] = (uint8_t)(boxlen >> 8);
   p[1] = (uint8_t)(boxlen & 0xff);
-  crypto_secretbox_easy(p + LEN_BYTES, plain, AUTH_FIXED + hs->my_payload_len,
-                        ZERO_NONCE, hs->k1);
-  sodium_memzero(plain, AUTH_FIXED + hs->my_payload_len);
+  crypto_secretbox_easy(p + LEN_BYTES, plain, plen, ZERO_NONCE, hs->k1);
+  sodium_memzero(plain, plen);
 
   hash2(hs->h2, hs->h1, H_BYTES, p, LEN_BYTES + boxlen);
   kdf(hs->k2, LBL(L_K2), hs, hs->h2, hs->ee, hs->es, hs->se);
@@ -415,45 +437,48 @@ static int client_on_hello(ayil_hs_t *hs) {
   sodium_memzero(hs->k1, sizeof(hs->k1));
   hs->st = ST_C_WAIT_ACCEPT;
   hs->in_need = LEN_BYTES;
-  return 0;
+done:
+  sodium_memzero(expect, sizeof(expect));
+  sodium_memzero(kid, sizeof(kid));
+  sodium_memzero(hp, sizeof(hp));
+  sodium_memzero(sigmsg, sizeof(sigmsg));
+  return rc;
 }
 
 /* Server: a complete auth message is in hs->in. */
 static int server_on_auth(ayil_hs_t *hs) {
   uint8_t hp[H_BYTES];
-  uint8_t sigmsg[sizeof(L_C_SIG) - 1 + AYIL_NETKEY_BYTES + 32 + 2 * H_BYTES];
+  uint8_t sigmsg[SIGMSG_BYTES];
   uint8_t cx[X_BYTES];
+  const uint8_t *client_id = hs->plain;
+  const uint8_t *sig = hs->plain + ID_BYTES;
+  const uint8_t *hdr = hs->plain + ID_BYTES + crypto_sign_BYTES;
   size_t boxlen = hs->in_need - LEN_BYTES;
-  size_t plen = boxlen - MAC_BYTES;
-  size_t off = 0;
+  size_t plen = boxlen - MAC_BYTES; /* >= AUTH_FIXED: checked in on_length */
   int rc = 0;
 
+  memset(hp, 0, sizeof(hp));
+  memset(sigmsg, 0, sizeof(sigmsg));
+  memset(cx, 0, sizeof(cx));
   if (crypto_secretbox_open_easy(hs->plain, hs->in + LEN_BYTES, boxlen,
-                                 ZERO_NONCE, hs->k1) != 0)
-    return AYIL_EDECRYPT;
-  hash2(hp, hs->plain + ID_BYTES + crypto_sign_BYTES, HDR_BYTES,
-        hs->plain + AUTH_FIXED, plen - AUTH_FIXED);
-  memcpy(sigmsg + off, L_C_SIG, sizeof(L_C_SIG) - 1);
-  off += sizeof(L_C_SIG) - 1;
-  memcpy(sigmsg + off, hs->netkey, AYIL_NETKEY_BYTES);
-  off += AYIL_NETKEY_BYTES;
-  memcpy(sigmsg + off, hs->sk + 32, 32); /* S: our own id */
-  off += 32;
-  memcpy(sigmsg + off, hs->h1, H_BYTES);
-  off += H_BYTES;
-  memcpy(sigmsg + off, hp, H_BYTES);
-  if (crypto_sign_verify_detached(hs->plain + ID_BYTES, sigmsg, sizeof(sigmsg),
-                                  hs->plain) != 0) {
+                                 ZERO_NONCE, hs->k1) != 0) {
+    rc = AYIL_EDECRYPT;
+    goto done;
+  }
+  hash2(hp, hdr, HDR_BYTES, hs->plain + AUTH_FIXED, plen - AUTH_FIXED);
+  build_sigmsg(sigmsg, hs, hs->sk + crypto_sign_SEEDBYTES, hp);
+  if (crypto_sign_verify_detached(sig, sigmsg, sizeof(sigmsg), client_id) !=
+      0) {
     rc = AYIL_ESIG;
     goto done;
   }
-  if (crypto_sign_ed25519_pk_to_curve25519(cx, hs->plain) != 0 ||
+  if (crypto_sign_ed25519_pk_to_curve25519(cx, client_id) != 0 ||
       crypto_scalarmult(hs->se, hs->eph_sk, cx) != 0) {
     rc = AYIL_EAUTH;
     goto done;
   }
-  memcpy(hs->peer, hs->plain, ID_BYTES);
-  memcpy(hs->hdr_rx, hs->plain + ID_BYTES + crypto_sign_BYTES, HDR_BYTES);
+  memcpy(hs->peer, client_id, ID_BYTES);
+  memcpy(hs->hdr_rx, hdr, HDR_BYTES);
   hs->peer_known = 1;
   hs->peer_payload = hs->plain + AUTH_FIXED;
   hs->peer_payload_len = plen - AUTH_FIXED;
@@ -642,7 +667,6 @@ int ayil_hs_take_tx(ayil_hs_t *hs, ayil_tx_t **out) {
     return AYIL_ESTATE;
   *out = hs->tx;
   hs->tx = NULL;
-  hs->tx_taken = 1;
   return 0;
 }
 

@@ -97,8 +97,8 @@ typedef struct {
   const uint8_t *header; /* NULL for nil */
   size_t header_len;
   int body_kind;
-  const uint8_t *body; /* INLINE */
-  size_t body_len;     /* INLINE, CHUNKED */
+  const uint8_t *body;      /* INLINE */
+  size_t body_len;          /* INLINE, CHUNKED */
   const uint8_t *body_hash; /* PURGED */
   const uint8_t *proof;     /* PURGED */
   size_t proof_len;

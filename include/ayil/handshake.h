@@ -88,7 +88,9 @@ void ayil_hs_free(ayil_hs_t *hs);
  *   AYIL_EDECRYPT      auth/accept does not open (flipped byte, replay,
  *                      wrong keys)
  *   AYIL_ESIG          the client's signature over the transcript is bad
- *   AYIL_ESTATE        fed after failure or while deciding (consumes 0)
+ * After a failure every call returns that error again. Feeding bytes while
+ * AYIL_HS_DECIDE or AYIL_HS_DONE returns AYIL_ESTATE (not sticky) and
+ * consumes nothing: those bytes belong to the transport.
  */
 AYIL_WUR int ayil_hs_feed(ayil_hs_t *hs, const uint8_t *in, size_t len,
                           size_t *used);

@@ -19,12 +19,23 @@
  */
 #define V_CPAY "client has: nothing"
 #define V_SPAY "server has: nothing"
-#define V_MSG1 ""
-#define V_MSG2 ""
-#define V_MSG3 ""
-#define V_MSG4 ""
-#define V_C2S_FRAME ""
-#define V_S2C_FRAME ""
+#define V_MSG1                                                                 \
+  "675dd574ed7789310b3d2e7681f3790b466c773b1521fecf36577958371ea52f"           \
+  "51fdf3658e5532ceae0e9e28b9205631"
+#define V_MSG2                                                                 \
+  "493e82fc74464a59268817623d2053c5eb8e2cc4a988b4fee179ec6b010d531d"           \
+  "f8050ba80f853fbc612896c0a54ee395bf5d97d8113eb49cce13a622ed0a6888"
+#define V_MSG3                                                                 \
+  "009b645a4f9707ff27b534ee38955490911f3b9af206edf0b7e2a3dab2a1ca38"           \
+  "8e87de05d8641872293ba041a3e2fd982ce6a4e524cb31b6ab1ec3219d597a7c"           \
+  "70719953da62421375c29b961e6b7f34943ca786acd558e291e89c6bfe034251"           \
+  "8f0c02e3a2aa2223df0cc2af75bd29a960cda16fc2025a39aba251be04379524"           \
+  "d1ad16a1faf3fed237f6fa4e0664990d6d8f7a86bd4f4f61603ddae212"
+#define V_MSG4                                                                 \
+  "003b0a2cd416ee39b8df6d455472fafba983b1c3e5cd7f16b3350c10bf64b273"           \
+  "e51849d14a117ac6af102e3011e9ee929590e2bd6d17f7132bc292dbbd"
+#define V_C2S_FRAME "00040321313b23bf3cfcfb229b6e5855db28e6698efe7d"
+#define V_S2C_FRAME "000469d710a1cbb6c7de3c5eef1d28b22b3e5e8f861add"
 
 #define MSG_MAX (AYIL_HS_CLIENT_AUTH_BYTES(AYIL_HS_PAYLOAD_MAX))
 
@@ -613,14 +624,27 @@ static void check_hex(const char *what, const uint8_t *b, size_t n,
   free(hex);
 }
 
+/* Seals `text` as the next frame, pins its bytes, and opens it. */
+static void seal_open(ayil_tx_t *tx, ayil_rx_t *rx, const char *text,
+                      const char *expect_hex) {
+  uint8_t wire[64];
+  size_t n = 0, used = 0, flen = 0;
+  const uint8_t *frame = NULL;
+  assert_int_equal(ayil_tx_seal(tx, (const uint8_t *)text, strlen(text), wire,
+                                sizeof(wire), &n),
+                   0);
+  check_hex(text, wire, n, expect_hex);
+  assert_int_equal(ayil_rx_feed(rx, wire, n, &used, &frame, &flen), 0);
+  assert_non_null(frame);
+  assert_memory_equal(frame, text, strlen(text));
+}
+
 /* The pinned vectors of proto/PROTOCOL.md. */
 static void test_vectors(void **state) {
   cfg_t cfg;
   res_t *r;
   ayil_tx_t *ctx = NULL, *stx = NULL;
   ayil_rx_t *crx = NULL, *srx = NULL;
-  uint8_t wire[64];
-  size_t n = 0;
   (void)state;
   cfg_init(&cfg);
   cfg.vectors = 1;
@@ -634,12 +658,8 @@ static void test_vectors(void **state) {
   assert_int_equal(ayil_hs_take_tx(r->s, &stx), 0);
   assert_int_equal(ayil_hs_take_rx(r->c, &crx), 0);
   assert_int_equal(ayil_hs_take_rx(r->s, &srx), 0);
-  assert_int_equal(
-      ayil_tx_seal(ctx, (const uint8_t *)"ping", 4, wire, sizeof(wire), &n), 0);
-  check_hex("c2s frame", wire, n, V_C2S_FRAME);
-  assert_int_equal(
-      ayil_tx_seal(stx, (const uint8_t *)"pong", 4, wire, sizeof(wire), &n), 0);
-  check_hex("s2c frame", wire, n, V_S2C_FRAME);
+  seal_open(ctx, srx, "ping", V_C2S_FRAME);
+  seal_open(stx, crx, "pong", V_S2C_FRAME);
   pass_frame(ctx, srx, "interop");
   pass_frame(stx, crx, "interop");
   ayil_tx_free(ctx);
@@ -693,6 +713,133 @@ static void test_spec_hellos(void **state) {
   res_free(r);
 }
 
+/* BLAKE2b-256 over up to five parts (NULL ends the list early). */
+static void h5(uint8_t out[32], const void *a, size_t an, const void *b,
+               size_t bn, const void *c, size_t cn, const void *d, size_t dn,
+               const void *e, size_t en) {
+  crypto_generichash_state h;
+  crypto_generichash_init(&h, NULL, 0, 32);
+  crypto_generichash_update(&h, a, an);
+  if (b != NULL)
+    crypto_generichash_update(&h, b, bn);
+  if (c != NULL)
+    crypto_generichash_update(&h, c, cn);
+  if (d != NULL)
+    crypto_generichash_update(&h, d, dn);
+  if (e != NULL)
+    crypto_generichash_update(&h, e, en);
+  crypto_generichash_final(&h, out, 32);
+}
+
+static void unhex(uint8_t *out, size_t cap, const char *hex, size_t *len) {
+  assert_int_equal(sodium_hex2bin(out, cap, hex, strlen(hex), NULL, len, NULL),
+                   0);
+}
+
+/*
+ * The whole key schedule of PROTOCOL.md recomputed with libsodium directly
+ * from the pinned bytes, independent of proto/handshake.c; then a forged
+ * auth (valid box, bad signature) is refused with AYIL_ESIG.
+ */
+static void test_spec_keys(void **state) {
+  cfg_t cfg;
+  uint8_t m1[64], m2[64], m3[256], m4[128], f[64], plain[256];
+  size_t l1, l2, l3, l4, lf;
+  uint8_t ceph[32], sx[32], cx_sk[32], ee[32], es[32], se[32];
+  uint8_t dh3[96], h1[32], h2[32], k1[32], k2[32], kc2s[32], ks2c[32], hp[32];
+  uint8_t hdr[24], sigmsg[14 + 32 + 32 + 64];
+  crypto_secretstream_xchacha20poly1305_state st;
+  unsigned long long mlen = 0;
+  unsigned char tag = 0;
+  static const uint8_t nonce[crypto_secretbox_NONCEBYTES];
+  (void)state;
+  cfg_init(&cfg);
+  unhex(m1, sizeof(m1), V_MSG1, &l1);
+  unhex(m2, sizeof(m2), V_MSG2, &l2);
+  unhex(m3, sizeof(m3), V_MSG3, &l3);
+  unhex(m4, sizeof(m4), V_MSG4, &l4);
+  fill(ceph, 32, 0x60);
+  assert_int_equal(crypto_sign_ed25519_pk_to_curve25519(sx, cfg.s_pk), 0);
+  assert_int_equal(crypto_sign_ed25519_sk_to_curve25519(cx_sk, cfg.c_sk), 0);
+  assert_int_equal(crypto_scalarmult(ee, ceph, m2), 0);
+  assert_int_equal(crypto_scalarmult(es, ceph, sx), 0);
+  assert_int_equal(crypto_scalarmult(se, cx_sk, m2), 0);
+  memcpy(dh3, ee, 32);
+  memcpy(dh3 + 32, es, 32);
+  memcpy(dh3 + 64, se, 32);
+
+  /* Client auth. */
+  h5(h1, m1, l1, m2, l2, NULL, 0, NULL, 0, NULL, 0);
+  h5(k1, "ayil-hs1/k1", 11, cfg.netkey_c, 32, h1, 32, dh3, 64, NULL, 0);
+  assert_int_equal((size_t)m3[0] << 8 | m3[1], l3 - 2);
+  assert_int_equal(crypto_secretbox_open_easy(plain, m3 + 2, l3 - 2, nonce, k1),
+                   0);
+  assert_memory_equal(plain, cfg.c_pk, 32);
+  fill(hdr, 24, 0xa0);
+  assert_memory_equal(plain + 96, hdr, 24);
+  assert_int_equal(l3 - 2 - 16 - 120, strlen(V_CPAY));
+  assert_memory_equal(plain + 120, V_CPAY, strlen(V_CPAY));
+  h5(hp, hdr, 24, V_CPAY, strlen(V_CPAY), NULL, 0, NULL, 0, NULL, 0);
+  memcpy(sigmsg, "ayil-hs1/c-sig", 14);
+  memcpy(sigmsg + 14, cfg.netkey_c, 32);
+  memcpy(sigmsg + 46, cfg.s_pk, 32);
+  memcpy(sigmsg + 78, h1, 32);
+  memcpy(sigmsg + 110, hp, 32);
+  assert_int_equal(
+      crypto_sign_verify_detached(plain + 32, sigmsg, sizeof(sigmsg), cfg.c_pk),
+      0);
+
+  /* The c2s stream: key from h1, header from the auth. */
+  h5(kc2s, "ayil-hs1/c2s", 12, cfg.netkey_c, 32, h1, 32, dh3, 96, NULL, 0);
+  unhex(f, sizeof(f), V_C2S_FRAME, &lf);
+  crypto_secretstream_xchacha20poly1305_init_pull(&st, hdr, kc2s);
+  assert_int_equal(crypto_secretstream_xchacha20poly1305_pull(
+                       &st, plain, &mlen, &tag, f + 2, lf - 2, f, 2),
+                   0);
+  assert_memory_equal(plain, "ping", 4);
+
+  /* Server accept and the s2c stream: from h2. */
+  h5(h2, h1, 32, m3, l3, NULL, 0, NULL, 0, NULL, 0);
+  h5(k2, "ayil-hs1/k2", 11, cfg.netkey_c, 32, h2, 32, dh3, 96, NULL, 0);
+  h5(ks2c, "ayil-hs1/s2c", 12, cfg.netkey_c, 32, h2, 32, dh3, 96, NULL, 0);
+  assert_int_equal(crypto_secretbox_open_easy(plain, m4 + 2, l4 - 2, nonce, k2),
+                   0);
+  fill(hdr, 24, 0xc0);
+  assert_memory_equal(plain, hdr, 24);
+  assert_memory_equal(plain + 24, V_SPAY, strlen(V_SPAY));
+  unhex(f, sizeof(f), V_S2C_FRAME, &lf);
+  crypto_secretstream_xchacha20poly1305_init_pull(&st, hdr, ks2c);
+  assert_int_equal(crypto_secretstream_xchacha20poly1305_pull(
+                       &st, plain, &mlen, &tag, f + 2, lf - 2, f, 2),
+                   0);
+  assert_memory_equal(plain, "pong", 4);
+
+  /* A box that opens but whose signature does not verify: AYIL_ESIG. */
+  {
+    ayil_hs_t *s = NULL;
+    uint8_t eph[32], sh[24], forged[256];
+    const uint8_t *p = NULL;
+    size_t n = 0, used = 0;
+    assert_int_equal(
+        crypto_secretbox_open_easy(plain, m3 + 2, l3 - 2, nonce, k1), 0);
+    plain[40] ^= 1;
+    forged[0] = m3[0];
+    forged[1] = m3[1];
+    crypto_secretbox_easy(forged + 2, plain, l3 - 2 - 16, nonce, k1);
+    assert_int_equal(ayil_hs_server_new(&s, cfg.netkey_s, cfg.s_sk), 0);
+    fill(eph, 32, 0x80);
+    fill(sh, 24, 0xc0);
+    assert_int_equal(ayil__hs_set_test_randomness(s, eph, sh), 0);
+    assert_int_equal(ayil_hs_feed(s, m1, l1, &used), 0);
+    ayil_hs_output(s, &p, &n);
+    assert_int_equal(n, l2);
+    assert_memory_equal(p, m2, l2);
+    assert_int_equal(ayil_hs_feed(s, forged, l3, &used), AYIL_ESIG);
+    assert_null(ayil_hs_peer_id(s));
+    ayil_hs_free(s);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_full_handshake),
@@ -709,6 +856,7 @@ int main(void) {
       cmocka_unit_test(test_reject_and_states),
       cmocka_unit_test(test_vectors),
       cmocka_unit_test(test_spec_hellos),
+      cmocka_unit_test(test_spec_keys),
   };
   return cmocka_run_group_tests(tests, setup, NULL);
 }

@@ -125,8 +125,7 @@ static long long val(const json_t *doc, const char *scope, const char *name,
   size_t i;
 
   json_array_foreach(rows, i, row) {
-    if (strcmp(json_string_value(json_object_get(row, "scope")), scope) ==
-            0 &&
+    if (strcmp(json_string_value(json_object_get(row, "scope")), scope) == 0 &&
         strcmp(json_string_value(json_object_get(row, "name")), name) == 0 &&
         strcmp(json_string_value(json_object_get(row, "indicator")), ind) ==
             0) {
@@ -149,13 +148,17 @@ static const char *display(const json_t *doc, const char *scope,
   size_t i;
 
   json_array_foreach(rows, i, row) {
-    if (strcmp(json_string_value(json_object_get(row, "scope")), scope) ==
-            0 &&
+    if (strcmp(json_string_value(json_object_get(row, "scope")), scope) == 0 &&
         strcmp(json_string_value(json_object_get(row, "name")), name) == 0 &&
         strcmp(json_string_value(json_object_get(row, "indicator")), ind) ==
-            0)
-      return json_string_value(json_object_get(row, "display"));
+            0) {
+      const char *d = json_string_value(json_object_get(row, "display"));
+      if (d == NULL)
+        fail_msg("%s %s %s is not suppressed", scope, name, ind);
+      return d;
+    }
   }
+  fail_msg("no row %s/%s/%s", scope, name, ind);
   return NULL;
 }
 
@@ -171,7 +174,8 @@ static void expect(const json_t *doc, const char *scope, const char *name,
   size_t i, k;
 
   for (i = 0; i < N(INDICATORS) + nextra; i++) {
-    const char *ind = i < N(INDICATORS) ? INDICATORS[i] : extra[i - N(INDICATORS)];
+    const char *ind =
+        i < N(INDICATORS) ? INDICATORS[i] : extra[i - N(INDICATORS)];
     long long want = 0, got = val(doc, scope, name, ind);
     for (k = 0; k < n; k++)
       if (strcmp(kv[k].ind, ind) == 0)
@@ -256,7 +260,8 @@ static ayil_report_t *scenario(void) {
       "\"neglect\",\"physical\"],\"survivor_sex\":\"female\","
       "\"survivor_age\":\"61+\"}");
   add(r, "Beta", "chui",
-      "{\"kind\":\"followup\",\"month\":\"2026-02\",\"action\":\"home_visit\"}");
+      "{\"kind\":\"followup\",\"month\":\"2026-02\",\"action\":\"home_"
+      "visit\"}");
   add(r, "Beta", "chui",
       "{\"kind\":\"followup\",\"month\":\"2026-03\",\"action\":\"home_visit\","
       "\"result\":\"done\"}");
@@ -386,8 +391,7 @@ static void test_counts(void **state) {
   (void)state;
   assert_string_equal(json_string_value(json_object_get(doc, "from")),
                       "2026-01");
-  assert_string_equal(json_string_value(json_object_get(doc, "to")),
-                      "2026-03");
+  assert_string_equal(json_string_value(json_object_get(doc, "to")), "2026-03");
   /* 4 committees, 9 oblasts, 2 regions, total; 46 + 2 day rows. */
   assert_int_equal(json_array_size(json_object_get(doc, "rows")),
                    (4 + 9 + 2 + 1) * (N(INDICATORS) + 2));
@@ -458,8 +462,7 @@ static void test_codes_match_schema(void **state) {
     assert_int_equal(ayil_report_new(&r, NULL, NULL, ob), 0);
     doc = render_json(r, 0);
     assert_int_equal(val(doc, "oblast", ob, "appeals"), 0);
-    assert_int_equal(val(doc, "region", ayil_oblast_region(ob), "appeals"),
-                     0);
+    assert_int_equal(val(doc, "region", ayil_oblast_region(ob), "appeals"), 0);
     json_decref(doc);
     ayil_report_free(r);
   }
@@ -501,11 +504,13 @@ static void test_invalid(void **state) {
   assert_int_equal(ayil_report_new(&r, "2026-01", "2026-01", "naryn"), 0);
   for (i = 0; i < N(bad); i++)
     assert_int_equal(add_rc(r, "Eta", "naryn", bad[i]), AYIL_EINVAL);
-  assert_int_equal(add_rc(r, "Eta", "atlantis", "{\"kind\":\"closure\","
-                                                "\"month\":\"2026-01\"}"),
+  assert_int_equal(add_rc(r, "Eta", "atlantis",
+                          "{\"kind\":\"closure\","
+                          "\"month\":\"2026-01\"}"),
                    AYIL_EINVAL);
-  assert_int_equal(add_rc(r, "", "naryn", "{\"kind\":\"closure\","
-                                          "\"month\":\"2026-01\"}"),
+  assert_int_equal(add_rc(r, "", "naryn",
+                          "{\"kind\":\"closure\","
+                          "\"month\":\"2026-01\"}"),
                    AYIL_EINVAL);
   /* Another oblast than the filter: ignored. */
   add(r, "Theta", "talas", "{\"kind\":\"closure\",\"month\":\"2026-01\"}");
@@ -698,8 +703,7 @@ static void test_suppress_simple(void **state) {
   /* The money of one person is hidden with the count. */
   assert_string_equal(display(doc, "committee", "Iota", "aid.money.people"),
                       "<5");
-  assert_string_equal(display(doc, "committee", "Iota", "aid.money.som"),
-                      "x");
+  assert_string_equal(display(doc, "committee", "Iota", "aid.money.som"), "x");
   assert_string_equal(display(doc, "oblast", "issyk_kul", "aid.money.som"),
                       "x");
   /* Zeros stay. */
@@ -731,9 +735,9 @@ typedef struct {
   int lt[MAXE][MAXI];          /* shown as "<N" */
 } cells_t;
 
-static const char *const TOBL[] = {"batken", "chui",    "issyk_kul",
-                                   "jalal_abad", "naryn", "osh",
-                                   "talas",  "bishkek", "osh_city"};
+static const char *const TOBL[] = {"batken",     "chui",    "issyk_kul",
+                                   "jalal_abad", "naryn",   "osh",
+                                   "talas",      "bishkek", "osh_city"};
 
 static size_t ind_idx(const cells_t *c, const char *ind) {
   size_t i;
@@ -795,9 +799,8 @@ static void load_cells(cells_t *c, const json_t *truth, const json_t *sup,
                         ind);
     c->truth[e][k] = json_integer_value(json_object_get(row, "value"));
     c->shown[e][k] = json_is_null(sv) ? -1 : json_integer_value(sv);
-    c->lt[e][k] =
-        json_is_null(sv) &&
-        json_string_value(json_object_get(srow, "display"))[0] == '<';
+    c->lt[e][k] = json_is_null(sv) &&
+                  json_string_value(json_object_get(srow, "display"))[0] == '<';
   }
   c->ne = e + 1;
 }
@@ -843,6 +846,20 @@ static size_t tgroups(const cells_t *c, tgroup_t *g, size_t cap) {
     g[n].part[1][1] = (int)ind_idx(c, "referrals.shelter");
     g[n].n = 2;
     g[n++].count = 1;
+    /* referrals = crisis_or_shelter + the other services */
+    assert_true(n < cap);
+    g[n].total[0] = (int)e;
+    g[n].total[1] = (int)ind_idx(c, "referrals");
+    g[n].n = 0;
+    g[n].count = 1;
+    for (i = 0; i < c->ni; i++)
+      if (strncmp(c->ind[i], "referrals.", 10) == 0 &&
+          strcmp(c->ind[i], "referrals.crisis_centre") != 0 &&
+          strcmp(c->ind[i], "referrals.shelter") != 0) {
+        g[n].part[g[n].n][0] = (int)e;
+        g[n].part[g[n].n++][1] = (int)i;
+      }
+    n++;
   }
   for (i = 0; i < c->ni; i++)
     for (e = 0; e < c->ne; e++) {
@@ -958,9 +975,10 @@ static void attack(cells_t *c, int nb) {
 }
 
 #define HDR_APPEAL                                                             \
-  "{\"kind\":\"appeal\",\"month\":\"%s\",\"violence\":[\"%s\"],"                  \
+  "{\"kind\":\"appeal\",\"month\":\"%s\",\"violence\":[\"%s\"],"               \
   "\"survivor_sex\":\"%s\",\"survivor_age\":\"%s\"}"
-#define HDR_REFERRAL "{\"kind\":\"referral\",\"month\":\"%s\",\"service\":\"%s\"}"
+#define HDR_REFERRAL                                                           \
+  "{\"kind\":\"referral\",\"month\":\"%s\",\"service\":\"%s\"}"
 #define HDR_TRAINING                                                           \
   "{\"kind\":\"training\",\"month\":\"%s\",\"days\":%d,"                       \
   "\"participants_female\":%d,\"participants_male\":%d}"
@@ -1006,8 +1024,8 @@ static void random_report(unsigned seed, int nb) {
         snprintf(hdr, sizeof(hdr), HDR_REFERRAL, m, serv[rand() % 5]);
         break;
       case 2:
-        snprintf(hdr, sizeof(hdr), HDR_TRAINING, m, 1 + rand() % 2,
-                 rand() % 4, rand() % 3);
+        snprintf(hdr, sizeof(hdr), HDR_TRAINING, m, 1 + rand() % 2, rand() % 4,
+                 rand() % 3);
         break;
       default:
         snprintf(hdr, sizeof(hdr), HDR_MONEY, m, 100 * (1 + rand() % 9));

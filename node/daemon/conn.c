@@ -1,0 +1,889 @@
+/*
+ * Connections: the handshake, the encrypted transport and the sync state
+ * machine, driven by libuv. See daemon.h for ownership rules.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <msgpack.h>
+#include <sodium.h>
+
+#include "ayil/mpcheck.h"
+#include "daemon.h"
+
+#define READ_BUF 65536
+#define WRITE_HIGH_WATER 16384 /* stop polling sync above this much queued */
+#define HUB_IDLE_CLOSE_MS (10 * 60 * 1000)
+#define ENVELOPE_VERSION 1
+
+typedef struct {
+  uv_write_t req;
+  uv_buf_t buf;
+  conn_t *c;
+} wreq_t;
+
+static void on_close(uv_handle_t *h);
+
+/* ---- writing ---- */
+
+static void on_write(uv_write_t *req, int status) {
+  wreq_t *w = (wreq_t *)req;
+  conn_t *c = w->c;
+  free(w->buf.base);
+  free(w);
+  if (status < 0 && c->state != CONN_CLOSING)
+    conn_close(c, 0, "write failed");
+  else if (c->state == CONN_SYNC)
+    conn_pump(c);
+}
+
+static int send_bytes(conn_t *c, const uint8_t *p, size_t n) {
+  wreq_t *w;
+  if (n == 0)
+    return 0;
+  w = malloc(sizeof *w);
+  if (w == NULL)
+    return AYIL_ENOMEM;
+  w->buf.base = malloc(n);
+  if (w->buf.base == NULL) {
+    free(w);
+    return AYIL_ENOMEM;
+  }
+  memcpy(w->buf.base, p, n);
+  w->buf.len = n;
+  w->c = c;
+  if (uv_write(&w->req, (uv_stream_t *)&c->tcp, &w->buf, 1, on_write) != 0) {
+    free(w->buf.base);
+    free(w);
+    return AYIL_EIO;
+  }
+  c->bytes_sent += n;
+  return 0;
+}
+
+static int flush_hs(conn_t *c) {
+  const uint8_t *out = NULL;
+  size_t n = 0;
+  ayil_hs_output(c->hs, &out, &n);
+  return send_bytes(c, out, n);
+}
+
+/* ---- the handshake envelope: our payload around the sync "have" ---- */
+
+/* [version, sender clock ms, invite token or nil, sync have (bin)] */
+static int envelope_pack(daemon_t *d, const uint8_t *have, size_t hlen,
+                         uint8_t *out, size_t cap, size_t *len) {
+  msgpack_sbuffer sb;
+  msgpack_packer pk;
+  char *tok64 = NULL;
+  uint8_t token[AYIL_TOKEN_BYTES];
+  int has_token = 0;
+  msgpack_sbuffer_init(&sb);
+  msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+  if (!d->is_hub && ayil_store_meta_get(d->store, "invite_token", &tok64) == 0) {
+    size_t got = 0;
+    has_token = sodium_base642bin(token, sizeof token, tok64, strlen(tok64),
+                                  NULL, &got, NULL,
+                                  sodium_base64_VARIANT_ORIGINAL) == 0 &&
+                got == sizeof token;
+    free(tok64);
+  }
+  msgpack_pack_array(&pk, 4);
+  msgpack_pack_uint32(&pk, ENVELOPE_VERSION);
+  msgpack_pack_uint64(&pk, (uint64_t)time(NULL) * 1000);
+  if (has_token) {
+    msgpack_pack_bin(&pk, sizeof token);
+    msgpack_pack_bin_body(&pk, token, sizeof token);
+  } else {
+    msgpack_pack_nil(&pk);
+  }
+  msgpack_pack_bin(&pk, hlen);
+  msgpack_pack_bin_body(&pk, have, hlen);
+  sodium_memzero(token, sizeof token);
+  if (sb.size > cap) {
+    msgpack_sbuffer_destroy(&sb);
+    return AYIL_ETOOBIG;
+  }
+  memcpy(out, sb.data, sb.size);
+  *len = sb.size;
+  sodium_memzero(sb.data, sb.size);
+  msgpack_sbuffer_destroy(&sb);
+  return 0;
+}
+
+typedef struct {
+  uint64_t clock_ms;
+  int has_token;
+  uint8_t token[AYIL_TOKEN_BYTES];
+  const uint8_t *have;
+  size_t have_len;
+} envelope_t;
+
+/* Decodes the peer's (authenticated, but still untrusted) envelope. `have`
+ * points into `p`. */
+static int envelope_unpack(const uint8_t *p, size_t n, envelope_t *env) {
+  msgpack_unpacked up;
+  const msgpack_object *f;
+  size_t used = 0;
+  int rc = ayil_mp_check(p, n, 1, &used);
+  memset(env, 0, sizeof *env);
+  if (rc != 0)
+    return rc;
+  if (used != n)
+    return AYIL_ETRAILING;
+  msgpack_unpacked_init(&up);
+  if (msgpack_unpack_next(&up, (const char *)p, n, NULL) !=
+          MSGPACK_UNPACK_SUCCESS ||
+      up.data.type != MSGPACK_OBJECT_ARRAY || up.data.via.array.size != 4) {
+    rc = AYIL_EFORMAT;
+    goto out;
+  }
+  f = up.data.via.array.ptr;
+  if (f[0].type != MSGPACK_OBJECT_POSITIVE_INTEGER ||
+      f[0].via.u64 != ENVELOPE_VERSION) {
+    rc = AYIL_EVERSION;
+    goto out;
+  }
+  if (f[1].type != MSGPACK_OBJECT_POSITIVE_INTEGER ||
+      f[3].type != MSGPACK_OBJECT_BIN) {
+    rc = AYIL_EFORMAT;
+    goto out;
+  }
+  env->clock_ms = f[1].via.u64;
+  if (f[2].type == MSGPACK_OBJECT_BIN && f[2].via.bin.size == AYIL_TOKEN_BYTES) {
+    env->has_token = 1;
+    memcpy(env->token, f[2].via.bin.ptr, AYIL_TOKEN_BYTES);
+  } else if (f[2].type != MSGPACK_OBJECT_NIL) {
+    rc = AYIL_EFORMAT;
+    goto out;
+  }
+  env->have = p + ((const uint8_t *)f[3].via.bin.ptr - p);
+  env->have_len = f[3].via.bin.size;
+  if (env->have < p || env->have + env->have_len > p + n)
+    rc = AYIL_EFORMAT;
+out:
+  msgpack_unpacked_destroy(&up);
+  return rc;
+}
+
+/* ---- sync callbacks: the store and the policy ---- */
+
+static int is_own(daemon_t *d, const uint8_t *id) {
+  return memcmp(id, d->ident.pk, AYIL_ID_BYTES) == 0;
+}
+
+static int cb_origins(void *ctx, ayil_sync_origin_t *out, size_t cap,
+                      size_t *n) {
+  conn_t *c = ctx;
+  daemon_t *d = c->d;
+  size_t k = 0;
+  if (!d->is_hub) {
+    /* Our own log goes up; the hub's log and our committee's history (the
+     * logs of predecessors, found with discover()) come down. */
+    if (k < cap) {
+      memcpy(out[k].id, d->ident.pk, AYIL_ID_BYTES);
+      out[k].flags = AYIL_SYNC_OFFER;
+    }
+    k++;
+    if (k < cap) {
+      memcpy(out[k].id, d->hub_id, AYIL_ID_BYTES);
+      out[k].flags = AYIL_SYNC_WANT;
+    }
+    k++;
+  } else {
+    uint8_t ids[64][AYIL_ID_BYTES];
+    size_t nd = 0, i;
+    int rc = ayil_reg_committee_devices(d->store, c->dev.committee, ids, 64,
+                                        &nd);
+    if (rc != 0)
+      return rc;
+    if (nd > 64)
+      nd = 64;
+    for (i = 0; i < nd; i++) {
+      if (k < cap) {
+        memcpy(out[k].id, ids[i], AYIL_ID_BYTES);
+        /* The peer's own log comes up (unless it forked); every log of its
+         * committee goes down, so a replacement gets its history. */
+        out[k].flags = AYIL_SYNC_OFFER;
+        if (memcmp(ids[i], c->peer, AYIL_ID_BYTES) == 0 &&
+            !ayil_reg_forked(d->store, ids[i]))
+          out[k].flags |= AYIL_SYNC_WANT;
+      }
+      k++;
+    }
+    if (k < cap) {
+      memcpy(out[k].id, d->ident.pk, AYIL_ID_BYTES);
+      out[k].flags = AYIL_SYNC_OFFER;
+    }
+    k++;
+  }
+  *n = k;
+  return 0;
+}
+
+static unsigned cb_discover(void *ctx, const uint8_t origin[AYIL_ID_BYTES]) {
+  conn_t *c = ctx;
+  /* A committee takes what its hub offers: its predecessors' logs. */
+  if (!c->d->is_hub && !is_own(c->d, origin) &&
+      !ayil_reg_forked(c->d->store, origin))
+    return AYIL_SYNC_WANT;
+  return 0;
+}
+
+static int cb_head(void *ctx, const uint8_t origin[AYIL_ID_BYTES],
+                   uint64_t *seq, uint8_t hash[AYIL_HASH_BYTES]) {
+  conn_t *c = ctx;
+  return ayil_store_head(c->d->store, origin, seq, hash);
+}
+
+static void free_lent(conn_t *c) {
+  free(c->g_entry);
+  free(c->g_body);
+  free(c->g_proof);
+  c->g_entry = c->g_body = c->g_proof = NULL;
+}
+
+static int cb_get(void *ctx, const uint8_t origin[AYIL_ID_BYTES],
+                  uint64_t seq, ayil_sync_item_t *out) {
+  conn_t *c = ctx;
+  ayil_entry_t e;
+  size_t len = 0;
+  int rc;
+  free_lent(c);
+  memset(out, 0, sizeof *out);
+  rc = ayil_store_entry(c->d->store, origin, seq, &c->g_entry, &len);
+  if (rc != 0)
+    return rc;
+  out->entry = c->g_entry;
+  out->entry_len = len;
+  rc = ayil_entry_decode(&e, c->g_entry, len);
+  if (rc != 0)
+    return AYIL_ECORRUPT;
+  if (e.has_body) {
+    rc = ayil_store_body(c->d->store, e.body_hash, &c->g_body, &len);
+    if (rc == 0) {
+      out->body = c->g_body;
+      out->body_len = len;
+    } else if (rc == AYIL_ENOTFOUND) {
+      /* Purged: the delete entry of the record is the proof. */
+      ayil_store_row_t row;
+      rc = ayil_store_record(c->d->store, e.record, &row);
+      if (rc == 0 && row.deleted)
+        rc = ayil_store_entry(c->d->store, row.origin, row.seq, &c->g_proof,
+                              &len);
+      else if (rc == 0)
+        rc = AYIL_ECORRUPT;
+      ayil_store_row_clear(&row);
+      if (rc != 0)
+        return rc;
+      out->proof = c->g_proof;
+      out->proof_len = len;
+    } else {
+      return rc;
+    }
+  }
+  return 0;
+}
+
+static void touch(daemon_t *d, const uint8_t *origin) {
+  int i;
+  for (i = 0; i < d->ntouched; i++)
+    if (memcmp(d->touched[i], origin, AYIL_ID_BYTES) == 0)
+      return;
+  if (d->ntouched < CONN_MAX_TOUCHED)
+    memcpy(d->touched[d->ntouched++], origin, AYIL_ID_BYTES);
+}
+
+static int cb_deliver(void *ctx, const ayil_entry_t *e,
+                      const ayil_sync_item_t *item) {
+  conn_t *c = ctx;
+  daemon_t *d = c->d;
+  int rc;
+  if (d->tx_failed)
+    return AYIL_ESTORE;
+  if (!d->in_tx) {
+    rc = ayil_store_begin(d->store);
+    if (rc != 0)
+      return rc;
+    d->in_tx = 1;
+  }
+  if (d->ntouched >= CONN_MAX_TOUCHED) {
+    /* Commit what we have before taking a new origin. */
+    daemon_commit(d);
+    rc = ayil_store_begin(d->store);
+    if (rc != 0)
+      return rc;
+    d->in_tx = 1;
+  }
+  rc = ayil_store_append(d->store, item->entry, item->entry_len, item->body,
+                         item->body_len);
+  if (rc == 0)
+    touch(d, e->origin);
+  return rc;
+}
+
+static void cb_event(void *ctx, const ayil_sync_event_t *ev) {
+  conn_t *c = ctx;
+  daemon_t *d = c->d;
+  char id[AYIL_ID_TEXT], peer[AYIL_ID_TEXT];
+  uint64_t now = (uint64_t)time(NULL);
+  ayil_id_to_text(ev->origin, id);
+  ayil_id_to_text(c->peer, peer);
+  if (ev->type == AYIL_SYNC_EV_FORK) {
+    dlog(LOG_ERR,
+         "FORK: two different entries of log %s at seq %llu (peer %s%s); "
+         "refusing that log",
+         id, (unsigned long long)ev->seq, peer,
+         ev->by_peer ? ", detected by the peer" : "");
+    ayil_reg_alert(d->store, "fork", c->peer, ev->origin, ev->seq, now);
+  } else if (ev->type == AYIL_SYNC_EV_ACKED) {
+    ayil_reg_acked(d->store, c->peer, ev->origin, ev->seq, now);
+  }
+}
+
+/* ---- lifecycle ---- */
+
+static conn_t *conn_new(daemon_t *d, int outbound) {
+  conn_t *c = calloc(1, sizeof *c);
+  if (c == NULL)
+    return NULL;
+  c->d = d;
+  c->outbound = outbound;
+  c->started_ms = now_ms(d);
+  if (uv_tcp_init(d->loop, &c->tcp) != 0) {
+    free(c);
+    return NULL;
+  }
+  c->tcp.data = c;
+  uv_tcp_nodelay(&c->tcp, 1);
+  c->next = d->conns;
+  d->conns = c;
+  return c;
+}
+
+static int make_sync(conn_t *c) {
+  ayil_sync_config_t cfg;
+  memset(&cfg, 0, sizeof cfg);
+  cfg.ctx = c;
+  cfg.origins = cb_origins;
+  cfg.discover = cb_discover;
+  cfg.head = cb_head;
+  cfg.get = cb_get;
+  cfg.deliver = cb_deliver;
+  cfg.event = cb_event;
+  return ayil_sync_new(&c->sync, &cfg, now_ms(c->d));
+}
+
+static void flush_stats(conn_t *c) {
+  uint64_t s = c->bytes_sent - c->flushed_sent;
+  uint64_t r = c->bytes_recv - c->flushed_recv;
+  if (!c->peer_known || (s == 0 && r == 0))
+    return;
+  if (ayil_reg_bytes(c->d->store, c->peer, (uint64_t)time(NULL), s, r) == 0) {
+    c->flushed_sent = c->bytes_sent;
+    c->flushed_recv = c->bytes_recv;
+  }
+}
+
+void conn_close(conn_t *c, int clean, const char *why) {
+  char id[AYIL_ID_TEXT] = "?";
+  if (c->state == CONN_CLOSING)
+    return;
+  if (c->peer_known)
+    ayil_id_to_text(c->peer, id);
+  snprintf(c->why, sizeof c->why, "%s", why);
+  dlog(clean ? LOG_INFO : LOG_NOTICE,
+       "connection %s %s closed: %s (sent %llu B, received %llu B)",
+       c->outbound ? "to" : "from", id, why,
+       (unsigned long long)c->bytes_sent, (unsigned long long)c->bytes_recv);
+  c->clean = clean;
+  c->state = CONN_CLOSING;
+  flush_stats(c);
+  uv_read_stop((uv_stream_t *)&c->tcp);
+  if (!uv_is_closing((uv_handle_t *)&c->tcp))
+    uv_close((uv_handle_t *)&c->tcp, on_close);
+}
+
+static void on_close(uv_handle_t *h) {
+  conn_t *c = h->data;
+  daemon_t *d = c->d;
+  conn_t **pp;
+  for (pp = &d->conns; *pp != NULL; pp = &(*pp)->next)
+    if (*pp == c) {
+      *pp = c->next;
+      break;
+    }
+  if (c->outbound && !d->is_hub) {
+    uint64_t now = now_ms(d);
+    if (c->clean) {
+      d->backoff_n = 0;
+      d->next_attempt_ms = now + (uint64_t)d->conf.poll_interval_s * 1000;
+      d->last_sync_ms = now;
+    } else {
+      /* Exponential backoff with jitter; progress resets it. */
+      uint64_t base, delay;
+      if (c->made_progress)
+        d->backoff_n = 0;
+      base = 1000ULL << (d->backoff_n < 16 ? d->backoff_n : 16);
+      if (base > (uint64_t)d->conf.backoff_max_s * 1000)
+        base = (uint64_t)d->conf.backoff_max_s * 1000;
+      delay = base / 2 + randombytes_uniform((uint32_t)(base > 1 ? base : 2));
+      if (d->backoff_n < 30)
+        d->backoff_n++;
+      d->next_attempt_ms = now + delay;
+      dlog(LOG_INFO, "reconnecting in %.1f s", (double)delay / 1000.0);
+    }
+  }
+  ayil_sync_free(c->sync);
+  ayil_hs_free(c->hs);
+  ayil_tx_free(c->tx);
+  ayil_rx_free(c->rx);
+  free_lent(c);
+  free(c);
+}
+
+void conn_pump(conn_t *c) {
+  uint8_t frame[AYIL_FRAME_WIRE_LEN(AYIL_FRAME_MAX)];
+  if (c->state != CONN_SYNC || c->sync == NULL || c->tx == NULL)
+    return;
+  while (uv_stream_get_write_queue_size((uv_stream_t *)&c->tcp) <
+         WRITE_HIGH_WATER) {
+    const uint8_t *msg = NULL;
+    size_t len = 0, wlen = 0;
+    int rc = ayil_sync_poll(c->sync, now_ms(c->d), &msg, &len);
+    if (rc != 0) {
+      conn_close(c, 0, ayil_strerror(rc));
+      return;
+    }
+    if (len == 0)
+      break;
+    rc = ayil_tx_seal(c->tx, msg, len, frame, sizeof frame, &wlen);
+    if (rc == 0)
+      rc = send_bytes(c, frame, wlen);
+    if (rc != 0) {
+      conn_close(c, 0, ayil_strerror(rc));
+      return;
+    }
+  }
+}
+
+/* Commits what deliver() stored during this read, then lets every
+ * connection acknowledge it and pass it on. */
+void daemon_commit(daemon_t *d) {
+  conn_t *c;
+  int i, rc;
+  if (!d->in_tx)
+    return;
+  d->in_tx = 0;
+  rc = ayil_store_commit(d->store);
+  if (rc != 0) {
+    dlog(LOG_ERR, "store commit failed: %s; nothing acknowledged",
+         ayil_strerror(rc));
+    if (rc == AYIL_EFULL)
+      ayil_reg_alert(d->store, "disk_full", NULL, NULL, 0,
+                     (uint64_t)time(NULL));
+    d->tx_failed = 1;
+    d->ntouched = 0;
+    return;
+  }
+  for (i = 0; i < d->ntouched; i++) {
+    uint64_t seq = 0;
+    uint8_t hash[AYIL_HASH_BYTES];
+    if (ayil_store_head(d->store, d->touched[i], &seq, hash) != 0)
+      continue;
+    for (c = d->conns; c != NULL; c = c->next) {
+      if (c->state != CONN_SYNC || c->sync == NULL)
+        continue;
+      ayil_sync_committed(c->sync, d->touched[i], seq);
+      ayil_sync_notify(c->sync, d->touched[i]);
+    }
+  }
+  d->ntouched = 0;
+}
+
+/* The local log grew (a record entered with the CLI). */
+void daemon_notify_local(daemon_t *d) {
+  conn_t *c;
+  for (c = d->conns; c != NULL; c = c->next)
+    if (c->state == CONN_SYNC && c->sync != NULL) {
+      ayil_sync_notify(c->sync, d->ident.pk);
+      conn_pump(c);
+    }
+}
+
+/* Server side: the client proved its id; admit it or not. */
+static int decide(conn_t *c) {
+  daemon_t *d = c->d;
+  const uint8_t *payload = NULL;
+  size_t plen = 0;
+  envelope_t env;
+  uint8_t have[AYIL_SYNC_HAVE_MAX];
+  uint8_t out[AYIL_HS_PAYLOAD_MAX];
+  size_t hlen = 0, olen = 0;
+  char id[AYIL_ID_TEXT];
+  int rc;
+  memcpy(c->peer, ayil_hs_peer_id(c->hs), AYIL_ID_BYTES);
+  c->peer_known = 1;
+  ayil_id_to_text(c->peer, id);
+  rc = ayil_hs_peer_payload(c->hs, &payload, &plen);
+  if (rc == 0)
+    rc = envelope_unpack(payload, plen, &env);
+  if (rc != 0) {
+    dlog(LOG_WARN, "peer %s: bad handshake payload: %s", id,
+         ayil_strerror(rc));
+    return rc;
+  }
+  rc = ayil_reg_device(d->store, c->peer, &c->dev);
+  if (rc == AYIL_ENOTFOUND && env.has_token) {
+    rc = ayil_reg_redeem(d->store, env.token, c->peer);
+    if (rc == 0) {
+      dlog(LOG_NOTICE, "node %s admitted with an invite", id);
+      rc = ayil_reg_device(d->store, c->peer, &c->dev);
+    }
+  }
+  sodium_memzero(env.token, sizeof env.token);
+  if (rc == AYIL_ENOTFOUND || rc == AYIL_EAUTH) {
+    dlog(LOG_WARN, "refused unknown node %s", id);
+    return AYIL_EUNKNOWN_NODE;
+  }
+  if (rc != 0)
+    return rc;
+  if (c->dev.revoked) {
+    dlog(LOG_WARN, "refused %s node %s", c->dev.state, id);
+    ayil_reg_alert(d->store, "revoked", c->peer, NULL, 0,
+                   (uint64_t)time(NULL));
+    return AYIL_EREVOKED;
+  }
+  ayil_reg_contact(d->store, c->peer, (uint64_t)time(NULL),
+                   (int64_t)env.clock_ms - (int64_t)time(NULL) * 1000);
+  rc = make_sync(c);
+  if (rc == 0)
+    rc = ayil_sync_have_payload(c->sync, have, sizeof have, &hlen);
+  if (rc == 0)
+    rc = envelope_pack(d, have, hlen, out, sizeof out, &olen);
+  if (rc == 0)
+    rc = ayil_hs_accept(c->hs, out, olen);
+  if (rc == 0)
+    rc = ayil_sync_start(c->sync, env.have, env.have_len, now_ms(d));
+  return rc;
+}
+
+/* Both: the handshake finished; move to the encrypted stream. */
+static int handshake_done(conn_t *c) {
+  daemon_t *d = c->d;
+  int rc;
+  if (c->tx == NULL) {
+    rc = ayil_hs_take_tx(c->hs, &c->tx);
+    if (rc != 0)
+      return rc;
+  }
+  rc = ayil_hs_take_rx(c->hs, &c->rx);
+  if (rc != 0)
+    return rc;
+  if (c->outbound) {
+    const uint8_t *payload = NULL;
+    size_t plen = 0;
+    envelope_t env;
+    rc = ayil_hs_peer_payload(c->hs, &payload, &plen);
+    if (rc == 0)
+      rc = envelope_unpack(payload, plen, &env);
+    if (rc == 0)
+      rc = ayil_sync_start(c->sync, env.have, env.have_len, now_ms(d));
+    if (rc != 0)
+      return rc;
+    ayil_reg_contact(d->store, c->peer, (uint64_t)time(NULL),
+                     (int64_t)env.clock_ms - (int64_t)time(NULL) * 1000);
+    /* Admitted: the invite token is spent. */
+    ayil_store_meta_set(d->store, "invite_token", "");
+  }
+  c->state = CONN_SYNC;
+  c->made_progress = 1;
+  dlog(LOG_INFO, "connection %s established",
+       c->outbound ? "to the hub" : "from a committee");
+  return 0;
+}
+
+static void alloc_cb(uv_handle_t *h, size_t hint, uv_buf_t *buf) {
+  (void)h;
+  (void)hint;
+  buf->base = malloc(READ_BUF);
+  buf->len = buf->base != NULL ? READ_BUF : 0;
+}
+
+static int feed(conn_t *c, const uint8_t *p, size_t n) {
+  daemon_t *d = c->d;
+  int rc;
+  while (n > 0 && c->state != CONN_CLOSING) {
+    size_t used = 0;
+    if (c->state == CONN_HANDSHAKE) {
+      int st;
+      rc = ayil_hs_feed(c->hs, p, n, &used);
+      p += used;
+      n -= used;
+      if (rc == 0)
+        rc = flush_hs(c);
+      if (rc != 0)
+        return rc;
+      st = ayil_hs_status(c->hs);
+      if (st == AYIL_HS_DECIDE) {
+        rc = decide(c);
+        if (rc != 0) {
+          ayil_hs_reject(c->hs);
+          return rc;
+        }
+        rc = flush_hs(c);
+        if (rc != 0)
+          return rc;
+        st = ayil_hs_status(c->hs);
+      }
+      if (st == AYIL_HS_DONE) {
+        rc = handshake_done(c);
+        if (rc != 0)
+          return rc;
+      } else if (used == 0) {
+        break;
+      }
+    } else {
+      const uint8_t *frame = NULL;
+      size_t flen = 0;
+      rc = ayil_rx_feed(c->rx, p, n, &used, &frame, &flen);
+      p += used;
+      n -= used;
+      if (rc != 0)
+        return rc;
+      if (frame != NULL) {
+        rc = ayil_sync_recv(c->sync, frame, flen, now_ms(d));
+        if (rc != 0)
+          return rc;
+      }
+      if (ayil_rx_ended(c->rx)) {
+        conn_close(c, 1, "peer left");
+        return 0;
+      }
+      if (used == 0)
+        break;
+    }
+  }
+  return 0;
+}
+
+static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
+  conn_t *c = s->data;
+  daemon_t *d = c->d;
+  int rc = 0;
+  if (nread > 0) {
+    c->bytes_recv += (uint64_t)nread;
+    rc = feed(c, (const uint8_t *)buf->base, (size_t)nread);
+  }
+  free(buf->base);
+  /* Make what arrived durable before anything is acknowledged. */
+  daemon_commit(d);
+  if (d->tx_failed) {
+    d->tx_failed = 0;
+    if (c->state != CONN_CLOSING)
+      conn_close(c, 0, "store commit failed");
+  }
+  if (rc != 0) {
+    if (d->in_tx) {
+      /* Entries before the bad one were verified: keep them. */
+      daemon_commit(d);
+    }
+    conn_close(c, 0, ayil_strerror(rc));
+  } else if (nread < 0) {
+    conn_close(c, 0, nread == UV_EOF ? "peer closed" : uv_strerror((int)nread));
+  }
+  for (c = d->conns; c != NULL; c = c->next)
+    conn_pump(c);
+}
+
+static int start_handshake_client(conn_t *c) {
+  daemon_t *d = c->d;
+  uint8_t have[AYIL_SYNC_HAVE_MAX];
+  uint8_t env[AYIL_HS_PAYLOAD_MAX];
+  size_t hlen = 0, elen = 0;
+  int rc = make_sync(c);
+  memcpy(c->peer, d->hub_id, AYIL_ID_BYTES);
+  c->peer_known = 1;
+  if (rc == 0)
+    rc = ayil_sync_have_payload(c->sync, have, sizeof have, &hlen);
+  if (rc == 0)
+    rc = envelope_pack(d, have, hlen, env, sizeof env, &elen);
+  if (rc == 0)
+    rc = ayil_hs_client_new(&c->hs, d->netkey, d->ident.sk, d->hub_id, env,
+                            elen);
+  sodium_memzero(env, sizeof env);
+  if (rc == 0)
+    rc = flush_hs(c);
+  return rc;
+}
+
+static void on_connect(uv_connect_t *req, int status) {
+  conn_t *c = req->data;
+  int rc;
+  if (c->state == CONN_CLOSING)
+    return;
+  if (status < 0) {
+    conn_close(c, 0, uv_strerror(status));
+    return;
+  }
+  c->state = CONN_HANDSHAKE;
+  rc = start_handshake_client(c);
+  if (rc == 0 &&
+      uv_read_start((uv_stream_t *)&c->tcp, alloc_cb, on_read) != 0)
+    rc = AYIL_EIO;
+  if (rc != 0)
+    conn_close(c, 0, ayil_strerror(rc));
+}
+
+static int parse_addr(const char *hostport, struct sockaddr_storage *ss) {
+  char host[128];
+  const char *colon = strrchr(hostport, ':');
+  int port;
+  if (colon == NULL || (size_t)(colon - hostport) >= sizeof host)
+    return AYIL_EINVAL;
+  memcpy(host, hostport, (size_t)(colon - hostport));
+  host[colon - hostport] = '\0';
+  port = atoi(colon + 1);
+  if (host[0] == '[') {
+    size_t l = strlen(host);
+    if (l < 2 || host[l - 1] != ']')
+      return AYIL_EINVAL;
+    memmove(host, host + 1, l - 2);
+    host[l - 2] = '\0';
+    return uv_ip6_addr(host, port, (struct sockaddr_in6 *)ss) == 0
+               ? 0
+               : AYIL_EINVAL;
+  }
+  if (strcmp(host, "localhost") == 0)
+    snprintf(host, sizeof host, "127.0.0.1");
+  return uv_ip4_addr(host, port, (struct sockaddr_in *)ss) == 0 ? 0
+                                                                 : AYIL_EINVAL;
+}
+
+int conn_connect(daemon_t *d) {
+  struct sockaddr_storage ss;
+  conn_t *c;
+  int rc = parse_addr(d->conf.hub_addr, &ss);
+  if (rc != 0) {
+    dlog(LOG_ERR, "hub address \"%s\" is not IP:PORT", d->conf.hub_addr);
+    return rc;
+  }
+  c = conn_new(d, 1);
+  if (c == NULL)
+    return AYIL_ENOMEM;
+  c->state = CONN_CONNECTING;
+  c->connect_req.data = c;
+  dlog(LOG_INFO, "connecting to the hub at %s", d->conf.hub_addr);
+  if (uv_tcp_connect(&c->connect_req, &c->tcp, (struct sockaddr *)&ss,
+                     on_connect) != 0) {
+    conn_close(c, 0, "connect failed");
+    return AYIL_EIO;
+  }
+  return 0;
+}
+
+void conn_accept(daemon_t *d, uv_stream_t *server) {
+  conn_t *c = conn_new(d, 0);
+  int rc;
+  if (c == NULL)
+    return;
+  if (uv_accept(server, (uv_stream_t *)&c->tcp) != 0) {
+    conn_close(c, 0, "accept failed");
+    return;
+  }
+  c->state = CONN_HANDSHAKE;
+  rc = ayil_hs_server_new(&c->hs, d->netkey, d->ident.sk);
+  if (rc == 0 &&
+      uv_read_start((uv_stream_t *)&c->tcp, alloc_cb, on_read) != 0)
+    rc = AYIL_EIO;
+  if (rc != 0)
+    conn_close(c, 0, ayil_strerror(rc));
+}
+
+static void on_shutdown(uv_shutdown_t *req, int status) {
+  conn_t *c = req->data;
+  (void)status;
+  conn_close(c, 1, c->why[0] ? c->why : "left");
+}
+
+/* Ends the stream cleanly (final frame), then closes. */
+static void conn_leave(conn_t *c, const char *why) {
+  uint8_t fin[AYIL_FRAME_OVERHEAD + 8];
+  size_t n = 0;
+  if (c->tx != NULL && ayil_tx_end(c->tx, fin, sizeof fin, &n) == 0)
+    send_bytes(c, fin, n);
+  snprintf(c->why, sizeof c->why, "%s", why);
+  c->shutdown_req.data = c;
+  c->leaving = 1; /* reads go on until the shutdown completes */
+  if (uv_shutdown(&c->shutdown_req, (uv_stream_t *)&c->tcp, on_shutdown) !=
+      0)
+    conn_close(c, 1, why);
+}
+
+/* Called every tick: dead links, lingering, pings, revocations. */
+void conns_tick(daemon_t *d) {
+  conn_t *c, *next;
+  uint64_t now = now_ms(d);
+  int check_devices = now - d->last_check_ms >= 2000;
+  if (check_devices)
+    d->last_check_ms = now;
+  for (c = d->conns; c != NULL; c = next) {
+    next = c->next;
+    if (c->state == CONN_CLOSING || c->leaving)
+      continue;
+    if (c->state != CONN_SYNC) {
+      if (now - c->started_ms > (uint64_t)d->conf.dead_after_s * 1000)
+        conn_close(c, 0, "no progress during connect/handshake");
+      continue;
+    }
+    if (d->is_hub && check_devices) {
+      ayil_device_t dev;
+      if (ayil_reg_device(d->store, c->peer, &dev) == 0 && dev.revoked) {
+        conn_close(c, 0, "peer revoked");
+        continue;
+      }
+    }
+    if (ayil_sync_idle(c->sync)) {
+      if (c->idle_since_ms == 0) {
+        c->idle_since_ms = now;
+        if (!d->is_hub)
+          d->synced_once = 1;
+      }
+      if (!d->is_hub && c->outbound &&
+          now - c->idle_since_ms >= (uint64_t)d->conf.linger_s * 1000) {
+        conn_leave(c, "synced; leaving until new data or the poll interval");
+        continue;
+      }
+      if (d->is_hub && now - c->idle_since_ms >= HUB_IDLE_CLOSE_MS) {
+        conn_leave(c, "idle");
+        continue;
+      }
+    } else {
+      c->idle_since_ms = 0;
+      if (now - ayil_sync_progress_ms(c->sync) >
+          (uint64_t)d->conf.dead_after_s * 1000) {
+        conn_close(c, 0, "no progress: link dead");
+        continue;
+      }
+    }
+    if (ayil_sync_timeout_ms(c->sync) <= now)
+      conn_pump(c);
+  }
+}
+
+void conns_flush_stats(daemon_t *d) {
+  conn_t *c;
+  for (c = d->conns; c != NULL; c = c->next)
+    if (c->state != CONN_CLOSING)
+      flush_stats(c);
+}
+
+int conns_active(daemon_t *d) {
+  conn_t *c;
+  int n = 0;
+  for (c = d->conns; c != NULL; c = c->next)
+    if (c->state != CONN_CLOSING)
+      n++;
+  return n;
+}

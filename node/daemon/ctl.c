@@ -1,0 +1,269 @@
+/*
+ * The control socket (HOME/ayild.sock): one line of JSON in, one line of
+ * JSON out, then close. Serves `ayil status` and `ayil sync`. Only the
+ * node's owner can reach it: the home is 0700 and the socket 0600.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "daemon.h"
+
+#define CTL_MAX 4096
+
+typedef struct {
+  uv_pipe_t pipe;
+  daemon_t *d;
+  char buf[CTL_MAX];
+  size_t len;
+  int answered;
+} ctl_client_t;
+
+static void client_closed(uv_handle_t *h) {
+  free(h->data);
+}
+
+static void after_write(uv_write_t *req, int status) {
+  ctl_client_t *cl = req->data;
+  (void)status;
+  free(((uv_buf_t *)(req + 1))->base);
+  free(req);
+  if (!uv_is_closing((uv_handle_t *)&cl->pipe))
+    uv_close((uv_handle_t *)&cl->pipe, client_closed);
+}
+
+static void reply(ctl_client_t *cl, json_t *o) {
+  char *text = json_dumps(o, JSON_COMPACT);
+  uv_write_t *req = malloc(sizeof *req + sizeof(uv_buf_t));
+  uv_buf_t *b;
+  size_t n;
+  json_decref(o);
+  cl->answered = 1;
+  if (text == NULL || req == NULL) {
+    free(text);
+    free(req);
+    uv_close((uv_handle_t *)&cl->pipe, client_closed);
+    return;
+  }
+  n = strlen(text);
+  text = realloc(text, n + 2);
+  text[n] = '\n';
+  b = (uv_buf_t *)(req + 1);
+  *b = uv_buf_init(text, (unsigned)n + 1);
+  req->data = cl;
+  if (uv_write(req, (uv_stream_t *)&cl->pipe, b, 1, after_write) != 0) {
+    free(text);
+    free(req);
+    uv_close((uv_handle_t *)&cl->pipe, client_closed);
+  }
+}
+
+static const char *state_name(const conn_t *c) {
+  if (c->state == CONN_CONNECTING)
+    return "connecting";
+  if (c->state == CONN_HANDSHAKE)
+    return "handshake";
+  if (c->state == CONN_CLOSING || c->leaving)
+    return "down";
+  return ayil_sync_idle(c->sync) ? "idle" : "syncing";
+}
+
+/* Entries of `origin` the peer has not acknowledged yet. */
+static uint64_t unacked(daemon_t *d, conn_t *c, const uint8_t *origin) {
+  uint64_t head = 0, acked = 0;
+  uint8_t hash[AYIL_HASH_BYTES];
+  if (ayil_store_head(d->store, origin, &head, hash) != 0)
+    return 0;
+  if (c != NULL && c->sync != NULL &&
+      ayil_sync_peer_acked(c->sync, origin, &acked) == 0)
+    return head > acked ? head - acked : 0;
+  ayil_reg_peer_acked(d->store, d->hub_id, origin, &acked);
+  return head > acked ? head - acked : 0;
+}
+
+static int committee_synced(daemon_t *d, conn_t *out) {
+  if (out != NULL && out->state == CONN_SYNC && !out->leaving)
+    return ayil_sync_idle(out->sync) && unacked(d, out, d->ident.pk) == 0;
+  return d->synced_once && unacked(d, NULL, d->ident.pk) == 0;
+}
+
+static json_t *status_json(daemon_t *d) {
+  json_t *peers = json_array();
+  json_t *o;
+  conn_t *c, *out = NULL;
+  int synced = 1;
+  char id[AYIL_ID_TEXT];
+  for (c = d->conns; c != NULL; c = c->next) {
+    ayil_sync_stats_t st;
+    json_t *p;
+    if (c->outbound && c->state != CONN_CLOSING)
+      out = c;
+    if (!c->peer_known)
+      continue;
+    ayil_id_to_text(c->peer, id);
+    memset(&st, 0, sizeof st);
+    if (c->sync != NULL)
+      ayil_sync_stats(c->sync, &st);
+    p = json_pack(
+        "{s:s, s:s, s:b, s:s, s:I, s:I, s:I, s:I}", "id", id, "name",
+        d->is_hub ? c->dev.name : "hub", "connected",
+        c->state == CONN_SYNC && !c->leaving, "state", state_name(c),
+        "unacked_out",
+        (json_int_t)(d->is_hub ? 0 : unacked(d, c, d->ident.pk)),
+        "bytes_sent", (json_int_t)c->bytes_sent, "bytes_recv",
+        (json_int_t)c->bytes_recv, "since_progress_ms",
+        (json_int_t)(c->sync != NULL
+                         ? now_ms(d) - ayil_sync_progress_ms(c->sync)
+                         : now_ms(d) - c->started_ms));
+    if (c->state == CONN_SYNC && ayil_sync_idle(c->sync))
+      json_object_set_new(p, "unacked_in", json_integer(0));
+    else
+      json_object_set_new(p, "unacked_in", json_null());
+    json_array_append_new(peers, p);
+    if (d->is_hub && c->state != CONN_CLOSING &&
+        !(c->state == CONN_SYNC && ayil_sync_idle(c->sync)))
+      synced = 0;
+  }
+  if (!d->is_hub) {
+    synced = committee_synced(d, out);
+    if (out == NULL) {
+      ayil_id_to_text(d->hub_id, id);
+      json_array_append_new(
+          peers, json_pack("{s:s, s:s, s:b, s:s, s:I, s:n, s:I, s:I, s:n}",
+                           "id", id, "name", "hub", "connected", 0, "state",
+                           d->backoff_n > 0 ? "backoff" : "down",
+                           "unacked_out",
+                           (json_int_t)unacked(d, NULL, d->ident.pk),
+                           "unacked_in", "bytes_sent", (json_int_t)0,
+                           "bytes_recv", (json_int_t)0, "since_progress_ms"));
+    }
+  }
+  o = json_pack("{s:b, s:s, s:i, s:I, s:b, s:o}", "ok", 1, "role",
+                d->conf.role, "pid", (int)getpid(), "uptime_s",
+                (json_int_t)((now_ms(d) - d->started_ms) / 1000), "synced",
+                synced, "peers", peers);
+  return o;
+}
+
+static void handle(ctl_client_t *cl) {
+  daemon_t *d = cl->d;
+  json_error_t err;
+  json_t *req = json_loadb(cl->buf, cl->len, 0, &err);
+  const char *cmd = json_string_value(json_object_get(req, "cmd"));
+  if (cmd != NULL && strcmp(cmd, "status") == 0) {
+    reply(cl, status_json(d));
+  } else if (cmd != NULL && strcmp(cmd, "sync") == 0) {
+    if (!d->is_hub) {
+      /* Come now, whatever the backoff said. */
+      d->synced_once = 0;
+      d->backoff_n = 0;
+      d->next_attempt_ms = now_ms(d);
+      d->want_connect = 1;
+      daemon_notify_local(d);
+    }
+    reply(cl, json_pack("{s:b}", "ok", 1));
+  } else {
+    reply(cl, json_pack("{s:b, s:s}", "ok", 0, "error", "unknown command"));
+  }
+  json_decref(req);
+}
+
+static void alloc_cb(uv_handle_t *h, size_t hint, uv_buf_t *buf) {
+  ctl_client_t *cl = h->data;
+  (void)hint;
+  buf->base = cl->buf + cl->len;
+  buf->len = CTL_MAX - cl->len - 1;
+}
+
+static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf) {
+  ctl_client_t *cl = s->data;
+  char *nl;
+  (void)buf;
+  if (cl->answered)
+    return;
+  if (n < 0 || cl->len + (size_t)(n > 0 ? n : 0) >= CTL_MAX - 1) {
+    uv_read_stop(s);
+    uv_close((uv_handle_t *)&cl->pipe, client_closed);
+    return;
+  }
+  cl->len += (size_t)n;
+  cl->buf[cl->len] = '\0';
+  nl = memchr(cl->buf, '\n', cl->len);
+  if (nl != NULL) {
+    cl->len = (size_t)(nl - cl->buf);
+    uv_read_stop(s);
+    handle(cl);
+  }
+}
+
+static void on_conn(uv_stream_t *server, int status) {
+  daemon_t *d = server->data;
+  ctl_client_t *cl;
+  if (status < 0)
+    return;
+  cl = calloc(1, sizeof *cl);
+  if (cl == NULL)
+    return;
+  cl->d = d;
+  uv_pipe_init(d->loop, &cl->pipe, 0);
+  cl->pipe.data = cl;
+  if (uv_accept(server, (uv_stream_t *)&cl->pipe) != 0 ||
+      uv_read_start((uv_stream_t *)&cl->pipe, alloc_cb, on_read) != 0)
+    uv_close((uv_handle_t *)&cl->pipe, client_closed);
+}
+
+static int socket_alive(const char *path) {
+  struct sockaddr_un sa;
+  int fd, alive;
+  if (strlen(path) >= sizeof sa.sun_path)
+    return 0;
+  fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0)
+    return 0;
+  memset(&sa, 0, sizeof sa);
+  sa.sun_family = AF_UNIX;
+  memcpy(sa.sun_path, path, strlen(path));
+  alive = connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0;
+  close(fd);
+  return alive;
+}
+
+int ctl_start(daemon_t *d) {
+  int rc;
+  if (ayil_home_path(d->home, "ayild.sock", d->ctl_path, sizeof d->ctl_path) !=
+      0)
+    return AYIL_EINVAL;
+  /* A live daemon answers on the socket; a stale socket file is removed. */
+  if (socket_alive(d->ctl_path)) {
+    dlog(LOG_ERR, "another ayild is running for %s (socket %s)", d->home,
+         d->ctl_path);
+    return AYIL_EEXISTS;
+  }
+  unlink(d->ctl_path);
+  uv_pipe_init(d->loop, &d->ctl, 0);
+  d->ctl.data = d;
+  d->ctl_open = 1;
+  rc = uv_pipe_bind(&d->ctl, d->ctl_path);
+  if (rc == 0)
+    chmod(d->ctl_path, 0600);
+  if (rc == 0)
+    rc = uv_listen((uv_stream_t *)&d->ctl, 8, on_conn);
+  if (rc != 0) {
+    dlog(LOG_ERR, "control socket %s: %s", d->ctl_path, uv_strerror(rc));
+    return AYIL_EIO;
+  }
+  return 0;
+}
+
+void ctl_stop(daemon_t *d) {
+  if (d->ctl_open) {
+    uv_close((uv_handle_t *)&d->ctl, NULL);
+    unlink(d->ctl_path);
+  }
+  d->ctl_open = 0;
+}

@@ -1,0 +1,118 @@
+/*
+ * ayild internals: one libuv loop, one thread. Not for the CLI.
+ *
+ * Ownership: the daemon owns its connections (a list); a connection owns
+ * its TCP handle, handshake, transport halves and sync state machine. A
+ * connection is closed by marking it and calling uv_close; it is freed in
+ * the close callback, never inside its own read or write callback.
+ */
+#ifndef AYIL_DAEMON_H
+#define AYIL_DAEMON_H
+
+#include <stdint.h>
+
+#include <uv.h>
+
+#include "ayil/entry.h"
+#include "ayil/handshake.h"
+#include "ayil/sync.h"
+#include "ayil/transport.h"
+#include "config.h"
+#include "keys.h"
+#include "registry.h"
+#include "store.h"
+
+enum { LOG_ERR = 3, LOG_WARN = 4, LOG_NOTICE = 5, LOG_INFO = 6, LOG_DEBUG = 7 };
+void dlog(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+typedef struct daemon_s daemon_t;
+
+enum {
+  CONN_CONNECTING = 1,
+  CONN_HANDSHAKE,
+  CONN_SYNC,
+  CONN_CLOSING,
+};
+
+#define CONN_MAX_TOUCHED 16
+
+typedef struct conn_s {
+  uv_tcp_t tcp;
+  uv_connect_t connect_req;
+  uv_shutdown_t shutdown_req;
+  daemon_t *d;
+  struct conn_s *next;
+  int outbound;
+  int state;
+  int clean;        /* closed by linger/leave, not by an error */
+  int made_progress;
+  int leaving; /* sent the final frame, shutting down */
+  ayil_hs_t *hs;
+  ayil_tx_t *tx;
+  ayil_rx_t *rx;
+  ayil_sync_t *sync;
+  uint8_t peer[AYIL_ID_BYTES];
+  int peer_known;
+  ayil_device_t dev; /* hub: the peer's committee */
+  uint64_t started_ms;
+  uint64_t idle_since_ms; /* 0 while not idle */
+  uint64_t bytes_sent, bytes_recv;
+  uint64_t flushed_sent, flushed_recv;
+  /* Buffers lent to the sync state machine by get(). */
+  uint8_t *g_entry, *g_body, *g_proof;
+  char why[96]; /* why it closed, for the log */
+} conn_t;
+
+struct daemon_s {
+  uv_loop_t *loop;
+  char home[AYIL_PATH_MAX];
+  ayil_config_t conf;
+  ayil_identity_t ident;
+  uint8_t netkey[AYIL_NETKEY_BYTES];
+  uint8_t hub_id[AYIL_ID_BYTES];
+  int is_hub;
+  ayil_store_t *store;
+  uv_tcp_t listener;
+  int listening;
+  uv_pipe_t ctl;
+  int ctl_open;
+  char ctl_path[AYIL_PATH_MAX];
+  uv_timer_t tick;
+  uv_signal_t sig_term, sig_int, sig_hup;
+  conn_t *conns;
+  int stopping;
+  uint64_t started_ms;
+  /* Committee: connection scheduling. */
+  uint64_t next_attempt_ms;
+  unsigned backoff_n;
+  uint64_t last_sync_ms;
+  uint64_t own_head;
+  int want_connect;
+  int synced_once; /* reached idle since the last `sync` request */
+  /* Store transaction opened by deliver(), committed after a read. */
+  int in_tx;
+  uint8_t touched[CONN_MAX_TOUCHED][AYIL_ID_BYTES];
+  int ntouched;
+  int tx_failed;
+  uint64_t last_flush_ms;
+  uint64_t last_check_ms;
+};
+
+uint64_t now_ms(daemon_t *d);
+
+/* conn.c */
+int conn_connect(daemon_t *d);
+void conn_accept(daemon_t *d, uv_stream_t *server);
+void conn_close(conn_t *c, int clean, const char *why);
+void conn_pump(conn_t *c);
+void conns_tick(daemon_t *d);
+void conns_flush_stats(daemon_t *d);
+int conns_active(daemon_t *d);
+void daemon_commit(daemon_t *d);
+void daemon_notify_local(daemon_t *d);
+
+/* ctl.c */
+int ctl_start(daemon_t *d);
+void ctl_stop(daemon_t *d);
+
+#endif

@@ -1,0 +1,299 @@
+/*
+ * ayild: the ayil daemon, one binary for committee and hub.
+ *
+ *   ayild [--home DIR] [--verbose]
+ *
+ * Runs in the foreground and logs to stderr (with syslog level prefixes
+ * when started by systemd, so journald keeps levels). SIGTERM and SIGINT
+ * stop it cleanly; SIGHUP rereads the config.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "daemon.h"
+
+#define TICK_MS 500
+#define FLUSH_MS 10000
+
+static int g_journal = 0;
+static int g_verbose = 0;
+
+void dlog(int level, const char *fmt, ...) {
+  static const char *const names[] = {"", "", "", "error", "warning",
+                                      "notice", "info", "debug"};
+  char msg[512];
+  va_list ap;
+  if (level >= LOG_DEBUG && !g_verbose)
+    return;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  if (g_journal) {
+    fprintf(stderr, "<%d>%s\n", level, msg);
+  } else {
+    time_t t = time(NULL);
+    struct tm tm;
+    char ts[32];
+    gmtime_r(&t, &tm);
+    strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    fprintf(stderr, "%s ayild[%d] %s: %s\n", ts, (int)getpid(),
+            names[level], msg);
+  }
+}
+
+uint64_t now_ms(daemon_t *d) {
+  return uv_now(d->loop);
+}
+
+static int load(daemon_t *d, int reload) {
+  char err[512], path[AYIL_PATH_MAX];
+  ayil_config_t conf;
+  int rc = ayil_config_load(d->home, &conf, err, sizeof err);
+  if (rc != 0) {
+    dlog(LOG_ERR, "%s", err);
+    return rc;
+  }
+  if (reload) {
+    if (strcmp(conf.role, d->conf.role) != 0 ||
+        strcmp(conf.listen, d->conf.listen) != 0)
+      dlog(LOG_WARN, "role or listen address changed: restart ayild to apply");
+    d->conf.poll_interval_s = conf.poll_interval_s;
+    d->conf.linger_s = conf.linger_s;
+    d->conf.dead_after_s = conf.dead_after_s;
+    d->conf.backoff_max_s = conf.backoff_max_s;
+    snprintf(d->conf.log_level, sizeof d->conf.log_level, "%s",
+             conf.log_level);
+    if (strcmp(conf.hub_addr, d->conf.hub_addr) != 0 ||
+        strcmp(conf.hub_id, d->conf.hub_id) != 0) {
+      snprintf(d->conf.hub_addr, sizeof d->conf.hub_addr, "%s",
+               conf.hub_addr);
+      snprintf(d->conf.hub_id, sizeof d->conf.hub_id, "%s", conf.hub_id);
+      ayil_id_from_text(d->conf.hub_id, d->hub_id);
+    }
+    g_verbose = strcmp(d->conf.log_level, "debug") == 0 || g_verbose;
+    dlog(LOG_NOTICE, "configuration reloaded");
+    return 0;
+  }
+  d->conf = conf;
+  d->is_hub = strcmp(conf.role, "hub") == 0;
+  if (ayil_home_path(d->home, "identity.key", path, sizeof path) != 0)
+    return AYIL_EINVAL;
+  rc = ayil_identity_load(path, &d->ident);
+  if (rc != 0) {
+    dlog(LOG_ERR, "identity key %s: %s", path, ayil_strerror(rc));
+    return rc;
+  }
+  ayil_home_path(d->home, "network.key", path, sizeof path);
+  rc = ayil_netkey_load(path, d->netkey);
+  if (rc != 0) {
+    dlog(LOG_ERR, "network key %s: %s%s", path, ayil_strerror(rc),
+         d->is_hub ? "" : " (join a hub first: ayil join CODE)");
+    return rc;
+  }
+  if (!d->is_hub && ayil_id_from_text(conf.hub_id, d->hub_id) != 0) {
+    dlog(LOG_ERR, "config: [hub] id is missing or not a node id");
+    return AYIL_EINVAL;
+  }
+  ayil_home_path(d->home, "ayil.db", path, sizeof path);
+  rc = ayil_store_open(&d->store, path, 0);
+  if (rc != 0) {
+    dlog(LOG_ERR, "store %s: %s", path, ayil_strerror(rc));
+    return rc;
+  }
+  return 0;
+}
+
+static void close_all(daemon_t *d) {
+  conn_t *c;
+  d->stopping = 1;
+  conns_flush_stats(d);
+  for (c = d->conns; c != NULL; c = c->next)
+    conn_close(c, 1, "daemon stopping");
+  if (d->listening)
+    uv_close((uv_handle_t *)&d->listener, NULL);
+  d->listening = 0;
+  ctl_stop(d);
+  uv_close((uv_handle_t *)&d->tick, NULL);
+  uv_close((uv_handle_t *)&d->sig_term, NULL);
+  uv_close((uv_handle_t *)&d->sig_int, NULL);
+  uv_close((uv_handle_t *)&d->sig_hup, NULL);
+}
+
+static void on_signal(uv_signal_t *s, int signum) {
+  daemon_t *d = s->data;
+  if (signum == SIGHUP) {
+    load(d, 1);
+    return;
+  }
+  if (!d->stopping) {
+    dlog(LOG_NOTICE, "stopping on signal %d", signum);
+    close_all(d);
+  }
+}
+
+static int has_outbound(daemon_t *d) {
+  conn_t *c;
+  for (c = d->conns; c != NULL; c = c->next)
+    if (c->outbound && c->state != CONN_CLOSING)
+      return 1;
+  return 0;
+}
+
+static void on_tick(uv_timer_t *t) {
+  daemon_t *d = t->data;
+  uint64_t now = now_ms(d);
+  if (d->stopping)
+    return;
+  conns_tick(d);
+  if (!d->is_hub) {
+    uint64_t seq = 0;
+    uint8_t hash[AYIL_HASH_BYTES];
+    if (ayil_store_head(d->store, d->ident.pk, &seq, hash) == 0 &&
+        seq != d->own_head) {
+      d->own_head = seq;
+      d->synced_once = 0;
+      if (has_outbound(d))
+        daemon_notify_local(d);
+      else
+        d->want_connect = 1; /* come back on new local entries */
+    }
+    if (!has_outbound(d) &&
+        ((d->want_connect && d->backoff_n == 0) ||
+         now >= d->next_attempt_ms)) {
+      if (now >= d->next_attempt_ms || d->backoff_n == 0) {
+        d->want_connect = 0;
+        if (conn_connect(d) != 0)
+          d->next_attempt_ms = now + 5000;
+        else
+          d->next_attempt_ms = now + (uint64_t)d->conf.poll_interval_s * 1000;
+      }
+    }
+  }
+  if (now - d->last_flush_ms >= FLUSH_MS) {
+    d->last_flush_ms = now;
+    conns_flush_stats(d);
+  }
+}
+
+static void on_connection(uv_stream_t *server, int status) {
+  daemon_t *d = server->data;
+  if (status < 0 || d->stopping)
+    return;
+  conn_accept(d, server);
+}
+
+static int start_listener(daemon_t *d) {
+  char host[128];
+  const char *colon = strrchr(d->conf.listen, ':');
+  struct sockaddr_storage ss;
+  int rc;
+  if (colon == NULL || (size_t)(colon - d->conf.listen) >= sizeof host)
+    return AYIL_EINVAL;
+  memcpy(host, d->conf.listen, (size_t)(colon - d->conf.listen));
+  host[colon - d->conf.listen] = '\0';
+  if (uv_ip4_addr(host, atoi(colon + 1), (struct sockaddr_in *)&ss) != 0 &&
+      uv_ip6_addr(host, atoi(colon + 1), (struct sockaddr_in6 *)&ss) != 0) {
+    dlog(LOG_ERR, "listen address \"%s\" is not IP:PORT", d->conf.listen);
+    return AYIL_EINVAL;
+  }
+  uv_tcp_init(d->loop, &d->listener);
+  d->listener.data = d;
+  d->listening = 1;
+  rc = uv_tcp_bind(&d->listener, (struct sockaddr *)&ss, 0);
+  if (rc == 0)
+    rc = uv_listen((uv_stream_t *)&d->listener, 64, on_connection);
+  if (rc != 0) {
+    dlog(LOG_ERR, "cannot listen on %s: %s", d->conf.listen, uv_strerror(rc));
+    return AYIL_EIO;
+  }
+  dlog(LOG_NOTICE, "hub listening on %s", d->conf.listen);
+  return 0;
+}
+
+int main(int argc, char **argv) {
+  daemon_t d;
+  const char *home = NULL;
+  char idtext[AYIL_ID_TEXT];
+  int i, rc;
+  memset(&d, 0, sizeof d);
+  g_journal = getenv("JOURNAL_STREAM") != NULL;
+  umask(077);
+  for (i = 1; i < argc; i++) {
+    if (strcmp(argv[i], "--home") == 0 && i + 1 < argc)
+      home = argv[++i];
+    else if (strncmp(argv[i], "--home=", 7) == 0)
+      home = argv[i] + 7;
+    else if (strcmp(argv[i], "--verbose") == 0 || strcmp(argv[i], "-v") == 0)
+      g_verbose = 1;
+    else if (strcmp(argv[i], "--help") == 0) {
+      printf("usage: ayild [--home DIR] [--verbose]\n"
+             "The ayil daemon: syncs a committee with its hub, or serves a "
+             "hub.\nStops on SIGTERM, rereads its config on SIGHUP.\n");
+      return 0;
+    } else {
+      fprintf(stderr, "ayild: unknown argument %s (see ayild --help)\n",
+              argv[i]);
+      return 2;
+    }
+  }
+  if (sodium_init() < 0)
+    return 1;
+  ayil_home_resolve(home, d.home, sizeof d.home);
+  if (ayil_home_check(d.home) != 0) {
+    dlog(LOG_ERR, "home directory %s is missing or not accessible", d.home);
+    return 2;
+  }
+  rc = load(&d, 0);
+  if (rc != 0)
+    return rc == AYIL_EINVAL ? 2 : 1;
+  g_verbose = g_verbose || strcmp(d.conf.log_level, "debug") == 0;
+  d.loop = uv_default_loop();
+  d.started_ms = uv_now(d.loop);
+  rc = ctl_start(&d);
+  if (rc == 0 && d.is_hub)
+    rc = start_listener(&d);
+  if (rc != 0) {
+    if (d.listening)
+      uv_close((uv_handle_t *)&d.listener, NULL);
+    ctl_stop(&d);
+    uv_run(d.loop, UV_RUN_DEFAULT);
+    uv_loop_close(d.loop);
+    ayil_store_close(d.store);
+    ayil_identity_wipe(&d.ident);
+    sodium_memzero(d.netkey, sizeof d.netkey);
+    return 1;
+  }
+  uv_timer_init(d.loop, &d.tick);
+  d.tick.data = &d;
+  uv_timer_start(&d.tick, on_tick, TICK_MS, TICK_MS);
+  uv_signal_init(d.loop, &d.sig_term);
+  uv_signal_init(d.loop, &d.sig_int);
+  uv_signal_init(d.loop, &d.sig_hup);
+  d.sig_term.data = d.sig_int.data = d.sig_hup.data = &d;
+  uv_signal_start(&d.sig_term, on_signal, SIGTERM);
+  uv_signal_start(&d.sig_int, on_signal, SIGINT);
+  uv_signal_start(&d.sig_hup, on_signal, SIGHUP);
+  signal(SIGPIPE, SIG_IGN);
+  if (!d.is_hub) {
+    uint8_t hash[AYIL_HASH_BYTES];
+    ayil_store_head(d.store, d.ident.pk, &d.own_head, hash);
+    d.want_connect = 1;
+  }
+  ayil_id_to_text(d.ident.pk, idtext);
+  dlog(LOG_NOTICE, "ayild %s started as %s %s (%s)", AYIL_VERSION,
+       d.conf.role, idtext, d.conf.name);
+  uv_run(d.loop, UV_RUN_DEFAULT);
+  rc = uv_loop_close(d.loop);
+  ayil_store_close(d.store);
+  ayil_identity_wipe(&d.ident);
+  sodium_memzero(d.netkey, sizeof d.netkey);
+  dlog(LOG_NOTICE, "stopped");
+  return rc == 0 ? 0 : 1;
+}

@@ -1,0 +1,507 @@
+/* The registry of committees, devices, invites, and per-peer bookkeeping. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <msgpack.h>
+#include <sodium.h>
+#include <sqlite3.h>
+
+#include "ayil/error.h"
+#include "ayil/mpcheck.h"
+#include "registry.h"
+
+#define INVITE_PREFIX "ayil1-"
+#define INVITE_VERSION 1
+
+static int map_rc(int rc) {
+  switch (rc & 0xff) {
+  case SQLITE_OK:
+  case SQLITE_DONE:
+  case SQLITE_ROW:
+    return 0;
+  case SQLITE_FULL:
+    return AYIL_EFULL;
+  case SQLITE_CORRUPT:
+  case SQLITE_NOTADB:
+    return AYIL_ECORRUPT;
+  case SQLITE_READONLY:
+  case SQLITE_PERM:
+    return AYIL_EPERM;
+  default:
+    return AYIL_ESTORE;
+  }
+}
+
+static int prep(ayil_store_t *st, const char *sql, sqlite3_stmt **s) {
+  return map_rc(sqlite3_prepare_v2(ayil__store_db(st), sql, -1, s, NULL));
+}
+
+static int step_done(sqlite3_stmt *s) {
+  int rc = sqlite3_step(s);
+  sqlite3_finalize(s);
+  return (rc == SQLITE_DONE || rc == SQLITE_ROW) ? 0 : map_rc(rc);
+}
+
+/* ---- invite codes ---- */
+
+typedef struct {
+  char *buf;
+  size_t cap, len;
+  int over;
+} wbuf_t;
+
+static int wbuf_write(void *data, const char *p, size_t n) {
+  wbuf_t *w = data;
+  if (w->over || n > w->cap - w->len) {
+    w->over = 1;
+    return -1;
+  }
+  memcpy(w->buf + w->len, p, n);
+  w->len += n;
+  return 0;
+}
+
+static void pk_str(msgpack_packer *pk, const char *s) {
+  msgpack_pack_str(pk, strlen(s));
+  msgpack_pack_str_body(pk, s, strlen(s));
+}
+
+static void pk_bin(msgpack_packer *pk, const uint8_t *p, size_t n) {
+  msgpack_pack_bin(pk, n);
+  msgpack_pack_bin_body(pk, p, n);
+}
+
+int ayil_invite_encode(const ayil_invite_t *inv, char *out, size_t cap) {
+  char raw[AYIL_INVITE_MAX];
+  wbuf_t w = {raw, sizeof raw, 0, 0};
+  msgpack_packer pk;
+  size_t plen = strlen(INVITE_PREFIX);
+  msgpack_packer_init(&pk, &w, wbuf_write);
+  msgpack_pack_array(&pk, 8);
+  msgpack_pack_uint32(&pk, INVITE_VERSION);
+  pk_str(&pk, inv->addr);
+  pk_bin(&pk, inv->hub_id, AYIL_ID_BYTES);
+  pk_bin(&pk, inv->netkey, 32);
+  pk_bin(&pk, inv->token, AYIL_TOKEN_BYTES);
+  pk_str(&pk, inv->name);
+  pk_str(&pk, inv->oblast);
+  msgpack_pack_uint64(&pk, inv->expires);
+  if (w.over)
+    return AYIL_ETOOBIG;
+  if (cap < plen + sodium_base64_ENCODED_LEN(
+                       w.len, sodium_base64_VARIANT_URLSAFE_NO_PADDING))
+    return AYIL_ETOOBIG;
+  memcpy(out, INVITE_PREFIX, plen);
+  sodium_bin2base64(out + plen, cap - plen, (const uint8_t *)raw, w.len,
+                    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+  sodium_memzero(raw, sizeof raw);
+  return 0;
+}
+
+static int get_str(const msgpack_object *o, char *dst, size_t cap) {
+  if (o->type != MSGPACK_OBJECT_STR || o->via.str.size >= cap)
+    return AYIL_EFORMAT;
+  memcpy(dst, o->via.str.ptr, o->via.str.size);
+  dst[o->via.str.size] = '\0';
+  if (strlen(dst) != o->via.str.size)
+    return AYIL_EFORMAT;
+  return 0;
+}
+
+static int get_bin(const msgpack_object *o, uint8_t *dst, size_t n) {
+  if (o->type != MSGPACK_OBJECT_BIN || o->via.bin.size != n)
+    return AYIL_EFORMAT;
+  memcpy(dst, o->via.bin.ptr, n);
+  return 0;
+}
+
+int ayil_invite_decode(const char *text, ayil_invite_t *inv) {
+  uint8_t raw[AYIL_INVITE_MAX];
+  size_t rlen = 0, used = 0, plen = strlen(INVITE_PREFIX);
+  const char *end = NULL;
+  msgpack_unpacked up;
+  const msgpack_object *f;
+  int rc;
+  memset(inv, 0, sizeof *inv);
+  if (text == NULL || strncmp(text, INVITE_PREFIX, plen) != 0)
+    return strncmp(text != NULL ? text : "", "ayil", 4) == 0 ? AYIL_EVERSION
+                                                             : AYIL_EFORMAT;
+  if (strlen(text) > 2 * AYIL_INVITE_MAX)
+    return AYIL_ETOOBIG;
+  if (sodium_base642bin(raw, sizeof raw, text + plen, strlen(text + plen),
+                        NULL, &rlen, &end,
+                        sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
+      *end != '\0')
+    return AYIL_EFORMAT;
+  rc = ayil_mp_check(raw, rlen, 1, &used);
+  if (rc != 0)
+    return rc;
+  if (used != rlen)
+    return AYIL_ETRAILING;
+  msgpack_unpacked_init(&up);
+  if (msgpack_unpack_next(&up, (const char *)raw, rlen, NULL) !=
+          MSGPACK_UNPACK_SUCCESS ||
+      up.data.type != MSGPACK_OBJECT_ARRAY || up.data.via.array.size != 8) {
+    rc = AYIL_EFORMAT;
+    goto out;
+  }
+  f = up.data.via.array.ptr;
+  if (f[0].type != MSGPACK_OBJECT_POSITIVE_INTEGER ||
+      f[0].via.u64 != INVITE_VERSION) {
+    rc = AYIL_EVERSION;
+    goto out;
+  }
+  rc = get_str(&f[1], inv->addr, sizeof inv->addr);
+  if (rc == 0)
+    rc = get_bin(&f[2], inv->hub_id, AYIL_ID_BYTES);
+  if (rc == 0)
+    rc = get_bin(&f[3], inv->netkey, 32);
+  if (rc == 0)
+    rc = get_bin(&f[4], inv->token, AYIL_TOKEN_BYTES);
+  if (rc == 0)
+    rc = get_str(&f[5], inv->name, sizeof inv->name);
+  if (rc == 0)
+    rc = get_str(&f[6], inv->oblast, sizeof inv->oblast);
+  if (rc == 0 && f[7].type != MSGPACK_OBJECT_POSITIVE_INTEGER)
+    rc = AYIL_EFORMAT;
+  if (rc == 0)
+    inv->expires = f[7].via.u64;
+out:
+  msgpack_unpacked_destroy(&up);
+  sodium_memzero(raw, sizeof raw);
+  return rc;
+}
+
+/* ---- the hub's registry ---- */
+
+static void token_hash(const uint8_t token[AYIL_TOKEN_BYTES], uint8_t h[32]) {
+  crypto_generichash(h, 32, token, AYIL_TOKEN_BYTES, NULL, 0);
+}
+
+int ayil_reg_admit(ayil_store_t *st, const char *name, const char *oblast,
+                   const uint8_t *successor_of, unsigned expires_days,
+                   ayil_invite_t *inv) {
+  sqlite3_stmt *s = NULL;
+  uint8_t h[32];
+  int64_t committee = 0;
+  uint64_t now = (uint64_t)time(NULL);
+  int rc = ayil_store_begin(st);
+  if (rc != 0)
+    return rc;
+  if (successor_of != NULL) {
+    ayil_device_t d;
+    rc = ayil_reg_device(st, successor_of, &d);
+    if (rc != 0)
+      goto fail;
+    committee = d.committee;
+    snprintf(inv->name, sizeof inv->name, "%s", d.name);
+    snprintf(inv->oblast, sizeof inv->oblast, "%s", d.oblast);
+  } else {
+    rc = prep(st,
+              "INSERT INTO committees(name, oblast, created) VALUES(?1,?2,?3)",
+              &s);
+    if (rc != 0)
+      goto fail;
+    sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, oblast, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 3, (sqlite3_int64)now);
+    rc = step_done(s);
+    if (rc != 0)
+      goto fail;
+    committee = sqlite3_last_insert_rowid(ayil__store_db(st));
+    snprintf(inv->name, sizeof inv->name, "%s", name);
+    snprintf(inv->oblast, sizeof inv->oblast, "%s", oblast);
+  }
+  randombytes_buf(inv->token, AYIL_TOKEN_BYTES);
+  token_hash(inv->token, h);
+  inv->expires = now + 86400ULL * (expires_days != 0 ? expires_days : 30);
+  rc = prep(st,
+            "INSERT INTO invites(token_hash, committee, successor_of, expires,"
+            " created) VALUES(?1,?2,?3,?4,?5)",
+            &s);
+  if (rc != 0)
+    goto fail;
+  sqlite3_bind_blob(s, 1, h, 32, SQLITE_STATIC);
+  sqlite3_bind_int64(s, 2, committee);
+  if (successor_of != NULL)
+    sqlite3_bind_blob(s, 3, successor_of, AYIL_ID_BYTES, SQLITE_STATIC);
+  sqlite3_bind_int64(s, 4, (sqlite3_int64)inv->expires);
+  sqlite3_bind_int64(s, 5, (sqlite3_int64)now);
+  rc = step_done(s);
+  if (rc != 0)
+    goto fail;
+  return ayil_store_commit(st);
+fail:
+  ayil_store_rollback(st);
+  return rc;
+}
+
+int ayil_reg_redeem(ayil_store_t *st, const uint8_t token[AYIL_TOKEN_BYTES],
+                    const uint8_t node[AYIL_ID_BYTES]) {
+  sqlite3_stmt *s = NULL;
+  uint8_t h[32];
+  int64_t committee;
+  uint8_t pred[AYIL_ID_BYTES];
+  int has_pred = 0;
+  uint64_t now = (uint64_t)time(NULL);
+  int rc;
+  token_hash(token, h);
+  rc = ayil_store_begin(st);
+  if (rc != 0)
+    return rc;
+  rc = prep(st,
+            "SELECT committee, successor_of, expires, used_by FROM invites "
+            "WHERE token_hash=?1",
+            &s);
+  if (rc != 0)
+    goto fail;
+  sqlite3_bind_blob(s, 1, h, 32, SQLITE_STATIC);
+  if (sqlite3_step(s) != SQLITE_ROW ||
+      sqlite3_column_type(s, 3) != SQLITE_NULL ||
+      (uint64_t)sqlite3_column_int64(s, 2) < now) {
+    sqlite3_finalize(s);
+    rc = AYIL_EAUTH;
+    goto fail;
+  }
+  committee = sqlite3_column_int64(s, 0);
+  if (sqlite3_column_bytes(s, 1) == AYIL_ID_BYTES) {
+    memcpy(pred, sqlite3_column_blob(s, 1), AYIL_ID_BYTES);
+    has_pred = 1;
+  }
+  sqlite3_finalize(s);
+  rc = prep(st, "UPDATE invites SET used_by=?1 WHERE token_hash=?2", &s);
+  if (rc != 0)
+    goto fail;
+  sqlite3_bind_blob(s, 1, node, AYIL_ID_BYTES, SQLITE_STATIC);
+  sqlite3_bind_blob(s, 2, h, 32, SQLITE_STATIC);
+  rc = step_done(s);
+  if (rc != 0)
+    goto fail;
+  rc = prep(st,
+            "INSERT INTO devices(id, committee, state, admitted) "
+            "VALUES(?1,?2,'active',?3)",
+            &s);
+  if (rc != 0)
+    goto fail;
+  sqlite3_bind_blob(s, 1, node, AYIL_ID_BYTES, SQLITE_STATIC);
+  sqlite3_bind_int64(s, 2, committee);
+  sqlite3_bind_int64(s, 3, (sqlite3_int64)now);
+  rc = step_done(s);
+  if (rc == AYIL_ESTORE)
+    rc = AYIL_EAUTH; /* this node id is already registered */
+  if (rc != 0)
+    goto fail;
+  if (has_pred) {
+    /* One device at a time: the predecessor is refused from now on. */
+    rc = prep(st,
+              "UPDATE devices SET state='replaced', revoked=?2 WHERE id=?1 "
+              "AND state='active'",
+              &s);
+    if (rc != 0)
+      goto fail;
+    sqlite3_bind_blob(s, 1, pred, AYIL_ID_BYTES, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 2, (sqlite3_int64)now);
+    rc = step_done(s);
+    if (rc != 0)
+      goto fail;
+  }
+  return ayil_store_commit(st);
+fail:
+  ayil_store_rollback(st);
+  return rc;
+}
+
+int ayil_reg_device(ayil_store_t *st, const uint8_t node[AYIL_ID_BYTES],
+                    ayil_device_t *out) {
+  sqlite3_stmt *s = NULL;
+  int rc = prep(st,
+                "SELECT d.committee, c.name, c.oblast, d.state, "
+                "ifnull(d.revoked_after, 0) FROM devices d JOIN committees c "
+                "ON c.id = d.committee WHERE d.id=?1",
+                &s);
+  if (rc != 0)
+    return rc;
+  sqlite3_bind_blob(s, 1, node, AYIL_ID_BYTES, SQLITE_STATIC);
+  memset(out, 0, sizeof *out);
+  if (sqlite3_step(s) == SQLITE_ROW) {
+    out->committee = sqlite3_column_int64(s, 0);
+    snprintf(out->name, sizeof out->name, "%s", sqlite3_column_text(s, 1));
+    snprintf(out->oblast, sizeof out->oblast, "%s",
+             sqlite3_column_text(s, 2));
+    snprintf(out->state, sizeof out->state, "%s", sqlite3_column_text(s, 3));
+    out->revoked_after = (uint64_t)sqlite3_column_int64(s, 4);
+    out->revoked = strcmp(out->state, AYIL_DEV_ACTIVE) != 0;
+    rc = 0;
+  } else {
+    rc = AYIL_ENOTFOUND;
+  }
+  sqlite3_finalize(s);
+  return rc;
+}
+
+int ayil_reg_committee_devices(ayil_store_t *st, int64_t committee,
+                               uint8_t (*ids)[AYIL_ID_BYTES], size_t cap,
+                               size_t *n) {
+  sqlite3_stmt *s = NULL;
+  int rc = prep(st,
+                "SELECT id FROM devices WHERE committee=?1 ORDER BY admitted",
+                &s);
+  if (rc != 0)
+    return rc;
+  sqlite3_bind_int64(s, 1, committee);
+  *n = 0;
+  while (sqlite3_step(s) == SQLITE_ROW) {
+    if (*n < cap && sqlite3_column_bytes(s, 0) == AYIL_ID_BYTES)
+      memcpy(ids[*n], sqlite3_column_blob(s, 0), AYIL_ID_BYTES);
+    (*n)++;
+  }
+  sqlite3_finalize(s);
+  return 0;
+}
+
+int ayil_reg_revoke(ayil_store_t *st, const uint8_t node[AYIL_ID_BYTES]) {
+  sqlite3_stmt *s = NULL;
+  uint64_t head = 0;
+  uint8_t hash[AYIL_HASH_BYTES];
+  ayil_device_t d;
+  int rc = ayil_reg_device(st, node, &d);
+  if (rc != 0)
+    return rc;
+  /* What the hub holds now is the last acknowledged entry. */
+  rc = ayil_store_head(st, node, &head, hash);
+  if (rc != 0)
+    return rc;
+  rc = prep(st,
+            "UPDATE devices SET state='revoked', revoked=?2, "
+            "revoked_after=?3 WHERE id=?1",
+            &s);
+  if (rc != 0)
+    return rc;
+  sqlite3_bind_blob(s, 1, node, AYIL_ID_BYTES, SQLITE_STATIC);
+  sqlite3_bind_int64(s, 2, (sqlite3_int64)time(NULL));
+  sqlite3_bind_int64(s, 3, (sqlite3_int64)head);
+  return step_done(s);
+}
+
+/* ---- per-peer bookkeeping ---- */
+
+int ayil_reg_contact(ayil_store_t *st, const uint8_t peer[AYIL_ID_BYTES],
+                     uint64_t now, int64_t skew_ms) {
+  sqlite3_stmt *s = NULL;
+  int rc = prep(st,
+                "INSERT INTO peers(id, last_contact, skew_ms) VALUES(?1,?2,?3)"
+                " ON CONFLICT(id) DO UPDATE SET last_contact=excluded."
+                "last_contact, skew_ms=excluded.skew_ms",
+                &s);
+  if (rc != 0)
+    return rc;
+  sqlite3_bind_blob(s, 1, peer, AYIL_ID_BYTES, SQLITE_STATIC);
+  sqlite3_bind_int64(s, 2, (sqlite3_int64)now);
+  sqlite3_bind_int64(s, 3, skew_ms);
+  return step_done(s);
+}
+
+int ayil_reg_acked(ayil_store_t *st, const uint8_t peer[AYIL_ID_BYTES],
+                   const uint8_t origin[AYIL_ID_BYTES], uint64_t seq,
+                   uint64_t now) {
+  sqlite3_stmt *s = NULL;
+  int rc = prep(st,
+                "INSERT INTO peer_acks(peer, origin, seq) VALUES(?1,?2,?3) "
+                "ON CONFLICT(peer, origin) DO UPDATE SET seq=max(seq, "
+                "excluded.seq)",
+                &s);
+  if (rc != 0)
+    return rc;
+  sqlite3_bind_blob(s, 1, peer, AYIL_ID_BYTES, SQLITE_STATIC);
+  sqlite3_bind_blob(s, 2, origin, AYIL_ID_BYTES, SQLITE_STATIC);
+  sqlite3_bind_int64(s, 3, (sqlite3_int64)seq);
+  rc = step_done(s);
+  if (rc != 0)
+    return rc;
+  rc = prep(st,
+            "INSERT INTO peers(id, last_ack) VALUES(?1,?2) ON CONFLICT(id) "
+            "DO UPDATE SET last_ack=excluded.last_ack",
+            &s);
+  if (rc != 0)
+    return rc;
+  sqlite3_bind_blob(s, 1, peer, AYIL_ID_BYTES, SQLITE_STATIC);
+  sqlite3_bind_int64(s, 2, (sqlite3_int64)now);
+  return step_done(s);
+}
+
+int ayil_reg_peer_acked(ayil_store_t *st, const uint8_t peer[AYIL_ID_BYTES],
+                        const uint8_t origin[AYIL_ID_BYTES], uint64_t *seq) {
+  sqlite3_stmt *s = NULL;
+  int rc = prep(st,
+                "SELECT seq FROM peer_acks WHERE peer=?1 AND origin=?2", &s);
+  if (rc != 0)
+    return rc;
+  sqlite3_bind_blob(s, 1, peer, AYIL_ID_BYTES, SQLITE_STATIC);
+  sqlite3_bind_blob(s, 2, origin, AYIL_ID_BYTES, SQLITE_STATIC);
+  *seq = 0;
+  if (sqlite3_step(s) == SQLITE_ROW)
+    *seq = (uint64_t)sqlite3_column_int64(s, 0);
+  sqlite3_finalize(s);
+  return 0;
+}
+
+int ayil_reg_bytes(ayil_store_t *st, const uint8_t peer[AYIL_ID_BYTES],
+                   uint64_t now, uint64_t sent, uint64_t recv) {
+  sqlite3_stmt *s = NULL;
+  char day[16];
+  time_t t = (time_t)now;
+  struct tm tm;
+  int rc;
+  if (sent == 0 && recv == 0)
+    return 0;
+  gmtime_r(&t, &tm);
+  strftime(day, sizeof day, "%Y-%m-%d", &tm);
+  rc = prep(st,
+            "INSERT INTO peer_bytes(peer, day, sent, recv) VALUES(?1,?2,?3,?4)"
+            " ON CONFLICT(peer, day) DO UPDATE SET sent=sent+excluded.sent,"
+            " recv=recv+excluded.recv",
+            &s);
+  if (rc != 0)
+    return rc;
+  sqlite3_bind_blob(s, 1, peer, AYIL_ID_BYTES, SQLITE_STATIC);
+  sqlite3_bind_text(s, 2, day, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64(s, 3, (sqlite3_int64)sent);
+  sqlite3_bind_int64(s, 4, (sqlite3_int64)recv);
+  return step_done(s);
+}
+
+int ayil_reg_alert(ayil_store_t *st, const char *kind, const uint8_t *peer,
+                   const uint8_t *origin, uint64_t seq, uint64_t now) {
+  sqlite3_stmt *s = NULL;
+  int rc = prep(st,
+                "INSERT INTO alerts(kind, peer, origin, seq, first, last) "
+                "VALUES(?1,?2,?3,?4,?5,?5) ON CONFLICT DO UPDATE SET "
+                "last=excluded.last",
+                &s);
+  if (rc != 0)
+    return rc;
+  sqlite3_bind_text(s, 1, kind, -1, SQLITE_STATIC);
+  if (peer != NULL)
+    sqlite3_bind_blob(s, 2, peer, AYIL_ID_BYTES, SQLITE_STATIC);
+  if (origin != NULL)
+    sqlite3_bind_blob(s, 3, origin, AYIL_ID_BYTES, SQLITE_STATIC);
+  sqlite3_bind_int64(s, 4, (sqlite3_int64)seq);
+  sqlite3_bind_int64(s, 5, (sqlite3_int64)now);
+  return step_done(s);
+}
+
+int ayil_reg_forked(ayil_store_t *st, const uint8_t origin[AYIL_ID_BYTES]) {
+  sqlite3_stmt *s = NULL;
+  int forked = 0;
+  if (prep(st,
+           "SELECT 1 FROM alerts WHERE kind='fork' AND origin=?1 AND "
+           "cleared=0",
+           &s) != 0)
+    return 0;
+  sqlite3_bind_blob(s, 1, origin, AYIL_ID_BYTES, SQLITE_STATIC);
+  forked = sqlite3_step(s) == SQLITE_ROW;
+  sqlite3_finalize(s);
+  return forked;
+}

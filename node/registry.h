@@ -1,0 +1,103 @@
+/*
+ * The node's view of its peers, kept in the store (schema version 2):
+ *
+ * - On a hub, the registry of committees and their devices (node ids),
+ *   invites (single-use tokens, kept only as hashes), revocations.
+ * - On every node: per-peer contact times, acknowledged heads, bytes per
+ *   day, clock skew, and alerts (fork, revoked peer, full disk).
+ *
+ * Used by the daemon and by the CLI's data commands (admit, revoke, nodes,
+ * status), which open the store directly.
+ */
+#ifndef AYIL_REGISTRY_H
+#define AYIL_REGISTRY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ayil/entry.h"
+#include "store.h"
+
+#define AYIL_TOKEN_BYTES 16
+#define AYIL_INVITE_MAX 512
+
+/* What an invite code carries. */
+typedef struct {
+  char addr[128]; /* HOST:PORT the committee dials */
+  uint8_t hub_id[AYIL_ID_BYTES];
+  uint8_t netkey[32];
+  uint8_t token[AYIL_TOKEN_BYTES];
+  char name[128];
+  char oblast[32];
+  uint64_t expires; /* unix seconds, 0 = never */
+} ayil_invite_t;
+
+/* Encodes an invite as text: "ayil1-" + base64url(msgpack). */
+int ayil_invite_encode(const ayil_invite_t *inv, char *out, size_t cap);
+/* Decodes untrusted text; AYIL_EFORMAT/AYIL_EVERSION/AYIL_ETOOBIG. */
+int ayil_invite_decode(const char *text, ayil_invite_t *inv);
+
+/* Device states. */
+#define AYIL_DEV_INVITED "invited"
+#define AYIL_DEV_ACTIVE "active"
+#define AYIL_DEV_REVOKED "revoked"
+#define AYIL_DEV_REPLACED "replaced"
+
+typedef struct {
+  int64_t committee; /* registry row id */
+  char name[128];
+  char oblast[32];
+  char state[16];
+  uint64_t revoked_after; /* last acknowledged seq at revocation */
+  int revoked;
+} ayil_device_t;
+
+/*
+ * Hub: registers a committee (or, with successor_of, a replacement device
+ * of an existing committee) and creates a single-use token that expires
+ * after `expires_days` (0 = 30 days). Fills inv->token, name, oblast,
+ * expires; the caller adds addr, hub_id and netkey.
+ */
+int ayil_reg_admit(ayil_store_t *st, const char *name, const char *oblast,
+                   const uint8_t *successor_of, unsigned expires_days,
+                   ayil_invite_t *inv);
+/*
+ * Hub: a node presents `token` in its handshake. If the token is valid,
+ * unused and unexpired, binds `node` to its committee (marking a
+ * predecessor replaced) and returns 0. AYIL_EAUTH otherwise (a token is
+ * single-use: the first node id to present it wins).
+ */
+int ayil_reg_redeem(ayil_store_t *st, const uint8_t token[AYIL_TOKEN_BYTES],
+                    const uint8_t node[AYIL_ID_BYTES]);
+/* Hub: looks a device up. AYIL_ENOTFOUND if unknown. */
+int ayil_reg_device(ayil_store_t *st, const uint8_t node[AYIL_ID_BYTES],
+                    ayil_device_t *out);
+/* Hub: every device id of a committee (for offering its history); fills up
+ * to cap, sets *n. */
+int ayil_reg_committee_devices(ayil_store_t *st, int64_t committee,
+                               uint8_t (*ids)[AYIL_ID_BYTES], size_t cap,
+                               size_t *n);
+/* Hub: revokes a device; entries it wrote after what the hub already holds
+ * are refused from now on. AYIL_ENOTFOUND if unknown. */
+int ayil_reg_revoke(ayil_store_t *st, const uint8_t node[AYIL_ID_BYTES]);
+
+/* Per-peer bookkeeping, on both roles. `now` is unix seconds. */
+int ayil_reg_contact(ayil_store_t *st, const uint8_t peer[AYIL_ID_BYTES],
+                     uint64_t now, int64_t skew_ms);
+int ayil_reg_acked(ayil_store_t *st, const uint8_t peer[AYIL_ID_BYTES],
+                   const uint8_t origin[AYIL_ID_BYTES], uint64_t seq,
+                   uint64_t now);
+/* The peer's acknowledged head of origin (0 if never). */
+int ayil_reg_peer_acked(ayil_store_t *st, const uint8_t peer[AYIL_ID_BYTES],
+                        const uint8_t origin[AYIL_ID_BYTES], uint64_t *seq);
+int ayil_reg_bytes(ayil_store_t *st, const uint8_t peer[AYIL_ID_BYTES],
+                   uint64_t now, uint64_t sent, uint64_t recv);
+/* Records an alert (kind: "fork", "revoked", "disk_full", ...); repeated
+ * alerts of the same kind, peer and origin are kept once. */
+int ayil_reg_alert(ayil_store_t *st, const char *kind,
+                   const uint8_t *peer, const uint8_t *origin, uint64_t seq,
+                   uint64_t now);
+/* Whether an uncleared fork alert stands for `origin` (refuse it). */
+int ayil_reg_forked(ayil_store_t *st, const uint8_t origin[AYIL_ID_BYTES]);
+
+#endif

@@ -1,0 +1,1084 @@
+/* The sync state machine over in-memory stores: two machines, no I/O. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <sodium.h>
+
+#include "ayil/entry.h"
+#include "ayil/sync.h"
+#include "sync_int.h"
+
+/* ---- an in-memory store ---------------------------------------------- */
+
+typedef struct {
+  uint8_t *entry, *body, *proof;
+  size_t elen, blen, plen;
+  uint8_t hash[AYIL_HASH_BYTES];
+} ment_t;
+
+typedef struct {
+  uint8_t id[AYIL_ID_BYTES];
+  ment_t e[400];
+  size_t n;       /* entries held, durable or not */
+  size_t durable; /* the first `durable` are committed */
+} mlog_t;
+
+typedef struct {
+  mlog_t logs[6];
+  size_t nlogs;
+  ayil_sync_origin_t pol[6];
+  size_t npol;
+  unsigned discover_flags; /* answer of discover() */
+  int autocommit;          /* commit right after each recv */
+  int forks, forks_by_peer;
+  uint64_t fork_seq;
+  uint64_t acked;
+  size_t delivered;
+} mstore_t;
+
+static mlog_t *find_log(mstore_t *m, const uint8_t *id, int create) {
+  size_t i;
+  for (i = 0; i < m->nlogs; i++)
+    if (memcmp(m->logs[i].id, id, AYIL_ID_BYTES) == 0)
+      return &m->logs[i];
+  if (!create)
+    return NULL;
+  assert_true(m->nlogs < 6);
+  memcpy(m->logs[m->nlogs].id, id, AYIL_ID_BYTES);
+  return &m->logs[m->nlogs++];
+}
+
+static uint8_t *dup_bytes(const uint8_t *p, size_t n) {
+  uint8_t *d;
+  if (p == NULL)
+    return NULL;
+  d = malloc(n ? n : 1);
+  assert_non_null(d);
+  memcpy(d, p, n);
+  return d;
+}
+
+static void log_append(mlog_t *l, const uint8_t *entry, size_t elen,
+                       const uint8_t *body, size_t blen, const uint8_t *proof,
+                       size_t plen) {
+  ment_t *e = &l->e[l->n++];
+  assert_true(l->n <= 400);
+  e->entry = dup_bytes(entry, elen);
+  e->elen = elen;
+  e->body = dup_bytes(body, blen);
+  e->blen = body ? blen : 0;
+  e->proof = dup_bytes(proof, plen);
+  e->plen = proof ? plen : 0;
+  ayil_entry_hash(entry, elen, e->hash);
+}
+
+static void mstore_free(mstore_t *m) {
+  size_t i, j;
+  for (i = 0; i < m->nlogs; i++)
+    for (j = 0; j < m->logs[i].n; j++) {
+      free(m->logs[i].e[j].entry);
+      free(m->logs[i].e[j].body);
+      free(m->logs[i].e[j].proof);
+    }
+  memset(m, 0, sizeof *m);
+}
+
+static int cb_origins(void *ctx, ayil_sync_origin_t *out, size_t cap,
+                      size_t *n) {
+  mstore_t *m = ctx;
+  size_t i;
+  for (i = 0; i < m->npol && i < cap; i++)
+    out[i] = m->pol[i];
+  *n = m->npol;
+  return 0;
+}
+
+static unsigned cb_discover(void *ctx, const uint8_t *origin) {
+  mstore_t *m = ctx;
+  (void)origin;
+  return m->discover_flags;
+}
+
+static int cb_head(void *ctx, const uint8_t *origin, uint64_t *seq,
+                   uint8_t *hash) {
+  mlog_t *l = find_log(ctx, origin, 0);
+  *seq = l ? l->durable : 0;
+  if (*seq > 0)
+    memcpy(hash, l->e[*seq - 1].hash, AYIL_HASH_BYTES);
+  return 0;
+}
+
+static int cb_get(void *ctx, const uint8_t *origin, uint64_t seq,
+                  ayil_sync_item_t *it) {
+  mlog_t *l = find_log(ctx, origin, 0);
+  ment_t *e;
+  if (l == NULL || seq == 0 || seq > l->durable)
+    return AYIL_ENOTFOUND;
+  e = &l->e[seq - 1];
+  it->entry = e->entry;
+  it->entry_len = e->elen;
+  it->body = e->body;
+  it->body_len = e->blen;
+  it->proof = e->proof;
+  it->proof_len = e->plen;
+  return 0;
+}
+
+static int cb_deliver(void *ctx, const ayil_entry_t *d,
+                      const ayil_sync_item_t *it) {
+  mstore_t *m = ctx;
+  mlog_t *l = find_log(m, d->origin, 1);
+  if (d->seq <= l->n) {
+    uint8_t h[AYIL_HASH_BYTES];
+    ayil_entry_hash(it->entry, it->entry_len, h);
+    return memcmp(h, l->e[d->seq - 1].hash, AYIL_HASH_BYTES) == 0 ? 0
+                                                                  : AYIL_EFORK;
+  }
+  assert_int_equal(d->seq, l->n + 1);
+  log_append(l, it->entry, it->entry_len, it->body, it->body_len, it->proof,
+             it->proof_len);
+  m->delivered++;
+  return 0;
+}
+
+static void cb_event(void *ctx, const ayil_sync_event_t *ev) {
+  mstore_t *m = ctx;
+  if (ev->type == AYIL_SYNC_EV_FORK) {
+    m->forks++;
+    m->forks_by_peer += ev->by_peer;
+    m->fork_seq = ev->seq;
+  } else if (ev->type == AYIL_SYNC_EV_ACKED) {
+    m->acked = ev->seq;
+  }
+}
+
+static void mstore_policy(mstore_t *m, const uint8_t *id, unsigned flags) {
+  memcpy(m->pol[m->npol].id, id, AYIL_ID_BYTES);
+  m->pol[m->npol].flags = flags;
+  m->npol++;
+}
+
+static ayil_sync_config_t config_for(mstore_t *m) {
+  ayil_sync_config_t c;
+  memset(&c, 0, sizeof c);
+  c.ctx = m;
+  c.origins = cb_origins;
+  c.discover = cb_discover;
+  c.head = cb_head;
+  c.get = cb_get;
+  c.deliver = cb_deliver;
+  c.event = cb_event;
+  return c;
+}
+
+/* ---- entries ---------------------------------------------------------- */
+
+typedef struct {
+  uint8_t pk[32];
+  uint8_t sk[64];
+} tkey_t;
+
+static void key_from(tkey_t *k, uint8_t n) {
+  uint8_t seed[32];
+  memset(seed, n, sizeof seed);
+  crypto_sign_seed_keypair(k->pk, k->sk, seed);
+}
+
+/* Appends a signed entry (durable) to `l`, with a body of `blen` bytes
+ * (none if 0), op PUT on record `rec`. */
+static void write_entry(mlog_t *l, const tkey_t *k, size_t blen, uint8_t rec,
+                        uint32_t op) {
+  uint8_t buf[AYIL_ENTRY_MAX], *body = NULL;
+  static const uint8_t header[] = {0x81, 0xa1, 'k', 0x01};
+  ayil_entry_t e;
+  size_t len = 0, i;
+
+  memset(&e, 0, sizeof e);
+  memcpy(e.origin, k->pk, 32);
+  memcpy(l->id, k->pk, 32);
+  e.seq = l->n + 1;
+  if (l->n > 0)
+    memcpy(e.prev, l->e[l->n - 1].hash, AYIL_HASH_BYTES);
+  e.ts_ms = 1767225600000ull + e.seq * 1000;
+  memset(e.record, rec, sizeof e.record);
+  e.op = op;
+  e.codes_version = 1;
+  e.header = header;
+  e.header_len = sizeof header;
+  if (blen > 0) {
+    body = malloc(blen);
+    assert_non_null(body);
+    for (i = 0; i < blen; i++)
+      body[i] = (uint8_t)(i * 7 + e.seq);
+    ayil_body_hash(body, blen, e.body_hash);
+    e.has_body = 1;
+  }
+  assert_int_equal(ayil_entry_sign(&e, k->sk, buf, sizeof buf, &len), 0);
+  log_append(l, buf, len, body, blen, NULL, 0);
+  l->durable = l->n;
+  free(body);
+}
+
+static void write_n(mlog_t *l, const tkey_t *k, size_t n, size_t blen) {
+  size_t i;
+  for (i = 0; i < n; i++)
+    write_entry(l, k, blen, (uint8_t)(i % 250 + 1), AYIL_OP_PUT);
+}
+
+/* ---- a connection between two machines -------------------------------- */
+
+typedef struct {
+  ayil_sync_t *s[2];
+  mstore_t *m[2];
+  uint64_t now;
+  size_t wire[2];   /* bytes sent by side i (message + 19 frame bytes) */
+  size_t cut_after; /* side 0 -> 1 bytes before a cut; 0: none */
+  int cut;
+  int err[2];
+} conn_t;
+
+static void commit_all(conn_t *c, int i) {
+  mstore_t *m = c->m[i];
+  size_t j;
+  for (j = 0; j < m->nlogs; j++) {
+    m->logs[j].durable = m->logs[j].n;
+    if (c->s[i] != NULL)
+      assert_int_equal(
+          ayil_sync_committed(c->s[i], m->logs[j].id, m->logs[j].durable), 0);
+  }
+}
+
+static void conn_open(conn_t *c, mstore_t *a, mstore_t *b) {
+  ayil_sync_config_t ca = config_for(a), cb = config_for(b);
+  uint8_t pa[AYIL_SYNC_HAVE_MAX], pb[AYIL_SYNC_HAVE_MAX];
+  size_t la = 0, lb = 0;
+  memset(c, 0, sizeof *c);
+  c->m[0] = a;
+  c->m[1] = b;
+  c->now = 1000;
+  assert_int_equal(ayil_sync_new(&c->s[0], &ca, c->now), 0);
+  assert_int_equal(ayil_sync_new(&c->s[1], &cb, c->now), 0);
+  assert_int_equal(ayil_sync_have_payload(c->s[0], pa, sizeof pa, &la), 0);
+  assert_int_equal(ayil_sync_have_payload(c->s[1], pb, sizeof pb, &lb), 0);
+  assert_int_equal(ayil_sync_start(c->s[0], pb, lb, c->now), 0);
+  assert_int_equal(ayil_sync_start(c->s[1], pa, la, c->now), 0);
+}
+
+static void conn_close(conn_t *c) {
+  ayil_sync_free(c->s[0]);
+  ayil_sync_free(c->s[1]);
+  c->s[0] = c->s[1] = NULL;
+}
+
+/* Moves messages both ways until neither side has anything to say, the
+ * link is cut or a side fails. Returns the number of messages moved. */
+static size_t pump(conn_t *c) {
+  size_t moved = 0;
+  int progress = 1;
+  while (progress && !c->cut) {
+    int i;
+    progress = 0;
+    for (i = 0; i < 2 && !c->cut; i++) {
+      const uint8_t *msg;
+      size_t len = 0;
+      int rc = ayil_sync_poll(c->s[i], c->now, &msg, &len);
+      if (rc != 0) {
+        c->err[i] = rc;
+        return moved;
+      }
+      if (len == 0)
+        continue;
+      progress = 1;
+      moved++;
+      c->wire[i] += len + 19;
+      if (i == 0 && c->cut_after && c->wire[0] > c->cut_after) {
+        c->cut = 1;
+        break;
+      }
+      rc = ayil_sync_recv(c->s[1 - i], msg, len, c->now);
+      if (rc != 0) {
+        c->err[1 - i] = rc;
+        return moved;
+      }
+      if (c->m[1 - i]->autocommit)
+        commit_all(c, 1 - i);
+    }
+    c->now += 5;
+  }
+  return moved;
+}
+
+static void assert_same_log(mstore_t *a, mstore_t *b, const uint8_t *id) {
+  mlog_t *la = find_log(a, id, 0), *lb = find_log(b, id, 0);
+  size_t j;
+  assert_non_null(la);
+  assert_non_null(lb);
+  assert_int_equal(la->n, lb->n);
+  for (j = 0; j < la->n; j++) {
+    assert_int_equal(la->e[j].elen, lb->e[j].elen);
+    assert_memory_equal(la->e[j].entry, lb->e[j].entry, la->e[j].elen);
+    assert_int_equal(la->e[j].blen, lb->e[j].blen);
+    if (la->e[j].blen)
+      assert_memory_equal(la->e[j].body, lb->e[j].body, la->e[j].blen);
+  }
+}
+
+/* A committee (a) and a hub (h) with the usual policies. */
+typedef struct {
+  tkey_t kc, kh;
+  mstore_t c, h;
+} pair_t;
+
+static pair_t *pair_new(void) {
+  pair_t *p = calloc(1, sizeof *p);
+  assert_non_null(p);
+  key_from(&p->kc, 1);
+  key_from(&p->kh, 2);
+  mstore_policy(&p->c, p->kc.pk, AYIL_SYNC_OFFER | AYIL_SYNC_WANT);
+  mstore_policy(&p->c, p->kh.pk, AYIL_SYNC_WANT);
+  mstore_policy(&p->h, p->kc.pk, AYIL_SYNC_OFFER | AYIL_SYNC_WANT);
+  mstore_policy(&p->h, p->kh.pk, AYIL_SYNC_OFFER);
+  find_log(&p->c, p->kc.pk, 1);
+  find_log(&p->h, p->kh.pk, 1);
+  p->c.autocommit = p->h.autocommit = 1;
+  return p;
+}
+
+static void pair_free(pair_t *p) {
+  mstore_free(&p->c);
+  mstore_free(&p->h);
+  free(p);
+}
+
+/* ---- tests ------------------------------------------------------------ */
+
+static void test_exchange(void **state) {
+  pair_t *p = pair_new();
+  conn_t c;
+  ayil_sync_stats_t st;
+  (void)state;
+  write_n(find_log(&p->c, p->kc.pk, 0), &p->kc, 50, 300);
+  write_n(find_log(&p->h, p->kh.pk, 0), &p->kh, 5, 0);
+  conn_open(&c, &p->c, &p->h);
+  pump(&c);
+  assert_int_equal(c.err[0], 0);
+  assert_int_equal(c.err[1], 0);
+  assert_same_log(&p->c, &p->h, p->kc.pk);
+  assert_same_log(&p->c, &p->h, p->kh.pk);
+  assert_true(ayil_sync_idle(c.s[0]));
+  assert_true(ayil_sync_idle(c.s[1]));
+  assert_int_equal(p->c.acked, 50);
+  assert_int_equal(p->h.acked, 5);
+  /* Nothing outstanding: no ping timer on an idle link. */
+  assert_true(ayil_sync_timeout_ms(c.s[0]) == UINT64_MAX);
+  ayil_sync_stats(c.s[0], &st);
+  assert_int_equal(st.entries_sent, 50);
+  assert_int_equal(st.pings_sent, 0);
+  /* Live push: a new entry goes out while connected. */
+  write_n(find_log(&p->c, p->kc.pk, 0), &p->kc, 1, 300);
+  assert_int_equal(ayil_sync_notify(c.s[0], p->kc.pk), 0);
+  assert_false(ayil_sync_idle(c.s[0]));
+  pump(&c);
+  assert_same_log(&p->c, &p->h, p->kc.pk);
+  assert_true(ayil_sync_idle(c.s[0]));
+  assert_true(ayil_sync_idle(c.s[1]));
+  conn_close(&c);
+  /* A second connection between caught-up nodes sends no entry at all. */
+  conn_open(&c, &p->c, &p->h);
+  assert_true(ayil_sync_idle(c.s[0]));
+  assert_int_equal(pump(&c), 0);
+  conn_close(&c);
+  pair_free(p);
+}
+
+static void test_resume_after_cut(void **state) {
+  pair_t *p = pair_new();
+  conn_t c;
+  size_t cut, total = 120, rounds = 0;
+  mlog_t *hl = find_log(&p->h, p->kc.pk, 1);
+  (void)state;
+  write_n(find_log(&p->c, p->kc.pk, 0), &p->kc, total, 1000);
+  /* Cut every connection after a growing number of bytes, at offsets that
+   * fall anywhere in a frame. */
+  for (cut = 3000; rounds < 60; cut += 1709, rounds++) {
+    uint64_t before = hl->durable, unacked;
+    ayil_sync_stats_t st;
+    conn_open(&c, &p->c, &p->h);
+    c.cut_after = cut;
+    pump(&c);
+    assert_int_equal(c.err[0], 0);
+    assert_int_equal(c.err[1], 0);
+    ayil_sync_stats(c.s[0], &st);
+    conn_close(&c);
+    /* The connection started at the hub's durable head. What it sent and
+     * the hub did not keep is re-sent next time: at most one window (each
+     * record is more than its 1000-byte body). */
+    assert_true(hl->durable >= before);
+    unacked = before + st.entries_sent - hl->durable;
+    assert_true(unacked * 1000 <= AYIL_SYNC_WINDOW_DEFAULT);
+    if (!c.cut)
+      break;
+  }
+  assert_int_equal(hl->n, total);
+  assert_same_log(&p->c, &p->h, p->kc.pk);
+  pair_free(p);
+}
+
+/* One cut, measured precisely: the entries sent on the first connection
+ * that the hub did not hold are all that the second connection re-sends. */
+static void test_resend_at_most_one_window(void **state) {
+  pair_t *p = pair_new();
+  conn_t c;
+  ayil_sync_stats_t st;
+  uint64_t sent1, held;
+  (void)state;
+  write_n(find_log(&p->c, p->kc.pk, 0), &p->kc, 100, 1000);
+  conn_open(&c, &p->c, &p->h);
+  c.cut_after = 60000;
+  pump(&c);
+  assert_true(c.cut);
+  ayil_sync_stats(c.s[0], &st);
+  sent1 = st.entries_sent;
+  held = find_log(&p->h, p->kc.pk, 0)->durable;
+  conn_close(&c);
+  assert_true(held > 0);
+  /* Each re-sent record carries a 1000-byte body: bytes > 1000 * count. */
+  assert_true((sent1 - held) * 1000 <= AYIL_SYNC_WINDOW_DEFAULT);
+  conn_open(&c, &p->c, &p->h);
+  pump(&c);
+  ayil_sync_stats(c.s[0], &st);
+  assert_int_equal(st.entries_sent, 100 - held);
+  assert_same_log(&p->c, &p->h, p->kc.pk);
+  conn_close(&c);
+  pair_free(p);
+}
+
+/* A receiver whose embedder commits late still acknowledges every few KB,
+ * never only at the end. */
+static void test_acks_are_frequent(void **state) {
+  pair_t *p = pair_new();
+  conn_t c;
+  ayil_sync_stats_t st;
+  (void)state;
+  write_n(find_log(&p->c, p->kc.pk, 0), &p->kc, 100, 1000);
+  conn_open(&c, &p->c, &p->h);
+  pump(&c);
+  ayil_sync_stats_t st1;
+  ayil_sync_stats(c.s[1], &st1);
+  /* ~100 KB in ~4 KB messages: an ack per drained message. */
+  assert_true(st1.acks_sent >= 100 * 1000 / AYIL_SYNC_ACK_BYTES_DEFAULT);
+  ayil_sync_stats(c.s[0], &st);
+  assert_int_equal(st.acks_recv, st1.acks_sent);
+  conn_close(&c);
+  pair_free(p);
+}
+
+static void test_large_body_chunked(void **state) {
+  pair_t *p = pair_new();
+  conn_t c;
+  (void)state;
+  write_n(find_log(&p->c, p->kc.pk, 0), &p->kc, 2, 200);
+  write_n(find_log(&p->c, p->kc.pk, 0), &p->kc, 1, 200 * 1024);
+  write_n(find_log(&p->c, p->kc.pk, 0), &p->kc, 2, 200);
+  conn_open(&c, &p->c, &p->h);
+  pump(&c);
+  assert_int_equal(c.err[0], 0);
+  assert_int_equal(c.err[1], 0);
+  assert_same_log(&p->c, &p->h, p->kc.pk);
+  assert_true(ayil_sync_idle(c.s[0]));
+  conn_close(&c);
+  pair_free(p);
+}
+
+/* Entry 2 of the committee is deleted by entry 3, which purged its body. */
+static void test_purged_body_with_proof(void **state) {
+  pair_t *p = pair_new();
+  mlog_t *l = find_log(&p->c, p->kc.pk, 0);
+  conn_t c;
+  mlog_t *hl;
+  (void)state;
+  write_entry(l, &p->kc, 100, 1, AYIL_OP_PUT);
+  write_entry(l, &p->kc, 100, 2, AYIL_OP_PUT);
+  write_entry(l, &p->kc, 0, 2, AYIL_OP_DELETE);
+  free(l->e[1].body);
+  l->e[1].body = NULL;
+  l->e[1].blen = 0;
+  l->e[1].proof = dup_bytes(l->e[2].entry, l->e[2].elen);
+  l->e[1].plen = l->e[2].elen;
+  conn_open(&c, &p->c, &p->h);
+  pump(&c);
+  assert_int_equal(c.err[1], 0);
+  hl = find_log(&p->h, p->kc.pk, 0);
+  assert_int_equal(hl->n, 3);
+  assert_null(hl->e[1].body);
+  assert_non_null(hl->e[1].proof);
+  assert_same_log(&p->c, &p->h, p->kc.pk);
+  conn_close(&c);
+
+  /* A "purged" body whose proof deletes another record is refused. */
+  free(l->e[1].proof);
+  l->e[1].proof = dup_bytes(l->e[2].entry, l->e[2].elen);
+  mstore_free(&p->h);
+  mstore_policy(&p->h, p->kc.pk, AYIL_SYNC_OFFER | AYIL_SYNC_WANT);
+  p->h.autocommit = 1;
+  l->e[0].proof = dup_bytes(l->e[2].entry, l->e[2].elen);
+  l->e[0].plen = l->e[2].elen;
+  free(l->e[0].body);
+  l->e[0].body = NULL;
+  l->e[0].blen = 0;
+  conn_open(&c, &p->c, &p->h);
+  pump(&c);
+  assert_int_equal(c.err[1], AYIL_EPEER);
+  assert_int_equal(p->h.delivered, 0);
+  conn_close(&c);
+  pair_free(p);
+}
+
+static void test_discover_origin(void **state) {
+  pair_t *p = pair_new();
+  tkey_t kold;
+  mlog_t *hl;
+  conn_t c;
+  (void)state;
+  /* The hub holds a predecessor device's log; the committee does not know
+   * that origin, but its discover() wants whatever the hub offers. */
+  key_from(&kold, 9);
+  hl = find_log(&p->h, kold.pk, 1);
+  write_n(hl, &kold, 10, 50);
+  mstore_policy(&p->h, kold.pk, AYIL_SYNC_OFFER);
+  p->c.discover_flags = AYIL_SYNC_WANT;
+  conn_open(&c, &p->c, &p->h);
+  pump(&c);
+  assert_int_equal(c.err[0], 0);
+  assert_int_equal(c.err[1], 0);
+  assert_same_log(&p->c, &p->h, kold.pk);
+  assert_true(ayil_sync_idle(c.s[0]));
+  assert_true(ayil_sync_idle(c.s[1]));
+  conn_close(&c);
+  pair_free(p);
+}
+
+static void test_fork_via_have(void **state) {
+  pair_t *p = pair_new();
+  mlog_t *cl = find_log(&p->c, p->kc.pk, 0), *hl;
+  conn_t c;
+  size_t j;
+  (void)state;
+  write_n(cl, &p->kc, 3, 10);
+  hl = find_log(&p->h, p->kc.pk, 1);
+  for (j = 0; j < 3; j++)
+    log_append(hl, cl->e[j].entry, cl->e[j].elen, cl->e[j].body, cl->e[j].blen,
+               NULL, 0);
+  /* The hub holds a different 4th entry (from a clone of the committee). */
+  write_entry(hl, &p->kc, 10, 77, AYIL_OP_PUT);
+  write_n(cl, &p->kc, 2, 10);
+  conn_open(&c, &p->c, &p->h);
+  pump(&c);
+  assert_int_equal(c.err[0], 0);
+  assert_int_equal(c.err[1], 0);
+  /* The committee compared and proved it; the hub checked the proof. */
+  assert_int_equal(p->c.forks, 1);
+  assert_int_equal(p->c.fork_seq, 4);
+  assert_int_equal(p->h.forks, 1);
+  assert_int_equal(p->h.forks_by_peer, 1);
+  assert_int_equal(hl->n, 4); /* nothing merged */
+  assert_true(ayil_sync_idle(c.s[0]));
+  assert_true(ayil_sync_idle(c.s[1]));
+  conn_close(&c);
+  pair_free(p);
+}
+
+static void test_fork_via_entry(void **state) {
+  pair_t *p = pair_new();
+  mlog_t *cl = find_log(&p->c, p->kc.pk, 0), *hl;
+  ayil_sync_config_t ca = config_for(&p->c), ch = config_for(&p->h);
+  uint8_t pa[AYIL_SYNC_HAVE_MAX], ph[AYIL_SYNC_HAVE_MAX];
+  size_t la = 0, lh = 0, j;
+  conn_t c;
+  (void)state;
+  write_n(cl, &p->kc, 5, 10);
+  hl = find_log(&p->h, p->kc.pk, 1);
+  for (j = 0; j < 3; j++)
+    log_append(hl, cl->e[j].entry, cl->e[j].elen, cl->e[j].body, cl->e[j].blen,
+               NULL, 0);
+  hl->durable = 3;
+  memset(&c, 0, sizeof c);
+  c.m[0] = &p->c;
+  c.m[1] = &p->h;
+  c.now = 1000;
+  assert_int_equal(ayil_sync_new(&c.s[0], &ca, c.now), 0);
+  assert_int_equal(ayil_sync_new(&c.s[1], &ch, c.now), 0);
+  assert_int_equal(ayil_sync_have_payload(c.s[0], pa, sizeof pa, &la), 0);
+  assert_int_equal(ayil_sync_have_payload(c.s[1], ph, sizeof ph, &lh), 0);
+  /* After the hub's have, another connection stores a different 4th. */
+  write_entry(hl, &p->kc, 10, 77, AYIL_OP_PUT);
+  assert_int_equal(ayil_sync_start(c.s[0], ph, lh, c.now), 0);
+  assert_int_equal(ayil_sync_start(c.s[1], pa, la, c.now), 0);
+  pump(&c);
+  assert_int_equal(c.err[0], 0);
+  assert_int_equal(c.err[1], 0);
+  assert_int_equal(p->h.forks, 1);
+  assert_int_equal(p->h.forks_by_peer, 0);
+  assert_int_equal(p->h.fork_seq, 4);
+  assert_int_equal(p->c.forks, 1);
+  assert_int_equal(p->c.forks_by_peer, 1);
+  assert_int_equal(hl->n, 4);
+  assert_int_equal(p->h.delivered, 0);
+  conn_close(&c);
+  pair_free(p);
+}
+
+/* ---- hostile messages ---------------------------------------------------
+ * A hub machine is started from a hand-made committee have payload; then
+ * hand-made ENTRIES messages are fed to it. */
+
+typedef struct {
+  pair_t *p;
+  ayil_sync_t *h;
+  mlog_t *cl; /* the committee's genuine log, for material */
+} hostile_t;
+
+static hostile_t hostile_new(size_t n) {
+  hostile_t t;
+  ayil_sync_config_t ch;
+  uint8_t buf[AYIL_SYNC_HAVE_MAX];
+  uint8_t row_have[] = {
+      0x92, 0x01, 0x91, 0x94, 0xc4, 0x20, /* origin follows */
+  };
+  uint8_t pay[256];
+  size_t len = 0, o = 0;
+  t.p = pair_new();
+  t.cl = find_log(&t.p->c, t.p->kc.pk, 0);
+  write_n(t.cl, &t.p->kc, n, 40);
+  ch = config_for(&t.p->h);
+  assert_int_equal(ayil_sync_new(&t.h, &ch, 0), 0);
+  assert_int_equal(ayil_sync_have_payload(t.h, buf, sizeof buf, &len), 0);
+  /* [1, [[origin, 0, nil, OFFER|WANT]]] */
+  memcpy(pay, row_have, sizeof row_have);
+  o = sizeof row_have;
+  memcpy(pay + o, t.p->kc.pk, 32);
+  o += 32;
+  pay[o++] = 0x00;
+  pay[o++] = 0xc0;
+  pay[o++] = 0x03;
+  assert_int_equal(ayil_sync_start(t.h, pay, o, 0), 0);
+  return t;
+}
+
+static void hostile_free(hostile_t *t) {
+  ayil_sync_free(t->h);
+  pair_free(t->p);
+}
+
+/* Builds [1, 0, first, prev|nil, records of entries first..first+n-1]
+ * from the committee's log; `tweak` may alter the records. */
+typedef void (*tweak_fn)(ayil__rec_t *rec, size_t i, uint8_t *scratch);
+
+static size_t entries_msg(const mlog_t *l, uint64_t first, size_t n,
+                          const uint8_t *prev, tweak_fn tweak, uint8_t *out,
+                          size_t cap) {
+  ayil__wbuf_t w;
+  size_t i;
+  uint8_t scratch[512];
+  ayil__wbuf_init(&w, out, cap);
+  msgpack_pack_array(&w.pk, 4 + n);
+  msgpack_pack_uint32(&w.pk, 1);
+  msgpack_pack_uint32(&w.pk, 0);
+  msgpack_pack_uint64(&w.pk, first);
+  if (prev == NULL)
+    msgpack_pack_nil(&w.pk);
+  else
+    ayil__pack_bin(&w.pk, prev, 32);
+  for (i = 0; i < n; i++) {
+    const ment_t *m = &l->e[first - 1 + i];
+    ayil_entry_t e;
+    ayil__rec_t rec;
+    assert_int_equal(ayil_entry_decode(&e, m->entry, m->elen), 0);
+    memset(&rec, 0, sizeof rec);
+    rec.ts_ms = e.ts_ms;
+    rec.record = e.record;
+    rec.op = e.op;
+    rec.codes_version = e.codes_version;
+    rec.header = e.header;
+    rec.header_len = e.header_len;
+    rec.body_kind = AYIL__BODY_INLINE;
+    rec.body = m->body;
+    rec.body_len = m->blen;
+    rec.sig = e.sig;
+    if (tweak)
+      tweak(&rec, i, scratch);
+    ayil__rec_write(&w.pk, &rec);
+  }
+  assert_false(w.overflow);
+  return w.len;
+}
+
+static void tweak_sig(ayil__rec_t *rec, size_t i, uint8_t *scratch) {
+  if (i != 2)
+    return;
+  memcpy(scratch, rec->sig, 64);
+  scratch[10] ^= 1;
+  rec->sig = scratch;
+}
+
+static void tweak_body(ayil__rec_t *rec, size_t i, uint8_t *scratch) {
+  if (i != 2)
+    return;
+  memcpy(scratch, rec->body, rec->body_len);
+  scratch[0] ^= 0x80;
+  rec->body = scratch;
+}
+
+static void tweak_ts(ayil__rec_t *rec, size_t i, uint8_t *scratch) {
+  (void)scratch;
+  if (i == 2)
+    rec->ts_ms++;
+}
+
+static void expect_refused(tweak_fn tweak, int want) {
+  hostile_t t = hostile_new(5);
+  uint8_t msg[8192];
+  size_t len = entries_msg(t.cl, 1, 5, NULL, tweak, msg, sizeof msg);
+  assert_int_equal(ayil_sync_recv(t.h, msg, len, 1), want);
+  /* Entries before the bad one were delivered, none after. */
+  assert_int_equal(t.p->h.delivered, 2);
+  /* The error is sticky. */
+  assert_int_equal(ayil_sync_recv(t.h, msg, len, 1), want);
+  hostile_free(&t);
+}
+
+static void test_bad_signature(void **state) {
+  (void)state;
+  expect_refused(tweak_sig, AYIL_ESIG);
+}
+
+/* The body hash is implied by the body: a changed body fails the signed
+ * entry (AYIL_ESIG), as does any signed field. */
+static void test_body_hash_mismatch(void **state) {
+  (void)state;
+  expect_refused(tweak_body, AYIL_ESIG);
+  expect_refused(tweak_ts, AYIL_ESIG);
+}
+
+static void test_broken_chain(void **state) {
+  hostile_t t = hostile_new(6);
+  uint8_t msg[8192];
+  size_t len;
+  (void)state;
+  /* A batch that does not follow the entry we hold. */
+  len = entries_msg(t.cl, 1, 2, NULL, NULL, msg, sizeof msg);
+  assert_int_equal(ayil_sync_recv(t.h, msg, len, 1), 0);
+  assert_int_equal(t.p->h.delivered, 2);
+  len = entries_msg(t.cl, 3, 2, t.cl->e[0].hash, NULL, msg, sizeof msg);
+  assert_int_equal(ayil_sync_recv(t.h, msg, len, 1), AYIL_ECHAIN);
+  assert_int_equal(t.p->h.delivered, 2);
+  hostile_free(&t);
+
+  /* A gap in sequence numbers. */
+  t = hostile_new(6);
+  len = entries_msg(t.cl, 2, 2, t.cl->e[0].hash, NULL, msg, sizeof msg);
+  assert_int_equal(ayil_sync_recv(t.h, msg, len, 1), AYIL_ESEQ);
+  assert_int_equal(t.p->h.delivered, 0);
+  hostile_free(&t);
+
+  /* Inside a batch a link that does not chain cannot verify: entry 3 of a
+   * different log spliced in. */
+  {
+    hostile_t u = hostile_new(6);
+    mlog_t other;
+    size_t j;
+    memset(&other, 0, sizeof other);
+    for (j = 0; j < 6; j++)
+      write_entry(&other, &u.p->kc, 41, 3, AYIL_OP_PUT);
+    /* Same key, different content: entry 4 of `other` follows other's 3. */
+    for (j = 3; j < 6; j++) {
+      ment_t tmp = u.cl->e[j];
+      u.cl->e[j] = other.e[j];
+      other.e[j] = tmp;
+    }
+    len = entries_msg(u.cl, 1, 6, NULL, NULL, msg, sizeof msg);
+    assert_int_equal(ayil_sync_recv(u.h, msg, len, 1), AYIL_ESIG);
+    assert_int_equal(u.p->h.delivered, 3);
+    for (j = 0; j < other.n; j++) {
+      free(other.e[j].entry);
+      free(other.e[j].body);
+    }
+    hostile_free(&u);
+  }
+}
+
+static void test_wrong_origin(void **state) {
+  pair_t *p = pair_new();
+  tkey_t kx;
+  mlog_t *xl;
+  conn_t c;
+  uint8_t msg[8192];
+  size_t len;
+  (void)state;
+  /* The committee offers an origin the hub does not accept from it. */
+  key_from(&kx, 5);
+  xl = find_log(&p->c, kx.pk, 1);
+  write_n(xl, &kx, 3, 20);
+  mstore_policy(&p->c, kx.pk, AYIL_SYNC_OFFER);
+  conn_open(&c, &p->c, &p->h);
+  pump(&c);
+  assert_int_equal(c.err[1], 0);
+  assert_null(find_log(&p->h, kx.pk, 0)); /* an honest peer sends nothing */
+  /* A dishonest one does, naming the origin by its row index (2). */
+  len = entries_msg(xl, 1, 1, NULL, NULL, msg, sizeof msg);
+  assert_int_equal(msg[2], 0x00);
+  msg[2] = 0x02;
+  assert_int_equal(ayil_sync_recv(c.s[1], msg, len, c.now), AYIL_EPERM);
+  assert_null(find_log(&p->h, kx.pk, 0));
+  conn_close(&c);
+  pair_free(p);
+}
+
+static void test_garbage(void **state) {
+  static const struct {
+    const char *hex;
+    int rc;
+  } cases[] = {
+      {"", AYIL_ETRUNC},
+      {"c0", AYIL_EFORMAT},
+      {"90", AYIL_EFORMAT},
+      {"9108", AYIL_EFORMAT},             /* unknown type */
+      {"dd7fffffff", AYIL_ETRUNC},        /* huge array, no bytes */
+      {"91cc06", AYIL_ENOTCANON},         /* 6 as uint8 */
+      {"920600", AYIL_EFORMAT},           /* PING with a field */
+      {"9106c0", AYIL_ETRAILING},         /* trailing byte */
+      {"9302ce7fffffff01", AYIL_EFORMAT}, /* ACK idx over the limit */
+      {"930200ff", AYIL_EFORMAT},         /* negative fixint */
+      {"9203c6ffffffff", AYIL_EPEER},     /* BODY with none pending */
+      {"950100010000", AYIL_EFORMAT},     /* prev neither nil nor bin */
+      {"95010002c090", AYIL_EPEER},       /* first=2 without prev */
+      {"940100010c", AYIL_EFORMAT},       /* ENTRIES without records */
+      {"9302000a", AYIL_EPEER},           /* ACK of nothing sent */
+  };
+  size_t i;
+  (void)state;
+  for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    hostile_t t = hostile_new(1);
+    uint8_t msg[64];
+    size_t len = strlen(cases[i].hex) / 2;
+    assert_int_equal(sodium_hex2bin(msg, sizeof msg, cases[i].hex, 2 * len,
+                                    NULL, &len, NULL),
+                     0);
+    if (ayil_sync_recv(t.h, msg, len, 1) != cases[i].rc)
+      fail_msg("case %zu (%s): %s", i, cases[i].hex,
+               ayil_err_name(ayil_sync_recv(t.h, msg, len, 1)));
+    assert_int_equal(t.p->h.delivered, 0);
+    hostile_free(&t);
+  }
+}
+
+static void test_bad_have(void **state) {
+  static const struct {
+    const char *hex;
+    int rc;
+  } cases[] = {
+      {"", AYIL_ETRUNC},          {"9202c0", AYIL_EVERSION},
+      {"930190c0", AYIL_EFORMAT}, {"9201dcffff", AYIL_ETRUNC},
+      {"92019190", AYIL_EFORMAT}, {"920190c0", AYIL_ETRAILING},
+  };
+  size_t i;
+  (void)state;
+  for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    pair_t *p = pair_new();
+    ayil_sync_config_t ch = config_for(&p->h);
+    ayil_sync_t *h = NULL;
+    uint8_t buf[AYIL_SYNC_HAVE_MAX], msg[64];
+    size_t len = 0;
+    assert_int_equal(ayil_sync_new(&h, &ch, 0), 0);
+    assert_int_equal(ayil_sync_have_payload(h, buf, sizeof buf, &len), 0);
+    len = strlen(cases[i].hex) / 2;
+    assert_int_equal(sodium_hex2bin(msg, sizeof msg, cases[i].hex, 2 * len,
+                                    NULL, &len, NULL),
+                     0);
+    assert_int_equal(ayil_sync_start(h, msg, len, 0), cases[i].rc);
+    ayil_sync_free(h);
+    pair_free(p);
+  }
+}
+
+/* A row naming the same origin twice is refused. */
+static void test_have_duplicate_origin(void **state) {
+  hostile_t t = hostile_new(1);
+  uint8_t msg[200];
+  size_t o = 0;
+  int k;
+  (void)state;
+  msg[o++] = 0x93;
+  msg[o++] = 0x04;
+  for (k = 0; k < 2; k++) {
+    msg[o++] = 0x94;
+    msg[o++] = 0xc4;
+    msg[o++] = 0x20;
+    memset(msg + o, 0x55, 32);
+    o += 32;
+    msg[o++] = 0x00;
+    msg[o++] = 0xc0;
+    msg[o++] = 0x01;
+  }
+  assert_int_equal(ayil_sync_recv(t.h, msg, o, 1), AYIL_EPEER);
+  hostile_free(&t);
+}
+
+/* Pings only while work is outstanding, and the ping timer says when. */
+static void test_ping_only_with_work(void **state) {
+  pair_t *p = pair_new();
+  conn_t c;
+  const uint8_t *msg;
+  size_t len = 0, n = 0;
+  ayil_sync_stats_t st;
+  (void)state;
+  write_n(find_log(&p->c, p->kc.pk, 0), &p->kc, 40, 1000);
+  conn_open(&c, &p->c, &p->h);
+  /* The committee fills its window; the hub hears nothing (a dead link). */
+  for (;;) {
+    assert_int_equal(ayil_sync_poll(c.s[0], c.now, &msg, &len), 0);
+    if (len == 0)
+      break;
+    n++;
+  }
+  assert_true(n >= 2);
+  assert_int_equal(ayil_sync_timeout_ms(c.s[0]),
+                   1000 + AYIL_SYNC_PING_MS_DEFAULT);
+  assert_int_equal(ayil_sync_poll(c.s[0], 5000, &msg, &len), 0);
+  assert_int_equal(len, 0);
+  assert_int_equal(ayil_sync_poll(c.s[0], 11000, &msg, &len), 0);
+  assert_int_equal(len, 2);
+  assert_memory_equal(msg, "\x91\x06", 2);
+  /* One ping per interval, not one per poll. */
+  assert_int_equal(ayil_sync_poll(c.s[0], 11001, &msg, &len), 0);
+  assert_int_equal(len, 0);
+  assert_int_equal(ayil_sync_progress_ms(c.s[0]), 1000);
+  assert_false(ayil_sync_idle(c.s[0]));
+  ayil_sync_stats(c.s[0], &st);
+  assert_int_equal(st.pings_sent, 1);
+  /* The peer answers a ping with a pong, which counts as progress. */
+  assert_int_equal(
+      ayil_sync_recv(c.s[1], (const uint8_t *)"\x91\x06", 2, 11100), 0);
+  assert_int_equal(ayil_sync_poll(c.s[1], 11100, &msg, &len), 0);
+  assert_int_equal(len, 2);
+  assert_memory_equal(msg, "\x91\x07", 2);
+  assert_int_equal(ayil_sync_recv(c.s[0], msg, len, 11200), 0);
+  assert_int_equal(ayil_sync_progress_ms(c.s[0]), 11200);
+  conn_close(&c);
+  pair_free(p);
+}
+
+#define GOLDEN_HAVE                                                            \
+  "92019294c4208a88e3dd7409f195fd52db2d3cba5d72ca6709bf1d94121bf3748801b40f6f" \
+  "5c01c420e114c3076e75b5974de832c2017567f7f26ada5b6b155b7d6d0e0dffc8853f88"   \
+  "0394c4208139770ea87d175f56a35466c34c7ecccb8d8a91b4ee37a25df60f5b8fc9b394"   \
+  "00c002"
+#define GOLDEN_ENTRIES                                                         \
+  "95010001c097cf0000019b76daabe8c410111111111111111111111111111111110101c4"   \
+  "0481a16b01c0c440f86a023dc82b7078ff4da61c66c78ecb07427eb143e73250b3b408eb"   \
+  "875da9695acd9edafcce02702372ab07987765205879ce5296cbf68fa48a5ca6a6e8dc04"
+
+/* Golden bytes: the have payload, an ENTRIES message and an ACK. Keys come
+ * from fixed seeds and entries carry fixed timestamps, so these bytes are
+ * what any implementation must produce. See PROTOCOL.md, "Sync". */
+static void test_golden(void **state) {
+  pair_t *p = pair_new();
+  mlog_t *cl = find_log(&p->c, p->kc.pk, 0);
+  ayil_sync_config_t cc = config_for(&p->c), ch = config_for(&p->h);
+  ayil_sync_t *a = NULL, *h = NULL;
+  uint8_t pa[AYIL_SYNC_HAVE_MAX], ph[AYIL_SYNC_HAVE_MAX];
+  size_t la = 0, lh = 0;
+  const uint8_t *msg;
+  size_t len = 0;
+  char hex[4096];
+  (void)state;
+  write_entry(cl, &p->kc, 0, 0x11, AYIL_OP_PUT);
+  p->h.autocommit = 0;
+  assert_int_equal(ayil_sync_new(&a, &cc, 0), 0);
+  assert_int_equal(ayil_sync_new(&h, &ch, 0), 0);
+  assert_int_equal(ayil_sync_have_payload(a, pa, sizeof pa, &la), 0);
+  assert_int_equal(ayil_sync_have_payload(h, ph, sizeof ph, &lh), 0);
+  sodium_bin2hex(hex, sizeof hex, pa, la);
+  if (getenv("AYIL_PRINT_GOLDEN"))
+    printf("have: %s\n", hex);
+  assert_string_equal(hex, GOLDEN_HAVE);
+  assert_int_equal(ayil_sync_start(a, ph, lh, 0), 0);
+  assert_int_equal(ayil_sync_start(h, pa, la, 0), 0);
+  assert_int_equal(ayil_sync_poll(a, 0, &msg, &len), 0);
+  sodium_bin2hex(hex, sizeof hex, msg, len);
+  if (getenv("AYIL_PRINT_GOLDEN"))
+    printf("entries: %s\n", hex);
+  assert_string_equal(hex, GOLDEN_ENTRIES);
+  assert_int_equal(ayil_sync_recv(h, msg, len, 0), 0);
+  find_log(&p->h, p->kc.pk, 0)->durable = 1;
+  assert_int_equal(ayil_sync_committed(h, p->kc.pk, 1), 0);
+  assert_int_equal(ayil_sync_poll(h, 0, &msg, &len), 0);
+  sodium_bin2hex(hex, sizeof hex, msg, len);
+  if (getenv("AYIL_PRINT_GOLDEN"))
+    printf("ack: %s\n", hex);
+  assert_string_equal(hex, "93020001");
+  ayil_sync_free(a);
+  ayil_sync_free(h);
+  pair_free(p);
+}
+
+static void test_api_misuse(void **state) {
+  pair_t *p = pair_new();
+  ayil_sync_config_t cc = config_for(&p->c);
+  ayil_sync_t *s = NULL;
+  uint8_t buf[AYIL_SYNC_HAVE_MAX];
+  const uint8_t *msg;
+  size_t len = 0;
+  (void)state;
+  ayil_sync_free(NULL);
+  cc.get = NULL;
+  assert_int_equal(ayil_sync_new(&s, &cc, 0), AYIL_EINVAL);
+  assert_null(s);
+  cc = config_for(&p->c);
+  cc.msg_max = 100;
+  assert_int_equal(ayil_sync_new(&s, &cc, 0), AYIL_EINVAL);
+  cc = config_for(&p->c);
+  assert_int_equal(ayil_sync_new(&s, &cc, 0), 0);
+  assert_int_equal(ayil_sync_start(s, buf, 0, 0), AYIL_ESTATE);
+  assert_int_equal(ayil_sync_poll(s, 0, &msg, &len), 0);
+  assert_int_equal(len, 0);
+  assert_false(ayil_sync_idle(s));
+  assert_int_equal(ayil_sync_have_payload(s, buf, sizeof buf, &len), 0);
+  assert_int_equal(ayil_sync_have_payload(s, buf, sizeof buf, &len),
+                   AYIL_ESTATE);
+  ayil_sync_free(s);
+  pair_free(p);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_exchange),
+      cmocka_unit_test(test_resume_after_cut),
+      cmocka_unit_test(test_resend_at_most_one_window),
+      cmocka_unit_test(test_acks_are_frequent),
+      cmocka_unit_test(test_large_body_chunked),
+      cmocka_unit_test(test_purged_body_with_proof),
+      cmocka_unit_test(test_discover_origin),
+      cmocka_unit_test(test_fork_via_have),
+      cmocka_unit_test(test_fork_via_entry),
+      cmocka_unit_test(test_bad_signature),
+      cmocka_unit_test(test_body_hash_mismatch),
+      cmocka_unit_test(test_broken_chain),
+      cmocka_unit_test(test_wrong_origin),
+      cmocka_unit_test(test_garbage),
+      cmocka_unit_test(test_bad_have),
+      cmocka_unit_test(test_have_duplicate_origin),
+      cmocka_unit_test(test_ping_only_with_work),
+      cmocka_unit_test(test_golden),
+      cmocka_unit_test(test_api_misuse),
+  };
+  if (sodium_init() < 0)
+    return 1;
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
