@@ -7,6 +7,7 @@
 
 #include "config.h"
 #include "keys.h"
+#include "registry.h"
 #include "store.h"
 
 /* Exit codes of CLI.md. */
@@ -96,5 +97,27 @@ int cmd_log(cli_t *c, int argc, char **argv);
 int cmd_reindex(cli_t *c, int argc, char **argv);
 int cmd_report(cli_t *c, int argc, char **argv);
 int cmd_status(cli_t *c, int argc, char **argv);
+int cmd_admit(cli_t *c, int argc, char **argv);
+int cmd_revoke(cli_t *c, int argc, char **argv);
+int cmd_nodes(cli_t *c, int argc, char **argv);
+int cmd_join(cli_t *c, int argc, char **argv);
+int cmd_sync(cli_t *c, int argc, char **argv);
+
+/* Enrollment (cmd_hub.c). Decodes an invite code given by the user (spaces
+ * and newlines ignored) and checks it has not expired; returns 0, or an
+ * exit code after printing the error. Wipe *inv after use. */
+int cli_invite_read(const char *code, const char *cmd, ayil_invite_t *inv);
+/* Enrolls the node of c->home at the invite's hub: writes network.key,
+ * stores the token (meta "invite_token", standard base64) in `st` for ayild
+ * to present, and sets conf's [hub] (the caller saves the config). Returns
+ * 0 or an AYIL_E* code; prints nothing. */
+int cli_enroll(cli_t *c, ayil_store_t *st, ayil_config_t *conf,
+               const ayil_invite_t *inv);
+
+/* Display helpers (cmd_hub.c). UTC "YYYY-MM-DD HH:MM", or "never" for
+ * t <= 0; a byte count as "812 B", "12.3 KB"...; the UTC day of t. */
+void cli_utc(int64_t t, char *out, size_t cap);
+void cli_bytes_text(uint64_t n, char *out, size_t cap);
+void cli_day(int64_t t, char out[16]);
 
 #endif

@@ -32,8 +32,27 @@ static const cli_cmd_t COMMANDS[] = {
      "committee given an existing kit\n(a replacement node) restores the "
      "reader key from it."},
     {"id", cmd_id, "id", "Prints this node's id."},
+    {"join", cmd_join, "join CODE",
+     "Enrolls a committee node created without an invite at the hub named "
+     "in\nthe invite CODE (from `ayil admit` on the hub): writes the network "
+     "key and\nthe hub's address and id. ayild presents the code's one-time "
+     "token on its\nfirst connection. A node joins once; an expired or "
+     "malformed code is\nrefused (exit 2)."},
     {"status", cmd_status, "status [--json]",
-     "Shows the role, id and name, the store, and the daemon's state."},
+     "Shows the role, id and name; whether ayild runs (and its live peers); "
+     "each\npeer (a committee's hub, or every node registered at a hub) "
+     "with its last\ncontact and last acknowledgement (UTC), entries not "
+     "yet acknowledged each\nway (\"in\" is known only while ayild runs), "
+     "bytes sent and received today,\nclock skew; the records and entries "
+     "held; and alerts (a fork, a revoked\npeer, a full disk: less than "
+     "100 MB free in the home). In --json, times\nare unix seconds and null "
+     "means never. ayild not running is not an error."},
+    {"sync", cmd_sync, "sync [--wait SECONDS] [--json]",
+     "Asks the running ayild to connect and sync now. Without --wait it "
+     "returns 0\nonce ayild took the request. With --wait it returns 0 once "
+     "every peer has\nacknowledged everything this node offers and nothing "
+     "announced is\noutstanding, and 1 at the timeout, naming what is "
+     "outstanding. Exits 1 when\nayild is not running."},
     {"record", cmd_record,
      "record add KIND [--json FILE|-]\n"
      "       ayil record update ID [--json FILE|-]\n"
@@ -58,6 +77,34 @@ static const cli_cmd_t COMMANDS[] = {
      "[--format text|csv|json|md|html]\n"
      "       [--lang en|ru|ky] [--suppress-below N] [--json]",
      "Gives the indicators of RECORDS.md from the records' headers only."},
+    {"admit", cmd_admit,
+     "admit --name NAME --oblast OBLAST [--expires DAYS] "
+     "[--advertise HOST:PORT] [--json]\n"
+     "       ayil admit --successor-of ID [--expires DAYS] "
+     "[--advertise HOST:PORT] [--json]",
+     "Hub only. Registers a committee and prints a single-use invite code "
+     "for its\nnode (`ayil init --role committee --invite CODE ...` or "
+     "`ayil join CODE`).\nThe code carries the address committees dial "
+     "(--advertise, else the\nconfig's), the hub's id, the network key and "
+     "a one-time token; keep it\nsecret. The first node id that presents "
+     "the token is bound to the committee.\nIt expires after DAYS (default "
+     "30). With --successor-of ID, the invite is\nfor a replacement node of "
+     "the committee of node ID: once admitted, the old\nnode is refused and "
+     "the new one gets the committee's history back."},
+    {"revoke", cmd_revoke, "revoke ID [--json]",
+     "Hub only. Refuses node ID from now on: its connections, and any entries "
+     "it\nwrites after the last one the hub holds. ayild drops a revoked "
+     "node's\nconnection within seconds. To replace the node, use "
+     "`ayil admit\n--successor-of ID`."},
+    {"nodes", cmd_nodes, "nodes [--json] [--html FILE] [--silent-days N]",
+     "Hub only. One row per committee: name, oblast, state (invited, active, "
+     "revoked,\nreplaced), its node ids (and invites not yet used), last "
+     "contact, last\nacknowledgement (UTC), entries held and the last "
+     "sequence number held, days\nsilent, bytes sent/received per day over "
+     "the last 7 days and today, clock\nskew, and alerts (fork, revoked, "
+     "never connected, silent for more than N\ndays, default 7; invite "
+     "expired). --html FILE writes a self-contained page\n(no script, no "
+     "external resource). In --json, times are unix seconds."},
     {"passwd", cmd_passwd, "passwd [--recovery-kit FILE]",
      "Changes the passphrase. With --recovery-kit, sets a new one when the "
      "old one\nis forgotten."},

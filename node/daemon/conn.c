@@ -392,10 +392,11 @@ void conn_close(conn_t *c, int clean, const char *why) {
     return;
   if (c->peer_known)
     ayil_id_to_text(c->peer, id);
-  snprintf(c->why, sizeof c->why, "%s", why);
+  if (why != c->why)
+    snprintf(c->why, sizeof c->why, "%s", why);
   dlog(clean ? LOG_INFO : LOG_NOTICE,
        "connection %s %s closed: %s (sent %llu B, received %llu B)",
-       c->outbound ? "to" : "from", id, why,
+       c->outbound ? "to" : "from", id, c->why,
        (unsigned long long)c->bytes_sent, (unsigned long long)c->bytes_recv);
   c->clean = clean;
   c->state = CONN_CLOSING;

@@ -102,7 +102,7 @@ static void feed_rx(const uint8_t *d, size_t n, size_t chunk) {
       (void)frame[flen - 1];
     off += used;
   }
-  (void)ayil_rx_eof(rx);
+  (void)!ayil_rx_eof(rx);
   ayil_rx_free(rx);
 }
 

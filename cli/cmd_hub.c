@@ -1,0 +1,1141 @@
+/*
+ * Enrollment and sync health: ayil admit, revoke, nodes (hub), join and
+ * the invite side of init (committee), sync (both roles).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <sodium.h>
+#include <sqlite3.h>
+
+#include "ayil/error.h"
+#include "ayil/schema.h"
+#include "cli.h"
+#include "ctl.h"
+#include "registry.h"
+
+#define DAY_S 86400
+
+/* ---- small shared helpers ---- */
+
+void cli_utc(int64_t t, char *out, size_t cap) {
+  time_t tt = (time_t)t;
+  struct tm tm;
+  if (t <= 0 || gmtime_r(&tt, &tm) == NULL) {
+    snprintf(out, cap, "never");
+    return;
+  }
+  strftime(out, cap, "%Y-%m-%d %H:%M", &tm);
+}
+
+void cli_bytes_text(uint64_t n, char *out, size_t cap) {
+  if (n < 1024)
+    snprintf(out, cap, "%llu B", (unsigned long long)n);
+  else if (n < 1024 * 1024)
+    snprintf(out, cap, "%.1f KB", (double)n / 1024.0);
+  else if (n < 1024ULL * 1024 * 1024)
+    snprintf(out, cap, "%.1f MB", (double)n / (1024.0 * 1024.0));
+  else
+    snprintf(out, cap, "%.1f GB", (double)n / (1024.0 * 1024.0 * 1024.0));
+}
+
+void cli_day(int64_t t, char out[16]) {
+  time_t tt = (time_t)t;
+  struct tm tm;
+  gmtime_r(&tt, &tm);
+  strftime(out, 16, "%Y-%m-%d", &tm);
+}
+
+static int valid_addr(const char *a) {
+  const char *colon = strrchr(a, ':');
+  char *end = NULL;
+  long port;
+  if (colon == NULL || colon == a || strlen(a) >= 128)
+    return 0;
+  port = strtol(colon + 1, &end, 10);
+  return end != colon + 1 && *end == '\0' && port > 0 && port <= 65535;
+}
+
+static int valid_name(const char *n) {
+  size_t i, len = strlen(n);
+  if (len == 0 || len > 100)
+    return 0;
+  for (i = 0; i < len; i++)
+    if ((unsigned char)n[i] < 0x20 || n[i] == '"' || n[i] == '\\' ||
+        n[i] == 0x7f)
+      return 0;
+  return 1;
+}
+
+static int need_role(cli_t *c, const char *role, const char *cmd) {
+  if (strcmp(c->conf.role, role) != 0)
+    return cli_err(EXIT_USAGE, "%s: runs on a %s node; this is a %s", cmd,
+                   role, c->conf.role);
+  return 0;
+}
+
+/* ---- invites: decoding and enrolling (join, init --invite) ---- */
+
+int cli_invite_read(const char *code, const char *cmd, ayil_invite_t *inv) {
+  char buf[2 * AYIL_INVITE_MAX + 1];
+  size_t i, n = 0;
+  char when[32];
+  int rc;
+  /* A code may come wrapped or with a newline from a mail or a chat. */
+  for (i = 0; code[i] != '\0'; i++) {
+    if (code[i] == ' ' || code[i] == '\n' || code[i] == '\r' ||
+        code[i] == '\t')
+      continue;
+    if (n + 1 >= sizeof buf)
+      return cli_err(EXIT_USAGE, "%s: invite code is malformed (too long)",
+                     cmd);
+    buf[n++] = code[i];
+  }
+  buf[n] = '\0';
+  rc = ayil_invite_decode(buf, inv);
+  sodium_memzero(buf, sizeof buf);
+  if (rc == 0 && (!valid_addr(inv->addr) || !valid_name(inv->name) ||
+                  !ayil_oblast_valid(inv->oblast)))
+    rc = AYIL_EFORMAT;
+  if (rc == AYIL_EVERSION) {
+    sodium_memzero(inv, sizeof *inv);
+    return cli_err(EXIT_USAGE,
+                   "%s: invite code is malformed (unsupported version; is "
+                   "this ayil too old?)",
+                   cmd);
+  }
+  if (rc != 0) {
+    sodium_memzero(inv, sizeof *inv);
+    return cli_err(EXIT_USAGE, "%s: invite code is malformed", cmd);
+  }
+  if (inv->expires != 0 && inv->expires < (uint64_t)time(NULL)) {
+    cli_utc((int64_t)inv->expires, when, sizeof when);
+    sodium_memzero(inv, sizeof *inv);
+    return cli_err(EXIT_USAGE,
+                   "%s: invite code expired on %s UTC; ask the hub for a new "
+                   "one",
+                   cmd, when);
+  }
+  return 0;
+}
+
+int cli_enroll(cli_t *c, ayil_store_t *st, ayil_config_t *conf,
+               const ayil_invite_t *inv) {
+  char path[AYIL_PATH_MAX];
+  char tok[sodium_base64_ENCODED_LEN(AYIL_TOKEN_BYTES,
+                                     sodium_base64_VARIANT_ORIGINAL)];
+  int rc;
+  if (cli_path(c, "network.key", path, sizeof path) != 0)
+    return AYIL_EINVAL;
+  rc = ayil_netkey_write(path, inv->netkey);
+  if (rc != 0)
+    return rc;
+  /* ayild presents the token on its first connection and deletes it once
+   * the hub admitted this node. */
+  sodium_bin2base64(tok, sizeof tok, inv->token, AYIL_TOKEN_BYTES,
+                    sodium_base64_VARIANT_ORIGINAL);
+  rc = ayil_store_meta_set(st, "invite_token", tok);
+  sodium_memzero(tok, sizeof tok);
+  if (rc != 0)
+    return rc;
+  snprintf(conf->hub_addr, sizeof conf->hub_addr, "%s", inv->addr);
+  ayil_id_to_text(inv->hub_id, conf->hub_id);
+  return 0;
+}
+
+static const cli_optdef_t JOIN_OPTS[] = {{NULL, 0}};
+
+int cmd_join(cli_t *c, int argc, char **argv) {
+  ayil_invite_t inv;
+  char path[AYIL_PATH_MAX];
+  int rc = cli_parse(c, argc, argv, c->first, JOIN_OPTS, "join");
+  if (rc != 0)
+    return rc;
+  if (c->npos != 1)
+    return cli_err(EXIT_USAGE, "usage: ayil join CODE");
+  rc = cli_open(c, 0);
+  if (rc != 0)
+    return rc;
+  rc = need_role(c, "committee", "join");
+  if (rc != 0)
+    goto out;
+  if (c->conf.hub_addr[0] != '\0' || c->conf.hub_id[0] != '\0') {
+    rc = cli_err(EXIT_USAGE,
+                 "join: this node already has a hub (%s in ayil.conf); a "
+                 "node joins once",
+                 c->conf.hub_addr[0] != '\0' ? c->conf.hub_addr : "[hub]");
+    goto out;
+  }
+  rc = cli_invite_read(c->pos[0], "join", &inv);
+  if (rc != 0)
+    goto out;
+  if (strcmp(inv.oblast, c->conf.oblast) != 0) {
+    rc = cli_err(EXIT_USAGE,
+                 "join: the invite is for a committee in %s; this node is "
+                 "in %s",
+                 inv.oblast, c->conf.oblast);
+    goto out;
+  }
+  rc = cli_enroll(c, c->store, &c->conf, &inv);
+  if (rc == 0)
+    rc = ayil_config_save(c->home, &c->conf);
+  if (rc != 0) {
+    /* Leave the node as it was: no hub, no key, no token. */
+    cli_path(c, "network.key", path, sizeof path);
+    unlink(path);
+    rc = cli_err(EXIT_FAIL, "join: %s", ayil_strerror(rc));
+    goto out;
+  }
+  if (c->json) {
+    json_t *o = json_pack("{s:s, s:s}", "hub_address", c->conf.hub_addr,
+                          "hub_id", c->conf.hub_id);
+    rc = cli_print_json(o);
+    json_decref(o);
+  } else {
+    printf("joined hub %s (%s)\n", c->conf.hub_addr, c->conf.hub_id);
+    fprintf(stderr, "ayil: ayild presents the invite on its first "
+                    "connection; `ayil status` shows when it is admitted\n");
+    rc = EXIT_OK;
+  }
+out:
+  sodium_memzero(&inv, sizeof inv);
+  cli_close(c);
+  return rc;
+}
+
+/* ---- admit ---- */
+
+static const cli_optdef_t ADMIT_OPTS[] = {{"name", 1},
+                                          {"oblast", 1},
+                                          {"expires", 1},
+                                          {"advertise", 1},
+                                          {"successor-of", 1},
+                                          {NULL, 0}};
+
+static int committee_exists(cli_t *c, const char *name, const char *oblast) {
+  sqlite3_stmt *s = NULL;
+  int found = 0;
+  if (sqlite3_prepare_v2(ayil__store_db(c->store),
+                         "SELECT 1 FROM committees WHERE name=?1 AND "
+                         "oblast=?2",
+                         -1, &s, NULL) != SQLITE_OK)
+    return -1;
+  sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+  sqlite3_bind_text(s, 2, oblast, -1, SQLITE_STATIC);
+  found = sqlite3_step(s) == SQLITE_ROW;
+  sqlite3_finalize(s);
+  return found;
+}
+
+int cmd_admit(cli_t *c, int argc, char **argv) {
+  const char *name, *oblast, *exp, *adv, *succ;
+  uint8_t pred[AYIL_ID_BYTES];
+  char path[AYIL_PATH_MAX];
+  char code[2 * AYIL_INVITE_MAX + 8];
+  char when[32];
+  ayil_invite_t inv;
+  long days = 30;
+  int rc = cli_parse(c, argc, argv, c->first, ADMIT_OPTS, "admit");
+  if (rc != 0)
+    return rc;
+  name = cli_opt(c, "name");
+  oblast = cli_opt(c, "oblast");
+  exp = cli_opt(c, "expires");
+  adv = cli_opt(c, "advertise");
+  succ = cli_opt(c, "successor-of");
+  memset(&inv, 0, sizeof inv);
+  if (c->npos > 0)
+    return cli_err(EXIT_USAGE, "admit: unexpected argument (see ayil admit "
+                               "--help)");
+  if (succ != NULL) {
+    if (name != NULL || oblast != NULL)
+      return cli_err(EXIT_USAGE, "admit: --successor-of takes no --name or "
+                                 "--oblast (the committee stays the same)");
+    if (ayil_id_from_text(succ, pred) != 0)
+      return cli_err(EXIT_USAGE, "admit: --successor-of: \"%.60s\" is not a "
+                                 "node id (44 base64 characters)",
+                     succ);
+  } else {
+    if (name == NULL || !valid_name(name))
+      return cli_err(EXIT_USAGE, "admit: --name is required (1-100 printable "
+                                 "characters, no quotes)");
+    if (oblast == NULL || !ayil_oblast_valid(oblast))
+      return cli_err(EXIT_USAGE,
+                     "admit: --oblast must be one of: batken, chui, "
+                     "issyk_kul, jalal_abad, naryn, osh, talas, bishkek, "
+                     "osh_city");
+  }
+  if (exp != NULL) {
+    char *end = NULL;
+    days = strtol(exp, &end, 10);
+    if (end == exp || *end != '\0' || days < 1 || days > 3650)
+      return cli_err(EXIT_USAGE, "admit: --expires must be a number of days "
+                                 "1..3650");
+  }
+  if (adv != NULL && !valid_addr(adv))
+    return cli_err(EXIT_USAGE, "admit: --advertise must be HOST:PORT");
+  rc = cli_open(c, 1);
+  if (rc != 0)
+    return rc;
+  rc = need_role(c, "hub", "admit");
+  if (rc != 0)
+    goto out;
+  if (adv == NULL)
+    adv = c->conf.advertise[0] != '\0' ? c->conf.advertise : c->conf.listen;
+  if (!valid_addr(adv)) {
+    rc = cli_err(EXIT_USAGE, "admit: the config has no advertise address "
+                             "HOST:PORT; pass --advertise");
+    goto out;
+  }
+  if (succ != NULL) {
+    ayil_device_t d;
+    rc = ayil_reg_device(c->store, pred, &d);
+    if (rc == AYIL_ENOTFOUND) {
+      rc = cli_err(EXIT_USAGE, "admit: --successor-of: node %s is not "
+                               "registered at this hub",
+                   succ);
+      goto out;
+    }
+    if (rc != 0) {
+      rc = cli_err(EXIT_FAIL, "admit: store: %s", ayil_strerror(rc));
+      goto out;
+    }
+    if (strcmp(d.state, AYIL_DEV_REPLACED) == 0) {
+      rc = cli_err(EXIT_USAGE, "admit: --successor-of: node %s was already "
+                               "replaced; name the committee's current node",
+                   succ);
+      goto out;
+    }
+  } else {
+    int ex = committee_exists(c, name, oblast);
+    if (ex < 0) {
+      rc = cli_err(EXIT_FAIL, "admit: store: cannot read the registry");
+      goto out;
+    }
+    if (ex) {
+      rc = cli_err(EXIT_USAGE,
+                   "admit: a committee named \"%s\" in %s is already "
+                   "registered (for a replacement node use --successor-of "
+                   "ID)",
+                   name, oblast);
+      goto out;
+    }
+  }
+  if (cli_path(c, "network.key", path, sizeof path) != 0 ||
+      ayil_netkey_load(path, inv.netkey) != 0) {
+    rc = cli_err(EXIT_FAIL, "admit: cannot read the network key %s", path);
+    goto out;
+  }
+  rc = ayil_reg_admit(c->store, name, oblast, succ != NULL ? pred : NULL,
+                      (unsigned)days, &inv);
+  if (rc != 0) {
+    rc = cli_err(EXIT_FAIL, "admit: store: %s; nothing was registered",
+                 ayil_strerror(rc));
+    goto out;
+  }
+  snprintf(inv.addr, sizeof inv.addr, "%s", adv);
+  memcpy(inv.hub_id, c->ident.pk, AYIL_ID_BYTES);
+  rc = ayil_invite_encode(&inv, code, sizeof code);
+  if (rc != 0) {
+    /* The registry holds an invite nobody can use; it expires unused. */
+    rc = cli_err(EXIT_FAIL, "admit: cannot encode the invite: %s",
+                 ayil_strerror(rc));
+    goto out;
+  }
+  cli_utc((int64_t)inv.expires, when, sizeof when);
+  if (c->json) {
+    json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:I, s:s?}", "code", code,
+                          "name", inv.name, "oblast", inv.oblast, "address",
+                          inv.addr, "expires", (json_int_t)inv.expires,
+                          "successor_of", succ);
+    rc = cli_print_json(o);
+    json_decref(o);
+  } else {
+    printf("%s\n", code);
+    fprintf(stderr,
+            "ayil: %sinvite for \"%s\" (%s) dialing %s; single use, expires "
+            "%s UTC. Keep it secret: it carries the network key.\n",
+            succ != NULL ? "replacement-node " : "", inv.name, inv.oblast,
+            inv.addr, when);
+    rc = EXIT_OK;
+  }
+out:
+  sodium_memzero(code, sizeof code);
+  sodium_memzero(&inv, sizeof inv);
+  cli_close(c);
+  return rc;
+}
+
+/* ---- revoke ---- */
+
+int cmd_revoke(cli_t *c, int argc, char **argv) {
+  uint8_t id[AYIL_ID_BYTES];
+  ayil_device_t d;
+  uint64_t after;
+  int rc = cli_parse(c, argc, argv, c->first, NULL, "revoke");
+  if (rc != 0)
+    return rc;
+  if (c->npos != 1)
+    return cli_err(EXIT_USAGE, "usage: ayil revoke ID");
+  if (ayil_id_from_text(c->pos[0], id) != 0)
+    return cli_err(EXIT_USAGE, "revoke: \"%.60s\" is not a node id (44 "
+                               "base64 characters)",
+                   c->pos[0]);
+  rc = cli_open(c, 0);
+  if (rc != 0)
+    return rc;
+  rc = need_role(c, "hub", "revoke");
+  if (rc != 0)
+    goto out;
+  rc = ayil_reg_device(c->store, id, &d);
+  if (rc == AYIL_ENOTFOUND) {
+    rc = cli_err(EXIT_USAGE, "revoke: node %s is not registered at this hub",
+                 c->pos[0]);
+    goto out;
+  }
+  if (rc != 0) {
+    rc = cli_err(EXIT_FAIL, "revoke: store: %s", ayil_strerror(rc));
+    goto out;
+  }
+  if (strcmp(d.state, AYIL_DEV_ACTIVE) == 0) {
+    rc = ayil_reg_revoke(c->store, id);
+    if (rc == 0)
+      rc = ayil_reg_device(c->store, id, &d);
+    if (rc != 0) {
+      rc = cli_err(EXIT_FAIL, "revoke: store: %s; nothing was changed",
+                   ayil_strerror(rc));
+      goto out;
+    }
+    after = d.revoked_after;
+    if (!c->json)
+      printf("revoked node %s of \"%s\" (%s): entries after seq %llu are "
+             "refused; ayild drops its connections within seconds\n",
+             c->pos[0], d.name, d.oblast, (unsigned long long)after);
+  } else {
+    after = d.revoked_after;
+    if (!c->json)
+      printf("node %s of \"%s\" (%s) is already %s; nothing was changed\n",
+             c->pos[0], d.name, d.oblast, d.state);
+  }
+  if (c->json) {
+    json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:I}", "id", c->pos[0],
+                          "committee", d.name, "oblast", d.oblast, "state",
+                          d.state, "revoked_after", (json_int_t)after);
+    rc = cli_print_json(o);
+    json_decref(o);
+  } else {
+    rc = EXIT_OK;
+  }
+out:
+  cli_close(c);
+  return rc;
+}
+
+/* ---- nodes ---- */
+
+static int64_t col_i64(sqlite3_stmt *s, int i, int *isnull) {
+  *isnull = sqlite3_column_type(s, i) == SQLITE_NULL;
+  return sqlite3_column_int64(s, i);
+}
+
+static json_t *int_or_null(int isnull, int64_t v) {
+  return isnull ? json_null() : json_integer((json_int_t)v);
+}
+
+/* Sums peer_bytes of one device into a 7-day series (oldest first). */
+static int device_bytes(sqlite3 *db, const uint8_t *id, char days[7][16],
+                        int64_t sent[7], int64_t recv[7]) {
+  sqlite3_stmt *s = NULL;
+  int i;
+  if (sqlite3_prepare_v2(db,
+                         "SELECT day, sent, recv FROM peer_bytes WHERE peer=?1"
+                         " AND day>=?2",
+                         -1, &s, NULL) != SQLITE_OK)
+    return AYIL_ESTORE;
+  sqlite3_bind_blob(s, 1, id, AYIL_ID_BYTES, SQLITE_STATIC);
+  sqlite3_bind_text(s, 2, days[0], -1, SQLITE_STATIC);
+  while (sqlite3_step(s) == SQLITE_ROW) {
+    const char *d = (const char *)sqlite3_column_text(s, 0);
+    for (i = 0; i < 7 && d != NULL; i++)
+      if (strcmp(d, days[i]) == 0) {
+        sent[i] += sqlite3_column_int64(s, 1);
+        recv[i] += sqlite3_column_int64(s, 2);
+      }
+  }
+  sqlite3_finalize(s);
+  return 0;
+}
+
+/* Adds the stored, uncleared alerts about one device. */
+static void device_alerts(sqlite3 *db, const uint8_t *id, const char *idtext,
+                          json_t *alerts, int *has_revoked) {
+  sqlite3_stmt *s = NULL;
+  if (sqlite3_prepare_v2(db,
+                         "SELECT kind, seq, first, last FROM alerts WHERE "
+                         "cleared=0 AND (peer=?1 OR origin=?1) ORDER BY n",
+                         -1, &s, NULL) != SQLITE_OK)
+    return;
+  sqlite3_bind_blob(s, 1, id, AYIL_ID_BYTES, SQLITE_STATIC);
+  while (sqlite3_step(s) == SQLITE_ROW) {
+    const char *kind = (const char *)sqlite3_column_text(s, 0);
+    if (kind == NULL)
+      continue;
+    if (strcmp(kind, "revoked") == 0)
+      *has_revoked = 1;
+    json_array_append_new(
+        alerts, json_pack("{s:s, s:s, s:I, s:I, s:I}", "kind", kind, "node",
+                          idtext, "seq", (json_int_t)sqlite3_column_int64(s, 1),
+                          "first", (json_int_t)sqlite3_column_int64(s, 2),
+                          "last", (json_int_t)sqlite3_column_int64(s, 3)));
+  }
+  sqlite3_finalize(s);
+}
+
+typedef struct {
+  char days[7][16]; /* the last 7 UTC days, oldest first; days[6] is today */
+  int64_t now;
+  long silent_days;
+} nodes_ctx_t;
+
+/* Builds one committee's JSON object. */
+static json_t *committee_json(cli_t *c, nodes_ctx_t *nc, int64_t cid,
+                              const char *name, const char *oblast) {
+  sqlite3 *db = ayil__store_db(c->store);
+  sqlite3_stmt *s = NULL;
+  json_t *o = json_object(), *nodes = json_array(), *alerts = json_array();
+  json_t *series = json_array();
+  int64_t sent[7] = {0}, recv[7] = {0};
+  int64_t last_contact = 0, last_ack = 0, skew = 0, entries = 0, last_seq = 0;
+  int64_t last_seq_admitted = -1;
+  int has_contact = 0, has_ack = 0, has_skew = 0;
+  int n_active = 0, n_invited = 0, n_revoked = 0, n_expired = 0, n_dev = 0;
+  int i;
+  const char *state;
+
+  /* Devices, with their peer bookkeeping and the entries the hub holds. */
+  if (sqlite3_prepare_v2(
+          db,
+          "SELECT d.id, d.state, d.admitted, d.revoked, d.revoked_after,"
+          " p.last_contact, p.last_ack, p.skew_ms,"
+          " (SELECT count(*) FROM entries e WHERE e.origin=d.id),"
+          " (SELECT max(seq) FROM entries e WHERE e.origin=d.id)"
+          " FROM devices d LEFT JOIN peers p ON p.id=d.id"
+          " WHERE d.committee=?1 ORDER BY d.admitted",
+          -1, &s, NULL) == SQLITE_OK) {
+    sqlite3_bind_int64(s, 1, cid);
+    while (sqlite3_step(s) == SQLITE_ROW) {
+      char idtext[AYIL_ID_TEXT];
+      const char *st = (const char *)sqlite3_column_text(s, 1);
+      int n_adm, n_rev, n_aft, n_lc, n_la, n_sk, n_ls;
+      int64_t adm, rev, aft, lc, la, sk, cnt, ls;
+      int has_rev_alert = 0;
+      if (sqlite3_column_bytes(s, 0) != AYIL_ID_BYTES || st == NULL)
+        continue;
+      ayil_id_to_text(sqlite3_column_blob(s, 0), idtext);
+      adm = col_i64(s, 2, &n_adm);
+      rev = col_i64(s, 3, &n_rev);
+      aft = col_i64(s, 4, &n_aft);
+      lc = col_i64(s, 5, &n_lc);
+      la = col_i64(s, 6, &n_la);
+      sk = col_i64(s, 7, &n_sk);
+      cnt = sqlite3_column_int64(s, 8);
+      ls = col_i64(s, 9, &n_ls);
+      n_dev++;
+      if (strcmp(st, AYIL_DEV_ACTIVE) == 0)
+        n_active++;
+      else if (strcmp(st, AYIL_DEV_REVOKED) == 0)
+        n_revoked++;
+      json_array_append_new(
+          nodes,
+          json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:I, s:I}",
+                    "id", idtext, "state", st, "admitted",
+                    int_or_null(n_adm, adm), "revoked",
+                    int_or_null(n_rev, rev), "revoked_after",
+                    int_or_null(n_aft, aft), "last_contact",
+                    int_or_null(n_lc || lc <= 0, lc), "last_ack",
+                    int_or_null(n_la || la <= 0, la), "skew_ms",
+                    int_or_null(n_sk || n_lc, sk), "entries", (json_int_t)cnt,
+                    "last_seq", (json_int_t)(n_ls ? 0 : ls)));
+      entries += cnt;
+      /* The last entry the hub holds of the committee's latest device that
+       * wrote anything. */
+      if (!n_ls && (n_adm ? 0 : adm) >= last_seq_admitted) {
+        last_seq = ls;
+        last_seq_admitted = n_adm ? 0 : adm;
+      }
+      if (!n_lc && lc > 0 && (!has_contact || lc >= last_contact)) {
+        last_contact = lc;
+        has_contact = 1;
+        if (!n_sk) {
+          skew = sk;
+          has_skew = 1;
+        }
+      }
+      if (!n_la && la > 0 && (!has_ack || la > last_ack)) {
+        last_ack = la;
+        has_ack = 1;
+      }
+      device_bytes(db, sqlite3_column_blob(s, 0), nc->days, sent, recv);
+      device_alerts(db, sqlite3_column_blob(s, 0), idtext, alerts,
+                    &has_rev_alert);
+      if (strcmp(st, AYIL_DEV_REVOKED) == 0 && !has_rev_alert)
+        json_array_append_new(alerts, json_pack("{s:s, s:s}", "kind",
+                                                "revoked", "node", idtext));
+    }
+    sqlite3_finalize(s);
+  }
+  /* Invites not yet used: a node id appears only once one is redeemed. */
+  if (sqlite3_prepare_v2(db,
+                         "SELECT expires, created, successor_of FROM invites "
+                         "WHERE committee=?1 AND used_by IS NULL ORDER BY "
+                         "created",
+                         -1, &s, NULL) == SQLITE_OK) {
+    sqlite3_bind_int64(s, 1, cid);
+    while (sqlite3_step(s) == SQLITE_ROW) {
+      int64_t expires = sqlite3_column_int64(s, 0);
+      int expired = expires < nc->now;
+      char succ[AYIL_ID_TEXT] = "";
+      if (sqlite3_column_bytes(s, 2) == AYIL_ID_BYTES)
+        ayil_id_to_text(sqlite3_column_blob(s, 2), succ);
+      if (expired)
+        n_expired++;
+      else
+        n_invited++;
+      json_array_append_new(
+          nodes, json_pack("{s:n, s:s, s:I, s:I, s:b, s:s?}", "id", "state",
+                           AYIL_DEV_INVITED, "created",
+                           (json_int_t)sqlite3_column_int64(s, 1), "expires",
+                           (json_int_t)expires, "expired", expired,
+                           "successor_of", succ[0] != '\0' ? succ : NULL));
+    }
+    sqlite3_finalize(s);
+  }
+  if (n_active > 0)
+    state = AYIL_DEV_ACTIVE;
+  else if (n_invited > 0 || (n_dev == 0 && n_expired > 0))
+    state = AYIL_DEV_INVITED;
+  else if (n_revoked > 0)
+    state = AYIL_DEV_REVOKED;
+  else if (n_dev > 0)
+    state = AYIL_DEV_REPLACED;
+  else
+    state = AYIL_DEV_INVITED;
+  if (!has_contact)
+    json_array_append_new(alerts, json_pack("{s:s}", "kind",
+                                            "never_connected"));
+  else if ((nc->now - last_contact) / DAY_S > nc->silent_days)
+    json_array_append_new(alerts,
+                          json_pack("{s:s, s:I}", "kind", "silent", "days",
+                                    (json_int_t)((nc->now - last_contact) /
+                                                 DAY_S)));
+  if (n_active == 0 && n_invited == 0 && n_expired > 0)
+    json_array_append_new(alerts, json_pack("{s:s}", "kind",
+                                            "invite_expired"));
+  for (i = 0; i < 7; i++)
+    json_array_append_new(series, json_pack("{s:s, s:I, s:I}", "day",
+                                            nc->days[i], "sent",
+                                            (json_int_t)sent[i], "recv",
+                                            (json_int_t)recv[i]));
+  {
+    int64_t ts = 0, tr = 0;
+    for (i = 0; i < 7; i++) {
+      ts += sent[i];
+      tr += recv[i];
+    }
+    json_object_set_new(o, "name", json_string(name));
+    json_object_set_new(o, "oblast", json_string(oblast));
+    json_object_set_new(o, "state", json_string(state));
+    json_object_set_new(o, "nodes", nodes);
+    json_object_set_new(o, "last_contact",
+                        int_or_null(!has_contact, last_contact));
+    json_object_set_new(o, "last_ack", int_or_null(!has_ack, last_ack));
+    json_object_set_new(o, "entries_held", json_integer(entries));
+    json_object_set_new(o, "last_seq", json_integer(last_seq));
+    json_object_set_new(
+        o, "days_silent",
+        int_or_null(!has_contact, (nc->now - last_contact) / DAY_S));
+    json_object_set_new(o, "bytes_per_day_7d",
+                        json_pack("{s:I, s:I}", "sent", (json_int_t)(ts / 7),
+                                  "recv", (json_int_t)(tr / 7)));
+    json_object_set_new(o, "bytes_7d", series);
+    json_object_set_new(o, "bytes_today",
+                        json_pack("{s:I, s:I}", "sent", (json_int_t)sent[6],
+                                  "recv", (json_int_t)recv[6]));
+    json_object_set_new(o, "skew_ms", int_or_null(!has_skew, skew));
+    json_object_set_new(o, "alerts", alerts);
+  }
+  return o;
+}
+
+/* The display of one alert: "fork at seq 12", "silent 9 days". */
+static void alert_text(const json_t *a, char *out, size_t cap) {
+  const char *kind = json_string_value(json_object_get(a, "kind"));
+  json_t *days = json_object_get(a, "days");
+  json_t *seq = json_object_get(a, "seq");
+  if (kind == NULL)
+    kind = "?";
+  if (strcmp(kind, "silent") == 0 && json_is_integer(days))
+    snprintf(out, cap, "silent %lld days", (long long)json_integer_value(days));
+  else if (strcmp(kind, "never_connected") == 0)
+    snprintf(out, cap, "never connected");
+  else if (strcmp(kind, "invite_expired") == 0)
+    snprintf(out, cap, "invite expired");
+  else if (strcmp(kind, "fork") == 0 && json_is_integer(seq))
+    snprintf(out, cap, "FORK at seq %lld", (long long)json_integer_value(seq));
+  else
+    snprintf(out, cap, "%s", kind);
+}
+
+static void alerts_text(const json_t *alerts, char *out, size_t cap) {
+  size_t i, n = 0;
+  out[0] = '\0';
+  for (i = 0; i < json_array_size(alerts) && n + 1 < cap; i++) {
+    char one[64];
+    alert_text(json_array_get(alerts, i), one, sizeof one);
+    n += (size_t)snprintf(out + n, cap - n, "%s%s", i > 0 ? ", " : "", one);
+  }
+  if (out[0] == '\0')
+    snprintf(out, cap, "-");
+}
+
+static void time_of(const json_t *v, char *out, size_t cap) {
+  cli_utc(json_is_integer(v) ? (int64_t)json_integer_value(v) : 0, out, cap);
+}
+
+static void skew_text(const json_t *v, char *out, size_t cap) {
+  if (!json_is_integer(v))
+    snprintf(out, cap, "-");
+  else
+    snprintf(out, cap, "%+.1fs", (double)json_integer_value(v) / 1000.0);
+}
+
+static void pair_bytes(const json_t *o, char *out, size_t cap) {
+  char a[24], b[24];
+  cli_bytes_text((uint64_t)json_integer_value(json_object_get(o, "sent")), a,
+                 sizeof a);
+  cli_bytes_text((uint64_t)json_integer_value(json_object_get(o, "recv")), b,
+                 sizeof b);
+  snprintf(out, cap, "%s/%s", a, b);
+}
+
+#define NCOLS 12
+static const char *const COLS[NCOLS] = {
+    "COMMITTEE", "OBLAST", "STATE",    "LAST CONTACT",   "LAST ACK",
+    "ENTRIES",   "SEQ",    "SILENT",   "SENT/RECV /DAY", "TODAY",
+    "SKEW",      "ALERTS"};
+
+/* One committee's cells for text and HTML. */
+static void committee_cells(const json_t *o, char cells[NCOLS][512]) {
+  json_t *ds = json_object_get(o, "days_silent");
+  snprintf(cells[0], 512, "%s", json_string_value(json_object_get(o, "name")));
+  snprintf(cells[1], 512, "%s",
+           json_string_value(json_object_get(o, "oblast")));
+  snprintf(cells[2], 512, "%s", json_string_value(json_object_get(o, "state")));
+  time_of(json_object_get(o, "last_contact"), cells[3], 512);
+  time_of(json_object_get(o, "last_ack"), cells[4], 512);
+  snprintf(cells[5], 512, "%lld",
+           (long long)json_integer_value(json_object_get(o, "entries_held")));
+  snprintf(cells[6], 512, "%lld",
+           (long long)json_integer_value(json_object_get(o, "last_seq")));
+  if (json_is_integer(ds))
+    snprintf(cells[7], 512, "%lldd", (long long)json_integer_value(ds));
+  else
+    snprintf(cells[7], 512, "-");
+  pair_bytes(json_object_get(o, "bytes_per_day_7d"), cells[8], 512);
+  pair_bytes(json_object_get(o, "bytes_today"), cells[9], 512);
+  skew_text(json_object_get(o, "skew_ms"), cells[10], 512);
+  alerts_text(json_object_get(o, "alerts"), cells[11], 512);
+}
+
+static void node_line(const json_t *n, char *out, size_t cap) {
+  const json_t *id = json_object_get(n, "id");
+  const char *st = json_string_value(json_object_get(n, "state"));
+  char t[32];
+  if (json_is_string(id)) {
+    time_of(json_object_get(n, "last_contact"), t, sizeof t);
+    snprintf(out, cap, "%s  %s  (last contact %s)", json_string_value(id), st,
+             t);
+  } else {
+    time_of(json_object_get(n, "expires"), t, sizeof t);
+    snprintf(out, cap, "(invite not yet used, %s %s UTC)%s",
+             json_is_true(json_object_get(n, "expired")) ? "expired"
+                                                         : "expires",
+             t,
+             json_is_string(json_object_get(n, "successor_of"))
+                 ? ", for a replacement node"
+                 : "");
+  }
+}
+
+/* Display width of UTF-8 text: one column per code point. */
+static size_t width(const char *s) {
+  size_t w = 0;
+  for (; *s != '\0'; s++)
+    if (((unsigned char)*s & 0xc0) != 0x80)
+      w++;
+  return w;
+}
+
+static void print_nodes_text(const json_t *doc) {
+  const json_t *cs = json_object_get(doc, "committees");
+  size_t w[NCOLS], i, j, k;
+  char cells[NCOLS][512];
+  for (j = 0; j < NCOLS; j++)
+    w[j] = width(COLS[j]);
+  for (i = 0; i < json_array_size(cs); i++) {
+    committee_cells(json_array_get(cs, i), cells);
+    for (j = 0; j < NCOLS; j++)
+      if (width(cells[j]) > w[j])
+        w[j] = width(cells[j]);
+  }
+  for (j = 0; j < NCOLS; j++)
+    printf("%s%*s", COLS[j], j + 1 < NCOLS ? (int)(w[j] - width(COLS[j]) + 2) : 0,
+           "");
+  printf("\n");
+  for (i = 0; i < json_array_size(cs); i++) {
+    const json_t *o = json_array_get(cs, i);
+    const json_t *nodes = json_object_get(o, "nodes");
+    committee_cells(o, cells);
+    for (j = 0; j < NCOLS; j++)
+      printf("%s%*s", cells[j],
+             j + 1 < NCOLS ? (int)(w[j] - width(cells[j]) + 2) : 0, "");
+    printf("\n");
+    for (k = 0; k < json_array_size(nodes); k++) {
+      char line[256];
+      node_line(json_array_get(nodes, k), line, sizeof line);
+      printf("  node %s\n", line);
+    }
+  }
+  if (json_array_size(cs) == 0)
+    printf("(no committees: register one with `ayil admit`)\n");
+}
+
+static void html_esc(FILE *f, const char *s) {
+  for (; *s != '\0'; s++) {
+    switch (*s) {
+    case '&':
+      fputs("&amp;", f);
+      break;
+    case '<':
+      fputs("&lt;", f);
+      break;
+    case '>':
+      fputs("&gt;", f);
+      break;
+    case '"':
+      fputs("&quot;", f);
+      break;
+    case '\'':
+      fputs("&#39;", f);
+      break;
+    default:
+      fputc(*s, f);
+    }
+  }
+}
+
+/* A self-contained page: inline CSS, no script, no link, no resource. */
+static int write_nodes_html(FILE *f, const json_t *doc, const char *hub) {
+  const json_t *cs = json_object_get(doc, "committees");
+  char cells[NCOLS][512];
+  char gen[32];
+  size_t i, j, k;
+  cli_utc((int64_t)json_integer_value(json_object_get(doc, "generated")), gen,
+          sizeof gen);
+  fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta "
+        "charset=\"utf-8\">\n<title>ayil nodes: ",
+        f);
+  html_esc(f, hub);
+  fputs("</title>\n<style>\n"
+        "body{font-family:sans-serif;margin:1.5em;color:#222}\n"
+        "table{border-collapse:collapse;font-size:0.9em}\n"
+        "th,td{border:1px solid #bbb;padding:0.3em 0.5em;text-align:left;"
+        "vertical-align:top}\n"
+        "th{background:#eee}\n"
+        "td.num{text-align:right}\n"
+        "tr.alert td{background:#fde8e8}\n"
+        "td.alerts{color:#a00;font-weight:bold}\n"
+        "code{font-size:0.85em}\n"
+        "ul{margin:0;padding-left:1.2em}\n"
+        "</style>\n</head>\n<body>\n<h1>Committees of ",
+        f);
+  html_esc(f, hub);
+  fprintf(f, "</h1>\n<p>Generated %s UTC. Times are UTC. Silent: days since "
+             "the last contact (alert after %lld days).</p>\n<table>\n<tr>",
+          gen, (long long)json_integer_value(json_object_get(doc,
+                                                              "silent_days")));
+  for (j = 0; j < NCOLS; j++) {
+    fputs("<th>", f);
+    html_esc(f, COLS[j]);
+    fputs("</th>", f);
+    if (j == 2)
+      fputs("<th>NODES</th>", f);
+  }
+  fputs("</tr>\n", f);
+  for (i = 0; i < json_array_size(cs); i++) {
+    const json_t *o = json_array_get(cs, i);
+    const json_t *nodes = json_object_get(o, "nodes");
+    int alert = json_array_size(json_object_get(o, "alerts")) > 0;
+    committee_cells(o, cells);
+    fprintf(f, "<tr%s>", alert ? " class=\"alert\"" : "");
+    for (j = 0; j < NCOLS; j++) {
+      fprintf(f, "<td%s>",
+              j >= 5 && j <= 7 ? " class=\"num\""
+              : j == 11 && alert ? " class=\"alerts\""
+                                 : "");
+      html_esc(f, cells[j]);
+      fputs("</td>", f);
+      if (j == 2) {
+        fputs("<td><ul>", f);
+        for (k = 0; k < json_array_size(nodes); k++) {
+          char line[256];
+          const json_t *id = json_object_get(json_array_get(nodes, k), "id");
+          node_line(json_array_get(nodes, k), line, sizeof line);
+          fputs(json_is_string(id) ? "<li><code>" : "<li>", f);
+          html_esc(f, line);
+          fputs(json_is_string(id) ? "</code></li>" : "</li>", f);
+        }
+        fputs("</ul></td>", f);
+      }
+    }
+    fputs("</tr>\n", f);
+  }
+  fputs("</table>\n", f);
+  if (json_array_size(cs) == 0)
+    fputs("<p>No committees are registered.</p>\n", f);
+  fputs("</body>\n</html>\n", f);
+  return ferror(f) ? AYIL_EIO : 0;
+}
+
+static const cli_optdef_t NODES_OPTS[] = {
+    {"html", 1}, {"silent-days", 1}, {NULL, 0}};
+
+int cmd_nodes(cli_t *c, int argc, char **argv) {
+  const char *html, *sd;
+  nodes_ctx_t nc;
+  sqlite3_stmt *s = NULL;
+  json_t *doc = NULL, *cs;
+  int i;
+  int rc = cli_parse(c, argc, argv, c->first, NODES_OPTS, "nodes");
+  if (rc != 0)
+    return rc;
+  if (c->npos > 0)
+    return cli_err(EXIT_USAGE, "usage: ayil nodes [--json] [--html FILE] "
+                               "[--silent-days N]");
+  html = cli_opt(c, "html");
+  sd = cli_opt(c, "silent-days");
+  memset(&nc, 0, sizeof nc);
+  nc.silent_days = 7;
+  if (sd != NULL) {
+    char *end = NULL;
+    nc.silent_days = strtol(sd, &end, 10);
+    if (end == sd || *end != '\0' || nc.silent_days < 0 ||
+        nc.silent_days > 3650)
+      return cli_err(EXIT_USAGE, "nodes: --silent-days must be a number "
+                                 "0..3650");
+  }
+  if (html != NULL && html[0] == '\0')
+    return cli_err(EXIT_USAGE, "nodes: --html needs a file name");
+  rc = cli_open(c, 0);
+  if (rc != 0)
+    return rc;
+  rc = need_role(c, "hub", "nodes");
+  if (rc != 0)
+    goto out;
+  nc.now = (int64_t)time(NULL);
+  for (i = 0; i < 7; i++)
+    cli_day(nc.now - (int64_t)(6 - i) * DAY_S, nc.days[i]);
+  doc = json_pack("{s:s, s:I, s:I, s:[]}", "hub", c->conf.name, "generated",
+                  (json_int_t)nc.now, "silent_days",
+                  (json_int_t)nc.silent_days, "committees");
+  cs = json_object_get(doc, "committees");
+  if (sqlite3_prepare_v2(ayil__store_db(c->store),
+                         "SELECT id, name, oblast FROM committees ORDER BY "
+                         "oblast, name, id",
+                         -1, &s, NULL) != SQLITE_OK) {
+    rc = cli_err(EXIT_FAIL, "nodes: store: cannot read the registry");
+    goto out;
+  }
+  while (sqlite3_step(s) == SQLITE_ROW) {
+    const char *name = (const char *)sqlite3_column_text(s, 1);
+    const char *oblast = (const char *)sqlite3_column_text(s, 2);
+    json_array_append_new(cs, committee_json(c, &nc, sqlite3_column_int64(s, 0),
+                                             name != NULL ? name : "",
+                                             oblast != NULL ? oblast : ""));
+  }
+  sqlite3_finalize(s);
+  if (html != NULL) {
+    FILE *f = fopen(html, "w");
+    if (f == NULL) {
+      rc = cli_err(EXIT_FAIL, "nodes: cannot write %s", html);
+      goto out;
+    }
+    rc = write_nodes_html(f, doc, c->conf.name);
+    if (fclose(f) != 0 || rc != 0) {
+      rc = cli_err(EXIT_FAIL, "nodes: cannot write %s", html);
+      goto out;
+    }
+  }
+  rc = EXIT_OK;
+  if (c->json)
+    rc = cli_print_json(doc);
+  else if (html == NULL)
+    print_nodes_text(doc);
+  else
+    fprintf(stderr, "ayil: wrote %s\n", html);
+out:
+  json_decref(doc);
+  cli_close(c);
+  return rc;
+}
+
+/* ---- sync ---- */
+
+/* Names what is outstanding in a status reply, for "not synced" errors. */
+static void outstanding(const json_t *st, char *out, size_t cap) {
+  const json_t *peers = json_object_get(st, "peers");
+  size_t i;
+  if (json_array_size(peers) == 0) {
+    snprintf(out, cap, "the daemon has no peer");
+    return;
+  }
+  for (i = 0; i < json_array_size(peers); i++) {
+    const json_t *p = json_array_get(peers, i);
+    json_int_t uo = json_integer_value(json_object_get(p, "unacked_out"));
+    json_int_t ui = json_integer_value(json_object_get(p, "unacked_in"));
+    const char *name = json_string_value(json_object_get(p, "name"));
+    const char *id = json_string_value(json_object_get(p, "id"));
+    const char *state = json_string_value(json_object_get(p, "state"));
+    if (uo > 0 || ui > 0 || !json_is_true(json_object_get(p, "connected"))) {
+      snprintf(out, cap,
+               "peer %s (%s) is %s, %lld entries not acknowledged out, %lld "
+               "in",
+               name != NULL && name[0] != '\0' ? name : "?",
+               id != NULL ? id : "?", state != NULL ? state : "?",
+               (long long)uo, (long long)ui);
+      return;
+    }
+  }
+  snprintf(out, cap, "the daemon reports entries outstanding");
+}
+
+static long long mono_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int ctl_failed(const char *cmd, int rc, const char *sock) {
+  if (rc == AYIL_ENOTFOUND)
+    return cli_err(EXIT_FAIL, "ayild is not running (socket %s)", sock);
+  if (rc == AYIL_EINVAL)
+    return cli_err(EXIT_FAIL, "%s: the control socket path %s is too long",
+                   cmd, sock);
+  if (rc == AYIL_EPERM)
+    return cli_err(EXIT_FAIL, "%s: control socket %s: permission denied", cmd,
+                   sock);
+  return cli_err(EXIT_FAIL, "%s: ayild (socket %s) did not answer: %s", cmd,
+                 sock, ayil_strerror(rc));
+}
+
+static const cli_optdef_t SYNC_OPTS[] = {{"wait", 1}, {NULL, 0}};
+
+int cmd_sync(cli_t *c, int argc, char **argv) {
+  const char *w;
+  long wait_s = -1;
+  char sock[AYIL_PATH_MAX];
+  json_t *req, *rep = NULL;
+  long long deadline;
+  int rc = cli_parse(c, argc, argv, c->first, SYNC_OPTS, "sync");
+  if (rc != 0)
+    return rc;
+  if (c->npos > 0)
+    return cli_err(EXIT_USAGE, "usage: ayil sync [--wait SECONDS]");
+  w = cli_opt(c, "wait");
+  if (w != NULL) {
+    char *end = NULL;
+    wait_s = strtol(w, &end, 10);
+    if (end == w || *end != '\0' || wait_s < 0 || wait_s > 86400)
+      return cli_err(EXIT_USAGE, "sync: --wait must be a number of seconds "
+                                 "0..86400");
+  }
+  rc = ayil_home_check(c->home);
+  if (rc == AYIL_ENOTFOUND)
+    return cli_err(EXIT_USAGE, "home directory %s does not exist (create a "
+                               "node with `ayil init`, or pass --home)",
+                   c->home);
+  if (rc != 0)
+    return cli_err(EXIT_USAGE, "home directory %s: %s", c->home,
+                   ayil_strerror(rc));
+  deadline = mono_ms() + (wait_s > 0 ? wait_s * 1000 : 0);
+  req = json_pack("{s:s}", "cmd", "sync");
+  rc = cli_ctl_request(c->home, req, CLI_CTL_TIMEOUT_MS, &rep, sock,
+                       sizeof sock);
+  json_decref(req);
+  if (rc != 0)
+    return ctl_failed("sync", rc, sock);
+  if (!json_is_true(json_object_get(rep, "ok"))) {
+    const char *e = json_string_value(json_object_get(rep, "error"));
+    json_decref(rep);
+    return cli_err(EXIT_FAIL, "sync: ayild refused: %s",
+                   e != NULL ? e : "no reason given");
+  }
+  json_decref(rep);
+  rep = NULL;
+  if (wait_s < 0) {
+    if (c->json) {
+      json_t *o = json_pack("{s:b}", "ok", 1);
+      rc = cli_print_json(o);
+      json_decref(o);
+      return rc;
+    }
+    fprintf(stderr, "ayil: ayild is syncing\n");
+    return EXIT_OK;
+  }
+  req = json_pack("{s:s}", "cmd", "status");
+  for (;;) {
+    long long left = deadline - mono_ms();
+    struct timespec pause = {0, 200 * 1000000L};
+    json_decref(rep);
+    rep = NULL;
+    rc = cli_ctl_request(c->home, req,
+                         left < CLI_CTL_TIMEOUT_MS
+                             ? (left > 200 ? (int)left : 200)
+                             : CLI_CTL_TIMEOUT_MS,
+                         &rep, sock, sizeof sock);
+    if (rc != 0) {
+      json_decref(req);
+      return ctl_failed("sync", rc, sock);
+    }
+    if (json_is_true(json_object_get(rep, "synced")))
+      break;
+    if (mono_ms() + 200 > deadline) {
+      char what[512];
+      outstanding(rep, what, sizeof what);
+      json_decref(rep);
+      json_decref(req);
+      if (c->json) {
+        json_t *o = json_pack("{s:b, s:b, s:s}", "ok", 1, "synced", 0,
+                              "outstanding", what);
+        cli_print_json(o);
+        json_decref(o);
+      }
+      return cli_err(EXIT_FAIL, "not synced after %ld s: %s", wait_s, what);
+    }
+    nanosleep(&pause, NULL);
+  }
+  json_decref(rep);
+  json_decref(req);
+  if (c->json) {
+    json_t *o = json_pack("{s:b, s:b}", "ok", 1, "synced", 1);
+    rc = cli_print_json(o);
+    json_decref(o);
+    return rc;
+  }
+  fprintf(stderr, "ayil: synced: every peer acknowledged everything\n");
+  return EXIT_OK;
+}

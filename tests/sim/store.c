@@ -1,0 +1,141 @@
+/* The simulator's in-memory node store. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store.h"
+
+static void *xmalloc(size_t n) {
+  void *p = malloc(n ? n : 1);
+  if (p == NULL) {
+    fprintf(stderr, "sim: out of memory\n");
+    abort();
+  }
+  return p;
+}
+
+static uint8_t *dup_bytes(const uint8_t *p, size_t n) {
+  uint8_t *d;
+  if (p == NULL)
+    return NULL;
+  d = xmalloc(n);
+  memcpy(d, p, n);
+  return d;
+}
+
+sim_log_t *sim_log(sim_store_t *st, const uint8_t *id, int create) {
+  size_t i;
+  sim_log_t *l;
+  for (i = 0; i < st->nlogs; i++)
+    if (memcmp(st->logs[i].id, id, AYIL_ID_BYTES) == 0)
+      return &st->logs[i];
+  if (!create)
+    return NULL;
+  if (st->nlogs == st->cap) {
+    size_t cap = st->cap ? st->cap * 2 : 4;
+    sim_log_t *n = realloc(st->logs, cap * sizeof *n);
+    if (n == NULL)
+      abort();
+    st->logs = n;
+    st->cap = cap;
+  }
+  l = &st->logs[st->nlogs++];
+  memset(l, 0, sizeof *l);
+  memcpy(l->id, id, AYIL_ID_BYTES);
+  return l;
+}
+
+void sim_log_append(sim_log_t *l, const uint8_t *entry, size_t elen,
+                    const uint8_t *body, size_t blen, const uint8_t *proof,
+                    size_t plen) {
+  sim_ent_t *e;
+  ayil_entry_t d;
+  if (l->n == l->cap) {
+    size_t cap = l->cap ? l->cap * 2 : 16;
+    sim_ent_t *n = realloc(l->e, cap * sizeof *n);
+    if (n == NULL)
+      abort();
+    l->e = n;
+    l->cap = cap;
+  }
+  e = &l->e[l->n++];
+  memset(e, 0, sizeof *e);
+  e->entry = dup_bytes(entry, elen);
+  e->elen = elen;
+  e->body = dup_bytes(body, blen);
+  e->blen = body ? blen : 0;
+  e->proof = dup_bytes(proof, plen);
+  e->plen = proof ? plen : 0;
+  ayil_entry_hash(entry, elen, e->hash);
+  if (ayil_entry_decode(&d, entry, elen) == 0) {
+    memcpy(e->record, d.record, AYIL_RECID_BYTES);
+    e->op = d.op;
+  }
+}
+
+static void ent_free(sim_ent_t *e) {
+  free(e->entry);
+  free(e->body);
+  free(e->proof);
+  memset(e, 0, sizeof *e);
+}
+
+void sim_store_crash(sim_store_t *st) {
+  size_t i;
+  for (i = 0; i < st->nlogs; i++) {
+    sim_log_t *l = &st->logs[i];
+    while (l->n > l->durable)
+      ent_free(&l->e[--l->n]);
+  }
+}
+
+void sim_log_purge(sim_log_t *l, const uint8_t *rec, uint64_t seq,
+                   const uint8_t *del, size_t dlen) {
+  size_t j;
+  for (j = 0; j + 1 < seq && j < l->n; j++) {
+    sim_ent_t *e = &l->e[j];
+    if (e->body == NULL || memcmp(e->record, rec, AYIL_RECID_BYTES) != 0)
+      continue;
+    free(e->body);
+    e->body = NULL;
+    e->blen = 0;
+    free(e->proof);
+    e->proof = dup_bytes(del, dlen);
+    e->plen = dlen;
+  }
+}
+
+int sim_log_commit(sim_log_t *l) {
+  size_t j, from = l->durable;
+  if (l->durable == l->n)
+    return 0;
+  l->durable = l->n;
+  for (j = from; j < l->n; j++)
+    if (l->e[j].op == AYIL_OP_DELETE)
+      sim_log_purge(l, l->e[j].record, j + 1, l->e[j].entry, l->e[j].elen);
+  return 1;
+}
+
+void sim_store_copy(sim_store_t *dst, const sim_store_t *src) {
+  size_t i, j;
+  memset(dst, 0, sizeof *dst);
+  for (i = 0; i < src->nlogs; i++) {
+    const sim_log_t *s = &src->logs[i];
+    sim_log_t *d = sim_log(dst, s->id, 1);
+    for (j = 0; j < s->durable; j++)
+      sim_log_append(d, s->e[j].entry, s->e[j].elen, s->e[j].body,
+                     s->e[j].blen, s->e[j].proof, s->e[j].plen);
+    d->durable = d->n;
+  }
+}
+
+void sim_store_free(sim_store_t *st) {
+  size_t i, j;
+  for (i = 0; i < st->nlogs; i++) {
+    for (j = 0; j < st->logs[i].n; j++)
+      ent_free(&st->logs[i].e[j]);
+    free(st->logs[i].e);
+  }
+  free(st->logs);
+  memset(st, 0, sizeof *st);
+}
