@@ -73,8 +73,8 @@ static int valid_name(const char *n) {
 
 static int need_role(cli_t *c, const char *role, const char *cmd) {
   if (strcmp(c->conf.role, role) != 0)
-    return cli_err(EXIT_USAGE, "%s: runs on a %s node; this is a %s", cmd,
-                   role, c->conf.role);
+    return cli_err(EXIT_USAGE, "%s: runs on a %s node; this is a %s", cmd, role,
+                   c->conf.role);
   return 0;
 }
 
@@ -87,8 +87,7 @@ int cli_invite_read(const char *code, const char *cmd, ayil_invite_t *inv) {
   int rc;
   /* A code may come wrapped or with a newline from a mail or a chat. */
   for (i = 0; code[i] != '\0'; i++) {
-    if (code[i] == ' ' || code[i] == '\n' || code[i] == '\r' ||
-        code[i] == '\t')
+    if (code[i] == ' ' || code[i] == '\n' || code[i] == '\r' || code[i] == '\t')
       continue;
     if (n + 1 >= sizeof buf)
       return cli_err(EXIT_USAGE, "%s: invite code is malformed (too long)",
@@ -187,6 +186,7 @@ int cmd_join(cli_t *c, int argc, char **argv) {
     /* Leave the node as it was: no hub, no key, no token. */
     cli_path(c, "network.key", path, sizeof path);
     unlink(path);
+    ayil_store_meta_set(c->store, "invite_token", "");
     rc = cli_err(EXIT_FAIL, "join: %s", ayil_strerror(rc));
     goto out;
   }
@@ -209,12 +209,9 @@ out:
 
 /* ---- admit ---- */
 
-static const cli_optdef_t ADMIT_OPTS[] = {{"name", 1},
-                                          {"oblast", 1},
-                                          {"expires", 1},
-                                          {"advertise", 1},
-                                          {"successor-of", 1},
-                                          {NULL, 0}};
+static const cli_optdef_t ADMIT_OPTS[] = {{"name", 1},         {"oblast", 1},
+                                          {"expires", 1},      {"advertise", 1},
+                                          {"successor-of", 1}, {NULL, 0}};
 
 static int committee_exists(cli_t *c, const char *name, const char *oblast) {
   sqlite3_stmt *s = NULL;
@@ -256,8 +253,9 @@ int cmd_admit(cli_t *c, int argc, char **argv) {
       return cli_err(EXIT_USAGE, "admit: --successor-of takes no --name or "
                                  "--oblast (the committee stays the same)");
     if (ayil_id_from_text(succ, pred) != 0)
-      return cli_err(EXIT_USAGE, "admit: --successor-of: \"%.60s\" is not a "
-                                 "node id (44 base64 characters)",
+      return cli_err(EXIT_USAGE,
+                     "admit: --successor-of: \"%.60s\" is not a "
+                     "node id (44 base64 characters)",
                      succ);
   } else {
     if (name == NULL || !valid_name(name))
@@ -295,8 +293,9 @@ int cmd_admit(cli_t *c, int argc, char **argv) {
     ayil_device_t d;
     rc = ayil_reg_device(c->store, pred, &d);
     if (rc == AYIL_ENOTFOUND) {
-      rc = cli_err(EXIT_USAGE, "admit: --successor-of: node %s is not "
-                               "registered at this hub",
+      rc = cli_err(EXIT_USAGE,
+                   "admit: --successor-of: node %s is not "
+                   "registered at this hub",
                    succ);
       goto out;
     }
@@ -305,8 +304,9 @@ int cmd_admit(cli_t *c, int argc, char **argv) {
       goto out;
     }
     if (strcmp(d.state, AYIL_DEV_REPLACED) == 0) {
-      rc = cli_err(EXIT_USAGE, "admit: --successor-of: node %s was already "
-                               "replaced; name the committee's current node",
+      rc = cli_err(EXIT_USAGE,
+                   "admit: --successor-of: node %s was already "
+                   "replaced; name the committee's current node",
                    succ);
       goto out;
     }
@@ -348,10 +348,10 @@ int cmd_admit(cli_t *c, int argc, char **argv) {
   }
   cli_utc((int64_t)inv.expires, when, sizeof when);
   if (c->json) {
-    json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:I, s:s?}", "code", code,
-                          "name", inv.name, "oblast", inv.oblast, "address",
-                          inv.addr, "expires", (json_int_t)inv.expires,
-                          "successor_of", succ);
+    json_t *o =
+        json_pack("{s:s, s:s, s:s, s:s, s:I, s:s?}", "code", code, "name",
+                  inv.name, "oblast", inv.oblast, "address", inv.addr,
+                  "expires", (json_int_t)inv.expires, "successor_of", succ);
     rc = cli_print_json(o);
     json_decref(o);
   } else {
@@ -382,8 +382,9 @@ int cmd_revoke(cli_t *c, int argc, char **argv) {
   if (c->npos != 1)
     return cli_err(EXIT_USAGE, "usage: ayil revoke ID");
   if (ayil_id_from_text(c->pos[0], id) != 0)
-    return cli_err(EXIT_USAGE, "revoke: \"%.60s\" is not a node id (44 "
-                               "base64 characters)",
+    return cli_err(EXIT_USAGE,
+                   "revoke: \"%.60s\" is not a node id (44 "
+                   "base64 characters)",
                    c->pos[0]);
   rc = cli_open(c, 0);
   if (rc != 0)
@@ -551,10 +552,9 @@ static json_t *committee_json(cli_t *c, nodes_ctx_t *nc, int64_t cid,
         n_revoked++;
       json_array_append_new(
           nodes,
-          json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:I, s:I}",
-                    "id", idtext, "state", st, "admitted",
-                    int_or_null(n_adm, adm), "revoked",
-                    int_or_null(n_rev, rev), "revoked_after",
+          json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:I, s:I}", "id",
+                    idtext, "state", st, "admitted", int_or_null(n_adm, adm),
+                    "revoked", int_or_null(n_rev, rev), "revoked_after",
                     int_or_null(n_aft, aft), "last_contact",
                     int_or_null(n_lc || lc <= 0, lc), "last_ack",
                     int_or_null(n_la || la <= 0, la), "skew_ms",
@@ -583,8 +583,8 @@ static json_t *committee_json(cli_t *c, nodes_ctx_t *nc, int64_t cid,
       device_alerts(db, sqlite3_column_blob(s, 0), idtext, alerts,
                     &has_rev_alert);
       if (strcmp(st, AYIL_DEV_REVOKED) == 0 && !has_rev_alert)
-        json_array_append_new(alerts, json_pack("{s:s, s:s}", "kind",
-                                                "revoked", "node", idtext));
+        json_array_append_new(
+            alerts, json_pack("{s:s, s:s}", "kind", "revoked", "node", idtext));
     }
     sqlite3_finalize(s);
   }
@@ -625,21 +625,18 @@ static json_t *committee_json(cli_t *c, nodes_ctx_t *nc, int64_t cid,
   else
     state = AYIL_DEV_INVITED;
   if (!has_contact)
-    json_array_append_new(alerts, json_pack("{s:s}", "kind",
-                                            "never_connected"));
-  else if ((nc->now - last_contact) / DAY_S > nc->silent_days)
     json_array_append_new(alerts,
-                          json_pack("{s:s, s:I}", "kind", "silent", "days",
-                                    (json_int_t)((nc->now - last_contact) /
-                                                 DAY_S)));
+                          json_pack("{s:s}", "kind", "never_connected"));
+  else if ((nc->now - last_contact) / DAY_S > nc->silent_days)
+    json_array_append_new(
+        alerts, json_pack("{s:s, s:I}", "kind", "silent", "days",
+                          (json_int_t)((nc->now - last_contact) / DAY_S)));
   if (n_active == 0 && n_invited == 0 && n_expired > 0)
-    json_array_append_new(alerts, json_pack("{s:s}", "kind",
-                                            "invite_expired"));
+    json_array_append_new(alerts, json_pack("{s:s}", "kind", "invite_expired"));
   for (i = 0; i < 7; i++)
-    json_array_append_new(series, json_pack("{s:s, s:I, s:I}", "day",
-                                            nc->days[i], "sent",
-                                            (json_int_t)sent[i], "recv",
-                                            (json_int_t)recv[i]));
+    json_array_append_new(
+        series, json_pack("{s:s, s:I, s:I}", "day", nc->days[i], "sent",
+                          (json_int_t)sent[i], "recv", (json_int_t)recv[i]));
   {
     int64_t ts = 0, tr = 0;
     for (i = 0; i < 7; i++) {
@@ -724,9 +721,9 @@ static void pair_bytes(const json_t *o, char *out, size_t cap) {
 
 #define NCOLS 12
 static const char *const COLS[NCOLS] = {
-    "COMMITTEE", "OBLAST", "STATE",    "LAST CONTACT",   "LAST ACK",
-    "ENTRIES",   "SEQ",    "SILENT",   "SENT/RECV /DAY", "TODAY",
-    "SKEW",      "ALERTS"};
+    "COMMITTEE",      "OBLAST",  "STATE", "LAST CONTACT",
+    "LAST ACK",       "ENTRIES", "SEQ",   "SILENT",
+    "SENT/RECV /DAY", "TODAY",   "SKEW",  "ALERTS"};
 
 /* One committee's cells for text and HTML. */
 static void committee_cells(const json_t *o, char cells[NCOLS][512]) {
@@ -761,13 +758,12 @@ static void node_line(const json_t *n, char *out, size_t cap) {
              t);
   } else {
     time_of(json_object_get(n, "expires"), t, sizeof t);
-    snprintf(out, cap, "(invite not yet used, %s %s UTC)%s",
-             json_is_true(json_object_get(n, "expired")) ? "expired"
-                                                         : "expires",
-             t,
-             json_is_string(json_object_get(n, "successor_of"))
-                 ? ", for a replacement node"
-                 : "");
+    snprintf(
+        out, cap, "(invite not yet used, %s %s UTC)%s",
+        json_is_true(json_object_get(n, "expired")) ? "expired" : "expires", t,
+        json_is_string(json_object_get(n, "successor_of"))
+            ? ", for a replacement node"
+            : "");
   }
 }
 
@@ -793,8 +789,8 @@ static void print_nodes_text(const json_t *doc) {
         w[j] = width(cells[j]);
   }
   for (j = 0; j < NCOLS; j++)
-    printf("%s%*s", COLS[j], j + 1 < NCOLS ? (int)(w[j] - width(COLS[j]) + 2) : 0,
-           "");
+    printf("%s%*s", COLS[j],
+           j + 1 < NCOLS ? (int)(w[j] - width(COLS[j]) + 2) : 0, "");
   printf("\n");
   for (i = 0; i < json_array_size(cs); i++) {
     const json_t *o = json_array_get(cs, i);
@@ -864,10 +860,11 @@ static int write_nodes_html(FILE *f, const json_t *doc, const char *hub) {
         "</style>\n</head>\n<body>\n<h1>Committees of ",
         f);
   html_esc(f, hub);
-  fprintf(f, "</h1>\n<p>Generated %s UTC. Times are UTC. Silent: days since "
-             "the last contact (alert after %lld days).</p>\n<table>\n<tr>",
-          gen, (long long)json_integer_value(json_object_get(doc,
-                                                              "silent_days")));
+  fprintf(f,
+          "</h1>\n<p>Generated %s UTC. Times are UTC. Silent: days since "
+          "the last contact (alert after %lld days).</p>\n<table>\n<tr>",
+          gen,
+          (long long)json_integer_value(json_object_get(doc, "silent_days")));
   for (j = 0; j < NCOLS; j++) {
     fputs("<th>", f);
     html_esc(f, COLS[j]);
@@ -884,7 +881,7 @@ static int write_nodes_html(FILE *f, const json_t *doc, const char *hub) {
     fprintf(f, "<tr%s>", alert ? " class=\"alert\"" : "");
     for (j = 0; j < NCOLS; j++) {
       fprintf(f, "<td%s>",
-              j >= 5 && j <= 7 ? " class=\"num\""
+              j >= 5 && j <= 7   ? " class=\"num\""
               : j == 11 && alert ? " class=\"alerts\""
                                  : "");
       html_esc(f, cells[j]);
@@ -950,8 +947,8 @@ int cmd_nodes(cli_t *c, int argc, char **argv) {
   for (i = 0; i < 7; i++)
     cli_day(nc.now - (int64_t)(6 - i) * DAY_S, nc.days[i]);
   doc = json_pack("{s:s, s:I, s:I, s:[]}", "hub", c->conf.name, "generated",
-                  (json_int_t)nc.now, "silent_days",
-                  (json_int_t)nc.silent_days, "committees");
+                  (json_int_t)nc.now, "silent_days", (json_int_t)nc.silent_days,
+                  "committees");
   cs = json_object_get(doc, "committees");
   if (sqlite3_prepare_v2(ayil__store_db(c->store),
                          "SELECT id, name, oblast FROM committees ORDER BY "
@@ -1033,8 +1030,8 @@ static int ctl_failed(const char *cmd, int rc, const char *sock) {
   if (rc == AYIL_ENOTFOUND)
     return cli_err(EXIT_FAIL, "ayild is not running (socket %s)", sock);
   if (rc == AYIL_EINVAL)
-    return cli_err(EXIT_FAIL, "%s: the control socket path %s is too long",
-                   cmd, sock);
+    return cli_err(EXIT_FAIL, "%s: the control socket path %s is too long", cmd,
+                   sock);
   if (rc == AYIL_EPERM)
     return cli_err(EXIT_FAIL, "%s: control socket %s: permission denied", cmd,
                    sock);
@@ -1065,8 +1062,9 @@ int cmd_sync(cli_t *c, int argc, char **argv) {
   }
   rc = ayil_home_check(c->home);
   if (rc == AYIL_ENOTFOUND)
-    return cli_err(EXIT_USAGE, "home directory %s does not exist (create a "
-                               "node with `ayil init`, or pass --home)",
+    return cli_err(EXIT_USAGE,
+                   "home directory %s does not exist (create a "
+                   "node with `ayil init`, or pass --home)",
                    c->home);
   if (rc != 0)
     return cli_err(EXIT_USAGE, "home directory %s: %s", c->home,

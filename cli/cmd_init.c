@@ -12,10 +12,9 @@
 #include "ayil/schema.h"
 #include "cli.h"
 
-static const char *const INIT_FILES[] = {"ayil.conf",  "identity.key",
-                                         "reader.key", "network.key",
-                                         "ayil.db",    "ayil.db-wal",
-                                         "ayil.db-shm"};
+static const char *const INIT_FILES[] = {
+    "ayil.conf", "identity.key", "reader.key", "network.key",
+    "ayil.db",   "ayil.db-wal",  "ayil.db-shm"};
 
 /* Removes what a failed init created, so it can simply be run again. */
 static void init_cleanup(cli_t *c, const char *kit, int kit_created) {
@@ -49,8 +48,8 @@ static int valid_name(const char *n) {
 }
 
 static const cli_optdef_t INIT_OPTS[] = {
-    {"role", 1},   {"name", 1},      {"oblast", 1}, {"recovery-kit", 1},
-    {"invite", 1}, {"listen", 1},    {"advertise", 1}, {NULL, 0}};
+    {"role", 1},   {"name", 1},   {"oblast", 1},    {"recovery-kit", 1},
+    {"invite", 1}, {"listen", 1}, {"advertise", 1}, {NULL, 0}};
 
 int cmd_init(cli_t *c, int argc, char **argv) {
   const char *role, *name, *oblast, *kit, *listen, *advertise;
@@ -61,6 +60,8 @@ int cmd_init(cli_t *c, int argc, char **argv) {
   ayil_store_t *st = NULL;
   char *pass = NULL;
   size_t plen = 0;
+  ayil_invite_t inv;
+  int has_invite = 0;
   int kit_created = 0;
   int restore = 0;
   int rc = cli_parse(c, argc, argv, c->first, INIT_OPTS, "init");
@@ -76,10 +77,27 @@ int cmd_init(cli_t *c, int argc, char **argv) {
     return cli_err(EXIT_USAGE, "init: unexpected argument");
   if (role == NULL)
     return cli_err(EXIT_USAGE, "init: --role committee|hub is required");
-  if (cli_opt(c, "invite") != NULL)
-    return cli_err(EXIT_USAGE, "init: --invite is not supported by this "
-                               "build yet; create the node without it");
   ayil_config_defaults(&conf);
+  memset(&inv, 0, sizeof inv);
+  if (cli_opt(c, "invite") != NULL) {
+    /* Check the code before anything is created. */
+    if (strcmp(role, "committee") != 0)
+      return cli_err(EXIT_USAGE, "init: --invite is for a committee node");
+    rc = cli_invite_read(cli_opt(c, "invite"), "init", &inv);
+    if (rc != 0)
+      return rc;
+    has_invite = 1;
+    if (oblast != NULL && strcmp(oblast, inv.oblast) != 0) {
+      sodium_memzero(&inv, sizeof inv);
+      return cli_err(EXIT_USAGE,
+                     "init: --oblast %s differs from the invite's oblast %s",
+                     oblast, inv.oblast);
+    }
+    if (name == NULL)
+      name = inv.name;
+    if (oblast == NULL)
+      oblast = inv.oblast;
+  }
   if (name == NULL || !valid_name(name))
     return cli_err(EXIT_USAGE, "init: --name is required (1-100 printable "
                                "characters, no quotes)");
@@ -135,8 +153,7 @@ int cmd_init(cli_t *c, int argc, char **argv) {
     else
       rc = ayil_reader_create(path, kit, pass, plen, name);
     if (rc != 0) {
-      cli_err(rc == AYIL_EEXISTS || rc == AYIL_EFORMAT ||
-                      rc == AYIL_EDECRYPT
+      cli_err(rc == AYIL_EEXISTS || rc == AYIL_EFORMAT || rc == AYIL_EDECRYPT
                   ? EXIT_USAGE
                   : EXIT_FAIL,
               "init: %s %s: %s", restore ? "recovery kit" : "reader key",
@@ -160,6 +177,8 @@ int cmd_init(cli_t *c, int argc, char **argv) {
     rc = ayil_store_meta_set(st, "role", role);
   if (rc == 0)
     rc = ayil_store_meta_set(st, "node_id", idtext);
+  if (rc == 0 && has_invite)
+    rc = cli_enroll(c, st, &conf, &inv);
   ayil_store_close(st);
   if (rc != 0) {
     cli_err(EXIT_FAIL, "init: store %s: %s", path, ayil_strerror(rc));
@@ -171,16 +190,23 @@ int cmd_init(cli_t *c, int argc, char **argv) {
     goto fail;
   }
   cli_pass_free(pass, plen);
+  sodium_memzero(&inv, sizeof inv);
   if (c->json) {
-    json_t *o = json_pack("{s:s, s:s, s:s, s:s?}", "role", role, "id", idtext,
-                          "home", c->home, "recovery_kit",
-                          restore ? NULL : kit);
+    json_t *o =
+        json_pack("{s:s, s:s, s:s, s:s?, s:s?}", "role", role, "id", idtext,
+                  "home", c->home, "recovery_kit", restore ? NULL : kit, "hub",
+                  has_invite ? conf.hub_addr : NULL);
     rc = cli_print_json(o);
     json_decref(o);
     return rc;
   }
   printf("%s\n", idtext);
   fprintf(stderr, "ayil: created %s node in %s\n", role, c->home);
+  if (has_invite)
+    fprintf(stderr,
+            "ayil: enrolled at hub %s; ayild presents the invite on its "
+            "first connection\n",
+            conf.hub_addr);
   if (strcmp(role, "committee") == 0 && !restore)
     fprintf(stderr,
             "ayil: recovery kit written to %s: print it, keep it offline, "
@@ -189,6 +215,7 @@ int cmd_init(cli_t *c, int argc, char **argv) {
   return EXIT_OK;
 fail:
   cli_pass_free(pass, plen);
+  sodium_memzero(&inv, sizeof inv);
   init_cleanup(c, kit, kit_created);
   return rc == AYIL_EINVAL ? EXIT_USAGE : EXIT_FAIL;
 }
@@ -213,9 +240,8 @@ int cmd_id(cli_t *c, int argc, char **argv) {
   return rc;
 }
 
-static const cli_optdef_t PASSWD_OPTS[] = {{"recovery-kit", 1},
-                                           {"new-passphrase-file", 1},
-                                           {NULL, 0}};
+static const cli_optdef_t PASSWD_OPTS[] = {
+    {"recovery-kit", 1}, {"new-passphrase-file", 1}, {NULL, 0}};
 
 int cmd_passwd(cli_t *c, int argc, char **argv) {
   uint8_t sk[AYIL_READER_SK_BYTES];
@@ -248,9 +274,9 @@ int cmd_passwd(cli_t *c, int argc, char **argv) {
     pass = strdup(getenv("AYIL_NEW_PASSPHRASE"));
     plen = pass != NULL ? strlen(pass) : 0;
     rc = pass == NULL ? cli_err(EXIT_FAIL, "out of memory")
-         : plen < 8 ? cli_err(EXIT_USAGE, "the passphrase must have at "
-                                          "least 8 characters")
-                    : 0;
+         : plen < 8   ? cli_err(EXIT_USAGE, "the passphrase must have at "
+                                              "least 8 characters")
+                      : 0;
   } else {
     /* The old passphrase may have come from the environment; the new one
      * must not silently be the same. */

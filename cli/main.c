@@ -28,9 +28,10 @@ static const cli_cmd_t COMMANDS[] = {
      "Creates a node in the home directory: its identity, its store and, for "
      "a\ncommittee, the reader key wrapped by the passphrase, with the "
      "recovery kit\nwritten to FILE (print it and keep it offline). With "
-     "--invite, the node is\nenrolled at the hub named in the code. A "
-     "committee given an existing kit\n(a replacement node) restores the "
-     "reader key from it."},
+     "--invite CODE (from\n`ayil admit` on the hub), the node is enrolled "
+     "at the hub named in the code,\nand --name and --oblast may be left "
+     "out: they come from the invite. A\ncommittee given an existing kit (a "
+     "replacement node) restores the reader key\nfrom it."},
     {"id", cmd_id, "id", "Prints this node's id."},
     {"join", cmd_join, "join CODE",
      "Enrolls a committee node created without an invite at the hub named "
@@ -331,7 +332,8 @@ int cli_passphrase(cli_t *c, const char *prompt, int confirm, char **out,
   }
   if (confirm && *len < 8) {
     cli_pass_free(*out, *len);
-    return cli_err(EXIT_USAGE, "the passphrase must have at least 8 characters");
+    return cli_err(EXIT_USAGE,
+                   "the passphrase must have at least 8 characters");
   }
   return 0;
 }
@@ -347,11 +349,10 @@ int cli_reader_secret(cli_t *c, uint8_t sk[AYIL_READER_SK_BYTES]) {
   if (kit != NULL) {
     rc = ayil_reader_unlock_kit(path, kit, sk);
     if (rc == AYIL_EAUTH)
-      return cli_err(EXIT_USAGE,
-                     "recovery kit %s belongs to another committee", kit);
+      return cli_err(EXIT_USAGE, "recovery kit %s belongs to another committee",
+                     kit);
     if (rc != 0)
-      return cli_err(EXIT_USAGE, "recovery kit %s: %s", kit,
-                     ayil_strerror(rc));
+      return cli_err(EXIT_USAGE, "recovery kit %s: %s", kit, ayil_strerror(rc));
     return 0;
   }
   rc = cli_passphrase(c, "Passphrase: ", 0, &pass, &plen);

@@ -88,6 +88,15 @@ int ayil_invite_encode(const ayil_invite_t *inv, char *out, size_t cap) {
   pk_str(&pk, inv->name);
   pk_str(&pk, inv->oblast);
   msgpack_pack_uint64(&pk, inv->expires);
+  /* A 4-byte BLAKE2b check catches a mistyped character before a node
+   * enrols with a wrong key. */
+  if (!w.over && w.len + 4 <= w.cap) {
+    crypto_generichash((uint8_t *)raw + w.len, 4, (const uint8_t *)raw, w.len,
+                       NULL, 0);
+    w.len += 4;
+  } else {
+    w.over = 1;
+  }
   if (w.over)
     return AYIL_ETOOBIG;
   if (cap < plen + sodium_base64_ENCODED_LEN(
@@ -135,6 +144,15 @@ int ayil_invite_decode(const char *text, ayil_invite_t *inv) {
                         sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
       *end != '\0')
     return AYIL_EFORMAT;
+  {
+    uint8_t check[4];
+    if (rlen < 5)
+      return AYIL_EFORMAT;
+    rlen -= 4;
+    crypto_generichash(check, 4, raw, rlen, NULL, 0);
+    if (sodium_memcmp(check, raw + rlen, 4) != 0)
+      return AYIL_EFORMAT;
+  }
   rc = ayil_mp_check(raw, rlen, 1, &used);
   if (rc != 0)
     return rc;

@@ -46,6 +46,10 @@ typedef struct {
   int out_active, out_prev_ok;
   uint64_t out_head, out_next, out_acked;
   uint8_t out_prev[AYIL_HASH_BYTES]; /* hash of entry out_next-1 */
+  /* The record out_wait_seq needs out_wait_bytes of window: remembered so
+   * that a blocked sender does not re-read it at every poll. */
+  uint64_t out_wait_seq;
+  size_t out_wait_bytes;
   /* inbound */
   int in_active;
   uint64_t in_next, in_delivered, in_committed, in_acked, in_target;
@@ -79,9 +83,12 @@ struct ayil_sync_s {
   uint32_t cs_slot;
   uint64_t cs_seq;
   size_t cs_total, cs_off;
+  uint8_t cs_prev[AYIL_HASH_BYTES]; /* out_prev before that record */
   /* a body being received in BODY messages */
   int cr_active, cr_discard;
   uint32_t cr_slot;
+  uint64_t cr_seq;
+  uint8_t cr_prev[AYIL_HASH_BYTES];
   uint64_t cr_ts;
   uint8_t cr_record[AYIL_RECID_BYTES];
   uint32_t cr_op, cr_codes;
@@ -498,6 +505,8 @@ int ayil_sync_start(ayil_sync_t *s, const uint8_t *peer, size_t len,
 
 /* ---- receiving ------------------------------------------------------- */
 
+static void flights_ack(ayil_sync_t *s, uint32_t si, uint64_t seq);
+
 /* A purged body must be proven by a signed DELETE of the same record. */
 static int check_proof(ayil_sync_t *s, const slot_t *sl, uint64_t seq,
                        const ayil__rec_t *rec) {
@@ -526,25 +535,49 @@ static int check_proof(ayil_sync_t *s, const slot_t *sl, uint64_t seq,
   return AYIL_EPERM;
 }
 
+/* The peer holds entry `seq` (it sent it, or acknowledged it): nothing of
+ * it goes back, and whatever of it this side sent is settled. */
+static void peer_holds(ayil_sync_t *s, int si, uint64_t seq,
+                       const uint8_t hash[AYIL_HASH_BYTES]) {
+  slot_t *sl = &s->slots[si];
+  if (!sl->out_active)
+    return;
+  if (sl->out_next <= seq && !(s->cs_active && s->cs_slot == (uint32_t)si)) {
+    sl->out_next = seq + 1;
+    memcpy(sl->out_prev, hash, AYIL_HASH_BYTES);
+    sl->out_prev_ok = 1;
+  }
+  if (sl->out_acked < seq && seq < sl->out_next)
+    sl->out_acked = seq;
+  flights_ack(s, (uint32_t)si, seq < sl->out_next ? seq : sl->out_next - 1);
+}
+
 /*
- * Rebuilds, verifies and delivers the next entry of slot `si` from its wire
- * form. `body` is the inline or reassembled body. Returns 0, 1 when the
- * origin turned out forked (stop delivering it), or an error.
+ * Rebuilds entry (slot si, seq) from its wire form, `prev` being the hash
+ * of its predecessor and `body` the inline or reassembled body, then checks
+ * it and, if it is the next one, delivers it. Writes the entry's hash to
+ * `hash`. Returns 0, 1 when the origin turned out forked (stop), or an
+ * error.
  */
 static int accept_record(ayil_sync_t *s, int si, const ayil__rec_t *rec,
-                         const uint8_t *body, size_t body_len,
-                         uint64_t store_seq) {
+                         const uint8_t *body, size_t body_len, uint64_t seq,
+                         const uint8_t prev[AYIL_HASH_BYTES],
+                         uint64_t store_seq, uint8_t hash[AYIL_HASH_BYTES]) {
   slot_t *sl = &s->slots[si];
-  uint8_t ebuf[AYIL_ENTRY_MAX], hash[AYIL_HASH_BYTES];
+  uint8_t ebuf[AYIL_ENTRY_MAX], held[AYIL_HASH_BYTES];
   ayil_entry_t e, d;
   ayil_sync_item_t item;
   size_t elen = 0;
   int rc;
 
+  if (seq > sl->in_next)
+    return AYIL_ESEQ;
+  if (seq == sl->in_next && memcmp(prev, sl->in_prev, AYIL_HASH_BYTES) != 0)
+    return AYIL_ECHAIN;
   memset(&e, 0, sizeof e);
   memcpy(e.origin, sl->id, AYIL_ID_BYTES);
-  e.seq = sl->in_next;
-  memcpy(e.prev, sl->in_prev, AYIL_HASH_BYTES);
+  e.seq = seq;
+  memcpy(e.prev, prev, AYIL_HASH_BYTES);
   e.ts_ms = rec->ts_ms;
   memcpy(e.record, rec->record, AYIL_RECID_BYTES);
   e.op = rec->op;
@@ -581,17 +614,21 @@ static int accept_record(ayil_sync_t *s, int si, const ayil__rec_t *rec,
   if (ayil_entry_verify(&d) != 0)
     return AYIL_ESIG;
   ayil_entry_hash(ebuf, elen, hash);
-  if (d.seq <= store_seq) {
-    /* This side already holds that position (stored since its have). */
-    uint8_t held[AYIL_HASH_BYTES];
-    rc = stored_hash(s, sl->id, d.seq, held);
+  if (seq < sl->in_next || seq <= store_seq) {
+    /* This side holds that position already: it sent it itself on this
+     * connection (both sides streamed at once), or stored it since its
+     * have. It must be the very same entry. */
+    rc = stored_hash(s, sl->id, seq, held);
+    if (rc == AYIL_ENOTFOUND)
+      return AYIL_EPEER;
     if (rc != 0)
       return rc;
     if (memcmp(held, hash, AYIL_HASH_BYTES) != 0) {
-      fork_found(s, si, d.seq, 0);
+      fork_found(s, si, seq, 0);
       return 1;
     }
-    sl->in_committed = d.seq;
+    if (seq == sl->in_next)
+      sl->in_committed = seq;
   } else {
     item.entry = ebuf;
     item.entry_len = elen;
@@ -600,25 +637,28 @@ static int accept_record(ayil_sync_t *s, int si, const ayil__rec_t *rec,
     if (rc == AYIL_EFORK) {
       /* The proof goes out only if the entry held here is durable by
        * then (send_fork() skips it otherwise). */
-      fork_found(s, si, d.seq, 0);
+      fork_found(s, si, seq, 0);
       return 1;
     }
     if (rc != 0)
       return rc;
     s->st.entries_delivered++;
   }
-  sl->in_delivered = d.seq;
-  sl->in_next = d.seq + 1;
-  memcpy(sl->in_prev, hash, AYIL_HASH_BYTES);
-  if (sl->in_target < d.seq)
-    sl->in_target = d.seq;
+  if (seq == sl->in_next) {
+    sl->in_delivered = seq;
+    sl->in_next = seq + 1;
+    memcpy(sl->in_prev, hash, AYIL_HASH_BYTES);
+    if (sl->in_target < seq)
+      sl->in_target = seq;
+  }
+  peer_holds(s, si, seq, hash);
   return 0;
 }
 
 static int on_entries(ayil_sync_t *s, ayil__mp_t *r, size_t n) {
-  uint64_t idx = 0, first = 0, store_seq = 0;
+  uint64_t idx = 0, first = 0, store_seq = 0, seq;
   const uint8_t *prev = NULL;
-  uint8_t hh[AYIL_HASH_BYTES];
+  uint8_t hh[AYIL_HASH_BYTES], cur[AYIL_HASH_BYTES];
   size_t i, nrec;
   int si, discard, rc;
   slot_t *sl;
@@ -633,7 +673,8 @@ static int on_entries(ayil_sync_t *s, ayil__mp_t *r, size_t n) {
     rc = ayil__mp_bin_n(r, AYIL_HASH_BYTES, &prev);
   if (rc != 0)
     return rc;
-  if (idx >= s->ntheirs || first == 0 || (first == 1) != (prev == NULL))
+  if (idx >= s->ntheirs || first == 0 || (first == 1) != (prev == NULL) ||
+      first > INT64_MAX - nrec)
     return AYIL_EPEER;
   if (s->cr_active)
     return AYIL_EPEER;
@@ -645,15 +686,28 @@ static int on_entries(ayil_sync_t *s, ayil__mp_t *r, size_t n) {
       return AYIL_EPERM;
     if (!sl->in_active)
       return AYIL_EPEER;
-    if (first != sl->in_next)
-      return AYIL_ESEQ;
-    if (first > 1 && memcmp(prev, sl->in_prev, AYIL_HASH_BYTES) != 0)
-      return AYIL_ECHAIN;
     rc = head(s, sl->id, &store_seq, hh);
     if (rc != 0)
       return rc;
+    if (first > sl->in_next) {
+      /* The peer skipped entries this side holds durably (it sent them
+       * itself on this connection): continue from there. */
+      uint8_t held[AYIL_HASH_BYTES];
+      if (first - 1 > store_seq)
+        return AYIL_ESEQ;
+      rc = stored_hash(s, sl->id, first - 1, held);
+      if (rc != 0)
+        return rc;
+      if (memcmp(held, prev, AYIL_HASH_BYTES) != 0)
+        return AYIL_ECHAIN;
+      sl->in_next = first;
+      memcpy(sl->in_prev, held, AYIL_HASH_BYTES);
+      sl->in_delivered = sl->in_committed = first - 1;
+    }
   }
-  for (i = 0; i < nrec; i++) {
+  memcpy(cur, prev != NULL ? prev : ZEROS, AYIL_HASH_BYTES);
+  seq = first;
+  for (i = 0; i < nrec; i++, seq++) {
     ayil__rec_t rec;
     rc = ayil__rec_read(r, &rec);
     if (rc != 0)
@@ -668,6 +722,8 @@ static int on_entries(ayil_sync_t *s, ayil__mp_t *r, size_t n) {
       s->cr_active = 1;
       s->cr_discard = discard;
       s->cr_slot = (uint32_t)si;
+      s->cr_seq = seq;
+      memcpy(s->cr_prev, cur, AYIL_HASH_BYTES);
       s->cr_ts = rec.ts_ms;
       memcpy(s->cr_record, rec.record, AYIL_RECID_BYTES);
       s->cr_op = rec.op;
@@ -683,7 +739,8 @@ static int on_entries(ayil_sync_t *s, ayil__mp_t *r, size_t n) {
     }
     if (discard)
       continue;
-    rc = accept_record(s, si, &rec, rec.body, rec.body_len, store_seq);
+    rc = accept_record(s, si, &rec, rec.body, rec.body_len, seq, cur, store_seq,
+                       cur);
     if (rc < 0)
       return rc;
     if (rc == 1)
@@ -696,7 +753,7 @@ static int on_body(ayil_sync_t *s, ayil__mp_t *r, size_t n) {
   const uint8_t *p = NULL;
   size_t k = 0;
   uint64_t store_seq = 0;
-  uint8_t hh[AYIL_HASH_BYTES];
+  uint8_t hh[AYIL_HASH_BYTES], hash[AYIL_HASH_BYTES];
   ayil__rec_t rec;
   int si, rc;
 
@@ -704,6 +761,13 @@ static int on_body(ayil_sync_t *s, ayil__mp_t *r, size_t n) {
     return AYIL_EFORMAT;
   if (!s->cr_active)
     return AYIL_EPEER;
+  if (ayil__mp_nil(r)) {
+    /* The sender took the record back (its body was purged meanwhile). */
+    s->cr_active = 0;
+    free(s->cr_body);
+    s->cr_body = NULL;
+    return 0;
+  }
   rc = ayil__mp_bin(r, AYIL_SYNC_MSG_MAX, &p, &k);
   if (rc != 0)
     return rc;
@@ -728,7 +792,8 @@ static int on_body(ayil_sync_t *s, ayil__mp_t *r, size_t n) {
     rec.sig = s->cr_sig;
     rc = head(s, s->slots[si].id, &store_seq, hh);
     if (rc == 0)
-      rc = accept_record(s, si, &rec, s->cr_body, s->cr_total, store_seq);
+      rc = accept_record(s, si, &rec, s->cr_body, s->cr_total, s->cr_seq,
+                         s->cr_prev, store_seq, hash);
     if (rc == 1)
       rc = 0;
   }
@@ -771,10 +836,10 @@ static int on_ack(ayil_sync_t *s, ayil__mp_t *r, size_t n) {
     if (sl->forked)
       continue;
     /* Only what was sent on this connection can be acknowledged. */
-    if (!sl->out_active || seq < sl->out_acked || seq >= sl->out_next)
+    if (!sl->out_active || seq >= sl->out_next)
       return AYIL_EPEER;
-    if (seq == sl->out_acked)
-      continue;
+    if (seq <= sl->out_acked)
+      continue; /* already known, e.g. from its own stream */
     sl->out_acked = seq;
     flights_ack(s, s->theirs[idx], seq);
     s->st.acks_recv++;
@@ -1057,6 +1122,11 @@ static int send_entries(ayil_sync_t *s, int si, size_t *len, int *blocked) {
     }
     sl->out_prev_ok = 1;
   }
+  if (s->inflight > 0 && sl->out_wait_seq == sl->out_next &&
+      s->inflight + sl->out_wait_bytes > s->cfg.window) {
+    *blocked = 1;
+    return 0;
+  }
   first = sl->out_next;
   memcpy(prev0, sl->out_prev, AYIL_HASH_BYTES);
   ayil__wbuf_init(&w, s->recs, room);
@@ -1082,6 +1152,8 @@ static int send_entries(ayil_sync_t *s, int si, size_t *len, int *blocked) {
         break;
       if (s->inflight > 0) {
         *blocked = 1;
+        sl->out_wait_seq = sl->out_next;
+        sl->out_wait_bytes = s->cfg.window; /* needs an empty window */
         break;
       }
       rec.body_kind = AYIL__BODY_CHUNKED;
@@ -1097,8 +1169,11 @@ static int send_entries(ayil_sync_t *s, int si, size_t *len, int *blocked) {
       break;
     if (s->inflight > 0 &&
         s->inflight + r + (chunked ? it.body_len : 0) > s->cfg.window) {
-      if (nrec == 0)
+      if (nrec == 0) {
         *blocked = 1;
+        sl->out_wait_seq = sl->out_next;
+        sl->out_wait_bytes = r + (chunked ? it.body_len : 0);
+      }
       break;
     }
     rc = flight_push(s, (uint32_t)si, sl->out_next,
@@ -1106,6 +1181,7 @@ static int send_entries(ayil_sync_t *s, int si, size_t *len, int *blocked) {
     if (rc != 0)
       return rc;
     if (chunked) {
+      memcpy(s->cs_prev, sl->out_prev, AYIL_HASH_BYTES);
       s->cs_active = 1;
       s->cs_slot = (uint32_t)si;
       s->cs_seq = sl->out_next;
@@ -1113,6 +1189,13 @@ static int send_entries(ayil_sync_t *s, int si, size_t *len, int *blocked) {
       s->cs_off = 0;
     }
     memcpy(sl->out_prev, hash, AYIL_HASH_BYTES);
+    if (sl->in_active && sl->in_next == sl->out_next) {
+      /* Both sides hold this origin: what this side sends, the peer need
+       * not send back (and if it crosses, it must be the same). */
+      sl->in_next = sl->out_next + 1;
+      memcpy(sl->in_prev, hash, AYIL_HASH_BYTES);
+      sl->in_delivered = sl->in_committed = sl->in_acked = sl->out_next;
+    }
     sl->out_next++;
     used += r;
     nrec++;
@@ -1138,6 +1221,26 @@ static int send_entries(ayil_sync_t *s, int si, size_t *len, int *blocked) {
   return 0;
 }
 
+/* Takes back the record being sent in BODY messages: it goes again. */
+static void chunk_rewind(ayil_sync_t *s) {
+  slot_t *sl = &s->slots[s->cs_slot];
+  size_t i;
+  for (i = 0; i < s->fl_len; i++) {
+    flight_t *f = &s->fl[s->fl_off + i];
+    if (f->slot == s->cs_slot && f->seq == s->cs_seq && !f->done) {
+      f->done = 1;
+      s->inflight -= f->bytes;
+    }
+  }
+  while (s->fl_len > 0 && s->fl[s->fl_off].done) {
+    s->fl_off++;
+    s->fl_len--;
+  }
+  sl->out_next = s->cs_seq;
+  memcpy(sl->out_prev, s->cs_prev, AYIL_HASH_BYTES);
+  s->cs_active = 0;
+}
+
 static int send_chunk(ayil_sync_t *s, size_t *len) {
   const slot_t *sl = &s->slots[s->cs_slot];
   ayil_sync_item_t it;
@@ -1148,16 +1251,19 @@ static int send_chunk(ayil_sync_t *s, size_t *len) {
   rc = cb_rc(s->cfg.get(s->cfg.ctx, sl->id, s->cs_seq, &it));
   if (rc != 0)
     return rc;
-  /* Purged while being sent: end this connection, the next sends it
-   * purged. */
-  if (it.body == NULL || it.body_len != s->cs_total)
-    return AYIL_ESTORE;
-  k = s->cs_total - s->cs_off;
-  if (k > s->cfg.msg_max - 16)
-    k = s->cfg.msg_max - 16;
   ayil__wbuf_init(&w, s->out, s->cfg.msg_max);
   msgpack_pack_array(&w.pk, 2);
   msgpack_pack_uint32(&w.pk, AYIL__SYNC_BODY);
+  if (it.body == NULL || it.body_len != s->cs_total) {
+    /* Purged while being sent: abort it (nil); it goes again, purged. */
+    msgpack_pack_nil(&w.pk);
+    chunk_rewind(s);
+    *len = w.len;
+    return 0;
+  }
+  k = s->cs_total - s->cs_off;
+  if (k > s->cfg.msg_max - 16)
+    k = s->cfg.msg_max - 16;
   ayil__pack_bin(&w.pk, it.body + s->cs_off, k);
   if (w.overflow)
     return AYIL_EINVAL;

@@ -123,8 +123,8 @@ void sim_store_copy(sim_store_t *dst, const sim_store_t *src) {
     const sim_log_t *s = &src->logs[i];
     sim_log_t *d = sim_log(dst, s->id, 1);
     for (j = 0; j < s->durable; j++)
-      sim_log_append(d, s->e[j].entry, s->e[j].elen, s->e[j].body,
-                     s->e[j].blen, s->e[j].proof, s->e[j].plen);
+      sim_log_append(d, s->e[j].entry, s->e[j].elen, s->e[j].body, s->e[j].blen,
+                     s->e[j].proof, s->e[j].plen);
     d->durable = d->n;
   }
 }

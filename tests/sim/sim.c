@@ -1,0 +1,1170 @@
+/*
+ * The deterministic sync simulator.
+ *
+ * One hub and a few committees run the real sync state machine over a
+ * simulated network: links with a byte rate and a delay, cut at random byte
+ * offsets, partitions that black-hole a node, duplicate connections, nodes
+ * that crash (losing whatever was not yet durable) and restart, a committee
+ * whose device is replaced by a successor, and a cloned committee that
+ * forks its log. Entries are real: Ed25519-signed, hash-chained, with
+ * random bodies. Everything comes from one seed, so a failing seed replays.
+ *
+ * After a chaotic phase the network heals; once everything converged the
+ * run is checked:
+ * - every entry the hub acknowledged is at the hub, once, byte-identical;
+ * - every durably written entry of a live device reached the hub;
+ * - every log at every node is a valid chain (signatures, links, bodies or
+ *   purge proofs);
+ * - replicas agree: of two copies of a log, one is a prefix of the other;
+ * - a fork is refused (never merged) and alerted at the hub; no alert
+ *   without a fork; no sync error at all.
+ *
+ * Usage: ayil-sim [--seeds N] [--first S] [--verbose] [--overhead]
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "ayil/sync.h"
+#include "ayil/transport.h"
+#include "store.h"
+
+#define MAX_NODES 12
+#define MAX_CONNS 48
+#define MAX_DEVICES 4
+#define STEP_MS 10
+#define CHAOS_MS 60000
+#define HEAL_MAX_MS 1800000
+#define DEAD_MS 35000
+#define LINGER_MS 2000
+#define HUB_IDLE_MS 60000
+#define POLL_MS 30000
+#define PIPE_MAX 65536 /* bytes queued in a socket before the writer waits */
+#define HS_BYTES (48 + 64 + 138 + 42)
+
+/* ---- PRNG: splitmix64, our own so runs do not depend on libc ---------- */
+
+typedef struct {
+  uint64_t s;
+} rng_t;
+
+static uint64_t rnd(rng_t *r) {
+  uint64_t z = (r->s += 0x9e3779b97f4a7c15ull);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  return z ^ (z >> 31);
+}
+
+static uint64_t below(rng_t *r, uint64_t n) {
+  return n ? rnd(r) % n : 0;
+}
+
+static uint64_t range(rng_t *r, uint64_t lo, uint64_t hi) {
+  return lo + below(r, hi - lo + 1);
+}
+
+/* True with probability p per million. */
+static int chance(rng_t *r, uint64_t ppm) {
+  return below(r, 1000000) < ppm;
+}
+
+static void fill(rng_t *r, uint8_t *p, size_t n) {
+  size_t i;
+  for (i = 0; i < n; i++)
+    p[i] = (uint8_t)rnd(r);
+}
+
+/* ---- the world -------------------------------------------------------- */
+
+enum { HUB = 0, COMMITTEE = 1 };
+
+typedef struct node_s {
+  int kind;
+  int committee; /* index, -1 for the hub */
+  int retired;   /* replaced by a successor: gone for good */
+  int is_clone;
+  uint8_t pk[32], sk[64];
+  sim_store_t st;
+  uint64_t down_until;        /* crashed until then */
+  uint64_t partitioned_until; /* black-holed until then */
+  uint64_t next_connect, backoff;
+  int writes; /* entries this node wrote */
+} node_t;
+
+typedef struct {
+  uint8_t *data;
+  size_t len;
+  uint64_t arrive;
+} frame_t;
+
+typedef struct {
+  frame_t *q;
+  size_t head, n, cap;
+  size_t queued; /* bytes not yet arrived */
+  size_t sent;   /* bytes ever sent this way */
+  size_t cut_at; /* SIZE_MAX: never cut */
+  uint64_t busy_until;
+  int got_have;   /* the first frame (the have payload) arrived */
+  int blackholed; /* a partition swallowed a frame: all later ones too */
+} pipe_t;
+
+struct conn_s;
+
+typedef struct {
+  struct sim_s *sim;
+  struct conn_s *c;
+  node_t *self, *peer;
+} end_t;
+
+typedef struct conn_s {
+  int live;
+  end_t end[2]; /* 0: committee (client), 1: hub (server) */
+  ayil_sync_t *s[2];
+  pipe_t p[2];   /* p[i]: from end i to end 1-i */
+  uint64_t rate; /* bytes per ms */
+  uint64_t latency;
+  uint64_t close_at; /* UINT64_MAX: none scheduled */
+  uint64_t idle_since[2];
+} conn_t;
+
+typedef struct sim_s {
+  uint64_t seed;
+  rng_t r;
+  uint64_t now;
+  int chaos;
+  node_t nodes[MAX_NODES];
+  int nnodes;
+  int ncomm;
+  /* device ids of each committee, oldest first */
+  uint8_t devices[MAX_NODES][MAX_DEVICES][32];
+  int ndevices[MAX_NODES];
+  conn_t conns[MAX_CONNS];
+  int clone_of;       /* committee cloned, or -1 */
+  size_t clone_split; /* the clone's log length when cloned */
+  int replaced;       /* committee whose device was replaced, or -1 */
+  char failure[256];
+  int verbose;
+  /* numbers */
+  uint64_t wire_bytes, connects, cuts, crashes, partitions, forks_alerted;
+  uint64_t entries_written, acked;
+} sim_t;
+
+static void failf(sim_t *w, const char *fmt, ...) {
+  va_list ap;
+  if (w->failure[0])
+    return;
+  va_start(ap, fmt);
+  vsnprintf(w->failure, sizeof w->failure, fmt, ap);
+  va_end(ap);
+}
+
+static node_t *hub(sim_t *w) {
+  return &w->nodes[0];
+}
+
+static int alive(const sim_t *w, const node_t *n) {
+  return !n->retired && w->now >= n->down_until;
+}
+
+/* ---- entries ---------------------------------------------------------- */
+
+static void write_entry(sim_t *w, node_t *n) {
+  sim_log_t *l;
+  uint8_t buf[AYIL_ENTRY_MAX], header[8], *body = NULL;
+  ayil_entry_t e;
+  size_t len = 0, blen = 0, j;
+  uint64_t roll = below(&w->r, 100);
+  int rc;
+
+  /* A write commits the node's transaction: pending entries first. */
+  for (j = 0; j < n->st.nlogs; j++)
+    sim_log_commit(&n->st.logs[j]);
+  l = sim_log(&n->st, n->pk, 1);
+  memset(&e, 0, sizeof e);
+  memcpy(e.origin, n->pk, 32);
+  e.seq = l->n + 1;
+  if (l->n > 0)
+    memcpy(e.prev, l->e[l->n - 1].hash, AYIL_HASH_BYTES);
+  e.ts_ms = 1767225600000ull + w->now;
+  fill(&w->r, e.record, sizeof e.record);
+  e.op = AYIL_OP_PUT;
+  e.codes_version = 1;
+  header[0] = 0x81; /* {"k": n} */
+  header[1] = 0xa1;
+  header[2] = 'k';
+  header[3] = (uint8_t)(below(&w->r, 100));
+  e.header = header;
+  e.header_len = 4;
+  if (n->kind == HUB) {
+    e.op = AYIL_OP_NOTICE;
+  } else if (roll < 10 && l->n > 0) {
+    /* Delete an earlier record: its bodies are purged here at once. */
+    sim_ent_t *old = &l->e[below(&w->r, l->n)];
+    e.op = AYIL_OP_DELETE;
+    memcpy(e.record, old->record, AYIL_RECID_BYTES);
+  } else if (roll < 15) {
+    /* a record without body */
+  } else {
+    blen = roll < 17 ? range(&w->r, 70000, 140000) : range(&w->r, 50, 2000);
+    body = malloc(blen);
+    if (body == NULL)
+      abort();
+    fill(&w->r, body, blen);
+    ayil_body_hash(body, blen, e.body_hash);
+    e.has_body = 1;
+  }
+  rc = ayil_entry_sign(&e, n->sk, buf, sizeof buf, &len);
+  if (rc != 0) {
+    failf(w, "sign: %s", ayil_err_name(rc));
+    free(body);
+    return;
+  }
+  sim_log_append(l, buf, len, body, blen, NULL, 0);
+  l->durable = l->n;
+  if (e.op == AYIL_OP_DELETE)
+    sim_log_purge(l, e.record, e.seq, buf, len);
+  free(body);
+  n->writes++;
+  w->entries_written++;
+}
+
+/* ---- store callbacks -------------------------------------------------- */
+
+static int node_is_device_of(const sim_t *w, int c, const uint8_t *id) {
+  int k;
+  for (k = 0; k < w->ndevices[c]; k++)
+    if (memcmp(w->devices[c][k], id, 32) == 0)
+      return 1;
+  return 0;
+}
+
+static int cb_origins(void *ctx, ayil_sync_origin_t *out, size_t cap,
+                      size_t *n) {
+  end_t *e = ctx;
+  sim_t *w = e->sim;
+  size_t k = 0;
+  int c, d;
+  if (e->self->kind == HUB) {
+    c = e->peer->committee;
+    for (d = 0; d < w->ndevices[c] && k < cap; d++, k++) {
+      memcpy(out[k].id, w->devices[c][d], 32);
+      out[k].flags = AYIL_SYNC_OFFER | AYIL_SYNC_WANT;
+    }
+    if (k < cap) {
+      memcpy(out[k].id, hub(w)->pk, 32);
+      out[k++].flags = AYIL_SYNC_OFFER;
+    }
+  } else {
+    c = e->self->committee;
+    for (d = 0; d < w->ndevices[c] && k < cap; d++) {
+      /* Its own log, and the predecessors' logs it holds. */
+      if (memcmp(w->devices[c][d], e->self->pk, 32) != 0 &&
+          sim_log(&e->self->st, w->devices[c][d], 0) == NULL)
+        continue;
+      memcpy(out[k].id, w->devices[c][d], 32);
+      out[k++].flags = AYIL_SYNC_OFFER | AYIL_SYNC_WANT;
+    }
+    if (k < cap) {
+      memcpy(out[k].id, hub(w)->pk, 32);
+      out[k++].flags = AYIL_SYNC_WANT;
+    }
+  }
+  *n = k;
+  return 0;
+}
+
+/* A committee takes from its hub the history of its own committee. */
+static unsigned cb_discover(void *ctx, const uint8_t *origin) {
+  end_t *e = ctx;
+  if (e->self->kind == HUB)
+    return 0;
+  return node_is_device_of(e->sim, e->self->committee, origin) ? AYIL_SYNC_WANT
+                                                               : 0;
+}
+
+static int cb_head(void *ctx, const uint8_t *origin, uint64_t *seq,
+                   uint8_t *hash) {
+  end_t *e = ctx;
+  sim_log_t *l = sim_log(&e->self->st, origin, 0);
+  *seq = l ? l->durable : 0;
+  if (*seq > 0)
+    memcpy(hash, l->e[*seq - 1].hash, AYIL_HASH_BYTES);
+  return 0;
+}
+
+static int cb_get(void *ctx, const uint8_t *origin, uint64_t seq,
+                  ayil_sync_item_t *it) {
+  end_t *e = ctx;
+  sim_log_t *l = sim_log(&e->self->st, origin, 0);
+  sim_ent_t *x;
+  if (l == NULL || seq == 0 || seq > l->durable)
+    return AYIL_ENOTFOUND;
+  x = &l->e[seq - 1];
+  it->entry = x->entry;
+  it->entry_len = x->elen;
+  it->body = x->body;
+  it->body_len = x->blen;
+  it->proof = x->proof;
+  it->proof_len = x->plen;
+  return 0;
+}
+
+static int cb_deliver(void *ctx, const ayil_entry_t *d,
+                      const ayil_sync_item_t *it) {
+  end_t *e = ctx;
+  sim_log_t *l = sim_log(&e->self->st, d->origin, 1);
+  if (d->seq <= l->n) {
+    uint8_t h[AYIL_HASH_BYTES];
+    ayil_entry_hash(it->entry, it->entry_len, h);
+    /* The same entry from another connection: nothing to do. */
+    return memcmp(h, l->e[d->seq - 1].hash, AYIL_HASH_BYTES) == 0 ? 0
+                                                                  : AYIL_EFORK;
+  }
+  if (d->seq != l->n + 1) {
+    failf(e->sim, "deliver out of order: seq %llu after %zu",
+          (unsigned long long)d->seq, l->n);
+    return AYIL_ESEQ;
+  }
+  sim_log_append(l, it->entry, it->entry_len, it->body, it->body_len, it->proof,
+                 it->proof_len);
+  return 0;
+}
+
+static void cb_event(void *ctx, const ayil_sync_event_t *ev) {
+  end_t *e = ctx;
+  sim_log_t *l = sim_log(&e->self->st, ev->origin, 1);
+  if (ev->type == AYIL_SYNC_EV_FORK) {
+    l->forks++;
+    if (e->self->kind == HUB)
+      e->sim->forks_alerted++;
+  } else if (ev->type == AYIL_SYNC_EV_ACKED && e->self->kind == COMMITTEE &&
+             ev->seq > l->hub_ack) {
+    l->hub_ack = ev->seq;
+    e->sim->acked++;
+  }
+}
+
+/* ---- connections ------------------------------------------------------ */
+
+static void pipe_free(pipe_t *p) {
+  size_t i;
+  for (i = 0; i < p->n; i++)
+    free(p->q[(p->head + i) % p->cap].data);
+  free(p->q);
+  memset(p, 0, sizeof *p);
+}
+
+static void conn_close(conn_t *c) {
+  if (!c->live)
+    return;
+  ayil_sync_free(c->s[0]);
+  ayil_sync_free(c->s[1]);
+  pipe_free(&c->p[0]);
+  pipe_free(&c->p[1]);
+  c->live = 0;
+  c->s[0] = c->s[1] = NULL;
+}
+
+/* The committee end decides when to come back. */
+static void client_closed(sim_t *w, node_t *n, int progressed) {
+  if (progressed)
+    n->backoff = 1000;
+  else
+    n->backoff = n->backoff * 2 > 60000 ? 60000 : n->backoff * 2;
+  n->next_connect = w->now + n->backoff + below(&w->r, n->backoff / 2 + 1);
+}
+
+static void conn_end(sim_t *w, conn_t *c, int progressed) {
+  node_t *n = c->end[0].self;
+  conn_close(c);
+  client_closed(w, n, progressed);
+}
+
+static void pipe_push(sim_t *w, conn_t *c, int dir, const uint8_t *msg,
+                      size_t len) {
+  pipe_t *p = &c->p[dir];
+  size_t wire = AYIL_FRAME_WIRE_LEN(len);
+  frame_t *f;
+  uint64_t start = p->busy_until > w->now ? p->busy_until : w->now;
+  node_t *a = c->end[dir].self, *b = c->end[1 - dir].self;
+
+  p->busy_until = start + (wire + c->rate - 1) / c->rate;
+  w->wire_bytes += wire;
+  if (p->sent + wire > p->cut_at) {
+    /* The link drops mid-frame: this frame and all after it are lost. */
+    uint64_t t = p->busy_until + c->latency;
+    if (t < c->close_at)
+      c->close_at = t;
+    p->sent += wire;
+    return;
+  }
+  p->sent += wire;
+  /* A partition black-holes the stream: like TCP, nothing after a lost
+   * byte ever arrives; only lack of progress tells the ends. */
+  if (w->now < a->partitioned_until || w->now < b->partitioned_until)
+    p->blackholed = 1;
+  if (p->blackholed)
+    return;
+  if (p->n == p->cap) {
+    size_t cap = p->cap ? p->cap * 2 : 16, i;
+    frame_t *q = malloc(cap * sizeof *q);
+    if (q == NULL)
+      abort();
+    for (i = 0; i < p->n; i++)
+      q[i] = p->q[(p->head + i) % p->cap];
+    free(p->q);
+    p->q = q;
+    p->head = 0;
+    p->cap = cap;
+  }
+  f = &p->q[(p->head + p->n++) % p->cap];
+  f->data = malloc(len ? len : 1);
+  if (f->data == NULL)
+    abort();
+  memcpy(f->data, msg, len);
+  f->len = len;
+  f->arrive = p->busy_until + c->latency;
+  p->queued += wire;
+}
+
+static ayil_sync_config_t config_for(end_t *e) {
+  ayil_sync_config_t cfg;
+  memset(&cfg, 0, sizeof cfg);
+  cfg.ctx = e;
+  cfg.origins = cb_origins;
+  cfg.discover = cb_discover;
+  cfg.head = cb_head;
+  cfg.get = cb_get;
+  cfg.deliver = cb_deliver;
+  cfg.event = cb_event;
+  return cfg;
+}
+
+static int sync_fail(sim_t *w, conn_t *c, int side, const char *what, int rc) {
+  failf(w, "%s at %s: %s", what, side ? "hub" : "committee", ayil_err_name(rc));
+  conn_end(w, c, 0);
+  return rc;
+}
+
+static void connect_node(sim_t *w, node_t *n) {
+  int i, k;
+  for (i = 0; i < MAX_CONNS && w->conns[i].live; i++)
+    ;
+  if (i == MAX_CONNS)
+    return;
+  {
+    conn_t *c = &w->conns[i];
+    ayil_sync_config_t cfg;
+    uint8_t pay[AYIL_SYNC_HAVE_MAX];
+    size_t len = 0;
+    int rc;
+    memset(c, 0, sizeof *c);
+    c->live = 1;
+    c->end[0] = (end_t){w, c, n, hub(w)};
+    c->end[1] = (end_t){w, c, hub(w), n};
+    c->rate = range(&w->r, 6, 32); /* 48..256 kbit/s */
+    c->latency = range(&w->r, 150, 450);
+    c->close_at = UINT64_MAX;
+    for (k = 0; k < 2; k++) {
+      c->p[k].cut_at = SIZE_MAX;
+      if (w->chaos && chance(&w->r, 600000))
+        c->p[k].cut_at = (size_t)range(&w->r, 0, 80000);
+    }
+    cfg = config_for(&c->end[0]);
+    rc = ayil_sync_new(&c->s[0], &cfg, w->now);
+    if (rc == 0)
+      rc = ayil_sync_have_payload(c->s[0], pay, sizeof pay, &len);
+    if (rc != 0) {
+      sync_fail(w, c, 0, "have", rc);
+      return;
+    }
+    w->wire_bytes += HS_BYTES;
+    w->connects++;
+    pipe_push(w, c, 0, pay, len);
+    c->idle_since[0] = c->idle_since[1] = w->now;
+  }
+}
+
+/* A frame arrives at end `to` of c. Returns nonzero if c is gone. */
+static int arrive(sim_t *w, conn_t *c, int to, const uint8_t *msg, size_t len) {
+  pipe_t *in = &c->p[1 - to];
+  int rc;
+  if (!in->got_have) {
+    in->got_have = 1;
+    if (to == 1) {
+      /* The hub accepts: its have payload, then its stream. */
+      ayil_sync_config_t cfg = config_for(&c->end[1]);
+      uint8_t pay[AYIL_SYNC_HAVE_MAX];
+      size_t plen = 0;
+      rc = ayil_sync_new(&c->s[1], &cfg, w->now);
+      if (rc == 0)
+        rc = ayil_sync_have_payload(c->s[1], pay, sizeof pay, &plen);
+      if (rc == 0)
+        pipe_push(w, c, 1, pay, plen);
+    }
+    rc = ayil_sync_start(c->s[to], msg, len, w->now);
+    return rc ? sync_fail(w, c, to, "start", rc) : 0;
+  }
+  rc = ayil_sync_recv(c->s[to], msg, len, w->now);
+  return rc ? sync_fail(w, c, to, "recv", rc) : 0;
+}
+
+static int pump_conn(sim_t *w, conn_t *c) {
+  int dir, k;
+  const uint8_t *msg;
+  size_t len;
+
+  if (w->now >= c->close_at) {
+    w->cuts++;
+    conn_end(w, c, 0);
+    return 1;
+  }
+  for (dir = 0; dir < 2; dir++) {
+    pipe_t *p = &c->p[dir];
+    while (p->n > 0 && p->q[p->head].arrive <= w->now) {
+      frame_t f = p->q[p->head];
+      p->head = (p->head + 1) % p->cap;
+      p->n--;
+      p->queued -= AYIL_FRAME_WIRE_LEN(f.len);
+      if (arrive(w, c, 1 - dir, f.data, f.len)) {
+        free(f.data);
+        return 1;
+      }
+      free(f.data);
+    }
+  }
+  for (k = 0; k < 2; k++) {
+    ayil_sync_t *s = c->s[k];
+    int rc;
+    if (s == NULL || !c->p[1 - k].got_have)
+      continue;
+    while (c->p[k].queued < PIPE_MAX) {
+      rc = ayil_sync_poll(s, w->now, &msg, &len);
+      if (rc != 0)
+        return sync_fail(w, c, k, "poll", rc) ? 1 : 1;
+      if (len == 0)
+        break;
+      pipe_push(w, c, k, msg, len);
+    }
+    if (!ayil_sync_idle(s))
+      c->idle_since[k] = w->now;
+    /* Dead links are found by lack of progress, not by deadlines. */
+    if (!ayil_sync_idle(s) && w->now > ayil_sync_progress_ms(s) + DEAD_MS) {
+      conn_end(w, c, 0);
+      return 1;
+    }
+  }
+  /* The committee lingers briefly once idle, then leaves. */
+  if (c->s[0] && c->p[1].got_have && ayil_sync_idle(c->s[0]) &&
+      w->now > c->idle_since[0] + LINGER_MS) {
+    conn_end(w, c, 1);
+    c->end[0].self->next_connect = w->now + POLL_MS;
+    return 1;
+  }
+  if (c->s[1] && ayil_sync_idle(c->s[1]) &&
+      w->now > c->idle_since[1] + HUB_IDLE_MS) {
+    conn_end(w, c, 0);
+    return 1;
+  }
+  return 0;
+}
+
+static void close_node_conns(sim_t *w, node_t *n) {
+  int i;
+  for (i = 0; i < MAX_CONNS; i++) {
+    conn_t *c = &w->conns[i];
+    if (c->live && (c->end[0].self == n || c->end[1].self == n))
+      conn_end(w, c, 0);
+  }
+}
+
+/* The node's durable heads advanced: tell every connection it has. */
+static void node_commit(sim_t *w, node_t *n) {
+  size_t j;
+  int i;
+  for (j = 0; j < n->st.nlogs; j++) {
+    sim_log_t *l = &n->st.logs[j];
+    if (!sim_log_commit(l))
+      continue;
+    for (i = 0; i < MAX_CONNS; i++) {
+      conn_t *c = &w->conns[i];
+      int k;
+      if (!c->live)
+        continue;
+      for (k = 0; k < 2; k++) {
+        int rc;
+        if (c->end[k].self != n || c->s[k] == NULL)
+          continue;
+        rc = ayil_sync_committed(c->s[k], l->id, l->durable);
+        if (rc == 0)
+          rc = ayil_sync_notify(c->s[k], l->id);
+        if (rc != 0)
+          sync_fail(w, c, k, "committed", rc);
+      }
+    }
+  }
+}
+
+static void notify_local(sim_t *w, node_t *n) {
+  int i, k;
+  for (i = 0; i < MAX_CONNS; i++) {
+    conn_t *c = &w->conns[i];
+    for (k = 0; c->live && k < 2; k++) {
+      int rc;
+      if (c->end[k].self != n || c->s[k] == NULL)
+        continue;
+      rc = ayil_sync_notify(c->s[k], n->pk);
+      if (rc != 0)
+        sync_fail(w, c, k, "notify", rc);
+    }
+  }
+}
+
+static int has_conn(sim_t *w, node_t *n) {
+  int i;
+  for (i = 0; i < MAX_CONNS; i++)
+    if (w->conns[i].live && w->conns[i].end[0].self == n)
+      return 1;
+  return 0;
+}
+
+/* ---- scenario --------------------------------------------------------- */
+
+static node_t *add_node(sim_t *w, int kind, int committee) {
+  node_t *n = &w->nodes[w->nnodes++];
+  uint8_t seed[32];
+  memset(n, 0, sizeof *n);
+  n->kind = kind;
+  n->committee = committee;
+  fill(&w->r, seed, sizeof seed);
+  crypto_sign_seed_keypair(n->pk, n->sk, seed);
+  n->backoff = 1000;
+  n->next_connect = below(&w->r, 5000);
+  if (kind == COMMITTEE)
+    memcpy(w->devices[committee][w->ndevices[committee]++], n->pk, 32);
+  return n;
+}
+
+static node_t *current_device(sim_t *w, int c) {
+  int i;
+  for (i = 1; i < w->nnodes; i++)
+    if (w->nodes[i].committee == c && !w->nodes[i].retired &&
+        !w->nodes[i].is_clone)
+      return &w->nodes[i];
+  return NULL;
+}
+
+static void chaos_events(sim_t *w, uint64_t fork_at, uint64_t replace_at) {
+  int i;
+  for (i = 0; i < w->nnodes; i++) {
+    node_t *n = &w->nodes[i];
+    if (n->retired)
+      continue;
+    if (alive(w, n) && chance(&w->r, n->kind == HUB ? 100 : 200)) {
+      /* Crash: whatever is not durable is lost, every connection too. */
+      close_node_conns(w, n);
+      sim_store_crash(&n->st);
+      n->down_until = w->now + range(&w->r, 500, 20000);
+      w->crashes++;
+      continue;
+    }
+    if (n->kind == COMMITTEE && chance(&w->r, 250)) {
+      n->partitioned_until = w->now + range(&w->r, 5000, 60000);
+      w->partitions++;
+    }
+    if (alive(w, n) &&
+        chance(&w->r, n->kind == HUB ? 500 : (n->is_clone ? 2000 : 4000))) {
+      write_entry(w, n);
+      if (n->kind == COMMITTEE)
+        n->next_connect = n->next_connect < w->now ? n->next_connect : w->now;
+      notify_local(w, n);
+    }
+  }
+  if (w->now == fork_at) {
+    /* A node restored from a copy (a clone with the same key). */
+    int c = (int)below(&w->r, (uint64_t)w->ncomm);
+    node_t *orig = current_device(w, c), *cl;
+    if (orig != NULL && w->nnodes < MAX_NODES) {
+      cl = &w->nodes[w->nnodes++];
+      *cl = *orig;
+      cl->is_clone = 1;
+      cl->writes = 0;
+      sim_store_copy(&cl->st, &orig->st);
+      w->clone_of = c;
+      {
+        sim_log_t *l = sim_log(&cl->st, cl->pk, 0);
+        w->clone_split = l ? l->n : 0;
+      }
+    }
+  }
+  if (w->now == replace_at && w->clone_of < 0) {
+    /* A dead Pi replaced: a new key, admitted as the successor. */
+    int c = (int)below(&w->r, (uint64_t)w->ncomm);
+    node_t *old = current_device(w, c);
+    if (old != NULL && w->nnodes < MAX_NODES && w->ndevices[c] < MAX_DEVICES) {
+      close_node_conns(w, old);
+      old->retired = 1;
+      add_node(w, COMMITTEE, c);
+      w->replaced = c;
+    }
+  }
+}
+
+static void step(sim_t *w, uint64_t fork_at, uint64_t replace_at) {
+  int i;
+  if (w->chaos)
+    chaos_events(w, fork_at, replace_at);
+  for (i = 0; i < w->nnodes; i++) {
+    node_t *n = &w->nodes[i];
+    /* Durable commits happen at the store's own pace. */
+    if (alive(w, n) && chance(&w->r, 300000))
+      node_commit(w, n);
+  }
+  for (i = 1; i < w->nnodes; i++) {
+    node_t *n = &w->nodes[i];
+    if (!alive(w, n) || !alive(w, hub(w)) || w->now < n->next_connect ||
+        w->now < n->partitioned_until || has_conn(w, n))
+      continue;
+    connect_node(w, n);
+    /* Sometimes a second connection at once (a reconnect that overlaps). */
+    if (w->chaos && chance(&w->r, 100000))
+      connect_node(w, n);
+  }
+  for (i = 0; i < MAX_CONNS; i++)
+    if (w->conns[i].live)
+      pump_conn(w, &w->conns[i]);
+}
+
+/* ---- checks ----------------------------------------------------------- */
+
+static int same_entry(const sim_ent_t *a, const sim_ent_t *b) {
+  return a->elen == b->elen && memcmp(a->entry, b->entry, a->elen) == 0;
+}
+
+/* Signatures already checked in this run: replicas share entries, and an
+ * Ed25519 verification is the costliest thing the checks do. */
+static uint8_t (*verified)[AYIL_HASH_BYTES];
+static size_t nverified, verified_cap;
+
+static int verify_once(const ayil_entry_t *e, const uint8_t *hash) {
+  size_t i;
+  for (i = 0; i < nverified; i++)
+    if (memcmp(verified[i], hash, AYIL_HASH_BYTES) == 0)
+      return 0;
+  if (ayil_entry_verify(e) != 0)
+    return AYIL_ESIG;
+  if (nverified == verified_cap) {
+    size_t cap = verified_cap ? verified_cap * 2 : 256;
+    uint8_t(*v)[AYIL_HASH_BYTES] = realloc(verified, cap * sizeof *v);
+    if (v == NULL)
+      abort();
+    verified = v;
+    verified_cap = cap;
+  }
+  memcpy(verified[nverified++], hash, AYIL_HASH_BYTES);
+  return 0;
+}
+
+static void check_chain(sim_t *w, const node_t *n, const sim_log_t *l) {
+  uint8_t prev[AYIL_HASH_BYTES] = {0}, bh[AYIL_HASH_BYTES];
+  size_t j;
+  for (j = 0; j < l->n; j++) {
+    const sim_ent_t *x = &l->e[j];
+    ayil_entry_t e, p;
+    if (ayil_entry_decode(&e, x->entry, x->elen) != 0 ||
+        verify_once(&e, x->hash) != 0 || memcmp(e.origin, l->id, 32) != 0 ||
+        ayil_entry_follows(&e, j, prev) != 0) {
+      failf(w, "node %d: chain broken at seq %zu", (int)(n - w->nodes), j + 1);
+      return;
+    }
+    if (e.has_body && x->body != NULL) {
+      ayil_body_hash(x->body, x->blen, bh);
+      if (memcmp(bh, e.body_hash, 32) != 0)
+        failf(w, "node %d: body hash at seq %zu", (int)(n - w->nodes), j + 1);
+    } else if (e.has_body) {
+      if (x->proof == NULL || ayil_entry_decode(&p, x->proof, x->plen) != 0 ||
+          ayil_entry_verify(&p) != 0 || p.op != AYIL_OP_DELETE ||
+          memcmp(p.record, e.record, AYIL_RECID_BYTES) != 0)
+        failf(w, "node %d: body missing without proof at seq %zu",
+              (int)(n - w->nodes), j + 1);
+    }
+    memcpy(prev, x->hash, 32);
+  }
+}
+
+/* One of a and b is a prefix of the other. */
+static int agree(const sim_log_t *a, const sim_log_t *b) {
+  size_t j, m = a->n < b->n ? a->n : b->n;
+  for (j = 0; j < m; j++)
+    if (!same_entry(&a->e[j], &b->e[j]))
+      return 0;
+  return 1;
+}
+
+static int is_fork_origin(const sim_t *w, const uint8_t *id) {
+  return w->clone_of >= 0 && node_is_device_of(w, w->clone_of, id);
+}
+
+/* Both lineages of the clone wrote past the split: a real fork. */
+static int fork_expected(sim_t *w) {
+  int i, both = 0;
+  if (w->clone_of < 0)
+    return 0;
+  for (i = 1; i < w->nnodes; i++) {
+    node_t *n = &w->nodes[i];
+    sim_log_t *l;
+    if (n->committee != w->clone_of || n->retired)
+      continue;
+    l = sim_log(&n->st, n->pk, 0);
+    if (l && l->n > w->clone_split) {
+      /* The original may have written before the clone was made: compare
+       * the entries after the split. */
+      both++;
+    }
+  }
+  if (both < 2)
+    return 0;
+  {
+    node_t *a = current_device(w, w->clone_of), *b = NULL;
+    sim_log_t *la, *lb;
+    for (i = 1; i < w->nnodes; i++)
+      if (w->nodes[i].is_clone)
+        b = &w->nodes[i];
+    if (a == NULL || b == NULL)
+      return 0;
+    la = sim_log(&a->st, a->pk, 0);
+    lb = sim_log(&b->st, b->pk, 0);
+    return la && lb && !agree(la, lb);
+  }
+}
+
+/* Everything that can arrive has arrived. */
+static int converged(sim_t *w) {
+  node_t *h = hub(w);
+  sim_log_t *hh = sim_log(&h->st, h->pk, 0);
+  size_t j;
+  int i, d;
+  for (i = 0; i < w->nnodes; i++)
+    for (j = 0; j < w->nodes[i].st.nlogs; j++)
+      if (!w->nodes[i].retired &&
+          w->nodes[i].st.logs[j].n != w->nodes[i].st.logs[j].durable)
+        return 0;
+  for (i = 1; i < w->nnodes; i++) {
+    node_t *n = &w->nodes[i];
+    sim_log_t *own, *at_hub, *nh;
+    if (n->retired)
+      continue;
+    own = sim_log(&n->st, n->pk, 0);
+    at_hub = sim_log(&h->st, n->pk, 0);
+    if (!is_fork_origin(w, n->pk) && own && own->n > 0 &&
+        (!at_hub || at_hub->n != own->n))
+      return 0;
+    nh = sim_log(&n->st, h->pk, 0);
+    if (hh && hh->n > 0 && (!nh || nh->n != hh->n))
+      return 0;
+    /* A successor holds its predecessors' logs as the hub does. */
+    for (d = 0; d < w->ndevices[n->committee]; d++) {
+      const uint8_t *id = w->devices[n->committee][d];
+      sim_log_t *a = sim_log(&h->st, id, 0), *b = sim_log(&n->st, id, 0);
+      if (is_fork_origin(w, id) || memcmp(id, n->pk, 32) == 0)
+        continue;
+      if (a && a->n > 0 && (!b || b->n != a->n))
+        return 0;
+    }
+  }
+  if (fork_expected(w)) {
+    sim_log_t *l = sim_log(&h->st, w->devices[w->clone_of][0], 0);
+    if (l == NULL || l->forks == 0)
+      return 0;
+  }
+  return 1;
+}
+
+static void check(sim_t *w) {
+  node_t *h = hub(w);
+  int i, k;
+  size_t j, m;
+  nverified = 0;
+  for (i = 0; i < w->nnodes; i++)
+    for (j = 0; j < w->nodes[i].st.nlogs; j++)
+      check_chain(w, &w->nodes[i], &w->nodes[i].st.logs[j]);
+  for (i = 1; i < w->nnodes; i++) {
+    node_t *n = &w->nodes[i];
+    for (j = 0; j < n->st.nlogs; j++) {
+      sim_log_t *l = &n->st.logs[j], *at = sim_log(&h->st, l->id, 0);
+      /* Acknowledged means held by the hub, byte for byte. */
+      if (l->hub_ack > 0) {
+        if (at == NULL || at->durable < l->hub_ack) {
+          failf(w, "node %d: hub acked %llu but holds %zu", i,
+                (unsigned long long)l->hub_ack, at ? at->durable : 0);
+          return;
+        }
+        for (m = 0; m < l->hub_ack; m++)
+          if (!same_entry(&l->e[m], &at->e[m])) {
+            failf(w, "node %d: acked entry %zu differs at hub", i, m + 1);
+            return;
+          }
+      }
+      if (l->forks > 0 && !is_fork_origin(w, l->id))
+        failf(w, "node %d: fork alert without a fork", i);
+    }
+  }
+  /* Replicas agree, except the two lineages of a fork with each other. */
+  for (i = 0; i < w->nnodes; i++)
+    for (k = i + 1; k < w->nnodes; k++)
+      for (j = 0; j < w->nodes[i].st.nlogs; j++) {
+        sim_log_t *a = &w->nodes[i].st.logs[j];
+        sim_log_t *b = sim_log(&w->nodes[k].st, a->id, 0);
+        if (b == NULL || is_fork_origin(w, a->id))
+          continue;
+        if (!agree(a, b))
+          failf(w, "nodes %d and %d disagree on a log", i, k);
+      }
+  if (w->clone_of >= 0) {
+    /* The hub's copy is one lineage, never a mix (check_chain), and
+     * matches one of the two. */
+    const uint8_t *id = w->devices[w->clone_of][0];
+    sim_log_t *at = sim_log(&h->st, id, 0);
+    int ok = 0;
+    for (i = 1; i < w->nnodes && at; i++) {
+      sim_log_t *l = sim_log(&w->nodes[i].st, id, 0);
+      if (w->nodes[i].committee == w->clone_of && l && l->n >= at->n &&
+          agree(l, at))
+        ok = 1;
+    }
+    if (at && !ok)
+      failf(w, "hub holds a log that no lineage wrote");
+    if (fork_expected(w) && (at == NULL || at->forks == 0))
+      failf(w, "fork not alerted at the hub");
+  }
+}
+
+static void dump(sim_t *w) {
+  int i, k;
+  size_t j;
+  for (i = 0; i < w->nnodes; i++) {
+    node_t *n = &w->nodes[i];
+    printf("  node %d %s c%d%s%s writes %d:", i, n->kind == HUB ? "hub" : "com",
+           n->committee, n->retired ? " retired" : "",
+           n->is_clone ? " clone" : "", n->writes);
+    for (j = 0; j < n->st.nlogs; j++) {
+      sim_log_t *l = &n->st.logs[j];
+      for (k = 0; k < w->nnodes; k++)
+        if (memcmp(w->nodes[k].pk, l->id, 32) == 0)
+          break;
+      printf(" [%d: %zu/%zu ack %llu f%d]", k, l->durable, l->n,
+             (unsigned long long)l->hub_ack, l->forks);
+    }
+    printf("\n");
+  }
+  for (i = 0; i < MAX_CONNS; i++) {
+    conn_t *c = &w->conns[i];
+    if (!c->live)
+      continue;
+    printf("  conn %d: node %d, idle %d/%d\n", i,
+           (int)(c->end[0].self - w->nodes),
+           c->s[0] ? ayil_sync_idle(c->s[0]) : -1,
+           c->s[1] ? ayil_sync_idle(c->s[1]) : -1);
+  }
+}
+
+/* ---- a run ------------------------------------------------------------ */
+
+static int run(uint64_t seed, int verbose, sim_t *w) {
+  uint64_t fork_at = UINT64_MAX, replace_at = UINT64_MAX, heal_start;
+  int i;
+
+  memset(w, 0, sizeof *w);
+  w->seed = seed;
+  w->r.s = seed * 0x2545f4914f6cdd1dull + 1;
+  w->verbose = verbose;
+  w->clone_of = -1;
+  w->replaced = -1;
+  w->chaos = 1;
+  add_node(w, HUB, -1);
+  w->ncomm = (int)range(&w->r, 2, 4);
+  for (i = 0; i < w->ncomm; i++)
+    add_node(w, COMMITTEE, i);
+  if (chance(&w->r, 150000))
+    fork_at = range(&w->r, 5000, CHAOS_MS - 10000) / STEP_MS * STEP_MS;
+  else if (chance(&w->r, 150000))
+    replace_at = range(&w->r, 5000, CHAOS_MS - 10000) / STEP_MS * STEP_MS;
+
+  for (w->now = 0; w->now < CHAOS_MS && !w->failure[0]; w->now += STEP_MS)
+    step(w, fork_at, replace_at);
+  /* Heal: no more cuts, partitions, crashes or writes. */
+  w->chaos = 0;
+  for (i = 0; i < MAX_CONNS; i++) {
+    /* A connection already cut stays cut; the others will not be. */
+    int k;
+    for (k = 0; k < 2; k++)
+      if (w->conns[i].p[k].sent <= w->conns[i].p[k].cut_at)
+        w->conns[i].p[k].cut_at = SIZE_MAX;
+  }
+  for (i = 0; i < w->nnodes; i++) {
+    node_t *n = &w->nodes[i];
+    n->partitioned_until = 0;
+    if (n->down_until > w->now)
+      n->down_until = w->now;
+    n->backoff = 1000;
+  }
+  heal_start = w->now;
+  while (!w->failure[0]) {
+    step(w, fork_at, replace_at);
+    w->now += STEP_MS;
+    if ((w->now - heal_start) % 1000 == 0 && converged(w))
+      break;
+    if (w->now - heal_start > HEAL_MAX_MS)
+      failf(w, "no convergence after the network healed");
+  }
+  if (!w->failure[0])
+    check(w);
+  if (verbose && w->failure[0])
+    dump(w);
+  if (verbose)
+    printf("seed %llu: %d committees, %llu entries, %llu connects, %llu cuts, "
+           "%llu crashes, %llu partitions, %s%s, healed in %llu s, %llu "
+           "wire bytes%s%s\n",
+           (unsigned long long)seed, w->ncomm,
+           (unsigned long long)w->entries_written,
+           (unsigned long long)w->connects, (unsigned long long)w->cuts,
+           (unsigned long long)w->crashes, (unsigned long long)w->partitions,
+           w->clone_of >= 0 ? (fork_expected(w) ? "fork" : "clone") : "",
+           w->replaced >= 0 ? "successor" : "",
+           (unsigned long long)(w->now - heal_start) / 1000,
+           (unsigned long long)w->wire_bytes, w->failure[0] ? ": " : "",
+           w->failure);
+  for (i = 0; i < MAX_CONNS; i++)
+    conn_close(&w->conns[i]);
+  for (i = 0; i < w->nnodes; i++)
+    sim_store_free(&w->nodes[i].st);
+  return w->failure[0] ? 1 : 0;
+}
+
+/* ---- wire overhead on a clean link ------------------------------------ */
+
+static int overhead(void) {
+  sim_t *w = calloc(1, sizeof *w);
+  node_t *n;
+  conn_t *c;
+  sim_log_t *l, *at;
+  uint64_t body = 0, header = 0, msgs = 0;
+  size_t j, count = 1000;
+  ayil_sync_stats_t s0, s1;
+
+  if (w == NULL)
+    return 1;
+  w->r.s = 42;
+  w->clone_of = -1;
+  w->replaced = -1;
+  add_node(w, HUB, -1);
+  n = add_node(w, COMMITTEE, 0);
+  w->ncomm = 1;
+  while (sim_log(&n->st, n->pk, 1)->n < count)
+    write_entry(w, n);
+  l = sim_log(&n->st, n->pk, 0);
+  for (j = 0; j < l->n; j++) {
+    ayil_entry_t e;
+    if (ayil_entry_decode(&e, l->e[j].entry, l->e[j].elen) == 0)
+      header += e.header_len;
+    body += l->e[j].blen;
+  }
+  connect_node(w, n);
+  c = &w->conns[0];
+  c->p[0].cut_at = c->p[1].cut_at = SIZE_MAX;
+  c->rate = 8; /* 64 kbit/s */
+  c->latency = 300;
+  for (w->now = 0; w->now < 36000000 && c->live; w->now += STEP_MS) {
+    node_commit(w, hub(w));
+    pump_conn(w, c);
+    if (c->live && c->s[1] && ayil_sync_idle(c->s[0]) &&
+        ayil_sync_idle(c->s[1]))
+      break;
+  }
+  at = sim_log(&hub(w)->st, n->pk, 0);
+  if (!c->live || at == NULL || at->n != count) {
+    printf("overhead run failed\n");
+    return 1;
+  }
+  ayil_sync_stats(c->s[0], &s0);
+  ayil_sync_stats(c->s[1], &s1);
+  msgs = s0.msgs_sent + s1.msgs_sent;
+  printf("clean 64 kbit/s, 600 ms RTT link: %zu records, %llu body bytes, "
+         "%llu header bytes\n",
+         count, (unsigned long long)body, (unsigned long long)header);
+  printf("wire: %llu bytes in %llu frames (%llu acks), %.1f s\n",
+         (unsigned long long)w->wire_bytes, (unsigned long long)msgs,
+         (unsigned long long)s1.acks_sent, (double)w->now / 1000.0);
+  printf("per record beyond the sealed body: %.1f bytes (header %.1f, "
+         "everything else %.1f)\n",
+         (double)(w->wire_bytes - body) / (double)count,
+         (double)header / (double)count,
+         (double)(w->wire_bytes - body - header) / (double)count);
+  printf("throughput: %.1f kbit/s of 64\n",
+         (double)w->wire_bytes * 8.0 / (double)w->now);
+  conn_close(c);
+  sim_store_free(&hub(w)->st);
+  sim_store_free(&n->st);
+  free(w);
+  return 0;
+}
+
+int main(int argc, char **argv) {
+  uint64_t seeds = 1000, first = 1, s;
+  uint64_t passed = 0, failed = 0, entries = 0, connects = 0, cuts = 0,
+           crashes = 0, forks = 0, successors = 0, bytes = 0;
+  int verbose = 0, i;
+  sim_t *w;
+
+  for (i = 1; i < argc; i++) {
+    if (strcmp(argv[i], "--seeds") == 0 && i + 1 < argc)
+      seeds = strtoull(argv[++i], NULL, 10);
+    else if (strcmp(argv[i], "--first") == 0 && i + 1 < argc)
+      first = strtoull(argv[++i], NULL, 10);
+    else if (strcmp(argv[i], "--verbose") == 0)
+      verbose = 1;
+    else if (strcmp(argv[i], "--overhead") == 0)
+      return sodium_init() < 0 ? 1 : overhead();
+    else {
+      fprintf(stderr, "usage: ayil-sim [--seeds N] [--first S] [--verbose] "
+                      "[--overhead]\n");
+      return 2;
+    }
+  }
+  if (sodium_init() < 0)
+    return 1;
+  w = malloc(sizeof *w);
+  if (w == NULL)
+    return 1;
+  for (s = first; s < first + seeds; s++) {
+    if (run(s, verbose, w) != 0) {
+      failed++;
+      printf("FAIL seed %llu: %s (rerun: ayil-sim --first %llu --seeds 1 "
+             "--verbose)\n",
+             (unsigned long long)s, w->failure, (unsigned long long)s);
+    } else {
+      passed++;
+    }
+    entries += w->entries_written;
+    connects += w->connects;
+    cuts += w->cuts;
+    crashes += w->crashes;
+    forks += w->clone_of >= 0 && w->forks_alerted > 0;
+    successors += w->replaced >= 0;
+    bytes += w->wire_bytes;
+  }
+  printf("%llu entries, %llu connections, %llu cuts, %llu crashes, %llu "
+         "forks alerted, %llu successors, %llu wire bytes\n",
+         (unsigned long long)entries, (unsigned long long)connects,
+         (unsigned long long)cuts, (unsigned long long)crashes,
+         (unsigned long long)forks, (unsigned long long)successors,
+         (unsigned long long)bytes);
+  printf("%llu passed, %llu failed\n", (unsigned long long)passed,
+         (unsigned long long)failed);
+  free(w);
+  free(verified);
+  return failed ? 1 : 0;
+}
