@@ -318,8 +318,10 @@ static int cb_deliver(void *ctx, const ayil_entry_t *e,
   }
   rc = ayil_store_append(d->store, item->entry, item->entry_len, item->body,
                          item->body_len);
-  if (rc == 0)
+  if (rc == 0) {
     touch(d, e->origin);
+    c->delivered = 1;
+  }
   return rc;
 }
 
@@ -496,11 +498,18 @@ void daemon_commit(daemon_t *d) {
     for (c = d->conns; c != NULL; c = c->next) {
       if (c->state != CONN_SYNC || c->sync == NULL)
         continue;
+      /* What we received from this peer is now acknowledged to it: that
+       * is the "last acknowledgement" `ayil status` and `nodes` show. */
+      if (c->delivered)
+        ayil_reg_acked(d->store, c->peer, d->touched[i], seq,
+                       (uint64_t)time(NULL));
       ayil_sync_committed(c->sync, d->touched[i], seq);
       ayil_sync_notify(c->sync, d->touched[i]);
     }
   }
   d->ntouched = 0;
+  for (c = d->conns; c != NULL; c = c->next)
+    c->delivered = 0;
 }
 
 /* The local log grew (a record entered with the CLI). */
@@ -692,6 +701,15 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
     }
     conn_close(c, 0, ayil_strerror(rc));
   } else if (nread < 0) {
+    if (c->outbound && c->state == CONN_HANDSHAKE && c->hs != NULL &&
+        ayil_hs_peer_id(c->hs) != NULL) {
+      /* The hub proved itself, saw who we are, and hung up: we are not
+       * (or no longer) admitted there. */
+      dlog(LOG_ERR, "the hub refused this node after authentication: it may "
+                    "be revoked, replaced, or its invite already used");
+      ayil_reg_alert(d->store, "refused_by_hub", c->peer, NULL, 0,
+                     (uint64_t)time(NULL));
+    }
     conn_close(c, 0, nread == UV_EOF ? "peer closed" : uv_strerror((int)nread));
   }
   for (c = d->conns; c != NULL; c = c->next)

@@ -46,7 +46,8 @@ typedef struct conn_s {
   int state;
   int clean;        /* closed by linger/leave, not by an error */
   int made_progress;
-  int leaving; /* sent the final frame, shutting down */
+  int leaving;   /* sent the final frame, shutting down */
+  int delivered; /* handed entries to the store in this read */
   ayil_hs_t *hs;
   ayil_tx_t *tx;
   ayil_rx_t *rx;
