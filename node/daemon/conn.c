@@ -802,11 +802,26 @@ int conn_connect(daemon_t *d) {
   return 0;
 }
 
+/* Unauthenticated connections a hub holds at once: anyone who can reach the
+ * port can open them, so they are bounded (and time out in conns_tick). */
+#define MAX_HANDSHAKING 64
+
 void conn_accept(daemon_t *d, uv_stream_t *server) {
-  conn_t *c = conn_new(d, 0);
+  conn_t *c, *it;
+  int handshaking = 0;
   int rc;
+  for (it = d->conns; it != NULL; it = it->next)
+    if (!it->outbound && it->state == CONN_HANDSHAKE)
+      handshaking++;
+  c = conn_new(d, 0);
   if (c == NULL)
     return;
+  if (handshaking >= MAX_HANDSHAKING) {
+    if (uv_accept(server, (uv_stream_t *)&c->tcp) == 0)
+      dlog(LOG_WARN, "too many connections in handshake; dropping a new one");
+    conn_close(c, 0, "too many unauthenticated connections");
+    return;
+  }
   if (uv_accept(server, (uv_stream_t *)&c->tcp) != 0) {
     conn_close(c, 0, "accept failed");
     return;
@@ -852,7 +867,12 @@ void conns_tick(daemon_t *d) {
     if (c->state == CONN_CLOSING || c->leaving)
       continue;
     if (c->state != CONN_SYNC) {
-      if (now - c->started_ms > (uint64_t)d->conf.dead_after_s * 1000)
+      /* A handshake is two round trips: even at 2G latency it is done in
+       * seconds, so an unauthenticated peer gets at most 30 s. */
+      uint64_t limit = (uint64_t)d->conf.dead_after_s * 1000;
+      if (limit > 30000)
+        limit = 30000;
+      if (now - c->started_ms > limit)
         conn_close(c, 0, "no progress during connect/handshake");
       continue;
     }
