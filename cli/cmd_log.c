@@ -96,8 +96,8 @@ static int valid_month(const char *m) {
 }
 
 static const cli_optdef_t REPORT_OPTS[] = {
-    {"from", 1}, {"to", 1},   {"oblast", 1}, {"format", 1},
-    {"lang", 1}, {"suppress-below", 1}, {NULL, 0}};
+    {"from", 1},           {"to", 1}, {"oblast", 1}, {"format", 1}, {"lang", 1},
+    {"suppress-below", 1}, {NULL, 0}};
 
 int cmd_report(cli_t *c, int argc, char **argv) {
   const char *from, *to, *oblast, *format, *lang, *sup;

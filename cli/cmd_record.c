@@ -38,8 +38,9 @@ static int read_input(cli_t *c, json_t **out) {
   free(buf);
   if (*out == NULL)
     /* jansson's text names the position, never the content. */
-    return cli_err(EXIT_USAGE, "record input is not valid JSON: line %d, "
-                               "column %d",
+    return cli_err(EXIT_USAGE,
+                   "record input is not valid JSON: line %d, "
+                   "column %d",
                    jerr.line, jerr.column);
   if (!json_is_object(*out)) {
     json_decref(*out);
@@ -117,8 +118,9 @@ static int print_id(cli_t *c, const uint8_t id[AYIL_RECID_BYTES]) {
 
 static int need_committee(cli_t *c, const char *what) {
   if (strcmp(c->conf.role, "committee") != 0)
-    return cli_err(EXIT_USAGE, "%s: records are entered on a committee node; "
-                               "this is a %s",
+    return cli_err(EXIT_USAGE,
+                   "%s: records are entered on a committee node; "
+                   "this is a %s",
                    what, c->conf.role);
   return 0;
 }
@@ -158,8 +160,9 @@ static int load_row(cli_t *c, const char *text, ayil_store_row_t *row) {
   uint8_t id[AYIL_RECID_BYTES];
   int rc;
   if (ayil_recid_from_text(text, id) != 0)
-    return cli_err(EXIT_USAGE, "\"%.40s\" is not a record id (32 hex "
-                               "characters)",
+    return cli_err(EXIT_USAGE,
+                   "\"%.40s\" is not a record id (32 hex "
+                   "characters)",
                    text);
   rc = ayil_store_record(c->store, id, row);
   if (rc == AYIL_ENOTFOUND || (rc == 0 && row->deleted)) {
@@ -205,8 +208,7 @@ static int open_body(cli_t *c, const ayil_store_row_t *row,
 
 static int record_update(cli_t *c) {
   ayil_store_row_t row;
-  json_t *in = NULL, *old_h = NULL, *old_b = NULL, *header = NULL,
-         *body = NULL;
+  json_t *in = NULL, *old_h = NULL, *old_b = NULL, *header = NULL, *body = NULL;
   uint8_t *hdr = NULL, *sealed = NULL;
   size_t hlen = 0, slen = 0;
   uint8_t sk[AYIL_READER_SK_BYTES];
@@ -223,8 +225,7 @@ static int record_update(cli_t *c) {
   if (rc != 0)
     goto out;
   if (ayil_record_unpack(row.header, row.header_len, &old_h) != 0) {
-    rc = cli_err(EXIT_FAIL, "record %s: stored header is malformed",
-                 c->pos[1]);
+    rc = cli_err(EXIT_FAIL, "record %s: stored header is malformed", c->pos[1]);
     goto out;
   }
   kind = json_string_value(json_object_get(old_h, "kind"));
@@ -248,11 +249,9 @@ static int record_update(cli_t *c) {
   rc = encode_record(c, header, body, &hdr, &hlen, &sealed, &slen);
   if (rc != 0)
     goto out;
-  rc = ayil_store_write_local(c->store, c->ident.sk, AYIL_OP_PUT, row.id, hdr,
-                              hlen, sealed, slen,
-                              body == NULL && row.has_body ? row.body_hash
-                                                           : NULL,
-                              NULL);
+  rc = ayil_store_write_local(
+      c->store, c->ident.sk, AYIL_OP_PUT, row.id, hdr, hlen, sealed, slen,
+      body == NULL && row.has_body ? row.body_hash : NULL, NULL);
   rc = rc != 0 ? write_failed(rc) : print_id(c, row.id);
 out:
   json_decref(in);
@@ -388,8 +387,8 @@ static int list_row(void *ctx, const ayil_store_row_t *row) {
   return 0;
 }
 
-static const cli_optdef_t LIST_OPTS[] = {{"kind", 1}, {"with-body", 0},
-                                         {"recovery-kit", 1}, {NULL, 0}};
+static const cli_optdef_t LIST_OPTS[] = {
+    {"kind", 1}, {"with-body", 0}, {"recovery-kit", 1}, {NULL, 0}};
 
 static int record_list(cli_t *c) {
   list_ctx_t lc;
@@ -444,8 +443,8 @@ static int record_list(cli_t *c) {
   return rc;
 }
 
-static const cli_optdef_t RECORD_OPTS[] = {{"json", 1}, {"recovery-kit", 1},
-                                           {NULL, 0}};
+static const cli_optdef_t RECORD_OPTS[] = {
+    {"json", 1}, {"recovery-kit", 1}, {NULL, 0}};
 
 int cmd_record(cli_t *c, int argc, char **argv) {
   const char *sub = c->first < argc ? argv[c->first] : NULL;

@@ -14,7 +14,7 @@
 
 void ayil_home_resolve(const char *opt, char *out, size_t cap) {
   const char *env = getenv("AYIL_HOME");
-  const char *h = opt != NULL ? opt
+  const char *h = opt != NULL                       ? opt
                   : (env != NULL && env[0] != '\0') ? env
                                                     : "/var/lib/ayil";
   snprintf(out, cap, "%s", h);

@@ -16,13 +16,13 @@
 #define AYIL_PATH_MAX 4096
 
 typedef struct {
-  char role[16];   /* "committee" or "hub" */
-  char name[128];  /* committee or hub name */
-  char oblast[32]; /* committee only */
-  char listen[128];    /* hub: HOST:PORT */
-  char advertise[128]; /* hub: HOST:PORT carried in invites */
-  char hub_addr[128];  /* committee: HOST:PORT of its hub */
-  char hub_id[64];     /* committee: hub node id (text) */
+  char role[16];            /* "committee" or "hub" */
+  char name[128];           /* committee or hub name */
+  char oblast[32];          /* committee only */
+  char listen[128];         /* hub: HOST:PORT */
+  char advertise[128];      /* hub: HOST:PORT carried in invites */
+  char hub_addr[128];       /* committee: HOST:PORT of its hub */
+  char hub_id[64];          /* committee: hub node id (text) */
   unsigned poll_interval_s; /* committee: come back at least this often */
   unsigned linger_s;        /* committee: stay this long after caught up */
   unsigned dead_after_s;    /* no progress for this long: link is dead */

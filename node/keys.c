@@ -200,10 +200,9 @@ static int unwrap(const uint8_t in[WRAP_BYTES], uint64_t ops, uint64_t mem,
   if (crypto_pwhash(key, sizeof key, pass, passlen, salt, ops, (size_t)mem,
                     crypto_pwhash_ALG_ARGON2ID13) != 0)
     return AYIL_ENOMEM;
-  if (crypto_secretbox_open_easy(sk, box,
-                                 crypto_secretbox_MACBYTES +
-                                     AYIL_READER_SK_BYTES,
-                                 nonce, key) != 0)
+  if (crypto_secretbox_open_easy(
+          sk, box, crypto_secretbox_MACBYTES + AYIL_READER_SK_BYTES, nonce,
+          key) != 0)
     rc = AYIL_EPASSPHRASE;
   sodium_memzero(key, sizeof key);
   return rc;
@@ -263,8 +262,8 @@ static int write_kit(const char *kit_path, const char *label,
   return rc;
 }
 
-int ayil_reader_create(const char *path, const char *kit_path,
-                       const char *pass, size_t passlen, const char *label) {
+int ayil_reader_create(const char *path, const char *kit_path, const char *pass,
+                       size_t passlen, const char *label) {
   uint8_t pk[32], sk[32], rpk[32], rsk[32];
   uint8_t wrapped[WRAP_BYTES];
   uint8_t sealed[SEALED_SK_BYTES];

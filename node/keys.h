@@ -51,8 +51,8 @@ int ayil_netkey_load(const char *path, uint8_t key[AYIL_NETKEY_BYTES]);
  * secret is never written anywhere else. `label` (the committee name) is
  * printed on the kit.
  */
-int ayil_reader_create(const char *path, const char *kit_path,
-                       const char *pass, size_t passlen, const char *label);
+int ayil_reader_create(const char *path, const char *kit_path, const char *pass,
+                       size_t passlen, const char *label);
 /* Restores reader.key from a recovery kit for a replacement node. */
 int ayil_reader_restore(const char *path, const char *kit_path,
                         const char *pass, size_t passlen);

@@ -139,8 +139,8 @@ int ayil_invite_decode(const char *text, ayil_invite_t *inv) {
                                                              : AYIL_EFORMAT;
   if (strlen(text) > 2 * AYIL_INVITE_MAX)
     return AYIL_ETOOBIG;
-  if (sodium_base642bin(raw, sizeof raw, text + plen, strlen(text + plen),
-                        NULL, &rlen, &end,
+  if (sodium_base642bin(raw, sizeof raw, text + plen, strlen(text + plen), NULL,
+                        &rlen, &end,
                         sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
       *end != '\0')
     return AYIL_EFORMAT;
@@ -346,8 +346,7 @@ int ayil_reg_device(ayil_store_t *st, const uint8_t node[AYIL_ID_BYTES],
   if (sqlite3_step(s) == SQLITE_ROW) {
     out->committee = sqlite3_column_int64(s, 0);
     snprintf(out->name, sizeof out->name, "%s", sqlite3_column_text(s, 1));
-    snprintf(out->oblast, sizeof out->oblast, "%s",
-             sqlite3_column_text(s, 2));
+    snprintf(out->oblast, sizeof out->oblast, "%s", sqlite3_column_text(s, 2));
     snprintf(out->state, sizeof out->state, "%s", sqlite3_column_text(s, 3));
     out->revoked_after = (uint64_t)sqlite3_column_int64(s, 4);
     out->revoked = strcmp(out->state, AYIL_DEV_ACTIVE) != 0;
@@ -363,9 +362,8 @@ int ayil_reg_committee_devices(ayil_store_t *st, int64_t committee,
                                uint8_t (*ids)[AYIL_ID_BYTES], size_t cap,
                                size_t *n) {
   sqlite3_stmt *s = NULL;
-  int rc = prep(st,
-                "SELECT id FROM devices WHERE committee=?1 ORDER BY admitted",
-                &s);
+  int rc = prep(
+      st, "SELECT id FROM devices WHERE committee=?1 ORDER BY admitted", &s);
   if (rc != 0)
     return rc;
   sqlite3_bind_int64(s, 1, committee);
@@ -452,8 +450,8 @@ int ayil_reg_acked(ayil_store_t *st, const uint8_t peer[AYIL_ID_BYTES],
 int ayil_reg_peer_acked(ayil_store_t *st, const uint8_t peer[AYIL_ID_BYTES],
                         const uint8_t origin[AYIL_ID_BYTES], uint64_t *seq) {
   sqlite3_stmt *s = NULL;
-  int rc = prep(st,
-                "SELECT seq FROM peer_acks WHERE peer=?1 AND origin=?2", &s);
+  int rc =
+      prep(st, "SELECT seq FROM peer_acks WHERE peer=?1 AND origin=?2", &s);
   if (rc != 0)
     return rc;
   sqlite3_bind_blob(s, 1, peer, AYIL_ID_BYTES, SQLITE_STATIC);

@@ -94,9 +94,8 @@ int ayil_reg_bytes(ayil_store_t *st, const uint8_t peer[AYIL_ID_BYTES],
                    uint64_t now, uint64_t sent, uint64_t recv);
 /* Records an alert (kind: "fork", "revoked", "disk_full", ...); repeated
  * alerts of the same kind, peer and origin are kept once. */
-int ayil_reg_alert(ayil_store_t *st, const char *kind,
-                   const uint8_t *peer, const uint8_t *origin, uint64_t seq,
-                   uint64_t now);
+int ayil_reg_alert(ayil_store_t *st, const char *kind, const uint8_t *peer,
+                   const uint8_t *origin, uint64_t seq, uint64_t now);
 /* Whether an uncleared fork alert stands for `origin` (refuse it). */
 int ayil_reg_forked(ayil_store_t *st, const uint8_t origin[AYIL_ID_BYTES]);
 

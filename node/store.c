@@ -99,8 +99,8 @@ static int exec(ayil_store_t *st, const char *sql) {
 static int migrate(ayil_store_t *st) {
   sqlite3_stmt *s = NULL;
   int version = 0;
-  int rc = map_rc(sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &s,
-                                     NULL));
+  int rc =
+      map_rc(sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &s, NULL));
   if (rc != 0)
     return rc;
   if (sqlite3_step(s) == SQLITE_ROW)
@@ -129,8 +129,8 @@ static int migrate(ayil_store_t *st) {
 }
 
 static int prepare(ayil_store_t *st, sqlite3_stmt **s, const char *sql) {
-  return map_rc(sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
-                                   s, NULL));
+  return map_rc(
+      sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, s, NULL));
 }
 
 int ayil_store_open(ayil_store_t **out, const char *path, int flags) {
@@ -341,8 +341,9 @@ int ayil_store_meta_get(ayil_store_t *st, const char *key, char **value) {
 }
 
 int ayil_store_meta_set(ayil_store_t *st, const char *key, const char *value) {
-  return run(st, "INSERT INTO meta(key, value) VALUES(?1, ?2) "
-                 "ON CONFLICT(key) DO UPDATE SET value=excluded.value",
+  return run(st,
+             "INSERT INTO meta(key, value) VALUES(?1, ?2) "
+             "ON CONFLICT(key) DO UPDATE SET value=excluded.value",
              "tt", key, value);
 }
 
@@ -604,11 +605,11 @@ int ayil_store_record(ayil_store_t *st, const uint8_t id[AYIL_RECID_BYTES],
 int ayil_store_records(ayil_store_t *st, const char *kind, ayil_store_row_cb cb,
                        void *ctx) {
   sqlite3_stmt *s = NULL;
-  int rc = map_rc(sqlite3_prepare_v2(
-      st->db,
-      "SELECT " ROW_COLS " FROM records WHERE deleted=0 AND "
-      "(?1 IS NULL OR kind=?1) ORDER BY created_n",
-      -1, &s, NULL));
+  int rc = map_rc(
+      sqlite3_prepare_v2(st->db,
+                         "SELECT " ROW_COLS " FROM records WHERE deleted=0 AND "
+                         "(?1 IS NULL OR kind=?1) ORDER BY created_n",
+                         -1, &s, NULL));
   if (rc != 0)
     return rc;
   if (kind != NULL)
@@ -665,8 +666,8 @@ int ayil_store_verify(ayil_store_t *st, ayil_store_verify_t *out) {
       out->err = AYIL_ECORRUPT;
       break;
     }
-    if (!have_origin || memcmp(origin, sqlite3_column_blob(s, 0),
-                               AYIL_ID_BYTES) != 0) {
+    if (!have_origin ||
+        memcmp(origin, sqlite3_column_blob(s, 0), AYIL_ID_BYTES) != 0) {
       memcpy(origin, sqlite3_column_blob(s, 0), AYIL_ID_BYTES);
       have_origin = 1;
       prev_seq = 0;

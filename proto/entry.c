@@ -39,8 +39,8 @@ static void pack_bin(msgpack_packer *pk, const uint8_t *p, size_t n) {
 }
 
 /* Encodes the first `nfields` fields (10 = the signed part, 11 = all). */
-static int encode(const ayil_entry_t *e, int nfields, uint8_t *out,
-                  size_t cap, size_t *outlen) {
+static int encode(const ayil_entry_t *e, int nfields, uint8_t *out, size_t cap,
+                  size_t *outlen) {
   fixbuf_t fb = {out, cap, 0, 0};
   msgpack_packer pk;
   msgpack_packer_init(&pk, &fb, fixbuf_write);
@@ -139,7 +139,8 @@ static int decode_fields(ayil_entry_t *e, const msgpack_object *root,
   const msgpack_object *f;
   uint64_t v = 0;
   int rc;
-  if (root->type != MSGPACK_OBJECT_ARRAY || root->via.array.size != ENTRY_FIELDS)
+  if (root->type != MSGPACK_OBJECT_ARRAY ||
+      root->via.array.size != ENTRY_FIELDS)
     return AYIL_EFORMAT;
   f = root->via.array.ptr;
   rc = get_uint(&f[0], UINT32_MAX, &v);
@@ -261,15 +262,13 @@ int ayil_entry_follows(const ayil_entry_t *e, uint64_t prev_seq,
   static const uint8_t zeros[AYIL_HASH_BYTES];
   if (prev_seq == UINT64_MAX || e->seq != prev_seq + 1)
     return AYIL_ESEQ;
-  if (memcmp(e->prev, prev_seq == 0 ? zeros : prev_hash, AYIL_HASH_BYTES) !=
-      0)
+  if (memcmp(e->prev, prev_seq == 0 ? zeros : prev_hash, AYIL_HASH_BYTES) != 0)
     return AYIL_ECHAIN;
   return 0;
 }
 
 int ayil_body_seal(const uint8_t *plain, size_t len,
-                   const uint8_t reader_pk[32], uint8_t **out,
-                   size_t *outlen) {
+                   const uint8_t reader_pk[32], uint8_t **out, size_t *outlen) {
   uint8_t *c;
   if (len > AYIL_BODY_MAX - crypto_box_SEALBYTES)
     return AYIL_ETOOBIG;

@@ -13,10 +13,10 @@ static uint64_t be(const uint8_t *p, int n) {
  * (bounded by max_depth). */
 static int walk(const uint8_t *buf, size_t len, size_t *pos, int depth) {
   uint8_t b;
-  uint64_t n = 0;      /* payload bytes, or element count */
-  int children = 0;    /* 1: n elements follow, 2: n pairs follow */
+  uint64_t n = 0;   /* payload bytes, or element count */
+  int children = 0; /* 1: n elements follow, 2: n pairs follow */
   size_t p = *pos;
-  int hl = 0;          /* length-field size */
+  int hl = 0; /* length-field size */
   if (p >= len)
     return AYIL_ETRUNC;
   b = buf[p++];
@@ -32,17 +32,52 @@ static int walk(const uint8_t *buf, size_t len, size_t *pos, int depth) {
     n = b & 0x1f;
   } else {
     switch (b) {
-    case 0xc4: case 0xd9: hl = 1; break; /* bin8, str8 */
-    case 0xc5: case 0xda: hl = 2; break; /* bin16, str16 */
-    case 0xc6: case 0xdb: hl = 4; break; /* bin32, str32 */
-    case 0xcc: case 0xd0: n = 1; break;
-    case 0xcd: case 0xd1: n = 2; break;
-    case 0xca: case 0xce: case 0xd2: n = 4; break;
-    case 0xcb: case 0xcf: case 0xd3: n = 8; break;
-    case 0xdc: hl = 2; children = 1; break;
-    case 0xdd: hl = 4; children = 1; break;
-    case 0xde: hl = 2; children = 2; break;
-    case 0xdf: hl = 4; children = 2; break;
+    case 0xc4:
+    case 0xd9:
+      hl = 1;
+      break; /* bin8, str8 */
+    case 0xc5:
+    case 0xda:
+      hl = 2;
+      break; /* bin16, str16 */
+    case 0xc6:
+    case 0xdb:
+      hl = 4;
+      break; /* bin32, str32 */
+    case 0xcc:
+    case 0xd0:
+      n = 1;
+      break;
+    case 0xcd:
+    case 0xd1:
+      n = 2;
+      break;
+    case 0xca:
+    case 0xce:
+    case 0xd2:
+      n = 4;
+      break;
+    case 0xcb:
+    case 0xcf:
+    case 0xd3:
+      n = 8;
+      break;
+    case 0xdc:
+      hl = 2;
+      children = 1;
+      break;
+    case 0xdd:
+      hl = 4;
+      children = 1;
+      break;
+    case 0xde:
+      hl = 2;
+      children = 2;
+      break;
+    case 0xdf:
+      hl = 4;
+      children = 2;
+      break;
     default:
       return AYIL_EFORMAT; /* 0xc1, ext and fixext */
     }

@@ -15,7 +15,7 @@ if grep -nE '#include <(uv|sqlite3|jansson|ini|stdio|fcntl|unistd|sys/socket)\.h
   echo "check: proto/ and include/ayil/ must not include I/O headers (above)" >&2
   fail=1
 fi
-if grep -nE '#include "(daemon|ctl)[a-z_]*\.h"' cli/*.c 2>/dev/null; then
+if grep -nE '#include "(daemon/)?daemon\.h"' cli/*.c 2>/dev/null; then
   echo "check: the CLI must not include the daemon's internals" >&2
   fail=1
 fi

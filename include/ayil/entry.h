@@ -18,13 +18,13 @@
 #include "ayil/error.h"
 
 #define AYIL_ENTRY_VERSION 1
-#define AYIL_ID_BYTES 32     /* Ed25519 public key: a node id */
-#define AYIL_SK_BYTES 64     /* Ed25519 secret key (libsodium form) */
-#define AYIL_HASH_BYTES 32   /* BLAKE2b-256 */
-#define AYIL_RECID_BYTES 16  /* random record id */
-#define AYIL_SIG_BYTES 64    /* Ed25519 signature */
-#define AYIL_HEADER_MAX 4096 /* bytes of the cleartext header */
-#define AYIL_ENTRY_MAX 4608  /* bytes of an encoded entry, all included */
+#define AYIL_ID_BYTES 32           /* Ed25519 public key: a node id */
+#define AYIL_SK_BYTES 64           /* Ed25519 secret key (libsodium form) */
+#define AYIL_HASH_BYTES 32         /* BLAKE2b-256 */
+#define AYIL_RECID_BYTES 16        /* random record id */
+#define AYIL_SIG_BYTES 64          /* Ed25519 signature */
+#define AYIL_HEADER_MAX 4096       /* bytes of the cleartext header */
+#define AYIL_ENTRY_MAX 4608        /* bytes of an encoded entry, all included */
 #define AYIL_BODY_MAX (256 * 1024) /* bytes of a sealed body */
 
 /* Operations. A later version may add ops; a decoder refuses unknown ones. */

@@ -44,7 +44,7 @@ enum {
 #define XX(name, msg) AYIL_E##name,
   AYIL_ERRNO_MAP(XX)
 #undef XX
-  AYIL__E_END
+      AYIL__E_END
 };
 
 /* Returns a static, human-readable message for an AYIL_E* code. */

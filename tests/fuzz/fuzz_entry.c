@@ -28,8 +28,8 @@ const uint8_t *fuzz_seed(size_t i, size_t *len) {
     if (sodium_init() < 0)
       abort();
     crypto_sign_keypair(pk, sk);
-    h = json_pack("{s:s, s:s, s:i, s:b}", "kind", "session", "month",
-                  "2026-03", "cases_reviewed", 3, "violence_related", 1);
+    h = json_pack("{s:s, s:s, s:i, s:b}", "kind", "session", "month", "2026-03",
+                  "cases_reviewed", 3, "violence_related", 1);
     if (ayil_record_pack(h, &hb, &hl) != 0 || hl > sizeof hdr)
       abort();
     memcpy(hdr, hb, hl);

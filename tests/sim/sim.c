@@ -968,6 +968,23 @@ static void dump(sim_t *w) {
            (int)(c->end[0].self - w->nodes),
            c->s[0] ? ayil_sync_idle(c->s[0]) : -1,
            c->s[1] ? ayil_sync_idle(c->s[1]) : -1);
+    for (k = 0; k < 2; k++) {
+      ayil_sync_stats_t st;
+      if (c->s[k] == NULL)
+        continue;
+      ayil_sync_stats(c->s[k], &st);
+      printf("    %s: sent %llu msgs %llu entries %llu pings, recv %llu msgs "
+             "%llu entries, progress %llu, pipe sent %zu queued %zu cut %d "
+             "blackholed %d\n",
+             k ? "hub" : "committee", (unsigned long long)st.msgs_sent,
+             (unsigned long long)st.entries_sent,
+             (unsigned long long)st.pings_sent,
+             (unsigned long long)st.msgs_recv,
+             (unsigned long long)st.entries_recv,
+             (unsigned long long)ayil_sync_progress_ms(c->s[k]), c->p[k].sent,
+             c->p[k].queued, c->p[k].sent > c->p[k].cut_at,
+             c->p[k].blackholed);
+    }
   }
 }
 

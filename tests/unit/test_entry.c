@@ -13,8 +13,8 @@
 #include "ayil/entry.h"
 
 static uint8_t pk[32], sk[64];
-static const uint8_t HEADER[] = {0x81, 0xa4, 'k', 'i', 'n', 'd',
-                                 0xa7, 's',  'e', 's', 's', 'i', 'o', 'n'};
+static const uint8_t HEADER[] = {0x81, 0xa4, 'k', 'i', 'n', 'd', 0xa7,
+                                 's',  'e',  's', 's', 'i', 'o', 'n'};
 
 /* The golden entry: key from seed 0x01 * 32, seq 1, ts 1767225600000, record
  * 00..0f, put, codes v1, the header above, body hash 0xbb * 32. */
@@ -172,8 +172,7 @@ static void test_sign_refuses(void **state) {
   assert_int_equal(ayil_entry_sign(&e, sk, buf, sizeof buf, &len),
                    AYIL_ETOOBIG);
   make_entry(&e, 0, NULL);
-  assert_int_equal(ayil_entry_sign(&e, sk, buf, sizeof buf, &len),
-                   AYIL_EINVAL);
+  assert_int_equal(ayil_entry_sign(&e, sk, buf, sizeof buf, &len), AYIL_EINVAL);
   make_entry(&e, 1, NULL);
   crypto_sign_keypair(otherpk, othersk);
   assert_int_equal(ayil_entry_sign(&e, othersk, buf, sizeof buf, &len),
@@ -211,8 +210,7 @@ static void test_body_seal(void **state) {
   (void)state;
   crypto_box_keypair(rpk, rsk);
   crypto_box_keypair(wpk, wsk);
-  assert_int_equal(ayil_body_seal(plain, sizeof plain, rpk, &sealed, &slen),
-                   0);
+  assert_int_equal(ayil_body_seal(plain, sizeof plain, rpk, &sealed, &slen), 0);
   for (olen = 0; olen + 7 <= slen; olen++)
     assert_memory_not_equal(sealed + olen, "Aigerim", 7);
   ayil_body_hash(sealed, slen, h);
@@ -246,9 +244,9 @@ static void test_text_ids(void **state) {
   assert_string_equal(r, "abababababababababababababababab");
   assert_int_equal(ayil_recid_from_text(r, rback), 0);
   assert_memory_equal(rid, rback, 16);
-  assert_int_equal(ayil_recid_from_text("ABABABABABABABABABABABABABABABAB",
-                                        rback),
-                   AYIL_EINVAL);
+  assert_int_equal(
+      ayil_recid_from_text("ABABABABABABABABABABABABABABABAB", rback),
+      AYIL_EINVAL);
   assert_int_equal(ayil_recid_from_text("abab", rback), AYIL_EINVAL);
 }
 

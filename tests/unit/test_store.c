@@ -46,14 +46,14 @@ static ayil_store_t *fresh(const char *name) {
 
 /* Writes a session record (header only, no body) and returns its id. */
 static void put(ayil_store_t *st, uint8_t id[16], int cases) {
-  json_t *h = json_pack("{s:s, s:s, s:i, s:b}", "kind", "session", "month",
-                        "2026-03", "cases_reviewed", cases,
-                        "violence_related", 1);
+  json_t *h =
+      json_pack("{s:s, s:s, s:i, s:b}", "kind", "session", "month", "2026-03",
+                "cases_reviewed", cases, "violence_related", 1);
   uint8_t *hb = NULL;
   size_t hl = 0;
   assert_int_equal(ayil_record_pack(h, &hb, &hl), 0);
-  assert_int_equal(ayil_store_write_local(st, sk, AYIL_OP_PUT, id, hb, hl,
-                                          NULL, 0, NULL, NULL),
+  assert_int_equal(ayil_store_write_local(st, sk, AYIL_OP_PUT, id, hb, hl, NULL,
+                                          0, NULL, NULL),
                    0);
   free(hb);
   json_decref(h);
@@ -136,8 +136,9 @@ static void flip(ayil_store_t *st, uint64_t seq, size_t off, int restore) {
   int len;
   sqlite3 *db = ayil__store_db(st);
   (void)restore;
-  assert_int_equal(sqlite3_prepare_v2(db, "SELECT bytes FROM entries WHERE "
-                                          "seq=?1",
+  assert_int_equal(sqlite3_prepare_v2(db,
+                                      "SELECT bytes FROM entries WHERE "
+                                      "seq=?1",
                                       -1, &s, NULL),
                    SQLITE_OK);
   sqlite3_bind_int64(s, 1, (sqlite3_int64)seq);
@@ -146,8 +147,9 @@ static void flip(ayil_store_t *st, uint64_t seq, size_t off, int restore) {
   memcpy(buf, sqlite3_column_blob(s, 0), (size_t)len);
   sqlite3_finalize(s);
   buf[off] ^= 0x01;
-  assert_int_equal(sqlite3_prepare_v2(db, "UPDATE entries SET bytes=?1 WHERE "
-                                          "seq=?2",
+  assert_int_equal(sqlite3_prepare_v2(db,
+                                      "UPDATE entries SET bytes=?1 WHERE "
+                                      "seq=?2",
                                       -1, &s, NULL),
                    SQLITE_OK);
   sqlite3_bind_blob(s, 1, buf, len, SQLITE_STATIC);
