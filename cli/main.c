@@ -54,6 +54,16 @@ static const cli_cmd_t COMMANDS[] = {
      "every peer has\nacknowledged everything this node offers and nothing "
      "announced is\noutstanding, and 1 at the timeout, naming what is "
      "outstanding. Exits 1 when\nayild is not running."},
+    {"bundle", cmd_bundle,
+     "bundle export FILE [--to ID] [--all] [--json]\n"
+     "       ayil bundle import FILE [--json]",
+     "Sync for links that never come up. export writes this node's entries "
+     "that\nthe other side has not acknowledged (--all: every one), sealed "
+     "to it, into\nFILE: a committee's bundle is for its hub; a hub's is for "
+     "the committee node\n--to ID (its committee's history and the hub's "
+     "log). import verifies and\nstores them exactly as a live sync would; "
+     "importing twice changes nothing.\nExits 1 if some entries were "
+     "refused (a fork, a revoked node), naming the\nfirst."},
     {"record", cmd_record,
      "record add KIND [--json FILE|-]\n"
      "       ayil record update ID [--json FILE|-]\n"

@@ -313,14 +313,21 @@ int ayil_reg_redeem(ayil_store_t *st, const uint8_t token[AYIL_TOKEN_BYTES],
     goto fail;
   if (has_pred) {
     /* One device at a time: the predecessor is refused from now on. */
+    uint64_t pred_head = 0;
+    uint8_t hh[AYIL_HASH_BYTES];
+    rc = ayil_store_head(st, pred, &pred_head, hh);
+    if (rc != 0)
+      goto fail;
+    /* Its log ends at what the hub holds: the successor carries on. */
     rc = prep(st,
-              "UPDATE devices SET state='replaced', revoked=?2 WHERE id=?1 "
-              "AND state='active'",
+              "UPDATE devices SET state='replaced', revoked=?2, "
+              "revoked_after=?3 WHERE id=?1 AND state='active'",
               &s);
     if (rc != 0)
       goto fail;
     sqlite3_bind_blob(s, 1, pred, AYIL_ID_BYTES, SQLITE_STATIC);
     sqlite3_bind_int64(s, 2, (sqlite3_int64)now);
+    sqlite3_bind_int64(s, 3, (sqlite3_int64)pred_head);
     rc = step_done(s);
     if (rc != 0)
       goto fail;

@@ -340,86 +340,360 @@ static void d_add(delta_t *d, int ind, int64_t v) {
   d->n++;
 }
 
-static const char *h_str(const json_t *h, const char *key) {
-  return json_string_value(json_object_get(h, key));
+/* A header reduced to the fields an indicator reads, filled from a JSON
+ * object (hdr_from_json) or straight from the canonical msgpack bytes
+ * (hdr_from_msgpack, the hub's fast path); parse_record() then works on
+ * this alone, so both paths count alike. */
+typedef struct sv_s {
+  const char *p; /* NULL when absent or not a string */
+  size_t n;
+} sv_t;
+
+enum { C_ABSENT, C_OK, C_BAD };
+
+typedef struct count_s {
+  int st; /* C_ABSENT (absent or null), C_OK, C_BAD (not a count) */
+  int64_t v;
+} count_t;
+
+typedef struct hdr_s {
+  sv_t kind, month, sex, age, status, service, aid_kind, action, rmonth;
+  int rm_present; /* removed_month present and not null */
+  int viol_st;    /* C_ABSENT (absent or not an array), C_OK, C_BAD */
+  unsigned viol;  /* bit per VIOLENCE code */
+  size_t nviol;
+  int vr; /* violence_related: -1 absent or not a bool, else 0/1 */
+  count_t amount, pf, pm, days;
+} hdr_t;
+
+static int month_parse_n(sv_t s) {
+  char buf[8];
+
+  if (s.p == NULL || s.n != 7)
+    return -1;
+  memcpy(buf, s.p, 7);
+  buf[7] = '\0';
+  return month_parse(buf);
 }
 
-/* A count field: required or 0 when absent; 0..AYIL_COUNT_MAX. */
-static int h_count(const json_t *h, const char *key, int required,
-                   int64_t *out) {
+static int code_index_n(sv_t s, const char *const *list, int n) {
+  int i;
+
+  if (s.p == NULL)
+    return -1;
+  for (i = 0; i < n; i++)
+    if (strlen(list[i]) == s.n && memcmp(s.p, list[i], s.n) == 0)
+      return i;
+  return -1;
+}
+
+static sv_t j_sv(const json_t *h, const char *key) {
   const json_t *v = json_object_get(h, key);
+  sv_t s = {NULL, 0};
+
+  if (json_is_string(v)) {
+    s.p = json_string_value(v);
+    s.n = json_string_length(v);
+  }
+  return s;
+}
+
+static count_t j_count(const json_t *h, const char *key) {
+  const json_t *v = json_object_get(h, key);
+  count_t c = {C_ABSENT, 0};
   json_int_t x;
 
-  if (v == NULL || json_is_null(v)) {
-    *out = 0;
-    return required ? AYIL_EINVAL : 0;
-  }
+  if (v == NULL || json_is_null(v))
+    return c;
+  c.st = C_BAD;
   if (!json_is_integer(v))
-    return AYIL_EINVAL;
+    return c;
   x = json_integer_value(v);
   if (x < 0 || x > AYIL_COUNT_MAX)
-    return AYIL_EINVAL;
-  *out = (int64_t)x;
+    return c;
+  c.st = C_OK;
+  c.v = (int64_t)x;
+  return c;
+}
+
+static void hdr_from_json(const json_t *h, hdr_t *o) {
+  const json_t *vl = json_object_get(h, "violence");
+  const json_t *rm = json_object_get(h, "removed_month");
+  const json_t *vr = json_object_get(h, "violence_related");
+  size_t j;
+
+  memset(o, 0, sizeof(*o));
+  o->kind = j_sv(h, "kind");
+  o->month = j_sv(h, "month");
+  o->sex = j_sv(h, "survivor_sex");
+  o->age = j_sv(h, "survivor_age");
+  o->status = j_sv(h, "status");
+  o->service = j_sv(h, "service");
+  o->aid_kind = j_sv(h, "aid_kind");
+  o->action = j_sv(h, "action");
+  o->rmonth = j_sv(h, "removed_month");
+  o->rm_present = rm != NULL && !json_is_null(rm);
+  o->vr = json_is_boolean(vr) ? json_is_true(vr) : -1;
+  if (json_is_array(vl)) {
+    o->viol_st = C_OK;
+    o->nviol = json_array_size(vl);
+    for (j = 0; j < o->nviol; j++) {
+      const json_t *it = json_array_get(vl, j);
+      sv_t c;
+      int k;
+      c.p = json_string_value(it);
+      c.n = c.p != NULL ? json_string_length(it) : 0;
+      k = code_index_n(c, VIOLENCE, NVIOL);
+      if (k < 0)
+        o->viol_st = C_BAD;
+      else
+        o->viol |= 1u << k; /* a code listed twice counts once */
+    }
+  }
+  o->amount = j_count(h, "amount_som");
+  o->pf = j_count(h, "participants_female");
+  o->pm = j_count(h, "participants_male");
+  o->days = j_count(h, "days");
+}
+
+/* ---- a minimal reader of header msgpack (untrusted bytes: every length
+ * is checked against the end before use; nothing is allocated) ---- */
+
+typedef struct mp_s {
+  const uint8_t *p, *end;
+} mp_t;
+
+static int mp_be(mp_t *m, size_t w, uint64_t *v) {
+  size_t i;
+
+  if ((size_t)(m->end - m->p) < w)
+    return -1;
+  *v = 0;
+  for (i = 0; i < w; i++)
+    *v = (*v << 8) | m->p[i];
+  m->p += w;
   return 0;
 }
 
-static int h_code(const json_t *h, const char *key, const char *const *list,
-                  int n) {
-  return code_index(h_str(h, key), list, n);
+/* A string whose tag was read: *s points into the buffer. */
+static int mp_str_body(mp_t *m, uint8_t t, sv_t *s) {
+  uint64_t n;
+
+  if (t >= 0xa0 && t <= 0xbf)
+    n = t & 0x1f;
+  else if (t == 0xd9 || t == 0xda || t == 0xdb) {
+    if (mp_be(m, t == 0xd9 ? 1 : t == 0xda ? 2 : 4, &n) != 0)
+      return -1;
+  } else
+    return -1;
+  if ((uint64_t)(m->end - m->p) < n)
+    return -1;
+  s->p = (const char *)m->p;
+  s->n = (size_t)n;
+  m->p += n;
+  return 0;
+}
+
+static int mp_tag(mp_t *m, uint8_t *t) {
+  if (m->p >= m->end)
+    return -1;
+  *t = *m->p++;
+  return 0;
+}
+
+static int mp_is_str(uint8_t t) {
+  return (t >= 0xa0 && t <= 0xbf) || t == 0xd9 || t == 0xda || t == 0xdb;
+}
+
+static int mp_array_len(mp_t *m, uint8_t t, uint64_t *n) {
+  if (t >= 0x90 && t <= 0x9f) {
+    *n = t & 0x0f;
+    return 0;
+  }
+  if (t == 0xdc || t == 0xdd)
+    return mp_be(m, t == 0xdc ? 2 : 4, n);
+  return -1;
+}
+
+/* One map value into the field of key k (or skipped). */
+static int mp_value(mp_t *m, sv_t k, hdr_t *o) {
+  uint8_t t;
+  uint64_t n, i, u;
+  sv_t s = {NULL, 0};
+#define KEY(lit) (k.n == sizeof(lit) - 1 && memcmp(k.p, lit, k.n) == 0)
+
+  if (mp_tag(m, &t) != 0)
+    return -1;
+  if (mp_is_str(t)) {
+    if (mp_str_body(m, t, &s) != 0)
+      return -1;
+    if (KEY("kind"))
+      o->kind = s;
+    else if (KEY("month"))
+      o->month = s;
+    else if (KEY("survivor_sex"))
+      o->sex = s;
+    else if (KEY("survivor_age"))
+      o->age = s;
+    else if (KEY("status"))
+      o->status = s;
+    else if (KEY("service"))
+      o->service = s;
+    else if (KEY("aid_kind"))
+      o->aid_kind = s;
+    else if (KEY("action"))
+      o->action = s;
+    else if (KEY("removed_month")) {
+      o->rmonth = s;
+      o->rm_present = 1;
+    } else if (KEY("amount_som") || KEY("participants_female") ||
+               KEY("participants_male") || KEY("days")) {
+      count_t *c = KEY("amount_som")            ? &o->amount
+                   : KEY("participants_female") ? &o->pf
+                   : KEY("participants_male")   ? &o->pm
+                                                : &o->days;
+      c->st = C_BAD;
+    }
+    return 0;
+  }
+  if (t <= 0x7f || (t >= 0xcc && t <= 0xcf)) {
+    if (t <= 0x7f)
+      u = t;
+    else if (mp_be(m, (size_t)1 << (t - 0xcc), &u) != 0)
+      return -1;
+    if (KEY("amount_som") || KEY("participants_female") ||
+        KEY("participants_male") || KEY("days")) {
+      count_t *c = KEY("amount_som")            ? &o->amount
+                   : KEY("participants_female") ? &o->pf
+                   : KEY("participants_male")   ? &o->pm
+                                                : &o->days;
+      c->st = u <= AYIL_COUNT_MAX ? C_OK : C_BAD;
+      c->v = (int64_t)(u <= AYIL_COUNT_MAX ? u : 0);
+    } else if (KEY("removed_month")) {
+      o->rm_present = 1; /* not a string: refused below */
+    }
+    return 0;
+  }
+  if (t == 0xc2 || t == 0xc3) {
+    if (KEY("violence_related"))
+      o->vr = t == 0xc3;
+    else if (KEY("removed_month"))
+      o->rm_present = 1;
+    else if (KEY("amount_som") || KEY("participants_female") ||
+             KEY("participants_male") || KEY("days")) {
+      count_t *c = KEY("amount_som")            ? &o->amount
+                   : KEY("participants_female") ? &o->pf
+                   : KEY("participants_male")   ? &o->pm
+                                                : &o->days;
+      c->st = C_BAD;
+    }
+    return 0;
+  }
+  if (mp_array_len(m, t, &n) == 0) {
+    int isv = KEY("violence");
+    if (n > 64)
+      return -1;
+    if (isv) {
+      o->viol_st = C_OK;
+      o->nviol = (size_t)n;
+    }
+    for (i = 0; i < n; i++) {
+      if (mp_tag(m, &t) != 0 || mp_str_body(m, t, &s) != 0)
+        return -1;
+      if (isv) {
+        int c = code_index_n(s, VIOLENCE, NVIOL);
+        if (c < 0)
+          o->viol_st = C_BAD;
+        else
+          o->viol |= 1u << c;
+      }
+    }
+    if (KEY("removed_month"))
+      o->rm_present = 1;
+    return 0;
+  }
+#undef KEY
+  return -1; /* nil, signed, float, bin, ext, map: not a header value */
+}
+
+static int hdr_from_msgpack(const uint8_t *buf, size_t len, hdr_t *o) {
+  mp_t m;
+  uint8_t t;
+  uint64_t n, i;
+  sv_t k;
+
+  memset(o, 0, sizeof(*o));
+  o->vr = -1;
+  if (buf == NULL)
+    return AYIL_EINVAL;
+  m.p = buf;
+  m.end = buf + len;
+  if (mp_tag(&m, &t) != 0)
+    return AYIL_EINVAL;
+  if (t >= 0x80 && t <= 0x8f)
+    n = t & 0x0f;
+  else if (t == 0xde || t == 0xdf) {
+    if (mp_be(&m, t == 0xde ? 2 : 4, &n) != 0)
+      return AYIL_EINVAL;
+  } else
+    return AYIL_EINVAL;
+  if (n > 64)
+    return AYIL_EINVAL;
+  for (i = 0; i < n; i++) {
+    if (mp_tag(&m, &t) != 0 || mp_str_body(&m, t, &k) != 0 ||
+        mp_value(&m, k, o) != 0)
+      return AYIL_EINVAL;
+  }
+  return m.p == m.end ? 0 : AYIL_EINVAL;
+}
+
+static int sv_is(sv_t s, const char *lit) {
+  return s.p != NULL && strlen(lit) == s.n && memcmp(s.p, lit, s.n) == 0;
+}
+
+static int h_req(count_t c, int64_t *out) {
+  *out = c.v;
+  return c.st == C_OK ? 0 : AYIL_EINVAL;
 }
 
 /* Parses one header into *d. in: the record's month is in the period. */
-static int parse_record(const ayil_report_t *r, const json_t *h, delta_t *d) {
-  const char *kind = h_str(h, "kind");
-  int month = month_parse(h_str(h, "month"));
+static int parse_record(const ayil_report_t *r, const hdr_t *h, delta_t *d) {
+  int month = month_parse_n(h->month);
   int in, i, k;
   int64_t a, b;
 
-  if (kind == NULL || month < 0)
+  if (h->kind.p == NULL || month < 0)
     return AYIL_EINVAL;
   in = month >= r->from && month <= r->to;
-  if (strcmp(kind, "appeal") == 0) {
-    const json_t *vl = json_object_get(h, "violence");
-    unsigned seen = 0;
-    size_t j;
-    int sx = h_code(h, "survivor_sex", SEXES, NSEX);
-    int ag = h_code(h, "survivor_age", AGES, NAGE);
+  if (sv_is(h->kind, "appeal")) {
+    int sx = code_index_n(h->sex, SEXES, NSEX);
+    int ag = code_index_n(h->age, AGES, NAGE);
 
-    if (!json_is_array(vl) || json_array_size(vl) == 0 || sx < 0 || ag < 0)
+    if (h->viol_st != C_OK || h->nviol == 0 || sx < 0 || ag < 0)
       return AYIL_EINVAL;
-    for (j = 0; j < json_array_size(vl); j++) {
-      k = code_index(json_string_value(json_array_get(vl, j)), VIOLENCE, NVIOL);
-      if (k < 0)
-        return AYIL_EINVAL;
-      seen |= 1u << k; /* a code listed twice counts once */
-    }
     if (!in)
       return 0;
     d_add(d, I_APPEALS, 1);
     for (i = 0; i < NVIOL; i++)
-      if (seen & (1u << i))
+      if (h->viol & (1u << i))
         d_add(d, I_VIOL + i, 1);
     d_add(d, I_SEX + sx, 1);
     d_add(d, I_AGE + ag, 1);
-  } else if (strcmp(kind, "session") == 0) {
-    const json_t *vr = json_object_get(h, "violence_related");
-
-    if (!json_is_boolean(vr))
+  } else if (sv_is(h->kind, "session")) {
+    if (h->vr < 0)
       return AYIL_EINVAL;
     if (in) {
       d_add(d, I_SESSIONS, 1);
-      if (json_is_true(vr))
+      if (h->vr)
         d_add(d, I_SESSIONS_VR, 1);
     }
-  } else if (strcmp(kind, "family") == 0) {
-    int st = h_code(h, "status", FAMILY_STATUS, (int)N(FAMILY_STATUS));
-    const json_t *rm = json_object_get(h, "removed_month");
+  } else if (sv_is(h->kind, "family")) {
+    int st = code_index_n(h->status, FAMILY_STATUS, (int)N(FAMILY_STATUS));
     int removed = -1;
 
     if (st < 0)
       return AYIL_EINVAL;
-    if (rm != NULL && !json_is_null(rm) &&
-        (removed = month_parse(json_string_value(rm))) < 0)
+    if (h->rm_present && (removed = month_parse_n(h->rmonth)) < 0)
       return AYIL_EINVAL;
     if (in)
       d_add(d, I_FAM_REG, 1);
@@ -427,8 +701,8 @@ static int parse_record(const ayil_report_t *r, const json_t *h, delta_t *d) {
     if (month <= r->to && ((st == 0 && (removed < 0 || removed > r->to)) ||
                            (st == 1 && removed >= 0 && removed > r->to)))
       d_add(d, I_FAM_ACTIVE, 1);
-  } else if (strcmp(kind, "referral") == 0) {
-    k = h_code(h, "service", SERVICES, NSERV);
+  } else if (sv_is(h->kind, "referral")) {
+    k = code_index_n(h->service, SERVICES, NSERV);
     if (k < 0)
       return AYIL_EINVAL;
     if (in) {
@@ -437,15 +711,15 @@ static int parse_record(const ayil_report_t *r, const json_t *h, delta_t *d) {
       if (k == 0 || k == 1) /* crisis_centre, shelter */
         d_add(d, I_REF_CS, 1);
     }
-  } else if (strcmp(kind, "protection_order") == 0) {
+  } else if (sv_is(h->kind, "protection_order")) {
     if (in)
       d_add(d, I_PO, 1);
-  } else if (strcmp(kind, "aid") == 0) {
-    k = h_code(h, "aid_kind", AID_KINDS, (int)N(AID_KINDS));
+  } else if (sv_is(h->kind, "aid")) {
+    k = code_index_n(h->aid_kind, AID_KINDS, (int)N(AID_KINDS));
     if (k < 0)
       return AYIL_EINVAL;
     if (k == 0) {
-      if (h_count(h, "amount_som", 1, &a) != 0)
+      if (h_req(h->amount, &a) != 0)
         return AYIL_EINVAL;
       if (in) {
         d_add(d, I_MONEY_PEOPLE, 1);
@@ -454,20 +728,18 @@ static int parse_record(const ayil_report_t *r, const json_t *h, delta_t *d) {
     } else if (in) {
       d_add(d, k == 1 ? I_HOUSING : I_INKIND, 1);
     }
-  } else if (strcmp(kind, "prevention") == 0) {
-    if (h_count(h, "participants_female", 1, &a) != 0 ||
-        h_count(h, "participants_male", 1, &b) != 0)
+  } else if (sv_is(h->kind, "prevention")) {
+    if (h_req(h->pf, &a) != 0 || h_req(h->pm, &b) != 0)
       return AYIL_EINVAL;
     if (in) {
       d_add(d, I_PREV_EVENTS, 1);
       d_add(d, I_PREV_PART, a + b);
     }
-  } else if (strcmp(kind, "training") == 0) {
+  } else if (sv_is(h->kind, "training")) {
     int64_t days;
 
-    if (h_count(h, "days", 1, &days) != 0 ||
-        h_count(h, "participants_female", 1, &a) != 0 ||
-        h_count(h, "participants_male", 1, &b) != 0)
+    if (h_req(h->days, &days) != 0 || h_req(h->pf, &a) != 0 ||
+        h_req(h->pm, &b) != 0)
       return AYIL_EINVAL;
     if (in) {
       d_add(d, I_TRAIN_EVENTS, 1);
@@ -476,16 +748,16 @@ static int parse_record(const ayil_report_t *r, const json_t *h, delta_t *d) {
       d->days = days;
       d->days_part = a + b;
     }
-  } else if (strcmp(kind, "followup") == 0) {
-    k = h_code(h, "action", ACTIONS, NACT);
+  } else if (sv_is(h->kind, "followup")) {
+    k = code_index_n(h->action, ACTIONS, NACT);
     if (k < 0)
       return AYIL_EINVAL;
     if (in)
       d_add(d, I_FU + k, 1);
-  } else if (strcmp(kind, "closure") == 0) {
+  } else if (sv_is(h->kind, "closure")) {
     if (in)
       d_add(d, I_CLOSURES, 1);
-  } else if (strcmp(kind, "correction") != 0) {
+  } else if (!sv_is(h->kind, "correction")) {
     return AYIL_EINVAL; /* correction: a known kind no indicator counts */
   }
   return 0;
@@ -517,24 +789,17 @@ static int days_slot(ayil_report_t *r, int64_t days, size_t *slot) {
   return 0;
 }
 
-int ayil_report_add(ayil_report_t *r, const char *committee_name,
-                    const char *oblast, const json_t *header) {
+/* Counts a parsed header into committee (name, ob). */
+static int add_hdr(ayil_report_t *r, const char *committee_name, int ob,
+                   const hdr_t *h) {
   delta_t d;
   committee_t *c;
   size_t idx, slot = 0;
-  int ob, rc, i;
+  int rc, i;
 
-  if (r == NULL || committee_name == NULL || committee_name[0] == '\0' ||
-      !json_is_object(header))
-    return AYIL_EINVAL;
-  ob = oblast_index(oblast);
-  if (ob < 0)
-    return AYIL_EINVAL;
-  if (r->oblast >= 0 && ob != r->oblast)
-    return 0;
   d.n = 0;
   d.has_days = 0;
-  rc = parse_record(r, header, &d);
+  rc = parse_record(r, h, &d);
   if (rc != 0)
     return rc;
   rc = committee_get(r, committee_name, ob, &idx);
@@ -559,6 +824,41 @@ int ayil_report_add(ayil_report_t *r, const char *committee_name,
   if (d.has_days)
     c->days[slot] = add_sat(c->days[slot], d.days_part);
   return 0;
+}
+
+int ayil_report_add(ayil_report_t *r, const char *committee_name,
+                    const char *oblast, const json_t *header) {
+  hdr_t h;
+  int ob;
+
+  if (r == NULL || committee_name == NULL || committee_name[0] == '\0' ||
+      !json_is_object(header))
+    return AYIL_EINVAL;
+  ob = oblast_index(oblast);
+  if (ob < 0)
+    return AYIL_EINVAL;
+  if (r->oblast >= 0 && ob != r->oblast)
+    return 0;
+  hdr_from_json(header, &h);
+  return add_hdr(r, committee_name, ob, &h);
+}
+
+int ayil_report_add_packed(ayil_report_t *r, const char *committee_name,
+                           const char *oblast, const uint8_t *header,
+                           size_t len) {
+  hdr_t h;
+  int ob;
+
+  if (r == NULL || committee_name == NULL || committee_name[0] == '\0')
+    return AYIL_EINVAL;
+  ob = oblast_index(oblast);
+  if (ob < 0)
+    return AYIL_EINVAL;
+  if (r->oblast >= 0 && ob != r->oblast)
+    return 0;
+  if (hdr_from_msgpack(header, len, &h) != 0)
+    return AYIL_EINVAL;
+  return add_hdr(r, committee_name, ob, &h);
 }
 
 /* ---- the table of cells ---- */

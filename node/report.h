@@ -85,6 +85,20 @@ int ayil_report_add(ayil_report_t *r, const char *committee_name,
                     const char *oblast, const json_t *header);
 
 /*
+ * The same as ayil_report_add() for a header given as its msgpack bytes
+ * (as stored in the records view), read in place without building a JSON
+ * object: the hub's fast path (a report reads about a million headers).
+ * The bytes are untrusted: anything that is not a map of string keys to
+ * strings, unsigned integers, booleans or arrays of strings, or that ends
+ * early or has bytes after the map, is AYIL_EINVAL and counts nowhere. It
+ * does not insist on the canonical form (ayil_record_unpack() does); the
+ * counts are those ayil_report_add() gives for the unpacked header.
+ */
+int ayil_report_add_packed(ayil_report_t *r, const char *committee_name,
+                           const char *oblast, const uint8_t *header,
+                           size_t len);
+
+/*
  * Writes the report to `out`.
  *
  * format: "json", "csv", "text", "md" or "html" (NULL means "text").

@@ -479,12 +479,23 @@ int ayil_store_append(ayil_store_t *st, const uint8_t *bytes, size_t len,
     if (rc != 0)
       return rc;
   }
+  if (!own) {
+    /* Inside the caller's transaction a failed append must leave no trace:
+     * a savepoint undoes a half-folded entry. */
+    rc = exec(st, "SAVEPOINT append");
+    if (rc != 0)
+      return rc;
+  }
   rc = append_in_tx(st, bytes, len, body, bodylen);
   if (own) {
     if (rc == 0)
       rc = ayil_store_commit(st);
     else
       ayil_store_rollback(st);
+  } else {
+    if (rc != 0)
+      exec(st, "ROLLBACK TO append");
+    exec(st, "RELEASE append");
   }
   return rc;
 }

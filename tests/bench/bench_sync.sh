@@ -250,13 +250,13 @@ analyze() {
   awk -v rtt=$RTT -v side=C '
     $3=="open" && !t0 {t0=$1}
     $3=="c2s" && $4=="frame" && $5>=100 && !tfirst {tfirst=$7}
-    $3=="c2s" && $4 ~ /^hs/ {hs+=$6; if(!tfirst) flights++}
+    $3=="c2s" && $4 ~ /^hs/ {hs+=$6; hsc+=$6; if(!tfirst) flights++}
     $3=="s2c" && $4 ~ /^hs/ {hs+=$6; if(!tfirst) flights++}
     $3=="c2s" && $4=="frame" {cf++; cp+=$5; if($5>=100){ef++; ep+=$5}}
     $3=="s2c" && $4=="frame" {sf++; sp+=$5; if($5>0) tend=$1}
     $3=="close" {c2s+=$4; s2c+=$5; conns++}
     END {
-      printf "t0=%.3f\ntfirst_sent=%.3f\ntend=%.3f\nflights=%d\nhs_bytes=%d\n", t0, tfirst, tend, flights, hs
+      printf "t0=%.3f\ntfirst_sent=%.3f\ntend=%.3f\nflights=%d\nhs_bytes=%d\nhs_c2s=%d\n", t0, tfirst, tend, flights, hs, hsc
       printf "c2s_frames=%d\nc2s_payload=%d\nentries_frames=%d\nentries_payload=%d\n", cf, cp, ef, ep
       printf "s2c_frames=%d\ns2c_payload=%d\nsent_c2s=%d\nsent_s2c=%d\nconns=%d\n", sf, sp, c2s, s2c, conns
     }' "$d/tapC.log"
@@ -271,7 +271,7 @@ analyze() {
 get() { sed -n "s/^$2=//p" "$W/$1/result" | head -1; }
 calc() { awk "BEGIN{printf \"%.6g\", $1}"; }
 
-declare -a G_BODY G_LINK WPR RTTS FLIGHTS HWMC HWMH RSSC RSSH DUR SENT DELIV HSB ENCO FRMO ACKO
+declare -a G_BODY G_STORED G_LINK FIRST_S WPR RTTS FLIGHTS HWMC HWMH RSSC RSSH DUR SENT DELIV HSB ENCO FRMO ACKO
 for r in $(seq "$RUNS"); do
   p=full$r
   [ -n "${DONE[$p]:-}" ] || continue
@@ -280,7 +280,9 @@ for r in $(seq "$RUNS"); do
   dur=$(calc "($tend - $t0) / 1000")
   DUR+=("$dur")
   G_BODY+=("$(calc "$BODY_BYTES * 8 / $dur / $RATE")")
+  G_STORED+=("$(calc "($BODY_BYTES + $ENTRY_AVG * $RECORDS) * 8 / $dur / $RATE")")
   G_LINK+=("$(calc "$bc * 8 / $dur / $RATE")")
+  FIRST_S+=("$(calc "($(get $p tfirst_hub) - $t0) / 1000")")
   WPR+=("$(calc "($bc + $bs - $BODY_BYTES) / $RECORDS")")
   RTTS+=("$(calc "($(get $p tfirst_hub) - $t0) / $RTT")")
   FLIGHTS+=("$(get $p flights)")
@@ -294,10 +296,11 @@ for r in $(seq "$RUNS"); do
   RSSC+=("$(get $p rss_c)"); RSSH+=("$(get $p rss_h)")
 done
 SENT_FULL=$(median "${SENT[@]:-}")
+HSC_FULL=$(awk '$3=="c2s" && $4 ~ /^hs/ {b+=$6} END{print b+0}' "$W/full1/tapC.log" 2>/dev/null || echo 0)
 DELIV_FULL=$(median "${DELIV[@]:-}")
 DUR_FULL=$(median "${DUR[@]:-}")
 
-declare -a CUT_N CUT_SENT CUT_DELIV CUT_TIME CUT_CONNS
+declare -a CUT_N CUT_HS CUT_SENT CUT_DELIV CUT_TIME CUT_CONNS
 for r in $(seq "$RUNS"); do
   p=cut$r
   [ -n "${DONE[$p]:-}" ] || continue
@@ -307,6 +310,7 @@ for r in $(seq "$RUNS"); do
   CUT_N+=("$n")
   CUT_CONNS+=("$(get $p conns)")
   CUT_SENT+=("$(calc "($(get $p sent_c2s) - $SENT_FULL) / $n")")
+  CUT_HS+=("$(calc "($(get $p hs_c2s) - $HSC_FULL) / $n")")
   CUT_DELIV+=("$(calc "($(get $p bytes_c2s) - $DELIV_FULL) / $n")")
   CUT_TIME+=("$(calc "(($(get $p tend) - $(get $p t0)) / 1000 - $DUR_FULL) / $n")")
 done
@@ -315,7 +319,8 @@ done
 # synced its 5 records), both directions, as the committee-side tap saw them.
 IDLE_CYCLE=n/a; IDLE_N=0; IDLE_PERIOD=n/a; IDLE_DETAIL=""
 if [ -f "$W/idle/tapC.log" ]; then
-  mapfile -t IDLE_B < <(awk '$3=="close" && $2>1 {print $4+$5}' "$W/idle/tapC.log")
+  # Connections the stop cut short (reset) are left out.
+  mapfile -t IDLE_B < <(awk '$3=="reset" {r[$2]=1} $3=="close" && $2>1 && !r[$2] {print $4+$5}' "$W/idle/tapC.log")
   IDLE_N=${#IDLE_B[@]}
   IDLE_CYCLE=$(median "${IDLE_B[@]:-}")
   IDLE_PERIOD=$(awk '$3=="open"{t[++n]=$1} END{if(n>2)printf "%.1f", (t[n]-t[2])/(n-2)/1000; else print "n/a"}' "$W/idle/tapC.log")
@@ -337,6 +342,7 @@ printf '%-52s %10s   %-8s %s\n' "figure" "median" "target" "runs"
 row() { printf '%-52s %10s   %-8s [%s]\n' "$1" "$2" "$3" "$4"; }
 row "backlog time, connect -> last ack (s)" "$(fmt "$DUR_FULL" %.1f)" "" "$(printf '%s ' "${DUR[@]:-}")"
 row "goodput, sealed body bytes / time / link rate" "$(fmt "$(median "${G_BODY[@]:-}")" %.3f)" ">= 0.9" "$(printf '%s ' "${G_BODY[@]:-}")"
+row "  the same with stored bytes (log entry + body)" "$(fmt "$(median "${G_STORED[@]:-}")" %.3f)" "" "$(printf '%s ' "${G_STORED[@]:-}")"
 row "link use up, all c2s bytes / time / link rate" "$(fmt "$(median "${G_LINK[@]:-}")" %.3f)" "" "$(printf '%s ' "${G_LINK[@]:-}")"
 row "wire bytes per record beyond the body (both ways)" "$(fmt "$M" %.1f)" "<= 150" "$(printf '%s ' "${WPR[@]:-}")"
 row "  of which: record encoding in ENTRIES" "$(fmt "$(median "${ENCO[@]:-}")" %.1f)" "" "$(printf '%s ' "${ENCO[@]:-}")"
@@ -344,9 +350,11 @@ row "  of which: frame overhead up (19 B per frame)" "$(fmt "$(median "${FRMO[@]
 row "  of which: ACK frames down" "$(fmt "$(median "${ACKO[@]:-}")" %.1f)" "" "$(printf '%s ' "${ACKO[@]:-}")"
 row "  of which: handshake (B per connection, both ways)" "$(median "${HSB[@]:-}")" "" "$(printf '%s ' "${HSB[@]:-}")"
 row "handshake flights before the first ENTRIES frame" "$(median "${FLIGHTS[@]:-}")" "" "$(printf '%s ' "${FLIGHTS[@]:-}")"
+row "connect -> first entry byte at the hub (s)" "$(fmt "$(median "${FIRST_S[@]:-}")" %.3f)" "" "$(printf '%s ' "${FIRST_S[@]:-}")"
 row "connect -> first entry byte at the hub (RTTs)" "$(fmt "$(median "${RTTS[@]:-}")" %.2f)" "" "$(printf '%s ' "${RTTS[@]:-}")"
 row "cuts per cut run" "$(median "${CUT_N[@]:-}")" "" "$(printf '%s ' "${CUT_N[@]:-}")"
 row "bytes re-sent per cut, committee wrote (B)" "$(fmt "$(median "${CUT_SENT[@]:-}")" %.0f)" "<= 16384" "$(printf '%s ' "${CUT_SENT[@]:-}")"
+row "  of which: the new connection's handshake (B)" "$(fmt "$(median "${CUT_HS[@]:-}")" %.0f)" "" "$(printf '%s ' "${CUT_HS[@]:-}")"
 row "bytes re-sent per cut, reached the hub (B)" "$(fmt "$(median "${CUT_DELIV[@]:-}")" %.0f)" "<= 16384" "$(printf '%s ' "${CUT_DELIV[@]:-}")"
 row "time lost per cut (s)" "$(fmt "$(median "${CUT_TIME[@]:-}")" %.1f)" "" "$(printf '%s ' "${CUT_TIME[@]:-}")"
 row "idle poll cycle, bytes both ways ($IDLE_N cycles)" "$IDLE_CYCLE" "" "$(printf '%s ' "${IDLE_B[@]:-}")"
@@ -357,7 +365,8 @@ row "hub ayild VmHWM (KiB)" "$(median "${HWMH[@]:-}")" "" "$(printf '%s ' "${HWM
 row "hub ayild VmRSS, peak of 1 s samples (KiB)" "$(median "${RSSH[@]:-}")" "" "$(printf '%s ' "${RSSH[@]:-}")"
 echo
 echo "idle cycle (connection 2): $IDLE_DETAIL; measured with poll_interval=$POLL_IDLE s, linger 10 s: one cycle every $IDLE_PERIOD s"
-echo "goodput counts only sealed body bytes; 'link use up' counts every committee->hub byte the link carried."
-echo "re-sent per cut = (committee->hub bytes of a cut run - median of the uncut runs) / cuts; it includes the new connection's handshake."
+echo "goodput counts only sealed body bytes; the stored form (entry + body) is larger than the wire form, which leaves out origin, seq, prev and body hash; 'link use up' counts every committee->hub byte the link carried."
+echo "wire bytes are what ayil-linkemu carried (TCP payload, both ways); a real link adds TCP/IP headers."
+echo "re-sent per cut = (committee->hub bytes of a cut run - median of the uncut runs) / cuts. 'committee wrote' counts what was lost in flight (in the link's queue) at the cut; 'reached the hub' only the cut-off partial frame and the new handshake."
 echo "round trips: the committee can send entries only after hs4 (4 flights = 2 RTT); the first entry byte then needs 0.5 RTT more to reach the hub."
 echo "total time: $((SECONDS - T0)) s"

@@ -83,12 +83,18 @@ for c in "${COMMITTEES[@]}"; do
 done
 declare -A MAXACK=([c1]=0 [c2]=0 [c3]=0)
 lost=0
+live=0
 killed=""
 for k in $(seq 20); do
   t=$((RANDOM % 15))
   sleep "$((t / 10)).$((t % 10))"
   case $((RANDOM % 4)) in 0) v=hub ;; *) v=c$((RANDOM % 3 + 1)) ;; esac
   killed="$killed $v"
+  if [ "$v" = hub ]; then
+    for c in "${COMMITTEES[@]}"; do connected "$c" && { live=$((live + 1)); break; }; done
+  else
+    connected "$v" && live=$((live + 1))
+  fi
   stop_d "$v" KILL
   # What each committee holds as acknowledged must be at the hub.
   for c in "${COMMITTEES[@]}"; do
@@ -107,6 +113,7 @@ for k in $(seq 20); do
   start_d "$v" || fail "restart $v after kill -9 number $k"
 done 2>>"$T/shell.err" # bash reports each killed job there
 echo "# killed:$killed"
+check "kills hit open connections ($live of 20)" test "$live" -ge 3
 for p in "${ADDERS[@]}"; do { wait "$p"; } || true; forget "$p"; done
 check "every acknowledgement seen at a hub kill was durable at the hub" test "$lost" = 0
 for c in "${COMMITTEES[@]}"; do
@@ -183,6 +190,8 @@ check "the hub log says the old node id is refused" wait_for 20 refused_old
 sleep 2
 check "the old node's new entry did not reach the hub" test "$(count_origin "$HUB" "$OLDHEX")" = "$before"
 expect_rc 1 "the old node cannot sync" "$AYIL" --home "$T/c3.dead" sync --wait 3
+check "ayil nodes: the old node is replaced" test "$(node_state "$OLD")" = replaced
+check "ayil nodes: the new node is active" test "$(node_state "$(id_of c3new)")" = active
 stop_d c3old TERM
 check "the old node's ayild stops cleanly (exit $STOP_RC)" test "$STOP_RC" = 0
 
@@ -202,6 +211,9 @@ not_connected() { ! connected "$1"; }
 wait_for 15 not_connected c2 || true
 dt=$((($(date +%s%N) - t0) / 1000000))
 check "c2 was dropped within 5 s (${dt} ms)" test "$dt" -le 5000
+dropped_c2() { grep -F "$C2" "$T/hub.log" | grep -q "closed: peer revoked"; }
+check "the hub log says it dropped c2's connection" dropped_c2
+check "ayil nodes: c2 is revoked" test "$(node_state "$C2")" = revoked
 refused_c2() { grep -F "$C2" "$T/hub.log" | grep -q "refused"; }
 check "the hub refuses c2 when it comes back" wait_for 20 refused_c2
 add_appeal c2 p5-revoked "$T/refused-c2"

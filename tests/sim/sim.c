@@ -147,6 +147,7 @@ typedef struct sim_s {
   int replaced;       /* committee whose device was replaced, or -1 */
   char failure[256];
   int verbose;
+  int plain; /* --overhead: only PUTs with a 1000-byte body */
   /* numbers */
   uint64_t wire_bytes, connects, cuts, crashes, partitions, forks_alerted;
   uint64_t entries_written, acked;
@@ -169,19 +170,21 @@ static int alive(const sim_t *w, const node_t *n) {
   return !n->retired && w->now >= n->down_until;
 }
 
+static void node_commit(sim_t *w, node_t *n);
+
 /* ---- entries ---------------------------------------------------------- */
 
 static void write_entry(sim_t *w, node_t *n) {
   sim_log_t *l;
   uint8_t buf[AYIL_ENTRY_MAX], header[8], *body = NULL;
   ayil_entry_t e;
-  size_t len = 0, blen = 0, j;
+  size_t len = 0, blen = 0;
   uint64_t roll = below(&w->r, 100);
   int rc;
 
-  /* A write commits the node's transaction: pending entries first. */
-  for (j = 0; j < n->st.nlogs; j++)
-    sim_log_commit(&n->st.logs[j]);
+  /* A write commits the node's transaction: pending entries first, and
+   * the connections hear of it like of any other commit. */
+  node_commit(w, n);
   l = sim_log(&n->st, n->pk, 1);
   memset(&e, 0, sizeof e);
   memcpy(e.origin, n->pk, 32);
@@ -198,7 +201,15 @@ static void write_entry(sim_t *w, node_t *n) {
   header[3] = (uint8_t)(below(&w->r, 100));
   e.header = header;
   e.header_len = 4;
-  if (n->kind == HUB) {
+  if (w->plain) {
+    blen = 1000;
+    body = malloc(blen);
+    if (body == NULL)
+      abort();
+    fill(&w->r, body, blen);
+    ayil_body_hash(body, blen, e.body_hash);
+    e.has_body = 1;
+  } else if (n->kind == HUB) {
     e.op = AYIL_OP_NOTICE;
   } else if (roll < 10 && l->n > 0) {
     /* Delete an earlier record: its bodies are purged here at once. */
@@ -982,8 +993,7 @@ static void dump(sim_t *w) {
              (unsigned long long)st.msgs_recv,
              (unsigned long long)st.entries_recv,
              (unsigned long long)ayil_sync_progress_ms(c->s[k]), c->p[k].sent,
-             c->p[k].queued, c->p[k].sent > c->p[k].cut_at,
-             c->p[k].blackholed);
+             c->p[k].queued, c->p[k].sent > c->p[k].cut_at, c->p[k].blackholed);
     }
   }
 }
@@ -1075,6 +1085,7 @@ static int overhead(void) {
   if (w == NULL)
     return 1;
   w->r.s = 42;
+  w->plain = 1;
   w->clone_of = -1;
   w->replaced = -1;
   add_node(w, HUB, -1);

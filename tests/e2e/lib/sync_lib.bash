@@ -136,3 +136,12 @@ wait_for() {
   for i in $(seq $((s * 5))); do "$@" && return 0; sleep 0.2; done
   return 1
 }
+# node_state ID: the state `ayil nodes --json` shows at the hub for a node.
+node_state() {
+  "$AYIL" --home "$HUB" nodes --json | python3 -c '
+import json, sys
+for c in json.load(sys.stdin)["committees"]:
+    for n in c["nodes"]:
+        if n["id"] == sys.argv[1]:
+            print(n["state"])' "$1"
+}

@@ -1,0 +1,250 @@
+/* Bundle files: export and import through the store. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "bundle.h"
+#include "fsutil.h"
+
+static int write_all(int fd, const uint8_t *p, size_t n) {
+  while (n > 0) {
+    ssize_t w = write(fd, p, n);
+    if (w < 0) {
+      if (errno == EINTR)
+        continue;
+      return ayil_fs_errno(errno);
+    }
+    p += w;
+    n -= (size_t)w;
+  }
+  return 0;
+}
+
+/* The sealed body of an entry, or the delete entry proving it was purged. */
+static int item_for(ayil_store_t *st, const uint8_t *entry, size_t elen,
+                    uint8_t **body, size_t *blen, uint8_t **proof,
+                    size_t *plen) {
+  ayil_entry_t e;
+  int rc = ayil_entry_decode(&e, entry, elen);
+  *body = *proof = NULL;
+  *blen = *plen = 0;
+  if (rc != 0)
+    return AYIL_ECORRUPT;
+  if (!e.has_body)
+    return 0;
+  rc = ayil_store_body(st, e.body_hash, body, blen);
+  if (rc == AYIL_ENOTFOUND) {
+    ayil_store_row_t row;
+    rc = ayil_store_record(st, e.record, &row);
+    if (rc == 0 && row.deleted)
+      rc = ayil_store_entry(st, row.origin, row.seq, proof, plen);
+    else if (rc == 0)
+      rc = AYIL_ECORRUPT;
+    ayil_store_row_clear(&row);
+  }
+  return rc;
+}
+
+int ayil_bundle_export(ayil_store_t *st, const uint8_t sender_sk[64],
+                       const uint8_t recipient[AYIL_ID_BYTES],
+                       const uint8_t (*origins)[AYIL_ID_BYTES],
+                       const uint64_t *from, size_t n, const uint8_t *token,
+                       const char *path, ayil_bundle_stats_t *stats) {
+  ayil_bundle_w_t *w = NULL;
+  uint8_t head[AYIL_BUNDLE_HEAD_BYTES + 128];
+  size_t hlen = 0, i;
+  struct timeval tv;
+  int fd, rc;
+  memset(stats, 0, sizeof *stats);
+  fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0)
+    return ayil_fs_errno(errno);
+  gettimeofday(&tv, NULL);
+  rc = ayil_bundle_w_new(&w, sender_sk + 32, recipient,
+                         (uint64_t)tv.tv_sec * 1000, token, head, sizeof head,
+                         &hlen);
+  if (rc == 0)
+    rc = write_all(fd, head, hlen);
+  stats->bytes += hlen;
+  for (i = 0; rc == 0 && i < n; i++) {
+    uint64_t head_seq = 0, seq;
+    uint8_t hh[AYIL_HASH_BYTES];
+    rc = ayil_store_head(st, origins[i], &head_seq, hh);
+    for (seq = from[i] > 0 ? from[i] : 1; rc == 0 && seq <= head_seq; seq++) {
+      ayil_bundle_item_t item;
+      uint8_t *entry = NULL, *body = NULL, *proof = NULL, *chunk = NULL;
+      size_t elen = 0, blen = 0, plen = 0, clen = 0;
+      rc = ayil_store_entry(st, origins[i], seq, &entry, &elen);
+      if (rc == 0)
+        rc = item_for(st, entry, elen, &body, &blen, &proof, &plen);
+      if (rc == 0) {
+        item.entry = entry;
+        item.entry_len = elen;
+        item.body = body;
+        item.body_len = blen;
+        item.proof = proof;
+        item.proof_len = plen;
+        rc = ayil_bundle_w_item(w, &item, &chunk, &clen);
+      }
+      if (rc == 0)
+        rc = write_all(fd, chunk, clen);
+      stats->bytes += clen;
+      stats->items++;
+      free(entry);
+      free(body);
+      free(proof);
+      free(chunk);
+    }
+  }
+  if (rc == 0) {
+    rc = ayil_bundle_w_end(w, head, sizeof head, &hlen);
+    if (rc == 0)
+      rc = write_all(fd, head, hlen);
+    stats->bytes += hlen;
+  }
+  if (rc == 0 && fsync(fd) != 0)
+    rc = ayil_fs_errno(errno);
+  if (close(fd) != 0 && rc == 0)
+    rc = ayil_fs_errno(errno);
+  ayil_bundle_w_free(w);
+  if (rc != 0)
+    unlink(path);
+  return rc;
+}
+
+/* A purge proof must be a valid delete of the same record. */
+static int check_proof(const uint8_t *entry, size_t elen, const uint8_t *proof,
+                       size_t plen) {
+  ayil_entry_t e, p;
+  if (ayil_entry_decode(&e, entry, elen) != 0 ||
+      ayil_entry_decode(&p, proof, plen) != 0)
+    return AYIL_EFORMAT;
+  if (ayil_entry_verify(&p) != 0)
+    return AYIL_ESIG;
+  if (p.op != AYIL_OP_DELETE ||
+      memcmp(p.record, e.record, AYIL_RECID_BYTES) != 0)
+    return AYIL_EPEER;
+  return 0;
+}
+
+#define BATCH 500
+
+int ayil_bundle_import(ayil_store_t *st, const uint8_t sk[64],
+                       const char *path, ayil_bundle_accept_cb accept,
+                       void *ctx, ayil_bundle_stats_t *stats,
+                       uint8_t sender[AYIL_ID_BYTES]) {
+  ayil_bundle_r_t *r = NULL;
+  uint8_t buf[65536];
+  uint8_t refused_origin[AYIL_ID_BYTES];
+  int have_refused = 0;
+  int fd, rc, in_tx = 0, introduced = 0;
+  uint64_t batch = 0;
+  memset(stats, 0, sizeof *stats);
+  fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return ayil_fs_errno(errno);
+  rc = ayil_bundle_r_new(&r, sk);
+  while (rc == 0) {
+    ssize_t got = read(fd, buf, sizeof buf);
+    size_t off = 0;
+    if (got < 0 && errno == EINTR)
+      continue;
+    if (got < 0) {
+      rc = ayil_fs_errno(errno);
+      break;
+    }
+    if (got == 0) {
+      if (!ayil_bundle_r_done(r))
+        rc = AYIL_ETRUNC;
+      break;
+    }
+    stats->bytes += (uint64_t)got;
+    while (rc == 0 && off < (size_t)got) {
+      ayil_bundle_item_t item;
+      ayil_entry_t e;
+      size_t used = 0;
+      int item_got = 0, arc;
+      rc = ayil_bundle_r_feed(r, buf + off, (size_t)got - off, &used, &item,
+                              &item_got);
+      off += used;
+      if (rc == 0 && !introduced && accept != NULL &&
+          ayil_bundle_r_sender(r, sender, &(uint64_t){0}) == 0) {
+        uint8_t token[16];
+        int has = ayil_bundle_r_token(r, token) == 0;
+        introduced = 1;
+        accept(ctx, sender, 0, has ? token : NULL);
+        sodium_memzero(token, sizeof token);
+      }
+      if (rc != 0 || !item_got)
+        continue;
+      stats->items++;
+      if (ayil_entry_decode(&e, item.entry, item.entry_len) != 0) {
+        rc = AYIL_EFORMAT;
+        break;
+      }
+      if (have_refused &&
+          memcmp(refused_origin, e.origin, AYIL_ID_BYTES) == 0) {
+        stats->refused++;
+        continue;
+      }
+      arc = accept != NULL ? accept(ctx, e.origin, e.seq, NULL) : 0;
+      if (arc == 0 && item.body == NULL && item.proof != NULL)
+        arc = check_proof(item.entry, item.entry_len, item.proof,
+                          item.proof_len);
+      if (arc == 0 && !in_tx) {
+        rc = ayil_store_begin(st);
+        if (rc != 0)
+          break;
+        in_tx = 1;
+      }
+      if (arc == 0) {
+        uint64_t before = 0, after = 0;
+        uint8_t hh[AYIL_HASH_BYTES];
+        ayil_store_head(st, e.origin, &before, hh);
+        arc = ayil_store_append(st, item.entry, item.entry_len, item.body,
+                                item.body_len);
+        ayil_store_head(st, e.origin, &after, hh);
+        if (arc == 0 && after > before)
+          stats->added++;
+        else if (arc == 0)
+          stats->held++;
+      }
+      if (arc != 0) {
+        /* Nothing after a refused entry of the same log can follow it. */
+        if (stats->refused++ == 0) {
+          memcpy(stats->refused_origin, e.origin, AYIL_ID_BYTES);
+          stats->refused_seq = e.seq;
+          stats->refused_err = arc;
+        }
+        memcpy(refused_origin, e.origin, AYIL_ID_BYTES);
+        have_refused = 1;
+        if (arc != AYIL_EPERM && arc != AYIL_EREVOKED && arc != AYIL_EFORK &&
+            arc != AYIL_ESEQ && arc != AYIL_ECHAIN) {
+          rc = arc; /* damage, not policy: stop */
+          break;
+        }
+      }
+      if (in_tx && ++batch % BATCH == 0) {
+        rc = ayil_store_commit(st);
+        in_tx = 0;
+      }
+    }
+  }
+  close(fd);
+  if (rc == 0)
+    ayil_bundle_r_sender(r, sender, &(uint64_t){0});
+  if (in_tx) {
+    /* Entries before any damage were verified one by one: keep them. */
+    int crc = ayil_store_commit(st);
+    if (rc == 0)
+      rc = crc;
+  }
+  ayil_bundle_r_free(r);
+  return rc;
+}

@@ -1,0 +1,58 @@
+/*
+ * Bundle files: export a node's entries for another node and import them,
+ * with the same rules as live sync (see ayil/bundle.h for the codec).
+ */
+#ifndef AYIL_NODE_BUNDLE_H
+#define AYIL_NODE_BUNDLE_H
+
+#include <stdint.h>
+
+#include "ayil/bundle.h"
+#include "store.h"
+
+typedef struct {
+  uint64_t items;    /* entries in the bundle */
+  uint64_t added;    /* newly stored */
+  uint64_t held;     /* already held, byte-identical: skipped */
+  uint64_t refused;  /* not accepted (policy, fork) */
+  uint64_t bytes;    /* file size */
+  /* The first refused entry, when refused > 0. */
+  uint8_t refused_origin[AYIL_ID_BYTES];
+  uint64_t refused_seq;
+  int refused_err;
+} ayil_bundle_stats_t;
+
+/*
+ * Writes `path` (refusing to overwrite) with the entries of each origin in
+ * `origins` from seq from[i] on, sealed to `recipient`. On a failure the
+ * partial file is removed.
+ */
+int ayil_bundle_export(ayil_store_t *st, const uint8_t sender_sk[64],
+                       const uint8_t recipient[AYIL_ID_BYTES],
+                       const uint8_t (*origins)[AYIL_ID_BYTES],
+                       const uint64_t *from, size_t n, const uint8_t *token,
+                       const char *path, ayil_bundle_stats_t *stats);
+
+/* Decides whether entries of `origin` at `seq` are accepted: 0 or an
+ * AYIL_E* code (AYIL_EPERM, AYIL_EREVOKED, AYIL_EFORK). Called first with
+ * seq 0 and the bundle's sender and invite token (or NULL) once the bundle
+ * is opened, so a hub can admit a node that never came online. */
+typedef int (*ayil_bundle_accept_cb)(void *ctx,
+                                     const uint8_t origin[AYIL_ID_BYTES],
+                                     uint64_t seq, const uint8_t *token);
+
+/*
+ * Imports `path` for the node whose key is `sk`. Every entry is verified
+ * (signature, chain, body hash, purge proof) and stored exactly as live sync
+ * would; entries already held are skipped, so importing twice changes
+ * nothing. Entries refused by policy or continuity (a fork, a revoked
+ * node, a gap) are counted and their log is skipped; damage to the file
+ * stops the import, keeping what was verified before it. `sender` receives
+ * the id the bundle names as its writer.
+ */
+int ayil_bundle_import(ayil_store_t *st, const uint8_t sk[64],
+                       const char *path, ayil_bundle_accept_cb accept,
+                       void *ctx, ayil_bundle_stats_t *stats,
+                       uint8_t sender[AYIL_ID_BYTES]);
+
+#endif

@@ -1,0 +1,304 @@
+/*
+ * Benchmark: `ayil report --format json` on a hub holding 500 committees x
+ * 2,000 records (1,000,000 headers). Target: under 2 s.
+ *
+ * Setup is not what is timed, so it takes a short cut: it creates a real
+ * hub home with `ayil init --role hub`, then writes the registry (committees,
+ * devices) and the records view straight into the store with SQL, each
+ * header a canonical msgpack header from ayil_record_pack() -- no signed log
+ * entries, which the report never reads. Then it runs the real CLI binary
+ * three times and reports the median wall time.
+ *
+ * Usage: bench_report [--committees N] [--records M] [--ayil PATH]
+ *                     [--keep DIR] [--args "extra report args"]
+ * The ayil binary defaults to ../../ayil next to this executable.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <sqlite3.h>
+
+#include "record.h"
+#include "store.h"
+
+static uint64_t rng = 88172645463325252ull;
+static uint32_t rnd(uint32_t n) {
+  rng ^= rng << 13;
+  rng ^= rng >> 7;
+  rng ^= rng << 17;
+  return (uint32_t)(rng % n);
+}
+
+static double now_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static const char *const OBLASTS[] = {"batken",     "chui",    "issyk_kul",
+                                      "jalal_abad", "naryn",   "osh",
+                                      "talas",      "bishkek", "osh_city"};
+static const char *const VIOL[] = {"physical", "psychological", "sexual",
+                                   "economic", "neglect"};
+static const char *const AGES[] = {"0-11",  "12-17", "18-25",  "26-40",
+                                   "41-60", "61+",   "unknown"};
+static const char *const SERV[] = {
+    "crisis_centre", "shelter", "police",           "aksakal_court", "legal_aid",
+    "psychologist",  "health",  "social_protection", "other"};
+static const char *const ACT[] = {"preventive_talk",      "home_visit",
+                                  "document_restoration", "correctional_session",
+                                  "referral_followup",    "other"};
+
+/* A random valid header of a random kind. */
+static json_t *random_header(void) {
+  char month[8];
+  json_t *h;
+  int k = (int)rnd(100);
+
+  snprintf(month, sizeof(month), "%04u-%02u", 2025 + rnd(2), 1 + rnd(12));
+  if (k < 35) {
+    json_t *v = json_array();
+    json_array_append_new(v, json_string(VIOL[rnd(5)]));
+    if (rnd(3) == 0)
+      json_array_append_new(v, json_string(VIOL[rnd(5)]));
+    h = json_pack("{s:s,s:s,s:s,s:o,s:s,s:s,s:s,s:s}", "kind", "appeal",
+                  "month", month, "source", "police", "violence", v,
+                  "survivor_sex", rnd(5) ? "female" : "male", "survivor_age",
+                  AGES[rnd(7)], "status", "open", "gbv_type",
+                  "physical_assault");
+  } else if (k < 50) {
+    h = json_pack("{s:s,s:s,s:s,s:s,s:s}", "kind", "referral", "month", month,
+                  "case", "0123456789abcdef0123456789abcdef", "service",
+                  SERV[rnd(9)], "status", "referred");
+  } else if (k < 60) {
+    h = json_pack("{s:s,s:s,s:s,s:s}", "kind", "followup", "month", month,
+                  "case", "0123456789abcdef0123456789abcdef", "action",
+                  ACT[rnd(6)]);
+  } else if (k < 67) {
+    h = json_pack("{s:s,s:s,s:[s],s:s,s:s,s:i}", "kind", "family", "month",
+                  month, "reason", "alcohol", "risk", "high", "status",
+                  rnd(4) ? "active" : "removed", "children", (int)rnd(5));
+  } else if (k < 74) {
+    h = json_pack("{s:s,s:s,s:i,s:b}", "kind", "session", "month", month,
+                  "cases_reviewed", (int)rnd(6), "violence_related",
+                  (int)rnd(2));
+  } else if (k < 80) {
+    h = json_pack("{s:s,s:s,s:s,s:i,s:i}", "kind", "prevention", "month",
+                  month, "audience", "parents", "participants_female",
+                  (int)rnd(40), "participants_male", (int)rnd(40));
+  } else if (k < 85) {
+    h = json_pack("{s:s,s:s,s:i,s:i,s:i}", "kind", "training", "month", month,
+                  "days", 1 + (int)rnd(2), "participants_female", (int)rnd(30),
+                  "participants_male", (int)rnd(30));
+  } else if (k < 91) {
+    int kind = (int)rnd(3);
+    h = json_pack("{s:s,s:s,s:s}", "kind", "aid", "month", month, "aid_kind",
+                  kind == 0 ? "money" : kind == 1 ? "housing" : "in_kind");
+    if (kind == 0)
+      json_object_set_new(h, "amount_som", json_integer(100 * (1 + rnd(100))));
+  } else if (k < 95) {
+    h = json_pack("{s:s,s:s,s:s,s:i}", "kind", "protection_order", "month",
+                  month, "case", "0123456789abcdef0123456789abcdef", "days",
+                  15);
+  } else {
+    h = json_pack("{s:s,s:s,s:s,s:s}", "kind", "closure", "month", month,
+                  "case", "0123456789abcdef0123456789abcdef", "reason",
+                  "resolved");
+  }
+  return h;
+}
+
+static int run(const char *cmd) {
+  int st = system(cmd);
+  return st == -1 || !WIFEXITED(st) ? -1 : WEXITSTATUS(st);
+}
+
+static int cmp_d(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return x < y ? -1 : x > y;
+}
+
+int main(int argc, char **argv) {
+  int ncom = 500, nrec = 2000, i, j, rc;
+  char ayil[PATH_MAX + 16] = "", dir[PATH_MAX], cmd[4 * PATH_MAX],
+      path[PATH_MAX + 16];
+  const char *keep = NULL, *extra = "";
+  ayil_store_t *st = NULL;
+  sqlite3 *db;
+  sqlite3_stmt *sc = NULL, *sd = NULL, *sr = NULL;
+  double t0, times[3];
+  long n = 0, bytes = 0;
+
+  for (i = 1; i < argc; i++) {
+    if (strcmp(argv[i], "--committees") == 0 && i + 1 < argc)
+      ncom = atoi(argv[++i]);
+    else if (strcmp(argv[i], "--records") == 0 && i + 1 < argc)
+      nrec = atoi(argv[++i]);
+    else if (strcmp(argv[i], "--ayil") == 0 && i + 1 < argc)
+      snprintf(ayil, sizeof(ayil), "%.*s", PATH_MAX - 1, argv[++i]);
+    else if (strcmp(argv[i], "--keep") == 0 && i + 1 < argc)
+      keep = argv[++i];
+    else if (strcmp(argv[i], "--args") == 0 && i + 1 < argc)
+      extra = argv[++i];
+    else {
+      fprintf(stderr,
+              "usage: bench_report [--committees N] [--records M] "
+              "[--ayil PATH] [--keep DIR] [--args \"report args\"]\n");
+      return 2;
+    }
+  }
+  if (ayil[0] == '\0') {
+    char self[PATH_MAX];
+    ssize_t l = readlink("/proc/self/exe", self, sizeof(self) - 1);
+    char *slash;
+    if (l <= 0)
+      return 1;
+    self[l] = '\0';
+    slash = strrchr(self, '/');
+    *slash = '\0';
+    snprintf(ayil, sizeof(ayil), "%s/../../ayil", self);
+  }
+  if (ncom < 1 || nrec < 0)
+    return 2;
+  if (keep != NULL) {
+    snprintf(dir, sizeof(dir), "%.*s", PATH_MAX - 64, keep);
+    mkdir(dir, 0700);
+  } else {
+    snprintf(dir, sizeof(dir), "/tmp/ayil-bench-report.XXXXXX");
+    if (mkdtemp(dir) == NULL)
+      return 1;
+  }
+  printf("bench_report: %d committees x %d records = %ld headers\n", ncom,
+         nrec, (long)ncom * nrec);
+  printf("setup: ayil init --role hub, then registry and records view "
+         "written directly with SQL (headers from ayil_record_pack, no log "
+         "entries)\n");
+  snprintf(cmd, sizeof(cmd),
+           "'%s' --home '%s/hub' init --role hub --name 'Bench hub' --listen "
+           "127.0.0.1:1 >/dev/null 2>&1",
+           ayil, dir);
+  if (run(cmd) != 0) {
+    fprintf(stderr, "bench_report: %s failed\n", cmd);
+    return 1;
+  }
+  snprintf(path, sizeof(path), "%s/hub/ayil.db", dir);
+  rc = ayil_store_open(&st, path, 0);
+  if (rc != 0) {
+    fprintf(stderr, "bench_report: cannot open %s\n", path);
+    return 1;
+  }
+  db = ayil__store_db(st);
+  t0 = now_s();
+  sqlite3_exec(db, "PRAGMA synchronous=OFF; BEGIN", NULL, NULL, NULL);
+  if (sqlite3_prepare_v2(db,
+                         "INSERT INTO committees(id, name, oblast, created) "
+                         "VALUES(?1, ?2, ?3, 0)",
+                         -1, &sc, NULL) != SQLITE_OK ||
+      sqlite3_prepare_v2(db,
+                         "INSERT INTO devices(id, committee, state, admitted) "
+                         "VALUES(?1, ?2, 'active', 0)",
+                         -1, &sd, NULL) != SQLITE_OK ||
+      sqlite3_prepare_v2(
+          db,
+          "INSERT INTO records(id, origin, seq, created_n, kind, month, "
+          "header, body_hash, deleted) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, "
+          "NULL, ?8)",
+          -1, &sr, NULL) != SQLITE_OK) {
+    fprintf(stderr, "bench_report: %s\n", sqlite3_errmsg(db));
+    return 1;
+  }
+  for (i = 0; i < ncom; i++) {
+    uint8_t dev[32], id[16];
+    char name[64];
+    memset(dev, 0, sizeof(dev));
+    memcpy(dev, &i, sizeof(i));
+    dev[31] = 0xbe;
+    snprintf(name, sizeof(name), "Bench committee %04d", i);
+    sqlite3_bind_int(sc, 1, i + 1);
+    sqlite3_bind_text(sc, 2, name, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(sc, 3, OBLASTS[i % 9], -1, SQLITE_STATIC);
+    if (sqlite3_step(sc) != SQLITE_DONE)
+      return 1;
+    sqlite3_reset(sc);
+    sqlite3_bind_blob(sd, 1, dev, 32, SQLITE_TRANSIENT);
+    sqlite3_bind_int(sd, 2, i + 1);
+    if (sqlite3_step(sd) != SQLITE_DONE)
+      return 1;
+    sqlite3_reset(sd);
+    for (j = 0; j < nrec; j++) {
+      json_t *h = random_header();
+      uint8_t *buf = NULL;
+      size_t len = 0;
+      n++;
+      if (h == NULL || ayil_record_pack(h, &buf, &len) != 0) {
+        fprintf(stderr, "bench_report: cannot pack a header\n");
+        return 1;
+      }
+      memcpy(id, &n, sizeof(n));
+      memcpy(id + 8, &i, sizeof(i));
+      id[15] = 0x5a;
+      sqlite3_bind_blob(sr, 1, id, 16, SQLITE_TRANSIENT);
+      sqlite3_bind_blob(sr, 2, dev, 32, SQLITE_TRANSIENT);
+      sqlite3_bind_int64(sr, 3, j + 1);
+      sqlite3_bind_int64(sr, 4, n);
+      sqlite3_bind_text(sr, 5, json_string_value(json_object_get(h, "kind")),
+                        -1, SQLITE_TRANSIENT);
+      sqlite3_bind_text(sr, 6, json_string_value(json_object_get(h, "month")),
+                        -1, SQLITE_TRANSIENT);
+      sqlite3_bind_blob(sr, 7, buf, (int)len, SQLITE_TRANSIENT);
+      /* 1 record in 50 is deleted: the report must skip it. */
+      sqlite3_bind_int(sr, 8, rnd(50) == 0);
+      bytes += (long)len;
+      if (sqlite3_step(sr) != SQLITE_DONE) {
+        fprintf(stderr, "bench_report: %s\n", sqlite3_errmsg(db));
+        return 1;
+      }
+      sqlite3_reset(sr);
+      free(buf);
+      json_decref(h);
+    }
+  }
+  sqlite3_finalize(sc);
+  sqlite3_finalize(sd);
+  sqlite3_finalize(sr);
+  if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+    fprintf(stderr, "bench_report: %s\n", sqlite3_errmsg(db));
+    return 1;
+  }
+  ayil_store_close(st);
+  printf("setup took %.1f s (%ld header bytes, %.1f per header)\n",
+         now_s() - t0, bytes, n ? (double)bytes / (double)n : 0.0);
+
+  snprintf(cmd, sizeof(cmd),
+           "'%s' --home '%s/hub' report --format json %s >'%s/report.json'",
+           ayil, dir, extra, dir);
+  printf("timed: %s\n", cmd);
+  for (i = 0; i < 3; i++) {
+    t0 = now_s();
+    if (run(cmd) != 0) {
+      fprintf(stderr, "bench_report: the report failed\n");
+      return 1;
+    }
+    times[i] = now_s() - t0;
+    printf("run %d: %.3f s\n", i + 1, times[i]);
+  }
+  qsort(times, 3, sizeof(times[0]), cmp_d);
+  printf("median of 3: %.3f s (target < 2 s) on %ld CPUs\n", times[1],
+         sysconf(_SC_NPROCESSORS_ONLN));
+  if (keep == NULL) {
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+    run(cmd);
+  } else {
+    printf("kept in %s\n", dir);
+  }
+  return 0;
+}
