@@ -427,97 +427,100 @@ int cli_status(cli_t *c, const char *idtext) {
 
 /* ---- the hub side of ayil report ---- */
 
+/*
+ * The hub's report reads every live record (about a million on a big hub),
+ * so it takes the short way: the devices and their committees are loaded
+ * once into a sorted array, the records view is scanned in storage order
+ * (the counts do not depend on the order), and each header is counted
+ * straight from its msgpack bytes by ayil_report_add_packed(), with no
+ * per-record allocation or JSON object.
+ */
 typedef struct {
-  uint8_t origin[AYIL_ID_BYTES];
-  int known;
-  char name[128];
-  char oblast[32];
-} origin_cache_t;
+  uint8_t id[AYIL_ID_BYTES];
+  char *name;
+  char *oblast;
+} hub_dev_t;
 
-typedef struct {
-  cli_t *c;
-  ayil_report_t *r;
-  uint8_t self[AYIL_ID_BYTES]; /* the hub's own log holds no records */
-  int has_self;
-  origin_cache_t *cache;
-  size_t n, cap;
-  uint64_t unknown, bad;
-  int err;
-} hub_report_t;
-
-static const origin_cache_t *origin_of(hub_report_t *h, const uint8_t *o) {
-  origin_cache_t *e;
-  ayil_device_t d;
-  size_t i;
-  for (i = 0; i < h->n; i++)
-    if (memcmp(h->cache[i].origin, o, AYIL_ID_BYTES) == 0)
-      return &h->cache[i];
-  if (h->n == h->cap) {
-    size_t cap = h->cap != 0 ? h->cap * 2 : 16;
-    origin_cache_t *nc = realloc(h->cache, cap * sizeof *nc);
-    if (nc == NULL)
-      return NULL;
-    h->cache = nc;
-    h->cap = cap;
-  }
-  e = &h->cache[h->n++];
-  memset(e, 0, sizeof *e);
-  memcpy(e->origin, o, AYIL_ID_BYTES);
-  if (ayil_reg_device(h->c->store, o, &d) == 0) {
-    e->known = 1;
-    snprintf(e->name, sizeof e->name, "%s", d.name);
-    snprintf(e->oblast, sizeof e->oblast, "%s", d.oblast);
-  }
-  return e;
+static int dev_cmp(const void *a, const void *b) {
+  return memcmp(((const hub_dev_t *)a)->id, ((const hub_dev_t *)b)->id,
+                AYIL_ID_BYTES);
 }
 
-static int hub_row(void *ctx, const ayil_store_row_t *row) {
-  hub_report_t *h = ctx;
-  const origin_cache_t *e = origin_of(h, row->origin);
-  json_t *hdr = NULL;
-  int rc;
-  if (h->has_self && memcmp(row->origin, h->self, AYIL_ID_BYTES) == 0)
-    return 0;
-  if (e == NULL) {
-    h->err = AYIL_ENOMEM;
-    return 1;
+static void devs_free(hub_dev_t *d, size_t n) {
+  size_t i;
+  for (i = 0; i < n; i++) {
+    free(d[i].name);
+    free(d[i].oblast);
   }
-  if (!e->known) {
-    h->unknown++;
-    return 0;
+  free(d);
+}
+
+/* Every device the hub registered, with its committee, sorted by id. */
+static int devs_load(sqlite3 *db, hub_dev_t **out, size_t *nout) {
+  sqlite3_stmt *s = NULL;
+  hub_dev_t *d = NULL;
+  size_t n = 0, cap = 0;
+  int rc = 0, step;
+  if (sqlite3_prepare_v2(db,
+                         "SELECT d.id, c.name, c.oblast FROM devices d JOIN "
+                         "committees c ON c.id = d.committee",
+                         -1, &s, NULL) != SQLITE_OK)
+    return AYIL_ESTORE;
+  while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+    const char *name = (const char *)sqlite3_column_text(s, 1);
+    const char *oblast = (const char *)sqlite3_column_text(s, 2);
+    if (sqlite3_column_bytes(s, 0) != AYIL_ID_BYTES || name == NULL ||
+        oblast == NULL)
+      continue;
+    if (n == cap) {
+      size_t nc = cap != 0 ? cap * 2 : 64;
+      hub_dev_t *nd = realloc(d, nc * sizeof *nd);
+      if (nd == NULL) {
+        rc = AYIL_ENOMEM;
+        break;
+      }
+      d = nd;
+      cap = nc;
+    }
+    memcpy(d[n].id, sqlite3_column_blob(s, 0), AYIL_ID_BYTES);
+    d[n].name = strdup(name);
+    d[n].oblast = strdup(oblast);
+    n++;
+    if (d[n - 1].name == NULL || d[n - 1].oblast == NULL) {
+      rc = AYIL_ENOMEM;
+      break;
+    }
   }
-  if (ayil_record_unpack(row->header, row->header_len, &hdr) != 0) {
-    h->bad++;
-    return 0;
-  }
-  rc = ayil_report_add(h->r, e->name, e->oblast, hdr);
-  json_decref(hdr);
-  if (rc == AYIL_EINVAL) {
-    /* A header an indicator cannot read counts nowhere; the rest go on. */
-    h->bad++;
-    return 0;
-  }
+  if (rc == 0 && step != SQLITE_DONE)
+    rc = AYIL_ESTORE;
+  sqlite3_finalize(s);
   if (rc != 0) {
-    h->err = rc;
-    return 1;
+    devs_free(d, n);
+    return rc;
   }
+  if (n > 1)
+    qsort(d, n, sizeof *d, dev_cmp);
+  *out = d;
+  *nout = n;
   return 0;
 }
 
 int cli_report_hub(cli_t *c, struct ayil_report_s *r) {
-  hub_report_t h;
+  sqlite3 *db = ayil__store_db(c->store);
   sqlite3_stmt *s = NULL;
-  char *self = NULL;
+  hub_dev_t *devs = NULL, key;
+  const hub_dev_t *last = NULL;
+  size_t ndevs = 0;
+  uint8_t self[AYIL_ID_BYTES];
+  int has_self = 0, step;
+  uint64_t unknown = 0, bad = 0;
+  char *selftext = NULL;
   int rc;
-  memset(&h, 0, sizeof h);
-  h.c = c;
-  h.r = r;
-  if (ayil_store_meta_get(c->store, "node_id", &self) == 0)
-    h.has_self = ayil_id_from_text(self, h.self) == 0;
-  free(self);
+  if (ayil_store_meta_get(c->store, "node_id", &selftext) == 0)
+    has_self = ayil_id_from_text(selftext, self) == 0;
+  free(selftext);
   /* Every registered committee appears, with zeros if it sent nothing. */
-  if (sqlite3_prepare_v2(ayil__store_db(c->store),
-                         "SELECT name, oblast FROM committees", -1, &s,
+  if (sqlite3_prepare_v2(db, "SELECT name, oblast FROM committees", -1, &s,
                          NULL) != SQLITE_OK)
     return AYIL_ESTORE;
   rc = 0;
@@ -531,21 +534,63 @@ int cli_report_hub(cli_t *c, struct ayil_report_s *r) {
       rc = 0; /* a name the report refuses: its records fail alike */
   }
   sqlite3_finalize(s);
-  if (rc == 0)
-    rc = ayil_store_records(c->store, NULL, hub_row, &h);
-  free(h.cache);
-  if (h.err != 0)
-    return h.err;
+  s = NULL;
   if (rc != 0)
     return rc;
-  if (h.unknown > 0)
+  rc = devs_load(db, &devs, &ndevs);
+  if (rc != 0)
+    return rc;
+  if (sqlite3_prepare_v2(db,
+                         "SELECT origin, header FROM records WHERE deleted=0",
+                         -1, &s, NULL) != SQLITE_OK) {
+    devs_free(devs, ndevs);
+    return AYIL_ESTORE;
+  }
+  while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+    const uint8_t *origin = sqlite3_column_blob(s, 0);
+    const uint8_t *hdr;
+    int len;
+    if (sqlite3_column_bytes(s, 0) != AYIL_ID_BYTES) {
+      bad++;
+      continue;
+    }
+    if (has_self && memcmp(origin, self, AYIL_ID_BYTES) == 0)
+      continue; /* the hub's own log holds no records */
+    if (last == NULL || memcmp(last->id, origin, AYIL_ID_BYTES) != 0) {
+      memcpy(key.id, origin, AYIL_ID_BYTES);
+      last = ndevs > 0 ? bsearch(&key, devs, ndevs, sizeof *devs, dev_cmp)
+                       : NULL;
+    }
+    if (last == NULL) {
+      unknown++;
+      continue;
+    }
+    hdr = sqlite3_column_blob(s, 1);
+    len = sqlite3_column_bytes(s, 1);
+    rc = ayil_report_add_packed(r, last->name, last->oblast, hdr,
+                                (size_t)len);
+    if (rc == AYIL_EINVAL) {
+      /* A header an indicator cannot read counts nowhere; the rest go on. */
+      bad++;
+      rc = 0;
+    }
+    if (rc != 0)
+      break;
+  }
+  if (rc == 0 && step != SQLITE_DONE)
+    rc = AYIL_ESTORE;
+  sqlite3_finalize(s);
+  devs_free(devs, ndevs);
+  if (rc != 0)
+    return rc;
+  if (unknown > 0)
     fprintf(stderr,
             "ayil: report: skipped %llu records of nodes not registered at "
             "this hub\n",
-            (unsigned long long)h.unknown);
-  if (h.bad > 0)
+            (unsigned long long)unknown);
+  if (bad > 0)
     fprintf(stderr,
             "ayil: report: skipped %llu records whose header is malformed\n",
-            (unsigned long long)h.bad);
+            (unsigned long long)bad);
   return 0;
 }

@@ -1981,7 +1981,12 @@ static int write_human(const ayil_report_t *r, const tab_t *t, FILE *out,
   if (fmt == FMT_HTML) {
     fprintf(out,
             "<!DOCTYPE html>\n<html lang=\"%s\">\n<head>\n"
-            "<meta charset=\"utf-8\">\n<title>",
+            "<meta charset=\"utf-8\">\n"
+            /* The page may load nothing: a browser refuses any request, and
+             * the tests check that it makes none. */
+            "<meta http-equiv=\"Content-Security-Policy\" content=\""
+            "default-src 'none'; style-src 'unsafe-inline'; img-src data:\">\n"
+            "<title>",
             LANGS[l]);
     html_put(out, lbl(l, "title"));
     fprintf(out, "</title>\n<style>\n%s</style>\n</head>\n<body>\n", HTML_CSS);

@@ -252,6 +252,14 @@ fail:
   return rc;
 }
 
+int ayil_entry_encode(const ayil_entry_t *e, uint8_t *out, size_t cap,
+                      size_t *outlen) {
+  int rc = check_limits(e);
+  if (rc != 0)
+    return rc;
+  return encode(e, ENTRY_FIELDS, out, cap, outlen);
+}
+
 void ayil_entry_hash(const uint8_t *buf, size_t len,
                      uint8_t out[AYIL_HASH_BYTES]) {
   crypto_generichash(out, AYIL_HASH_BYTES, buf, len, NULL, 0);

@@ -604,7 +604,7 @@ static int accept_record(ayil_sync_t *s, int si, const ayil__rec_t *rec,
     item.body_len = body_len;
   }
   memcpy(e.sig, rec->sig, AYIL_SIG_BYTES);
-  rc = ayil__entry_encode(&e, ebuf, sizeof ebuf, &elen);
+  rc = ayil_entry_encode(&e, ebuf, sizeof ebuf, &elen);
   if (rc == 0)
     rc = ayil_entry_decode(&d, ebuf, elen);
   if (rc != 0)

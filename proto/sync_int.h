@@ -108,11 +108,4 @@ typedef struct {
 int ayil__rec_read(ayil__mp_t *r, ayil__rec_t *rec);
 void ayil__rec_write(msgpack_packer *pk, const ayil__rec_t *rec);
 
-/*
- * The canonical encoding of a full entry, signature included: the same bytes
- * ayil_entry_sign() writes (checked by ayil_entry_decode() on every use).
- */
-int ayil__entry_encode(const ayil_entry_t *e, uint8_t *out, size_t cap,
-                       size_t *outlen);
-
 #endif

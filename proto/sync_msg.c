@@ -324,34 +324,3 @@ void ayil__rec_write(msgpack_packer *pk, const ayil__rec_t *rec) {
   ayil__pack_bin(pk, rec->sig, AYIL_SIG_BYTES);
 }
 
-/* Mirrors encode() in proto/entry.c field by field; ayil_entry_decode()
- * re-checks the result, so a divergence fails loudly instead of shipping
- * different bytes. */
-int ayil__entry_encode(const ayil_entry_t *e, uint8_t *out, size_t cap,
-                       size_t *outlen) {
-  ayil__wbuf_t w;
-  msgpack_packer *pk = &w.pk;
-  ayil__wbuf_init(&w, out, cap);
-  msgpack_pack_array(pk, 11);
-  msgpack_pack_uint32(pk, AYIL_ENTRY_VERSION);
-  ayil__pack_bin(pk, e->origin, AYIL_ID_BYTES);
-  msgpack_pack_uint64(pk, e->seq);
-  ayil__pack_bin(pk, e->prev, AYIL_HASH_BYTES);
-  msgpack_pack_uint64(pk, e->ts_ms);
-  ayil__pack_bin(pk, e->record, AYIL_RECID_BYTES);
-  msgpack_pack_uint32(pk, e->op);
-  msgpack_pack_uint32(pk, e->codes_version);
-  if (e->header != NULL)
-    ayil__pack_bin(pk, e->header, e->header_len);
-  else
-    msgpack_pack_nil(pk);
-  if (e->has_body)
-    ayil__pack_bin(pk, e->body_hash, AYIL_HASH_BYTES);
-  else
-    msgpack_pack_nil(pk);
-  ayil__pack_bin(pk, e->sig, AYIL_SIG_BYTES);
-  if (w.overflow)
-    return AYIL_ETOOBIG;
-  *outlen = w.len;
-  return 0;
-}

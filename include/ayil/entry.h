@@ -58,6 +58,14 @@ int ayil_entry_sign(ayil_entry_t *e, const uint8_t sk[AYIL_SK_BYTES],
                     uint8_t *out, size_t cap, size_t *outlen);
 
 /*
+ * Encodes an entry whose signature is already in e->sig (for example one
+ * rebuilt from a sync message) in the one canonical form. The result
+ * verifies only if the signature does. AYIL_ETOOBIG if it does not fit.
+ */
+int ayil_entry_encode(const ayil_entry_t *e, uint8_t *out, size_t cap,
+                      size_t *outlen);
+
+/*
  * Strictly decodes untrusted bytes. On success `e` borrows e->header from
  * `buf`. Refuses anything but the one canonical encoding. Does not check the
  * signature: call ayil_entry_verify.

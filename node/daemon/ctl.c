@@ -41,17 +41,17 @@ static void reply(ctl_client_t *cl, json_t *o) {
   char *text = json_dumps(o, JSON_COMPACT);
   uv_write_t *req = malloc(sizeof *req + sizeof(uv_buf_t));
   uv_buf_t *b;
-  size_t n;
+  size_t n = text != NULL ? strlen(text) : 0;
+  char *line = text != NULL ? realloc(text, n + 2) : NULL;
   json_decref(o);
   cl->answered = 1;
-  if (text == NULL || req == NULL) {
-    free(text);
+  if (line == NULL || req == NULL) {
+    free(line != NULL ? line : text);
     free(req);
     uv_close((uv_handle_t *)&cl->pipe, client_closed);
     return;
   }
-  n = strlen(text);
-  text = realloc(text, n + 2);
+  text = line;
   text[n] = '\n';
   b = (uv_buf_t *)(req + 1);
   *b = uv_buf_init(text, (unsigned)n + 1);

@@ -92,8 +92,7 @@ export AYIL_PASSPHRASE="bench passphrase, not for real use"
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 # wait_for SECONDS FILE REGEX: bounded wait for a line in a file.
 wait_for() {
-  local i
-  for i in $(seq $(($1 * 10))); do
+  for _ in $(seq $(($1 * 10))); do
     grep -q -E "$3" "$2" 2>/dev/null && return 0
     sleep 0.1
   done
@@ -124,9 +123,9 @@ $AYIL --home "$W/tpl/hub" init --role hub --name "Bench hub" --listen 127.0.0.1:
 code=$($AYIL --home "$W/tpl/hub" admit --name "Bench committee" --oblast osh --advertise 127.0.0.1:$HP 2>>"$W/setup.log") || setup_failed
 $AYIL --home "$W/tpl/c" init --role committee --invite "$code" --recovery-kit "$W/kit.txt" >/dev/null 2>>"$W/setup.log" || setup_failed
 sed -i 's/^linger = .*/linger = 1/' "$W/tpl/c/ayil.conf"
-$AYILD --home "$W/tpl/hub" 2>"$W/tpl-hub.log" & hpid=$!; PIDS+=($hpid)
+$AYILD --home "$W/tpl/hub" 2>"$W/tpl-hub.log" & hpid=$!; PIDS+=("$hpid")
 wait_for 10 "$W/tpl-hub.log" 'hub listening' || { echo "bench_sync: hub did not start" >&2; exit 1; }
-$AYILD --home "$W/tpl/c" 2>"$W/tpl-c.log" & cpid=$!; PIDS+=($cpid)
+$AYILD --home "$W/tpl/c" 2>"$W/tpl-c.log" & cpid=$!; PIDS+=("$cpid")
 # The first connection spends the invite; the backlog runs start admitted.
 wait_for 30 "$W/tpl-c.log" 'synced; leaving' || { echo "bench_sync: admission failed, see $W/tpl-c.log" >&2; KEEP=1; exit 1; }
 stop_pid $cpid
@@ -134,9 +133,9 @@ stop_pid $hpid
 rm -f "$W"/tpl/*/ayild.sock
 
 add_records() { # add_records HOME N
-  local i pad
+  local pad
   pad=$(head -c $BODY_PAD /dev/zero | tr '\0' 'n')
-  for i in $(seq "$2"); do
+  for _ in $(seq "$2"); do
     printf '{"date":"2026-03-14","source":"police","violence":["physical","economic"],"survivor_sex":"female","survivor_age":"26-40","status":"open","narrative":"%s"}' "$pad" |
       $AYIL --home "$1" record add appeal >/dev/null
   done
@@ -198,12 +197,12 @@ start_pair idle tpl-idle 10 "$POLL_IDLE"
 PAIRS+=(idle)
 echo "bench_sync: ${#PAIRS[@]} pairs running (${RUNS} backlog, ${RUNS} backlog with cuts, 1 idle); bounded at $((DEADLINE - SECONDS)) s" >&2
 
-declare -A DONE RSS_C RSS_H
+declare -A FINISHED RSS_C RSS_H
 left=${#PAIRS[@]}
 last_note=$SECONDS
 while [ "$left" -gt 0 ] && [ $SECONDS -lt $DEADLINE ]; do
   for p in "${PAIRS[@]}"; do
-    [ -z "${DONE[$p]:-}" ] || continue
+    [ -z "${FINISHED[$p]:-}" ] || continue
     d=$W/$p
     # VmRSS sampled during the sync (the peak of the samples is kept).
     for k in c hub; do
@@ -223,7 +222,7 @@ while [ "$left" -gt 0 ] && [ $SECONDS -lt $DEADLINE ]; do
       echo "${RSS_C[$p]:-} ${RSS_H[$p]:-}" >"$d/rss"
       sleep 0.5 # the final frame and the close cross the link (300 ms)
       stop_pair "$p"
-      DONE[$p]=1
+      FINISHED[$p]=1
       left=$((left - 1))
       echo "bench_sync: $p done at $((SECONDS - T0)) s" >&2
     fi
@@ -235,7 +234,7 @@ while [ "$left" -gt 0 ] && [ $SECONDS -lt $DEADLINE ]; do
   sleep 1
 done
 for p in "${PAIRS[@]}"; do
-  if [ -z "${DONE[$p]:-}" ]; then
+  if [ -z "${FINISHED[$p]:-}" ]; then
     echo "bench_sync: $p did not finish within the time bound; its figures are left out" >&2
     stop_pair "$p"
   fi
@@ -274,7 +273,7 @@ calc() { awk "BEGIN{printf \"%.6g\", $1}"; }
 declare -a G_BODY G_STORED G_LINK FIRST_S WPR RTTS FLIGHTS HWMC HWMH RSSC RSSH DUR SENT DELIV HSB ENCO FRMO ACKO
 for r in $(seq "$RUNS"); do
   p=full$r
-  [ -n "${DONE[$p]:-}" ] || continue
+  [ -n "${FINISHED[$p]:-}" ] || continue
   analyze "$p" >"$W/$p/result"
   t0=$(get $p t0); tend=$(get $p tend); bc=$(get $p bytes_c2s); bs=$(get $p bytes_s2c)
   dur=$(calc "($tend - $t0) / 1000")
@@ -303,7 +302,7 @@ DUR_FULL=$(median "${DUR[@]:-}")
 declare -a CUT_N CUT_HS CUT_SENT CUT_DELIV CUT_TIME CUT_CONNS
 for r in $(seq "$RUNS"); do
   p=cut$r
-  [ -n "${DONE[$p]:-}" ] || continue
+  [ -n "${FINISHED[$p]:-}" ] || continue
   analyze "$p" >"$W/$p/result"
   n=$(get $p cuts)
   [ -n "$n" ] && [ "$n" -gt 0 ] || continue

