@@ -29,9 +29,11 @@ static int accept_origin(void *ctx, const uint8_t origin[AYIL_ID_BYTES],
      * redeemed exactly as on its first connection. */
     if (a->is_hub && token != NULL &&
         ayil_reg_device(a->c->store, origin, &dev) == AYIL_ENOTFOUND &&
-        ayil_reg_redeem(a->c->store, token, origin) == 0)
+        ayil_reg_redeem(a->c->store, token, origin) == 0) {
       fprintf(stderr, "ayil: bundle import: the sender was admitted with its "
                       "invite\n");
+      ayil_reg_notice(a->c->store, a->c->ident.sk, "admit", origin);
+    }
     return 0;
   }
   if (ayil_reg_forked(a->c->store, origin))

@@ -386,7 +386,7 @@ int cmd_revoke(cli_t *c, int argc, char **argv) {
                    "revoke: \"%.60s\" is not a node id (44 "
                    "base64 characters)",
                    c->pos[0]);
-  rc = cli_open(c, 0);
+  rc = cli_open(c, 1);
   if (rc != 0)
     return rc;
   rc = need_role(c, "hub", "revoke");
@@ -404,6 +404,11 @@ int cmd_revoke(cli_t *c, int argc, char **argv) {
   }
   if (strcmp(d.state, AYIL_DEV_ACTIVE) == 0) {
     rc = ayil_reg_revoke(c->store, id);
+    /* Signed into the hub's log, which every committee pulls. */
+    if (rc == 0 && c->ident_loaded &&
+        ayil_reg_notice(c->store, c->ident.sk, "revoke", id) != 0)
+      fprintf(stderr, "ayil: revoke: the notice could not be written to the "
+                      "hub's log\n");
     if (rc == 0)
       rc = ayil_reg_device(c->store, id, &d);
     if (rc != 0) {

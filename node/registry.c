@@ -10,6 +10,7 @@
 
 #include "ayil/error.h"
 #include "ayil/mpcheck.h"
+#include "record.h"
 #include "registry.h"
 
 #define INVITE_PREFIX "ayil1-"
@@ -406,6 +407,30 @@ int ayil_reg_revoke(ayil_store_t *st, const uint8_t node[AYIL_ID_BYTES]) {
   sqlite3_bind_int64(s, 2, (sqlite3_int64)time(NULL));
   sqlite3_bind_int64(s, 3, (sqlite3_int64)head);
   return step_done(s);
+}
+
+int ayil_reg_notice(ayil_store_t *st, const uint8_t hub_sk[64],
+                    const char *action, const uint8_t node[AYIL_ID_BYTES]) {
+  char id[AYIL_ID_TEXT];
+  uint8_t rec[AYIL_RECID_BYTES];
+  uint8_t *hdr = NULL;
+  size_t hlen = 0;
+  json_t *h;
+  int rc;
+  ayil_id_to_text(node, id);
+  h = json_pack("{s:s, s:s, s:s}", "kind", "notice", "action", action, "node",
+                id);
+  if (h == NULL)
+    return AYIL_ENOMEM;
+  rc = ayil_record_pack(h, &hdr, &hlen);
+  json_decref(h);
+  if (rc != 0)
+    return rc;
+  randombytes_buf(rec, sizeof rec);
+  rc = ayil_store_write_local(st, hub_sk, AYIL_OP_NOTICE, rec, hdr, hlen, NULL,
+                              0, NULL, NULL);
+  free(hdr);
+  return rc;
 }
 
 /* ---- per-peer bookkeeping ---- */

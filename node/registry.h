@@ -69,6 +69,13 @@ int ayil_reg_admit(ayil_store_t *st, const char *name, const char *oblast,
  */
 int ayil_reg_redeem(ayil_store_t *st, const uint8_t token[AYIL_TOKEN_BYTES],
                     const uint8_t node[AYIL_ID_BYTES]);
+/*
+ * Hub: writes a signed notice into the hub's own log, which every committee
+ * pulls: {"kind":"notice","action":ACTION,"node":ID}. Actions: "admit",
+ * "replace", "revoke". Runs in the caller's transaction if one is open.
+ */
+int ayil_reg_notice(ayil_store_t *st, const uint8_t hub_sk[64],
+                    const char *action, const uint8_t node[AYIL_ID_BYTES]);
 /* Hub: looks a device up. AYIL_ENOTFOUND if unknown. */
 int ayil_reg_device(ayil_store_t *st, const uint8_t node[AYIL_ID_BYTES],
                     ayil_device_t *out);

@@ -1131,13 +1131,146 @@ static int fix_group(tab_t *t, const group_t *g, int64_t nb) {
  * equations can, rarely, still fix a hidden cell. A complete check needs
  * an LP/elimination audit (as tau-ARGUS does); see the report to the lead.
  */
-static void suppress(tab_t *t, int nb) {
-  size_t e, i, k;
-  int changed;
+#define BIG (INT64_MAX / 4) /* "no upper bound" in bounds() */
 
-  memset(t->f, F_SHOW, t->ne * t->ni);
+static int64_t b_add(int64_t a, int64_t b) {
+  return a >= BIG || b >= BIG ? BIG : a + b > BIG ? BIG : a + b;
+}
+
+/*
+ * The reader's bounds. Every cell a reader cannot see starts with what the
+ * page says about it: "<N" is 1..N-1; "x" of a count is at least N (it is
+ * neither 0 nor "<N"), "x" of som at least 1; shown cells are exact. Then
+ * every summing group narrows its cells (a total lies between the sums of
+ * its parts' bounds, a part between the total's bounds minus the others'),
+ * again and again until nothing moves (or `rounds` passes: the bounds are
+ * then still true, only maybe not the narrowest). This is what an attacker
+ * does by hand across several tables at once.
+ */
+static void bounds(const tab_t *t, int nb, int64_t *lo, int64_t *hi,
+                   int rounds) {
+  size_t c, k, j, n = t->ne * t->ni;
+  int moved = 1;
+
+  for (c = 0; c < n; c++) {
+    if (t->f[c] == F_SHOW)
+      lo[c] = hi[c] = t->v[c];
+    else if (t->f[c] == F_LT) {
+      lo[c] = 1;
+      hi[c] = nb - 1;
+    } else {
+      lo[c] = c % t->ni == I_MONEY_SOM ? 1 : nb;
+      hi[c] = BIG;
+    }
+  }
+  while (moved && rounds-- > 0) {
+    moved = 0;
+    for (k = 0; k < t->ng; k++) {
+      const group_t *g = &t->g[k];
+      int64_t slo = 0, shi = 0, x;
+      size_t nbig = 0, tc = g->total;
+
+      for (j = 0; j < g->n; j++) {
+        uint32_t p = t->parts[g->off + j];
+        slo = b_add(slo, lo[p]);
+        if (hi[p] >= BIG)
+          nbig++;
+        else
+          shi = b_add(shi, hi[p]);
+      }
+      if (t->f[tc] != F_SHOW) {
+        if (slo > lo[tc]) {
+          lo[tc] = slo;
+          moved = 1;
+        }
+        if (nbig == 0 && shi < hi[tc]) {
+          hi[tc] = shi;
+          moved = 1;
+        }
+      }
+      for (j = 0; j < g->n; j++) {
+        uint32_t p = t->parts[g->off + j];
+        int64_t olo, ohi_known;
+        if (t->f[p] == F_SHOW)
+          continue;
+        olo = slo >= BIG ? BIG : slo - lo[p];
+        /* part <= hi(total) - lo(others) */
+        if (hi[tc] < BIG && olo < BIG) {
+          x = hi[tc] - olo;
+          if (x < hi[p]) {
+            hi[p] = x;
+            moved = 1;
+          }
+        }
+        /* part >= lo(total) - hi(others), when the others are bounded */
+        if (nbig == 0 || (nbig == 1 && hi[p] >= BIG)) {
+          ohi_known = hi[p] >= BIG ? shi : shi - hi[p];
+          x = lo[tc] - ohi_known;
+          if (x > lo[p]) {
+            lo[p] = x;
+            moved = 1;
+          }
+        }
+      }
+    }
+  }
+}
+
+/* Hides one more cell of some group that holds cell c. */
+static int widen(tab_t *t, const uint32_t *goff, const uint32_t *gof,
+                 size_t c) {
+  uint32_t j;
+
+  for (j = goff[c]; j < goff[c + 1]; j++)
+    if (suppress_one_more(t, &t->g[gof[j]]))
+      return 1;
+  return 0;
+}
+
+/*
+ * Small-cell suppression with threshold nb (suppress_below).
+ *
+ * 1. Primary: every count in 1..nb-1 is hidden and shown as "<nb".
+ *    aid.money.som is a sum of money, not a count: it is hidden (as "x")
+ *    where aid.money.people is "<nb", since it would tell what those few
+ *    people got.
+ * 2. Complementary, per group (build_groups()): a reader knows total -
+ *    sum(shown parts) = sum(hidden parts). So:
+ *    - a shown total may not have exactly one hidden part: hide one more
+ *      part, the smallest non-zero shown one, or if there is none the total;
+ *    - a hidden total may not have all its parts shown: hide the smallest
+ *      non-zero part;
+ *    - with two or more hidden parts in a group of counts, a "<nb" part
+ *      must still have at least two possible values given 1 <= "<nb" <=
+ *      nb-1 and "x" >= nb; otherwise hide one more as above.
+ *    Every newly hidden cell is "x" and is itself a part or a total of
+ *    other groups, so the checks run over all groups again until nothing
+ *    changes.
+ * 3. Audit of all groups together: the one-group checks miss what a reader
+ *    gets by combining tables (a committee's age groups bounded by its
+ *    oblast's, which are bounded by the region's...). bounds() narrows
+ *    every hidden cell's range over all groups to a fixpoint; a hidden
+ *    cell left with one possible value gets one more cell hidden in one of
+ *    its groups, then 2 and 3 run again, until no hidden cell is pinned.
+ * Zeros are never hidden. Each round hides at least one more cell, so it
+ * ends.
+ *
+ * What this guarantees: within the bounds a reader can draw from the page
+ * by propagating sums (the way such tables are attacked by hand), every
+ * hidden cell keeps at least two possible values. It does not solve the
+ * linear system exactly (an LP or an exact elimination, as tau-ARGUS does);
+ * tests/e2e/lib/report_check.py audits the output both ways (bounds, and
+ * exact elimination over fractions).
+ */
+static int suppress(tab_t *t, int nb) {
+  size_t e, i, k, c, n = t->ne * t->ni;
+  int changed, rc = AYIL_ENOMEM;
+  int64_t *lo = NULL, *hi = NULL;
+  uint32_t *goff = NULL, *gof = NULL;
+
+  memset(t->f, F_SHOW, n);
   if (nb < 2)
-    return;
+    return 0;
   for (e = 0; e < t->ne; e++)
     for (i = 0; i < t->ni; i++) {
       int64_t v = t->v[e * t->ni + i];
@@ -1148,11 +1281,56 @@ static void suppress(tab_t *t, int nb) {
     if (t->f[e * t->ni + I_MONEY_PEOPLE] == F_LT &&
         t->v[e * t->ni + I_MONEY_SOM] > 0)
       t->f[e * t->ni + I_MONEY_SOM] = F_X;
-  do {
-    changed = 0;
-    for (k = 0; k < t->ng; k++)
-      changed |= fix_group(t, &t->g[k], nb);
-  } while (changed);
+  lo = malloc(n * sizeof(*lo));
+  hi = malloc(n * sizeof(*hi));
+  goff = calloc(n + 1, sizeof(*goff));
+  gof = malloc((t->nparts + t->ng + 1) * sizeof(*gof));
+  if (lo == NULL || hi == NULL || goff == NULL || gof == NULL)
+    goto done;
+  /* The groups of each cell (as total or part), for widen(). */
+  for (k = 0; k < t->ng; k++) {
+    goff[t->g[k].total + 1]++;
+    for (i = 0; i < t->g[k].n; i++)
+      goff[t->parts[t->g[k].off + i] + 1]++;
+  }
+  for (c = 0; c < n; c++)
+    goff[c + 1] += goff[c];
+  {
+    uint32_t *fill = calloc(n + 1, sizeof(*fill));
+    if (fill == NULL)
+      goto done;
+    for (k = 0; k < t->ng; k++) {
+      c = t->g[k].total;
+      gof[goff[c] + fill[c]++] = (uint32_t)k;
+      for (i = 0; i < t->g[k].n; i++) {
+        c = t->parts[t->g[k].off + i];
+        gof[goff[c] + fill[c]++] = (uint32_t)k;
+      }
+    }
+    free(fill);
+  }
+  for (;;) {
+    int widened = 0;
+    do {
+      changed = 0;
+      for (k = 0; k < t->ng; k++)
+        changed |= fix_group(t, &t->g[k], nb);
+    } while (changed);
+    bounds(t, nb, lo, hi, 1000);
+    for (c = 0; c < n; c++)
+      if (t->f[c] != F_SHOW && lo[c] >= hi[c])
+        widened |= widen(t, goff, gof, c);
+    if (!widened)
+      break;
+  }
+  rc = 0;
+
+done:
+  free(gof);
+  free(goff);
+  free(hi);
+  free(lo);
+  return rc;
 }
 
 static int tab_build(const ayil_report_t *r, tab_t *t, int nb) {
@@ -1268,7 +1446,9 @@ static int tab_build(const ayil_report_t *r, tab_t *t, int nb) {
   rc = build_groups(t);
   if (rc != 0)
     goto fail;
-  suppress(t, nb);
+  rc = suppress(t, nb);
+  if (rc != 0)
+    goto fail;
   free(corder);
   free(slots);
   free(slotpos);

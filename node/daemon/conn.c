@@ -549,6 +549,8 @@ static int decide(conn_t *c) {
     rc = ayil_reg_redeem(d->store, env.token, c->peer);
     if (rc == 0) {
       dlog(LOG_NOTICE, "node %s admitted with an invite", id);
+      if (ayil_reg_notice(d->store, d->ident.sk, "admit", c->peer) != 0)
+        dlog(LOG_WARN, "could not write the admit notice to the hub's log");
       rc = ayil_reg_device(d->store, c->peer, &c->dev);
     }
   }

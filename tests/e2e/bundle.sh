@@ -22,7 +22,9 @@ expect_rc 2 "export refuses to overwrite" $AYIL --home "$C" bundle export "$T/b1
 expect_rc 0 "hub imports it (never saw the node online)" $AYIL --home "$HUB" bundle import "$T/b1.bundle" --json
 check "6 entries added" test "$(json_get '["added"]' <"$T/out")" = 6
 check "the invite admitted the node" bash -c "$AYIL --home $HUB nodes --json | grep -q '\"active\"'"
-check "hub holds the committee's log" test "$(sqlite3 "$HUB/ayil.db" 'select count(*) from entries')" = 6
+CHEX=$(python3 -c "import base64,sys; print(base64.b64decode(sys.argv[1]).hex().upper())" "$CID")
+check "hub holds the committee's log" test "$(sqlite3 "$HUB/ayil.db" "select count(*) from entries where hex(origin)='$CHEX'")" = 6
+check "the admission is a signed notice in the hub's log" test "$(sqlite3 "$HUB/ayil.db" "select count(*) from entries where hex(origin)!='$CHEX'")" = 1
 check "the deleted record's body is not at the hub" test "$(sqlite3 "$HUB/ayil.db" 'select count(*) from bodies')" = 4
 check "hub report counts 4 appeals" bash -c "$AYIL --home $HUB report --format json | python3 -c \"import json,sys; d=json.load(sys.stdin); assert [r['value'] for r in d['rows'] if r['scope']=='total' and r['indicator']=='appeals']==[4]\""
 expect_rc 0 "hub log verifies" $AYIL --home "$HUB" log verify
@@ -59,7 +61,7 @@ $AYIL --home "$T/new" bundle export "$T/hello.bundle" >/dev/null
 expect_rc 0 "hub admits the replacement from its bundle" $AYIL --home "$HUB" bundle import "$T/hello.bundle"
 expect_rc 0 "hub writes the history for it" $AYIL --home "$HUB" bundle export "$T/history.bundle" --to "$NEWID" --json
 expect_rc 0 "the replacement imports its history" $AYIL --home "$T/new" bundle import "$T/history.bundle" --json
-check "... all 7 entries" test "$(json_get '["added"]' <"$T/out")" = 7
+check "... the 7 entries of its predecessor and the hub's 2 notices" test "$(json_get '["added"]' <"$T/out")" = 9
 check "old records are listed" test "$($AYIL --home "$T/new" record list --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" = 5
 check "an old body opens with the restored reader key" bash -c "$AYIL --home $T/new record show $(cat "$T/id1") | grep -q 'Nurgul Bundlova 1'"
 expect_rc 0 "the replacement's log verifies" $AYIL --home "$T/new" log verify
