@@ -518,7 +518,7 @@ static int tcp_probe(const char *addr, long long *ms, char *err, size_t cap) {
   hints.ai_socktype = SOCK_STREAM;
   rc = getaddrinfo(host, port, &hints, &res);
   if (rc != 0) {
-    snprintf(err, cap, "cannot resolve %s: %s", host, gai_strerror(rc));
+    snprintf(err, cap, "cannot resolve %.120s: %s", host, gai_strerror(rc));
     return -1;
   }
   snprintf(err, cap, "no address");

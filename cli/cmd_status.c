@@ -558,8 +558,8 @@ int cli_report_hub(cli_t *c, struct ayil_report_s *r) {
       continue; /* the hub's own log holds no records */
     if (last == NULL || memcmp(last->id, origin, AYIL_ID_BYTES) != 0) {
       memcpy(key.id, origin, AYIL_ID_BYTES);
-      last = ndevs > 0 ? bsearch(&key, devs, ndevs, sizeof *devs, dev_cmp)
-                       : NULL;
+      last =
+          ndevs > 0 ? bsearch(&key, devs, ndevs, sizeof *devs, dev_cmp) : NULL;
     }
     if (last == NULL) {
       unknown++;
@@ -567,8 +567,7 @@ int cli_report_hub(cli_t *c, struct ayil_report_s *r) {
     }
     hdr = sqlite3_column_blob(s, 1);
     len = sqlite3_column_bytes(s, 1);
-    rc = ayil_report_add_packed(r, last->name, last->oblast, hdr,
-                                (size_t)len);
+    rc = ayil_report_add_packed(r, last->name, last->oblast, hdr, (size_t)len);
     if (rc == AYIL_EINVAL) {
       /* A header an indicator cannot read counts nowhere; the rest go on. */
       bad++;

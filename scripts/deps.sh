@@ -7,7 +7,8 @@ if [ "$(id -u)" != 0 ]; then SUDO=sudo; fi
 PKGS=(build-essential cmake pkg-config
       libuv1-dev libsodium-dev libmsgpack-dev libsqlite3-dev
       libjansson-dev libinih-dev libcmocka-dev
-      clang-format sqlite3 python3 procps)
+      clang-format sqlite3 python3 procps
+      chromium)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -16,6 +16,7 @@
 #define WRITE_HIGH_WATER 16384 /* stop polling sync above this much queued */
 #define HUB_IDLE_CLOSE_MS (10 * 60 * 1000)
 #define ENVELOPE_VERSION 1
+#define HUB_HANGUPS_REFUSED 3 /* hangups after authentication: refused */
 
 typedef struct {
   uv_write_t req;
@@ -448,7 +449,8 @@ static void on_close(uv_handle_t *h) {
 
 void conn_pump(conn_t *c) {
   uint8_t frame[AYIL_FRAME_WIRE_LEN(AYIL_FRAME_MAX)];
-  if (c->state != CONN_SYNC || c->sync == NULL || c->tx == NULL)
+  /* A leaving connection has sent its final frame: nothing may follow. */
+  if (c->state != CONN_SYNC || c->leaving || c->sync == NULL || c->tx == NULL)
     return;
   while (uv_stream_get_write_queue_size((uv_stream_t *)&c->tcp) <
          WRITE_HIGH_WATER) {
@@ -515,11 +517,15 @@ void daemon_commit(daemon_t *d) {
 /* The local log grew (a record entered with the CLI). */
 void daemon_notify_local(daemon_t *d) {
   conn_t *c;
-  for (c = d->conns; c != NULL; c = c->next)
-    if (c->state == CONN_SYNC && c->sync != NULL) {
+  for (c = d->conns; c != NULL; c = c->next) {
+    if (c->state == CONN_SYNC && !c->leaving && c->sync != NULL) {
       ayil_sync_notify(c->sync, d->ident.pk);
       conn_pump(c);
+    } else if (c->outbound && c->leaving) {
+      /* It is on its way out: come straight back for the new entries. */
+      d->want_connect = 1;
     }
+  }
 }
 
 /* Server side: the client proved its id; admit it or not. */
@@ -606,6 +612,7 @@ static int handshake_done(conn_t *c) {
       return rc;
     ayil_reg_contact(d->store, c->peer, (uint64_t)time(NULL),
                      (int64_t)env.clock_ms - (int64_t)time(NULL) * 1000);
+    d->hub_hangups = 0;
     /* Admitted: the invite token is spent. */
     ayil_store_meta_set(d->store, "invite_token", "");
   }
@@ -705,12 +712,23 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
   } else if (nread < 0) {
     if (c->outbound && c->state == CONN_HANDSHAKE && c->hs != NULL &&
         ayil_hs_peer_id(c->hs) != NULL) {
-      /* The hub proved itself, saw who we are, and hung up: we are not
-       * (or no longer) admitted there. */
-      dlog(LOG_ERR, "the hub refused this node after authentication: it may "
-                    "be revoked, replaced, or its invite already used");
-      ayil_reg_alert(d->store, "refused_by_hub", c->peer, NULL, 0,
-                     (uint64_t)time(NULL));
+      /* The hub proved itself, saw who we are, and hung up. Once can be a
+       * cut or the hub restarting mid-handshake, and the alert is never
+       * cleared; several times in a row, with no handshake completing in
+       * between, we are not (or no longer) admitted there. */
+      d->hub_hangups++;
+      if (d->hub_hangups >= HUB_HANGUPS_REFUSED) {
+        dlog(LOG_ERR,
+             "the hub refused this node after authentication %u "
+             "times in a row: it may be revoked, replaced, or its "
+             "invite already used",
+             d->hub_hangups);
+        ayil_reg_alert(d->store, "refused_by_hub", c->peer, NULL, 0,
+                       (uint64_t)time(NULL));
+      } else {
+        dlog(LOG_NOTICE, "the hub closed the connection after "
+                         "authentication; a refusal if it happens again");
+      }
     }
     conn_close(c, 0, nread == UV_EOF ? "peer closed" : uv_strerror((int)nread));
   }

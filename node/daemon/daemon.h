@@ -90,6 +90,7 @@ struct daemon_s {
   uint64_t own_head;
   int want_connect;
   int synced_once; /* reached idle since the last `sync` request */
+  unsigned hub_hangups; /* closed after authentication, in a row */
   /* Store transaction opened by deliver(), committed after a read. */
   int in_tx;
   uint8_t touched[CONN_MAX_TOUCHED][AYIL_ID_BYTES];

@@ -52,11 +52,12 @@ static const char *const VIOL[] = {"physical", "psychological", "sexual",
 static const char *const AGES[] = {"0-11",  "12-17", "18-25",  "26-40",
                                    "41-60", "61+",   "unknown"};
 static const char *const SERV[] = {
-    "crisis_centre", "shelter", "police",           "aksakal_court", "legal_aid",
-    "psychologist",  "health",  "social_protection", "other"};
-static const char *const ACT[] = {"preventive_talk",      "home_visit",
-                                  "document_restoration", "correctional_session",
-                                  "referral_followup",    "other"};
+    "crisis_centre", "shelter",           "police",
+    "aksakal_court", "legal_aid",         "psychologist",
+    "health",        "social_protection", "other"};
+static const char *const ACT[] = {
+    "preventive_talk",      "home_visit",        "document_restoration",
+    "correctional_session", "referral_followup", "other"};
 
 /* A random valid header of a random kind. */
 static json_t *random_header(void) {
@@ -92,9 +93,9 @@ static json_t *random_header(void) {
                   "cases_reviewed", (int)rnd(6), "violence_related",
                   (int)rnd(2));
   } else if (k < 80) {
-    h = json_pack("{s:s,s:s,s:s,s:i,s:i}", "kind", "prevention", "month",
-                  month, "audience", "parents", "participants_female",
-                  (int)rnd(40), "participants_male", (int)rnd(40));
+    h = json_pack("{s:s,s:s,s:s,s:i,s:i}", "kind", "prevention", "month", month,
+                  "audience", "parents", "participants_female", (int)rnd(40),
+                  "participants_male", (int)rnd(40));
   } else if (k < 85) {
     h = json_pack("{s:s,s:s,s:i,s:i,s:i}", "kind", "training", "month", month,
                   "days", 1 + (int)rnd(2), "participants_female", (int)rnd(30),
@@ -102,7 +103,9 @@ static json_t *random_header(void) {
   } else if (k < 91) {
     int kind = (int)rnd(3);
     h = json_pack("{s:s,s:s,s:s}", "kind", "aid", "month", month, "aid_kind",
-                  kind == 0 ? "money" : kind == 1 ? "housing" : "in_kind");
+                  kind == 0   ? "money"
+                  : kind == 1 ? "housing"
+                              : "in_kind");
     if (kind == 0)
       json_object_set_new(h, "amount_som", json_integer(100 * (1 + rnd(100))));
   } else if (k < 95) {
@@ -130,7 +133,7 @@ static int cmp_d(const void *a, const void *b) {
 int main(int argc, char **argv) {
   int ncom = 500, nrec = 2000, i, j, rc;
   char ayil[PATH_MAX + 16] = "", dir[PATH_MAX], cmd[4 * PATH_MAX],
-      path[PATH_MAX + 16];
+                       path[PATH_MAX + 16];
   const char *keep = NULL, *extra = "";
   ayil_store_t *st = NULL;
   sqlite3 *db;
@@ -150,9 +153,8 @@ int main(int argc, char **argv) {
     else if (strcmp(argv[i], "--args") == 0 && i + 1 < argc)
       extra = argv[++i];
     else {
-      fprintf(stderr,
-              "usage: bench_report [--committees N] [--records M] "
-              "[--ayil PATH] [--keep DIR] [--args \"report args\"]\n");
+      fprintf(stderr, "usage: bench_report [--committees N] [--records M] "
+                      "[--ayil PATH] [--keep DIR] [--args \"report args\"]\n");
       return 2;
     }
   }
@@ -177,8 +179,8 @@ int main(int argc, char **argv) {
     if (mkdtemp(dir) == NULL)
       return 1;
   }
-  printf("bench_report: %d committees x %d records = %ld headers\n", ncom,
-         nrec, (long)ncom * nrec);
+  printf("bench_report: %d committees x %d records = %ld headers\n", ncom, nrec,
+         (long)ncom * nrec);
   printf("setup: ayil init --role hub, then registry and records view "
          "written directly with SQL (headers from ayil_record_pack, no log "
          "entries)\n");

@@ -126,6 +126,9 @@ for c in "${COMMITTEES[@]}"; do
   check "$c: everything it saw acknowledged (up to seq ${MAXACK[$c]}) is at the hub" test "${MAXACK[$c]}" -le "$h"
   check "$c: logs converged byte-identical" same_logs "$c"
 done
+for c in "${COMMITTEES[@]}"; do
+  check "$c: no refused_by_hub alert after hub kills and cuts" no_alert "$c" refused_by_hub
+done
 for n in hub "${COMMITTEES[@]}"; do
   r=$(sq "${HOME_OF[$n]}/ayil.db" "PRAGMA integrity_check")
   check "$n: PRAGMA integrity_check says $r" test "$r" = ok
@@ -190,7 +193,9 @@ check "the hub log says the old node id is refused" wait_for 20 refused_old
 sleep 2
 check "the old node's new entry did not reach the hub" test "$(count_origin "$HUB" "$OLDHEX")" = "$before"
 expect_rc 1 "the old node cannot sync" "$AYIL" --home "$T/c3.dead" sync --wait 3
+check "the old node shows a refused_by_hub alert" wait_for 20 has_alert c3old refused_by_hub
 check "ayil nodes: the old node is replaced" test "$(node_state "$OLD")" = replaced
+check "c3new has no refused_by_hub alert" no_alert c3new refused_by_hub
 check "ayil nodes: the new node is active" test "$(node_state "$(id_of c3new)")" = active
 stop_d c3old TERM
 check "the old node's ayild stops cleanly (exit $STOP_RC)" test "$STOP_RC" = 0
@@ -218,6 +223,7 @@ refused_c2() { grep -F "$C2" "$T/hub.log" | grep -q "refused"; }
 check "the hub refuses c2 when it comes back" wait_for 20 refused_c2
 add_appeal c2 p5-revoked "$T/refused-c2"
 expect_rc 1 "the revoked committee cannot sync" "$AYIL" --home "${HOME_OF[c2]}" sync --wait 5
+check "c2 shows a refused_by_hub alert" wait_for 20 has_alert c2 refused_by_hub
 for c in c1 c3new; do
   add_appeal "$c" "p5-$c"
   expect_rc 0 "$c keeps syncing after c2 was revoked" "$AYIL" --home "${HOME_OF[$c]}" sync --wait 60

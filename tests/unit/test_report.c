@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "ayil/schema.h"
+#include "record.h"
 #include "report.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
@@ -648,9 +649,10 @@ static void test_human_formats(void **state) {
         assert_null(strstr(s, "url("));
         assert_null(strstr(s, "@import"));
         /* A browser that opens it refuses any request at all. */
-        assert_non_null(strstr(s, "<meta http-equiv=\"Content-Security-Policy\" "
-                                  "content=\"default-src 'none'; style-src "
-                                  "'unsafe-inline'; img-src data:\">"));
+        assert_non_null(strstr(s,
+                               "<meta http-equiv=\"Content-Security-Policy\" "
+                               "content=\"default-src 'none'; style-src "
+                               "'unsafe-inline'; img-src data:\">"));
         assert_null(strstr(s, "<link"));
         assert_null(strstr(s, "src="));
         assert_null(strstr(s, "<b>"));
@@ -1058,6 +1060,87 @@ static void test_suppress_attack(void **state) {
     random_report(seed, seed % 3 == 0 ? 3 : seed % 3 == 1 ? 5 : 10);
 }
 
+/* ---- the hub's fast path: headers counted from their msgpack bytes ---- */
+
+static void test_packed(void **state) {
+  static const char *const hdrs[] = {
+      "",
+      "",
+      "",
+      "",
+      "{\"kind\":\"family\",\"month\":\"MMMMMMM\",\"status\":\"removed\","
+      "\"removed_month\":\"2026-02\",\"risk\":\"high\",\"reason\":"
+      "[\"alcohol\"]}",
+      "{\"kind\":\"session\",\"month\":\"MMMMMMM\",\"cases_reviewed\":3,"
+      "\"violence_related\":true}",
+      "{\"kind\":\"prevention\",\"month\":\"MMMMMMM\",\"audience\":\"parents\","
+      "\"participants_female\":300,\"participants_male\":70000}",
+      "{\"kind\":\"followup\",\"month\":\"MMMMMMM\",\"action\":\"home_visit\"}",
+      "{\"kind\":\"aid\",\"month\":\"MMMMMMM\",\"aid_kind\":\"housing\"}",
+      "{\"kind\":\"closure\",\"month\":\"MMMMMMM\",\"reason\":\"moved\"}",
+      "{\"kind\":\"correction\",\"month\":\"MMMMMMM\",\"outcome\":\"ongoing\"}",
+  };
+  static const char *const months[] = {"2025-12", "2026-01", "2026-03"};
+  ayil_report_t *a, *b;
+  char hdr[512], *sa, *sb;
+  size_t i, k, len;
+  uint8_t *buf;
+  json_t *h;
+  static const uint8_t junk[][6] = {
+      {0x81, 0xa4, 'k', 'i', 'n', 'd'}, /* ends inside */
+      {0x81, 0xa1, 'k', 0xc0, 0, 0},    /* nil value, then trailing */
+      {0x91, 0xa1, 'k', 0, 0, 0},       /* an array, not a map */
+  };
+
+  (void)state;
+  assert_int_equal(ayil_report_new(&a, "2026-01", "2026-03", NULL), 0);
+  assert_int_equal(ayil_report_new(&b, "2026-01", "2026-03", NULL), 0);
+  for (i = 0; i < 300; i++) {
+    const char *m = months[i % 3];
+    k = i % N(hdrs);
+    if (k == 0)
+      snprintf(hdr, sizeof(hdr), HDR_APPEAL, m, "sexual", "male", "61+");
+    else if (k == 1)
+      snprintf(hdr, sizeof(hdr), HDR_REFERRAL, m, "shelter");
+    else if (k == 2)
+      snprintf(hdr, sizeof(hdr), HDR_TRAINING, m, 1 + (int)(i % 3), 5, 7);
+    else if (k == 3)
+      snprintf(hdr, sizeof(hdr), HDR_MONEY, m, 100 + (int)i);
+    else {
+      /* The templates' month is "MMMMMMM". */
+      char *at;
+      snprintf(hdr, sizeof(hdr), "%s", hdrs[k]);
+      at = strstr(hdr, "MMMMMMM");
+      assert_non_null(at);
+      memcpy(at, m, 7);
+    }
+    h = json_loads(hdr, 0, NULL);
+    assert_non_null(h);
+    assert_int_equal(ayil_record_pack(h, &buf, &len), 0);
+    assert_int_equal(ayil_report_add(a, i % 2 ? "Mu" : "Nu", "naryn", h), 0);
+    assert_int_equal(
+        ayil_report_add_packed(b, i % 2 ? "Mu" : "Nu", "naryn", buf, len), 0);
+    /* Every cut of the bytes is refused and counts nowhere. */
+    if (i < N(hdrs))
+      for (k = 0; k < len; k++)
+        assert_int_equal(ayil_report_add_packed(b, "Xi", "naryn", buf, k),
+                         AYIL_EINVAL);
+    free(buf);
+    json_decref(h);
+  }
+  for (i = 0; i < N(junk); i++)
+    assert_int_equal(
+        ayil_report_add_packed(b, "Xi", "naryn", junk[i], sizeof(junk[i])),
+        AYIL_EINVAL);
+  sa = render(a, "json", NULL, 0);
+  sb = render(b, "json", NULL, 0);
+  assert_string_equal(sa, sb);
+  free(sa);
+  free(sb);
+  ayil_report_free(a);
+  ayil_report_free(b);
+}
+
 /* ---- translations ---- */
 
 /* The {placeholders} of s, concatenated in order. */
@@ -1113,6 +1196,7 @@ int main(void) {
       cmocka_unit_test(test_suppress_simple),
       cmocka_unit_test(test_suppress_attack),
       cmocka_unit_test(test_labels),
+      cmocka_unit_test(test_packed),
   };
 
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -145,3 +145,9 @@ for c in json.load(sys.stdin)["committees"]:
         if n["id"] == sys.argv[1]:
             print(n["state"])' "$1"
 }
+# has_alert NAME KIND: `ayil status --json` at NAME shows an alert of KIND.
+has_alert() {
+  "$AYIL" --home "${HOME_OF[$1]}" status --json 2>/dev/null |
+    python3 -c 'import json,sys; sys.exit(0 if any(a.get("kind")==sys.argv[1] for a in json.load(sys.stdin)["alerts"]) else 1)' "$2"
+}
+no_alert() { ! has_alert "$@"; }
