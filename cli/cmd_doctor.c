@@ -46,9 +46,6 @@
 #include "cli.h"
 #include "ctl.h"
 
-/* Until cli/cli.h declares it (the lead adds it there). */
-int cmd_doctor(cli_t *c, int argc, char **argv);
-
 /* Below this much free space a node cannot be trusted to take records. */
 #define DISK_FAIL_BYTES (100ULL * 1024 * 1024)
 #define DISK_WARN_BYTES (500ULL * 1024 * 1024)

@@ -116,6 +116,15 @@ static const cli_cmd_t COMMANDS[] = {
      "never connected, silent for more than N\ndays, default 7; invite "
      "expired). --html FILE writes a self-contained page\n(no script, no "
      "external resource). In --json, times are unix seconds."},
+    {"doctor", cmd_doctor, "doctor [--quick] [--offline] [--json]",
+     "Checks this node and prints, for each problem, the fix in one "
+     "sentence:\nownership and modes of the home and the keys, the config, "
+     "free disk, the\nclock (a Pi has no real-time clock), the store (SQLite's "
+     "integrity check\nand every chain and signature; --quick skips the "
+     "chains), whether ayild\nruns, and (unless --offline) a TCP connection "
+     "to the hub, or on a hub to\nits listen address. Run as root on a home "
+     "owned by another user, it\nswitches to that user first. Exits 1 if a "
+     "check failed, 0 if there are\nonly warnings."},
     {"passwd", cmd_passwd, "passwd [--recovery-kit FILE]",
      "Changes the passphrase. With --recovery-kit, sets a new one when the "
      "old one\nis forgotten."},

@@ -8,7 +8,7 @@ PKGS=(build-essential cmake pkg-config
       libuv1-dev libsodium-dev libmsgpack-dev libsqlite3-dev
       libjansson-dev libinih-dev libcmocka-dev
       clang-format sqlite3 python3 procps
-      chromium)
+      chromium debootstrap)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -18,6 +18,7 @@
 #include <sodium.h>
 
 #include "daemon.h"
+#include "sdnotify.h"
 
 #define TICK_MS 500
 #define FLUSH_MS 10000
@@ -113,6 +114,7 @@ static int load(daemon_t *d, int reload) {
 static void close_all(daemon_t *d) {
   conn_t *c;
   d->stopping = 1;
+  sdnotify_stopping();
   conns_flush_stats(d);
   for (c = d->conns; c != NULL; c = c->next)
     conn_close(c, 1, "daemon stopping");
@@ -124,12 +126,15 @@ static void close_all(daemon_t *d) {
   uv_close((uv_handle_t *)&d->sig_term, NULL);
   uv_close((uv_handle_t *)&d->sig_int, NULL);
   uv_close((uv_handle_t *)&d->sig_hup, NULL);
+  sdnotify_close();
 }
 
 static void on_signal(uv_signal_t *s, int signum) {
   daemon_t *d = s->data;
   if (signum == SIGHUP) {
+    sdnotify_reloading();
     load(d, 1);
+    sdnotify_ready(NULL);
     return;
   }
   if (!d->stopping) {
@@ -289,6 +294,11 @@ int main(int argc, char **argv) {
   ayil_id_to_text(d.ident.pk, idtext);
   dlog(LOG_NOTICE, "ayild %s started as %s %s (%s)", AYIL_VERSION,
        d.conf.role, idtext, d.conf.name);
+  if (sdnotify_start(d.loop) != 0)
+    dlog(LOG_WARN, "NOTIFY_SOCKET is set but unusable: systemd will not see "
+                   "ayild start");
+  sdnotify_ready(d.is_hub ? "hub: listening" : "committee: syncing with its "
+                                                "hub");
   uv_run(d.loop, UV_RUN_DEFAULT);
   rc = uv_loop_close(d.loop);
   ayil_store_close(d.store);
