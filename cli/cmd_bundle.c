@@ -69,8 +69,9 @@ static int do_export(cli_t *c, const char *file) {
                                  "names the committee node it is for");
     rc = ayil_reg_device(c->store, recipient, &dev);
     if (rc != 0)
-      return cli_err(EXIT_USAGE, "bundle export: node %s is not registered "
-                                 "here",
+      return cli_err(EXIT_USAGE,
+                     "bundle export: node %s is not registered "
+                     "here",
                      to);
     rc = ayil_reg_committee_devices(c->store, dev.committee, origins, 64, &n);
     if (rc != 0)
@@ -92,16 +93,16 @@ static int do_export(cli_t *c, const char *file) {
     size_t got = 0;
     if (strcmp(c->conf.role, "committee") == 0 &&
         ayil_store_meta_get(c->store, "invite_token", &tok64) == 0 &&
-        sodium_base642bin(token, sizeof token, tok64, strlen(tok64), NULL,
-                          &got, NULL, sodium_base64_VARIANT_ORIGINAL) == 0 &&
+        sodium_base642bin(token, sizeof token, tok64, strlen(tok64), NULL, &got,
+                          NULL, sodium_base64_VARIANT_ORIGINAL) == 0 &&
         got == sizeof token)
       has_token = 1;
     free(tok64);
   }
   for (i = 0; i < n; i++) {
     from[i] = 1;
-    if (!all && ayil_reg_peer_acked(c->store, recipient, origins[i],
-                                    &from[i]) == 0)
+    if (!all &&
+        ayil_reg_peer_acked(c->store, recipient, origins[i], &from[i]) == 0)
       from[i]++;
   }
   rc = ayil_bundle_export(c->store, c->ident.sk, recipient,
@@ -111,20 +112,18 @@ static int do_export(cli_t *c, const char *file) {
   if (rc == AYIL_EEXISTS)
     return cli_err(EXIT_USAGE, "bundle export: %s already exists", file);
   if (rc != 0)
-    return cli_err(EXIT_FAIL, "bundle export: %s: %s", file,
-                   ayil_strerror(rc));
+    return cli_err(EXIT_FAIL, "bundle export: %s: %s", file, ayil_strerror(rc));
   ayil_id_to_text(recipient, rid);
   if (c->json) {
-    json_t *o = json_pack("{s:s, s:s, s:I, s:I}", "file", file, "for", rid,
-                          "entries", (json_int_t)stats.items, "bytes",
-                          (json_int_t)stats.bytes);
+    json_t *o =
+        json_pack("{s:s, s:s, s:I, s:I}", "file", file, "for", rid, "entries",
+                  (json_int_t)stats.items, "bytes", (json_int_t)stats.bytes);
     rc = cli_print_json(o);
     json_decref(o);
     return rc;
   }
   printf("%s: %llu entries, %llu bytes, sealed to %s\n", file,
-         (unsigned long long)stats.items, (unsigned long long)stats.bytes,
-         rid);
+         (unsigned long long)stats.items, (unsigned long long)stats.bytes, rid);
   return EXIT_OK;
 }
 
@@ -156,11 +155,10 @@ static int do_import(cli_t *c, const char *file) {
             ayil_strerror(stats.refused_err));
   }
   if (c->json) {
-    json_t *o = json_pack("{s:s, s:s, s:I, s:I, s:I, s:I}", "file", file,
-                          "from", sid, "entries", (json_int_t)stats.items,
-                          "added", (json_int_t)stats.added, "held",
-                          (json_int_t)stats.held, "refused",
-                          (json_int_t)stats.refused);
+    json_t *o = json_pack(
+        "{s:s, s:s, s:I, s:I, s:I, s:I}", "file", file, "from", sid, "entries",
+        (json_int_t)stats.items, "added", (json_int_t)stats.added, "held",
+        (json_int_t)stats.held, "refused", (json_int_t)stats.refused);
     rc = cli_print_json(o);
     json_decref(o);
   } else {
@@ -180,8 +178,8 @@ int cmd_bundle(cli_t *c, int argc, char **argv) {
   int rc = cli_parse(c, argc, argv, c->first, BUNDLE_OPTS, "bundle");
   if (rc != 0)
     return rc;
-  if (c->npos != 2 || (strcmp(c->pos[0], "export") != 0 &&
-                       strcmp(c->pos[0], "import") != 0))
+  if (c->npos != 2 ||
+      (strcmp(c->pos[0], "export") != 0 && strcmp(c->pos[0], "import") != 0))
     return cli_err(EXIT_USAGE, "usage: ayil bundle export FILE [--to ID] "
                                "[--all] | ayil bundle import FILE");
   rc = cli_open(c, 1);

@@ -135,9 +135,9 @@ static int check_proof(const uint8_t *entry, size_t elen, const uint8_t *proof,
 
 #define BATCH 500
 
-int ayil_bundle_import(ayil_store_t *st, const uint8_t sk[64],
-                       const char *path, ayil_bundle_accept_cb accept,
-                       void *ctx, ayil_bundle_stats_t *stats,
+int ayil_bundle_import(ayil_store_t *st, const uint8_t sk[64], const char *path,
+                       ayil_bundle_accept_cb accept, void *ctx,
+                       ayil_bundle_stats_t *stats,
                        uint8_t sender[AYIL_ID_BYTES]) {
   ayil_bundle_r_t *r = NULL;
   uint8_t buf[65536];
@@ -195,8 +195,8 @@ int ayil_bundle_import(ayil_store_t *st, const uint8_t sk[64],
       }
       arc = accept != NULL ? accept(ctx, e.origin, e.seq, NULL) : 0;
       if (arc == 0 && item.body == NULL && item.proof != NULL)
-        arc = check_proof(item.entry, item.entry_len, item.proof,
-                          item.proof_len);
+        arc =
+            check_proof(item.entry, item.entry_len, item.proof, item.proof_len);
       if (arc == 0 && !in_tx) {
         rc = ayil_store_begin(st);
         if (rc != 0)

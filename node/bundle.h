@@ -11,11 +11,11 @@
 #include "store.h"
 
 typedef struct {
-  uint64_t items;    /* entries in the bundle */
-  uint64_t added;    /* newly stored */
-  uint64_t held;     /* already held, byte-identical: skipped */
-  uint64_t refused;  /* not accepted (policy, fork) */
-  uint64_t bytes;    /* file size */
+  uint64_t items;   /* entries in the bundle */
+  uint64_t added;   /* newly stored */
+  uint64_t held;    /* already held, byte-identical: skipped */
+  uint64_t refused; /* not accepted (policy, fork) */
+  uint64_t bytes;   /* file size */
   /* The first refused entry, when refused > 0. */
   uint8_t refused_origin[AYIL_ID_BYTES];
   uint64_t refused_seq;
@@ -50,9 +50,9 @@ typedef int (*ayil_bundle_accept_cb)(void *ctx,
  * stops the import, keeping what was verified before it. `sender` receives
  * the id the bundle names as its writer.
  */
-int ayil_bundle_import(ayil_store_t *st, const uint8_t sk[64],
-                       const char *path, ayil_bundle_accept_cb accept,
-                       void *ctx, ayil_bundle_stats_t *stats,
+int ayil_bundle_import(ayil_store_t *st, const uint8_t sk[64], const char *path,
+                       ayil_bundle_accept_cb accept, void *ctx,
+                       ayil_bundle_stats_t *stats,
                        uint8_t sender[AYIL_ID_BYTES]);
 
 #endif

@@ -56,8 +56,8 @@ static int seal_chunk(ayil_bundle_w_t *w, const uint8_t *msg, size_t n,
   if (n > AYIL_BUNDLE_ITEM_MAX || cap < 4 + n + ABYTES)
     return AYIL_ETOOBIG;
   be32(out, (uint32_t)(n + ABYTES));
-  crypto_secretstream_xchacha20poly1305_push(&w->st, out + 4, NULL, msg, n,
-                                             out, 4, tag);
+  crypto_secretstream_xchacha20poly1305_push(&w->st, out + 4, NULL, msg, n, out,
+                                             4, tag);
   *len = 4 + n + ABYTES;
   return 0;
 }
@@ -65,8 +65,8 @@ static int seal_chunk(ayil_bundle_w_t *w, const uint8_t *msg, size_t n,
 int ayil_bundle_w_new(ayil_bundle_w_t **out_w,
                       const uint8_t sender[AYIL_ID_BYTES],
                       const uint8_t recipient[AYIL_ID_BYTES],
-                      uint64_t created_ms, const uint8_t *token,
-                      uint8_t *out, size_t cap, size_t *len) {
+                      uint64_t created_ms, const uint8_t *token, uint8_t *out,
+                      size_t cap, size_t *len) {
   ayil_bundle_w_t *w;
   uint8_t key[KEYBYTES], xpk[crypto_box_PUBLICKEYBYTES];
   msgpack_sbuffer sb;
@@ -263,8 +263,7 @@ static int on_chunk(ayil_bundle_r_t *r, size_t n, unsigned char tag,
     if (r->up.data.via.array.size != 4 ||
         f[0].type != MSGPACK_OBJECT_POSITIVE_INTEGER || f[0].via.u64 != 1)
       return AYIL_EVERSION;
-    if (f[1].type != MSGPACK_OBJECT_BIN ||
-        f[1].via.bin.size != AYIL_ID_BYTES ||
+    if (f[1].type != MSGPACK_OBJECT_BIN || f[1].via.bin.size != AYIL_ID_BYTES ||
         f[2].type != MSGPACK_OBJECT_POSITIVE_INTEGER)
       return AYIL_EFORMAT;
     if (f[3].type == MSGPACK_OBJECT_BIN && f[3].via.bin.size == 16) {
@@ -306,8 +305,8 @@ static int on_chunk(ayil_bundle_r_t *r, size_t n, unsigned char tag,
   return rc;
 }
 
-static int feed(ayil_bundle_r_t *r, const uint8_t *in, size_t len,
-                size_t *used, ayil_bundle_item_t *item, int *got) {
+static int feed(ayil_bundle_r_t *r, const uint8_t *in, size_t len, size_t *used,
+                ayil_bundle_item_t *item, int *got) {
   size_t k;
   *used = 0;
   if (r->done)
@@ -333,8 +332,7 @@ static int feed(ayil_bundle_r_t *r, const uint8_t *in, size_t len,
     *used = k;
     if (r->len_have < 4)
       return 0;
-    r->chunk_len = (uint32_t)r->lenbuf[0] << 24 |
-                   (uint32_t)r->lenbuf[1] << 16 |
+    r->chunk_len = (uint32_t)r->lenbuf[0] << 24 | (uint32_t)r->lenbuf[1] << 16 |
                    (uint32_t)r->lenbuf[2] << 8 | r->lenbuf[3];
     if (r->chunk_len < ABYTES)
       return AYIL_EFORMAT;
@@ -359,9 +357,9 @@ static int feed(ayil_bundle_r_t *r, const uint8_t *in, size_t len,
     unsigned long long plen = 0;
     unsigned char tag = 0;
     r->len_have = 0;
-    if (crypto_secretstream_xchacha20poly1305_pull(
-            &r->st, r->plain, &plen, &tag, r->chunk, r->chunk_len, r->lenbuf,
-            4) != 0)
+    if (crypto_secretstream_xchacha20poly1305_pull(&r->st, r->plain, &plen,
+                                                   &tag, r->chunk, r->chunk_len,
+                                                   r->lenbuf, 4) != 0)
       return AYIL_EDECRYPT;
     return on_chunk(r, (size_t)plen, tag, item, got);
   }

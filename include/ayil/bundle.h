@@ -44,8 +44,8 @@ typedef struct {
  */
 int ayil_bundle_w_new(ayil_bundle_w_t **w, const uint8_t sender[AYIL_ID_BYTES],
                       const uint8_t recipient[AYIL_ID_BYTES],
-                      uint64_t created_ms, const uint8_t *token,
-                      uint8_t *out, size_t cap, size_t *len);
+                      uint64_t created_ms, const uint8_t *token, uint8_t *out,
+                      size_t cap, size_t *len);
 /* Encodes one item as a chunk into a malloc'd buffer. */
 int ayil_bundle_w_item(ayil_bundle_w_t *w, const ayil_bundle_item_t *item,
                        uint8_t **out, size_t *len);

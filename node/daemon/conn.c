@@ -82,12 +82,13 @@ static int envelope_pack(daemon_t *d, const uint8_t *have, size_t hlen,
   int has_token = 0;
   msgpack_sbuffer_init(&sb);
   msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-  if (!d->is_hub && ayil_store_meta_get(d->store, "invite_token", &tok64) == 0) {
+  if (!d->is_hub &&
+      ayil_store_meta_get(d->store, "invite_token", &tok64) == 0) {
     size_t got = 0;
-    has_token = sodium_base642bin(token, sizeof token, tok64, strlen(tok64),
-                                  NULL, &got, NULL,
-                                  sodium_base64_VARIANT_ORIGINAL) == 0 &&
-                got == sizeof token;
+    has_token =
+        sodium_base642bin(token, sizeof token, tok64, strlen(tok64), NULL, &got,
+                          NULL, sodium_base64_VARIANT_ORIGINAL) == 0 &&
+        got == sizeof token;
     free(tok64);
   }
   msgpack_pack_array(&pk, 4);
@@ -152,7 +153,8 @@ static int envelope_unpack(const uint8_t *p, size_t n, envelope_t *env) {
     goto out;
   }
   env->clock_ms = f[1].via.u64;
-  if (f[2].type == MSGPACK_OBJECT_BIN && f[2].via.bin.size == AYIL_TOKEN_BYTES) {
+  if (f[2].type == MSGPACK_OBJECT_BIN &&
+      f[2].via.bin.size == AYIL_TOKEN_BYTES) {
     env->has_token = 1;
     memcpy(env->token, f[2].via.bin.ptr, AYIL_TOKEN_BYTES);
   } else if (f[2].type != MSGPACK_OBJECT_NIL) {
@@ -195,8 +197,8 @@ static int cb_origins(void *ctx, ayil_sync_origin_t *out, size_t cap,
   } else {
     uint8_t ids[64][AYIL_ID_BYTES];
     size_t nd = 0, i;
-    int rc = ayil_reg_committee_devices(d->store, c->dev.committee, ids, 64,
-                                        &nd);
+    int rc =
+        ayil_reg_committee_devices(d->store, c->dev.committee, ids, 64, &nd);
     if (rc != 0)
       return rc;
     if (nd > 64)
@@ -245,8 +247,8 @@ static void free_lent(conn_t *c) {
   c->g_entry = c->g_body = c->g_proof = NULL;
 }
 
-static int cb_get(void *ctx, const uint8_t origin[AYIL_ID_BYTES],
-                  uint64_t seq, ayil_sync_item_t *out) {
+static int cb_get(void *ctx, const uint8_t origin[AYIL_ID_BYTES], uint64_t seq,
+                  ayil_sync_item_t *out) {
   conn_t *c = ctx;
   ayil_entry_t e;
   size_t len = 0;
@@ -546,8 +548,7 @@ static int decide(conn_t *c) {
   if (rc == 0)
     rc = envelope_unpack(payload, plen, &env);
   if (rc != 0) {
-    dlog(LOG_WARN, "peer %s: bad handshake payload: %s", id,
-         ayil_strerror(rc));
+    dlog(LOG_WARN, "peer %s: bad handshake payload: %s", id, ayil_strerror(rc));
     return rc;
   }
   rc = ayil_reg_device(d->store, c->peer, &c->dev);
@@ -569,8 +570,7 @@ static int decide(conn_t *c) {
     return rc;
   if (c->dev.revoked) {
     dlog(LOG_WARN, "refused %s node %s", c->dev.state, id);
-    ayil_reg_alert(d->store, "revoked", c->peer, NULL, 0,
-                   (uint64_t)time(NULL));
+    ayil_reg_alert(d->store, "revoked", c->peer, NULL, 0, (uint64_t)time(NULL));
     return AYIL_EREVOKED;
   }
   ayil_reg_contact(d->store, c->peer, (uint64_t)time(NULL),
@@ -768,8 +768,7 @@ static void on_connect(uv_connect_t *req, int status) {
   }
   c->state = CONN_HANDSHAKE;
   rc = start_handshake_client(c);
-  if (rc == 0 &&
-      uv_read_start((uv_stream_t *)&c->tcp, alloc_cb, on_read) != 0)
+  if (rc == 0 && uv_read_start((uv_stream_t *)&c->tcp, alloc_cb, on_read) != 0)
     rc = AYIL_EIO;
   if (rc != 0)
     conn_close(c, 0, ayil_strerror(rc));
@@ -797,7 +796,7 @@ static int parse_addr(const char *hostport, struct sockaddr_storage *ss) {
   if (strcmp(host, "localhost") == 0)
     snprintf(host, sizeof host, "127.0.0.1");
   return uv_ip4_addr(host, port, (struct sockaddr_in *)ss) == 0 ? 0
-                                                                 : AYIL_EINVAL;
+                                                                : AYIL_EINVAL;
 }
 
 int conn_connect(daemon_t *d) {
@@ -848,8 +847,7 @@ void conn_accept(daemon_t *d, uv_stream_t *server) {
   }
   c->state = CONN_HANDSHAKE;
   rc = ayil_hs_server_new(&c->hs, d->netkey, d->ident.sk);
-  if (rc == 0 &&
-      uv_read_start((uv_stream_t *)&c->tcp, alloc_cb, on_read) != 0)
+  if (rc == 0 && uv_read_start((uv_stream_t *)&c->tcp, alloc_cb, on_read) != 0)
     rc = AYIL_EIO;
   if (rc != 0)
     conn_close(c, 0, ayil_strerror(rc));
@@ -870,8 +868,7 @@ static void conn_leave(conn_t *c, const char *why) {
   snprintf(c->why, sizeof c->why, "%s", why);
   c->shutdown_req.data = c;
   c->leaving = 1; /* reads go on until the shutdown completes */
-  if (uv_shutdown(&c->shutdown_req, (uv_stream_t *)&c->tcp, on_shutdown) !=
-      0)
+  if (uv_shutdown(&c->shutdown_req, (uv_stream_t *)&c->tcp, on_shutdown) != 0)
     conn_close(c, 1, why);
 }
 

@@ -109,17 +109,16 @@ static json_t *status_json(daemon_t *d) {
     memset(&st, 0, sizeof st);
     if (c->sync != NULL)
       ayil_sync_stats(c->sync, &st);
-    p = json_pack(
-        "{s:s, s:s, s:b, s:s, s:I, s:I, s:I, s:I}", "id", id, "name",
-        d->is_hub ? c->dev.name : "hub", "connected",
-        c->state == CONN_SYNC && !c->leaving, "state", state_name(c),
-        "unacked_out",
-        (json_int_t)(d->is_hub ? 0 : unacked(d, c, d->ident.pk)),
-        "bytes_sent", (json_int_t)c->bytes_sent, "bytes_recv",
-        (json_int_t)c->bytes_recv, "since_progress_ms",
-        (json_int_t)(c->sync != NULL
-                         ? now_ms(d) - ayil_sync_progress_ms(c->sync)
-                         : now_ms(d) - c->started_ms));
+    p = json_pack("{s:s, s:s, s:b, s:s, s:I, s:I, s:I, s:I}", "id", id, "name",
+                  d->is_hub ? c->dev.name : "hub", "connected",
+                  c->state == CONN_SYNC && !c->leaving, "state", state_name(c),
+                  "unacked_out",
+                  (json_int_t)(d->is_hub ? 0 : unacked(d, c, d->ident.pk)),
+                  "bytes_sent", (json_int_t)c->bytes_sent, "bytes_recv",
+                  (json_int_t)c->bytes_recv, "since_progress_ms",
+                  (json_int_t)(c->sync != NULL
+                                   ? now_ms(d) - ayil_sync_progress_ms(c->sync)
+                                   : now_ms(d) - c->started_ms));
     if (c->state == CONN_SYNC && ayil_sync_idle(c->sync))
       json_object_set_new(p, "unacked_in", json_integer(0));
     else
@@ -136,15 +135,14 @@ static json_t *status_json(daemon_t *d) {
       json_array_append_new(
           peers, json_pack("{s:s, s:s, s:b, s:s, s:I, s:n, s:I, s:I, s:n}",
                            "id", id, "name", "hub", "connected", 0, "state",
-                           d->backoff_n > 0 ? "backoff" : "down",
-                           "unacked_out",
+                           d->backoff_n > 0 ? "backoff" : "down", "unacked_out",
                            (json_int_t)unacked(d, NULL, d->ident.pk),
                            "unacked_in", "bytes_sent", (json_int_t)0,
                            "bytes_recv", (json_int_t)0, "since_progress_ms"));
     }
   }
-  o = json_pack("{s:b, s:s, s:i, s:I, s:b, s:o}", "ok", 1, "role",
-                d->conf.role, "pid", (int)getpid(), "uptime_s",
+  o = json_pack("{s:b, s:s, s:i, s:I, s:b, s:o}", "ok", 1, "role", d->conf.role,
+                "pid", (int)getpid(), "uptime_s",
                 (json_int_t)((now_ms(d) - d->started_ms) / 1000), "synced",
                 synced, "peers", peers);
   return o;

@@ -23,7 +23,8 @@
 #include "store.h"
 
 enum { LOG_ERR = 3, LOG_WARN = 4, LOG_NOTICE = 5, LOG_INFO = 6, LOG_DEBUG = 7 };
-void dlog(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void dlog(int level, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 typedef struct daemon_s daemon_t;
 
@@ -44,7 +45,7 @@ typedef struct conn_s {
   struct conn_s *next;
   int outbound;
   int state;
-  int clean;        /* closed by linger/leave, not by an error */
+  int clean; /* closed by linger/leave, not by an error */
   int made_progress;
   int leaving;   /* sent the final frame, shutting down */
   int delivered; /* handed entries to the store in this read */
@@ -89,7 +90,7 @@ struct daemon_s {
   uint64_t last_sync_ms;
   uint64_t own_head;
   int want_connect;
-  int synced_once; /* reached idle since the last `sync` request */
+  int synced_once;      /* reached idle since the last `sync` request */
   unsigned hub_hangups; /* closed after authentication, in a row */
   /* Store transaction opened by deliver(), committed after a read. */
   int in_tx;

@@ -27,8 +27,8 @@ static int g_journal = 0;
 static int g_verbose = 0;
 
 void dlog(int level, const char *fmt, ...) {
-  static const char *const names[] = {"", "", "", "error", "warning",
-                                      "notice", "info", "debug"};
+  static const char *const names[] = {"",        "",       "",     "error",
+                                      "warning", "notice", "info", "debug"};
   char msg[512];
   va_list ap;
   if (level >= LOG_DEBUG && !g_verbose)
@@ -44,8 +44,8 @@ void dlog(int level, const char *fmt, ...) {
     char ts[32];
     gmtime_r(&t, &tm);
     strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    fprintf(stderr, "%s ayild[%d] %s: %s\n", ts, (int)getpid(),
-            names[level], msg);
+    fprintf(stderr, "%s ayild[%d] %s: %s\n", ts, (int)getpid(), names[level],
+            msg);
   }
 }
 
@@ -69,12 +69,10 @@ static int load(daemon_t *d, int reload) {
     d->conf.linger_s = conf.linger_s;
     d->conf.dead_after_s = conf.dead_after_s;
     d->conf.backoff_max_s = conf.backoff_max_s;
-    snprintf(d->conf.log_level, sizeof d->conf.log_level, "%s",
-             conf.log_level);
+    snprintf(d->conf.log_level, sizeof d->conf.log_level, "%s", conf.log_level);
     if (strcmp(conf.hub_addr, d->conf.hub_addr) != 0 ||
         strcmp(conf.hub_id, d->conf.hub_id) != 0) {
-      snprintf(d->conf.hub_addr, sizeof d->conf.hub_addr, "%s",
-               conf.hub_addr);
+      snprintf(d->conf.hub_addr, sizeof d->conf.hub_addr, "%s", conf.hub_addr);
       snprintf(d->conf.hub_id, sizeof d->conf.hub_id, "%s", conf.hub_id);
       ayil_id_from_text(d->conf.hub_id, d->hub_id);
     }
@@ -170,8 +168,7 @@ static void on_tick(uv_timer_t *t) {
         d->want_connect = 1; /* come back on new local entries */
     }
     if (!has_outbound(d) &&
-        ((d->want_connect && d->backoff_n == 0) ||
-         now >= d->next_attempt_ms)) {
+        ((d->want_connect && d->backoff_n == 0) || now >= d->next_attempt_ms)) {
       if (now >= d->next_attempt_ms || d->backoff_n == 0) {
         d->want_connect = 0;
         if (conn_connect(d) != 0)
@@ -292,13 +289,14 @@ int main(int argc, char **argv) {
     d.want_connect = 1;
   }
   ayil_id_to_text(d.ident.pk, idtext);
-  dlog(LOG_NOTICE, "ayild %s started as %s %s (%s)", AYIL_VERSION,
-       d.conf.role, idtext, d.conf.name);
+  dlog(LOG_NOTICE, "ayild %s started as %s %s (%s)", AYIL_VERSION, d.conf.role,
+       idtext, d.conf.name);
   if (sdnotify_start(d.loop) != 0)
     dlog(LOG_WARN, "NOTIFY_SOCKET is set but unusable: systemd will not see "
                    "ayild start");
-  sdnotify_ready(d.is_hub ? "hub: listening" : "committee: syncing with its "
-                                                "hub");
+  sdnotify_ready(d.is_hub ? "hub: listening"
+                          : "committee: syncing with its "
+                            "hub");
   uv_run(d.loop, UV_RUN_DEFAULT);
   rc = uv_loop_close(d.loop);
   ayil_store_close(d.store);
