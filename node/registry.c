@@ -540,6 +540,24 @@ int ayil_reg_alert(ayil_store_t *st, const char *kind, const uint8_t *peer,
   return step_done(s);
 }
 
+int ayil_reg_alert_clear(ayil_store_t *st, const char *kind,
+                         const uint8_t *peer, int *n) {
+  sqlite3_stmt *s = NULL;
+  int rc = prep(st,
+                "UPDATE alerts SET cleared=1 WHERE cleared=0 AND kind=?1 AND "
+                "(?2 IS NULL OR peer=?2)",
+                &s);
+  if (rc != 0)
+    return rc;
+  sqlite3_bind_text(s, 1, kind, -1, SQLITE_STATIC);
+  if (peer != NULL)
+    sqlite3_bind_blob(s, 2, peer, AYIL_ID_BYTES, SQLITE_STATIC);
+  rc = step_done(s);
+  if (n != NULL)
+    *n = sqlite3_changes(ayil__store_db(st));
+  return rc;
+}
+
 int ayil_reg_forked(ayil_store_t *st, const uint8_t origin[AYIL_ID_BYTES]) {
   sqlite3_stmt *s = NULL;
   int forked = 0;

@@ -103,6 +103,10 @@ int ayil_reg_bytes(ayil_store_t *st, const uint8_t peer[AYIL_ID_BYTES],
  * alerts of the same kind, peer and origin are kept once. */
 int ayil_reg_alert(ayil_store_t *st, const char *kind, const uint8_t *peer,
                    const uint8_t *origin, uint64_t seq, uint64_t now);
+/* Clears the standing alerts of `kind` (for `peer`, or all when NULL).
+ * Returns how many were cleared through *n if given. */
+int ayil_reg_alert_clear(ayil_store_t *st, const char *kind,
+                         const uint8_t *peer, int *n);
 /* Whether an uncleared fork alert stands for `origin` (refuse it). */
 int ayil_reg_forked(ayil_store_t *st, const uint8_t origin[AYIL_ID_BYTES]);
 

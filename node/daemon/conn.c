@@ -289,13 +289,18 @@ static int cb_get(void *ctx, const uint8_t origin[AYIL_ID_BYTES], uint64_t seq,
   return 0;
 }
 
-static void touch(daemon_t *d, const uint8_t *origin) {
+/* Remembers an origin that this read stored entries of. The list holds as
+ * many origins as one connection can name, so deliver() never has to commit
+ * (and call back into the sync state machine that is calling it). */
+static int touch(daemon_t *d, const uint8_t *origin) {
   int i;
   for (i = 0; i < d->ntouched; i++)
     if (memcmp(d->touched[i], origin, AYIL_ID_BYTES) == 0)
-      return;
-  if (d->ntouched < CONN_MAX_TOUCHED)
-    memcpy(d->touched[d->ntouched++], origin, AYIL_ID_BYTES);
+      return 0;
+  if (d->ntouched >= CONN_MAX_TOUCHED)
+    return AYIL_ETOOBIG;
+  memcpy(d->touched[d->ntouched++], origin, AYIL_ID_BYTES);
+  return 0;
 }
 
 static int cb_deliver(void *ctx, const ayil_entry_t *e,
@@ -311,18 +316,10 @@ static int cb_deliver(void *ctx, const ayil_entry_t *e,
       return rc;
     d->in_tx = 1;
   }
-  if (d->ntouched >= CONN_MAX_TOUCHED) {
-    /* Commit what we have before taking a new origin. */
-    daemon_commit(d);
-    rc = ayil_store_begin(d->store);
-    if (rc != 0)
-      return rc;
-    d->in_tx = 1;
-  }
   rc = ayil_store_append(d->store, item->entry, item->entry_len, item->body,
                          item->body_len);
   if (rc == 0) {
-    touch(d, e->origin);
+    rc = touch(d, e->origin);
     c->delivered = 1;
   }
   return rc;
@@ -434,6 +431,11 @@ static void on_close(uv_handle_t *h) {
       base = 1000ULL << (d->backoff_n < 16 ? d->backoff_n : 16);
       if (base > (uint64_t)d->conf.backoff_max_s * 1000)
         base = (uint64_t)d->conf.backoff_max_s * 1000;
+      /* Refused by the hub: dialing every few minutes would only spend the
+       * metered link; ask again at the poll interval (or on `ayil sync`). */
+      if (d->hub_hangups >= HUB_HANGUPS_REFUSED &&
+          base < (uint64_t)d->conf.poll_interval_s * 1000)
+        base = (uint64_t)d->conf.poll_interval_s * 1000;
       delay = base / 2 + randombytes_uniform((uint32_t)(base > 1 ? base : 2));
       if (d->backoff_n < 30)
         d->backoff_n++;
@@ -612,7 +614,10 @@ static int handshake_done(conn_t *c) {
       return rc;
     ayil_reg_contact(d->store, c->peer, (uint64_t)time(NULL),
                      (int64_t)env.clock_ms - (int64_t)time(NULL) * 1000);
+    if (d->hub_hangups >= HUB_HANGUPS_REFUSED)
+      dlog(LOG_NOTICE, "the hub accepts this node again");
     d->hub_hangups = 0;
+    ayil_reg_alert_clear(d->store, "refused_by_hub", NULL, NULL);
     /* Admitted: the invite token is spent. */
     ayil_store_meta_set(d->store, "invite_token", "");
   }

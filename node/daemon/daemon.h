@@ -35,7 +35,7 @@ enum {
   CONN_CLOSING,
 };
 
-#define CONN_MAX_TOUCHED 16
+#define CONN_MAX_TOUCHED AYIL_SYNC_ORIGINS_MAX
 
 typedef struct conn_s {
   uv_tcp_t tcp;
