@@ -26,31 +26,6 @@ static int write_all(int fd, const uint8_t *p, size_t n) {
   return 0;
 }
 
-/* The sealed body of an entry, or the delete entry proving it was purged. */
-static int item_for(ayil_store_t *st, const uint8_t *entry, size_t elen,
-                    uint8_t **body, size_t *blen, uint8_t **proof,
-                    size_t *plen) {
-  ayil_entry_t e;
-  int rc = ayil_entry_decode(&e, entry, elen);
-  *body = *proof = NULL;
-  *blen = *plen = 0;
-  if (rc != 0)
-    return AYIL_ECORRUPT;
-  if (!e.has_body)
-    return 0;
-  rc = ayil_store_body(st, e.body_hash, body, blen);
-  if (rc == AYIL_ENOTFOUND) {
-    ayil_store_row_t row;
-    rc = ayil_store_record(st, e.record, &row);
-    if (rc == 0 && row.deleted)
-      rc = ayil_store_entry(st, row.origin, row.seq, proof, plen);
-    else if (rc == 0)
-      rc = AYIL_ECORRUPT;
-    ayil_store_row_clear(&row);
-  }
-  return rc;
-}
-
 int ayil_bundle_export(ayil_store_t *st, const uint8_t sender_sk[64],
                        const uint8_t recipient[AYIL_ID_BYTES],
                        const uint8_t (*origins)[AYIL_ID_BYTES],
@@ -80,9 +55,8 @@ int ayil_bundle_export(ayil_store_t *st, const uint8_t sender_sk[64],
       ayil_bundle_item_t item;
       uint8_t *entry = NULL, *body = NULL, *proof = NULL, *chunk = NULL;
       size_t elen = 0, blen = 0, plen = 0, clen = 0;
-      rc = ayil_store_entry(st, origins[i], seq, &entry, &elen);
-      if (rc == 0)
-        rc = item_for(st, entry, elen, &body, &blen, &proof, &plen);
+      rc = ayil_store_item(st, origins[i], seq, &entry, &elen, &body, &blen,
+                           &proof, &plen);
       if (rc == 0) {
         item.entry = entry;
         item.entry_len = elen;

@@ -16,33 +16,15 @@
 #define INVITE_PREFIX "ayil1-"
 #define INVITE_VERSION 1
 
-static int map_rc(int rc) {
-  switch (rc & 0xff) {
-  case SQLITE_OK:
-  case SQLITE_DONE:
-  case SQLITE_ROW:
-    return 0;
-  case SQLITE_FULL:
-    return AYIL_EFULL;
-  case SQLITE_CORRUPT:
-  case SQLITE_NOTADB:
-    return AYIL_ECORRUPT;
-  case SQLITE_READONLY:
-  case SQLITE_PERM:
-    return AYIL_EPERM;
-  default:
-    return AYIL_ESTORE;
-  }
-}
-
 static int prep(ayil_store_t *st, const char *sql, sqlite3_stmt **s) {
-  return map_rc(sqlite3_prepare_v2(ayil__store_db(st), sql, -1, s, NULL));
+  return ayil__store_rc(
+      sqlite3_prepare_v2(ayil__store_db(st), sql, -1, s, NULL));
 }
 
 static int step_done(sqlite3_stmt *s) {
   int rc = sqlite3_step(s);
   sqlite3_finalize(s);
-  return (rc == SQLITE_DONE || rc == SQLITE_ROW) ? 0 : map_rc(rc);
+  return (rc == SQLITE_DONE || rc == SQLITE_ROW) ? 0 : ayil__store_rc(rc);
 }
 
 /* ---- invite codes ---- */

@@ -65,7 +65,7 @@ static const char *const MIGRATIONS[] = {
 };
 #define NMIGRATIONS (sizeof MIGRATIONS / sizeof MIGRATIONS[0])
 
-static int map_rc(int rc) {
+int ayil__store_rc(int rc) {
   switch (rc & 0xff) {
   case SQLITE_OK:
   case SQLITE_DONE:
@@ -93,14 +93,14 @@ static int map_rc(int rc) {
 }
 
 static int exec(ayil_store_t *st, const char *sql) {
-  return map_rc(sqlite3_exec(st->db, sql, NULL, NULL, NULL));
+  return ayil__store_rc(sqlite3_exec(st->db, sql, NULL, NULL, NULL));
 }
 
 static int migrate(ayil_store_t *st) {
   sqlite3_stmt *s = NULL;
   int version = 0;
-  int rc =
-      map_rc(sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &s, NULL));
+  int rc = ayil__store_rc(
+      sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &s, NULL));
   if (rc != 0)
     return rc;
   if (sqlite3_step(s) == SQLITE_ROW)
@@ -129,7 +129,7 @@ static int migrate(ayil_store_t *st) {
 }
 
 static int prepare(ayil_store_t *st, sqlite3_stmt **s, const char *sql) {
-  return map_rc(
+  return ayil__store_rc(
       sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, s, NULL));
 }
 
@@ -141,7 +141,7 @@ int ayil_store_open(ayil_store_t **out, const char *path, int flags) {
     return AYIL_ENOMEM;
   if (flags & AYIL_STORE_CREATE)
     oflags |= SQLITE_OPEN_CREATE;
-  rc = map_rc(sqlite3_open_v2(path, &st->db, oflags, NULL));
+  rc = ayil__store_rc(sqlite3_open_v2(path, &st->db, oflags, NULL));
   if (rc == AYIL_EPERM && !(flags & AYIL_STORE_CREATE))
     rc = AYIL_ENOTFOUND;
   if (rc != 0)
@@ -227,7 +227,7 @@ int ayil_store_head(ayil_store_t *st, const uint8_t origin[AYIL_ID_BYTES],
       memcpy(hash, sqlite3_column_blob(s, 1), AYIL_HASH_BYTES);
     rc = 0;
   } else {
-    rc = map_rc(rc);
+    rc = ayil__store_rc(rc);
   }
   sqlite3_reset(s);
   return rc;
@@ -256,7 +256,7 @@ int ayil_store_entry(ayil_store_t *st, const uint8_t origin[AYIL_ID_BYTES],
   if (rc == SQLITE_ROW)
     rc = blob_out(s, 0, bytes, len);
   else
-    rc = rc == SQLITE_DONE ? AYIL_ENOTFOUND : map_rc(rc);
+    rc = rc == SQLITE_DONE ? AYIL_ENOTFOUND : ayil__store_rc(rc);
   sqlite3_reset(s);
   return rc;
 }
@@ -280,7 +280,7 @@ static int bindv(sqlite3_stmt *s, const char *fmt, va_list ap) {
       rc = sqlite3_bind_null(s, i + 1);
     }
     if (rc != SQLITE_OK)
-      return map_rc(rc);
+      return ayil__store_rc(rc);
   }
   return 0;
 }
@@ -290,7 +290,7 @@ static int bindv(sqlite3_stmt *s, const char *fmt, va_list ap) {
 static int run(ayil_store_t *st, const char *sql, const char *fmt, ...) {
   sqlite3_stmt *s = NULL;
   va_list ap;
-  int rc = map_rc(sqlite3_prepare_v2(st->db, sql, -1, &s, NULL));
+  int rc = ayil__store_rc(sqlite3_prepare_v2(st->db, sql, -1, &s, NULL));
   if (rc != 0)
     return rc;
   va_start(ap, fmt);
@@ -298,7 +298,7 @@ static int run(ayil_store_t *st, const char *sql, const char *fmt, ...) {
   va_end(ap);
   if (rc == 0) {
     rc = sqlite3_step(s);
-    rc = (rc == SQLITE_DONE || rc == SQLITE_ROW) ? 0 : map_rc(rc);
+    rc = (rc == SQLITE_DONE || rc == SQLITE_ROW) ? 0 : ayil__store_rc(rc);
   }
   sqlite3_finalize(s);
   return rc;
@@ -307,7 +307,7 @@ static int run(ayil_store_t *st, const char *sql, const char *fmt, ...) {
 int ayil_store_body(ayil_store_t *st, const uint8_t hash[AYIL_HASH_BYTES],
                     uint8_t **sealed, size_t *len) {
   sqlite3_stmt *s = NULL;
-  int rc = map_rc(sqlite3_prepare_v2(
+  int rc = ayil__store_rc(sqlite3_prepare_v2(
       st->db, "SELECT sealed FROM bodies WHERE hash=?1", -1, &s, NULL));
   if (rc != 0)
     return rc;
@@ -316,14 +316,53 @@ int ayil_store_body(ayil_store_t *st, const uint8_t hash[AYIL_HASH_BYTES],
   if (rc == SQLITE_ROW)
     rc = blob_out(s, 0, sealed, len);
   else
-    rc = rc == SQLITE_DONE ? AYIL_ENOTFOUND : map_rc(rc);
+    rc = rc == SQLITE_DONE ? AYIL_ENOTFOUND : ayil__store_rc(rc);
   sqlite3_finalize(s);
+  return rc;
+}
+
+int ayil_store_item(ayil_store_t *st, const uint8_t origin[AYIL_ID_BYTES],
+                    uint64_t seq, uint8_t **entry, size_t *entry_len,
+                    uint8_t **body, size_t *body_len, uint8_t **proof,
+                    size_t *proof_len) {
+  ayil_entry_t e;
+  ayil_store_row_t row;
+  int rc;
+  *entry = *body = *proof = NULL;
+  *entry_len = *body_len = *proof_len = 0;
+  rc = ayil_store_entry(st, origin, seq, entry, entry_len);
+  if (rc != 0)
+    return rc;
+  if (ayil_entry_decode(&e, *entry, *entry_len) != 0) {
+    rc = AYIL_ECORRUPT;
+    goto fail;
+  }
+  if (!e.has_body)
+    return 0;
+  rc = ayil_store_body(st, e.body_hash, body, body_len);
+  if (rc != AYIL_ENOTFOUND) {
+    if (rc != 0)
+      goto fail;
+    return 0;
+  }
+  /* Purged: the record's delete entry is the proof. */
+  rc = ayil_store_record(st, e.record, &row);
+  if (rc == 0 && row.deleted)
+    rc = ayil_store_entry(st, row.origin, row.seq, proof, proof_len);
+  else if (rc == 0)
+    rc = AYIL_ECORRUPT;
+  ayil_store_row_clear(&row);
+  if (rc == 0)
+    return 0;
+fail:
+  free(*entry);
+  *entry = NULL;
   return rc;
 }
 
 int ayil_store_meta_get(ayil_store_t *st, const char *key, char **value) {
   sqlite3_stmt *s = NULL;
-  int rc = map_rc(sqlite3_prepare_v2(
+  int rc = ayil__store_rc(sqlite3_prepare_v2(
       st->db, "SELECT value FROM meta WHERE key=?1", -1, &s, NULL));
   if (rc != 0)
     return rc;
@@ -334,7 +373,7 @@ int ayil_store_meta_get(ayil_store_t *st, const char *key, char **value) {
     *value = strdup(v != NULL ? v : "");
     rc = *value == NULL ? AYIL_ENOMEM : 0;
   } else {
-    rc = rc == SQLITE_DONE ? AYIL_ENOTFOUND : map_rc(rc);
+    rc = rc == SQLITE_DONE ? AYIL_ENOTFOUND : ayil__store_rc(rc);
   }
   sqlite3_finalize(s);
   return rc;
@@ -457,7 +496,7 @@ static int append_in_tx(ayil_store_t *st, const uint8_t *bytes, size_t len,
   rc = sqlite3_step(s);
   sqlite3_reset(s);
   if (rc != SQLITE_DONE)
-    return map_rc(rc);
+    return ayil__store_rc(rc);
   if (body != NULL) {
     rc = run(st,
              "INSERT INTO bodies(hash, record, sealed) VALUES(?1, ?2, ?3) "
@@ -599,7 +638,7 @@ static int row_from(sqlite3_stmt *s, ayil_store_row_t *row) {
 int ayil_store_record(ayil_store_t *st, const uint8_t id[AYIL_RECID_BYTES],
                       ayil_store_row_t *row) {
   sqlite3_stmt *s = NULL;
-  int rc = map_rc(sqlite3_prepare_v2(
+  int rc = ayil__store_rc(sqlite3_prepare_v2(
       st->db, "SELECT " ROW_COLS " FROM records WHERE id=?1", -1, &s, NULL));
   if (rc != 0)
     return rc;
@@ -608,7 +647,7 @@ int ayil_store_record(ayil_store_t *st, const uint8_t id[AYIL_RECID_BYTES],
   if (rc == SQLITE_ROW)
     rc = row_from(s, row);
   else
-    rc = rc == SQLITE_DONE ? AYIL_ENOTFOUND : map_rc(rc);
+    rc = rc == SQLITE_DONE ? AYIL_ENOTFOUND : ayil__store_rc(rc);
   sqlite3_finalize(s);
   return rc;
 }
@@ -616,7 +655,7 @@ int ayil_store_record(ayil_store_t *st, const uint8_t id[AYIL_RECID_BYTES],
 int ayil_store_records(ayil_store_t *st, const char *kind, ayil_store_row_cb cb,
                        void *ctx) {
   sqlite3_stmt *s = NULL;
-  int rc = map_rc(
+  int rc = ayil__store_rc(
       sqlite3_prepare_v2(st->db,
                          "SELECT " ROW_COLS " FROM records WHERE deleted=0 AND "
                          "(?1 IS NULL OR kind=?1) ORDER BY created_n",
@@ -631,7 +670,7 @@ int ayil_store_records(ayil_store_t *st, const char *kind, ayil_store_row_cb cb,
     if (step == SQLITE_DONE)
       break;
     if (step != SQLITE_ROW) {
-      rc = map_rc(step);
+      rc = ayil__store_rc(step);
       break;
     }
     rc = row_from(s, &row);
@@ -653,7 +692,7 @@ int ayil_store_verify(ayil_store_t *st, ayil_store_verify_t *out) {
   int have_origin = 0;
   int rc;
   memset(out, 0, sizeof *out);
-  rc = map_rc(sqlite3_prepare_v2(
+  rc = ayil__store_rc(sqlite3_prepare_v2(
       st->db,
       "SELECT origin, seq, hash, bytes FROM entries ORDER BY origin, seq", -1,
       &s, NULL));
@@ -669,7 +708,7 @@ int ayil_store_verify(ayil_store_t *st, ayil_store_verify_t *out) {
     if (step == SQLITE_DONE)
       break;
     if (step != SQLITE_ROW) {
-      rc = map_rc(step);
+      rc = ayil__store_rc(step);
       break;
     }
     if (sqlite3_column_bytes(s, 0) != AYIL_ID_BYTES) {
@@ -731,7 +770,7 @@ int ayil_store_reindex(ayil_store_t *st) {
   }
   rc = exec(st, "DELETE FROM records");
   if (rc == 0)
-    rc = map_rc(sqlite3_prepare_v2(
+    rc = ayil__store_rc(sqlite3_prepare_v2(
         st->db, "SELECT n, bytes FROM entries ORDER BY n", -1, &s, NULL));
   while (rc == 0) {
     ayil_entry_t e;
@@ -739,7 +778,7 @@ int ayil_store_reindex(ayil_store_t *st) {
     if (step == SQLITE_DONE)
       break;
     if (step != SQLITE_ROW) {
-      rc = map_rc(step);
+      rc = ayil__store_rc(step);
       break;
     }
     rc = ayil_entry_decode(&e, sqlite3_column_blob(s, 1),
@@ -759,7 +798,7 @@ int ayil_store_reindex(ayil_store_t *st) {
 
 int ayil_store_integrity(ayil_store_t *st) {
   sqlite3_stmt *s = NULL;
-  int rc = map_rc(
+  int rc = ayil__store_rc(
       sqlite3_prepare_v2(st->db, "PRAGMA integrity_check", -1, &s, NULL));
   if (rc != 0)
     return rc;

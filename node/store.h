@@ -67,6 +67,20 @@ int ayil_store_entry(ayil_store_t *st, const uint8_t origin[AYIL_ID_BYTES],
 int ayil_store_body(ayil_store_t *st, const uint8_t hash[AYIL_HASH_BYTES],
                     uint8_t **sealed, size_t *len);
 
+/*
+ * What a peer needs to receive entry (origin, seq): the entry, its sealed
+ * body, or -- when the body was purged -- the signed delete entry of the
+ * record as proof. All three malloc'd (body and proof may be NULL).
+ * AYIL_ECORRUPT if a body is missing without a delete to explain it.
+ */
+int ayil_store_item(ayil_store_t *st, const uint8_t origin[AYIL_ID_BYTES],
+                    uint64_t seq, uint8_t **entry, size_t *entry_len,
+                    uint8_t **body, size_t *body_len, uint8_t **proof,
+                    size_t *proof_len);
+
+/* Converts an SQLite result code to an AYIL_E* code (0 for OK, ROW, DONE). */
+int ayil__store_rc(int sqlite_rc);
+
 /* Small key/value settings kept in the store (text values). */
 int ayil_store_meta_get(ayil_store_t *st, const char *key, char **value);
 int ayil_store_meta_set(ayil_store_t *st, const char *key, const char *value);

@@ -250,43 +250,16 @@ static void free_lent(conn_t *c) {
 static int cb_get(void *ctx, const uint8_t origin[AYIL_ID_BYTES], uint64_t seq,
                   ayil_sync_item_t *out) {
   conn_t *c = ctx;
-  ayil_entry_t e;
-  size_t len = 0;
   int rc;
   free_lent(c);
   memset(out, 0, sizeof *out);
-  rc = ayil_store_entry(c->d->store, origin, seq, &c->g_entry, &len);
-  if (rc != 0)
-    return rc;
+  rc =
+      ayil_store_item(c->d->store, origin, seq, &c->g_entry, &out->entry_len,
+                      &c->g_body, &out->body_len, &c->g_proof, &out->proof_len);
   out->entry = c->g_entry;
-  out->entry_len = len;
-  rc = ayil_entry_decode(&e, c->g_entry, len);
-  if (rc != 0)
-    return AYIL_ECORRUPT;
-  if (e.has_body) {
-    rc = ayil_store_body(c->d->store, e.body_hash, &c->g_body, &len);
-    if (rc == 0) {
-      out->body = c->g_body;
-      out->body_len = len;
-    } else if (rc == AYIL_ENOTFOUND) {
-      /* Purged: the delete entry of the record is the proof. */
-      ayil_store_row_t row;
-      rc = ayil_store_record(c->d->store, e.record, &row);
-      if (rc == 0 && row.deleted)
-        rc = ayil_store_entry(c->d->store, row.origin, row.seq, &c->g_proof,
-                              &len);
-      else if (rc == 0)
-        rc = AYIL_ECORRUPT;
-      ayil_store_row_clear(&row);
-      if (rc != 0)
-        return rc;
-      out->proof = c->g_proof;
-      out->proof_len = len;
-    } else {
-      return rc;
-    }
-  }
-  return 0;
+  out->body = c->g_body;
+  out->proof = c->g_proof;
+  return rc;
 }
 
 /* Remembers an origin that this read stored entries of. The list holds as
