@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <grp.h>
+#include <pwd.h>
 #include <sys/stat.h>
 #include <termios.h>
 #include <unistd.h>
@@ -221,10 +223,34 @@ int cli_path(const cli_t *c, const char *name, char *out, size_t cap) {
   return ayil_home_path(c->home, name, out, cap);
 }
 
+/*
+ * Root working on a home that belongs to another user (the `ayil` system
+ * user of the package) becomes that user first: files root would create
+ * there (the store's -wal and -shm) would lock the daemon out.
+ */
+static int become_owner(const char *home) {
+  struct stat st;
+  struct passwd *pw;
+  gid_t gid;
+  if (geteuid() != 0 || stat(home, &st) != 0 || st.st_uid == 0)
+    return 0;
+  pw = getpwuid(st.st_uid);
+  gid = pw != NULL ? pw->pw_gid : st.st_gid;
+  if (setgroups(1, &gid) != 0 || setgid(gid) != 0 || setuid(st.st_uid) != 0)
+    return cli_err(EXIT_FAIL,
+                   "cannot switch from root to the owner of %s: %s; run "
+                   "the command as that user (sudo -u USER ayil ...)",
+                   home, strerror(errno));
+  return 0;
+}
+
 int cli_open(cli_t *c, int ident) {
   char err[512];
   char path[AYIL_PATH_MAX];
-  int rc = ayil_home_check(c->home);
+  int rc = become_owner(c->home);
+  if (rc != 0)
+    return rc;
+  rc = ayil_home_check(c->home);
   if (rc == AYIL_ENOTFOUND)
     return cli_err(EXIT_USAGE,
                    "home directory %s does not exist (create a node with "
