@@ -27,7 +27,6 @@ _Static_assert(AYIL_SYNC_HAVE_MAX == AYIL_HS_PAYLOAD_MAX,
 /* Smallest msg_max: one record with a maximal header and a maximal purge
  * proof must fit in one message. */
 #define MSG_MIN 12288
-#define ROW_FIELDS 4
 
 enum { ST_NEW = 0, ST_HAVE, ST_STARTED };
 
@@ -50,10 +49,18 @@ typedef struct {
    * that a blocked sender does not re-read it at every poll. */
   uint64_t out_wait_seq;
   size_t out_wait_bytes;
+  /* The stream as the peer follows it: the seq after the last record sent
+   * on this connection (0: none, or taken back) and that record's ts. A
+   * message starting there is a MORE: no first, no prev, ts as a delta. */
+  uint64_t tx_next, tx_ts;
   /* inbound */
   int in_active;
   uint64_t in_next, in_delivered, in_committed, in_acked, in_target;
   uint8_t in_prev[AYIL_HASH_BYTES]; /* hash of entry in_next-1 */
+  /* The peer's stream as received: the seq after the last record accepted
+   * from it (0: none), that record's hash, and the last record's ts. */
+  uint64_t rx_next, rx_ts;
+  uint8_t rx_prev[AYIL_HASH_BYTES];
 } slot_t;
 
 /* One record sent and not yet acknowledged. */
@@ -101,6 +108,8 @@ struct ayil_sync_s {
   int pong_due;
   uint64_t last_recv, last_ping;
   uint64_t recv_at_ack;
+  int ack_timer; /* data arrived since the last ACK, at ack_since */
+  uint64_t ack_since;
   ayil_sync_stats_t st;
   uint8_t *out;  /* the message handed out by poll */
   uint8_t *recs; /* records being batched */
@@ -291,41 +300,6 @@ static int link(ayil_sync_t *s, int si) {
 
 /* ---- rows ------------------------------------------------------------ */
 
-static int read_row(ayil__mp_t *r, const uint8_t **id, uint64_t *seq,
-                    const uint8_t **hash, unsigned *flags) {
-  uint64_t f = 0;
-  int rc = ayil__mp_array_n(r, ROW_FIELDS);
-  if (rc == 0)
-    rc = ayil__mp_bin_n(r, AYIL_ID_BYTES, id);
-  if (rc == 0)
-    rc = ayil__mp_uint(r, INT64_MAX, seq);
-  if (rc != 0)
-    return rc;
-  *hash = NULL;
-  if (!ayil__mp_nil(r)) {
-    rc = ayil__mp_bin_n(r, AYIL_HASH_BYTES, hash);
-    if (rc != 0)
-      return rc;
-  }
-  /* The hash is nil exactly when the log is empty. */
-  if ((*seq == 0) != (*hash == NULL))
-    return AYIL_EFORMAT;
-  rc = ayil__mp_uint(r, AYIL_SYNC_OFFER | AYIL_SYNC_WANT, &f);
-  *flags = (unsigned)f;
-  return rc;
-}
-
-static void write_row(msgpack_packer *pk, const slot_t *sl) {
-  msgpack_pack_array(pk, ROW_FIELDS);
-  ayil__pack_bin(pk, sl->id, AYIL_ID_BYTES);
-  msgpack_pack_uint64(pk, sl->my_seq);
-  if (sl->my_seq == 0)
-    msgpack_pack_nil(pk);
-  else
-    ayil__pack_bin(pk, sl->my_hash, AYIL_HASH_BYTES);
-  msgpack_pack_uint32(pk, sl->my_flags);
-}
-
 /* Reads `n` peer rows, then links them (after discovering origins this side
  * did not name). */
 static int peer_rows(ayil_sync_t *s, ayil__mp_t *r, size_t n) {
@@ -339,7 +313,7 @@ static int peer_rows(ayil_sync_t *s, ayil__mp_t *r, size_t n) {
     unsigned flags = 0;
     int si;
     slot_t *sl;
-    rc = read_row(r, &id, &seq, &hash, &flags);
+    rc = ayil__row_read(r, &id, &seq, &hash, &flags);
     if (rc != 0)
       return rc;
     rc = get_slot(s, id, &si);
@@ -394,6 +368,8 @@ int ayil_sync_new(ayil_sync_t **out, const ayil_sync_config_t *cfg,
     s->cfg.msg_max = AYIL_SYNC_MSG_MAX;
   if (s->cfg.ping_ms == 0)
     s->cfg.ping_ms = AYIL_SYNC_PING_MS_DEFAULT;
+  if (s->cfg.ack_ms == 0)
+    s->cfg.ack_ms = AYIL_SYNC_ACK_MS_DEFAULT;
   if (s->cfg.msg_max < MSG_MIN || s->cfg.msg_max > AYIL_SYNC_MSG_MAX) {
     free(s);
     return AYIL_EINVAL;
@@ -459,8 +435,10 @@ int ayil_sync_have_payload(ayil_sync_t *s, uint8_t *out, size_t cap,
   msgpack_pack_array(&w.pk, 2);
   msgpack_pack_uint32(&w.pk, AYIL_SYNC_VERSION);
   msgpack_pack_array(&w.pk, s->nmine);
-  for (i = 0; i < s->nmine; i++)
-    write_row(&w.pk, &s->slots[s->mine[i]]);
+  for (i = 0; i < s->nmine; i++) {
+    const slot_t *sl = &s->slots[s->mine[i]];
+    ayil__row_write(&w.pk, sl->id, sl->my_seq, sl->my_hash, sl->my_flags);
+  }
   if (w.overflow)
     return fail(s, AYIL_ETOOBIG);
   s->mine_sent = s->nmine;
@@ -651,36 +629,51 @@ static int accept_record(ayil_sync_t *s, int si, const ayil__rec_t *rec,
     if (sl->in_target < seq)
       sl->in_target = seq;
   }
+  sl->rx_next = seq + 1;
+  memcpy(sl->rx_prev, hash, AYIL_HASH_BYTES);
   peer_holds(s, si, seq, hash);
   return 0;
 }
 
-static int on_entries(ayil_sync_t *s, ayil__mp_t *r, size_t n) {
-  uint64_t idx = 0, first = 0, store_seq = 0, seq;
+/* ENTRIES [1, idx, first, prev, rec...] starts or resumes a stream; MORE
+ * [8, idx, rec...] continues it right after the last record received. */
+static int on_entries(ayil_sync_t *s, ayil__mp_t *r, size_t n, int more) {
+  uint64_t idx = 0, first = 0, store_seq = 0, seq, ts = 0;
   const uint8_t *prev = NULL;
   uint8_t hh[AYIL_HASH_BYTES], cur[AYIL_HASH_BYTES];
+  uint8_t hbuf[AYIL_HEADER_MAX];
   size_t i, nrec;
-  int si, discard, rc;
+  int si, discard, rc, has_ts;
   slot_t *sl;
 
-  if (n < 5)
+  if (n < (more ? 3u : 5u))
     return AYIL_EFORMAT;
-  nrec = n - 4;
+  nrec = n - (more ? 2 : 4);
   rc = ayil__mp_uint(r, AYIL_SYNC_ORIGINS_MAX, &idx);
-  if (rc == 0)
+  if (rc == 0 && !more)
     rc = ayil__mp_uint(r, INT64_MAX, &first);
-  if (rc == 0 && !ayil__mp_nil(r))
+  if (rc == 0 && !more && !ayil__mp_nil(r))
     rc = ayil__mp_bin_n(r, AYIL_HASH_BYTES, &prev);
   if (rc != 0)
     return rc;
-  if (idx >= s->ntheirs || first == 0 || (first == 1) != (prev == NULL) ||
-      first > INT64_MAX - nrec)
-    return AYIL_EPEER;
-  if (s->cr_active)
+  if (idx >= s->ntheirs || s->cr_active)
     return AYIL_EPEER;
   si = (int)s->theirs[idx];
   sl = &s->slots[si];
   discard = sl->forked;
+  has_ts = more;
+  ts = sl->rx_ts;
+  if (more) {
+    /* Nothing to continue (or a stream of a forked origin, dropped). */
+    if (sl->rx_next == 0 && !discard)
+      return AYIL_EPEER;
+    first = sl->rx_next;
+    prev = sl->rx_prev;
+  }
+  if (!more && (first == 0 || (first == 1) != (prev == NULL)))
+    return AYIL_EPEER;
+  if (first > INT64_MAX - nrec)
+    return AYIL_EPEER;
   if (!discard) {
     if (!(sl->my_flags & AYIL_SYNC_WANT))
       return AYIL_EPERM;
@@ -709,9 +702,14 @@ static int on_entries(ayil_sync_t *s, ayil__mp_t *r, size_t n) {
   seq = first;
   for (i = 0; i < nrec; i++, seq++) {
     ayil__rec_t rec;
-    rc = ayil__rec_read(r, &rec);
+    /* Every ts is a delta from the record before, but the first of an
+     * ENTRIES message. */
+    rc = ayil__rec_read(r, has_ts ? &ts : NULL, hbuf, &rec);
     if (rc != 0)
       return rc;
+    ts = rec.ts_ms;
+    has_ts = 1;
+    s->slots[si].rx_ts = ts;
     s->st.entries_recv++;
     if (rec.body_kind == AYIL__BODY_CHUNKED) {
       if (i != nrec - 1)
@@ -914,9 +912,16 @@ int ayil_sync_recv(ayil_sync_t *s, const uint8_t *msg, size_t len,
     rc = ayil__mp_uint(&r, 255, &type);
   if (rc != 0)
     return fail(s, rc);
+  if (!s->ack_timer && (type == AYIL__SYNC_ENTRIES || type == AYIL__SYNC_MORE ||
+                        type == AYIL__SYNC_BODY)) {
+    /* Data to acknowledge within ack_ms, once it is durable. */
+    s->ack_timer = 1;
+    s->ack_since = now_ms;
+  }
   switch (type) {
   case AYIL__SYNC_ENTRIES:
-    rc = on_entries(s, &r, n);
+  case AYIL__SYNC_MORE:
+    rc = on_entries(s, &r, n, type == AYIL__SYNC_MORE);
     break;
   case AYIL__SYNC_ACK:
     rc = on_ack(s, &r, n);
@@ -1096,16 +1101,18 @@ static void rec_from(ayil__rec_t *rec, const ayil_entry_t *e,
 }
 
 /*
- * Builds one ENTRIES message of slot `si` into s->out. *len stays 0 if there
- * is nothing to send; *blocked is set when the window is full.
+ * Builds one ENTRIES or MORE message of slot `si` into s->out. *len stays 0
+ * if there is nothing to send; *blocked is set when the window is full.
  */
 static int send_entries(ayil_sync_t *s, int si, size_t *len, int *blocked) {
   slot_t *sl = &s->slots[si];
+  slot_t saved;
   size_t room = s->cfg.msg_max - MSG_HDR_RESERVE;
   size_t batch = s->cfg.batch < room ? s->cfg.batch : room;
-  size_t used = 0, nrec = 0;
+  size_t used = 0, nrec = 0, need = 0, fl_len0, inflight0;
   uint8_t prev0[AYIL_HASH_BYTES];
-  uint64_t first;
+  uint64_t first, ts = 0, sent0;
+  int more = 0;
   ayil__wbuf_t w, h;
   int rc;
 
@@ -1129,6 +1136,11 @@ static int send_entries(ayil_sync_t *s, int si, size_t *len, int *blocked) {
   }
   first = sl->out_next;
   memcpy(prev0, sl->out_prev, AYIL_HASH_BYTES);
+  /* What the loop changes, to take it back if the message is not sent. */
+  saved = *sl;
+  fl_len0 = s->fl_len;
+  inflight0 = s->inflight;
+  sent0 = s->st.entries_sent;
   ayil__wbuf_init(&w, s->recs, room);
   while (sl->out_next <= sl->out_head) {
     ayil_sync_item_t it;
@@ -1142,6 +1154,19 @@ static int send_entries(ayil_sync_t *s, int si, size_t *len, int *blocked) {
     if (rc != 0)
       return rc;
     rec_from(&rec, &e, &it);
+    rec.compact = 1;
+    if (nrec == 0) {
+      /* Right after the last record sent: the peer knows where it is. */
+      more = sl->tx_next != 0 && sl->tx_next == first &&
+             ayil__ts_delta_ok(sl->tx_ts, e.ts_ms);
+      rec.ts_rel = more;
+      rec.ts_base = sl->tx_ts;
+    } else {
+      if (!ayil__ts_delta_ok(ts, e.ts_ms))
+        break; /* the next message starts with an absolute ts */
+      rec.ts_rel = 1;
+      rec.ts_base = ts;
+    }
     w.len = used;
     w.overflow = 0;
     ayil__rec_write(&w.pk, &rec);
@@ -1173,6 +1198,8 @@ static int send_entries(ayil_sync_t *s, int si, size_t *len, int *blocked) {
         *blocked = 1;
         sl->out_wait_seq = sl->out_next;
         sl->out_wait_bytes = r + (chunked ? it.body_len : 0);
+      } else {
+        need = used + r;
       }
       break;
     }
@@ -1197,6 +1224,7 @@ static int send_entries(ayil_sync_t *s, int si, size_t *len, int *blocked) {
       sl->in_delivered = sl->in_committed = sl->in_acked = sl->out_next;
     }
     sl->out_next++;
+    ts = e.ts_ms;
     used += r;
     nrec++;
     s->st.entries_sent++;
@@ -1205,15 +1233,32 @@ static int send_entries(ayil_sync_t *s, int si, size_t *len, int *blocked) {
   }
   if (nrec == 0)
     return 0;
+  if (need > 0 && inflight0 > 0) {
+    /* The window, not the batch, cut this message short: rather than a
+     * short message now (and one per ack after it), a full one when the
+     * acknowledgements make room for it. Take it all back. */
+    *sl = saved;
+    s->fl_len = fl_len0;
+    s->inflight = inflight0;
+    s->st.entries_sent = sent0;
+    *blocked = 1;
+    sl->out_wait_seq = first;
+    sl->out_wait_bytes = need;
+    return 0;
+  }
+  sl->tx_next = sl->out_next;
+  sl->tx_ts = ts;
   ayil__wbuf_init(&h, s->out, MSG_HDR_RESERVE);
-  msgpack_pack_array(&h.pk, 4 + nrec);
-  msgpack_pack_uint32(&h.pk, AYIL__SYNC_ENTRIES);
+  msgpack_pack_array(&h.pk, (more ? 2 : 4) + nrec);
+  msgpack_pack_uint32(&h.pk, more ? AYIL__SYNC_MORE : AYIL__SYNC_ENTRIES);
   msgpack_pack_uint32(&h.pk, (uint32_t)sl->my_idx);
-  msgpack_pack_uint64(&h.pk, first);
-  if (first == 1)
-    msgpack_pack_nil(&h.pk);
-  else
-    ayil__pack_bin(&h.pk, prev0, AYIL_HASH_BYTES);
+  if (!more) {
+    msgpack_pack_uint64(&h.pk, first);
+    if (first == 1)
+      msgpack_pack_nil(&h.pk);
+    else
+      ayil__pack_bin(&h.pk, prev0, AYIL_HASH_BYTES);
+  }
   if (h.overflow)
     return AYIL_EINVAL;
   memcpy(s->out + h.len, s->recs, used);
@@ -1238,6 +1283,7 @@ static void chunk_rewind(ayil_sync_t *s) {
   }
   sl->out_next = s->cs_seq;
   memcpy(sl->out_prev, s->cs_prev, AYIL_HASH_BYTES);
+  sl->tx_next = 0; /* the peer dropped it: start again with first and prev */
   s->cs_active = 0;
 }
 
@@ -1274,25 +1320,36 @@ static int send_chunk(ayil_sync_t *s, size_t *len) {
   return 0;
 }
 
-static int want_ack(const ayil_sync_t *s) {
+/* 1 when something durable is not acknowledged yet; *drained is set when
+ * nothing more is expected either: all the peer announced is durable. */
+static int ack_pending(const ayil_sync_t *s, int *drained) {
   size_t i;
-  int any = 0, drained = !s->cr_active;
+  int any = 0;
+  *drained = !s->cr_active;
   for (i = 0; i < s->nslots; i++) {
     const slot_t *sl = &s->slots[i];
     if (!sl->in_active)
       continue;
     if (sl->in_committed > sl->in_acked)
       any = 1;
-    if (sl->in_delivered > sl->in_committed)
-      drained = 0;
+    if (sl->in_delivered > sl->in_committed || sl->in_target > sl->in_delivered)
+      *drained = 0;
   }
-  /* Acknowledge when the receive queue drained, or every ack_bytes while a
-   * long stream keeps it busy: never only at the end of a big batch. */
-  return any &&
-         (drained || s->st.bytes_recv - s->recv_at_ack >= s->cfg.ack_bytes);
+  return any;
 }
 
-static int send_ack(ayil_sync_t *s, size_t *len) {
+static int want_ack(const ayil_sync_t *s, uint64_t now) {
+  int drained = 0;
+  if (!ack_pending(s, &drained))
+    return 0;
+  /* Cumulative ACKs: when the stream drained, else every ack_bytes of data
+   * or ack_ms after data came, whichever is first; never only at the end
+   * of a big backlog, and not one per message either. */
+  return drained || s->st.bytes_recv - s->recv_at_ack >= s->cfg.ack_bytes ||
+         (s->ack_timer && now >= s->ack_since + s->cfg.ack_ms);
+}
+
+static int send_ack(ayil_sync_t *s, uint64_t now, size_t *len) {
   ayil__wbuf_t w;
   size_t i, n = 0;
   for (i = 0; i < s->nslots; i++)
@@ -1313,6 +1370,13 @@ static int send_ack(ayil_sync_t *s, size_t *len) {
   if (w.overflow)
     return AYIL_EINVAL;
   s->recv_at_ack = s->st.bytes_recv;
+  /* Entries received but not durable yet restart the timer. */
+  s->ack_timer = 0;
+  s->ack_since = now;
+  for (i = 0; i < s->nslots; i++)
+    if (s->slots[i].in_active &&
+        s->slots[i].in_delivered > s->slots[i].in_acked)
+      s->ack_timer = 1;
   s->st.acks_sent++;
   *len = w.len;
   return 0;
@@ -1326,8 +1390,10 @@ static int send_rows(ayil_sync_t *s, size_t *len) {
   ayil__wbuf_init(&w, s->out, s->cfg.msg_max);
   msgpack_pack_array(&w.pk, 1 + n);
   msgpack_pack_uint32(&w.pk, AYIL__SYNC_ROWS);
-  for (i = 0; i < n; i++)
-    write_row(&w.pk, &s->slots[s->mine[s->mine_sent + i]]);
+  for (i = 0; i < n; i++) {
+    const slot_t *sl = &s->slots[s->mine[s->mine_sent + i]];
+    ayil__row_write(&w.pk, sl->id, sl->my_seq, sl->my_hash, sl->my_flags);
+  }
   if (w.overflow)
     return AYIL_EINVAL;
   s->mine_sent += n;
@@ -1396,8 +1462,8 @@ static int poll_one(ayil_sync_t *s, uint64_t now, size_t *len) {
   /* Rows go first: later messages name origins by their row index. */
   if (s->mine_sent < s->nmine)
     return send_rows(s, len);
-  if (want_ack(s))
-    return send_ack(s, len);
+  if (want_ack(s, now))
+    return send_ack(s, now, len);
   if (s->cs_active)
     return send_chunk(s, len);
   for (i = 0; i < s->nslots; i++) {
@@ -1453,11 +1519,18 @@ uint64_t ayil_sync_progress_ms(const ayil_sync_t *s) {
 }
 
 uint64_t ayil_sync_timeout_ms(const ayil_sync_t *s) {
-  uint64_t t;
-  if (s->err || s->state != ST_STARTED || !work(s))
+  uint64_t t = UINT64_MAX;
+  int drained = 0;
+  if (s->err || s->state != ST_STARTED)
     return UINT64_MAX;
-  t = s->last_recv > s->last_ping ? s->last_recv : s->last_ping;
-  return t + s->cfg.ping_ms;
+  if (work(s)) {
+    t = s->last_recv > s->last_ping ? s->last_recv : s->last_ping;
+    t += s->cfg.ping_ms;
+  }
+  if (s->ack_timer && ack_pending(s, &drained) &&
+      s->ack_since + s->cfg.ack_ms < t)
+    t = s->ack_since + s->cfg.ack_ms;
+  return t;
 }
 
 int ayil_sync_idle(const ayil_sync_t *s) {

@@ -1,6 +1,7 @@
 /*
  * Internals of the sync state machine shared by proto/sync.c (the state
- * machine) and proto/sync_msg.c (the byte codecs). Not a public API.
+ * machine), proto/sync_msg.c (the byte codecs) and proto/sync_dict.c (the
+ * compact record headers). Not a public API.
  */
 #ifndef AYIL_SYNC_INT_H
 #define AYIL_SYNC_INT_H
@@ -22,6 +23,7 @@ enum {
   AYIL__SYNC_FORK = 5,
   AYIL__SYNC_PING = 6,
   AYIL__SYNC_PONG = 7,
+  AYIL__SYNC_MORE = 8, /* ENTRIES continuing the origin's stream */
 };
 
 /*
@@ -41,6 +43,10 @@ enum {
   AYIL__MP_UINT,
   AYIL__MP_BIN,
   AYIL__MP_ARRAY,
+  AYIL__MP_INT, /* a negative integer */
+  AYIL__MP_BOOL,
+  AYIL__MP_STR,
+  AYIL__MP_MAP,
   AYIL__MP_OTHER,
 };
 
@@ -55,6 +61,14 @@ int ayil__mp_uint(ayil__mp_t *r, uint64_t max, uint64_t *v);
 int ayil__mp_bin(ayil__mp_t *r, size_t max, const uint8_t **p, size_t *n);
 /* A bin of exactly `n` bytes. */
 int ayil__mp_bin_n(ayil__mp_t *r, size_t n, const uint8_t **p);
+/* A signed integer: a value >= 0 in its uint form, a negative one in the
+ * shortest int form. */
+int ayil__mp_int(ayil__mp_t *r, int64_t *v);
+int ayil__mp_bool(ayil__mp_t *r, int *v);
+/* A str of at most `max` bytes; *p points into the input. */
+int ayil__mp_str(ayil__mp_t *r, size_t max, const uint8_t **p, size_t *n);
+/* A map header; *n is at most half the bytes left. */
+int ayil__mp_map(ayil__mp_t *r, size_t *n);
 /* Consumes a nil if one is next: returns 1, else 0. */
 int ayil__mp_nil(ayil__mp_t *r);
 /* AYIL_ETRAILING unless every byte was consumed. */
@@ -79,6 +93,12 @@ typedef struct {
 void ayil__wbuf_init(ayil__wbuf_t *w, uint8_t *buf, size_t cap);
 void ayil__pack_bin(msgpack_packer *pk, const uint8_t *p, size_t n);
 
+/* A have row [origin, seq, hash | nil, flags] (hash nil iff seq is 0). */
+int ayil__row_read(ayil__mp_t *r, const uint8_t **id, uint64_t *seq,
+                   const uint8_t **hash, unsigned *flags);
+void ayil__row_write(msgpack_packer *pk, const uint8_t *id, uint64_t seq,
+                     const uint8_t *hash, unsigned flags);
+
 /* How a record carries its body on the wire. */
 enum {
   AYIL__BODY_NONE = 0, /* nil: the entry has no body */
@@ -91,6 +111,13 @@ enum {
  * cannot derive (origin, seq, prev and an inline body's hash it can). */
 typedef struct {
   uint64_t ts_ms;
+  /* Writing only, both 0 after a memset: the wire form of the last two.
+   * ts_rel: ts goes as a signed delta from ts_base (the previous record of
+   * the stream; check ayil__ts_delta_ok() first), else as a uint.
+   * compact: the header goes in its compact form when it has one. */
+  int ts_rel;
+  uint64_t ts_base;
+  int compact;
   const uint8_t *record; /* AYIL_RECID_BYTES */
   uint32_t op;
   uint32_t codes_version;
@@ -105,7 +132,38 @@ typedef struct {
   const uint8_t *sig; /* AYIL_SIG_BYTES */
 } ayil__rec_t;
 
-int ayil__rec_read(ayil__mp_t *r, ayil__rec_t *rec);
+/*
+ * Reads one record. ts_base NULL: its ts is absolute (a uint), else a
+ * signed delta from *ts_base. A compact header is rebuilt into `hbuf`
+ * (AYIL_HEADER_MAX bytes), which rec->header then points into.
+ */
+int ayil__rec_read(ayil__mp_t *r, const uint64_t *ts_base, uint8_t *hbuf,
+                   ayil__rec_t *rec);
 void ayil__rec_write(msgpack_packer *pk, const ayil__rec_t *rec);
+/* 1 if `ts` can be sent as a delta from `base` (it fits in an int64). */
+int ayil__ts_delta_ok(uint64_t base, uint64_t ts);
+
+/*
+ * Compact record headers (proto/sync_dict.c, PROTOCOL.md "Sync"): a header
+ * written with the static dictionary of its code-list version, every name
+ * and code a small integer.
+ *
+ * ayil__dict_encode: the compact form of the canonical header `hdr` of an
+ * entry with code-list version `codes`, into out (at most `cap` bytes).
+ * Returns 1 when it wrote one that rebuilds to exactly `hdr`, 0 when `hdr`
+ * has none (unknown version, kind, key or code, a notice, any shape the
+ * dictionary does not cover, or bytes that are not its canonical form):
+ * the caller then sends the raw bytes.
+ *
+ * ayil__dict_decode: reads a compact header (untrusted) and rebuilds the
+ * canonical header bytes into out (cap bytes). AYIL_EFORMAT for anything
+ * that cannot be rebuilt (an unknown version, a bad index, a bad month,
+ * wrong field count or type); the reader's errors otherwise.
+ */
+#define AYIL__DICT_MAX 256 /* bytes of a compact header, at most */
+int ayil__dict_encode(uint32_t codes, const uint8_t *hdr, size_t len,
+                      uint8_t *out, size_t cap, size_t *olen);
+int ayil__dict_decode(ayil__mp_t *r, uint32_t codes, uint8_t *out, size_t cap,
+                      size_t *olen);
 
 #endif

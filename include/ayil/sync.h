@@ -43,7 +43,7 @@
 #include "ayil/entry.h"
 #include "ayil/error.h"
 
-#define AYIL_SYNC_VERSION 1
+#define AYIL_SYNC_VERSION 2
 /* Largest message: one transport frame payload (AYIL_FRAME_MAX). */
 #define AYIL_SYNC_MSG_MAX 65535
 /* Largest have payload: the handshake's payload limit (AYIL_HS_PAYLOAD_MAX). */
@@ -57,6 +57,7 @@
 #define AYIL_SYNC_WINDOW_DEFAULT 16384   /* unacked bytes in flight */
 #define AYIL_SYNC_BATCH_DEFAULT 4096     /* target bytes of one ENTRIES */
 #define AYIL_SYNC_ACK_BYTES_DEFAULT 4096 /* ack at least every this much */
+#define AYIL_SYNC_ACK_MS_DEFAULT 500     /* ...or this long after data */
 #define AYIL_SYNC_PING_MS_DEFAULT 10000  /* silence before a ping */
 
 /* Policy flags for an origin, as seen from this side of this connection. */
@@ -147,8 +148,9 @@ typedef struct {
   size_t window;    /* 0: AYIL_SYNC_WINDOW_DEFAULT */
   size_t batch;     /* 0: AYIL_SYNC_BATCH_DEFAULT */
   size_t ack_bytes; /* 0: AYIL_SYNC_ACK_BYTES_DEFAULT */
-  size_t msg_max;   /* 0: AYIL_SYNC_MSG_MAX; at least 1024 */
+  size_t msg_max;   /* 0: AYIL_SYNC_MSG_MAX; at least 12288 */
   uint64_t ping_ms; /* 0: AYIL_SYNC_PING_MS_DEFAULT */
+  uint64_t ack_ms;  /* 0: AYIL_SYNC_ACK_MS_DEFAULT */
 } ayil_sync_config_t;
 
 typedef struct {
@@ -235,8 +237,8 @@ int ayil_sync_notify(ayil_sync_t *s, const uint8_t origin[AYIL_ID_BYTES]);
 uint64_t ayil_sync_progress_ms(const ayil_sync_t *s);
 
 /* When ayil_sync_poll() must be called next even if nothing else happens
- * (a ping is due), or UINT64_MAX. Pings are sent only while work is
- * outstanding, never on an idle connection. */
+ * (a ping or an acknowledgement is due), or UINT64_MAX. Pings are sent only
+ * while work is outstanding, never on an idle connection. */
 uint64_t ayil_sync_timeout_ms(const ayil_sync_t *s);
 
 /*
