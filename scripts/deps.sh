@@ -15,6 +15,7 @@ for p in "${PKGS[@]}"; do
 done
 if [ ${#missing[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
-  $SUDO apt-get update -qq
+  $SUDO apt-get update -qq || $SUDO apt-get update -qq ||
+    echo "deps: apt-get update reported errors; trying the install anyway" >&2
   $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
