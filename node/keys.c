@@ -18,48 +18,48 @@
 #define KEYFILE_MAX 8192
 #define B64(n) sodium_base64_ENCODED_LEN(n, sodium_base64_VARIANT_ORIGINAL)
 
-/* Finds `name=` in a key file and decodes its base64 value into exactly
- * `n` bytes. */
-static int kv_get(const char *text, const char *name, uint8_t *out, size_t n) {
+/* Finds the line `name=value` in a key file: returns the value and its
+ * length up to the end of the line, or NULL. */
+static const char *kv_find(const char *text, const char *name, size_t *vlen) {
   size_t nl = strlen(name);
   const char *p = text;
   while (p != NULL && *p != '\0') {
     if (strncmp(p, name, nl) == 0 && p[nl] == '=') {
-      const char *v = p + nl + 1;
-      size_t vl = strcspn(v, "\r\n");
-      size_t got = 0;
-      if (sodium_base642bin(out, n, v, vl, NULL, &got, NULL,
-                            sodium_base64_VARIANT_ORIGINAL) != 0 ||
-          got != n)
-        return AYIL_EFORMAT;
-      return 0;
+      *vlen = strcspn(p + nl + 1, "\r\n");
+      return p + nl + 1;
     }
     p = strchr(p, '\n');
     if (p != NULL)
       p++;
   }
-  return AYIL_EFORMAT;
+  return NULL;
+}
+
+/* Decodes the base64 value of `name` into exactly `n` bytes. */
+static int kv_get(const char *text, const char *name, uint8_t *out, size_t n) {
+  size_t vl = 0, got = 0;
+  const char *v = kv_find(text, name, &vl);
+  if (v == NULL ||
+      sodium_base642bin(out, n, v, vl, NULL, &got, NULL,
+                        sodium_base64_VARIANT_ORIGINAL) != 0 ||
+      got != n)
+    return AYIL_EFORMAT;
+  return 0;
 }
 
 static int kv_get_u64(const char *text, const char *name, uint64_t *out) {
-  size_t nl = strlen(name);
-  const char *p = text;
-  while (p != NULL && *p != '\0') {
-    if (strncmp(p, name, nl) == 0 && p[nl] == '=') {
-      char *end = NULL;
-      unsigned long long v;
-      errno = 0;
-      v = strtoull(p + nl + 1, &end, 10);
-      if (errno != 0 || end == p + nl + 1)
-        return AYIL_EFORMAT;
-      *out = (uint64_t)v;
-      return 0;
-    }
-    p = strchr(p, '\n');
-    if (p != NULL)
-      p++;
-  }
-  return AYIL_EFORMAT;
+  size_t vl = 0;
+  const char *v = kv_find(text, name, &vl);
+  char *end = NULL;
+  unsigned long long n;
+  if (v == NULL || vl == 0)
+    return AYIL_EFORMAT;
+  errno = 0;
+  n = strtoull(v, &end, 10);
+  if (errno != 0 || end != v + vl)
+    return AYIL_EFORMAT;
+  *out = (uint64_t)n;
+  return 0;
 }
 
 static void b64(char *out, size_t cap, const uint8_t *in, size_t n) {
