@@ -4,6 +4,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
 #include <time.h>
 
 #include <msgpack.h>
@@ -70,6 +71,14 @@ static int flush_hs(conn_t *c) {
   return send_bytes(c, out, n);
 }
 
+/* The wall clock in ms, for the clock-skew estimate only (never for
+ * ordering or reports). */
+static uint64_t wall_ms(void) {
+  struct timeval tv;
+  gettimeofday(&tv, NULL);
+  return (uint64_t)tv.tv_sec * 1000 + (uint64_t)tv.tv_usec / 1000;
+}
+
 /* ---- the handshake envelope: our payload around the sync "have" ---- */
 
 /* [version, sender clock ms, invite token or nil, sync have (bin)] */
@@ -93,7 +102,7 @@ static int envelope_pack(daemon_t *d, const uint8_t *have, size_t hlen,
   }
   msgpack_pack_array(&pk, 4);
   msgpack_pack_uint32(&pk, ENVELOPE_VERSION);
-  msgpack_pack_uint64(&pk, (uint64_t)time(NULL) * 1000);
+  msgpack_pack_uint64(&pk, wall_ms());
   if (has_token) {
     msgpack_pack_bin(&pk, sizeof token);
     msgpack_pack_bin_body(&pk, token, sizeof token);
@@ -549,7 +558,7 @@ static int decide(conn_t *c) {
     return AYIL_EREVOKED;
   }
   ayil_reg_contact(d->store, c->peer, (uint64_t)time(NULL),
-                   (int64_t)env.clock_ms - (int64_t)time(NULL) * 1000);
+                   (int64_t)env.clock_ms - (int64_t)wall_ms());
   rc = make_sync(c);
   if (rc == 0)
     rc = ayil_sync_have_payload(c->sync, have, sizeof have, &hlen);
@@ -586,7 +595,7 @@ static int handshake_done(conn_t *c) {
     if (rc != 0)
       return rc;
     ayil_reg_contact(d->store, c->peer, (uint64_t)time(NULL),
-                     (int64_t)env.clock_ms - (int64_t)time(NULL) * 1000);
+                     (int64_t)env.clock_ms - (int64_t)wall_ms());
     if (d->hub_hangups >= HUB_HANGUPS_REFUSED)
       dlog(LOG_NOTICE, "the hub accepts this node again");
     d->hub_hangups = 0;

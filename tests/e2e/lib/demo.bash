@@ -31,10 +31,10 @@ declare -A NAME=([kara-suu]="Kara-Suu committee" [nookat]="Nookat committee" [ta
 for c in kara-suu nookat talas; do
   # Each committee dials the hub through its own flaky 2G link.
   $EMU --listen 127.0.0.1:0 --connect 127.0.0.1:$HUBPORT --rate 64000 --delay 300 \
-    --jitter 50 --cut-bytes 12000 --seed $RANDOM --stats "$D/link-$c.stats" >"$D/link-$c.port" 2>"$D/link-$c.log" & PIDS+=($!)
+    --jitter 50 --cut-bytes 5000 --seed $RANDOM --stats "$D/link-$c.stats" >"$D/link-$c.port" 2>"$D/link-$c.log" & PIDS+=($!)
   for i in $(seq 50); do grep -q port= "$D/link-$c.port" 2>/dev/null && break; sleep 0.1; done
   port=$(sed -n 's/port=//p' "$D/link-$c.port")
-  say "Enrolling ${NAME[$c]} (${OBLAST[$c]}), link 64 kbit/s, 300 ms, cut every ~12 KB"
+  say "Enrolling ${NAME[$c]} (${OBLAST[$c]}), link 64 kbit/s, 300 ms, cut every ~5 KB"
   code=$($AYIL --home "$D/hub" admit --name "${NAME[$c]}" --oblast "${OBLAST[$c]}" --advertise 127.0.0.1:$port)
   echo "invite: ${code:0:40}..."
   $AYIL --home "$D/$c" init --role committee --invite "$code" --recovery-kit "$D/$c-recovery-kit.txt"
