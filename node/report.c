@@ -1,7 +1,8 @@
 /*
  * The report engine (see report.h): counting record headers into the
- * indicators of RECORDS.md, small-cell suppression, and the five output
- * forms. Labels live in report_i18n.c.
+ * indicators of RECORDS.md, and the table of cells with its small-cell
+ * suppression. The five output forms are in report_out.c, the labels in
+ * report_i18n.c, what they share in report_int.h.
  *
  * Counting is the hot path (a hub counts about a million headers for one
  * report): a committee is found through a hash table (with a one-entry
@@ -17,140 +18,43 @@
 #include <string.h>
 
 #include "ayil/schema.h"
-#include "report.h"
+#include "report_int.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
 /* ---- code lists (tests check them against include/ayil/schema.h) ---- */
 
-static const char *const VIOLENCE[] = {"physical", "psychological", "sexual",
-                                       "economic", "neglect"};
-static const char *const SEXES[] = {"female", "male"};
-static const char *const AGES[] = {"0-11",  "12-17", "18-25",  "26-40",
-                                   "41-60", "61+",   "unknown"};
-static const char *const SERVICES[] = {
+const char *const ayil__report_violence[] = {"physical", "psychological",
+                                             "sexual", "economic", "neglect"};
+const char *const ayil__report_sexes[] = {"female", "male"};
+const char *const ayil__report_ages[] = {"0-11",  "12-17", "18-25",  "26-40",
+                                         "41-60", "61+",   "unknown"};
+const char *const ayil__report_services[] = {
     "crisis_centre", "shelter",           "police",
     "aksakal_court", "legal_aid",         "psychologist",
     "health",        "social_protection", "other"};
-static const char *const ACTIONS[] = {
+const char *const ayil__report_actions[] = {
     "preventive_talk",      "home_visit",        "document_restoration",
     "correctional_session", "referral_followup", "other"};
 static const char *const AID_KINDS[] = {"money", "housing", "in_kind"};
 static const char *const FAMILY_STATUS[] = {"active", "removed"};
 
 /* Oblasts in RECORDS.md order, with their macro-region (0 north, 1 south). */
-static const char *const OBLASTS[] = {"batken",     "chui",    "issyk_kul",
-                                      "jalal_abad", "naryn",   "osh",
-                                      "talas",      "bishkek", "osh_city"};
-static const unsigned char OBLAST_REGION[] = {1, 0, 0, 1, 0, 1, 0, 0, 1};
-static const char *const REGIONS[] = {"north", "south"};
-#define NOBL ((int)N(OBLASTS))
-#define NREG ((int)N(REGIONS))
-
-#define NVIOL ((int)N(VIOLENCE))
-#define NSEX ((int)N(SEXES))
-#define NAGE ((int)N(AGES))
-#define NSERV ((int)N(SERVICES))
-#define NACT ((int)N(ACTIONS))
-
-/* Indicator numbers: the order of RECORDS.md. The training.participants.
- * days_<n> indicators are not here: their number depends on the data, and
- * they are kept apart (committee_t.days) and placed after I_TRAIN_PART. */
-enum {
-  I_APPEALS,
-  I_VIOL,
-  I_SEX = I_VIOL + NVIOL,
-  I_AGE = I_SEX + NSEX,
-  I_SESSIONS = I_AGE + NAGE,
-  I_SESSIONS_VR,
-  I_FAM_REG,
-  I_FAM_ACTIVE,
-  I_REFERRALS,
-  I_REF,
-  I_REF_CS = I_REF + NSERV,
-  I_PO,
-  I_MONEY_PEOPLE,
-  I_MONEY_SOM,
-  I_HOUSING,
-  I_INKIND,
-  I_PREV_EVENTS,
-  I_PREV_PART,
-  I_TRAIN_EVENTS,
-  I_TRAIN_PART,
-  I_FU,
-  I_CLOSURES = I_FU + NACT,
-  NFIX
-};
-
-/* Names of the indicators that are not expanded over a code list. */
-static const struct {
-  int ind;
-  const char *name;
-} PLAIN[] = {
-    {I_APPEALS, "appeals"},
-    {I_SESSIONS, "sessions"},
-    {I_SESSIONS_VR, "sessions.violence_related"},
-    {I_FAM_REG, "families.registered"},
-    {I_FAM_ACTIVE, "families.active"},
-    {I_REFERRALS, "referrals"},
-    {I_REF_CS, "referrals.crisis_or_shelter"},
-    {I_PO, "protection_orders"},
-    {I_MONEY_PEOPLE, "aid.money.people"},
-    {I_MONEY_SOM, "aid.money.som"},
-    {I_HOUSING, "aid.housing"},
-    {I_INKIND, "aid.in_kind"},
-    {I_PREV_EVENTS, "prevention.events"},
-    {I_PREV_PART, "prevention.participants"},
-    {I_TRAIN_EVENTS, "training.events"},
-    {I_TRAIN_PART, "training.participants"},
-    {I_CLOSURES, "closures"},
-};
-
-/* Indicators expanded over a code list: name prefix, label keys. */
-static const struct {
-  int first;
-  int n;
-  const char *const *codes;
-  const char *prefix;   /* indicator name prefix */
-  const char *grp_key;  /* label of the family */
-  const char *code_pfx; /* label key prefix of its codes */
-} CODED[] = {
-    {I_VIOL, NVIOL, VIOLENCE, "appeals.violence.", "grp.appeals.violence",
-     "code.violence."},
-    {I_SEX, NSEX, SEXES, "appeals.sex.", "grp.appeals.sex", "code.sex."},
-    {I_AGE, NAGE, AGES, "appeals.age.", "grp.appeals.age", "code.age."},
-    {I_REF, NSERV, SERVICES, "referrals.", "grp.referrals", "code.service."},
-    {I_FU, NACT, ACTIONS, "followups.", "grp.followups", "code.action."},
-};
-
-#define DAYS_PREFIX "training.participants.days_"
-
-enum { SC_COMMITTEE, SC_OBLAST, SC_REGION, SC_TOTAL };
-static const char *const SCOPES[] = {"committee", "oblast", "region", "total"};
+const char *const ayil__report_oblasts[] = {
+    "batken", "chui",  "issyk_kul", "jalal_abad", "naryn",
+    "osh",    "talas", "bishkek",   "osh_city"};
+static const unsigned char OBLAST_REGION[NOBL] = {1, 0, 0, 1, 0, 1, 0, 0, 1};
+const char *const ayil__report_regions[] = {"north", "south"};
+_Static_assert(N(ayil__report_violence) == NVIOL &&
+                   N(ayil__report_sexes) == NSEX &&
+                   N(ayil__report_ages) == NAGE &&
+                   N(ayil__report_services) == NSERV &&
+                   N(ayil__report_actions) == NACT &&
+                   N(ayil__report_oblasts) == NOBL &&
+                   N(ayil__report_regions) == NREG,
+               "a code list and its length in report_int.h differ");
 
 /* ---- the report ---- */
-
-typedef struct committee_s {
-  char *name;
-  int oblast;
-  uint32_t hash;
-  int64_t c[NFIX];
-  int64_t *days; /* participants per days slot; ndays entries */
-  size_t ndays;
-} committee_t;
-
-struct ayil_report_s {
-  int from, to;            /* month numbers (year * 12 + month - 1) */
-  char from_s[8], to_s[8]; /* "" when unbounded */
-  int oblast;              /* filter, or -1 */
-  committee_t *com;
-  size_t ncom, capcom;
-  uint32_t *ht;       /* committee index + 1; 0 is empty */
-  size_t htcap;       /* power of two */
-  size_t last;        /* index of the committee of the last add */
-  int64_t *days_vals; /* days value of each slot, in order of appearance */
-  size_t ndays, capdays;
-};
 
 static int month_parse(const char *s) {
   int y, m, i;
@@ -180,7 +84,7 @@ static int code_index(const char *s, const char *const *list, int n) {
 }
 
 static int oblast_index(const char *s) {
-  return code_index(s, OBLASTS, NOBL);
+  return code_index(s, ayil__report_oblasts, NOBL);
 }
 
 int ayil_report_new(ayil_report_t **out, const char *from_month,
@@ -360,7 +264,7 @@ typedef struct hdr_s {
   sv_t kind, month, sex, age, status, service, aid_kind, action, rmonth;
   int rm_present; /* removed_month present and not null */
   int viol_st;    /* C_ABSENT (absent or not an array), C_OK, C_BAD */
-  unsigned viol;  /* bit per VIOLENCE code */
+  unsigned viol;  /* bit per ayil__report_violence code */
   size_t nviol;
   int vr; /* violence_related: -1 absent or not a bool, else 0/1 */
   count_t amount, pf, pm, days;
@@ -443,7 +347,7 @@ static void hdr_from_json(const json_t *h, hdr_t *o) {
       int k;
       c.p = json_string_value(it);
       c.n = c.p != NULL ? json_string_length(it) : 0;
-      k = code_index_n(c, VIOLENCE, NVIOL);
+      k = code_index_n(c, ayil__report_violence, NVIOL);
       if (k < 0)
         o->viol_st = C_BAD;
       else
@@ -601,7 +505,7 @@ static int mp_value(mp_t *m, sv_t k, hdr_t *o) {
       if (mp_tag(m, &t) != 0 || mp_str_body(m, t, &s) != 0)
         return -1;
       if (isv) {
-        int c = code_index_n(s, VIOLENCE, NVIOL);
+        int c = code_index_n(s, ayil__report_violence, NVIOL);
         if (c < 0)
           o->viol_st = C_BAD;
         else
@@ -666,8 +570,8 @@ static int parse_record(const ayil_report_t *r, const hdr_t *h, delta_t *d) {
     return AYIL_EINVAL;
   in = month >= r->from && month <= r->to;
   if (sv_is(h->kind, "appeal")) {
-    int sx = code_index_n(h->sex, SEXES, NSEX);
-    int ag = code_index_n(h->age, AGES, NAGE);
+    int sx = code_index_n(h->sex, ayil__report_sexes, NSEX);
+    int ag = code_index_n(h->age, ayil__report_ages, NAGE);
 
     if (h->viol_st != C_OK || h->nviol == 0 || sx < 0 || ag < 0)
       return AYIL_EINVAL;
@@ -702,7 +606,7 @@ static int parse_record(const ayil_report_t *r, const hdr_t *h, delta_t *d) {
                            (st == 1 && removed >= 0 && removed > r->to)))
       d_add(d, I_FAM_ACTIVE, 1);
   } else if (sv_is(h->kind, "referral")) {
-    k = code_index_n(h->service, SERVICES, NSERV);
+    k = code_index_n(h->service, ayil__report_services, NSERV);
     if (k < 0)
       return AYIL_EINVAL;
     if (in) {
@@ -749,7 +653,7 @@ static int parse_record(const ayil_report_t *r, const hdr_t *h, delta_t *d) {
       d->days_part = a + b;
     }
   } else if (sv_is(h->kind, "followup")) {
-    k = code_index_n(h->action, ACTIONS, NACT);
+    k = code_index_n(h->action, ayil__report_actions, NACT);
     if (k < 0)
       return AYIL_EINVAL;
     if (in)
@@ -860,40 +764,9 @@ int ayil_report_add_packed(ayil_report_t *r, const char *committee_name,
     return AYIL_EINVAL;
   return add_hdr(r, committee_name, ob, &h);
 }
-
 /* ---- the table of cells ---- */
 
-/* Cell flags. F_LT: a count in 1..N-1, shown "<N". F_X: shown "x": a cell
- * suppressed to protect another (complementary), or aid.money.som where
- * aid.money.people is F_LT. */
-enum { F_SHOW = 0, F_LT = 1, F_X = 2 };
-
-typedef struct group_s {
-  uint32_t total; /* cell index */
-  uint32_t off;   /* first part in tab_t.parts */
-  uint32_t n;     /* number of parts */
-  int count;      /* parts are counts of people or records (not som) */
-} group_t;
-
-typedef struct tab_s {
-  size_t ne, ni;     /* entities (rows of v) and indicators (columns) */
-  int64_t *v;        /* ne * ni */
-  unsigned char *f;  /* ne * ni flags */
-  int *scope;        /* per entity: SC_* */
-  const char **name; /* per entity: committee name or code */
-  int *oblast;       /* per entity: oblast (committee, oblast), or -1 */
-  int *region;       /* per entity: region (oblast, region), or -1 */
-  size_t nob, nreg;  /* emitted oblasts and regions */
-  size_t com0, ob0, reg0, tot; /* first entity of each scope */
-  int64_t *days;               /* ni - NFIX days values, ascending */
-  int *ord;                    /* ni columns in output order */
-  group_t *g;
-  size_t ng, capg;
-  uint32_t *parts;
-  size_t nparts, capparts;
-} tab_t;
-
-static void tab_free(tab_t *t) {
+void ayil__report_tab_free(tab_t *t) {
   free(t->v);
   free(t->f);
   free(t->scope);
@@ -1084,10 +957,11 @@ static int fix_group(tab_t *t, const group_t *g, int64_t nb) {
   if (!g->count || kp == 0)
     return 0;
   /* A reader knows rest = the sum of the hidden parts, that a "<N" part is
-   * in 1..N-1 and that an "x" part is >= N (it was shown-worthy). Work out
-   * the range one "<N" part can take; if it is one value, hide more. */
+   * in 1..N-1 and that an "x" part is >= 1 (hidden cells are never 0).
+   * Work out the range one "<N" part can take; if it is one value, hide
+   * more. */
   rest = t->v[g->total] - shown;
-  omin = (kp - 1) + kc * nb;
+  omin = (kp - 1) + kc;
   omax = kc > 0 ? INT64_MAX : (kp - 1) * (nb - 1);
   lo = omax == INT64_MAX ? 1 : rest - omax;
   if (lo < 1)
@@ -1100,37 +974,6 @@ static int fix_group(tab_t *t, const group_t *g, int64_t nb) {
   return suppress_one_more(t, g);
 }
 
-/*
- * Small-cell suppression with threshold nb (suppress_below).
- *
- * 1. Primary: every count in 1..nb-1 is hidden and shown as "<nb".
- *    aid.money.som is a sum of money, not a count: it is hidden (as "x")
- *    where aid.money.people is "<nb", since it would tell what those few
- *    people got.
- * 2. Complementary: for every summing group (build_groups()), a reader
- *    knows total - sum(shown parts) = sum(hidden parts). So:
- *    - a shown total may not have exactly one hidden part: hide one more
- *      part, the smallest non-zero shown one, or if there is none the total;
- *    - a hidden total may not have all its parts shown: hide the smallest
- *      non-zero part;
- *    - with two or more hidden parts in a group of counts, a "<nb" part
- *      must still have at least two possible values given 1 <= "<nb" <=
- *      nb-1 and "x" >= nb (e.g. total - shown = 2 with two "<5" parts
- *      would make both 1); otherwise hide one more as above.
- *    Every newly hidden cell is "x" and is itself a part or a total of
- *    other groups, so the checks run over all groups again until nothing
- *    changes (it ends: each round hides at least one more cell).
- * Zeros are never hidden.
- *
- * What this guarantees: no hidden cell can be worked out from one group,
- * nor by solving groups one unknown at a time in any order, nor can a
- * "<N" cell be pinned by its group's bounds. It is not a full audit of
- * the linear system of all groups together: where within-committee groups
- * and across-scope groups interlock (a committee whose appeals and one age
- * group are both hidden and equal, next to others), combining several
- * equations can, rarely, still fix a hidden cell. A complete check needs
- * an LP/elimination audit (as tau-ARGUS does); see the report to the lead.
- */
 #define BIG (INT64_MAX / 4) /* "no upper bound" in bounds() */
 
 static int64_t b_add(int64_t a, int64_t b) {
@@ -1139,8 +982,9 @@ static int64_t b_add(int64_t a, int64_t b) {
 
 /*
  * The reader's bounds. Every cell a reader cannot see starts with what the
- * page says about it: "<N" is 1..N-1; "x" of a count is at least N (it is
- * neither 0 nor "<N"), "x" of som at least 1; shown cells are exact. Then
+ * page says about it: "<N" is 1..N-1; "x" is at least 1 (zeros are never
+ * hidden, and an "x" may be a small count, see suppress()); shown cells
+ * are exact. Then
  * every summing group narrows its cells (a total lies between the sums of
  * its parts' bounds, a part between the total's bounds minus the others'),
  * again and again until nothing moves (or `rounds` passes: the bounds are
@@ -1159,7 +1003,7 @@ static void bounds(const tab_t *t, int nb, int64_t *lo, int64_t *hi,
       lo[c] = 1;
       hi[c] = nb - 1;
     } else {
-      lo[c] = c % t->ni == I_MONEY_SOM ? 1 : nb;
+      lo[c] = 1;
       hi[c] = BIG;
     }
   }
@@ -1228,39 +1072,112 @@ static int widen(tab_t *t, const uint32_t *goff, const uint32_t *gof,
 }
 
 /*
+ * Shows as "x" small counts whose "<nb" lets a reader pin a hidden cell.
+ * any = 0: only a pinned "<nb" cell whose upper bound is its own nb-1 (so
+ * its "<nb" may be what pins it) and that is not a part of a group whose
+ * total is such a cell too: the top of a chain (oblast "<3" over two
+ * committees "<3"), so that one change frees the cells below it. any = 1
+ * (the last resort): every "<nb" cell that is pinned or shares a group with
+ * a pinned cell. Returns the number of cells changed.
+ */
+static size_t relax(tab_t *t, int nb, const int64_t *lo, const int64_t *hi,
+                    const uint32_t *goff, const uint32_t *gof, int any) {
+  size_t c, n = t->ne * t->ni, changed = 0;
+  uint32_t j, k;
+
+  for (c = 0; c < n; c++) {
+    int top = 1;
+    if (t->f[c] == F_SHOW || lo[c] < hi[c])
+      continue;
+    if (any) {
+      if (t->f[c] == F_LT)
+        t->f[c] = F_MARK;
+      for (j = goff[c]; j < goff[c + 1]; j++) {
+        const group_t *g = &t->g[gof[j]];
+        if (t->f[g->total] == F_LT)
+          t->f[g->total] = F_MARK;
+        for (k = 0; k < g->n; k++)
+          if (t->f[t->parts[g->off + k]] == F_LT)
+            t->f[t->parts[g->off + k]] = F_MARK;
+      }
+      continue;
+    }
+    if (t->f[c] != F_LT || hi[c] != nb - 1)
+      continue;
+    for (j = goff[c]; top && j < goff[c + 1]; j++) {
+      uint32_t tc = t->g[gof[j]].total;
+      if (tc != c && (t->f[tc] == F_LT || t->f[tc] == F_MARK) &&
+          lo[tc] >= hi[tc] && hi[tc] == nb - 1)
+        top = 0;
+    }
+    if (top)
+      t->f[c] = F_MARK;
+  }
+  /* Marked first, changed after: a cell's test reads its totals' flags. */
+  for (c = 0; c < n; c++)
+    if (t->f[c] == F_MARK) {
+      t->f[c] = F_X;
+      changed++;
+    }
+  return changed;
+}
+
+/*
  * Small-cell suppression with threshold nb (suppress_below).
+ *
+ * What a reader sees: a number (exact), "<nb" (a count in 1..nb-1) or "x"
+ * (hidden, and not 0: zeros are never hidden; nothing more is said, an "x"
+ * may be a small count or a large one). The rule below makes sure that from
+ * the shown numbers, those ranges, and every sum the report shows
+ * (build_groups()), no hidden cell can be narrowed to one value.
  *
  * 1. Primary: every count in 1..nb-1 is hidden and shown as "<nb".
  *    aid.money.som is a sum of money, not a count: it is hidden (as "x")
- *    where aid.money.people is "<nb", since it would tell what those few
- *    people got.
- * 2. Complementary, per group (build_groups()): a reader knows total -
- *    sum(shown parts) = sum(hidden parts). So:
+ *    where aid.money.people is in 1..nb-1, since it would tell what those
+ *    few people got.
+ * 2. Complementary, per group: a reader knows total - sum(shown parts) =
+ *    sum(hidden parts). So:
  *    - a shown total may not have exactly one hidden part: hide one more
  *      part, the smallest non-zero shown one, or if there is none the total;
  *    - a hidden total may not have all its parts shown: hide the smallest
  *      non-zero part;
  *    - with two or more hidden parts in a group of counts, a "<nb" part
  *      must still have at least two possible values given 1 <= "<nb" <=
- *      nb-1 and "x" >= nb; otherwise hide one more as above.
+ *      nb-1 and "x" >= 1; otherwise hide one more as above.
  *    Every newly hidden cell is "x" and is itself a part or a total of
  *    other groups, so the checks run over all groups again until nothing
  *    changes.
- * 3. Audit of all groups together: the one-group checks miss what a reader
- *    gets by combining tables (a committee's age groups bounded by its
- *    oblast's, which are bounded by the region's...). bounds() narrows
- *    every hidden cell's range over all groups to a fixpoint; a hidden
- *    cell left with one possible value gets one more cell hidden in one of
- *    its groups, then 2 and 3 run again, until no hidden cell is pinned.
- * Zeros are never hidden. Each round hides at least one more cell, so it
- * ends.
+ * 3. Audit of all groups together: bounds() narrows every hidden cell's
+ *    range over all groups to a fixpoint, as a reader combining tables by
+ *    hand would (a committee's age groups bounded by its oblast's, bounded
+ *    by the region's...). For the hidden cells left with one value:
+ *    a. First, a "<nb" on that path may itself be the cause, which no
+ *       further hiding can cure since every cell there may already be
+ *       hidden: a total "<nb" (at most nb-1) over k >= nb-1 parts "<nb"
+ *       (each at least 1) is exactly k and each part exactly 1 (at nb = 3:
+ *       an oblast "<3" over two committees "<3" says both are 1). The
+ *       topmost such "<nb" cell of each pinned chain is shown as "x"
+ *       instead (relax()): its upper bound goes, and the sums no longer
+ *       pin it or its parts.
+ *    b. Else hide one more cell in one of its groups (widen()), as in 2.
+ *    c. Else (a last resort, not met in the tests) show as "x" every "<nb"
+ *       cell that is pinned or shares a group with a pinned cell.
+ *    Then 2 and 3 run again, until no hidden cell is pinned.
+ * Each round hides one more cell or turns a "<nb" into "x" and never the
+ * other way, so it ends. When c finds nothing left to change, no "<nb"
+ * and no shown non-zero cell is in a group of a pinned cell; at the
+ * fixpoint of bounds() a pinned cell's upper bound comes through pinned
+ * cells from such a cell (nothing else is bounded above), so then no cell
+ * is pinned.
  *
  * What this guarantees: within the bounds a reader can draw from the page
  * by propagating sums (the way such tables are attacked by hand), every
- * hidden cell keeps at least two possible values. It does not solve the
- * linear system exactly (an LP or an exact elimination, as tau-ARGUS does);
+ * hidden cell keeps at least two possible values, and no hidden cell is a
+ * linear function of the shown cells over one group. It does not solve the
+ * linear system exactly (an LP, as tau-ARGUS does);
  * tests/e2e/lib/report_check.py audits the output both ways (bounds, and
- * exact elimination over fractions).
+ * exact elimination over fractions), and tests/unit/test_report.c with an
+ * attacker of its own.
  */
 static int suppress(tab_t *t, int nb) {
   size_t e, i, k, c, n = t->ne * t->ni;
@@ -1317,10 +1234,12 @@ static int suppress(tab_t *t, int nb) {
         changed |= fix_group(t, &t->g[k], nb);
     } while (changed);
     bounds(t, nb, lo, hi, 1000);
+    if (relax(t, nb, lo, hi, goff, gof, 0) > 0)
+      continue;
     for (c = 0; c < n; c++)
       if (t->f[c] != F_SHOW && lo[c] >= hi[c])
         widened |= widen(t, goff, gof, c);
-    if (!widened)
+    if (!widened && relax(t, nb, lo, hi, goff, gof, 1) == 0)
       break;
   }
   rc = 0;
@@ -1333,7 +1252,7 @@ done:
   return rc;
 }
 
-static int tab_build(const ayil_report_t *r, tab_t *t, int nb) {
+int ayil__report_tab_build(const ayil_report_t *r, tab_t *t, int nb) {
   size_t *corder = NULL, *slots = NULL, *slotpos = NULL;
   size_t e, i, k, n, ndays = r->ndays;
   int o, rg, rc = AYIL_ENOMEM;
@@ -1409,7 +1328,7 @@ static int tab_build(const ayil_report_t *r, tab_t *t, int nb) {
   for (o = 0; o < NOBL; o++)
     if (has_ob[o]) {
       t->scope[e] = SC_OBLAST;
-      t->name[e] = OBLASTS[o];
+      t->name[e] = ayil__report_oblasts[o];
       t->oblast[e] = o;
       t->region[e] = OBLAST_REGION[o];
       e++;
@@ -1417,7 +1336,7 @@ static int tab_build(const ayil_report_t *r, tab_t *t, int nb) {
   for (rg = 0; rg < NREG; rg++)
     if (has_reg[rg]) {
       t->scope[e] = SC_REGION;
-      t->name[e] = REGIONS[rg];
+      t->name[e] = ayil__report_regions[rg];
       t->oblast[e] = -1;
       t->region[e] = rg;
       e++;
@@ -1458,7 +1377,7 @@ fail:
   free(slotpos);
   free(slots);
   free(corder);
-  tab_free(t);
+  ayil__report_tab_free(t);
   return rc;
 }
 
@@ -1467,817 +1386,4 @@ size_t ayil__report_nrows(const ayil_report_t *r) {
   size_t nreg = r->oblast >= 0 ? 1 : NREG;
 
   return (r->ncom + nob + nreg + 1) * (NFIX + r->ndays);
-}
-
-/* ---- names and labels ---- */
-
-/* The indicator name of column i into buf (at least 64 bytes). */
-static void ind_name(const tab_t *t, int i, char *buf, size_t n) {
-  size_t k;
-
-  if (i >= NFIX) {
-    snprintf(buf, n, DAYS_PREFIX "%lld", (long long)t->days[i - NFIX]);
-    return;
-  }
-  for (k = 0; k < N(PLAIN); k++)
-    if (PLAIN[k].ind == i) {
-      snprintf(buf, n, "%s", PLAIN[k].name);
-      return;
-    }
-  for (k = 0; k < N(CODED); k++)
-    if (i >= CODED[k].first && i < CODED[k].first + CODED[k].n) {
-      snprintf(buf, n, "%s%s", CODED[k].prefix,
-               CODED[k].codes[i - CODED[k].first]);
-      return;
-    }
-  assert(0);
-  buf[0] = '\0';
-}
-
-enum { L_EN, L_RU, L_KY };
-
-static int lang_index(const char *lang) {
-  if (lang == NULL || strcmp(lang, "en") == 0)
-    return L_EN;
-  if (strcmp(lang, "ru") == 0)
-    return L_RU;
-  if (strcmp(lang, "ky") == 0)
-    return L_KY;
-  return -1;
-}
-
-static const ayil__report_label_t *label_row(const char *key) {
-  size_t i;
-
-  for (i = 0; i < ayil__report_nlabels; i++)
-    if (strcmp(ayil__report_labels[i].key, key) == 0)
-      return &ayil__report_labels[i];
-  return NULL;
-}
-
-/* The text of `key` in language l; English if that one is missing, and the
- * key itself if the row is missing (the tests make sure neither happens). */
-static const char *lbl(int l, const char *key) {
-  const ayil__report_label_t *row = label_row(key);
-  const char *s;
-
-  if (row == NULL)
-    return key;
-  s = l == L_RU ? row->ru : l == L_KY ? row->ky : row->en;
-  if (s == NULL || s[0] == '\0')
-    s = row->en;
-  return s != NULL ? s : key;
-}
-
-/* Copies template tmpl into buf replacing "{k}" by v for each pair. */
-static void subst(char *buf, size_t n, const char *tmpl, const char *k1,
-                  const char *v1, const char *k2, const char *v2) {
-  size_t o = 0, kl;
-  const char *s = tmpl, *v;
-
-  while (*s != '\0' && o + 1 < n) {
-    v = NULL;
-    kl = 0;
-    if (*s == '{') {
-      if (k1 != NULL && strncmp(s + 1, k1, strlen(k1)) == 0 &&
-          s[1 + strlen(k1)] == '}') {
-        v = v1;
-        kl = strlen(k1) + 2;
-      } else if (k2 != NULL && strncmp(s + 1, k2, strlen(k2)) == 0 &&
-                 s[1 + strlen(k2)] == '}') {
-        v = v2;
-        kl = strlen(k2) + 2;
-      }
-    }
-    if (v != NULL) {
-      for (; *v != '\0' && o + 1 < n; v++)
-        buf[o++] = *v;
-      s += kl;
-    } else {
-      buf[o++] = *s++;
-    }
-  }
-  buf[o] = '\0';
-}
-
-#define LABEL_MAX 256
-
-/* The label of column i in language l. */
-static void ind_label(const tab_t *t, int l, int i, char *buf, size_t n) {
-  char key[96], num[32];
-  size_t k;
-
-  if (i >= NFIX) {
-    snprintf(num, sizeof(num), "%lld", (long long)t->days[i - NFIX]);
-    subst(buf, n, lbl(l, "grp.training.participants.days"), "n", num, NULL,
-          NULL);
-    return;
-  }
-  for (k = 0; k < N(PLAIN); k++)
-    if (PLAIN[k].ind == i) {
-      snprintf(key, sizeof(key), "ind.%s", PLAIN[k].name);
-      snprintf(buf, n, "%s", lbl(l, key));
-      return;
-    }
-  for (k = 0; k < N(CODED); k++)
-    if (i >= CODED[k].first && i < CODED[k].first + CODED[k].n) {
-      snprintf(key, sizeof(key), "%s%s", CODED[k].code_pfx,
-               CODED[k].codes[i - CODED[k].first]);
-      subst(buf, n, lbl(l, CODED[k].grp_key), "code", lbl(l, key), NULL, NULL);
-      return;
-    }
-  buf[0] = '\0';
-}
-
-/* Fixed label keys, besides the indicator and code keys. */
-static const char *const FIXED_KEYS[] = {
-    "title",           "period",
-    "period.start",    "period.end",
-    "filter.oblast",   "legend.suppressed",
-    "heading.total",   "heading.regions",
-    "heading.oblasts", "heading.committees",
-    "heading.charts",  "heading.no_committees",
-    "col.indicator",   "chart.violence",
-    "chart.referrals", "chart.trainings",
-    "scope.total",     "grp.training.participants.days",
-};
-
-/* 1 if `key` lacks a row or a text in some language; the first such key
- * is copied to first_buf. */
-static char first_buf[96];
-
-static int check_key(const char *key, int bad) {
-  const ayil__report_label_t *row = label_row(key);
-
-  if (row != NULL && row->en != NULL && row->en[0] != '\0' && row->ru != NULL &&
-      row->ru[0] != '\0' && row->ky != NULL && row->ky[0] != '\0')
-    return 0;
-  if (bad == 0)
-    snprintf(first_buf, sizeof(first_buf), "%s", key);
-  return 1;
-}
-
-int ayil__report_labels_check(const char **first) {
-  char key[96];
-  size_t i, j;
-  int bad = 0, c;
-
-  for (i = 0; i < N(FIXED_KEYS); i++)
-    bad += check_key(FIXED_KEYS[i], bad);
-  for (i = 0; i < N(PLAIN); i++) {
-    snprintf(key, sizeof(key), "ind.%s", PLAIN[i].name);
-    bad += check_key(key, bad);
-  }
-  for (i = 0; i < N(CODED); i++) {
-    bad += check_key(CODED[i].grp_key, bad);
-    for (c = 0; c < CODED[i].n; c++) {
-      snprintf(key, sizeof(key), "%s%s", CODED[i].code_pfx, CODED[i].codes[c]);
-      bad += check_key(key, bad);
-    }
-  }
-  for (c = 0; c < NOBL; c++) {
-    snprintf(key, sizeof(key), "oblast.%s", OBLASTS[c]);
-    bad += check_key(key, bad);
-  }
-  for (c = 0; c < NREG; c++) {
-    snprintf(key, sizeof(key), "region.%s", REGIONS[c]);
-    bad += check_key(key, bad);
-  }
-  for (i = 0; i < ayil__report_nlabels; i++)
-    for (j = i + 1; j < ayil__report_nlabels; j++)
-      if (strcmp(ayil__report_labels[i].key, ayil__report_labels[j].key) == 0) {
-        if (bad++ == 0)
-          snprintf(first_buf, sizeof(first_buf), "%s",
-                   ayil__report_labels[i].key);
-      }
-  if (first != NULL)
-    *first = bad > 0 ? first_buf : NULL;
-  return bad;
-}
-
-/* ---- writing helpers ---- */
-
-/* "1,234" (en) or "1 234" with a no-break space (ru, ky). */
-static void fmt_num(char *buf, size_t n, int64_t v, int l) {
-  char d[32], *o = buf;
-  int len, i;
-  const char *sep = l == L_EN ? "," : "\xc2\xa0";
-  size_t sl = strlen(sep);
-
-  len = snprintf(d, sizeof(d), "%lld", (long long)(v < 0 ? -v : v));
-  if (v < 0)
-    *o++ = '-';
-  for (i = 0; i < len; i++) {
-    if (i > 0 && (len - i) % 3 == 0 && (size_t)(o - buf) + sl + 2 < n) {
-      memcpy(o, sep, sl);
-      o += sl;
-    }
-    if ((size_t)(o - buf) + 1 < n)
-      *o++ = d[i];
-  }
-  *o = '\0';
-}
-
-/* The text a cell shows: its number, "<N" or "x". raw: no grouping. */
-static void cell_text(const tab_t *t, size_t e, size_t i, int l, int raw,
-                      int nb, char *buf, size_t n) {
-  unsigned char f = t->f[e * t->ni + i];
-  int64_t v = t->v[e * t->ni + i];
-
-  if (f == F_LT)
-    snprintf(buf, n, "<%d", nb);
-  else if (f == F_X)
-    snprintf(buf, n, "x");
-  else if (raw)
-    snprintf(buf, n, "%lld", (long long)v);
-  else
-    fmt_num(buf, n, v, l);
-}
-
-static void json_str(FILE *out, const char *s) {
-  fputc('"', out);
-  for (; *s != '\0'; s++) {
-    unsigned char ch = (unsigned char)*s;
-    if (ch == '"' || ch == '\\') {
-      fputc('\\', out);
-      fputc(ch, out);
-    } else if (ch < 0x20 || ch == 0x7f) {
-      fprintf(out, "\\u%04x", ch);
-    } else {
-      fputc(ch, out);
-    }
-  }
-  fputc('"', out);
-}
-
-static void json_opt(FILE *out, const char *s) {
-  if (s == NULL || s[0] == '\0')
-    fputs("null", out);
-  else
-    json_str(out, s);
-}
-
-static void write_json(const ayil_report_t *r, const tab_t *t, FILE *out,
-                       int nb) {
-  size_t e, k;
-  char name[96], disp[32];
-  int first = 1;
-
-  fputs("{\"from\":", out);
-  json_opt(out, r->from_s);
-  fputs(",\"to\":", out);
-  json_opt(out, r->to_s);
-  fputs(",\"oblast\":", out);
-  json_opt(out, r->oblast >= 0 ? OBLASTS[r->oblast] : NULL);
-  fprintf(out, ",\"suppress_below\":%d,\"rows\":[", nb < 2 ? 0 : nb);
-  for (e = 0; e < t->ne; e++)
-    for (k = 0; k < t->ni; k++) {
-      int i = t->ord[k];
-      fputs(first ? "\n" : ",\n", out);
-      first = 0;
-      ind_name(t, i, name, sizeof(name));
-      fprintf(out, "{\"scope\":\"%s\",\"name\":", SCOPES[t->scope[e]]);
-      json_str(out, t->name[e]);
-      fprintf(out, ",\"indicator\":\"%s\",\"value\":", name);
-      if (t->f[e * t->ni + i] == F_SHOW) {
-        fprintf(out, "%lld}", (long long)t->v[e * t->ni + i]);
-      } else {
-        cell_text(t, e, (size_t)i, L_EN, 1, nb, disp, sizeof(disp));
-        fprintf(out, "null,\"suppressed\":true,\"display\":\"%s\"}", disp);
-      }
-    }
-  fputs("\n]}\n", out);
-}
-
-static void csv_field(FILE *out, const char *s) {
-  if (strpbrk(s, ",\"\r\n") == NULL) {
-    fputs(s, out);
-    return;
-  }
-  fputc('"', out);
-  for (; *s != '\0'; s++) {
-    if (*s == '"')
-      fputc('"', out);
-    fputc(*s, out);
-  }
-  fputc('"', out);
-}
-
-static void write_csv(const tab_t *t, FILE *out, int nb) {
-  size_t e, k;
-  char name[96], disp[32];
-
-  fputs("scope,name,indicator,value,suppressed\r\n", out);
-  for (e = 0; e < t->ne; e++)
-    for (k = 0; k < t->ni; k++) {
-      int i = t->ord[k];
-      ind_name(t, i, name, sizeof(name));
-      fputs(SCOPES[t->scope[e]], out);
-      fputc(',', out);
-      csv_field(out, t->name[e]);
-      fprintf(out, ",%s,", name);
-      cell_text(t, e, (size_t)i, L_EN, 1, nb, disp, sizeof(disp));
-      fprintf(out, "%s,%d\r\n", disp, t->f[e * t->ni + i] != F_SHOW);
-    }
-}
-
-/* ---- tables for people: text, md, html ---- */
-
-enum { FMT_TEXT, FMT_MD, FMT_HTML };
-
-#define BLOCK_COLS 6 /* columns of names per table block */
-
-typedef struct human_s {
-  const ayil_report_t *r;
-  const tab_t *t;
-  FILE *out;
-  int fmt, l, nb;
-  char (*labels)[LABEL_MAX]; /* per column */
-} human_t;
-
-/* Display width of UTF-8 text: code points (the labels have no wide
- * characters). */
-static size_t u8width(const char *s) {
-  size_t w = 0;
-
-  for (; *s != '\0'; s++)
-    if (((unsigned char)*s & 0xc0) != 0x80)
-      w++;
-  return w;
-}
-
-/* Text output: control characters of a name become '?', so a name cannot
- * move the cursor or change colours in a terminal. */
-static void text_put(FILE *out, const char *s) {
-  for (; *s != '\0'; s++)
-    fputc((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s, out);
-}
-
-static void pad(FILE *out, size_t n) {
-  while (n-- > 0)
-    fputc(' ', out);
-}
-
-static void md_put(FILE *out, const char *s) {
-  for (; *s != '\0'; s++) {
-    unsigned char ch = (unsigned char)*s;
-    if (ch < 0x20 || ch == 0x7f)
-      fputc(' ', out);
-    else if (strchr("\\`*_{}[]<>()#+-.!|&~", ch) != NULL) {
-      fputc('\\', out);
-      fputc(ch, out);
-    } else {
-      fputc(ch, out);
-    }
-  }
-}
-
-/* md for our own labels: only '|' and newlines would break a table. */
-static void md_label(FILE *out, const char *s) {
-  for (; *s != '\0'; s++) {
-    if (*s == '|')
-      fputs("\\|", out);
-    else if (*s == '\n' || *s == '\r')
-      fputc(' ', out);
-    else
-      fputc(*s, out);
-  }
-}
-
-static void html_put(FILE *out, const char *s) {
-  for (; *s != '\0'; s++) {
-    unsigned char ch = (unsigned char)*s;
-    switch (ch) {
-    case '<':
-      fputs("&lt;", out);
-      break;
-    case '>':
-      fputs("&gt;", out);
-      break;
-    case '&':
-      fputs("&amp;", out);
-      break;
-    case '"':
-      fputs("&quot;", out);
-      break;
-    case '\'':
-      fputs("&#39;", out);
-      break;
-    default:
-      fputc(ch < 0x20 || ch == 0x7f ? ' ' : ch, out);
-    }
-  }
-}
-
-/* Puts text in the current format; `trusted` is our own label. */
-static void h_put(const human_t *h, const char *s, int trusted) {
-  if (h->fmt == FMT_HTML)
-    html_put(h->out, s);
-  else if (h->fmt == FMT_MD)
-    trusted ? md_label(h->out, s) : md_put(h->out, s);
-  else
-    text_put(h->out, s);
-}
-
-/* The column header of entity e. *trusted: it is one of our labels. */
-static const char *ent_label(const human_t *h, size_t e, char *buf, size_t n,
-                             int *trusted) {
-  const tab_t *t = h->t;
-
-  *trusted = 1;
-  switch (t->scope[e]) {
-  case SC_OBLAST:
-    snprintf(buf, n, "oblast.%s", t->name[e]);
-    return lbl(h->l, buf);
-  case SC_REGION:
-    snprintf(buf, n, "region.%s", t->name[e]);
-    return lbl(h->l, buf);
-  case SC_TOTAL:
-    return lbl(h->l, "scope.total");
-  default:
-    *trusted = 0;
-    return t->name[e];
-  }
-}
-
-static void h_heading(const human_t *h, int level, const char *text) {
-  FILE *out = h->out;
-  size_t w;
-
-  if (h->fmt == FMT_HTML) {
-    fprintf(out, "<h%d>", level);
-    html_put(out, text);
-    fprintf(out, "</h%d>\n", level);
-  } else if (h->fmt == FMT_MD) {
-    fputs(level == 1 ? "# " : level == 2 ? "## " : "### ", out);
-    md_label(out, text);
-    fputs("\n\n", out);
-  } else {
-    text_put(out, text);
-    fputc('\n', out);
-    for (w = u8width(text); w > 0; w--)
-      fputc(level == 1 ? '=' : level == 2 ? '=' : '-', out);
-    fputs("\n\n", out);
-  }
-}
-
-/* One table: rows = indicators, columns = entities ents[0..n-1]. */
-static void h_table(const human_t *h, const size_t *ents, size_t n) {
-  const tab_t *t = h->t;
-  FILE *out = h->out;
-  char buf[LABEL_MAX], val[48];
-  size_t k, j, lw, cw[BLOCK_COLS];
-  const char *ind = lbl(h->l, "col.indicator");
-  int trusted;
-
-  assert(n <= BLOCK_COLS);
-  if (h->fmt == FMT_TEXT) {
-    lw = u8width(ind);
-    for (k = 0; k < t->ni; k++)
-      if (u8width(h->labels[t->ord[k]]) > lw)
-        lw = u8width(h->labels[t->ord[k]]);
-    for (j = 0; j < n; j++) {
-      cw[j] = u8width(ent_label(h, ents[j], buf, sizeof(buf), &trusted));
-      for (k = 0; k < t->ni; k++) {
-        cell_text(t, ents[j], (size_t)t->ord[k], h->l, 0, h->nb, val,
-                  sizeof(val));
-        if (u8width(val) > cw[j])
-          cw[j] = u8width(val);
-      }
-    }
-    text_put(out, ind);
-    pad(out, lw - u8width(ind));
-    for (j = 0; j < n; j++) {
-      const char *s = ent_label(h, ents[j], buf, sizeof(buf), &trusted);
-      pad(out, 2 + cw[j] - u8width(s));
-      text_put(out, s);
-    }
-    fputc('\n', out);
-    for (k = 0; k < lw; k++)
-      fputc('-', out);
-    for (j = 0; j < n; j++) {
-      fputs("  ", out);
-      for (k = 0; k < cw[j]; k++)
-        fputc('-', out);
-    }
-    fputc('\n', out);
-    for (k = 0; k < t->ni; k++) {
-      const char *s = h->labels[t->ord[k]];
-      text_put(out, s);
-      pad(out, lw - u8width(s));
-      for (j = 0; j < n; j++) {
-        cell_text(t, ents[j], (size_t)t->ord[k], h->l, 0, h->nb, val,
-                  sizeof(val));
-        pad(out, 2 + cw[j] - u8width(val));
-        fputs(val, out);
-      }
-      fputc('\n', out);
-    }
-    fputc('\n', out);
-  } else if (h->fmt == FMT_MD) {
-    fputs("| ", out);
-    md_label(out, ind);
-    for (j = 0; j < n; j++) {
-      const char *s = ent_label(h, ents[j], buf, sizeof(buf), &trusted);
-      fputs(" | ", out);
-      h_put(h, s, trusted);
-    }
-    fputs(" |\n| :---", out);
-    for (j = 0; j < n; j++)
-      fputs(" | ---:", out);
-    fputs(" |\n", out);
-    for (k = 0; k < t->ni; k++) {
-      fputs("| ", out);
-      md_label(out, h->labels[t->ord[k]]);
-      for (j = 0; j < n; j++) {
-        cell_text(t, ents[j], (size_t)t->ord[k], h->l, 0, h->nb, val,
-                  sizeof(val));
-        fputs(" | ", out);
-        md_label(out, val);
-      }
-      fputs(" |\n", out);
-    }
-    fputc('\n', out);
-  } else {
-    fputs("<table>\n<thead><tr><th class=\"ind\">", out);
-    html_put(out, ind);
-    fputs("</th>", out);
-    for (j = 0; j < n; j++) {
-      fputs("<th>", out);
-      html_put(out, ent_label(h, ents[j], buf, sizeof(buf), &trusted));
-      fputs("</th>", out);
-    }
-    fputs("</tr></thead>\n<tbody>\n", out);
-    for (k = 0; k < t->ni; k++) {
-      fputs("<tr><th class=\"ind\">", out);
-      html_put(out, h->labels[t->ord[k]]);
-      fputs("</th>", out);
-      for (j = 0; j < n; j++) {
-        unsigned char f = t->f[ents[j] * t->ni + (size_t)t->ord[k]];
-        cell_text(t, ents[j], (size_t)t->ord[k], h->l, 0, h->nb, val,
-                  sizeof(val));
-        fputs(f != F_SHOW ? "<td class=\"s\">" : "<td>", out);
-        html_put(out, val);
-        fputs("</td>", out);
-      }
-      fputs("</tr>\n", out);
-    }
-    fputs("</tbody>\n</table>\n", out);
-  }
-}
-
-/* A table of many entities, cut into blocks of BLOCK_COLS columns. */
-static void h_tables(const human_t *h, const size_t *ents, size_t n) {
-  size_t k;
-
-  for (k = 0; k < n; k += BLOCK_COLS)
-    h_table(h, ents + k, n - k < BLOCK_COLS ? n - k : BLOCK_COLS);
-}
-
-/* A horizontal bar chart in inline SVG (no xmlns: inline SVG in HTML needs
- * none, and the page must hold no address). */
-static void svg_bars(const human_t *h, const char *title, size_t n,
-                     const char *const *labels, const size_t *cells) {
-  const tab_t *t = h->t;
-  FILE *out = h->out;
-  int64_t max = 0;
-  size_t k, height = n * 24 + 8;
-  char val[48];
-
-  for (k = 0; k < n; k++)
-    if (t->f[cells[k]] == F_SHOW && t->v[cells[k]] > max)
-      max = t->v[cells[k]];
-  fputs("<figure>\n<figcaption>", out);
-  html_put(out, title);
-  fprintf(out,
-          "</figcaption>\n<svg width=\"660\" height=\"%zu\" "
-          "viewBox=\"0 0 660 %zu\" role=\"img\" aria-label=\"",
-          height, height);
-  html_put(out, title);
-  fputs("\">\n", out);
-  for (k = 0; k < n; k++) {
-    size_t y = 4 + k * 24;
-    int64_t w = 0;
-    unsigned char f = t->f[cells[k]];
-
-    if (f == F_SHOW && max > 0)
-      w = t->v[cells[k]] * 320 / max;
-    if (f == F_SHOW && t->v[cells[k]] > 0 && w < 1)
-      w = 1;
-    fprintf(out, "<text x=\"246\" y=\"%zu\" text-anchor=\"end\">", y + 15);
-    html_put(out, labels[k]);
-    fputs("</text>", out);
-    if (w > 0)
-      fprintf(out,
-              "<rect x=\"252\" y=\"%zu\" width=\"%lld\" height=\"16\" "
-              "fill=\"#4a6fa5\"/>",
-              y + 2, (long long)w);
-    fmt_num(val, sizeof(val), t->v[cells[k]], h->l);
-    if (f != F_SHOW)
-      cell_text(t, cells[k] / t->ni, cells[k] % t->ni, h->l, 0, h->nb, val,
-                sizeof(val));
-    fprintf(out, "<text x=\"%lld\" y=\"%zu\">", (long long)(258 + w), y + 15);
-    html_put(out, val);
-    fputs("</text>\n", out);
-  }
-  fputs("</svg>\n</figure>\n", out);
-}
-
-static void html_charts(const human_t *h) {
-  const tab_t *t = h->t;
-  const char *labels[NOBL > NSERV ? NOBL : NSERV];
-  size_t cells[NOBL > NSERV ? NOBL : NSERV];
-  char keys[NOBL > NSERV ? NOBL : NSERV][64];
-  size_t k, n;
-
-  h_heading(h, 2, lbl(h->l, "heading.charts"));
-  for (k = 0; k < (size_t)NVIOL; k++) {
-    snprintf(keys[k], sizeof(keys[k]), "code.violence.%s", VIOLENCE[k]);
-    labels[k] = lbl(h->l, keys[k]);
-    cells[k] = t->tot * t->ni + I_VIOL + k;
-  }
-  svg_bars(h, lbl(h->l, "chart.violence"), NVIOL, labels, cells);
-  for (k = 0; k < (size_t)NSERV; k++) {
-    snprintf(keys[k], sizeof(keys[k]), "code.service.%s", SERVICES[k]);
-    labels[k] = lbl(h->l, keys[k]);
-    cells[k] = t->tot * t->ni + I_REF + k;
-  }
-  svg_bars(h, lbl(h->l, "chart.referrals"), NSERV, labels, cells);
-  for (k = 0, n = 0; k < t->nob; k++) {
-    snprintf(keys[n], sizeof(keys[n]), "oblast.%s", t->name[t->ob0 + k]);
-    labels[n] = lbl(h->l, keys[n]);
-    cells[n] = (t->ob0 + k) * t->ni + I_TRAIN_EVENTS;
-    n++;
-  }
-  svg_bars(h, lbl(h->l, "chart.trainings"), n, labels, cells);
-}
-
-static const char HTML_CSS[] =
-    "body{font-family:\"DejaVu Sans\",Arial,sans-serif;font-size:10pt;"
-    "color:#111;margin:1.5em;max-width:60em}\n"
-    "h1{font-size:16pt;margin:0 0 .3em}h2{font-size:13pt;margin:1.2em 0 "
-    ".4em;border-bottom:1px solid #999}h3{font-size:11pt;margin:1em 0 .3em}\n"
-    "p.meta{margin:.2em 0;color:#333}\n"
-    "table{border-collapse:collapse;margin:0 0 1em;font-size:9pt}\n"
-    "th,td{border:1px solid #bbb;padding:2px 6px}\n"
-    "td{text-align:right;white-space:nowrap;font-variant-numeric:"
-    "tabular-nums}\n"
-    "th.ind{text-align:left;font-weight:normal}\n"
-    "thead th{background:#e8eef6}\n"
-    "td.s{color:#666;font-style:italic}\n"
-    "figure{margin:0 0 1em}figcaption{font-weight:bold;margin-bottom:.3em}\n"
-    "svg text{font-size:11px;fill:#111}\n"
-    "@page{size:A4;margin:15mm}\n"
-    "@media print{body{margin:0;max-width:none;font-size:9pt}"
-    "h2{break-before:page;page-break-before:always}"
-    "h2.first{break-before:auto;page-break-before:auto}"
-    "table,figure{break-inside:auto}tr,figure{break-inside:avoid;"
-    "page-break-inside:avoid}thead{display:table-header-group}"
-    "h2,h3{break-after:avoid;page-break-after:avoid}}\n";
-
-static int write_human(const ayil_report_t *r, const tab_t *t, FILE *out,
-                       int fmt, int l, int nb) {
-  human_t h;
-  char buf[LABEL_MAX * 2], from[64], to[64];
-  size_t *ents = NULL, k, n, o;
-  static const char *const LANGS[] = {"en", "ru", "ky"};
-
-  h.r = r;
-  h.t = t;
-  h.out = out;
-  h.fmt = fmt;
-  h.l = l;
-  h.nb = nb;
-  h.labels = malloc(t->ni * sizeof(*h.labels));
-  ents = malloc((t->ne + 1) * sizeof(*ents));
-  if (h.labels == NULL || ents == NULL) {
-    free(h.labels);
-    free(ents);
-    return AYIL_ENOMEM;
-  }
-  for (k = 0; k < t->ni; k++)
-    ind_label(t, l, (int)k, h.labels[k], LABEL_MAX);
-
-  if (fmt == FMT_HTML) {
-    fprintf(out,
-            "<!DOCTYPE html>\n<html lang=\"%s\">\n<head>\n"
-            "<meta charset=\"utf-8\">\n"
-            /* The page may load nothing: a browser refuses any request, and
-             * the tests check that it makes none. */
-            "<meta http-equiv=\"Content-Security-Policy\" content=\""
-            "default-src 'none'; style-src 'unsafe-inline'; img-src data:\">\n"
-            "<title>",
-            LANGS[l]);
-    html_put(out, lbl(l, "title"));
-    fprintf(out, "</title>\n<style>\n%s</style>\n</head>\n<body>\n", HTML_CSS);
-  }
-  h_heading(&h, 1, lbl(l, "title"));
-  snprintf(from, sizeof(from), "%s",
-           r->from_s[0] ? r->from_s : lbl(l, "period.start"));
-  snprintf(to, sizeof(to), "%s", r->to_s[0] ? r->to_s : lbl(l, "period.end"));
-  subst(buf, sizeof(buf), lbl(l, "period"), "from", from, "to", to);
-  if (fmt == FMT_HTML)
-    fputs("<p class=\"meta\">", out);
-  h_put(&h, buf, 1);
-  fputs(fmt == FMT_HTML ? "</p>\n" : fmt == FMT_MD ? "\n\n" : "\n", out);
-  if (r->oblast >= 0) {
-    char key[64];
-    snprintf(key, sizeof(key), "oblast.%s", OBLASTS[r->oblast]);
-    subst(buf, sizeof(buf), lbl(l, "filter.oblast"), "oblast", lbl(l, key),
-          NULL, NULL);
-    if (fmt == FMT_HTML)
-      fputs("<p class=\"meta\">", out);
-    h_put(&h, buf, 1);
-    fputs(fmt == FMT_HTML ? "</p>\n" : fmt == FMT_MD ? "\n\n" : "\n", out);
-  }
-  if (nb >= 2) {
-    char sn[16], sm[16];
-    snprintf(sn, sizeof(sn), "%d", nb);
-    snprintf(sm, sizeof(sm), "%d", nb - 1);
-    subst(buf, sizeof(buf), lbl(l, "legend.suppressed"), "n", sn, "m", sm);
-    if (fmt == FMT_HTML)
-      fputs("<p class=\"meta\">", out);
-    h_put(&h, buf, 1);
-    fputs(fmt == FMT_HTML ? "</p>\n" : fmt == FMT_MD ? "\n\n" : "\n", out);
-  }
-  if (fmt == FMT_TEXT)
-    fputc('\n', out);
-  if (fmt == FMT_HTML) {
-    fputs("<h2 class=\"first\">", out);
-    html_put(out, lbl(l, "heading.total"));
-    fputs("</h2>\n", out);
-  } else {
-    h_heading(&h, 2, lbl(l, "heading.total"));
-  }
-  ents[0] = t->tot;
-  h_tables(&h, ents, 1);
-  if (fmt == FMT_HTML)
-    html_charts(&h);
-  h_heading(&h, 2, lbl(l, "heading.regions"));
-  for (k = 0; k < t->nreg; k++)
-    ents[k] = t->reg0 + k;
-  h_tables(&h, ents, t->nreg);
-  h_heading(&h, 2, lbl(l, "heading.oblasts"));
-  for (k = 0; k < t->nob; k++)
-    ents[k] = t->ob0 + k;
-  h_tables(&h, ents, t->nob);
-  if (t->ob0 == t->com0) {
-    h_heading(&h, 2, lbl(l, "heading.no_committees"));
-  } else {
-    for (o = t->ob0; o < t->reg0; o++) {
-      char key[64];
-      for (k = t->com0, n = 0; k < t->ob0; k++)
-        if (t->oblast[k] == t->oblast[o])
-          ents[n++] = k;
-      if (n == 0)
-        continue;
-      snprintf(key, sizeof(key), "oblast.%s", t->name[o]);
-      subst(buf, sizeof(buf), lbl(l, "heading.committees"), "oblast",
-            lbl(l, key), NULL, NULL);
-      h_heading(&h, 2, buf);
-      h_tables(&h, ents, n);
-    }
-  }
-  if (fmt == FMT_HTML)
-    fputs("</body>\n</html>\n", out);
-  free(ents);
-  free(h.labels);
-  return 0;
-}
-
-int ayil_report_write(ayil_report_t *r, FILE *out, const char *format,
-                      const char *lang, int suppress_below) {
-  tab_t t;
-  int l = lang_index(lang), fmt, rc;
-
-  if (r == NULL || out == NULL || l < 0 || suppress_below < 0)
-    return AYIL_EINVAL;
-  if (format == NULL || strcmp(format, "text") == 0)
-    fmt = FMT_TEXT;
-  else if (strcmp(format, "md") == 0)
-    fmt = FMT_MD;
-  else if (strcmp(format, "html") == 0)
-    fmt = FMT_HTML;
-  else if (strcmp(format, "json") == 0)
-    fmt = -1;
-  else if (strcmp(format, "csv") == 0)
-    fmt = -2;
-  else
-    return AYIL_EINVAL;
-  rc = tab_build(r, &t, suppress_below);
-  if (rc != 0)
-    return rc;
-  if (fmt == -1) {
-    write_json(r, &t, out, suppress_below);
-  } else if (fmt == -2) {
-    write_csv(&t, out, suppress_below);
-  } else {
-    rc = write_human(r, &t, out, fmt, l, suppress_below);
-  }
-  tab_free(&t);
-  if (rc != 0)
-    return rc;
-  if (fflush(out) != 0 || ferror(out))
-    return AYIL_EIO;
-  return 0;
 }

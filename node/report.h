@@ -106,12 +106,15 @@ int ayil_report_add_packed(ayil_report_t *r, const char *committee_name,
  *    "committee"|"oblast"|"region"|"total","name":NAME,"indicator":IND,
  *    "value":V}, ...]} with F, T, O null when unbounded and N 0 when
  *    nothing is suppressed. A suppressed cell
- *    has "value":null,"suppressed":true,"display":D. Rows come committee
+ *    has "value":null,"suppressed":true,"display":D, D being "<N" (a
+ *    count in 1..N-1) or "x" (hidden to protect another cell: not 0, and
+ *    maybe small or large; see suppress_below). Rows come committee
  *    by committee (sorted by oblast in code-list order, then name by
  *    bytes), then oblasts, regions and the total. Names of oblasts and
  *    regions are their codes; the total's name is "total".
  *  - csv: header "scope,name,indicator,value,suppressed", then the same
- *    rows; a suppressed cell has value D and suppressed 1 (else 0).
+ *    rows; a suppressed cell has value D ("<N" or "x", as in json) and
+ *    suppressed 1 (else 0).
  *    RFC 4180 quoting, CRLF line ends.
  *  - text, md, html: tables for people, labels in `lang`, numbers grouped
  *    per language; the total first, then regions, oblasts, and committees
@@ -120,11 +123,15 @@ int ayil_report_add_packed(ayil_report_t *r, const char *committee_name,
  *    link, no external resource).
  * lang: "en", "ru" or "ky" (NULL means "en"); json and csv ignore it.
  * suppress_below: N >= 0. With N >= 2, every count in 1..N-1 is suppressed
- *   and shown as D = "<N"; cells suppressed only so that those cannot be
+ *   and shown as D = "<N". Cells suppressed only so that those cannot be
  *   worked back from totals (complementary suppression) are shown as
- *   D = "x". aid.money.som (not a count of people) is suppressed, as "x",
- *   wherever aid.money.people is shown as "<N", and takes part in the
- *   complementary rule. 0 and 1 suppress nothing.
+ *   D = "x", and so is a count in 1..N-1 whose "<N" would, with the sums
+ *   of the report, pin a hidden cell to one value (a total "<3" over two
+ *   parts "<3" makes both parts 1). So "x" says only "hidden to protect
+ *   another cell, not 0". aid.money.som (not a count of people) is
+ *   suppressed, as "x", wherever aid.money.people is in 1..N-1, and takes
+ *   part in the complementary rule. Zeros are never suppressed. 0 and 1
+ *   suppress nothing. The exact rule is above suppress() in report.c.
  *
  * The report is not changed; it can be written again in another form.
  * Returns 0, AYIL_EINVAL (unknown format or language, N < 0), AYIL_ENOMEM
@@ -136,7 +143,7 @@ int ayil_report_write(ayil_report_t *r, FILE *out, const char *format,
 /* Frees the report. NULL is a no-op. */
 void ayil_report_free(ayil_report_t *r);
 
-/* ---- internal, for report.c, report_i18n.c and the tests ---- */
+/* ---- internal, for report*.c and the tests (more in report_int.h) ---- */
 
 /* One row of the translation table in report_i18n.c. */
 typedef struct ayil__report_label_s {

@@ -441,13 +441,18 @@ def audit(truth_file, sup_file, nb, committees_file):
     ok("%d of %d cells hidden at --suppress-below %d" % (len(hidden), len(sv), nb))
     check(all(sv[k]["value"] == tv[k] for k in sv if sv[k]["value"] is not None), "shown values are the true ones")
     small = [k for k in tv if k[2] != "aid.money.som" and 1 <= tv[k] < nb]
-    check(all(sv[k]["value"] is None and sv[k]["display"] == "<%d" % nb for k in small),
-          "every count 1..%d is hidden and shown as <%d (%d cells)" % (nb - 1, nb, len(small)))
+    # A small count shows "<N", or "x" where "<N" would let a reader pin a
+    # hidden cell (a total "<N" over N-1 parts "<N").
+    check(all(sv[k]["value"] is None and sv[k]["display"] in ("<%d" % nb, "x") for k in small),
+          "every count 1..%d is hidden, as <%d or x (%d cells, %d as x)"
+          % (nb - 1, nb, len(small), sum(sv[k]["display"] == "x" for k in small)))
+    check(all(1 <= tv[k] < nb for k in hidden if sv[k]["display"].startswith("<")),
+          "only counts 1..%d show <%d" % (nb - 1, nb))
     check(all(tv[k] > 0 for k in hidden), "no zero is hidden")
     check(all(sv[k].get("suppressed") is True and sv[k]["display"] in ("<%d" % nb, "x") for k in hidden),
           "hidden cells are marked suppressed with a display")
-    som_leak = [k for k in tv if k[2] == "aid.money.people" and sv[k]["value"] is None
-                and sv[k]["display"].startswith("<") and tv[k[:2] + ("aid.money.som",)] > 0
+    som_leak = [k for k in tv if k[2] == "aid.money.people" and 1 <= tv[k] < nb
+                and tv[k[:2] + ("aid.money.som",)] > 0
                 and sv[k[:2] + ("aid.money.som",)]["value"] is not None]
     check(not som_leak, "the money of a hidden few is hidden too")
     # 1. Exact: is a hidden cell a linear function of what is shown?
@@ -499,15 +504,15 @@ def audit(truth_file, sup_file, nb, committees_file):
     determined = [hidden[p] for p, row in piv.items() if len(row) == 1]
     check(not determined, "exact: no hidden cell is determined by the %d sums (rank %d, %d unknowns)%s"
           % (len(eqs), len(piv), len(hidden), "; determined: %s" % determined[:4] if determined else ""))
-    # 2. Bounds: "<N" is 1..N-1; "x" of a count is >= N (else it would show
-    # "<N" or 0), of som >= 1. Propagate over every sum to a fixpoint.
+    # 2. Bounds: "<N" is 1..N-1; "x" is >= 1 (zeros are never hidden, and
+    # an "x" may be a small count). Propagate over every sum to a fixpoint.
     INF = float("inf")
     lo, hi = {}, {}
     for k in hidden:
         if sv[k]["display"].startswith("<"):
             lo[k], hi[k] = 1, nb - 1
         else:
-            lo[k], hi[k] = (1 if k[2] == "aid.money.som" else nb), INF
+            lo[k], hi[k] = 1, INF
     val = lambda x, b: (sv[x]["value"] if x not in lo else b[x])
     for it in range(2000):
         moved = False

@@ -1,0 +1,879 @@
+/*
+ * The report's output forms (see ayil_report_write() in report.h): json and
+ * csv rows, and tables for people in text, markdown and html (with inline
+ * SVG charts), numbers grouped per language, labels from report_i18n.c.
+ * The table of cells, suppression done, comes from report.c through
+ * report_int.h.
+ */
+#include <assert.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report_int.h"
+
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Names of the indicators that are not expanded over a code list. */
+static const struct {
+  int ind;
+  const char *name;
+} PLAIN[] = {
+    {I_APPEALS, "appeals"},
+    {I_SESSIONS, "sessions"},
+    {I_SESSIONS_VR, "sessions.violence_related"},
+    {I_FAM_REG, "families.registered"},
+    {I_FAM_ACTIVE, "families.active"},
+    {I_REFERRALS, "referrals"},
+    {I_REF_CS, "referrals.crisis_or_shelter"},
+    {I_PO, "protection_orders"},
+    {I_MONEY_PEOPLE, "aid.money.people"},
+    {I_MONEY_SOM, "aid.money.som"},
+    {I_HOUSING, "aid.housing"},
+    {I_INKIND, "aid.in_kind"},
+    {I_PREV_EVENTS, "prevention.events"},
+    {I_PREV_PART, "prevention.participants"},
+    {I_TRAIN_EVENTS, "training.events"},
+    {I_TRAIN_PART, "training.participants"},
+    {I_CLOSURES, "closures"},
+};
+
+/* Indicators expanded over a code list: name prefix, label keys. */
+static const struct {
+  int first;
+  int n;
+  const char *const *codes;
+  const char *prefix;   /* indicator name prefix */
+  const char *grp_key;  /* label of the family */
+  const char *code_pfx; /* label key prefix of its codes */
+} CODED[] = {
+    {I_VIOL, NVIOL, ayil__report_violence, "appeals.violence.",
+     "grp.appeals.violence", "code.violence."},
+    {I_SEX, NSEX, ayil__report_sexes, "appeals.sex.", "grp.appeals.sex",
+     "code.sex."},
+    {I_AGE, NAGE, ayil__report_ages, "appeals.age.", "grp.appeals.age",
+     "code.age."},
+    {I_REF, NSERV, ayil__report_services, "referrals.", "grp.referrals",
+     "code.service."},
+    {I_FU, NACT, ayil__report_actions, "followups.", "grp.followups",
+     "code.action."},
+};
+
+#define DAYS_PREFIX "training.participants.days_"
+
+static const char *const SCOPES[] = {"committee", "oblast", "region", "total"};
+
+/* ---- names and labels ---- */
+
+/* The indicator name of column i into buf (at least 64 bytes). */
+static void ind_name(const tab_t *t, int i, char *buf, size_t n) {
+  size_t k;
+
+  if (i >= NFIX) {
+    snprintf(buf, n, DAYS_PREFIX "%lld", (long long)t->days[i - NFIX]);
+    return;
+  }
+  for (k = 0; k < N(PLAIN); k++)
+    if (PLAIN[k].ind == i) {
+      snprintf(buf, n, "%s", PLAIN[k].name);
+      return;
+    }
+  for (k = 0; k < N(CODED); k++)
+    if (i >= CODED[k].first && i < CODED[k].first + CODED[k].n) {
+      snprintf(buf, n, "%s%s", CODED[k].prefix,
+               CODED[k].codes[i - CODED[k].first]);
+      return;
+    }
+  assert(0);
+  buf[0] = '\0';
+}
+
+enum { L_EN, L_RU, L_KY };
+
+static int lang_index(const char *lang) {
+  if (lang == NULL || strcmp(lang, "en") == 0)
+    return L_EN;
+  if (strcmp(lang, "ru") == 0)
+    return L_RU;
+  if (strcmp(lang, "ky") == 0)
+    return L_KY;
+  return -1;
+}
+
+static const ayil__report_label_t *label_row(const char *key) {
+  size_t i;
+
+  for (i = 0; i < ayil__report_nlabels; i++)
+    if (strcmp(ayil__report_labels[i].key, key) == 0)
+      return &ayil__report_labels[i];
+  return NULL;
+}
+
+/* The text of `key` in language l; English if that one is missing, and the
+ * key itself if the row is missing (the tests make sure neither happens). */
+static const char *lbl(int l, const char *key) {
+  const ayil__report_label_t *row = label_row(key);
+  const char *s;
+
+  if (row == NULL)
+    return key;
+  s = l == L_RU ? row->ru : l == L_KY ? row->ky : row->en;
+  if (s == NULL || s[0] == '\0')
+    s = row->en;
+  return s != NULL ? s : key;
+}
+
+/* Copies template tmpl into buf replacing "{k}" by v for each pair. */
+static void subst(char *buf, size_t n, const char *tmpl, const char *k1,
+                  const char *v1, const char *k2, const char *v2) {
+  size_t o = 0, kl;
+  const char *s = tmpl, *v;
+
+  while (*s != '\0' && o + 1 < n) {
+    v = NULL;
+    kl = 0;
+    if (*s == '{') {
+      if (k1 != NULL && strncmp(s + 1, k1, strlen(k1)) == 0 &&
+          s[1 + strlen(k1)] == '}') {
+        v = v1;
+        kl = strlen(k1) + 2;
+      } else if (k2 != NULL && strncmp(s + 1, k2, strlen(k2)) == 0 &&
+                 s[1 + strlen(k2)] == '}') {
+        v = v2;
+        kl = strlen(k2) + 2;
+      }
+    }
+    if (v != NULL) {
+      for (; *v != '\0' && o + 1 < n; v++)
+        buf[o++] = *v;
+      s += kl;
+    } else {
+      buf[o++] = *s++;
+    }
+  }
+  buf[o] = '\0';
+}
+
+#define LABEL_MAX 256
+
+/* The label of column i in language l. */
+static void ind_label(const tab_t *t, int l, int i, char *buf, size_t n) {
+  char key[96], num[32];
+  size_t k;
+
+  if (i >= NFIX) {
+    snprintf(num, sizeof(num), "%lld", (long long)t->days[i - NFIX]);
+    subst(buf, n, lbl(l, "grp.training.participants.days"), "n", num, NULL,
+          NULL);
+    return;
+  }
+  for (k = 0; k < N(PLAIN); k++)
+    if (PLAIN[k].ind == i) {
+      snprintf(key, sizeof(key), "ind.%s", PLAIN[k].name);
+      snprintf(buf, n, "%s", lbl(l, key));
+      return;
+    }
+  for (k = 0; k < N(CODED); k++)
+    if (i >= CODED[k].first && i < CODED[k].first + CODED[k].n) {
+      snprintf(key, sizeof(key), "%s%s", CODED[k].code_pfx,
+               CODED[k].codes[i - CODED[k].first]);
+      subst(buf, n, lbl(l, CODED[k].grp_key), "code", lbl(l, key), NULL, NULL);
+      return;
+    }
+  buf[0] = '\0';
+}
+
+/* Fixed label keys, besides the indicator and code keys. */
+static const char *const FIXED_KEYS[] = {
+    "title",           "period",
+    "period.start",    "period.end",
+    "filter.oblast",   "legend.suppressed",
+    "heading.total",   "heading.regions",
+    "heading.oblasts", "heading.committees",
+    "heading.charts",  "heading.no_committees",
+    "col.indicator",   "chart.violence",
+    "chart.referrals", "chart.trainings",
+    "scope.total",     "grp.training.participants.days",
+};
+
+/* 1 if `key` lacks a row or a text in some language; the first such key
+ * is copied to first_buf. */
+static char first_buf[96];
+
+static int check_key(const char *key, int bad) {
+  const ayil__report_label_t *row = label_row(key);
+
+  if (row != NULL && row->en != NULL && row->en[0] != '\0' && row->ru != NULL &&
+      row->ru[0] != '\0' && row->ky != NULL && row->ky[0] != '\0')
+    return 0;
+  if (bad == 0)
+    snprintf(first_buf, sizeof(first_buf), "%s", key);
+  return 1;
+}
+
+int ayil__report_labels_check(const char **first) {
+  char key[96];
+  size_t i, j;
+  int bad = 0, c;
+
+  for (i = 0; i < N(FIXED_KEYS); i++)
+    bad += check_key(FIXED_KEYS[i], bad);
+  for (i = 0; i < N(PLAIN); i++) {
+    snprintf(key, sizeof(key), "ind.%s", PLAIN[i].name);
+    bad += check_key(key, bad);
+  }
+  for (i = 0; i < N(CODED); i++) {
+    bad += check_key(CODED[i].grp_key, bad);
+    for (c = 0; c < CODED[i].n; c++) {
+      snprintf(key, sizeof(key), "%s%s", CODED[i].code_pfx, CODED[i].codes[c]);
+      bad += check_key(key, bad);
+    }
+  }
+  for (c = 0; c < NOBL; c++) {
+    snprintf(key, sizeof(key), "oblast.%s", ayil__report_oblasts[c]);
+    bad += check_key(key, bad);
+  }
+  for (c = 0; c < NREG; c++) {
+    snprintf(key, sizeof(key), "region.%s", ayil__report_regions[c]);
+    bad += check_key(key, bad);
+  }
+  for (i = 0; i < ayil__report_nlabels; i++)
+    for (j = i + 1; j < ayil__report_nlabels; j++)
+      if (strcmp(ayil__report_labels[i].key, ayil__report_labels[j].key) == 0) {
+        if (bad++ == 0)
+          snprintf(first_buf, sizeof(first_buf), "%s",
+                   ayil__report_labels[i].key);
+      }
+  if (first != NULL)
+    *first = bad > 0 ? first_buf : NULL;
+  return bad;
+}
+
+/* ---- writing helpers ---- */
+
+/* "1,234" (en) or "1 234" with a no-break space (ru, ky). */
+static void fmt_num(char *buf, size_t n, int64_t v, int l) {
+  char d[32], *o = buf;
+  int len, i;
+  const char *sep = l == L_EN ? "," : "\xc2\xa0";
+  size_t sl = strlen(sep);
+
+  len = snprintf(d, sizeof(d), "%lld", (long long)(v < 0 ? -v : v));
+  if (v < 0)
+    *o++ = '-';
+  for (i = 0; i < len; i++) {
+    if (i > 0 && (len - i) % 3 == 0 && (size_t)(o - buf) + sl + 2 < n) {
+      memcpy(o, sep, sl);
+      o += sl;
+    }
+    if ((size_t)(o - buf) + 1 < n)
+      *o++ = d[i];
+  }
+  *o = '\0';
+}
+
+/* The text a cell shows: its number, "<N" or "x". raw: no grouping. */
+static void cell_text(const tab_t *t, size_t e, size_t i, int l, int raw,
+                      int nb, char *buf, size_t n) {
+  unsigned char f = t->f[e * t->ni + i];
+  int64_t v = t->v[e * t->ni + i];
+
+  if (f == F_LT)
+    snprintf(buf, n, "<%d", nb);
+  else if (f == F_X)
+    snprintf(buf, n, "x");
+  else if (raw)
+    snprintf(buf, n, "%lld", (long long)v);
+  else
+    fmt_num(buf, n, v, l);
+}
+
+static void json_str(FILE *out, const char *s) {
+  fputc('"', out);
+  for (; *s != '\0'; s++) {
+    unsigned char ch = (unsigned char)*s;
+    if (ch == '"' || ch == '\\') {
+      fputc('\\', out);
+      fputc(ch, out);
+    } else if (ch < 0x20 || ch == 0x7f) {
+      fprintf(out, "\\u%04x", ch);
+    } else {
+      fputc(ch, out);
+    }
+  }
+  fputc('"', out);
+}
+
+static void json_opt(FILE *out, const char *s) {
+  if (s == NULL || s[0] == '\0')
+    fputs("null", out);
+  else
+    json_str(out, s);
+}
+
+static void write_json(const ayil_report_t *r, const tab_t *t, FILE *out,
+                       int nb) {
+  size_t e, k;
+  char name[96], disp[32];
+  int first = 1;
+
+  fputs("{\"from\":", out);
+  json_opt(out, r->from_s);
+  fputs(",\"to\":", out);
+  json_opt(out, r->to_s);
+  fputs(",\"oblast\":", out);
+  json_opt(out, r->oblast >= 0 ? ayil__report_oblasts[r->oblast] : NULL);
+  fprintf(out, ",\"suppress_below\":%d,\"rows\":[", nb < 2 ? 0 : nb);
+  for (e = 0; e < t->ne; e++)
+    for (k = 0; k < t->ni; k++) {
+      int i = t->ord[k];
+      fputs(first ? "\n" : ",\n", out);
+      first = 0;
+      ind_name(t, i, name, sizeof(name));
+      fprintf(out, "{\"scope\":\"%s\",\"name\":", SCOPES[t->scope[e]]);
+      json_str(out, t->name[e]);
+      fprintf(out, ",\"indicator\":\"%s\",\"value\":", name);
+      if (t->f[e * t->ni + i] == F_SHOW) {
+        fprintf(out, "%lld}", (long long)t->v[e * t->ni + i]);
+      } else {
+        cell_text(t, e, (size_t)i, L_EN, 1, nb, disp, sizeof(disp));
+        fprintf(out, "null,\"suppressed\":true,\"display\":\"%s\"}", disp);
+      }
+    }
+  fputs("\n]}\n", out);
+}
+
+static void csv_field(FILE *out, const char *s) {
+  if (strpbrk(s, ",\"\r\n") == NULL) {
+    fputs(s, out);
+    return;
+  }
+  fputc('"', out);
+  for (; *s != '\0'; s++) {
+    if (*s == '"')
+      fputc('"', out);
+    fputc(*s, out);
+  }
+  fputc('"', out);
+}
+
+static void write_csv(const tab_t *t, FILE *out, int nb) {
+  size_t e, k;
+  char name[96], disp[32];
+
+  fputs("scope,name,indicator,value,suppressed\r\n", out);
+  for (e = 0; e < t->ne; e++)
+    for (k = 0; k < t->ni; k++) {
+      int i = t->ord[k];
+      ind_name(t, i, name, sizeof(name));
+      fputs(SCOPES[t->scope[e]], out);
+      fputc(',', out);
+      csv_field(out, t->name[e]);
+      fprintf(out, ",%s,", name);
+      cell_text(t, e, (size_t)i, L_EN, 1, nb, disp, sizeof(disp));
+      fprintf(out, "%s,%d\r\n", disp, t->f[e * t->ni + i] != F_SHOW);
+    }
+}
+
+/* ---- tables for people: text, md, html ---- */
+
+enum { FMT_TEXT, FMT_MD, FMT_HTML };
+
+#define BLOCK_COLS 6 /* columns of names per table block */
+
+typedef struct human_s {
+  const ayil_report_t *r;
+  const tab_t *t;
+  FILE *out;
+  int fmt, l, nb;
+  char (*labels)[LABEL_MAX]; /* per column */
+} human_t;
+
+/* Display width of UTF-8 text: code points (the labels have no wide
+ * characters). */
+static size_t u8width(const char *s) {
+  size_t w = 0;
+
+  for (; *s != '\0'; s++)
+    if (((unsigned char)*s & 0xc0) != 0x80)
+      w++;
+  return w;
+}
+
+/* Text output: control characters of a name become '?', so a name cannot
+ * move the cursor or change colours in a terminal. */
+static void text_put(FILE *out, const char *s) {
+  for (; *s != '\0'; s++)
+    fputc((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s, out);
+}
+
+static void pad(FILE *out, size_t n) {
+  while (n-- > 0)
+    fputc(' ', out);
+}
+
+static void md_put(FILE *out, const char *s) {
+  for (; *s != '\0'; s++) {
+    unsigned char ch = (unsigned char)*s;
+    if (ch < 0x20 || ch == 0x7f)
+      fputc(' ', out);
+    else if (strchr("\\`*_{}[]<>()#+-.!|&~", ch) != NULL) {
+      fputc('\\', out);
+      fputc(ch, out);
+    } else {
+      fputc(ch, out);
+    }
+  }
+}
+
+/* md for our own labels: only '|' and newlines would break a table. */
+static void md_label(FILE *out, const char *s) {
+  for (; *s != '\0'; s++) {
+    if (*s == '|')
+      fputs("\\|", out);
+    else if (*s == '\n' || *s == '\r')
+      fputc(' ', out);
+    else
+      fputc(*s, out);
+  }
+}
+
+static void html_put(FILE *out, const char *s) {
+  for (; *s != '\0'; s++) {
+    unsigned char ch = (unsigned char)*s;
+    switch (ch) {
+    case '<':
+      fputs("&lt;", out);
+      break;
+    case '>':
+      fputs("&gt;", out);
+      break;
+    case '&':
+      fputs("&amp;", out);
+      break;
+    case '"':
+      fputs("&quot;", out);
+      break;
+    case '\'':
+      fputs("&#39;", out);
+      break;
+    default:
+      fputc(ch < 0x20 || ch == 0x7f ? ' ' : ch, out);
+    }
+  }
+}
+
+/* Puts text in the current format; `trusted` is our own label. */
+static void h_put(const human_t *h, const char *s, int trusted) {
+  if (h->fmt == FMT_HTML)
+    html_put(h->out, s);
+  else if (h->fmt == FMT_MD)
+    trusted ? md_label(h->out, s) : md_put(h->out, s);
+  else
+    text_put(h->out, s);
+}
+
+/* The column header of entity e. *trusted: it is one of our labels. */
+static const char *ent_label(const human_t *h, size_t e, char *buf, size_t n,
+                             int *trusted) {
+  const tab_t *t = h->t;
+
+  *trusted = 1;
+  switch (t->scope[e]) {
+  case SC_OBLAST:
+    snprintf(buf, n, "oblast.%s", t->name[e]);
+    return lbl(h->l, buf);
+  case SC_REGION:
+    snprintf(buf, n, "region.%s", t->name[e]);
+    return lbl(h->l, buf);
+  case SC_TOTAL:
+    return lbl(h->l, "scope.total");
+  default:
+    *trusted = 0;
+    return t->name[e];
+  }
+}
+
+static void h_heading(const human_t *h, int level, const char *text) {
+  FILE *out = h->out;
+  size_t w;
+
+  if (h->fmt == FMT_HTML) {
+    fprintf(out, "<h%d>", level);
+    html_put(out, text);
+    fprintf(out, "</h%d>\n", level);
+  } else if (h->fmt == FMT_MD) {
+    fputs(level == 1 ? "# " : level == 2 ? "## " : "### ", out);
+    md_label(out, text);
+    fputs("\n\n", out);
+  } else {
+    text_put(out, text);
+    fputc('\n', out);
+    for (w = u8width(text); w > 0; w--)
+      fputc(level == 1 ? '=' : level == 2 ? '=' : '-', out);
+    fputs("\n\n", out);
+  }
+}
+
+/* One table: rows = indicators, columns = entities ents[0..n-1]. */
+static void h_table(const human_t *h, const size_t *ents, size_t n) {
+  const tab_t *t = h->t;
+  FILE *out = h->out;
+  char buf[LABEL_MAX], val[48];
+  size_t k, j, lw, cw[BLOCK_COLS];
+  const char *ind = lbl(h->l, "col.indicator");
+  int trusted;
+
+  assert(n <= BLOCK_COLS);
+  if (h->fmt == FMT_TEXT) {
+    lw = u8width(ind);
+    for (k = 0; k < t->ni; k++)
+      if (u8width(h->labels[t->ord[k]]) > lw)
+        lw = u8width(h->labels[t->ord[k]]);
+    for (j = 0; j < n; j++) {
+      cw[j] = u8width(ent_label(h, ents[j], buf, sizeof(buf), &trusted));
+      for (k = 0; k < t->ni; k++) {
+        cell_text(t, ents[j], (size_t)t->ord[k], h->l, 0, h->nb, val,
+                  sizeof(val));
+        if (u8width(val) > cw[j])
+          cw[j] = u8width(val);
+      }
+    }
+    text_put(out, ind);
+    pad(out, lw - u8width(ind));
+    for (j = 0; j < n; j++) {
+      const char *s = ent_label(h, ents[j], buf, sizeof(buf), &trusted);
+      pad(out, 2 + cw[j] - u8width(s));
+      text_put(out, s);
+    }
+    fputc('\n', out);
+    for (k = 0; k < lw; k++)
+      fputc('-', out);
+    for (j = 0; j < n; j++) {
+      fputs("  ", out);
+      for (k = 0; k < cw[j]; k++)
+        fputc('-', out);
+    }
+    fputc('\n', out);
+    for (k = 0; k < t->ni; k++) {
+      const char *s = h->labels[t->ord[k]];
+      text_put(out, s);
+      pad(out, lw - u8width(s));
+      for (j = 0; j < n; j++) {
+        cell_text(t, ents[j], (size_t)t->ord[k], h->l, 0, h->nb, val,
+                  sizeof(val));
+        pad(out, 2 + cw[j] - u8width(val));
+        fputs(val, out);
+      }
+      fputc('\n', out);
+    }
+    fputc('\n', out);
+  } else if (h->fmt == FMT_MD) {
+    fputs("| ", out);
+    md_label(out, ind);
+    for (j = 0; j < n; j++) {
+      const char *s = ent_label(h, ents[j], buf, sizeof(buf), &trusted);
+      fputs(" | ", out);
+      h_put(h, s, trusted);
+    }
+    fputs(" |\n| :---", out);
+    for (j = 0; j < n; j++)
+      fputs(" | ---:", out);
+    fputs(" |\n", out);
+    for (k = 0; k < t->ni; k++) {
+      fputs("| ", out);
+      md_label(out, h->labels[t->ord[k]]);
+      for (j = 0; j < n; j++) {
+        cell_text(t, ents[j], (size_t)t->ord[k], h->l, 0, h->nb, val,
+                  sizeof(val));
+        fputs(" | ", out);
+        md_label(out, val);
+      }
+      fputs(" |\n", out);
+    }
+    fputc('\n', out);
+  } else {
+    fputs("<table>\n<thead><tr><th class=\"ind\">", out);
+    html_put(out, ind);
+    fputs("</th>", out);
+    for (j = 0; j < n; j++) {
+      fputs("<th>", out);
+      html_put(out, ent_label(h, ents[j], buf, sizeof(buf), &trusted));
+      fputs("</th>", out);
+    }
+    fputs("</tr></thead>\n<tbody>\n", out);
+    for (k = 0; k < t->ni; k++) {
+      fputs("<tr><th class=\"ind\">", out);
+      html_put(out, h->labels[t->ord[k]]);
+      fputs("</th>", out);
+      for (j = 0; j < n; j++) {
+        unsigned char f = t->f[ents[j] * t->ni + (size_t)t->ord[k]];
+        cell_text(t, ents[j], (size_t)t->ord[k], h->l, 0, h->nb, val,
+                  sizeof(val));
+        fputs(f != F_SHOW ? "<td class=\"s\">" : "<td>", out);
+        html_put(out, val);
+        fputs("</td>", out);
+      }
+      fputs("</tr>\n", out);
+    }
+    fputs("</tbody>\n</table>\n", out);
+  }
+}
+
+/* A table of many entities, cut into blocks of BLOCK_COLS columns. */
+static void h_tables(const human_t *h, const size_t *ents, size_t n) {
+  size_t k;
+
+  for (k = 0; k < n; k += BLOCK_COLS)
+    h_table(h, ents + k, n - k < BLOCK_COLS ? n - k : BLOCK_COLS);
+}
+
+/* A horizontal bar chart in inline SVG (no xmlns: inline SVG in HTML needs
+ * none, and the page must hold no address). */
+static void svg_bars(const human_t *h, const char *title, size_t n,
+                     const char *const *labels, const size_t *cells) {
+  const tab_t *t = h->t;
+  FILE *out = h->out;
+  int64_t max = 0;
+  size_t k, height = n * 24 + 8;
+  char val[48];
+
+  for (k = 0; k < n; k++)
+    if (t->f[cells[k]] == F_SHOW && t->v[cells[k]] > max)
+      max = t->v[cells[k]];
+  fputs("<figure>\n<figcaption>", out);
+  html_put(out, title);
+  fprintf(out,
+          "</figcaption>\n<svg width=\"660\" height=\"%zu\" "
+          "viewBox=\"0 0 660 %zu\" role=\"img\" aria-label=\"",
+          height, height);
+  html_put(out, title);
+  fputs("\">\n", out);
+  for (k = 0; k < n; k++) {
+    size_t y = 4 + k * 24;
+    int64_t w = 0;
+    unsigned char f = t->f[cells[k]];
+
+    if (f == F_SHOW && max > 0)
+      w = t->v[cells[k]] * 320 / max;
+    if (f == F_SHOW && t->v[cells[k]] > 0 && w < 1)
+      w = 1;
+    fprintf(out, "<text x=\"246\" y=\"%zu\" text-anchor=\"end\">", y + 15);
+    html_put(out, labels[k]);
+    fputs("</text>", out);
+    if (w > 0)
+      fprintf(out,
+              "<rect x=\"252\" y=\"%zu\" width=\"%lld\" height=\"16\" "
+              "fill=\"#4a6fa5\"/>",
+              y + 2, (long long)w);
+    fmt_num(val, sizeof(val), t->v[cells[k]], h->l);
+    if (f != F_SHOW)
+      cell_text(t, cells[k] / t->ni, cells[k] % t->ni, h->l, 0, h->nb, val,
+                sizeof(val));
+    fprintf(out, "<text x=\"%lld\" y=\"%zu\">", (long long)(258 + w), y + 15);
+    html_put(out, val);
+    fputs("</text>\n", out);
+  }
+  fputs("</svg>\n</figure>\n", out);
+}
+
+static void html_charts(const human_t *h) {
+  const tab_t *t = h->t;
+  const char *labels[NOBL > NSERV ? NOBL : NSERV];
+  size_t cells[NOBL > NSERV ? NOBL : NSERV];
+  char keys[NOBL > NSERV ? NOBL : NSERV][64];
+  size_t k, n;
+
+  h_heading(h, 2, lbl(h->l, "heading.charts"));
+  for (k = 0; k < (size_t)NVIOL; k++) {
+    snprintf(keys[k], sizeof(keys[k]), "code.violence.%s",
+             ayil__report_violence[k]);
+    labels[k] = lbl(h->l, keys[k]);
+    cells[k] = t->tot * t->ni + I_VIOL + k;
+  }
+  svg_bars(h, lbl(h->l, "chart.violence"), NVIOL, labels, cells);
+  for (k = 0; k < (size_t)NSERV; k++) {
+    snprintf(keys[k], sizeof(keys[k]), "code.service.%s",
+             ayil__report_services[k]);
+    labels[k] = lbl(h->l, keys[k]);
+    cells[k] = t->tot * t->ni + I_REF + k;
+  }
+  svg_bars(h, lbl(h->l, "chart.referrals"), NSERV, labels, cells);
+  for (k = 0, n = 0; k < t->nob; k++) {
+    snprintf(keys[n], sizeof(keys[n]), "oblast.%s", t->name[t->ob0 + k]);
+    labels[n] = lbl(h->l, keys[n]);
+    cells[n] = (t->ob0 + k) * t->ni + I_TRAIN_EVENTS;
+    n++;
+  }
+  svg_bars(h, lbl(h->l, "chart.trainings"), n, labels, cells);
+}
+
+static const char HTML_CSS[] =
+    "body{font-family:\"DejaVu Sans\",Arial,sans-serif;font-size:10pt;"
+    "color:#111;margin:1.5em;max-width:60em}\n"
+    "h1{font-size:16pt;margin:0 0 .3em}h2{font-size:13pt;margin:1.2em 0 "
+    ".4em;border-bottom:1px solid #999}h3{font-size:11pt;margin:1em 0 .3em}\n"
+    "p.meta{margin:.2em 0;color:#333}\n"
+    "table{border-collapse:collapse;margin:0 0 1em;font-size:9pt}\n"
+    "th,td{border:1px solid #bbb;padding:2px 6px}\n"
+    "td{text-align:right;white-space:nowrap;font-variant-numeric:"
+    "tabular-nums}\n"
+    "th.ind{text-align:left;font-weight:normal}\n"
+    "thead th{background:#e8eef6}\n"
+    "td.s{color:#666;font-style:italic}\n"
+    "figure{margin:0 0 1em}figcaption{font-weight:bold;margin-bottom:.3em}\n"
+    "svg text{font-size:11px;fill:#111}\n"
+    "@page{size:A4;margin:15mm}\n"
+    "@media print{body{margin:0;max-width:none;font-size:9pt}"
+    "h2{break-before:page;page-break-before:always}"
+    "h2.first{break-before:auto;page-break-before:auto}"
+    "table,figure{break-inside:auto}tr,figure{break-inside:avoid;"
+    "page-break-inside:avoid}thead{display:table-header-group}"
+    "h2,h3{break-after:avoid;page-break-after:avoid}}\n";
+
+static int write_human(const ayil_report_t *r, const tab_t *t, FILE *out,
+                       int fmt, int l, int nb) {
+  human_t h;
+  char buf[LABEL_MAX * 2], from[64], to[64];
+  size_t *ents = NULL, k, n, o;
+  static const char *const LANGS[] = {"en", "ru", "ky"};
+
+  h.r = r;
+  h.t = t;
+  h.out = out;
+  h.fmt = fmt;
+  h.l = l;
+  h.nb = nb;
+  h.labels = malloc(t->ni * sizeof(*h.labels));
+  ents = malloc((t->ne + 1) * sizeof(*ents));
+  if (h.labels == NULL || ents == NULL) {
+    free(h.labels);
+    free(ents);
+    return AYIL_ENOMEM;
+  }
+  for (k = 0; k < t->ni; k++)
+    ind_label(t, l, (int)k, h.labels[k], LABEL_MAX);
+
+  if (fmt == FMT_HTML) {
+    fprintf(out,
+            "<!DOCTYPE html>\n<html lang=\"%s\">\n<head>\n"
+            "<meta charset=\"utf-8\">\n"
+            /* The page may load nothing: a browser refuses any request, and
+             * the tests check that it makes none. */
+            "<meta http-equiv=\"Content-Security-Policy\" content=\""
+            "default-src 'none'; style-src 'unsafe-inline'; img-src data:\">\n"
+            "<title>",
+            LANGS[l]);
+    html_put(out, lbl(l, "title"));
+    fprintf(out, "</title>\n<style>\n%s</style>\n</head>\n<body>\n", HTML_CSS);
+  }
+  h_heading(&h, 1, lbl(l, "title"));
+  snprintf(from, sizeof(from), "%s",
+           r->from_s[0] ? r->from_s : lbl(l, "period.start"));
+  snprintf(to, sizeof(to), "%s", r->to_s[0] ? r->to_s : lbl(l, "period.end"));
+  subst(buf, sizeof(buf), lbl(l, "period"), "from", from, "to", to);
+  if (fmt == FMT_HTML)
+    fputs("<p class=\"meta\">", out);
+  h_put(&h, buf, 1);
+  fputs(fmt == FMT_HTML ? "</p>\n" : fmt == FMT_MD ? "\n\n" : "\n", out);
+  if (r->oblast >= 0) {
+    char key[64];
+    snprintf(key, sizeof(key), "oblast.%s", ayil__report_oblasts[r->oblast]);
+    subst(buf, sizeof(buf), lbl(l, "filter.oblast"), "oblast", lbl(l, key),
+          NULL, NULL);
+    if (fmt == FMT_HTML)
+      fputs("<p class=\"meta\">", out);
+    h_put(&h, buf, 1);
+    fputs(fmt == FMT_HTML ? "</p>\n" : fmt == FMT_MD ? "\n\n" : "\n", out);
+  }
+  if (nb >= 2) {
+    char sn[16], sm[16];
+    snprintf(sn, sizeof(sn), "%d", nb);
+    snprintf(sm, sizeof(sm), "%d", nb - 1);
+    subst(buf, sizeof(buf), lbl(l, "legend.suppressed"), "n", sn, "m", sm);
+    if (fmt == FMT_HTML)
+      fputs("<p class=\"meta\">", out);
+    h_put(&h, buf, 1);
+    fputs(fmt == FMT_HTML ? "</p>\n" : fmt == FMT_MD ? "\n\n" : "\n", out);
+  }
+  if (fmt == FMT_TEXT)
+    fputc('\n', out);
+  if (fmt == FMT_HTML) {
+    fputs("<h2 class=\"first\">", out);
+    html_put(out, lbl(l, "heading.total"));
+    fputs("</h2>\n", out);
+  } else {
+    h_heading(&h, 2, lbl(l, "heading.total"));
+  }
+  ents[0] = t->tot;
+  h_tables(&h, ents, 1);
+  if (fmt == FMT_HTML)
+    html_charts(&h);
+  h_heading(&h, 2, lbl(l, "heading.regions"));
+  for (k = 0; k < t->nreg; k++)
+    ents[k] = t->reg0 + k;
+  h_tables(&h, ents, t->nreg);
+  h_heading(&h, 2, lbl(l, "heading.oblasts"));
+  for (k = 0; k < t->nob; k++)
+    ents[k] = t->ob0 + k;
+  h_tables(&h, ents, t->nob);
+  if (t->ob0 == t->com0) {
+    h_heading(&h, 2, lbl(l, "heading.no_committees"));
+  } else {
+    for (o = t->ob0; o < t->reg0; o++) {
+      char key[64];
+      for (k = t->com0, n = 0; k < t->ob0; k++)
+        if (t->oblast[k] == t->oblast[o])
+          ents[n++] = k;
+      if (n == 0)
+        continue;
+      snprintf(key, sizeof(key), "oblast.%s", t->name[o]);
+      subst(buf, sizeof(buf), lbl(l, "heading.committees"), "oblast",
+            lbl(l, key), NULL, NULL);
+      h_heading(&h, 2, buf);
+      h_tables(&h, ents, n);
+    }
+  }
+  if (fmt == FMT_HTML)
+    fputs("</body>\n</html>\n", out);
+  free(ents);
+  free(h.labels);
+  return 0;
+}
+
+int ayil_report_write(ayil_report_t *r, FILE *out, const char *format,
+                      const char *lang, int suppress_below) {
+  tab_t t;
+  int l = lang_index(lang), fmt, rc;
+
+  if (r == NULL || out == NULL || l < 0 || suppress_below < 0)
+    return AYIL_EINVAL;
+  if (format == NULL || strcmp(format, "text") == 0)
+    fmt = FMT_TEXT;
+  else if (strcmp(format, "md") == 0)
+    fmt = FMT_MD;
+  else if (strcmp(format, "html") == 0)
+    fmt = FMT_HTML;
+  else if (strcmp(format, "json") == 0)
+    fmt = -1;
+  else if (strcmp(format, "csv") == 0)
+    fmt = -2;
+  else
+    return AYIL_EINVAL;
+  rc = ayil__report_tab_build(r, &t, suppress_below);
+  if (rc != 0)
+    return rc;
+  if (fmt == -1) {
+    write_json(r, &t, out, suppress_below);
+  } else if (fmt == -2) {
+    write_csv(&t, out, suppress_below);
+  } else {
+    rc = write_human(r, &t, out, fmt, l, suppress_below);
+  }
+  ayil__report_tab_free(&t);
+  if (rc != 0)
+    return rc;
+  if (fflush(out) != 0 || ferror(out))
+    return AYIL_EIO;
+  return 0;
+}
