@@ -104,6 +104,7 @@ int cmd_join(cli_t *c, int argc, char **argv);
 int cmd_sync(cli_t *c, int argc, char **argv);
 int cmd_bundle(cli_t *c, int argc, char **argv);
 int cmd_doctor(cli_t *c, int argc, char **argv);
+int cmd_alerts(cli_t *c, int argc, char **argv);
 
 /* Enrollment (cmd_hub.c). Decodes an invite code given by the user (spaces
  * and newlines ignored) and checks it has not expired; returns 0, or an

@@ -118,6 +118,12 @@ static const cli_cmd_t COMMANDS[] = {
      "never connected, silent for more than N\ndays, default 7; invite "
      "expired). --html FILE writes a self-contained page\n(no script, no "
      "external resource). In --json, times are unix seconds."},
+    {"alerts", cmd_alerts, "alerts [--json] | alerts clear KIND [--node ID]",
+     "Lists the standing alerts (fork, revoked, refused_by_hub, disk_full), "
+     "or\nclears those of one kind (for one peer with --node) once the cause "
+     "is dealt\nwith. A fork alert makes the hub refuse that log: clear it "
+     "only when you\nknow which copy is genuine (usually: admit a successor "
+     "instead)."},
     {"doctor", cmd_doctor, "doctor [--quick] [--offline] [--json]",
      "Checks this node and prints, for each problem, the fix in one "
      "sentence:\nownership and modes of the home and the keys, the config, "

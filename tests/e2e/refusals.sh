@@ -234,6 +234,10 @@ $AYIL --home "$HUB" status --json >"$T/status.json"
 check "g) ayil status --json: fork alert" python3 -c '
 import json,sys; d=json.load(open(sys.argv[1]))
 sys.exit(0 if any(x["kind"]=="fork" for x in d["alerts"]) else 1)' "$T/status.json"
+check "g) ayil alerts lists the fork of B's log" bash -c "$AYIL --home $HUB alerts | grep '^fork' | grep -q -F '$BID'"
+expect_rc 2 "g) alerts clear refuses an unknown kind" $AYIL --home "$HUB" alerts clear nonsense
+expect_rc 0 "g) alerts clear fork" $AYIL --home "$HUB" alerts clear fork
+check "g) ... and it is gone" bash -c "$AYIL --home $HUB alerts --json | python3 -c 'import json,sys; sys.exit(0 if not [a for a in json.load(sys.stdin) if a[\"kind\"]==\"fork\"] else 1)'"
 
 # ---- after everything ----
 during_start
