@@ -890,6 +890,7 @@ void conns_tick(daemon_t *d) {
     if (ayil_sync_idle(c->sync)) {
       if (c->idle_since_ms == 0) {
         c->idle_since_ms = now;
+        flush_stats(c); /* so `ayil status` shows today's bytes at once */
         if (!d->is_hub)
           d->synced_once = 1;
       }
