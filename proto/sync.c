@@ -61,6 +61,18 @@ typedef struct {
    * from it (0: none), that record's hash, and the last record's ts. */
   uint64_t rx_next, rx_ts;
   uint8_t rx_prev[AYIL_HASH_BYTES];
+  /* Early streaming (PROTOCOL.md, "Sync", early streams). Sender: the
+   * embedder's assumption of the peer's head (ayil_sync_assume), and
+   * `early` while this side streams on it, before ayil_sync_start(). */
+  int assume_set, early;
+  uint64_t assume_seq;
+  /* Sender: the seq after the last record sent on this connection, ever
+   * (out_next can go back, after a rewind). */
+  uint64_t out_hw;
+  /* Receiver: the peer announced an early stream of this origin; until a
+   * stream of it is joined, what does not fit is ignored, and `rx_ignoring`
+   * while the peer's current stream is being ignored (its MOREs too). */
+  int rx_early, rx_ignoring;
 } slot_t;
 
 /* One record sent and not yet acknowledged. */
@@ -106,6 +118,8 @@ struct ayil_sync_s {
   uint8_t *cr_body;
   size_t cr_total, cr_fill;
   int pong_due;
+  int early;    /* some origin streams before ayil_sync_start() */
+  int cs_abort; /* a chunked record was taken back: send [BODY, nil] */
   uint64_t last_recv, last_ping;
   uint64_t recv_at_ack;
   int ack_timer; /* data arrived since the last ACK, at ack_since */
@@ -141,6 +155,8 @@ static void emit(ayil_sync_t *s, int type, const uint8_t *origin, uint64_t seq,
 }
 
 /* ---- slots ----------------------------------------------------------- */
+
+static void flights_ack(ayil_sync_t *s, uint32_t si, uint64_t seq);
 
 static int find_slot(const ayil_sync_t *s, const uint8_t id[AYIL_ID_BYTES]) {
   size_t i;
@@ -255,6 +271,76 @@ static void fork_found(ayil_sync_t *s, int si, uint64_t seq, int by_peer) {
   emit(s, AYIL_SYNC_EV_FORK, sl->id, seq, by_peer);
 }
 
+/* Takes back a chunked record of slot `si` being sent: [BODY, nil] goes
+ * next, and the record is not in flight any more. */
+static void chunk_abort(ayil_sync_t *s, int si) {
+  if (!s->cs_active || s->cs_slot != (uint32_t)si)
+    return;
+  s->cs_active = 0;
+  s->cs_abort = 1;
+}
+
+/* Ends the early stream of slot `si`: the peer does not take it on this
+ * connection (no WANT, not named, a fork). What it ignored is not in
+ * flight. */
+static void early_stop(ayil_sync_t *s, int si) {
+  slot_t *sl = &s->slots[si];
+  if (!sl->early)
+    return;
+  sl->early = 0;
+  chunk_abort(s, si);
+  drop_flights(s, (uint32_t)si);
+  sl->out_active = 0;
+  sl->tx_next = 0;
+  sl->out_wait_seq = 0;
+}
+
+/*
+ * The peer's have arrived for slot `si`, which streamed early from the
+ * assumed head a = assume_seq + 1. Its real head p: p == a, nothing
+ * changes; p > a, the peer holds more: skip to p + 1 (what crosses is a
+ * harmless duplicate there); p < a (a restored peer), it ignored the whole
+ * early stream: take it all back and start again at p + 1 with an ENTRIES.
+ */
+static void link_early(ayil_sync_t *s, int si, uint64_t h, uint64_t p) {
+  slot_t *sl = &s->slots[si];
+  uint64_t a = sl->assume_seq;
+  if (!((sl->my_flags & AYIL_SYNC_OFFER) &&
+        (sl->peer_flags & AYIL_SYNC_WANT))) {
+    early_stop(s, si);
+    return;
+  }
+  sl->early = 0;
+  if (h > sl->out_head)
+    sl->out_head = h;
+  if (p > a) {
+    if (sl->out_next <= p && !(s->cs_active && s->cs_slot == (uint32_t)si)) {
+      sl->out_next = p + 1;
+      memcpy(sl->out_prev, sl->peer_hash, AYIL_HASH_BYTES);
+      /* A peer ahead of this side: send_entries() checks its head if this
+       * side ever gets past it. */
+      sl->out_prev_ok = p <= h;
+    }
+    sl->out_acked = p < sl->out_next ? p : sl->out_next - 1;
+    flights_ack(s, (uint32_t)si, sl->out_acked);
+    /* The embedder's belief was stale (an ACK lost with the link): the
+     * have is as good as an acknowledgement, so its next assumption is
+     * right even if this connection is cut before any ACK. Only where
+     * this side could compare: the peer's entry at p is its own. */
+    if (p <= h)
+      emit(s, AYIL_SYNC_EV_ACKED, sl->id, p, 1);
+  } else if (p < a) {
+    chunk_abort(s, si);
+    drop_flights(s, (uint32_t)si);
+    sl->out_next = p + 1;
+    sl->out_acked = p;
+    memcpy(sl->out_prev, p == 0 ? ZEROS : sl->peer_hash, AYIL_HASH_BYTES);
+    sl->out_prev_ok = 1;
+    sl->tx_next = 0; /* the peer follows no stream: ENTRIES, first, prev */
+    sl->out_wait_seq = 0;
+  }
+}
+
 /* Both sides have named slot `si`: compare heads, then set up the halves. */
 static int link(ayil_sync_t *s, int si) {
   slot_t *sl = &s->slots[si];
@@ -274,11 +360,15 @@ static int link(ayil_sync_t *s, int si) {
     if (rc != 0)
       return rc;
     if (memcmp(mine, sl->peer_hash, AYIL_HASH_BYTES) != 0) {
+      early_stop(s, si);
       fork_found(s, si, p, 0);
       return 0;
     }
   }
-  if ((sl->my_flags & AYIL_SYNC_OFFER) && (sl->peer_flags & AYIL_SYNC_WANT)) {
+  if (sl->early) {
+    link_early(s, si, h, p);
+  } else if ((sl->my_flags & AYIL_SYNC_OFFER) &&
+             (sl->peer_flags & AYIL_SYNC_WANT)) {
     sl->out_active = 1;
     sl->out_head = h;
     sl->out_acked = p;
@@ -302,7 +392,7 @@ static int link(ayil_sync_t *s, int si) {
 
 /* Reads `n` peer rows, then links them (after discovering origins this side
  * did not name). */
-static int peer_rows(ayil_sync_t *s, ayil__mp_t *r, size_t n) {
+static int peer_rows(ayil_sync_t *s, ayil__mp_t *r, size_t n, int in_have) {
   size_t i, first = s->ntheirs;
   int rc;
   if (n > AYIL_SYNC_ROWS_MAX)
@@ -324,8 +414,12 @@ static int peer_rows(ayil_sync_t *s, ayil__mp_t *r, size_t n) {
       return AYIL_EPEER; /* named twice */
     sl->peer_idx = (int)s->ntheirs;
     s->theirs[s->ntheirs++] = (uint32_t)si;
+    /* Only a have row can announce an early stream: ROWS come after. */
+    if ((flags & AYIL__SYNC_EARLY) && !in_have)
+      return AYIL_EPEER;
     sl->peer_seq = seq;
-    sl->peer_flags = flags;
+    sl->peer_flags = flags & (AYIL_SYNC_OFFER | AYIL_SYNC_WANT);
+    sl->rx_early = (flags & AYIL__SYNC_EARLY) && (flags & AYIL_SYNC_OFFER);
     memcpy(sl->peer_hash, hash != NULL ? hash : ZEROS, AYIL_HASH_BYTES);
   }
   for (i = first; i < s->ntheirs; i++) {
@@ -399,6 +493,49 @@ void ayil_sync_free(ayil_sync_t *s) {
   free(s);
 }
 
+int ayil_sync_assume(ayil_sync_t *s, const uint8_t origin[AYIL_ID_BYTES],
+                     uint64_t seq) {
+  int si = -1, rc;
+  if (s->err)
+    return s->err;
+  if (s->state != ST_NEW)
+    return AYIL_ESTATE;
+  if (seq > INT64_MAX)
+    return AYIL_EINVAL;
+  rc = get_slot(s, origin, &si);
+  if (rc != 0)
+    return fail(s, rc);
+  s->slots[si].assume_set = 1;
+  s->slots[si].assume_seq = seq;
+  return 0;
+}
+
+/* An origin this side offers, with an assumption below its head: it
+ * streams from there before the peer's have arrives. */
+static int early_setup(ayil_sync_t *s, int si) {
+  slot_t *sl = &s->slots[si];
+  uint64_t a = sl->assume_seq;
+  int rc;
+  if (!sl->assume_set || !(sl->my_flags & AYIL_SYNC_OFFER) || a >= sl->my_seq)
+    return 0;
+  memset(sl->out_prev, 0, AYIL_HASH_BYTES);
+  if (a > 0) {
+    rc = stored_hash(s, sl->id, a, sl->out_prev);
+    if (rc == AYIL_ENOTFOUND)
+      return 0; /* no such entry here: no early stream */
+    if (rc != 0)
+      return rc;
+  }
+  sl->early = 1;
+  sl->out_active = 1;
+  sl->out_prev_ok = 1;
+  sl->out_head = sl->my_seq;
+  sl->out_acked = a;
+  sl->out_next = a + 1;
+  s->early = 1;
+  return 0;
+}
+
 int ayil_sync_have_payload(ayil_sync_t *s, uint8_t *out, size_t cap,
                            size_t *len) {
   ayil_sync_origin_t *rows;
@@ -420,13 +557,16 @@ int ayil_sync_have_payload(ayil_sync_t *s, uint8_t *out, size_t cap,
     int si = -1;
     if ((rows[i].flags & (AYIL_SYNC_OFFER | AYIL_SYNC_WANT)) == 0)
       continue;
-    if (find_slot(s, rows[i].id) >= 0) {
+    si = find_slot(s, rows[i].id);
+    if (si >= 0 && s->slots[si].my_idx >= 0) {
       rc = AYIL_EINVAL; /* the embedder named an origin twice */
       break;
     }
     rc = get_slot(s, rows[i].id, &si);
     if (rc == 0)
       rc = add_mine(s, si, rows[i].flags);
+    if (rc == 0)
+      rc = early_setup(s, si);
   }
   free(rows);
   if (rc != 0)
@@ -437,7 +577,8 @@ int ayil_sync_have_payload(ayil_sync_t *s, uint8_t *out, size_t cap,
   msgpack_pack_array(&w.pk, s->nmine);
   for (i = 0; i < s->nmine; i++) {
     const slot_t *sl = &s->slots[s->mine[i]];
-    ayil__row_write(&w.pk, sl->id, sl->my_seq, sl->my_hash, sl->my_flags);
+    ayil__row_write(&w.pk, sl->id, sl->my_seq, sl->my_hash,
+                    sl->my_flags | (sl->early ? AYIL__SYNC_EARLY : 0u));
   }
   if (w.overflow)
     return fail(s, AYIL_ETOOBIG);
@@ -475,15 +616,20 @@ int ayil_sync_start(ayil_sync_t *s, const uint8_t *peer, size_t len,
   if (rc == 0)
     rc = ayil__mp_array(&r, &n);
   if (rc == 0)
-    rc = peer_rows(s, &r, n);
+    rc = peer_rows(s, &r, n, 1);
   if (rc == 0)
     rc = ayil__mp_done(&r);
+  if (rc == 0 && s->early) {
+    /* Early streams of origins the peer did not name end here. */
+    size_t i;
+    for (i = 0; i < s->nslots; i++)
+      early_stop(s, (int)i);
+    s->early = 0;
+  }
   return fail(s, rc);
 }
 
 /* ---- receiving ------------------------------------------------------- */
-
-static void flights_ack(ayil_sync_t *s, uint32_t si, uint64_t seq);
 
 /* A purged body must be proven by a signed DELETE of the same record. */
 static int check_proof(ayil_sync_t *s, const slot_t *sl, uint64_t seq,
@@ -635,6 +781,36 @@ static int accept_record(ayil_sync_t *s, int si, const ayil__rec_t *rec,
   return 0;
 }
 
+/* For an ENTRIES of `sl` at `first` with `prev` (NULL for first = 1):
+ * 1 if it is to be handled as usual (the peer announced no early stream of
+ * the origin, or it joined one already, or it fits: the origin is wanted and
+ * the stream starts at or before the next entry over a matching
+ * predecessor), 0 if it is an early stream to ignore. */
+static int early_fit(ayil_sync_t *s, const slot_t *sl, uint64_t first,
+                     const uint8_t *prev) {
+  uint8_t hh[AYIL_HASH_BYTES], held[AYIL_HASH_BYTES];
+  uint64_t store_seq = 0;
+  int rc;
+  if (!sl->rx_early)
+    return 1;
+  if (!(sl->my_flags & AYIL_SYNC_WANT) || !sl->in_active)
+    return 0;
+  if (first < sl->in_next)
+    return 1; /* over entries held here: compared one by one */
+  if (first == sl->in_next)
+    return memcmp(prev != NULL ? prev : ZEROS, sl->in_prev, AYIL_HASH_BYTES) ==
+           0;
+  rc = head(s, sl->id, &store_seq, hh);
+  if (rc != 0)
+    return rc;
+  if (first - 1 > store_seq)
+    return 0; /* beyond this side's head + 1: a gap */
+  rc = stored_hash(s, sl->id, first - 1, held);
+  if (rc != 0)
+    return rc;
+  return memcmp(held, prev, AYIL_HASH_BYTES) == 0;
+}
+
 /* ENTRIES [1, idx, first, prev, rec...] starts or resumes a stream; MORE
  * [8, idx, rec...] continues it right after the last record received. */
 static int on_entries(ayil_sync_t *s, ayil__mp_t *r, size_t n, int more) {
@@ -665,6 +841,8 @@ static int on_entries(ayil_sync_t *s, ayil__mp_t *r, size_t n, int more) {
   ts = sl->rx_ts;
   if (more) {
     /* Nothing to continue (or a stream of a forked origin, dropped). */
+    if (sl->rx_ignoring)
+      discard = 1; /* continues an ignored early stream */
     if (sl->rx_next == 0 && !discard)
       return AYIL_EPEER;
     first = sl->rx_next;
@@ -674,6 +852,20 @@ static int on_entries(ayil_sync_t *s, ayil__mp_t *r, size_t n, int more) {
     return AYIL_EPEER;
   if (first > INT64_MAX - nrec)
     return AYIL_EPEER;
+  if (!discard && !more) {
+    /* A stream the peer started on an assumption (the EARLY flag of its
+     * have row) that does not fit here is ignored, not an error, until a
+     * stream of the origin is joined: the peer had not read this side's
+     * have, and will resume at the right place once it does. */
+    rc = early_fit(s, sl, first, prev);
+    if (rc < 0)
+      return rc;
+    sl->rx_ignoring = rc == 0;
+    if (rc == 0)
+      discard = 1;
+    else
+      sl->rx_early = 0; /* joined: strict from here on */
+  }
   if (!discard) {
     if (!(sl->my_flags & AYIL_SYNC_WANT))
       return AYIL_EPERM;
@@ -834,8 +1026,24 @@ static int on_ack(ayil_sync_t *s, ayil__mp_t *r, size_t n) {
     if (sl->forked)
       continue;
     /* Only what was sent on this connection can be acknowledged. */
-    if (!sl->out_active || seq >= sl->out_next)
+    if (!sl->out_active || seq >= sl->out_hw)
       return AYIL_EPEER;
+    if (seq >= sl->out_next) {
+      /* Part of an early stream taken back (the peer's have was behind
+       * it) that the peer got from elsewhere meanwhile and accepted:
+       * continue after it. */
+      uint32_t si = s->theirs[idx];
+      if (s->cs_active && s->cs_slot == si)
+        continue;
+      rc = stored_hash(s, sl->id, seq, sl->out_prev);
+      if (rc != 0)
+        return rc;
+      sl = &s->slots[si];
+      sl->out_next = seq + 1;
+      sl->out_prev_ok = 1;
+      sl->tx_next = 0;
+      sl->out_wait_seq = 0;
+    }
     if (seq <= sl->out_acked)
       continue; /* already known, e.g. from its own stream */
     sl->out_acked = seq;
@@ -930,7 +1138,7 @@ int ayil_sync_recv(ayil_sync_t *s, const uint8_t *msg, size_t len,
     rc = on_body(s, &r, n);
     break;
   case AYIL__SYNC_ROWS:
-    rc = n < 2 ? AYIL_EFORMAT : peer_rows(s, &r, n - 1);
+    rc = n < 2 ? AYIL_EFORMAT : peer_rows(s, &r, n - 1, 0);
     break;
   case AYIL__SYNC_FORK:
     rc = on_fork(s, &r, n);
@@ -1248,6 +1456,8 @@ static int send_entries(ayil_sync_t *s, int si, size_t *len, int *blocked) {
   }
   sl->tx_next = sl->out_next;
   sl->tx_ts = ts;
+  if (sl->out_hw < sl->out_next)
+    sl->out_hw = sl->out_next;
   ayil__wbuf_init(&h, s->out, MSG_HDR_RESERVE);
   msgpack_pack_array(&h.pk, (more ? 2 : 4) + nrec);
   msgpack_pack_uint32(&h.pk, more ? AYIL__SYNC_MORE : AYIL__SYNC_ENTRIES);
@@ -1443,6 +1653,28 @@ static int work(const ayil_sync_t *s) {
   return 0;
 }
 
+/* The next ENTRIES or MORE of any origin, in turn. */
+static int send_some(ayil_sync_t *s, size_t *len) {
+  size_t i;
+  int rc;
+  for (i = 0; i < s->nslots; i++) {
+    int si = (int)((s->rr + i) % s->nslots), blocked = 0;
+    const slot_t *sl = &s->slots[si];
+    if (!sl->out_active || sl->forked || sl->out_next > sl->out_head)
+      continue;
+    rc = send_entries(s, si, len, &blocked);
+    if (rc != 0)
+      return rc;
+    if (*len > 0) {
+      s->rr = (size_t)si + 1;
+      return 0;
+    }
+    if (blocked)
+      break; /* the window is shared by all origins */
+  }
+  return 0;
+}
+
 static int poll_one(ayil_sync_t *s, uint64_t now, size_t *len) {
   size_t i;
   int rc;
@@ -1450,6 +1682,15 @@ static int poll_one(ayil_sync_t *s, uint64_t now, size_t *len) {
   if (s->pong_due) {
     s->pong_due = 0;
     send_tiny(s, AYIL__SYNC_PONG, len);
+    return 0;
+  }
+  if (s->cs_abort) {
+    /* [BODY, nil]: the chunked record is taken back. */
+    s->cs_abort = 0;
+    s->out[0] = 0x92;
+    s->out[1] = AYIL__SYNC_BODY;
+    s->out[2] = 0xc0;
+    *len = 3;
     return 0;
   }
   for (i = 0; i < s->nslots; i++) {
@@ -1466,21 +1707,9 @@ static int poll_one(ayil_sync_t *s, uint64_t now, size_t *len) {
     return send_ack(s, now, len);
   if (s->cs_active)
     return send_chunk(s, len);
-  for (i = 0; i < s->nslots; i++) {
-    int si = (int)((s->rr + i) % s->nslots), blocked = 0;
-    const slot_t *sl = &s->slots[si];
-    if (!sl->out_active || sl->forked || sl->out_next > sl->out_head)
-      continue;
-    rc = send_entries(s, si, len, &blocked);
-    if (rc != 0)
-      return rc;
-    if (*len > 0) {
-      s->rr = (size_t)si + 1;
-      return 0;
-    }
-    if (blocked)
-      break; /* the window is shared by all origins */
-  }
+  rc = send_some(s, len);
+  if (rc != 0 || *len > 0)
+    return rc;
   if (work(s) && now >= s->last_recv + s->cfg.ping_ms &&
       now >= s->last_ping + s->cfg.ping_ms) {
     s->last_ping = now;
@@ -1497,9 +1726,14 @@ int ayil_sync_poll(ayil_sync_t *s, uint64_t now_ms, const uint8_t **msg,
   *msg = NULL;
   if (s->err)
     return s->err;
-  if (s->state != ST_STARTED)
+  if (s->state == ST_HAVE && s->early) {
+    /* Before the peer's have: only the early streams (and their bodies). */
+    rc = s->cs_active ? send_chunk(s, len) : send_some(s, len);
+  } else if (s->state != ST_STARTED) {
     return 0;
-  rc = poll_one(s, now_ms, len);
+  } else {
+    rc = poll_one(s, now_ms, len);
+  }
   if (rc != 0) {
     *len = 0;
     return fail(s, rc);

@@ -26,6 +26,10 @@ enum {
   AYIL__SYNC_MORE = 8, /* ENTRIES continuing the origin's stream */
 };
 
+/* Have row flag beside AYIL_SYNC_OFFER and AYIL_SYNC_WANT: this side streams
+ * the origin before it reads the peer's have (PROTOCOL.md, early streams). */
+#define AYIL__SYNC_EARLY 4u
+
 /*
  * A strict msgpack reader over untrusted bytes. It never allocates: every
  * length is checked against the bytes left before it is believed, and every

@@ -383,7 +383,8 @@ int ayil__row_read(ayil__mp_t *r, const uint8_t **id, uint64_t *seq,
   /* The hash is nil exactly when the log is empty. */
   if ((*seq == 0) != (*hash == NULL))
     return AYIL_EFORMAT;
-  rc = ayil__mp_uint(r, AYIL_SYNC_OFFER | AYIL_SYNC_WANT, &f);
+  rc =
+      ayil__mp_uint(r, AYIL_SYNC_OFFER | AYIL_SYNC_WANT | AYIL__SYNC_EARLY, &f);
   *flags = (unsigned)f;
   return rc;
 }

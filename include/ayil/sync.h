@@ -5,7 +5,9 @@
  * into bytes and actions out, the way h11 or quinn-proto do:
  *
  *   ayil_sync_new()           with the embedder's store and policy callbacks
+ *   ayil_sync_assume()        <- optional: what the peer probably holds
  *   ayil_sync_have_payload()  -> this side's handshake payload ("have")
+ *   [ayil_sync_poll()         -> early entries, see ayil_sync_assume()]
  *   ayil_sync_start()         <- the peer's handshake payload
  *   loop:
  *     ayil_sync_recv()        <- each transport frame payload from the peer
@@ -20,7 +22,9 @@
  *
  * What the state machine promises:
  * - Entries of one origin flow in order, from the peer's acknowledged (in
- *   fact durable) head, starting right after the handshake.
+ *   fact durable) head, starting right after the handshake (or, with
+ *   ayil_sync_assume(), from an assumed head right behind this side's have,
+ *   corrected by the peer's have).
  * - A received entry is handed to deliver() only once its signature, its
  *   place in the chain, its body hash (or purge proof) and its origin's
  *   policy have been checked. Nothing past a bad entry is delivered.
@@ -97,7 +101,9 @@ enum {
    * peer detected it and proved it with its signed entry. The embedder must
    * raise an alert and should keep refusing the origin. */
   AYIL_SYNC_EV_FORK = 1,
-  /* The peer acknowledged (stored durably) `origin` up to `seq`. */
+  /* The peer acknowledged (stored durably) `origin` up to `seq`; also
+   * raised by ayil_sync_start() when the peer's have shows more than
+   * ayil_sync_assume() assumed. */
   AYIL_SYNC_EV_ACKED = 2,
 };
 
@@ -180,6 +186,23 @@ void ayil_sync_free(ayil_sync_t *s);
  */
 int ayil_sync_have_payload(ayil_sync_t *s, uint8_t *out, size_t cap,
                            size_t *len);
+
+/*
+ * Optional, before ayil_sync_have_payload(): this side believes the peer
+ * holds `origin` up to `seq` (e.g. the head it acknowledged on an earlier
+ * connection). If this side OFFERs the origin and holds more than `seq`, it
+ * streams it from seq + 1 right away: ayil_sync_poll() has ENTRIES for it
+ * after ayil_sync_have_payload(), before ayil_sync_start() (a client sends
+ * them right behind its auth message). The peer's have corrects a wrong
+ * assumption: if the peer holds more, the stream skips ahead; if it holds
+ * less (restored from a backup), the peer ignores the early stream and it
+ * starts again at the peer's head + 1 (PROTOCOL.md, "Sync", early streams).
+ * Only a side that has not read the peer's have may use it: a server
+ * starts first, so it has nothing to assume. AYIL_ESTATE after
+ * ayil_sync_have_payload(), AYIL_EINVAL for a seq past INT64_MAX.
+ */
+int ayil_sync_assume(ayil_sync_t *s, const uint8_t origin[AYIL_ID_BYTES],
+                     uint64_t seq);
 
 /*
  * Consumes the peer's handshake payload (untrusted). Compares heads for

@@ -594,6 +594,18 @@ static int handshake_done(conn_t *c) {
       rc = ayil_sync_start(c->sync, env.have, env.have_len, now_ms(d));
     if (rc != 0)
       return rc;
+    {
+      /* What the hub holds of our log, for the next early stream (see
+       * start_handshake_client); ACKED events raise the registry's. */
+      uint64_t have_seq = 0, acked = 0;
+      char buf[48];
+      if (ayil_sync_peer_acked(c->sync, d->ident.pk, &have_seq) == 0 &&
+          ayil_reg_peer_acked(d->store, d->hub_id, d->ident.pk, &acked) == 0) {
+        snprintf(buf, sizeof buf, "%llu:%llu", (unsigned long long)have_seq,
+                 (unsigned long long)acked);
+        ayil_store_meta_set(d->store, "hub_have_seen", buf);
+      }
+    }
     ayil_reg_contact(d->store, c->peer, (uint64_t)time(NULL),
                      (int64_t)env.clock_ms - (int64_t)wall_ms());
     if (d->hub_hangups >= HUB_HANGUPS_REFUSED)
@@ -632,6 +644,28 @@ static int feed(conn_t *c, const uint8_t *p, size_t n) {
       if (rc != 0)
         return rc;
       st = ayil_hs_status(c->hs);
+      if (c->outbound && c->tx == NULL && st == AYIL_HS_WANT_INPUT &&
+          ayil_hs_peer_id(c->hs) != NULL &&
+          ayil_hs_take_tx(c->hs, &c->tx) == 0) {
+        /* Our auth is out: the early stream follows it at once, as much
+         * as the window allows before the hub's accept. */
+        uint8_t frame[AYIL_FRAME_WIRE_LEN(AYIL_FRAME_MAX)];
+        while (uv_stream_get_write_queue_size((uv_stream_t *)&c->tcp) <
+               WRITE_HIGH_WATER) {
+          const uint8_t *msg = NULL;
+          size_t len = 0, wlen = 0;
+          rc = ayil_sync_poll(c->sync, now_ms(d), &msg, &len);
+          if (rc != 0 || len == 0)
+            break;
+          rc = ayil_tx_seal(c->tx, msg, len, frame, sizeof frame, &wlen);
+          if (rc == 0)
+            rc = send_bytes(c, frame, wlen);
+          if (rc != 0)
+            break;
+        }
+        if (rc != 0)
+          return rc;
+      }
       if (st == AYIL_HS_DECIDE) {
         rc = decide(c);
         if (rc != 0) {
@@ -728,9 +762,26 @@ static int start_handshake_client(conn_t *c) {
   uint8_t have[AYIL_SYNC_HAVE_MAX];
   uint8_t env[AYIL_HS_PAYLOAD_MAX];
   size_t hlen = 0, elen = 0;
+  uint64_t acked = 0;
   int rc = make_sync(c);
   memcpy(c->peer, d->hub_id, AYIL_ID_BYTES);
   c->peer_known = 1;
+  /* Our log streams right behind the auth message, from what the hub last
+   * acknowledged; its have corrects us if it holds more or less. */
+  if (rc == 0 &&
+      ayil_reg_peer_acked(d->store, d->hub_id, d->ident.pk, &acked) == 0) {
+    /* Unless the hub's last have showed less (restored from a backup) and
+     * no acknowledgement came since: then its head is that have's. */
+    char *seen = NULL;
+    unsigned long long have_seq = 0, acked_then = 0;
+    if (ayil_store_meta_get(d->store, "hub_have_seen", &seen) == 0) {
+      if (sscanf(seen, "%llu:%llu", &have_seq, &acked_then) == 2 &&
+          acked_then == acked && have_seq < acked)
+        acked = have_seq;
+      free(seen);
+    }
+    rc = ayil_sync_assume(c->sync, d->ident.pk, acked);
+  }
   if (rc == 0)
     rc = ayil_sync_have_payload(c->sync, have, sizeof have, &hlen);
   if (rc == 0)

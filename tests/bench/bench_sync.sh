@@ -367,5 +367,5 @@ echo "idle cycle (connection 2): $IDLE_DETAIL; measured with poll_interval=$POLL
 echo "goodput counts only sealed body bytes; the stored form (entry + body) is larger than the wire form, which leaves out origin, seq, prev and body hash; 'link use up' counts every committee->hub byte the link carried."
 echo "wire bytes are what ayil-linkemu carried (TCP payload, both ways); a real link adds TCP/IP headers."
 echo "re-sent per cut = (committee->hub bytes of a cut run - median of the uncut runs) / cuts. 'committee wrote' counts what was lost in flight (in the link's queue) at the cut; 'reached the hub' only the cut-off partial frame and the new handshake."
-echo "round trips: the committee can send entries only after hs4 (4 flights = 2 RTT); the first entry byte then needs 0.5 RTT more to reach the hub."
+echo "round trips: the committee streams right behind its auth message (hs3, 1 RTT after connect) from the head the hub last acknowledged; the first entry byte then needs 0.5 RTT more to reach the hub. On a first connection (nothing acknowledged yet) it starts from seq 1."
 echo "total time: $((SECONDS - T0)) s"

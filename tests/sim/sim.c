@@ -298,11 +298,13 @@ typedef struct sim_s {
   int clone_of;       /* committee cloned, or -1 */
   size_t clone_split; /* the clone's log length when cloned */
   int replaced;       /* committee whose device was replaced, or -1 */
+  int restored;       /* committee whose log the hub lost, or -1 */
   char failure[256];
   int verbose;
   int plain; /* --overhead: only PUTs with a 1000-byte body */
   /* numbers */
   uint64_t wire_bytes, connects, cuts, crashes, partitions, forks_alerted;
+  uint64_t restores;
   uint64_t entries_written, acked;
 } sim_t;
 
@@ -645,6 +647,16 @@ static void connect_node(sim_t *w, node_t *n) {
     }
     cfg = config_for(&c->end[0]);
     rc = ayil_sync_new(&c->s[0], &cfg, w->now);
+    if (rc == 0) {
+      /* Stream right behind the have, assuming the hub holds what it last
+       * acknowledged here; sometimes wrongly (a lost ACK, a stale or
+       * corrupt record of it), and a restored hub holds less anyway. */
+      sim_log_t *own = sim_log(&n->st, n->pk, 0);
+      uint64_t a = own ? own->hub_ack : 0;
+      if (own && chance(&w->r, 200000))
+        a = below(&w->r, own->n + 4);
+      rc = ayil_sync_assume(c->s[0], n->pk, a);
+    }
     if (rc == 0)
       rc = ayil_sync_have_payload(c->s[0], pay, sizeof pay, &len);
     if (rc != 0) {
@@ -709,8 +721,20 @@ static int pump_conn(sim_t *w, conn_t *c) {
   for (k = 0; k < 2; k++) {
     ayil_sync_t *s = c->s[k];
     int rc;
-    if (s == NULL || !c->p[1 - k].got_have)
+    if (s == NULL)
       continue;
+    if (!c->p[1 - k].got_have) {
+      /* The committee before the hub's have: its early stream only. */
+      while (k == 0 && c->p[k].queued < PIPE_MAX) {
+        rc = ayil_sync_poll(s, w->now, &msg, &len);
+        if (rc != 0)
+          return sync_fail(w, c, k, "early poll", rc) ? 1 : 1;
+        if (len == 0)
+          break;
+        pipe_push(w, c, k, msg, len);
+      }
+      continue;
+    }
     while (c->p[k].queued < PIPE_MAX) {
       rc = ayil_sync_poll(s, w->now, &msg, &len);
       if (rc != 0)
@@ -853,11 +877,25 @@ static void chaos_events(sim_t *w, uint64_t fork_at, uint64_t replace_at) {
       notify_local(w, n);
     }
   }
+  if (w->restored < 0 && alive(w, hub(w)) && chance(&w->r, 150)) {
+    /* The hub restored from an older backup: it lost the end of one
+     * committee's log, which that committee thinks it acknowledged. */
+    int c = (int)below(&w->r, (uint64_t)w->ncomm);
+    node_t *dev = current_device(w, c);
+    sim_log_t *at = dev ? sim_log(&hub(w)->st, dev->pk, 0) : NULL;
+    if (at != NULL && at->durable > 0 && c != w->clone_of && c != w->replaced &&
+        w->ndevices[c] == 1) {
+      close_node_conns(w, hub(w));
+      sim_log_truncate(at, (size_t)below(&w->r, at->durable));
+      w->restored = c;
+      w->restores++;
+    }
+  }
   if (w->now == fork_at) {
     /* A node restored from a copy (a clone with the same key). */
     int c = (int)below(&w->r, (uint64_t)w->ncomm);
     node_t *orig = current_device(w, c), *cl;
-    if (orig != NULL && w->nnodes < MAX_NODES) {
+    if (orig != NULL && w->nnodes < MAX_NODES && c != w->restored) {
       cl = &w->nodes[w->nnodes++];
       *cl = *orig;
       cl->is_clone = 1;
@@ -874,7 +912,8 @@ static void chaos_events(sim_t *w, uint64_t fork_at, uint64_t replace_at) {
     /* A dead Pi replaced: a new key, admitted as the successor. */
     int c = (int)below(&w->r, (uint64_t)w->ncomm);
     node_t *old = current_device(w, c);
-    if (old != NULL && w->nnodes < MAX_NODES && w->ndevices[c] < MAX_DEVICES) {
+    if (old != NULL && w->nnodes < MAX_NODES && w->ndevices[c] < MAX_DEVICES &&
+        c != w->restored) {
       close_node_conns(w, old);
       old->retired = 1;
       add_node(w, COMMITTEE, c);
@@ -1169,6 +1208,7 @@ static int run(uint64_t seed, int verbose, sim_t *w) {
   w->verbose = verbose;
   w->clone_of = -1;
   w->replaced = -1;
+  w->restored = -1;
   w->chaos = 1;
   add_node(w, HUB, -1);
   w->ncomm = (int)range(&w->r, 2, 4);
@@ -1247,6 +1287,7 @@ static int overhead(void) {
   w->plain = 1;
   w->clone_of = -1;
   w->replaced = -1;
+  w->restored = -1;
   add_node(w, HUB, -1);
   n = add_node(w, COMMITTEE, 0);
   w->ncomm = 1;
@@ -1304,7 +1345,7 @@ static int overhead(void) {
 int main(int argc, char **argv) {
   uint64_t seeds = 1000, first = 1, s;
   uint64_t passed = 0, failed = 0, entries = 0, connects = 0, cuts = 0,
-           crashes = 0, forks = 0, successors = 0, bytes = 0;
+           crashes = 0, forks = 0, successors = 0, restores = 0, bytes = 0;
   int verbose = 0, i;
   sim_t *w;
 
@@ -1343,14 +1384,16 @@ int main(int argc, char **argv) {
     crashes += w->crashes;
     forks += w->clone_of >= 0 && w->forks_alerted > 0;
     successors += w->replaced >= 0;
+    restores += w->restores;
     bytes += w->wire_bytes;
   }
   printf("%llu entries, %llu connections, %llu cuts, %llu crashes, %llu "
-         "forks alerted, %llu successors, %llu wire bytes\n",
+         "forks alerted, %llu successors, %llu hub restores, %llu wire "
+         "bytes\n",
          (unsigned long long)entries, (unsigned long long)connects,
          (unsigned long long)cuts, (unsigned long long)crashes,
          (unsigned long long)forks, (unsigned long long)successors,
-         (unsigned long long)bytes);
+         (unsigned long long)restores, (unsigned long long)bytes);
   printf("%llu passed, %llu failed\n", (unsigned long long)passed,
          (unsigned long long)failed);
   free(w);

@@ -89,6 +89,13 @@ void sim_store_crash(sim_store_t *st) {
   }
 }
 
+void sim_log_truncate(sim_log_t *l, size_t n) {
+  while (l->n > n)
+    ent_free(&l->e[--l->n]);
+  if (l->durable > l->n)
+    l->durable = l->n;
+}
+
 void sim_log_purge(sim_log_t *l, const uint8_t *rec, uint64_t seq,
                    const uint8_t *del, size_t dlen) {
   size_t j;

@@ -35,6 +35,8 @@ void sim_log_append(sim_log_t *l, const uint8_t *entry, size_t elen,
                     size_t plen);
 /* Drops everything past the durable prefix (a crash). */
 void sim_store_crash(sim_store_t *st);
+/* Keeps the first n entries (a node restored from an older backup). */
+void sim_log_truncate(sim_log_t *l, size_t n);
 /* Makes entries durable; applies purges of DELETE entries that became
  * durable. Returns 1 if anything changed. */
 int sim_log_commit(sim_log_t *l);
