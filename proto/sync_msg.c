@@ -55,20 +55,27 @@ static int take(ayil__mp_t *r, size_t n, uint64_t *v) {
   return 0;
 }
 
-int ayil__mp_array(ayil__mp_t *r, size_t *n) {
+/*
+ * Reads an array or map header: a fix form (fix..fix+15) or 16/32-bit
+ * count bytes. Each element takes at least `per` bytes (1 for an array
+ * item, 2 for a key and its value), so no count beyond what is left is
+ * believed.
+ */
+static int container(ayil__mp_t *r, uint8_t fix, uint8_t b16, uint8_t b32,
+                     size_t per, size_t *n) {
   uint64_t v = 0;
   uint8_t b;
   int rc = 0;
   if (r->p >= r->end)
     return AYIL_ETRUNC;
   b = *r->p++;
-  if (b >= 0x90 && b <= 0x9f) {
+  if (b >= fix && b <= fix + 0x0f) {
     v = b & 0x0f;
-  } else if (b == 0xdc) {
+  } else if (b == b16) {
     rc = take(r, 2, &v);
     if (rc == 0 && v < 16)
       rc = AYIL_ENOTCANON;
-  } else if (b == 0xdd) {
+  } else if (b == b32) {
     rc = take(r, 4, &v);
     if (rc == 0 && v <= 0xffff)
       rc = AYIL_ENOTCANON;
@@ -77,11 +84,14 @@ int ayil__mp_array(ayil__mp_t *r, size_t *n) {
   }
   if (rc != 0)
     return rc;
-  /* Every element takes at least one byte: believe no more than that. */
-  if (v > left(r))
+  if (v > left(r) / per)
     return AYIL_ETRUNC;
   *n = (size_t)v;
   return 0;
+}
+
+int ayil__mp_array(ayil__mp_t *r, size_t *n) {
+  return container(r, 0x90, 0xdc, 0xdd, 1, n);
 }
 
 int ayil__mp_array_n(ayil__mp_t *r, size_t n) {
@@ -220,32 +230,7 @@ int ayil__mp_str(ayil__mp_t *r, size_t max, const uint8_t **p, size_t *n) {
 }
 
 int ayil__mp_map(ayil__mp_t *r, size_t *n) {
-  uint64_t v = 0;
-  uint8_t b;
-  int rc = 0;
-  if (r->p >= r->end)
-    return AYIL_ETRUNC;
-  b = *r->p++;
-  if (b >= 0x80 && b <= 0x8f) {
-    v = b & 0x0f;
-  } else if (b == 0xde) {
-    rc = take(r, 2, &v);
-    if (rc == 0 && v < 16)
-      rc = AYIL_ENOTCANON;
-  } else if (b == 0xdf) {
-    rc = take(r, 4, &v);
-    if (rc == 0 && v <= 0xffff)
-      rc = AYIL_ENOTCANON;
-  } else {
-    return AYIL_EFORMAT;
-  }
-  if (rc != 0)
-    return rc;
-  /* A key and a value take at least two bytes. */
-  if (v > left(r) / 2)
-    return AYIL_ETRUNC;
-  *n = (size_t)v;
-  return 0;
+  return container(r, 0x80, 0xde, 0xdf, 2, n);
 }
 
 int ayil__mp_bin(ayil__mp_t *r, size_t max, const uint8_t **p, size_t *n) {
