@@ -29,23 +29,6 @@ static int step_done(sqlite3_stmt *s) {
 
 /* ---- invite codes ---- */
 
-typedef struct {
-  char *buf;
-  size_t cap, len;
-  int over;
-} wbuf_t;
-
-static int wbuf_write(void *data, const char *p, size_t n) {
-  wbuf_t *w = data;
-  if (w->over || n > w->cap - w->len) {
-    w->over = 1;
-    return -1;
-  }
-  memcpy(w->buf + w->len, p, n);
-  w->len += n;
-  return 0;
-}
-
 static void pk_str(msgpack_packer *pk, const char *s) {
   msgpack_pack_str(pk, strlen(s));
   msgpack_pack_str_body(pk, s, strlen(s));
@@ -57,11 +40,13 @@ static void pk_bin(msgpack_packer *pk, const uint8_t *p, size_t n) {
 }
 
 int ayil_invite_encode(const ayil_invite_t *inv, char *out, size_t cap) {
-  char raw[AYIL_INVITE_MAX];
-  wbuf_t w = {raw, sizeof raw, 0, 0};
+  msgpack_sbuffer sb;
   msgpack_packer pk;
+  uint8_t check[4];
   size_t plen = strlen(INVITE_PREFIX);
-  msgpack_packer_init(&pk, &w, wbuf_write);
+  int rc = 0;
+  msgpack_sbuffer_init(&sb);
+  msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
   msgpack_pack_array(&pk, 8);
   msgpack_pack_uint32(&pk, INVITE_VERSION);
   pk_str(&pk, inv->addr);
@@ -73,23 +58,22 @@ int ayil_invite_encode(const ayil_invite_t *inv, char *out, size_t cap) {
   msgpack_pack_uint64(&pk, inv->expires);
   /* A 4-byte BLAKE2b check catches a mistyped character before a node
    * enrols with a wrong key. */
-  if (!w.over && w.len + 4 <= w.cap) {
-    crypto_generichash((uint8_t *)raw + w.len, 4, (const uint8_t *)raw, w.len,
-                       NULL, 0);
-    w.len += 4;
+  crypto_generichash(check, sizeof check, (const uint8_t *)sb.data, sb.size,
+                     NULL, 0);
+  msgpack_sbuffer_write(&sb, (const char *)check, sizeof check);
+  if (sb.size > AYIL_INVITE_MAX ||
+      cap < plen + sodium_base64_ENCODED_LEN(
+                       sb.size, sodium_base64_VARIANT_URLSAFE_NO_PADDING)) {
+    rc = AYIL_ETOOBIG;
   } else {
-    w.over = 1;
+    memcpy(out, INVITE_PREFIX, plen);
+    sodium_bin2base64(out + plen, cap - plen, (const uint8_t *)sb.data, sb.size,
+                      sodium_base64_VARIANT_URLSAFE_NO_PADDING);
   }
-  if (w.over)
-    return AYIL_ETOOBIG;
-  if (cap < plen + sodium_base64_ENCODED_LEN(
-                       w.len, sodium_base64_VARIANT_URLSAFE_NO_PADDING))
-    return AYIL_ETOOBIG;
-  memcpy(out, INVITE_PREFIX, plen);
-  sodium_bin2base64(out + plen, cap - plen, (const uint8_t *)raw, w.len,
-                    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-  sodium_memzero(raw, sizeof raw);
-  return 0;
+  /* It carries the network key and the token. */
+  sodium_memzero(sb.data, sb.size);
+  msgpack_sbuffer_destroy(&sb);
+  return rc;
 }
 
 static int get_str(const msgpack_object *o, char *dst, size_t cap) {
