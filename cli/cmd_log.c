@@ -7,7 +7,6 @@
 
 #include "ayil/error.h"
 #include "cli.h"
-#include "record.h"
 #include "report.h"
 
 int cmd_log(cli_t *c, int argc, char **argv) {
@@ -76,15 +75,12 @@ typedef struct {
   int err;
 } report_ctx_t;
 
+/* A committee's own records, read straight from their header bytes as on
+ * a hub (cli_report_hub). */
 static int report_row(void *ctx, const ayil_store_row_t *row) {
   report_ctx_t *rc = ctx;
-  json_t *h = NULL;
-  if (ayil_record_unpack(row->header, row->header_len, &h) != 0) {
-    rc->err = AYIL_ECORRUPT;
-    return 1;
-  }
-  rc->err = ayil_report_add(rc->r, rc->name, rc->oblast, h);
-  json_decref(h);
+  rc->err = ayil_report_add_packed(rc->r, rc->name, rc->oblast, row->header,
+                                   row->header_len);
   return rc->err != 0;
 }
 
