@@ -20,6 +20,7 @@ struct ayil_store_s {
   sqlite3_stmt *st_head;
   sqlite3_stmt *st_get;
   sqlite3_stmt *st_ins;
+  sqlite3_stmt *st_state;
 };
 
 /* Schema migrations, applied in order and keyed on PRAGMA user_version.
@@ -165,6 +166,8 @@ int ayil_store_open(ayil_store_t **out, const char *path, int flags) {
     rc = prepare(st, &st->st_get,
                  "SELECT bytes FROM entries WHERE origin=?1 AND seq=?2");
   if (rc == 0)
+    rc = prepare(st, &st->st_state, "SELECT deleted FROM records WHERE id=?1");
+  if (rc == 0)
     rc = prepare(st, &st->st_ins,
                  "INSERT INTO entries(origin, seq, hash, bytes) "
                  "VALUES(?1, ?2, ?3, ?4)");
@@ -183,6 +186,7 @@ void ayil_store_close(ayil_store_t *st) {
   sqlite3_finalize(st->st_head);
   sqlite3_finalize(st->st_get);
   sqlite3_finalize(st->st_ins);
+  sqlite3_finalize(st->st_state);
   sqlite3_close(st->db);
   free(st);
 }
@@ -389,16 +393,19 @@ int ayil_store_meta_set(ayil_store_t *st, const char *key, const char *value) {
 /* Folds one entry into the records view. Header fields `kind` and `month`
  * are copied into columns so that lists and reports need no decoding. */
 static int fold(ayil_store_t *st, const ayil_entry_t *e, sqlite3_int64 n) {
-  ayil_store_row_t cur;
-  int have;
+  sqlite3_stmt *q = st->st_state;
+  int have, deleted = 0;
   int rc;
-  memset(&cur, 0, sizeof cur);
-  rc = ayil_store_record(st, e->record, &cur);
-  if (rc != 0 && rc != AYIL_ENOTFOUND)
-    return rc;
-  have = rc == 0;
-  ayil_store_row_clear(&cur);
-  if (have && cur.deleted)
+  /* Only whether the record exists and is deleted: no row copy. */
+  sqlite3_bind_blob(q, 1, e->record, AYIL_RECID_BYTES, SQLITE_STATIC);
+  rc = sqlite3_step(q);
+  have = rc == SQLITE_ROW;
+  if (have)
+    deleted = sqlite3_column_int(q, 0);
+  sqlite3_reset(q);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    return ayil__store_rc(rc);
+  if (have && deleted)
     return 0; /* deletion is final; later puts to the id are ignored */
   if (e->op == AYIL_OP_DELETE) {
     if (!have)
