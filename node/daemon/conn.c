@@ -812,7 +812,8 @@ static void on_connect(uv_connect_t *req, int status) {
     conn_close(c, 0, ayil_strerror(rc));
 }
 
-static int parse_addr(const char *hostport, struct sockaddr_storage *ss) {
+/* "IP:PORT", "[IPv6]:PORT" or "localhost:PORT": numbers only, no lookup. */
+int daemon_parse_addr(const char *hostport, struct sockaddr_storage *ss) {
   char host[128];
   const char *colon = strrchr(hostport, ':');
   int port;
@@ -833,14 +834,16 @@ static int parse_addr(const char *hostport, struct sockaddr_storage *ss) {
   }
   if (strcmp(host, "localhost") == 0)
     snprintf(host, sizeof host, "127.0.0.1");
-  return uv_ip4_addr(host, port, (struct sockaddr_in *)ss) == 0 ? 0
-                                                                : AYIL_EINVAL;
+  if (uv_ip4_addr(host, port, (struct sockaddr_in *)ss) == 0 ||
+      uv_ip6_addr(host, port, (struct sockaddr_in6 *)ss) == 0)
+    return 0;
+  return AYIL_EINVAL;
 }
 
 int conn_connect(daemon_t *d) {
   struct sockaddr_storage ss;
   conn_t *c;
-  int rc = parse_addr(d->conf.hub_addr, &ss);
+  int rc = daemon_parse_addr(d->conf.hub_addr, &ss);
   if (rc != 0) {
     dlog(LOG_ERR, "hub address \"%s\" is not IP:PORT", d->conf.hub_addr);
     return rc;

@@ -104,6 +104,7 @@ struct daemon_s {
 uint64_t now_ms(daemon_t *d);
 
 /* conn.c */
+int daemon_parse_addr(const char *hostport, struct sockaddr_storage *ss);
 int conn_connect(daemon_t *d);
 void conn_accept(daemon_t *d, uv_stream_t *server);
 void conn_close(conn_t *c, int clean, const char *why);

@@ -192,16 +192,9 @@ static void on_connection(uv_stream_t *server, int status) {
 }
 
 static int start_listener(daemon_t *d) {
-  char host[128];
-  const char *colon = strrchr(d->conf.listen, ':');
   struct sockaddr_storage ss;
   int rc;
-  if (colon == NULL || (size_t)(colon - d->conf.listen) >= sizeof host)
-    return AYIL_EINVAL;
-  memcpy(host, d->conf.listen, (size_t)(colon - d->conf.listen));
-  host[colon - d->conf.listen] = '\0';
-  if (uv_ip4_addr(host, atoi(colon + 1), (struct sockaddr_in *)&ss) != 0 &&
-      uv_ip6_addr(host, atoi(colon + 1), (struct sockaddr_in6 *)&ss) != 0) {
+  if (daemon_parse_addr(d->conf.listen, &ss) != 0) {
     dlog(LOG_ERR, "listen address \"%s\" is not IP:PORT", d->conf.listen);
     return AYIL_EINVAL;
   }
