@@ -43,6 +43,13 @@ typedef struct {
   int ident_loaded;
 } cli_t;
 
+/* HOST:PORT with a numeric port (0 allowed only with allow_zero, for a
+ * listen address), at most 127 characters. */
+int cli_valid_addr(const char *a, int allow_zero);
+/* A committee or hub name: 1-100 printable characters, no quotes or
+ * backslashes. */
+int cli_valid_name(const char *n);
+
 /* Prints "ayil: <msg>" on stderr and returns `code`. */
 int cli_err(int code, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

@@ -50,27 +50,6 @@ void cli_day(int64_t t, char out[16]) {
   strftime(out, 16, "%Y-%m-%d", &tm);
 }
 
-static int valid_addr(const char *a) {
-  const char *colon = strrchr(a, ':');
-  char *end = NULL;
-  long port;
-  if (colon == NULL || colon == a || strlen(a) >= 128)
-    return 0;
-  port = strtol(colon + 1, &end, 10);
-  return end != colon + 1 && *end == '\0' && port > 0 && port <= 65535;
-}
-
-static int valid_name(const char *n) {
-  size_t i, len = strlen(n);
-  if (len == 0 || len > 100)
-    return 0;
-  for (i = 0; i < len; i++)
-    if ((unsigned char)n[i] < 0x20 || n[i] == '"' || n[i] == '\\' ||
-        n[i] == 0x7f)
-      return 0;
-  return 1;
-}
-
 static int need_role(cli_t *c, const char *role, const char *cmd) {
   if (strcmp(c->conf.role, role) != 0)
     return cli_err(EXIT_USAGE, "%s: runs on a %s node; this is a %s", cmd, role,
@@ -97,7 +76,7 @@ int cli_invite_read(const char *code, const char *cmd, ayil_invite_t *inv) {
   buf[n] = '\0';
   rc = ayil_invite_decode(buf, inv);
   sodium_memzero(buf, sizeof buf);
-  if (rc == 0 && (!valid_addr(inv->addr) || !valid_name(inv->name) ||
+  if (rc == 0 && (!cli_valid_addr(inv->addr, 0) || !cli_valid_name(inv->name) ||
                   !ayil_oblast_valid(inv->oblast)))
     rc = AYIL_EFORMAT;
   if (rc == AYIL_EVERSION) {
@@ -258,7 +237,7 @@ int cmd_admit(cli_t *c, int argc, char **argv) {
                      "node id (44 base64 characters)",
                      succ);
   } else {
-    if (name == NULL || !valid_name(name))
+    if (name == NULL || !cli_valid_name(name))
       return cli_err(EXIT_USAGE, "admit: --name is required (1-100 printable "
                                  "characters, no quotes)");
     if (oblast == NULL || !ayil_oblast_valid(oblast))
@@ -274,7 +253,7 @@ int cmd_admit(cli_t *c, int argc, char **argv) {
       return cli_err(EXIT_USAGE, "admit: --expires must be a number of days "
                                  "1..3650");
   }
-  if (adv != NULL && !valid_addr(adv))
+  if (adv != NULL && !cli_valid_addr(adv, 0))
     return cli_err(EXIT_USAGE, "admit: --advertise must be HOST:PORT");
   rc = cli_open(c, 1);
   if (rc != 0)
@@ -284,7 +263,7 @@ int cmd_admit(cli_t *c, int argc, char **argv) {
     goto out;
   if (adv == NULL)
     adv = c->conf.advertise[0] != '\0' ? c->conf.advertise : c->conf.listen;
-  if (!valid_addr(adv)) {
+  if (!cli_valid_addr(adv, 0)) {
     rc = cli_err(EXIT_USAGE, "admit: the config has no advertise address "
                              "HOST:PORT; pass --advertise");
     goto out;

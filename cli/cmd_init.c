@@ -27,26 +27,6 @@ static void init_cleanup(cli_t *c, const char *kit, int kit_created) {
     unlink(kit);
 }
 
-static int valid_addr(const char *a) {
-  const char *colon = strrchr(a, ':');
-  char *end = NULL;
-  long port;
-  if (colon == NULL || colon == a)
-    return 0;
-  port = strtol(colon + 1, &end, 10);
-  return end != colon + 1 && *end == '\0' && port >= 0 && port <= 65535;
-}
-
-static int valid_name(const char *n) {
-  size_t i, len = strlen(n);
-  if (len == 0 || len > 100)
-    return 0;
-  for (i = 0; i < len; i++)
-    if ((unsigned char)n[i] < 0x20 || n[i] == '"' || n[i] == '\\')
-      return 0;
-  return 1;
-}
-
 static const cli_optdef_t INIT_OPTS[] = {
     {"role", 1},   {"name", 1},   {"oblast", 1},    {"recovery-kit", 1},
     {"invite", 1}, {"listen", 1}, {"advertise", 1}, {NULL, 0}};
@@ -98,7 +78,7 @@ int cmd_init(cli_t *c, int argc, char **argv) {
     if (oblast == NULL)
       oblast = inv.oblast;
   }
-  if (name == NULL || !valid_name(name))
+  if (name == NULL || !cli_valid_name(name))
     return cli_err(EXIT_USAGE, "init: --name is required (1-100 printable "
                                "characters, no quotes)");
   if (strcmp(role, "committee") == 0) {
@@ -112,10 +92,10 @@ int cmd_init(cli_t *c, int argc, char **argv) {
     restore = access(kit, F_OK) == 0;
     snprintf(conf.oblast, sizeof conf.oblast, "%s", oblast);
   } else if (strcmp(role, "hub") == 0) {
-    if (listen == NULL || !valid_addr(listen))
+    if (listen == NULL || !cli_valid_addr(listen, 1))
       return cli_err(EXIT_USAGE, "init: --listen HOST:PORT is required for "
                                  "a hub");
-    if (advertise != NULL && !valid_addr(advertise))
+    if (advertise != NULL && !cli_valid_addr(advertise, 1))
       return cli_err(EXIT_USAGE, "init: --advertise must be HOST:PORT");
     snprintf(conf.listen, sizeof conf.listen, "%s", listen);
     snprintf(conf.advertise, sizeof conf.advertise, "%s",

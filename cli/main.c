@@ -139,6 +139,28 @@ static const cli_cmd_t COMMANDS[] = {
 };
 #define NCOMMANDS (sizeof COMMANDS / sizeof COMMANDS[0])
 
+int cli_valid_addr(const char *a, int allow_zero) {
+  const char *colon = strrchr(a, ':');
+  char *end = NULL;
+  long port;
+  if (colon == NULL || colon == a || strlen(a) >= 128)
+    return 0;
+  port = strtol(colon + 1, &end, 10);
+  return end != colon + 1 && *end == '\0' && port >= (allow_zero ? 0 : 1) &&
+         port <= 65535;
+}
+
+int cli_valid_name(const char *n) {
+  size_t i, len = strlen(n);
+  if (len == 0 || len > 100)
+    return 0;
+  for (i = 0; i < len; i++)
+    if ((unsigned char)n[i] < 0x20 || n[i] == '"' || n[i] == '\\' ||
+        n[i] == 0x7f)
+      return 0;
+  return 1;
+}
+
 int cli_err(int code, const char *fmt, ...) {
   va_list ap;
   fputs("ayil: ", stderr);
