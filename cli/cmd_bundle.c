@@ -88,17 +88,8 @@ static int do_export(cli_t *c, const char *file) {
                                  "(ayil join CODE)");
     memcpy(origins[n++], c->ident.pk, AYIL_ID_BYTES);
   }
-  {
-    char *tok64 = NULL;
-    size_t got = 0;
-    if (strcmp(c->conf.role, "committee") == 0 &&
-        ayil_store_meta_get(c->store, "invite_token", &tok64) == 0 &&
-        sodium_base642bin(token, sizeof token, tok64, strlen(tok64), NULL, &got,
-                          NULL, sodium_base64_VARIANT_ORIGINAL) == 0 &&
-        got == sizeof token)
-      has_token = 1;
-    free(tok64);
-  }
+  has_token = strcmp(c->conf.role, "committee") == 0 &&
+              ayil_reg_token_get(c->store, token) == 0;
   for (i = 0; i < n; i++) {
     from[i] = 1;
     if (!all &&

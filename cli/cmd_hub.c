@@ -104,8 +104,6 @@ int cli_invite_read(const char *code, const char *cmd, ayil_invite_t *inv) {
 int cli_enroll(cli_t *c, ayil_store_t *st, ayil_config_t *conf,
                const ayil_invite_t *inv) {
   char path[AYIL_PATH_MAX];
-  char tok[sodium_base64_ENCODED_LEN(AYIL_TOKEN_BYTES,
-                                     sodium_base64_VARIANT_ORIGINAL)];
   int rc;
   if (cli_path(c, "network.key", path, sizeof path) != 0)
     return AYIL_EINVAL;
@@ -114,10 +112,7 @@ int cli_enroll(cli_t *c, ayil_store_t *st, ayil_config_t *conf,
     return rc;
   /* ayild presents the token on its first connection and deletes it once
    * the hub admitted this node. */
-  sodium_bin2base64(tok, sizeof tok, inv->token, AYIL_TOKEN_BYTES,
-                    sodium_base64_VARIANT_ORIGINAL);
-  rc = ayil_store_meta_set(st, "invite_token", tok);
-  sodium_memzero(tok, sizeof tok);
+  rc = ayil_reg_token_set(st, inv->token);
   if (rc != 0)
     return rc;
   snprintf(conf->hub_addr, sizeof conf->hub_addr, "%s", inv->addr);
@@ -165,7 +160,7 @@ int cmd_join(cli_t *c, int argc, char **argv) {
     /* Leave the node as it was: no hub, no key, no token. */
     cli_path(c, "network.key", path, sizeof path);
     unlink(path);
-    ayil_store_meta_set(c->store, "invite_token", "");
+    ayil_reg_token_set(c->store, NULL);
     rc = cli_err(EXIT_FAIL, "join: %s", ayil_strerror(rc));
     goto out;
   }

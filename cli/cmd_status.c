@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include <jansson.h>
+#include <sodium.h>
 #include <sqlite3.h>
 
 #include "ayil/error.h"
@@ -386,7 +387,7 @@ int cli_status(cli_t *c, const char *idtext) {
   int64_t disk_free = 0;
   int disk_known = statvfs(c->home, &vfs) == 0;
   char today[16];
-  char *tok = NULL;
+  uint8_t token[AYIL_TOKEN_BYTES];
   int rc = EXIT_OK;
   if (disk_known)
     disk_free = (int64_t)vfs.f_bavail * (int64_t)vfs.f_frsize;
@@ -403,11 +404,9 @@ int cli_status(cli_t *c, const char *idtext) {
     else
       json_object_set_new(o, "hub", json_null());
     /* ayild empties the token once the hub admitted this node. */
-    json_object_set_new(
-        o, "enrollment_pending",
-        json_boolean(ayil_store_meta_get(c->store, "invite_token", &tok) == 0 &&
-                     tok[0] != '\0'));
-    free(tok);
+    json_object_set_new(o, "enrollment_pending",
+                        json_boolean(ayil_reg_token_get(c->store, token) == 0));
+    sodium_memzero(token, sizeof token);
   }
   json_object_set_new(o, "daemon", daemon);
   json_object_set_new(o, "records", json_integer(records));

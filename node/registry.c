@@ -159,6 +159,33 @@ out:
   return rc;
 }
 
+int ayil_reg_token_get(ayil_store_t *st, uint8_t token[AYIL_TOKEN_BYTES]) {
+  char *tok64 = NULL;
+  size_t got = 0;
+  int rc = ayil_store_meta_get(st, "invite_token", &tok64);
+  if (rc != 0)
+    return rc;
+  if (sodium_base642bin(token, AYIL_TOKEN_BYTES, tok64, strlen(tok64), NULL,
+                        &got, NULL, sodium_base64_VARIANT_ORIGINAL) != 0 ||
+      got != AYIL_TOKEN_BYTES)
+    rc = AYIL_ENOTFOUND; /* spent: the value is empty */
+  sodium_memzero(tok64, strlen(tok64));
+  free(tok64);
+  return rc;
+}
+
+int ayil_reg_token_set(ayil_store_t *st, const uint8_t *token) {
+  char tok64[sodium_base64_ENCODED_LEN(AYIL_TOKEN_BYTES,
+                                       sodium_base64_VARIANT_ORIGINAL)] = "";
+  int rc;
+  if (token != NULL)
+    sodium_bin2base64(tok64, sizeof tok64, token, AYIL_TOKEN_BYTES,
+                      sodium_base64_VARIANT_ORIGINAL);
+  rc = ayil_store_meta_set(st, "invite_token", tok64);
+  sodium_memzero(tok64, sizeof tok64);
+  return rc;
+}
+
 /* ---- the hub's registry ---- */
 
 static void token_hash(const uint8_t token[AYIL_TOKEN_BYTES], uint8_t h[32]) {

@@ -37,6 +37,15 @@ int ayil_invite_encode(const ayil_invite_t *inv, char *out, size_t cap);
 /* Decodes untrusted text; AYIL_EFORMAT/AYIL_EVERSION/AYIL_ETOOBIG. */
 int ayil_invite_decode(const char *text, ayil_invite_t *inv);
 
+/*
+ * Committee: the invite token this node presents until the hub admitted it
+ * (kept in the store's settings). get: 0 and the token, or AYIL_ENOTFOUND
+ * when there is none (never enrolled, or already spent). set with NULL
+ * spends it.
+ */
+int ayil_reg_token_get(ayil_store_t *st, uint8_t token[AYIL_TOKEN_BYTES]);
+int ayil_reg_token_set(ayil_store_t *st, const uint8_t *token);
+
 /* Device states. */
 #define AYIL_DEV_INVITED "invited"
 #define AYIL_DEV_ACTIVE "active"

@@ -86,20 +86,10 @@ static int envelope_pack(daemon_t *d, const uint8_t *have, size_t hlen,
                          uint8_t *out, size_t cap, size_t *len) {
   msgpack_sbuffer sb;
   msgpack_packer pk;
-  char *tok64 = NULL;
   uint8_t token[AYIL_TOKEN_BYTES];
-  int has_token = 0;
+  int has_token = !d->is_hub && ayil_reg_token_get(d->store, token) == 0;
   msgpack_sbuffer_init(&sb);
   msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-  if (!d->is_hub &&
-      ayil_store_meta_get(d->store, "invite_token", &tok64) == 0) {
-    size_t got = 0;
-    has_token =
-        sodium_base642bin(token, sizeof token, tok64, strlen(tok64), NULL, &got,
-                          NULL, sodium_base64_VARIANT_ORIGINAL) == 0 &&
-        got == sizeof token;
-    free(tok64);
-  }
   msgpack_pack_array(&pk, 4);
   msgpack_pack_uint32(&pk, ENVELOPE_VERSION);
   msgpack_pack_uint64(&pk, wall_ms());
@@ -613,7 +603,7 @@ static int handshake_done(conn_t *c) {
     d->hub_hangups = 0;
     ayil_reg_alert_clear(d->store, "refused_by_hub", NULL, NULL);
     /* Admitted: the invite token is spent. */
-    ayil_store_meta_set(d->store, "invite_token", "");
+    ayil_reg_token_set(d->store, NULL);
   }
   c->state = CONN_SYNC;
   c->made_progress = 1;
