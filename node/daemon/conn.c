@@ -394,7 +394,6 @@ static void on_close(uv_handle_t *h) {
     if (c->clean) {
       d->backoff_n = 0;
       d->next_attempt_ms = now + (uint64_t)d->conf.poll_interval_s * 1000;
-      d->last_sync_ms = now;
     } else {
       /* Exponential backoff with jitter; progress resets it. */
       uint64_t base, delay;

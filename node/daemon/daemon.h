@@ -87,7 +87,6 @@ struct daemon_s {
   /* Committee: connection scheduling. */
   uint64_t next_attempt_ms;
   unsigned backoff_n;
-  uint64_t last_sync_ms;
   uint64_t own_head;
   int want_connect;
   int synced_once;      /* reached idle since the last `sync` request */
