@@ -68,43 +68,12 @@ fi
 check "packages built: $(basename "$OLD") $(basename "$NEW") ($(elapsed))" test -f "$OLD" -a -f "$NEW"
 
 # --- a clean Debian 12 root ---------------------------------------------
-mirror() { # the Debian mirror this machine uses
-  local m=""
-  if [ -f /etc/apt/sources.list ]; then
-    m=$(awk '$1=="deb" && $3 ~ /^bookworm$/ {print $2; exit}' /etc/apt/sources.list)
-  fi
-  if [ -z "$m" ]; then
-    m=$(cat /etc/apt/sources.list.d/*.sources 2>/dev/null | awk '
-      /^URIs:/ {u=$2} /^Suites:/ {for (i=2;i<=NF;i++) if ($i=="bookworm") {print u; exit}}')
-  fi
-  echo "${m:-http://deb.debian.org/debian}"
-}
-CACHE=/var/cache/ayil-test
-TARBALL=$CACHE/bookworm-minbase-amd64.tar.gz
-# Runtime libraries, downloaded into the root's apt cache but not installed:
-# the package's Depends must pull them in (offline, from that cache).
-RUNTIME="adduser libuv1 libsodium23 libmsgpackc2 libsqlite3-0 libjansson4 libinih1"
-if [ ! -f "$TARBALL" ] || [ "${AYIL_TEST_REFRESH_ROOT:-0}" = 1 ]; then
-  mkdir -p "$CACHE"
-  M=$(mirror)
-  echo "# debootstrap bookworm from $M (cached in $TARBALL for later runs)"
-  if ! debootstrap --variant=minbase bookworm "$T/new" "$M" >"$T/debootstrap.log" 2>&1; then
-    tail -20 "$T/debootstrap.log"
-    fail "debootstrap bookworm from $M"
-    echo "$PASSED passed, $FAILED failed"
-    exit 1
-  fi
-  cp /etc/resolv.conf "$T/new/etc/resolv.conf" 2>/dev/null || true
-  mount -t proc proc "$T/new/proc"
-  chroot "$T/new" apt-get update -qq && chroot "$T/new" apt-get install -y -qq --download-only $RUNTIME >/dev/null
-  rc=$?
-  umount -l "$T/new/proc"
-  [ $rc = 0 ] || { fail "apt-get in the new root"; echo "$PASSED passed, $FAILED failed"; exit 1; }
-  tar -C "$T/new" -czf "$TARBALL.tmp" . && mv "$TARBALL.tmp" "$TARBALL"
-  rm -rf "$T/new"
+. "$SRC/tests/e2e/lib/debroot.bash"
+if ! debroot_make "$R" "$T/debootstrap.log"; then
+  fail "a clean Debian 12 root (debootstrap bookworm from $(debroot_mirror))"
+  echo "$PASSED passed, $FAILED failed"
+  exit 1
 fi
-mkdir -p "$R"
-tar -C "$R" -xzf "$TARBALL"
 mount -t proc proc "$R/proc"
 check "clean Debian 12 root ($(cat "$R/etc/debian_version"), $(elapsed))" grep -q '^12' "$R/etc/debian_version"
 check "the root has no ayil user and no libuv yet" \
