@@ -7,6 +7,7 @@
 
 #include "config.h"
 #include "keys.h"
+#include "node.h"
 #include "registry.h"
 #include "store.h"
 
@@ -36,7 +37,12 @@ typedef struct {
   int nopts;
   const char *pos[CLI_MAX_POS];
   int npos;
-  /* An opened node. */
+  /* An opened node: the service API's handle, and (borrowed from it, or a
+   * copy) its config, store and identity for the commands that still use
+   * them directly. */
+  ayil_node_t *node;
+  ayil_node_unlock_t unlock;
+  int unlock_exit; /* the exit code of a failed unlock callback */
   ayil_config_t conf;
   ayil_store_t *store;
   ayil_identity_t ident;
@@ -64,6 +70,12 @@ const char *cli_opt(const cli_t *c, const char *name);
  * Prints an error and returns an exit code on failure. */
 int cli_open(cli_t *c, int ident);
 void cli_close(cli_t *c);
+/* Prints a failed node call's error (ayil_node_error) and returns its exit
+ * code: 2 when the input was at fault, else 1. */
+int cli_node_fail(cli_t *c);
+int cli_node_err(const ayil_node_err_t *e);
+/* The unlock callback for node calls that open bodies (kit or passphrase). */
+const ayil_node_unlock_t *cli_unlock(cli_t *c);
 int cli_path(const cli_t *c, const char *name, char *out, size_t cap);
 
 /*
@@ -89,9 +101,6 @@ typedef struct {
   const char *help;
 } cli_cmd_t;
 
-/* Hub side of `ayil report`: feeds every committee's live records. */
-struct ayil_report_s;
-int cli_report_hub(cli_t *c, struct ayil_report_s *r);
 /* Prints `ayil status` for an opened node. */
 int cli_status(cli_t *c, const char *idtext);
 

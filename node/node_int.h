@@ -1,0 +1,29 @@
+/* Internals shared by the node/node*.c files of the service API. */
+#ifndef AYIL_NODE_INT_H
+#define AYIL_NODE_INT_H
+
+#include "keys.h"
+#include "node.h"
+
+struct ayil_node_s {
+  char home[AYIL_PATH_MAX];
+  ayil_config_t conf;
+  ayil_store_t *store;
+  ayil_identity_t ident;
+  int ident_loaded;
+  ayil_node_err_t err;
+};
+
+/* Sets the node's last error and returns `code`. `input` marks the
+ * caller's input as the cause. */
+int ayil__node_fail(ayil_node_t *n, int code, int input, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* Unwraps the reader secret through the caller's unlock callback. */
+int ayil__node_unlock(ayil_node_t *n, const ayil_node_unlock_t *u,
+                      uint8_t sk[AYIL_READER_SK_BYTES]);
+/* home/name into out, or an error set on the node. */
+int ayil__node_path(ayil_node_t *n, const char *name, char *out, size_t cap);
+/* The UTC day of t as YYYY-MM-DD. */
+void ayil__node_day(int64_t t, char out[16]);
+
+#endif
