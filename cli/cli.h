@@ -86,8 +86,6 @@ int cli_path(const cli_t *c, const char *name, char *out, size_t cap);
 int cli_passphrase(cli_t *c, const char *prompt, int confirm, char **out,
                    size_t *len);
 void cli_pass_free(char *p, size_t len);
-/* Unlocks the reader secret of this node (passphrase, or --recovery-kit). */
-int cli_reader_secret(cli_t *c, uint8_t sk[AYIL_READER_SK_BYTES]);
 
 /* Prints a JSON value (jansson) to stdout, one document. */
 struct json_t;
@@ -126,13 +124,6 @@ int cmd_alerts(cli_t *c, int argc, char **argv);
  * and newlines ignored) and checks it has not expired; returns 0, or an
  * exit code after printing the error. Wipe *inv after use. */
 int cli_invite_read(const char *code, const char *cmd, ayil_invite_t *inv);
-/* Enrolls the node of c->home at the invite's hub: writes network.key,
- * stores the token (meta "invite_token", standard base64) in `st` for ayild
- * to present, and sets conf's [hub] (the caller saves the config). Returns
- * 0 or an AYIL_E* code; prints nothing. */
-int cli_enroll(cli_t *c, ayil_store_t *st, ayil_config_t *conf,
-               const ayil_invite_t *inv);
-
 /* Display helpers (cmd_hub.c). UTC "YYYY-MM-DD HH:MM", or "never" for
  * t <= 0; a byte count as "812 B", "12.3 KB"...; the UTC day of t. */
 void cli_utc(int64_t t, char *out, size_t cap);

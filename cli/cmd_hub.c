@@ -100,30 +100,10 @@ int cli_invite_read(const char *code, const char *cmd, ayil_invite_t *inv) {
   return 0;
 }
 
-int cli_enroll(cli_t *c, ayil_store_t *st, ayil_config_t *conf,
-               const ayil_invite_t *inv) {
-  char path[AYIL_PATH_MAX];
-  int rc;
-  if (cli_path(c, "network.key", path, sizeof path) != 0)
-    return AYIL_EINVAL;
-  rc = ayil_netkey_write(path, inv->netkey);
-  if (rc != 0)
-    return rc;
-  /* ayild presents the token on its first connection and deletes it once
-   * the hub admitted this node. */
-  rc = ayil_reg_token_set(st, inv->token);
-  if (rc != 0)
-    return rc;
-  snprintf(conf->hub_addr, sizeof conf->hub_addr, "%s", inv->addr);
-  ayil_id_to_text(inv->hub_id, conf->hub_id);
-  return 0;
-}
-
 static const cli_optdef_t JOIN_OPTS[] = {{NULL, 0}};
 
 int cmd_join(cli_t *c, int argc, char **argv) {
   ayil_invite_t inv;
-  char path[AYIL_PATH_MAX];
   int rc = cli_parse(c, argc, argv, c->first, JOIN_OPTS, "join");
   if (rc != 0)
     return rc;
@@ -152,17 +132,11 @@ int cmd_join(cli_t *c, int argc, char **argv) {
                  inv.oblast, c->conf.oblast);
     goto out;
   }
-  rc = cli_enroll(c, c->store, &c->conf, &inv);
-  if (rc == 0)
-    rc = ayil_config_save(c->home, &c->conf);
-  if (rc != 0) {
-    /* Leave the node as it was: no hub, no key, no token. */
-    cli_path(c, "network.key", path, sizeof path);
-    unlink(path);
-    ayil_reg_token_set(c->store, NULL);
-    rc = cli_err(EXIT_FAIL, "join: %s", ayil_strerror(rc));
+  if (ayil_node_join(c->node, &inv) != 0) {
+    rc = cli_node_fail(c);
     goto out;
   }
+  c->conf = *ayil_node_config(c->node);
   if (c->json) {
     json_t *o = json_pack("{s:s, s:s}", "hub_address", c->conf.hub_addr,
                           "hub_id", c->conf.hub_id);

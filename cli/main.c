@@ -409,37 +409,6 @@ int cli_passphrase(cli_t *c, const char *prompt, int confirm, char **out,
   return 0;
 }
 
-int cli_reader_secret(cli_t *c, uint8_t sk[AYIL_READER_SK_BYTES]) {
-  char path[AYIL_PATH_MAX];
-  const char *kit = cli_opt(c, "recovery-kit");
-  char *pass = NULL;
-  size_t plen = 0;
-  int rc;
-  if (cli_path(c, "reader.key", path, sizeof path) != 0)
-    return cli_err(EXIT_USAGE, "home path too long");
-  if (kit != NULL) {
-    rc = ayil_reader_unlock_kit(path, kit, sk);
-    if (rc == AYIL_EAUTH)
-      return cli_err(EXIT_USAGE, "recovery kit %s belongs to another committee",
-                     kit);
-    if (rc != 0)
-      return cli_err(EXIT_USAGE, "recovery kit %s: %s", kit, ayil_strerror(rc));
-    return 0;
-  }
-  rc = cli_passphrase(c, "Passphrase: ", 0, &pass, &plen);
-  if (rc != 0)
-    return rc;
-  rc = ayil_reader_unlock(path, pass, plen, sk);
-  cli_pass_free(pass, plen);
-  if (rc == AYIL_EPASSPHRASE)
-    return cli_err(EXIT_USAGE, "wrong passphrase");
-  if (rc == AYIL_ENOTFOUND)
-    return cli_err(EXIT_FAIL, "%s: no reader key on this node", path);
-  if (rc != 0)
-    return cli_err(EXIT_FAIL, "reader key %s: %s", path, ayil_strerror(rc));
-  return 0;
-}
-
 /* The node's unlock callback: the recovery kit if --recovery-kit, else
  * the passphrase (--passphrase-file, $AYIL_PASSPHRASE or the terminal). */
 static int unlock_get(void *ctx, ayil_node_key_t *key) {

@@ -30,6 +30,7 @@
 #include "ayil/error.h"
 #include "config.h"
 #include "keys.h"
+#include "registry.h"
 #include "store.h"
 
 typedef struct ayil_node_s ayil_node_t;
@@ -104,6 +105,36 @@ typedef struct {
   ayil_node_unlock_done_cb done; /* may be NULL */
   void *ctx;
 } ayil_node_unlock_t;
+
+/* ---- creating and enrolling ---- */
+
+/* What a new node is made of. conf holds the role, name and, for a
+ * committee, the oblast; for a hub, listen and advertise. */
+typedef struct {
+  const ayil_config_t *conf;
+  const char *kit;  /* committee: the recovery kit to write or read */
+  int restore;      /* committee: restore the reader key from kit */
+  const char *pass; /* committee: the new passphrase */
+  size_t passlen;
+  const ayil_invite_t *invite; /* committee: enrol at its hub, or NULL */
+} ayil_node_create_t;
+
+/*
+ * Creates a node in `home`, which the caller created empty (see
+ * ayil_home_create): its identity, for a committee the reader key (wrapped
+ * by the passphrase, with the recovery kit) and for a hub the network key,
+ * the store and the config; with an invite, the node is enrolled at the
+ * hub. Writes the new id as text. On failure, removes what it made.
+ */
+int ayil_node_create(const char *home, const ayil_node_create_t *args,
+                     char idtext[AYIL_ID_TEXT], ayil_node_err_t *err);
+/* Committee: enrols at the invite's hub (network key, token, config); on
+ * failure leaves the node as it was. */
+int ayil_node_join(ayil_node_t *n, const ayil_invite_t *inv);
+/* Committee: re-wraps the reader secret, unlocked through `old`, under the
+ * passphrase that `new_pass` gives. */
+int ayil_node_passwd(ayil_node_t *n, const ayil_node_unlock_t *old,
+                     const ayil_node_unlock_t *new_pass);
 
 /* ---- records (committee) ---- */
 
