@@ -163,7 +163,7 @@ static const cli_optdef_t ADMIT_OPTS[] = {{"name", 1},         {"oblast", 1},
 int cmd_admit(cli_t *c, int argc, char **argv) {
   const char *name, *oblast, *exp, *adv, *succ;
   uint8_t pred[AYIL_ID_BYTES];
-  char path[AYIL_PATH_MAX];
+  ayil_node_admit_t args;
   char code[2 * AYIL_INVITE_MAX + 8];
   char when[32];
   ayil_invite_t inv;
@@ -221,61 +221,14 @@ int cmd_admit(cli_t *c, int argc, char **argv) {
                              "HOST:PORT; pass --advertise");
     goto out;
   }
-  if (succ != NULL) {
-    ayil_device_t d;
-    rc = ayil_reg_device(c->store, pred, &d);
-    if (rc == AYIL_ENOTFOUND) {
-      rc = cli_err(EXIT_USAGE,
-                   "admit: --successor-of: node %s is not "
-                   "registered at this hub",
-                   succ);
-      goto out;
-    }
-    if (rc != 0) {
-      rc = cli_err(EXIT_FAIL, "admit: store: %s", ayil_strerror(rc));
-      goto out;
-    }
-    if (strcmp(d.state, AYIL_DEV_REPLACED) == 0) {
-      rc = cli_err(EXIT_USAGE,
-                   "admit: --successor-of: node %s was already "
-                   "replaced; name the committee's current node",
-                   succ);
-      goto out;
-    }
-  } else {
-    int ex = 0;
-    if (ayil_node_committee_exists(c->node, name, oblast, &ex) != 0) {
-      rc = cli_node_fail(c);
-      goto out;
-    }
-    if (ex) {
-      rc = cli_err(EXIT_USAGE,
-                   "admit: a committee named \"%s\" in %s is already "
-                   "registered (for a replacement node use --successor-of "
-                   "ID)",
-                   name, oblast);
-      goto out;
-    }
-  }
-  if (cli_path(c, "network.key", path, sizeof path) != 0 ||
-      ayil_netkey_load(path, inv.netkey) != 0) {
-    rc = cli_err(EXIT_FAIL, "admit: cannot read the network key %s", path);
-    goto out;
-  }
-  rc = ayil_reg_admit(c->store, name, oblast, succ != NULL ? pred : NULL,
-                      (unsigned)days, &inv);
-  if (rc != 0) {
-    rc = cli_err(EXIT_FAIL, "admit: store: %s; nothing was registered",
-                 ayil_strerror(rc));
-    goto out;
-  }
-  snprintf(inv.addr, sizeof inv.addr, "%s", adv);
-  memcpy(inv.hub_id, c->ident.pk, AYIL_ID_BYTES);
-  rc = ayil_invite_encode(&inv, code, sizeof code);
-  if (rc != 0) {
-    /* The registry holds an invite nobody can use; it expires unused. */
-    rc = cli_err(EXIT_FAIL, "admit: cannot encode the invite: %s",
-                 ayil_strerror(rc));
+  memset(&args, 0, sizeof args);
+  args.name = name;
+  args.oblast = oblast;
+  args.successor_of = succ != NULL ? pred : NULL;
+  args.expires_days = (unsigned)days;
+  args.advertise = adv;
+  if (ayil_node_admit(c->node, &args, &inv, code, sizeof code) != 0) {
+    rc = cli_node_fail(c);
     goto out;
   }
   cli_utc((int64_t)inv.expires, when, sizeof when);
@@ -306,6 +259,7 @@ out:
 
 int cmd_revoke(cli_t *c, int argc, char **argv) {
   uint8_t id[AYIL_ID_BYTES];
+  ayil_node_revoked_t rv;
   ayil_device_t d;
   uint64_t after;
   int rc = cli_parse(c, argc, argv, c->first, NULL, "revoke");
@@ -324,41 +278,22 @@ int cmd_revoke(cli_t *c, int argc, char **argv) {
   rc = need_role(c, "hub", "revoke");
   if (rc != 0)
     goto out;
-  rc = ayil_reg_device(c->store, id, &d);
-  if (rc == AYIL_ENOTFOUND) {
-    rc = cli_err(EXIT_USAGE, "revoke: node %s is not registered at this hub",
-                 c->pos[0]);
+  if (ayil_node_revoke(c->node, id, &rv) != 0) {
+    rc = cli_node_fail(c);
     goto out;
   }
-  if (rc != 0) {
-    rc = cli_err(EXIT_FAIL, "revoke: store: %s", ayil_strerror(rc));
-    goto out;
-  }
-  if (strcmp(d.state, AYIL_DEV_ACTIVE) == 0) {
-    rc = ayil_reg_revoke(c->store, id);
-    /* Signed into the hub's log, which every committee pulls. */
-    if (rc == 0 && c->ident_loaded &&
-        ayil_reg_notice(c->store, c->ident.sk, "revoke", id) != 0)
-      fprintf(stderr, "ayil: revoke: the notice could not be written to the "
-                      "hub's log\n");
-    if (rc == 0)
-      rc = ayil_reg_device(c->store, id, &d);
-    if (rc != 0) {
-      rc = cli_err(EXIT_FAIL, "revoke: store: %s; nothing was changed",
-                   ayil_strerror(rc));
-      goto out;
-    }
-    after = d.revoked_after;
-    if (!c->json)
-      printf("revoked node %s of \"%s\" (%s): entries after seq %llu are "
-             "refused; ayild drops its connections within seconds\n",
-             c->pos[0], d.name, d.oblast, (unsigned long long)after);
-  } else {
-    after = d.revoked_after;
-    if (!c->json)
-      printf("node %s of \"%s\" (%s) is already %s; nothing was changed\n",
-             c->pos[0], d.name, d.oblast, d.state);
-  }
+  d = rv.device;
+  after = d.revoked_after;
+  if (rv.notice_failed)
+    fprintf(stderr, "ayil: revoke: the notice could not be written to the "
+                    "hub's log\n");
+  if (!c->json && rv.changed)
+    printf("revoked node %s of \"%s\" (%s): entries after seq %llu are "
+           "refused; ayild drops its connections within seconds\n",
+           c->pos[0], d.name, d.oblast, (unsigned long long)after);
+  else if (!c->json)
+    printf("node %s of \"%s\" (%s) is already %s; nothing was changed\n",
+           c->pos[0], d.name, d.oblast, d.state);
   if (c->json) {
     json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:I}", "id", c->pos[0],
                           "committee", d.name, "oblast", d.oblast, "state",

@@ -20,11 +20,12 @@ int cmd_log(cli_t *c, int argc, char **argv) {
   rc = cli_open(c, 0);
   if (rc != 0)
     return rc;
-  rc = ayil_store_verify(c->store, &v);
+  rc = ayil_node_log_verify(c->node, &v);
+  if (rc != 0)
+    rc = cli_node_fail(c);
   cli_close(c);
   if (rc != 0)
-    return cli_err(EXIT_FAIL, "log verify: cannot read the store: %s",
-                   ayil_strerror(rc));
+    return rc;
   ayil_id_to_text(v.origin, idtext);
   if (c->json) {
     json_t *o = json_pack("{s:b, s:I, s:I}", "ok", !v.bad, "entries",
@@ -59,20 +60,22 @@ int cmd_reindex(cli_t *c, int argc, char **argv) {
   rc = cli_open(c, 0);
   if (rc != 0)
     return rc;
-  rc = ayil_store_reindex(c->store);
+  rc = ayil_node_reindex(c->node);
+  if (rc != 0)
+    rc = cli_node_fail(c);
   cli_close(c);
   if (rc != 0)
-    return cli_err(EXIT_FAIL, "reindex: %s; the view is unchanged",
-                   ayil_strerror(rc));
+    return rc;
   fprintf(stderr, "ayil: records view rebuilt from the logs\n");
   return EXIT_OK;
 }
 
+/* The report engine is the one judge of a YYYY-MM month. */
 static int valid_month(const char *m) {
-  return m != NULL && strlen(m) == 7 && m[4] == '-' &&
-         strspn(m, "0123456789-") == 7 &&
-         ((m[5] == '0' && m[6] >= '1' && m[6] <= '9') ||
-          (m[5] == '1' && m[6] >= '0' && m[6] <= '2'));
+  ayil_report_t *r = NULL;
+  int rc = ayil_report_new(&r, m, NULL, NULL);
+  ayil_report_free(r);
+  return rc != AYIL_EINVAL;
 }
 
 static const cli_optdef_t REPORT_OPTS[] = {

@@ -189,3 +189,19 @@ int ayil__node_unlock(ayil_node_t *n, const ayil_node_unlock_t *u,
     sodium_memzero(sk, AYIL_READER_SK_BYTES);
   return rc;
 }
+
+int ayil_node_log_verify(ayil_node_t *n, ayil_store_verify_t *out) {
+  int rc = ayil_store_verify(n->store, out);
+  if (rc != 0)
+    return ayil__node_fail(n, rc, 0, "log verify: cannot read the store: %s",
+                           ayil_strerror(rc));
+  return 0;
+}
+
+int ayil_node_reindex(ayil_node_t *n) {
+  int rc = ayil_store_reindex(n->store);
+  if (rc != 0)
+    return ayil__node_fail(n, rc, 0, "reindex: %s; the view is unchanged",
+                           ayil_strerror(rc));
+  return 0;
+}

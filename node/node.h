@@ -303,6 +303,33 @@ void ayil_node_committees_free(ayil_node_committees_t *cs);
 int ayil_node_committee_exists(ayil_node_t *n, const char *name,
                                const char *oblast, int *exists);
 
+/* What a committee's invite is for: a new committee (name, oblast) or a
+ * replacement device of the committee of `successor_of`. */
+typedef struct {
+  const char *name;
+  const char *oblast;
+  const uint8_t *successor_of;
+  unsigned expires_days;
+  const char *advertise; /* HOST:PORT committees dial */
+} ayil_node_admit_t;
+
+/* Hub: registers the committee (or the replacement) and writes its
+ * single-use invite code into `code` (keep it secret: it carries the
+ * network key). Fills *inv (wipe it after use). Needs the identity. */
+int ayil_node_admit(ayil_node_t *n, const ayil_node_admit_t *a,
+                    ayil_invite_t *inv, char *code, size_t cap);
+
+typedef struct {
+  ayil_device_t device; /* as it is now */
+  int changed;          /* 0: it was already revoked or replaced */
+  int notice_failed;    /* revoked, but the notice is not in the hub's log */
+} ayil_node_revoked_t;
+
+/* Hub: refuses device `id` from now on and signs a revoke notice into the
+ * hub's log. */
+int ayil_node_revoke(ayil_node_t *n, const uint8_t id[AYIL_ID_BYTES],
+                     ayil_node_revoked_t *out);
+
 /* ---- reports ---- */
 
 struct ayil_report_s;
@@ -315,6 +342,15 @@ struct ayil_report_s;
  */
 int ayil_node_report(ayil_node_t *n, struct ayil_report_s *r, uint64_t *unknown,
                      uint64_t *malformed);
+
+/* ---- the logs ---- */
+
+/* Checks every hash chain, signature and body hash; 0 when it ran (look at
+ * out->bad for the first bad entry). */
+int ayil_node_log_verify(ayil_node_t *n, ayil_store_verify_t *out);
+/* Rebuilds the records view from the logs; on failure the view is
+ * unchanged. */
+int ayil_node_reindex(ayil_node_t *n);
 
 /* ---- doctor's store checks ---- */
 

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
 #include <sqlite3.h>
 
 #include "ayil/error.h"
@@ -509,5 +510,98 @@ int ayil_node_report(ayil_node_t *n, struct ayil_report_s *r, uint64_t *unknown,
   }
   if (rc != 0)
     return ayil__node_fail(n, rc, 0, "report: %s", ayil_strerror(rc));
+  return 0;
+}
+
+/* ---- admitting and revoking ---- */
+
+int ayil_node_admit(ayil_node_t *n, const ayil_node_admit_t *a,
+                    ayil_invite_t *inv, char *code, size_t cap) {
+  char path[AYIL_PATH_MAX], succ[AYIL_ID_TEXT];
+  int rc = need_hub(n, "admit");
+  memset(inv, 0, sizeof *inv);
+  if (rc != 0)
+    return rc;
+  if (!n->ident_loaded)
+    return ayil__node_fail(n, AYIL_ESTATE, 0,
+                           "admit: the node was opened without its identity");
+  if (a->successor_of != NULL) {
+    ayil_device_t d;
+    ayil_id_to_text(a->successor_of, succ);
+    rc = ayil_reg_device(n->store, a->successor_of, &d);
+    if (rc == AYIL_ENOTFOUND)
+      return ayil__node_fail(n, rc, 1,
+                             "admit: --successor-of: node %s is not "
+                             "registered at this hub",
+                             succ);
+    if (rc != 0)
+      return ayil__node_fail(n, rc, 0, "admit: store: %s", ayil_strerror(rc));
+    if (strcmp(d.state, AYIL_DEV_REPLACED) == 0)
+      return ayil__node_fail(n, AYIL_ESTATE, 1,
+                             "admit: --successor-of: node %s was already "
+                             "replaced; name the committee's current node",
+                             succ);
+  } else {
+    int ex = 0;
+    rc = ayil_node_committee_exists(n, a->name, a->oblast, &ex);
+    if (rc != 0)
+      return rc;
+    if (ex)
+      return ayil__node_fail(n, AYIL_EEXISTS, 1,
+                             "admit: a committee named \"%s\" in %s is already "
+                             "registered (for a replacement node use "
+                             "--successor-of ID)",
+                             a->name, a->oblast);
+  }
+  if (ayil_home_path(n->home, "network.key", path, sizeof path) != 0 ||
+      ayil_netkey_load(path, inv->netkey) != 0)
+    return ayil__node_fail(n, AYIL_EIO, 0,
+                           "admit: cannot read the network key %s", path);
+  rc = ayil_reg_admit(n->store, a->name, a->oblast, a->successor_of,
+                      a->expires_days, inv);
+  if (rc != 0) {
+    sodium_memzero(inv, sizeof *inv);
+    return ayil__node_fail(n, rc, 0, "admit: store: %s; nothing was registered",
+                           ayil_strerror(rc));
+  }
+  snprintf(inv->addr, sizeof inv->addr, "%s", a->advertise);
+  memcpy(inv->hub_id, n->ident.pk, AYIL_ID_BYTES);
+  rc = ayil_invite_encode(inv, code, cap);
+  if (rc != 0) {
+    /* The registry holds an invite nobody can use; it expires unused. */
+    sodium_memzero(inv, sizeof *inv);
+    return ayil__node_fail(n, rc, 0, "admit: cannot encode the invite: %s",
+                           ayil_strerror(rc));
+  }
+  return 0;
+}
+
+int ayil_node_revoke(ayil_node_t *n, const uint8_t id[AYIL_ID_BYTES],
+                     ayil_node_revoked_t *out) {
+  char idtext[AYIL_ID_TEXT];
+  int rc = need_hub(n, "revoke");
+  memset(out, 0, sizeof *out);
+  if (rc != 0)
+    return rc;
+  ayil_id_to_text(id, idtext);
+  rc = ayil_reg_device(n->store, id, &out->device);
+  if (rc == AYIL_ENOTFOUND)
+    return ayil__node_fail(
+        n, rc, 1, "revoke: node %s is not registered at this hub", idtext);
+  if (rc != 0)
+    return ayil__node_fail(n, rc, 0, "revoke: store: %s", ayil_strerror(rc));
+  if (strcmp(out->device.state, AYIL_DEV_ACTIVE) != 0)
+    return 0; /* already revoked or replaced: nothing changes */
+  rc = ayil_reg_revoke(n->store, id);
+  /* Signed into the hub's log, which every committee pulls. */
+  if (rc == 0 && n->ident_loaded &&
+      ayil_reg_notice(n->store, n->ident.sk, "revoke", id) != 0)
+    out->notice_failed = 1;
+  if (rc == 0)
+    rc = ayil_reg_device(n->store, id, &out->device);
+  if (rc != 0)
+    return ayil__node_fail(n, rc, 0, "revoke: store: %s; nothing was changed",
+                           ayil_strerror(rc));
+  out->changed = 1;
   return 0;
 }
