@@ -244,6 +244,14 @@ int ayil_node_alerts_clear(ayil_node_t *n, const char *kind,
                            const uint8_t *peer, int *cleared);
 
 /*
+ * The one count of unacknowledged entries: entries of `origin` held in `st`
+ * beyond what `peer` acknowledged -- the live session's acknowledgement
+ * when `live_acked` is given (ayild), else the one the registry kept. Takes
+ * the store so that ayild, which has no ayil_node_t, counts alike.
+ */
+uint64_t ayil_node_unacked(ayil_store_t *st, const uint8_t *peer,
+                           const uint8_t *origin, const uint64_t *live_acked);
+/*
  * Entries this node holds that `peer` has not acknowledged: what it offers
  * the peer (a committee: its own log; a hub: its own log and the logs of
  * the peer's committee's other devices). `committee` is the peer's

@@ -49,15 +49,22 @@ static int count(ayil_node_t *n, const char *sql, int64_t *out) {
   return rc;
 }
 
-/* Entries of `origin` this node holds that `peer` has not acknowledged. */
-static int64_t unacked(ayil_node_t *n, const uint8_t *peer,
-                       const uint8_t *origin) {
+uint64_t ayil_node_unacked(ayil_store_t *st, const uint8_t *peer,
+                           const uint8_t *origin, const uint64_t *live_acked) {
   uint64_t head = 0, acked = 0;
   uint8_t hash[AYIL_HASH_BYTES];
-  if (ayil_store_head(n->store, origin, &head, hash) != 0 ||
-      ayil_reg_peer_acked(n->store, peer, origin, &acked) != 0)
+  if (ayil_store_head(st, origin, &head, hash) != 0)
     return 0;
-  return head > acked ? (int64_t)(head - acked) : 0;
+  if (live_acked != NULL)
+    acked = *live_acked;
+  else if (ayil_reg_peer_acked(st, peer, origin, &acked) != 0)
+    acked = 0; /* not known: count every entry as outstanding */
+  return head > acked ? head - acked : 0;
+}
+
+static int64_t unacked(ayil_node_t *n, const uint8_t *peer,
+                       const uint8_t *origin) {
+  return (int64_t)ayil_node_unacked(n->store, peer, origin, NULL);
 }
 
 /*
@@ -252,10 +259,6 @@ int ayil_node_alerts(ayil_node_t *n, ayil_node_alert_t **out, size_t *count) {
   return rc;
 }
 
-/* Used by the hub's committee view (node_hub.c): one device's alerts. */
-int ayil__node_device_alerts(ayil_node_t *n, const uint8_t *id,
-                             ayil_node_alert_t **arr, size_t *count,
-                             size_t *cap);
 int ayil__node_device_alerts(ayil_node_t *n, const uint8_t *id,
                              ayil_node_alert_t **arr, size_t *count,
                              size_t *cap) {
