@@ -14,10 +14,6 @@
 
 #define DAY_S 86400
 
-int ayil__node_device_alerts(ayil_node_t *n, const uint8_t *id,
-                             ayil_node_alert_t **arr, size_t *count,
-                             size_t *cap);
-
 static int need_hub(ayil_node_t *n, const char *cmd) {
   if (ayil_node_is_committee(n))
     return ayil__node_fail(n, AYIL_ESTATE, 1,

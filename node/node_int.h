@@ -23,6 +23,11 @@ int ayil__node_unlock(ayil_node_t *n, const ayil_node_unlock_t *u,
                       uint8_t sk[AYIL_READER_SK_BYTES]);
 /* home/name into out, or an error set on the node. */
 int ayil__node_path(ayil_node_t *n, const char *name, char *out, size_t cap);
+/* Appends the uncleared alerts about device `id` (as peer or origin) to
+ * *arr, marking each with has_peer = id (node_status.c). */
+int ayil__node_device_alerts(ayil_node_t *n, const uint8_t *id,
+                             ayil_node_alert_t **arr, size_t *count,
+                             size_t *cap);
 /* The UTC day of t as YYYY-MM-DD. */
 void ayil__node_day(int64_t t, char out[16]);
 

@@ -345,6 +345,46 @@ static void test_update_delete(void **state) {
   ayil_node_close(n);
 }
 
+static void test_passwd(void **state) {
+  ayil_node_t *n = open_node(home);
+  ayil_node_record_t r;
+  ayil_node_unlock_t old, np;
+  key_ctx_t ko, kn;
+  char idtext[AYIL_RECID_TEXT];
+  uint8_t id[AYIL_RECID_BYTES];
+  json_t *in = appeal("Elmira Inventova", "open");
+  (void)state;
+  assert_int_equal(ayil_node_record_add(n, "appeal", in, id), 0);
+  json_decref(in);
+  ayil_recid_to_text(id, idtext);
+  /* A wrong old passphrase: refused, the new one is never asked for. */
+  old = unlock_with(&ko, "not-the-passphrase");
+  np = unlock_with(&kn, "second-passphrase");
+  assert_int_equal(ayil_node_passwd(n, &old, &np), AYIL_EPASSPHRASE);
+  assert_int_equal(kn.calls, 0);
+  old = unlock_with(&ko, PASS);
+  assert_int_equal(ayil_node_record_get(n, idtext, &old, &r), 0);
+  ayil_node_record_clear(&r);
+  /* Changed: the new one opens bodies, the old one no longer does. */
+  old = unlock_with(&ko, PASS);
+  np = unlock_with(&kn, "second-passphrase");
+  assert_int_equal(ayil_node_passwd(n, &old, &np), 0);
+  assert_int_equal(kn.done, 1);
+  old = unlock_with(&ko, PASS);
+  assert_int_equal(ayil_node_record_get(n, idtext, &old, &r), AYIL_EPASSPHRASE);
+  np = unlock_with(&kn, "second-passphrase");
+  assert_int_equal(ayil_node_record_get(n, idtext, &np, &r), 0);
+  assert_string_equal(
+      json_string_value(json_object_get(r.body, "survivor_name")),
+      "Elmira Inventova");
+  ayil_node_record_clear(&r);
+  /* And back, for the other tests. */
+  old = unlock_with(&ko, "second-passphrase");
+  np = unlock_with(&kn, PASS);
+  assert_int_equal(ayil_node_passwd(n, &old, &np), 0);
+  ayil_node_close(n);
+}
+
 static void test_hub_refuses_records(void **state) {
   ayil_node_t *n = open_node(hubhome);
   ayil_node_committees_t cs;
@@ -378,6 +418,7 @@ int main(void) {
       cmocka_unit_test(test_add_show_list),
       cmocka_unit_test(test_wrong_passphrase_changes_nothing),
       cmocka_unit_test(test_update_delete),
+      cmocka_unit_test(test_passwd),
       cmocka_unit_test(test_hub_refuses_records),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
