@@ -11,6 +11,9 @@ struct ayil_node_s {
   ayil_store_t *store;
   ayil_identity_t ident;
   int ident_loaded;
+  /* The reader's public key, read once (writing needs only it). */
+  uint8_t reader_pk[AYIL_READER_PK_BYTES];
+  int has_reader_pk;
   ayil_node_err_t err;
 };
 

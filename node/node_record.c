@@ -20,13 +20,18 @@ static int need_committee(ayil_node_t *n) {
 
 static int reader_pk(ayil_node_t *n, uint8_t pk[AYIL_READER_PK_BYTES]) {
   char path[AYIL_PATH_MAX];
-  int rc = ayil__node_path(n, "reader.key", path, sizeof path);
-  if (rc != 0)
-    return rc;
-  rc = ayil_reader_pk(path, pk);
-  if (rc != 0)
-    return ayil__node_fail(n, rc, 0, "reader key %s: %s", path,
-                           ayil_strerror(rc));
+  int rc;
+  if (!n->has_reader_pk) {
+    rc = ayil__node_path(n, "reader.key", path, sizeof path);
+    if (rc != 0)
+      return rc;
+    rc = ayil_reader_pk(path, n->reader_pk);
+    if (rc != 0)
+      return ayil__node_fail(n, rc, 0, "reader key %s: %s", path,
+                             ayil_strerror(rc));
+    n->has_reader_pk = 1;
+  }
+  memcpy(pk, n->reader_pk, AYIL_READER_PK_BYTES);
   return 0;
 }
 
