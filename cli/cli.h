@@ -89,6 +89,8 @@ void cli_pass_free(char *p, size_t len);
 
 /* Prints a JSON value (jansson) to stdout, one document. */
 struct json_t;
+/* A stored alert as `ayil alerts --json` and `ayil status --json` show it. */
+struct json_t *cli_alert_json(const ayil_node_alert_t *a);
 int cli_print_json(struct json_t *v);
 
 typedef int (*cli_cmd_fn)(cli_t *c, int argc, char **argv);

@@ -21,6 +21,18 @@ static int known_kind(const char *k) {
   return 0;
 }
 
+json_t *cli_alert_json(const ayil_node_alert_t *a) {
+  char peer[AYIL_ID_TEXT], origin[AYIL_ID_TEXT];
+  if (a->has_peer)
+    ayil_id_to_text(a->peer, peer);
+  if (a->has_origin)
+    ayil_id_to_text(a->origin, origin);
+  return json_pack("{s:s, s:s?, s:s?, s:I, s:I, s:I}", "kind", a->kind, "peer",
+                   a->has_peer ? peer : NULL, "origin",
+                   a->has_origin ? origin : NULL, "seq", (json_int_t)a->seq,
+                   "first", (json_int_t)a->first, "last", (json_int_t)a->last);
+}
+
 static int list(cli_t *c) {
   ayil_node_alert_t *al = NULL;
   json_t *arr;
@@ -30,19 +42,8 @@ static int list(cli_t *c) {
   if (ayil_node_alerts(c->node, &al, &n) != 0)
     return cli_node_fail(c);
   arr = json_array();
-  for (i = 0; i < n; i++) {
-    char peer[AYIL_ID_TEXT] = "", origin[AYIL_ID_TEXT] = "";
-    if (al[i].has_peer)
-      ayil_id_to_text(al[i].peer, peer);
-    if (al[i].has_origin)
-      ayil_id_to_text(al[i].origin, origin);
-    json_array_append_new(
-        arr, json_pack("{s:s, s:s?, s:s?, s:I, s:I, s:I}", "kind", al[i].kind,
-                       "peer", peer[0] ? peer : NULL, "origin",
-                       origin[0] ? origin : NULL, "seq", (json_int_t)al[i].seq,
-                       "first", (json_int_t)al[i].first, "last",
-                       (json_int_t)al[i].last));
-  }
+  for (i = 0; i < n; i++)
+    json_array_append_new(arr, cli_alert_json(&al[i]));
   free(al);
   if (c->json) {
     rc = cli_print_json(arr);

@@ -70,23 +70,13 @@ static json_t *alerts_json(const ayil_node_alert_t *al, size_t n) {
   json_t *a = json_array();
   size_t i;
   for (i = 0; i < n; i++) {
-    char peer[AYIL_ID_TEXT], origin[AYIL_ID_TEXT];
     if (!al[i].stored) {
       json_array_append_new(a, json_pack("{s:s, s:I}", "kind", al[i].kind,
                                          "free_bytes",
                                          (json_int_t)al[i].free_bytes));
       continue;
     }
-    if (al[i].has_peer)
-      ayil_id_to_text(al[i].peer, peer);
-    if (al[i].has_origin)
-      ayil_id_to_text(al[i].origin, origin);
-    json_array_append_new(
-        a, json_pack("{s:s, s:s?, s:s?, s:I, s:I, s:I}", "kind", al[i].kind,
-                     "peer", al[i].has_peer ? peer : NULL, "origin",
-                     al[i].has_origin ? origin : NULL, "seq",
-                     (json_int_t)al[i].seq, "first", (json_int_t)al[i].first,
-                     "last", (json_int_t)al[i].last));
+    json_array_append_new(a, cli_alert_json(&al[i]));
   }
   return a;
 }

@@ -11,20 +11,8 @@
 #include "ayil/error.h"
 #include "node_int.h"
 
-int ayil__node_fail(ayil_node_t *n, int code, int input, const char *fmt, ...) {
-  va_list ap;
-  n->err.code = code;
-  n->err.input = input;
-  va_start(ap, fmt);
-  vsnprintf(n->err.msg, sizeof n->err.msg, fmt, ap);
-  va_end(ap);
-  return code;
-}
-
-static int open_fail(ayil_node_err_t *err, int code, int input, const char *fmt,
-                     ...) __attribute__((format(printf, 4, 5)));
-static int open_fail(ayil_node_err_t *err, int code, int input, const char *fmt,
-                     ...) {
+int ayil__node_err(ayil_node_err_t *err, int code, int input, const char *fmt,
+                   ...) {
   va_list ap;
   err->code = code;
   err->input = input;
@@ -43,45 +31,47 @@ int ayil_node_open(ayil_node_t **out, const char *home, int flags,
   memset(err, 0, sizeof *err);
   rc = ayil_home_check(home);
   if (rc == AYIL_ENOTFOUND)
-    return open_fail(err, rc, 1,
-                     "home directory %s does not exist (create a node with "
-                     "`ayil init`, or pass --home)",
-                     home);
+    return ayil__node_err(
+        err, rc, 1,
+        "home directory %s does not exist (create a node with "
+        "`ayil init`, or pass --home)",
+        home);
   if (rc != 0)
-    return open_fail(err, rc, 1, "home directory %s: %s", home,
-                     rc == AYIL_EPERM ? "permission denied"
-                                      : ayil_strerror(rc));
+    return ayil__node_err(err, rc, 1, "home directory %s: %s", home,
+                          rc == AYIL_EPERM ? "permission denied"
+                                           : ayil_strerror(rc));
   n = calloc(1, sizeof *n);
   if (n == NULL)
-    return open_fail(err, AYIL_ENOMEM, 0, "out of memory");
+    return ayil__node_err(err, AYIL_ENOMEM, 0, "out of memory");
   if (strlen(home) >= sizeof n->home) {
-    rc = open_fail(err, AYIL_EINVAL, 1, "home path too long");
+    rc = ayil__node_err(err, AYIL_EINVAL, 1, "home path too long");
     goto fail;
   }
   snprintf(n->home, sizeof n->home, "%s", home);
   rc = ayil_config_load(home, &n->conf, cerr, sizeof cerr);
   if (rc != 0) {
-    open_fail(err, rc, rc == AYIL_ENOTFOUND, "%s", cerr);
+    ayil__node_err(err, rc, rc == AYIL_ENOTFOUND, "%s", cerr);
     goto fail;
   }
   if (ayil_home_path(home, "ayil.db", path, sizeof path) != 0) {
-    rc = open_fail(err, AYIL_EINVAL, 1, "home path too long");
+    rc = ayil__node_err(err, AYIL_EINVAL, 1, "home path too long");
     goto fail;
   }
   rc = ayil_store_open(&n->store, path, 0);
   if (rc != 0) {
-    open_fail(err, rc, 0, "store %s: %s", path, ayil_strerror(rc));
+    ayil__node_err(err, rc, 0, "store %s: %s", path, ayil_strerror(rc));
     goto fail;
   }
   if (flags & AYIL_NODE_IDENTITY) {
     if (ayil_home_path(home, "identity.key", path, sizeof path) != 0) {
-      rc = open_fail(err, AYIL_EINVAL, 1, "home path too long");
+      rc = ayil__node_err(err, AYIL_EINVAL, 1, "home path too long");
       goto fail;
     }
     rc = ayil_identity_load(path, &n->ident);
     if (rc != 0) {
-      open_fail(err, rc, 0, "identity key %s: %s%s", path, ayil_strerror(rc),
-                rc == AYIL_EPERM ? " (the file must be mode 0600)" : "");
+      ayil__node_err(err, rc, 0, "identity key %s: %s%s", path,
+                     ayil_strerror(rc),
+                     rc == AYIL_EPERM ? " (the file must be mode 0600)" : "");
       goto fail;
     }
     n->ident_loaded = 1;
@@ -138,6 +128,20 @@ const ayil_identity_t *ayil_node_identity(const ayil_node_t *n) {
 int ayil__node_path(ayil_node_t *n, const char *name, char *out, size_t cap) {
   if (ayil_home_path(n->home, name, out, cap) != 0)
     return ayil__node_fail(n, AYIL_EINVAL, 1, "home path too long");
+  return 0;
+}
+
+int ayil__node_grow(void **arr, size_t *cap, size_t n, size_t size) {
+  void *na;
+  size_t nc;
+  if (n < *cap)
+    return 0;
+  nc = *cap != 0 ? *cap * 2 : 8;
+  na = realloc(*arr, nc * size);
+  if (na == NULL)
+    return AYIL_ENOMEM;
+  *arr = na;
+  *cap = nc;
   return 0;
 }
 

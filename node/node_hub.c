@@ -48,20 +48,6 @@ static int64_t col_i64(sqlite3_stmt *s, int i, int *has) {
   return sqlite3_column_int64(s, i);
 }
 
-static int grow(void **arr, size_t *cap, size_t n, size_t size) {
-  void *na;
-  size_t nc;
-  if (n < *cap)
-    return 0;
-  nc = *cap != 0 ? *cap * 2 : 8;
-  na = realloc(*arr, nc * size);
-  if (na == NULL)
-    return AYIL_ENOMEM;
-  *arr = na;
-  *cap = nc;
-  return 0;
-}
-
 /* Sums peer_bytes of one device into the committee's 7-day series. */
 static void device_bytes(sqlite3 *db, const uint8_t *id,
                          ayil_node_committee_t *c) {
@@ -90,7 +76,7 @@ static void device_bytes(sqlite3 *db, const uint8_t *id,
 static ayil_node_alert_t *new_alert(ayil_node_committee_t *c, size_t *cap,
                                     const char *kind) {
   ayil_node_alert_t *a;
-  if (grow((void **)&c->alerts, cap, c->nalerts, sizeof *a) != 0)
+  if (ayil__node_grow((void **)&c->alerts, cap, c->nalerts, sizeof *a) != 0)
     return NULL;
   a = &c->alerts[c->nalerts++];
   memset(a, 0, sizeof *a);
@@ -100,7 +86,7 @@ static ayil_node_alert_t *new_alert(ayil_node_committee_t *c, size_t *cap,
 
 static ayil_node_device_t *new_device(ayil_node_committee_t *c, size_t *cap) {
   ayil_node_device_t *d;
-  if (grow((void **)&c->nodes, cap, c->nnodes, sizeof *d) != 0)
+  if (ayil__node_grow((void **)&c->nodes, cap, c->nnodes, sizeof *d) != 0)
     return NULL;
   d = &c->nodes[c->nnodes++];
   memset(d, 0, sizeof *d);
@@ -282,7 +268,7 @@ int ayil_node_committees(ayil_node_t *n, int64_t now, long silent_days,
     const char *name = (const char *)sqlite3_column_text(s, 1);
     const char *oblast = (const char *)sqlite3_column_text(s, 2);
     ayil_node_committee_t *c;
-    if (grow((void **)&out->c, &cap, out->n, sizeof *c) != 0) {
+    if (ayil__node_grow((void **)&out->c, &cap, out->n, sizeof *c) != 0) {
       rc = ayil__node_fail(n, AYIL_ENOMEM, 0, "nodes: %s",
                            ayil_strerror(AYIL_ENOMEM));
       break;
@@ -363,7 +349,7 @@ static int devs_load(sqlite3 *db, hub_dev_t **out, size_t *nout) {
     if (sqlite3_column_bytes(s, 0) != AYIL_ID_BYTES || name == NULL ||
         oblast == NULL)
       continue;
-    if (grow((void **)&d, &cap, n, sizeof *d) != 0) {
+    if (ayil__node_grow((void **)&d, &cap, n, sizeof *d) != 0) {
       rc = AYIL_ENOMEM;
       break;
     }

@@ -27,18 +27,9 @@ static void create_cleanup(const char *home, const char *kit, int kit_created) {
     unlink(kit);
 }
 
-static int err_set(ayil_node_err_t *err, int code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static int err_set(ayil_node_err_t *err, int code, const char *fmt, ...) {
-  va_list ap;
-  err->code = code;
-  /* Only a path too long for the home is the caller's input. */
-  err->input = code == AYIL_EINVAL;
-  va_start(ap, fmt);
-  vsnprintf(err->msg, sizeof err->msg, fmt, ap);
-  va_end(ap);
-  return code;
-}
+/* Only a path too long for the home is the caller's input. */
+#define err_set(err, code, ...)                                                \
+  ayil__node_err(err, code, (code) == AYIL_EINVAL, __VA_ARGS__)
 
 /* Writes the invite's network key and token, and sets conf's hub. */
 static int enroll(const char *home, ayil_store_t *st, ayil_config_t *conf,

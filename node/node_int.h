@@ -17,10 +17,14 @@ struct ayil_node_s {
   ayil_node_err_t err;
 };
 
-/* Sets the node's last error and returns `code`. `input` marks the
- * caller's input as the cause. */
-int ayil__node_fail(ayil_node_t *n, int code, int input, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+/* Fills *err and returns `code`. `input` marks the caller's input as the
+ * cause. ayil__node_fail does it for the node's last error. */
+int ayil__node_err(ayil_node_err_t *err, int code, int input, const char *fmt,
+                   ...) __attribute__((format(printf, 4, 5)));
+#define ayil__node_fail(n, code, input, ...)                                   \
+  ayil__node_err(&(n)->err, code, input, __VA_ARGS__)
+/* Makes room for one more element of `size` in *arr (holding n of *cap). */
+int ayil__node_grow(void **arr, size_t *cap, size_t n, size_t size);
 /* Unwraps the reader secret through the caller's unlock callback. */
 int ayil__node_unlock(ayil_node_t *n, const ayil_node_unlock_t *u,
                       uint8_t sk[AYIL_READER_SK_BYTES]);

@@ -136,6 +136,18 @@ static int load_row(ayil_node_t *n, const char *text, ayil_store_row_t *row) {
   return 0;
 }
 
+/* The live row of record `text`, on a node that may write it. */
+static int writable_row(ayil_node_t *n, const char *text,
+                        ayil_store_row_t *row) {
+  int rc = need_committee(n);
+  memset(row, 0, sizeof *row);
+  if (rc == 0)
+    rc = need_identity(n);
+  if (rc == 0)
+    rc = load_row(n, text, row);
+  return rc;
+}
+
 /* Opens a row's body into JSON (NULL when it has none or it was purged). */
 static int open_body(ayil_node_t *n, const ayil_store_row_t *row,
                      const uint8_t sk[AYIL_READER_SK_BYTES], json_t **out) {
@@ -180,12 +192,7 @@ int ayil_node_record_update(ayil_node_t *n, const char *idtext,
   uint8_t sk[AYIL_READER_SK_BYTES];
   char err[512];
   const char *kind;
-  int rc = need_committee(n);
-  memset(&row, 0, sizeof row);
-  if (rc == 0)
-    rc = need_identity(n);
-  if (rc == 0)
-    rc = load_row(n, idtext, &row);
+  int rc = writable_row(n, idtext, &row);
   if (rc != 0)
     return rc;
   if (ayil_record_unpack(row.header, row.header_len, &old_h) != 0) {
@@ -242,12 +249,7 @@ out:
 int ayil_node_record_delete(ayil_node_t *n, const char *idtext,
                             uint8_t id[AYIL_RECID_BYTES]) {
   ayil_store_row_t row;
-  int rc = need_committee(n);
-  memset(&row, 0, sizeof row);
-  if (rc == 0)
-    rc = need_identity(n);
-  if (rc == 0)
-    rc = load_row(n, idtext, &row);
+  int rc = writable_row(n, idtext, &row);
   if (rc != 0)
     return rc;
   rc = ayil_store_write_local(n->store, n->ident.sk, AYIL_OP_DELETE, row.id,

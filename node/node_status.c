@@ -133,25 +133,12 @@ static void peer_book(ayil_node_t *n, const char *today, ayil_node_peer_t *p) {
   }
 }
 
-static int grow(void **arr, size_t *cap, size_t n, size_t size) {
-  void *na;
-  size_t nc;
-  if (n < *cap)
-    return 0;
-  nc = *cap != 0 ? *cap * 2 : 8;
-  na = realloc(*arr, nc * size);
-  if (na == NULL)
-    return AYIL_ENOMEM;
-  *arr = na;
-  *cap = nc;
-  return 0;
-}
-
 static int add_peer(ayil_node_t *n, ayil_node_status_t *st, size_t *cap,
                     const uint8_t *id, const char *name, const char *state,
                     int64_t committee, const char *today) {
   ayil_node_peer_t *p;
-  if (grow((void **)&st->peers, cap, st->npeers, sizeof *st->peers) != 0)
+  if (ayil__node_grow((void **)&st->peers, cap, st->npeers,
+                      sizeof *st->peers) != 0)
     return ayil__node_fail(n, AYIL_ENOMEM, 0, "out of memory");
   p = &st->peers[st->npeers++];
   memset(p, 0, sizeof *p);
@@ -212,7 +199,7 @@ static int stored_alerts(ayil_node_t *n, const char *sql, const uint8_t *id,
     ayil_node_alert_t *a;
     if (kind == NULL)
       continue;
-    if (grow((void **)arr, cap, *count, sizeof **arr) != 0) {
+    if (ayil__node_grow((void **)arr, cap, *count, sizeof **arr) != 0) {
       rc = ayil__node_fail(n, AYIL_ENOMEM, 0, "out of memory");
       break;
     }
@@ -310,7 +297,8 @@ int ayil_node_status(ayil_node_t *n, int64_t now, ayil_node_status_t *out) {
   if (rc == 0 && out->disk_known &&
       out->disk_free < (int64_t)AYIL_NODE_DISK_LOW) {
     ayil_node_alert_t *a;
-    if (grow((void **)&out->alerts, &cap, out->nalerts, sizeof *a) != 0) {
+    if (ayil__node_grow((void **)&out->alerts, &cap, out->nalerts, sizeof *a) !=
+        0) {
       rc = ayil__node_fail(n, AYIL_ENOMEM, 0, "out of memory");
     } else {
       a = &out->alerts[out->nalerts++];
