@@ -7,6 +7,7 @@
 
 #include "config.h"
 #include "keys.h"
+#include "node.h"
 #include "registry.h"
 #include "store.h"
 
@@ -36,7 +37,12 @@ typedef struct {
   int nopts;
   const char *pos[CLI_MAX_POS];
   int npos;
-  /* An opened node. */
+  /* An opened node: the service API's handle, and (borrowed from it, or a
+   * copy) its config, store and identity for the commands that still use
+   * them directly. */
+  ayil_node_t *node;
+  ayil_node_unlock_t unlock;
+  int unlock_exit; /* the exit code of a failed unlock callback */
   ayil_config_t conf;
   ayil_store_t *store;
   ayil_identity_t ident;
@@ -64,6 +70,12 @@ const char *cli_opt(const cli_t *c, const char *name);
  * Prints an error and returns an exit code on failure. */
 int cli_open(cli_t *c, int ident);
 void cli_close(cli_t *c);
+/* Prints a failed node call's error (ayil_node_error) and returns its exit
+ * code: 2 when the input was at fault, else 1. */
+int cli_node_fail(cli_t *c);
+int cli_node_err(const ayil_node_err_t *e);
+/* The unlock callback for node calls that open bodies (kit or passphrase). */
+const ayil_node_unlock_t *cli_unlock(cli_t *c);
 int cli_path(const cli_t *c, const char *name, char *out, size_t cap);
 
 /*
@@ -74,11 +86,11 @@ int cli_path(const cli_t *c, const char *name, char *out, size_t cap);
 int cli_passphrase(cli_t *c, const char *prompt, int confirm, char **out,
                    size_t *len);
 void cli_pass_free(char *p, size_t len);
-/* Unlocks the reader secret of this node (passphrase, or --recovery-kit). */
-int cli_reader_secret(cli_t *c, uint8_t sk[AYIL_READER_SK_BYTES]);
 
 /* Prints a JSON value (jansson) to stdout, one document. */
 struct json_t;
+/* A stored alert as `ayil alerts --json` and `ayil status --json` show it. */
+struct json_t *cli_alert_json(const ayil_node_alert_t *a);
 int cli_print_json(struct json_t *v);
 
 typedef int (*cli_cmd_fn)(cli_t *c, int argc, char **argv);
@@ -89,9 +101,6 @@ typedef struct {
   const char *help;
 } cli_cmd_t;
 
-/* Hub side of `ayil report`: feeds every committee's live records. */
-struct ayil_report_s;
-int cli_report_hub(cli_t *c, struct ayil_report_s *r);
 /* Prints `ayil status` for an opened node. */
 int cli_status(cli_t *c, const char *idtext);
 
@@ -117,13 +126,6 @@ int cmd_alerts(cli_t *c, int argc, char **argv);
  * and newlines ignored) and checks it has not expired; returns 0, or an
  * exit code after printing the error. Wipe *inv after use. */
 int cli_invite_read(const char *code, const char *cmd, ayil_invite_t *inv);
-/* Enrolls the node of c->home at the invite's hub: writes network.key,
- * stores the token (meta "invite_token", standard base64) in `st` for ayild
- * to present, and sets conf's [hub] (the caller saves the config). Returns
- * 0 or an AYIL_E* code; prints nothing. */
-int cli_enroll(cli_t *c, ayil_store_t *st, ayil_config_t *conf,
-               const ayil_invite_t *inv);
-
 /* Display helpers (cmd_hub.c). UTC "YYYY-MM-DD HH:MM", or "never" for
  * t <= 0; a byte count as "812 B", "12.3 KB"...; the UTC day of t. */
 void cli_utc(int64_t t, char *out, size_t cap);

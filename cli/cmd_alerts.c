@@ -1,10 +1,10 @@
 /* ayil alerts [--json] | ayil alerts clear KIND [--node ID] */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include <jansson.h>
-#include <sqlite3.h>
 
 #include "ayil/error.h"
 #include "cli.h"
@@ -21,35 +21,30 @@ static int known_kind(const char *k) {
   return 0;
 }
 
+json_t *cli_alert_json(const ayil_node_alert_t *a) {
+  char peer[AYIL_ID_TEXT], origin[AYIL_ID_TEXT];
+  if (a->has_peer)
+    ayil_id_to_text(a->peer, peer);
+  if (a->has_origin)
+    ayil_id_to_text(a->origin, origin);
+  return json_pack("{s:s, s:s?, s:s?, s:I, s:I, s:I}", "kind", a->kind, "peer",
+                   a->has_peer ? peer : NULL, "origin",
+                   a->has_origin ? origin : NULL, "seq", (json_int_t)a->seq,
+                   "first", (json_int_t)a->first, "last", (json_int_t)a->last);
+}
+
 static int list(cli_t *c) {
-  sqlite3_stmt *s = NULL;
-  json_t *arr = json_array();
-  size_t i;
+  ayil_node_alert_t *al = NULL;
+  json_t *arr;
+  size_t i, n = 0;
   json_t *a;
-  int rc = sqlite3_prepare_v2(ayil__store_db(c->store),
-                              "SELECT kind, peer, origin, seq, first, last "
-                              "FROM alerts WHERE cleared=0 ORDER BY n",
-                              -1, &s, NULL);
-  if (rc != SQLITE_OK) {
-    json_decref(arr);
-    return cli_err(EXIT_FAIL, "store: %s", ayil_strerror(ayil__store_rc(rc)));
-  }
-  while (sqlite3_step(s) == SQLITE_ROW) {
-    char peer[AYIL_ID_TEXT] = "", origin[AYIL_ID_TEXT] = "";
-    if (sqlite3_column_bytes(s, 1) == AYIL_ID_BYTES)
-      ayil_id_to_text(sqlite3_column_blob(s, 1), peer);
-    if (sqlite3_column_bytes(s, 2) == AYIL_ID_BYTES)
-      ayil_id_to_text(sqlite3_column_blob(s, 2), origin);
-    json_array_append_new(
-        arr,
-        json_pack("{s:s, s:s?, s:s?, s:I, s:I, s:I}", "kind",
-                  (const char *)sqlite3_column_text(s, 0), "peer",
-                  peer[0] ? peer : NULL, "origin", origin[0] ? origin : NULL,
-                  "seq", (json_int_t)sqlite3_column_int64(s, 3), "first",
-                  (json_int_t)sqlite3_column_int64(s, 4), "last",
-                  (json_int_t)sqlite3_column_int64(s, 5)));
-  }
-  sqlite3_finalize(s);
+  int rc;
+  if (ayil_node_alerts(c->node, &al, &n) != 0)
+    return cli_node_fail(c);
+  arr = json_array();
+  for (i = 0; i < n; i++)
+    json_array_append_new(arr, cli_alert_json(&al[i]));
+  free(al);
   if (c->json) {
     rc = cli_print_json(arr);
     json_decref(arr);
@@ -105,10 +100,12 @@ int cmd_alerts(cli_t *c, int argc, char **argv) {
   rc = cli_open(c, 0);
   if (rc != 0)
     return rc;
-  rc = ayil_reg_alert_clear(c->store, c->pos[1], node != NULL ? id : NULL, &n);
+  rc = ayil_node_alerts_clear(c->node, c->pos[1], node != NULL ? id : NULL, &n);
+  if (rc != 0)
+    rc = cli_node_fail(c);
   cli_close(c);
   if (rc != 0)
-    return cli_err(EXIT_FAIL, "alerts clear: store: %s", ayil_strerror(rc));
+    return rc;
   printf("cleared %d %s alert(s)%s\n", n, c->pos[1],
          strcmp(c->pos[1], "fork") == 0 && n > 0
              ? "; the forked log is accepted again from its own node"

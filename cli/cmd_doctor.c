@@ -40,7 +40,6 @@
 #include <unistd.h>
 
 #include <jansson.h>
-#include <sqlite3.h>
 
 #include "ayil/error.h"
 #include "cli.h"
@@ -372,22 +371,14 @@ static void check_clock(doc_t *d, int is_hub) {
     return;
   }
   if (!is_hub && c->store != NULL) {
-    sqlite3_stmt *s = NULL;
-    if (sqlite3_prepare_v2(ayil__store_db(c->store),
-                           "SELECT skew_ms FROM peers WHERE skew_ms IS NOT "
-                           "NULL ORDER BY last_contact DESC LIMIT 1",
-                           -1, &s, NULL) == SQLITE_OK &&
-        sqlite3_step(s) == SQLITE_ROW) {
-      long long sk = sqlite3_column_int64(s, 0);
-      if (sk > SKEW_WARN_MS || sk < -SKEW_WARN_MS) {
-        sqlite3_finalize(s);
-        report(d, ST_WARN, "clock", ntp_fix,
-               "the clock was %+.0f s off the hub's at the last contact",
-               (double)sk / 1000.0);
-        return;
-      }
+    int64_t sk = 0;
+    if (ayil_node_store_last_skew(c->store, &sk) &&
+        (sk > SKEW_WARN_MS || sk < -SKEW_WARN_MS)) {
+      report(d, ST_WARN, "clock", ntp_fix,
+             "the clock was %+.0f s off the hub's at the last contact",
+             (double)sk / 1000.0);
+      return;
     }
-    sqlite3_finalize(s);
   }
   memset(&tx, 0, sizeof tx);
   state = adjtimex(&tx);
@@ -583,14 +574,9 @@ static void check_network(doc_t *d, int is_hub, int daemon_up) {
   report(d, ST_OK, "hub", NULL, "%s answers (TCP connect in %lld ms)",
          c->conf.hub_addr, ms);
   if (c->store != NULL) {
-    sqlite3_stmt *s = NULL;
     int64_t now = (int64_t)time(NULL);
-    if (sqlite3_prepare_v2(ayil__store_db(c->store),
-                           "SELECT max(last_ack), max(last_contact) FROM peers",
-                           -1, &s, NULL) == SQLITE_OK &&
-        sqlite3_step(s) == SQLITE_ROW) {
-      int64_t la = sqlite3_column_int64(s, 0);
-      int64_t lc = sqlite3_column_int64(s, 1);
+    int64_t la = 0, lc = 0;
+    if (ayil_node_store_last_contact(c->store, &la, &lc)) {
       char t[32];
       if (lc <= 0)
         report(d, ST_WARN, "sync",
@@ -608,7 +594,6 @@ static void check_network(doc_t *d, int is_hub, int daemon_up) {
                la > 0 ? "acknowledgement" : "contact", t);
       }
     }
-    sqlite3_finalize(s);
   }
 }
 

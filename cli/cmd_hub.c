@@ -10,7 +10,6 @@
 
 #include <jansson.h>
 #include <sodium.h>
-#include <sqlite3.h>
 
 #include "ayil/error.h"
 #include "ayil/schema.h"
@@ -101,30 +100,10 @@ int cli_invite_read(const char *code, const char *cmd, ayil_invite_t *inv) {
   return 0;
 }
 
-int cli_enroll(cli_t *c, ayil_store_t *st, ayil_config_t *conf,
-               const ayil_invite_t *inv) {
-  char path[AYIL_PATH_MAX];
-  int rc;
-  if (cli_path(c, "network.key", path, sizeof path) != 0)
-    return AYIL_EINVAL;
-  rc = ayil_netkey_write(path, inv->netkey);
-  if (rc != 0)
-    return rc;
-  /* ayild presents the token on its first connection and deletes it once
-   * the hub admitted this node. */
-  rc = ayil_reg_token_set(st, inv->token);
-  if (rc != 0)
-    return rc;
-  snprintf(conf->hub_addr, sizeof conf->hub_addr, "%s", inv->addr);
-  ayil_id_to_text(inv->hub_id, conf->hub_id);
-  return 0;
-}
-
 static const cli_optdef_t JOIN_OPTS[] = {{NULL, 0}};
 
 int cmd_join(cli_t *c, int argc, char **argv) {
   ayil_invite_t inv;
-  char path[AYIL_PATH_MAX];
   int rc = cli_parse(c, argc, argv, c->first, JOIN_OPTS, "join");
   if (rc != 0)
     return rc;
@@ -153,17 +132,11 @@ int cmd_join(cli_t *c, int argc, char **argv) {
                  inv.oblast, c->conf.oblast);
     goto out;
   }
-  rc = cli_enroll(c, c->store, &c->conf, &inv);
-  if (rc == 0)
-    rc = ayil_config_save(c->home, &c->conf);
-  if (rc != 0) {
-    /* Leave the node as it was: no hub, no key, no token. */
-    cli_path(c, "network.key", path, sizeof path);
-    unlink(path);
-    ayil_reg_token_set(c->store, NULL);
-    rc = cli_err(EXIT_FAIL, "join: %s", ayil_strerror(rc));
+  if (ayil_node_join(c->node, &inv) != 0) {
+    rc = cli_node_fail(c);
     goto out;
   }
+  c->conf = *ayil_node_config(c->node);
   if (c->json) {
     json_t *o = json_pack("{s:s, s:s}", "hub_address", c->conf.hub_addr,
                           "hub_id", c->conf.hub_id);
@@ -187,25 +160,10 @@ static const cli_optdef_t ADMIT_OPTS[] = {{"name", 1},         {"oblast", 1},
                                           {"expires", 1},      {"advertise", 1},
                                           {"successor-of", 1}, {NULL, 0}};
 
-static int committee_exists(cli_t *c, const char *name, const char *oblast) {
-  sqlite3_stmt *s = NULL;
-  int found = 0;
-  if (sqlite3_prepare_v2(ayil__store_db(c->store),
-                         "SELECT 1 FROM committees WHERE name=?1 AND "
-                         "oblast=?2",
-                         -1, &s, NULL) != SQLITE_OK)
-    return -1;
-  sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
-  sqlite3_bind_text(s, 2, oblast, -1, SQLITE_STATIC);
-  found = sqlite3_step(s) == SQLITE_ROW;
-  sqlite3_finalize(s);
-  return found;
-}
-
 int cmd_admit(cli_t *c, int argc, char **argv) {
   const char *name, *oblast, *exp, *adv, *succ;
   uint8_t pred[AYIL_ID_BYTES];
-  char path[AYIL_PATH_MAX];
+  ayil_node_admit_t args;
   char code[2 * AYIL_INVITE_MAX + 8];
   char when[32];
   ayil_invite_t inv;
@@ -263,61 +221,14 @@ int cmd_admit(cli_t *c, int argc, char **argv) {
                              "HOST:PORT; pass --advertise");
     goto out;
   }
-  if (succ != NULL) {
-    ayil_device_t d;
-    rc = ayil_reg_device(c->store, pred, &d);
-    if (rc == AYIL_ENOTFOUND) {
-      rc = cli_err(EXIT_USAGE,
-                   "admit: --successor-of: node %s is not "
-                   "registered at this hub",
-                   succ);
-      goto out;
-    }
-    if (rc != 0) {
-      rc = cli_err(EXIT_FAIL, "admit: store: %s", ayil_strerror(rc));
-      goto out;
-    }
-    if (strcmp(d.state, AYIL_DEV_REPLACED) == 0) {
-      rc = cli_err(EXIT_USAGE,
-                   "admit: --successor-of: node %s was already "
-                   "replaced; name the committee's current node",
-                   succ);
-      goto out;
-    }
-  } else {
-    int ex = committee_exists(c, name, oblast);
-    if (ex < 0) {
-      rc = cli_err(EXIT_FAIL, "admit: store: cannot read the registry");
-      goto out;
-    }
-    if (ex) {
-      rc = cli_err(EXIT_USAGE,
-                   "admit: a committee named \"%s\" in %s is already "
-                   "registered (for a replacement node use --successor-of "
-                   "ID)",
-                   name, oblast);
-      goto out;
-    }
-  }
-  if (cli_path(c, "network.key", path, sizeof path) != 0 ||
-      ayil_netkey_load(path, inv.netkey) != 0) {
-    rc = cli_err(EXIT_FAIL, "admit: cannot read the network key %s", path);
-    goto out;
-  }
-  rc = ayil_reg_admit(c->store, name, oblast, succ != NULL ? pred : NULL,
-                      (unsigned)days, &inv);
-  if (rc != 0) {
-    rc = cli_err(EXIT_FAIL, "admit: store: %s; nothing was registered",
-                 ayil_strerror(rc));
-    goto out;
-  }
-  snprintf(inv.addr, sizeof inv.addr, "%s", adv);
-  memcpy(inv.hub_id, c->ident.pk, AYIL_ID_BYTES);
-  rc = ayil_invite_encode(&inv, code, sizeof code);
-  if (rc != 0) {
-    /* The registry holds an invite nobody can use; it expires unused. */
-    rc = cli_err(EXIT_FAIL, "admit: cannot encode the invite: %s",
-                 ayil_strerror(rc));
+  memset(&args, 0, sizeof args);
+  args.name = name;
+  args.oblast = oblast;
+  args.successor_of = succ != NULL ? pred : NULL;
+  args.expires_days = (unsigned)days;
+  args.advertise = adv;
+  if (ayil_node_admit(c->node, &args, &inv, code, sizeof code) != 0) {
+    rc = cli_node_fail(c);
     goto out;
   }
   cli_utc((int64_t)inv.expires, when, sizeof when);
@@ -348,6 +259,7 @@ out:
 
 int cmd_revoke(cli_t *c, int argc, char **argv) {
   uint8_t id[AYIL_ID_BYTES];
+  ayil_node_revoked_t rv;
   ayil_device_t d;
   uint64_t after;
   int rc = cli_parse(c, argc, argv, c->first, NULL, "revoke");
@@ -366,41 +278,22 @@ int cmd_revoke(cli_t *c, int argc, char **argv) {
   rc = need_role(c, "hub", "revoke");
   if (rc != 0)
     goto out;
-  rc = ayil_reg_device(c->store, id, &d);
-  if (rc == AYIL_ENOTFOUND) {
-    rc = cli_err(EXIT_USAGE, "revoke: node %s is not registered at this hub",
-                 c->pos[0]);
+  if (ayil_node_revoke(c->node, id, &rv) != 0) {
+    rc = cli_node_fail(c);
     goto out;
   }
-  if (rc != 0) {
-    rc = cli_err(EXIT_FAIL, "revoke: store: %s", ayil_strerror(rc));
-    goto out;
-  }
-  if (strcmp(d.state, AYIL_DEV_ACTIVE) == 0) {
-    rc = ayil_reg_revoke(c->store, id);
-    /* Signed into the hub's log, which every committee pulls. */
-    if (rc == 0 && c->ident_loaded &&
-        ayil_reg_notice(c->store, c->ident.sk, "revoke", id) != 0)
-      fprintf(stderr, "ayil: revoke: the notice could not be written to the "
-                      "hub's log\n");
-    if (rc == 0)
-      rc = ayil_reg_device(c->store, id, &d);
-    if (rc != 0) {
-      rc = cli_err(EXIT_FAIL, "revoke: store: %s; nothing was changed",
-                   ayil_strerror(rc));
-      goto out;
-    }
-    after = d.revoked_after;
-    if (!c->json)
-      printf("revoked node %s of \"%s\" (%s): entries after seq %llu are "
-             "refused; ayild drops its connections within seconds\n",
-             c->pos[0], d.name, d.oblast, (unsigned long long)after);
-  } else {
-    after = d.revoked_after;
-    if (!c->json)
-      printf("node %s of \"%s\" (%s) is already %s; nothing was changed\n",
-             c->pos[0], d.name, d.oblast, d.state);
-  }
+  d = rv.device;
+  after = d.revoked_after;
+  if (rv.notice_failed)
+    fprintf(stderr, "ayil: revoke: the notice could not be written to the "
+                    "hub's log\n");
+  if (!c->json && rv.changed)
+    printf("revoked node %s of \"%s\" (%s): entries after seq %llu are "
+           "refused; ayild drops its connections within seconds\n",
+           c->pos[0], d.name, d.oblast, (unsigned long long)after);
+  else if (!c->json)
+    printf("node %s of \"%s\" (%s) is already %s; nothing was changed\n",
+           c->pos[0], d.name, d.oblast, d.state);
   if (c->json) {
     json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:I}", "id", c->pos[0],
                           "committee", d.name, "oblast", d.oblast, "state",
@@ -417,233 +310,88 @@ out:
 
 /* ---- nodes ---- */
 
-static int64_t col_i64(sqlite3_stmt *s, int i, int *isnull) {
-  *isnull = sqlite3_column_type(s, i) == SQLITE_NULL;
-  return sqlite3_column_int64(s, i);
-}
-
 static json_t *int_or_null(int isnull, int64_t v) {
   return isnull ? json_null() : json_integer((json_int_t)v);
 }
 
-/* Sums peer_bytes of one device into a 7-day series (oldest first). */
-static int device_bytes(sqlite3 *db, const uint8_t *id, char days[7][16],
-                        int64_t sent[7], int64_t recv[7]) {
-  sqlite3_stmt *s = NULL;
-  int i;
-  if (sqlite3_prepare_v2(db,
-                         "SELECT day, sent, recv FROM peer_bytes WHERE peer=?1"
-                         " AND day>=?2",
-                         -1, &s, NULL) != SQLITE_OK)
-    return AYIL_ESTORE;
-  sqlite3_bind_blob(s, 1, id, AYIL_ID_BYTES, SQLITE_STATIC);
-  sqlite3_bind_text(s, 2, days[0], -1, SQLITE_STATIC);
-  while (sqlite3_step(s) == SQLITE_ROW) {
-    const char *d = (const char *)sqlite3_column_text(s, 0);
-    for (i = 0; i < 7 && d != NULL; i++)
-      if (strcmp(d, days[i]) == 0) {
-        sent[i] += sqlite3_column_int64(s, 1);
-        recv[i] += sqlite3_column_int64(s, 2);
-      }
+static json_t *device_json(const ayil_node_device_t *d) {
+  char idtext[AYIL_ID_TEXT], succ[AYIL_ID_TEXT];
+  if (d->invite) {
+    if (d->has_successor_of)
+      ayil_id_to_text(d->successor_of, succ);
+    return json_pack("{s:n, s:s, s:I, s:I, s:b, s:s?}", "id", "state",
+                     AYIL_DEV_INVITED, "created", (json_int_t)d->created,
+                     "expires", (json_int_t)d->expires, "expired", d->expired,
+                     "successor_of", d->has_successor_of ? succ : NULL);
   }
-  sqlite3_finalize(s);
-  return 0;
+  ayil_id_to_text(d->id, idtext);
+  return json_pack(
+      "{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:I, s:I}", "id", idtext,
+      "state", d->state, "admitted", int_or_null(!d->has_admitted, d->admitted),
+      "revoked", int_or_null(!d->has_revoked, d->revoked), "revoked_after",
+      int_or_null(!d->has_revoked_after, d->revoked_after), "last_contact",
+      int_or_null(!d->has_last_contact, d->last_contact), "last_ack",
+      int_or_null(!d->has_last_ack, d->last_ack), "skew_ms",
+      int_or_null(!d->has_skew, d->skew_ms), "entries", (json_int_t)d->entries,
+      "last_seq", (json_int_t)d->last_seq);
 }
 
-/* Adds the stored, uncleared alerts about one device. */
-static void device_alerts(sqlite3 *db, const uint8_t *id, const char *idtext,
-                          json_t *alerts, int *has_revoked) {
-  sqlite3_stmt *s = NULL;
-  if (sqlite3_prepare_v2(db,
-                         "SELECT kind, seq, first, last FROM alerts WHERE "
-                         "cleared=0 AND (peer=?1 OR origin=?1) ORDER BY n",
-                         -1, &s, NULL) != SQLITE_OK)
-    return;
-  sqlite3_bind_blob(s, 1, id, AYIL_ID_BYTES, SQLITE_STATIC);
-  while (sqlite3_step(s) == SQLITE_ROW) {
-    const char *kind = (const char *)sqlite3_column_text(s, 0);
-    if (kind == NULL)
-      continue;
-    if (strcmp(kind, "revoked") == 0)
-      *has_revoked = 1;
-    json_array_append_new(
-        alerts, json_pack("{s:s, s:s, s:I, s:I, s:I}", "kind", kind, "node",
-                          idtext, "seq", (json_int_t)sqlite3_column_int64(s, 1),
-                          "first", (json_int_t)sqlite3_column_int64(s, 2),
-                          "last", (json_int_t)sqlite3_column_int64(s, 3)));
-  }
-  sqlite3_finalize(s);
+static json_t *calert_json(const ayil_node_alert_t *a) {
+  char idtext[AYIL_ID_TEXT];
+  if (a->has_peer)
+    ayil_id_to_text(a->peer, idtext);
+  if (a->stored)
+    return json_pack("{s:s, s:s, s:I, s:I, s:I}", "kind", a->kind, "node",
+                     idtext, "seq", (json_int_t)a->seq, "first",
+                     (json_int_t)a->first, "last", (json_int_t)a->last);
+  if (a->has_peer)
+    return json_pack("{s:s, s:s}", "kind", a->kind, "node", idtext);
+  if (strcmp(a->kind, "silent") == 0)
+    return json_pack("{s:s, s:I}", "kind", a->kind, "days",
+                     (json_int_t)a->days);
+  return json_pack("{s:s}", "kind", a->kind);
 }
-
-typedef struct {
-  char days[7][16]; /* the last 7 UTC days, oldest first; days[6] is today */
-  int64_t now;
-  long silent_days;
-} nodes_ctx_t;
 
 /* Builds one committee's JSON object. */
-static json_t *committee_json(cli_t *c, nodes_ctx_t *nc, int64_t cid,
-                              const char *name, const char *oblast) {
-  sqlite3 *db = ayil__store_db(c->store);
-  sqlite3_stmt *s = NULL;
+static json_t *committee_json(const ayil_node_committee_t *c) {
   json_t *o = json_object(), *nodes = json_array(), *alerts = json_array();
   json_t *series = json_array();
-  int64_t sent[7] = {0}, recv[7] = {0};
-  int64_t last_contact = 0, last_ack = 0, skew = 0, entries = 0, last_seq = 0;
-  int64_t last_seq_admitted = -1;
-  int has_contact = 0, has_ack = 0, has_skew = 0;
-  int n_active = 0, n_invited = 0, n_revoked = 0, n_expired = 0, n_dev = 0;
+  int64_t ts = 0, tr = 0;
+  size_t k;
   int i;
-  const char *state;
-
-  /* Devices, with their peer bookkeeping and the entries the hub holds. */
-  if (sqlite3_prepare_v2(
-          db,
-          "SELECT d.id, d.state, d.admitted, d.revoked, d.revoked_after,"
-          " p.last_contact, p.last_ack, p.skew_ms,"
-          " (SELECT count(*) FROM entries e WHERE e.origin=d.id),"
-          " (SELECT max(seq) FROM entries e WHERE e.origin=d.id)"
-          " FROM devices d LEFT JOIN peers p ON p.id=d.id"
-          " WHERE d.committee=?1 ORDER BY d.admitted",
-          -1, &s, NULL) == SQLITE_OK) {
-    sqlite3_bind_int64(s, 1, cid);
-    while (sqlite3_step(s) == SQLITE_ROW) {
-      char idtext[AYIL_ID_TEXT];
-      const char *st = (const char *)sqlite3_column_text(s, 1);
-      int n_adm, n_rev, n_aft, n_lc, n_la, n_sk, n_ls;
-      int64_t adm, rev, aft, lc, la, sk, cnt, ls;
-      int has_rev_alert = 0;
-      if (sqlite3_column_bytes(s, 0) != AYIL_ID_BYTES || st == NULL)
-        continue;
-      ayil_id_to_text(sqlite3_column_blob(s, 0), idtext);
-      adm = col_i64(s, 2, &n_adm);
-      rev = col_i64(s, 3, &n_rev);
-      aft = col_i64(s, 4, &n_aft);
-      lc = col_i64(s, 5, &n_lc);
-      la = col_i64(s, 6, &n_la);
-      sk = col_i64(s, 7, &n_sk);
-      cnt = sqlite3_column_int64(s, 8);
-      ls = col_i64(s, 9, &n_ls);
-      n_dev++;
-      if (strcmp(st, AYIL_DEV_ACTIVE) == 0)
-        n_active++;
-      else if (strcmp(st, AYIL_DEV_REVOKED) == 0)
-        n_revoked++;
-      json_array_append_new(
-          nodes,
-          json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:I, s:I}", "id",
-                    idtext, "state", st, "admitted", int_or_null(n_adm, adm),
-                    "revoked", int_or_null(n_rev, rev), "revoked_after",
-                    int_or_null(n_aft, aft), "last_contact",
-                    int_or_null(n_lc || lc <= 0, lc), "last_ack",
-                    int_or_null(n_la || la <= 0, la), "skew_ms",
-                    int_or_null(n_sk || n_lc, sk), "entries", (json_int_t)cnt,
-                    "last_seq", (json_int_t)(n_ls ? 0 : ls)));
-      entries += cnt;
-      /* The last entry the hub holds of the committee's latest device that
-       * wrote anything. */
-      if (!n_ls && (n_adm ? 0 : adm) >= last_seq_admitted) {
-        last_seq = ls;
-        last_seq_admitted = n_adm ? 0 : adm;
-      }
-      if (!n_lc && lc > 0 && (!has_contact || lc >= last_contact)) {
-        last_contact = lc;
-        has_contact = 1;
-        if (!n_sk) {
-          skew = sk;
-          has_skew = 1;
-        }
-      }
-      if (!n_la && la > 0 && (!has_ack || la > last_ack)) {
-        last_ack = la;
-        has_ack = 1;
-      }
-      device_bytes(db, sqlite3_column_blob(s, 0), nc->days, sent, recv);
-      device_alerts(db, sqlite3_column_blob(s, 0), idtext, alerts,
-                    &has_rev_alert);
-      if (strcmp(st, AYIL_DEV_REVOKED) == 0 && !has_rev_alert)
-        json_array_append_new(
-            alerts, json_pack("{s:s, s:s}", "kind", "revoked", "node", idtext));
-    }
-    sqlite3_finalize(s);
+  for (k = 0; k < c->nnodes; k++)
+    json_array_append_new(nodes, device_json(&c->nodes[k]));
+  for (k = 0; k < c->nalerts; k++)
+    json_array_append_new(alerts, calert_json(&c->alerts[k]));
+  for (i = 0; i < 7; i++) {
+    json_array_append_new(series,
+                          json_pack("{s:s, s:I, s:I}", "day", c->days[i],
+                                    "sent", (json_int_t)c->sent[i], "recv",
+                                    (json_int_t)c->recv[i]));
+    ts += c->sent[i];
+    tr += c->recv[i];
   }
-  /* Invites not yet used: a node id appears only once one is redeemed. */
-  if (sqlite3_prepare_v2(db,
-                         "SELECT expires, created, successor_of FROM invites "
-                         "WHERE committee=?1 AND used_by IS NULL ORDER BY "
-                         "created",
-                         -1, &s, NULL) == SQLITE_OK) {
-    sqlite3_bind_int64(s, 1, cid);
-    while (sqlite3_step(s) == SQLITE_ROW) {
-      int64_t expires = sqlite3_column_int64(s, 0);
-      int expired = expires < nc->now;
-      char succ[AYIL_ID_TEXT] = "";
-      if (sqlite3_column_bytes(s, 2) == AYIL_ID_BYTES)
-        ayil_id_to_text(sqlite3_column_blob(s, 2), succ);
-      if (expired)
-        n_expired++;
-      else
-        n_invited++;
-      json_array_append_new(
-          nodes, json_pack("{s:n, s:s, s:I, s:I, s:b, s:s?}", "id", "state",
-                           AYIL_DEV_INVITED, "created",
-                           (json_int_t)sqlite3_column_int64(s, 1), "expires",
-                           (json_int_t)expires, "expired", expired,
-                           "successor_of", succ[0] != '\0' ? succ : NULL));
-    }
-    sqlite3_finalize(s);
-  }
-  if (n_active > 0)
-    state = AYIL_DEV_ACTIVE;
-  else if (n_invited > 0 || (n_dev == 0 && n_expired > 0))
-    state = AYIL_DEV_INVITED;
-  else if (n_revoked > 0)
-    state = AYIL_DEV_REVOKED;
-  else if (n_dev > 0)
-    state = AYIL_DEV_REPLACED;
-  else
-    state = AYIL_DEV_INVITED;
-  if (!has_contact)
-    json_array_append_new(alerts,
-                          json_pack("{s:s}", "kind", "never_connected"));
-  else if ((nc->now - last_contact) / DAY_S > nc->silent_days)
-    json_array_append_new(
-        alerts, json_pack("{s:s, s:I}", "kind", "silent", "days",
-                          (json_int_t)((nc->now - last_contact) / DAY_S)));
-  if (n_active == 0 && n_invited == 0 && n_expired > 0)
-    json_array_append_new(alerts, json_pack("{s:s}", "kind", "invite_expired"));
-  for (i = 0; i < 7; i++)
-    json_array_append_new(
-        series, json_pack("{s:s, s:I, s:I}", "day", nc->days[i], "sent",
-                          (json_int_t)sent[i], "recv", (json_int_t)recv[i]));
-  {
-    int64_t ts = 0, tr = 0;
-    for (i = 0; i < 7; i++) {
-      ts += sent[i];
-      tr += recv[i];
-    }
-    json_object_set_new(o, "name", json_string(name));
-    json_object_set_new(o, "oblast", json_string(oblast));
-    json_object_set_new(o, "state", json_string(state));
-    json_object_set_new(o, "nodes", nodes);
-    json_object_set_new(o, "last_contact",
-                        int_or_null(!has_contact, last_contact));
-    json_object_set_new(o, "last_ack", int_or_null(!has_ack, last_ack));
-    json_object_set_new(o, "entries_held", json_integer(entries));
-    json_object_set_new(o, "last_seq", json_integer(last_seq));
-    json_object_set_new(
-        o, "days_silent",
-        int_or_null(!has_contact, (nc->now - last_contact) / DAY_S));
-    json_object_set_new(o, "bytes_per_day_7d",
-                        json_pack("{s:I, s:I}", "sent", (json_int_t)(ts / 7),
-                                  "recv", (json_int_t)(tr / 7)));
-    json_object_set_new(o, "bytes_7d", series);
-    json_object_set_new(o, "bytes_today",
-                        json_pack("{s:I, s:I}", "sent", (json_int_t)sent[6],
-                                  "recv", (json_int_t)recv[6]));
-    json_object_set_new(o, "skew_ms", int_or_null(!has_skew, skew));
-    json_object_set_new(o, "alerts", alerts);
-  }
+  json_object_set_new(o, "name", json_string(c->name));
+  json_object_set_new(o, "oblast", json_string(c->oblast));
+  json_object_set_new(o, "state", json_string(c->state));
+  json_object_set_new(o, "nodes", nodes);
+  json_object_set_new(o, "last_contact",
+                      int_or_null(!c->has_last_contact, c->last_contact));
+  json_object_set_new(o, "last_ack",
+                      int_or_null(!c->has_last_ack, c->last_ack));
+  json_object_set_new(o, "entries_held", json_integer(c->entries_held));
+  json_object_set_new(o, "last_seq", json_integer(c->last_seq));
+  json_object_set_new(o, "days_silent",
+                      int_or_null(!c->has_last_contact, c->days_silent));
+  json_object_set_new(o, "bytes_per_day_7d",
+                      json_pack("{s:I, s:I}", "sent", (json_int_t)(ts / 7),
+                                "recv", (json_int_t)(tr / 7)));
+  json_object_set_new(o, "bytes_7d", series);
+  json_object_set_new(o, "bytes_today",
+                      json_pack("{s:I, s:I}", "sent", (json_int_t)c->sent[6],
+                                "recv", (json_int_t)c->recv[6]));
+  json_object_set_new(o, "skew_ms", int_or_null(!c->has_skew, c->skew_ms));
+  json_object_set_new(o, "alerts", alerts);
   return o;
 }
 
@@ -892,10 +640,11 @@ static const cli_optdef_t NODES_OPTS[] = {
 
 int cmd_nodes(cli_t *c, int argc, char **argv) {
   const char *html, *sd;
-  nodes_ctx_t nc;
-  sqlite3_stmt *s = NULL;
+  ayil_node_committees_t all;
+  long silent_days = 7;
+  int64_t now;
+  size_t k;
   json_t *doc = NULL, *cs;
-  int i;
   int rc = cli_parse(c, argc, argv, c->first, NODES_OPTS, "nodes");
   if (rc != 0)
     return rc;
@@ -904,13 +653,10 @@ int cmd_nodes(cli_t *c, int argc, char **argv) {
                                "[--silent-days N]");
   html = cli_opt(c, "html");
   sd = cli_opt(c, "silent-days");
-  memset(&nc, 0, sizeof nc);
-  nc.silent_days = 7;
   if (sd != NULL) {
     char *end = NULL;
-    nc.silent_days = strtol(sd, &end, 10);
-    if (end == sd || *end != '\0' || nc.silent_days < 0 ||
-        nc.silent_days > 3650)
+    silent_days = strtol(sd, &end, 10);
+    if (end == sd || *end != '\0' || silent_days < 0 || silent_days > 3650)
       return cli_err(EXIT_USAGE, "nodes: --silent-days must be a number "
                                  "0..3650");
   }
@@ -922,28 +668,18 @@ int cmd_nodes(cli_t *c, int argc, char **argv) {
   rc = need_role(c, "hub", "nodes");
   if (rc != 0)
     goto out;
-  nc.now = (int64_t)time(NULL);
-  for (i = 0; i < 7; i++)
-    cli_day(nc.now - (int64_t)(6 - i) * DAY_S, nc.days[i]);
+  now = (int64_t)time(NULL);
   doc = json_pack("{s:s, s:I, s:I, s:[]}", "hub", c->conf.name, "generated",
-                  (json_int_t)nc.now, "silent_days", (json_int_t)nc.silent_days,
+                  (json_int_t)now, "silent_days", (json_int_t)silent_days,
                   "committees");
   cs = json_object_get(doc, "committees");
-  if (sqlite3_prepare_v2(ayil__store_db(c->store),
-                         "SELECT id, name, oblast FROM committees ORDER BY "
-                         "oblast, name, id",
-                         -1, &s, NULL) != SQLITE_OK) {
-    rc = cli_err(EXIT_FAIL, "nodes: store: cannot read the registry");
+  if (ayil_node_committees(c->node, now, silent_days, &all) != 0) {
+    rc = cli_node_fail(c);
     goto out;
   }
-  while (sqlite3_step(s) == SQLITE_ROW) {
-    const char *name = (const char *)sqlite3_column_text(s, 1);
-    const char *oblast = (const char *)sqlite3_column_text(s, 2);
-    json_array_append_new(cs, committee_json(c, &nc, sqlite3_column_int64(s, 0),
-                                             name != NULL ? name : "",
-                                             oblast != NULL ? oblast : ""));
-  }
-  sqlite3_finalize(s);
+  for (k = 0; k < all.n; k++)
+    json_array_append_new(cs, committee_json(&all.c[k]));
+  ayil_node_committees_free(&all);
   if (html != NULL) {
     FILE *f = fopen(html, "w");
     if (f == NULL) {

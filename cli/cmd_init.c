@@ -12,37 +12,20 @@
 #include "ayil/schema.h"
 #include "cli.h"
 
-static const char *const INIT_FILES[] = {
-    "ayil.conf", "identity.key", "reader.key", "network.key",
-    "ayil.db",   "ayil.db-wal",  "ayil.db-shm"};
-
-/* Removes what a failed init created, so it can simply be run again. */
-static void init_cleanup(cli_t *c, const char *kit, int kit_created) {
-  size_t i;
-  char path[AYIL_PATH_MAX];
-  for (i = 0; i < sizeof INIT_FILES / sizeof INIT_FILES[0]; i++)
-    if (cli_path(c, INIT_FILES[i], path, sizeof path) == 0)
-      unlink(path);
-  if (kit_created && kit != NULL)
-    unlink(kit);
-}
-
 static const cli_optdef_t INIT_OPTS[] = {
     {"role", 1},   {"name", 1},   {"oblast", 1},    {"recovery-kit", 1},
     {"invite", 1}, {"listen", 1}, {"advertise", 1}, {NULL, 0}};
 
 int cmd_init(cli_t *c, int argc, char **argv) {
   const char *role, *name, *oblast, *kit, *listen, *advertise;
-  char path[AYIL_PATH_MAX];
   char idtext[AYIL_ID_TEXT];
   ayil_config_t conf;
-  ayil_identity_t ident;
-  ayil_store_t *st = NULL;
+  ayil_node_create_t args;
+  ayil_node_err_t err;
   char *pass = NULL;
   size_t plen = 0;
   ayil_invite_t inv;
   int has_invite = 0;
-  int kit_created = 0;
   int restore = 0;
   int rc = cli_parse(c, argc, argv, c->first, INIT_OPTS, "init");
   if (rc != 0)
@@ -117,57 +100,21 @@ int cmd_init(cli_t *c, int argc, char **argv) {
     if (rc != 0)
       return rc;
   }
-  rc = cli_path(c, "identity.key", path, sizeof path);
-  if (rc == 0)
-    rc = ayil_identity_create(path, &ident);
+  memset(&args, 0, sizeof args);
+  args.conf = &conf;
+  args.kit = kit;
+  args.restore = restore;
+  args.pass = pass;
+  args.passlen = plen;
+  args.invite = has_invite ? &inv : NULL;
+  rc = ayil_node_create(c->home, &args, idtext, &err);
   if (rc != 0) {
-    cli_err(EXIT_FAIL, "init: identity key: %s", ayil_strerror(rc));
+    cli_err(EXIT_FAIL, "%s", err.msg);
     goto fail;
   }
-  ayil_id_to_text(ident.pk, idtext);
-  ayil_identity_wipe(&ident);
-  if (strcmp(role, "committee") == 0) {
-    cli_path(c, "reader.key", path, sizeof path);
-    if (restore)
-      rc = ayil_reader_restore(path, kit, pass, plen);
-    else
-      rc = ayil_reader_create(path, kit, pass, plen, name);
-    if (rc != 0) {
-      cli_err(rc == AYIL_EEXISTS || rc == AYIL_EFORMAT || rc == AYIL_EDECRYPT
-                  ? EXIT_USAGE
-                  : EXIT_FAIL,
-              "init: %s %s: %s", restore ? "recovery kit" : "reader key",
-              restore ? kit : path, ayil_strerror(rc));
-      goto fail;
-    }
-    kit_created = !restore;
-  } else {
-    uint8_t nk[AYIL_NETKEY_BYTES];
-    cli_path(c, "network.key", path, sizeof path);
-    rc = ayil_netkey_create(path, nk);
-    sodium_memzero(nk, sizeof nk);
-    if (rc != 0) {
-      cli_err(EXIT_FAIL, "init: network key: %s", ayil_strerror(rc));
-      goto fail;
-    }
-  }
-  cli_path(c, "ayil.db", path, sizeof path);
-  rc = ayil_store_open(&st, path, AYIL_STORE_CREATE);
-  if (rc == 0)
-    rc = ayil_store_meta_set(st, "role", role);
-  if (rc == 0)
-    rc = ayil_store_meta_set(st, "node_id", idtext);
-  if (rc == 0 && has_invite)
-    rc = cli_enroll(c, st, &conf, &inv);
-  ayil_store_close(st);
-  if (rc != 0) {
-    cli_err(EXIT_FAIL, "init: store %s: %s", path, ayil_strerror(rc));
-    goto fail;
-  }
-  rc = ayil_config_save(c->home, &conf);
-  if (rc != 0) {
-    cli_err(EXIT_FAIL, "init: config: %s", ayil_strerror(rc));
-    goto fail;
+  if (has_invite) {
+    /* As the node wrote it. */
+    snprintf(conf.hub_addr, sizeof conf.hub_addr, "%s", inv.addr);
   }
   cli_pass_free(pass, plen);
   sodium_memzero(&inv, sizeof inv);
@@ -196,7 +143,6 @@ int cmd_init(cli_t *c, int argc, char **argv) {
 fail:
   cli_pass_free(pass, plen);
   sodium_memzero(&inv, sizeof inv);
-  init_cleanup(c, kit, kit_created);
   return rc == AYIL_EINVAL ? EXIT_USAGE : EXIT_FAIL;
 }
 
@@ -223,30 +169,14 @@ int cmd_id(cli_t *c, int argc, char **argv) {
 static const cli_optdef_t PASSWD_OPTS[] = {
     {"recovery-kit", 1}, {"new-passphrase-file", 1}, {NULL, 0}};
 
-int cmd_passwd(cli_t *c, int argc, char **argv) {
-  uint8_t sk[AYIL_READER_SK_BYTES];
-  char path[AYIL_PATH_MAX];
+/* The new passphrase: --new-passphrase-file, $AYIL_NEW_PASSPHRASE, or the
+ * terminal. */
+static int new_pass_get(void *ctx, ayil_node_key_t *key) {
+  cli_t *c = ctx;
+  const char *newfile = cli_opt(c, "new-passphrase-file");
   char *pass = NULL;
   size_t plen = 0;
-  const char *newfile;
-  int rc = cli_parse(c, argc, argv, c->first, PASSWD_OPTS, "passwd");
-  if (rc != 0)
-    return rc;
-  rc = cli_open(c, 0);
-  if (rc != 0)
-    return rc;
-  if (strcmp(c->conf.role, "committee") != 0) {
-    cli_close(c);
-    return cli_err(EXIT_USAGE, "passwd: a hub has no passphrase");
-  }
-  rc = cli_reader_secret(c, sk);
-  if (rc != 0) {
-    cli_close(c);
-    return rc;
-  }
-  /* The new passphrase: --new-passphrase-file, $AYIL_NEW_PASSPHRASE, or the
-   * terminal. */
-  newfile = cli_opt(c, "new-passphrase-file");
+  int rc;
   if (newfile != NULL) {
     c->passphrase_file = newfile;
     rc = cli_passphrase(c, "", 1, &pass, &plen);
@@ -264,14 +194,33 @@ int cmd_passwd(cli_t *c, int argc, char **argv) {
     unsetenv("AYIL_PASSPHRASE");
     rc = cli_passphrase(c, "New passphrase: ", 1, &pass, &plen);
   }
-  if (rc == 0) {
-    cli_path(c, "reader.key", path, sizeof path);
-    rc = ayil_reader_rewrap(path, sk, pass, plen);
-    if (rc != 0)
-      rc = cli_err(EXIT_FAIL, "passwd: %s: %s", path, ayil_strerror(rc));
+  key->pass = pass;
+  key->passlen = plen;
+  if (rc != 0) {
+    c->unlock_exit = rc;
+    return AYIL_EAUTH;
   }
-  sodium_memzero(sk, sizeof sk);
-  cli_pass_free(pass, plen);
+  return 0;
+}
+
+static void new_pass_done(void *ctx, ayil_node_key_t *key) {
+  (void)ctx;
+  cli_pass_free((char *)key->pass, key->passlen);
+  key->pass = NULL;
+}
+
+int cmd_passwd(cli_t *c, int argc, char **argv) {
+  ayil_node_unlock_t np = {new_pass_get, new_pass_done, NULL};
+  int rc = cli_parse(c, argc, argv, c->first, PASSWD_OPTS, "passwd");
+  if (rc != 0)
+    return rc;
+  rc = cli_open(c, 0);
+  if (rc != 0)
+    return rc;
+  np.ctx = c;
+  rc = ayil_node_passwd(c->node, cli_unlock(c), &np);
+  if (rc != 0)
+    rc = cli_node_fail(c);
   cli_close(c);
   if (rc == 0)
     fprintf(stderr, "ayil: passphrase changed\n");

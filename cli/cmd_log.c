@@ -20,11 +20,12 @@ int cmd_log(cli_t *c, int argc, char **argv) {
   rc = cli_open(c, 0);
   if (rc != 0)
     return rc;
-  rc = ayil_store_verify(c->store, &v);
+  rc = ayil_node_log_verify(c->node, &v);
+  if (rc != 0)
+    rc = cli_node_fail(c);
   cli_close(c);
   if (rc != 0)
-    return cli_err(EXIT_FAIL, "log verify: cannot read the store: %s",
-                   ayil_strerror(rc));
+    return rc;
   ayil_id_to_text(v.origin, idtext);
   if (c->json) {
     json_t *o = json_pack("{s:b, s:I, s:I}", "ok", !v.bad, "entries",
@@ -59,36 +60,22 @@ int cmd_reindex(cli_t *c, int argc, char **argv) {
   rc = cli_open(c, 0);
   if (rc != 0)
     return rc;
-  rc = ayil_store_reindex(c->store);
+  rc = ayil_node_reindex(c->node);
+  if (rc != 0)
+    rc = cli_node_fail(c);
   cli_close(c);
   if (rc != 0)
-    return cli_err(EXIT_FAIL, "reindex: %s; the view is unchanged",
-                   ayil_strerror(rc));
+    return rc;
   fprintf(stderr, "ayil: records view rebuilt from the logs\n");
   return EXIT_OK;
 }
 
-typedef struct {
-  ayil_report_t *r;
-  const char *name;
-  const char *oblast;
-  int err;
-} report_ctx_t;
-
-/* A committee's own records, read straight from their header bytes as on
- * a hub (cli_report_hub). */
-static int report_row(void *ctx, const ayil_store_row_t *row) {
-  report_ctx_t *rc = ctx;
-  rc->err = ayil_report_add_packed(rc->r, rc->name, rc->oblast, row->header,
-                                   row->header_len);
-  return rc->err != 0;
-}
-
+/* The report engine is the one judge of a YYYY-MM month. */
 static int valid_month(const char *m) {
-  return m != NULL && strlen(m) == 7 && m[4] == '-' &&
-         strspn(m, "0123456789-") == 7 &&
-         ((m[5] == '0' && m[6] >= '1' && m[6] <= '9') ||
-          (m[5] == '1' && m[6] >= '0' && m[6] <= '2'));
+  ayil_report_t *r = NULL;
+  int rc = ayil_report_new(&r, m, NULL, NULL);
+  ayil_report_free(r);
+  return rc != AYIL_EINVAL;
 }
 
 static const cli_optdef_t REPORT_OPTS[] = {
@@ -98,7 +85,8 @@ static const cli_optdef_t REPORT_OPTS[] = {
 int cmd_report(cli_t *c, int argc, char **argv) {
   const char *from, *to, *oblast, *format, *lang, *sup;
   long suppress = 0;
-  report_ctx_t ctx;
+  ayil_report_t *r = NULL;
+  uint64_t unknown = 0, bad = 0;
   int rc = cli_parse(c, argc, argv, c->first, REPORT_OPTS, "report");
   if (rc != 0)
     return rc;
@@ -136,27 +124,32 @@ int cmd_report(cli_t *c, int argc, char **argv) {
   rc = cli_open(c, 0);
   if (rc != 0)
     return rc;
-  memset(&ctx, 0, sizeof ctx);
-  rc = ayil_report_new(&ctx.r, from, to, oblast);
+  rc = ayil_report_new(&r, from, to, oblast);
   if (rc != 0) {
     cli_close(c);
     return cli_err(EXIT_USAGE, "report: bad period or oblast");
   }
-  if (strcmp(c->conf.role, "committee") == 0) {
-    ctx.name = c->conf.name;
-    ctx.oblast = c->conf.oblast;
-    rc = ayil_store_records(c->store, NULL, report_row, &ctx);
+  rc = ayil_node_report(c->node, r, &unknown, &bad);
+  if (rc == 0) {
+    if (unknown > 0)
+      fprintf(stderr,
+              "ayil: report: skipped %llu records of nodes not registered at "
+              "this hub\n",
+              (unsigned long long)unknown);
+    if (bad > 0)
+      fprintf(stderr,
+              "ayil: report: skipped %llu records whose header is "
+              "malformed\n",
+              (unsigned long long)bad);
+    rc = ayil_report_write(r, stdout, format, lang, (int)suppress);
+    if (rc != 0)
+      cli_err(EXIT_FAIL, "report: %s", ayil_strerror(rc));
   } else {
-    rc = cli_report_hub(c, ctx.r);
+    cli_node_fail(c);
   }
-  if (rc == 0 && ctx.err == 0)
-    rc = ayil_report_write(ctx.r, stdout, format, lang, (int)suppress);
-  ayil_report_free(ctx.r);
+  ayil_report_free(r);
   cli_close(c);
-  if (ctx.err != 0 || rc != 0)
-    return cli_err(EXIT_FAIL, "report: %s",
-                   ayil_strerror(ctx.err != 0 ? ctx.err : rc));
-  return EXIT_OK;
+  return rc != 0 ? EXIT_FAIL : EXIT_OK;
 }
 
 int cmd_status(cli_t *c, int argc, char **argv) {

@@ -272,44 +272,42 @@ static int become_owner(const char *home) {
   return 0;
 }
 
+int cli_node_err(const ayil_node_err_t *e) {
+  return cli_err(e->input ? EXIT_USAGE : EXIT_FAIL, "%s", e->msg);
+}
+
+int cli_node_fail(cli_t *c) {
+  const ayil_node_err_t *e = ayil_node_error(c->node);
+  if (e->msg[0] == '\0') /* the unlock callback told the user already */
+    return c->unlock_exit != 0 ? c->unlock_exit : EXIT_FAIL;
+  return cli_node_err(e);
+}
+
 int cli_open(cli_t *c, int ident) {
-  char err[512];
-  char path[AYIL_PATH_MAX];
+  ayil_node_err_t err;
   int rc = become_owner(c->home);
   if (rc != 0)
     return rc;
-  rc = ayil_home_check(c->home);
-  if (rc == AYIL_ENOTFOUND)
-    return cli_err(EXIT_USAGE,
-                   "home directory %s does not exist (create a node with "
-                   "`ayil init`, or pass --home)",
-                   c->home);
-  if (rc != 0)
-    return cli_err(EXIT_USAGE, "home directory %s: %s", c->home,
-                   rc == AYIL_EPERM ? "permission denied" : ayil_strerror(rc));
-  rc = ayil_config_load(c->home, &c->conf, err, sizeof err);
-  if (rc != 0)
-    return cli_err(rc == AYIL_ENOTFOUND ? EXIT_USAGE : EXIT_FAIL, "%s", err);
-  if (cli_path(c, "ayil.db", path, sizeof path) != 0)
-    return cli_err(EXIT_USAGE, "home path too long");
-  rc = ayil_store_open(&c->store, path, 0);
-  if (rc != 0)
-    return cli_err(EXIT_FAIL, "store %s: %s", path, ayil_strerror(rc));
+  rc = ayil_node_open(&c->node, c->home, ident ? AYIL_NODE_IDENTITY : 0, &err);
+  if (rc != 0) {
+    c->node = NULL;
+    return cli_node_err(&err);
+  }
+  c->conf = *ayil_node_config(c->node);
+  c->store = ayil_node_store(c->node);
   if (ident) {
-    if (cli_path(c, "identity.key", path, sizeof path) != 0)
-      return cli_err(EXIT_USAGE, "home path too long");
-    rc = ayil_identity_load(path, &c->ident);
-    if (rc != 0)
-      return cli_err(EXIT_FAIL, "identity key %s: %s%s", path,
-                     ayil_strerror(rc),
-                     rc == AYIL_EPERM ? " (the file must be mode 0600)" : "");
+    c->ident = *ayil_node_identity(c->node);
     c->ident_loaded = 1;
   }
   return 0;
 }
 
 void cli_close(cli_t *c) {
-  ayil_store_close(c->store);
+  if (c->node != NULL)
+    ayil_node_close(c->node);
+  else
+    ayil_store_close(c->store);
+  c->node = NULL;
   c->store = NULL;
   if (c->ident_loaded)
     ayil_identity_wipe(&c->ident);
@@ -411,35 +409,38 @@ int cli_passphrase(cli_t *c, const char *prompt, int confirm, char **out,
   return 0;
 }
 
-int cli_reader_secret(cli_t *c, uint8_t sk[AYIL_READER_SK_BYTES]) {
-  char path[AYIL_PATH_MAX];
-  const char *kit = cli_opt(c, "recovery-kit");
+/* The node's unlock callback: the recovery kit if --recovery-kit, else
+ * the passphrase (--passphrase-file, $AYIL_PASSPHRASE or the terminal). */
+static int unlock_get(void *ctx, ayil_node_key_t *key) {
+  cli_t *c = ctx;
   char *pass = NULL;
   size_t plen = 0;
   int rc;
-  if (cli_path(c, "reader.key", path, sizeof path) != 0)
-    return cli_err(EXIT_USAGE, "home path too long");
-  if (kit != NULL) {
-    rc = ayil_reader_unlock_kit(path, kit, sk);
-    if (rc == AYIL_EAUTH)
-      return cli_err(EXIT_USAGE, "recovery kit %s belongs to another committee",
-                     kit);
-    if (rc != 0)
-      return cli_err(EXIT_USAGE, "recovery kit %s: %s", kit, ayil_strerror(rc));
+  key->kit = cli_opt(c, "recovery-kit");
+  if (key->kit != NULL)
     return 0;
-  }
   rc = cli_passphrase(c, "Passphrase: ", 0, &pass, &plen);
-  if (rc != 0)
-    return rc;
-  rc = ayil_reader_unlock(path, pass, plen, sk);
-  cli_pass_free(pass, plen);
-  if (rc == AYIL_EPASSPHRASE)
-    return cli_err(EXIT_USAGE, "wrong passphrase");
-  if (rc == AYIL_ENOTFOUND)
-    return cli_err(EXIT_FAIL, "%s: no reader key on this node", path);
-  if (rc != 0)
-    return cli_err(EXIT_FAIL, "reader key %s: %s", path, ayil_strerror(rc));
+  if (rc != 0) {
+    c->unlock_exit = rc;
+    return AYIL_EAUTH;
+  }
+  key->pass = pass;
+  key->passlen = plen;
   return 0;
+}
+
+static void unlock_done(void *ctx, ayil_node_key_t *key) {
+  (void)ctx;
+  cli_pass_free((char *)key->pass, key->passlen);
+  key->pass = NULL;
+  key->passlen = 0;
+}
+
+const ayil_node_unlock_t *cli_unlock(cli_t *c) {
+  c->unlock.get = unlock_get;
+  c->unlock.done = unlock_done;
+  c->unlock.ctx = c;
+  return &c->unlock;
 }
 
 int cli_print_json(json_t *v) {

@@ -32,7 +32,8 @@ int ayil_fs_errno(int err) {
   }
 }
 
-static int write_all(int fd, const uint8_t *p, size_t len) {
+int ayil_fs_write_all(int fd, const void *data, size_t len) {
+  const uint8_t *p = data;
   while (len > 0) {
     ssize_t n = write(fd, p, len);
     if (n < 0) {
@@ -82,7 +83,7 @@ int ayil_fs_write_atomic(const char *path, const void *data, size_t len,
     return ayil_fs_errno(errno);
   rc = fchmod(fd, (mode_t)mode) == 0 ? 0 : ayil_fs_errno(errno);
   if (rc == 0)
-    rc = write_all(fd, data, len);
+    rc = ayil_fs_write_all(fd, data, len);
   if (rc == 0 && fsync(fd) != 0)
     rc = ayil_fs_errno(errno);
   if (close(fd) != 0 && rc == 0)
@@ -104,7 +105,7 @@ int ayil_fs_write_new(const char *path, const void *data, size_t len,
     return ayil_fs_errno(errno);
   rc = fchmod(fd, (mode_t)mode) == 0 ? 0 : ayil_fs_errno(errno);
   if (rc == 0)
-    rc = write_all(fd, data, len);
+    rc = ayil_fs_write_all(fd, data, len);
   if (rc == 0 && fsync(fd) != 0)
     rc = ayil_fs_errno(errno);
   if (close(fd) != 0 && rc == 0)

@@ -24,5 +24,7 @@ int ayil_fs_read(const char *path, size_t max, uint8_t **out, size_t *len);
 int ayil_fs_read_fd(int fd, size_t max, uint8_t **out, size_t *len);
 /* Converts an errno value to an AYIL_E* code. */
 int ayil_fs_errno(int err);
+/* Writes all of data to fd, retrying short writes and EINTR. */
+int ayil_fs_write_all(int fd, const void *data, size_t len);
 
 #endif

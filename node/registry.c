@@ -1,4 +1,5 @@
 /* The registry of committees, devices, invites, and per-peer bookkeeping. */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,15 +17,59 @@
 #define INVITE_PREFIX "ayil1-"
 #define INVITE_VERSION 1
 
-static int prep(ayil_store_t *st, const char *sql, sqlite3_stmt **s) {
-  return ayil__store_rc(
-      sqlite3_prepare_v2(ayil__store_db(st), sql, -1, s, NULL));
+/*
+ * The one way registry SQL runs: the store's persistent statement for
+ * `sql`, bound from `types` -- one letter per parameter ?1, ?2, ... in
+ * order: 'i' an int64_t, 't' a text, 'k' a 32-byte id or hash, 'K' the
+ * same or SQL NULL when the pointer is NULL -- and stepped once. Returns 0
+ * (a row or done) or an AYIL_E* code. With `row`, *row is the statement
+ * when a row came (read it, step on for more, then reg_end) or NULL;
+ * without, the statement is reset at once.
+ */
+static int reg_run(ayil_store_t *st, const char *sql, sqlite3_stmt **row,
+                   const char *types, ...) {
+  sqlite3_stmt *s = NULL;
+  va_list ap;
+  int i, rc = ayil__store_stmt(st, sql, &s);
+  if (row != NULL)
+    *row = NULL;
+  if (rc != 0)
+    return rc;
+  va_start(ap, types);
+  for (i = 0; types[i] != '\0'; i++) {
+    const uint8_t *k;
+    switch (types[i]) {
+    case 'i':
+      sqlite3_bind_int64(s, i + 1, (sqlite3_int64)va_arg(ap, int64_t));
+      break;
+    case 't':
+      sqlite3_bind_text(s, i + 1, va_arg(ap, const char *), -1,
+                        SQLITE_TRANSIENT);
+      break;
+    default: /* 'k', 'K' */
+      k = va_arg(ap, const uint8_t *);
+      if (k != NULL)
+        sqlite3_bind_blob(s, i + 1, k, 32, SQLITE_TRANSIENT);
+      break;
+    }
+  }
+  va_end(ap);
+  rc = sqlite3_step(s);
+  if (rc == SQLITE_ROW && row != NULL) {
+    *row = s;
+    return 0;
+  }
+  sqlite3_reset(s);
+  sqlite3_clear_bindings(s);
+  return (rc == SQLITE_DONE || rc == SQLITE_ROW) ? 0 : ayil__store_rc(rc);
 }
 
-static int step_done(sqlite3_stmt *s) {
-  int rc = sqlite3_step(s);
-  sqlite3_finalize(s);
-  return (rc == SQLITE_DONE || rc == SQLITE_ROW) ? 0 : ayil__store_rc(rc);
+/* Releases a statement reg_run left at a row. */
+static void reg_end(sqlite3_stmt *s) {
+  if (s != NULL) {
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+  }
 }
 
 /* ---- invite codes ---- */
@@ -195,7 +240,6 @@ static void token_hash(const uint8_t token[AYIL_TOKEN_BYTES], uint8_t h[32]) {
 int ayil_reg_admit(ayil_store_t *st, const char *name, const char *oblast,
                    const uint8_t *successor_of, unsigned expires_days,
                    ayil_invite_t *inv) {
-  sqlite3_stmt *s = NULL;
   uint8_t h[32];
   int64_t committee = 0;
   uint64_t now = (uint64_t)time(NULL);
@@ -211,15 +255,9 @@ int ayil_reg_admit(ayil_store_t *st, const char *name, const char *oblast,
     snprintf(inv->name, sizeof inv->name, "%s", d.name);
     snprintf(inv->oblast, sizeof inv->oblast, "%s", d.oblast);
   } else {
-    rc = prep(st,
-              "INSERT INTO committees(name, oblast, created) VALUES(?1,?2,?3)",
-              &s);
-    if (rc != 0)
-      goto fail;
-    sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 2, oblast, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(s, 3, (sqlite3_int64)now);
-    rc = step_done(s);
+    rc = reg_run(
+        st, "INSERT INTO committees(name, oblast, created) VALUES(?1,?2,?3)",
+        NULL, "tti", name, oblast, (int64_t)now);
     if (rc != 0)
       goto fail;
     committee = sqlite3_last_insert_rowid(ayil__store_db(st));
@@ -229,19 +267,11 @@ int ayil_reg_admit(ayil_store_t *st, const char *name, const char *oblast,
   randombytes_buf(inv->token, AYIL_TOKEN_BYTES);
   token_hash(inv->token, h);
   inv->expires = now + 86400ULL * (expires_days != 0 ? expires_days : 30);
-  rc = prep(st,
-            "INSERT INTO invites(token_hash, committee, successor_of, expires,"
-            " created) VALUES(?1,?2,?3,?4,?5)",
-            &s);
-  if (rc != 0)
-    goto fail;
-  sqlite3_bind_blob(s, 1, h, 32, SQLITE_STATIC);
-  sqlite3_bind_int64(s, 2, committee);
-  if (successor_of != NULL)
-    sqlite3_bind_blob(s, 3, successor_of, AYIL_ID_BYTES, SQLITE_STATIC);
-  sqlite3_bind_int64(s, 4, (sqlite3_int64)inv->expires);
-  sqlite3_bind_int64(s, 5, (sqlite3_int64)now);
-  rc = step_done(s);
+  rc = reg_run(st,
+               "INSERT INTO invites(token_hash, committee, successor_of, "
+               "expires, created) VALUES(?1,?2,?3,?4,?5)",
+               NULL, "kiKii", h, committee, successor_of, (int64_t)inv->expires,
+               (int64_t)now);
   if (rc != 0)
     goto fail;
   return ayil_store_commit(st);
@@ -263,17 +293,15 @@ int ayil_reg_redeem(ayil_store_t *st, const uint8_t token[AYIL_TOKEN_BYTES],
   rc = ayil_store_begin(st);
   if (rc != 0)
     return rc;
-  rc = prep(st,
-            "SELECT committee, successor_of, expires, used_by FROM invites "
-            "WHERE token_hash=?1",
-            &s);
+  rc = reg_run(st,
+               "SELECT committee, successor_of, expires, used_by FROM invites "
+               "WHERE token_hash=?1",
+               &s, "k", h);
   if (rc != 0)
     goto fail;
-  sqlite3_bind_blob(s, 1, h, 32, SQLITE_STATIC);
-  if (sqlite3_step(s) != SQLITE_ROW ||
-      sqlite3_column_type(s, 3) != SQLITE_NULL ||
+  if (s == NULL || sqlite3_column_type(s, 3) != SQLITE_NULL ||
       (uint64_t)sqlite3_column_int64(s, 2) < now) {
-    sqlite3_finalize(s);
+    reg_end(s);
     rc = AYIL_EAUTH;
     goto fail;
   }
@@ -282,25 +310,15 @@ int ayil_reg_redeem(ayil_store_t *st, const uint8_t token[AYIL_TOKEN_BYTES],
     memcpy(pred, sqlite3_column_blob(s, 1), AYIL_ID_BYTES);
     has_pred = 1;
   }
-  sqlite3_finalize(s);
-  rc = prep(st, "UPDATE invites SET used_by=?1 WHERE token_hash=?2", &s);
+  reg_end(s);
+  rc = reg_run(st, "UPDATE invites SET used_by=?1 WHERE token_hash=?2", NULL,
+               "kk", node, h);
   if (rc != 0)
     goto fail;
-  sqlite3_bind_blob(s, 1, node, AYIL_ID_BYTES, SQLITE_STATIC);
-  sqlite3_bind_blob(s, 2, h, 32, SQLITE_STATIC);
-  rc = step_done(s);
-  if (rc != 0)
-    goto fail;
-  rc = prep(st,
-            "INSERT INTO devices(id, committee, state, admitted) "
-            "VALUES(?1,?2,'active',?3)",
-            &s);
-  if (rc != 0)
-    goto fail;
-  sqlite3_bind_blob(s, 1, node, AYIL_ID_BYTES, SQLITE_STATIC);
-  sqlite3_bind_int64(s, 2, committee);
-  sqlite3_bind_int64(s, 3, (sqlite3_int64)now);
-  rc = step_done(s);
+  rc = reg_run(st,
+               "INSERT INTO devices(id, committee, state, admitted) "
+               "VALUES(?1,?2,'active',?3)",
+               NULL, "kii", node, committee, (int64_t)now);
   if (rc == AYIL_ESTORE)
     rc = AYIL_EAUTH; /* this node id is already registered */
   if (rc != 0)
@@ -313,16 +331,10 @@ int ayil_reg_redeem(ayil_store_t *st, const uint8_t token[AYIL_TOKEN_BYTES],
     if (rc != 0)
       goto fail;
     /* Its log ends at what the hub holds: the successor carries on. */
-    rc = prep(st,
-              "UPDATE devices SET state='replaced', revoked=?2, "
-              "revoked_after=?3 WHERE id=?1 AND state='active'",
-              &s);
-    if (rc != 0)
-      goto fail;
-    sqlite3_bind_blob(s, 1, pred, AYIL_ID_BYTES, SQLITE_STATIC);
-    sqlite3_bind_int64(s, 2, (sqlite3_int64)now);
-    sqlite3_bind_int64(s, 3, (sqlite3_int64)pred_head);
-    rc = step_done(s);
+    rc = reg_run(st,
+                 "UPDATE devices SET state='replaced', revoked=?2, "
+                 "revoked_after=?3 WHERE id=?1 AND state='active'",
+                 NULL, "kii", pred, (int64_t)now, (int64_t)pred_head);
     if (rc != 0)
       goto fail;
   }
@@ -335,51 +347,49 @@ fail:
 int ayil_reg_device(ayil_store_t *st, const uint8_t node[AYIL_ID_BYTES],
                     ayil_device_t *out) {
   sqlite3_stmt *s = NULL;
-  int rc = prep(st,
-                "SELECT d.committee, c.name, c.oblast, d.state, "
-                "ifnull(d.revoked_after, 0) FROM devices d JOIN committees c "
-                "ON c.id = d.committee WHERE d.id=?1",
-                &s);
+  int rc = reg_run(st,
+                   "SELECT d.committee, c.name, c.oblast, d.state, "
+                   "ifnull(d.revoked_after, 0) FROM devices d JOIN "
+                   "committees c ON c.id = d.committee WHERE d.id=?1",
+                   &s, "k", node);
+  memset(out, 0, sizeof *out);
   if (rc != 0)
     return rc;
-  sqlite3_bind_blob(s, 1, node, AYIL_ID_BYTES, SQLITE_STATIC);
-  memset(out, 0, sizeof *out);
-  if (sqlite3_step(s) == SQLITE_ROW) {
-    out->committee = sqlite3_column_int64(s, 0);
-    snprintf(out->name, sizeof out->name, "%s", sqlite3_column_text(s, 1));
-    snprintf(out->oblast, sizeof out->oblast, "%s", sqlite3_column_text(s, 2));
-    snprintf(out->state, sizeof out->state, "%s", sqlite3_column_text(s, 3));
-    out->revoked_after = (uint64_t)sqlite3_column_int64(s, 4);
-    out->revoked = strcmp(out->state, AYIL_DEV_ACTIVE) != 0;
-    rc = 0;
-  } else {
-    rc = AYIL_ENOTFOUND;
-  }
-  sqlite3_finalize(s);
-  return rc;
+  if (s == NULL)
+    return AYIL_ENOTFOUND;
+  out->committee = sqlite3_column_int64(s, 0);
+  snprintf(out->name, sizeof out->name, "%s", sqlite3_column_text(s, 1));
+  snprintf(out->oblast, sizeof out->oblast, "%s", sqlite3_column_text(s, 2));
+  snprintf(out->state, sizeof out->state, "%s", sqlite3_column_text(s, 3));
+  out->revoked_after = (uint64_t)sqlite3_column_int64(s, 4);
+  out->revoked = strcmp(out->state, AYIL_DEV_ACTIVE) != 0;
+  reg_end(s);
+  return 0;
 }
 
 int ayil_reg_committee_devices(ayil_store_t *st, int64_t committee,
                                uint8_t (*ids)[AYIL_ID_BYTES], size_t cap,
                                size_t *n) {
   sqlite3_stmt *s = NULL;
-  int rc = prep(
-      st, "SELECT id FROM devices WHERE committee=?1 ORDER BY admitted", &s);
+  int rc = reg_run(st,
+                   "SELECT id FROM devices WHERE committee=?1 ORDER BY "
+                   "admitted",
+                   &s, "i", committee);
+  *n = 0;
   if (rc != 0)
     return rc;
-  sqlite3_bind_int64(s, 1, committee);
-  *n = 0;
-  while (sqlite3_step(s) == SQLITE_ROW) {
+  while (s != NULL) {
     if (*n < cap && sqlite3_column_bytes(s, 0) == AYIL_ID_BYTES)
       memcpy(ids[*n], sqlite3_column_blob(s, 0), AYIL_ID_BYTES);
     (*n)++;
+    if (sqlite3_step(s) != SQLITE_ROW)
+      break;
   }
-  sqlite3_finalize(s);
+  reg_end(s);
   return 0;
 }
 
 int ayil_reg_revoke(ayil_store_t *st, const uint8_t node[AYIL_ID_BYTES]) {
-  sqlite3_stmt *s = NULL;
   uint64_t head = 0;
   uint8_t hash[AYIL_HASH_BYTES];
   ayil_device_t d;
@@ -390,16 +400,10 @@ int ayil_reg_revoke(ayil_store_t *st, const uint8_t node[AYIL_ID_BYTES]) {
   rc = ayil_store_head(st, node, &head, hash);
   if (rc != 0)
     return rc;
-  rc = prep(st,
-            "UPDATE devices SET state='revoked', revoked=?2, "
-            "revoked_after=?3 WHERE id=?1",
-            &s);
-  if (rc != 0)
-    return rc;
-  sqlite3_bind_blob(s, 1, node, AYIL_ID_BYTES, SQLITE_STATIC);
-  sqlite3_bind_int64(s, 2, (sqlite3_int64)time(NULL));
-  sqlite3_bind_int64(s, 3, (sqlite3_int64)head);
-  return step_done(s);
+  return reg_run(st,
+                 "UPDATE devices SET state='revoked', revoked=?2, "
+                 "revoked_after=?3 WHERE id=?1",
+                 NULL, "kii", node, (int64_t)time(NULL), (int64_t)head);
 }
 
 int ayil_reg_notice(ayil_store_t *st, const uint8_t hub_sk[64],
@@ -430,122 +434,75 @@ int ayil_reg_notice(ayil_store_t *st, const uint8_t hub_sk[64],
 
 int ayil_reg_contact(ayil_store_t *st, const uint8_t peer[AYIL_ID_BYTES],
                      uint64_t now, int64_t skew_ms) {
-  sqlite3_stmt *s = NULL;
-  int rc = prep(st,
-                "INSERT INTO peers(id, last_contact, skew_ms) VALUES(?1,?2,?3)"
-                " ON CONFLICT(id) DO UPDATE SET last_contact=excluded."
-                "last_contact, skew_ms=excluded.skew_ms",
-                &s);
-  if (rc != 0)
-    return rc;
-  sqlite3_bind_blob(s, 1, peer, AYIL_ID_BYTES, SQLITE_STATIC);
-  sqlite3_bind_int64(s, 2, (sqlite3_int64)now);
-  sqlite3_bind_int64(s, 3, skew_ms);
-  return step_done(s);
+  return reg_run(st,
+                 "INSERT INTO peers(id, last_contact, skew_ms) "
+                 "VALUES(?1,?2,?3) ON CONFLICT(id) DO UPDATE SET "
+                 "last_contact=excluded.last_contact, "
+                 "skew_ms=excluded.skew_ms",
+                 NULL, "kii", peer, (int64_t)now, skew_ms);
 }
 
 int ayil_reg_acked(ayil_store_t *st, const uint8_t peer[AYIL_ID_BYTES],
                    const uint8_t origin[AYIL_ID_BYTES], uint64_t seq,
                    uint64_t now) {
-  sqlite3_stmt *s = NULL;
-  int rc = prep(st,
-                "INSERT INTO peer_acks(peer, origin, seq) VALUES(?1,?2,?3) "
-                "ON CONFLICT(peer, origin) DO UPDATE SET seq=max(seq, "
-                "excluded.seq)",
-                &s);
+  int rc = reg_run(st,
+                   "INSERT INTO peer_acks(peer, origin, seq) VALUES(?1,?2,?3) "
+                   "ON CONFLICT(peer, origin) DO UPDATE SET seq=max(seq, "
+                   "excluded.seq)",
+                   NULL, "kki", peer, origin, (int64_t)seq);
   if (rc != 0)
     return rc;
-  sqlite3_bind_blob(s, 1, peer, AYIL_ID_BYTES, SQLITE_STATIC);
-  sqlite3_bind_blob(s, 2, origin, AYIL_ID_BYTES, SQLITE_STATIC);
-  sqlite3_bind_int64(s, 3, (sqlite3_int64)seq);
-  rc = step_done(s);
-  if (rc != 0)
-    return rc;
-  rc = prep(st,
-            "INSERT INTO peers(id, last_ack) VALUES(?1,?2) ON CONFLICT(id) "
-            "DO UPDATE SET last_ack=excluded.last_ack",
-            &s);
-  if (rc != 0)
-    return rc;
-  sqlite3_bind_blob(s, 1, peer, AYIL_ID_BYTES, SQLITE_STATIC);
-  sqlite3_bind_int64(s, 2, (sqlite3_int64)now);
-  return step_done(s);
+  return reg_run(st,
+                 "INSERT INTO peers(id, last_ack) VALUES(?1,?2) ON "
+                 "CONFLICT(id) DO UPDATE SET last_ack=excluded.last_ack",
+                 NULL, "ki", peer, (int64_t)now);
 }
 
 int ayil_reg_peer_acked(ayil_store_t *st, const uint8_t peer[AYIL_ID_BYTES],
                         const uint8_t origin[AYIL_ID_BYTES], uint64_t *seq) {
   sqlite3_stmt *s = NULL;
-  int rc =
-      prep(st, "SELECT seq FROM peer_acks WHERE peer=?1 AND origin=?2", &s);
+  int rc = reg_run(st, "SELECT seq FROM peer_acks WHERE peer=?1 AND origin=?2",
+                   &s, "kk", peer, origin);
+  *seq = 0;
   if (rc != 0)
     return rc;
-  sqlite3_bind_blob(s, 1, peer, AYIL_ID_BYTES, SQLITE_STATIC);
-  sqlite3_bind_blob(s, 2, origin, AYIL_ID_BYTES, SQLITE_STATIC);
-  *seq = 0;
-  if (sqlite3_step(s) == SQLITE_ROW)
+  if (s != NULL)
     *seq = (uint64_t)sqlite3_column_int64(s, 0);
-  sqlite3_finalize(s);
+  reg_end(s);
   return 0;
 }
 
 int ayil_reg_bytes(ayil_store_t *st, const uint8_t peer[AYIL_ID_BYTES],
                    uint64_t now, uint64_t sent, uint64_t recv) {
-  sqlite3_stmt *s = NULL;
   char day[16];
   time_t t = (time_t)now;
   struct tm tm;
-  int rc;
   if (sent == 0 && recv == 0)
     return 0;
   gmtime_r(&t, &tm);
   strftime(day, sizeof day, "%Y-%m-%d", &tm);
-  rc = prep(st,
-            "INSERT INTO peer_bytes(peer, day, sent, recv) VALUES(?1,?2,?3,?4)"
-            " ON CONFLICT(peer, day) DO UPDATE SET sent=sent+excluded.sent,"
-            " recv=recv+excluded.recv",
-            &s);
-  if (rc != 0)
-    return rc;
-  sqlite3_bind_blob(s, 1, peer, AYIL_ID_BYTES, SQLITE_STATIC);
-  sqlite3_bind_text(s, 2, day, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_int64(s, 3, (sqlite3_int64)sent);
-  sqlite3_bind_int64(s, 4, (sqlite3_int64)recv);
-  return step_done(s);
+  return reg_run(st,
+                 "INSERT INTO peer_bytes(peer, day, sent, recv) "
+                 "VALUES(?1,?2,?3,?4) ON CONFLICT(peer, day) DO UPDATE SET "
+                 "sent=sent+excluded.sent, recv=recv+excluded.recv",
+                 NULL, "ktii", peer, day, (int64_t)sent, (int64_t)recv);
 }
 
 int ayil_reg_alert(ayil_store_t *st, const char *kind, const uint8_t *peer,
                    const uint8_t *origin, uint64_t seq, uint64_t now) {
-  sqlite3_stmt *s = NULL;
-  int rc = prep(st,
-                "INSERT INTO alerts(kind, peer, origin, seq, first, last) "
-                "VALUES(?1,?2,?3,?4,?5,?5) ON CONFLICT DO UPDATE SET "
-                "last=excluded.last",
-                &s);
-  if (rc != 0)
-    return rc;
-  sqlite3_bind_text(s, 1, kind, -1, SQLITE_STATIC);
-  if (peer != NULL)
-    sqlite3_bind_blob(s, 2, peer, AYIL_ID_BYTES, SQLITE_STATIC);
-  if (origin != NULL)
-    sqlite3_bind_blob(s, 3, origin, AYIL_ID_BYTES, SQLITE_STATIC);
-  sqlite3_bind_int64(s, 4, (sqlite3_int64)seq);
-  sqlite3_bind_int64(s, 5, (sqlite3_int64)now);
-  return step_done(s);
+  return reg_run(st,
+                 "INSERT INTO alerts(kind, peer, origin, seq, first, last) "
+                 "VALUES(?1,?2,?3,?4,?5,?5) ON CONFLICT DO UPDATE SET "
+                 "last=excluded.last",
+                 NULL, "tKKii", kind, peer, origin, (int64_t)seq, (int64_t)now);
 }
 
 int ayil_reg_alert_clear(ayil_store_t *st, const char *kind,
                          const uint8_t *peer, int *n) {
-  sqlite3_stmt *s = NULL;
-  int rc = prep(st,
-                "UPDATE alerts SET cleared=1 WHERE cleared=0 AND kind=?1 AND "
-                "(?2 IS NULL OR peer=?2)",
-                &s);
-  if (rc != 0)
-    return rc;
-  sqlite3_bind_text(s, 1, kind, -1, SQLITE_STATIC);
-  if (peer != NULL)
-    sqlite3_bind_blob(s, 2, peer, AYIL_ID_BYTES, SQLITE_STATIC);
-  rc = step_done(s);
+  int rc = reg_run(st,
+                   "UPDATE alerts SET cleared=1 WHERE cleared=0 AND kind=?1 "
+                   "AND (?2 IS NULL OR peer=?2)",
+                   NULL, "tK", kind, peer);
   if (n != NULL)
     *n = sqlite3_changes(ayil__store_db(st));
   return rc;
@@ -553,14 +510,13 @@ int ayil_reg_alert_clear(ayil_store_t *st, const char *kind,
 
 int ayil_reg_forked(ayil_store_t *st, const uint8_t origin[AYIL_ID_BYTES]) {
   sqlite3_stmt *s = NULL;
-  int forked = 0;
-  if (prep(st,
-           "SELECT 1 FROM alerts WHERE kind='fork' AND origin=?1 AND "
-           "cleared=0",
-           &s) != 0)
+  int forked;
+  if (reg_run(st,
+              "SELECT 1 FROM alerts WHERE kind='fork' AND origin=?1 AND "
+              "cleared=0",
+              &s, "k", origin) != 0)
     return 0;
-  sqlite3_bind_blob(s, 1, origin, AYIL_ID_BYTES, SQLITE_STATIC);
-  forked = sqlite3_step(s) == SQLITE_ROW;
-  sqlite3_finalize(s);
+  forked = s != NULL;
+  reg_end(s);
   return forked;
 }

@@ -21,6 +21,9 @@ struct ayil_store_s {
   sqlite3_stmt *st_get;
   sqlite3_stmt *st_ins;
   sqlite3_stmt *st_state;
+  /* Statements of other node/ modules, prepared once (ayil__store_stmt). */
+  const char *cache_sql[AYIL__STORE_CACHE];
+  sqlite3_stmt *cache[AYIL__STORE_CACHE];
 };
 
 /* Schema migrations, applied in order and keyed on PRAGMA user_version.
@@ -187,12 +190,37 @@ void ayil_store_close(ayil_store_t *st) {
   sqlite3_finalize(st->st_get);
   sqlite3_finalize(st->st_ins);
   sqlite3_finalize(st->st_state);
+  {
+    int i;
+    for (i = 0; i < AYIL__STORE_CACHE; i++)
+      sqlite3_finalize(st->cache[i]);
+  }
   sqlite3_close(st->db);
   free(st);
 }
 
 struct sqlite3 *ayil__store_db(ayil_store_t *st) {
   return st->db;
+}
+
+int ayil__store_stmt(ayil_store_t *st, const char *sql,
+                     struct sqlite3_stmt **out) {
+  int i, rc;
+  for (i = 0; i < AYIL__STORE_CACHE && st->cache_sql[i] != NULL; i++)
+    if (st->cache_sql[i] == sql || strcmp(st->cache_sql[i], sql) == 0) {
+      sqlite3_reset(st->cache[i]);
+      sqlite3_clear_bindings(st->cache[i]);
+      *out = st->cache[i];
+      return 0;
+    }
+  if (i == AYIL__STORE_CACHE)
+    return AYIL_ENOMEM; /* raise AYIL__STORE_CACHE */
+  rc = prepare(st, &st->cache[i], sql);
+  if (rc != 0)
+    return rc;
+  st->cache_sql[i] = sql;
+  *out = st->cache[i];
+  return 0;
 }
 
 int ayil_store_begin(ayil_store_t *st) {

@@ -130,4 +130,16 @@ int ayil_store_integrity(ayil_store_t *st);
  * (peers, nodes). Not for the CLI. */
 struct sqlite3 *ayil__store_db(ayil_store_t *st);
 
+/* How many statements ayil__store_stmt keeps. */
+#define AYIL__STORE_CACHE 32
+/*
+ * A statement for `sql` (a string constant: it is kept by address),
+ * prepared once per store and kept until the store closes; reset and with
+ * its bindings cleared. The caller resets it when done so that it holds no
+ * read transaction. Not for the CLI.
+ */
+struct sqlite3_stmt;
+int ayil__store_stmt(ayil_store_t *st, const char *sql,
+                     struct sqlite3_stmt **out);
+
 #endif

@@ -19,4 +19,8 @@ if grep -nE '#include "(daemon/)?daemon\.h"' cli/*.c 2>/dev/null; then
   echo "check: the CLI must not include the daemon's internals" >&2
   fail=1
 fi
+if grep -n 'sqlite3' cli/*.c cli/*.h 2>/dev/null; then
+  echo "check: cli/ reaches the data only through node/node.h, never SQLite (above)" >&2
+  fail=1
+fi
 exit $fail

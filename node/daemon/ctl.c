@@ -13,6 +13,7 @@
 #include <jansson.h>
 
 #include "daemon.h"
+#include "node.h"
 
 #define CTL_MAX 4096
 
@@ -73,17 +74,13 @@ static const char *state_name(const conn_t *c) {
   return ayil_sync_idle(c->sync) ? "idle" : "syncing";
 }
 
-/* Entries of `origin` the peer has not acknowledged yet. */
+/* Entries of `origin` the peer has not acknowledged yet: what the live
+ * session knows, else what the registry kept. */
 static uint64_t unacked(daemon_t *d, conn_t *c, const uint8_t *origin) {
-  uint64_t head = 0, acked = 0;
-  uint8_t hash[AYIL_HASH_BYTES];
-  if (ayil_store_head(d->store, origin, &head, hash) != 0)
-    return 0;
-  if (c != NULL && c->sync != NULL &&
-      ayil_sync_peer_acked(c->sync, origin, &acked) == 0)
-    return head > acked ? head - acked : 0;
-  ayil_reg_peer_acked(d->store, d->hub_id, origin, &acked);
-  return head > acked ? head - acked : 0;
+  uint64_t acked = 0;
+  int live = c != NULL && c->sync != NULL &&
+             ayil_sync_peer_acked(c->sync, origin, &acked) == 0;
+  return ayil_node_unacked(d->store, d->hub_id, origin, live ? &acked : NULL);
 }
 
 static int committee_synced(daemon_t *d, conn_t *out) {

@@ -1,0 +1,211 @@
+/* The service API: opening a node, its errors and unlocking its reader
+ * secret. See node.h. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <sodium.h>
+
+#include "ayil/error.h"
+#include "node_int.h"
+
+int ayil__node_err(ayil_node_err_t *err, int code, int input, const char *fmt,
+                   ...) {
+  va_list ap;
+  err->code = code;
+  err->input = input;
+  va_start(ap, fmt);
+  vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+  va_end(ap);
+  return code;
+}
+
+int ayil_node_open(ayil_node_t **out, const char *home, int flags,
+                   ayil_node_err_t *err) {
+  char cerr[512];
+  char path[AYIL_PATH_MAX];
+  ayil_node_t *n;
+  int rc;
+  memset(err, 0, sizeof *err);
+  rc = ayil_home_check(home);
+  if (rc == AYIL_ENOTFOUND)
+    return ayil__node_err(
+        err, rc, 1,
+        "home directory %s does not exist (create a node with "
+        "`ayil init`, or pass --home)",
+        home);
+  if (rc != 0)
+    return ayil__node_err(err, rc, 1, "home directory %s: %s", home,
+                          rc == AYIL_EPERM ? "permission denied"
+                                           : ayil_strerror(rc));
+  n = calloc(1, sizeof *n);
+  if (n == NULL)
+    return ayil__node_err(err, AYIL_ENOMEM, 0, "out of memory");
+  if (strlen(home) >= sizeof n->home) {
+    rc = ayil__node_err(err, AYIL_EINVAL, 1, "home path too long");
+    goto fail;
+  }
+  snprintf(n->home, sizeof n->home, "%s", home);
+  rc = ayil_config_load(home, &n->conf, cerr, sizeof cerr);
+  if (rc != 0) {
+    ayil__node_err(err, rc, rc == AYIL_ENOTFOUND, "%s", cerr);
+    goto fail;
+  }
+  if (ayil_home_path(home, "ayil.db", path, sizeof path) != 0) {
+    rc = ayil__node_err(err, AYIL_EINVAL, 1, "home path too long");
+    goto fail;
+  }
+  rc = ayil_store_open(&n->store, path, 0);
+  if (rc != 0) {
+    ayil__node_err(err, rc, 0, "store %s: %s", path, ayil_strerror(rc));
+    goto fail;
+  }
+  if (flags & AYIL_NODE_IDENTITY) {
+    if (ayil_home_path(home, "identity.key", path, sizeof path) != 0) {
+      rc = ayil__node_err(err, AYIL_EINVAL, 1, "home path too long");
+      goto fail;
+    }
+    rc = ayil_identity_load(path, &n->ident);
+    if (rc != 0) {
+      ayil__node_err(err, rc, 0, "identity key %s: %s%s", path,
+                     ayil_strerror(rc),
+                     rc == AYIL_EPERM ? " (the file must be mode 0600)" : "");
+      goto fail;
+    }
+    n->ident_loaded = 1;
+  }
+  *out = n;
+  return 0;
+fail:
+  ayil_node_close(n);
+  return rc;
+}
+
+void ayil_node_close(ayil_node_t *n) {
+  if (n == NULL)
+    return;
+  ayil_store_close(n->store);
+  if (n->ident_loaded)
+    ayil_identity_wipe(&n->ident);
+  sodium_memzero(n, sizeof *n);
+  free(n);
+}
+
+const ayil_node_err_t *ayil_node_error(const ayil_node_t *n) {
+  return &n->err;
+}
+
+const char *ayil_node_errmsg(const ayil_node_t *n) {
+  return n->err.msg;
+}
+
+const char *ayil_node_home(const ayil_node_t *n) {
+  return n->home;
+}
+
+const ayil_config_t *ayil_node_config(const ayil_node_t *n) {
+  return &n->conf;
+}
+
+int ayil_node_is_committee(const ayil_node_t *n) {
+  return strcmp(n->conf.role, "committee") == 0;
+}
+
+const uint8_t *ayil_node_id(const ayil_node_t *n) {
+  return n->ident_loaded ? n->ident.pk : NULL;
+}
+
+ayil_store_t *ayil_node_store(ayil_node_t *n) {
+  return n->store;
+}
+
+const ayil_identity_t *ayil_node_identity(const ayil_node_t *n) {
+  return n->ident_loaded ? &n->ident : NULL;
+}
+
+int ayil__node_path(ayil_node_t *n, const char *name, char *out, size_t cap) {
+  if (ayil_home_path(n->home, name, out, cap) != 0)
+    return ayil__node_fail(n, AYIL_EINVAL, 1, "home path too long");
+  return 0;
+}
+
+int ayil__node_grow(void **arr, size_t *cap, size_t n, size_t size) {
+  void *na;
+  size_t nc;
+  if (n < *cap)
+    return 0;
+  nc = *cap != 0 ? *cap * 2 : 8;
+  na = realloc(*arr, nc * size);
+  if (na == NULL)
+    return AYIL_ENOMEM;
+  *arr = na;
+  *cap = nc;
+  return 0;
+}
+
+void ayil__node_day(int64_t t, char out[16]) {
+  time_t tt = (time_t)t;
+  struct tm tm;
+  gmtime_r(&tt, &tm);
+  strftime(out, 16, "%Y-%m-%d", &tm);
+}
+
+int ayil__node_unlock(ayil_node_t *n, const ayil_node_unlock_t *u,
+                      uint8_t sk[AYIL_READER_SK_BYTES]) {
+  char path[AYIL_PATH_MAX];
+  ayil_node_key_t key;
+  int rc;
+  if (ayil__node_path(n, "reader.key", path, sizeof path) != 0)
+    return n->err.code;
+  memset(&key, 0, sizeof key);
+  rc = u->get(u->ctx, &key);
+  if (rc != 0) {
+    n->err.code = rc;
+    n->err.input = 1;
+    n->err.msg[0] = '\0';
+    if (u->done != NULL)
+      u->done(u->ctx, &key);
+    return rc;
+  }
+  if (key.kit != NULL) {
+    rc = ayil_reader_unlock_kit(path, key.kit, sk);
+    if (rc == AYIL_EAUTH)
+      ayil__node_fail(n, rc, 1, "recovery kit %s belongs to another committee",
+                      key.kit);
+    else if (rc != 0)
+      ayil__node_fail(n, rc, 1, "recovery kit %s: %s", key.kit,
+                      ayil_strerror(rc));
+  } else {
+    rc = ayil_reader_unlock(path, key.pass != NULL ? key.pass : "",
+                            key.pass != NULL ? key.passlen : 0, sk);
+    if (rc == AYIL_EPASSPHRASE)
+      ayil__node_fail(n, rc, 1, "wrong passphrase");
+    else if (rc == AYIL_ENOTFOUND)
+      ayil__node_fail(n, rc, 0, "%s: no reader key on this node", path);
+    else if (rc != 0)
+      ayil__node_fail(n, rc, 0, "reader key %s: %s", path, ayil_strerror(rc));
+  }
+  if (u->done != NULL)
+    u->done(u->ctx, &key);
+  if (rc != 0)
+    sodium_memzero(sk, AYIL_READER_SK_BYTES);
+  return rc;
+}
+
+int ayil_node_log_verify(ayil_node_t *n, ayil_store_verify_t *out) {
+  int rc = ayil_store_verify(n->store, out);
+  if (rc != 0)
+    return ayil__node_fail(n, rc, 0, "log verify: cannot read the store: %s",
+                           ayil_strerror(rc));
+  return 0;
+}
+
+int ayil_node_reindex(ayil_node_t *n) {
+  int rc = ayil_store_reindex(n->store);
+  if (rc != 0)
+    return ayil__node_fail(n, rc, 0, "reindex: %s; the view is unchanged",
+                           ayil_strerror(rc));
+  return 0;
+}

@@ -1,0 +1,374 @@
+/*
+ * The node's service API: the one door from the command line (cli/) and
+ * the committee's web app to a node's data.
+ *
+ * A caller opens a node (its home directory: config, store, identity),
+ * then calls one function per use case: add, update, delete, show and
+ * list a record; status; alerts; the hub's view of its committees; the
+ * data of a report; the store checks of `ayil doctor`. Each returns 0 or a
+ * negative AYIL_E* code and, on failure, leaves a message in the node (see
+ * ayil_node_errmsg) that names what was wrong -- a field, a file, an id --
+ * and never identifying data. Nothing here prints, reads a terminal or
+ * parses argv; the caller formats the typed results.
+ *
+ * The reader secret (needed to open a record's body) is never held by the
+ * node. A function that needs it asks the caller's unlock callback for a
+ * passphrase or a recovery kit only at the moment it needs it, unwraps the
+ * secret, uses it and wipes it before it returns.
+ *
+ * One ayil_node_t per thread; it is not thread-safe.
+ */
+#ifndef AYIL_NODE_H
+#define AYIL_NODE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "ayil/entry.h"
+#include "ayil/error.h"
+#include "config.h"
+#include "keys.h"
+#include "registry.h"
+#include "store.h"
+
+typedef struct ayil_node_s ayil_node_t;
+
+/* What went wrong in the last failed call: the code, whether the caller's
+ * input was at fault (the CLI exits 2, a web app answers 400) and one line
+ * for a person. */
+typedef struct {
+  int code;
+  int input;
+  char msg[640];
+} ayil_node_err_t;
+
+/* ---- opening ---- */
+
+/* Load identity.key as well (for commands that sign or name the node). */
+#define AYIL_NODE_IDENTITY 1
+
+/*
+ * Opens the node whose home is `home`: checks the home, loads the config,
+ * opens the store and, with AYIL_NODE_IDENTITY, the identity. *out is set
+ * only on success; on failure *err says why (err->input for a missing or
+ * unusable home or config).
+ */
+int ayil_node_open(ayil_node_t **out, const char *home, int flags,
+                   ayil_node_err_t *err);
+/* Closes the store and wipes the identity; NULL is a no-op. */
+void ayil_node_close(ayil_node_t *n);
+
+/* The last failure of a call on `n`. */
+const ayil_node_err_t *ayil_node_error(const ayil_node_t *n);
+const char *ayil_node_errmsg(const ayil_node_t *n);
+
+const char *ayil_node_home(const ayil_node_t *n);
+const ayil_config_t *ayil_node_config(const ayil_node_t *n);
+/* 1 when this is a committee node, 0 for a hub. */
+int ayil_node_is_committee(const ayil_node_t *n);
+/* The node's public id, or NULL if opened without AYIL_NODE_IDENTITY. */
+const uint8_t *ayil_node_id(const ayil_node_t *n);
+/*
+ * The store and the identity, for the commands that still reach them
+ * directly (init, passwd, bundles, log verify, enrolment). Owned by `n`.
+ * The identity is NULL without AYIL_NODE_IDENTITY.
+ */
+ayil_store_t *ayil_node_store(ayil_node_t *n);
+const ayil_identity_t *ayil_node_identity(const ayil_node_t *n);
+
+/* ---- unlocking the reader secret ---- */
+
+/*
+ * What the unlock callback gives: a passphrase (pass, passlen), or the path
+ * of a recovery kit (kit). The node wipes nothing it did not allocate; the
+ * callback's `done` is called afterwards so that it can wipe the
+ * passphrase.
+ */
+typedef struct {
+  const char *pass;
+  size_t passlen;
+  const char *kit;
+} ayil_node_key_t;
+
+/*
+ * Called once, when a body must be opened. Returns 0 after filling *key,
+ * or a negative AYIL_E* code that the node returns unchanged, with an empty
+ * message in ayil_node_error (the callback has already told its user).
+ */
+typedef int (*ayil_node_unlock_cb)(void *ctx, ayil_node_key_t *key);
+typedef void (*ayil_node_unlock_done_cb)(void *ctx, ayil_node_key_t *key);
+
+typedef struct {
+  ayil_node_unlock_cb get;
+  ayil_node_unlock_done_cb done; /* may be NULL */
+  void *ctx;
+} ayil_node_unlock_t;
+
+/* ---- creating and enrolling ---- */
+
+/* What a new node is made of. conf holds the role, name and, for a
+ * committee, the oblast; for a hub, listen and advertise. */
+typedef struct {
+  const ayil_config_t *conf;
+  const char *kit;  /* committee: the recovery kit to write or read */
+  int restore;      /* committee: restore the reader key from kit */
+  const char *pass; /* committee: the new passphrase */
+  size_t passlen;
+  const ayil_invite_t *invite; /* committee: enrol at its hub, or NULL */
+} ayil_node_create_t;
+
+/*
+ * Creates a node in `home`, which the caller created empty (see
+ * ayil_home_create): its identity, for a committee the reader key (wrapped
+ * by the passphrase, with the recovery kit) and for a hub the network key,
+ * the store and the config; with an invite, the node is enrolled at the
+ * hub. Writes the new id as text. On failure, removes what it made.
+ */
+int ayil_node_create(const char *home, const ayil_node_create_t *args,
+                     char idtext[AYIL_ID_TEXT], ayil_node_err_t *err);
+/* Committee: enrols at the invite's hub (network key, token, config); on
+ * failure leaves the node as it was. */
+int ayil_node_join(ayil_node_t *n, const ayil_invite_t *inv);
+/* Committee: re-wraps the reader secret, unlocked through `old`, under the
+ * passphrase that `new_pass` gives. */
+int ayil_node_passwd(ayil_node_t *n, const ayil_node_unlock_t *old,
+                     const ayil_node_unlock_t *new_pass);
+
+/* ---- records (committee) ---- */
+
+/* A record as shown: header fields always, body fields only when opened
+ * (an empty object when the record has no body or it was purged). */
+typedef struct {
+  uint8_t id[AYIL_RECID_BYTES];
+  char idtext[AYIL_RECID_TEXT];
+  char kind[32];
+  char month[8];
+  json_t *header; /* the header's fields, or JSON null if malformed */
+  json_t *body;   /* NULL unless the body was asked for */
+} ayil_node_record_t;
+
+void ayil_node_record_clear(ayil_node_record_t *r);
+
+/*
+ * Validates `input` (a JSON object of the fields of RECORDS.md) as a new
+ * record of `kind`, seals its body to the reader key and writes it to this
+ * node's log. Needs no passphrase. Writes the new id to `id`.
+ */
+int ayil_node_record_add(ayil_node_t *n, const char *kind, const json_t *input,
+                         uint8_t id[AYIL_RECID_BYTES]);
+/*
+ * Replaces the fields given in `input` (null removes an optional field) of
+ * record `idtext`. Asks `unlock` only when an identifying field changes.
+ */
+int ayil_node_record_update(ayil_node_t *n, const char *idtext,
+                            const json_t *input,
+                            const ayil_node_unlock_t *unlock,
+                            uint8_t id[AYIL_RECID_BYTES]);
+/* Deletes record `idtext`: signs a delete, which purges its bodies. */
+int ayil_node_record_delete(ayil_node_t *n, const char *idtext,
+                            uint8_t id[AYIL_RECID_BYTES]);
+/*
+ * Reads record `idtext` into *out (clear it after). With `unlock`, the
+ * body too; without, only the header. AYIL_ENOTFOUND (input) for an
+ * unknown or deleted record.
+ */
+int ayil_node_record_get(ayil_node_t *n, const char *idtext,
+                         const ayil_node_unlock_t *unlock,
+                         ayil_node_record_t *out);
+/*
+ * Calls `cb` for each live record (of `kind`, or all when NULL) in creation
+ * order. With `unlock`, each record's body is opened too (the secret is
+ * unwrapped once). A non-zero return from `cb` stops the walk and is
+ * returned.
+ */
+typedef int (*ayil_node_record_cb)(void *ctx, const ayil_node_record_t *r);
+int ayil_node_record_list(ayil_node_t *n, const char *kind,
+                          const ayil_node_unlock_t *unlock,
+                          ayil_node_record_cb cb, void *ctx);
+
+/* ---- status and alerts (both roles) ---- */
+
+/* An alert. Stored alerts have `stored` set and seq, first and last;
+ * the others are derived (disk_full with free_bytes; on a hub's committee
+ * view revoked, never_connected, silent with days, invite_expired). */
+typedef struct {
+  char kind[32];
+  int stored;
+  int has_peer;
+  uint8_t peer[AYIL_ID_BYTES];
+  int has_origin;
+  uint8_t origin[AYIL_ID_BYTES];
+  int64_t seq, first, last;
+  int64_t free_bytes;
+  int64_t days;
+} ayil_node_alert_t;
+
+/* Below this much free space in the home, status raises a disk alert. */
+#define AYIL_NODE_DISK_LOW (100ULL * 1024 * 1024)
+
+/* One peer: a committee's hub, or a device registered at a hub. */
+typedef struct {
+  uint8_t id[AYIL_ID_BYTES];
+  char name[128]; /* "hub", or the device's committee */
+  char state[16]; /* the device's state; "" for a committee's hub */
+  int has_last_contact, has_last_ack, has_skew, has_unacked_out;
+  int64_t last_contact, last_ack, skew_ms;
+  int64_t sent_today, recv_today;
+  int64_t unacked_out; /* entries offered and not acknowledged */
+} ayil_node_peer_t;
+
+typedef struct {
+  int64_t records; /* live records */
+  int64_t entries; /* log entries held */
+  int enrollment_pending;
+  int disk_known;
+  int64_t disk_free;
+  ayil_node_peer_t *peers;
+  size_t npeers;
+  ayil_node_alert_t *alerts; /* stored alerts, then disk_full */
+  size_t nalerts;
+} ayil_node_status_t;
+
+/* Fills *out (free with ayil_node_status_free); `now` in unix seconds
+ * chooses the day whose bytes are counted. */
+int ayil_node_status(ayil_node_t *n, int64_t now, ayil_node_status_t *out);
+void ayil_node_status_free(ayil_node_status_t *s);
+
+/* The stored alerts not cleared, oldest first (free the array). */
+int ayil_node_alerts(ayil_node_t *n, ayil_node_alert_t **out, size_t *count);
+/* Clears the standing alerts of `kind` (for one peer, or all when NULL);
+ * *cleared says how many. */
+int ayil_node_alerts_clear(ayil_node_t *n, const char *kind,
+                           const uint8_t *peer, int *cleared);
+
+/*
+ * The one count of unacknowledged entries: entries of `origin` held in `st`
+ * beyond what `peer` acknowledged -- the live session's acknowledgement
+ * when `live_acked` is given (ayild), else the one the registry kept. Takes
+ * the store so that ayild, which has no ayil_node_t, counts alike.
+ */
+uint64_t ayil_node_unacked(ayil_store_t *st, const uint8_t *peer,
+                           const uint8_t *origin, const uint64_t *live_acked);
+/*
+ * Entries this node holds that `peer` has not acknowledged: what it offers
+ * the peer (a committee: its own log; a hub: its own log and the logs of
+ * the peer's committee's other devices). `committee` is the peer's
+ * committee at a hub (0 if none).
+ */
+int64_t ayil_node_unacked_out(ayil_node_t *n, const uint8_t *peer,
+                              int64_t committee);
+
+/* ---- the hub's committees ---- */
+
+/* A device of a committee, or an invite not used yet (invite set, no id). */
+typedef struct {
+  int invite;
+  uint8_t id[AYIL_ID_BYTES];
+  char state[16];
+  int has_admitted, has_revoked, has_revoked_after;
+  int has_last_contact, has_last_ack, has_skew;
+  int64_t admitted, revoked, revoked_after;
+  int64_t last_contact, last_ack, skew_ms;
+  int64_t entries, last_seq;
+  /* invites */
+  int64_t created, expires;
+  int expired;
+  int has_successor_of;
+  uint8_t successor_of[AYIL_ID_BYTES];
+} ayil_node_device_t;
+
+typedef struct {
+  int64_t id;
+  char name[128];
+  char oblast[32];
+  char state[16];
+  ayil_node_device_t *nodes;
+  size_t nnodes;
+  int has_last_contact, has_last_ack, has_skew;
+  int64_t last_contact, last_ack, skew_ms;
+  int64_t days_silent;
+  int64_t entries_held, last_seq;
+  char days[7][16]; /* the last 7 UTC days, oldest first; [6] is today */
+  int64_t sent[7], recv[7];
+  ayil_node_alert_t *alerts; /* has_peer names the device */
+  size_t nalerts;
+} ayil_node_committee_t;
+
+typedef struct {
+  ayil_node_committee_t *c;
+  size_t n;
+} ayil_node_committees_t;
+
+/* Hub: every committee (by oblast and name) with its devices, invites,
+ * traffic and alerts; a committee silent for more than `silent_days`
+ * gets a silent alert. */
+int ayil_node_committees(ayil_node_t *n, int64_t now, long silent_days,
+                         ayil_node_committees_t *out);
+void ayil_node_committees_free(ayil_node_committees_t *cs);
+/* Hub: whether a committee of that name and oblast is registered (1/0). */
+int ayil_node_committee_exists(ayil_node_t *n, const char *name,
+                               const char *oblast, int *exists);
+
+/* What a committee's invite is for: a new committee (name, oblast) or a
+ * replacement device of the committee of `successor_of`. */
+typedef struct {
+  const char *name;
+  const char *oblast;
+  const uint8_t *successor_of;
+  unsigned expires_days;
+  const char *advertise; /* HOST:PORT committees dial */
+} ayil_node_admit_t;
+
+/* Hub: registers the committee (or the replacement) and writes its
+ * single-use invite code into `code` (keep it secret: it carries the
+ * network key). Fills *inv (wipe it after use). Needs the identity. */
+int ayil_node_admit(ayil_node_t *n, const ayil_node_admit_t *a,
+                    ayil_invite_t *inv, char *code, size_t cap);
+
+typedef struct {
+  ayil_device_t device; /* as it is now */
+  int changed;          /* 0: it was already revoked or replaced */
+  int notice_failed;    /* revoked, but the notice is not in the hub's log */
+} ayil_node_revoked_t;
+
+/* Hub: refuses device `id` from now on and signs a revoke notice into the
+ * hub's log. */
+int ayil_node_revoke(ayil_node_t *n, const uint8_t id[AYIL_ID_BYTES],
+                     ayil_node_revoked_t *out);
+
+/* ---- reports ---- */
+
+struct ayil_report_s;
+/*
+ * Feeds the records this node counts into `r`: on a committee its own
+ * records, on a hub every registered committee (with zeros if it sent
+ * nothing) and the live records of its devices. Records of unregistered
+ * nodes and headers an indicator cannot read are skipped and counted in
+ * *unknown and *malformed.
+ */
+int ayil_node_report(ayil_node_t *n, struct ayil_report_s *r, uint64_t *unknown,
+                     uint64_t *malformed);
+
+/* ---- the logs ---- */
+
+/* Checks every hash chain, signature and body hash; 0 when it ran (look at
+ * out->bad for the first bad entry). */
+int ayil_node_log_verify(ayil_node_t *n, ayil_store_verify_t *out);
+/* Rebuilds the records view from the logs; on failure the view is
+ * unchanged. */
+int ayil_node_reindex(ayil_node_t *n);
+
+/* ---- doctor's store checks ---- */
+
+/* Doctor opens the store on its own (the config may be what is broken),
+ * so these take the store. The clock skew at the most recent contact with
+ * any peer: 1 and *skew_ms if known, else 0. */
+int ayil_node_store_last_skew(ayil_store_t *st, int64_t *skew_ms);
+/* The latest acknowledgement and contact of any peer (0 if never): 1 if the
+ * store could be read, else 0. */
+int ayil_node_store_last_contact(ayil_store_t *st, int64_t *last_ack,
+                                 int64_t *last_contact);
+
+#endif

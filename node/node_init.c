@@ -1,0 +1,165 @@
+/* The service API: creating a node, enrolling it at a hub, and changing
+ * the passphrase. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "ayil/error.h"
+#include "node_int.h"
+#include "registry.h"
+
+static const char *const INIT_FILES[] = {
+    "ayil.conf", "identity.key", "reader.key", "network.key",
+    "ayil.db",   "ayil.db-wal",  "ayil.db-shm"};
+
+/* Removes what a failed create made, so that it can simply be run again. */
+static void create_cleanup(const char *home, const char *kit, int kit_created) {
+  size_t i;
+  char path[AYIL_PATH_MAX];
+  for (i = 0; i < sizeof INIT_FILES / sizeof INIT_FILES[0]; i++)
+    if (ayil_home_path(home, INIT_FILES[i], path, sizeof path) == 0)
+      unlink(path);
+  if (kit_created && kit != NULL)
+    unlink(kit);
+}
+
+/* Only a path too long for the home is the caller's input. */
+#define err_set(err, code, ...)                                                \
+  ayil__node_err(err, code, (code) == AYIL_EINVAL, __VA_ARGS__)
+
+/* Writes the invite's network key and token, and sets conf's hub. */
+static int enroll(const char *home, ayil_store_t *st, ayil_config_t *conf,
+                  const ayil_invite_t *inv) {
+  char path[AYIL_PATH_MAX];
+  int rc;
+  if (ayil_home_path(home, "network.key", path, sizeof path) != 0)
+    return AYIL_EINVAL;
+  rc = ayil_netkey_write(path, inv->netkey);
+  if (rc != 0)
+    return rc;
+  /* ayild presents the token on its first connection and deletes it once
+   * the hub admitted this node. */
+  rc = ayil_reg_token_set(st, inv->token);
+  if (rc != 0)
+    return rc;
+  snprintf(conf->hub_addr, sizeof conf->hub_addr, "%s", inv->addr);
+  ayil_id_to_text(inv->hub_id, conf->hub_id);
+  return 0;
+}
+
+int ayil_node_create(const char *home, const ayil_node_create_t *a,
+                     char idtext[AYIL_ID_TEXT], ayil_node_err_t *err) {
+  char path[AYIL_PATH_MAX];
+  ayil_identity_t ident;
+  ayil_config_t conf = *a->conf;
+  ayil_store_t *st = NULL;
+  int committee = strcmp(conf.role, "committee") == 0;
+  int kit_created = 0;
+  int rc;
+  memset(err, 0, sizeof *err);
+  rc = ayil_home_path(home, "identity.key", path, sizeof path);
+  if (rc == 0)
+    rc = ayil_identity_create(path, &ident);
+  if (rc != 0) {
+    err_set(err, rc, "init: identity key: %s", ayil_strerror(rc));
+    goto fail;
+  }
+  ayil_id_to_text(ident.pk, idtext);
+  ayil_identity_wipe(&ident);
+  if (committee) {
+    ayil_home_path(home, "reader.key", path, sizeof path);
+    if (a->restore)
+      rc = ayil_reader_restore(path, a->kit, a->pass, a->passlen);
+    else
+      rc = ayil_reader_create(path, a->kit, a->pass, a->passlen, conf.name);
+    if (rc != 0) {
+      err_set(err, rc, "init: %s %s: %s",
+              a->restore ? "recovery kit" : "reader key",
+              a->restore ? a->kit : path, ayil_strerror(rc));
+      goto fail;
+    }
+    kit_created = !a->restore;
+  } else {
+    uint8_t nk[AYIL_NETKEY_BYTES];
+    ayil_home_path(home, "network.key", path, sizeof path);
+    rc = ayil_netkey_create(path, nk);
+    sodium_memzero(nk, sizeof nk);
+    if (rc != 0) {
+      err_set(err, rc, "init: network key: %s", ayil_strerror(rc));
+      goto fail;
+    }
+  }
+  ayil_home_path(home, "ayil.db", path, sizeof path);
+  rc = ayil_store_open(&st, path, AYIL_STORE_CREATE);
+  if (rc == 0)
+    rc = ayil_store_meta_set(st, "role", conf.role);
+  if (rc == 0)
+    rc = ayil_store_meta_set(st, "node_id", idtext);
+  if (rc == 0 && a->invite != NULL)
+    rc = enroll(home, st, &conf, a->invite);
+  ayil_store_close(st);
+  if (rc != 0) {
+    err_set(err, rc, "init: store %s: %s", path, ayil_strerror(rc));
+    goto fail;
+  }
+  rc = ayil_config_save(home, &conf);
+  if (rc != 0) {
+    err_set(err, rc, "init: config: %s", ayil_strerror(rc));
+    goto fail;
+  }
+  return 0;
+fail:
+  create_cleanup(home, a->kit, kit_created);
+  return rc;
+}
+
+int ayil_node_join(ayil_node_t *n, const ayil_invite_t *inv) {
+  char path[AYIL_PATH_MAX];
+  ayil_config_t conf = n->conf;
+  int rc = enroll(n->home, n->store, &conf, inv);
+  if (rc == 0)
+    rc = ayil_config_save(n->home, &conf);
+  if (rc != 0) {
+    /* Leave the node as it was: no hub, no key, no token. */
+    if (ayil_home_path(n->home, "network.key", path, sizeof path) == 0)
+      unlink(path);
+    ayil_reg_token_set(n->store, NULL);
+    return ayil__node_fail(n, rc, 0, "join: %s", ayil_strerror(rc));
+  }
+  n->conf = conf;
+  return 0;
+}
+
+int ayil_node_passwd(ayil_node_t *n, const ayil_node_unlock_t *old,
+                     const ayil_node_unlock_t *new_pass) {
+  uint8_t sk[AYIL_READER_SK_BYTES];
+  char path[AYIL_PATH_MAX];
+  ayil_node_key_t key;
+  int rc;
+  if (!ayil_node_is_committee(n))
+    return ayil__node_fail(n, AYIL_ESTATE, 1,
+                           "passwd: a hub has no passphrase");
+  rc = ayil__node_unlock(n, old, sk);
+  if (rc != 0)
+    return rc;
+  memset(&key, 0, sizeof key);
+  rc = new_pass->get(new_pass->ctx, &key);
+  if (rc != 0) {
+    n->err.code = rc;
+    n->err.input = 1;
+    n->err.msg[0] = '\0';
+  } else {
+    ayil_home_path(n->home, "reader.key", path, sizeof path);
+    rc = ayil_reader_rewrap(path, sk, key.pass, key.passlen);
+    if (rc != 0)
+      ayil__node_fail(n, rc, 0, "passwd: %s: %s", path, ayil_strerror(rc));
+  }
+  if (new_pass->done != NULL)
+    new_pass->done(new_pass->ctx, &key);
+  sodium_memzero(sk, sizeof sk);
+  return rc;
+}

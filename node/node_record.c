@@ -1,0 +1,378 @@
+/* The service API: adding, updating, deleting and reading records. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "ayil/error.h"
+#include "node_int.h"
+#include "record.h"
+
+static int need_committee(ayil_node_t *n) {
+  if (!ayil_node_is_committee(n))
+    return ayil__node_fail(n, AYIL_ESTATE, 1,
+                           "record: records are entered on a committee node; "
+                           "this is a %s",
+                           n->conf.role);
+  return 0;
+}
+
+static int reader_pk(ayil_node_t *n, uint8_t pk[AYIL_READER_PK_BYTES]) {
+  char path[AYIL_PATH_MAX];
+  int rc;
+  if (!n->has_reader_pk) {
+    rc = ayil__node_path(n, "reader.key", path, sizeof path);
+    if (rc != 0)
+      return rc;
+    rc = ayil_reader_pk(path, n->reader_pk);
+    if (rc != 0)
+      return ayil__node_fail(n, rc, 0, "reader key %s: %s", path,
+                             ayil_strerror(rc));
+    n->has_reader_pk = 1;
+  }
+  memcpy(pk, n->reader_pk, AYIL_READER_PK_BYTES);
+  return 0;
+}
+
+/* Packs, checks and seals: header bytes into *hdr, sealed body into *sealed
+ * (when body != NULL). */
+static int encode_record(ayil_node_t *n, const json_t *header,
+                         const json_t *body, uint8_t **hdr, size_t *hlen,
+                         uint8_t **sealed, size_t *slen) {
+  uint8_t pk[AYIL_READER_PK_BYTES];
+  uint8_t *plain = NULL;
+  size_t plen = 0;
+  char err[256];
+  int rc;
+  *hdr = NULL;
+  *sealed = NULL;
+  /* The encoder's guard: nothing identifying ever reaches a header. */
+  if (ayil_record_check_header(header, err, sizeof err) != 0)
+    return ayil__node_fail(n, AYIL_EINVAL, 0, "internal: %s", err);
+  rc = ayil_record_pack(header, hdr, hlen);
+  if (rc == 0 && *hlen > AYIL_HEADER_MAX)
+    rc = AYIL_ETOOBIG;
+  if (rc != 0)
+    return ayil__node_fail(n, rc, 1, "record header: %s", ayil_strerror(rc));
+  if (body == NULL)
+    return 0;
+  rc = reader_pk(n, pk);
+  if (rc != 0)
+    return rc;
+  rc = ayil_record_pack(body, &plain, &plen);
+  if (rc == 0)
+    rc = ayil_body_seal(plain, plen, pk, sealed, slen);
+  if (plain != NULL) {
+    sodium_memzero(plain, plen);
+    free(plain);
+  }
+  if (rc != 0)
+    return ayil__node_fail(n, rc, 1, "record body: %s", ayil_strerror(rc));
+  return 0;
+}
+
+static int write_failed(ayil_node_t *n, int rc) {
+  if (rc == AYIL_EFULL)
+    return ayil__node_fail(n, rc, 0, "store: disk full; nothing was written");
+  return ayil__node_fail(n, rc, 0, "store: %s; nothing was written",
+                         ayil_strerror(rc));
+}
+
+static int need_identity(ayil_node_t *n) {
+  if (!n->ident_loaded)
+    return ayil__node_fail(n, AYIL_ESTATE, 0,
+                           "record: the node was opened without its identity");
+  return 0;
+}
+
+int ayil_node_record_add(ayil_node_t *n, const char *kind, const json_t *input,
+                         uint8_t id[AYIL_RECID_BYTES]) {
+  json_t *header = NULL, *body = NULL;
+  uint8_t *hdr = NULL, *sealed = NULL;
+  size_t hlen = 0, slen = 0;
+  char err[512];
+  int rc = need_committee(n);
+  if (rc == 0)
+    rc = need_identity(n);
+  if (rc != 0)
+    return rc;
+  rc = ayil_record_build(kind, input, NULL, NULL, &header, &body, err,
+                         sizeof err);
+  if (rc != 0)
+    return ayil__node_fail(n, rc, 1, "%s", err);
+  rc = encode_record(n, header, body, &hdr, &hlen, &sealed, &slen);
+  if (rc == 0) {
+    randombytes_buf(id, AYIL_RECID_BYTES);
+    rc = ayil_store_write_local(n->store, n->ident.sk, AYIL_OP_PUT, id, hdr,
+                                hlen, sealed, slen, NULL, NULL);
+    if (rc != 0)
+      write_failed(n, rc);
+  }
+  json_decref(header);
+  json_decref(body);
+  free(hdr);
+  free(sealed);
+  return rc;
+}
+
+/* The live row of record `text`. */
+static int load_row(ayil_node_t *n, const char *text, ayil_store_row_t *row) {
+  uint8_t id[AYIL_RECID_BYTES];
+  int rc;
+  memset(row, 0, sizeof *row);
+  if (ayil_recid_from_text(text, id) != 0)
+    return ayil__node_fail(n, AYIL_EINVAL, 1,
+                           "\"%.40s\" is not a record id (32 hex "
+                           "characters)",
+                           text);
+  rc = ayil_store_record(n->store, id, row);
+  if (rc == AYIL_ENOTFOUND || (rc == 0 && row->deleted)) {
+    ayil_store_row_clear(row);
+    return ayil__node_fail(n, AYIL_ENOTFOUND, 1, "record %s not found", text);
+  }
+  if (rc != 0)
+    return ayil__node_fail(n, rc, 0, "store: %s", ayil_strerror(rc));
+  return 0;
+}
+
+/* The live row of record `text`, on a node that may write it. */
+static int writable_row(ayil_node_t *n, const char *text,
+                        ayil_store_row_t *row) {
+  int rc = need_committee(n);
+  memset(row, 0, sizeof *row);
+  if (rc == 0)
+    rc = need_identity(n);
+  if (rc == 0)
+    rc = load_row(n, text, row);
+  return rc;
+}
+
+/* Opens a row's body into JSON (NULL when it has none or it was purged). */
+static int open_body(ayil_node_t *n, const ayil_store_row_t *row,
+                     const uint8_t sk[AYIL_READER_SK_BYTES], json_t **out) {
+  uint8_t pk[AYIL_READER_PK_BYTES];
+  uint8_t *sealed = NULL, *plain = NULL;
+  size_t slen = 0, plen = 0;
+  int rc;
+  *out = NULL;
+  if (!row->has_body)
+    return 0;
+  rc = reader_pk(n, pk);
+  if (rc != 0)
+    return rc;
+  rc = ayil_store_body(n->store, row->body_hash, &sealed, &slen);
+  if (rc == AYIL_ENOTFOUND)
+    return 0; /* purged */
+  if (rc != 0)
+    return ayil__node_fail(n, rc, 0, "store: %s", ayil_strerror(rc));
+  rc = ayil_body_open(sealed, slen, pk, sk, &plain, &plen);
+  free(sealed);
+  if (rc != 0)
+    return ayil__node_fail(n, rc, 0,
+                           "a record body does not open with this "
+                           "committee's reader key");
+  rc = ayil_record_unpack(plain, plen, out);
+  sodium_memzero(plain, plen);
+  free(plain);
+  if (rc != 0)
+    return ayil__node_fail(n, rc, 0, "a record body is malformed: %s",
+                           ayil_strerror(rc));
+  return 0;
+}
+
+int ayil_node_record_update(ayil_node_t *n, const char *idtext,
+                            const json_t *input,
+                            const ayil_node_unlock_t *unlock,
+                            uint8_t id[AYIL_RECID_BYTES]) {
+  ayil_store_row_t row;
+  json_t *old_h = NULL, *old_b = NULL, *header = NULL, *body = NULL;
+  uint8_t *hdr = NULL, *sealed = NULL;
+  size_t hlen = 0, slen = 0;
+  uint8_t sk[AYIL_READER_SK_BYTES];
+  char err[512];
+  const char *kind;
+  int rc = writable_row(n, idtext, &row);
+  if (rc != 0)
+    return rc;
+  if (ayil_record_unpack(row.header, row.header_len, &old_h) != 0) {
+    rc = ayil__node_fail(n, AYIL_ECORRUPT, 0,
+                         "record %s: stored header is malformed", idtext);
+    goto out;
+  }
+  kind = json_string_value(json_object_get(old_h, "kind"));
+  if (ayil_record_touches_body(kind, input)) {
+    if (unlock == NULL) {
+      rc = ayil__node_fail(n, AYIL_EAUTH, 1,
+                           "record %s: changing an identifying field needs "
+                           "the passphrase",
+                           idtext);
+      goto out;
+    }
+    rc = ayil__node_unlock(n, unlock, sk);
+    if (rc != 0)
+      goto out;
+    rc = open_body(n, &row, sk, &old_b);
+    sodium_memzero(sk, sizeof sk);
+    if (rc != 0)
+      goto out;
+    if (old_b == NULL)
+      old_b = json_object();
+  }
+  rc = ayil_record_build(kind, input, old_h, old_b, &header, &body, err,
+                         sizeof err);
+  if (rc != 0) {
+    ayil__node_fail(n, rc, 1, "%s", err);
+    goto out;
+  }
+  rc = encode_record(n, header, body, &hdr, &hlen, &sealed, &slen);
+  if (rc != 0)
+    goto out;
+  rc = ayil_store_write_local(
+      n->store, n->ident.sk, AYIL_OP_PUT, row.id, hdr, hlen, sealed, slen,
+      body == NULL && row.has_body ? row.body_hash : NULL, NULL);
+  if (rc != 0)
+    write_failed(n, rc);
+  else
+    memcpy(id, row.id, AYIL_RECID_BYTES);
+out:
+  json_decref(old_h);
+  json_decref(old_b);
+  json_decref(header);
+  json_decref(body);
+  free(hdr);
+  free(sealed);
+  ayil_store_row_clear(&row);
+  return rc;
+}
+
+int ayil_node_record_delete(ayil_node_t *n, const char *idtext,
+                            uint8_t id[AYIL_RECID_BYTES]) {
+  ayil_store_row_t row;
+  int rc = writable_row(n, idtext, &row);
+  if (rc != 0)
+    return rc;
+  rc = ayil_store_write_local(n->store, n->ident.sk, AYIL_OP_DELETE, row.id,
+                              NULL, 0, NULL, 0, NULL, NULL);
+  if (rc != 0)
+    write_failed(n, rc);
+  else
+    memcpy(id, row.id, AYIL_RECID_BYTES);
+  ayil_store_row_clear(&row);
+  return rc;
+}
+
+void ayil_node_record_clear(ayil_node_record_t *r) {
+  if (r == NULL)
+    return;
+  json_decref(r->header);
+  json_decref(r->body);
+  sodium_memzero(r, sizeof *r);
+}
+
+/* Fills *out from a row; takes `body` (may be NULL). */
+static int fill(const ayil_store_row_t *row, json_t *body,
+                ayil_node_record_t *out) {
+  memset(out, 0, sizeof *out);
+  memcpy(out->id, row->id, AYIL_RECID_BYTES);
+  ayil_recid_to_text(row->id, out->idtext);
+  snprintf(out->kind, sizeof out->kind, "%s", row->kind);
+  snprintf(out->month, sizeof out->month, "%s", row->month);
+  if (ayil_record_unpack(row->header, row->header_len, &out->header) != 0)
+    out->header = json_null();
+  out->body = body;
+  return out->header != NULL ? 0 : AYIL_ENOMEM;
+}
+
+int ayil_node_record_get(ayil_node_t *n, const char *idtext,
+                         const ayil_node_unlock_t *unlock,
+                         ayil_node_record_t *out) {
+  ayil_store_row_t row;
+  uint8_t sk[AYIL_READER_SK_BYTES];
+  json_t *body = NULL;
+  int rc = need_committee(n);
+  memset(out, 0, sizeof *out);
+  if (rc == 0)
+    rc = load_row(n, idtext, &row);
+  if (rc != 0)
+    return rc;
+  if (unlock != NULL) {
+    rc = ayil__node_unlock(n, unlock, sk);
+    if (rc == 0) {
+      rc = open_body(n, &row, sk, &body);
+      sodium_memzero(sk, sizeof sk);
+    }
+    if (rc == 0 && body == NULL)
+      body = json_object(); /* purged or none */
+  }
+  if (rc != 0) {
+    json_decref(body);
+  } else if (fill(&row, body, out) != 0) {
+    ayil_node_record_clear(out);
+    rc = ayil__node_fail(n, AYIL_ENOMEM, 0, "out of memory");
+  }
+  ayil_store_row_clear(&row);
+  return rc;
+}
+
+typedef struct {
+  ayil_node_t *n;
+  int with_body;
+  uint8_t sk[AYIL_READER_SK_BYTES];
+  ayil_node_record_cb cb;
+  void *ctx;
+  int err;
+} list_ctx_t;
+
+static int list_row(void *ctx, const ayil_store_row_t *row) {
+  list_ctx_t *lc = ctx;
+  ayil_node_record_t r;
+  json_t *body = NULL;
+  int rc;
+  if (lc->with_body) {
+    rc = open_body(lc->n, row, lc->sk, &body);
+    if (rc != 0) {
+      lc->err = rc;
+      return 1;
+    }
+    if (body == NULL)
+      body = json_object();
+  }
+  if (fill(row, body, &r) != 0) {
+    ayil_node_record_clear(&r);
+    lc->err = ayil__node_fail(lc->n, AYIL_ENOMEM, 0, "out of memory");
+    return 1;
+  }
+  rc = lc->cb(lc->ctx, &r);
+  ayil_node_record_clear(&r);
+  return rc;
+}
+
+int ayil_node_record_list(ayil_node_t *n, const char *kind,
+                          const ayil_node_unlock_t *unlock,
+                          ayil_node_record_cb cb, void *ctx) {
+  list_ctx_t lc;
+  int rc = need_committee(n);
+  if (rc != 0)
+    return rc;
+  if (kind != NULL && ayil_schema_kind(kind) == NULL)
+    return ayil__node_fail(n, AYIL_EINVAL, 1,
+                           "unknown record kind (see ayil schema)");
+  memset(&lc, 0, sizeof lc);
+  lc.n = n;
+  lc.cb = cb;
+  lc.ctx = ctx;
+  lc.with_body = unlock != NULL;
+  if (lc.with_body) {
+    rc = ayil__node_unlock(n, unlock, lc.sk);
+    if (rc != 0)
+      return rc;
+  }
+  rc = ayil_store_records(n->store, kind, list_row, &lc);
+  sodium_memzero(lc.sk, sizeof lc.sk);
+  if (lc.err != 0)
+    return lc.err;
+  if (rc < 0)
+    return ayil__node_fail(n, rc, 0, "store: %s", ayil_strerror(rc));
+  return rc;
+}

@@ -1,0 +1,172 @@
+/* The registry (node/registry.c): invites, admission and succession,
+ * revocation, per-peer bookkeeping and alerts, through its one bind/run
+ * helper and the store's persistent statements. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <sodium.h>
+
+#include "registry.h"
+#include "store.h"
+
+static char dir[] = "/tmp/ayil-test-registry-XXXXXX";
+
+static int setup(void **state) {
+  (void)state;
+  return sodium_init() < 0 || mkdtemp(dir) == NULL ? -1 : 0;
+}
+
+static int teardown(void **state) {
+  char cmd[300];
+  (void)state;
+  snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+  return system(cmd);
+}
+
+static ayil_store_t *fresh(const char *name) {
+  char path[300];
+  ayil_store_t *st = NULL;
+  snprintf(path, sizeof path, "%s/%s.db", dir, name);
+  assert_int_equal(ayil_store_open(&st, path, AYIL_STORE_CREATE), 0);
+  return st;
+}
+
+static void test_invite_code(void **state) {
+  ayil_invite_t inv, back;
+  char code[2 * AYIL_INVITE_MAX + 8];
+  (void)state;
+  memset(&inv, 0, sizeof inv);
+  snprintf(inv.addr, sizeof inv.addr, "127.0.0.1:17000");
+  memset(inv.hub_id, 1, sizeof inv.hub_id);
+  memset(inv.netkey, 2, sizeof inv.netkey);
+  memset(inv.token, 3, sizeof inv.token);
+  snprintf(inv.name, sizeof inv.name, "Invented Committee");
+  snprintf(inv.oblast, sizeof inv.oblast, "naryn");
+  inv.expires = 1800000000;
+  assert_int_equal(ayil_invite_encode(&inv, code, sizeof code), 0);
+  assert_int_equal(strncmp(code, "ayil1-", 6), 0);
+  assert_int_equal(ayil_invite_decode(code, &back), 0);
+  assert_memory_equal(&inv, &back, sizeof inv);
+  /* A mistyped character is caught by the check. */
+  code[20] = code[20] == 'A' ? 'B' : 'A';
+  assert_int_equal(ayil_invite_decode(code, &back), AYIL_EFORMAT);
+  assert_int_equal(ayil_invite_decode("ayil9-xyz", &back), AYIL_EVERSION);
+  assert_int_equal(ayil_invite_decode("hello", &back), AYIL_EFORMAT);
+}
+
+static void test_token(void **state) {
+  ayil_store_t *st = fresh("token");
+  uint8_t tok[AYIL_TOKEN_BYTES], got[AYIL_TOKEN_BYTES];
+  (void)state;
+  assert_int_equal(ayil_reg_token_get(st, got), AYIL_ENOTFOUND);
+  memset(tok, 7, sizeof tok);
+  assert_int_equal(ayil_reg_token_set(st, tok), 0);
+  assert_int_equal(ayil_reg_token_get(st, got), 0);
+  assert_memory_equal(tok, got, sizeof tok);
+  assert_int_equal(ayil_reg_token_set(st, NULL), 0); /* spent */
+  assert_int_equal(ayil_reg_token_get(st, got), AYIL_ENOTFOUND);
+  ayil_store_close(st);
+}
+
+static void test_admit_redeem_succeed_revoke(void **state) {
+  ayil_store_t *st = fresh("admit");
+  ayil_invite_t inv, inv2;
+  ayil_device_t d;
+  uint8_t a[AYIL_ID_BYTES], b[AYIL_ID_BYTES], c[AYIL_ID_BYTES];
+  uint8_t ids[4][AYIL_ID_BYTES];
+  size_t n = 0;
+  (void)state;
+  memset(a, 0xa, sizeof a);
+  memset(b, 0xb, sizeof b);
+  memset(c, 0xc, sizeof c);
+  memset(&inv, 0, sizeof inv);
+  assert_int_equal(ayil_reg_admit(st, "Invented One", "talas", NULL, 3, &inv),
+                   0);
+  assert_string_equal(inv.name, "Invented One");
+  assert_true(inv.expires > (uint64_t)time(NULL) + 2 * 86400);
+  assert_int_equal(ayil_reg_device(st, a, &d), AYIL_ENOTFOUND);
+  assert_int_equal(ayil_reg_redeem(st, inv.token, a), 0);
+  /* A token is single-use: the first node id wins. */
+  assert_int_equal(ayil_reg_redeem(st, inv.token, b), AYIL_EAUTH);
+  assert_int_equal(ayil_reg_device(st, a, &d), 0);
+  assert_string_equal(d.state, AYIL_DEV_ACTIVE);
+  assert_string_equal(d.name, "Invented One");
+  assert_string_equal(d.oblast, "talas");
+  assert_int_equal(d.revoked, 0);
+
+  /* A successor: the predecessor is replaced where the hub's copy ends. */
+  memset(&inv2, 0, sizeof inv2);
+  assert_int_equal(ayil_reg_admit(st, NULL, NULL, a, 0, &inv2), 0);
+  assert_string_equal(inv2.name, "Invented One");
+  assert_int_equal(ayil_reg_redeem(st, inv2.token, b), 0);
+  assert_int_equal(ayil_reg_device(st, a, &d), 0);
+  assert_string_equal(d.state, AYIL_DEV_REPLACED);
+  assert_int_equal(d.revoked, 1);
+  assert_int_equal(d.revoked_after, 0);
+  assert_int_equal(ayil_reg_committee_devices(st, d.committee, ids, 4, &n), 0);
+  assert_int_equal(n, 2);
+  assert_memory_equal(ids[0], a, AYIL_ID_BYTES);
+  assert_memory_equal(ids[1], b, AYIL_ID_BYTES);
+
+  assert_int_equal(ayil_reg_revoke(st, c), AYIL_ENOTFOUND);
+  assert_int_equal(ayil_reg_revoke(st, b), 0);
+  assert_int_equal(ayil_reg_device(st, b, &d), 0);
+  assert_string_equal(d.state, AYIL_DEV_REVOKED);
+  ayil_store_close(st);
+}
+
+static void test_bookkeeping_and_alerts(void **state) {
+  ayil_store_t *st = fresh("book");
+  uint8_t p[AYIL_ID_BYTES], q[AYIL_ID_BYTES], o[AYIL_ID_BYTES];
+  uint64_t seq = 99;
+  int n = -1;
+  (void)state;
+  memset(p, 1, sizeof p);
+  memset(q, 2, sizeof q);
+  memset(o, 3, sizeof o);
+  assert_int_equal(ayil_reg_peer_acked(st, p, o, &seq), 0);
+  assert_int_equal(seq, 0);
+  assert_int_equal(ayil_reg_acked(st, p, o, 5, 1000), 0);
+  /* An acknowledgement never goes back. */
+  assert_int_equal(ayil_reg_acked(st, p, o, 3, 1001), 0);
+  assert_int_equal(ayil_reg_peer_acked(st, p, o, &seq), 0);
+  assert_int_equal(seq, 5);
+  assert_int_equal(ayil_reg_peer_acked(st, q, o, &seq), 0);
+  assert_int_equal(seq, 0);
+  assert_int_equal(ayil_reg_contact(st, p, 1000, -250), 0);
+  assert_int_equal(ayil_reg_bytes(st, p, 1000, 10, 20), 0);
+  assert_int_equal(ayil_reg_bytes(st, p, 1000, 0, 0), 0);
+
+  assert_int_equal(ayil_reg_forked(st, o), 0);
+  assert_int_equal(ayil_reg_alert(st, "fork", p, o, 7, 1000), 0);
+  assert_int_equal(ayil_reg_alert(st, "fork", p, o, 7, 2000), 0); /* once */
+  assert_int_equal(ayil_reg_alert(st, "revoked", q, NULL, 0, 2000), 0);
+  assert_int_equal(ayil_reg_forked(st, o), 1);
+  assert_int_equal(ayil_reg_alert_clear(st, "fork", q, &n), 0);
+  assert_int_equal(n, 0); /* another peer's: nothing */
+  assert_int_equal(ayil_reg_forked(st, o), 1);
+  assert_int_equal(ayil_reg_alert_clear(st, "fork", NULL, &n), 0);
+  assert_int_equal(n, 1);
+  assert_int_equal(ayil_reg_forked(st, o), 0);
+  assert_int_equal(ayil_reg_alert_clear(st, "revoked", q, &n), 0);
+  assert_int_equal(n, 1);
+  ayil_store_close(st);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_invite_code),
+      cmocka_unit_test(test_token),
+      cmocka_unit_test(test_admit_redeem_succeed_revoke),
+      cmocka_unit_test(test_bookkeeping_and_alerts),
+  };
+  return cmocka_run_group_tests(tests, setup, teardown);
+}
