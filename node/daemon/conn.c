@@ -18,6 +18,14 @@
 #define HUB_IDLE_CLOSE_MS (10 * 60 * 1000)
 #define ENVELOPE_VERSION 1
 #define HUB_HANGUPS_REFUSED 3 /* hangups after authentication: refused */
+/* After a connection to the hub that got nothing acknowledged, the next one
+ * streams nothing ahead of the hub's reply and halves its batch and window,
+ * down to these floors; the first acknowledgement restores the defaults. A
+ * link that is cut sooner than one full batch would otherwise carry the same
+ * first batch, cut, forever. */
+#define STALL_SHIFT_MAX 3
+#define STALL_BATCH_MIN 512
+#define STALL_WINDOW_MIN 2048
 
 typedef struct {
   uv_write_t req;
@@ -346,6 +354,16 @@ static int make_sync(conn_t *c) {
   cfg.get = cb_get;
   cfg.deliver = cb_deliver;
   cfg.event = cb_event;
+  if (c->outbound && c->d->hub_stalls > 0) {
+    unsigned sh =
+        c->d->hub_stalls < STALL_SHIFT_MAX ? c->d->hub_stalls : STALL_SHIFT_MAX;
+    cfg.batch = AYIL_SYNC_BATCH_DEFAULT >> sh;
+    cfg.window = AYIL_SYNC_WINDOW_DEFAULT >> sh;
+    if (cfg.batch < STALL_BATCH_MIN)
+      cfg.batch = STALL_BATCH_MIN;
+    if (cfg.window < STALL_WINDOW_MIN)
+      cfg.window = STALL_WINDOW_MIN;
+  }
   return ayil_sync_new(&c->sync, &cfg, now_ms(c->d));
 }
 
@@ -390,7 +408,20 @@ static void on_close(uv_handle_t *h) {
       break;
     }
   if (c->outbound && !d->is_hub) {
-    uint64_t now = now_ms(d);
+    uint64_t now = now_ms(d), acked = 0;
+    if (c->sync != NULL &&
+        ayil_sync_peer_acked(c->sync, d->ident.pk, &acked) == 0 &&
+        acked > c->own_acked_at0) {
+      if (d->hub_stalls > 0)
+        dlog(LOG_INFO, "the hub acknowledged entries again; full batches");
+      d->hub_stalls = 0;
+    } else if (!c->clean && d->own_head > c->own_acked_at0) {
+      if (d->hub_stalls == 0)
+        dlog(LOG_NOTICE, "nothing acknowledged on this connection; the next "
+                         "sends smaller batches and waits for the hub first");
+      if (d->hub_stalls < 16)
+        d->hub_stalls++;
+    }
     if (c->clean) {
       d->backoff_n = 0;
       d->next_attempt_ms = now + (uint64_t)d->conf.poll_interval_s * 1000;
@@ -721,7 +752,14 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
     conn_close(c, 0, ayil_strerror(rc));
   } else if (nread < 0) {
     if (c->outbound && c->state == CONN_HANDSHAKE && c->hs != NULL &&
-        ayil_hs_peer_id(c->hs) != NULL) {
+        ayil_hs_peer_id(c->hs) != NULL && c->early) {
+      /* Entries streamed behind our auth message filled the link: a cut
+       * looks just like a refusal here. The next connection waits for the
+       * hub's reply (hub_stalls), so only then does a hangup count. */
+      dlog(LOG_NOTICE, "the connection closed before the hub answered our "
+                       "authentication; retrying without streaming ahead");
+    } else if (c->outbound && c->state == CONN_HANDSHAKE && c->hs != NULL &&
+               ayil_hs_peer_id(c->hs) != NULL) {
       /* The hub proved itself, saw who we are, and hung up. Once can be a
        * cut or the hub restarting mid-handshake, and the alert is never
        * cleared; several times in a row, with no handshake completing in
@@ -769,7 +807,14 @@ static int start_handshake_client(conn_t *c) {
         acked = have_seq;
       free(seen);
     }
-    rc = ayil_sync_assume(c->sync, d->ident.pk, acked);
+    c->own_acked_at0 = acked;
+    /* After a connection that got nothing acknowledged, wait for the hub's
+     * have instead: on a link cut every few KB, the early stream is what
+     * the cut hits, before the hub's reply ever arrives. */
+    if (d->hub_stalls == 0) {
+      rc = ayil_sync_assume(c->sync, d->ident.pk, acked);
+      c->early = d->own_head > acked;
+    }
   }
   if (rc == 0)
     rc = ayil_sync_have_payload(c->sync, have, sizeof have, &hlen);

@@ -47,8 +47,10 @@ typedef struct conn_s {
   int state;
   int clean; /* closed by linger/leave, not by an error */
   int made_progress;
-  int leaving;   /* sent the final frame, shutting down */
-  int delivered; /* handed entries to the store in this read */
+  int early;              /* committee: streamed ahead of the hub's reply */
+  uint64_t own_acked_at0; /* committee: own log acked by the hub at start */
+  int leaving;            /* sent the final frame, shutting down */
+  int delivered;          /* handed entries to the store in this read */
   ayil_hs_t *hs;
   ayil_tx_t *tx;
   ayil_rx_t *rx;
@@ -91,6 +93,7 @@ struct daemon_s {
   int want_connect;
   int synced_once;      /* reached idle since the last `sync` request */
   unsigned hub_hangups; /* closed after authentication, in a row */
+  unsigned hub_stalls;  /* connections in a row that got nothing acked */
   /* Store transaction opened by deliver(), committed after a read. */
   int in_tx;
   uint8_t touched[CONN_MAX_TOUCHED][AYIL_ID_BYTES];
