@@ -11,45 +11,6 @@
 #include "cli.h"
 #include "registry.h"
 
-typedef struct {
-  cli_t *c;
-  int is_hub;
-} accept_ctx_t;
-
-/* The same policy as live sync: a hub takes the logs of its admitted
- * devices (a revoked or replaced one only up to where it was stopped, a
- * forked one not at all); a committee takes what its hub sends. */
-static int accept_origin(void *ctx, const uint8_t origin[AYIL_ID_BYTES],
-                         uint64_t seq, const uint8_t *token) {
-  accept_ctx_t *a = ctx;
-  ayil_device_t dev;
-  int rc;
-  if (seq == 0) {
-    /* The bundle's writer, with an invite token if it was never admitted:
-     * redeemed exactly as on its first connection. */
-    if (a->is_hub && token != NULL &&
-        ayil_reg_device(a->c->store, origin, &dev) == AYIL_ENOTFOUND &&
-        ayil_reg_redeem(a->c->store, token, origin) == 0) {
-      fprintf(stderr, "ayil: bundle import: the sender was admitted with its "
-                      "invite\n");
-      ayil_reg_notice(a->c->store, a->c->ident.sk, "admit", origin);
-    }
-    return 0;
-  }
-  if (ayil_reg_forked(a->c->store, origin))
-    return AYIL_EFORK;
-  if (!a->is_hub)
-    return 0;
-  rc = ayil_reg_device(a->c->store, origin, &dev);
-  if (rc == AYIL_ENOTFOUND)
-    return AYIL_EPERM;
-  if (rc != 0)
-    return rc;
-  if (dev.revoked && seq > dev.revoked_after)
-    return AYIL_EREVOKED;
-  return 0;
-}
-
 static int do_export(cli_t *c, const char *file) {
   uint8_t recipient[AYIL_ID_BYTES];
   uint8_t origins[65][AYIL_ID_BYTES];
@@ -119,12 +80,17 @@ static int do_export(cli_t *c, const char *file) {
 }
 
 static int do_import(cli_t *c, const char *file) {
-  accept_ctx_t a = {c, strcmp(c->conf.role, "hub") == 0};
+  uint8_t hub[AYIL_ID_BYTES];
+  int has_hub = ayil_id_from_text(c->conf.hub_id, hub) == 0;
   ayil_bundle_stats_t stats;
   uint8_t sender[AYIL_ID_BYTES];
   char sid[AYIL_ID_TEXT] = "?", bad[AYIL_ID_TEXT];
-  int rc = ayil_bundle_import(c->store, c->ident.sk, file, accept_origin, &a,
-                              &stats, sender);
+  int rc = ayil_bundle_import(c->store, c->ident.sk,
+                              strcmp(c->conf.role, "hub") == 0,
+                              has_hub ? hub : NULL, file, &stats, sender);
+  if (stats.admitted)
+    fprintf(stderr, "ayil: bundle import: the sender was admitted with its "
+                    "invite\n");
   if (rc == AYIL_ENOTFOUND || rc == AYIL_EPERM)
     return cli_err(EXIT_USAGE, "bundle import: cannot read %s", file);
   if (rc == AYIL_EAUTH)

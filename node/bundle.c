@@ -11,6 +11,8 @@
 
 #include "bundle.h"
 #include "fsutil.h"
+#include "policy_view.h"
+#include "registry.h"
 
 static int write_all(int fd, const uint8_t *p, size_t n) {
   while (n > 0) {
@@ -92,28 +94,37 @@ int ayil_bundle_export(ayil_store_t *st, const uint8_t sender_sk[64],
   return rc;
 }
 
-/* A purge proof must be a valid delete of the same record. */
-static int check_proof(const uint8_t *entry, size_t elen, const uint8_t *proof,
-                       size_t plen) {
-  ayil_entry_t e, p;
-  if (ayil_entry_decode(&e, entry, elen) != 0 ||
-      ayil_entry_decode(&p, proof, plen) != 0)
-    return AYIL_EFORMAT;
-  if (ayil_entry_verify(&p) != 0)
-    return AYIL_ESIG;
-  if (p.op != AYIL_OP_DELETE ||
-      memcmp(p.record, e.record, AYIL_RECID_BYTES) != 0)
-    return AYIL_EPEER;
-  return 0;
+/* Hub: the bundle's writer, never admitted, carries an invite token: it is
+ * redeemed exactly as on the writer's first connection. */
+static void introduce(ayil_store_t *st, const uint8_t sk[64],
+                      const uint8_t sender[AYIL_ID_BYTES], const uint8_t *token,
+                      ayil_bundle_stats_t *stats) {
+  ayil_device_t dev;
+  if (token != NULL && ayil_reg_device(st, sender, &dev) == AYIL_ENOTFOUND &&
+      ayil_reg_redeem(st, token, sender) == 0) {
+    stats->admitted = 1;
+    ayil_reg_notice(st, sk, "admit", sender);
+  }
+}
+
+/* An entry the policy refuses from this writer but that is held here
+ * byte-identical changes nothing: it counts as held, not refused. */
+static int held(ayil_store_t *st, const ayil_entry_t *e,
+                const ayil_bundle_item_t *item) {
+  uint64_t head = 0;
+  uint8_t hh[AYIL_HASH_BYTES];
+  return ayil_store_head(st, e->origin, &head, hh) == 0 && e->seq <= head &&
+         ayil_store_append(st, item->entry, item->entry_len, NULL, 0) == 0;
 }
 
 #define BATCH 500
 
-int ayil_bundle_import(ayil_store_t *st, const uint8_t sk[64], const char *path,
-                       ayil_bundle_accept_cb accept, void *ctx,
+int ayil_bundle_import(ayil_store_t *st, const uint8_t sk[64], int is_hub,
+                       const uint8_t *hub_id, const char *path,
                        ayil_bundle_stats_t *stats,
                        uint8_t sender[AYIL_ID_BYTES]) {
   ayil_bundle_r_t *r = NULL;
+  ayil_node_view_t nv;
   uint8_t buf[65536];
   uint8_t refused_origin[AYIL_ID_BYTES];
   int have_refused = 0;
@@ -147,13 +158,16 @@ int ayil_bundle_import(ayil_store_t *st, const uint8_t sk[64], const char *path,
       rc = ayil_bundle_r_feed(r, buf + off, (size_t)got - off, &used, &item,
                               &item_got);
       off += used;
-      if (rc == 0 && !introduced && accept != NULL &&
+      if (rc == 0 && !introduced &&
           ayil_bundle_r_sender(r, sender, &(uint64_t){0}) == 0) {
         uint8_t token[16];
         int has = ayil_bundle_r_token(r, token) == 0;
         introduced = 1;
-        accept(ctx, sender, 0, has ? token : NULL);
+        if (is_hub)
+          introduce(st, sk, sender, has ? token : NULL, stats);
         sodium_memzero(token, sizeof token);
+        /* The policy's view of the writer, as for a live peer. */
+        rc = ayil_node_view(&nv, st, is_hub, sk + 32, hub_id, sender);
       }
       if (rc != 0 || !item_got)
         continue;
@@ -167,10 +181,12 @@ int ayil_bundle_import(ayil_store_t *st, const uint8_t sk[64], const char *path,
         stats->refused++;
         continue;
       }
-      arc = accept != NULL ? accept(ctx, e.origin, e.seq, NULL) : 0;
-      if (arc == 0 && item.body == NULL && item.proof != NULL)
-        arc =
-            check_proof(item.entry, item.entry_len, item.proof, item.proof_len);
+      arc =
+          introduced ? ayil_policy_accept(&nv.v, e.origin, e.seq) : AYIL_EPERM;
+      if (arc == AYIL_EPERM && held(st, &e, &item)) {
+        stats->held++;
+        continue;
+      }
       if (arc == 0 && !in_tx) {
         rc = ayil_store_begin(st);
         if (rc != 0)
@@ -181,8 +197,12 @@ int ayil_bundle_import(ayil_store_t *st, const uint8_t sk[64], const char *path,
         uint64_t before = 0, after = 0;
         uint8_t hh[AYIL_HASH_BYTES];
         ayil_store_head(st, e.origin, &before, hh);
-        arc = ayil_store_append(st, item.entry, item.entry_len, item.body,
-                                item.body_len);
+        if (item.body == NULL && item.proof != NULL)
+          arc = ayil_store_append_purged(st, &nv.v, item.entry, item.entry_len,
+                                         item.proof, item.proof_len);
+        else
+          arc = ayil_store_append(st, item.entry, item.entry_len, item.body,
+                                  item.body_len);
         ayil_store_head(st, e.origin, &after, hh);
         if (arc == 0 && after > before)
           stats->added++;

@@ -20,6 +20,7 @@ typedef struct {
   uint8_t refused_origin[AYIL_ID_BYTES];
   uint64_t refused_seq;
   int refused_err;
+  int admitted; /* hub: the writer was admitted here with its invite */
 } ayil_bundle_stats_t;
 
 /*
@@ -33,25 +34,21 @@ int ayil_bundle_export(ayil_store_t *st, const uint8_t sender_sk[64],
                        const uint64_t *from, size_t n, const uint8_t *token,
                        const char *path, ayil_bundle_stats_t *stats);
 
-/* Decides whether entries of `origin` at `seq` are accepted: 0 or an
- * AYIL_E* code (AYIL_EPERM, AYIL_EREVOKED, AYIL_EFORK). Called first with
- * seq 0 and the bundle's sender and invite token (or NULL) once the bundle
- * is opened, so a hub can admit a node that never came online. */
-typedef int (*ayil_bundle_accept_cb)(void *ctx,
-                                     const uint8_t origin[AYIL_ID_BYTES],
-                                     uint64_t seq, const uint8_t *token);
-
 /*
- * Imports `path` for the node whose key is `sk`. Every entry is verified
- * (signature, chain, body hash, purge proof) and stored exactly as live sync
- * would; entries already held are skipped, so importing twice changes
- * nothing. Entries refused by policy or continuity (a fork, a revoked
- * node, a gap) are counted and their log is skipped; damage to the file
- * stops the import, keeping what was verified before it. `sender` receives
- * the id the bundle names as its writer.
+ * Imports `path` for the node whose key is `sk` (a hub, or a committee
+ * whose hub is `hub_id`, NULL if it has none yet). Every entry is verified
+ * (signature, chain, body hash, purge proof) and accepted or refused by the
+ * replication policy exactly as live sync from the bundle's writer would
+ * (ayil/policy.h); entries already held are skipped, so importing twice
+ * changes nothing. On a hub, a writer never seen before that carries an
+ * invite token is admitted with it first, as on its first connection
+ * (stats->admitted). Entries refused by policy or continuity (a fork, a
+ * revoked node, a gap) are counted and their log is skipped; damage to the
+ * file stops the import, keeping what was verified before it. `sender`
+ * receives the id the bundle names as its writer.
  */
-int ayil_bundle_import(ayil_store_t *st, const uint8_t sk[64], const char *path,
-                       ayil_bundle_accept_cb accept, void *ctx,
+int ayil_bundle_import(ayil_store_t *st, const uint8_t sk[64], int is_hub,
+                       const uint8_t *hub_id, const char *path,
                        ayil_bundle_stats_t *stats,
                        uint8_t sender[AYIL_ID_BYTES]);
 

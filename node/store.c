@@ -11,6 +11,7 @@
 #include <sqlite3.h>
 
 #include "ayil/error.h"
+#include "ayil/policy.h"
 #include "record.h"
 #include "store.h"
 
@@ -484,8 +485,10 @@ static int fold(ayil_store_t *st, const ayil_entry_t *e, sqlite3_int64 n) {
   return rc;
 }
 
+/* Appends one entry. `no_body_ok`: the entry may come without its body
+ * (a purge already proven, or a local write pointing at a held body). */
 static int append_in_tx(ayil_store_t *st, const uint8_t *bytes, size_t len,
-                        const uint8_t *body, size_t bodylen) {
+                        const uint8_t *body, size_t bodylen, int no_body_ok) {
   ayil_entry_t e;
   uint64_t head = 0;
   uint8_t head_hash[AYIL_HASH_BYTES];
@@ -516,6 +519,8 @@ static int append_in_tx(ayil_store_t *st, const uint8_t *bytes, size_t len,
   rc = ayil_entry_follows(&e, head, head_hash);
   if (rc != 0)
     return rc;
+  if (body == NULL && e.has_body && !no_body_ok)
+    return AYIL_EPEER; /* purged without a proof */
   if (body != NULL) {
     uint8_t bh[AYIL_HASH_BYTES];
     if (!e.has_body)
@@ -544,8 +549,8 @@ static int append_in_tx(ayil_store_t *st, const uint8_t *bytes, size_t len,
   return fold(st, &e, sqlite3_last_insert_rowid(st->db));
 }
 
-int ayil_store_append(ayil_store_t *st, const uint8_t *bytes, size_t len,
-                      const uint8_t *body, size_t bodylen) {
+static int append(ayil_store_t *st, const uint8_t *bytes, size_t len,
+                  const uint8_t *body, size_t bodylen, int no_body_ok) {
   int own = !st->in_tx;
   int rc;
   if (own) {
@@ -560,7 +565,7 @@ int ayil_store_append(ayil_store_t *st, const uint8_t *bytes, size_t len,
     if (rc != 0)
       return rc;
   }
-  rc = append_in_tx(st, bytes, len, body, bodylen);
+  rc = append_in_tx(st, bytes, len, body, bodylen, no_body_ok);
   if (own) {
     if (rc == 0)
       rc = ayil_store_commit(st);
@@ -572,6 +577,20 @@ int ayil_store_append(ayil_store_t *st, const uint8_t *bytes, size_t len,
     exec(st, "RELEASE append");
   }
   return rc;
+}
+
+int ayil_store_append(ayil_store_t *st, const uint8_t *bytes, size_t len,
+                      const uint8_t *body, size_t bodylen) {
+  return append(st, bytes, len, body, bodylen, 0);
+}
+
+int ayil_store_append_purged(ayil_store_t *st, const ayil_policy_view_t *v,
+                             const uint8_t *bytes, size_t len,
+                             const uint8_t *proof, size_t proof_len) {
+  int rc = ayil_policy_purge_ok(v, bytes, len, proof, proof_len);
+  if (rc != 0)
+    return rc;
+  return append(st, bytes, len, NULL, 0, 1);
 }
 
 static uint64_t now_ms(void) {
@@ -616,7 +635,7 @@ int ayil_store_write_local(ayil_store_t *st, const uint8_t origin_sk[64],
   }
   rc = ayil_entry_sign(&e, origin_sk, buf, sizeof buf, &len);
   if (rc == 0)
-    rc = append_in_tx(st, buf, len, sealed, sealed_len);
+    rc = append_in_tx(st, buf, len, sealed, sealed_len, 1);
   if (rc != 0)
     goto fail;
   if (own) {

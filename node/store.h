@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "ayil/entry.h"
+#include "ayil/policy.h"
 
 typedef struct ayil_store_s ayil_store_t;
 
@@ -47,6 +48,18 @@ int ayil_store_head(ayil_store_t *st, const uint8_t origin[AYIL_ID_BYTES],
  */
 int ayil_store_append(ayil_store_t *st, const uint8_t *bytes, size_t len,
                       const uint8_t *body, size_t bodylen);
+
+/*
+ * Like ayil_store_append() for an entry whose body was purged: `proof`, the
+ * signed DELETE of its record, must hold under the replication policy for
+ * the peer that sent it (ayil_policy_purge_ok(); `v` is that peer's view).
+ * Without a valid proof nothing is stored and the policy's error returns;
+ * ayil_store_append() refuses an entry with a body hash and no body
+ * (AYIL_EPEER) unless it is already held.
+ */
+int ayil_store_append_purged(ayil_store_t *st, const ayil_policy_view_t *v,
+                             const uint8_t *bytes, size_t len,
+                             const uint8_t *proof, size_t proof_len);
 
 /*
  * Builds, signs and appends the next entry of the local log in one

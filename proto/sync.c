@@ -14,6 +14,7 @@
 #include <sodium.h>
 
 #include "ayil/handshake.h"
+#include "ayil/policy.h"
 #include "ayil/sync.h"
 #include "ayil/transport.h"
 #include "sync_int.h"
@@ -631,32 +632,23 @@ int ayil_sync_start(ayil_sync_t *s, const uint8_t *peer, size_t len,
 
 /* ---- receiving ------------------------------------------------------- */
 
-/* A purged body must be proven by a signed DELETE of the same record. */
+/* Whether this side wants `origin` on this connection: its slot's flags,
+ * else what discover() would say. */
+static unsigned wants(void *ctx, const uint8_t origin[AYIL_ID_BYTES]) {
+  ayil_sync_t *s = ctx;
+  int oi = find_slot(s, origin);
+  if (oi >= 0 && (s->slots[oi].my_flags & AYIL_SYNC_WANT))
+    return AYIL_SYNC_WANT;
+  if (s->cfg.discover != NULL)
+    return s->cfg.discover(s->cfg.ctx, origin);
+  return 0;
+}
+
+/* A purged body must be proven: the rule is the policy's. */
 static int check_proof(ayil_sync_t *s, const slot_t *sl, uint64_t seq,
                        const ayil__rec_t *rec) {
-  ayil_entry_t pe;
-  int rc = ayil__mp_check_entry(rec->proof, rec->proof_len);
-  if (rc == 0)
-    rc = ayil_entry_decode(&pe, rec->proof, rec->proof_len);
-  if (rc != 0)
-    return rc;
-  if (ayil_entry_verify(&pe) != 0)
-    return AYIL_ESIG;
-  if (pe.op != AYIL_OP_DELETE ||
-      memcmp(pe.record, rec->record, AYIL_RECID_BYTES) != 0)
-    return AYIL_EPEER;
-  if (memcmp(pe.origin, sl->id, AYIL_ID_BYTES) == 0)
-    return pe.seq > seq ? 0 : AYIL_EPEER;
-  /* Another device of the committee (a successor) deleted it. */
-  {
-    int oi = find_slot(s, pe.origin);
-    if (oi >= 0 && (s->slots[oi].my_flags & AYIL_SYNC_WANT))
-      return 0;
-    if (s->cfg.discover != NULL &&
-        (s->cfg.discover(s->cfg.ctx, pe.origin) & AYIL_SYNC_WANT))
-      return 0;
-  }
-  return AYIL_EPERM;
+  return ayil_policy_purge_check(sl->id, seq, rec->record, rec->proof,
+                                 rec->proof_len, wants, s);
 }
 
 /* The peer holds entry `seq` (it sent it, or acknowledged it): nothing of

@@ -12,6 +12,7 @@
 
 #include "ayil/mpcheck.h"
 #include "daemon.h"
+#include "policy_view.h"
 
 #define READ_BUF 65536
 #define WRITE_HIGH_WATER 16384 /* stop polling sync above this much queued */
@@ -179,66 +180,29 @@ out:
 
 /* ---- sync callbacks: the store and the policy ---- */
 
-static int is_own(daemon_t *d, const uint8_t *id) {
-  return memcmp(id, d->ident.pk, AYIL_ID_BYTES) == 0;
+/* The policy's view of this connection: this node facing its peer (a
+ * committee faces its hub, known before the handshake ends). */
+static int conn_view(conn_t *c, ayil_node_view_t *nv) {
+  daemon_t *d = c->d;
+  return ayil_node_view(nv, d->store, d->is_hub, d->ident.pk,
+                        d->is_hub ? NULL : d->hub_id,
+                        c->peer_known ? c->peer : d->hub_id);
 }
 
 static int cb_origins(void *ctx, ayil_sync_origin_t *out, size_t cap,
                       size_t *n) {
-  conn_t *c = ctx;
-  daemon_t *d = c->d;
-  size_t k = 0;
-  if (!d->is_hub) {
-    /* Our own log goes up; the hub's log and our committee's history (the
-     * logs of predecessors, found with discover()) come down. */
-    if (k < cap) {
-      memcpy(out[k].id, d->ident.pk, AYIL_ID_BYTES);
-      out[k].flags = AYIL_SYNC_OFFER;
-    }
-    k++;
-    if (k < cap) {
-      memcpy(out[k].id, d->hub_id, AYIL_ID_BYTES);
-      out[k].flags = AYIL_SYNC_WANT;
-    }
-    k++;
-  } else {
-    uint8_t ids[64][AYIL_ID_BYTES];
-    size_t nd = 0, i;
-    int rc =
-        ayil_reg_committee_devices(d->store, c->dev.committee, ids, 64, &nd);
-    if (rc != 0)
-      return rc;
-    if (nd > 64)
-      nd = 64;
-    for (i = 0; i < nd; i++) {
-      if (k < cap) {
-        memcpy(out[k].id, ids[i], AYIL_ID_BYTES);
-        /* The peer's own log comes up (unless it forked); every log of its
-         * committee goes down, so a replacement gets its history. */
-        out[k].flags = AYIL_SYNC_OFFER;
-        if (memcmp(ids[i], c->peer, AYIL_ID_BYTES) == 0 &&
-            !ayil_reg_forked(d->store, ids[i]))
-          out[k].flags |= AYIL_SYNC_WANT;
-      }
-      k++;
-    }
-    if (k < cap) {
-      memcpy(out[k].id, d->ident.pk, AYIL_ID_BYTES);
-      out[k].flags = AYIL_SYNC_OFFER;
-    }
-    k++;
-  }
-  *n = k;
-  return 0;
+  ayil_node_view_t nv;
+  int rc = conn_view(ctx, &nv);
+  if (rc == 0)
+    rc = ayil_policy_origins(&nv.v, out, cap, n);
+  return rc;
 }
 
 static unsigned cb_discover(void *ctx, const uint8_t origin[AYIL_ID_BYTES]) {
-  conn_t *c = ctx;
-  /* A committee takes what its hub offers: its predecessors' logs. */
-  if (!c->d->is_hub && !is_own(c->d, origin) &&
-      !ayil_reg_forked(c->d->store, origin))
-    return AYIL_SYNC_WANT;
-  return 0;
+  ayil_node_view_t nv;
+  if (conn_view(ctx, &nv) != 0)
+    return 0;
+  return ayil_policy_discover(&nv.v, origin);
 }
 
 static int cb_head(void *ctx, const uint8_t origin[AYIL_ID_BYTES],
@@ -296,8 +260,17 @@ static int cb_deliver(void *ctx, const ayil_entry_t *e,
       return rc;
     d->in_tx = 1;
   }
-  rc = ayil_store_append(d->store, item->entry, item->entry_len, item->body,
-                         item->body_len);
+  if (item->body == NULL && item->proof != NULL) {
+    ayil_node_view_t nv;
+    rc = conn_view(c, &nv);
+    if (rc == 0)
+      rc = ayil_store_append_purged(d->store, &nv.v, item->entry,
+                                    item->entry_len, item->proof,
+                                    item->proof_len);
+  } else {
+    rc = ayil_store_append(d->store, item->entry, item->entry_len, item->body,
+                           item->body_len);
+  }
   if (rc == 0) {
     rc = touch(d, e->origin);
     c->delivered = 1;

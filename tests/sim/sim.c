@@ -29,6 +29,7 @@
 #include <msgpack.h>
 #include <sodium.h>
 
+#include "ayil/policy.h"
 #include "ayil/schema.h"
 #include "ayil/sync.h"
 #include "ayil/transport.h"
@@ -405,6 +406,8 @@ static void write_entry(sim_t *w, node_t *n) {
 
 /* ---- store callbacks -------------------------------------------------- */
 
+/* ---- the replication policy: ayild's, from proto/policy.c ------------ */
+
 static int node_is_device_of(const sim_t *w, int c, const uint8_t *id) {
   int k;
   for (k = 0; k < w->ndevices[c]; k++)
@@ -413,48 +416,52 @@ static int node_is_device_of(const sim_t *w, int c, const uint8_t *id) {
   return 0;
 }
 
-static int cb_origins(void *ctx, ayil_sync_origin_t *out, size_t cap,
-                      size_t *n) {
+/* A log forked here: this node raised a FORK for it (ayild's fork alert). */
+static int sim_forked(void *ctx, const uint8_t origin[AYIL_ID_BYTES]) {
   end_t *e = ctx;
-  sim_t *w = e->sim;
-  size_t k = 0;
-  int c, d;
-  if (e->self->kind == HUB) {
-    c = e->peer->committee;
-    for (d = 0; d < w->ndevices[c] && k < cap; d++, k++) {
-      memcpy(out[k].id, w->devices[c][d], 32);
-      out[k].flags = AYIL_SYNC_OFFER | AYIL_SYNC_WANT;
-    }
-    if (k < cap) {
-      memcpy(out[k].id, hub(w)->pk, 32);
-      out[k++].flags = AYIL_SYNC_OFFER;
-    }
-  } else {
-    c = e->self->committee;
-    for (d = 0; d < w->ndevices[c] && k < cap; d++) {
-      /* Its own log, and the predecessors' logs it holds. */
-      if (memcmp(w->devices[c][d], e->self->pk, 32) != 0 &&
-          sim_log(&e->self->st, w->devices[c][d], 0) == NULL)
-        continue;
-      memcpy(out[k].id, w->devices[c][d], 32);
-      out[k++].flags = AYIL_SYNC_OFFER | AYIL_SYNC_WANT;
-    }
-    if (k < cap) {
-      memcpy(out[k].id, hub(w)->pk, 32);
-      out[k++].flags = AYIL_SYNC_WANT;
-    }
-  }
-  *n = k;
-  return 0;
+  sim_log_t *l = sim_log(&e->self->st, origin, 0);
+  return l != NULL && l->forks > 0;
 }
 
-/* A committee takes from its hub the history of its own committee. */
+/* Fills the policy's view of one end as node/policy_view.c does from the
+ * registry: the hub sees the devices of the peer's committee, oldest
+ * first. */
+static void sim_view(end_t *e, ayil_policy_view_t *v,
+                     ayil_policy_device_t dev[MAX_DEVICES]) {
+  sim_t *w = e->sim;
+  int d;
+  memset(v, 0, sizeof *v);
+  v->self = e->self->pk;
+  v->hub = hub(w)->pk;
+  v->peer = e->peer->pk;
+  v->forked = sim_forked;
+  v->ctx = e;
+  v->devices = dev;
+  if (e->self->kind != HUB) {
+    v->role = AYIL_POLICY_COMMITTEE;
+    return;
+  }
+  v->role = AYIL_POLICY_HUB;
+  for (d = 0; d < w->ndevices[e->peer->committee]; d++) {
+    memset(&dev[d], 0, sizeof dev[d]);
+    memcpy(dev[d].id, w->devices[e->peer->committee][d], 32);
+  }
+  v->ndevices = (size_t)w->ndevices[e->peer->committee];
+}
+
+static int cb_origins(void *ctx, ayil_sync_origin_t *out, size_t cap,
+                      size_t *n) {
+  ayil_policy_view_t v;
+  ayil_policy_device_t dev[MAX_DEVICES];
+  sim_view(ctx, &v, dev);
+  return ayil_policy_origins(&v, out, cap, n);
+}
+
 static unsigned cb_discover(void *ctx, const uint8_t *origin) {
-  end_t *e = ctx;
-  if (e->self->kind == HUB)
-    return 0;
-  return node_is_device_of(e->sim, e->self->committee, origin) ? AYIL_SYNC_WANT
-                                                               : 0;
+  ayil_policy_view_t v;
+  ayil_policy_device_t dev[MAX_DEVICES];
+  sim_view(ctx, &v, dev);
+  return ayil_policy_discover(&v, origin);
 }
 
 static int cb_head(void *ctx, const uint8_t *origin, uint64_t *seq,

@@ -1,0 +1,106 @@
+/*
+ * The replication policy: who offers and who wants which log, which entries
+ * are accepted, and when a purged body is proven. Pure functions over a
+ * small view that the embedder (node/, the simulator) fills in; nothing here
+ * does I/O, allocates or keeps state. proto/PROTOCOL.md, "Replication
+ * policy", is the same rule in prose.
+ *
+ * One view describes this node and one peer: the other end of a live
+ * connection, or the writer of a bundle. The same view answers for live sync
+ * (origins(), discover()), for bundle import and the store (accept(),
+ * purge_ok()) and for `ayil status` (origins(), rows with AYIL_SYNC_OFFER).
+ */
+#ifndef AYIL_POLICY_H
+#define AYIL_POLICY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ayil/entry.h"
+#include "ayil/sync.h"
+
+#define AYIL_POLICY_HUB 1
+#define AYIL_POLICY_COMMITTEE 2
+/* Devices of one committee a view can name (a device and its successors). */
+#define AYIL_POLICY_DEVICES_MAX 64
+
+/* One device of the peer's committee, as the hub's registry knows it. */
+typedef struct {
+  uint8_t id[AYIL_ID_BYTES];
+  int stopped;            /* revoked, or replaced by a successor */
+  uint64_t stopped_after; /* stopped: the last seq of its log accepted */
+} ayil_policy_device_t;
+
+typedef struct {
+  int role;            /* AYIL_POLICY_HUB or AYIL_POLICY_COMMITTEE */
+  const uint8_t *self; /* this node's id */
+  const uint8_t *hub;  /* committee: its hub's id (hub: unused) */
+  const uint8_t *peer; /* the other end, or the writer of a bundle */
+  /* Hub: every device of the peer's committee, oldest first, the peer
+   * among them; none (0) when the peer is not a registered device. */
+  const ayil_policy_device_t *devices;
+  size_t ndevices;
+  /* Optional: non-zero when `origin`'s log forked here (it is then neither
+   * wanted nor accepted). NULL: no log forked. */
+  int (*forked)(void *ctx, const uint8_t origin[AYIL_ID_BYTES]);
+  void *ctx;
+} ayil_policy_view_t;
+
+/*
+ * The origins this node names to the peer, with their AYIL_SYNC_OFFER /
+ * AYIL_SYNC_WANT flags, in a fixed order (it is the order of the have
+ * payload's rows). Fills up to `cap` rows and sets *n to the number there
+ * are (> cap: the caller's buffer was too small). An offered log goes up
+ * to this node's durable head; a wanted one is accepted as accept() says.
+ * Fits ayil_sync_config_t.origins(). AYIL_EINVAL for a bad view.
+ *
+ * `ayil status` counts what a peer still lacks with it: for each row with
+ * AYIL_SYNC_OFFER, (head of the origin here) - (what the peer acked of it).
+ */
+int ayil_policy_origins(const ayil_policy_view_t *v, ayil_sync_origin_t *out,
+                        size_t cap, size_t *n);
+
+/* The flags for an origin the peer named that origins() did not list.
+ * Fits ayil_sync_config_t.discover(). */
+unsigned ayil_policy_discover(const ayil_policy_view_t *v,
+                              const uint8_t origin[AYIL_ID_BYTES]);
+
+/* The flags of any origin: its origins() row, else discover(). */
+unsigned ayil_policy_flags(const ayil_policy_view_t *v,
+                           const uint8_t origin[AYIL_ID_BYTES]);
+
+/*
+ * Whether entry `seq` of `origin`, coming from the view's peer (live or in
+ * its bundle), may be stored: 0, AYIL_EFORK (the log forked here),
+ * AYIL_EPERM (this node does not want the log from this peer) or
+ * AYIL_EREVOKED (past the point where the device was stopped).
+ */
+int ayil_policy_accept(const ayil_policy_view_t *v,
+                       const uint8_t origin[AYIL_ID_BYTES], uint64_t seq);
+
+/* Answers whether this node wants `origin`'s log (AYIL_SYNC_WANT). */
+typedef unsigned (*ayil_policy_wants_cb)(void *ctx,
+                                         const uint8_t origin[AYIL_ID_BYTES]);
+
+/*
+ * Whether `proof` (untrusted bytes) proves that the body of entry `seq` of
+ * `origin`, of record `record`, was purged: it must be a canonical,
+ * correctly signed OP_DELETE entry of the same record, written either later
+ * in the same log (proof seq > seq) or in the log of another origin that
+ * `wants` says this node wants (a successor in the same committee).
+ * 0, or the entry decoder's error, AYIL_ESIG (does not verify), AYIL_EPEER
+ * (not a DELETE of that record, or not later in the same log) or
+ * AYIL_EPERM (written by a key whose log this node does not want).
+ */
+int ayil_policy_purge_check(const uint8_t origin[AYIL_ID_BYTES], uint64_t seq,
+                            const uint8_t record[AYIL_RECID_BYTES],
+                            const uint8_t *proof, size_t proof_len,
+                            ayil_policy_wants_cb wants, void *ctx);
+
+/* ayil_policy_purge_check() for the encoded entry `entry`, with the view
+ * deciding what is wanted (ayil_policy_flags()). */
+int ayil_policy_purge_ok(const ayil_policy_view_t *v, const uint8_t *entry,
+                         size_t entry_len, const uint8_t *proof,
+                         size_t proof_len);
+
+#endif

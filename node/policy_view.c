@@ -1,0 +1,52 @@
+/* The policy's view, filled from the registry: see policy_view.h. */
+#include <string.h>
+
+#include "policy_view.h"
+#include "registry.h"
+
+static int forked(void *ctx, const uint8_t origin[AYIL_ID_BYTES]) {
+  return ayil_reg_forked(ctx, origin);
+}
+
+int ayil_node_view(ayil_node_view_t *nv, ayil_store_t *st, int is_hub,
+                   const uint8_t self[AYIL_ID_BYTES], const uint8_t *hub,
+                   const uint8_t peer[AYIL_ID_BYTES]) {
+  uint8_t ids[AYIL_POLICY_DEVICES_MAX][AYIL_ID_BYTES];
+  ayil_device_t dev;
+  size_t nd = 0, i;
+  int rc;
+  memset(nv, 0, sizeof *nv);
+  memcpy(nv->self, self, AYIL_ID_BYTES);
+  memcpy(nv->peer, peer, AYIL_ID_BYTES);
+  if (hub != NULL)
+    memcpy(nv->hub, hub, AYIL_ID_BYTES);
+  nv->v.role = is_hub ? AYIL_POLICY_HUB : AYIL_POLICY_COMMITTEE;
+  nv->v.self = nv->self;
+  nv->v.hub = nv->hub;
+  nv->v.peer = nv->peer;
+  nv->v.devices = nv->dev;
+  nv->v.forked = forked;
+  nv->v.ctx = st;
+  if (!is_hub)
+    return 0;
+  rc = ayil_reg_device(st, peer, &dev);
+  if (rc == AYIL_ENOTFOUND)
+    return 0;
+  if (rc == 0)
+    rc = ayil_reg_committee_devices(st, dev.committee, ids,
+                                    AYIL_POLICY_DEVICES_MAX, &nd);
+  if (rc != 0)
+    return rc;
+  if (nd > AYIL_POLICY_DEVICES_MAX)
+    nd = AYIL_POLICY_DEVICES_MAX;
+  for (i = 0; i < nd; i++) {
+    memcpy(nv->dev[i].id, ids[i], AYIL_ID_BYTES);
+    rc = ayil_reg_device(st, ids[i], &dev);
+    if (rc != 0)
+      return rc;
+    nv->dev[i].stopped = dev.revoked;
+    nv->dev[i].stopped_after = dev.revoked_after;
+  }
+  nv->v.ndevices = nd;
+  return 0;
+}

@@ -1,0 +1,30 @@
+/*
+ * Fills the replication policy's view (include/ayil/policy.h) from the
+ * store and its registry, for one peer: ayild per connection, bundle import
+ * per bundle writer, the store's purge check, `ayil status` per peer.
+ */
+#ifndef AYIL_POLICY_VIEW_H
+#define AYIL_POLICY_VIEW_H
+
+#include "ayil/policy.h"
+#include "store.h"
+
+/* A view and the storage it points into: fill it in place, do not copy. */
+typedef struct {
+  ayil_policy_view_t v;
+  ayil_policy_device_t dev[AYIL_POLICY_DEVICES_MAX];
+  uint8_t self[AYIL_ID_BYTES], hub[AYIL_ID_BYTES], peer[AYIL_ID_BYTES];
+} ayil_node_view_t;
+
+/*
+ * Fills `nv` for this node (`self`, hub or committee) facing `peer`. A
+ * committee passes its hub's id (NULL: none yet); a hub reads the peer's
+ * committee and its devices from the registry (none when the peer is not
+ * registered). Forks are looked up in the store's alerts as the policy asks.
+ * `st` must outlive the view. 0 or a store error.
+ */
+int ayil_node_view(ayil_node_view_t *nv, ayil_store_t *st, int is_hub,
+                   const uint8_t self[AYIL_ID_BYTES], const uint8_t *hub,
+                   const uint8_t peer[AYIL_ID_BYTES]);
+
+#endif

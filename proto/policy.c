@@ -1,0 +1,144 @@
+/* The replication policy: see include/ayil/policy.h and PROTOCOL.md. */
+#include <string.h>
+
+#include "ayil/policy.h"
+#include "sync_int.h"
+
+static int same(const uint8_t *a, const uint8_t *b) {
+  return a != NULL && b != NULL && memcmp(a, b, AYIL_ID_BYTES) == 0;
+}
+
+static int is_forked(const ayil_policy_view_t *v, const uint8_t *origin) {
+  return v->forked != NULL && v->forked(v->ctx, origin) != 0;
+}
+
+static int view_ok(const ayil_policy_view_t *v) {
+  if (v == NULL || v->self == NULL || v->peer == NULL)
+    return 0;
+  if (v->role == AYIL_POLICY_COMMITTEE)
+    return v->hub != NULL;
+  return v->role == AYIL_POLICY_HUB &&
+         (v->ndevices == 0 || v->devices != NULL) &&
+         v->ndevices <= AYIL_POLICY_DEVICES_MAX;
+}
+
+static void put(ayil_sync_origin_t *out, size_t cap, size_t *k,
+                const uint8_t *id, unsigned flags) {
+  if (*k < cap) {
+    memcpy(out[*k].id, id, AYIL_ID_BYTES);
+    out[*k].flags = flags;
+  }
+  (*k)++;
+}
+
+int ayil_policy_origins(const ayil_policy_view_t *v, ayil_sync_origin_t *out,
+                        size_t cap, size_t *n) {
+  size_t k = 0, i;
+  if (!view_ok(v) || (out == NULL && cap > 0))
+    return AYIL_EINVAL;
+  if (v->role == AYIL_POLICY_COMMITTEE) {
+    /* Its own log goes up; the hub's log comes down, and so do the logs
+     * of its committee's other devices (discover()). */
+    put(out, cap, &k, v->self, AYIL_SYNC_OFFER);
+    put(out, cap, &k, v->hub, AYIL_SYNC_WANT);
+  } else {
+    /* Every log of the peer's committee goes down, so a successor gets its
+     * history; only the peer's own log comes up, unless it forked. */
+    for (i = 0; i < v->ndevices; i++) {
+      const uint8_t *id = v->devices[i].id;
+      unsigned f = AYIL_SYNC_OFFER;
+      if (same(id, v->peer) && !is_forked(v, id))
+        f |= AYIL_SYNC_WANT;
+      put(out, cap, &k, id, f);
+    }
+    put(out, cap, &k, v->self, AYIL_SYNC_OFFER);
+  }
+  *n = k;
+  return 0;
+}
+
+unsigned ayil_policy_discover(const ayil_policy_view_t *v,
+                              const uint8_t origin[AYIL_ID_BYTES]) {
+  if (!view_ok(v) || v->role != AYIL_POLICY_COMMITTEE)
+    return 0;
+  /* A committee takes what its hub offers (its predecessors' logs), but
+   * never its own log and never a forked one. */
+  if (same(origin, v->self) || is_forked(v, origin))
+    return 0;
+  return AYIL_SYNC_WANT;
+}
+
+unsigned ayil_policy_flags(const ayil_policy_view_t *v,
+                           const uint8_t origin[AYIL_ID_BYTES]) {
+  ayil_sync_origin_t rows[AYIL_POLICY_DEVICES_MAX + 2];
+  size_t n = 0, i;
+  if (ayil_policy_origins(v, rows, AYIL_POLICY_DEVICES_MAX + 2, &n) != 0)
+    return 0;
+  for (i = 0; i < n && i < AYIL_POLICY_DEVICES_MAX + 2; i++)
+    if (same(rows[i].id, origin))
+      return rows[i].flags;
+  return ayil_policy_discover(v, origin);
+}
+
+int ayil_policy_accept(const ayil_policy_view_t *v,
+                       const uint8_t origin[AYIL_ID_BYTES], uint64_t seq) {
+  size_t i;
+  if (!view_ok(v))
+    return AYIL_EINVAL;
+  if (is_forked(v, origin))
+    return AYIL_EFORK;
+  if (!(ayil_policy_flags(v, origin) & AYIL_SYNC_WANT))
+    return AYIL_EPERM;
+  if (v->role == AYIL_POLICY_HUB)
+    for (i = 0; i < v->ndevices; i++)
+      if (same(v->devices[i].id, origin) && v->devices[i].stopped &&
+          seq > v->devices[i].stopped_after)
+        return AYIL_EREVOKED;
+  return 0;
+}
+
+int ayil_policy_purge_check(const uint8_t origin[AYIL_ID_BYTES], uint64_t seq,
+                            const uint8_t record[AYIL_RECID_BYTES],
+                            const uint8_t *proof, size_t proof_len,
+                            ayil_policy_wants_cb wants, void *ctx) {
+  ayil_entry_t pe;
+  int rc;
+  if (proof == NULL || proof_len == 0)
+    return AYIL_EPEER;
+  rc = ayil__mp_check_entry(proof, proof_len);
+  if (rc == 0)
+    rc = ayil_entry_decode(&pe, proof, proof_len);
+  if (rc != 0)
+    return rc;
+  if (ayil_entry_verify(&pe) != 0)
+    return AYIL_ESIG;
+  if (pe.op != AYIL_OP_DELETE ||
+      memcmp(pe.record, record, AYIL_RECID_BYTES) != 0)
+    return AYIL_EPEER;
+  if (same(pe.origin, origin))
+    return pe.seq > seq ? 0 : AYIL_EPEER;
+  /* Another device of the committee (a successor) deleted it. */
+  if (wants != NULL && (wants(ctx, pe.origin) & AYIL_SYNC_WANT))
+    return 0;
+  return AYIL_EPERM;
+}
+
+static unsigned view_wants(void *ctx, const uint8_t origin[AYIL_ID_BYTES]) {
+  return ayil_policy_flags(ctx, origin);
+}
+
+int ayil_policy_purge_ok(const ayil_policy_view_t *v, const uint8_t *entry,
+                         size_t entry_len, const uint8_t *proof,
+                         size_t proof_len) {
+  ayil_entry_t e;
+  int rc;
+  if (!view_ok(v))
+    return AYIL_EINVAL;
+  rc = ayil_entry_decode(&e, entry, entry_len);
+  if (rc != 0)
+    return rc;
+  if (!e.has_body)
+    return AYIL_EPEER; /* nothing to purge */
+  return ayil_policy_purge_check(e.origin, e.seq, e.record, proof, proof_len,
+                                 view_wants, (void *)(uintptr_t)v);
+}

@@ -1,0 +1,336 @@
+/* The replication policy (proto/policy.c): the offer/want tables of a hub
+ * and a committee, successors, revoked devices, forks, acceptance, purge
+ * proofs; and the store, which refuses a purge without a valid proof. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+#include <sodium.h>
+
+#include "ayil/policy.h"
+#include "record.h"
+#include "store.h"
+
+typedef struct {
+  uint8_t pk[32], sk[64];
+} keypair_t;
+
+/* hub, committee devices: old (replaced), cur (the peer), other committee
+ * device, a stranger */
+static keypair_t hub, old, cur, stranger;
+static uint8_t forked_id[32];
+static int forked_on;
+
+static int setup(void **state) {
+  (void)state;
+  if (sodium_init() < 0)
+    return -1;
+  crypto_sign_keypair(hub.pk, hub.sk);
+  crypto_sign_keypair(old.pk, old.sk);
+  crypto_sign_keypair(cur.pk, cur.sk);
+  crypto_sign_keypair(stranger.pk, stranger.sk);
+  return 0;
+}
+
+static int is_forked(void *ctx, const uint8_t origin[AYIL_ID_BYTES]) {
+  (void)ctx;
+  return forked_on && memcmp(origin, forked_id, 32) == 0;
+}
+
+/* The hub's view of `cur`, whose committee had `old` before it (stopped
+ * after seq 7). */
+static void hub_view(ayil_policy_view_t *v, ayil_policy_device_t dev[2]) {
+  memset(v, 0, sizeof *v);
+  memset(dev, 0, 2 * sizeof dev[0]);
+  memcpy(dev[0].id, old.pk, 32);
+  dev[0].stopped = 1;
+  dev[0].stopped_after = 7;
+  memcpy(dev[1].id, cur.pk, 32);
+  v->role = AYIL_POLICY_HUB;
+  v->self = hub.pk;
+  v->peer = cur.pk;
+  v->devices = dev;
+  v->ndevices = 2;
+  v->forked = is_forked;
+}
+
+static void committee_view(ayil_policy_view_t *v) {
+  memset(v, 0, sizeof *v);
+  v->role = AYIL_POLICY_COMMITTEE;
+  v->self = cur.pk;
+  v->hub = hub.pk;
+  v->peer = hub.pk;
+  v->forked = is_forked;
+}
+
+static void test_hub_table(void **state) {
+  ayil_policy_view_t v;
+  ayil_policy_device_t dev[2];
+  ayil_sync_origin_t o[4];
+  size_t n = 0;
+  (void)state;
+  forked_on = 0;
+  hub_view(&v, dev);
+  assert_int_equal(ayil_policy_origins(&v, o, 4, &n), 0);
+  /* Every log of the committee goes down (the peer's too), only the peer's
+   * own comes up; the hub's own log goes down. In this order. */
+  assert_int_equal(n, 3);
+  assert_memory_equal(o[0].id, old.pk, 32);
+  assert_int_equal(o[0].flags, AYIL_SYNC_OFFER);
+  assert_memory_equal(o[1].id, cur.pk, 32);
+  assert_int_equal(o[1].flags, AYIL_SYNC_OFFER | AYIL_SYNC_WANT);
+  assert_memory_equal(o[2].id, hub.pk, 32);
+  assert_int_equal(o[2].flags, AYIL_SYNC_OFFER);
+  /* A hub takes nothing it did not list. */
+  assert_int_equal(ayil_policy_discover(&v, stranger.pk), 0);
+  assert_int_equal(ayil_policy_flags(&v, stranger.pk), 0);
+  /* Too small a buffer: counted, not written past. */
+  assert_int_equal(ayil_policy_origins(&v, o, 1, &n), 0);
+  assert_int_equal(n, 3);
+  /* The peer's log forked: still offered, no longer wanted. */
+  forked_on = 1;
+  memcpy(forked_id, cur.pk, 32);
+  assert_int_equal(ayil_policy_origins(&v, o, 4, &n), 0);
+  assert_int_equal(o[1].flags, AYIL_SYNC_OFFER);
+  forked_on = 0;
+  /* A peer that is no registered device gets only the hub's log. */
+  v.ndevices = 0;
+  v.peer = stranger.pk;
+  assert_int_equal(ayil_policy_origins(&v, o, 4, &n), 0);
+  assert_int_equal(n, 1);
+  assert_memory_equal(o[0].id, hub.pk, 32);
+  assert_int_equal(o[0].flags, AYIL_SYNC_OFFER);
+}
+
+static void test_committee_table(void **state) {
+  ayil_policy_view_t v;
+  ayil_sync_origin_t o[4];
+  size_t n = 0;
+  (void)state;
+  forked_on = 0;
+  committee_view(&v);
+  assert_int_equal(ayil_policy_origins(&v, o, 4, &n), 0);
+  assert_int_equal(n, 2);
+  assert_memory_equal(o[0].id, cur.pk, 32);
+  assert_int_equal(o[0].flags, AYIL_SYNC_OFFER); /* not WANT: its own */
+  assert_memory_equal(o[1].id, hub.pk, 32);
+  assert_int_equal(o[1].flags, AYIL_SYNC_WANT);
+  /* A predecessor's log the hub names is taken; its own never. */
+  assert_int_equal(ayil_policy_discover(&v, old.pk), AYIL_SYNC_WANT);
+  assert_int_equal(ayil_policy_discover(&v, cur.pk), 0);
+  forked_on = 1;
+  memcpy(forked_id, old.pk, 32);
+  assert_int_equal(ayil_policy_discover(&v, old.pk), 0);
+  forked_on = 0;
+  /* A bad view is refused, not guessed. */
+  v.hub = NULL;
+  assert_int_equal(ayil_policy_origins(&v, o, 4, &n), AYIL_EINVAL);
+}
+
+static void test_accept(void **state) {
+  ayil_policy_view_t v;
+  ayil_policy_device_t dev[2];
+  (void)state;
+  forked_on = 0;
+  hub_view(&v, dev);
+  assert_int_equal(ayil_policy_accept(&v, cur.pk, 1), 0);
+  assert_int_equal(ayil_policy_accept(&v, cur.pk, 1000000), 0);
+  /* Only the peer's own log comes up, not its predecessor's. */
+  assert_int_equal(ayil_policy_accept(&v, old.pk, 1), AYIL_EPERM);
+  assert_int_equal(ayil_policy_accept(&v, hub.pk, 1), AYIL_EPERM);
+  assert_int_equal(ayil_policy_accept(&v, stranger.pk, 1), AYIL_EPERM);
+  /* The replaced device writing its own bundle: up to where it stopped. */
+  v.peer = old.pk;
+  assert_int_equal(ayil_policy_accept(&v, old.pk, 7), 0);
+  assert_int_equal(ayil_policy_accept(&v, old.pk, 8), AYIL_EREVOKED);
+  forked_on = 1;
+  memcpy(forked_id, old.pk, 32);
+  assert_int_equal(ayil_policy_accept(&v, old.pk, 1), AYIL_EFORK);
+  forked_on = 0;
+  committee_view(&v);
+  assert_int_equal(ayil_policy_accept(&v, hub.pk, 3), 0);
+  assert_int_equal(ayil_policy_accept(&v, old.pk, 3), 0);
+  assert_int_equal(ayil_policy_accept(&v, cur.pk, 3), AYIL_EPERM);
+}
+
+/* Signs entry `seq` of k's log for `record` (a body hash with `body`). */
+static void make(const keypair_t *k, uint64_t seq, uint8_t rec_byte,
+                 uint32_t op, int body, uint8_t *buf, size_t *len) {
+  static const uint8_t header[] = {0x81, 0xa1, 'k', 0x02};
+  ayil_entry_t e;
+  memset(&e, 0, sizeof e);
+  memcpy(e.origin, k->pk, 32);
+  e.seq = seq;
+  memset(e.prev, seq > 1 ? 0x11 : 0, 32);
+  e.ts_ms = 1000 + seq;
+  memset(e.record, rec_byte, sizeof e.record);
+  e.op = op;
+  e.codes_version = 1;
+  if (op != AYIL_OP_DELETE) {
+    e.header = header;
+    e.header_len = sizeof header;
+  }
+  if (body) {
+    e.has_body = 1;
+    memset(e.body_hash, 0x42, 32);
+  }
+  assert_int_equal(ayil_entry_sign(&e, k->sk, buf, AYIL_ENTRY_MAX, len), 0);
+}
+
+static void test_purge_proofs(void **state) {
+  ayil_policy_view_t v;
+  ayil_policy_device_t dev[2];
+  uint8_t put[AYIL_ENTRY_MAX], del[AYIL_ENTRY_MAX];
+  size_t plen = 0, dlen = 0;
+  (void)state;
+  forked_on = 0;
+  committee_view(&v);
+  v.self = stranger.pk; /* a node holding `old`'s and `cur`'s logs */
+  make(&old, 3, 0xaa, AYIL_OP_PUT, 1, put, &plen);
+  /* Valid: a DELETE of the record later in the same log. */
+  make(&old, 5, 0xaa, AYIL_OP_DELETE, 0, del, &dlen);
+  assert_int_equal(ayil_policy_purge_ok(&v, put, plen, del, dlen), 0);
+  /* Valid: the successor deleted it (a log this node wants). */
+  make(&cur, 2, 0xaa, AYIL_OP_DELETE, 0, del, &dlen);
+  assert_int_equal(ayil_policy_purge_ok(&v, put, plen, del, dlen), 0);
+  /* A DELETE earlier in the same log than the purged entry. */
+  make(&old, 2, 0xaa, AYIL_OP_DELETE, 0, del, &dlen);
+  assert_int_equal(ayil_policy_purge_ok(&v, put, plen, del, dlen), AYIL_EPEER);
+  make(&old, 3, 0xaa, AYIL_OP_DELETE, 0, del, &dlen);
+  assert_int_equal(ayil_policy_purge_ok(&v, put, plen, del, dlen), AYIL_EPEER);
+  /* A DELETE of another record. */
+  make(&old, 5, 0xab, AYIL_OP_DELETE, 0, del, &dlen);
+  assert_int_equal(ayil_policy_purge_ok(&v, put, plen, del, dlen), AYIL_EPEER);
+  /* Not a DELETE. */
+  make(&old, 5, 0xaa, AYIL_OP_PUT, 0, del, &dlen);
+  assert_int_equal(ayil_policy_purge_ok(&v, put, plen, del, dlen), AYIL_EPEER);
+  /* A bad signature. */
+  make(&old, 5, 0xaa, AYIL_OP_DELETE, 0, del, &dlen);
+  del[dlen - 1] ^= 1;
+  assert_int_equal(ayil_policy_purge_ok(&v, put, plen, del, dlen), AYIL_ESIG);
+  /* A DELETE from a key whose log is not wanted: the hub's view of `cur`
+   * does not want `old`'s log, nor a stranger's. */
+  hub_view(&v, dev);
+  make(&cur, 3, 0xbb, AYIL_OP_PUT, 1, put, &plen);
+  make(&stranger, 9, 0xbb, AYIL_OP_DELETE, 0, del, &dlen);
+  assert_int_equal(ayil_policy_purge_ok(&v, put, plen, del, dlen), AYIL_EPERM);
+  make(&old, 9, 0xbb, AYIL_OP_DELETE, 0, del, &dlen);
+  assert_int_equal(ayil_policy_purge_ok(&v, put, plen, del, dlen), AYIL_EPERM);
+  /* ...and from the committee's side, a forked successor is not wanted. */
+  committee_view(&v);
+  v.self = stranger.pk;
+  make(&old, 3, 0xaa, AYIL_OP_PUT, 1, put, &plen);
+  make(&cur, 2, 0xaa, AYIL_OP_DELETE, 0, del, &dlen);
+  forked_on = 1;
+  memcpy(forked_id, cur.pk, 32);
+  assert_int_equal(ayil_policy_purge_ok(&v, put, plen, del, dlen), AYIL_EPERM);
+  forked_on = 0;
+  /* No proof, truncated proof, an entry without a body. */
+  assert_int_equal(ayil_policy_purge_ok(&v, put, plen, NULL, 0), AYIL_EPEER);
+  assert_int_not_equal(ayil_policy_purge_ok(&v, put, plen, del, dlen - 3), 0);
+  make(&old, 3, 0xaa, AYIL_OP_PUT, 0, put, &plen);
+  make(&old, 5, 0xaa, AYIL_OP_DELETE, 0, del, &dlen);
+  assert_int_equal(ayil_policy_purge_ok(&v, put, plen, del, dlen), AYIL_EPEER);
+}
+
+/* ---- the store refuses a purge without a valid proof ------------------ */
+
+static char dir[] = "/tmp/ayil-test-policy-XXXXXX";
+
+static ayil_store_t *open_at(const char *name) {
+  ayil_store_t *st = NULL;
+  char path[256];
+  snprintf(path, sizeof path, "%s/%s.db", dir, name);
+  assert_int_equal(ayil_store_open(&st, path, AYIL_STORE_CREATE), 0);
+  return st;
+}
+
+static int count_records(ayil_store_t *st) {
+  int n = 0;
+  ayil_store_row_t row;
+  uint8_t id[16];
+  memset(id, 0x5a, sizeof id);
+  if (ayil_store_record(st, id, &row) == 0) {
+    n = 1;
+    ayil_store_row_clear(&row);
+  }
+  return n;
+}
+
+static void test_store_refuses_unproven_purge(void **state) {
+  ayil_store_t *a, *b;
+  ayil_policy_view_t v;
+  ayil_policy_device_t dev[2];
+  json_t *h = json_pack("{s:s, s:s, s:i, s:b}", "kind", "session", "month",
+                        "2026-03", "cases_reviewed", 1, "violence_related", 1);
+  uint8_t id[16], sealed[64], *hb = NULL, *e1 = NULL, *e2 = NULL, hash[32];
+  uint8_t bad[AYIL_ENTRY_MAX];
+  size_t hl = 0, l1 = 0, l2 = 0, blen = 0;
+  uint64_t seq = 0;
+  (void)state;
+  forked_on = 0;
+  assert_non_null(mkdtemp(dir));
+  a = open_at("a");
+  b = open_at("b");
+  memset(id, 0x5a, sizeof id);
+  memset(sealed, 0x33, sizeof sealed);
+  assert_int_equal(ayil_record_pack(h, &hb, &hl), 0);
+  /* `cur` writes a record with a body, then deletes it (purging it). */
+  assert_int_equal(ayil_store_write_local(a, cur.sk, AYIL_OP_PUT, id, hb, hl,
+                                          sealed, sizeof sealed, NULL, NULL),
+                   0);
+  assert_int_equal(ayil_store_write_local(a, cur.sk, AYIL_OP_DELETE, id, NULL,
+                                          0, NULL, 0, NULL, NULL),
+                   0);
+  assert_int_equal(ayil_store_entry(a, cur.pk, 1, &e1, &l1), 0);
+  assert_int_equal(ayil_store_entry(a, cur.pk, 2, &e2, &l2), 0);
+  hub_view(&v, dev);
+  /* No proof at all. */
+  assert_int_equal(ayil_store_append(b, e1, l1, NULL, 0), AYIL_EPEER);
+  /* A DELETE of the record signed by a key the hub does not take. */
+  make(&stranger, 1, 0x5a, AYIL_OP_DELETE, 0, bad, &blen);
+  assert_int_equal(ayil_store_append_purged(b, &v, e1, l1, bad, blen),
+                   AYIL_EPERM);
+  /* A DELETE of another record. */
+  make(&cur, 2, 0x5b, AYIL_OP_DELETE, 0, bad, &blen);
+  assert_int_equal(ayil_store_append_purged(b, &v, e1, l1, bad, blen),
+                   AYIL_EPEER);
+  /* Nothing changed. */
+  assert_int_equal(ayil_store_head(b, cur.pk, &seq, hash), 0);
+  assert_int_equal(seq, 0);
+  assert_int_equal(count_records(b), 0);
+  /* With the real DELETE as proof it is stored, and so is the DELETE. */
+  assert_int_equal(ayil_store_append_purged(b, &v, e1, l1, e2, l2), 0);
+  assert_int_equal(ayil_store_append(b, e2, l2, NULL, 0), 0);
+  assert_int_equal(ayil_store_head(b, cur.pk, &seq, hash), 0);
+  assert_int_equal(seq, 2);
+  free(e1);
+  free(e2);
+  free(hb);
+  json_decref(h);
+  ayil_store_close(a);
+  ayil_store_close(b);
+  {
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    assert_int_equal(system(cmd), 0);
+  }
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_hub_table),
+      cmocka_unit_test(test_committee_table),
+      cmocka_unit_test(test_accept),
+      cmocka_unit_test(test_purge_proofs),
+      cmocka_unit_test(test_store_refuses_unproven_purge),
+  };
+  return cmocka_run_group_tests(tests, setup, NULL);
+}
