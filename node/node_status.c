@@ -10,11 +10,9 @@
 
 #include "ayil/error.h"
 #include "node_int.h"
+#include "policy_view.h"
 #include "registry.h"
 #include "report.h"
-
-/* The most devices of one committee whose logs a hub offers a peer. */
-#define MAX_DEVICES 64
 
 static int store_fail(ayil_node_t *n, int sqlite_rc) {
   int rc = ayil__store_rc(sqlite_rc);
@@ -68,33 +66,36 @@ static int64_t unacked(ayil_node_t *n, const uint8_t *peer,
 }
 
 /*
- * What this node offers `peer` and the peer has not acknowledged. A
- * committee offers its hub its own log. A hub offers a committee's device
- * the logs of the committee's other devices (its history) and the hub's
- * own log; the device wrote its own log, so it is not offered back.
+ * What this node offers `peer` and the peer has not acknowledged: for every
+ * log the replication policy (proto/policy.c) offers that peer -- the very
+ * rows ayild names in its have -- the head here minus the peer's ack.
+ * `committee` is kept for the callers; the policy reads it from the registry.
  */
 int64_t ayil_node_unacked_out(ayil_node_t *n, const uint8_t *peer,
                               int64_t committee) {
+  ayil_node_view_t nv;
+  ayil_sync_origin_t rows[AYIL_POLICY_DEVICES_MAX + 2];
+  uint8_t hub[AYIL_ID_BYTES];
+  const uint8_t *hubp = NULL;
+  size_t k, nrows = 0;
   int64_t total = 0;
-  /* TODO(merge): use ayil_policy -- ask proto/policy.c which logs, up to
-   * which seq, this node offers `peer`, instead of the rule written out
-   * here (which leaves out a log that ayild does offer). */
+  int is_hub;
+  (void)committee;
   if (!n->ident_loaded)
     return 0;
-  if (ayil_node_is_committee(n))
-    return unacked(n, peer, n->ident.pk);
-  total += unacked(n, peer, n->ident.pk);
-  if (committee > 0) {
-    uint8_t(*ids)[AYIL_ID_BYTES] = malloc(MAX_DEVICES * AYIL_ID_BYTES);
-    size_t k, nd = 0;
-    if (ids != NULL && ayil_reg_committee_devices(n->store, committee, ids,
-                                                  MAX_DEVICES, &nd) == 0) {
-      for (k = 0; k < nd && k < MAX_DEVICES; k++)
-        if (memcmp(ids[k], peer, AYIL_ID_BYTES) != 0)
-          total += unacked(n, peer, ids[k]);
-    }
-    free(ids);
-  }
+  is_hub = !ayil_node_is_committee(n);
+  if (!is_hub && n->conf.hub_id[0] != '\0' &&
+      ayil_id_from_text(n->conf.hub_id, hub) == 0)
+    hubp = hub;
+  if (ayil_node_view(&nv, n->store, is_hub, n->ident.pk, hubp, peer) != 0 ||
+      ayil_policy_origins(&nv.v, rows, sizeof rows / sizeof rows[0], &nrows) !=
+          0)
+    return 0;
+  if (nrows > sizeof rows / sizeof rows[0])
+    nrows = sizeof rows / sizeof rows[0];
+  for (k = 0; k < nrows; k++)
+    if (rows[k].flags & AYIL_SYNC_OFFER)
+      total += unacked(n, peer, rows[k].id);
   return total;
 }
 
