@@ -183,7 +183,7 @@ static int rebuild(const dkind_t *d, uint64_t month, const dval_t *v,
   const char *keys[SLOTS_MAX + 2];
   int idx[SLOTS_MAX + 2];
   size_t i, j, n = 0;
-  ayil__wbuf_t w;
+  ayil_mp_wbuf_t w;
 
   keys[n] = "kind";
   idx[n++] = -1;
@@ -207,7 +207,7 @@ static int rebuild(const dkind_t *d, uint64_t month, const dval_t *v,
   for (i = 1; i < n; i++)
     if (strcmp(keys[i - 1], keys[i]) == 0)
       return AYIL_EFORMAT; /* a field keyed like kind or month */
-  ayil__wbuf_init(&w, out, cap);
+  ayil_mp_wbuf_init(&w, out, cap);
   msgpack_pack_map(&w.pk, n);
   for (i = 0; i < n; i++) {
     pack_cstr(&w.pk, keys[i]);
@@ -226,32 +226,32 @@ static int rebuild(const dkind_t *d, uint64_t month, const dval_t *v,
 
 /* ---- decoding ---------------------------------------------------------- */
 
-static int read_value(ayil__mp_t *r, const dslot_t *s, dval_t *v) {
+static int read_value(ayil_mp_t *r, const dslot_t *s, dval_t *v) {
   const uint8_t *p = NULL;
   int b = 0, rc;
   v->present = 1;
   switch (s->type) {
   case T_CODE:
-    return ayil__mp_uint(r, s->f->ncodes - 1, &v->v);
+    return ayil_mp_uint(r, s->f->ncodes - 1, &v->v);
   case T_CODES:
     /* A bitmask of the list, lowest bit first: never empty. */
-    rc = ayil__mp_uint(
+    rc = ayil_mp_uint(
         r, s->f->ncodes == 64 ? UINT64_MAX : (UINT64_C(1) << s->f->ncodes) - 1,
         &v->v);
     return rc == 0 && v->v == 0 ? AYIL_EFORMAT : rc;
   case T_BOOL:
-    rc = ayil__mp_bool(r, &b);
+    rc = ayil_mp_bool(r, &b);
     v->v = (uint64_t)b;
     return rc;
   case T_COUNT:
-    return ayil__mp_uint(r, AYIL_COUNT_MAX, &v->v);
+    return ayil_mp_uint(r, AYIL_COUNT_MAX, &v->v);
   case T_CASE:
-    rc = ayil__mp_bin_n(r, AYIL_RECID_BYTES, &p);
+    rc = ayil_mp_bin_n(r, AYIL_RECID_BYTES, &p);
     if (rc == 0)
       memcpy(v->id, p, AYIL_RECID_BYTES);
     return rc;
   default: /* T_MONTH */
-    return ayil__mp_uint(r, MONTH_MAX, &v->v);
+    return ayil_mp_uint(r, MONTH_MAX, &v->v);
   }
 }
 
@@ -262,7 +262,7 @@ static int popcount(uint64_t x) {
   return n;
 }
 
-int ayil__dict_decode(ayil__mp_t *r, uint32_t codes, uint8_t *out, size_t cap,
+int ayil__dict_decode(ayil_mp_t *r, uint32_t codes, uint8_t *out, size_t cap,
                       size_t *olen) {
   dkind_t d;
   dval_t v[SLOTS_MAX];
@@ -270,17 +270,17 @@ int ayil__dict_decode(ayil__mp_t *r, uint32_t codes, uint8_t *out, size_t cap,
   size_t n = 0, i, nreq, o = 0;
   int rc;
 
-  rc = ayil__mp_array(r, &n);
+  rc = ayil_mp_array(r, &n);
   if (rc == 0 && n < 3)
     rc = AYIL_EFORMAT;
   if (rc == 0)
-    rc = ayil__mp_uint(r, UINT32_MAX, &kind);
+    rc = ayil_mp_uint(r, UINT32_MAX, &kind);
   if (rc == 0)
     rc = dict_kind(codes, kind, &d);
   if (rc == 0)
-    rc = ayil__mp_uint(r, MONTH_MAX, &month);
+    rc = ayil_mp_uint(r, MONTH_MAX, &month);
   if (rc == 0)
-    rc = ayil__mp_uint(r, (UINT64_C(1) << d.nopt) - 1, &opt);
+    rc = ayil_mp_uint(r, (UINT64_C(1) << d.nopt) - 1, &opt);
   if (rc != 0)
     return rc;
   nreq = d.n - d.nopt;
@@ -343,36 +343,36 @@ static int hexval(uint8_t c) {
 
 /* Reads the value of slot `s` from the raw header into `v`: 1, or 0 when
  * the dictionary cannot express it. */
-static int take_value(ayil__mp_t *r, const dslot_t *s, dval_t *v) {
+static int take_value(ayil_mp_t *r, const dslot_t *s, dval_t *v) {
   const uint8_t *p = NULL;
   size_t n = 0, i, k = 0;
   int b = 0, c;
   v->present = 1;
   switch (s->type) {
   case T_CODE:
-    if (ayil__mp_str(r, 64, &p, &n) != 0 || (c = code_of(s->f, p, n)) < 0)
+    if (ayil_mp_str(r, 64, &p, &n) != 0 || (c = code_of(s->f, p, n)) < 0)
       return 0;
     v->v = (uint64_t)c;
     return 1;
   case T_CODES:
-    if (ayil__mp_array(r, &k) != 0)
+    if (ayil_mp_array(r, &k) != 0)
       return 0;
     v->v = 0;
     for (i = 0; i < k; i++) {
-      if (ayil__mp_str(r, 64, &p, &n) != 0 || (c = code_of(s->f, p, n)) < 0)
+      if (ayil_mp_str(r, 64, &p, &n) != 0 || (c = code_of(s->f, p, n)) < 0)
         return 0;
       v->v |= UINT64_C(1) << c;
     }
     return 1; /* order and duplicates: the rebuild check sees them */
   case T_BOOL:
-    if (ayil__mp_bool(r, &b) != 0)
+    if (ayil_mp_bool(r, &b) != 0)
       return 0;
     v->v = (uint64_t)b;
     return 1;
   case T_COUNT:
-    return ayil__mp_uint(r, AYIL_COUNT_MAX, &v->v) == 0;
+    return ayil_mp_uint(r, AYIL_COUNT_MAX, &v->v) == 0;
   case T_CASE:
-    if (ayil__mp_str(r, 64, &p, &n) != 0 || n != 2 * AYIL_RECID_BYTES)
+    if (ayil_mp_str(r, 64, &p, &n) != 0 || n != 2 * AYIL_RECID_BYTES)
       return 0;
     for (i = 0; i < AYIL_RECID_BYTES; i++) {
       int hi = hexval(p[2 * i]), lo = hexval(p[2 * i + 1]);
@@ -382,7 +382,7 @@ static int take_value(ayil__mp_t *r, const dslot_t *s, dval_t *v) {
     }
     return 1;
   default: /* T_MONTH */
-    return ayil__mp_str(r, 64, &p, &n) == 0 && month_of(p, n, &v->v);
+    return ayil_mp_str(r, 64, &p, &n) == 0 && month_of(p, n, &v->v);
   }
 }
 
@@ -390,20 +390,20 @@ static int take_value(ayil__mp_t *r, const dslot_t *s, dval_t *v) {
  * it is not a header the dictionary covers. */
 static int parse_raw(uint32_t codes, const uint8_t *hdr, size_t len, dkind_t *d,
                      uint64_t *month, dval_t *v) {
-  ayil__mp_t r = {hdr, hdr + len}, scan;
+  ayil_mp_t r = {hdr, hdr + len}, scan;
   const uint8_t *p = NULL;
   size_t n = 0, k = 0, i, j;
   int have_month = 0;
 
   /* The kind first: it says what every other key means. */
-  if (ayil__mp_map(&r, &n) != 0 || n < 2 || n > SLOTS_MAX + 2)
+  if (ayil_mp_map(&r, &n) != 0 || n < 2 || n > SLOTS_MAX + 2)
     return 0;
   scan = r;
   for (i = 0; i < n; i++) {
-    if (ayil__mp_str(&scan, 64, &p, &k) != 0)
+    if (ayil_mp_str(&scan, 64, &p, &k) != 0)
       return 0;
     if (str_is(p, k, "kind")) {
-      if (ayil__mp_str(&scan, 64, &p, &k) != 0)
+      if (ayil_mp_str(&scan, 64, &p, &k) != 0)
         return 0;
       for (j = 0; j < ayil_schema_nkinds(); j++)
         if (str_is(p, k, ayil_schema_kind_at(j)->name))
@@ -413,24 +413,24 @@ static int parse_raw(uint32_t codes, const uint8_t *hdr, size_t len, dkind_t *d,
       break;
     }
     /* Skip a value the way the walk below reads it. */
-    switch (ayil__mp_peek(&scan)) {
-    case AYIL__MP_STR:
-      if (ayil__mp_str(&scan, len, &p, &k) != 0)
+    switch (ayil_mp_peek(&scan)) {
+    case AYIL_MP_STR:
+      if (ayil_mp_str(&scan, len, &p, &k) != 0)
         return 0;
       break;
-    case AYIL__MP_UINT:
-      if (ayil__mp_uint(&scan, UINT64_MAX, &(uint64_t){0}) != 0)
+    case AYIL_MP_UINT:
+      if (ayil_mp_uint(&scan, UINT64_MAX, &(uint64_t){0}) != 0)
         return 0;
       break;
-    case AYIL__MP_BOOL:
-      if (ayil__mp_bool(&scan, &(int){0}) != 0)
+    case AYIL_MP_BOOL:
+      if (ayil_mp_bool(&scan, &(int){0}) != 0)
         return 0;
       break;
-    case AYIL__MP_ARRAY:
-      if (ayil__mp_array(&scan, &k) != 0)
+    case AYIL_MP_ARRAY:
+      if (ayil_mp_array(&scan, &k) != 0)
         return 0;
       for (j = 0; j < k; j++)
-        if (ayil__mp_str(&scan, len, &p, &(size_t){0}) != 0)
+        if (ayil_mp_str(&scan, len, &p, &(size_t){0}) != 0)
           return 0;
       break;
     default:
@@ -441,15 +441,15 @@ static int parse_raw(uint32_t codes, const uint8_t *hdr, size_t len, dkind_t *d,
     return 0; /* no kind: a notice or something else */
   memset(v, 0, SLOTS_MAX * sizeof *v);
   for (i = 0; i < n; i++) {
-    if (ayil__mp_str(&r, 64, &p, &k) != 0)
+    if (ayil_mp_str(&r, 64, &p, &k) != 0)
       return 0;
     if (str_is(p, k, "kind")) {
-      if (ayil__mp_str(&r, 64, &p, &k) != 0)
+      if (ayil_mp_str(&r, 64, &p, &k) != 0)
         return 0;
       continue;
     }
     if (str_is(p, k, "month")) {
-      if (have_month || ayil__mp_str(&r, 64, &p, &k) != 0 ||
+      if (have_month || ayil_mp_str(&r, 64, &p, &k) != 0 ||
           !month_of(p, k, month))
         return 0;
       have_month = 1;
@@ -461,7 +461,7 @@ static int parse_raw(uint32_t codes, const uint8_t *hdr, size_t len, dkind_t *d,
     if (j == d->n || v[j].present || !take_value(&r, &d->s[j], &v[j]))
       return 0;
   }
-  if (!have_month || ayil__mp_done(&r) != 0)
+  if (!have_month || ayil_mp_done(&r) != 0)
     return 0;
   for (j = 0; j < d->n; j++)
     if (d->s[j].required && !v[j].present)
@@ -476,8 +476,8 @@ int ayil__dict_encode(uint32_t codes, const uint8_t *hdr, size_t len,
   dval_t v[SLOTS_MAX];
   uint64_t month = 0, opt = 0;
   size_t i, o = 0, n = 0, blen = 0;
-  ayil__wbuf_t w;
-  ayil__mp_t r;
+  ayil_mp_wbuf_t w;
+  ayil_mp_t r;
 
   if (hdr == NULL || len > sizeof back ||
       !parse_raw(codes, hdr, len, &d, &month, v))
@@ -490,7 +490,7 @@ int ayil__dict_encode(uint32_t codes, const uint8_t *hdr, size_t len,
     }
     n += v[i].present;
   }
-  ayil__wbuf_init(&w, out, cap);
+  ayil_mp_wbuf_init(&w, out, cap);
   msgpack_pack_array(&w.pk, 3 + n);
   msgpack_pack_uint64(&w.pk, d.idx);
   msgpack_pack_uint64(&w.pk, month);
@@ -506,7 +506,7 @@ int ayil__dict_encode(uint32_t codes, const uint8_t *hdr, size_t len,
         msgpack_pack_false(&w.pk);
       break;
     case T_CASE:
-      ayil__pack_bin(&w.pk, v[i].id, AYIL_RECID_BYTES);
+      ayil_mp_pack_bin(&w.pk, v[i].id, AYIL_RECID_BYTES);
       break;
     default:
       msgpack_pack_uint64(&w.pk, v[i].v);
@@ -518,7 +518,7 @@ int ayil__dict_encode(uint32_t codes, const uint8_t *hdr, size_t len,
   r.p = out;
   r.end = out + w.len;
   if (ayil__dict_decode(&r, codes, back, len, &blen) != 0 ||
-      ayil__mp_done(&r) != 0 || blen != len || memcmp(back, hdr, len) != 0)
+      ayil_mp_done(&r) != 0 || blen != len || memcmp(back, hdr, len) != 0)
     return 0;
   *olen = w.len;
   return 1;
