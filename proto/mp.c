@@ -440,3 +440,62 @@ int ayil_mp_key_after(const uint8_t *prev, size_t pn, const uint8_t *k,
   c = memcmp(prev, k, m);
   return c < 0 || (c == 0 && pn < kn);
 }
+
+int ayil_mp_map_begin(ayil_mp_map_it_t *it, const uint8_t *buf, size_t len,
+                      size_t max_keys, size_t key_max) {
+  int rc;
+
+  memset(it, 0, sizeof(*it));
+  if (buf == NULL)
+    return AYIL_ETRUNC;
+  it->r.p = buf;
+  it->r.end = buf + len;
+  it->key_max = key_max;
+  if ((rc = ayil_mp_map(&it->r, &it->left)) != 0)
+    return rc;
+  return it->left > max_keys ? AYIL_ETOOBIG : 0;
+}
+
+int ayil_mp_map_next(ayil_mp_map_it_t *it, const uint8_t **k, size_t *kn) {
+  int rc;
+
+  if (it->left == 0)
+    return ayil_mp_done(&it->r);
+  it->left--;
+  if ((rc = ayil_mp_str(&it->r, it->key_max, k, kn)) != 0)
+    return rc;
+  if (*kn == 0)
+    return AYIL_EFORMAT;
+  if (!ayil_mp_key_after(it->pk, it->pn, *k, *kn))
+    return AYIL_ENOTCANON;
+  it->pk = *k;
+  it->pn = *kn;
+  return 1;
+}
+
+int ayil_mp_skip_flat(ayil_mp_t *r) {
+  const uint8_t *p;
+  size_t n, i, cnt;
+  uint64_t u;
+  int rc, b;
+
+  switch (ayil_mp_peek(r)) {
+  case AYIL_MP_STR:
+    return ayil_mp_str(r, SIZE_MAX, &p, &n);
+  case AYIL_MP_UINT:
+    return ayil_mp_uint(r, UINT64_MAX, &u);
+  case AYIL_MP_BOOL:
+    return ayil_mp_bool(r, &b);
+  case AYIL_MP_ARRAY:
+    if ((rc = ayil_mp_array(r, &cnt)) != 0)
+      return rc;
+    for (i = 0; i < cnt; i++)
+      if ((rc = ayil_mp_str(r, SIZE_MAX, &p, &n)) != 0)
+        return rc;
+    return 0;
+  case AYIL_MP_END:
+    return AYIL_ETRUNC;
+  default:
+    return AYIL_EFORMAT;
+  }
+}

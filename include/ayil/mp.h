@@ -81,6 +81,27 @@ int ayil_mp_done(const ayil_mp_t *r);
 int ayil_mp_key_after(const uint8_t *prev, size_t pn, const uint8_t *k,
                       size_t kn);
 
+/*
+ * A flat canonical map, as records' headers and bodies are: string keys
+ * (1..key_max bytes) sorted bytewise and unique, at most max_keys of them.
+ * ayil_mp_map_begin() reads the map header; each ayil_mp_map_next() then
+ * returns 1 with the next key, and the caller reads its value from it->r
+ * (or skips it with ayil_mp_skip_flat()); after the last key it returns
+ * 0 if every byte was read. Errors are the (negative) AYIL_E* codes.
+ */
+typedef struct {
+  ayil_mp_t r;
+  size_t left, key_max;
+  const uint8_t *pk; /* the previous key, NULL before the first */
+  size_t pn;
+} ayil_mp_map_it_t;
+
+int ayil_mp_map_begin(ayil_mp_map_it_t *it, const uint8_t *buf, size_t len,
+                      size_t max_keys, size_t key_max);
+int ayil_mp_map_next(ayil_mp_map_it_t *it, const uint8_t **k, size_t *kn);
+/* Skips one flat value: a str, a uint, a bool or an array of strs. */
+int ayil_mp_skip_flat(ayil_mp_t *r);
+
 /* ---- writer ---- */
 
 typedef struct {

@@ -1,0 +1,248 @@
+/*
+ * The canonical record header as a typed view over the schema. See
+ * include/ayil/header.h.
+ */
+#include <string.h>
+
+#include "ayil/entry.h"
+#include "ayil/header.h"
+#include "ayil/mp.h"
+
+#define KEYS_MAX (AYIL_HDR_FIELDS_MAX + 2) /* of a known kind: fields, kind */
+#define MAP_KEYS_MAX 64 /* of any header (a later code-list version) */
+#define KEY_MAX 64      /* bytes of a header key */
+#define CODES_MAX 64    /* codes of one list: a bitmask */
+
+int ayil_month_parse(const char *s, size_t n) {
+  int y = 0, m = 0;
+  size_t i;
+
+  if (s == NULL || n != 7 || s[4] != '-')
+    return -1;
+  for (i = 0; i < 7; i++) {
+    if (i == 4)
+      continue;
+    if (s[i] < '0' || s[i] > '9')
+      return -1;
+    if (i < 4)
+      y = y * 10 + (s[i] - '0');
+    else
+      m = m * 10 + (s[i] - '0');
+  }
+  if (y < AYIL_DATE_MIN_YEAR || y > AYIL_DATE_MAX_YEAR || m < 1 || m > 12)
+    return -1;
+  return y * 12 + m - 1;
+}
+
+static int str_is(const uint8_t *p, size_t n, const char *s) {
+  return strlen(s) == n && memcmp(p, s, n) == 0;
+}
+
+static int code_of(const ayil_field_t *f, const uint8_t *p, size_t n) {
+  size_t i;
+
+  for (i = 0; i < f->ncodes; i++)
+    if (str_is(p, n, f->codes[i]))
+      return (int)i;
+  return -1;
+}
+
+static int is_lower_hex(uint8_t c) {
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+}
+
+/* A too-long string is a wrong value: AYIL_EFORMAT. */
+static int fmt(int rc) {
+  return rc == AYIL_ETOOBIG ? AYIL_EFORMAT : rc;
+}
+
+/* A string value: a code of f, a case id, or (month 1) a month. */
+static int read_str(ayil_mp_t *r, const ayil_field_t *f, int month,
+                    ayil_hval_t *v) {
+  const uint8_t *p;
+  size_t n, i;
+  int rc, c;
+
+  if ((rc = fmt(ayil_mp_str(r, KEY_MAX, &p, &n))) != 0)
+    return rc;
+  if (month) {
+    c = ayil_month_parse((const char *)p, n);
+  } else if (f->type == AYIL_FT_CODE) {
+    c = code_of(f, p, n);
+  } else {
+    c = n == AYIL_CASE_LEN ? 0 : -1;
+    for (i = 0; c == 0 && i < n; i++)
+      if (!is_lower_hex(p[i]))
+        c = -1;
+  }
+  if (c < 0)
+    return AYIL_EFORMAT;
+  v->u = (uint64_t)c;
+  v->s = (const char *)p;
+  v->n = n;
+  return 0;
+}
+
+/* A non-empty list of codes of f in code-list order, each once. */
+static int read_codes(ayil_mp_t *r, const ayil_field_t *f, ayil_hval_t *v) {
+  const uint8_t *p;
+  size_t cnt, n, i;
+  int rc, c, prev = -1;
+
+  if ((rc = ayil_mp_array(r, &cnt)) != 0)
+    return rc;
+  if (cnt == 0 || cnt > f->ncodes || f->ncodes > CODES_MAX)
+    return AYIL_EFORMAT;
+  v->u = 0;
+  for (i = 0; i < cnt; i++) {
+    if ((rc = fmt(ayil_mp_str(r, KEY_MAX, &p, &n))) != 0)
+      return rc;
+    if ((c = code_of(f, p, n)) < 0)
+      return AYIL_EFORMAT;
+    if (c <= prev)
+      return AYIL_ENOTCANON;
+    prev = c;
+    v->u |= (uint64_t)1 << c;
+  }
+  return 0;
+}
+
+/* One value of field f (its month when month is 1) into *v. */
+static int read_value(ayil_mp_t *r, const ayil_field_t *f, int month,
+                      ayil_hval_t *v) {
+  int rc, b;
+
+  v->present = 1;
+  if (month)
+    return read_str(r, f, 1, v);
+  switch (f->type) {
+  case AYIL_FT_CODE:
+  case AYIL_FT_CASE:
+    return read_str(r, f, 0, v);
+  case AYIL_FT_CODES:
+    return read_codes(r, f, v);
+  case AYIL_FT_BOOL:
+    rc = ayil_mp_bool(r, &b);
+    v->u = (uint64_t)b;
+    return rc;
+  case AYIL_FT_COUNT:
+    return ayil_mp_uint(r, AYIL_COUNT_MAX, &v->u);
+  default:
+    return AYIL_EFORMAT; /* a class-I field has no header value */
+  }
+}
+
+/* The field of k stored under header key (p, n); *month 1 when it is the
+ * month key of a date field. */
+static int field_of(const ayil_kind_t *k, const uint8_t *p, size_t n,
+                    int *month) {
+  size_t i;
+
+  for (i = 0; i < k->nfields; i++) {
+    const ayil_field_t *f = &k->fields[i];
+    if (f->hkey != NULL && str_is(p, n, f->hkey)) {
+      *month = 0;
+      return (int)i;
+    }
+    if (f->month_key != NULL && str_is(p, n, f->month_key)) {
+      *month = 1;
+      return (int)i;
+    }
+  }
+  return -1;
+}
+
+/* Pass 1 over a header: its keys in canonical order, where each value
+ * starts, and the kind and month strings. */
+typedef struct {
+  const uint8_t *key[KEYS_MAX], *val[KEYS_MAX];
+  size_t keyn[KEYS_MAX], n;
+  const uint8_t *kind, *month;
+  size_t kindn, monthn;
+} scan_t;
+
+static int scan(const uint8_t *buf, size_t len, scan_t *s) {
+  ayil_mp_map_it_t it;
+  const uint8_t *k;
+  size_t kn;
+  int rc;
+
+  memset(s, 0, sizeof(*s));
+  if (len > AYIL_HEADER_MAX)
+    return AYIL_ETOOBIG;
+  if ((rc = ayil_mp_map_begin(&it, buf, len, MAP_KEYS_MAX, KEY_MAX)) != 0)
+    return rc == AYIL_ETOOBIG ? AYIL_EFORMAT : rc;
+  while ((rc = ayil_mp_map_next(&it, &k, &kn)) == 1) {
+    if (s->n < KEYS_MAX) {
+      s->key[s->n] = k;
+      s->keyn[s->n] = kn;
+      s->val[s->n] = it.r.p;
+    }
+    s->n++;
+    if (str_is(k, kn, "kind"))
+      rc = fmt(ayil_mp_str(&it.r, KEY_MAX, &s->kind, &s->kindn));
+    else if (str_is(k, kn, "month"))
+      rc = fmt(ayil_mp_str(&it.r, KEY_MAX, &s->month, &s->monthn));
+    else
+      rc = ayil_mp_skip_flat(&it.r);
+    if (rc != 0)
+      return fmt(rc);
+  }
+  return fmt(rc);
+}
+
+int ayil_hdr_kind_month(const uint8_t *buf, size_t len, const char **kind,
+                        size_t *kindn, const char **month, size_t *monthn) {
+  scan_t s;
+  int rc = scan(buf, len, &s);
+
+  if (rc != 0)
+    return rc;
+  if (s.kind == NULL)
+    return AYIL_EFORMAT;
+  *kind = (const char *)s.kind;
+  *kindn = s.kindn;
+  *month = (const char *)s.month;
+  *monthn = s.monthn;
+  return 0;
+}
+
+int ayil_hdr_read(const uint8_t *buf, size_t len, ayil_hdr_t *h) {
+  ayil_mp_t r;
+  scan_t s;
+  size_t i;
+  int rc, idx, month;
+
+  memset(h, 0, sizeof(*h));
+  if ((rc = scan(buf, len, &s)) != 0)
+    return rc;
+  for (i = 0; s.kind != NULL && i < ayil_schema_nkinds(); i++)
+    if (str_is(s.kind, s.kindn, ayil_schema_kind_at(i)->name))
+      h->kind = ayil_schema_kind_at(i);
+  if (h->kind == NULL || h->kind->nfields > AYIL_HDR_FIELDS_MAX ||
+      s.n > KEYS_MAX)
+    return AYIL_EFORMAT;
+  /* Pass 2: each value, typed by its field. */
+  r.end = buf + len;
+  for (i = 0; i < s.n; i++) {
+    if (str_is(s.key[i], s.keyn[i], "kind"))
+      continue;
+    if ((idx = field_of(h->kind, s.key[i], s.keyn[i], &month)) < 0)
+      return AYIL_EFORMAT;
+    r.p = s.val[i];
+    if ((rc = read_value(&r, &h->kind->fields[idx], month, &h->f[idx])) != 0)
+      return rc;
+  }
+  return 0;
+}
+
+const ayil_hval_t *ayil_hdr_get(const ayil_hdr_t *h, const char *name) {
+  size_t i;
+
+  if (h == NULL || h->kind == NULL || name == NULL)
+    return NULL;
+  for (i = 0; i < h->kind->nfields; i++)
+    if (strcmp(h->kind->fields[i].name, name) == 0)
+      return h->f[i].present ? &h->f[i] : NULL;
+  return NULL;
+}
