@@ -64,6 +64,9 @@ enum {
   NFIX
 };
 
+/* Fields the counting reads (report.c, FX_NAMES). */
+enum { FX_N = 15 };
+
 /* Scopes of an entity (a row of the table). */
 enum { SC_COMMITTEE, SC_OBLAST, SC_REGION, SC_TOTAL };
 
@@ -89,6 +92,7 @@ struct ayil_report_s {
   size_t last;        /* index of the committee of the last add */
   int64_t *days_vals; /* days value of each slot, in order of appearance */
   size_t ndays, capdays;
+  int fx[FX_N]; /* positions of the fields counted (report.c, fx_init()) */
 };
 
 /* ---- the table of cells ---- */

@@ -83,15 +83,17 @@ static int read_str(ayil_mp_t *r, const ayil_field_t *f, int month,
   return 0;
 }
 
-/* A non-empty list of codes of f in code-list order, each once. */
-static int read_codes(ayil_mp_t *r, const ayil_field_t *f, ayil_hval_t *v) {
+/* A non-empty list of codes of f in code-list order, each once (lax: in
+ * any order, a repeated code counting once). */
+static int read_codes(ayil_mp_t *r, const ayil_field_t *f, int lax,
+                      ayil_hval_t *v) {
   const uint8_t *p;
   size_t cnt, n, i;
   int rc, c, prev = -1;
 
   if ((rc = ayil_mp_array(r, &cnt)) != 0)
     return rc;
-  if (cnt == 0 || cnt > f->ncodes || f->ncodes > CODES_MAX)
+  if (cnt == 0 || cnt > (lax ? CODES_MAX : f->ncodes) || f->ncodes > CODES_MAX)
     return AYIL_EFORMAT;
   v->u = 0;
   for (i = 0; i < cnt; i++) {
@@ -99,7 +101,7 @@ static int read_codes(ayil_mp_t *r, const ayil_field_t *f, ayil_hval_t *v) {
       return rc;
     if ((c = code_of(f, p, n)) < 0)
       return AYIL_EFORMAT;
-    if (c <= prev)
+    if (c <= prev && !lax)
       return AYIL_ENOTCANON;
     prev = c;
     v->u |= (uint64_t)1 << c;
@@ -108,7 +110,7 @@ static int read_codes(ayil_mp_t *r, const ayil_field_t *f, ayil_hval_t *v) {
 }
 
 /* One value of field f (its month when month is 1) into *v. */
-static int read_value(ayil_mp_t *r, const ayil_field_t *f, int month,
+static int read_value(ayil_mp_t *r, const ayil_field_t *f, int month, int lax,
                       ayil_hval_t *v) {
   int rc, b;
 
@@ -120,7 +122,7 @@ static int read_value(ayil_mp_t *r, const ayil_field_t *f, int month,
   case AYIL_FT_CASE:
     return read_str(r, f, 0, v);
   case AYIL_FT_CODES:
-    return read_codes(r, f, v);
+    return read_codes(r, f, lax, v);
   case AYIL_FT_BOOL:
     rc = ayil_mp_bool(r, &b);
     v->u = (uint64_t)b;
@@ -207,7 +209,7 @@ int ayil_hdr_kind_month(const uint8_t *buf, size_t len, const char **kind,
   return 0;
 }
 
-int ayil_hdr_read(const uint8_t *buf, size_t len, ayil_hdr_t *h) {
+static int hdr_read(const uint8_t *buf, size_t len, int lax, ayil_hdr_t *h) {
   ayil_mp_t r;
   scan_t s;
   size_t i;
@@ -227,13 +229,27 @@ int ayil_hdr_read(const uint8_t *buf, size_t len, ayil_hdr_t *h) {
   for (i = 0; i < s.n; i++) {
     if (str_is(s.key[i], s.keyn[i], "kind"))
       continue;
-    if ((idx = field_of(h->kind, s.key[i], s.keyn[i], &month)) < 0)
+    if ((idx = field_of(h->kind, s.key[i], s.keyn[i], &month)) < 0) {
+      if (lax)
+        continue;
       return AYIL_EFORMAT;
+    }
     r.p = s.val[i];
-    if ((rc = read_value(&r, &h->kind->fields[idx], month, &h->f[idx])) != 0)
+    rc = read_value(&r, &h->kind->fields[idx], month, lax, &h->f[idx]);
+    if (rc != 0 && !lax)
       return rc;
+    if (rc != 0)
+      h->f[idx].present = -1;
   }
   return 0;
+}
+
+int ayil_hdr_read(const uint8_t *buf, size_t len, ayil_hdr_t *h) {
+  return hdr_read(buf, len, 0, h);
+}
+
+int ayil_hdr_read_lax(const uint8_t *buf, size_t len, ayil_hdr_t *h) {
+  return hdr_read(buf, len, 1, h);
 }
 
 const ayil_hval_t *ayil_hdr_get(const ayil_hdr_t *h, const char *name) {
@@ -243,6 +259,6 @@ const ayil_hval_t *ayil_hdr_get(const ayil_hdr_t *h, const char *name) {
     return NULL;
   for (i = 0; i < h->kind->nfields; i++)
     if (strcmp(h->kind->fields[i].name, name) == 0)
-      return h->f[i].present ? &h->f[i] : NULL;
+      return h->f[i].present == 1 ? &h->f[i] : NULL;
   return NULL;
 }

@@ -31,7 +31,7 @@ int ayil_month_parse(const char *s, size_t n);
 
 /* The value of one field in a header. */
 typedef struct {
-  int present;
+  int present; /* 1; 0 absent; -1 a wrong value (ayil_hdr_read_lax only) */
   /* CODE: index in the list; CODES: bit per code index; BOOL: 0 or 1;
    * COUNT: the count; DATE: the month number of its month key
    * (ayil_month_parse()). */
@@ -56,6 +56,15 @@ typedef struct {
  * order, a non-shortest encoding), AYIL_ETRUNC or AYIL_ETRAILING.
  */
 int ayil_hdr_read(const uint8_t *buf, size_t len, ayil_hdr_t *h);
+
+/*
+ * The same for a reader that judges only the fields it uses (the report):
+ * the map must still be canonical and flat and its kind known, but a key
+ * the kind does not have is skipped, a list of codes may be in any order
+ * with repeats (each code counts once), and a field whose value is not of
+ * its type is marked present = -1 instead of refusing the header.
+ */
+int ayil_hdr_read_lax(const uint8_t *buf, size_t len, ayil_hdr_t *h);
 
 /*
  * Only the `kind` and `month` strings of a header (month NULL when it has

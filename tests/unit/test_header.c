@@ -142,6 +142,33 @@ static void test_refused(void **state) {
     assert_int_not_equal(ayil_hdr_read(trail, i, &h), 0);
 }
 
+/* The report's reading: unknown keys skipped, a wrong value marked, codes
+ * in any order; structure and encoding still strict. */
+static void test_lax(void **state) {
+  static const uint8_t str8[] = {0x81, 0xa4, 'k', 'i', 'n', 'd', 0xd9, 7,
+                                 's',  'e',  's', 's', 'i', 'o', 'n'};
+  ayil_hdr_t h;
+  uint8_t *buf;
+  size_t len;
+
+  (void)state;
+  buf = pack("{\"kind\":\"appeal\",\"month\":\"2026-02\",\"violence\":"
+             "[\"sexual\",\"physical\",\"sexual\"],\"survivor_sex\":\"x\","
+             "\"colour\":\"red\",\"case\":\"aa\"}",
+             &len);
+  assert_int_equal(ayil_hdr_read(buf, len, &h), AYIL_EFORMAT);
+  assert_int_equal(ayil_hdr_read_lax(buf, len, &h), 0);
+  assert_int_equal(ayil_hdr_get(&h, "violence")->u, (1u << 0) | (1u << 2));
+  assert_null(ayil_hdr_get(&h, "survivor_sex"));
+  assert_int_equal(h.f[4].present, -1); /* survivor_sex */
+  assert_int_equal(ayil_hdr_get(&h, "date")->u, 2026 * 12 + 1);
+  free(buf);
+  buf = pack("{\"kind\":\"nonsense\",\"month\":\"2026-02\"}", &len);
+  assert_int_equal(ayil_hdr_read_lax(buf, len, &h), AYIL_EFORMAT);
+  free(buf);
+  assert_int_equal(ayil_hdr_read_lax(str8, sizeof str8, &h), AYIL_ENOTCANON);
+}
+
 /* The fold reads kind and month of any header, known kind or not. */
 static void test_kind_month(void **state) {
   const char *k, *m;
@@ -194,8 +221,8 @@ static void test_xrules(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_month_parse), cmocka_unit_test(test_view),
-      cmocka_unit_test(test_refused),     cmocka_unit_test(test_kind_month),
-      cmocka_unit_test(test_xrules),
+      cmocka_unit_test(test_refused),     cmocka_unit_test(test_lax),
+      cmocka_unit_test(test_kind_month),  cmocka_unit_test(test_xrules),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
