@@ -34,8 +34,15 @@ int ayil_month_parse(const char *s, size_t n) {
   return y * 12 + m - 1;
 }
 
+/* 1 if p[0..n) is the C string s; stops at the first difference, as most
+ * comparisons here fail on the first byte (this is the report's hot path). */
 static int str_is(const uint8_t *p, size_t n, const char *s) {
-  return strlen(s) == n && memcmp(p, s, n) == 0;
+  size_t i;
+
+  for (i = 0; i < n; i++)
+    if (s[i] == '\0' || (uint8_t)s[i] != p[i])
+      return 0;
+  return s[n] == '\0';
 }
 
 static int code_of(const ayil_field_t *f, const uint8_t *p, size_t n) {
