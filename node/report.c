@@ -275,15 +275,27 @@ enum {
 };
 _Static_assert(N(FX_NAMES) == FX_N, "FX_NAMES and report_int.h's FX_N");
 
+/* The kinds counted, in the order of report_int.h's K_*. */
+static const char *const K_NAMES[] = {
+    "appeal", "session",    "family",   "referral", "protection_order",
+    "aid",    "prevention", "training", "followup", "closure"};
+_Static_assert(N(K_NAMES) == K_N, "K_NAMES and report_int.h's K_*");
+
 static void fx_init(ayil_report_t *r) {
   size_t i, j;
 
+  assert(ayil_schema_nkinds() <= N(r->want));
+  for (i = 0; i < N(K_NAMES); i++) {
+    r->kinds[i] = ayil_schema_kind(K_NAMES[i]);
+    assert(r->kinds[i] != NULL);
+  }
   for (i = 0; i < N(FX_NAMES); i++) {
     const ayil_kind_t *k = ayil_schema_kind(FX_NAMES[i].kind);
     const ayil_field_t *f = ayil_kind_field(k, FX_NAMES[i].field);
     assert(f != NULL);
     j = (size_t)(f - k->fields);
     r->fx[i] = (int)j;
+    r->want[k - ayil_schema_kind_at(0)] |= (uint32_t)1 << j;
   }
 }
 
@@ -294,30 +306,19 @@ static const ayil_hval_t *fv(const ayil_report_t *r, const ayil_hdr_t *h,
   return v->present == 1 ? v : NULL;
 }
 
-/* The month of a header: the month key of its first date field. */
-static int hdr_month(const ayil_hdr_t *h) {
-  size_t i;
-
-  for (i = 0; i < h->kind->nfields; i++)
-    if (h->kind->fields[i].month_key != NULL &&
-        strcmp(h->kind->fields[i].month_key, "month") == 0)
-      return h->f[i].present == 1 ? (int)h->f[i].u : -1;
-  return -1;
-}
-
 /* Parses one header into *d. in: the record's month is in the period. A
  * record lacking a field an indicator needs is refused (AYIL_EINVAL). */
 static int parse_record(const ayil_report_t *r, const ayil_hdr_t *h,
                         delta_t *d) {
-  const char *kind = h->kind->name;
+  const ayil_kind_t *kind = h->kind;
   const ayil_hval_t *v, *w, *x;
-  int month = hdr_month(h);
+  int month = h->month;
   int in, i;
 
   if (month < 0)
     return AYIL_EINVAL;
   in = month >= r->from && month <= r->to;
-  if (strcmp(kind, "appeal") == 0) {
+  if (kind == r->kinds[K_APPEAL]) {
     v = fv(r, h, FX_A_VIOL);
     w = fv(r, h, FX_A_SEX);
     x = fv(r, h, FX_A_AGE);
@@ -331,7 +332,7 @@ static int parse_record(const ayil_report_t *r, const ayil_hdr_t *h,
         d_add(d, I_VIOL + i, 1);
     d_add(d, I_SEX + (int)w->u, 1);
     d_add(d, I_AGE + (int)x->u, 1);
-  } else if (strcmp(kind, "session") == 0) {
+  } else if (kind == r->kinds[K_SESSION]) {
     if ((v = fv(r, h, FX_S_VR)) == NULL)
       return AYIL_EINVAL;
     if (in) {
@@ -339,7 +340,7 @@ static int parse_record(const ayil_report_t *r, const ayil_hdr_t *h,
       if (v->u)
         d_add(d, I_SESSIONS_VR, 1);
     }
-  } else if (strcmp(kind, "family") == 0) {
+  } else if (kind == r->kinds[K_FAMILY]) {
     int removed = -1, st;
 
     if ((v = fv(r, h, FX_F_STATUS)) == NULL)
@@ -355,7 +356,7 @@ static int parse_record(const ayil_report_t *r, const ayil_hdr_t *h,
     if (month <= r->to && ((st == 0 && (removed < 0 || removed > r->to)) ||
                            (st == 1 && removed >= 0 && removed > r->to)))
       d_add(d, I_FAM_ACTIVE, 1);
-  } else if (strcmp(kind, "referral") == 0) {
+  } else if (kind == r->kinds[K_REFERRAL]) {
     if ((v = fv(r, h, FX_R_SERVICE)) == NULL)
       return AYIL_EINVAL;
     if (in) {
@@ -364,10 +365,10 @@ static int parse_record(const ayil_report_t *r, const ayil_hdr_t *h,
       if (v->u == 0 || v->u == 1) /* crisis_centre, shelter */
         d_add(d, I_REF_CS, 1);
     }
-  } else if (strcmp(kind, "protection_order") == 0) {
+  } else if (kind == r->kinds[K_PO]) {
     if (in)
       d_add(d, I_PO, 1);
-  } else if (strcmp(kind, "aid") == 0) {
+  } else if (kind == r->kinds[K_AID]) {
     if ((v = fv(r, h, FX_AID_KIND)) == NULL)
       return AYIL_EINVAL;
     if (v->u == 0) { /* money */
@@ -380,14 +381,14 @@ static int parse_record(const ayil_report_t *r, const ayil_hdr_t *h,
     } else if (in) {
       d_add(d, v->u == 1 ? I_HOUSING : I_INKIND, 1);
     }
-  } else if (strcmp(kind, "prevention") == 0) {
+  } else if (kind == r->kinds[K_PREV]) {
     if ((v = fv(r, h, FX_P_PF)) == NULL || (w = fv(r, h, FX_P_PM)) == NULL)
       return AYIL_EINVAL;
     if (in) {
       d_add(d, I_PREV_EVENTS, 1);
       d_add(d, I_PREV_PART, (int64_t)(v->u + w->u));
     }
-  } else if (strcmp(kind, "training") == 0) {
+  } else if (kind == r->kinds[K_TRAIN]) {
     if ((x = fv(r, h, FX_T_DAYS)) == NULL || (v = fv(r, h, FX_T_PF)) == NULL ||
         (w = fv(r, h, FX_T_PM)) == NULL)
       return AYIL_EINVAL;
@@ -398,12 +399,12 @@ static int parse_record(const ayil_report_t *r, const ayil_hdr_t *h,
       d->days = (int64_t)x->u;
       d->days_part = (int64_t)(v->u + w->u);
     }
-  } else if (strcmp(kind, "followup") == 0) {
+  } else if (kind == r->kinds[K_FU]) {
     if ((v = fv(r, h, FX_FU_ACTION)) == NULL)
       return AYIL_EINVAL;
     if (in)
       d_add(d, I_FU + (int)v->u, 1);
-  } else if (strcmp(kind, "closure") == 0) {
+  } else if (kind == r->kinds[K_CLOSURE]) {
     if (in)
       d_add(d, I_CLOSURES, 1);
   } /* correction: a known kind no indicator counts */
@@ -499,7 +500,7 @@ int ayil_report_add_packed(ayil_report_t *r, const char *committee_name,
     return AYIL_EINVAL;
   if (r->oblast >= 0 && ob != r->oblast)
     return 0;
-  if (header == NULL || ayil_hdr_read_lax(header, len, &h) != 0)
+  if (header == NULL || ayil_hdr_read_lax(header, len, r->want, &h) != 0)
     return AYIL_EINVAL;
   return add_hdr(r, committee_name, ob, &h);
 }

@@ -49,7 +49,7 @@ static int code_of(const ayil_field_t *f, const uint8_t *p, size_t n) {
   size_t i;
 
   for (i = 0; i < f->ncodes; i++)
-    if (str_is(p, n, f->codes[i]))
+    if (n > 0 && f->codes[i][0] == p[0] && str_is(p, n, f->codes[i]))
       return (int)i;
   return -1;
 }
@@ -119,7 +119,7 @@ static int read_codes(ayil_mp_t *r, const ayil_field_t *f, int lax,
 /* One value of field f (its month when month is 1) into *v. */
 static int read_value(ayil_mp_t *r, const ayil_field_t *f, int month, int lax,
                       ayil_hval_t *v) {
-  int rc, b;
+  int rc, b = 0;
 
   v->present = 1;
   if (month)
@@ -143,17 +143,20 @@ static int read_value(ayil_mp_t *r, const ayil_field_t *f, int month, int lax,
 
 /* The field of k stored under header key (p, n); *month 1 when it is the
  * month key of a date field. */
-static int field_of(const ayil_kind_t *k, const uint8_t *p, size_t n,
-                    int *month) {
+static int field_of(const ayil_kind_t *k, uint32_t want, const uint8_t *p,
+                    size_t n, int *month) {
   size_t i;
 
   for (i = 0; i < k->nfields; i++) {
     const ayil_field_t *f = &k->fields[i];
-    if (f->hkey != NULL && str_is(p, n, f->hkey)) {
+    if (!(want & ((uint32_t)1 << i)))
+      continue;
+    if (f->hkey != NULL && f->hkey[0] == p[0] && str_is(p, n, f->hkey)) {
       *month = 0;
       return (int)i;
     }
-    if (f->month_key != NULL && str_is(p, n, f->month_key)) {
+    if (f->month_key != NULL && f->month_key[0] == p[0] &&
+        str_is(p, n, f->month_key)) {
       *month = 1;
       return (int)i;
     }
@@ -176,7 +179,9 @@ static int scan(const uint8_t *buf, size_t len, scan_t *s) {
   size_t kn;
   int rc;
 
-  memset(s, 0, sizeof(*s));
+  s->n = 0;
+  s->kind = s->month = NULL;
+  s->kindn = s->monthn = 0;
   if (len > AYIL_HEADER_MAX)
     return AYIL_ETOOBIG;
   if ((rc = ayil_mp_map_begin(&it, buf, len, MAP_KEYS_MAX, KEY_MAX)) != 0)
@@ -216,27 +221,65 @@ int ayil_hdr_kind_month(const uint8_t *buf, size_t len, const char **kind,
   return 0;
 }
 
-static int hdr_read(const uint8_t *buf, size_t len, int lax, ayil_hdr_t *h) {
+/* Pass 2 of a lax read with a want mask: only the wanted fields, each
+ * looked up among the keys (the report wants one to three of them). */
+static int read_wanted(const scan_t *s, const ayil_kind_t *k, uint32_t w,
+                       ayil_mp_t *r, ayil_hdr_t *h) {
+  size_t j, i;
+
+  for (j = 0; j < k->nfields; j++) {
+    const ayil_field_t *f = &k->fields[j];
+    const char *key = f->hkey != NULL ? f->hkey : f->month_key;
+    h->f[j].present = 0;
+    if (!(w & ((uint32_t)1 << j)) || key == NULL)
+      continue;
+    for (i = 0; i < s->n; i++)
+      if (s->key[i][0] == (uint8_t)key[0] &&
+          str_is(s->key[i], s->keyn[i], key)) {
+        r->p = s->val[i];
+        if (read_value(r, f, f->hkey == NULL, 1, &h->f[j]) != 0)
+          h->f[j].present = -1;
+        break;
+      }
+  }
+  return 0;
+}
+
+static int hdr_read(const uint8_t *buf, size_t len, int lax,
+                    const uint32_t *want, ayil_hdr_t *h) {
   ayil_mp_t r;
   scan_t s;
-  size_t i;
+  size_t i, nk;
+  uint32_t w = UINT32_MAX;
   int rc, idx, month;
 
-  memset(h, 0, sizeof(*h));
+  h->kind = NULL;
+  h->month = -1;
   if ((rc = scan(buf, len, &s)) != 0)
     return rc;
-  for (i = 0; s.kind != NULL && i < ayil_schema_nkinds(); i++)
-    if (str_is(s.kind, s.kindn, ayil_schema_kind_at(i)->name))
-      h->kind = ayil_schema_kind_at(i);
+  nk = ayil_schema_nkinds();
+  for (i = 0; s.kind != NULL && h->kind == NULL && i < nk; i++) {
+    const ayil_kind_t *k = ayil_schema_kind_at(i);
+    if (k->name[0] == s.kind[0] && str_is(s.kind, s.kindn, k->name)) {
+      h->kind = k;
+      if (want != NULL)
+        w = want[i];
+    }
+  }
+  h->month =
+      s.month != NULL ? ayil_month_parse((const char *)s.month, s.monthn) : -1;
   if (h->kind == NULL || h->kind->nfields > AYIL_HDR_FIELDS_MAX ||
       s.n > KEYS_MAX)
     return AYIL_EFORMAT;
-  /* Pass 2: each value, typed by its field. */
   r.end = buf + len;
+  if (want != NULL)
+    return read_wanted(&s, h->kind, w, &r, h);
+  memset(h->f, 0, h->kind->nfields * sizeof(h->f[0]));
+  /* Pass 2: each value, typed by its field. */
   for (i = 0; i < s.n; i++) {
     if (str_is(s.key[i], s.keyn[i], "kind"))
       continue;
-    if ((idx = field_of(h->kind, s.key[i], s.keyn[i], &month)) < 0) {
+    if ((idx = field_of(h->kind, w, s.key[i], s.keyn[i], &month)) < 0) {
       if (lax)
         continue;
       return AYIL_EFORMAT;
@@ -252,11 +295,12 @@ static int hdr_read(const uint8_t *buf, size_t len, int lax, ayil_hdr_t *h) {
 }
 
 int ayil_hdr_read(const uint8_t *buf, size_t len, ayil_hdr_t *h) {
-  return hdr_read(buf, len, 0, h);
+  return hdr_read(buf, len, 0, NULL, h);
 }
 
-int ayil_hdr_read_lax(const uint8_t *buf, size_t len, ayil_hdr_t *h) {
-  return hdr_read(buf, len, 1, h);
+int ayil_hdr_read_lax(const uint8_t *buf, size_t len, const uint32_t *want,
+                      ayil_hdr_t *h) {
+  return hdr_read(buf, len, 1, want, h);
 }
 
 const ayil_hval_t *ayil_hdr_get(const ayil_hdr_t *h, const char *name) {

@@ -44,8 +44,10 @@ typedef struct {
 
 typedef struct {
   const ayil_kind_t *kind;
-  /* By field position in kind->fields: class-A fields and the months of
-   * date fields; class-I fields other than dates are never present. */
+  int month; /* the `month` key (ayil_month_parse()), or -1: absent */
+  /* By field position in kind->fields (only the first kind->nfields are
+   * set): class-A fields and the months of date fields; class-I fields
+   * other than dates are never present. */
   ayil_hval_t f[AYIL_HDR_FIELDS_MAX];
 } ayil_hdr_t;
 
@@ -59,12 +61,15 @@ int ayil_hdr_read(const uint8_t *buf, size_t len, ayil_hdr_t *h);
 
 /*
  * The same for a reader that judges only the fields it uses (the report):
- * the map must still be canonical and flat and its kind known, but a key
- * the kind does not have is skipped, a list of codes may be in any order
+ * the map must still be canonical and flat and its kind known, but only
+ * the fields in want[i] (a bit per field position, for the i-th kind of
+ * ayil_schema_kind_at(); want NULL: every field) are read, any other key
+ * is skipped, a list of codes may be in any order
  * with repeats (each code counts once), and a field whose value is not of
  * its type is marked present = -1 instead of refusing the header.
  */
-int ayil_hdr_read_lax(const uint8_t *buf, size_t len, ayil_hdr_t *h);
+int ayil_hdr_read_lax(const uint8_t *buf, size_t len, const uint32_t *want,
+                      ayil_hdr_t *h);
 
 /*
  * Only the `kind` and `month` strings of a header (month NULL when it has

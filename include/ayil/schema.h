@@ -62,7 +62,9 @@ typedef struct ayil_kind_s {
   size_t nfields;
 } ayil_kind_t;
 
-/* Number of record kinds, and the i-th in RECORDS.md order (NULL past end) */
+/* Number of record kinds, and the i-th in RECORDS.md order (NULL past end).
+ * The kinds are one array: ayil_schema_kind_at(i) is
+ * ayil_schema_kind_at(0) + i. */
 size_t ayil_schema_nkinds(void);
 const ayil_kind_t *ayil_schema_kind_at(size_t i);
 /* The kind named `name`, or NULL. */

@@ -157,16 +157,17 @@ static void test_lax(void **state) {
              "\"colour\":\"red\",\"case\":\"aa\"}",
              &len);
   assert_int_equal(ayil_hdr_read(buf, len, &h), AYIL_EFORMAT);
-  assert_int_equal(ayil_hdr_read_lax(buf, len, &h), 0);
+  assert_int_equal(ayil_hdr_read_lax(buf, len, NULL, &h), 0);
   assert_int_equal(ayil_hdr_get(&h, "violence")->u, (1u << 0) | (1u << 2));
   assert_null(ayil_hdr_get(&h, "survivor_sex"));
   assert_int_equal(h.f[4].present, -1); /* survivor_sex */
   assert_int_equal(ayil_hdr_get(&h, "date")->u, 2026 * 12 + 1);
   free(buf);
   buf = pack("{\"kind\":\"nonsense\",\"month\":\"2026-02\"}", &len);
-  assert_int_equal(ayil_hdr_read_lax(buf, len, &h), AYIL_EFORMAT);
+  assert_int_equal(ayil_hdr_read_lax(buf, len, NULL, &h), AYIL_EFORMAT);
   free(buf);
-  assert_int_equal(ayil_hdr_read_lax(str8, sizeof str8, &h), AYIL_ENOTCANON);
+  assert_int_equal(ayil_hdr_read_lax(str8, sizeof str8, NULL, &h),
+                   AYIL_ENOTCANON);
 }
 
 /* The fold reads kind and month of any header, known kind or not. */
