@@ -22,6 +22,7 @@
  */
 #include <string.h>
 
+#include "ayil/header.h"
 #include "ayil/schema.h"
 #include "sync_int.h"
 
@@ -299,40 +300,6 @@ int ayil__dict_decode(ayil_mp_t *r, uint32_t codes, uint8_t *out, size_t cap,
 
 /* ---- encoding ---------------------------------------------------------- */
 
-static int str_is(const uint8_t *p, size_t n, const char *s) {
-  return strlen(s) == n && memcmp(p, s, n) == 0;
-}
-
-static int code_of(const ayil_field_t *f, const uint8_t *p, size_t n) {
-  size_t i;
-  for (i = 0; i < f->ncodes; i++)
-    if (str_is(p, n, f->codes[i]))
-      return (int)i;
-  return -1;
-}
-
-/* "YYYY-MM" in the dictionary's range, as months since 1900-01. */
-static int month_of(const uint8_t *p, size_t n, uint64_t *m) {
-  unsigned y = 0, mo = 0;
-  size_t i;
-  if (n != 7 || p[4] != '-')
-    return 0;
-  for (i = 0; i < 7; i++) {
-    if (i == 4)
-      continue;
-    if (p[i] < '0' || p[i] > '9')
-      return 0;
-    if (i < 4)
-      y = y * 10 + (unsigned)(p[i] - '0');
-    else
-      mo = mo * 10 + (unsigned)(p[i] - '0');
-  }
-  if (y < AYIL_DATE_MIN_YEAR || y > AYIL_DATE_MAX_YEAR || mo < 1 || mo > 12)
-    return 0;
-  *m = (uint64_t)(y - AYIL_DATE_MIN_YEAR) * 12 + (mo - 1);
-  return 1;
-}
-
 static int hexval(uint8_t c) {
   if (c >= '0' && c <= '9')
     return c - '0';
@@ -341,131 +308,36 @@ static int hexval(uint8_t c) {
   return -1; /* uppercase too: the rebuilt text is lowercase */
 }
 
-/* Reads the value of slot `s` from the raw header into `v`: 1, or 0 when
- * the dictionary cannot express it. */
-static int take_value(ayil_mp_t *r, const dslot_t *s, dval_t *v) {
-  const uint8_t *p = NULL;
-  size_t n = 0, i, k = 0;
-  int b = 0, c;
-  v->present = 1;
-  switch (s->type) {
-  case T_CODE:
-    if (ayil_mp_str(r, 64, &p, &n) != 0 || (c = code_of(s->f, p, n)) < 0)
-      return 0;
-    v->v = (uint64_t)c;
-    return 1;
-  case T_CODES:
-    if (ayil_mp_array(r, &k) != 0)
-      return 0;
-    v->v = 0;
-    for (i = 0; i < k; i++) {
-      if (ayil_mp_str(r, 64, &p, &n) != 0 || (c = code_of(s->f, p, n)) < 0)
-        return 0;
-      v->v |= UINT64_C(1) << c;
-    }
-    return 1; /* order and duplicates: the rebuild check sees them */
-  case T_BOOL:
-    if (ayil_mp_bool(r, &b) != 0)
-      return 0;
-    v->v = (uint64_t)b;
-    return 1;
-  case T_COUNT:
-    return ayil_mp_uint(r, AYIL_COUNT_MAX, &v->v) == 0;
-  case T_CASE:
-    if (ayil_mp_str(r, 64, &p, &n) != 0 || n != 2 * AYIL_RECID_BYTES)
-      return 0;
-    for (i = 0; i < AYIL_RECID_BYTES; i++) {
-      int hi = hexval(p[2 * i]), lo = hexval(p[2 * i + 1]);
-      if (hi < 0 || lo < 0)
-        return 0;
-      v->id[i] = (uint8_t)(hi << 4 | lo);
-    }
-    return 1;
-  default: /* T_MONTH */
-    return ayil_mp_str(r, 64, &p, &n) == 0 && month_of(p, n, &v->v);
-  }
-}
-
-/* Parses the raw header into a kind, a month and slot values: 1, or 0 when
- * it is not a header the dictionary covers. */
+/* The raw header as the dictionary's kind, month and slot values, read
+ * through the typed header view (include/ayil/header.h): 1, or 0 when it
+ * is not a header the dictionary covers (then it goes raw). */
 static int parse_raw(uint32_t codes, const uint8_t *hdr, size_t len, dkind_t *d,
                      uint64_t *month, dval_t *v) {
-  ayil_mp_t r = {hdr, hdr + len}, scan;
-  const uint8_t *p = NULL;
-  size_t n = 0, k = 0, i, j;
-  int have_month = 0;
+  ayil_hdr_t h;
+  size_t i, j;
 
-  /* The kind first: it says what every other key means. */
-  if (ayil_mp_map(&r, &n) != 0 || n < 2 || n > SLOTS_MAX + 2)
+  if (ayil_hdr_read(hdr, len, &h) != 0 || h.month < 0 ||
+      dict_kind(codes, (uint64_t)(h.kind - ayil_schema_kind_at(0)), d) != 0)
     return 0;
-  scan = r;
-  for (i = 0; i < n; i++) {
-    if (ayil_mp_str(&scan, 64, &p, &k) != 0)
-      return 0;
-    if (str_is(p, k, "kind")) {
-      if (ayil_mp_str(&scan, 64, &p, &k) != 0)
-        return 0;
-      for (j = 0; j < ayil_schema_nkinds(); j++)
-        if (str_is(p, k, ayil_schema_kind_at(j)->name))
-          break;
-      if (dict_kind(codes, j, d) != 0)
-        return 0;
-      break;
-    }
-    /* Skip a value the way the walk below reads it. */
-    switch (ayil_mp_peek(&scan)) {
-    case AYIL_MP_STR:
-      if (ayil_mp_str(&scan, len, &p, &k) != 0)
-        return 0;
-      break;
-    case AYIL_MP_UINT:
-      if (ayil_mp_uint(&scan, UINT64_MAX, &(uint64_t){0}) != 0)
-        return 0;
-      break;
-    case AYIL_MP_BOOL:
-      if (ayil_mp_bool(&scan, &(int){0}) != 0)
-        return 0;
-      break;
-    case AYIL_MP_ARRAY:
-      if (ayil_mp_array(&scan, &k) != 0)
-        return 0;
-      for (j = 0; j < k; j++)
-        if (ayil_mp_str(&scan, len, &p, &(size_t){0}) != 0)
-          return 0;
-      break;
-    default:
-      return 0;
-    }
-  }
-  if (i == n)
-    return 0; /* no kind: a notice or something else */
+  *month = (uint64_t)(h.month - AYIL_DATE_MIN_YEAR * 12);
   memset(v, 0, SLOTS_MAX * sizeof *v);
-  for (i = 0; i < n; i++) {
-    if (ayil_mp_str(&r, 64, &p, &k) != 0)
-      return 0;
-    if (str_is(p, k, "kind")) {
-      if (ayil_mp_str(&r, 64, &p, &k) != 0)
+  for (j = 0; j < d->n; j++) {
+    const ayil_hval_t *x = &h.f[d->s[j].f - d->k->fields];
+    if (x->present != 1) {
+      if (d->s[j].required)
         return 0;
       continue;
     }
-    if (str_is(p, k, "month")) {
-      if (have_month || ayil_mp_str(&r, 64, &p, &k) != 0 ||
-          !month_of(p, k, month))
-        return 0;
-      have_month = 1;
-      continue;
+    v[j].present = 1;
+    v[j].v = x->u;
+    if (d->s[j].type == T_MONTH) {
+      v[j].v = x->u - (uint64_t)AYIL_DATE_MIN_YEAR * 12;
+    } else if (d->s[j].type == T_CASE) {
+      for (i = 0; i < AYIL_RECID_BYTES; i++)
+        v[j].id[i] = (uint8_t)(hexval((uint8_t)x->s[2 * i]) << 4 |
+                               hexval((uint8_t)x->s[2 * i + 1]));
     }
-    for (j = 0; j < d->n; j++)
-      if (str_is(p, k, d->s[j].key))
-        break;
-    if (j == d->n || v[j].present || !take_value(&r, &d->s[j], &v[j]))
-      return 0;
   }
-  if (!have_month || ayil_mp_done(&r) != 0)
-    return 0;
-  for (j = 0; j < d->n; j++)
-    if (d->s[j].required && !v[j].present)
-      return 0;
   return 1;
 }
 
