@@ -8,10 +8,13 @@
  */
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <msgpack.h>
+
+#include "ayil/header.h"
 
 #include "record.h"
 
@@ -129,14 +132,7 @@ static int num(const char *s, size_t n) {
 
 /* "YYYY-MM" with a year in range and a month 1..12. */
 static int month_ok(const char *s, size_t len) {
-  int y, m;
-
-  if (len != 7 || !digits(s, 4) || s[4] != '-' || !digits(s + 5, 2))
-    return 0;
-  y = num(s, 4);
-  m = num(s + 5, 2);
-  return y >= AYIL_DATE_MIN_YEAR && y <= AYIL_DATE_MAX_YEAR && m >= 1 &&
-         m <= 12;
+  return ayil_month_parse(s, len) >= 0;
 }
 
 /* "YYYY-MM-DD", a real calendar date. */
@@ -346,18 +342,28 @@ int ayil_record_touches_body(const char *kind, const json_t *input) {
 }
 
 /* Cross-field rule of RECORDS.md: aid of kind money needs amount_som. */
+/* The schema's cross-field rules (ayil_schema_xrule_at()) over a header. */
 static int check_rules(const ayil_kind_t *k, const json_t *header, char *err,
                        size_t errlen) {
-  const json_t *ak;
+  size_t i;
 
-  if (strcmp(k->name, "aid") != 0)
-    return 0;
-  ak = json_object_get(header, "aid_kind");
-  if (json_is_string(ak) && strcmp(json_string_value(ak), "money") == 0 &&
-      json_object_get(header, "amount_som") == NULL) {
-    seterr(err, errlen,
-           "aid: field \"amount_som\": required when kind is money");
-    return AYIL_EINVAL;
+  for (i = 0; i < ayil_schema_nxrules(); i++) {
+    const ayil_xrule_t *x = ayil_schema_xrule_at(i);
+    const ayil_field_t *f, *need;
+    const json_t *v;
+    if (strcmp(k->name, x->kind) != 0)
+      continue;
+    f = ayil_kind_field(k, x->field);
+    need = ayil_kind_field(k, x->need);
+    if (f == NULL || f->hkey == NULL || need == NULL || need->hkey == NULL)
+      continue; /* test_header.c checks that none is */
+    v = json_object_get(header, f->hkey);
+    if (json_is_string(v) && strcmp(json_string_value(v), x->code) == 0 &&
+        json_object_get(header, need->hkey) == NULL) {
+      seterr(err, errlen, "%s: field \"%s\": required when %s is %s", k->name,
+             x->need, x->field, x->code);
+      return AYIL_EINVAL;
+    }
   }
   return 0;
 }
@@ -1040,16 +1046,27 @@ int ayil_record_unpack(const uint8_t *buf, size_t len, json_t **out) {
 
 /* ---- the dictionary for `ayil schema` ---- */
 
-/* A rule that the tables alone do not say, for one field. */
-static const char *field_note(const ayil_kind_t *k, const ayil_field_t *f) {
-  if (strcmp(k->name, "aid") == 0 && strcmp(f->name, "amount_som") == 0)
-    return "required when kind is money";
-  if (f->hkey != NULL && strcmp(f->hkey, f->name) != 0)
-    return "stored in the header as aid_kind";
+/* A rule that the tables alone do not say, for one field, into buf. */
+static const char *field_note(const ayil_kind_t *k, const ayil_field_t *f,
+                              char *buf, size_t cap) {
+  size_t i;
+
+  for (i = 0; i < ayil_schema_nxrules(); i++) {
+    const ayil_xrule_t *x = ayil_schema_xrule_at(i);
+    if (strcmp(k->name, x->kind) == 0 && strcmp(f->name, x->need) == 0) {
+      snprintf(buf, cap, "required when %s is %s", x->field, x->code);
+      return buf;
+    }
+  }
+  if (f->hkey != NULL && strcmp(f->hkey, f->name) != 0) {
+    snprintf(buf, cap, "stored in the header as %s", f->hkey);
+    return buf;
+  }
   return NULL;
 }
 
 static json_t *field_to_json(const ayil_kind_t *k, const ayil_field_t *f) {
+  char note[128];
   json_t *o = json_object(), *codes;
   size_t i;
   int bad = o == NULL;
@@ -1074,8 +1091,8 @@ static json_t *field_to_json(const ayil_kind_t *k, const ayil_field_t *f) {
     bad = json_object_set_new(o, "header_key", json_string(f->hkey)) != 0;
   if (!bad && f->month_key != NULL)
     bad = json_object_set_new(o, "month_key", json_string(f->month_key)) != 0;
-  if (!bad && field_note(k, f) != NULL)
-    bad = json_object_set_new(o, "note", json_string(field_note(k, f))) != 0;
+  if (!bad && field_note(k, f, note, sizeof note) != NULL)
+    bad = json_object_set_new(o, "note", json_string(note)) != 0;
   if (bad) {
     json_decref(o);
     return NULL;
@@ -1180,7 +1197,8 @@ static void print_kind(FILE *fp, const ayil_kind_t *k) {
           "TYPE");
   for (i = 0; i < k->nfields; i++) {
     const ayil_field_t *f = &k->fields[i];
-    const char *note = field_note(k, f);
+    char nbuf[128];
+    const char *note = field_note(k, f, nbuf, sizeof nbuf);
     char detail[64] = "";
     if (f->type == AYIL_FT_DATE)
       snprintf(detail, sizeof(detail), "YYYY-MM-DD");

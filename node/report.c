@@ -17,7 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ayil/header.h"
 #include "ayil/schema.h"
+#include "record.h"
 #include "report_int.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
@@ -36,8 +38,6 @@ const char *const ayil__report_services[] = {
 const char *const ayil__report_actions[] = {
     "preventive_talk",      "home_visit",        "document_restoration",
     "correctional_session", "referral_followup", "other"};
-static const char *const AID_KINDS[] = {"money", "housing", "in_kind"};
-static const char *const FAMILY_STATUS[] = {"active", "removed"};
 
 /* Oblasts in RECORDS.md order, with their macro-region (0 north, 1 south). */
 const char *const ayil__report_oblasts[] = {
@@ -57,19 +57,7 @@ _Static_assert(N(ayil__report_violence) == NVIOL &&
 /* ---- the report ---- */
 
 static int month_parse(const char *s) {
-  int y, m, i;
-
-  if (s == NULL || strlen(s) != 7 || s[4] != '-')
-    return -1;
-  for (i = 0; i < 7; i++)
-    if (i != 4 && (s[i] < '0' || s[i] > '9'))
-      return -1;
-  y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 +
-      (s[3] - '0');
-  m = (s[5] - '0') * 10 + (s[6] - '0');
-  if (m < 1 || m > 12)
-    return -1;
-  return y * 12 + m - 1;
+  return s != NULL ? ayil_month_parse(s, strlen(s)) : -1;
 }
 
 static int code_index(const char *s, const char *const *list, int n) {
@@ -86,6 +74,8 @@ static int code_index(const char *s, const char *const *list, int n) {
 static int oblast_index(const char *s) {
   return code_index(s, ayil__report_oblasts, NOBL);
 }
+
+static void fx_init(ayil_report_t *r);
 
 int ayil_report_new(ayil_report_t **out, const char *from_month,
                     const char *to_month, const char *oblast_filter) {
@@ -112,6 +102,7 @@ int ayil_report_new(ayil_report_t **out, const char *from_month,
   if (to_month != NULL)
     memcpy(r->to_s, to_month, 8);
   r->oblast = ob;
+  fx_init(r);
   *out = r;
   return 0;
 }
@@ -244,426 +235,179 @@ static void d_add(delta_t *d, int ind, int64_t v) {
   d->n++;
 }
 
-/* A header reduced to the fields an indicator reads, filled from a JSON
- * object (hdr_from_json) or straight from the canonical msgpack bytes
- * (hdr_from_msgpack, the hub's fast path); parse_record() then works on
- * this alone, so both paths count alike. */
-typedef struct sv_s {
-  const char *p; /* NULL when absent or not a string */
-  size_t n;
-} sv_t;
+/* The fields an indicator reads, by kind: their positions in the kind's
+ * field table (include/ayil/schema.h), found once per report. */
+static const struct {
+  const char *kind, *field;
+} FX_NAMES[] = {
+    {"appeal", "violence"},
+    {"appeal", "survivor_sex"},
+    {"appeal", "survivor_age"},
+    {"session", "violence_related"},
+    {"family", "status"},
+    {"family", "removed_date"},
+    {"referral", "service"},
+    {"aid", "kind"},
+    {"aid", "amount_som"},
+    {"prevention", "participants_female"},
+    {"prevention", "participants_male"},
+    {"training", "days"},
+    {"training", "participants_female"},
+    {"training", "participants_male"},
+    {"followup", "action"},
+};
+enum {
+  FX_A_VIOL,
+  FX_A_SEX,
+  FX_A_AGE,
+  FX_S_VR,
+  FX_F_STATUS,
+  FX_F_REMOVED,
+  FX_R_SERVICE,
+  FX_AID_KIND,
+  FX_AID_SOM,
+  FX_P_PF,
+  FX_P_PM,
+  FX_T_DAYS,
+  FX_T_PF,
+  FX_T_PM,
+  FX_FU_ACTION,
+};
+_Static_assert(N(FX_NAMES) == FX_N, "FX_NAMES and report_int.h's FX_N");
 
-enum { C_ABSENT, C_OK, C_BAD };
+/* The kinds counted, in the order of report_int.h's K_*. */
+static const char *const K_NAMES[] = {
+    "appeal", "session",    "family",   "referral", "protection_order",
+    "aid",    "prevention", "training", "followup", "closure"};
+_Static_assert(N(K_NAMES) == K_N, "K_NAMES and report_int.h's K_*");
 
-typedef struct count_s {
-  int st; /* C_ABSENT (absent or null), C_OK, C_BAD (not a count) */
-  int64_t v;
-} count_t;
+static void fx_init(ayil_report_t *r) {
+  size_t i, j;
 
-typedef struct hdr_s {
-  sv_t kind, month, sex, age, status, service, aid_kind, action, rmonth;
-  int rm_present; /* removed_month present and not null */
-  int viol_st;    /* C_ABSENT (absent or not an array), C_OK, C_BAD */
-  unsigned viol;  /* bit per ayil__report_violence code */
-  size_t nviol;
-  int vr; /* violence_related: -1 absent or not a bool, else 0/1 */
-  count_t amount, pf, pm, days;
-} hdr_t;
-
-static int month_parse_n(sv_t s) {
-  char buf[8];
-
-  if (s.p == NULL || s.n != 7)
-    return -1;
-  memcpy(buf, s.p, 7);
-  buf[7] = '\0';
-  return month_parse(buf);
-}
-
-static int code_index_n(sv_t s, const char *const *list, int n) {
-  int i;
-
-  if (s.p == NULL)
-    return -1;
-  for (i = 0; i < n; i++)
-    if (strlen(list[i]) == s.n && memcmp(s.p, list[i], s.n) == 0)
-      return i;
-  return -1;
-}
-
-static sv_t j_sv(const json_t *h, const char *key) {
-  const json_t *v = json_object_get(h, key);
-  sv_t s = {NULL, 0};
-
-  if (json_is_string(v)) {
-    s.p = json_string_value(v);
-    s.n = json_string_length(v);
+  assert(ayil_schema_nkinds() <= N(r->want));
+  for (i = 0; i < N(K_NAMES); i++) {
+    r->kinds[i] = ayil_schema_kind(K_NAMES[i]);
+    assert(r->kinds[i] != NULL);
   }
-  return s;
-}
-
-static count_t j_count(const json_t *h, const char *key) {
-  const json_t *v = json_object_get(h, key);
-  count_t c = {C_ABSENT, 0};
-  json_int_t x;
-
-  if (v == NULL || json_is_null(v))
-    return c;
-  c.st = C_BAD;
-  if (!json_is_integer(v))
-    return c;
-  x = json_integer_value(v);
-  if (x < 0 || x > AYIL_COUNT_MAX)
-    return c;
-  c.st = C_OK;
-  c.v = (int64_t)x;
-  return c;
-}
-
-static void hdr_from_json(const json_t *h, hdr_t *o) {
-  const json_t *vl = json_object_get(h, "violence");
-  const json_t *rm = json_object_get(h, "removed_month");
-  const json_t *vr = json_object_get(h, "violence_related");
-  size_t j;
-
-  memset(o, 0, sizeof(*o));
-  o->kind = j_sv(h, "kind");
-  o->month = j_sv(h, "month");
-  o->sex = j_sv(h, "survivor_sex");
-  o->age = j_sv(h, "survivor_age");
-  o->status = j_sv(h, "status");
-  o->service = j_sv(h, "service");
-  o->aid_kind = j_sv(h, "aid_kind");
-  o->action = j_sv(h, "action");
-  o->rmonth = j_sv(h, "removed_month");
-  o->rm_present = rm != NULL && !json_is_null(rm);
-  o->vr = json_is_boolean(vr) ? json_is_true(vr) : -1;
-  if (json_is_array(vl)) {
-    o->viol_st = C_OK;
-    o->nviol = json_array_size(vl);
-    for (j = 0; j < o->nviol; j++) {
-      const json_t *it = json_array_get(vl, j);
-      sv_t c;
-      int k;
-      c.p = json_string_value(it);
-      c.n = c.p != NULL ? json_string_length(it) : 0;
-      k = code_index_n(c, ayil__report_violence, NVIOL);
-      if (k < 0)
-        o->viol_st = C_BAD;
-      else
-        o->viol |= 1u << k; /* a code listed twice counts once */
-    }
+  for (i = 0; i < N(FX_NAMES); i++) {
+    const ayil_kind_t *k = ayil_schema_kind(FX_NAMES[i].kind);
+    const ayil_field_t *f = ayil_kind_field(k, FX_NAMES[i].field);
+    assert(f != NULL);
+    j = (size_t)(f - k->fields);
+    r->fx[i] = (int)j;
+    r->want[k - ayil_schema_kind_at(0)] |= (uint32_t)1 << j;
   }
-  o->amount = j_count(h, "amount_som");
-  o->pf = j_count(h, "participants_female");
-  o->pm = j_count(h, "participants_male");
-  o->days = j_count(h, "days");
 }
 
-/* ---- a minimal reader of header msgpack (untrusted bytes: every length
- * is checked against the end before use; nothing is allocated) ---- */
-
-typedef struct mp_s {
-  const uint8_t *p, *end;
-} mp_t;
-
-static int mp_be(mp_t *m, size_t w, uint64_t *v) {
-  size_t i;
-
-  if ((size_t)(m->end - m->p) < w)
-    return -1;
-  *v = 0;
-  for (i = 0; i < w; i++)
-    *v = (*v << 8) | m->p[i];
-  m->p += w;
-  return 0;
+/* The value of indicator field fx in h (of the right kind), or NULL. */
+static const ayil_hval_t *fv(const ayil_report_t *r, const ayil_hdr_t *h,
+                             int fx) {
+  const ayil_hval_t *v = &h->f[r->fx[fx]];
+  return v->present == 1 ? v : NULL;
 }
 
-/* A string whose tag was read: *s points into the buffer. */
-static int mp_str_body(mp_t *m, uint8_t t, sv_t *s) {
-  uint64_t n;
+/* Parses one header into *d. in: the record's month is in the period. A
+ * record lacking a field an indicator needs is refused (AYIL_EINVAL). */
+static int parse_record(const ayil_report_t *r, const ayil_hdr_t *h,
+                        delta_t *d) {
+  const ayil_kind_t *kind = h->kind;
+  const ayil_hval_t *v, *w, *x;
+  int month = h->month;
+  int in, i;
 
-  if (t >= 0xa0 && t <= 0xbf)
-    n = t & 0x1f;
-  else if (t == 0xd9 || t == 0xda || t == 0xdb) {
-    if (mp_be(m, t == 0xd9 ? 1 : t == 0xda ? 2 : 4, &n) != 0)
-      return -1;
-  } else
-    return -1;
-  if ((uint64_t)(m->end - m->p) < n)
-    return -1;
-  s->p = (const char *)m->p;
-  s->n = (size_t)n;
-  m->p += n;
-  return 0;
-}
-
-static int mp_tag(mp_t *m, uint8_t *t) {
-  if (m->p >= m->end)
-    return -1;
-  *t = *m->p++;
-  return 0;
-}
-
-static int mp_is_str(uint8_t t) {
-  return (t >= 0xa0 && t <= 0xbf) || t == 0xd9 || t == 0xda || t == 0xdb;
-}
-
-static int mp_array_len(mp_t *m, uint8_t t, uint64_t *n) {
-  if (t >= 0x90 && t <= 0x9f) {
-    *n = t & 0x0f;
-    return 0;
-  }
-  if (t == 0xdc || t == 0xdd)
-    return mp_be(m, t == 0xdc ? 2 : 4, n);
-  return -1;
-}
-
-/* One map value into the field of key k (or skipped). */
-static int mp_value(mp_t *m, sv_t k, hdr_t *o) {
-  uint8_t t;
-  uint64_t n, i, u;
-  sv_t s = {NULL, 0};
-#define KEY(lit) (k.n == sizeof(lit) - 1 && memcmp(k.p, lit, k.n) == 0)
-
-  if (mp_tag(m, &t) != 0)
-    return -1;
-  if (mp_is_str(t)) {
-    if (mp_str_body(m, t, &s) != 0)
-      return -1;
-    if (KEY("kind"))
-      o->kind = s;
-    else if (KEY("month"))
-      o->month = s;
-    else if (KEY("survivor_sex"))
-      o->sex = s;
-    else if (KEY("survivor_age"))
-      o->age = s;
-    else if (KEY("status"))
-      o->status = s;
-    else if (KEY("service"))
-      o->service = s;
-    else if (KEY("aid_kind"))
-      o->aid_kind = s;
-    else if (KEY("action"))
-      o->action = s;
-    else if (KEY("removed_month")) {
-      o->rmonth = s;
-      o->rm_present = 1;
-    } else if (KEY("amount_som") || KEY("participants_female") ||
-               KEY("participants_male") || KEY("days")) {
-      count_t *c = KEY("amount_som")            ? &o->amount
-                   : KEY("participants_female") ? &o->pf
-                   : KEY("participants_male")   ? &o->pm
-                                                : &o->days;
-      c->st = C_BAD;
-    }
-    return 0;
-  }
-  if (t <= 0x7f || (t >= 0xcc && t <= 0xcf)) {
-    if (t <= 0x7f)
-      u = t;
-    else if (mp_be(m, (size_t)1 << (t - 0xcc), &u) != 0)
-      return -1;
-    if (KEY("amount_som") || KEY("participants_female") ||
-        KEY("participants_male") || KEY("days")) {
-      count_t *c = KEY("amount_som")            ? &o->amount
-                   : KEY("participants_female") ? &o->pf
-                   : KEY("participants_male")   ? &o->pm
-                                                : &o->days;
-      c->st = u <= AYIL_COUNT_MAX ? C_OK : C_BAD;
-      c->v = (int64_t)(u <= AYIL_COUNT_MAX ? u : 0);
-    } else if (KEY("removed_month")) {
-      o->rm_present = 1; /* not a string: refused below */
-    }
-    return 0;
-  }
-  if (t == 0xc2 || t == 0xc3) {
-    if (KEY("violence_related"))
-      o->vr = t == 0xc3;
-    else if (KEY("removed_month"))
-      o->rm_present = 1;
-    else if (KEY("amount_som") || KEY("participants_female") ||
-             KEY("participants_male") || KEY("days")) {
-      count_t *c = KEY("amount_som")            ? &o->amount
-                   : KEY("participants_female") ? &o->pf
-                   : KEY("participants_male")   ? &o->pm
-                                                : &o->days;
-      c->st = C_BAD;
-    }
-    return 0;
-  }
-  if (mp_array_len(m, t, &n) == 0) {
-    int isv = KEY("violence");
-    if (n > 64)
-      return -1;
-    if (isv) {
-      o->viol_st = C_OK;
-      o->nviol = (size_t)n;
-    }
-    for (i = 0; i < n; i++) {
-      if (mp_tag(m, &t) != 0 || mp_str_body(m, t, &s) != 0)
-        return -1;
-      if (isv) {
-        int c = code_index_n(s, ayil__report_violence, NVIOL);
-        if (c < 0)
-          o->viol_st = C_BAD;
-        else
-          o->viol |= 1u << c;
-      }
-    }
-    if (KEY("removed_month"))
-      o->rm_present = 1;
-    return 0;
-  }
-#undef KEY
-  return -1; /* nil, signed, float, bin, ext, map: not a header value */
-}
-
-static int hdr_from_msgpack(const uint8_t *buf, size_t len, hdr_t *o) {
-  mp_t m;
-  uint8_t t;
-  uint64_t n, i;
-  sv_t k;
-
-  memset(o, 0, sizeof(*o));
-  o->vr = -1;
-  if (buf == NULL)
-    return AYIL_EINVAL;
-  m.p = buf;
-  m.end = buf + len;
-  if (mp_tag(&m, &t) != 0)
-    return AYIL_EINVAL;
-  if (t >= 0x80 && t <= 0x8f)
-    n = t & 0x0f;
-  else if (t == 0xde || t == 0xdf) {
-    if (mp_be(&m, t == 0xde ? 2 : 4, &n) != 0)
-      return AYIL_EINVAL;
-  } else
-    return AYIL_EINVAL;
-  if (n > 64)
-    return AYIL_EINVAL;
-  for (i = 0; i < n; i++) {
-    if (mp_tag(&m, &t) != 0 || mp_str_body(&m, t, &k) != 0 ||
-        mp_value(&m, k, o) != 0)
-      return AYIL_EINVAL;
-  }
-  return m.p == m.end ? 0 : AYIL_EINVAL;
-}
-
-static int sv_is(sv_t s, const char *lit) {
-  return s.p != NULL && strlen(lit) == s.n && memcmp(s.p, lit, s.n) == 0;
-}
-
-static int h_req(count_t c, int64_t *out) {
-  *out = c.v;
-  return c.st == C_OK ? 0 : AYIL_EINVAL;
-}
-
-/* Parses one header into *d. in: the record's month is in the period. */
-static int parse_record(const ayil_report_t *r, const hdr_t *h, delta_t *d) {
-  int month = month_parse_n(h->month);
-  int in, i, k;
-  int64_t a, b;
-
-  if (h->kind.p == NULL || month < 0)
+  if (month < 0)
     return AYIL_EINVAL;
   in = month >= r->from && month <= r->to;
-  if (sv_is(h->kind, "appeal")) {
-    int sx = code_index_n(h->sex, ayil__report_sexes, NSEX);
-    int ag = code_index_n(h->age, ayil__report_ages, NAGE);
-
-    if (h->viol_st != C_OK || h->nviol == 0 || sx < 0 || ag < 0)
+  if (kind == r->kinds[K_APPEAL]) {
+    v = fv(r, h, FX_A_VIOL);
+    w = fv(r, h, FX_A_SEX);
+    x = fv(r, h, FX_A_AGE);
+    if (v == NULL || w == NULL || x == NULL)
       return AYIL_EINVAL;
     if (!in)
       return 0;
     d_add(d, I_APPEALS, 1);
     for (i = 0; i < NVIOL; i++)
-      if (h->viol & (1u << i))
+      if (v->u & (1u << i))
         d_add(d, I_VIOL + i, 1);
-    d_add(d, I_SEX + sx, 1);
-    d_add(d, I_AGE + ag, 1);
-  } else if (sv_is(h->kind, "session")) {
-    if (h->vr < 0)
+    d_add(d, I_SEX + (int)w->u, 1);
+    d_add(d, I_AGE + (int)x->u, 1);
+  } else if (kind == r->kinds[K_SESSION]) {
+    if ((v = fv(r, h, FX_S_VR)) == NULL)
       return AYIL_EINVAL;
     if (in) {
       d_add(d, I_SESSIONS, 1);
-      if (h->vr)
+      if (v->u)
         d_add(d, I_SESSIONS_VR, 1);
     }
-  } else if (sv_is(h->kind, "family")) {
-    int st = code_index_n(h->status, FAMILY_STATUS, (int)N(FAMILY_STATUS));
-    int removed = -1;
+  } else if (kind == r->kinds[K_FAMILY]) {
+    int removed = -1, st;
 
-    if (st < 0)
+    if ((v = fv(r, h, FX_F_STATUS)) == NULL)
       return AYIL_EINVAL;
-    if (h->rm_present && (removed = month_parse_n(h->rmonth)) < 0)
+    st = (int)v->u;
+    if (h->f[r->fx[FX_F_REMOVED]].present < 0)
       return AYIL_EINVAL;
+    if ((w = fv(r, h, FX_F_REMOVED)) != NULL)
+      removed = (int)w->u;
     if (in)
       d_add(d, I_FAM_REG, 1);
     /* Active at the end of the period: see report.h. */
     if (month <= r->to && ((st == 0 && (removed < 0 || removed > r->to)) ||
                            (st == 1 && removed >= 0 && removed > r->to)))
       d_add(d, I_FAM_ACTIVE, 1);
-  } else if (sv_is(h->kind, "referral")) {
-    k = code_index_n(h->service, ayil__report_services, NSERV);
-    if (k < 0)
+  } else if (kind == r->kinds[K_REFERRAL]) {
+    if ((v = fv(r, h, FX_R_SERVICE)) == NULL)
       return AYIL_EINVAL;
     if (in) {
       d_add(d, I_REFERRALS, 1);
-      d_add(d, I_REF + k, 1);
-      if (k == 0 || k == 1) /* crisis_centre, shelter */
+      d_add(d, I_REF + (int)v->u, 1);
+      if (v->u == 0 || v->u == 1) /* crisis_centre, shelter */
         d_add(d, I_REF_CS, 1);
     }
-  } else if (sv_is(h->kind, "protection_order")) {
+  } else if (kind == r->kinds[K_PO]) {
     if (in)
       d_add(d, I_PO, 1);
-  } else if (sv_is(h->kind, "aid")) {
-    k = code_index_n(h->aid_kind, AID_KINDS, (int)N(AID_KINDS));
-    if (k < 0)
+  } else if (kind == r->kinds[K_AID]) {
+    if ((v = fv(r, h, FX_AID_KIND)) == NULL)
       return AYIL_EINVAL;
-    if (k == 0) {
-      if (h_req(h->amount, &a) != 0)
+    if (v->u == 0) { /* money */
+      if ((w = fv(r, h, FX_AID_SOM)) == NULL)
         return AYIL_EINVAL;
       if (in) {
         d_add(d, I_MONEY_PEOPLE, 1);
-        d_add(d, I_MONEY_SOM, a);
+        d_add(d, I_MONEY_SOM, (int64_t)w->u);
       }
     } else if (in) {
-      d_add(d, k == 1 ? I_HOUSING : I_INKIND, 1);
+      d_add(d, v->u == 1 ? I_HOUSING : I_INKIND, 1);
     }
-  } else if (sv_is(h->kind, "prevention")) {
-    if (h_req(h->pf, &a) != 0 || h_req(h->pm, &b) != 0)
+  } else if (kind == r->kinds[K_PREV]) {
+    if ((v = fv(r, h, FX_P_PF)) == NULL || (w = fv(r, h, FX_P_PM)) == NULL)
       return AYIL_EINVAL;
     if (in) {
       d_add(d, I_PREV_EVENTS, 1);
-      d_add(d, I_PREV_PART, a + b);
+      d_add(d, I_PREV_PART, (int64_t)(v->u + w->u));
     }
-  } else if (sv_is(h->kind, "training")) {
-    int64_t days;
-
-    if (h_req(h->days, &days) != 0 || h_req(h->pf, &a) != 0 ||
-        h_req(h->pm, &b) != 0)
+  } else if (kind == r->kinds[K_TRAIN]) {
+    if ((x = fv(r, h, FX_T_DAYS)) == NULL || (v = fv(r, h, FX_T_PF)) == NULL ||
+        (w = fv(r, h, FX_T_PM)) == NULL)
       return AYIL_EINVAL;
     if (in) {
       d_add(d, I_TRAIN_EVENTS, 1);
-      d_add(d, I_TRAIN_PART, a + b);
+      d_add(d, I_TRAIN_PART, (int64_t)(v->u + w->u));
       d->has_days = 1;
-      d->days = days;
-      d->days_part = a + b;
+      d->days = (int64_t)x->u;
+      d->days_part = (int64_t)(v->u + w->u);
     }
-  } else if (sv_is(h->kind, "followup")) {
-    k = code_index_n(h->action, ayil__report_actions, NACT);
-    if (k < 0)
+  } else if (kind == r->kinds[K_FU]) {
+    if ((v = fv(r, h, FX_FU_ACTION)) == NULL)
       return AYIL_EINVAL;
     if (in)
-      d_add(d, I_FU + k, 1);
-  } else if (sv_is(h->kind, "closure")) {
+      d_add(d, I_FU + (int)v->u, 1);
+  } else if (kind == r->kinds[K_CLOSURE]) {
     if (in)
       d_add(d, I_CLOSURES, 1);
-  } else if (!sv_is(h->kind, "correction")) {
-    return AYIL_EINVAL; /* correction: a known kind no indicator counts */
-  }
+  } /* correction: a known kind no indicator counts */
   return 0;
 }
 
@@ -695,7 +439,7 @@ static int days_slot(ayil_report_t *r, int64_t days, size_t *slot) {
 
 /* Counts a parsed header into committee (name, ob). */
 static int add_hdr(ayil_report_t *r, const char *committee_name, int ob,
-                   const hdr_t *h) {
+                   const ayil_hdr_t *h) {
   delta_t d;
   committee_t *c;
   size_t idx, slot = 0;
@@ -732,25 +476,21 @@ static int add_hdr(ayil_report_t *r, const char *committee_name, int ob,
 
 int ayil_report_add(ayil_report_t *r, const char *committee_name,
                     const char *oblast, const json_t *header) {
-  hdr_t h;
-  int ob;
+  uint8_t *buf = NULL;
+  size_t len = 0;
+  int rc;
 
-  if (r == NULL || committee_name == NULL || committee_name[0] == '\0' ||
-      !json_is_object(header))
+  if (!json_is_object(header) || ayil_record_pack(header, &buf, &len) != 0)
     return AYIL_EINVAL;
-  ob = oblast_index(oblast);
-  if (ob < 0)
-    return AYIL_EINVAL;
-  if (r->oblast >= 0 && ob != r->oblast)
-    return 0;
-  hdr_from_json(header, &h);
-  return add_hdr(r, committee_name, ob, &h);
+  rc = ayil_report_add_packed(r, committee_name, oblast, buf, len);
+  free(buf);
+  return rc;
 }
 
 int ayil_report_add_packed(ayil_report_t *r, const char *committee_name,
                            const char *oblast, const uint8_t *header,
                            size_t len) {
-  hdr_t h;
+  ayil_hdr_t h;
   int ob;
 
   if (r == NULL || committee_name == NULL || committee_name[0] == '\0')
@@ -760,7 +500,7 @@ int ayil_report_add_packed(ayil_report_t *r, const char *committee_name,
     return AYIL_EINVAL;
   if (r->oblast >= 0 && ob != r->oblast)
     return 0;
-  if (hdr_from_msgpack(header, len, &h) != 0)
+  if (header == NULL || ayil_hdr_read_lax(header, len, r->want, &h) != 0)
     return AYIL_EINVAL;
   return add_hdr(r, committee_name, ob, &h);
 }

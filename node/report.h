@@ -143,6 +143,13 @@ int ayil_report_write(ayil_report_t *r, FILE *out, const char *format,
 /* Frees the report. NULL is a no-op. */
 void ayil_report_free(ayil_report_t *r);
 
+/*
+ * Writes s to out escaped for HTML text and attribute values: & < > " '
+ * as entities, control characters as spaces. The one HTML escaper (the
+ * report's html form uses it; so may any other HTML the CLI writes).
+ */
+void ayil_html_put(FILE *out, const char *s);
+
 /* ---- internal, for report*.c and the tests (more in report_int.h) ---- */
 
 /* One row of the translation table in report_i18n.c. */

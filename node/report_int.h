@@ -64,6 +64,23 @@ enum {
   NFIX
 };
 
+/* Fields the counting reads (report.c, FX_NAMES), and the kinds it counts
+ * (report.c, K_NAMES). */
+enum { FX_N = 15 };
+enum {
+  K_APPEAL,
+  K_SESSION,
+  K_FAMILY,
+  K_REFERRAL,
+  K_PO,
+  K_AID,
+  K_PREV,
+  K_TRAIN,
+  K_FU,
+  K_CLOSURE,
+  K_N
+};
+
 /* Scopes of an entity (a row of the table). */
 enum { SC_COMMITTEE, SC_OBLAST, SC_REGION, SC_TOTAL };
 
@@ -89,6 +106,9 @@ struct ayil_report_s {
   size_t last;        /* index of the committee of the last add */
   int64_t *days_vals; /* days value of each slot, in order of appearance */
   size_t ndays, capdays;
+  int fx[FX_N]; /* positions of the fields counted (report.c, fx_init()) */
+  const struct ayil_kind_s *kinds[K_N]; /* the kinds counted */
+  uint32_t want[16]; /* per schema kind: a bit per field counted */
 };
 
 /* ---- the table of cells ---- */

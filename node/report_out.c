@@ -438,7 +438,7 @@ static void md_label(FILE *out, const char *s) {
   }
 }
 
-static void html_put(FILE *out, const char *s) {
+void ayil_html_put(FILE *out, const char *s) {
   for (; *s != '\0'; s++) {
     unsigned char ch = (unsigned char)*s;
     switch (ch) {
@@ -466,7 +466,7 @@ static void html_put(FILE *out, const char *s) {
 /* Puts text in the current format; `trusted` is our own label. */
 static void h_put(const human_t *h, const char *s, int trusted) {
   if (h->fmt == FMT_HTML)
-    html_put(h->out, s);
+    ayil_html_put(h->out, s);
   else if (h->fmt == FMT_MD)
     trusted ? md_label(h->out, s) : md_put(h->out, s);
   else
@@ -500,7 +500,7 @@ static void h_heading(const human_t *h, int level, const char *text) {
 
   if (h->fmt == FMT_HTML) {
     fprintf(out, "<h%d>", level);
-    html_put(out, text);
+    ayil_html_put(out, text);
     fprintf(out, "</h%d>\n", level);
   } else if (h->fmt == FMT_MD) {
     fputs(level == 1 ? "# " : level == 2 ? "## " : "### ", out);
@@ -594,24 +594,24 @@ static void h_table(const human_t *h, const size_t *ents, size_t n) {
     fputc('\n', out);
   } else {
     fputs("<table>\n<thead><tr><th class=\"ind\">", out);
-    html_put(out, ind);
+    ayil_html_put(out, ind);
     fputs("</th>", out);
     for (j = 0; j < n; j++) {
       fputs("<th>", out);
-      html_put(out, ent_label(h, ents[j], buf, sizeof(buf), &trusted));
+      ayil_html_put(out, ent_label(h, ents[j], buf, sizeof(buf), &trusted));
       fputs("</th>", out);
     }
     fputs("</tr></thead>\n<tbody>\n", out);
     for (k = 0; k < t->ni; k++) {
       fputs("<tr><th class=\"ind\">", out);
-      html_put(out, h->labels[t->ord[k]]);
+      ayil_html_put(out, h->labels[t->ord[k]]);
       fputs("</th>", out);
       for (j = 0; j < n; j++) {
         unsigned char f = t->f[ents[j] * t->ni + (size_t)t->ord[k]];
         cell_text(t, ents[j], (size_t)t->ord[k], h->l, 0, h->nb, val,
                   sizeof(val));
         fputs(f != F_SHOW ? "<td class=\"s\">" : "<td>", out);
-        html_put(out, val);
+        ayil_html_put(out, val);
         fputs("</td>", out);
       }
       fputs("</tr>\n", out);
@@ -642,12 +642,12 @@ static void svg_bars(const human_t *h, const char *title, size_t n,
     if (t->f[cells[k]] == F_SHOW && t->v[cells[k]] > max)
       max = t->v[cells[k]];
   fputs("<figure>\n<figcaption>", out);
-  html_put(out, title);
+  ayil_html_put(out, title);
   fprintf(out,
           "</figcaption>\n<svg width=\"660\" height=\"%zu\" "
           "viewBox=\"0 0 660 %zu\" role=\"img\" aria-label=\"",
           height, height);
-  html_put(out, title);
+  ayil_html_put(out, title);
   fputs("\">\n", out);
   for (k = 0; k < n; k++) {
     size_t y = 4 + k * 24;
@@ -659,7 +659,7 @@ static void svg_bars(const human_t *h, const char *title, size_t n,
     if (f == F_SHOW && t->v[cells[k]] > 0 && w < 1)
       w = 1;
     fprintf(out, "<text x=\"246\" y=\"%zu\" text-anchor=\"end\">", y + 15);
-    html_put(out, labels[k]);
+    ayil_html_put(out, labels[k]);
     fputs("</text>", out);
     if (w > 0)
       fprintf(out,
@@ -671,7 +671,7 @@ static void svg_bars(const human_t *h, const char *title, size_t n,
       cell_text(t, cells[k] / t->ni, cells[k] % t->ni, h->l, 0, h->nb, val,
                 sizeof(val));
     fprintf(out, "<text x=\"%lld\" y=\"%zu\">", (long long)(258 + w), y + 15);
-    html_put(out, val);
+    ayil_html_put(out, val);
     fputs("</text>\n", out);
   }
   fputs("</svg>\n</figure>\n", out);
@@ -764,7 +764,7 @@ static int write_human(const ayil_report_t *r, const tab_t *t, FILE *out,
             "default-src 'none'; style-src 'unsafe-inline'; img-src data:\">\n"
             "<title>",
             LANGS[l]);
-    html_put(out, lbl(l, "title"));
+    ayil_html_put(out, lbl(l, "title"));
     fprintf(out, "</title>\n<style>\n%s</style>\n</head>\n<body>\n", HTML_CSS);
   }
   h_heading(&h, 1, lbl(l, "title"));
@@ -800,7 +800,7 @@ static int write_human(const ayil_report_t *r, const tab_t *t, FILE *out,
     fputc('\n', out);
   if (fmt == FMT_HTML) {
     fputs("<h2 class=\"first\">", out);
-    html_put(out, lbl(l, "heading.total"));
+    ayil_html_put(out, lbl(l, "heading.total"));
     fputs("</h2>\n", out);
   } else {
     h_heading(&h, 2, lbl(l, "heading.total"));

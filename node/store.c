@@ -6,11 +6,11 @@
 #include <string.h>
 #include <sys/time.h>
 
-#include <jansson.h>
 #include <sodium.h>
 #include <sqlite3.h>
 
 #include "ayil/error.h"
+#include "ayil/header.h"
 #include "ayil/policy.h"
 #include "record.h"
 #include "store.h"
@@ -452,35 +452,37 @@ static int fold(ayil_store_t *st, const ayil_entry_t *e, sqlite3_int64 n) {
   if (e->op != AYIL_OP_PUT)
     return 0;
   {
-    json_t *h = NULL;
-    const char *kind = NULL;
-    const char *month = NULL;
+    /* The fold reads two strings of the header: its kind and month. */
+    const char *kp, *mp;
+    size_t kn, mn;
+    char kind[65], month[65];
     if (e->header == NULL ||
-        ayil_record_unpack(e->header, e->header_len, &h) != 0)
+        ayil_hdr_kind_month(e->header, e->header_len, &kp, &kn, &mp, &mn) !=
+            0 ||
+        kn >= sizeof(kind) || mn >= sizeof(month))
       return AYIL_EFORMAT;
-    kind = json_string_value(json_object_get(h, "kind"));
-    month = json_string_value(json_object_get(h, "month"));
-    if (kind == NULL) {
-      json_decref(h);
-      return AYIL_EFORMAT;
+    memcpy(kind, kp, kn);
+    kind[kn] = '\0';
+    if (mp != NULL) {
+      memcpy(month, mp, mn);
+      month[mn] = '\0';
     }
     if (have)
       rc = run(st,
                "UPDATE records SET origin=?1, seq=?2, kind=?3, month=?4, "
                "header=?5, body_hash=?6 WHERE id=?7",
                "bittbbb", e->origin, (size_t)AYIL_ID_BYTES,
-               (sqlite3_int64)e->seq, kind, month, e->header, e->header_len,
-               e->has_body ? e->body_hash : NULL, (size_t)AYIL_HASH_BYTES,
-               e->record, (size_t)AYIL_RECID_BYTES);
+               (sqlite3_int64)e->seq, kind, mp != NULL ? month : NULL,
+               e->header, e->header_len, e->has_body ? e->body_hash : NULL,
+               (size_t)AYIL_HASH_BYTES, e->record, (size_t)AYIL_RECID_BYTES);
     else
       rc = run(st,
                "INSERT INTO records(id, origin, seq, created_n, kind, month, "
                "header, body_hash) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
                "bbiittbb", e->record, (size_t)AYIL_RECID_BYTES, e->origin,
-               (size_t)AYIL_ID_BYTES, (sqlite3_int64)e->seq, n, kind, month,
-               e->header, e->header_len, e->has_body ? e->body_hash : NULL,
-               (size_t)AYIL_HASH_BYTES);
-    json_decref(h);
+               (size_t)AYIL_ID_BYTES, (sqlite3_int64)e->seq, n, kind,
+               mp != NULL ? month : NULL, e->header, e->header_len,
+               e->has_body ? e->body_hash : NULL, (size_t)AYIL_HASH_BYTES);
   }
   return rc;
 }

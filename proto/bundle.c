@@ -6,7 +6,7 @@
 #include <sodium.h>
 
 #include "ayil/bundle.h"
-#include "ayil/mpcheck.h"
+#include "ayil/mp.h"
 
 #define KEYBYTES crypto_secretstream_xchacha20poly1305_KEYBYTES
 #define ABYTES crypto_secretstream_xchacha20poly1305_ABYTES

@@ -9,7 +9,7 @@
 #include <sodium.h>
 
 #include "ayil/entry.h"
-#include "ayil/mpcheck.h"
+#include "ayil/mp.h"
 
 #define ENTRY_FIELDS 11
 static const char SIGN_DOMAIN[] = "ayil/entry/v1";

@@ -175,7 +175,7 @@ static const ayil_field_t f_aid[] = {
     F_DATE("date", 1, "month"),
     {"kind", "aid_kind", AYIL_CLASS_A, 1, AYIL_FT_CODE, c_aid_kind,
      N(c_aid_kind), NULL},
-    F_COUNT("amount_som", 0), /* required when kind is money */
+    F_COUNT("amount_som", 0), /* required when kind is money: xrules */
     F_TEXT("recipient_name"),
     F_TEXT("notes"),
 };
@@ -291,6 +291,20 @@ const char *ayil_ftype_name(ayil_ftype_t t) {
 
 const char *ayil_class_name(ayil_class_t c) {
   return c == AYIL_CLASS_A ? "aggregatable" : "identifying";
+}
+
+/* ---- cross-field rules ---- */
+
+static const ayil_xrule_t xrules[] = {
+    {"aid", "kind", "money", "amount_som"},
+};
+
+size_t ayil_schema_nxrules(void) {
+  return N(xrules);
+}
+
+const ayil_xrule_t *ayil_schema_xrule_at(size_t i) {
+  return i < N(xrules) ? &xrules[i] : NULL;
 }
 
 /* ---- oblasts ---- */

@@ -22,6 +22,7 @@
  */
 #include <string.h>
 
+#include "ayil/header.h"
 #include "ayil/schema.h"
 #include "sync_int.h"
 
@@ -183,7 +184,7 @@ static int rebuild(const dkind_t *d, uint64_t month, const dval_t *v,
   const char *keys[SLOTS_MAX + 2];
   int idx[SLOTS_MAX + 2];
   size_t i, j, n = 0;
-  ayil__wbuf_t w;
+  ayil_mp_wbuf_t w;
 
   keys[n] = "kind";
   idx[n++] = -1;
@@ -207,7 +208,7 @@ static int rebuild(const dkind_t *d, uint64_t month, const dval_t *v,
   for (i = 1; i < n; i++)
     if (strcmp(keys[i - 1], keys[i]) == 0)
       return AYIL_EFORMAT; /* a field keyed like kind or month */
-  ayil__wbuf_init(&w, out, cap);
+  ayil_mp_wbuf_init(&w, out, cap);
   msgpack_pack_map(&w.pk, n);
   for (i = 0; i < n; i++) {
     pack_cstr(&w.pk, keys[i]);
@@ -226,32 +227,32 @@ static int rebuild(const dkind_t *d, uint64_t month, const dval_t *v,
 
 /* ---- decoding ---------------------------------------------------------- */
 
-static int read_value(ayil__mp_t *r, const dslot_t *s, dval_t *v) {
+static int read_value(ayil_mp_t *r, const dslot_t *s, dval_t *v) {
   const uint8_t *p = NULL;
   int b = 0, rc;
   v->present = 1;
   switch (s->type) {
   case T_CODE:
-    return ayil__mp_uint(r, s->f->ncodes - 1, &v->v);
+    return ayil_mp_uint(r, s->f->ncodes - 1, &v->v);
   case T_CODES:
     /* A bitmask of the list, lowest bit first: never empty. */
-    rc = ayil__mp_uint(
+    rc = ayil_mp_uint(
         r, s->f->ncodes == 64 ? UINT64_MAX : (UINT64_C(1) << s->f->ncodes) - 1,
         &v->v);
     return rc == 0 && v->v == 0 ? AYIL_EFORMAT : rc;
   case T_BOOL:
-    rc = ayil__mp_bool(r, &b);
+    rc = ayil_mp_bool(r, &b);
     v->v = (uint64_t)b;
     return rc;
   case T_COUNT:
-    return ayil__mp_uint(r, AYIL_COUNT_MAX, &v->v);
+    return ayil_mp_uint(r, AYIL_COUNT_MAX, &v->v);
   case T_CASE:
-    rc = ayil__mp_bin_n(r, AYIL_RECID_BYTES, &p);
+    rc = ayil_mp_bin_n(r, AYIL_RECID_BYTES, &p);
     if (rc == 0)
       memcpy(v->id, p, AYIL_RECID_BYTES);
     return rc;
   default: /* T_MONTH */
-    return ayil__mp_uint(r, MONTH_MAX, &v->v);
+    return ayil_mp_uint(r, MONTH_MAX, &v->v);
   }
 }
 
@@ -262,7 +263,7 @@ static int popcount(uint64_t x) {
   return n;
 }
 
-int ayil__dict_decode(ayil__mp_t *r, uint32_t codes, uint8_t *out, size_t cap,
+int ayil__dict_decode(ayil_mp_t *r, uint32_t codes, uint8_t *out, size_t cap,
                       size_t *olen) {
   dkind_t d;
   dval_t v[SLOTS_MAX];
@@ -270,17 +271,17 @@ int ayil__dict_decode(ayil__mp_t *r, uint32_t codes, uint8_t *out, size_t cap,
   size_t n = 0, i, nreq, o = 0;
   int rc;
 
-  rc = ayil__mp_array(r, &n);
+  rc = ayil_mp_array(r, &n);
   if (rc == 0 && n < 3)
     rc = AYIL_EFORMAT;
   if (rc == 0)
-    rc = ayil__mp_uint(r, UINT32_MAX, &kind);
+    rc = ayil_mp_uint(r, UINT32_MAX, &kind);
   if (rc == 0)
     rc = dict_kind(codes, kind, &d);
   if (rc == 0)
-    rc = ayil__mp_uint(r, MONTH_MAX, &month);
+    rc = ayil_mp_uint(r, MONTH_MAX, &month);
   if (rc == 0)
-    rc = ayil__mp_uint(r, (UINT64_C(1) << d.nopt) - 1, &opt);
+    rc = ayil_mp_uint(r, (UINT64_C(1) << d.nopt) - 1, &opt);
   if (rc != 0)
     return rc;
   nreq = d.n - d.nopt;
@@ -299,40 +300,6 @@ int ayil__dict_decode(ayil__mp_t *r, uint32_t codes, uint8_t *out, size_t cap,
 
 /* ---- encoding ---------------------------------------------------------- */
 
-static int str_is(const uint8_t *p, size_t n, const char *s) {
-  return strlen(s) == n && memcmp(p, s, n) == 0;
-}
-
-static int code_of(const ayil_field_t *f, const uint8_t *p, size_t n) {
-  size_t i;
-  for (i = 0; i < f->ncodes; i++)
-    if (str_is(p, n, f->codes[i]))
-      return (int)i;
-  return -1;
-}
-
-/* "YYYY-MM" in the dictionary's range, as months since 1900-01. */
-static int month_of(const uint8_t *p, size_t n, uint64_t *m) {
-  unsigned y = 0, mo = 0;
-  size_t i;
-  if (n != 7 || p[4] != '-')
-    return 0;
-  for (i = 0; i < 7; i++) {
-    if (i == 4)
-      continue;
-    if (p[i] < '0' || p[i] > '9')
-      return 0;
-    if (i < 4)
-      y = y * 10 + (unsigned)(p[i] - '0');
-    else
-      mo = mo * 10 + (unsigned)(p[i] - '0');
-  }
-  if (y < AYIL_DATE_MIN_YEAR || y > AYIL_DATE_MAX_YEAR || mo < 1 || mo > 12)
-    return 0;
-  *m = (uint64_t)(y - AYIL_DATE_MIN_YEAR) * 12 + (mo - 1);
-  return 1;
-}
-
 static int hexval(uint8_t c) {
   if (c >= '0' && c <= '9')
     return c - '0';
@@ -341,131 +308,36 @@ static int hexval(uint8_t c) {
   return -1; /* uppercase too: the rebuilt text is lowercase */
 }
 
-/* Reads the value of slot `s` from the raw header into `v`: 1, or 0 when
- * the dictionary cannot express it. */
-static int take_value(ayil__mp_t *r, const dslot_t *s, dval_t *v) {
-  const uint8_t *p = NULL;
-  size_t n = 0, i, k = 0;
-  int b = 0, c;
-  v->present = 1;
-  switch (s->type) {
-  case T_CODE:
-    if (ayil__mp_str(r, 64, &p, &n) != 0 || (c = code_of(s->f, p, n)) < 0)
-      return 0;
-    v->v = (uint64_t)c;
-    return 1;
-  case T_CODES:
-    if (ayil__mp_array(r, &k) != 0)
-      return 0;
-    v->v = 0;
-    for (i = 0; i < k; i++) {
-      if (ayil__mp_str(r, 64, &p, &n) != 0 || (c = code_of(s->f, p, n)) < 0)
-        return 0;
-      v->v |= UINT64_C(1) << c;
-    }
-    return 1; /* order and duplicates: the rebuild check sees them */
-  case T_BOOL:
-    if (ayil__mp_bool(r, &b) != 0)
-      return 0;
-    v->v = (uint64_t)b;
-    return 1;
-  case T_COUNT:
-    return ayil__mp_uint(r, AYIL_COUNT_MAX, &v->v) == 0;
-  case T_CASE:
-    if (ayil__mp_str(r, 64, &p, &n) != 0 || n != 2 * AYIL_RECID_BYTES)
-      return 0;
-    for (i = 0; i < AYIL_RECID_BYTES; i++) {
-      int hi = hexval(p[2 * i]), lo = hexval(p[2 * i + 1]);
-      if (hi < 0 || lo < 0)
-        return 0;
-      v->id[i] = (uint8_t)(hi << 4 | lo);
-    }
-    return 1;
-  default: /* T_MONTH */
-    return ayil__mp_str(r, 64, &p, &n) == 0 && month_of(p, n, &v->v);
-  }
-}
-
-/* Parses the raw header into a kind, a month and slot values: 1, or 0 when
- * it is not a header the dictionary covers. */
+/* The raw header as the dictionary's kind, month and slot values, read
+ * through the typed header view (include/ayil/header.h): 1, or 0 when it
+ * is not a header the dictionary covers (then it goes raw). */
 static int parse_raw(uint32_t codes, const uint8_t *hdr, size_t len, dkind_t *d,
                      uint64_t *month, dval_t *v) {
-  ayil__mp_t r = {hdr, hdr + len}, scan;
-  const uint8_t *p = NULL;
-  size_t n = 0, k = 0, i, j;
-  int have_month = 0;
+  ayil_hdr_t h;
+  size_t i, j;
 
-  /* The kind first: it says what every other key means. */
-  if (ayil__mp_map(&r, &n) != 0 || n < 2 || n > SLOTS_MAX + 2)
+  if (ayil_hdr_read(hdr, len, &h) != 0 || h.month < 0 ||
+      dict_kind(codes, (uint64_t)(h.kind - ayil_schema_kind_at(0)), d) != 0)
     return 0;
-  scan = r;
-  for (i = 0; i < n; i++) {
-    if (ayil__mp_str(&scan, 64, &p, &k) != 0)
-      return 0;
-    if (str_is(p, k, "kind")) {
-      if (ayil__mp_str(&scan, 64, &p, &k) != 0)
-        return 0;
-      for (j = 0; j < ayil_schema_nkinds(); j++)
-        if (str_is(p, k, ayil_schema_kind_at(j)->name))
-          break;
-      if (dict_kind(codes, j, d) != 0)
-        return 0;
-      break;
-    }
-    /* Skip a value the way the walk below reads it. */
-    switch (ayil__mp_peek(&scan)) {
-    case AYIL__MP_STR:
-      if (ayil__mp_str(&scan, len, &p, &k) != 0)
-        return 0;
-      break;
-    case AYIL__MP_UINT:
-      if (ayil__mp_uint(&scan, UINT64_MAX, &(uint64_t){0}) != 0)
-        return 0;
-      break;
-    case AYIL__MP_BOOL:
-      if (ayil__mp_bool(&scan, &(int){0}) != 0)
-        return 0;
-      break;
-    case AYIL__MP_ARRAY:
-      if (ayil__mp_array(&scan, &k) != 0)
-        return 0;
-      for (j = 0; j < k; j++)
-        if (ayil__mp_str(&scan, len, &p, &(size_t){0}) != 0)
-          return 0;
-      break;
-    default:
-      return 0;
-    }
-  }
-  if (i == n)
-    return 0; /* no kind: a notice or something else */
+  *month = (uint64_t)(h.month - AYIL_DATE_MIN_YEAR * 12);
   memset(v, 0, SLOTS_MAX * sizeof *v);
-  for (i = 0; i < n; i++) {
-    if (ayil__mp_str(&r, 64, &p, &k) != 0)
-      return 0;
-    if (str_is(p, k, "kind")) {
-      if (ayil__mp_str(&r, 64, &p, &k) != 0)
+  for (j = 0; j < d->n; j++) {
+    const ayil_hval_t *x = &h.f[d->s[j].f - d->k->fields];
+    if (x->present != 1) {
+      if (d->s[j].required)
         return 0;
       continue;
     }
-    if (str_is(p, k, "month")) {
-      if (have_month || ayil__mp_str(&r, 64, &p, &k) != 0 ||
-          !month_of(p, k, month))
-        return 0;
-      have_month = 1;
-      continue;
+    v[j].present = 1;
+    v[j].v = x->u;
+    if (d->s[j].type == T_MONTH) {
+      v[j].v = x->u - (uint64_t)AYIL_DATE_MIN_YEAR * 12;
+    } else if (d->s[j].type == T_CASE) {
+      for (i = 0; i < AYIL_RECID_BYTES; i++)
+        v[j].id[i] = (uint8_t)(hexval((uint8_t)x->s[2 * i]) << 4 |
+                               hexval((uint8_t)x->s[2 * i + 1]));
     }
-    for (j = 0; j < d->n; j++)
-      if (str_is(p, k, d->s[j].key))
-        break;
-    if (j == d->n || v[j].present || !take_value(&r, &d->s[j], &v[j]))
-      return 0;
   }
-  if (!have_month || ayil__mp_done(&r) != 0)
-    return 0;
-  for (j = 0; j < d->n; j++)
-    if (d->s[j].required && !v[j].present)
-      return 0;
   return 1;
 }
 
@@ -476,8 +348,8 @@ int ayil__dict_encode(uint32_t codes, const uint8_t *hdr, size_t len,
   dval_t v[SLOTS_MAX];
   uint64_t month = 0, opt = 0;
   size_t i, o = 0, n = 0, blen = 0;
-  ayil__wbuf_t w;
-  ayil__mp_t r;
+  ayil_mp_wbuf_t w;
+  ayil_mp_t r;
 
   if (hdr == NULL || len > sizeof back ||
       !parse_raw(codes, hdr, len, &d, &month, v))
@@ -490,7 +362,7 @@ int ayil__dict_encode(uint32_t codes, const uint8_t *hdr, size_t len,
     }
     n += v[i].present;
   }
-  ayil__wbuf_init(&w, out, cap);
+  ayil_mp_wbuf_init(&w, out, cap);
   msgpack_pack_array(&w.pk, 3 + n);
   msgpack_pack_uint64(&w.pk, d.idx);
   msgpack_pack_uint64(&w.pk, month);
@@ -506,7 +378,7 @@ int ayil__dict_encode(uint32_t codes, const uint8_t *hdr, size_t len,
         msgpack_pack_false(&w.pk);
       break;
     case T_CASE:
-      ayil__pack_bin(&w.pk, v[i].id, AYIL_RECID_BYTES);
+      ayil_mp_pack_bin(&w.pk, v[i].id, AYIL_RECID_BYTES);
       break;
     default:
       msgpack_pack_uint64(&w.pk, v[i].v);
@@ -518,7 +390,7 @@ int ayil__dict_encode(uint32_t codes, const uint8_t *hdr, size_t len,
   r.p = out;
   r.end = out + w.len;
   if (ayil__dict_decode(&r, codes, back, len, &blen) != 0 ||
-      ayil__mp_done(&r) != 0 || blen != len || memcmp(back, hdr, len) != 0)
+      ayil_mp_done(&r) != 0 || blen != len || memcmp(back, hdr, len) != 0)
     return 0;
   *olen = w.len;
   return 1;

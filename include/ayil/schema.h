@@ -62,7 +62,9 @@ typedef struct ayil_kind_s {
   size_t nfields;
 } ayil_kind_t;
 
-/* Number of record kinds, and the i-th in RECORDS.md order (NULL past end) */
+/* Number of record kinds, and the i-th in RECORDS.md order (NULL past end).
+ * The kinds are one array: ayil_schema_kind_at(i) is
+ * ayil_schema_kind_at(0) + i. */
 size_t ayil_schema_nkinds(void);
 const ayil_kind_t *ayil_schema_kind_at(size_t i);
 /* The kind named `name`, or NULL. */
@@ -84,6 +86,21 @@ int ayil_field_code_index(const ayil_field_t *f, const char *code);
 const char *ayil_ftype_name(ayil_ftype_t t);
 /* "aggregatable" or "identifying". */
 const char *ayil_class_name(ayil_class_t c);
+
+/*
+ * Cross-field rules of RECORDS.md: a field required only when another
+ * field of the same kind has a given code (aid: amount_som when kind is
+ * money). Field names are RECORDS.md names.
+ */
+typedef struct {
+  const char *kind;  /* record kind */
+  const char *field; /* the field whose value triggers the rule */
+  const char *code;  /* ... when it is this code */
+  const char *need;  /* the field then required */
+} ayil_xrule_t;
+
+size_t ayil_schema_nxrules(void);
+const ayil_xrule_t *ayil_schema_xrule_at(size_t i);
 
 /* Oblasts (and the cities bishkek and osh_city), in RECORDS.md order. */
 size_t ayil_schema_noblasts(void);

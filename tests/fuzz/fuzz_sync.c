@@ -60,14 +60,14 @@ static void seed_put(size_t k, const uint8_t *p, size_t n) {
  * and 3..4 in a MORE (seed 0: compact headers; seed 1: raw). */
 static void make_seed(size_t k) {
   uint8_t m[2048];
-  ayil__wbuf_t w;
+  ayil_mp_wbuf_t w;
   size_t i;
-  ayil__wbuf_init(&w, m, sizeof m);
+  ayil_mp_wbuf_init(&w, m, sizeof m);
   msgpack_pack_array(&w.pk, 2);
   msgpack_pack_uint32(&w.pk, AYIL_SYNC_VERSION);
   msgpack_pack_array(&w.pk, 1);
   msgpack_pack_array(&w.pk, 4);
-  ayil__pack_bin(&w.pk, pk_b, 32);
+  ayil_mp_pack_bin(&w.pk, pk_b, 32);
   msgpack_pack_uint32(&w.pk, 0);
   msgpack_pack_nil(&w.pk);
   msgpack_pack_uint32(&w.pk, AYIL_SYNC_OFFER);
@@ -76,7 +76,7 @@ static void make_seed(size_t k) {
     ayil_entry_t e;
     ayil__rec_t rec;
     if (i % 2 == 0) {
-      ayil__wbuf_init(&w, m, sizeof m);
+      ayil_mp_wbuf_init(&w, m, sizeof m);
       msgpack_pack_array(&w.pk, i == 0 ? 6 : 4);
       msgpack_pack_uint32(&w.pk, i == 0 ? AYIL__SYNC_ENTRIES : AYIL__SYNC_MORE);
       msgpack_pack_uint32(&w.pk, 0);
@@ -154,7 +154,7 @@ static void setup(void) {
   {
     static const uint8_t compact[] = {0x98, 0x00, 0xcd, 0x05, 0xea, 0x00,
                                       0x03, 0x09, 0x00, 0x03, 0x00};
-    ayil__mp_t r = {compact, compact + sizeof compact};
+    ayil_mp_t r = {compact, compact + sizeof compact};
     if (ayil__dict_decode(&r, 1, appeal, sizeof appeal, &appeal_len) != 0)
       abort();
   }

@@ -1237,6 +1237,22 @@ static void test_packed(void **state) {
   ayil_report_free(b);
 }
 
+/* ---- the one HTML escaper ---- */
+
+static void test_html_put(void **state) {
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&buf, &len);
+
+  (void)state;
+  assert_non_null(f);
+  ayil_html_put(f, "<a href=\"x\">Tom & 'Jo'</a>\t\x7f!");
+  fclose(f);
+  assert_string_equal(
+      buf, "&lt;a href=&quot;x&quot;&gt;Tom &amp; &#39;Jo&#39;&lt;/a&gt;  !");
+  free(buf);
+}
+
 /* ---- translations ---- */
 
 /* The {placeholders} of s, concatenated in order. */
@@ -1294,6 +1310,7 @@ int main(void) {
       cmocka_unit_test(test_suppress_small_chain),
       cmocka_unit_test(test_labels),
       cmocka_unit_test(test_packed),
+      cmocka_unit_test(test_html_put),
   };
 
   return cmocka_run_group_tests(tests, NULL, NULL);

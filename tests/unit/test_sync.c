@@ -255,10 +255,10 @@ typedef struct {
 
 /* The type of a message, or -1. */
 static int msg_type(const uint8_t *msg, size_t len) {
-  ayil__mp_t r = {msg, msg + len};
+  ayil_mp_t r = {msg, msg + len};
   size_t n = 0;
   uint64_t t = 0;
-  if (ayil__mp_array(&r, &n) != 0 || n < 1 || ayil__mp_uint(&r, 255, &t) != 0)
+  if (ayil_mp_array(&r, &n) != 0 || n < 1 || ayil_mp_uint(&r, 255, &t) != 0)
     return -1;
   return (int)t;
 }
@@ -755,11 +755,11 @@ typedef void (*tweak_fn)(ayil__rec_t *rec, size_t i, uint8_t *scratch);
 static size_t entries_msg(const mlog_t *l, uint64_t first, size_t n,
                           const uint8_t *prev, tweak_fn tweak, uint8_t *out,
                           size_t cap) {
-  ayil__wbuf_t w;
+  ayil_mp_wbuf_t w;
   size_t i;
   uint64_t base = 0;
   uint8_t scratch[512];
-  ayil__wbuf_init(&w, out, cap);
+  ayil_mp_wbuf_init(&w, out, cap);
   msgpack_pack_array(&w.pk, 4 + n);
   msgpack_pack_uint32(&w.pk, 1);
   msgpack_pack_uint32(&w.pk, 0);
@@ -767,7 +767,7 @@ static size_t entries_msg(const mlog_t *l, uint64_t first, size_t n,
   if (prev == NULL)
     msgpack_pack_nil(&w.pk);
   else
-    ayil__pack_bin(&w.pk, prev, 32);
+    ayil_mp_pack_bin(&w.pk, prev, 32);
   for (i = 0; i < n; i++) {
     const ment_t *m = &l->e[first - 1 + i];
     ayil_entry_t e;
@@ -1149,13 +1149,13 @@ static void test_golden(void **state) {
 static size_t compact_roundtrip(const uint8_t *hdr, size_t hlen) {
   uint8_t c[AYIL__DICT_MAX], back[AYIL_HEADER_MAX];
   size_t clen = 0, blen = 0;
-  ayil__mp_t r;
+  ayil_mp_t r;
   assert_int_equal(ayil__dict_encode(1, hdr, hlen, c, sizeof c, &clen), 1);
   assert_true(clen < hlen);
   r.p = c;
   r.end = c + clen;
   assert_int_equal(ayil__dict_decode(&r, 1, back, sizeof back, &blen), 0);
-  assert_int_equal(ayil__mp_done(&r), 0);
+  assert_int_equal(ayil_mp_done(&r), 0);
   assert_int_equal(blen, hlen);
   assert_memory_equal(back, hdr, hlen);
   /* Another version's dictionary is not this one: raw. */
@@ -1382,7 +1382,7 @@ static void test_compact_hostile(void **state) {
   size_t i, blen = 0, hlen = 0, len = 0;
   (void)state;
   for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-    ayil__mp_t r;
+    ayil_mp_t r;
     int rc;
     assert_int_equal(sodium_hex2bin(bin, sizeof bin, cases[i].hex,
                                     strlen(cases[i].hex), NULL, &len, NULL),
@@ -1391,7 +1391,7 @@ static void test_compact_hostile(void **state) {
     r.end = bin + len;
     rc = ayil__dict_decode(&r, 1, back, sizeof back, &blen);
     if (rc == 0)
-      rc = ayil__mp_done(&r) == 0 ? 0 : AYIL_ETRAILING;
+      rc = ayil_mp_done(&r) == 0 ? 0 : AYIL_ETRAILING;
     if (rc != cases[i].rc && !(i == 0 && rc == AYIL_ETRAILING))
       fail_msg("case %zu (%s): %s", i, cases[i].hex, ayil_err_name(rc));
   }
@@ -1402,7 +1402,7 @@ static void test_compact_hostile(void **state) {
                                   NULL, &len, NULL),
                    0);
   {
-    ayil__mp_t r = {bin, bin + len};
+    ayil_mp_t r = {bin, bin + len};
     assert_int_equal(ayil__dict_decode(&r, 1, back, sizeof back, &blen), 0);
     assert_int_equal(blen, hlen);
     assert_memory_equal(back, hdr, hlen);
@@ -1516,21 +1516,21 @@ static void test_more_and_deltas(void **state) {
     /* Entries 3..4 as a MORE: [8, 0, rec, rec], ts deltas throughout. */
     len = entries_msg(t.cl, 3, 2, t.cl->e[1].hash, NULL, msg, sizeof msg);
     {
-      ayil__wbuf_t w;
+      ayil_mp_wbuf_t w;
       ayil_entry_t e2;
-      ayil__mp_t r = {msg, msg + len};
+      ayil_mp_t r = {msg, msg + len};
       uint8_t out[4096];
       size_t n = 0, i;
       uint64_t v;
       const uint8_t *pv;
       assert_int_equal(
           ayil_entry_decode(&e2, t.cl->e[1].entry, t.cl->e[1].elen), 0);
-      assert_int_equal(ayil__mp_array(&r, &n), 0);
-      assert_int_equal(ayil__mp_uint(&r, 255, &v), 0);
-      assert_int_equal(ayil__mp_uint(&r, 255, &v), 0);
-      assert_int_equal(ayil__mp_uint(&r, 255, &v), 0);
-      assert_int_equal(ayil__mp_bin_n(&r, 32, &pv), 0);
-      ayil__wbuf_init(&w, out, sizeof out);
+      assert_int_equal(ayil_mp_array(&r, &n), 0);
+      assert_int_equal(ayil_mp_uint(&r, 255, &v), 0);
+      assert_int_equal(ayil_mp_uint(&r, 255, &v), 0);
+      assert_int_equal(ayil_mp_uint(&r, 255, &v), 0);
+      assert_int_equal(ayil_mp_bin_n(&r, 32, &pv), 0);
+      ayil_mp_wbuf_init(&w, out, sizeof out);
       msgpack_pack_array(&w.pk, 4);
       msgpack_pack_uint32(&w.pk, AYIL__SYNC_MORE);
       msgpack_pack_uint32(&w.pk, 0);
@@ -1594,7 +1594,7 @@ static void test_ts_delta_bounds(void **state) {
     uint8_t m[200], hbuf[AYIL_HEADER_MAX];
     size_t o = 0, n = 0;
     ayil__rec_t rec;
-    ayil__mp_t r;
+    ayil_mp_t r;
     int rc;
     m[o++] = 0x97;
     assert_int_equal(sodium_hex2bin(m + o, sizeof m - o, cases[i].hex,

@@ -1,7 +1,10 @@
-/* Allocation-free structural check of untrusted msgpack. See mpcheck.h. */
-#include "ayil/mpcheck.h"
+/* The one msgpack reader and writer: structural pre-scan, strict canonical
+ * reader, fixed-buffer writer. See include/ayil/mp.h. */
+#include <string.h>
 
-static uint64_t be(const uint8_t *p, int n) {
+#include "ayil/mp.h"
+
+static uint64_t be_n(const uint8_t *p, int n) {
   uint64_t v = 0;
   int i;
   for (i = 0; i < n; i++)
@@ -84,7 +87,7 @@ static int walk(const uint8_t *buf, size_t len, size_t *pos, int depth) {
     if (hl > 0) {
       if (len - p < (size_t)hl)
         return AYIL_ETRUNC;
-      n = be(buf + p, hl);
+      n = be_n(buf + p, hl);
       p += (size_t)hl;
     }
   }
@@ -116,4 +119,35 @@ int ayil_mp_check(const uint8_t *buf, size_t len, int max_depth, size_t *used) {
   if (rc == 0 && used != NULL)
     *used = pos;
   return rc;
+}
+
+/* ---- writer ---------------------------------------------------------- */
+
+static int wbuf_write(void *data, const char *p, size_t n) {
+  ayil_mp_wbuf_t *w = data;
+  if (w->overflow || n > w->cap - w->len) {
+    w->overflow = 1;
+    return -1;
+  }
+  memcpy(w->buf + w->len, p, n);
+  w->len += n;
+  return 0;
+}
+
+void ayil_mp_wbuf_init(ayil_mp_wbuf_t *w, uint8_t *buf, size_t cap) {
+  w->buf = buf;
+  w->cap = cap;
+  w->len = 0;
+  w->overflow = 0;
+  msgpack_packer_init(&w->pk, w, wbuf_write);
+}
+
+void ayil_mp_pack_bin(msgpack_packer *pk, const uint8_t *p, size_t n) {
+  msgpack_pack_bin(pk, n);
+  msgpack_pack_bin_body(pk, p, n);
+}
+
+void ayil_mp_pack_str(msgpack_packer *pk, const char *p, size_t n) {
+  msgpack_pack_str(pk, n);
+  msgpack_pack_str_body(pk, p, n);
 }
