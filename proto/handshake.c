@@ -12,6 +12,7 @@
 #include <sodium.h>
 
 #include "ayil/handshake.h"
+#include "testhooks.h"
 
 #define X_BYTES crypto_scalarmult_BYTES     /* 32 */
 #define H_BYTES 32                          /* BLAKE2b-256 */

@@ -8,6 +8,7 @@
 #include <sodium.h>
 
 #include "ayil/transport.h"
+#include "testhooks.h"
 
 typedef crypto_secretstream_xchacha20poly1305_state ss_state_t;
 

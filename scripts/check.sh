@@ -23,4 +23,16 @@ if grep -n 'sqlite3' cli/*.c cli/*.h 2>/dev/null; then
   echo "check: cli/ reaches the data only through node/node.h, never SQLite (above)" >&2
   fail=1
 fi
+if grep -n 'ayil__' include/ayil/*.h 2>/dev/null; then
+  echo "check: include/ayil/ is the public interface: internals and test hooks (ayil__*) go in proto/*.h (above)" >&2
+  fail=1
+fi
+if grep -nE '#include "(sync_int|testhooks)\.h"' node/*.c node/*.h node/daemon/*.c cli/*.c 2>/dev/null; then
+  echo "check: proto/'s internal headers are for proto/ and its tests only (above)" >&2
+  fail=1
+fi
+if grep -nE 'file\(GLOB' CMakeLists.txt 2>/dev/null; then
+  echo "check: the libraries' sources are listed in CMakeLists.txt, not globbed (above)" >&2
+  fail=1
+fi
 exit $fail

@@ -151,13 +151,4 @@ int ayil_hs_take_tx(ayil_hs_t *hs, ayil_tx_t **out);
 /* Hands over the receiving half once AYIL_HS_DONE. At most once. */
 int ayil_hs_take_rx(ayil_hs_t *hs, ayil_rx_t **out);
 
-/*
- * Internal, for test vectors only: replaces the random ephemeral X25519
- * secret key and the random outgoing stream header with chosen ones. Call
- * right after ayil_hs_*_new, before any output is taken or input fed
- * (AYIL_ESTATE otherwise). Production code never calls this.
- */
-int ayil__hs_set_test_randomness(ayil_hs_t *hs, const uint8_t eph_sk[32],
-                                 const uint8_t stream_header[24]);
-
 #endif

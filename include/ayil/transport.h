@@ -104,13 +104,4 @@ int ayil_rx_ended(const ayil_rx_t *rx);
  */
 AYIL_WUR int ayil_rx_eof(ayil_rx_t *rx);
 
-/*
- * Internal, for test vectors only: like ayil_tx_new but with a chosen
- * header instead of a random one. Reusing a (key, header) pair leaks
- * plaintext; production code never calls this.
- */
-int ayil__tx_new_with_header(ayil_tx_t **out,
-                             const uint8_t key[AYIL_STREAM_KEY_BYTES],
-                             const uint8_t header[AYIL_STREAM_HEADER_BYTES]);
-
 #endif

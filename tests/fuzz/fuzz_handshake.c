@@ -21,6 +21,7 @@
 
 #include "ayil/handshake.h"
 #include "ayil/transport.h"
+#include "testhooks.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

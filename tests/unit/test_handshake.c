@@ -11,6 +11,7 @@
 #include <sodium.h>
 
 #include "ayil/handshake.h"
+#include "testhooks.h"
 
 /*
  * Pinned vectors (also in proto/PROTOCOL.md): N = 00..1f, client seed 20..3f,

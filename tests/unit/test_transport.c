@@ -11,6 +11,7 @@
 #include <sodium.h>
 
 #include "ayil/transport.h"
+#include "testhooks.h"
 
 /* 0004 = length, then the secretstream message: tag, "ping", MAC. */
 #define TRANSPORT_VECTOR "0004766c7a7863aa1192d099bfcfe41a4a49a3be89a8d3"
