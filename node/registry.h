@@ -16,9 +16,9 @@
 #include <stdint.h>
 
 #include "ayil/entry.h"
+#include "ayil/envelope.h" /* AYIL_TOKEN_BYTES */
 #include "store.h"
 
-#define AYIL_TOKEN_BYTES 16
 #define AYIL_INVITE_MAX 512
 
 /* What an invite code carries. */

@@ -10,6 +10,7 @@
 #include <msgpack.h>
 #include <sodium.h>
 
+#include "ayil/envelope.h"
 #include "ayil/mpcheck.h"
 #include "daemon.h"
 #include "policy_view.h"
@@ -17,7 +18,6 @@
 #define READ_BUF 65536
 #define WRITE_HIGH_WATER 16384 /* stop polling sync above this much queued */
 #define HUB_IDLE_CLOSE_MS (10 * 60 * 1000)
-#define ENVELOPE_VERSION 1
 #define HUB_HANGUPS_REFUSED 3 /* hangups after authentication: refused */
 /* After a connection to the hub that got nothing acknowledged, the next one
  * streams nothing ahead of the hub's reply and halves its batch and window,
@@ -88,94 +88,26 @@ static uint64_t wall_ms(void) {
   return (uint64_t)tv.tv_sec * 1000 + (uint64_t)tv.tv_usec / 1000;
 }
 
-/* ---- the handshake envelope: our payload around the sync "have" ---- */
+/* ---- the handshake envelope (proto/envelope.c) around the sync "have" ---- */
 
-/* [version, sender clock ms, invite token or nil, sync have (bin)] */
+/* Ours: our clock, a committee's unspent invite token, the have. */
 static int envelope_pack(daemon_t *d, const uint8_t *have, size_t hlen,
                          uint8_t *out, size_t cap, size_t *len) {
-  msgpack_sbuffer sb;
-  msgpack_packer pk;
-  uint8_t token[AYIL_TOKEN_BYTES];
-  int has_token = !d->is_hub && ayil_reg_token_get(d->store, token) == 0;
-  msgpack_sbuffer_init(&sb);
-  msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-  msgpack_pack_array(&pk, 4);
-  msgpack_pack_uint32(&pk, ENVELOPE_VERSION);
-  msgpack_pack_uint64(&pk, wall_ms());
-  if (has_token) {
-    msgpack_pack_bin(&pk, sizeof token);
-    msgpack_pack_bin_body(&pk, token, sizeof token);
-  } else {
-    msgpack_pack_nil(&pk);
-  }
-  msgpack_pack_bin(&pk, hlen);
-  msgpack_pack_bin_body(&pk, have, hlen);
-  sodium_memzero(token, sizeof token);
-  if (sb.size > cap) {
-    msgpack_sbuffer_destroy(&sb);
-    return AYIL_ETOOBIG;
-  }
-  memcpy(out, sb.data, sb.size);
-  *len = sb.size;
-  sodium_memzero(sb.data, sb.size);
-  msgpack_sbuffer_destroy(&sb);
-  return 0;
+  ayil_envelope_t e;
+  int rc;
+  memset(&e, 0, sizeof e);
+  e.clock_ms = wall_ms();
+  e.has_token = !d->is_hub && ayil_reg_token_get(d->store, e.token) == 0;
+  e.have = have;
+  e.have_len = hlen;
+  rc = ayil_envelope_pack(&e, out, cap, len);
+  sodium_memzero(e.token, sizeof e.token);
+  return rc;
 }
 
-typedef struct {
-  uint64_t clock_ms;
-  int has_token;
-  uint8_t token[AYIL_TOKEN_BYTES];
-  const uint8_t *have;
-  size_t have_len;
-} envelope_t;
-
-/* Decodes the peer's (authenticated, but still untrusted) envelope. `have`
- * points into `p`. */
-static int envelope_unpack(const uint8_t *p, size_t n, envelope_t *env) {
-  msgpack_unpacked up;
-  const msgpack_object *f;
-  size_t used = 0;
-  int rc = ayil_mp_check(p, n, 1, &used);
-  memset(env, 0, sizeof *env);
-  if (rc != 0)
-    return rc;
-  if (used != n)
-    return AYIL_ETRAILING;
-  msgpack_unpacked_init(&up);
-  if (msgpack_unpack_next(&up, (const char *)p, n, NULL) !=
-          MSGPACK_UNPACK_SUCCESS ||
-      up.data.type != MSGPACK_OBJECT_ARRAY || up.data.via.array.size != 4) {
-    rc = AYIL_EFORMAT;
-    goto out;
-  }
-  f = up.data.via.array.ptr;
-  if (f[0].type != MSGPACK_OBJECT_POSITIVE_INTEGER ||
-      f[0].via.u64 != ENVELOPE_VERSION) {
-    rc = AYIL_EVERSION;
-    goto out;
-  }
-  if (f[1].type != MSGPACK_OBJECT_POSITIVE_INTEGER ||
-      f[3].type != MSGPACK_OBJECT_BIN) {
-    rc = AYIL_EFORMAT;
-    goto out;
-  }
-  env->clock_ms = f[1].via.u64;
-  if (f[2].type == MSGPACK_OBJECT_BIN &&
-      f[2].via.bin.size == AYIL_TOKEN_BYTES) {
-    env->has_token = 1;
-    memcpy(env->token, f[2].via.bin.ptr, AYIL_TOKEN_BYTES);
-  } else if (f[2].type != MSGPACK_OBJECT_NIL) {
-    rc = AYIL_EFORMAT;
-    goto out;
-  }
-  env->have = p + ((const uint8_t *)f[3].via.bin.ptr - p);
-  env->have_len = f[3].via.bin.size;
-  if (env->have < p || env->have + env->have_len > p + n)
-    rc = AYIL_EFORMAT;
-out:
-  msgpack_unpacked_destroy(&up);
-  return rc;
+/* The peer's, authenticated but untrusted: the strict reader decides. */
+static int envelope_unpack(const uint8_t *p, size_t n, ayil_envelope_t *env) {
+  return ayil_envelope_unpack(p, n, AYIL_SYNC_HAVE_MAX, env);
 }
 
 /* ---- sync callbacks: the store and the policy ---- */
@@ -512,7 +444,7 @@ static int decide(conn_t *c) {
   daemon_t *d = c->d;
   const uint8_t *payload = NULL;
   size_t plen = 0;
-  envelope_t env;
+  ayil_envelope_t env;
   uint8_t have[AYIL_SYNC_HAVE_MAX];
   uint8_t out[AYIL_HS_PAYLOAD_MAX];
   size_t hlen = 0, olen = 0;
@@ -579,7 +511,7 @@ static int handshake_done(conn_t *c) {
   if (c->outbound) {
     const uint8_t *payload = NULL;
     size_t plen = 0;
-    envelope_t env;
+    ayil_envelope_t env;
     rc = ayil_hs_peer_payload(c->hs, &payload, &plen);
     if (rc == 0)
       rc = envelope_unpack(payload, plen, &env);

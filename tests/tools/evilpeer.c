@@ -52,6 +52,7 @@
 #include <msgpack.h>
 #include <sodium.h>
 
+#include "ayil/envelope.h"
 #include "ayil/entry.h"
 #include "ayil/handshake.h"
 #include "ayil/sync.h"
@@ -65,7 +66,6 @@
 #define EXIT_ACCEPTED 1
 #define EXIT_USAGE 2
 #define EXIT_ERROR 3
-#define ENVELOPE_VERSION 1
 
 /* ---- the connection ---------------------------------------------------- */
 
@@ -313,42 +313,33 @@ static int wait_close(peer_t *p, int *acks) {
   }
 }
 
-/* ---- the envelope around the sync "have" (node/daemon/conn.c) ---------- */
+/* ---- the envelope around the sync "have" (proto/envelope.c) ------------ */
 
 static size_t envelope(const uint8_t *have, size_t hlen, uint8_t *out,
                        size_t cap) {
-  ayil__wbuf_t w;
-  ayil__wbuf_init(&w, out, cap);
-  msgpack_pack_array(&w.pk, 4);
-  msgpack_pack_uint32(&w.pk, ENVELOPE_VERSION);
-  msgpack_pack_uint64(&w.pk, (uint64_t)time(NULL) * 1000);
-  msgpack_pack_nil(&w.pk);
-  ayil__pack_bin(&w.pk, have, hlen);
-  if (w.overflow)
+  ayil_envelope_t e;
+  size_t len = 0;
+  memset(&e, 0, sizeof e);
+  e.clock_ms = (uint64_t)time(NULL) * 1000;
+  e.have = have;
+  e.have_len = hlen;
+  if (ayil_envelope_pack(&e, out, cap, &len) != 0)
     die("envelope too big");
-  return w.len;
+  return len;
 }
 
 /* Finds the hub's have inside its handshake payload. */
 static int hub_have(peer_t *p) {
-  const uint8_t *pl = NULL, *b = NULL;
-  size_t plen = 0, n = 0;
-  uint64_t v = 0;
-  ayil__mp_t r;
+  const uint8_t *pl = NULL;
+  size_t plen = 0;
+  ayil_envelope_t e;
   int rc = ayil_hs_peer_payload(p->hs, &pl, &plen);
-  if (rc != 0)
-    return rc;
-  r.p = pl;
-  r.end = pl + plen;
-  rc = ayil__mp_array_n(&r, 4);
   if (rc == 0)
-    rc = ayil__mp_uint(&r, UINT32_MAX, &v);
-  if (rc == 0)
-    rc = ayil__mp_uint(&r, UINT64_MAX, &v);
-  if (rc == 0 && !ayil__mp_nil(&r))
-    rc = ayil__mp_bin(&r, 64, &b, &n);
-  if (rc == 0)
-    rc = ayil__mp_bin(&r, AYIL_SYNC_HAVE_MAX, &p->hub_have, &p->hub_have_len);
+    rc = ayil_envelope_unpack(pl, plen, AYIL_SYNC_HAVE_MAX, &e);
+  if (rc == 0) {
+    p->hub_have = e.have;
+    p->hub_have_len = e.have_len;
+  }
   return rc;
 }
 
