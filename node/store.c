@@ -489,19 +489,34 @@ static int fold(ayil_store_t *st, const ayil_entry_t *e, sqlite3_int64 n) {
 
 /* Appends one entry. `no_body_ok`: the entry may come without its body
  * (a purge already proven, or a local write pointing at a held body). */
-static int append_in_tx(ayil_store_t *st, const uint8_t *bytes, size_t len,
-                        const uint8_t *body, size_t bodylen, int no_body_ok) {
+static int append_in_tx(ayil_store_t *st, const ayil_entry_t *verified,
+                        const uint8_t *bytes, size_t len, const uint8_t *body,
+                        size_t bodylen, int no_body_ok) {
   ayil_entry_t e;
   uint64_t head = 0;
   uint8_t head_hash[AYIL_HASH_BYTES];
   uint8_t hash[AYIL_HASH_BYTES];
   sqlite3_stmt *s = st->st_ins;
-  int rc = ayil_entry_decode(&e, bytes, len);
-  if (rc != 0)
-    return rc;
-  rc = ayil_entry_verify(&e);
-  if (rc != 0)
-    return rc;
+  int rc;
+  if (verified != NULL) {
+    /* Decoded and verified by the caller: only check that the bytes are
+     * that entry's encoding. */
+    uint8_t again[AYIL_ENTRY_MAX];
+    size_t alen = 0;
+    rc = ayil_entry_encode(verified, again, sizeof again, &alen);
+    if (rc != 0)
+      return rc;
+    if (alen != len || memcmp(again, bytes, len) != 0)
+      return AYIL_EINVAL;
+    e = *verified;
+  } else {
+    rc = ayil_entry_decode(&e, bytes, len);
+    if (rc != 0)
+      return rc;
+    rc = ayil_entry_verify(&e);
+    if (rc != 0)
+      return rc;
+  }
   ayil_entry_hash(bytes, len, hash);
   rc = ayil_store_head(st, e.origin, &head, head_hash);
   if (rc != 0)
@@ -551,8 +566,9 @@ static int append_in_tx(ayil_store_t *st, const uint8_t *bytes, size_t len,
   return fold(st, &e, sqlite3_last_insert_rowid(st->db));
 }
 
-static int append(ayil_store_t *st, const uint8_t *bytes, size_t len,
-                  const uint8_t *body, size_t bodylen, int no_body_ok) {
+static int append(ayil_store_t *st, const ayil_entry_t *verified,
+                  const uint8_t *bytes, size_t len, const uint8_t *body,
+                  size_t bodylen, int no_body_ok) {
   int own = !st->in_tx;
   int rc;
   if (own) {
@@ -567,7 +583,7 @@ static int append(ayil_store_t *st, const uint8_t *bytes, size_t len,
     if (rc != 0)
       return rc;
   }
-  rc = append_in_tx(st, bytes, len, body, bodylen, no_body_ok);
+  rc = append_in_tx(st, verified, bytes, len, body, bodylen, no_body_ok);
   if (own) {
     if (rc == 0)
       rc = ayil_store_commit(st);
@@ -583,7 +599,13 @@ static int append(ayil_store_t *st, const uint8_t *bytes, size_t len,
 
 int ayil_store_append(ayil_store_t *st, const uint8_t *bytes, size_t len,
                       const uint8_t *body, size_t bodylen) {
-  return append(st, bytes, len, body, bodylen, 0);
+  return append(st, NULL, bytes, len, body, bodylen, 0);
+}
+
+int ayil_store_append_verified(ayil_store_t *st, const ayil_entry_t *e,
+                               const uint8_t *bytes, size_t len,
+                               const uint8_t *body, size_t bodylen) {
+  return append(st, e, bytes, len, body, bodylen, 0);
 }
 
 int ayil_store_append_purged(ayil_store_t *st, const ayil_policy_view_t *v,
@@ -592,7 +614,7 @@ int ayil_store_append_purged(ayil_store_t *st, const ayil_policy_view_t *v,
   int rc = ayil_policy_purge_ok(v, bytes, len, proof, proof_len);
   if (rc != 0)
     return rc;
-  return append(st, bytes, len, NULL, 0, 1);
+  return append(st, NULL, bytes, len, NULL, 0, 1);
 }
 
 static uint64_t now_ms(void) {
@@ -637,7 +659,7 @@ int ayil_store_write_local(ayil_store_t *st, const uint8_t origin_sk[64],
   }
   rc = ayil_entry_sign(&e, origin_sk, buf, sizeof buf, &len);
   if (rc == 0)
-    rc = append_in_tx(st, buf, len, sealed, sealed_len, 1);
+    rc = append_in_tx(st, NULL, buf, len, sealed, sealed_len, 1);
   if (rc != 0)
     goto fail;
   if (own) {

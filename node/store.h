@@ -50,6 +50,17 @@ int ayil_store_append(ayil_store_t *st, const uint8_t *bytes, size_t len,
                       const uint8_t *body, size_t bodylen);
 
 /*
+ * Like ayil_store_append() for an entry the caller has decoded and verified
+ * already: `e` must be that entry, as ayil_sync's deliver() hands it over,
+ * and `bytes` its canonical encoding. The store checks they are one (by
+ * encoding `e`, no decode) and does not verify the signature again: on the
+ * receive path each entry is decoded once and verified once.
+ */
+int ayil_store_append_verified(ayil_store_t *st, const ayil_entry_t *e,
+                               const uint8_t *bytes, size_t len,
+                               const uint8_t *body, size_t bodylen);
+
+/*
  * Like ayil_store_append() for an entry whose body was purged: `proof`, the
  * signed DELETE of its record, must hold under the replication policy for
  * the peer that sent it (ayil_policy_purge_ok(); `v` is that peer's view).

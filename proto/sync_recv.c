@@ -64,7 +64,7 @@ static int accept_record(ayil_sync_t *s, int si, const ayil__rec_t *rec,
                          uint64_t store_seq, uint8_t hash[AYIL_HASH_BYTES]) {
   slot_t *sl = &s->slots[si];
   uint8_t ebuf[AYIL_ENTRY_MAX], held[AYIL_HASH_BYTES];
-  ayil_entry_t e, d;
+  ayil_entry_t e;
   ayil_sync_item_t item;
   size_t elen = 0;
   int rc;
@@ -103,14 +103,17 @@ static int accept_record(ayil_sync_t *s, int si, const ayil__rec_t *rec,
     item.body_len = body_len;
   }
   memcpy(e.sig, rec->sig, AYIL_SIG_BYTES);
+  /* The canonical stored bytes, encoded once; the encoder refuses what an
+   * entry may not hold (seq 0, an unknown op, an oversized header). Entry
+   * and bytes are one by construction, so they are not decoded again. */
   rc = ayil_entry_encode(&e, ebuf, sizeof ebuf, &elen);
-  if (rc == 0)
-    rc = ayil_entry_decode(&d, ebuf, elen);
+  if (rc == AYIL_EINVAL)
+    rc = AYIL_EFORMAT; /* the peer's values, not this side's */
   if (rc != 0)
     return rc;
-  /* The signature covers origin, seq, prev and the body hash that this
-   * side filled in: any of them wrong and it fails. */
-  if (ayil_entry_verify(&d) != 0)
+  /* Verified once, here. The signature covers origin, seq, prev and the
+   * body hash that this side filled in: any of them wrong and it fails. */
+  if (ayil_entry_verify(&e) != 0)
     return AYIL_ESIG;
   ayil_entry_hash(ebuf, elen, hash);
   if (seq < sl->in_next || seq <= store_seq) {
@@ -131,7 +134,7 @@ static int accept_record(ayil_sync_t *s, int si, const ayil__rec_t *rec,
   } else {
     item.entry = ebuf;
     item.entry_len = elen;
-    rc = ayil__sync_cb_rc(s->cfg.deliver(s->cfg.ctx, &d, &item));
+    rc = ayil__sync_cb_rc(s->cfg.deliver(s->cfg.ctx, &e, &item));
     sl = &s->slots[si];
     if (rc == AYIL_EFORK) {
       /* The proof goes out only if the entry held here is durable by

@@ -140,12 +140,14 @@ typedef struct {
              ayil_sync_item_t *out);
   /* A verified entry that directly follows the previous one delivered (or
    * the head announced in the have payload). item->entry is the canonical
-   * encoding, byte-identical to what the origin signed; `e` is decoded and
-   * borrows from it. Store it (durably, at the embedder's pace), then call
-   * ayil_sync_committed(). Return 0 (also when the very same entry is already
-   * stored or pending from another connection), AYIL_EFORK if a different
-   * entry is stored or pending at that position (a FORK event follows), or
-   * another error to end the connection. */
+   * encoding, byte-identical to what the origin signed; `e` is that entry,
+   * already verified (signature, chain, body hash, policy), its header
+   * borrowed from the received message: the embedder need not decode or
+   * verify it again (ayil_store_append_verified). Store it (durably, at the
+   * embedder's pace), then call ayil_sync_committed(). Return 0 (also when the
+   * very same entry is already stored or pending from another connection),
+   * AYIL_EFORK if a different entry is stored or pending at that position (a
+   * FORK event follows), or another error to end the connection. */
   int (*deliver)(void *ctx, const ayil_entry_t *e,
                  const ayil_sync_item_t *item);
   /* Optional. Events: see AYIL_SYNC_EV_*. */

@@ -200,8 +200,9 @@ static int cb_deliver(void *ctx, const ayil_entry_t *e,
                                     item->entry_len, item->proof,
                                     item->proof_len);
   } else {
-    rc = ayil_store_append(d->store, item->entry, item->entry_len, item->body,
-                           item->body_len);
+    /* Decoded and verified once, by the sync receiver. */
+    rc = ayil_store_append_verified(d->store, e, item->entry, item->entry_len,
+                                    item->body, item->body_len);
   }
   if (rc == 0) {
     rc = touch(d, e->origin);

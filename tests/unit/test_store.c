@@ -248,6 +248,40 @@ static void test_append_idempotent_and_fork(void **state) {
   ayil_store_close(b);
 }
 
+/* The receive path's append: the entry the sync receiver verified and its
+ * bytes must be one; a mismatch is refused and stores nothing. */
+static void test_append_verified(void **state) {
+  ayil_store_t *a = fresh("va");
+  ayil_store_t *b = NULL;
+  uint8_t id[16], *bytes = NULL, hash[32];
+  size_t len = 0;
+  uint64_t seq = 0;
+  ayil_entry_t e;
+  (void)state;
+  randombytes_buf(id, 16);
+  put(a, id, 2);
+  assert_int_equal(ayil_store_entry(a, pk, 1, &bytes, &len), 0);
+  assert_int_equal(ayil_entry_decode(&e, bytes, len), 0);
+  snprintf(path, sizeof path, "%s/vb.db", dir);
+  unlink(path);
+  assert_int_equal(ayil_store_open(&b, path, AYIL_STORE_CREATE), 0);
+  /* Another entry than the bytes: refused, nothing stored. */
+  e.ts_ms ^= 1;
+  assert_int_equal(ayil_store_append_verified(b, &e, bytes, len, NULL, 0),
+                   AYIL_EINVAL);
+  assert_int_equal(ayil_store_head(b, pk, &seq, hash), 0);
+  assert_int_equal(seq, 0);
+  /* The same entry: stored and folded, as ayil_store_append would. */
+  e.ts_ms ^= 1;
+  assert_int_equal(ayil_store_append_verified(b, &e, bytes, len, NULL, 0), 0);
+  assert_int_equal(ayil_store_head(b, pk, &seq, hash), 0);
+  assert_int_equal(seq, 1);
+  assert_int_equal(ayil_store_verify(b, &(ayil_store_verify_t){0}), 0);
+  free(bytes);
+  ayil_store_close(a);
+  ayil_store_close(b);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_append_and_view),
@@ -255,6 +289,7 @@ int main(void) {
       cmocka_unit_test(test_verify_every_flip),
       cmocka_unit_test(test_verify_removed),
       cmocka_unit_test(test_append_idempotent_and_fork),
+      cmocka_unit_test(test_append_verified),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
