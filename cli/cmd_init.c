@@ -154,7 +154,7 @@ int cmd_id(cli_t *c, int argc, char **argv) {
   rc = cli_open(c, 1);
   if (rc != 0)
     return rc;
-  ayil_id_to_text(c->ident.pk, idtext);
+  ayil_id_to_text(ayil_node_id(c->node), idtext);
   if (c->json) {
     json_t *o = json_pack("{s:s}", "id", idtext);
     rc = cli_print_json(o);

@@ -160,7 +160,7 @@ int cmd_status(cli_t *c, int argc, char **argv) {
   rc = cli_open(c, 1);
   if (rc != 0)
     return rc;
-  ayil_id_to_text(c->ident.pk, idtext);
+  ayil_id_to_text(ayil_node_id(c->node), idtext);
   rc = cli_status(c, idtext);
   cli_close(c);
   return rc;

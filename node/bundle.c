@@ -14,20 +14,6 @@
 #include "policy_view.h"
 #include "registry.h"
 
-static int write_all(int fd, const uint8_t *p, size_t n) {
-  while (n > 0) {
-    ssize_t w = write(fd, p, n);
-    if (w < 0) {
-      if (errno == EINTR)
-        continue;
-      return ayil_fs_errno(errno);
-    }
-    p += w;
-    n -= (size_t)w;
-  }
-  return 0;
-}
-
 int ayil_bundle_export(ayil_store_t *st, const uint8_t sender_sk[64],
                        const uint8_t recipient[AYIL_ID_BYTES],
                        const uint8_t (*origins)[AYIL_ID_BYTES],
@@ -47,7 +33,7 @@ int ayil_bundle_export(ayil_store_t *st, const uint8_t sender_sk[64],
                          (uint64_t)tv.tv_sec * 1000, token, head, sizeof head,
                          &hlen);
   if (rc == 0)
-    rc = write_all(fd, head, hlen);
+    rc = ayil_fs_write_all(fd, head, hlen);
   stats->bytes += hlen;
   for (i = 0; rc == 0 && i < n; i++) {
     uint64_t head_seq = 0, seq;
@@ -69,7 +55,7 @@ int ayil_bundle_export(ayil_store_t *st, const uint8_t sender_sk[64],
         rc = ayil_bundle_w_item(w, &item, &chunk, &clen);
       }
       if (rc == 0)
-        rc = write_all(fd, chunk, clen);
+        rc = ayil_fs_write_all(fd, chunk, clen);
       stats->bytes += clen;
       stats->items++;
       free(entry);
@@ -81,7 +67,7 @@ int ayil_bundle_export(ayil_store_t *st, const uint8_t sender_sk[64],
   if (rc == 0) {
     rc = ayil_bundle_w_end(w, head, sizeof head, &hlen);
     if (rc == 0)
-      rc = write_all(fd, head, hlen);
+      rc = ayil_fs_write_all(fd, head, hlen);
     stats->bytes += hlen;
   }
   if (rc == 0 && fsync(fd) != 0)

@@ -26,6 +26,7 @@
 
 #include <jansson.h>
 
+#include "bundle.h"
 #include "ayil/entry.h"
 #include "ayil/error.h"
 #include "config.h"
@@ -350,6 +351,33 @@ struct ayil_report_s;
  */
 int ayil_node_report(ayil_node_t *n, struct ayil_report_s *r, uint64_t *unknown,
                      uint64_t *malformed);
+
+/* ---- bundles: sync on a USB stick (both roles) ---- */
+
+typedef struct {
+  uint8_t recipient[AYIL_ID_BYTES]; /* the node the bundle is sealed to */
+  uint64_t items, bytes;
+} ayil_node_bundle_out_t;
+
+/*
+ * Writes `path` (never overwrites it), sealed to its recipient: a
+ * committee's bundle is for its hub (`to` NULL), a hub's for committee node
+ * `to`. It carries the logs the replication policy offers the recipient,
+ * from the entry after what the recipient acknowledged (from the first with
+ * `all`), and a committee's unspent invite token.
+ */
+int ayil_node_bundle_export(ayil_node_t *n, const char *to, int all,
+                            const char *path, ayil_node_bundle_out_t *out);
+/*
+ * Imports `path` (node/bundle.h, ayil_bundle_import): every entry verified,
+ * accepted or refused by the replication policy as live sync from the
+ * bundle's writer would be. *stats says what was added, held and refused
+ * (also on failure: what was kept before the damage); `sender` is the
+ * writer's id.
+ */
+int ayil_node_bundle_import(ayil_node_t *n, const char *path,
+                            ayil_bundle_stats_t *stats,
+                            uint8_t sender[AYIL_ID_BYTES]);
 
 /* ---- the logs ---- */
 

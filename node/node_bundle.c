@@ -1,0 +1,111 @@
+/*
+ * The service API's bundles (node/node.h): sync on a USB stick. Which logs
+ * a bundle carries is what the replication policy (proto/policy.c) offers
+ * its recipient, exactly as live sync would; node/bundle.c owns the file.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "ayil/error.h"
+#include "bundle.h"
+#include "node_int.h"
+#include "policy_view.h"
+#include "registry.h"
+
+int ayil_node_bundle_export(ayil_node_t *n, const char *to, int all,
+                            const char *path, ayil_node_bundle_out_t *out) {
+  ayil_node_view_t nv;
+  ayil_sync_origin_t rows[AYIL_POLICY_DEVICES_MAX + 2];
+  uint8_t origins[AYIL_POLICY_DEVICES_MAX + 2][AYIL_ID_BYTES];
+  uint64_t from[AYIL_POLICY_DEVICES_MAX + 2];
+  uint8_t hub[AYIL_ID_BYTES], token[AYIL_TOKEN_BYTES];
+  const uint8_t *hubp = NULL;
+  size_t nrows = 0, k, no = 0;
+  int is_hub = !ayil_node_is_committee(n), has_token = 0, rc;
+  ayil_bundle_stats_t stats;
+  memset(out, 0, sizeof *out);
+  if (!n->ident_loaded)
+    return ayil__node_fail(n, AYIL_ESTATE, 0, "bundle export: no identity");
+  if (is_hub) {
+    ayil_device_t dev;
+    if (to == NULL || ayil_id_from_text(to, out->recipient) != 0)
+      return ayil__node_fail(n, AYIL_EINVAL, 1,
+                             "bundle export: on a hub, --to NODE_ID names the "
+                             "committee node it is for");
+    if (ayil_reg_device(n->store, out->recipient, &dev) != 0)
+      return ayil__node_fail(n, AYIL_ENOTFOUND, 1,
+                             "bundle export: node %s is not registered here",
+                             to);
+  } else {
+    if (to != NULL)
+      return ayil__node_fail(n, AYIL_EINVAL, 1,
+                             "bundle export: a committee's bundles are for "
+                             "its hub; --to is for hubs");
+    if (ayil_id_from_text(n->conf.hub_id, hub) != 0)
+      return ayil__node_fail(n, AYIL_ESTATE, 1,
+                             "bundle export: this node has no hub yet (ayil "
+                             "join CODE)");
+    memcpy(out->recipient, hub, AYIL_ID_BYTES);
+    hubp = hub;
+    has_token = ayil_reg_token_get(n->store, token) == 0;
+  }
+  /* The logs the policy offers the recipient, from what it acknowledged. */
+  rc = ayil_node_view(&nv, n->store, is_hub, n->ident.pk, hubp, out->recipient);
+  if (rc == 0)
+    rc = ayil_policy_origins(&nv.v, rows, sizeof rows / sizeof rows[0], &nrows);
+  if (rc != 0) {
+    sodium_memzero(token, sizeof token);
+    return ayil__node_fail(n, rc, 0, "store: %s", ayil_strerror(rc));
+  }
+  if (nrows > sizeof rows / sizeof rows[0])
+    nrows = sizeof rows / sizeof rows[0];
+  for (k = 0; k < nrows; k++) {
+    if (!(rows[k].flags & AYIL_SYNC_OFFER))
+      continue;
+    memcpy(origins[no], rows[k].id, AYIL_ID_BYTES);
+    from[no] = 1;
+    if (!all && ayil_reg_peer_acked(n->store, out->recipient, rows[k].id,
+                                    &from[no]) == 0)
+      from[no]++;
+    no++;
+  }
+  rc = ayil_bundle_export(n->store, n->ident.sk, out->recipient,
+                          (const uint8_t(*)[AYIL_ID_BYTES])origins, from, no,
+                          has_token ? token : NULL, path, &stats);
+  sodium_memzero(token, sizeof token);
+  if (rc == AYIL_EEXISTS)
+    return ayil__node_fail(n, rc, 1, "bundle export: %s already exists", path);
+  if (rc != 0)
+    return ayil__node_fail(n, rc, 0, "bundle export: %s: %s", path,
+                           ayil_strerror(rc));
+  out->items = stats.items;
+  out->bytes = stats.bytes;
+  return 0;
+}
+
+int ayil_node_bundle_import(ayil_node_t *n, const char *path,
+                            ayil_bundle_stats_t *stats,
+                            uint8_t sender[AYIL_ID_BYTES]) {
+  uint8_t hub[AYIL_ID_BYTES];
+  int has_hub = ayil_id_from_text(n->conf.hub_id, hub) == 0;
+  int rc;
+  memset(stats, 0, sizeof *stats);
+  if (!n->ident_loaded)
+    return ayil__node_fail(n, AYIL_ESTATE, 0, "bundle import: no identity");
+  rc = ayil_bundle_import(n->store, n->ident.sk, !ayil_node_is_committee(n),
+                          has_hub ? hub : NULL, path, stats, sender);
+  if (rc == AYIL_ENOTFOUND || rc == AYIL_EPERM)
+    return ayil__node_fail(n, rc, 1, "bundle import: cannot read %s", path);
+  if (rc == AYIL_EAUTH)
+    return ayil__node_fail(n, rc, 1,
+                           "bundle import: %s is sealed to another node", path);
+  if (rc != 0)
+    return ayil__node_fail(
+        n, rc, rc != AYIL_EFULL,
+        "bundle import: %s is damaged or not a bundle (%s); %llu entries "
+        "before the damage were verified and kept",
+        path, ayil_strerror(rc), (unsigned long long)stats->added);
+  return 0;
+}
