@@ -16,6 +16,7 @@
 #include "cli.h"
 #include "ctl.h"
 #include "registry.h"
+#include "report.h"
 
 #define DAY_S 86400
 
@@ -537,30 +538,6 @@ static void print_nodes_text(const json_t *doc) {
     printf("(no committees: register one with `ayil admit`)\n");
 }
 
-static void html_esc(FILE *f, const char *s) {
-  for (; *s != '\0'; s++) {
-    switch (*s) {
-    case '&':
-      fputs("&amp;", f);
-      break;
-    case '<':
-      fputs("&lt;", f);
-      break;
-    case '>':
-      fputs("&gt;", f);
-      break;
-    case '"':
-      fputs("&quot;", f);
-      break;
-    case '\'':
-      fputs("&#39;", f);
-      break;
-    default:
-      fputc(*s, f);
-    }
-  }
-}
-
 /* A self-contained page: inline CSS, no script, no link, no resource. */
 static int write_nodes_html(FILE *f, const json_t *doc, const char *hub) {
   const json_t *cs = json_object_get(doc, "committees");
@@ -572,7 +549,7 @@ static int write_nodes_html(FILE *f, const json_t *doc, const char *hub) {
   fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta "
         "charset=\"utf-8\">\n<title>ayil nodes: ",
         f);
-  html_esc(f, hub);
+  ayil_html_put(f, hub);
   fputs("</title>\n<style>\n"
         "body{font-family:sans-serif;margin:1.5em;color:#222}\n"
         "table{border-collapse:collapse;font-size:0.9em}\n"
@@ -586,7 +563,7 @@ static int write_nodes_html(FILE *f, const json_t *doc, const char *hub) {
         "ul{margin:0;padding-left:1.2em}\n"
         "</style>\n</head>\n<body>\n<h1>Committees of ",
         f);
-  html_esc(f, hub);
+  ayil_html_put(f, hub);
   fprintf(f,
           "</h1>\n<p>Generated %s UTC. Times are UTC. Silent: days since "
           "the last contact (alert after %lld days).</p>\n<table>\n<tr>",
@@ -594,7 +571,7 @@ static int write_nodes_html(FILE *f, const json_t *doc, const char *hub) {
           (long long)json_integer_value(json_object_get(doc, "silent_days")));
   for (j = 0; j < NCOLS; j++) {
     fputs("<th>", f);
-    html_esc(f, COLS[j]);
+    ayil_html_put(f, COLS[j]);
     fputs("</th>", f);
     if (j == 2)
       fputs("<th>NODES</th>", f);
@@ -611,7 +588,7 @@ static int write_nodes_html(FILE *f, const json_t *doc, const char *hub) {
               j >= 5 && j <= 7   ? " class=\"num\""
               : j == 11 && alert ? " class=\"alerts\""
                                  : "");
-      html_esc(f, cells[j]);
+      ayil_html_put(f, cells[j]);
       fputs("</td>", f);
       if (j == 2) {
         fputs("<td><ul>", f);
@@ -620,7 +597,7 @@ static int write_nodes_html(FILE *f, const json_t *doc, const char *hub) {
           const json_t *id = json_object_get(json_array_get(nodes, k), "id");
           node_line(json_array_get(nodes, k), line, sizeof line);
           fputs(json_is_string(id) ? "<li><code>" : "<li>", f);
-          html_esc(f, line);
+          ayil_html_put(f, line);
           fputs(json_is_string(id) ? "</code></li>" : "</li>", f);
         }
         fputs("</ul></td>", f);
