@@ -25,6 +25,8 @@
 enum { LOG_ERR = 3, LOG_WARN = 4, LOG_NOTICE = 5, LOG_INFO = 6, LOG_DEBUG = 7 };
 void dlog(int level, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* dlog: syslog level prefixes for journald; debug lines too. */
+extern int dlog_journal, dlog_verbose;
 
 typedef struct daemon_s daemon_t;
 
@@ -104,6 +106,11 @@ struct daemon_s {
 };
 
 uint64_t now_ms(daemon_t *d);
+/* Loads d->home's config, identity, network key and store into `d`, or on
+ * `reload` (SIGHUP) only the settings that may change while running.
+ * Logs what was wrong; returns 0, AYIL_EINVAL (a bad config) or another
+ * error. */
+int daemon_load(daemon_t *d, int reload);
 
 /* conn.c */
 int daemon_parse_addr(const char *hostport, struct sockaddr_storage *ss);

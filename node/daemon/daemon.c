@@ -1,0 +1,100 @@
+/*
+ * ayild's log, clock and configuration loading: what main.c and the tests
+ * of the connection lifecycle (tests/unit/test_conn.c) share.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "daemon.h"
+
+int dlog_journal = 0;
+int dlog_verbose = 0;
+
+void dlog(int level, const char *fmt, ...) {
+  static const char *const names[] = {"",        "",       "",     "error",
+                                      "warning", "notice", "info", "debug"};
+  char msg[512];
+  va_list ap;
+  if (level >= LOG_DEBUG && !dlog_verbose)
+    return;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  if (dlog_journal) {
+    fprintf(stderr, "<%d>%s\n", level, msg);
+  } else {
+    time_t t = time(NULL);
+    struct tm tm;
+    char ts[32];
+    gmtime_r(&t, &tm);
+    strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    fprintf(stderr, "%s ayild[%d] %s: %s\n", ts, (int)getpid(), names[level],
+            msg);
+  }
+}
+
+uint64_t now_ms(daemon_t *d) {
+  return uv_now(d->loop);
+}
+
+int daemon_load(daemon_t *d, int reload) {
+  char err[512], path[AYIL_PATH_MAX];
+  ayil_config_t conf;
+  int rc = ayil_config_load(d->home, &conf, err, sizeof err);
+  if (rc != 0) {
+    dlog(LOG_ERR, "%s", err);
+    return rc;
+  }
+  if (reload) {
+    if (strcmp(conf.role, d->conf.role) != 0 ||
+        strcmp(conf.listen, d->conf.listen) != 0)
+      dlog(LOG_WARN, "role or listen address changed: restart ayild to apply");
+    d->conf.poll_interval_s = conf.poll_interval_s;
+    d->conf.linger_s = conf.linger_s;
+    d->conf.dead_after_s = conf.dead_after_s;
+    d->conf.backoff_max_s = conf.backoff_max_s;
+    snprintf(d->conf.log_level, sizeof d->conf.log_level, "%s", conf.log_level);
+    if (strcmp(conf.hub_addr, d->conf.hub_addr) != 0 ||
+        strcmp(conf.hub_id, d->conf.hub_id) != 0) {
+      snprintf(d->conf.hub_addr, sizeof d->conf.hub_addr, "%s", conf.hub_addr);
+      snprintf(d->conf.hub_id, sizeof d->conf.hub_id, "%s", conf.hub_id);
+      ayil_id_from_text(d->conf.hub_id, d->hub_id);
+    }
+    dlog_verbose = strcmp(d->conf.log_level, "debug") == 0 || dlog_verbose;
+    dlog(LOG_NOTICE, "configuration reloaded");
+    return 0;
+  }
+  d->conf = conf;
+  d->is_hub = strcmp(conf.role, "hub") == 0;
+  if (ayil_home_path(d->home, "identity.key", path, sizeof path) != 0)
+    return AYIL_EINVAL;
+  rc = ayil_identity_load(path, &d->ident);
+  if (rc != 0) {
+    dlog(LOG_ERR, "identity key %s: %s", path, ayil_strerror(rc));
+    return rc;
+  }
+  ayil_home_path(d->home, "network.key", path, sizeof path);
+  rc = ayil_netkey_load(path, d->netkey);
+  if (rc != 0) {
+    dlog(LOG_ERR, "network key %s: %s%s", path, ayil_strerror(rc),
+         d->is_hub ? "" : " (join a hub first: ayil join CODE)");
+    return rc;
+  }
+  if (!d->is_hub && ayil_id_from_text(conf.hub_id, d->hub_id) != 0) {
+    dlog(LOG_ERR, "config: [hub] id is missing or not a node id");
+    return AYIL_EINVAL;
+  }
+  ayil_home_path(d->home, "ayil.db", path, sizeof path);
+  rc = ayil_store_open(&d->store, path, 0);
+  if (rc != 0) {
+    dlog(LOG_ERR, "store %s: %s", path, ayil_strerror(rc));
+    return rc;
+  }
+  return 0;
+}
