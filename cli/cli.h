@@ -37,14 +37,12 @@ typedef struct {
   int nopts;
   const char *pos[CLI_MAX_POS];
   int npos;
-  /* An opened node: the service API's handle, and (borrowed from it, or a
-   * copy) its config, store and identity for the commands that still use
-   * them directly. */
+  /* An opened node: the service API's handle, and copies of its config and
+   * identity (doctor loads the identity itself, to check the key file). */
   ayil_node_t *node;
   ayil_node_unlock_t unlock;
   int unlock_exit; /* the exit code of a failed unlock callback */
   ayil_config_t conf;
-  ayil_store_t *store;
   ayil_identity_t ident;
   int ident_loaded;
 } cli_t;

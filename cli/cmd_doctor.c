@@ -70,6 +70,7 @@ typedef struct {
   int owner_known;
   uid_t owner;
   char owner_name[64];
+  ayil_node_health_t health; /* the store, once (check_store) */
 } doc_t;
 
 /* Records one result: `what` names the check, `detail` says what was found,
@@ -320,25 +321,6 @@ static void check_disk(doc_t *d) {
     report(d, ST_OK, "disk", NULL, "%llu MB free", avail / (1024 * 1024));
 }
 
-/* The newest timestamp this node wrote in its own log, in unix seconds, or
- * 0 if it wrote nothing yet. */
-static int64_t own_newest(cli_t *c) {
-  uint64_t seq = 0;
-  uint8_t hash[AYIL_HASH_BYTES];
-  uint8_t *bytes = NULL;
-  size_t len = 0;
-  ayil_entry_t e;
-  int64_t ts = 0;
-  if (!c->ident_loaded ||
-      ayil_store_head(c->store, c->ident.pk, &seq, hash) != 0 || seq == 0)
-    return 0;
-  if (ayil_store_entry(c->store, c->ident.pk, seq, &bytes, &len) == 0 &&
-      ayil_entry_decode(&e, bytes, len) == 0)
-    ts = (int64_t)(e.ts_ms / 1000);
-  free(bytes);
-  return ts;
-}
-
 static void fmt_utc(int64_t t, char *out, size_t cap) {
   time_t tt = (time_t)t;
   struct tm tm;
@@ -347,9 +329,8 @@ static void fmt_utc(int64_t t, char *out, size_t cap) {
 }
 
 static void check_clock(doc_t *d, int is_hub) {
-  cli_t *c = d->c;
   int64_t now = (int64_t)time(NULL);
-  int64_t newest = c->store != NULL ? own_newest(c) : 0;
+  int64_t newest = d->health.open_rc == 0 ? d->health.own_newest_s : 0;
   char nowtext[32], ntext[32];
   const char *ntp_fix = "Enable time sync (timedatectl set-ntp true) and "
                         "install fake-hwclock, so that the Pi keeps a "
@@ -370,10 +351,9 @@ static void check_clock(doc_t *d, int is_hub) {
            nowtext, ntext);
     return;
   }
-  if (!is_hub && c->store != NULL) {
-    int64_t sk = 0;
-    if (ayil_node_store_last_skew(c->store, &sk) &&
-        (sk > SKEW_WARN_MS || sk < -SKEW_WARN_MS)) {
+  if (!is_hub && d->health.open_rc == 0) {
+    int64_t sk = d->health.skew_ms;
+    if (d->health.has_skew && (sk > SKEW_WARN_MS || sk < -SKEW_WARN_MS)) {
       report(d, ST_WARN, "clock", ntp_fix,
              "the clock was %+.0f s off the hub's at the last contact",
              (double)sk / 1000.0);
@@ -392,46 +372,34 @@ static void check_clock(doc_t *d, int is_hub) {
 
 static void check_store(doc_t *d, int quick) {
   cli_t *c = d->c;
-  char path[AYIL_PATH_MAX];
-  ayil_store_verify_t v;
-  int rc;
+  const ayil_node_health_t *h = &d->health;
   const char *fix = "Stop ayild, keep a copy of the home, and ask the hub's "
                     "sysadmin for a replacement invite: the node's history "
                     "comes back from the hub (guide: replacing a dead Pi).";
-  if (cli_path(c, "ayil.db", path, sizeof path) != 0)
-    return;
-  rc = ayil_store_open(&c->store, path, 0);
-  if (rc != 0) {
+  ayil_node_health(c->home, c->ident_loaded ? c->ident.pk : NULL, quick,
+                   &d->health);
+  if (h->open_rc != 0) {
     report(d, ST_FAIL, "store", fix, "cannot open ayil.db: %s",
-           ayil_strerror(rc));
-    c->store = NULL;
-    return;
-  }
-  rc = ayil_store_integrity(c->store);
-  if (rc != 0) {
+           ayil_strerror(h->open_rc));
+  } else if (h->integrity_rc != 0) {
     report(d, ST_FAIL, "store", fix, "SQLite integrity check: %s",
-           ayil_strerror(rc));
-    return;
-  }
-  if (quick) {
+           ayil_strerror(h->integrity_rc));
+  } else if (quick) {
     report(d, ST_OK, "store", NULL,
            "SQLite integrity check passed (chains not checked: --quick)");
-    return;
-  }
-  rc = ayil_store_verify(c->store, &v);
-  if (rc != 0) {
+  } else if (h->verify_rc != 0) {
     report(d, ST_FAIL, "store", fix, "cannot read the logs: %s",
-           ayil_strerror(rc));
-  } else if (v.bad) {
+           ayil_strerror(h->verify_rc));
+  } else if (h->v.bad) {
     report(d, ST_FAIL, "store", fix,
            "log entry %llu of a log does not verify: %s (ayil log verify "
            "names it)",
-           (unsigned long long)v.seq, ayil_strerror(v.err));
+           (unsigned long long)h->v.seq, ayil_strerror(h->v.err));
   } else {
     report(d, ST_OK, "store", NULL,
            "integrity check passed; %llu entries in %llu logs verify",
-           (unsigned long long)v.entries_checked,
-           (unsigned long long)v.origins_checked);
+           (unsigned long long)h->v.entries_checked,
+           (unsigned long long)h->v.origins_checked);
   }
 }
 
@@ -573,10 +541,10 @@ static void check_network(doc_t *d, int is_hub, int daemon_up) {
   }
   report(d, ST_OK, "hub", NULL, "%s answers (TCP connect in %lld ms)",
          c->conf.hub_addr, ms);
-  if (c->store != NULL) {
+  if (d->health.open_rc == 0) {
     int64_t now = (int64_t)time(NULL);
-    int64_t la = 0, lc = 0;
-    if (ayil_node_store_last_contact(c->store, &la, &lc)) {
+    int64_t la = d->health.last_ack, lc = d->health.last_contact;
+    if (d->health.has_contact) {
       char t[32];
       if (lc <= 0)
         report(d, ST_WARN, "sync",
@@ -614,6 +582,7 @@ int cmd_doctor(cli_t *c, int argc, char **argv) {
   offline = cli_opt(c, "offline") != NULL;
   memset(&d, 0, sizeof d);
   d.c = c;
+  d.health.open_rc = AYIL_ENOTFOUND; /* until check_store opens it */
   d.checks = json_array();
   if (!c->json)
     printf("ayil doctor: %s\n", c->home);

@@ -294,7 +294,6 @@ int cli_open(cli_t *c, int ident) {
     return cli_node_err(&err);
   }
   c->conf = *ayil_node_config(c->node);
-  c->store = ayil_node_store(c->node);
   if (ident) {
     c->ident = *ayil_node_identity(c->node);
     c->ident_loaded = 1;
@@ -305,10 +304,7 @@ int cli_open(cli_t *c, int ident) {
 void cli_close(cli_t *c) {
   if (c->node != NULL)
     ayil_node_close(c->node);
-  else
-    ayil_store_close(c->store);
   c->node = NULL;
-  c->store = NULL;
   if (c->ident_loaded)
     ayil_identity_wipe(&c->ident);
   c->ident_loaded = 0;

@@ -390,13 +390,31 @@ int ayil_node_reindex(ayil_node_t *n);
 
 /* ---- doctor's store checks ---- */
 
-/* Doctor opens the store on its own (the config may be what is broken),
- * so these take the store. The clock skew at the most recent contact with
- * any peer: 1 and *skew_ms if known, else 0. */
-int ayil_node_store_last_skew(ayil_store_t *st, int64_t *skew_ms);
-/* The latest acknowledgement and contact of any peer (0 if never): 1 if the
- * store could be read, else 0. */
-int ayil_node_store_last_contact(ayil_store_t *st, int64_t *last_ack,
-                                 int64_t *last_contact);
+/* ---- doctor: the store's health ---- */
+
+/* What `ayil doctor` learns from the store (see ayil_node_health). */
+typedef struct {
+  int open_rc;      /* 0, or why ayil.db did not open (nothing below set) */
+  int integrity_rc; /* SQLite's integrity check: 0 or an error */
+  int verified;     /* the chains were checked (not `quick`) */
+  int verify_rc;    /* 0 when the check ran; then v says what it found */
+  ayil_store_verify_t v;
+  int64_t own_newest_s; /* newest timestamp in the node's own log, or 0 */
+  int has_skew;         /* the clock skew at the latest contact is known */
+  int64_t skew_ms;
+  int has_contact; /* the peers table could be read */
+  int64_t last_ack, last_contact;
+} ayil_node_health_t;
+
+/*
+ * Opens the store in `home` on its own, without the config (doctor must
+ * work when the config is what is broken), and checks it: SQLite's
+ * integrity check, then, unless `quick` or the integrity check failed,
+ * every chain, signature and body hash; and reads what the clock and sync
+ * checks need. `own_id` (NULL: not known) names this node's log. Fills
+ * *out; the store is closed again before it returns.
+ */
+void ayil_node_health(const char *home, const uint8_t *own_id, int quick,
+                      ayil_node_health_t *out);
 
 #endif

@@ -323,7 +323,7 @@ void ayil_node_status_free(ayil_node_status_t *s) {
 
 /* ---- doctor ---- */
 
-int ayil_node_store_last_skew(ayil_store_t *st, int64_t *skew_ms) {
+static int last_skew(ayil_store_t *st, int64_t *skew_ms) {
   sqlite3_stmt *s = NULL;
   int found = 0;
   if (sqlite3_prepare_v2(ayil__store_db(st),
@@ -338,8 +338,8 @@ int ayil_node_store_last_skew(ayil_store_t *st, int64_t *skew_ms) {
   return found;
 }
 
-int ayil_node_store_last_contact(ayil_store_t *st, int64_t *last_ack,
-                                 int64_t *last_contact) {
+static int last_contact(ayil_store_t *st, int64_t *last_ack,
+                        int64_t *last_contact_out) {
   sqlite3_stmt *s = NULL;
   int found = 0;
   if (sqlite3_prepare_v2(ayil__store_db(st),
@@ -347,9 +347,48 @@ int ayil_node_store_last_contact(ayil_store_t *st, int64_t *last_ack,
                          -1, &s, NULL) == SQLITE_OK &&
       sqlite3_step(s) == SQLITE_ROW) {
     *last_ack = sqlite3_column_int64(s, 0);
-    *last_contact = sqlite3_column_int64(s, 1);
+    *last_contact_out = sqlite3_column_int64(s, 1);
     found = 1;
   }
   sqlite3_finalize(s);
   return found;
+}
+
+/* The newest timestamp of log `id`, in unix seconds, or 0. */
+static int64_t own_newest(ayil_store_t *st, const uint8_t *id) {
+  uint64_t seq = 0;
+  uint8_t hash[AYIL_HASH_BYTES];
+  uint8_t *bytes = NULL;
+  size_t len = 0;
+  ayil_entry_t e;
+  int64_t ts = 0;
+  if (ayil_store_head(st, id, &seq, hash) != 0 || seq == 0)
+    return 0;
+  if (ayil_store_entry(st, id, seq, &bytes, &len) == 0 &&
+      ayil_entry_decode(&e, bytes, len) == 0)
+    ts = (int64_t)(e.ts_ms / 1000);
+  free(bytes);
+  return ts;
+}
+
+void ayil_node_health(const char *home, const uint8_t *own_id, int quick,
+                      ayil_node_health_t *out) {
+  char path[AYIL_PATH_MAX];
+  ayil_store_t *st = NULL;
+  memset(out, 0, sizeof *out);
+  out->open_rc = ayil_home_path(home, "ayil.db", path, sizeof path);
+  if (out->open_rc == 0)
+    out->open_rc = ayil_store_open(&st, path, 0);
+  if (out->open_rc != 0)
+    return;
+  out->integrity_rc = ayil_store_integrity(st);
+  if (out->integrity_rc == 0 && !quick) {
+    out->verified = 1;
+    out->verify_rc = ayil_store_verify(st, &out->v);
+  }
+  if (own_id != NULL)
+    out->own_newest_s = own_newest(st, own_id);
+  out->has_skew = last_skew(st, &out->skew_ms);
+  out->has_contact = last_contact(st, &out->last_ack, &out->last_contact);
+  ayil_store_close(st);
 }

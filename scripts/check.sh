@@ -23,6 +23,10 @@ if grep -n 'sqlite3' cli/*.c cli/*.h 2>/dev/null; then
   echo "check: cli/ reaches the data only through node/node.h, never SQLite (above)" >&2
   fail=1
 fi
+if grep -nE '\bayil_(store|reg|bundle)_[a-z_]+\(' cli/*.c 2>/dev/null; then
+  echo "check: cli/ calls the service API (node/node.h), not the store, registry or bundle code (above)" >&2
+  fail=1
+fi
 if grep -n 'ayil__' include/ayil/*.h 2>/dev/null; then
   echo "check: include/ayil/ is the public interface: internals and test hooks (ayil__*) go in proto/*.h (above)" >&2
   fail=1
