@@ -34,6 +34,8 @@ extern const char *const ayil__report_services[];
 extern const char *const ayil__report_actions[];
 extern const char *const ayil__report_oblasts[];
 extern const char *const ayil__report_regions[];
+/* Per oblast: its macro-region (0 north, 1 south). */
+extern const unsigned char ayil__report_oblast_region[];
 
 /* Indicator numbers: the order of RECORDS.md. The training.participants.
  * days_<n> indicators are not here: their number depends on the data, and
@@ -156,5 +158,10 @@ int ayil__report_tab_build(const ayil_report_t *r, tab_t *t, int nb);
 
 /* Frees what ayil__report_tab_build() allocated in *t. */
 void ayil__report_tab_free(tab_t *t);
+
+/* Sums saturate: a report never wraps around, whatever the input. */
+static inline int64_t ayil__report_add_sat(int64_t a, int64_t b) {
+  return a > INT64_MAX - b ? INT64_MAX : a + b;
+}
 
 #endif

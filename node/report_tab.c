@@ -1,0 +1,639 @@
+/*
+ * The report's table of cells (report_int.h): committees, oblasts,
+ * regions and the total as rows, indicators as columns, and the small-cell
+ * suppression that no published sum can undo. Split from report.c (which
+ * counts) along its seam.
+ */
+#include <assert.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ayil/header.h"
+#include "ayil/schema.h"
+#include "record.h"
+#include "report_int.h"
+
+/* ---- the table of cells ---- */
+
+void ayil__report_tab_free(tab_t *t) {
+  free(t->v);
+  free(t->f);
+  free(t->scope);
+  free(t->name);
+  free(t->oblast);
+  free(t->region);
+  free(t->days);
+  free(t->ord);
+  free(t->g);
+  free(t->parts);
+}
+
+/* qsort has no context argument; a report is written by one thread. */
+static const ayil_report_t *sort_r;
+
+static int com_cmp(const void *a, const void *b) {
+  const committee_t *x = &sort_r->com[*(const size_t *)a];
+  const committee_t *y = &sort_r->com[*(const size_t *)b];
+
+  if (x->oblast != y->oblast)
+    return x->oblast < y->oblast ? -1 : 1;
+  return strcmp(x->name, y->name);
+}
+
+static int slot_cmp(const void *a, const void *b) {
+  int64_t x = sort_r->days_vals[*(const size_t *)a];
+  int64_t y = sort_r->days_vals[*(const size_t *)b];
+
+  return x < y ? -1 : x > y;
+}
+
+static int64_t *cell(tab_t *t, size_t e, size_t i) {
+  return &t->v[e * t->ni + i];
+}
+
+static int group_begin(tab_t *t, size_t total, int count) {
+  if (t->ng == t->capg) {
+    size_t cap = t->capg ? t->capg * 2 : 256;
+    group_t *ng = realloc(t->g, cap * sizeof(*ng));
+    if (ng == NULL)
+      return AYIL_ENOMEM;
+    t->g = ng;
+    t->capg = cap;
+  }
+  t->g[t->ng].total = (uint32_t)total;
+  t->g[t->ng].off = (uint32_t)t->nparts;
+  t->g[t->ng].n = 0;
+  t->g[t->ng].count = count;
+  t->ng++;
+  return 0;
+}
+
+static int group_part(tab_t *t, size_t cellidx) {
+  if (t->nparts == t->capparts) {
+    size_t cap = t->capparts ? t->capparts * 2 : 1024;
+    uint32_t *np = realloc(t->parts, cap * sizeof(*np));
+    if (np == NULL)
+      return AYIL_ENOMEM;
+    t->parts = np;
+    t->capparts = cap;
+  }
+  t->parts[t->nparts++] = (uint32_t)cellidx;
+  t->g[t->ng - 1].n++;
+  return 0;
+}
+
+/* A group of parts within one entity: total = sum of columns first..+n. */
+static int group_within(tab_t *t, size_t e, size_t total, size_t first,
+                        size_t n) {
+  size_t i;
+  int rc = group_begin(t, e * t->ni + total, 1);
+
+  for (i = 0; rc == 0 && i < n; i++)
+    rc = group_part(t, e * t->ni + first + i);
+  return rc;
+}
+
+/*
+ * The summing groups: each is a cell that the report shows to be the sum of
+ * other shown cells. Within an entity: appeals = appeals.sex.* = appeals.
+ * age.*; referrals = referrals.<service>; referrals.crisis_or_shelter =
+ * referrals.crisis_centre + referrals.shelter, and so referrals =
+ * crisis_or_shelter + the other services; training.participants =
+ * training.participants.days_*. (appeals.violence.* do not sum: an appeal
+ * can name several types; followups.* have no total row.) Across scopes,
+ * for every indicator: an oblast = its committees, a region = its oblasts,
+ * the total = the regions.
+ */
+static int build_groups(tab_t *t) {
+  size_t e, i, k, o, rg, ndays = t->ni - NFIX;
+  int rc = 0;
+
+  for (e = 0; rc == 0 && e < t->ne; e++) {
+    rc = group_within(t, e, I_APPEALS, I_SEX, NSEX);
+    if (rc == 0)
+      rc = group_within(t, e, I_APPEALS, I_AGE, NAGE);
+    if (rc == 0)
+      rc = group_within(t, e, I_REFERRALS, I_REF, NSERV);
+    if (rc == 0)
+      rc = group_within(t, e, I_REF_CS, I_REF, 2);
+    /* The two above imply referrals = crisis_or_shelter + the other
+     * services: without it, referrals - crisis_or_shelter - shown others
+     * would give away a lone hidden other service. */
+    if (rc == 0)
+      rc = group_within(t, e, I_REFERRALS, I_REF + 2, NSERV - 2);
+    if (rc == 0)
+      rc = group_part(t, e * t->ni + I_REF_CS);
+    if (rc == 0 && ndays > 0)
+      rc = group_within(t, e, I_TRAIN_PART, NFIX, ndays);
+  }
+  for (i = 0; rc == 0 && i < t->ni; i++) {
+    int count = i != I_MONEY_SOM;
+
+    for (o = 0; rc == 0 && o < t->nob; o++) {
+      size_t oe = t->ob0 + o;
+      int first = 1;
+      for (k = t->com0; rc == 0 && k < t->ob0; k++) {
+        if (t->oblast[k] != t->oblast[oe])
+          continue;
+        if (first)
+          rc = group_begin(t, oe * t->ni + i, count);
+        first = 0;
+        if (rc == 0)
+          rc = group_part(t, k * t->ni + i);
+      }
+    }
+    for (rg = 0; rc == 0 && rg < t->nreg; rg++) {
+      size_t re = t->reg0 + rg;
+      rc = group_begin(t, re * t->ni + i, count);
+      for (k = t->ob0; rc == 0 && k < t->reg0; k++)
+        if (t->region[k] == t->region[re])
+          rc = group_part(t, k * t->ni + i);
+    }
+    if (rc == 0)
+      rc = group_begin(t, t->tot * t->ni + i, count);
+    for (k = t->reg0; rc == 0 && k < t->tot; k++)
+      rc = group_part(t, k * t->ni + i);
+  }
+  return rc;
+}
+
+/* Suppresses the smallest non-zero shown part of g (the first on a tie),
+ * or else its total. Returns 1 if it suppressed a cell. */
+static int suppress_one_more(tab_t *t, const group_t *g) {
+  uint32_t j, best = UINT32_MAX;
+  int64_t bv = 0;
+
+  for (j = 0; j < g->n; j++) {
+    uint32_t p = t->parts[g->off + j];
+    if (t->f[p] == F_SHOW && t->v[p] > 0 &&
+        (best == UINT32_MAX || t->v[p] < bv)) {
+      best = p;
+      bv = t->v[p];
+    }
+  }
+  if (best == UINT32_MAX && t->f[g->total] == F_SHOW && t->v[g->total] > 0)
+    best = g->total;
+  if (best == UINT32_MAX)
+    return 0;
+  t->f[best] = F_X;
+  return 1;
+}
+
+/* Checks one group; returns 1 if it had to suppress another cell. */
+static int fix_group(tab_t *t, const group_t *g, int64_t nb) {
+  uint32_t j;
+  int64_t kp = 0, kc = 0, shown = 0, rest, omin, omax, lo, hi;
+
+  for (j = 0; j < g->n; j++) {
+    uint32_t p = t->parts[g->off + j];
+    if (t->f[p] == F_LT)
+      kp++;
+    else if (t->f[p] == F_X)
+      kc++;
+    else
+      shown += t->v[p];
+  }
+  if (t->f[g->total] != F_SHOW) {
+    /* The total is hidden: it must not be the sum of shown parts. */
+    if (kp + kc == 0 && t->v[g->total] > 0)
+      return suppress_one_more(t, g);
+    return 0;
+  }
+  if (kp + kc == 0)
+    return 0;
+  if (kp + kc == 1)
+    return suppress_one_more(t, g);
+  if (!g->count || kp == 0)
+    return 0;
+  /* A reader knows rest = the sum of the hidden parts, that a "<N" part is
+   * in 1..N-1 and that an "x" part is >= 1 (hidden cells are never 0).
+   * Work out the range one "<N" part can take; if it is one value, hide
+   * more. */
+  rest = t->v[g->total] - shown;
+  omin = (kp - 1) + kc;
+  omax = kc > 0 ? INT64_MAX : (kp - 1) * (nb - 1);
+  lo = omax == INT64_MAX ? 1 : rest - omax;
+  if (lo < 1)
+    lo = 1;
+  hi = rest - omin;
+  if (hi > nb - 1)
+    hi = nb - 1;
+  if (lo < hi)
+    return 0;
+  return suppress_one_more(t, g);
+}
+
+#define BIG (INT64_MAX / 4) /* "no upper bound" in bounds() */
+
+static int64_t b_add(int64_t a, int64_t b) {
+  return a >= BIG || b >= BIG ? BIG : a + b > BIG ? BIG : a + b;
+}
+
+/*
+ * The reader's bounds. Every cell a reader cannot see starts with what the
+ * page says about it: "<N" is 1..N-1; "x" is at least 1 (zeros are never
+ * hidden, and an "x" may be a small count, see suppress()); shown cells
+ * are exact. Then
+ * every summing group narrows its cells (a total lies between the sums of
+ * its parts' bounds, a part between the total's bounds minus the others'),
+ * again and again until nothing moves (or `rounds` passes: the bounds are
+ * then still true, only maybe not the narrowest). This is what an attacker
+ * does by hand across several tables at once.
+ */
+static void bounds(const tab_t *t, int nb, int64_t *lo, int64_t *hi,
+                   int rounds) {
+  size_t c, k, j, n = t->ne * t->ni;
+  int moved = 1;
+
+  for (c = 0; c < n; c++) {
+    if (t->f[c] == F_SHOW)
+      lo[c] = hi[c] = t->v[c];
+    else if (t->f[c] == F_LT) {
+      lo[c] = 1;
+      hi[c] = nb - 1;
+    } else {
+      lo[c] = 1;
+      hi[c] = BIG;
+    }
+  }
+  while (moved && rounds-- > 0) {
+    moved = 0;
+    for (k = 0; k < t->ng; k++) {
+      const group_t *g = &t->g[k];
+      int64_t slo = 0, shi = 0, x;
+      size_t nbig = 0, tc = g->total;
+
+      for (j = 0; j < g->n; j++) {
+        uint32_t p = t->parts[g->off + j];
+        slo = b_add(slo, lo[p]);
+        if (hi[p] >= BIG)
+          nbig++;
+        else
+          shi = b_add(shi, hi[p]);
+      }
+      if (t->f[tc] != F_SHOW) {
+        if (slo > lo[tc]) {
+          lo[tc] = slo;
+          moved = 1;
+        }
+        if (nbig == 0 && shi < hi[tc]) {
+          hi[tc] = shi;
+          moved = 1;
+        }
+      }
+      for (j = 0; j < g->n; j++) {
+        uint32_t p = t->parts[g->off + j];
+        int64_t olo, ohi_known;
+        if (t->f[p] == F_SHOW)
+          continue;
+        olo = slo >= BIG ? BIG : slo - lo[p];
+        /* part <= hi(total) - lo(others) */
+        if (hi[tc] < BIG && olo < BIG) {
+          x = hi[tc] - olo;
+          if (x < hi[p]) {
+            hi[p] = x;
+            moved = 1;
+          }
+        }
+        /* part >= lo(total) - hi(others), when the others are bounded */
+        if (nbig == 0 || (nbig == 1 && hi[p] >= BIG)) {
+          ohi_known = hi[p] >= BIG ? shi : shi - hi[p];
+          x = lo[tc] - ohi_known;
+          if (x > lo[p]) {
+            lo[p] = x;
+            moved = 1;
+          }
+        }
+      }
+    }
+  }
+}
+
+/* Hides one more cell of some group that holds cell c. */
+static int widen(tab_t *t, const uint32_t *goff, const uint32_t *gof,
+                 size_t c) {
+  uint32_t j;
+
+  for (j = goff[c]; j < goff[c + 1]; j++)
+    if (suppress_one_more(t, &t->g[gof[j]]))
+      return 1;
+  return 0;
+}
+
+/*
+ * Shows as "x" small counts whose "<nb" lets a reader pin a hidden cell.
+ * any = 0: only a pinned "<nb" cell whose upper bound is its own nb-1 (so
+ * its "<nb" may be what pins it) and that is not a part of a group whose
+ * total is such a cell too: the top of a chain (oblast "<3" over two
+ * committees "<3"), so that one change frees the cells below it. any = 1
+ * (the last resort): every "<nb" cell that is pinned or shares a group with
+ * a pinned cell. Returns the number of cells changed.
+ */
+static size_t relax(tab_t *t, int nb, const int64_t *lo, const int64_t *hi,
+                    const uint32_t *goff, const uint32_t *gof, int any) {
+  size_t c, n = t->ne * t->ni, changed = 0;
+  uint32_t j, k;
+
+  for (c = 0; c < n; c++) {
+    int top = 1;
+    if (t->f[c] == F_SHOW || lo[c] < hi[c])
+      continue;
+    if (any) {
+      if (t->f[c] == F_LT)
+        t->f[c] = F_MARK;
+      for (j = goff[c]; j < goff[c + 1]; j++) {
+        const group_t *g = &t->g[gof[j]];
+        if (t->f[g->total] == F_LT)
+          t->f[g->total] = F_MARK;
+        for (k = 0; k < g->n; k++)
+          if (t->f[t->parts[g->off + k]] == F_LT)
+            t->f[t->parts[g->off + k]] = F_MARK;
+      }
+      continue;
+    }
+    if (t->f[c] != F_LT || hi[c] != nb - 1)
+      continue;
+    for (j = goff[c]; top && j < goff[c + 1]; j++) {
+      uint32_t tc = t->g[gof[j]].total;
+      if (tc != c && (t->f[tc] == F_LT || t->f[tc] == F_MARK) &&
+          lo[tc] >= hi[tc] && hi[tc] == nb - 1)
+        top = 0;
+    }
+    if (top)
+      t->f[c] = F_MARK;
+  }
+  /* Marked first, changed after: a cell's test reads its totals' flags. */
+  for (c = 0; c < n; c++)
+    if (t->f[c] == F_MARK) {
+      t->f[c] = F_X;
+      changed++;
+    }
+  return changed;
+}
+
+/*
+ * Small-cell suppression with threshold nb (suppress_below).
+ *
+ * What a reader sees: a number (exact), "<nb" (a count in 1..nb-1) or "x"
+ * (hidden, and not 0: zeros are never hidden; nothing more is said, an "x"
+ * may be a small count or a large one). The rule below makes sure that from
+ * the shown numbers, those ranges, and every sum the report shows
+ * (build_groups()), no hidden cell can be narrowed to one value.
+ *
+ * 1. Primary: every count in 1..nb-1 is hidden and shown as "<nb".
+ *    aid.money.som is a sum of money, not a count: it is hidden (as "x")
+ *    where aid.money.people is in 1..nb-1, since it would tell what those
+ *    few people got.
+ * 2. Complementary, per group: a reader knows total - sum(shown parts) =
+ *    sum(hidden parts). So:
+ *    - a shown total may not have exactly one hidden part: hide one more
+ *      part, the smallest non-zero shown one, or if there is none the total;
+ *    - a hidden total may not have all its parts shown: hide the smallest
+ *      non-zero part;
+ *    - with two or more hidden parts in a group of counts, a "<nb" part
+ *      must still have at least two possible values given 1 <= "<nb" <=
+ *      nb-1 and "x" >= 1; otherwise hide one more as above.
+ *    Every newly hidden cell is "x" and is itself a part or a total of
+ *    other groups, so the checks run over all groups again until nothing
+ *    changes.
+ * 3. Audit of all groups together: bounds() narrows every hidden cell's
+ *    range over all groups to a fixpoint, as a reader combining tables by
+ *    hand would (a committee's age groups bounded by its oblast's, bounded
+ *    by the region's...). For the hidden cells left with one value:
+ *    a. First, a "<nb" on that path may itself be the cause, which no
+ *       further hiding can cure since every cell there may already be
+ *       hidden: a total "<nb" (at most nb-1) over k >= nb-1 parts "<nb"
+ *       (each at least 1) is exactly k and each part exactly 1 (at nb = 3:
+ *       an oblast "<3" over two committees "<3" says both are 1). The
+ *       topmost such "<nb" cell of each pinned chain is shown as "x"
+ *       instead (relax()): its upper bound goes, and the sums no longer
+ *       pin it or its parts.
+ *    b. Else hide one more cell in one of its groups (widen()), as in 2.
+ *    c. Else (a last resort, not met in the tests) show as "x" every "<nb"
+ *       cell that is pinned or shares a group with a pinned cell.
+ *    Then 2 and 3 run again, until no hidden cell is pinned.
+ * Each round hides one more cell or turns a "<nb" into "x" and never the
+ * other way, so it ends. When c finds nothing left to change, no "<nb"
+ * and no shown non-zero cell is in a group of a pinned cell; at the
+ * fixpoint of bounds() a pinned cell's upper bound comes through pinned
+ * cells from such a cell (nothing else is bounded above), so then no cell
+ * is pinned.
+ *
+ * What this guarantees: within the bounds a reader can draw from the page
+ * by propagating sums (the way such tables are attacked by hand), every
+ * hidden cell keeps at least two possible values, and no hidden cell is a
+ * linear function of the shown cells over one group. It does not solve the
+ * linear system exactly (an LP, as tau-ARGUS does);
+ * tests/e2e/lib/report_check.py audits the output both ways (bounds, and
+ * exact elimination over fractions), and tests/unit/test_report.c with an
+ * attacker of its own.
+ */
+static int suppress(tab_t *t, int nb) {
+  size_t e, i, k, c, n = t->ne * t->ni;
+  int changed, rc = AYIL_ENOMEM;
+  int64_t *lo = NULL, *hi = NULL;
+  uint32_t *goff = NULL, *gof = NULL;
+
+  memset(t->f, F_SHOW, n);
+  if (nb < 2)
+    return 0;
+  for (e = 0; e < t->ne; e++)
+    for (i = 0; i < t->ni; i++) {
+      int64_t v = t->v[e * t->ni + i];
+      if (i != I_MONEY_SOM && v >= 1 && v < nb)
+        t->f[e * t->ni + i] = F_LT;
+    }
+  for (e = 0; e < t->ne; e++)
+    if (t->f[e * t->ni + I_MONEY_PEOPLE] == F_LT &&
+        t->v[e * t->ni + I_MONEY_SOM] > 0)
+      t->f[e * t->ni + I_MONEY_SOM] = F_X;
+  lo = malloc(n * sizeof(*lo));
+  hi = malloc(n * sizeof(*hi));
+  goff = calloc(n + 1, sizeof(*goff));
+  gof = malloc((t->nparts + t->ng + 1) * sizeof(*gof));
+  if (lo == NULL || hi == NULL || goff == NULL || gof == NULL)
+    goto done;
+  /* The groups of each cell (as total or part), for widen(). */
+  for (k = 0; k < t->ng; k++) {
+    goff[t->g[k].total + 1]++;
+    for (i = 0; i < t->g[k].n; i++)
+      goff[t->parts[t->g[k].off + i] + 1]++;
+  }
+  for (c = 0; c < n; c++)
+    goff[c + 1] += goff[c];
+  {
+    uint32_t *fill = calloc(n + 1, sizeof(*fill));
+    if (fill == NULL)
+      goto done;
+    for (k = 0; k < t->ng; k++) {
+      c = t->g[k].total;
+      gof[goff[c] + fill[c]++] = (uint32_t)k;
+      for (i = 0; i < t->g[k].n; i++) {
+        c = t->parts[t->g[k].off + i];
+        gof[goff[c] + fill[c]++] = (uint32_t)k;
+      }
+    }
+    free(fill);
+  }
+  for (;;) {
+    int widened = 0;
+    do {
+      changed = 0;
+      for (k = 0; k < t->ng; k++)
+        changed |= fix_group(t, &t->g[k], nb);
+    } while (changed);
+    bounds(t, nb, lo, hi, 1000);
+    if (relax(t, nb, lo, hi, goff, gof, 0) > 0)
+      continue;
+    for (c = 0; c < n; c++)
+      if (t->f[c] != F_SHOW && lo[c] >= hi[c])
+        widened |= widen(t, goff, gof, c);
+    if (!widened && relax(t, nb, lo, hi, goff, gof, 1) == 0)
+      break;
+  }
+  rc = 0;
+
+done:
+  free(gof);
+  free(goff);
+  free(hi);
+  free(lo);
+  return rc;
+}
+
+int ayil__report_tab_build(const ayil_report_t *r, tab_t *t, int nb) {
+  size_t *corder = NULL, *slots = NULL, *slotpos = NULL;
+  size_t e, i, k, n, ndays = r->ndays;
+  int o, rg, rc = AYIL_ENOMEM;
+  int has_ob[NOBL], has_reg[NREG];
+
+  memset(t, 0, sizeof(*t));
+  /* Entities: committees, oblasts, regions, the total. */
+  for (o = 0; o < NOBL; o++)
+    has_ob[o] = r->oblast < 0 || r->oblast == o;
+  for (rg = 0; rg < NREG; rg++)
+    has_reg[rg] = 0;
+  for (o = 0; o < NOBL; o++)
+    if (has_ob[o]) {
+      t->nob++;
+      has_reg[ayil__report_oblast_region[o]] = 1;
+    }
+  for (rg = 0; rg < NREG; rg++)
+    t->nreg += has_reg[rg] != 0;
+  t->com0 = 0;
+  t->ob0 = r->ncom;
+  t->reg0 = t->ob0 + t->nob;
+  t->tot = t->reg0 + t->nreg;
+  t->ne = t->tot + 1;
+  t->ni = NFIX + ndays;
+  n = t->ne * t->ni;
+  t->v = calloc(n, sizeof(*t->v));
+  t->f = calloc(n, 1);
+  t->scope = calloc(t->ne, sizeof(*t->scope));
+  t->name = calloc(t->ne, sizeof(*t->name));
+  t->oblast = calloc(t->ne, sizeof(*t->oblast));
+  t->region = calloc(t->ne, sizeof(*t->region));
+  t->days = calloc(ndays + 1, sizeof(*t->days));
+  t->ord = calloc(t->ni, sizeof(*t->ord));
+  corder = calloc(r->ncom + 1, sizeof(*corder));
+  slots = calloc(ndays + 1, sizeof(*slots));
+  slotpos = calloc(ndays + 1, sizeof(*slotpos));
+  if (t->v == NULL || t->f == NULL || t->scope == NULL || t->name == NULL ||
+      t->oblast == NULL || t->region == NULL || t->days == NULL ||
+      t->ord == NULL || corder == NULL || slots == NULL || slotpos == NULL)
+    goto fail;
+
+  sort_r = r;
+  for (k = 0; k < r->ncom; k++)
+    corder[k] = k;
+  qsort(corder, r->ncom, sizeof(*corder), com_cmp);
+  for (k = 0; k < ndays; k++)
+    slots[k] = k;
+  qsort(slots, ndays, sizeof(*slots), slot_cmp);
+  for (k = 0; k < ndays; k++) {
+    slotpos[slots[k]] = k;
+    t->days[k] = r->days_vals[slots[k]];
+  }
+  /* Output order: fixed indicators, days after training.participants. */
+  for (i = 0, k = 0; i <= I_TRAIN_PART; i++)
+    t->ord[k++] = (int)i;
+  for (i = 0; i < ndays; i++)
+    t->ord[k++] = (int)(NFIX + i);
+  for (i = I_FU; i < NFIX; i++)
+    t->ord[k++] = (int)i;
+
+  for (k = 0; k < r->ncom; k++) {
+    const committee_t *c = &r->com[corder[k]];
+    e = t->com0 + k;
+    t->scope[e] = SC_COMMITTEE;
+    t->name[e] = c->name;
+    t->oblast[e] = c->oblast;
+    t->region[e] = ayil__report_oblast_region[c->oblast];
+    memcpy(cell(t, e, 0), c->c, sizeof(c->c));
+    for (i = 0; i < c->ndays; i++)
+      *cell(t, e, NFIX + slotpos[i]) = c->days[i];
+  }
+  e = t->ob0;
+  for (o = 0; o < NOBL; o++)
+    if (has_ob[o]) {
+      t->scope[e] = SC_OBLAST;
+      t->name[e] = ayil__report_oblasts[o];
+      t->oblast[e] = o;
+      t->region[e] = ayil__report_oblast_region[o];
+      e++;
+    }
+  for (rg = 0; rg < NREG; rg++)
+    if (has_reg[rg]) {
+      t->scope[e] = SC_REGION;
+      t->name[e] = ayil__report_regions[rg];
+      t->oblast[e] = -1;
+      t->region[e] = rg;
+      e++;
+    }
+  t->scope[t->tot] = SC_TOTAL;
+  t->name[t->tot] = "total";
+  t->oblast[t->tot] = -1;
+  t->region[t->tot] = -1;
+  /* Sums upwards: committees into oblasts, oblasts into regions, regions
+   * into the total. */
+  for (e = t->com0; e < t->tot; e++) {
+    size_t up = t->tot;
+    if (t->scope[e] == SC_COMMITTEE) {
+      for (up = t->ob0; up < t->reg0; up++)
+        if (t->oblast[up] == t->oblast[e])
+          break;
+    } else if (t->scope[e] == SC_OBLAST) {
+      for (up = t->reg0; up < t->tot; up++)
+        if (t->region[up] == t->region[e])
+          break;
+    }
+    assert(up <= t->tot);
+    for (i = 0; i < t->ni; i++)
+      *cell(t, up, i) = ayil__report_add_sat(*cell(t, up, i), *cell(t, e, i));
+  }
+  rc = build_groups(t);
+  if (rc != 0)
+    goto fail;
+  rc = suppress(t, nb);
+  if (rc != 0)
+    goto fail;
+  free(corder);
+  free(slots);
+  free(slotpos);
+  return 0;
+
+fail:
+  free(slotpos);
+  free(slots);
+  free(corder);
+  ayil__report_tab_free(t);
+  return rc;
+}
+
+size_t ayil__report_nrows(const ayil_report_t *r) {
+  size_t nob = r->oblast >= 0 ? 1 : NOBL;
+  size_t nreg = r->oblast >= 0 ? 1 : NREG;
+
+  return (r->ncom + nob + nreg + 1) * (NFIX + r->ndays);
+}
