@@ -120,8 +120,17 @@ int ayil_identity_load(const char *path, ayil_identity_t *out) {
   free_text(text);
   if (rc != 0)
     return rc;
-  /* The public half is stored twice; a mismatch means a damaged file. */
-  crypto_sign_ed25519_sk_to_pk(derived, out->sk);
+  /* The public half is stored three times (id, and the secret's seed and
+   * its tail); derive it from the seed so a damaged seed is caught too. */
+  {
+    uint8_t seed[crypto_sign_SEEDBYTES], sk2[AYIL_SK_BYTES];
+    crypto_sign_ed25519_sk_to_seed(seed, out->sk);
+    crypto_sign_seed_keypair(derived, sk2, seed);
+    if (sodium_memcmp(sk2, out->sk, AYIL_SK_BYTES) != 0)
+      memset(derived, 0, sizeof derived);
+    sodium_memzero(seed, sizeof seed);
+    sodium_memzero(sk2, sizeof sk2);
+  }
   if (sodium_memcmp(derived, out->pk, AYIL_ID_BYTES) != 0) {
     ayil_identity_wipe(out);
     return AYIL_ECORRUPT;
