@@ -404,9 +404,19 @@ int ayil_reader_rewrap(const char *path, const uint8_t sk[AYIL_READER_SK_BYTES],
   if (rc == 0)
     rc = kv_get(text, "recovery_sealed", sealed, SEALED_SK_BYTES);
   free_text(text);
+  /* The secret must be this file's: a wrong one would replace the only
+   * passphrase-wrapped copy with one that opens nothing. */
+  if (rc == 0) {
+    uint8_t derived[32];
+    if (crypto_scalarmult_base(derived, sk) != 0 ||
+        sodium_memcmp(derived, pk, sizeof derived) != 0)
+      rc = AYIL_EINVAL;
+    sodium_memzero(derived, sizeof derived);
+  }
   if (rc == 0)
     rc = wrap(wrapped, sk, newpass, newlen);
   if (rc == 0)
     rc = write_reader(path, pk, wrapped, rpk, sealed, 0);
+  sodium_memzero(wrapped, sizeof wrapped);
   return rc;
 }

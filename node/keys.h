@@ -65,7 +65,8 @@ AYIL_WUR int ayil_reader_unlock(const char *path, const char *pass,
 /* Opens the reader secret with the recovery kit. */
 AYIL_WUR int ayil_reader_unlock_kit(const char *path, const char *kit_path,
                                     uint8_t sk[AYIL_READER_SK_BYTES]);
-/* Re-wraps the reader secret under a new passphrase (atomic replace). */
+/* Re-wraps the reader secret under a new passphrase (atomic replace).
+ * AYIL_EINVAL, with the file unchanged, if `sk` is not this file's secret. */
 int ayil_reader_rewrap(const char *path, const uint8_t sk[AYIL_READER_SK_BYTES],
                        const char *newpass, size_t newlen);
 

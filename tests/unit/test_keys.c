@@ -124,6 +124,18 @@ static void test_reader_wrap_and_kit(void **state) {
   assert_int_equal(na, nb);
   assert_memory_equal(before, after, nb);
 
+  /* A secret that is not this file's is refused, the file unchanged: it
+   * would otherwise replace the only passphrase-wrapped copy. */
+  {
+    uint8_t other[32];
+    randombytes_buf(other, sizeof other);
+    assert_int_equal(ayil_reader_rewrap(rdp, other, "battery staple", 14),
+                     AYIL_EINVAL);
+    na = slurp(rdp, after, sizeof after);
+    assert_int_equal(na, nb);
+    assert_memory_equal(before, after, nb);
+  }
+
   /* Passphrase change: the new one opens it, the old one no longer. */
   assert_int_equal(ayil_reader_rewrap(rdp, sk, "battery staple", 14), 0);
   assert_int_equal(ayil_reader_unlock(rdp, "correct horse", 13, sk2),
