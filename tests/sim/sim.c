@@ -29,6 +29,7 @@
 #include <msgpack.h>
 #include <sodium.h>
 
+#include "ayil/envelope.h"
 #include "ayil/policy.h"
 #include "ayil/schema.h"
 #include "ayil/sync.h"
@@ -609,6 +610,27 @@ static void pipe_push(sim_t *w, conn_t *c, int dir, const uint8_t *msg,
   p->queued += wire;
 }
 
+static int sync_fail(sim_t *w, conn_t *c, int side, const char *what, int rc);
+
+/* Pushes a have wrapped in the handshake payload envelope (proto/envelope.c)
+ * as end `dir` would send it; the clock is the simulated one. */
+static int envelope_push(sim_t *w, conn_t *c, int dir, const uint8_t *have,
+                         size_t hlen) {
+  ayil_envelope_t e;
+  uint8_t buf[AYIL_SYNC_HAVE_MAX + AYIL_ENVELOPE_OVERHEAD];
+  size_t len = 0;
+  int rc;
+  memset(&e, 0, sizeof e);
+  e.clock_ms = w->now;
+  e.have = have;
+  e.have_len = hlen;
+  rc = ayil_envelope_pack(&e, buf, sizeof buf, &len);
+  if (rc != 0)
+    return sync_fail(w, c, dir, "envelope", rc);
+  pipe_push(w, c, dir, buf, len);
+  return 0;
+}
+
 static ayil_sync_config_t config_for(end_t *e) {
   ayil_sync_config_t cfg;
   memset(&cfg, 0, sizeof cfg);
@@ -672,7 +694,9 @@ static void connect_node(sim_t *w, node_t *n) {
     }
     w->wire_bytes += HS_BYTES;
     w->connects++;
-    pipe_push(w, c, 0, pay, len);
+    /* The have travels in the real handshake payload envelope. */
+    if (envelope_push(w, c, 0, pay, len) != 0)
+      return;
     c->idle_since[0] = c->idle_since[1] = w->now;
   }
 }
@@ -680,6 +704,7 @@ static void connect_node(sim_t *w, node_t *n) {
 /* A frame arrives at end `to` of c. Returns nonzero if c is gone. */
 static int arrive(sim_t *w, conn_t *c, int to, const uint8_t *msg, size_t len) {
   pipe_t *in = &c->p[1 - to];
+  ayil_envelope_t env;
   int rc;
   if (!in->got_have) {
     in->got_have = 1;
@@ -691,10 +716,16 @@ static int arrive(sim_t *w, conn_t *c, int to, const uint8_t *msg, size_t len) {
       rc = ayil_sync_new(&c->s[1], &cfg, w->now);
       if (rc == 0)
         rc = ayil_sync_have_payload(c->s[1], pay, sizeof pay, &plen);
-      if (rc == 0)
-        pipe_push(w, c, 1, pay, plen);
+      if (rc != 0)
+        return sync_fail(w, c, to, "have", rc);
+      if (envelope_push(w, c, 1, pay, plen) != 0)
+        return 1;
     }
-    rc = ayil_sync_start(c->s[to], msg, len, w->now);
+    /* Read as ayild reads it: the strict envelope reader, then the have. */
+    rc = ayil_envelope_unpack(msg, len, AYIL_SYNC_HAVE_MAX, &env);
+    if (rc != 0)
+      return sync_fail(w, c, to, "envelope", rc);
+    rc = ayil_sync_start(c->s[to], env.have, env.have_len, w->now);
     return rc ? sync_fail(w, c, to, "start", rc) : 0;
   }
   rc = ayil_sync_recv(c->s[to], msg, len, w->now);
