@@ -17,6 +17,7 @@
 #include <uv.h>
 
 #include "daemon.h"
+#include "fixture.h"
 #include "node.h"
 
 #define PASS "conn-test-passphrase"
@@ -77,7 +78,7 @@ static void stop_peer(void) {
 
 /* A committee home enrolled at a hub that "lives" at 127.0.0.1:port. */
 static void make_committee(void) {
-  char hubhome[300], kit[300], code[1024], id[AYIL_ID_TEXT], adv[64];
+  char hubhome[300], code[1024], id[AYIL_ID_TEXT], adv[64];
   ayil_config_t conf;
   ayil_node_create_t args;
   ayil_node_admit_t adm;
@@ -104,19 +105,7 @@ static void make_committee(void) {
   adm.advertise = adv;
   assert_int_equal(ayil_node_admit(hub, &adm, &inv, code, sizeof code), 0);
   ayil_node_close(hub);
-  ayil_config_defaults(&conf);
-  snprintf(conf.role, sizeof conf.role, "committee");
-  snprintf(conf.name, sizeof conf.name, "Invented Committee");
-  snprintf(conf.oblast, sizeof conf.oblast, "talas");
-  memset(&args, 0, sizeof args);
-  args.conf = &conf;
-  snprintf(kit, sizeof kit, "%s.kit", home);
-  args.kit = kit;
-  args.pass = PASS;
-  args.passlen = strlen(PASS);
-  args.invite = &inv;
-  assert_int_equal(ayil_home_create(home), 0);
-  assert_int_equal(ayil_node_create(home, &args, id, &err), 0);
+  assert_int_equal(fixture_committee(home, PASS, &inv), 0);
   sodium_memzero(&inv, sizeof inv);
 }
 

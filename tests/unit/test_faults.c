@@ -21,6 +21,7 @@
 #include <sodium.h>
 #include <sqlite3.h>
 
+#include "fixture.h"
 #include "node.h"
 
 #define PASS "fault-test-passphrase"
@@ -280,9 +281,6 @@ static void check_store(live_t *l) {
 }
 
 static int setup(void **state) {
-  char kit[300], id[AYIL_ID_TEXT];
-  ayil_config_t conf;
-  ayil_node_create_t args;
   ayil_node_err_t err;
   ayil_node_t *n;
   uint8_t rid[AYIL_RECID_BYTES];
@@ -291,17 +289,7 @@ static int setup(void **state) {
   if (sodium_init() < 0 || mkdtemp(dir) == NULL)
     return -1;
   snprintf(home, sizeof home, "%s/committee", dir);
-  ayil_config_defaults(&conf);
-  snprintf(conf.role, sizeof conf.role, "committee");
-  snprintf(conf.name, sizeof conf.name, "Invented Committee");
-  snprintf(conf.oblast, sizeof conf.oblast, "talas");
-  memset(&args, 0, sizeof args);
-  args.conf = &conf;
-  snprintf(kit, sizeof kit, "%s.kit", home);
-  args.kit = kit;
-  args.pass = PASS;
-  args.passlen = strlen(PASS);
-  if (ayil_home_create(home) != 0 || ayil_node_create(home, &args, id, &err))
+  if (fixture_committee(home, PASS, NULL) != 0)
     return -1;
   n = NULL;
   if (ayil_node_open(&n, home, AYIL_NODE_IDENTITY, &err) != 0)
