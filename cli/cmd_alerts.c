@@ -10,8 +10,8 @@
 #include "cli.h"
 #include "registry.h"
 
-static const char *const KINDS[] = {"fork", "revoked", "refused_by_hub",
-                                    "disk_full", NULL};
+static const char *const KINDS[] = {"fork",           "not_owner", "revoked",
+                                    "refused_by_hub", "disk_full", NULL};
 
 static int known_kind(const char *k) {
   int i;
@@ -22,15 +22,18 @@ static int known_kind(const char *k) {
 }
 
 json_t *cli_alert_json(const ayil_node_alert_t *a) {
-  char peer[AYIL_ID_TEXT], origin[AYIL_ID_TEXT];
+  char peer[AYIL_ID_TEXT], origin[AYIL_ID_TEXT], rec[AYIL_RECID_TEXT];
   if (a->has_peer)
     ayil_id_to_text(a->peer, peer);
   if (a->has_origin)
     ayil_id_to_text(a->origin, origin);
-  return json_pack("{s:s, s:s?, s:s?, s:I, s:I, s:I}", "kind", a->kind, "peer",
-                   a->has_peer ? peer : NULL, "origin",
+  if (a->has_record)
+    ayil_recid_to_text(a->record, rec);
+  return json_pack("{s:s, s:s?, s:s?, s:I, s:s?, s:I, s:I}", "kind", a->kind,
+                   "peer", a->has_peer ? peer : NULL, "origin",
                    a->has_origin ? origin : NULL, "seq", (json_int_t)a->seq,
-                   "first", (json_int_t)a->first, "last", (json_int_t)a->last);
+                   "record", a->has_record ? rec : NULL, "first",
+                   (json_int_t)a->first, "last", (json_int_t)a->last);
 }
 
 static int list(cli_t *c) {
@@ -66,6 +69,8 @@ static int list(cli_t *c) {
       printf("  log %s seq %lld",
              json_string_value(json_object_get(a, "origin")),
              (long long)json_integer_value(json_object_get(a, "seq")));
+    if (json_object_get(a, "record") != NULL)
+      printf("  record %s", json_string_value(json_object_get(a, "record")));
     putchar('\n');
   }
   json_decref(arr);
@@ -93,8 +98,9 @@ int cmd_alerts(cli_t *c, int argc, char **argv) {
     return cli_err(EXIT_USAGE, "usage: ayil alerts [--json] | ayil alerts "
                                "clear KIND [--node ID]");
   if (!known_kind(c->pos[1]))
-    return cli_err(EXIT_USAGE, "alerts clear: KIND is one of fork, revoked, "
-                               "refused_by_hub, disk_full");
+    return cli_err(EXIT_USAGE, "alerts clear: KIND is one of fork, "
+                               "not_owner, revoked, refused_by_hub, "
+                               "disk_full");
   if (node != NULL && ayil_id_from_text(node, id) != 0)
     return cli_err(EXIT_USAGE, "alerts clear: --node must be a node id");
   rc = cli_open(c, 0);

@@ -285,9 +285,6 @@ int cmd_revoke(cli_t *c, int argc, char **argv) {
   }
   d = rv.device;
   after = d.revoked_after;
-  if (rv.notice_failed)
-    fprintf(stderr, "ayil: revoke: the notice could not be written to the "
-                    "hub's log\n");
   if (!c->json && rv.changed)
     printf("revoked node %s of \"%s\" (%s): entries after seq %llu are "
            "refused; ayild drops its connections within seconds\n",

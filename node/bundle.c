@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -87,10 +88,8 @@ static void introduce(ayil_store_t *st, const uint8_t sk[64],
                       ayil_bundle_stats_t *stats) {
   ayil_device_t dev;
   if (token != NULL && ayil_reg_device(st, sender, &dev) == AYIL_ENOTFOUND &&
-      ayil_reg_redeem(st, token, sender) == 0) {
+      ayil_reg_redeem(st, sk, token, sender) == 0)
     stats->admitted = 1;
-    ayil_reg_notice(st, sk, "admit", sender);
-  }
 }
 
 /* An entry the policy refuses from this writer but that is held here
@@ -112,7 +111,7 @@ int ayil_bundle_import(ayil_store_t *st, const uint8_t sk[64], int is_hub,
   ayil_bundle_r_t *r = NULL;
   ayil_node_view_t nv;
   uint8_t buf[65536];
-  uint8_t refused_origin[AYIL_ID_BYTES];
+  uint8_t refused_origin[AYIL_ID_BYTES], view_origin[AYIL_ID_BYTES] = {0};
   int have_refused = 0;
   int fd, rc, in_tx = 0, introduced = 0;
   uint64_t batch = 0;
@@ -167,6 +166,13 @@ int ayil_bundle_import(ayil_store_t *st, const uint8_t sk[64], int is_hub,
         stats->refused++;
         continue;
       }
+      if (introduced && memcmp(e.origin, view_origin, AYIL_ID_BYTES) != 0) {
+        /* A new log: the notices stored so far may have confirmed it. */
+        memcpy(view_origin, e.origin, AYIL_ID_BYTES);
+        rc = ayil_node_view(&nv, st, is_hub, sk + 32, hub_id, sender);
+        if (rc != 0)
+          break;
+      }
       arc =
           introduced ? ayil_policy_accept(&nv.v, e.origin, e.seq) : AYIL_EPERM;
       if (arc == AYIL_EPERM && held(st, &e, &item)) {
@@ -195,6 +201,9 @@ int ayil_bundle_import(ayil_store_t *st, const uint8_t sk[64], int is_hub,
         else if (arc == 0)
           stats->held++;
       }
+      if (arc == AYIL_EOWNER)
+        ayil_reg_alert_record(st, "not_owner", sender, e.origin, e.seq,
+                              e.record, (uint64_t)time(NULL));
       if (arc != 0) {
         /* Nothing after a refused entry of the same log can follow it. */
         if (stats->refused++ == 0) {
@@ -205,7 +214,7 @@ int ayil_bundle_import(ayil_store_t *st, const uint8_t sk[64], int is_hub,
         memcpy(refused_origin, e.origin, AYIL_ID_BYTES);
         have_refused = 1;
         if (arc != AYIL_EPERM && arc != AYIL_EREVOKED && arc != AYIL_EFORK &&
-            arc != AYIL_ESEQ && arc != AYIL_ECHAIN) {
+            arc != AYIL_ESEQ && arc != AYIL_ECHAIN && arc != AYIL_EOWNER) {
           rc = arc; /* damage, not policy: stop */
           break;
         }

@@ -22,6 +22,16 @@ int ayil__node_err(ayil_node_err_t *err, int code, int input, const char *fmt,
   return code;
 }
 
+/* A committee records its hub's id in the store: only that hub's notices
+ * make its lineage (ayil_store_change_ok()). */
+static int store_hub(ayil_store_t *st, const ayil_config_t *conf) {
+  uint8_t hub[AYIL_ID_BYTES];
+  if (strcmp(conf->role, "committee") != 0 ||
+      ayil_id_from_text(conf->hub_id, hub) != 0)
+    return 0; /* a hub, or a committee that has not joined yet */
+  return ayil_store_set_hub(st, hub);
+}
+
 int ayil_node_open(ayil_node_t **out, const char *home, int flags,
                    ayil_node_err_t *err) {
   char cerr[512];
@@ -58,6 +68,8 @@ int ayil_node_open(ayil_node_t **out, const char *home, int flags,
     goto fail;
   }
   rc = ayil_store_open(&n->store, path, 0);
+  if (rc == 0)
+    rc = store_hub(n->store, &n->conf);
   if (rc != 0) {
     ayil__node_err(err, rc, 0, "store %s: %s", path, ayil_strerror(rc));
     goto fail;

@@ -201,6 +201,8 @@ typedef struct {
   uint8_t peer[AYIL_ID_BYTES];
   int has_origin;
   uint8_t origin[AYIL_ID_BYTES];
+  int has_record; /* not_owner: the record the entry tried to change */
+  uint8_t record[AYIL_RECID_BYTES];
   int64_t seq, first, last;
   int64_t free_bytes;
   int64_t days;
@@ -331,11 +333,10 @@ int ayil_node_admit(ayil_node_t *n, const ayil_node_admit_t *a,
 typedef struct {
   ayil_device_t device; /* as it is now */
   int changed;          /* 0: it was already revoked or replaced */
-  int notice_failed;    /* revoked, but the notice is not in the hub's log */
 } ayil_node_revoked_t;
 
 /* Hub: refuses device `id` from now on and signs a revoke notice into the
- * hub's log. */
+ * hub's log, in one transaction (both or neither). */
 int ayil_node_revoke(ayil_node_t *n, const uint8_t id[AYIL_ID_BYTES],
                      ayil_node_revoked_t *out);
 

@@ -61,6 +61,15 @@ int ayil_node_bundle_export(ayil_node_t *n, const char *to, int all,
   }
   if (nrows > sizeof rows / sizeof rows[0])
     nrows = sizeof rows / sizeof rows[0];
+  /* The writer's own log first: a hub's notices confirm the predecessors
+   * whose logs follow, and the reader takes them in this order. */
+  for (k = 0; k < nrows; k++)
+    if (memcmp(rows[k].id, n->ident.pk, AYIL_ID_BYTES) == 0 && k > 0) {
+      ayil_sync_origin_t own = rows[k];
+      memmove(&rows[1], &rows[0], k * sizeof rows[0]);
+      rows[0] = own;
+      break;
+    }
   for (k = 0; k < nrows; k++) {
     if (!(rows[k].flags & AYIL_SYNC_OFFER))
       continue;

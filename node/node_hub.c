@@ -574,11 +574,13 @@ int ayil_node_revoke(ayil_node_t *n, const uint8_t id[AYIL_ID_BYTES],
     return ayil__node_fail(n, rc, 0, "revoke: store: %s", ayil_strerror(rc));
   if (strcmp(out->device.state, AYIL_DEV_ACTIVE) != 0)
     return 0; /* already revoked or replaced: nothing changes */
-  rc = ayil_reg_revoke(n->store, id);
-  /* Signed into the hub's log, which every committee pulls. */
-  if (rc == 0 && n->ident_loaded &&
-      ayil_reg_notice(n->store, n->ident.sk, "revoke", id) != 0)
-    out->notice_failed = 1;
+  if (!n->ident_loaded)
+    return ayil__node_fail(n, AYIL_ESTATE, 0,
+                           "revoke: the hub's identity key is not loaded; "
+                           "nothing was changed");
+  /* With its notice signed into the hub's log, which every committee
+   * pulls, in one transaction. */
+  rc = ayil_reg_revoke(n->store, n->ident.sk, id);
   if (rc == 0)
     rc = ayil_reg_device(n->store, id, &out->device);
   if (rc != 0)

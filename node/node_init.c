@@ -44,6 +44,8 @@ static int enroll(const char *home, ayil_store_t *st, ayil_config_t *conf,
   /* ayild presents the token on its first connection and deletes it once
    * the hub admitted this node. */
   rc = ayil_reg_token_set(st, inv->token);
+  if (rc == 0)
+    rc = ayil_store_set_hub(st, inv->hub_id); /* only its notices count */
   if (rc != 0)
     return rc;
   snprintf(conf->hub_addr, sizeof conf->hub_addr, "%s", inv->addr);

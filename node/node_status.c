@@ -222,6 +222,9 @@ static int stored_alerts(ayil_node_t *n, const char *sql, const uint8_t *id,
     a->seq = sqlite3_column_int64(s, 3);
     a->first = sqlite3_column_int64(s, 4);
     a->last = sqlite3_column_int64(s, 5);
+    a->has_record = sqlite3_column_bytes(s, 6) == AYIL_RECID_BYTES;
+    if (a->has_record)
+      memcpy(a->record, sqlite3_column_blob(s, 6), AYIL_RECID_BYTES);
   }
   if (rc == 0 && step != SQLITE_DONE)
     rc = store_fail(n, step);
@@ -230,7 +233,8 @@ static int stored_alerts(ayil_node_t *n, const char *sql, const uint8_t *id,
 }
 
 #define ALERTS_SQL                                                             \
-  "SELECT kind, peer, origin, seq, first, last FROM alerts WHERE cleared=0 "   \
+  "SELECT kind, peer, origin, seq, first, last, record FROM alerts "           \
+  "WHERE cleared=0 "                                                           \
   "ORDER BY n"
 
 int ayil_node_alerts(ayil_node_t *n, ayil_node_alert_t **out, size_t *count) {
@@ -250,10 +254,11 @@ int ayil_node_alerts(ayil_node_t *n, ayil_node_alert_t **out, size_t *count) {
 int ayil__node_device_alerts(ayil_node_t *n, const uint8_t *id,
                              ayil_node_alert_t **arr, size_t *count,
                              size_t *cap) {
-  return stored_alerts(n,
-                       "SELECT kind, NULL, NULL, seq, first, last FROM alerts "
-                       "WHERE cleared=0 AND (peer=?1 OR origin=?1) ORDER BY n",
-                       id, arr, count, cap);
+  return stored_alerts(
+      n,
+      "SELECT kind, NULL, NULL, seq, first, last, record FROM alerts "
+      "WHERE cleared=0 AND (peer=?1 OR origin=?1) ORDER BY n",
+      id, arr, count, cap);
 }
 
 int ayil_node_alerts_clear(ayil_node_t *n, const char *kind,

@@ -8,6 +8,11 @@ static int forked(void *ctx, const uint8_t origin[AYIL_ID_BYTES]) {
   return ayil_reg_forked(ctx, origin);
 }
 
+static int kin(void *ctx, const uint8_t a[AYIL_ID_BYTES],
+               const uint8_t b[AYIL_ID_BYTES]) {
+  return ayil_store_kin(ctx, a, b);
+}
+
 int ayil_node_view(ayil_node_view_t *nv, ayil_store_t *st, int is_hub,
                    const uint8_t self[AYIL_ID_BYTES], const uint8_t *hub,
                    const uint8_t peer[AYIL_ID_BYTES]) {
@@ -26,9 +31,20 @@ int ayil_node_view(ayil_node_view_t *nv, ayil_store_t *st, int is_hub,
   nv->v.peer = nv->peer;
   nv->v.devices = nv->dev;
   nv->v.forked = forked;
+  nv->v.kin = kin;
   nv->v.ctx = st;
-  if (!is_hub)
+  if (!is_hub) {
+    /* A committee: the predecessors its hub confirmed. */
+    rc = ayil_store_lineage(st, ids, AYIL_POLICY_DEVICES_MAX, &nd);
+    if (rc != 0)
+      return rc;
+    if (nd > AYIL_POLICY_DEVICES_MAX)
+      nd = AYIL_POLICY_DEVICES_MAX;
+    for (i = 0; i < nd; i++)
+      memcpy(nv->dev[i].id, ids[i], AYIL_ID_BYTES);
+    nv->v.ndevices = nd;
     return 0;
+  }
   rc = ayil_reg_device(st, peer, &dev);
   if (rc == AYIL_ENOTFOUND)
     return 0;

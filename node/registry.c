@@ -46,7 +46,12 @@ static int reg_run(ayil_store_t *st, const char *sql, sqlite3_stmt **row,
       sqlite3_bind_text(s, i + 1, va_arg(ap, const char *), -1,
                         SQLITE_TRANSIENT);
       break;
-    default: /* 'k', 'K' */
+    case 'R': /* a record id, or NULL */
+      k = va_arg(ap, const uint8_t *);
+      if (k != NULL)
+        sqlite3_bind_blob(s, i + 1, k, AYIL_RECID_BYTES, SQLITE_TRANSIENT);
+      break;
+    default: /* 'k', 'K': a node id ('K': or NULL) */
       k = va_arg(ap, const uint8_t *);
       if (k != NULL)
         sqlite3_bind_blob(s, i + 1, k, 32, SQLITE_TRANSIENT);
@@ -280,7 +285,8 @@ fail:
   return rc;
 }
 
-int ayil_reg_redeem(ayil_store_t *st, const uint8_t token[AYIL_TOKEN_BYTES],
+int ayil_reg_redeem(ayil_store_t *st, const uint8_t hub_sk[64],
+                    const uint8_t token[AYIL_TOKEN_BYTES],
                     const uint8_t node[AYIL_ID_BYTES]) {
   sqlite3_stmt *s = NULL;
   uint8_t h[32];
@@ -338,6 +344,11 @@ int ayil_reg_redeem(ayil_store_t *st, const uint8_t token[AYIL_TOKEN_BYTES],
     if (rc != 0)
       goto fail;
   }
+  /* The admission and its signed notice are one transaction: a committee
+   * learns its lineage (successor_of) only from the notice. */
+  rc = ayil_reg_notice(st, hub_sk, "admit", node, has_pred ? pred : NULL);
+  if (rc != 0)
+    goto fail;
   return ayil_store_commit(st);
 fail:
   ayil_store_rollback(st);
@@ -389,26 +400,38 @@ int ayil_reg_committee_devices(ayil_store_t *st, int64_t committee,
   return 0;
 }
 
-int ayil_reg_revoke(ayil_store_t *st, const uint8_t node[AYIL_ID_BYTES]) {
+int ayil_reg_revoke(ayil_store_t *st, const uint8_t hub_sk[64],
+                    const uint8_t node[AYIL_ID_BYTES]) {
   uint64_t head = 0;
   uint8_t hash[AYIL_HASH_BYTES];
   ayil_device_t d;
   int rc = ayil_reg_device(st, node, &d);
   if (rc != 0)
     return rc;
-  /* What the hub holds now is the last acknowledged entry. */
-  rc = ayil_store_head(st, node, &head, hash);
+  rc = ayil_store_begin(st);
   if (rc != 0)
     return rc;
-  return reg_run(st,
+  /* What the hub holds now is the last acknowledged entry. */
+  rc = ayil_store_head(st, node, &head, hash);
+  if (rc == 0)
+    rc = reg_run(st,
                  "UPDATE devices SET state='revoked', revoked=?2, "
                  "revoked_after=?3 WHERE id=?1",
                  NULL, "kii", node, (int64_t)time(NULL), (int64_t)head);
+  /* The revocation and its signed notice are one transaction. */
+  if (rc == 0)
+    rc = ayil_reg_notice(st, hub_sk, "revoke", node, NULL);
+  if (rc != 0) {
+    ayil_store_rollback(st);
+    return rc;
+  }
+  return ayil_store_commit(st);
 }
 
 int ayil_reg_notice(ayil_store_t *st, const uint8_t hub_sk[64],
-                    const char *action, const uint8_t node[AYIL_ID_BYTES]) {
-  char id[AYIL_ID_TEXT];
+                    const char *action, const uint8_t node[AYIL_ID_BYTES],
+                    const uint8_t *successor_of) {
+  char id[AYIL_ID_TEXT], pred[AYIL_ID_TEXT];
   uint8_t rec[AYIL_RECID_BYTES];
   uint8_t *hdr = NULL;
   size_t hlen = 0;
@@ -417,6 +440,13 @@ int ayil_reg_notice(ayil_store_t *st, const uint8_t hub_sk[64],
   ayil_id_to_text(node, id);
   h = json_pack("{s:s, s:s, s:s}", "kind", "notice", "action", action, "node",
                 id);
+  if (h != NULL && successor_of != NULL) {
+    ayil_id_to_text(successor_of, pred);
+    if (json_object_set_new(h, "successor_of", json_string(pred)) != 0) {
+      json_decref(h);
+      h = NULL;
+    }
+  }
   if (h == NULL)
     return AYIL_ENOMEM;
   rc = ayil_record_pack(h, &hdr, &hlen);
@@ -490,11 +520,18 @@ int ayil_reg_bytes(ayil_store_t *st, const uint8_t peer[AYIL_ID_BYTES],
 
 int ayil_reg_alert(ayil_store_t *st, const char *kind, const uint8_t *peer,
                    const uint8_t *origin, uint64_t seq, uint64_t now) {
+  return ayil_reg_alert_record(st, kind, peer, origin, seq, NULL, now);
+}
+
+int ayil_reg_alert_record(ayil_store_t *st, const char *kind,
+                          const uint8_t *peer, const uint8_t *origin,
+                          uint64_t seq, const uint8_t *record, uint64_t now) {
   return reg_run(st,
-                 "INSERT INTO alerts(kind, peer, origin, seq, first, last) "
-                 "VALUES(?1,?2,?3,?4,?5,?5) ON CONFLICT DO UPDATE SET "
-                 "last=excluded.last",
-                 NULL, "tKKii", kind, peer, origin, (int64_t)seq, (int64_t)now);
+                 "INSERT INTO alerts(kind, peer, origin, seq, first, last, "
+                 "record) VALUES(?1,?2,?3,?4,?5,?5,?6) ON CONFLICT DO UPDATE "
+                 "SET last=excluded.last",
+                 NULL, "tKKiiR", kind, peer, origin, (int64_t)seq, (int64_t)now,
+                 record);
 }
 
 int ayil_reg_alert_clear(ayil_store_t *st, const char *kind,
@@ -512,8 +549,8 @@ int ayil_reg_forked(ayil_store_t *st, const uint8_t origin[AYIL_ID_BYTES]) {
   sqlite3_stmt *s = NULL;
   int forked;
   if (reg_run(st,
-              "SELECT 1 FROM alerts WHERE kind='fork' AND origin=?1 AND "
-              "cleared=0",
+              "SELECT 1 FROM alerts WHERE kind IN ('fork', 'not_owner') AND "
+              "origin=?1 AND cleared=0",
               &s, "k", origin) != 0)
     return 0;
   forked = s != NULL;

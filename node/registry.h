@@ -73,18 +73,23 @@ int ayil_reg_admit(ayil_store_t *st, const char *name, const char *oblast,
 /*
  * Hub: a node presents `token` in its handshake. If the token is valid,
  * unused and unexpired, binds `node` to its committee (marking a
- * predecessor replaced) and returns 0. AYIL_EAUTH otherwise (a token is
- * single-use: the first node id to present it wins).
+ * predecessor replaced) and signs the "admit" notice (with successor_of
+ * for a successor) into the hub's log, all in one transaction; returns 0.
+ * AYIL_EAUTH otherwise (a token is single-use: the first node id to present it
+ * wins).
  */
-int ayil_reg_redeem(ayil_store_t *st, const uint8_t token[AYIL_TOKEN_BYTES],
+int ayil_reg_redeem(ayil_store_t *st, const uint8_t hub_sk[64],
+                    const uint8_t token[AYIL_TOKEN_BYTES],
                     const uint8_t node[AYIL_ID_BYTES]);
 /*
  * Hub: writes a signed notice into the hub's own log, which every committee
- * pulls: {"kind":"notice","action":ACTION,"node":ID}. Actions: "admit",
- * "replace", "revoke". Runs in the caller's transaction if one is open.
+ * pulls: {"kind":"notice","action":ACTION,"node":ID[,"successor_of":ID]}
+ * (ayil_hdr_notice()). Actions: "admit", "replace", "revoke". Runs in the
+ * caller's transaction if one is open.
  */
 int ayil_reg_notice(ayil_store_t *st, const uint8_t hub_sk[64],
-                    const char *action, const uint8_t node[AYIL_ID_BYTES]);
+                    const char *action, const uint8_t node[AYIL_ID_BYTES],
+                    const uint8_t *successor_of);
 /* Hub: looks a device up. AYIL_ENOTFOUND if unknown. */
 int ayil_reg_device(ayil_store_t *st, const uint8_t node[AYIL_ID_BYTES],
                     ayil_device_t *out);
@@ -94,8 +99,10 @@ int ayil_reg_committee_devices(ayil_store_t *st, int64_t committee,
                                uint8_t (*ids)[AYIL_ID_BYTES], size_t cap,
                                size_t *n);
 /* Hub: revokes a device; entries it wrote after what the hub already holds
- * are refused from now on. AYIL_ENOTFOUND if unknown. */
-int ayil_reg_revoke(ayil_store_t *st, const uint8_t node[AYIL_ID_BYTES]);
+ * are refused from now on. Signs the "revoke" notice in the same
+ * transaction. AYIL_ENOTFOUND if unknown. */
+int ayil_reg_revoke(ayil_store_t *st, const uint8_t hub_sk[64],
+                    const uint8_t node[AYIL_ID_BYTES]);
 
 /* Per-peer bookkeeping, on both roles. `now` is unix seconds. */
 int ayil_reg_contact(ayil_store_t *st, const uint8_t peer[AYIL_ID_BYTES],
@@ -112,11 +119,17 @@ int ayil_reg_bytes(ayil_store_t *st, const uint8_t peer[AYIL_ID_BYTES],
  * alerts of the same kind, peer and origin are kept once. */
 int ayil_reg_alert(ayil_store_t *st, const char *kind, const uint8_t *peer,
                    const uint8_t *origin, uint64_t seq, uint64_t now);
+/* The same for an alert about one record (kind "not_owner": an entry of
+ * `origin` at `seq` tried to change `record`, which it does not own). */
+int ayil_reg_alert_record(ayil_store_t *st, const char *kind,
+                          const uint8_t *peer, const uint8_t *origin,
+                          uint64_t seq, const uint8_t *record, uint64_t now);
 /* Clears the standing alerts of `kind` (for `peer`, or all when NULL).
  * Returns how many were cleared through *n if given. */
 int ayil_reg_alert_clear(ayil_store_t *st, const char *kind,
                          const uint8_t *peer, int *n);
-/* Whether an uncleared fork alert stands for `origin` (refuse it). */
+/* Whether an uncleared fork or not_owner alert stands for `origin`: its log
+ * is then neither wanted nor accepted, until the alert is cleared. */
 int ayil_reg_forked(ayil_store_t *st, const uint8_t origin[AYIL_ID_BYTES]);
 
 #endif

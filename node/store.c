@@ -14,18 +14,7 @@
 #include "ayil/policy.h"
 #include "record.h"
 #include "store.h"
-
-struct ayil_store_s {
-  sqlite3 *db;
-  int in_tx;
-  sqlite3_stmt *st_head;
-  sqlite3_stmt *st_get;
-  sqlite3_stmt *st_ins;
-  sqlite3_stmt *st_state;
-  /* Statements of other node/ modules, prepared once (ayil__store_stmt). */
-  const char *cache_sql[AYIL__STORE_CACHE];
-  sqlite3_stmt *cache[AYIL__STORE_CACHE];
-};
+#include "store_int.h"
 
 /* Schema migrations, applied in order and keyed on PRAGMA user_version.
  * Never edit a released step: add one. */
@@ -67,6 +56,15 @@ static const char *const MIGRATIONS[] = {
     " last INTEGER NOT NULL, cleared INTEGER NOT NULL DEFAULT 0);"
     "CREATE UNIQUE INDEX alerts_once ON alerts(kind, ifnull(peer, x''),"
     " ifnull(origin, x'')) WHERE cleared = 0;",
+    /* 3: ownership. A record's owner is the origin of its first put; the
+     * hub's notices (the committee's lineage) are folded into `notices`;
+     * an alert may name a record. The view is folded again after this
+     * step (ayil_store_open()). */
+    "ALTER TABLE records ADD COLUMN owner BLOB;"
+    "CREATE TABLE notices(n INTEGER PRIMARY KEY, origin BLOB NOT NULL,"
+    " action INTEGER NOT NULL, node BLOB NOT NULL, pred BLOB);"
+    "CREATE INDEX notices_node ON notices(node);"
+    "ALTER TABLE alerts ADD COLUMN record BLOB;",
 };
 #define NMIGRATIONS (sizeof MIGRATIONS / sizeof MIGRATIONS[0])
 
@@ -97,11 +95,12 @@ int ayil__store_rc(int rc) {
   }
 }
 
-static int exec(ayil_store_t *st, const char *sql) {
+int ayil__store_exec(ayil_store_t *st, const char *sql) {
   return ayil__store_rc(sqlite3_exec(st->db, sql, NULL, NULL, NULL));
 }
 
-static int migrate(ayil_store_t *st) {
+/* *from: the version the store had (0: new). */
+static int migrate(ayil_store_t *st, int *from) {
   sqlite3_stmt *s = NULL;
   int version = 0;
   int rc = ayil__store_rc(
@@ -111,21 +110,22 @@ static int migrate(ayil_store_t *st) {
   if (sqlite3_step(s) == SQLITE_ROW)
     version = sqlite3_column_int(s, 0);
   sqlite3_finalize(s);
+  *from = version;
   if (version > (int)NMIGRATIONS)
     return AYIL_EVERSION; /* a store from a newer ayil */
   while (version < (int)NMIGRATIONS) {
     char pragma[64];
-    rc = exec(st, "BEGIN IMMEDIATE");
+    rc = ayil__store_exec(st, "BEGIN IMMEDIATE");
     if (rc != 0)
       return rc;
-    rc = exec(st, MIGRATIONS[version]);
+    rc = ayil__store_exec(st, MIGRATIONS[version]);
     snprintf(pragma, sizeof pragma, "PRAGMA user_version=%d", version + 1);
     if (rc == 0)
-      rc = exec(st, pragma);
+      rc = ayil__store_exec(st, pragma);
     if (rc == 0)
-      rc = exec(st, "COMMIT");
+      rc = ayil__store_exec(st, "COMMIT");
     if (rc != 0) {
-      exec(st, "ROLLBACK");
+      ayil__store_exec(st, "ROLLBACK");
       return rc;
     }
     version++;
@@ -141,7 +141,7 @@ static int prepare(ayil_store_t *st, sqlite3_stmt **s, const char *sql) {
 int ayil_store_open(ayil_store_t **out, const char *path, int flags) {
   ayil_store_t *st = calloc(1, sizeof *st);
   int oflags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
-  int rc;
+  int rc, from = 0;
   if (st == NULL)
     return AYIL_ENOMEM;
   if (flags & AYIL_STORE_CREATE)
@@ -153,15 +153,15 @@ int ayil_store_open(ayil_store_t **out, const char *path, int flags) {
     goto fail;
   sqlite3_extended_result_codes(st->db, 1);
   sqlite3_busy_timeout(st->db, 10000);
-  rc = exec(st, "PRAGMA journal_mode=WAL");
+  rc = ayil__store_exec(st, "PRAGMA journal_mode=WAL");
   if (rc == 0)
-    rc = exec(st, "PRAGMA synchronous=FULL");
+    rc = ayil__store_exec(st, "PRAGMA synchronous=FULL");
   if (rc == 0)
-    rc = exec(st, "PRAGMA secure_delete=ON");
+    rc = ayil__store_exec(st, "PRAGMA secure_delete=ON");
   if (rc == 0)
-    rc = exec(st, "PRAGMA foreign_keys=ON");
+    rc = ayil__store_exec(st, "PRAGMA foreign_keys=ON");
   if (rc == 0)
-    rc = migrate(st);
+    rc = migrate(st, &from);
   if (rc == 0)
     rc = prepare(st, &st->st_head,
                  "SELECT seq, hash FROM entries WHERE origin=?1 "
@@ -170,11 +170,17 @@ int ayil_store_open(ayil_store_t **out, const char *path, int flags) {
     rc = prepare(st, &st->st_get,
                  "SELECT bytes FROM entries WHERE origin=?1 AND seq=?2");
   if (rc == 0)
-    rc = prepare(st, &st->st_state, "SELECT deleted FROM records WHERE id=?1");
+    rc = prepare(st, &st->st_state,
+                 "SELECT deleted, owner FROM records WHERE id=?1");
   if (rc == 0)
     rc = prepare(st, &st->st_ins,
                  "INSERT INTO entries(origin, seq, hash, bytes) "
                  "VALUES(?1, ?2, ?3, ?4)");
+  if (rc == 0)
+    rc = ayil__store_load_ids(st);
+  /* Owners and the lineage are new in version 3: fold the view again. */
+  if (rc == 0 && from > 0 && from < 3)
+    rc = ayil_store_reindex(st);
   if (rc != 0)
     goto fail;
   *out = st;
@@ -225,16 +231,16 @@ int ayil__store_stmt(ayil_store_t *st, const char *sql,
 }
 
 int ayil_store_begin(ayil_store_t *st) {
-  int rc = exec(st, "BEGIN IMMEDIATE");
+  int rc = ayil__store_exec(st, "BEGIN IMMEDIATE");
   if (rc == 0)
     st->in_tx = 1;
   return rc;
 }
 
 int ayil_store_commit(ayil_store_t *st) {
-  int rc = exec(st, "COMMIT");
+  int rc = ayil__store_exec(st, "COMMIT");
   if (rc != 0) {
-    exec(st, "ROLLBACK");
+    ayil__store_exec(st, "ROLLBACK");
   }
   st->in_tx = 0;
   return rc;
@@ -242,7 +248,7 @@ int ayil_store_commit(ayil_store_t *st) {
 
 void ayil_store_rollback(ayil_store_t *st) {
   if (st->in_tx)
-    exec(st, "ROLLBACK");
+    ayil__store_exec(st, "ROLLBACK");
   st->in_tx = 0;
 }
 
@@ -320,7 +326,7 @@ static int bindv(sqlite3_stmt *s, const char *fmt, va_list ap) {
 
 /* Runs a one-shot statement with parameters described by a format string:
  * 'b' blob + size_t length, 'i' sqlite3_int64, 't' text, 'n' null. */
-static int run(ayil_store_t *st, const char *sql, const char *fmt, ...) {
+int ayil__store_run(ayil_store_t *st, const char *sql, const char *fmt, ...) {
   sqlite3_stmt *s = NULL;
   va_list ap;
   int rc = ayil__store_rc(sqlite3_prepare_v2(st->db, sql, -1, &s, NULL));
@@ -413,77 +419,15 @@ int ayil_store_meta_get(ayil_store_t *st, const char *key, char **value) {
 }
 
 int ayil_store_meta_set(ayil_store_t *st, const char *key, const char *value) {
-  return run(st,
-             "INSERT INTO meta(key, value) VALUES(?1, ?2) "
-             "ON CONFLICT(key) DO UPDATE SET value=excluded.value",
-             "tt", key, value);
-}
-
-/* Folds one entry into the records view. Header fields `kind` and `month`
- * are copied into columns so that lists and reports need no decoding. */
-static int fold(ayil_store_t *st, const ayil_entry_t *e, sqlite3_int64 n) {
-  sqlite3_stmt *q = st->st_state;
-  int have, deleted = 0;
-  int rc;
-  /* Only whether the record exists and is deleted: no row copy. */
-  sqlite3_bind_blob(q, 1, e->record, AYIL_RECID_BYTES, SQLITE_STATIC);
-  rc = sqlite3_step(q);
-  have = rc == SQLITE_ROW;
-  if (have)
-    deleted = sqlite3_column_int(q, 0);
-  sqlite3_reset(q);
-  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-    return ayil__store_rc(rc);
-  if (have && deleted)
-    return 0; /* deletion is final; later puts to the id are ignored */
-  if (e->op == AYIL_OP_DELETE) {
-    if (!have)
-      return 0;
-    rc = run(st,
-             "UPDATE records SET origin=?1, seq=?2, header=NULL, "
-             "body_hash=NULL, deleted=1 WHERE id=?3",
-             "bib", e->origin, (size_t)AYIL_ID_BYTES, (sqlite3_int64)e->seq,
-             e->record, (size_t)AYIL_RECID_BYTES);
-    if (rc == 0)
-      rc = run(st, "DELETE FROM bodies WHERE record=?1", "b", e->record,
-               (size_t)AYIL_RECID_BYTES);
-    return rc;
-  }
-  if (e->op != AYIL_OP_PUT)
-    return 0;
-  {
-    /* The fold reads two strings of the header: its kind and month. */
-    const char *kp, *mp;
-    size_t kn, mn;
-    char kind[65], month[65];
-    if (e->header == NULL ||
-        ayil_hdr_kind_month(e->header, e->header_len, &kp, &kn, &mp, &mn) !=
-            0 ||
-        kn >= sizeof(kind) || mn >= sizeof(month))
-      return AYIL_EFORMAT;
-    memcpy(kind, kp, kn);
-    kind[kn] = '\0';
-    if (mp != NULL) {
-      memcpy(month, mp, mn);
-      month[mn] = '\0';
-    }
-    if (have)
-      rc = run(st,
-               "UPDATE records SET origin=?1, seq=?2, kind=?3, month=?4, "
-               "header=?5, body_hash=?6 WHERE id=?7",
-               "bittbbb", e->origin, (size_t)AYIL_ID_BYTES,
-               (sqlite3_int64)e->seq, kind, mp != NULL ? month : NULL,
-               e->header, e->header_len, e->has_body ? e->body_hash : NULL,
-               (size_t)AYIL_HASH_BYTES, e->record, (size_t)AYIL_RECID_BYTES);
-    else
-      rc = run(st,
-               "INSERT INTO records(id, origin, seq, created_n, kind, month, "
-               "header, body_hash) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-               "bbiittbb", e->record, (size_t)AYIL_RECID_BYTES, e->origin,
-               (size_t)AYIL_ID_BYTES, (sqlite3_int64)e->seq, n, kind,
-               mp != NULL ? month : NULL, e->header, e->header_len,
-               e->has_body ? e->body_hash : NULL, (size_t)AYIL_HASH_BYTES);
-  }
+  int rc =
+      ayil__store_run(st,
+                      "INSERT INTO meta(key, value) VALUES(?1, ?2) "
+                      "ON CONFLICT(key) DO UPDATE SET value=excluded.value",
+                      "tt", key, value);
+  /* Who this node is decides the ownership rule: keep it current. */
+  if (rc == 0 && (strcmp(key, "role") == 0 || strcmp(key, "node_id") == 0 ||
+                  strcmp(key, "hub_id") == 0))
+    rc = ayil__store_load_ids(st);
   return rc;
 }
 
@@ -555,15 +499,16 @@ static int append_in_tx(ayil_store_t *st, const ayil_entry_t *verified,
   if (rc != SQLITE_DONE)
     return ayil__store_rc(rc);
   if (body != NULL) {
-    rc = run(st,
-             "INSERT INTO bodies(hash, record, sealed) VALUES(?1, ?2, ?3) "
-             "ON CONFLICT(hash) DO NOTHING",
-             "bbb", e.body_hash, (size_t)AYIL_HASH_BYTES, e.record,
-             (size_t)AYIL_RECID_BYTES, body, bodylen);
+    rc = ayil__store_run(
+        st,
+        "INSERT INTO bodies(hash, record, sealed) VALUES(?1, ?2, ?3) "
+        "ON CONFLICT(hash) DO NOTHING",
+        "bbb", e.body_hash, (size_t)AYIL_HASH_BYTES, e.record,
+        (size_t)AYIL_RECID_BYTES, body, bodylen);
     if (rc != 0)
       return rc;
   }
-  return fold(st, &e, sqlite3_last_insert_rowid(st->db));
+  return ayil__store_fold(st, &e, sqlite3_last_insert_rowid(st->db));
 }
 
 static int append(ayil_store_t *st, const ayil_entry_t *verified,
@@ -579,7 +524,7 @@ static int append(ayil_store_t *st, const ayil_entry_t *verified,
   if (!own) {
     /* Inside the caller's transaction a failed append must leave no trace:
      * a savepoint undoes a half-folded entry. */
-    rc = exec(st, "SAVEPOINT append");
+    rc = ayil__store_exec(st, "SAVEPOINT append");
     if (rc != 0)
       return rc;
   }
@@ -591,8 +536,8 @@ static int append(ayil_store_t *st, const ayil_entry_t *verified,
       ayil_store_rollback(st);
   } else {
     if (rc != 0)
-      exec(st, "ROLLBACK TO append");
-    exec(st, "RELEASE append");
+      ayil__store_exec(st, "ROLLBACK TO append");
+    ayil__store_exec(st, "RELEASE append");
   }
   return rc;
 }
@@ -668,7 +613,8 @@ int ayil_store_write_local(ayil_store_t *st, const uint8_t origin_sk[64],
       return rc;
   }
   if (op == AYIL_OP_DELETE)
-    exec(st, "PRAGMA wal_checkpoint(TRUNCATE)"); /* purge old pages */
+    ayil__store_exec(st,
+                     "PRAGMA wal_checkpoint(TRUNCATE)"); /* purge old pages */
   if (seq_out != NULL)
     *seq_out = e.seq;
   return 0;
@@ -834,43 +780,6 @@ int ayil_store_verify(ayil_store_t *st, ayil_store_verify_t *out) {
   sqlite3_finalize(s);
   if (!out->bad)
     out->seq = 0;
-  return rc;
-}
-
-int ayil_store_reindex(ayil_store_t *st) {
-  sqlite3_stmt *s = NULL;
-  int rc;
-  int own = !st->in_tx;
-  if (own) {
-    rc = ayil_store_begin(st);
-    if (rc != 0)
-      return rc;
-  }
-  rc = exec(st, "DELETE FROM records");
-  if (rc == 0)
-    rc = ayil__store_rc(sqlite3_prepare_v2(
-        st->db, "SELECT n, bytes FROM entries ORDER BY n", -1, &s, NULL));
-  while (rc == 0) {
-    ayil_entry_t e;
-    int step = sqlite3_step(s);
-    if (step == SQLITE_DONE)
-      break;
-    if (step != SQLITE_ROW) {
-      rc = ayil__store_rc(step);
-      break;
-    }
-    rc = ayil_entry_decode(&e, sqlite3_column_blob(s, 1),
-                           (size_t)sqlite3_column_bytes(s, 1));
-    if (rc == 0)
-      rc = fold(st, &e, sqlite3_column_int64(s, 0));
-  }
-  sqlite3_finalize(s);
-  if (own) {
-    if (rc == 0)
-      rc = ayil_store_commit(st);
-    else
-      ayil_store_rollback(st);
-  }
   return rc;
 }
 

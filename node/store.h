@@ -22,7 +22,7 @@
 typedef struct ayil_store_s ayil_store_t;
 
 #define AYIL_STORE_CREATE 1
-#define AYIL_STORE_SCHEMA_VERSION 2
+#define AYIL_STORE_SCHEMA_VERSION 3
 
 /* Opens (and with AYIL_STORE_CREATE creates) the store at `path`, running
  * schema migrations. *out is set only on success. */
@@ -43,8 +43,9 @@ int ayil_store_head(ayil_store_t *st, const uint8_t origin[AYIL_ID_BYTES],
  * NULL when absent or purged) and folds it into the records view. The entry
  * must verify and follow the origin's head; an entry already held
  * byte-identical returns 0 (idempotent); a different one at a held position
- * returns AYIL_EFORK. Runs inside the caller's transaction if one is open,
- * else in its own.
+ * returns AYIL_EFORK. An entry whose origin may not change its record
+ * (ayil_store_change_ok()) is refused with AYIL_EOWNER and not stored.
+ * Runs inside the caller's transaction if one is open, else in its own.
  */
 int ayil_store_append(ayil_store_t *st, const uint8_t *bytes, size_t len,
                       const uint8_t *body, size_t bodylen);
@@ -145,7 +146,27 @@ typedef struct {
 /* Checks every chain, signature and body hash. Returns 0 when it ran (look
  * at out->bad), or an error if it could not read the store. */
 int ayil_store_verify(ayil_store_t *st, ayil_store_verify_t *out);
-/* Drops and rebuilds the records view from the logs, in arrival order. */
+/*
+ * Ownership (include/ayil/policy.h, ayil_policy_change_ok()), as this node
+ * sees it: meta "role", "node_id" and, on a committee, "hub_id" say who it
+ * is (a store with none of them lets only a record's owner change it).
+ * Every append and local write is checked here, whoever calls.
+ */
+int ayil_store_change_ok(ayil_store_t *st, const uint8_t *owner,
+                         const uint8_t origin[AYIL_ID_BYTES], uint32_t op);
+/* Committee: records its hub's id (meta "hub_id") if it is not that yet. */
+int ayil_store_set_hub(ayil_store_t *st, const uint8_t hub[AYIL_ID_BYTES]);
+/* Whether a and b are one committee's devices: on a hub, its registry; on a
+ * committee, both in its lineage. */
+int ayil_store_kin(ayil_store_t *st, const uint8_t a[AYIL_ID_BYTES],
+                   const uint8_t b[AYIL_ID_BYTES]);
+/* Committee: the predecessors of this node that the hub confirmed in
+ * signed notices (admit with successor_of), oldest first; up to cap, *n
+ * set to how many there are. */
+int ayil_store_lineage(ayil_store_t *st, uint8_t (*ids)[AYIL_ID_BYTES],
+                       size_t cap, size_t *n);
+/* Drops and rebuilds the records view from the logs, in arrival order
+ * (an entry that breaks the ownership rule stays in its log, unfolded). */
 int ayil_store_reindex(ayil_store_t *st);
 /* Runs PRAGMA integrity_check; 0 when "ok". */
 int ayil_store_integrity(ayil_store_t *st);

@@ -313,3 +313,67 @@ const ayil_hval_t *ayil_hdr_get(const ayil_hdr_t *h, const char *name) {
       return h->f[i].present == 1 ? &h->f[i] : NULL;
   return NULL;
 }
+
+/* A node id in its text form (AYIL_ID_TEXT - 1 chars) into raw bytes. */
+static int read_id(ayil_mp_t *r, uint8_t id[AYIL_ID_BYTES]) {
+  char text[AYIL_ID_TEXT];
+  const uint8_t *p;
+  size_t n;
+  int rc = fmt(ayil_mp_str(r, KEY_MAX, &p, &n));
+
+  if (rc != 0)
+    return rc;
+  if (n != AYIL_ID_TEXT - 1)
+    return AYIL_EFORMAT;
+  memcpy(text, p, n);
+  text[n] = '\0';
+  return ayil_id_from_text(text, id) == 0 ? 0 : AYIL_EFORMAT;
+}
+
+int ayil_hdr_notice(const uint8_t *buf, size_t len, ayil_notice_t *out) {
+  static const char *const actions[] = {"admit", "revoke", "replace"};
+  ayil_mp_map_it_t it;
+  const uint8_t *k, *p;
+  size_t kn, n, i;
+  int rc, has_kind = 0;
+
+  memset(out, 0, sizeof *out);
+  out->action = -1;
+  if (len > AYIL_HEADER_MAX)
+    return AYIL_ETOOBIG;
+  if ((rc = ayil_mp_map_begin(&it, buf, len, 4, KEY_MAX)) != 0)
+    return rc == AYIL_ETOOBIG ? AYIL_EFORMAT : rc;
+  while ((rc = ayil_mp_map_next(&it, &k, &kn)) == 1) {
+    if (str_is(k, kn, "action")) {
+      if ((rc = fmt(ayil_mp_str(&it.r, KEY_MAX, &p, &n))) != 0)
+        return rc;
+      for (i = 0; i < sizeof actions / sizeof actions[0]; i++)
+        if (str_is(p, n, actions[i]))
+          out->action = (int)i;
+      if (out->action < 0)
+        return AYIL_EFORMAT;
+    } else if (str_is(k, kn, "kind")) {
+      if ((rc = fmt(ayil_mp_str(&it.r, KEY_MAX, &p, &n))) != 0)
+        return rc;
+      if (!str_is(p, n, "notice"))
+        return AYIL_EFORMAT;
+      has_kind = 1;
+    } else if (str_is(k, kn, "node")) {
+      if ((rc = read_id(&it.r, out->node)) != 0)
+        return rc;
+      out->has_node = 1;
+    } else if (str_is(k, kn, "successor_of")) {
+      if ((rc = read_id(&it.r, out->successor_of)) != 0)
+        return rc;
+      out->has_successor_of = 1;
+    } else {
+      return AYIL_EFORMAT;
+    }
+  }
+  if (rc != 0)
+    return fmt(rc);
+  if (!has_kind || !out->has_node || out->action < 0 ||
+      (out->has_successor_of && out->action != AYIL_NOTICE_ADMIT))
+    return AYIL_EFORMAT;
+  return 0;
+}

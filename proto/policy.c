@@ -13,13 +13,61 @@ static int is_forked(const ayil_policy_view_t *v, const uint8_t *origin) {
 }
 
 static int view_ok(const ayil_policy_view_t *v) {
-  if (v == NULL || v->self == NULL || v->peer == NULL)
+  if (v == NULL || v->self == NULL || v->peer == NULL ||
+      (v->ndevices > 0 && v->devices == NULL) ||
+      v->ndevices > AYIL_POLICY_DEVICES_MAX)
     return 0;
   if (v->role == AYIL_POLICY_COMMITTEE)
     return v->hub != NULL;
-  return v->role == AYIL_POLICY_HUB &&
-         (v->ndevices == 0 || v->devices != NULL) &&
-         v->ndevices <= AYIL_POLICY_DEVICES_MAX;
+  return v->role == AYIL_POLICY_HUB;
+}
+
+/* The hub's id as this view knows it, or NULL. */
+static const uint8_t *hub_of(const ayil_policy_view_t *v) {
+  if (v == NULL)
+    return NULL;
+  if (v->role == AYIL_POLICY_HUB)
+    return v->self;
+  return v->role == AYIL_POLICY_COMMITTEE ? v->hub : NULL;
+}
+
+static int listed(const ayil_policy_view_t *v, const uint8_t *id) {
+  size_t i;
+  if (v->role == AYIL_POLICY_COMMITTEE && same(id, v->self))
+    return 1;
+  for (i = 0; i < v->ndevices && v->devices != NULL; i++)
+    if (same(v->devices[i].id, id))
+      return 1;
+  return 0;
+}
+
+int ayil_policy_kin(const ayil_policy_view_t *v, const uint8_t a[AYIL_ID_BYTES],
+                    const uint8_t b[AYIL_ID_BYTES]) {
+  if (v == NULL || a == NULL || b == NULL)
+    return 0;
+  if (same(a, b))
+    return 1;
+  if (v->role != AYIL_POLICY_HUB && v->role != AYIL_POLICY_COMMITTEE)
+    return 0;
+  if (v->kin != NULL)
+    return v->kin(v->ctx, a, b) != 0;
+  return listed(v, a) && listed(v, b);
+}
+
+int ayil_policy_change_ok(const ayil_policy_view_t *v, const uint8_t *owner,
+                          const uint8_t origin[AYIL_ID_BYTES], uint32_t op) {
+  const uint8_t *hub = hub_of(v);
+  if (origin == NULL)
+    return AYIL_EOWNER;
+  if (op == AYIL_OP_NOTICE)
+    return hub == NULL || same(origin, hub) ? 0 : AYIL_EOWNER;
+  if (op != AYIL_OP_PUT && op != AYIL_OP_DELETE)
+    return 0;
+  if (same(origin, hub))
+    return AYIL_EOWNER; /* the hub's log holds notices only */
+  if (owner == NULL)
+    return op == AYIL_OP_PUT ? 0 : AYIL_EOWNER;
+  return ayil_policy_kin(v, owner, origin) ? 0 : AYIL_EOWNER;
 }
 
 static void put(ayil_sync_origin_t *out, size_t cap, size_t *k,
@@ -38,9 +86,16 @@ int ayil_policy_origins(const ayil_policy_view_t *v, ayil_sync_origin_t *out,
     return AYIL_EINVAL;
   if (v->role == AYIL_POLICY_COMMITTEE) {
     /* Its own log goes up; the hub's log comes down, and so do the logs
-     * of its committee's other devices (discover()). */
+     * of the predecessors that the hub confirmed (a successor's history),
+     * unless they forked. Nothing else: a hub cannot push a stranger's or
+     * another committee's log onto a committee. */
     put(out, cap, &k, v->self, AYIL_SYNC_OFFER);
-    put(out, cap, &k, v->hub, AYIL_SYNC_WANT);
+    if (!is_forked(v, v->hub))
+      put(out, cap, &k, v->hub, AYIL_SYNC_WANT);
+    for (i = 0; i < v->ndevices; i++)
+      if (!same(v->devices[i].id, v->self) && !same(v->devices[i].id, v->hub) &&
+          !is_forked(v, v->devices[i].id))
+        put(out, cap, &k, v->devices[i].id, AYIL_SYNC_WANT);
   } else {
     /* Every log of the peer's committee goes down, so a successor gets its
      * history; only the peer's own log comes up, unless it forked. */
@@ -59,13 +114,11 @@ int ayil_policy_origins(const ayil_policy_view_t *v, ayil_sync_origin_t *out,
 
 unsigned ayil_policy_discover(const ayil_policy_view_t *v,
                               const uint8_t origin[AYIL_ID_BYTES]) {
-  if (!view_ok(v) || v->role != AYIL_POLICY_COMMITTEE)
-    return 0;
-  /* A committee takes what its hub offers (its predecessors' logs), but
-   * never its own log and never a forked one. */
-  if (same(origin, v->self) || is_forked(v, origin))
-    return 0;
-  return AYIL_SYNC_WANT;
+  /* Every log a node wants is in its origins() rows: an origin the peer
+   * names beyond them is neither wanted nor offered. */
+  (void)v;
+  (void)origin;
+  return 0;
 }
 
 unsigned ayil_policy_flags(const ayil_policy_view_t *v,
@@ -123,14 +176,19 @@ int ayil_policy_purge_check(const uint8_t origin[AYIL_ID_BYTES], uint64_t seq,
   return AYIL_EPERM;
 }
 
-static unsigned view_wants(void *ctx, const uint8_t origin[AYIL_ID_BYTES]) {
-  return ayil_policy_flags(ctx, origin);
+/* A proof from another origin: it must be allowed to change the record. */
+static unsigned view_may_purge(void *ctx, const uint8_t writer[AYIL_ID_BYTES]) {
+  const void **c = ctx;
+  return ayil_policy_change_ok(c[0], c[1], writer, AYIL_OP_DELETE) == 0
+             ? AYIL_SYNC_WANT
+             : 0;
 }
 
 int ayil_policy_purge_ok(const ayil_policy_view_t *v, const uint8_t *entry,
                          size_t entry_len, const uint8_t *proof,
                          size_t proof_len) {
   ayil_entry_t e;
+  const void *c[2];
   int rc;
   if (!view_ok(v))
     return AYIL_EINVAL;
@@ -139,6 +197,22 @@ int ayil_policy_purge_ok(const ayil_policy_view_t *v, const uint8_t *entry,
     return rc;
   if (!e.has_body)
     return AYIL_EPEER; /* nothing to purge */
-  return ayil_policy_purge_check(e.origin, e.seq, e.record, proof, proof_len,
-                                 view_wants, (void *)(uintptr_t)v);
+  c[0] = v;
+  c[1] = e.origin;
+  rc = ayil_policy_purge_check(e.origin, e.seq, e.record, proof, proof_len,
+                               view_may_purge, c);
+  if (rc == AYIL_EPERM)
+    return AYIL_EOWNER;
+  if (rc == 0 && v->role == AYIL_POLICY_HUB) {
+    /* A stopped device's entries past its stop prove nothing here. */
+    ayil_entry_t pe;
+    size_t i;
+    if (ayil_entry_decode(&pe, proof, proof_len) != 0)
+      return AYIL_EPEER;
+    for (i = 0; i < v->ndevices; i++)
+      if (same(v->devices[i].id, pe.origin) && v->devices[i].stopped &&
+          pe.seq > v->devices[i].stopped_after)
+        return AYIL_EREVOKED;
+  }
+  return rc;
 }

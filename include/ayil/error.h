@@ -37,7 +37,8 @@
   XX(UNKNOWN_NODE, "unknown node")                                             \
   XX(AUTH, "authentication failed")                                            \
   XX(CLOSED, "connection closed")                                              \
-  XX(TIMEOUT, "timed out")
+  XX(TIMEOUT, "timed out")                                                     \
+  XX(OWNER, "not the record's owner")
 
 enum {
   AYIL__E_BASE = -1000,

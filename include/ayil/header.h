@@ -84,4 +84,22 @@ int ayil_hdr_kind_month(const uint8_t *buf, size_t len, const char **kind,
  * has no such field or it is absent. */
 const ayil_hval_t *ayil_hdr_get(const ayil_hdr_t *h, const char *name);
 
+/*
+ * A notice of the hub's log (op AYIL_OP_NOTICE; PROTOCOL.md "Notices"):
+ * {"action": "admit"|"revoke"|"replace", "kind": "notice", "node": ID
+ * [, "successor_of": ID]} with node ids in their text form. An admit with
+ * successor_of confirms that `node` carries on the committee of the device
+ * `successor_of` (its predecessor): the committee's lineage.
+ */
+enum { AYIL_NOTICE_ADMIT = 0, AYIL_NOTICE_REVOKE, AYIL_NOTICE_REPLACE };
+typedef struct {
+  int action; /* AYIL_NOTICE_* */
+  int has_node, has_successor_of;
+  uint8_t node[32], successor_of[32];
+} ayil_notice_t;
+
+/* Reads a notice header strictly: canonical, only the keys above, a known
+ * action. 0, AYIL_EFORMAT, AYIL_ENOTCANON, AYIL_ETRUNC or AYIL_ETRAILING. */
+int ayil_hdr_notice(const uint8_t *buf, size_t len, ayil_notice_t *out);
+
 #endif

@@ -37,9 +37,17 @@ typedef struct {
   const uint8_t *hub;  /* committee: its hub's id (hub: unused) */
   const uint8_t *peer; /* the other end, or the writer of a bundle */
   /* Hub: every device of the peer's committee, oldest first, the peer
-   * among them; none (0) when the peer is not a registered device. */
+   * among them; none (0) when the peer is not a registered device.
+   * Committee: its predecessors that the hub confirmed in signed notices
+   * (admit with successor_of), oldest first; this node is not among them. */
   const ayil_policy_device_t *devices;
   size_t ndevices;
+  /* Optional: non-zero when `a` and `b` are devices of one committee (on a
+   * hub: its registry; on a committee: its lineage, itself and its
+   * confirmed predecessors). NULL: both are this view's devices (or self,
+   * on a committee). */
+  int (*kin)(void *ctx, const uint8_t a[AYIL_ID_BYTES],
+             const uint8_t b[AYIL_ID_BYTES]);
   /* Optional: non-zero when `origin`'s log forked here (it is then neither
    * wanted nor accepted). NULL: no log forked. */
   int (*forked)(void *ctx, const uint8_t origin[AYIL_ID_BYTES]);
@@ -78,6 +86,25 @@ unsigned ayil_policy_flags(const ayil_policy_view_t *v,
 int ayil_policy_accept(const ayil_policy_view_t *v,
                        const uint8_t origin[AYIL_ID_BYTES], uint64_t seq);
 
+/*
+ * Ownership: whether an entry with `op` from `origin` may change a record
+ * whose first put came from `owner` (NULL: the record is new here).
+ * - A notice may come only from the hub (this node on a hub, v->hub on a
+ *   committee); the hub's log holds notices only, so a put or delete from
+ *   the hub is refused.
+ * - A put that creates a record makes its origin the owner.
+ * - A put or delete of an existing record is applied only when its origin
+ *   is the owner or a device of the owner's committee (kin()).
+ * 0 or AYIL_EOWNER. A view with no role (0) knows no hub and no kin: only
+ * the owner may change its records there.
+ */
+int ayil_policy_change_ok(const ayil_policy_view_t *v, const uint8_t *owner,
+                          const uint8_t origin[AYIL_ID_BYTES], uint32_t op);
+
+/* Whether `a` and `b` are one committee's devices, as the view knows it. */
+int ayil_policy_kin(const ayil_policy_view_t *v, const uint8_t a[AYIL_ID_BYTES],
+                    const uint8_t b[AYIL_ID_BYTES]);
+
 /* Answers whether this node wants `origin`'s log (AYIL_SYNC_WANT). */
 typedef unsigned (*ayil_policy_wants_cb)(void *ctx,
                                          const uint8_t origin[AYIL_ID_BYTES]);
@@ -97,8 +124,11 @@ int ayil_policy_purge_check(const uint8_t origin[AYIL_ID_BYTES], uint64_t seq,
                             const uint8_t *proof, size_t proof_len,
                             ayil_policy_wants_cb wants, void *ctx);
 
-/* ayil_policy_purge_check() for the encoded entry `entry`, with the view
- * deciding what is wanted (ayil_policy_flags()). */
+/* ayil_policy_purge_check() for the encoded entry `entry`, where a proof
+ * from another origin must come from a device that may change the
+ * entry's record (ayil_policy_change_ok() with the entry's origin as
+ * owner): a successor in the same committee, never the hub. AYIL_EOWNER
+ * otherwise. */
 int ayil_policy_purge_ok(const ayil_policy_view_t *v, const uint8_t *entry,
                          size_t entry_len, const uint8_t *proof,
                          size_t proof_len);

@@ -121,13 +121,37 @@ static int conn_view(conn_t *c, ayil_node_view_t *nv) {
                         c->peer_known ? c->peer : d->hub_id);
 }
 
+/* How many logs the policy wants from the peer now. */
+static size_t wanted(const ayil_sync_origin_t *rows, size_t n, size_t cap) {
+  size_t i, k = 0;
+  for (i = 0; i < n && i < cap; i++)
+    if (rows[i].flags & AYIL_SYNC_WANT)
+      k++;
+  return k;
+}
+
 static int cb_origins(void *ctx, ayil_sync_origin_t *out, size_t cap,
                       size_t *n) {
+  conn_t *c = ctx;
   ayil_node_view_t nv;
-  int rc = conn_view(ctx, &nv);
+  int rc = conn_view(c, &nv);
   if (rc == 0)
     rc = ayil_policy_origins(&nv.v, out, cap, n);
+  if (rc == 0)
+    c->nwant = wanted(out, *n, cap);
   return rc;
+}
+
+/* Committee: the hub's notices that arrived on this connection confirmed
+ * a predecessor, whose log it now wants and did not ask for. */
+int conn_lineage_grew(conn_t *c) {
+  ayil_sync_origin_t rows[AYIL_POLICY_DEVICES_MAX + 2];
+  ayil_node_view_t nv;
+  size_t n = 0;
+  if (conn_view(c, &nv) != 0 ||
+      ayil_policy_origins(&nv.v, rows, AYIL_POLICY_DEVICES_MAX + 2, &n) != 0)
+    return 0;
+  return wanted(rows, n, AYIL_POLICY_DEVICES_MAX + 2) > c->nwant;
 }
 
 static unsigned cb_discover(void *ctx, const uint8_t origin[AYIL_ID_BYTES]) {
@@ -207,6 +231,19 @@ static int cb_deliver(void *ctx, const ayil_entry_t *e,
   if (rc == 0) {
     rc = touch(d, e->origin);
     c->delivered = 1;
+  } else if (rc == AYIL_EOWNER) {
+    /* Nothing of it was stored (the store's savepoint). The alert commits
+     * with what came before it; the log is not wanted again until the
+     * alert is cleared (ayil_reg_forked()). */
+    char id[AYIL_ID_TEXT], rec[AYIL_RECID_TEXT];
+    ayil_id_to_text(e->origin, id);
+    ayil_recid_to_text(e->record, rec);
+    dlog(LOG_ERR,
+         "refused entry %llu of log %s: it changes record %s, which that "
+         "log does not own; refusing that log",
+         (unsigned long long)e->seq, id, rec);
+    ayil_reg_alert_record(d->store, "not_owner", c->peer, e->origin, e->seq,
+                          e->record, (uint64_t)time(NULL));
   }
   return rc;
 }
@@ -463,11 +500,9 @@ static int decide(conn_t *c) {
   }
   rc = ayil_reg_device(d->store, c->peer, &c->dev);
   if (rc == AYIL_ENOTFOUND && env.has_token) {
-    rc = ayil_reg_redeem(d->store, env.token, c->peer);
+    rc = ayil_reg_redeem(d->store, d->ident.sk, env.token, c->peer);
     if (rc == 0) {
       dlog(LOG_NOTICE, "node %s admitted with an invite", id);
-      if (ayil_reg_notice(d->store, d->ident.sk, "admit", c->peer) != 0)
-        dlog(LOG_WARN, "could not write the admit notice to the hub's log");
       rc = ayil_reg_device(d->store, c->peer, &c->dev);
     }
   }
@@ -882,6 +917,15 @@ void conns_tick(daemon_t *d) {
       }
     }
     if (ayil_sync_idle(c->sync)) {
+      if (c->idle_since_ms == 0 && !d->is_hub && c->outbound &&
+          conn_lineage_grew(c)) {
+        /* Its history is one more connection away: not synced yet. */
+        d->synced_once = 0;
+        d->want_connect = 1;
+        conn_leave(c, "the hub confirmed a predecessor of this node; "
+                      "reconnecting for its history");
+        continue;
+      }
       if (c->idle_since_ms == 0) {
         c->idle_since_ms = now;
         flush_stats(c); /* so `ayil status` shows today's bytes at once */

@@ -85,7 +85,8 @@ static uint64_t unacked(daemon_t *d, conn_t *c, const uint8_t *origin) {
 
 static int committee_synced(daemon_t *d, conn_t *out) {
   if (out != NULL && out->state == CONN_SYNC && !out->leaving)
-    return ayil_sync_idle(out->sync) && unacked(d, out, d->ident.pk) == 0;
+    return ayil_sync_idle(out->sync) && unacked(d, out, d->ident.pk) == 0 &&
+           !conn_lineage_grew(out);
   return d->synced_once && unacked(d, NULL, d->ident.pk) == 0;
 }
 

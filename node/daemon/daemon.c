@@ -65,6 +65,8 @@ int daemon_load(daemon_t *d, int reload) {
       snprintf(d->conf.hub_addr, sizeof d->conf.hub_addr, "%s", conf.hub_addr);
       snprintf(d->conf.hub_id, sizeof d->conf.hub_id, "%s", conf.hub_id);
       ayil_id_from_text(d->conf.hub_id, d->hub_id);
+      if (!d->is_hub && ayil_store_set_hub(d->store, d->hub_id) != 0)
+        dlog(LOG_WARN, "could not record the new hub id in the store");
     }
     dlog_verbose = strcmp(d->conf.log_level, "debug") == 0 || dlog_verbose;
     dlog(LOG_NOTICE, "configuration reloaded");
@@ -92,6 +94,8 @@ int daemon_load(daemon_t *d, int reload) {
   }
   ayil_home_path(d->home, "ayil.db", path, sizeof path);
   rc = ayil_store_open(&d->store, path, 0);
+  if (rc == 0 && !d->is_hub)
+    rc = ayil_store_set_hub(d->store, d->hub_id); /* only its notices count */
   if (rc != 0) {
     dlog(LOG_ERR, "store %s: %s", path, ayil_strerror(rc));
     return rc;

@@ -51,8 +51,9 @@ typedef struct conn_s {
   int made_progress;
   int early;              /* committee: streamed ahead of the hub's reply */
   uint64_t own_acked_at0; /* committee: own log acked by the hub at start */
-  int leaving;            /* sent the final frame, shutting down */
-  int delivered;          /* handed entries to the store in this read */
+  size_t nwant;  /* logs the policy wanted from the peer at the handshake */
+  int leaving;   /* sent the final frame, shutting down */
+  int delivered; /* handed entries to the store in this read */
   ayil_hs_t *hs;
   ayil_tx_t *tx;
   ayil_rx_t *rx;
@@ -119,6 +120,9 @@ void conn_accept(daemon_t *d, uv_stream_t *server);
 void conn_close(conn_t *c, int clean, const char *why);
 void conn_pump(conn_t *c);
 void conns_tick(daemon_t *d);
+/* Committee: the hub's notices on this connection confirmed a predecessor
+ * whose log this connection did not ask for (it reconnects for it). */
+int conn_lineage_grew(conn_t *c);
 void conns_flush_stats(daemon_t *d);
 int conns_active(daemon_t *d);
 void daemon_commit(daemon_t *d);

@@ -439,7 +439,17 @@ static void sim_view(end_t *e, ayil_policy_view_t *v,
   v->ctx = e;
   v->devices = dev;
   if (e->self->kind != HUB) {
+    /* Its predecessors (as the hub's notices confirm them to ayild; the
+     * simulator knows them at once, without the notice's delay). */
+    int c = e->self->committee;
     v->role = AYIL_POLICY_COMMITTEE;
+    for (d = 0;
+         d < w->ndevices[c] && memcmp(w->devices[c][d], e->self->pk, 32) != 0;
+         d++) {
+      memset(&dev[d], 0, sizeof dev[d]);
+      memcpy(dev[d].id, w->devices[c][d], 32);
+    }
+    v->ndevices = d < w->ndevices[c] ? (size_t)d : 0;
     return;
   }
   v->role = AYIL_POLICY_HUB;

@@ -61,12 +61,18 @@ static void hub_view(ayil_policy_view_t *v, ayil_policy_device_t dev[2]) {
   v->forked = is_forked;
 }
 
+/* `cur`, whose predecessor `old` the hub confirmed in a notice. */
+static ayil_policy_device_t preds[1];
 static void committee_view(ayil_policy_view_t *v) {
   memset(v, 0, sizeof *v);
+  memset(preds, 0, sizeof preds);
+  memcpy(preds[0].id, old.pk, 32);
   v->role = AYIL_POLICY_COMMITTEE;
   v->self = cur.pk;
   v->hub = hub.pk;
   v->peer = hub.pk;
+  v->devices = preds;
+  v->ndevices = 1;
   v->forked = is_forked;
 }
 
@@ -117,17 +123,27 @@ static void test_committee_table(void **state) {
   forked_on = 0;
   committee_view(&v);
   assert_int_equal(ayil_policy_origins(&v, o, 4, &n), 0);
-  assert_int_equal(n, 2);
+  assert_int_equal(n, 3);
   assert_memory_equal(o[0].id, cur.pk, 32);
   assert_int_equal(o[0].flags, AYIL_SYNC_OFFER); /* not WANT: its own */
   assert_memory_equal(o[1].id, hub.pk, 32);
   assert_int_equal(o[1].flags, AYIL_SYNC_WANT);
-  /* A predecessor's log the hub names is taken; its own never. */
-  assert_int_equal(ayil_policy_discover(&v, old.pk), AYIL_SYNC_WANT);
+  /* The confirmed predecessor's log is wanted. */
+  assert_memory_equal(o[2].id, old.pk, 32);
+  assert_int_equal(o[2].flags, AYIL_SYNC_WANT);
+  /* Nothing the hub names beyond these: not a stranger's log, not its own. */
+  assert_int_equal(ayil_policy_discover(&v, stranger.pk), 0);
   assert_int_equal(ayil_policy_discover(&v, cur.pk), 0);
+  assert_int_equal(ayil_policy_flags(&v, stranger.pk), 0);
+  /* Before the hub's notice confirms it, a predecessor is a stranger. */
+  v.ndevices = 0;
+  assert_int_equal(ayil_policy_flags(&v, old.pk), 0);
+  v.ndevices = 1;
   forked_on = 1;
   memcpy(forked_id, old.pk, 32);
-  assert_int_equal(ayil_policy_discover(&v, old.pk), 0);
+  assert_int_equal(ayil_policy_origins(&v, o, 4, &n), 0);
+  assert_int_equal(n, 2);
+  assert_int_equal(ayil_policy_flags(&v, old.pk), 0);
   forked_on = 0;
   /* A bad view is refused, not guessed. */
   v.hub = NULL;
@@ -158,6 +174,54 @@ static void test_accept(void **state) {
   assert_int_equal(ayil_policy_accept(&v, hub.pk, 3), 0);
   assert_int_equal(ayil_policy_accept(&v, old.pk, 3), 0);
   assert_int_equal(ayil_policy_accept(&v, cur.pk, 3), AYIL_EPERM);
+  assert_int_equal(ayil_policy_accept(&v, stranger.pk, 1), AYIL_EPERM);
+}
+
+/* Ownership: who may change a record (include/ayil/policy.h). */
+static void test_ownership(void **state) {
+  ayil_policy_view_t v;
+  ayil_policy_device_t dev[2];
+  (void)state;
+  forked_on = 0;
+  hub_view(&v, dev);
+  /* A new record belongs to its creator; the owner may change it. */
+  assert_int_equal(ayil_policy_change_ok(&v, NULL, cur.pk, AYIL_OP_PUT), 0);
+  assert_int_equal(ayil_policy_change_ok(&v, cur.pk, cur.pk, AYIL_OP_PUT), 0);
+  assert_int_equal(ayil_policy_change_ok(&v, cur.pk, cur.pk, AYIL_OP_DELETE),
+                   0);
+  /* A successor in the same committee may change its predecessor's. */
+  assert_int_equal(ayil_policy_change_ok(&v, old.pk, cur.pk, AYIL_OP_PUT), 0);
+  assert_int_equal(ayil_policy_change_ok(&v, old.pk, cur.pk, AYIL_OP_DELETE),
+                   0);
+  /* Another committee's device may not, nor a stranger. */
+  assert_int_equal(ayil_policy_change_ok(&v, cur.pk, stranger.pk, AYIL_OP_PUT),
+                   AYIL_EOWNER);
+  assert_int_equal(
+      ayil_policy_change_ok(&v, cur.pk, stranger.pk, AYIL_OP_DELETE),
+      AYIL_EOWNER);
+  /* The hub's log holds notices only: no put, no delete, not even of a
+   * record it would create; and only the hub writes notices. */
+  assert_int_equal(ayil_policy_change_ok(&v, cur.pk, hub.pk, AYIL_OP_DELETE),
+                   AYIL_EOWNER);
+  assert_int_equal(ayil_policy_change_ok(&v, NULL, hub.pk, AYIL_OP_PUT),
+                   AYIL_EOWNER);
+  assert_int_equal(ayil_policy_change_ok(&v, NULL, hub.pk, AYIL_OP_NOTICE), 0);
+  assert_int_equal(ayil_policy_change_ok(&v, NULL, cur.pk, AYIL_OP_NOTICE),
+                   AYIL_EOWNER);
+  /* The same rule on a committee, over its lineage. */
+  committee_view(&v);
+  assert_int_equal(ayil_policy_change_ok(&v, old.pk, cur.pk, AYIL_OP_PUT), 0);
+  assert_int_equal(ayil_policy_change_ok(&v, cur.pk, hub.pk, AYIL_OP_DELETE),
+                   AYIL_EOWNER);
+  assert_int_equal(
+      ayil_policy_change_ok(&v, old.pk, stranger.pk, AYIL_OP_DELETE),
+      AYIL_EOWNER);
+  assert_int_equal(ayil_policy_change_ok(&v, NULL, hub.pk, AYIL_OP_NOTICE), 0);
+  /* No role: only the owner. */
+  memset(&v, 0, sizeof v);
+  assert_int_equal(ayil_policy_change_ok(&v, old.pk, cur.pk, AYIL_OP_PUT),
+                   AYIL_EOWNER);
+  assert_int_equal(ayil_policy_change_ok(&v, old.pk, old.pk, AYIL_OP_PUT), 0);
 }
 
 /* Signs entry `seq` of k's log for `record` (a body hash with `body`). */
@@ -197,7 +261,8 @@ static void test_purge_proofs(void **state) {
   /* Valid: a DELETE of the record later in the same log. */
   make(&old, 5, 0xaa, AYIL_OP_DELETE, 0, del, &dlen);
   assert_int_equal(ayil_policy_purge_ok(&v, put, plen, del, dlen), 0);
-  /* Valid: the successor deleted it (a log this node wants). */
+  /* Valid: the successor deleted it (the committee's lineage). */
+  v.self = cur.pk;
   make(&cur, 2, 0xaa, AYIL_OP_DELETE, 0, del, &dlen);
   assert_int_equal(ayil_policy_purge_ok(&v, put, plen, del, dlen), 0);
   /* A DELETE earlier in the same log than the purged entry. */
@@ -215,23 +280,25 @@ static void test_purge_proofs(void **state) {
   make(&old, 5, 0xaa, AYIL_OP_DELETE, 0, del, &dlen);
   del[dlen - 1] ^= 1;
   assert_int_equal(ayil_policy_purge_ok(&v, put, plen, del, dlen), AYIL_ESIG);
-  /* A DELETE from a key whose log is not wanted: the hub's view of `cur`
-   * does not want `old`'s log, nor a stranger's. */
+  /* A DELETE from a key that may not change the record: a stranger (not of
+   * the committee), the hub, or a stopped device past its stop. */
   hub_view(&v, dev);
   make(&cur, 3, 0xbb, AYIL_OP_PUT, 1, put, &plen);
   make(&stranger, 9, 0xbb, AYIL_OP_DELETE, 0, del, &dlen);
-  assert_int_equal(ayil_policy_purge_ok(&v, put, plen, del, dlen), AYIL_EPERM);
+  assert_int_equal(ayil_policy_purge_ok(&v, put, plen, del, dlen), AYIL_EOWNER);
+  make(&hub, 9, 0xbb, AYIL_OP_DELETE, 0, del, &dlen);
+  assert_int_equal(ayil_policy_purge_ok(&v, put, plen, del, dlen), AYIL_EOWNER);
   make(&old, 9, 0xbb, AYIL_OP_DELETE, 0, del, &dlen);
-  assert_int_equal(ayil_policy_purge_ok(&v, put, plen, del, dlen), AYIL_EPERM);
-  /* ...and from the committee's side, a forked successor is not wanted. */
+  assert_int_equal(ayil_policy_purge_ok(&v, put, plen, del, dlen),
+                   AYIL_EREVOKED);
+  make(&old, 6, 0xbb, AYIL_OP_DELETE, 0, del, &dlen);
+  assert_int_equal(ayil_policy_purge_ok(&v, put, plen, del, dlen), 0);
+  /* ...and on a committee, a hub's DELETE purges nothing. */
   committee_view(&v);
-  v.self = stranger.pk;
   make(&old, 3, 0xaa, AYIL_OP_PUT, 1, put, &plen);
+  make(&hub, 2, 0xaa, AYIL_OP_DELETE, 0, del, &dlen);
+  assert_int_equal(ayil_policy_purge_ok(&v, put, plen, del, dlen), AYIL_EOWNER);
   make(&cur, 2, 0xaa, AYIL_OP_DELETE, 0, del, &dlen);
-  forked_on = 1;
-  memcpy(forked_id, cur.pk, 32);
-  assert_int_equal(ayil_policy_purge_ok(&v, put, plen, del, dlen), AYIL_EPERM);
-  forked_on = 0;
   /* No proof, truncated proof, an entry without a body. */
   assert_int_equal(ayil_policy_purge_ok(&v, put, plen, NULL, 0), AYIL_EPEER);
   assert_int_not_equal(ayil_policy_purge_ok(&v, put, plen, del, dlen - 3), 0);
@@ -294,10 +361,10 @@ static void test_store_refuses_unproven_purge(void **state) {
   hub_view(&v, dev);
   /* No proof at all. */
   assert_int_equal(ayil_store_append(b, e1, l1, NULL, 0), AYIL_EPEER);
-  /* A DELETE of the record signed by a key the hub does not take. */
+  /* A DELETE of the record signed by a key that does not own it. */
   make(&stranger, 1, 0x5a, AYIL_OP_DELETE, 0, bad, &blen);
   assert_int_equal(ayil_store_append_purged(b, &v, e1, l1, bad, blen),
-                   AYIL_EPERM);
+                   AYIL_EOWNER);
   /* A DELETE of another record. */
   make(&cur, 2, 0x5b, AYIL_OP_DELETE, 0, bad, &blen);
   assert_int_equal(ayil_store_append_purged(b, &v, e1, l1, bad, blen),
@@ -328,6 +395,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_hub_table),
       cmocka_unit_test(test_committee_table),
+      cmocka_unit_test(test_ownership),
       cmocka_unit_test(test_accept),
       cmocka_unit_test(test_purge_proofs),
       cmocka_unit_test(test_store_refuses_unproven_purge),

@@ -14,6 +14,7 @@
 #include <cmocka.h>
 #include <sodium.h>
 
+#include "ayil/header.h"
 #include "registry.h"
 #include "store.h"
 
@@ -82,8 +83,11 @@ static void test_admit_redeem_succeed_revoke(void **state) {
   ayil_device_t d;
   uint8_t a[AYIL_ID_BYTES], b[AYIL_ID_BYTES], c[AYIL_ID_BYTES];
   uint8_t ids[4][AYIL_ID_BYTES];
+  uint8_t hpk[32], hsk[64], hh[AYIL_HASH_BYTES];
+  uint64_t head = 0;
   size_t n = 0;
   (void)state;
+  crypto_sign_keypair(hpk, hsk);
   memset(a, 0xa, sizeof a);
   memset(b, 0xb, sizeof b);
   memset(c, 0xc, sizeof c);
@@ -93,9 +97,9 @@ static void test_admit_redeem_succeed_revoke(void **state) {
   assert_string_equal(inv.name, "Invented One");
   assert_true(inv.expires > (uint64_t)time(NULL) + 2 * 86400);
   assert_int_equal(ayil_reg_device(st, a, &d), AYIL_ENOTFOUND);
-  assert_int_equal(ayil_reg_redeem(st, inv.token, a), 0);
+  assert_int_equal(ayil_reg_redeem(st, hsk, inv.token, a), 0);
   /* A token is single-use: the first node id wins. */
-  assert_int_equal(ayil_reg_redeem(st, inv.token, b), AYIL_EAUTH);
+  assert_int_equal(ayil_reg_redeem(st, hsk, inv.token, b), AYIL_EAUTH);
   assert_int_equal(ayil_reg_device(st, a, &d), 0);
   assert_string_equal(d.state, AYIL_DEV_ACTIVE);
   assert_string_equal(d.name, "Invented One");
@@ -106,7 +110,7 @@ static void test_admit_redeem_succeed_revoke(void **state) {
   memset(&inv2, 0, sizeof inv2);
   assert_int_equal(ayil_reg_admit(st, NULL, NULL, a, 0, &inv2), 0);
   assert_string_equal(inv2.name, "Invented One");
-  assert_int_equal(ayil_reg_redeem(st, inv2.token, b), 0);
+  assert_int_equal(ayil_reg_redeem(st, hsk, inv2.token, b), 0);
   assert_int_equal(ayil_reg_device(st, a, &d), 0);
   assert_string_equal(d.state, AYIL_DEV_REPLACED);
   assert_int_equal(d.revoked, 1);
@@ -116,10 +120,33 @@ static void test_admit_redeem_succeed_revoke(void **state) {
   assert_memory_equal(ids[0], a, AYIL_ID_BYTES);
   assert_memory_equal(ids[1], b, AYIL_ID_BYTES);
 
-  assert_int_equal(ayil_reg_revoke(st, c), AYIL_ENOTFOUND);
-  assert_int_equal(ayil_reg_revoke(st, b), 0);
+  /* Each admission signed its notice into the hub's log, in the same
+   * transaction; the successor's names its predecessor. */
+  assert_int_equal(ayil_store_head(st, hpk, &head, hh), 0);
+  assert_int_equal(head, 2);
+  {
+    uint8_t *bytes = NULL;
+    size_t len = 0;
+    ayil_entry_t e;
+    ayil_notice_t nt;
+    assert_int_equal(ayil_store_entry(st, hpk, 2, &bytes, &len), 0);
+    assert_int_equal(ayil_entry_decode(&e, bytes, len), 0);
+    assert_int_equal(e.op, AYIL_OP_NOTICE);
+    assert_int_equal(ayil_hdr_notice(e.header, e.header_len, &nt), 0);
+    assert_int_equal(nt.action, AYIL_NOTICE_ADMIT);
+    assert_memory_equal(nt.node, b, AYIL_ID_BYTES);
+    assert_int_equal(nt.has_successor_of, 1);
+    assert_memory_equal(nt.successor_of, a, AYIL_ID_BYTES);
+    free(bytes);
+  }
+
+  assert_int_equal(ayil_reg_revoke(st, hsk, c), AYIL_ENOTFOUND);
+  assert_int_equal(ayil_reg_revoke(st, hsk, b), 0);
   assert_int_equal(ayil_reg_device(st, b, &d), 0);
   assert_string_equal(d.state, AYIL_DEV_REVOKED);
+  /* The revocation and its notice: both, or (unknown node) neither. */
+  assert_int_equal(ayil_store_head(st, hpk, &head, hh), 0);
+  assert_int_equal(head, 3);
   ayil_store_close(st);
 }
 

@@ -1,0 +1,41 @@
+/*
+ * Inside the store: shared by store.c (logs, bodies, migrations) and
+ * store_view.c (the records view folded from the logs, ownership, the
+ * committee's lineage). Not for other modules.
+ */
+#ifndef AYIL_STORE_INT_H
+#define AYIL_STORE_INT_H
+
+#include <sqlite3.h>
+
+#include "ayil/policy.h"
+#include "store.h"
+
+struct ayil_store_s {
+  sqlite3 *db;
+  int in_tx;
+  sqlite3_stmt *st_head;
+  sqlite3_stmt *st_get;
+  sqlite3_stmt *st_ins;
+  sqlite3_stmt *st_state;
+  /* Statements of other node/ modules, prepared once (ayil__store_stmt). */
+  const char *cache_sql[AYIL__STORE_CACHE];
+  sqlite3_stmt *cache[AYIL__STORE_CACHE];
+  /* Who this node is, from meta (role, node_id, hub_id): the ownership
+   * rule's view (ayil_policy_change_ok()). role 0: not yet known. */
+  int role;
+  uint8_t self[AYIL_ID_BYTES], hub[AYIL_ID_BYTES];
+  int has_self, has_hub;
+};
+
+int ayil__store_exec(ayil_store_t *st, const char *sql);
+/* A one-shot statement with parameters described by a format string:
+ * 'b' blob + size_t length, 'i' sqlite3_int64, 't' text, 'n' null. */
+int ayil__store_run(ayil_store_t *st, const char *sql, const char *fmt, ...);
+/* Folds one appended entry (arrival number n) into the records view.
+ * AYIL_EOWNER: its origin may not change that record (nothing changed). */
+int ayil__store_fold(ayil_store_t *st, const ayil_entry_t *e, sqlite3_int64 n);
+/* Reads role, node_id and hub_id from meta into st. */
+int ayil__store_load_ids(ayil_store_t *st);
+
+#endif
