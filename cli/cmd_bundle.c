@@ -47,7 +47,8 @@ static int do_import(cli_t *c, const char *file) {
             "seq %llu: %s\n",
             (unsigned long long)stats.refused, bad,
             (unsigned long long)stats.refused_seq,
-            ayil_strerror(stats.refused_err));
+            stats.why[0] != '\0' ? stats.why
+                                 : ayil_strerror(stats.refused_err));
   }
   if (c->json) {
     json_t *o = json_pack(

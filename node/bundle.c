@@ -139,7 +139,7 @@ int ayil_bundle_import(ayil_store_t *st, const uint8_t sk[64], int is_hub,
       ayil_bundle_item_t item;
       ayil_entry_t e;
       size_t used = 0;
-      int item_got = 0, arc;
+      int item_got = 0, arc, hdr_bad;
       rc = ayil_bundle_r_feed(r, buf + off, (size_t)got - off, &used, &item,
                               &item_got);
       off += used;
@@ -204,6 +204,15 @@ int ayil_bundle_import(ayil_store_t *st, const uint8_t sk[64], int is_hub,
       if (arc == AYIL_EOWNER)
         ayil_reg_alert_record(st, "not_owner", sender, e.origin, e.seq,
                               e.record, (uint64_t)time(NULL));
+      /* A header the schema refuses (the entry decoded and verified). */
+      hdr_bad = (arc == AYIL_EFORMAT || arc == AYIL_EVERSION) &&
+                ayil_store_why(st)[0] != '\0';
+      if (hdr_bad) {
+        ayil_reg_alert_record(st, "bad_header", sender, e.origin, e.seq,
+                              e.record, (uint64_t)time(NULL));
+        if (stats->refused == 0)
+          snprintf(stats->why, sizeof stats->why, "%s", ayil_store_why(st));
+      }
       if (arc != 0) {
         /* Nothing after a refused entry of the same log can follow it. */
         if (stats->refused++ == 0) {
@@ -214,7 +223,8 @@ int ayil_bundle_import(ayil_store_t *st, const uint8_t sk[64], int is_hub,
         memcpy(refused_origin, e.origin, AYIL_ID_BYTES);
         have_refused = 1;
         if (arc != AYIL_EPERM && arc != AYIL_EREVOKED && arc != AYIL_EFORK &&
-            arc != AYIL_ESEQ && arc != AYIL_ECHAIN && arc != AYIL_EOWNER) {
+            arc != AYIL_ESEQ && arc != AYIL_ECHAIN && arc != AYIL_EOWNER &&
+            !hdr_bad) {
           rc = arc; /* damage, not policy: stop */
           break;
         }

@@ -20,7 +20,8 @@ typedef struct {
   uint8_t refused_origin[AYIL_ID_BYTES];
   uint64_t refused_seq;
   int refused_err;
-  int admitted; /* hub: the writer was admitted here with its invite */
+  char why[192]; /* a refused header: the field at fault, never a value */
+  int admitted;  /* hub: the writer was admitted here with its invite */
 } ayil_bundle_stats_t;
 
 /*

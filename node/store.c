@@ -2,6 +2,7 @@
  * The SQLite store. See store.h for the durability contract.
  */
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
@@ -461,6 +462,20 @@ static int append_in_tx(ayil_store_t *st, const ayil_entry_t *verified,
     if (rc != 0)
       return rc;
   }
+  /* Every header is checked on receipt, not only where it was written. */
+  if (e.op == AYIL_OP_PUT) {
+    if (e.codes_version != AYIL_CODES_VERSION) {
+      snprintf(st->why, sizeof st->why,
+               "code-list version %u is not this node's (%u)",
+               (unsigned)e.codes_version, (unsigned)AYIL_CODES_VERSION);
+      return AYIL_EVERSION;
+    }
+    if (e.header == NULL)
+      return AYIL_EFORMAT;
+    rc = ayil_hdr_check(e.header, e.header_len, st->why, sizeof st->why);
+    if (rc != 0)
+      return rc;
+  }
   ayil_entry_hash(bytes, len, hash);
   rc = ayil_store_head(st, e.origin, &head, head_hash);
   if (rc != 0)
@@ -511,11 +526,16 @@ static int append_in_tx(ayil_store_t *st, const ayil_entry_t *verified,
   return ayil__store_fold(st, &e, sqlite3_last_insert_rowid(st->db));
 }
 
+const char *ayil_store_why(const ayil_store_t *st) {
+  return st->why;
+}
+
 static int append(ayil_store_t *st, const ayil_entry_t *verified,
                   const uint8_t *bytes, size_t len, const uint8_t *body,
                   size_t bodylen, int no_body_ok) {
   int own = !st->in_tx;
   int rc;
+  st->why[0] = '\0';
   if (own) {
     rc = ayil_store_begin(st);
     if (rc != 0)
@@ -580,6 +600,7 @@ int ayil_store_write_local(ayil_store_t *st, const uint8_t origin_sk[64],
   int rc;
   memset(&e, 0, sizeof e);
   memcpy(e.origin, origin_sk + 32, AYIL_ID_BYTES);
+  st->why[0] = '\0';
   if (own) {
     rc = ayil_store_begin(st);
     if (rc != 0)

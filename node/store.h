@@ -43,12 +43,19 @@ int ayil_store_head(ayil_store_t *st, const uint8_t origin[AYIL_ID_BYTES],
  * NULL when absent or purged) and folds it into the records view. The entry
  * must verify and follow the origin's head; an entry already held
  * byte-identical returns 0 (idempotent); a different one at a held position
- * returns AYIL_EFORK. An entry whose origin may not change its record
+ * returns AYIL_EFORK. A put's header is checked against the schema
+ * (ayil_hdr_check(): unknown or identifying keys, wrong types, unknown
+ * codes are AYIL_EFORMAT, an unknown code-list version AYIL_EVERSION; see
+ * ayil_store_why()). An entry whose origin may not change its record
  * (ayil_store_change_ok()) is refused with AYIL_EOWNER and not stored.
  * Runs inside the caller's transaction if one is open, else in its own.
  */
 int ayil_store_append(ayil_store_t *st, const uint8_t *bytes, size_t len,
                       const uint8_t *body, size_t bodylen);
+/* Why the last append or local write failed, in words, when the rule that
+ * refused it can name more than its error code (the header field at
+ * fault, by its RECORDS.md name; never a value): "" otherwise. */
+const char *ayil_store_why(const ayil_store_t *st);
 
 /*
  * Like ayil_store_append() for an entry the caller has decoded and verified

@@ -26,6 +26,9 @@ struct ayil_store_s {
   int role;
   uint8_t self[AYIL_ID_BYTES], hub[AYIL_ID_BYTES];
   int has_self, has_hub;
+  /* Why the last append was refused, when a rule can say more than its
+   * error code (ayil_store_why()); never a value from the entry. */
+  char why[192];
 };
 
 int ayil__store_exec(ayil_store_t *st, const char *sql);

@@ -2,6 +2,7 @@
  * The canonical record header as a typed view over the schema. See
  * include/ayil/header.h.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "ayil/entry.h"
@@ -245,8 +246,15 @@ static int read_wanted(const scan_t *s, const ayil_kind_t *k, uint32_t w,
   return 0;
 }
 
+/* Where a strict read failed: the key at fault (into the input), if any. */
+typedef struct {
+  const uint8_t *key;
+  size_t keyn;
+  int value; /* 1: the key is known, its value is wrong */
+} fault_t;
+
 static int hdr_read(const uint8_t *buf, size_t len, int lax,
-                    const uint32_t *want, ayil_hdr_t *h) {
+                    const uint32_t *want, ayil_hdr_t *h, fault_t *fault) {
   ayil_mp_t r;
   scan_t s;
   size_t i, nk;
@@ -282,12 +290,22 @@ static int hdr_read(const uint8_t *buf, size_t len, int lax,
     if ((idx = field_of(h->kind, w, s.key[i], s.keyn[i], &month)) < 0) {
       if (lax)
         continue;
+      if (fault != NULL) {
+        fault->key = s.key[i];
+        fault->keyn = s.keyn[i];
+      }
       return AYIL_EFORMAT;
     }
     r.p = s.val[i];
     rc = read_value(&r, &h->kind->fields[idx], month, lax, &h->f[idx]);
-    if (rc != 0 && !lax)
+    if (rc != 0 && !lax) {
+      if (fault != NULL) {
+        fault->key = s.key[i];
+        fault->keyn = s.keyn[i];
+        fault->value = 1;
+      }
       return rc;
+    }
     if (rc != 0)
       h->f[idx].present = -1;
   }
@@ -295,12 +313,61 @@ static int hdr_read(const uint8_t *buf, size_t len, int lax,
 }
 
 int ayil_hdr_read(const uint8_t *buf, size_t len, ayil_hdr_t *h) {
-  return hdr_read(buf, len, 0, NULL, h);
+  return hdr_read(buf, len, 0, NULL, h, NULL);
 }
 
 int ayil_hdr_read_lax(const uint8_t *buf, size_t len, const uint32_t *want,
                       ayil_hdr_t *h) {
-  return hdr_read(buf, len, 1, want, h);
+  return hdr_read(buf, len, 1, want, h, NULL);
+}
+
+/* The schema field whose RECORDS.md name or header key is (p, n), in any
+ * kind; NULL if none. */
+static const ayil_field_t *schema_field(const uint8_t *p, size_t n) {
+  size_t i, j;
+  for (i = 0; i < ayil_schema_nkinds(); i++) {
+    const ayil_kind_t *k = ayil_schema_kind_at(i);
+    for (j = 0; j < k->nfields; j++) {
+      const ayil_field_t *f = &k->fields[j];
+      if (str_is(p, n, f->name) || (f->hkey != NULL && str_is(p, n, f->hkey)) ||
+          (f->month_key != NULL && str_is(p, n, f->month_key)))
+        return f;
+    }
+  }
+  return NULL;
+}
+
+int ayil_hdr_check(const uint8_t *buf, size_t len, char *why, size_t cap) {
+  ayil_hdr_t h;
+  fault_t fault = {NULL, 0, 0};
+  const ayil_field_t *f;
+  int rc = hdr_read(buf, len, 0, NULL, &h, &fault);
+  if (rc == 0 || why == NULL || cap == 0)
+    return rc;
+  /* Only names the schema knows are written out: a key or value from the
+   * peer may itself be identifying. */
+  f = fault.key != NULL ? schema_field(fault.key, fault.keyn) : NULL;
+  if (h.kind == NULL)
+    snprintf(why, cap, "a header of no known record kind");
+  else if (f != NULL && fault.value)
+    snprintf(why, cap, "field %s of a %s header: not a value of type %s%s",
+             f->name, h.kind->name, ayil_ftype_name(f->type),
+             f->codes != NULL ? " from its code list" : "");
+  else if (f != NULL && f->cls == AYIL_CLASS_I)
+    snprintf(why, cap,
+             "identifying field %s in a %s header (it belongs in the sealed "
+             "body)",
+             f->name, h.kind->name);
+  else if (f != NULL)
+    snprintf(why, cap, "field %s is not a header field of a %s", f->name,
+             h.kind->name);
+  else if (fault.key != NULL)
+    snprintf(why, cap, "a key unknown to the schema in a %s header",
+             h.kind->name);
+  else
+    snprintf(why, cap, "a %s header not in canonical form (%s)", h.kind->name,
+             ayil_strerror(rc));
+  return rc;
 }
 
 const ayil_hval_t *ayil_hdr_get(const ayil_hdr_t *h, const char *name) {

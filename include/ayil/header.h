@@ -80,6 +80,15 @@ int ayil_hdr_read_lax(const uint8_t *buf, size_t len, const uint32_t *want,
 int ayil_hdr_kind_month(const uint8_t *buf, size_t len, const char **kind,
                         size_t *kindn, const char **month, size_t *monthn);
 
+/*
+ * ayil_hdr_read() for a header received from a peer or a bundle, that says
+ * what is wrong in `why` (NUL-terminated, truncated to cap): the field by
+ * its RECORDS.md name and what was expected, never a value, and no key
+ * that the schema does not know (it might itself be identifying). The same
+ * return codes.
+ */
+int ayil_hdr_check(const uint8_t *buf, size_t len, char *why, size_t cap);
+
 /* The value of field `name` (RECORDS.md name) in h, or NULL if the kind
  * has no such field or it is absent. */
 const ayil_hval_t *ayil_hdr_get(const ayil_hdr_t *h, const char *name);

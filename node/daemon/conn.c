@@ -244,6 +244,14 @@ static int cb_deliver(void *ctx, const ayil_entry_t *e,
          (unsigned long long)e->seq, id, rec);
     ayil_reg_alert_record(d->store, "not_owner", c->peer, e->origin, e->seq,
                           e->record, (uint64_t)time(NULL));
+  } else if (ayil_store_why(d->store)[0] != '\0') {
+    /* A header the schema refuses: the field is named, never a value. */
+    char id[AYIL_ID_TEXT];
+    ayil_id_to_text(e->origin, id);
+    dlog(LOG_ERR, "refused entry %llu of log %s: %s",
+         (unsigned long long)e->seq, id, ayil_store_why(d->store));
+    ayil_reg_alert_record(d->store, "bad_header", c->peer, e->origin, e->seq,
+                          e->record, (uint64_t)time(NULL));
   }
   return rc;
 }

@@ -120,6 +120,27 @@ check "c) A's daemon is still running" kill -0 "$APID"
 R4=$(add_record "$A")
 expect_rc 0 "c) A still sends its records up (the hub's log is no longer wanted)" $AYIL --home "$A" sync --wait 30
 check "c) A's new record reached the hub" test "$(live "$HUB" "$R4")" = 1
+# ---- d) headers are checked on receipt: committee C's device sends a
+# header with an identifying field in clear ----
+C=$T/c
+enroll "Committee C" "$C"
+add_record "$C" >/dev/null
+start_daemon "$C" "$T/c.log"
+CPID=$DPID
+expect_rc 0 "d) C syncs its first record" $AYIL --home "$C" sync --wait 30
+stop_pid "$CPID"
+CID=$($AYIL --home "$C" id)
+expect_rc 0 "d) C's device signs a put whose header names a survivor" "$FORGE" badheader --home "$C"
+start_daemon "$C" "$T/c.log"
+$AYIL --home "$C" sync --wait 15 >/dev/null 2>&1 || true
+for i in $(seq 50); do grep -q "identifying field survivor_name" "$LOG" && break; sleep 0.2; done
+check "d) the hub refuses it, naming the field" grep -q "refused entry 2 of log $CID: identifying field survivor_name in a appeal header" "$LOG"
+check "d) the hub stored no header with the name" test "$(sqlite3 "$HUB/ayil.db" "SELECT count(*) FROM entries WHERE instr(bytes, CAST('Invented Zarina' AS BLOB)) > 0")" = 0
+check "d) the hub raises bad_header" bash -c "$AYIL --home '$HUB' alerts --json | grep -q bad_header"
+check "d) the name is in no log and no alert" bash -c "! grep -a -q 'Invented Zarina' '$T'/*.log && ! $AYIL --home '$HUB' alerts --json | grep -q Zarina"
+R5=$(add_record "$A")
+expect_rc 0 "d) A still syncs" $AYIL --home "$A" sync --wait 30
+check "d) A's new record reached the hub" test "$(live "$HUB" "$R5")" = 1
 expect_rc 0 "A: ayil log verify" $AYIL --home "$A" log verify
 check "no invented name in any daemon log" bash -c "! grep -a -q 'Invented Decision Person' '$T'/*.log"
 finish

@@ -11,6 +11,9 @@
  *   ayil-forge sign --home DIR --delete RECID
  *       the same through the store (which refuses a record it does not
  *       know or that the node does not own: exit 3)
+ *   ayil-forge badheader --home DIR
+ *       like raw, a PUT of a new record whose cleartext header carries an
+ *       identifying field (survivor_name, an invented name)
  *   ayil-forge bundle --to NODE_ID --delete RECID --out FILE
  *       a bundle from a fresh key that no hub ever admitted, sealed to
  *       NODE_ID (a stranger who knows only a committee's public id): a fake
@@ -63,13 +66,22 @@ static uint64_t now_ms(void) {
   return (uint64_t)tv.tv_sec * 1000 + (uint64_t)tv.tv_usec / 1000;
 }
 
-/* The next entry of k's log in st: a DELETE of rec. */
+/* A header that the schema refuses, with an invented name in clear. */
+static uint8_t *bad_header;
+static size_t bad_header_len;
+
+/* The next entry of k's log in st: a DELETE of rec, or with bad_header set
+ * a PUT of rec with that header. */
 static int sign_next(ayil_store_t *st, const ayil_identity_t *k,
                      const uint8_t rec[AYIL_RECID_BYTES], uint8_t *buf,
                      size_t *len, uint64_t *seq) {
   ayil_entry_t e;
   int rc;
   memset(&e, 0, sizeof e);
+  if (bad_header != NULL) {
+    e.header = bad_header;
+    e.header_len = bad_header_len;
+  }
   memcpy(e.origin, k->pk, AYIL_ID_BYTES);
   rc = ayil_store_head(st, e.origin, &e.seq, e.prev);
   if (rc != 0)
@@ -77,7 +89,7 @@ static int sign_next(ayil_store_t *st, const ayil_identity_t *k,
   e.seq++;
   e.ts_ms = now_ms();
   memcpy(e.record, rec, AYIL_RECID_BYTES);
-  e.op = AYIL_OP_DELETE;
+  e.op = bad_header != NULL ? AYIL_OP_PUT : AYIL_OP_DELETE;
   e.codes_version = 1;
   *seq = e.seq;
   return ayil_entry_sign(&e, k->sk, buf, AYIL_ENTRY_MAX, len);
@@ -134,8 +146,8 @@ static int do_log(const char *home, const uint8_t rec[AYIL_RECID_BYTES],
     fprintf(stderr, "forge: %s\n", ayil_strerror(rc));
     return 3;
   }
-  printf("forge: %s delete seq=%llu\n", raw ? "raw" : "sign",
-         (unsigned long long)seq);
+  printf("forge: %s %s seq=%llu\n", raw ? "raw" : "sign",
+         bad_header != NULL ? "put" : "delete", (unsigned long long)seq);
   return 0;
 }
 
@@ -255,6 +267,21 @@ int main(int argc, char **argv) {
       out = optarg;
     else
       return usage();
+  }
+  if (strcmp(mode, "badheader") == 0 && home != NULL) {
+    json_t *h =
+        json_pack("{s:s, s:s, s:s, s:[s], s:s, s:s, s:s}", "kind", "appeal",
+                  "month", "2026-03", "source", "police", "violence",
+                  "physical", "survivor_sex", "female", "survivor_age", "26-40",
+                  "survivor_name", "Invented Zarina Testova");
+    int rc2;
+    if (h == NULL || ayil_record_pack(h, &bad_header, &bad_header_len) != 0)
+      return 3;
+    json_decref(h);
+    randombytes_buf(rec, sizeof rec);
+    rc2 = do_log(home, rec, 1);
+    free(bad_header);
+    return rc2;
   }
   if (hex_recid(recid, rec) != 0)
     return usage();

@@ -142,6 +142,44 @@ static void test_refused(void **state) {
     assert_int_not_equal(ayil_hdr_read(trail, i, &h), 0);
 }
 
+/* A received header's refusal names the field, never a value, and never
+ * a key the schema does not know. */
+static void test_check(void **state) {
+  static const struct {
+    const char *js;
+    const char *why;
+  } bad[] = {
+      {"{\"kind\":\"appeal\",\"narrative\":\"Invented Zarina\"}",
+       "identifying field narrative in a appeal header"},
+      {"{\"kind\":\"appeal\",\"survivor_name\":\"Invented Zarina\"}",
+       "identifying field survivor_name in a appeal header"},
+      {"{\"kind\":\"closure\",\"reason\":\"Invented Zarina\"}",
+       "field reason of a closure header: not a value of type"},
+      {"{\"kind\":\"closure\",\"Invented Zarina\":\"x\"}",
+       "a key unknown to the schema in a closure header"},
+      {"{\"kind\":\"Invented Zarina\"}", "a header of no known record kind"},
+  };
+  char why[192];
+  uint8_t *buf;
+  size_t i, len;
+
+  (void)state;
+  for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    buf = pack(bad[i].js, &len);
+    memset(why, 'x', sizeof why);
+    assert_int_not_equal(ayil_hdr_check(buf, len, why, sizeof why), 0);
+    assert_non_null(strstr(why, bad[i].why));
+    assert_null(strstr(why, "Invented"));
+    assert_null(strstr(why, "Zarina"));
+    free(buf);
+  }
+  buf = pack("{\"kind\":\"session\",\"month\":\"2026-03\","
+             "\"cases_reviewed\":1,\"violence_related\":true}",
+             &len);
+  assert_int_equal(ayil_hdr_check(buf, len, why, sizeof why), 0);
+  free(buf);
+}
+
 /* The report's reading: unknown keys skipped, a wrong value marked, codes
  * in any order; structure and encoding still strict. */
 static void test_lax(void **state) {
@@ -222,8 +260,9 @@ static void test_xrules(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_month_parse), cmocka_unit_test(test_view),
-      cmocka_unit_test(test_refused),     cmocka_unit_test(test_lax),
-      cmocka_unit_test(test_kind_month),  cmocka_unit_test(test_xrules),
+      cmocka_unit_test(test_refused),     cmocka_unit_test(test_check),
+      cmocka_unit_test(test_lax),         cmocka_unit_test(test_kind_month),
+      cmocka_unit_test(test_xrules),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
