@@ -2,7 +2,6 @@
  * The canonical record header as a typed view over the schema. See
  * include/ayil/header.h.
  */
-#include <stdio.h>
 #include <string.h>
 
 #include "ayil/entry.h"
@@ -337,36 +336,62 @@ static const ayil_field_t *schema_field(const uint8_t *p, size_t n) {
   return NULL;
 }
 
+/* Appends the strings of a NULL-terminated list to why (truncated). */
+static void say(char *why, size_t cap, const char *const *parts) {
+  size_t n = 0, i, j;
+  for (i = 0; parts[i] != NULL; i++)
+    for (j = 0; parts[i][j] != '\0' && n + 1 < cap; j++)
+      why[n++] = parts[i][j];
+  why[n] = '\0';
+}
+
 int ayil_hdr_check(const uint8_t *buf, size_t len, char *why, size_t cap) {
   ayil_hdr_t h;
   fault_t fault = {NULL, 0, 0};
   const ayil_field_t *f;
+  const char *kind;
   int rc = hdr_read(buf, len, 0, NULL, &h, &fault);
   if (rc == 0 || why == NULL || cap == 0)
     return rc;
   /* Only names the schema knows are written out: a key or value from the
    * peer may itself be identifying. */
   f = fault.key != NULL ? schema_field(fault.key, fault.keyn) : NULL;
-  if (h.kind == NULL)
-    snprintf(why, cap, "a header of no known record kind");
-  else if (f != NULL && fault.value)
-    snprintf(why, cap, "field %s of a %s header: not a value of type %s%s",
-             f->name, h.kind->name, ayil_ftype_name(f->type),
-             f->codes != NULL ? " from its code list" : "");
-  else if (f != NULL && f->cls == AYIL_CLASS_I)
-    snprintf(why, cap,
-             "identifying field %s in a %s header (it belongs in the sealed "
-             "body)",
-             f->name, h.kind->name);
-  else if (f != NULL)
-    snprintf(why, cap, "field %s is not a header field of a %s", f->name,
-             h.kind->name);
-  else if (fault.key != NULL)
-    snprintf(why, cap, "a key unknown to the schema in a %s header",
-             h.kind->name);
-  else
-    snprintf(why, cap, "a %s header not in canonical form (%s)", h.kind->name,
-             ayil_strerror(rc));
+  kind = h.kind != NULL ? h.kind->name : "";
+  if (h.kind == NULL) {
+    const char *const m[] = {"a header of no known record kind", NULL};
+    say(why, cap, m);
+  } else if (f != NULL && fault.value) {
+    const char *const m[] = {"field ",
+                             f->name,
+                             " of a ",
+                             kind,
+                             " header: not a value of type ",
+                             ayil_ftype_name(f->type),
+                             f->codes != NULL ? " from its code list" : "",
+                             NULL};
+    say(why, cap, m);
+  } else if (f != NULL && f->cls == AYIL_CLASS_I) {
+    const char *const m[] = {"identifying field ",
+                             f->name,
+                             " in a ",
+                             kind,
+                             " header (it belongs in the sealed body)",
+                             NULL};
+    say(why, cap, m);
+  } else if (f != NULL) {
+    const char *const m[] = {"field ", f->name, " is not a header field of a ",
+                             kind, NULL};
+    say(why, cap, m);
+  } else if (fault.key != NULL) {
+    const char *const m[] = {"a key unknown to the schema in a ", kind,
+                             " header", NULL};
+    say(why, cap, m);
+  } else {
+    const char *const m[] = {
+        "a ", kind, " header not in canonical form (", ayil_strerror(rc),
+        ")",  NULL};
+    say(why, cap, m);
+  }
   return rc;
 }
 
