@@ -610,7 +610,9 @@ int ayil_store_write_local(ayil_store_t *st, const uint8_t origin_sk[64],
   if (rc != 0)
     goto fail;
   e.seq++;
-  e.ts_ms = now_ms();
+  /* Coarsened to the UTC day before signing (PROTOCOL.md, "ts"): the hub
+   * learns the day an entry was written, never the time of a case. */
+  e.ts_ms = now_ms() / AYIL_TS_DAY_MS * AYIL_TS_DAY_MS;
   memcpy(e.record, record, AYIL_RECID_BYTES);
   e.op = op;
   e.codes_version = 1;

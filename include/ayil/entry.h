@@ -18,6 +18,8 @@
 #include "ayil/error.h"
 
 #define AYIL_ENTRY_VERSION 1
+/* A writer coarsens `ts` to a multiple of this (the UTC day). */
+#define AYIL_TS_DAY_MS 86400000ull
 #define AYIL_ID_BYTES 32           /* Ed25519 public key: a node id */
 #define AYIL_SK_BYTES 64           /* Ed25519 secret key (libsodium form) */
 #define AYIL_HASH_BYTES 32         /* BLAKE2b-256 */

@@ -193,6 +193,17 @@ static void test_no_role(void **state) {
   assert_int_equal(put(st, &a2, r), AYIL_EOWNER);
   assert_int_equal(del(st, &b, r), AYIL_EOWNER);
   assert_int_equal(del(st, &a, r), 0);
+  {
+    /* The writer coarsens ts to the UTC day (PROTOCOL.md, "ts"). */
+    uint8_t *bytes = NULL;
+    size_t len = 0;
+    ayil_entry_t e;
+    assert_int_equal(ayil_store_entry(st, a.pk, 1, &bytes, &len), 0);
+    assert_int_equal(ayil_entry_decode(&e, bytes, len), 0);
+    assert_int_equal(e.ts_ms % AYIL_TS_DAY_MS, 0);
+    assert_true(e.ts_ms > 1767225600000ull); /* 2026-01-01 */
+    free(bytes);
+  }
   ayil_store_close(st);
 }
 
