@@ -37,6 +37,12 @@ static int do_import(cli_t *c, const char *file) {
   if (stats.admitted)
     fprintf(stderr, "ayil: bundle import: the sender was admitted with its "
                     "invite\n");
+  if (stats.pending)
+    fprintf(stderr,
+            "ayil: bundle import: the sender presented a valid invite; it "
+            "is admitted once you confirm the enrolment code its committee "
+            "reads out (ayil admit --confirm CODE), then import the bundle "
+            "again\n");
   if (rc != 0)
     return cli_node_fail(c);
   ayil_id_to_text(sender, sid);

@@ -13,6 +13,7 @@
 
 #include "ayil/error.h"
 #include "ayil/schema.h"
+#include "ayil/enrol.h"
 #include "cli.h"
 #include "ctl.h"
 #include "registry.h"
@@ -110,7 +111,7 @@ int cmd_join(cli_t *c, int argc, char **argv) {
     return rc;
   if (c->npos != 1)
     return cli_err(EXIT_USAGE, "usage: ayil join CODE");
-  rc = cli_open(c, 0);
+  rc = cli_open(c, 1); /* its id gives the enrolment code */
   if (rc != 0)
     return rc;
   rc = need_role(c, "committee", "join");
@@ -144,9 +145,16 @@ int cmd_join(cli_t *c, int argc, char **argv) {
     rc = cli_print_json(o);
     json_decref(o);
   } else {
+    char ecode[32] = "(see ayil id --code)";
+    if (ayil_node_id(c->node) != NULL)
+      ayil_enrol_code_text(ayil_node_id(c->node), ecode);
     printf("joined hub %s (%s)\n", c->conf.hub_addr, c->conf.hub_id);
-    fprintf(stderr, "ayil: ayild presents the invite on its first "
-                    "connection; `ayil status` shows when it is admitted\n");
+    fprintf(stderr,
+            "ayil: enrolment code %s: read it to the hub's operator by "
+            "phone, who confirms it with `ayil admit --confirm %s`; ayild "
+            "presents the invite on its connections and `ayil status` shows "
+            "when it is admitted\n",
+            ecode, ecode);
     rc = EXIT_OK;
   }
 out:
@@ -157,9 +165,41 @@ out:
 
 /* ---- admit ---- */
 
-static const cli_optdef_t ADMIT_OPTS[] = {{"name", 1},         {"oblast", 1},
-                                          {"expires", 1},      {"advertise", 1},
-                                          {"successor-of", 1}, {NULL, 0}};
+static const cli_optdef_t ADMIT_OPTS[] = {
+    {"name", 1},         {"oblast", 1},  {"expires", 1}, {"advertise", 1},
+    {"successor-of", 1}, {"confirm", 1}, {NULL, 0}};
+
+/* ayil admit --confirm CODE: the second channel of an enrolment. */
+static int admit_confirm(cli_t *c, const char *code) {
+  uint8_t id[AYIL_ID_BYTES];
+  char idtext[AYIL_ID_TEXT];
+  int admitted = 0;
+  int rc = cli_open(c, 1);
+  if (rc != 0)
+    return rc;
+  rc = need_role(c, "hub", "admit --confirm");
+  if (rc == 0 && ayil_node_confirm(c->node, code, id, &admitted) != 0)
+    rc = cli_node_fail(c);
+  cli_close(c);
+  if (rc != 0)
+    return rc;
+  if (admitted)
+    ayil_id_to_text(id, idtext);
+  if (c->json) {
+    json_t *o = json_pack("{s:b, s:s?}", "admitted", admitted, "node",
+                          admitted ? idtext : NULL);
+    rc = cli_print_json(o);
+    json_decref(o);
+    return rc;
+  }
+  if (admitted)
+    printf("admitted node %s: it syncs on its next connection\n", idtext);
+  else
+    printf("confirmed: the node showing this code is admitted when it "
+           "presents its invite (within %d days)\n",
+           AYIL_INVITE_DAYS);
+  return EXIT_OK;
+}
 
 int cmd_admit(cli_t *c, int argc, char **argv) {
   const char *name, *oblast, *exp, *adv, *succ;
@@ -168,7 +208,7 @@ int cmd_admit(cli_t *c, int argc, char **argv) {
   char code[2 * AYIL_INVITE_MAX + 8];
   char when[32];
   ayil_invite_t inv;
-  long days = 30;
+  long days = AYIL_INVITE_DAYS;
   int rc = cli_parse(c, argc, argv, c->first, ADMIT_OPTS, "admit");
   if (rc != 0)
     return rc;
@@ -181,6 +221,13 @@ int cmd_admit(cli_t *c, int argc, char **argv) {
   if (c->npos > 0)
     return cli_err(EXIT_USAGE, "admit: unexpected argument (see ayil admit "
                                "--help)");
+  if (cli_opt(c, "confirm") != NULL) {
+    if (name != NULL || oblast != NULL || exp != NULL || adv != NULL ||
+        succ != NULL)
+      return cli_err(EXIT_USAGE, "admit: --confirm CODE takes no other "
+                                 "option");
+    return admit_confirm(c, cli_opt(c, "confirm"));
+  }
   if (succ != NULL) {
     if (name != NULL || oblast != NULL)
       return cli_err(EXIT_USAGE, "admit: --successor-of takes no --name or "

@@ -10,6 +10,7 @@
 
 #include "ayil/error.h"
 #include "ayil/schema.h"
+#include "ayil/enrol.h"
 #include "cli.h"
 
 static const cli_optdef_t INIT_OPTS[] = {
@@ -129,11 +130,18 @@ int cmd_init(cli_t *c, int argc, char **argv) {
   }
   printf("%s\n", idtext);
   fprintf(stderr, "ayil: created %s node in %s\n", role, c->home);
-  if (has_invite)
-    fprintf(stderr,
-            "ayil: enrolled at hub %s; ayild presents the invite on its "
-            "first connection\n",
-            conf.hub_addr);
+  if (has_invite) {
+    uint8_t id[AYIL_ID_BYTES];
+    char ecode[AYIL_ENROL_TEXT];
+    if (ayil_id_from_text(idtext, id) == 0) {
+      ayil_enrol_code_text(id, ecode);
+      fprintf(stderr,
+              "ayil: enrolment code %s: read it to the hub's operator by "
+              "phone, who confirms it with `ayil admit --confirm %s`; ayild "
+              "presents the invite to hub %s on its connections\n",
+              ecode, ecode, conf.hub_addr);
+    }
+  }
   if (strcmp(role, "committee") == 0 && !restore)
     fprintf(stderr,
             "ayil: recovery kit written to %s: print it, keep it offline, "
@@ -146,21 +154,24 @@ fail:
   return rc == AYIL_EINVAL ? EXIT_USAGE : EXIT_FAIL;
 }
 
+static const cli_optdef_t ID_OPTS[] = {{"code", 0}, {NULL, 0}};
+
 int cmd_id(cli_t *c, int argc, char **argv) {
-  char idtext[AYIL_ID_TEXT];
-  int rc = cli_parse(c, argc, argv, c->first, NULL, "id");
+  char idtext[AYIL_ID_TEXT], ecode[AYIL_ENROL_TEXT];
+  int rc = cli_parse(c, argc, argv, c->first, ID_OPTS, "id");
   if (rc != 0)
     return rc;
   rc = cli_open(c, 1);
   if (rc != 0)
     return rc;
   ayil_id_to_text(ayil_node_id(c->node), idtext);
+  ayil_enrol_code_text(ayil_node_id(c->node), ecode);
   if (c->json) {
-    json_t *o = json_pack("{s:s}", "id", idtext);
+    json_t *o = json_pack("{s:s, s:s}", "id", idtext, "enrol_code", ecode);
     rc = cli_print_json(o);
     json_decref(o);
   } else {
-    printf("%s\n", idtext);
+    printf("%s\n", cli_opt(c, "code") != NULL ? ecode : idtext);
   }
   cli_close(c);
   return rc;

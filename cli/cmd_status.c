@@ -7,6 +7,7 @@
 #include <jansson.h>
 
 #include "ayil/error.h"
+#include "ayil/enrol.h"
 #include "cli.h"
 #include "ctl.h"
 #include "registry.h"
@@ -138,7 +139,11 @@ static void print_status_text(const json_t *o) {
     printf("hub       none (enrol with `ayil join CODE`)\n");
   if (json_is_true(json_object_get(o, "enrollment_pending")))
     printf("enrolment pending: ayild presents the invite on its next "
-           "connection\n");
+           "connection; the hub's operator must confirm enrolment code %s "
+           "(ayil admit --confirm CODE)\n",
+           json_is_string(json_object_get(o, "enrol_code"))
+               ? json_string_value(json_object_get(o, "enrol_code"))
+               : "(ayil id --code)");
   if (json_is_true(json_object_get(d, "running"))) {
     long long up =
         (long long)json_integer_value(json_object_get(d, "uptime_s"));
@@ -253,6 +258,14 @@ int cli_status(cli_t *c, const char *idtext) {
       json_object_set_new(o, "hub", json_null());
     json_object_set_new(o, "enrollment_pending",
                         json_boolean(st.enrollment_pending));
+    {
+      uint8_t id[AYIL_ID_BYTES];
+      char ecode[AYIL_ENROL_TEXT];
+      if (ayil_id_from_text(idtext, id) == 0) {
+        ayil_enrol_code_text(id, ecode);
+        json_object_set_new(o, "enrol_code", json_string(ecode));
+      }
+    }
   }
   json_object_set_new(o, "daemon", daemon);
   json_object_set_new(o, "records", json_integer(st.records));

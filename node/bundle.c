@@ -87,9 +87,11 @@ static void introduce(ayil_store_t *st, const uint8_t sk[64],
                       const uint8_t sender[AYIL_ID_BYTES], const uint8_t *token,
                       ayil_bundle_stats_t *stats) {
   ayil_device_t dev;
-  if (token != NULL && ayil_reg_device(st, sender, &dev) == AYIL_ENOTFOUND &&
-      ayil_reg_redeem(st, sk, token, sender) == 0)
-    stats->admitted = 1;
+  if (token != NULL && ayil_reg_device(st, sender, &dev) == AYIL_ENOTFOUND) {
+    int rc = ayil_reg_redeem(st, sk, token, sender);
+    stats->admitted = rc == 0;
+    stats->pending = rc == AYIL_EPENDING;
+  }
 }
 
 /* An entry the policy refuses from this writer but that is held here

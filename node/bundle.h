@@ -22,6 +22,7 @@ typedef struct {
   int refused_err;
   char why[192]; /* a refused header: the field at fault, never a value */
   int admitted;  /* hub: the writer was admitted here with its invite */
+  int pending;   /* hub: ...its invite is valid; awaiting confirmation */
 } ayil_bundle_stats_t;
 
 /*

@@ -335,6 +335,14 @@ typedef struct {
   int changed;          /* 0: it was already revoked or replaced */
 } ayil_node_revoked_t;
 
+/* Hub: the operator confirms enrolment code `code` (as typed: 12 digits,
+ * dashes or spaces allowed; ayil/enrol.h) that the new node's committee
+ * read out. *admitted = 1 with its id in `id` when a node with that code
+ * had presented a valid invite; else 0: it is admitted when it does
+ * (within AYIL_INVITE_DAYS). */
+int ayil_node_confirm(ayil_node_t *n, const char *code,
+                      uint8_t id[AYIL_ID_BYTES], int *admitted);
+
 /* Hub: refuses device `id` from now on and signs a revoke notice into the
  * hub's log, in one transaction (both or neither). */
 int ayil_node_revoke(ayil_node_t *n, const uint8_t id[AYIL_ID_BYTES],

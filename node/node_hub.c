@@ -8,6 +8,7 @@
 #include <sqlite3.h>
 
 #include "ayil/error.h"
+#include "ayil/enrol.h"
 #include "node_int.h"
 #include "registry.h"
 #include "report.h"
@@ -555,6 +556,33 @@ int ayil_node_admit(ayil_node_t *n, const ayil_node_admit_t *a,
     return ayil__node_fail(n, rc, 0, "admit: cannot encode the invite: %s",
                            ayil_strerror(rc));
   }
+  return 0;
+}
+
+int ayil_node_confirm(ayil_node_t *n, const char *code,
+                      uint8_t id[AYIL_ID_BYTES], int *admitted) {
+  uint64_t v = 0;
+  int rc = need_hub(n, "admit --confirm");
+  *admitted = 0;
+  if (rc != 0)
+    return rc;
+  if (ayil_enrol_code_parse(code, &v) != 0)
+    return ayil__node_fail(n, AYIL_EINVAL, 1,
+                           "admit --confirm: the enrolment code is 12 digits "
+                           "(dashes or spaces between them are fine)");
+  if (!n->ident_loaded)
+    return ayil__node_fail(n, AYIL_ESTATE, 0,
+                           "admit --confirm: the node was opened without its "
+                           "identity");
+  rc = ayil_reg_confirm(n->store, n->ident.sk, v, id, admitted);
+  if (rc == AYIL_EEXISTS)
+    return ayil__node_fail(n, rc, 1,
+                           "admit --confirm: two nodes that presented an "
+                           "invite show this code; neither was admitted "
+                           "(revoke the invite and issue a new one)");
+  if (rc != 0)
+    return ayil__node_fail(n, rc, 0, "admit --confirm: store: %s",
+                           ayil_strerror(rc));
   return 0;
 }
 

@@ -12,6 +12,7 @@
 #include "ayil/error.h"
 #include "ayil/mpcheck.h"
 #include "record.h"
+#include "ayil/enrol.h"
 #include "registry.h"
 
 #define INVITE_PREFIX "ayil1-"
@@ -271,7 +272,8 @@ int ayil_reg_admit(ayil_store_t *st, const char *name, const char *oblast,
   }
   randombytes_buf(inv->token, AYIL_TOKEN_BYTES);
   token_hash(inv->token, h);
-  inv->expires = now + 86400ULL * (expires_days != 0 ? expires_days : 30);
+  inv->expires =
+      now + 86400ULL * (expires_days != 0 ? expires_days : AYIL_INVITE_DAYS);
   rc = reg_run(st,
                "INSERT INTO invites(token_hash, committee, successor_of, "
                "expires, created) VALUES(?1,?2,?3,?4,?5)",
@@ -285,70 +287,183 @@ fail:
   return rc;
 }
 
+/* Binds `node` to the invite `h` of `committee` (marking a predecessor
+ * replaced only now) and signs the admit notice, in the caller's
+ * transaction. */
+static int bind_node(ayil_store_t *st, const uint8_t hub_sk[64],
+                     const uint8_t h[32], int64_t committee,
+                     const uint8_t *pred, const uint8_t node[AYIL_ID_BYTES],
+                     uint64_t now) {
+  int rc = reg_run(st, "UPDATE invites SET used_by=?1 WHERE token_hash=?2",
+                   NULL, "kk", node, h);
+  if (rc == 0)
+    rc = reg_run(st,
+                 "INSERT INTO devices(id, committee, state, admitted) "
+                 "VALUES(?1,?2,'active',?3)",
+                 NULL, "kii", node, committee, (int64_t)now);
+  if (rc == AYIL_ESTORE || rc == AYIL_EEXISTS)
+    rc = AYIL_EAUTH; /* this node id is already registered */
+  if (rc == 0 && pred != NULL) {
+    /* One device at a time: the predecessor is refused from now on, and
+     * only now (a successor's invite locks nothing out until confirmed). */
+    uint64_t pred_head = 0;
+    uint8_t hh[AYIL_HASH_BYTES];
+    rc = ayil_store_head(st, pred, &pred_head, hh);
+    /* Its log ends at what the hub holds: the successor carries on. */
+    if (rc == 0)
+      rc = reg_run(st,
+                   "UPDATE devices SET state='replaced', revoked=?2, "
+                   "revoked_after=?3 WHERE id=?1 AND state='active'",
+                   NULL, "kii", pred, (int64_t)now, (int64_t)pred_head);
+  }
+  if (rc == 0)
+    rc =
+        reg_run(st, "DELETE FROM candidates WHERE token_hash=?1", NULL, "k", h);
+  /* The admission and its signed notice are one transaction: a committee
+   * learns its lineage (successor_of) only from the notice. */
+  if (rc == 0)
+    rc = ayil_reg_notice(st, hub_sk, "admit", node, pred);
+  return rc;
+}
+
+/* The invite `h` if it is valid (unused, unexpired): its committee and
+ * predecessor. AYIL_EAUTH otherwise. */
+static int invite_open(ayil_store_t *st, const uint8_t h[32], uint64_t now,
+                       int64_t *committee, uint8_t pred[AYIL_ID_BYTES],
+                       int *has_pred) {
+  sqlite3_stmt *s = NULL;
+  int rc = reg_run(st,
+                   "SELECT committee, successor_of, expires, used_by FROM "
+                   "invites WHERE token_hash=?1",
+                   &s, "k", h);
+  if (rc != 0)
+    return rc;
+  if (s == NULL || sqlite3_column_type(s, 3) != SQLITE_NULL ||
+      (uint64_t)sqlite3_column_int64(s, 2) < now) {
+    reg_end(s);
+    return AYIL_EAUTH;
+  }
+  *committee = sqlite3_column_int64(s, 0);
+  *has_pred = sqlite3_column_bytes(s, 1) == AYIL_ID_BYTES;
+  if (*has_pred)
+    memcpy(pred, sqlite3_column_blob(s, 1), AYIL_ID_BYTES);
+  reg_end(s);
+  return 0;
+}
+
 int ayil_reg_redeem(ayil_store_t *st, const uint8_t hub_sk[64],
                     const uint8_t token[AYIL_TOKEN_BYTES],
                     const uint8_t node[AYIL_ID_BYTES]) {
   sqlite3_stmt *s = NULL;
-  uint8_t h[32];
-  int64_t committee;
-  uint8_t pred[AYIL_ID_BYTES];
-  int has_pred = 0;
+  uint8_t h[32], pred[AYIL_ID_BYTES];
+  int64_t committee = 0, ncand = 0;
+  int has_pred = 0, confirmed;
   uint64_t now = (uint64_t)time(NULL);
   int rc;
   token_hash(token, h);
   rc = ayil_store_begin(st);
   if (rc != 0)
     return rc;
-  rc = reg_run(st,
-               "SELECT committee, successor_of, expires, used_by FROM invites "
-               "WHERE token_hash=?1",
-               &s, "k", h);
+  rc = invite_open(st, h, now, &committee, pred, &has_pred);
   if (rc != 0)
     goto fail;
-  if (s == NULL || sqlite3_column_type(s, 3) != SQLITE_NULL ||
-      (uint64_t)sqlite3_column_int64(s, 2) < now) {
-    reg_end(s);
-    rc = AYIL_EAUTH;
+  /* Confirmed ahead by the operator (ayil_reg_confirm())? */
+  rc = reg_run(st, "SELECT 1 FROM confirmations WHERE code=?1 AND expires>=?2",
+               &s, "ii", (int64_t)ayil_enrol_code(node), (int64_t)now);
+  if (rc != 0)
     goto fail;
-  }
-  committee = sqlite3_column_int64(s, 0);
-  if (sqlite3_column_bytes(s, 1) == AYIL_ID_BYTES) {
-    memcpy(pred, sqlite3_column_blob(s, 1), AYIL_ID_BYTES);
-    has_pred = 1;
-  }
+  confirmed = s != NULL;
   reg_end(s);
-  rc = reg_run(st, "UPDATE invites SET used_by=?1 WHERE token_hash=?2", NULL,
-               "kk", node, h);
-  if (rc != 0)
-    goto fail;
-  rc = reg_run(st,
-               "INSERT INTO devices(id, committee, state, admitted) "
-               "VALUES(?1,?2,'active',?3)",
-               NULL, "kii", node, committee, (int64_t)now);
-  if (rc == AYIL_ESTORE)
-    rc = AYIL_EAUTH; /* this node id is already registered */
-  if (rc != 0)
-    goto fail;
-  if (has_pred) {
-    /* One device at a time: the predecessor is refused from now on. */
-    uint64_t pred_head = 0;
-    uint8_t hh[AYIL_HASH_BYTES];
-    rc = ayil_store_head(st, pred, &pred_head, hh);
+  if (confirmed) {
+    rc = reg_run(st, "DELETE FROM confirmations WHERE code=?1", NULL, "i",
+                 (int64_t)ayil_enrol_code(node));
+    if (rc == 0)
+      rc = bind_node(st, hub_sk, h, committee, has_pred ? pred : NULL, node,
+                     now);
     if (rc != 0)
       goto fail;
-    /* Its log ends at what the hub holds: the successor carries on. */
+    return ayil_store_commit(st);
+  }
+  /* Not yet: the node is one candidate for the invite; a stolen code
+   * neither completes the enrolment nor locks the right node out. */
+  rc = reg_run(st, "SELECT count(*) FROM candidates WHERE token_hash=?1", &s,
+               "k", h);
+  if (rc == 0 && s != NULL)
+    ncand = sqlite3_column_int64(s, 0);
+  reg_end(s);
+  if (rc == 0 && ncand < AYIL_CANDIDATES_MAX)
     rc = reg_run(st,
-                 "UPDATE devices SET state='replaced', revoked=?2, "
-                 "revoked_after=?3 WHERE id=?1 AND state='active'",
-                 NULL, "kii", pred, (int64_t)now, (int64_t)pred_head);
+                 "INSERT INTO candidates(token_hash, node, first) "
+                 "VALUES(?1,?2,?3) ON CONFLICT DO NOTHING",
+                 NULL, "kki", h, node, (int64_t)now);
+  if (rc != 0)
+    goto fail;
+  rc = ayil_store_commit(st);
+  return rc != 0 ? rc : AYIL_EPENDING;
+fail:
+  ayil_store_rollback(st);
+  return rc;
+}
+
+int ayil_reg_confirm(ayil_store_t *st, const uint8_t hub_sk[64], uint64_t code,
+                     uint8_t node[AYIL_ID_BYTES], int *admitted) {
+  sqlite3_stmt *s = NULL;
+  uint8_t h[32], cand[AYIL_ID_BYTES], pred[AYIL_ID_BYTES];
+  uint64_t now = (uint64_t)time(NULL);
+  int64_t committee = 0;
+  int found = 0, has_pred = 0, step, rc;
+  *admitted = 0;
+  rc = ayil_store_begin(st);
+  if (rc != 0)
+    return rc;
+  /* A node that presented a valid invite and shows this code. */
+  rc = ayil__store_stmt(st,
+                        "SELECT c.token_hash, c.node FROM candidates c JOIN "
+                        "invites i ON i.token_hash = c.token_hash WHERE "
+                        "i.used_by IS NULL AND i.expires >= ?1",
+                        &s);
+  if (rc != 0)
+    goto fail;
+  sqlite3_bind_int64(s, 1, (sqlite3_int64)now);
+  while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+    if (sqlite3_column_bytes(s, 0) != 32 ||
+        sqlite3_column_bytes(s, 1) != AYIL_ID_BYTES)
+      continue;
+    memcpy(cand, sqlite3_column_blob(s, 1), AYIL_ID_BYTES);
+    if (ayil_enrol_code(cand) == code) {
+      memcpy(h, sqlite3_column_blob(s, 0), 32);
+      memcpy(node, cand, AYIL_ID_BYTES);
+      found++;
+    }
+  }
+  sqlite3_reset(s);
+  if (step != SQLITE_DONE && step != SQLITE_ROW) {
+    rc = ayil__store_rc(step);
+    goto fail;
+  }
+  if (found > 1) {
+    rc = AYIL_EEXISTS; /* two candidates with one code: confirm neither */
+    goto fail;
+  }
+  if (found == 1) {
+    rc = invite_open(st, h, now, &committee, pred, &has_pred);
+    if (rc == 0)
+      rc = bind_node(st, hub_sk, h, committee, has_pred ? pred : NULL, node,
+                     now);
+    if (rc != 0)
+      goto fail;
+    *admitted = 1;
+  } else {
+    /* Ahead of the node's first connection (or bundle): it is admitted
+     * when it presents a valid invite with this code. */
+    rc = reg_run(st,
+                 "INSERT INTO confirmations(code, expires) VALUES(?1,?2) "
+                 "ON CONFLICT(code) DO UPDATE SET expires=excluded.expires",
+                 NULL, "ii", (int64_t)code,
+                 (int64_t)(now + 86400ULL * AYIL_INVITE_DAYS));
     if (rc != 0)
       goto fail;
   }
-  /* The admission and its signed notice are one transaction: a committee
-   * learns its lineage (successor_of) only from the notice. */
-  rc = ayil_reg_notice(st, hub_sk, "admit", node, has_pred ? pred : NULL);
-  if (rc != 0)
-    goto fail;
   return ayil_store_commit(st);
 fail:
   ayil_store_rollback(st);

@@ -70,17 +70,34 @@ typedef struct {
 int ayil_reg_admit(ayil_store_t *st, const char *name, const char *oblast,
                    const uint8_t *successor_of, unsigned expires_days,
                    ayil_invite_t *inv);
+/* Invites expire after this many days unless asked otherwise. */
+#define AYIL_INVITE_DAYS 7
+/* Nodes that may wait, with one invite, for the operator's confirmation. */
+#define AYIL_CANDIDATES_MAX 16
 /*
- * Hub: a node presents `token` in its handshake. If the token is valid,
- * unused and unexpired, binds `node` to its committee (marking a
- * predecessor replaced) and signs the "admit" notice (with successor_of
- * for a successor) into the hub's log, all in one transaction; returns 0.
- * AYIL_EAUTH otherwise (a token is single-use: the first node id to present it
- * wins).
+ * Hub: a node presents `token` in its handshake or its bundle. If the token
+ * is valid, unused and unexpired and the operator confirmed the node's
+ * enrolment code (ayil/enrol.h) already, binds `node` to the committee
+ * (marking a predecessor replaced only now) and signs the "admit" notice
+ * (with successor_of for a successor) into the hub's log, all in one
+ * transaction; returns 0. Not confirmed yet: the node is kept as a
+ * candidate of the invite and AYIL_EPENDING is returned (so a stolen code
+ * neither enrols its holder nor locks out the right node). AYIL_EAUTH for
+ * an invalid, used or expired token.
  */
 int ayil_reg_redeem(ayil_store_t *st, const uint8_t hub_sk[64],
                     const uint8_t token[AYIL_TOKEN_BYTES],
                     const uint8_t node[AYIL_ID_BYTES]);
+/*
+ * Hub: the operator confirms enrolment code `code`, read out by the new
+ * node's committee. A candidate with that code (a node that presented a
+ * valid invite) is bound as ayil_reg_redeem() would: *admitted = 1 and its
+ * id in `node`. None yet: the confirmation is kept for AYIL_INVITE_DAYS and
+ * the node is admitted when it presents its invite (*admitted = 0).
+ * AYIL_EEXISTS if two candidates show the code (neither is admitted).
+ */
+int ayil_reg_confirm(ayil_store_t *st, const uint8_t hub_sk[64], uint64_t code,
+                     uint8_t node[AYIL_ID_BYTES], int *admitted);
 /*
  * Hub: writes a signed notice into the hub's own log, which every committee
  * pulls: {"kind":"notice","action":ACTION,"node":ID[,"successor_of":ID]}

@@ -66,6 +66,12 @@ static const char *const MIGRATIONS[] = {
     " action INTEGER NOT NULL, node BLOB NOT NULL, pred BLOB);"
     "CREATE INDEX notices_node ON notices(node);"
     "ALTER TABLE alerts ADD COLUMN record BLOB;",
+    /* 4: enrolment needs the operator's confirmation: the nodes that
+     * presented a valid invite, and codes confirmed ahead of them. */
+    "CREATE TABLE candidates(token_hash BLOB NOT NULL, node BLOB NOT NULL,"
+    " first INTEGER NOT NULL, PRIMARY KEY(token_hash, node)) WITHOUT ROWID;"
+    "CREATE TABLE confirmations(code INTEGER PRIMARY KEY,"
+    " expires INTEGER NOT NULL);",
 };
 #define NMIGRATIONS (sizeof MIGRATIONS / sizeof MIGRATIONS[0])
 

@@ -22,7 +22,7 @@
 typedef struct ayil_store_s ayil_store_t;
 
 #define AYIL_STORE_CREATE 1
-#define AYIL_STORE_SCHEMA_VERSION 3
+#define AYIL_STORE_SCHEMA_VERSION 4
 
 /* Opens (and with AYIL_STORE_CREATE creates) the store at `path`, running
  * schema migrations. *out is set only on success. */

@@ -38,7 +38,8 @@
   XX(AUTH, "authentication failed")                                            \
   XX(CLOSED, "connection closed")                                              \
   XX(TIMEOUT, "timed out")                                                     \
-  XX(OWNER, "not the record's owner")
+  XX(OWNER, "not the record's owner")                                          \
+  XX(PENDING, "enrolment awaits the hub operator's confirmation")
 
 enum {
   AYIL__E_BASE = -1000,

@@ -512,6 +512,16 @@ static int decide(conn_t *c) {
     if (rc == 0) {
       dlog(LOG_NOTICE, "node %s admitted with an invite", id);
       rc = ayil_reg_device(d->store, c->peer, &c->dev);
+    } else if (rc == AYIL_EPENDING) {
+      /* The code alone enrols no one: the operator confirms the node's
+       * enrolment code, which its committee reads out. */
+      dlog(LOG_NOTICE,
+           "node %s presented a valid invite; it is admitted once the "
+           "operator confirms the enrolment code its committee reads out "
+           "(ayil admit --confirm CODE)",
+           id);
+      sodium_memzero(env.token, sizeof env.token);
+      return AYIL_EPENDING;
     }
   }
   sodium_memzero(env.token, sizeof env.token);

@@ -28,6 +28,7 @@ one_run() {
   "$B/ayil" --home "$T/hub" init --role hub --name "Bench hub" --listen "127.0.0.1:$port" >/dev/null 2>&1
   code=$("$B/ayil" --home "$T/hub" admit --name "Bench committee" --oblast osh 2>/dev/null)
   "$B/ayil" --home "$T/c" init --role committee --invite "$code" --recovery-kit "$T/kit" >/dev/null 2>&1
+  "$B/ayil" --home "$T/hub" admit --confirm "$("$B/ayil" --home "$T/c" id --code)" >/dev/null
   sed -i 's/^linger = .*/linger = 1/' "$T/c/ayil.conf"
   python3 - "$B/ayil" "$T/c" "$N" <<'PY'
 import subprocess, sys

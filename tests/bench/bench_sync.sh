@@ -122,6 +122,7 @@ setup_failed() { echo "bench_sync: setup failed:" >&2; tail -5 "$W/setup.log" >&
 $AYIL --home "$W/tpl/hub" init --role hub --name "Bench hub" --listen 127.0.0.1:$HP >/dev/null 2>>"$W/setup.log" || setup_failed
 code=$($AYIL --home "$W/tpl/hub" admit --name "Bench committee" --oblast osh --advertise 127.0.0.1:$HP 2>>"$W/setup.log") || setup_failed
 $AYIL --home "$W/tpl/c" init --role committee --invite "$code" --recovery-kit "$W/kit.txt" >/dev/null 2>>"$W/setup.log" || setup_failed
+$AYIL --home "$W/tpl/hub" admit --confirm "$($AYIL --home "$W/tpl/c" id --code)" >/dev/null 2>>"$W/setup.log" || setup_failed
 sed -i 's/^linger = .*/linger = 1/' "$W/tpl/c/ayil.conf"
 $AYILD --home "$W/tpl/hub" 2>"$W/tpl-hub.log" & hpid=$!; PIDS+=("$hpid")
 wait_for 10 "$W/tpl-hub.log" 'hub listening' || { echo "bench_sync: hub did not start" >&2; exit 1; }

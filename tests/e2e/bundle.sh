@@ -8,6 +8,7 @@ HUB=$T/hub; C=$T/c
 $AYIL --home "$HUB" init --role hub --name "Test hub" --listen 127.0.0.1:1 >/dev/null 2>&1
 code=$($AYIL --home "$HUB" admit --name "Offline committee" --oblast naryn 2>/dev/null)
 $AYIL --home "$C" init --role committee --invite "$code" --recovery-kit "$T/kit.txt" >/dev/null 2>&1
+$AYIL --home "$HUB" admit --confirm "$($AYIL --home "$C" id --code)" >/dev/null # read out by phone
 CID=$($AYIL --home "$C" id)
 for i in 1 2 3 4 5; do
   echo "{\"date\":\"2026-02-0$i\",\"source\":\"family\",\"violence\":[\"psychological\"],\"survivor_sex\":\"female\",\"survivor_age\":\"18-25\",\"status\":\"open\",\"survivor_name\":\"Nurgul Bundlova $i\"}" \
@@ -58,7 +59,14 @@ code=$($AYIL --home "$HUB" admit --successor-of "$CID" 2>/dev/null)
 $AYIL --home "$T/new" init --role committee --invite "$code" --recovery-kit "$T/kit.txt" >/dev/null 2>&1
 NEWID=$($AYIL --home "$T/new" id)
 $AYIL --home "$T/new" bundle export "$T/hello.bundle" >/dev/null
-expect_rc 0 "hub admits the replacement from its bundle" $AYIL --home "$HUB" bundle import "$T/hello.bundle"
+# Before the operator confirms the replacement's code, its bundle admits
+# nothing and the old node stays active (a stolen code locks no one out).
+expect_rc 0 "hub takes the replacement's bundle, but does not admit it yet" $AYIL --home "$HUB" bundle import "$T/hello.bundle"
+check "... it says the enrolment awaits confirmation" grep -q "presented a valid invite" "$T/err"
+check "... the old node is still active" test "$(sqlite3 "$HUB/ayil.db" "SELECT state FROM devices WHERE id=(SELECT id FROM devices ORDER BY admitted LIMIT 1)")" = active
+expect_rc 0 "the operator confirms the code the committee reads out" $AYIL --home "$HUB" admit --confirm "$($AYIL --home "$T/new" id --code)"
+check "... and the replacement is admitted" grep -q "^admitted node $NEWID" "$T/out"
+expect_rc 0 "hub imports the replacement's bundle again" $AYIL --home "$HUB" bundle import "$T/hello.bundle"
 expect_rc 0 "hub writes the history for it" $AYIL --home "$HUB" bundle export "$T/history.bundle" --to "$NEWID" --json
 expect_rc 0 "the replacement imports its history" $AYIL --home "$T/new" bundle import "$T/history.bundle" --json
 check "... the 7 entries of its predecessor and the hub's 2 notices" test "$(json_get '["added"]' <"$T/out")" = 9

@@ -117,6 +117,8 @@ CODE=$(AS ayil --home "$HUB" admit --name "Test committee" --oblast osh 2>/dev/n
 check "ayil admit prints an invite" test -n "$CODE"
 check "ayil init --role committee --invite (as ayil, default home)" \
   AS ayil init --role committee --invite "$CODE" --recovery-kit /var/lib/ayil/kit.txt
+check "the hub's operator confirms the committee's enrolment code" \
+  AS ayil --home "$HUB" admit --confirm "$(AS ayil id --code)"
 AS mv /var/lib/ayil/kit.txt /tmp/recovery-kit.txt # off the node, as the guide says
 
 # A notify socket like systemd's, to see READY=1 from the packaged ayild.

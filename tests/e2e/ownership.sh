@@ -38,6 +38,7 @@ enroll() { # enroll NAME HOME
   local code
   code=$($AYIL --home "$HUB" admit --name "$1" --oblast talas 2>/dev/null)
   $AYIL --home "$2" init --role committee --invite "$code" --recovery-kit "$2.kit" >/dev/null 2>&1
+  $AYIL --home "$HUB" admit --confirm "$($AYIL --home "$2" id --code)" >/dev/null
   sed -i -e 's/^linger = .*/linger = 1/' -e 's/^dead_after = .*/dead_after = 5/' \
     -e 's/^backoff_max = .*/backoff_max = 2/' -e 's/^poll_interval = .*/poll_interval = 5/' "$2/ayil.conf"
 }

@@ -66,6 +66,7 @@ for c in "${COMMITTEES[@]}"; do
     --advertise "127.0.0.1:$HUBPORT" 2>>"$T/cli.err")
   "$AYIL" --home "${HOME_OF[$c]}" init --role committee --invite "$code" \
     --recovery-kit "$T/kit-$c.txt" >"$T/$c.id" 2>>"$T/cli.err"
+  "$AYIL" --home "$HUB" admit --confirm "$("$AYIL" --home "${HOME_OF[$c]}" id --code)" >/dev/null 2>>"$T/cli.err"
   fast_conf "${HOME_OF[$c]}"
   start_d "$c" && ok "$c (${COBL[$c]}): created from an invite, ayild started" || fail "$c: start"
 done

@@ -170,6 +170,14 @@ check "the recovery kit was read, not overwritten" test "$(sha256sum <"$T/kit-c3
 check "the replacement has a new device key" test "$(id_of c3new)" != "$OLD"
 fast_conf "$T/c3new"
 start_d c3new
+# The invite alone admits no one: the hub holds the replacement as a
+# candidate, the old node stays active, until the operator confirms the
+# code the committee reads out.
+presented() { grep -F "$(id_of c3new)" "$T/hub.log" | grep -q "presented a valid invite"; }
+check "the hub holds the replacement as a candidate" wait_for 30 presented
+check "... and the old node is still active" test "$(node_state "$OLD")" = active
+expect_rc 0 "the operator confirms the replacement's enrolment code" "$AYIL" --home "$HUB" admit --confirm "$("$AYIL" --home "$T/c3new" id --code)"
+check "... which admits it at once" grep -q "^admitted node $(id_of c3new)" "$T/out"
 phase "4. the replacement pulls the history over its cut link"
 expect_rc 0 "c3new: ayil sync --wait 120" "$AYIL" --home "$T/c3new" sync --wait 120
 "$AYIL" --home "$T/c3new" record list --json | python3 -c 'import json,sys; print("\n".join(sorted(r["id"] for r in json.load(sys.stdin))))' >"$T/c3new-ids"

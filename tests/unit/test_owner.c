@@ -15,6 +15,7 @@
 #include <jansson.h>
 #include <sodium.h>
 
+#include "ayil/enrol.h"
 #include "record.h"
 #include "registry.h"
 #include "store.h"
@@ -112,6 +113,15 @@ static void enrol(ayil_store_t *st, const char *name, const uint8_t *pred,
   assert_int_equal(ayil_reg_admit(st, pred == NULL ? name : NULL,
                                   pred == NULL ? "talas" : NULL, pred, 7, &inv),
                    0);
+  {
+    uint8_t got[AYIL_ID_BYTES];
+    int admitted = 1;
+    /* The operator confirms the device's code ahead of its first contact. */
+    assert_int_equal(
+        ayil_reg_confirm(st, hub.sk, ayil_enrol_code(dev->pk), got, &admitted),
+        0);
+    assert_int_equal(admitted, 0);
+  }
   assert_int_equal(ayil_reg_redeem(st, hub.sk, inv.token, dev->pk), 0);
 }
 

@@ -14,6 +14,7 @@
 #include <cmocka.h>
 #include <sodium.h>
 
+#include "ayil/enrol.h"
 #include "ayil/header.h"
 #include "registry.h"
 #include "store.h"
@@ -97,7 +98,17 @@ static void test_admit_redeem_succeed_revoke(void **state) {
   assert_string_equal(inv.name, "Invented One");
   assert_true(inv.expires > (uint64_t)time(NULL) + 2 * 86400);
   assert_int_equal(ayil_reg_device(st, a, &d), AYIL_ENOTFOUND);
-  assert_int_equal(ayil_reg_redeem(st, hsk, inv.token, a), 0);
+  /* The code alone admits no one: a is a candidate until confirmed. */
+  assert_int_equal(ayil_reg_redeem(st, hsk, inv.token, a), AYIL_EPENDING);
+  assert_int_equal(ayil_reg_device(st, a, &d), AYIL_ENOTFOUND);
+  {
+    uint8_t got[AYIL_ID_BYTES];
+    int admitted = 0;
+    assert_int_equal(
+        ayil_reg_confirm(st, hsk, ayil_enrol_code(a), got, &admitted), 0);
+    assert_int_equal(admitted, 1);
+    assert_memory_equal(got, a, AYIL_ID_BYTES);
+  }
   /* A token is single-use: the first node id wins. */
   assert_int_equal(ayil_reg_redeem(st, hsk, inv.token, b), AYIL_EAUTH);
   assert_int_equal(ayil_reg_device(st, a, &d), 0);
@@ -110,7 +121,21 @@ static void test_admit_redeem_succeed_revoke(void **state) {
   memset(&inv2, 0, sizeof inv2);
   assert_int_equal(ayil_reg_admit(st, NULL, NULL, a, 0, &inv2), 0);
   assert_string_equal(inv2.name, "Invented One");
-  assert_int_equal(ayil_reg_redeem(st, hsk, inv2.token, b), 0);
+  /* Presented but not confirmed: the current device is not locked out. */
+  assert_int_equal(ayil_reg_redeem(st, hsk, inv2.token, b), AYIL_EPENDING);
+  assert_int_equal(ayil_reg_device(st, a, &d), 0);
+  assert_string_equal(d.state, AYIL_DEV_ACTIVE);
+  {
+    /* Confirmed ahead of the next presentation. */
+    uint8_t got[AYIL_ID_BYTES];
+    int admitted = 1;
+    assert_int_equal(
+        ayil_reg_confirm(st, hsk, ayil_enrol_code(c), got, &admitted), 0);
+    assert_int_equal(admitted, 0); /* c has not presented anything */
+    assert_int_equal(
+        ayil_reg_confirm(st, hsk, ayil_enrol_code(b), got, &admitted), 0);
+    assert_int_equal(admitted, 1);
+  }
   assert_int_equal(ayil_reg_device(st, a, &d), 0);
   assert_string_equal(d.state, AYIL_DEV_REPLACED);
   assert_int_equal(d.revoked, 1);
@@ -147,6 +172,49 @@ static void test_admit_redeem_succeed_revoke(void **state) {
   /* The revocation and its notice: both, or (unknown node) neither. */
   assert_int_equal(ayil_store_head(st, hpk, &head, hh), 0);
   assert_int_equal(head, 3);
+  ayil_store_close(st);
+}
+
+/* A stolen invite code: the thief presents it first, then the real device.
+ * The operator confirms the code the committee reads out: the real device
+ * is admitted, the thief never. A code confirmed ahead admits only the
+ * node that shows it. */
+static void test_stolen_code(void **state) {
+  ayil_store_t *st = fresh("stolen");
+  ayil_invite_t inv;
+  ayil_device_t d;
+  uint8_t hpk[32], hsk[64], thief[AYIL_ID_BYTES], real[AYIL_ID_BYTES];
+  uint8_t got[AYIL_ID_BYTES];
+  int admitted = 0;
+  char text[AYIL_ENROL_TEXT];
+  uint64_t v = 0;
+  (void)state;
+  crypto_sign_keypair(hpk, hsk);
+  randombytes_buf(thief, sizeof thief);
+  randombytes_buf(real, sizeof real);
+  memset(&inv, 0, sizeof inv);
+  assert_int_equal(ayil_reg_admit(st, "Invented Two", "naryn", NULL, 0, &inv),
+                   0);
+  /* Invites last 7 days unless asked. */
+  assert_true(inv.expires <= (uint64_t)time(NULL) + 7 * 86400 + 5);
+  assert_true(inv.expires >= (uint64_t)time(NULL) + 7 * 86400 - 5);
+  assert_int_equal(ayil_reg_redeem(st, hsk, inv.token, thief), AYIL_EPENDING);
+  assert_int_equal(ayil_reg_redeem(st, hsk, inv.token, real), AYIL_EPENDING);
+  /* The code as the committee reads it out, with its dashes. */
+  ayil_enrol_code_text(real, text);
+  assert_int_equal(strlen(text), 14);
+  assert_int_equal(ayil_enrol_code_parse(text, &v), 0);
+  assert_int_equal(v, ayil_enrol_code(real));
+  assert_int_equal(ayil_enrol_code_parse("1234-5678-901", &v), AYIL_EFORMAT);
+  assert_int_equal(ayil_enrol_code_parse("1234-5678-901x", &v), AYIL_EFORMAT);
+  assert_int_equal(ayil_reg_confirm(st, hsk, v, got, &admitted), 0);
+  assert_int_equal(admitted, 1);
+  assert_memory_equal(got, real, AYIL_ID_BYTES);
+  assert_int_equal(ayil_reg_device(st, real, &d), 0);
+  assert_string_equal(d.state, AYIL_DEV_ACTIVE);
+  /* The invite is spent: the thief is refused for good. */
+  assert_int_equal(ayil_reg_device(st, thief, &d), AYIL_ENOTFOUND);
+  assert_int_equal(ayil_reg_redeem(st, hsk, inv.token, thief), AYIL_EAUTH);
   ayil_store_close(st);
 }
 
@@ -193,6 +261,7 @@ int main(void) {
       cmocka_unit_test(test_invite_code),
       cmocka_unit_test(test_token),
       cmocka_unit_test(test_admit_redeem_succeed_revoke),
+      cmocka_unit_test(test_stolen_code),
       cmocka_unit_test(test_bookkeeping_and_alerts),
   };
   return cmocka_run_group_tests(tests, setup, teardown);

@@ -38,6 +38,9 @@ for c in kara-suu nookat talas; do
   code=$($AYIL --home "$D/hub" admit --name "${NAME[$c]}" --oblast "${OBLAST[$c]}" --advertise 127.0.0.1:$port)
   echo "invite: ${code:0:40}..."
   $AYIL --home "$D/$c" init --role committee --invite "$code" --recovery-kit "$D/$c-recovery-kit.txt"
+  ecode=$($AYIL --home "$D/$c" id --code)
+  say "${NAME[$c]} reads its enrolment code $ecode to the hub operator by phone; the operator confirms it"
+  $AYIL --home "$D/hub" admit --confirm "$ecode"
   sed -i 's/^linger = .*/linger = 3/' "$D/$c/ayil.conf"
   $AYILD --home "$D/$c" 2>"$D/$c.log" & PIDS+=($!)
 done

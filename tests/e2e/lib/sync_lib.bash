@@ -79,6 +79,7 @@ make_committee() {
   code=$("$AYIL" --home "$HUB" admit --name "$2" --oblast "$3" --advertise "127.0.0.1:${LPORT[$n]}" 2>>"$T/cli.err")
   "$AYIL" --home "${HOME_OF[$n]}" init --role committee --invite "$code" \
     --recovery-kit "$T/kit-$n.txt" >"$T/$n.id" 2>>"$T/cli.err"
+  "$AYIL" --home "$HUB" admit --confirm "$("$AYIL" --home "${HOME_OF[$n]}" id --code)" >/dev/null 2>>"$T/cli.err"
   fast_conf "${HOME_OF[$n]}"
 }
 id_of() { cat "$T/$1.id"; }
