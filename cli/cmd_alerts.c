@@ -10,9 +10,9 @@
 #include "cli.h"
 #include "registry.h"
 
-static const char *const KINDS[] = {"fork",    "not_owner",      "bad_header",
-                                    "revoked", "refused_by_hub", "disk_full",
-                                    NULL};
+static const char *const KINDS[] = {
+    "fork",    "not_owner",      "bad_header", "delete_burst",
+    "revoked", "refused_by_hub", "disk_full",  NULL};
 
 static int known_kind(const char *k) {
   int i;
@@ -99,10 +99,11 @@ int cmd_alerts(cli_t *c, int argc, char **argv) {
     return cli_err(EXIT_USAGE, "usage: ayil alerts [--json] | ayil alerts "
                                "clear KIND [--node ID]");
   if (!known_kind(c->pos[1]))
-    return cli_err(EXIT_USAGE,
-                   "alerts clear: KIND is one of fork, "
-                   "not_owner, bad_header, revoked, refused_by_hub, "
-                   "disk_full");
+    return cli_err(
+        EXIT_USAGE,
+        "alerts clear: KIND is one of fork, "
+        "not_owner, bad_header, delete_burst, revoked, refused_by_hub, "
+        "disk_full");
   if (node != NULL && ayil_id_from_text(node, id) != 0)
     return cli_err(EXIT_USAGE, "alerts clear: --node must be a node id");
   rc = cli_open(c, 0);

@@ -305,16 +305,28 @@ out:
 
 /* ---- revoke ---- */
 
+static const cli_optdef_t REVOKE_OPTS[] = {{"after", 1}, {NULL, 0}};
+
 int cmd_revoke(cli_t *c, int argc, char **argv) {
   uint8_t id[AYIL_ID_BYTES];
   ayil_node_revoked_t rv;
   ayil_device_t d;
-  uint64_t after;
-  int rc = cli_parse(c, argc, argv, c->first, NULL, "revoke");
+  uint64_t after, cut = 0;
+  const char *aopt;
+  int rc = cli_parse(c, argc, argv, c->first, REVOKE_OPTS, "revoke");
   if (rc != 0)
     return rc;
   if (c->npos != 1)
-    return cli_err(EXIT_USAGE, "usage: ayil revoke ID");
+    return cli_err(EXIT_USAGE, "usage: ayil revoke ID [--after SEQ]");
+  aopt = cli_opt(c, "after");
+  if (aopt != NULL) {
+    char *end = NULL;
+    unsigned long long v = strtoull(aopt, &end, 10);
+    if (end == aopt || *end != '\0' || aopt[0] == '-')
+      return cli_err(EXIT_USAGE, "revoke: --after must be a seq number "
+                                 "(0 or more) of the node's log");
+    cut = (uint64_t)v;
+  }
   if (ayil_id_from_text(c->pos[0], id) != 0)
     return cli_err(EXIT_USAGE,
                    "revoke: \"%.60s\" is not a node id (44 "
@@ -326,13 +338,19 @@ int cmd_revoke(cli_t *c, int argc, char **argv) {
   rc = need_role(c, "hub", "revoke");
   if (rc != 0)
     goto out;
-  if (ayil_node_revoke(c->node, id, &rv) != 0) {
+  if (ayil_node_revoke(c->node, id, aopt != NULL ? &cut : NULL, &rv) != 0) {
     rc = cli_node_fail(c);
     goto out;
   }
   d = rv.device;
   after = d.revoked_after;
-  if (!c->json && rv.changed)
+  if (!c->json && rv.changed && rv.rolled_back > 0)
+    printf("revoked node %s of \"%s\" (%s): entries after seq %llu are "
+           "refused; %llu entries it signed after that were rolled back "
+           "(records it deleted or changed are restored)\n",
+           c->pos[0], d.name, d.oblast, (unsigned long long)after,
+           (unsigned long long)rv.rolled_back);
+  else if (!c->json && rv.changed)
     printf("revoked node %s of \"%s\" (%s): entries after seq %llu are "
            "refused; ayild drops its connections within seconds\n",
            c->pos[0], d.name, d.oblast, (unsigned long long)after);
@@ -340,9 +358,10 @@ int cmd_revoke(cli_t *c, int argc, char **argv) {
     printf("node %s of \"%s\" (%s) is already %s; nothing was changed\n",
            c->pos[0], d.name, d.oblast, d.state);
   if (c->json) {
-    json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:I}", "id", c->pos[0],
+    json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:I, s:I}", "id", c->pos[0],
                           "committee", d.name, "oblast", d.oblast, "state",
-                          d.state, "revoked_after", (json_int_t)after);
+                          d.state, "revoked_after", (json_int_t)after,
+                          "rolled_back", (json_int_t)rv.rolled_back);
     rc = cli_print_json(o);
     json_decref(o);
   } else {
@@ -371,14 +390,15 @@ static json_t *device_json(const ayil_node_device_t *d) {
   }
   ayil_id_to_text(d->id, idtext);
   return json_pack(
-      "{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:I, s:I}", "id", idtext,
+      "{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:I, s:I, s:I}", "id", idtext,
       "state", d->state, "admitted", int_or_null(!d->has_admitted, d->admitted),
       "revoked", int_or_null(!d->has_revoked, d->revoked), "revoked_after",
       int_or_null(!d->has_revoked_after, d->revoked_after), "last_contact",
       int_or_null(!d->has_last_contact, d->last_contact), "last_ack",
       int_or_null(!d->has_last_ack, d->last_ack), "skew_ms",
       int_or_null(!d->has_skew, d->skew_ms), "entries", (json_int_t)d->entries,
-      "last_seq", (json_int_t)d->last_seq);
+      "last_seq", (json_int_t)d->last_seq, "rolled_back",
+      (json_int_t)d->rolled_back);
 }
 
 static json_t *calert_json(const ayil_node_alert_t *a) {

@@ -275,6 +275,7 @@ typedef struct {
   int64_t admitted, revoked, revoked_after;
   int64_t last_contact, last_ack, skew_ms;
   int64_t entries, last_seq;
+  int64_t rolled_back; /* entries a revoke --after rolled back */
   /* invites */
   int64_t created, expires;
   int expired;
@@ -333,6 +334,7 @@ int ayil_node_admit(ayil_node_t *n, const ayil_node_admit_t *a,
 typedef struct {
   ayil_device_t device; /* as it is now */
   int changed;          /* 0: it was already revoked or replaced */
+  uint64_t rolled_back; /* entries rolled back (revoke --after) */
 } ayil_node_revoked_t;
 
 /* Hub: the operator confirms enrolment code `code` (as typed: 12 digits,
@@ -344,9 +346,13 @@ int ayil_node_confirm(ayil_node_t *n, const char *code,
                       uint8_t id[AYIL_ID_BYTES], int *admitted);
 
 /* Hub: refuses device `id` from now on and signs a revoke notice into the
- * hub's log, in one transaction (both or neither). */
+ * hub's log, in one transaction (both or neither). With `after`, what the
+ * device signed after that seq is refused and rolled back (its entries
+ * leave the hub's log; records it deleted or changed come back, their
+ * bodies from quarantine): for a stolen key, also on a device already
+ * revoked or replaced. */
 int ayil_node_revoke(ayil_node_t *n, const uint8_t id[AYIL_ID_BYTES],
-                     ayil_node_revoked_t *out);
+                     const uint64_t *after, ayil_node_revoked_t *out);
 
 /* ---- reports ---- */
 

@@ -108,7 +108,7 @@ static int committee(ayil_node_t *n, int64_t now, long silent_days,
   if (sqlite3_prepare_v2(
           db,
           "SELECT d.id, d.state, d.admitted, d.revoked, d.revoked_after,"
-          " p.last_contact, p.last_ack, p.skew_ms,"
+          " p.last_contact, p.last_ack, p.skew_ms, d.rolled_back,"
           " (SELECT count(*) FROM entries e WHERE e.origin=d.id),"
           " (SELECT max(seq) FROM entries e WHERE e.origin=d.id)"
           " FROM devices d LEFT JOIN peers p ON p.id=d.id"
@@ -136,8 +136,9 @@ static int committee(ayil_node_t *n, int64_t now, long silent_days,
       d->last_contact = col_i64(s, 5, &d->has_last_contact);
       d->last_ack = col_i64(s, 6, &d->has_last_ack);
       d->skew_ms = col_i64(s, 7, &has_sk);
-      d->entries = sqlite3_column_int64(s, 8);
-      ls = col_i64(s, 9, &has_ls);
+      d->rolled_back = sqlite3_column_int64(s, 8);
+      d->entries = sqlite3_column_int64(s, 9);
+      ls = col_i64(s, 10, &has_ls);
       d->last_seq = has_ls ? ls : 0;
       /* As shown: a contact at time 0 is no contact, and a skew is known
        * only with a contact. */
@@ -587,7 +588,7 @@ int ayil_node_confirm(ayil_node_t *n, const char *code,
 }
 
 int ayil_node_revoke(ayil_node_t *n, const uint8_t id[AYIL_ID_BYTES],
-                     ayil_node_revoked_t *out) {
+                     const uint64_t *after, ayil_node_revoked_t *out) {
   char idtext[AYIL_ID_TEXT];
   int rc = need_hub(n, "revoke");
   memset(out, 0, sizeof *out);
@@ -600,7 +601,8 @@ int ayil_node_revoke(ayil_node_t *n, const uint8_t id[AYIL_ID_BYTES],
         n, rc, 1, "revoke: node %s is not registered at this hub", idtext);
   if (rc != 0)
     return ayil__node_fail(n, rc, 0, "revoke: store: %s", ayil_strerror(rc));
-  if (strcmp(out->device.state, AYIL_DEV_ACTIVE) != 0)
+  if (strcmp(out->device.state, AYIL_DEV_ACTIVE) != 0 &&
+      (after == NULL || *after >= out->device.revoked_after))
     return 0; /* already revoked or replaced: nothing changes */
   if (!n->ident_loaded)
     return ayil__node_fail(n, AYIL_ESTATE, 0,
@@ -608,7 +610,7 @@ int ayil_node_revoke(ayil_node_t *n, const uint8_t id[AYIL_ID_BYTES],
                            "nothing was changed");
   /* With its notice signed into the hub's log, which every committee
    * pulls, in one transaction. */
-  rc = ayil_reg_revoke(n->store, n->ident.sk, id);
+  rc = ayil_reg_revoke(n->store, n->ident.sk, id, after, &out->rolled_back);
   if (rc == 0)
     rc = ayil_reg_device(n->store, id, &out->device);
   if (rc != 0)

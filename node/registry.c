@@ -475,7 +475,8 @@ int ayil_reg_device(ayil_store_t *st, const uint8_t node[AYIL_ID_BYTES],
   sqlite3_stmt *s = NULL;
   int rc = reg_run(st,
                    "SELECT d.committee, c.name, c.oblast, d.state, "
-                   "ifnull(d.revoked_after, 0) FROM devices d JOIN "
+                   "ifnull(d.revoked_after, 0), d.rolled_back FROM devices d "
+                   "JOIN "
                    "committees c ON c.id = d.committee WHERE d.id=?1",
                    &s, "k", node);
   memset(out, 0, sizeof *out);
@@ -488,6 +489,7 @@ int ayil_reg_device(ayil_store_t *st, const uint8_t node[AYIL_ID_BYTES],
   snprintf(out->oblast, sizeof out->oblast, "%s", sqlite3_column_text(s, 2));
   snprintf(out->state, sizeof out->state, "%s", sqlite3_column_text(s, 3));
   out->revoked_after = (uint64_t)sqlite3_column_int64(s, 4);
+  out->rolled_back = (uint64_t)sqlite3_column_int64(s, 5);
   out->revoked = strcmp(out->state, AYIL_DEV_ACTIVE) != 0;
   reg_end(s);
   return 0;
@@ -516,30 +518,42 @@ int ayil_reg_committee_devices(ayil_store_t *st, int64_t committee,
 }
 
 int ayil_reg_revoke(ayil_store_t *st, const uint8_t hub_sk[64],
-                    const uint8_t node[AYIL_ID_BYTES]) {
-  uint64_t head = 0;
+                    const uint8_t node[AYIL_ID_BYTES], const uint64_t *after,
+                    uint64_t *rolled_back) {
+  uint64_t head = 0, cut, removed = 0;
   uint8_t hash[AYIL_HASH_BYTES];
   ayil_device_t d;
   int rc = ayil_reg_device(st, node, &d);
+  if (rolled_back != NULL)
+    *rolled_back = 0;
   if (rc != 0)
     return rc;
   rc = ayil_store_begin(st);
   if (rc != 0)
     return rc;
-  /* What the hub holds now is the last acknowledged entry. */
+  /* What the hub holds now is the last acknowledged entry, unless the
+   * operator names an earlier seq: what the node signed after it is
+   * refused and rolled back (a stolen key's deletes). */
   rc = ayil_store_head(st, node, &head, hash);
+  cut = after != NULL && *after < head ? *after : head;
+  if (rc == 0 && cut < head)
+    rc = ayil_store_rollback_after(st, node, cut, &removed);
   if (rc == 0)
     rc = reg_run(st,
-                 "UPDATE devices SET state='revoked', revoked=?2, "
-                 "revoked_after=?3 WHERE id=?1",
-                 NULL, "kii", node, (int64_t)time(NULL), (int64_t)head);
-  /* The revocation and its signed notice are one transaction. */
+                 "UPDATE devices SET state=CASE WHEN state='active' THEN "
+                 "'revoked' ELSE state END, revoked=ifnull(revoked, ?2), "
+                 "revoked_after=?3, rolled_back=rolled_back + ?4 WHERE id=?1",
+                 NULL, "kiii", node, (int64_t)time(NULL), (int64_t)cut,
+                 (int64_t)removed);
+  /* The revocation and its notice are one transaction. */
   if (rc == 0)
     rc = ayil_reg_notice(st, hub_sk, "revoke", node, NULL);
   if (rc != 0) {
     ayil_store_rollback(st);
     return rc;
   }
+  if (rolled_back != NULL)
+    *rolled_back = removed;
   return ayil_store_commit(st);
 }
 

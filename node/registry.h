@@ -58,6 +58,7 @@ typedef struct {
   char oblast[32];
   char state[16];
   uint64_t revoked_after; /* last acknowledged seq at revocation */
+  uint64_t rolled_back;   /* entries a revoke --after rolled back */
   int revoked;
 } ayil_device_t;
 
@@ -72,6 +73,9 @@ int ayil_reg_admit(ayil_store_t *st, const char *name, const char *oblast,
                    ayil_invite_t *inv);
 /* Invites expire after this many days unless asked otherwise. */
 #define AYIL_INVITE_DAYS 7
+/* Deletes from one peer at once (a connection, a bundle) that raise a
+ * delete_burst alert. */
+#define AYIL_DELETE_BURST 20
 /* Nodes that may wait, with one invite, for the operator's confirmation. */
 #define AYIL_CANDIDATES_MAX 16
 /*
@@ -116,10 +120,14 @@ int ayil_reg_committee_devices(ayil_store_t *st, int64_t committee,
                                uint8_t (*ids)[AYIL_ID_BYTES], size_t cap,
                                size_t *n);
 /* Hub: revokes a device; entries it wrote after what the hub already holds
- * are refused from now on. Signs the "revoke" notice in the same
- * transaction. AYIL_ENOTFOUND if unknown. */
+ * -- or, with `after`, after that seq: those the hub holds are rolled back
+ * (ayil_store_rollback_after()) and *rolled_back says how many -- are
+ * refused from now on. Works on a revoked or replaced device too (to roll
+ * back). Signs the "revoke" notice in the same transaction. AYIL_ENOTFOUND
+ * if unknown. */
 int ayil_reg_revoke(ayil_store_t *st, const uint8_t hub_sk[64],
-                    const uint8_t node[AYIL_ID_BYTES]);
+                    const uint8_t node[AYIL_ID_BYTES], const uint64_t *after,
+                    uint64_t *rolled_back);
 
 /* Per-peer bookkeeping, on both roles. `now` is unix seconds. */
 int ayil_reg_contact(ayil_store_t *st, const uint8_t peer[AYIL_ID_BYTES],

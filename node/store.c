@@ -72,6 +72,13 @@ static const char *const MIGRATIONS[] = {
     " first INTEGER NOT NULL, PRIMARY KEY(token_hash, node)) WITHOUT ROWID;"
     "CREATE TABLE confirmations(code INTEGER PRIMARY KEY,"
     " expires INTEGER NOT NULL);",
+    /* 5: a hub keeps purged bodies, sealed as they were, in quarantine for
+     * some days (a stolen key's deletes can be rolled back); a device
+     * records what a rollback undid. */
+    "CREATE TABLE quarantine(hash BLOB PRIMARY KEY, record BLOB NOT NULL,"
+    " sealed BLOB NOT NULL, purged INTEGER NOT NULL) WITHOUT ROWID;"
+    "CREATE INDEX quarantine_record ON quarantine(record);"
+    "ALTER TABLE devices ADD COLUMN rolled_back INTEGER NOT NULL DEFAULT 0;",
 };
 #define NMIGRATIONS (sizeof MIGRATIONS / sizeof MIGRATIONS[0])
 
@@ -391,9 +398,12 @@ int ayil_store_item(ayil_store_t *st, const uint8_t origin[AYIL_ID_BYTES],
       goto fail;
     return 0;
   }
-  /* Purged: the record's delete entry is the proof. */
+  /* Purged: the record's delete entry is the proof, or the update that
+   * superseded this body (the record's last put, with another body or
+   * none). */
   rc = ayil_store_record(st, e.record, &row);
-  if (rc == 0 && row.deleted)
+  if (rc == 0 && (row.deleted || !row.has_body ||
+                  memcmp(row.body_hash, e.body_hash, AYIL_HASH_BYTES) != 0))
     rc = ayil_store_entry(st, row.origin, row.seq, proof, proof_len);
   else if (rc == 0)
     rc = AYIL_ECORRUPT;
@@ -542,6 +552,7 @@ static int append(ayil_store_t *st, const ayil_entry_t *verified,
   int own = !st->in_tx;
   int rc;
   st->why[0] = '\0';
+  st->purged = 0;
   if (own) {
     rc = ayil_store_begin(st);
     if (rc != 0)
@@ -607,6 +618,7 @@ int ayil_store_write_local(ayil_store_t *st, const uint8_t origin_sk[64],
   memset(&e, 0, sizeof e);
   memcpy(e.origin, origin_sk + 32, AYIL_ID_BYTES);
   st->why[0] = '\0';
+  st->purged = 0;
   if (own) {
     rc = ayil_store_begin(st);
     if (rc != 0)
@@ -641,9 +653,8 @@ int ayil_store_write_local(ayil_store_t *st, const uint8_t origin_sk[64],
     if (rc != 0)
       return rc;
   }
-  if (op == AYIL_OP_DELETE)
-    ayil__store_exec(st,
-                     "PRAGMA wal_checkpoint(TRUNCATE)"); /* purge old pages */
+  if (st->purged) /* a delete, or an update that superseded a body */
+    ayil__store_exec(st, "PRAGMA wal_checkpoint(TRUNCATE)"); /* old pages */
   if (seq_out != NULL)
     *seq_out = e.seq;
   return 0;

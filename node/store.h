@@ -22,7 +22,7 @@
 typedef struct ayil_store_s ayil_store_t;
 
 #define AYIL_STORE_CREATE 1
-#define AYIL_STORE_SCHEMA_VERSION 4
+#define AYIL_STORE_SCHEMA_VERSION 5
 
 /* Opens (and with AYIL_STORE_CREATE creates) the store at `path`, running
  * schema migrations. *out is set only on success. */
@@ -172,6 +172,20 @@ int ayil_store_kin(ayil_store_t *st, const uint8_t a[AYIL_ID_BYTES],
  * set to how many there are. */
 int ayil_store_lineage(ayil_store_t *st, uint8_t (*ids)[AYIL_ID_BYTES],
                        size_t cap, size_t *n);
+/* Hub: purged bodies stay sealed in quarantine this many days by default. */
+#define AYIL_QUARANTINE_DAYS 30
+/* Hub: erases the quarantined bodies purged before `before` (unix
+ * seconds); *n (if given) how many. */
+int ayil_store_quarantine_expire(ayil_store_t *st, int64_t before, int *n);
+/*
+ * Hub: rolls back what `origin` signed after `after`: its entries past it
+ * leave the log, the view is folded again without them, and bodies they
+ * purged come back from quarantine where the records live again. In the
+ * caller's transaction if one is open. *removed: entries removed.
+ */
+int ayil_store_rollback_after(ayil_store_t *st,
+                              const uint8_t origin[AYIL_ID_BYTES],
+                              uint64_t after, uint64_t *removed);
 /* Drops and rebuilds the records view from the logs, in arrival order
  * (an entry that breaks the ownership rule stays in its log, unfolded). */
 int ayil_store_reindex(ayil_store_t *st);

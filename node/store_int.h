@@ -29,6 +29,7 @@ struct ayil_store_s {
   /* Why the last append was refused, when a rule can say more than its
    * error code (ayil_store_why()); never a value from the entry. */
   char why[192];
+  int purged; /* the last fold purged a body (checkpoint the WAL) */
 };
 
 int ayil__store_exec(ayil_store_t *st, const char *sql);

@@ -4,6 +4,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "ayil/error.h"
 #include "ayil/header.h"
@@ -165,6 +166,75 @@ int ayil_store_change_ok(ayil_store_t *st, const uint8_t *owner,
   return ayil_policy_change_ok(&v, owner, origin, op);
 }
 
+/* Purges the stored bodies of `record` but `keep` (NULL: all). A hub
+ * keeps them sealed in quarantine first (ayil_store_rollback_after()). */
+static int purge_bodies(ayil_store_t *st, const uint8_t *record,
+                        const uint8_t *keep) {
+  int rc = 0;
+  if (st->role == AYIL_POLICY_HUB)
+    rc = ayil__store_run(
+        st,
+        "INSERT OR IGNORE INTO quarantine(hash, record, sealed, purged) "
+        "SELECT hash, record, sealed, ?3 FROM bodies WHERE record=?1 AND "
+        "(?2 IS NULL OR hash != ?2)",
+        "bbi", record, (size_t)AYIL_RECID_BYTES, keep, (size_t)AYIL_HASH_BYTES,
+        (sqlite3_int64)time(NULL));
+  if (rc == 0)
+    rc = ayil__store_run(st,
+                         "DELETE FROM bodies WHERE record=?1 AND "
+                         "(?2 IS NULL OR hash != ?2)",
+                         "bb", record, (size_t)AYIL_RECID_BYTES, keep,
+                         (size_t)AYIL_HASH_BYTES);
+  if (rc == 0 && sqlite3_changes(st->db) > 0)
+    st->purged = 1;
+  return rc;
+}
+
+int ayil_store_quarantine_expire(ayil_store_t *st, int64_t before, int *n) {
+  int rc = ayil__store_run(st, "DELETE FROM quarantine WHERE purged < ?1", "i",
+                           (sqlite3_int64)before);
+  if (n != NULL)
+    *n = rc == 0 ? sqlite3_changes(st->db) : 0;
+  if (rc == 0 && sqlite3_changes(st->db) > 0)
+    ayil__store_exec(st, "PRAGMA wal_checkpoint(TRUNCATE)");
+  return rc;
+}
+
+int ayil_store_rollback_after(ayil_store_t *st,
+                              const uint8_t origin[AYIL_ID_BYTES],
+                              uint64_t after, uint64_t *removed) {
+  int own = !st->in_tx;
+  int rc;
+  *removed = 0;
+  if (own) {
+    rc = ayil_store_begin(st);
+    if (rc != 0)
+      return rc;
+  }
+  rc = ayil__store_run(st, "DELETE FROM entries WHERE origin=?1 AND seq > ?2",
+                       "bi", origin, (size_t)AYIL_ID_BYTES,
+                       (sqlite3_int64)after);
+  if (rc == 0)
+    *removed = (uint64_t)sqlite3_changes(st->db);
+  if (rc == 0 && *removed > 0)
+    rc = ayil_store_reindex(st);
+  /* What the rolled-back entries purged, where the record lives again. */
+  if (rc == 0 && *removed > 0)
+    rc = ayil__store_exec(
+        st, "INSERT OR IGNORE INTO bodies(hash, record, sealed) "
+            "SELECT q.hash, q.record, q.sealed FROM quarantine q JOIN records "
+            "r ON r.id = q.record WHERE r.deleted = 0 AND r.body_hash = "
+            "q.hash;"
+            "DELETE FROM quarantine WHERE hash IN (SELECT hash FROM bodies);");
+  if (own) {
+    if (rc == 0)
+      rc = ayil_store_commit(st);
+    else
+      ayil_store_rollback(st);
+  }
+  return rc;
+}
+
 /* A notice of the hub's log: the committee's lineage comes from these. */
 static int fold_notice(ayil_store_t *st, const ayil_entry_t *e,
                        sqlite3_int64 n) {
@@ -224,8 +294,7 @@ int ayil__store_fold(ayil_store_t *st, const ayil_entry_t *e, sqlite3_int64 n) {
                          (sqlite3_int64)e->seq, e->record,
                          (size_t)AYIL_RECID_BYTES);
     if (rc == 0)
-      rc = ayil__store_run(st, "DELETE FROM bodies WHERE record=?1", "b",
-                           e->record, (size_t)AYIL_RECID_BYTES);
+      rc = purge_bodies(st, e->record, NULL);
     return rc;
   }
   if (e->op != AYIL_OP_PUT)
@@ -246,7 +315,7 @@ int ayil__store_fold(ayil_store_t *st, const ayil_entry_t *e, sqlite3_int64 n) {
       memcpy(month, mp, mn);
       month[mn] = '\0';
     }
-    if (have)
+    if (have) {
       rc = ayil__store_run(
           st,
           "UPDATE records SET origin=?1, seq=?2, kind=?3, month=?4, "
@@ -255,7 +324,12 @@ int ayil__store_fold(ayil_store_t *st, const ayil_entry_t *e, sqlite3_int64 n) {
           kind, mp != NULL ? month : NULL, e->header, e->header_len,
           e->has_body ? e->body_hash : NULL, (size_t)AYIL_HASH_BYTES, e->record,
           (size_t)AYIL_RECID_BYTES);
-    else
+      /* An update that replaced the identifying fields supersedes the old
+       * body: it is purged here as a delete would purge it, and this put
+       * is its proof (PROTOCOL.md, "Purge proofs"). */
+      if (rc == 0)
+        rc = purge_bodies(st, e->record, e->has_body ? e->body_hash : NULL);
+    } else
       rc = ayil__store_run(
           st,
           "INSERT INTO records(id, origin, seq, created_n, kind, month, "

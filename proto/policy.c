@@ -152,6 +152,7 @@ int ayil_policy_accept(const ayil_policy_view_t *v,
 
 int ayil_policy_purge_check(const uint8_t origin[AYIL_ID_BYTES], uint64_t seq,
                             const uint8_t record[AYIL_RECID_BYTES],
+                            const uint8_t body_hash[AYIL_HASH_BYTES],
                             const uint8_t *proof, size_t proof_len,
                             ayil_policy_wants_cb wants, void *ctx) {
   ayil_entry_t pe;
@@ -165,8 +166,14 @@ int ayil_policy_purge_check(const uint8_t origin[AYIL_ID_BYTES], uint64_t seq,
     return rc;
   if (ayil_entry_verify(&pe) != 0)
     return AYIL_ESIG;
-  if (pe.op != AYIL_OP_DELETE ||
-      memcmp(pe.record, record, AYIL_RECID_BYTES) != 0)
+  if (memcmp(pe.record, record, AYIL_RECID_BYTES) != 0)
+    return AYIL_EPEER;
+  /* A delete, or an update that superseded the body (another body, or
+   * none: the identifying fields were replaced). */
+  if (pe.op != AYIL_OP_DELETE &&
+      !(pe.op == AYIL_OP_PUT &&
+        (!pe.has_body || body_hash == NULL ||
+         memcmp(pe.body_hash, body_hash, AYIL_HASH_BYTES) != 0)))
     return AYIL_EPEER;
   if (same(pe.origin, origin))
     return pe.seq > seq ? 0 : AYIL_EPEER;
@@ -199,8 +206,8 @@ int ayil_policy_purge_ok(const ayil_policy_view_t *v, const uint8_t *entry,
     return AYIL_EPEER; /* nothing to purge */
   c[0] = v;
   c[1] = e.origin;
-  rc = ayil_policy_purge_check(e.origin, e.seq, e.record, proof, proof_len,
-                               view_may_purge, c);
+  rc = ayil_policy_purge_check(e.origin, e.seq, e.record, e.body_hash, proof,
+                               proof_len, view_may_purge, c);
   if (rc == AYIL_EPERM)
     return AYIL_EOWNER;
   if (rc == 0 && v->role == AYIL_POLICY_HUB) {

@@ -29,8 +29,8 @@ static unsigned wants(void *ctx, const uint8_t origin[AYIL_ID_BYTES]) {
 /* A purged body must be proven: the rule is the policy's. */
 static int check_proof(ayil_sync_t *s, const slot_t *sl, uint64_t seq,
                        const ayil__rec_t *rec) {
-  return ayil_policy_purge_check(sl->id, seq, rec->record, rec->proof,
-                                 rec->proof_len, wants, s);
+  return ayil_policy_purge_check(sl->id, seq, rec->record, rec->body_hash,
+                                 rec->proof, rec->proof_len, wants, s);
 }
 
 /* The peer holds entry `seq` (it sent it, or acknowledged it): nothing of

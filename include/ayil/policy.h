@@ -111,8 +111,10 @@ typedef unsigned (*ayil_policy_wants_cb)(void *ctx,
 
 /*
  * Whether `proof` (untrusted bytes) proves that the body of entry `seq` of
- * `origin`, of record `record`, was purged: it must be a canonical,
- * correctly signed OP_DELETE entry of the same record, written either later
+ * `origin`, of record `record`, with body `body_hash`, was purged: it must
+ * be a canonical, correctly signed entry of the same record that removed
+ * the body -- an OP_DELETE, or an OP_PUT that superseded it (no body, or
+ * another body hash: the identifying fields were replaced) -- written later
  * in the same log (proof seq > seq) or in the log of another origin that
  * `wants` says this node wants (a successor in the same committee).
  * 0, or the entry decoder's error, AYIL_ESIG (does not verify), AYIL_EPEER
@@ -121,6 +123,7 @@ typedef unsigned (*ayil_policy_wants_cb)(void *ctx,
  */
 int ayil_policy_purge_check(const uint8_t origin[AYIL_ID_BYTES], uint64_t seq,
                             const uint8_t record[AYIL_RECID_BYTES],
+                            const uint8_t body_hash[AYIL_HASH_BYTES],
                             const uint8_t *proof, size_t proof_len,
                             ayil_policy_wants_cb wants, void *ctx);
 

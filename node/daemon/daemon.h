@@ -52,6 +52,7 @@ typedef struct conn_s {
   int early;              /* committee: streamed ahead of the hub's reply */
   uint64_t own_acked_at0; /* committee: own log acked by the hub at start */
   size_t nwant;  /* logs the policy wanted from the peer at the handshake */
+  int deletes;   /* deletes received on this connection */
   int leaving;   /* sent the final frame, shutting down */
   int delivered; /* handed entries to the store in this read */
   ayil_hs_t *hs;
@@ -104,6 +105,7 @@ struct daemon_s {
   int tx_failed;
   uint64_t last_flush_ms;
   uint64_t last_check_ms;
+  uint64_t last_quarantine_ms; /* hub: when quarantine was last expired */
 };
 
 uint64_t now_ms(daemon_t *d);

@@ -142,6 +142,31 @@ check "d) the name is in no log and no alert" bash -c "! grep -a -q 'Invented Za
 R5=$(add_record "$A")
 expect_rc 0 "d) A still syncs" $AYIL --home "$A" sync --wait 30
 check "d) A's new record reached the hub" test "$(live "$HUB" "$R5")" = 1
+# ---- e) a stolen Pi's key deletes a burst of records; the operator rolls
+# back what it signed after the theft ----
+E=$T/e
+enroll "Committee E" "$E"
+for i in $(seq 22); do add_record "$E" >>"$T/e-ids"; done
+start_daemon "$E" "$T/e.log"
+EPID=$DPID
+expect_rc 0 "e) E syncs 22 records" $AYIL --home "$E" sync --wait 60
+EID=$($AYIL --home "$E" id)
+EHEX=$(python3 -c 'import base64,sys; print(base64.b64decode(sys.argv[1]).hex().upper())' "$EID")
+CUT=$(sqlite3 "$HUB/ayil.db" "SELECT max(seq) FROM entries WHERE hex(origin)='$EHEX'")
+check "e) the hub holds E's 22 entries" test "$CUT" = 22
+HUBSUM_E=$(sqlite3 "$HUB/ayil.db" "SELECT hex(id)||deleted||ifnull(hex(body_hash),'') FROM records ORDER BY id" | sha256sum)
+# The thief, with the Pi (its key and its store):
+while read -r rid; do $AYIL --home "$E" record delete "$rid" >/dev/null; done <"$T/e-ids"
+expect_rc 0 "e) the stolen node's deletes reach the hub" $AYIL --home "$E" sync --wait 60
+check "e) the hub purged them (22 records deleted)" test "$(sqlite3 "$HUB/ayil.db" "SELECT count(*) FROM records WHERE deleted=1")" -ge 22
+check "e) the hub raises delete_burst" bash -c "$AYIL --home '$HUB' alerts --json | grep -q delete_burst"
+check "e) the purged bodies wait in quarantine" test "$(sqlite3 "$HUB/ayil.db" "SELECT count(*) FROM quarantine")" -ge 22
+stop_pid "$EPID"
+expect_rc 0 "e) the operator revokes the stolen node and rolls back after seq $CUT" $AYIL --home "$HUB" revoke "$EID" --after "$CUT"
+check "e) ... which says 22 entries were rolled back" grep -q "22 entries it signed after that were rolled back" "$T/out"
+check "e) every record at the hub is as before the theft, bodies included" test "$($AYIL --home "$HUB" log verify >/dev/null && sqlite3 "$HUB/ayil.db" "SELECT hex(id)||deleted||ifnull(hex(body_hash),'') FROM records ORDER BY id" | sha256sum)" = "$HUBSUM_E"
+check "e) the bodies are back out of quarantine" test "$(sqlite3 "$HUB/ayil.db" "SELECT count(*) FROM records r WHERE r.deleted=0 AND r.body_hash IS NOT NULL AND r.body_hash NOT IN (SELECT hash FROM bodies)")" = 0
+check "e) ayil nodes shows the rollback" bash -c "$AYIL --home '$HUB' nodes --json | grep -q '\"rolled_back\": 22'"
 expect_rc 0 "A: ayil log verify" $AYIL --home "$A" log verify
 check "no invented name in any daemon log" bash -c "! grep -a -q 'Invented Decision Person' '$T'/*.log"
 finish

@@ -16,6 +16,7 @@
 #include <sodium.h>
 
 #include "ayil/enrol.h"
+#include "ayil/policy.h"
 #include "record.h"
 #include "registry.h"
 #include "store.h"
@@ -190,6 +191,103 @@ static void test_committee(void **state) {
   ayil_store_close(st);
 }
 
+/* An update that replaces the identifying fields purges the superseded
+ * body, here and at every node that takes the update: the update is the
+ * proof, as a delete would be. */
+static void test_superseded_body(void **state) {
+  ayil_store_t *st = open_as("supersede", "committee", &a, &hub);
+  ayil_store_t *other = open_as("supersede2", "hub", &hub, NULL);
+  uint8_t r[16], b1[40], b2[40], *e1 = NULL, *e2 = NULL, *body = NULL,
+                                 *proof = NULL, *ent = NULL;
+  size_t l1 = 0, l2 = 0, bl = 0, pl = 0, el = 0;
+  ayil_store_row_t row;
+  ayil_policy_view_t v;
+  uint8_t h1[AYIL_HASH_BYTES];
+  (void)state;
+  memset(r, 0x81, sizeof r);
+  memset(b1, 0x01, sizeof b1);
+  memset(b2, 0x02, sizeof b2);
+  assert_int_equal(ayil_store_write_local(st, a.sk, AYIL_OP_PUT, r, hdr, hlen,
+                                          b1, sizeof b1, NULL, NULL),
+                   0);
+  ayil_body_hash(b1, sizeof b1, h1);
+  assert_int_equal(ayil_store_body(st, h1, &body, &bl), 0);
+  free(body);
+  body = NULL;
+  assert_int_equal(ayil_store_write_local(st, a.sk, AYIL_OP_PUT, r, hdr, hlen,
+                                          b2, sizeof b2, NULL, NULL),
+                   0);
+  /* The old body is gone; the record reads the new one. */
+  assert_int_equal(ayil_store_body(st, h1, &body, &bl), AYIL_ENOTFOUND);
+  assert_int_equal(ayil_store_record(st, r, &row), 0);
+  assert_int_equal(row.has_body, 1);
+  ayil_store_row_clear(&row);
+  /* What a peer gets for the first put: no body, the update as proof. */
+  assert_int_equal(
+      ayil_store_item(st, a.pk, 1, &ent, &el, &body, &bl, &proof, &pl), 0);
+  assert_null(body);
+  assert_non_null(proof);
+  assert_int_equal(ayil_store_entry(st, a.pk, 2, &e2, &l2), 0);
+  assert_int_equal(pl, l2);
+  assert_memory_equal(proof, e2, l2);
+  /* Another node takes the first put with that proof, not with a put that
+   * kept the same body. */
+  memset(&v, 0, sizeof v);
+  v.role = AYIL_POLICY_HUB;
+  v.self = hub.pk;
+  v.peer = a.pk;
+  assert_int_equal(ayil_store_entry(st, a.pk, 1, &e1, &l1), 0);
+  assert_int_equal(ayil_store_append_purged(other, &v, e1, l1, e1, l1),
+                   AYIL_EPEER);
+  assert_int_equal(ayil_store_append_purged(other, &v, e1, l1, proof, pl), 0);
+  free(e1);
+  free(e2);
+  free(ent);
+  free(proof);
+  ayil_store_close(st);
+  ayil_store_close(other);
+}
+
+/* A stolen device key signs deletes; the operator rolls back what it
+ * signed after the theft (revoke --after): the records live again, with
+ * their bodies from the hub's quarantine. Quarantine expires. */
+static void test_rollback(void **state) {
+  ayil_store_t *st = open_as("rollback", "hub", &hub, NULL);
+  uint8_t r1[16], r2[16];
+  uint64_t rolled = 0;
+  ayil_device_t d;
+  int n = -1;
+  (void)state;
+  memset(r1, 0x91, sizeof r1);
+  memset(r2, 0x92, sizeof r2);
+  enrol(st, "Invented Committee R", NULL, &a);
+  assert_int_equal(put(st, &a, r1), 0); /* seq 1 */
+  assert_int_equal(put(st, &a, r2), 0); /* seq 2 */
+  /* The thief, with a's key: */
+  assert_int_equal(del(st, &a, r1), 0); /* seq 3 */
+  assert_int_equal(del(st, &a, r2), 0); /* seq 4 */
+  expect_row(st, r1, &a, 1);
+  assert_int_equal(ayil_reg_revoke(st, hub.sk, a.pk, &(uint64_t){2}, &rolled),
+                   0);
+  assert_int_equal(rolled, 2);
+  assert_int_equal(head(st, &a), 2);
+  expect_row(st, r1, &a, 0); /* live again, its body back */
+  expect_row(st, r2, &a, 0);
+  assert_int_equal(ayil_reg_device(st, a.pk, &d), 0);
+  assert_string_equal(d.state, AYIL_DEV_REVOKED);
+  assert_int_equal(d.revoked_after, 2);
+  assert_int_equal(d.rolled_back, 2);
+  /* Entries after the cut are refused from now on (the policy's stop). */
+  assert_int_equal(ayil_store_quarantine_expire(st, INT64_MAX, &n), 0);
+  assert_int_equal(n, 0); /* the restored bodies left quarantine */
+  assert_int_equal(del(st, &a, r1), 0); /* a local write is not the policy */
+  assert_int_equal(ayil_store_quarantine_expire(st, 0, &n), 0);
+  assert_int_equal(n, 0); /* purged now, not before 1970 */
+  assert_int_equal(ayil_store_quarantine_expire(st, INT64_MAX, &n), 0);
+  assert_int_equal(n, 1);
+  ayil_store_close(st);
+}
+
 /* A store that says nothing of who it is: only a record's owner. */
 static void test_no_role(void **state) {
   ayil_store_t *st = NULL;
@@ -221,6 +319,8 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_hub),
       cmocka_unit_test(test_committee),
+      cmocka_unit_test(test_superseded_body),
+      cmocka_unit_test(test_rollback),
       cmocka_unit_test(test_no_role),
   };
   return cmocka_run_group_tests(tests, setup, teardown);

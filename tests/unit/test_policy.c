@@ -273,8 +273,14 @@ static void test_purge_proofs(void **state) {
   /* A DELETE of another record. */
   make(&old, 5, 0xab, AYIL_OP_DELETE, 0, del, &dlen);
   assert_int_equal(ayil_policy_purge_ok(&v, put, plen, del, dlen), AYIL_EPEER);
-  /* Not a DELETE. */
+  /* A later put that kept the same body is no proof; one that superseded
+   * it (here: no body any more) is. */
+  make(&old, 5, 0xaa, AYIL_OP_PUT, 1, del, &dlen);
+  assert_int_equal(ayil_policy_purge_ok(&v, put, plen, del, dlen), AYIL_EPEER);
   make(&old, 5, 0xaa, AYIL_OP_PUT, 0, del, &dlen);
+  assert_int_equal(ayil_policy_purge_ok(&v, put, plen, del, dlen), 0);
+  /* Not a put or a delete. */
+  make(&old, 5, 0xaa, AYIL_OP_NOTICE, 0, del, &dlen);
   assert_int_equal(ayil_policy_purge_ok(&v, put, plen, del, dlen), AYIL_EPEER);
   /* A bad signature. */
   make(&old, 5, 0xaa, AYIL_OP_DELETE, 0, del, &dlen);

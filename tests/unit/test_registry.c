@@ -165,8 +165,8 @@ static void test_admit_redeem_succeed_revoke(void **state) {
     free(bytes);
   }
 
-  assert_int_equal(ayil_reg_revoke(st, hsk, c), AYIL_ENOTFOUND);
-  assert_int_equal(ayil_reg_revoke(st, hsk, b), 0);
+  assert_int_equal(ayil_reg_revoke(st, hsk, c, NULL, NULL), AYIL_ENOTFOUND);
+  assert_int_equal(ayil_reg_revoke(st, hsk, b, NULL, NULL), 0);
   assert_int_equal(ayil_reg_device(st, b, &d), 0);
   assert_string_equal(d.state, AYIL_DEV_REVOKED);
   /* The revocation and its notice: both, or (unknown node) neither. */
