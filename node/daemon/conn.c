@@ -35,6 +35,7 @@ typedef struct {
 } wreq_t;
 
 static void on_close(uv_handle_t *h);
+static void conn_leave(conn_t *c, const char *why);
 
 /* ---- writing ---- */
 
@@ -689,7 +690,12 @@ static int feed(conn_t *c, const uint8_t *p, size_t n) {
           return rc;
       }
       if (ayil_rx_ended(c->rx)) {
-        conn_close(c, 1, "peer left");
+        /* The peer's final frame: answer with ours (the FINAL exchange),
+         * or, if ours is out already, the stream is over both ways. */
+        if (c->leaving)
+          conn_close(c, 1, c->why);
+        else
+          conn_leave(c, "peer left");
         return 0;
       }
       if (used == 0)
@@ -721,7 +727,14 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
       daemon_commit(d);
     }
     conn_close(c, 0, ayil_strerror(rc));
+  } else if (nread < 0 && c->state == CONN_SYNC && c->rx != NULL &&
+             (c->leaving || ayil_rx_eof(c->rx) == 0)) {
+    /* After a final frame (ours or the peer's): a clean end. */
+    conn_close(c, 1, c->leaving ? c->why : "peer left");
   } else if (nread < 0) {
+    if (c->state == CONN_SYNC && c->rx != NULL)
+      snprintf(c->why, sizeof c->why, "%s",
+               "connection cut: no final frame from the peer");
     if (c->outbound && c->state == CONN_HANDSHAKE && c->hs != NULL &&
         ayil_hs_peer_id(c->hs) != NULL && c->early) {
       /* Entries streamed behind our auth message filled the link: a cut
@@ -749,7 +762,10 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
                          "authentication; a refusal if it happens again");
       }
     }
-    conn_close(c, 0, nread == UV_EOF ? "peer closed" : uv_strerror((int)nread));
+    conn_close(c, 0,
+               c->state == CONN_SYNC && c->rx != NULL ? c->why
+               : nread == UV_EOF                      ? "peer closed"
+                                 : uv_strerror((int)nread));
   }
   for (c = d->conns; c != NULL; c = c->next)
     conn_pump(c);
@@ -901,7 +917,11 @@ void conn_accept(daemon_t *d, uv_stream_t *server) {
 
 static void on_shutdown(uv_shutdown_t *req, int status) {
   conn_t *c = req->data;
-  (void)status;
+  /* Our final frame is out: wait (bounded, conns_tick) for the peer's, so
+   * both sides see the stream end cleanly (PROTOCOL.md, "Transport"). */
+  if (status == 0 && c->state != CONN_CLOSING && c->rx != NULL &&
+      !ayil_rx_ended(c->rx))
+    return;
   conn_close(c, 1, c->why[0] ? c->why : "left");
 }
 
@@ -913,10 +933,14 @@ static void conn_leave(conn_t *c, const char *why) {
     send_bytes(c, fin, n);
   snprintf(c->why, sizeof c->why, "%s", why);
   c->shutdown_req.data = c;
-  c->leaving = 1; /* reads go on until the shutdown completes */
+  c->leaving = 1; /* reads go on until the peer's final frame */
+  c->leave_ms = now_ms(c->d);
   if (uv_shutdown(&c->shutdown_req, (uv_stream_t *)&c->tcp, on_shutdown) != 0)
     conn_close(c, 1, why);
 }
+
+/* How long a leaving connection waits for the peer's final frame. */
+#define LEAVE_WAIT_MS 5000
 
 /* Called every tick: dead links, lingering, pings, revocations. */
 void conns_tick(daemon_t *d) {
@@ -927,6 +951,11 @@ void conns_tick(daemon_t *d) {
     d->last_check_ms = now;
   for (c = d->conns; c != NULL; c = next) {
     next = c->next;
+    if (c->state != CONN_CLOSING && c->leaving &&
+        now - c->leave_ms > LEAVE_WAIT_MS) {
+      conn_close(c, 1, c->why); /* no final frame back: leave anyway */
+      continue;
+    }
     if (c->state == CONN_CLOSING || c->leaving)
       continue;
     if (c->state != CONN_SYNC) {

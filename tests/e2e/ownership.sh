@@ -168,5 +168,7 @@ check "e) every record at the hub is as before the theft, bodies included" test 
 check "e) the bodies are back out of quarantine" test "$(sqlite3 "$HUB/ayil.db" "SELECT count(*) FROM records r WHERE r.deleted=0 AND r.body_hash IS NOT NULL AND r.body_hash NOT IN (SELECT hash FROM bodies)")" = 0
 check "e) ayil nodes shows the rollback" bash -c "$AYIL --home '$HUB' nodes --json | grep -q '\"rolled_back\": 22'"
 expect_rc 0 "A: ayil log verify" $AYIL --home "$A" log verify
+check "the hub ended sessions by the FINAL exchange (a committee's final frame answered)" grep -q "connection from .* closed: peer left" "$LOG"
+check "a committee saw the hub's final frame back" grep -q "closed: synced; leaving until new data" "$T/a.log"
 check "no invented name in any daemon log" bash -c "! grep -a -q 'Invented Decision Person' '$T'/*.log"
 finish
