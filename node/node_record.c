@@ -168,6 +168,10 @@ static int open_body(ayil_node_t *n, const ayil_store_row_t *row,
     return ayil__node_fail(n, rc, 0, "store: %s", ayil_strerror(rc));
   rc = ayil_body_open(sealed, slen, pk, sk, &plain, &plen);
   free(sealed);
+  if (rc == AYIL_EFORMAT)
+    return ayil__node_fail(n, rc, 0,
+                           "a record body opens but its padding is "
+                           "malformed");
   if (rc != 0)
     return ayil__node_fail(n, rc, 0,
                            "a record body does not open with this "

@@ -275,20 +275,44 @@ int ayil_entry_follows(const ayil_entry_t *e, uint64_t prev_seq,
   return 0;
 }
 
+size_t ayil_body_bucket(size_t len) {
+  size_t b = AYIL_BODY_BUCKET_MIN;
+  const size_t last = AYIL_BODY_MAX - crypto_box_SEALBYTES;
+  if (len >= last)
+    return 0;
+  while (b <= len) /* at least one byte of padding; bounded by last */
+    b *= 2;
+  return b > last ? last : b;
+}
+
 int ayil_body_seal(const uint8_t *plain, size_t len,
                    const uint8_t reader_pk[32], uint8_t **out, size_t *outlen) {
-  uint8_t *c;
-  if (len > AYIL_BODY_MAX - crypto_box_SEALBYTES)
+  uint8_t *c, *p;
+  size_t bucket = ayil_body_bucket(len), padded = 0;
+  if (len == 0)
+    return AYIL_EINVAL;
+  if (bucket == 0)
     return AYIL_ETOOBIG;
-  c = malloc(len + crypto_box_SEALBYTES);
-  if (c == NULL)
+  p = malloc(bucket);
+  c = malloc(bucket + crypto_box_SEALBYTES);
+  if (p == NULL || c == NULL) {
+    free(p);
+    free(c);
     return AYIL_ENOMEM;
-  if (crypto_box_seal(c, plain, len, reader_pk) != 0) {
+  }
+  memcpy(p, plain, len);
+  /* ISO/IEC 7816-4 padding to the bucket: 0x80 then zeros. */
+  if (sodium_pad(&padded, p, len, bucket, bucket) != 0 || padded != bucket ||
+      crypto_box_seal(c, p, bucket, reader_pk) != 0) {
+    sodium_memzero(p, bucket);
+    free(p);
     free(c);
     return AYIL_EINVAL;
   }
+  sodium_memzero(p, bucket);
+  free(p);
   *out = c;
-  *outlen = len + crypto_box_SEALBYTES;
+  *outlen = bucket + crypto_box_SEALBYTES;
   return 0;
 }
 
@@ -296,17 +320,27 @@ int ayil_body_open(const uint8_t *sealed, size_t len,
                    const uint8_t reader_pk[32], const uint8_t reader_sk[32],
                    uint8_t **out, size_t *outlen) {
   uint8_t *p;
-  if (len < crypto_box_SEALBYTES || len > AYIL_BODY_MAX)
+  size_t plen, unpadded = 0;
+  if (len <= crypto_box_SEALBYTES || len > AYIL_BODY_MAX)
     return AYIL_EDECRYPT;
-  p = malloc(len - crypto_box_SEALBYTES + 1);
+  plen = len - crypto_box_SEALBYTES;
+  p = malloc(plen);
   if (p == NULL)
     return AYIL_ENOMEM;
   if (crypto_box_seal_open(p, sealed, len, reader_pk, reader_sk) != 0) {
     free(p);
     return AYIL_EDECRYPT;
   }
+  /* The padded length must be a bucket, and the padding well formed. */
+  if (ayil_body_bucket(plen - 1) != plen ||
+      sodium_unpad(&unpadded, p, plen, plen) != 0 || unpadded == 0) {
+    sodium_memzero(p, plen);
+    free(p);
+    return AYIL_EFORMAT;
+  }
+  sodium_memzero(p + unpadded, plen - unpadded);
   *out = p;
-  *outlen = len - crypto_box_SEALBYTES;
+  *outlen = unpadded;
   return 0;
 }
 

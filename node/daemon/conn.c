@@ -21,7 +21,8 @@
 #define HUB_HANGUPS_REFUSED 3 /* hangups after authentication: refused */
 /* After a connection to the hub that got nothing acknowledged, the next one
  * streams nothing ahead of the hub's reply and halves its batch and window,
- * down to these floors; the first acknowledgement restores the defaults. A
+ * down to these floors, and stays there while connections are cut; the
+ * first connection that ends cleanly restores the defaults. A
  * link that is cut sooner than one full batch would otherwise carry the same
  * first batch, cut, forever. */
 #define STALL_SHIFT_MAX 3
@@ -376,9 +377,16 @@ static void on_close(uv_handle_t *h) {
     if (c->sync != NULL &&
         ayil_sync_peer_acked(c->sync, d->ident.pk, &acked) == 0 &&
         acked > c->own_acked_at0) {
-      if (d->hub_stalls > 0)
-        dlog(LOG_INFO, "the hub acknowledged entries again; full batches");
-      d->hub_stalls = 0;
+      /* Progress. Full batches again only after a connection that ended
+       * cleanly: on a link cut sooner than one full batch, going back to
+       * full batches after each acknowledgement would waste the next few
+       * connections on cuts before it shrank again. */
+      if (c->clean) {
+        if (d->hub_stalls > 0)
+          dlog(LOG_INFO, "a connection to the hub ended cleanly; full "
+                         "batches again");
+        d->hub_stalls = 0;
+      }
     } else if (!c->clean && d->own_head > c->own_acked_at0) {
       if (d->hub_stalls == 0)
         dlog(LOG_NOTICE, "nothing acknowledged on this connection; the next "
