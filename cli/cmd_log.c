@@ -84,7 +84,7 @@ static const cli_optdef_t REPORT_OPTS[] = {
 
 int cmd_report(cli_t *c, int argc, char **argv) {
   const char *from, *to, *oblast, *format, *lang, *sup;
-  long suppress = 0;
+  long suppress = AYIL_REPORT_SUPPRESS_DEFAULT;
   ayil_report_t *r = NULL;
   uint64_t unknown = 0, bad = 0;
   int rc = cli_parse(c, argc, argv, c->first, REPORT_OPTS, "report");

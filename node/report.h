@@ -44,6 +44,15 @@
 
 #include "ayil/error.h"
 
+/*
+ * Small cells are suppressed below this count unless the caller asks for
+ * another threshold: every report may leave the committee (printed, mailed,
+ * forwarded to the oblast), and a cell of 1 (one woman of an age group in
+ * one village in one month) can name a survivor. Seeing exact small counts
+ * takes an explicit --suppress-below 0. RECORDS.md's indicators; DESIGN.md.
+ */
+#define AYIL_REPORT_SUPPRESS_DEFAULT 5
+
 typedef struct ayil_report_s ayil_report_t;
 
 /*

@@ -127,7 +127,7 @@ same_logs() {
 }
 
 hub_total() { # hub_total INDICATOR
-  "$AYIL" --home "$HUB" report --format json | python3 -c "import json,sys; d=json.load(sys.stdin); print([r['value'] for r in d['rows'] if r['scope']=='total' and r['indicator']==sys.argv[1]][0])" "$1"
+  "$AYIL" --home "$HUB" report --format json --suppress-below 0 | python3 -c "import json,sys; d=json.load(sys.stdin); print([r['value'] for r in d['rows'] if r['scope']=='total' and r['indicator']==sys.argv[1]][0])" "$1"
 }
 connected() { "$AYIL" --home "${HOME_OF[$1]}" status --json 2>/dev/null | grep -q '"connected": true'; }
 # wait_for SECONDS command...: polls every 0.2 s.
