@@ -11,6 +11,7 @@
 #include "ayil/error.h"
 #include "config.h"
 #include "fsutil.h"
+#include "store.h"
 
 void ayil_home_resolve(const char *opt, char *out, size_t cap) {
   const char *env = getenv("AYIL_HOME");
@@ -60,6 +61,7 @@ void ayil_config_defaults(ayil_config_t *c) {
   c->linger_s = 10;
   c->dead_after_s = 60;
   c->backoff_max_s = 600;
+  c->quarantine_days = AYIL_QUARANTINE_DAYS;
   snprintf(c->log_level, sizeof c->log_level, "info");
 }
 
@@ -122,6 +124,11 @@ static int on_kv(void *user, const char *section, const char *name,
       ok = set_uint(&c->dead_after_s, value);
     else if (strcmp(name, "backoff_max") == 0)
       ok = set_uint(&c->backoff_max_s, value);
+  } else if (strcmp(section, "retention") == 0) {
+    /* At least a day, so that a revoke --after has time to roll back. */
+    if (strcmp(name, "quarantine_days") == 0)
+      ok = set_uint(&c->quarantine_days, value) && c->quarantine_days >= 1 &&
+           c->quarantine_days <= 3650;
   }
   if (!ok && !lc->failed) {
     lc->failed = 1;
@@ -187,5 +194,10 @@ int ayil_config_save(const char *home, const ayil_config_t *c) {
                 "dead_after = %u\nbackoff_max = %u\n",
                 c->poll_interval_s, c->linger_s, c->dead_after_s,
                 c->backoff_max_s);
+  if (strcmp(c->role, "hub") == 0)
+    n += snprintf(text + n, sizeof text - (size_t)n,
+                  "\n[retention]\n# days a purged body stays sealed in "
+                  "quarantine (ayil revoke --after)\nquarantine_days = %u\n",
+                  c->quarantine_days);
   return ayil_fs_write_atomic(path, text, (size_t)n, 0600);
 }

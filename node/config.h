@@ -27,6 +27,7 @@ typedef struct {
   unsigned linger_s;        /* committee: stay this long after caught up */
   unsigned dead_after_s;    /* no progress for this long: link is dead */
   unsigned backoff_max_s;   /* reconnect backoff cap */
+  unsigned quarantine_days; /* hub: purged bodies kept sealed this long */
   char log_level[16];
 } ayil_config_t;
 

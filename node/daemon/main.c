@@ -71,12 +71,13 @@ static void on_tick(uv_timer_t *t) {
   conns_tick(d);
   if (d->is_hub && !d->in_tx &&
       (d->last_quarantine_ms == 0 || now - d->last_quarantine_ms >= 3600000)) {
-    /* Purged bodies stay sealed in quarantine for AYIL_QUARANTINE_DAYS
-     * (a rollback can bring them back); then they are erased. */
+    /* Purged bodies stay sealed in quarantine for [retention]
+     * quarantine_days (a rollback can bring them back); then they are
+     * erased. */
     int n = 0;
     d->last_quarantine_ms = now;
     if (ayil_store_quarantine_expire(
-            d->store, (int64_t)time(NULL) - 86400LL * AYIL_QUARANTINE_DAYS,
+            d->store, (int64_t)time(NULL) - 86400LL * d->conf.quarantine_days,
             &n) == 0 &&
         n > 0)
       dlog(LOG_INFO, "erased %d purged bodies past their quarantine", n);

@@ -49,6 +49,7 @@ static void test_defaults(void **state) {
   assert_int_equal(c.linger_s, 10);
   assert_int_equal(c.dead_after_s, 60);
   assert_int_equal(c.backoff_max_s, 600);
+  assert_int_equal(c.quarantine_days, 30);
   assert_string_equal(c.log_level, "info");
   assert_string_equal(c.role, "");
   assert_string_equal(c.name, "");
@@ -64,8 +65,9 @@ static void test_every_key(void **state) {
              "[hub]\naddress = 127.0.0.1:7000\nid = HUBIDTEXT\n"
              "[listen]\naddress = 127.0.0.1:7001\nadvertise = 127.0.0.1:7002\n"
              "[sync]\npoll_interval = 3600\nlinger = 5\ndead_after = 30\n"
-             "backoff_max = 120\n");
+             "backoff_max = 120\n[retention]\nquarantine_days = 7\n");
   assert_int_equal(ayil_config_load(home, &c, err, sizeof err), 0);
+  assert_int_equal(c.quarantine_days, 7);
   assert_string_equal(c.role, "committee");
   assert_string_equal(c.name, "Test Committee");
   assert_string_equal(c.oblast, "kyivska");
@@ -90,6 +92,7 @@ static void test_save_load_round_trip(void **state) {
   snprintf(c.listen, sizeof c.listen, "127.0.0.1:7100");
   snprintf(c.advertise, sizeof c.advertise, "127.0.0.1:7101");
   c.linger_s = 7;
+  c.quarantine_days = 45;
   assert_int_equal(ayil_config_save(home, &c), 0);
   assert_int_equal(ayil_config_load(home, &d, err, sizeof err), 0);
   assert_memory_equal(&c, &d, sizeof c);
@@ -118,6 +121,11 @@ static void test_malformed(void **state) {
   expect_bad("[node]\nrole = committee\n[sync]\nbackoff_max =\n", "line 4",
              "backoff_max");
   expect_bad("[node]\nrole = overlord\n", "line 2", "role");
+  /* A quarantine of 0 days would leave revoke --after nothing to restore. */
+  expect_bad("[node]\nrole = hub\n[retention]\nquarantine_days = 0\n", "line 4",
+             "quarantine_days");
+  expect_bad("[node]\nrole = hub\n[retention]\nquarantine_days = 99999\n",
+             "line 4", "quarantine_days");
   /* 16 bytes do not fit role[16] with its NUL. */
   expect_bad("[node]\nrole = committee\nlog_level = 0123456789abcdef\n",
              "line 3", "log_level");
