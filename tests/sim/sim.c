@@ -7,17 +7,45 @@
  * that crash (losing whatever was not yet durable) and restart, a committee
  * whose device is replaced by a successor, and a cloned committee that
  * forks its log. Entries are real: Ed25519-signed, hash-chained, with
- * random bodies. Everything comes from one seed, so a failing seed replays.
+ * random bodies; devices create records, update and delete their own and
+ * their predecessors'. Everything comes from one seed, so a failing seed
+ * replays.
+ *
+ * Hostile origins, each in some seeds (the seed decides which, and when):
+ * - a hostile device: admitted, the only device of a committee of its own,
+ *   it writes like any committee, then signs puts (updates) and deletes of
+ *   other committees' records, whose ids it is handed as if they leaked
+ *   (live ones that the hub holds already: see victim_record());
+ * - a compromised hub: it signs puts and deletes of committees' records in
+ *   its own log, which every committee pulls;
+ * - a stranger: a key never admitted that connects to the hub and streams
+ *   its log of puts and deletes of others' records (and its own).
+ * Their entries take the path of every received entry: the sync state
+ * machine, the replication policy (proto/policy.c), then each node's store
+ * (cb_deliver(), as ayild's): a purged body's proof must come from a device
+ * that may change the record, and the records view folds each entry only
+ * if its origin may change the record (ayil_policy_change_ok(), as
+ * node/store_view.c does); a refused entry is not stored, raises the
+ * not_owner alert and its log is not wanted again (it stops there).
  *
  * After a chaotic phase the network heals; once everything converged the
  * run is checked:
  * - every entry the hub acknowledged is at the hub, once, byte-identical;
- * - every durably written entry of a live device reached the hub;
+ * - every durably written entry of a live device reached the hub, and the
+ *   hub's log every committee, but for a log refused at its first hostile
+ *   entry;
  * - every log at every node is a valid chain (signatures, links, bodies or
  *   purge proofs);
  * - replicas agree: of two copies of a log, one is a prefix of the other;
  * - a fork is refused (never merged) and alerted at the hub; no alert
- *   without a fork; no sync error at all.
+ *   without a fork; no sync error at all;
+ * - no record changes except by its owner: at every node not hostile
+ *   itself, every record (live or deleted, its header and body hash, its
+ *   owner) is what the legitimate writes it holds make of it, from an
+ *   oracle of the writes the simulator made, the creating device's and its
+ *   successors' only (check_records());
+ * - only hostile logs are refused, at their first hostile entry; the hub
+ *   stores nothing of a stranger.
  *
  * Usage: ayil-sim [--seeds N] [--first S] [--verbose] [--overhead]
  */
@@ -235,12 +263,32 @@ static size_t make_header(rng_t *r, int bench, uint8_t *out, size_t cap) {
 /* ---- the world -------------------------------------------------------- */
 
 enum { HUB = 0, COMMITTEE = 1 };
+/* Hostile nodes: an admitted device of a committee of its own that signs
+ * puts and deletes of other committees' records; a key never admitted. */
+enum { HOSTILE_DEVICE = 1, HOSTILE_STRANGER = 2 };
+
+/* One legitimate write, as the simulator made it: the oracle that the
+ * records view of every node is checked against. */
+typedef struct {
+  uint8_t origin[AYIL_ID_BYTES];
+  uint64_t seq;
+  uint8_t hash[AYIL_HASH_BYTES]; /* of the entry */
+  uint8_t record[AYIL_RECID_BYTES];
+  uint32_t op;
+  uint8_t header_hash[AYIL_HASH_BYTES];
+  int has_body;
+  uint8_t body_hash[AYIL_HASH_BYTES];
+  int committee; /* the writer's */
+} legit_t;
 
 typedef struct node_s {
   int kind;
   int committee; /* index, -1 for the hub */
   int retired;   /* replaced by a successor: gone for good */
   int is_clone;
+  int hostile;      /* HOSTILE_DEVICE or HOSTILE_STRANGER, else 0 */
+  uint64_t bad_seq; /* the first entry of its log that changes a record
+                       its origin does not own (0: none) */
   uint8_t pk[32], sk[64];
   sim_store_t st;
   uint64_t down_until;        /* crashed until then */
@@ -297,10 +345,17 @@ typedef struct sim_s {
   uint8_t devices[MAX_NODES][MAX_DEVICES][32];
   int ndevices[MAX_NODES];
   conn_t conns[MAX_CONNS];
-  int clone_of;       /* committee cloned, or -1 */
-  size_t clone_split; /* the clone's log length when cloned */
-  int replaced;       /* committee whose device was replaced, or -1 */
-  int restored;       /* committee whose log the hub lost, or -1 */
+  int clone_of;         /* committee cloned, or -1 */
+  size_t clone_split;   /* the clone's log length when cloned */
+  int replaced;         /* committee whose device was replaced, or -1 */
+  int restored;         /* committee whose log the hub lost, or -1 */
+  int hostile_comm;     /* the hostile device's committee (ncomm), or -1 */
+  int hub_hostile;      /* the hub signs puts and deletes in its own log */
+  int stranger;         /* a key never admitted connects to the hub */
+  uint64_t hub_bad_seq; /* its first such entry (0: none yet) */
+  unsigned victims;     /* committees whose record ids the hostile device has */
+  legit_t *legit;       /* the oracle */
+  size_t nlegit, legit_cap;
   char failure[256];
   int verbose;
   int plain; /* --overhead: only PUTs with a 1000-byte body */
@@ -308,6 +363,9 @@ typedef struct sim_s {
   uint64_t wire_bytes, connects, cuts, crashes, partitions, forks_alerted;
   uint64_t restores;
   uint64_t entries_written, acked;
+  /* hostile entries written by devices, the hub, strangers; refused */
+  uint64_t attacks[3], refusals;
+  uint64_t stranger_recv; /* a stranger's entries that reached the hub */
 } sim_t;
 
 static void failf(sim_t *w, const char *fmt, ...) {
@@ -329,29 +387,259 @@ static int alive(const sim_t *w, const node_t *n) {
 
 static void node_commit(sim_t *w, node_t *n);
 
+/* ---- the records view: node/store_view.c's fold, ownership first ------ */
+
+/* Committees, the hostile device's own among them. */
+static int ncomm_all(const sim_t *w) {
+  return w->ncomm + (w->hostile_comm >= 0);
+}
+
+/* The committee whose device `id` is in the hub's registry (its place in
+ * the lineage in *pos), or -1. */
+static int committee_of(const sim_t *w, const uint8_t *id, int *pos) {
+  int c, k;
+  for (c = 0; c < ncomm_all(w); c++)
+    for (k = 0; k < w->ndevices[c]; k++)
+      if (memcmp(w->devices[c][k], id, 32) == 0) {
+        if (pos != NULL)
+          *pos = k;
+        return c;
+      }
+  return -1;
+}
+
+typedef struct {
+  sim_t *w;
+  const node_t *n;
+} own_ctx_t;
+
+/* kin() of a node's own view, as node/store_view.c answers it: on the hub,
+ * one committee in its registry; on a committee, both in its lineage
+ * (itself and its predecessors, which the hub confirmed). */
+static int own_kin(void *ctx, const uint8_t a[AYIL_ID_BYTES],
+                   const uint8_t b[AYIL_ID_BYTES]) {
+  own_ctx_t *o = ctx;
+  int pa = 0, pb = 0, ps = 0, ca, cs;
+  if (memcmp(a, b, 32) == 0)
+    return 1;
+  ca = committee_of(o->w, a, &pa);
+  if (ca < 0 || committee_of(o->w, b, &pb) != ca)
+    return 0;
+  if (o->n->kind == HUB)
+    return 1;
+  cs = committee_of(o->w, o->n->pk, &ps);
+  return cs == ca && pa <= ps && pb <= ps;
+}
+
+/* The ownership view of a node's store (no peer: the rule has none). */
+static void own_view(own_ctx_t *o, ayil_policy_view_t *v) {
+  memset(v, 0, sizeof *v);
+  v->role = o->n->kind == HUB ? AYIL_POLICY_HUB : AYIL_POLICY_COMMITTEE;
+  v->self = o->n->pk;
+  v->peer = o->n->pk;
+  v->hub = hub(o->w)->pk;
+  v->kin = own_kin;
+  v->ctx = o;
+}
+
+static void header_hash(const uint8_t *h, size_t len, uint8_t out[32]) {
+  crypto_generichash(out, 32, h, len, NULL, 0);
+}
+
+/* Folds entry `e` into n's records view as ayil__store_fold() does:
+ * AYIL_EOWNER, and nothing changed, when its origin may not change the
+ * record (ayil_policy_change_ok(), the rule under test). */
+static int fold(sim_t *w, const node_t *n, sim_store_t *st,
+                const ayil_entry_t *e) {
+  own_ctx_t o = {w, n};
+  ayil_policy_view_t v;
+  sim_rec_t *r = sim_rec(st, e->record, 0);
+  int rc;
+  own_view(&o, &v);
+  rc = ayil_policy_change_ok(&v, r != NULL ? r->owner : NULL, e->origin, e->op);
+  if (rc != 0 || (e->op != AYIL_OP_PUT && e->op != AYIL_OP_DELETE))
+    return rc;
+  if (r != NULL && r->deleted)
+    return 0; /* deletion is final; later puts to the id are ignored */
+  if (e->op == AYIL_OP_DELETE) {
+    if (r != NULL) {
+      r->deleted = 1;
+      memcpy(r->origin, e->origin, 32);
+      r->seq = e->seq;
+    }
+    return 0;
+  }
+  if (r == NULL) {
+    r = sim_rec(st, e->record, 1);
+    memcpy(r->owner, e->origin, 32);
+  }
+  header_hash(e->header, e->header_len, r->header_hash);
+  r->has_body = e->has_body;
+  memcpy(r->body_hash, e->body_hash, 32);
+  memcpy(r->origin, e->origin, 32);
+  r->seq = e->seq;
+  return 0;
+}
+
+typedef struct {
+  uint64_t n;
+  const sim_ent_t *x;
+} ord_t;
+
+static int ord_cmp(const void *a, const void *b) {
+  uint64_t x = ((const ord_t *)a)->n, y = ((const ord_t *)b)->n;
+  return x < y ? -1 : x > y;
+}
+
+/* Rebuilds n's records view from what its logs hold, in the order it
+ * stored it (ayil_store_reindex()): after a crash, a restore, a copy. A
+ * refused entry was never stored; a hostile node's own is in its log, and
+ * the view ignores it, as a reindex would. */
+static void refold(sim_t *w, node_t *n) {
+  size_t i, j, k = 0, total = 0;
+  ord_t *o;
+  n->st.nrecs = 0;
+  for (i = 0; i < n->st.nlogs; i++)
+    total += n->st.logs[i].n;
+  o = malloc((total ? total : 1) * sizeof *o);
+  if (o == NULL)
+    abort();
+  for (i = 0; i < n->st.nlogs; i++)
+    for (j = 0; j < n->st.logs[i].n; j++) {
+      o[k].n = n->st.logs[i].e[j].n;
+      o[k++].x = &n->st.logs[i].e[j];
+    }
+  qsort(o, k, sizeof *o, ord_cmp);
+  for (i = 0; i < k; i++) {
+    ayil_entry_t e;
+    if (ayil_entry_decode(&e, o[i].x->entry, o[i].x->elen) == 0)
+      (void)fold(w, n, &n->st, &e);
+  }
+  free(o);
+}
+
 /* ---- entries ---------------------------------------------------------- */
 
-static void write_entry(sim_t *w, node_t *n) {
-  sim_log_t *l;
-  uint8_t buf[AYIL_ENTRY_MAX], header[512], *body = NULL;
-  ayil_entry_t e;
-  size_t len = 0, blen = 0;
-  uint64_t roll = below(&w->r, 100);
-  int rc;
+static void oracle_add(sim_t *w, const node_t *n, const ayil_entry_t *e,
+                       const uint8_t *buf, size_t len) {
+  legit_t *o;
+  if (w->nlegit == w->legit_cap) {
+    size_t cap = w->legit_cap ? w->legit_cap * 2 : 64;
+    legit_t *x = realloc(w->legit, cap * sizeof *x);
+    if (x == NULL)
+      abort();
+    w->legit = x;
+    w->legit_cap = cap;
+  }
+  o = &w->legit[w->nlegit++];
+  memset(o, 0, sizeof *o);
+  memcpy(o->origin, e->origin, 32);
+  o->seq = e->seq;
+  ayil_entry_hash(buf, len, o->hash);
+  memcpy(o->record, e->record, AYIL_RECID_BYTES);
+  o->op = e->op;
+  header_hash(e->header, e->header_len, o->header_hash);
+  o->has_body = e->has_body;
+  memcpy(o->body_hash, e->body_hash, 32);
+  o->committee = n->committee;
+}
 
-  /* A write commits the node's transaction: pending entries first, and
-   * the connections hear of it like of any other commit. */
+/* Starts the next entry of n's own log. A write commits the node's
+ * transaction: pending entries first, and the connections hear of it like
+ * of any other commit. */
+static sim_log_t *entry_begin(sim_t *w, node_t *n, ayil_entry_t *e) {
+  sim_log_t *l;
   node_commit(w, n);
   l = sim_log(&n->st, n->pk, 1);
-  memset(&e, 0, sizeof e);
-  memcpy(e.origin, n->pk, 32);
-  e.seq = l->n + 1;
+  memset(e, 0, sizeof *e);
+  memcpy(e->origin, n->pk, 32);
+  e->seq = l->n + 1;
   if (l->n > 0)
-    memcpy(e.prev, l->e[l->n - 1].hash, AYIL_HASH_BYTES);
-  e.ts_ms = 1767225600000ull + w->now;
+    memcpy(e->prev, l->e[l->n - 1].hash, AYIL_HASH_BYTES);
+  e->ts_ms = 1767225600000ull + w->now;
+  e->codes_version = 1;
+  return l;
+}
+
+/* Signs `e`, folds it into the writer's view and appends it, durably. A
+ * legitimate write must be taken by the writer's own store, and goes into
+ * the oracle; a hostile node signs its entry whatever its store says
+ * (its log keeps it, its view ignores it). Returns 0 or an error. */
+static int entry_finish(sim_t *w, node_t *n, sim_log_t *l, ayil_entry_t *e,
+                        const uint8_t *body, size_t blen, int legit) {
+  uint8_t buf[AYIL_ENTRY_MAX];
+  size_t len = 0;
+  int rc = ayil_entry_sign(e, n->sk, buf, sizeof buf, &len);
+  if (rc != 0) {
+    failf(w, "sign: %s", ayil_err_name(rc));
+    return rc;
+  }
+  rc = fold(w, n, &n->st, e);
+  if (rc != 0 && legit) {
+    failf(w, "node %d: own write refused: %s", (int)(n - w->nodes),
+          ayil_err_name(rc));
+    return rc;
+  }
+  sim_store_append(&n->st, l, buf, len, body, blen, NULL, 0);
+  l->durable = l->n;
+  if (e->op == AYIL_OP_DELETE)
+    sim_log_purge(l, e->record, e->seq, buf, len);
+  if (legit)
+    oracle_add(w, n, e, buf, len);
+  n->writes++;
+  w->entries_written++;
+  return 0;
+}
+
+/* A record of n's lineage that n holds (in its own log or a
+ * predecessor's): one it may update or delete. 0 if none. */
+static int lineage_record(sim_t *w, node_t *n, uint8_t rec[AYIL_RECID_BYTES]) {
+  int pos = 0, c = committee_of(w, n->pk, &pos), k;
+  size_t total = 0, pick;
+  if (c < 0)
+    return 0;
+  for (k = 0; k <= pos; k++) {
+    sim_log_t *l = sim_log(&n->st, w->devices[c][k], 0);
+    total += l ? l->n : 0;
+  }
+  if (total == 0)
+    return 0;
+  pick = (size_t)below(&w->r, total);
+  for (k = 0; k <= pos; k++) {
+    sim_log_t *l = sim_log(&n->st, w->devices[c][k], 0);
+    if (l == NULL)
+      continue;
+    if (pick < l->n) {
+      memcpy(rec, l->e[pick].record, AYIL_RECID_BYTES);
+      return 1;
+    }
+    pick -= l->n;
+  }
+  return 0;
+}
+
+static uint8_t *random_body(sim_t *w, size_t blen, ayil_entry_t *e) {
+  uint8_t *body = malloc(blen ? blen : 1);
+  if (body == NULL)
+    abort();
+  fill(&w->r, body, blen);
+  ayil_body_hash(body, blen, e->body_hash);
+  e->has_body = 1;
+  return body;
+}
+
+/* A legitimate write of n: a new record, an update or a delete of a record
+ * of its lineage, or (the hub) a notice. */
+static void write_entry(sim_t *w, node_t *n) {
+  sim_log_t *l;
+  uint8_t header[512], *body = NULL;
+  ayil_entry_t e;
+  size_t blen = 0;
+  uint64_t roll = below(&w->r, 100);
+
+  l = entry_begin(w, n, &e);
   fill(&w->r, e.record, sizeof e.record);
   e.op = AYIL_OP_PUT;
-  e.codes_version = 1;
   e.header = header;
   if (w->plain || (n->kind != HUB && roll >= 30)) {
     /* A record header: compact on the wire. */
@@ -366,43 +654,89 @@ static void write_entry(sim_t *w, node_t *n) {
   }
   if (w->plain) {
     blen = 1000;
-    body = malloc(blen);
-    if (body == NULL)
-      abort();
-    fill(&w->r, body, blen);
-    ayil_body_hash(body, blen, e.body_hash);
-    e.has_body = 1;
+    body = random_body(w, blen, &e);
   } else if (n->kind == HUB) {
     e.op = AYIL_OP_NOTICE;
-  } else if (roll < 10 && l->n > 0) {
-    /* Delete an earlier record: its bodies are purged here at once. */
-    sim_ent_t *old = &l->e[below(&w->r, l->n)];
+  } else if (roll < 10 && lineage_record(w, n, e.record)) {
+    /* Delete a record of its own or of a predecessor: its bodies are
+     * purged here at once. */
     e.op = AYIL_OP_DELETE;
-    memcpy(e.record, old->record, AYIL_RECID_BYTES);
-  } else if (roll < 15) {
-    /* a record without body */
   } else {
-    blen = roll < 17 ? range(&w->r, 70000, 140000) : range(&w->r, 50, 2000);
-    body = malloc(blen);
-    if (body == NULL)
-      abort();
-    fill(&w->r, body, blen);
-    ayil_body_hash(body, blen, e.body_hash);
-    e.has_body = 1;
+    /* Some puts update a record of the lineage (a successor updates what
+     * its predecessor created). */
+    if (roll >= 20 && roll < 45)
+      (void)lineage_record(w, n, e.record);
+    if (roll >= 15) {
+      blen = roll < 17 ? range(&w->r, 70000, 140000) : range(&w->r, 50, 2000);
+      body = random_body(w, blen, &e);
+    }
   }
-  rc = ayil_entry_sign(&e, n->sk, buf, sizeof buf, &len);
-  if (rc != 0) {
-    failf(w, "sign: %s", ayil_err_name(rc));
-    free(body);
-    return;
-  }
-  sim_log_append(l, buf, len, body, blen, NULL, 0);
-  l->durable = l->n;
-  if (e.op == AYIL_OP_DELETE)
-    sim_log_purge(l, e.record, e.seq, buf, len);
+  /* Once a hostile device went rogue, nothing of it is legitimate. */
+  (void)entry_finish(w, n, l, &e, body, blen, !(n->hostile && n->bad_seq));
   free(body);
-  n->writes++;
-  w->entries_written++;
+}
+
+/* A record id of another committee for the hostile node n, as if it
+ * leaked out of band: a live one, whose first put the hub holds durably,
+ * so the
+ * hostile entry cannot reach the hub before it and take the id (a hostile
+ * put of an id the hub does not know yet would create the record there).
+ * 0 if none. */
+static int victim_record(sim_t *w, node_t *n, uint8_t rec[AYIL_RECID_BYTES]) {
+  int t;
+  for (t = 0; t < 8 && w->nlegit > 0; t++) {
+    legit_t *o = &w->legit[below(&w->r, w->nlegit)];
+    sim_log_t *at = sim_log(&hub(w)->st, o->origin, 0);
+    sim_rec_t *r = sim_rec(&hub(w)->st, o->record, 0);
+    if (o->op != AYIL_OP_PUT || o->committee < 0 || r == NULL || r->deleted ||
+        o->committee == n->committee || o->committee == w->restored)
+      continue;
+    if (at == NULL || at->durable < o->seq ||
+        memcmp(at->e[o->seq - 1].hash, o->hash, AYIL_HASH_BYTES) != 0)
+      continue;
+    memcpy(rec, o->record, AYIL_RECID_BYTES);
+    if (n->hostile == HOSTILE_DEVICE)
+      w->victims |= 1u << o->committee; /* never restored from a backup */
+    return 1;
+  }
+  return 0;
+}
+
+/* A hostile write: an update (a put) or a delete of another committee's
+ * record, signed by the hostile device, the compromised hub (in its own
+ * log, which holds notices only) or a stranger (which, lacking an id, puts
+ * a record of its own). */
+static void write_hostile(sim_t *w, node_t *n) {
+  sim_log_t *l;
+  uint8_t header[512], *body = NULL;
+  ayil_entry_t e;
+  size_t blen = 0;
+
+  l = entry_begin(w, n, &e);
+  if (!victim_record(w, n, e.record)) {
+    if (n->hostile != HOSTILE_STRANGER)
+      return;
+    fill(&w->r, e.record, sizeof e.record);
+  }
+  e.header = header;
+  e.header_len = make_header(&w->r, 0, header, sizeof header);
+  if (below(&w->r, 2)) {
+    e.op = AYIL_OP_DELETE;
+  } else {
+    e.op = AYIL_OP_PUT;
+    if (below(&w->r, 2)) {
+      blen = range(&w->r, 50, 2000);
+      body = random_body(w, blen, &e);
+    }
+  }
+  if (entry_finish(w, n, l, &e, body, blen, 0) == 0) {
+    w->attacks[n->kind == HUB ? 1 : n->hostile == HOSTILE_DEVICE ? 0 : 2]++;
+    if (n->kind == HUB && w->hub_bad_seq == 0)
+      w->hub_bad_seq = e.seq;
+    else if (n->kind != HUB && n->bad_seq == 0)
+      n->bad_seq = e.seq;
+  }
+  free(body);
 }
 
 /* ---- store callbacks -------------------------------------------------- */
@@ -417,11 +751,13 @@ static int node_is_device_of(const sim_t *w, int c, const uint8_t *id) {
   return 0;
 }
 
-/* A log forked here: this node raised a FORK for it (ayild's fork alert). */
+/* A log forked here: this node raised a FORK for it (ayild's fork alert),
+ * or refused an entry of it that changes a record its origin does not own
+ * (ayild's not_owner alert): ayil_reg_forked(). */
 static int sim_forked(void *ctx, const uint8_t origin[AYIL_ID_BYTES]) {
   end_t *e = ctx;
   sim_log_t *l = sim_log(&e->self->st, origin, 0);
-  return l != NULL && l->forks > 0;
+  return l != NULL && (l->forks > 0 || l->refused > 0);
 }
 
 /* Fills the policy's view of one end as node/policy_view.c does from the
@@ -443,6 +779,8 @@ static void sim_view(end_t *e, ayil_policy_view_t *v,
      * simulator knows them at once, without the notice's delay). */
     int c = e->self->committee;
     v->role = AYIL_POLICY_COMMITTEE;
+    if (c < 0)
+      return; /* a stranger: no predecessors */
     for (d = 0;
          d < w->ndevices[c] && memcmp(w->devices[c][d], e->self->pk, 32) != 0;
          d++) {
@@ -453,6 +791,8 @@ static void sim_view(end_t *e, ayil_policy_view_t *v,
     return;
   }
   v->role = AYIL_POLICY_HUB;
+  if (e->peer->committee < 0)
+    return; /* a stranger: not in the registry, no devices */
   for (d = 0; d < w->ndevices[e->peer->committee]; d++) {
     memset(&dev[d], 0, sizeof dev[d]);
     memcpy(dev[d].id, w->devices[e->peer->committee][d], 32);
@@ -506,6 +846,7 @@ static int cb_deliver(void *ctx, const ayil_entry_t *d,
                       const ayil_sync_item_t *it) {
   end_t *e = ctx;
   sim_log_t *l = sim_log(&e->self->st, d->origin, 1);
+  int rc = 0;
   if (d->seq <= l->n) {
     uint8_t h[AYIL_HASH_BYTES];
     ayil_entry_hash(it->entry, it->entry_len, h);
@@ -518,8 +859,28 @@ static int cb_deliver(void *ctx, const ayil_entry_t *d,
           (unsigned long long)d->seq, l->n);
     return AYIL_ESEQ;
   }
-  sim_log_append(l, it->entry, it->entry_len, it->body, it->body_len, it->proof,
-                 it->proof_len);
+  /* As ayild stores it (node/daemon/conn.c): a purged body's proof must
+   * come from a device that may change the record (ayil_policy_purge_ok());
+   * then the fold, ownership first. A refused entry is not stored. */
+  if (it->body == NULL && it->proof != NULL) {
+    ayil_policy_view_t v;
+    ayil_policy_device_t dev[MAX_DEVICES];
+    sim_view(e, &v, dev);
+    rc = ayil_policy_purge_ok(&v, it->entry, it->entry_len, it->proof,
+                              it->proof_len);
+  }
+  if (rc == 0)
+    rc = fold(e->sim, e->self, &e->self->st, d);
+  if (rc == AYIL_EOWNER) {
+    /* ayild's not_owner alert: the log is not wanted again (sim_forked()). */
+    if (l->refused++ == 0)
+      l->refused_seq = d->seq;
+    e->sim->refusals++;
+  }
+  if (rc != 0)
+    return rc;
+  sim_store_append(&e->self->st, l, it->entry, it->entry_len, it->body,
+                   it->body_len, it->proof, it->proof_len);
   return 0;
 }
 
@@ -550,6 +911,12 @@ static void pipe_free(pipe_t *p) {
 static void conn_close(conn_t *c) {
   if (!c->live)
     return;
+  if (c->s[1] != NULL && c->end[0].self->hostile == HOSTILE_STRANGER) {
+    /* What reached the hub of a stranger's log (and was dropped). */
+    ayil_sync_stats_t st;
+    ayil_sync_stats(c->s[1], &st);
+    c->end[0].sim->stranger_recv += st.entries_recv;
+  }
   ayil_sync_free(c->s[0]);
   ayil_sync_free(c->s[1]);
   pipe_free(&c->p[0]);
@@ -655,6 +1022,15 @@ static ayil_sync_config_t config_for(end_t *e) {
 }
 
 static int sync_fail(sim_t *w, conn_t *c, int side, const char *what, int rc) {
+  if (rc == AYIL_EOWNER) {
+    /* An entry refused by ownership (cb_deliver): ayild ends the
+     * connection and commits the alert with what came before it. Whose
+     * entries may be refused is for check() to say. */
+    node_t *n = c->end[side].self;
+    conn_end(w, c, 0);
+    node_commit(w, n);
+    return rc;
+  }
   failf(w, "%s at %s: %s", what, side ? "hub" : "committee", ayil_err_name(rc));
   conn_end(w, c, 0);
   return rc;
@@ -885,7 +1261,7 @@ static node_t *add_node(sim_t *w, int kind, int committee) {
   crypto_sign_seed_keypair(n->pk, n->sk, seed);
   n->backoff = 1000;
   n->next_connect = below(&w->r, 5000);
-  if (kind == COMMITTEE)
+  if (kind == COMMITTEE && committee >= 0)
     memcpy(w->devices[committee][w->ndevices[committee]++], n->pk, 32);
   return n;
 }
@@ -909,6 +1285,7 @@ static void chaos_events(sim_t *w, uint64_t fork_at, uint64_t replace_at) {
       /* Crash: whatever is not durable is lost, every connection too. */
       close_node_conns(w, n);
       sim_store_crash(&n->st);
+      refold(w, n);
       n->down_until = w->now + range(&w->r, 500, 20000);
       w->crashes++;
       continue;
@@ -919,11 +1296,21 @@ static void chaos_events(sim_t *w, uint64_t fork_at, uint64_t replace_at) {
     }
     if (alive(w, n) &&
         chance(&w->r, n->kind == HUB ? 500 : (n->is_clone ? 2000 : 4000))) {
-      write_entry(w, n);
+      if (n->hostile == HOSTILE_STRANGER ||
+          (n->hostile && chance(&w->r, 250000)))
+        write_hostile(w, n);
+      else
+        write_entry(w, n);
       if (n->kind == COMMITTEE)
         n->next_connect = n->next_connect < w->now ? n->next_connect : w->now;
       notify_local(w, n);
     }
+  }
+  if (w->hub_hostile && alive(w, hub(w)) && chance(&w->r, 700)) {
+    /* The compromised hub puts and deletes committees' records in its own
+     * log, which every committee pulls. */
+    write_hostile(w, hub(w));
+    notify_local(w, hub(w));
   }
   if (w->restored < 0 && alive(w, hub(w)) && chance(&w->r, 150)) {
     /* The hub restored from an older backup: it lost the end of one
@@ -932,9 +1319,10 @@ static void chaos_events(sim_t *w, uint64_t fork_at, uint64_t replace_at) {
     node_t *dev = current_device(w, c);
     sim_log_t *at = dev ? sim_log(&hub(w)->st, dev->pk, 0) : NULL;
     if (at != NULL && at->durable > 0 && c != w->clone_of && c != w->replaced &&
-        w->ndevices[c] == 1) {
+        w->ndevices[c] == 1 && !((w->victims >> c) & 1)) {
       close_node_conns(w, hub(w));
       sim_log_truncate(at, (size_t)below(&w->r, at->durable));
+      refold(w, hub(w));
       w->restored = c;
       w->restores++;
     }
@@ -949,6 +1337,7 @@ static void chaos_events(sim_t *w, uint64_t fork_at, uint64_t replace_at) {
       cl->is_clone = 1;
       cl->writes = 0;
       sim_store_copy(&cl->st, &orig->st);
+      refold(w, cl);
       w->clone_of = c;
       {
         sim_log_t *l = sim_log(&cl->st, cl->pk, 0);
@@ -1112,15 +1501,17 @@ static int converged(sim_t *w) {
   for (i = 1; i < w->nnodes; i++) {
     node_t *n = &w->nodes[i];
     sim_log_t *own, *at_hub, *nh;
-    if (n->retired)
+    if (n->retired || n->hostile == HOSTILE_STRANGER)
       continue;
     own = sim_log(&n->st, n->pk, 0);
     at_hub = sim_log(&h->st, n->pk, 0);
+    /* A log refused for a change to a record it does not own stops there
+     * (check() says it was a hostile one, at its first hostile entry). */
     if (!is_fork_origin(w, n->pk) && own && own->n > 0 &&
-        (!at_hub || at_hub->n != own->n))
+        (!at_hub || (at_hub->n != own->n && at_hub->refused == 0)))
       return 0;
     nh = sim_log(&n->st, h->pk, 0);
-    if (hh && hh->n > 0 && (!nh || nh->n != hh->n))
+    if (hh && hh->n > 0 && (!nh || (nh->n != hh->n && nh->refused == 0)))
       return 0;
     /* A successor holds its predecessors' logs as the hub does. */
     for (d = 0; d < w->ndevices[n->committee]; d++) {
@@ -1140,11 +1531,130 @@ static int converged(sim_t *w) {
   return 1;
 }
 
+/* The node's entries in the order it stored them (its records view folds
+ * them in that order). Returns a malloc'ed array of *k. */
+static ord_t *stored_order(const node_t *n, size_t *k) {
+  size_t i, j, total = 0;
+  ord_t *o;
+  *k = 0;
+  for (i = 0; i < n->st.nlogs; i++)
+    total += n->st.logs[i].n;
+  o = malloc((total ? total : 1) * sizeof *o);
+  if (o == NULL)
+    abort();
+  for (i = 0; i < n->st.nlogs; i++)
+    for (j = 0; j < n->st.logs[i].n; j++) {
+      o[*k].n = n->st.logs[i].e[j].n;
+      o[(*k)++].x = &n->st.logs[i].e[j];
+    }
+  qsort(o, *k, sizeof *o, ord_cmp);
+  return o;
+}
+
+/* The records view of node n is what the legitimate writes that it holds
+ * make of it, each record changed by its owner's lineage only: computed
+ * from the oracle of the writes the simulator made, not from the store.
+ * The node's store says only which writes it holds and in which order it
+ * took them (a successor may update a record before it has the rest of
+ * its predecessor's log; the view follows arrival). */
+static void check_records(sim_t *w, node_t *n) {
+  sim_store_t exp;
+  size_t i, q, k = 0;
+  int id = (int)(n - w->nodes);
+  ord_t *ord = stored_order(n, &k);
+  memset(&exp, 0, sizeof exp);
+  for (i = 0; i < k && !w->failure[0]; i++) {
+    const legit_t *o = NULL;
+    sim_rec_t *r;
+    for (q = 0; q < w->nlegit && o == NULL; q++)
+      if (memcmp(w->legit[q].hash, ord[i].x->hash, AYIL_HASH_BYTES) == 0)
+        o = &w->legit[q];
+    if (o == NULL)
+      continue; /* not a legitimate write: it must change nothing */
+    r = sim_rec(&exp, o->record, 0);
+    if (r == NULL) {
+      if (o->op != AYIL_OP_PUT)
+        continue;
+      r = sim_rec(&exp, o->record, 1);
+      memcpy(r->owner, o->origin, 32); /* the creating device */
+    } else if (committee_of(w, r->owner, NULL) != o->committee) {
+      failf(w, "oracle: a write outside the owner's lineage");
+      break;
+    }
+    if (r->deleted)
+      continue;
+    if (o->op == AYIL_OP_DELETE) {
+      r->deleted = 1;
+      continue;
+    }
+    memcpy(r->header_hash, o->header_hash, 32);
+    r->has_body = o->has_body;
+    memcpy(r->body_hash, o->body_hash, 32);
+  }
+  free(ord);
+  for (i = 0; i < exp.nrecs && !w->failure[0]; i++) {
+    const sim_rec_t *x = &exp.recs[i], *g = sim_rec(&n->st, x->record, 0);
+    if (g == NULL)
+      failf(w, "node %d: a record its owner wrote is missing", id);
+    else if (memcmp(g->owner, x->owner, 32) != 0)
+      failf(w, "node %d: a record has another owner", id);
+    else if (g->deleted != x->deleted)
+      failf(w, "node %d: a record is %s, its owner %s it", id,
+            g->deleted ? "deleted" : "live", x->deleted ? "deleted" : "kept");
+    else if (!x->deleted &&
+             (memcmp(g->header_hash, x->header_hash, 32) != 0 ||
+              g->has_body != x->has_body ||
+              (x->has_body && memcmp(g->body_hash, x->body_hash, 32) != 0)))
+      failf(w, "node %d: a record's header or body is not its owner's", id);
+  }
+  if (!w->failure[0] && n->st.nrecs != exp.nrecs)
+    failf(w, "node %d: %zu records, its owners wrote %zu", id, n->st.nrecs,
+          exp.nrecs);
+  free(exp.recs);
+}
+
+/* Refusals: only of a hostile log, at its first hostile entry, which the
+ * log stops right before; the hub holds nothing of a stranger. */
+static void check_refusals(sim_t *w, node_t *n) {
+  size_t j;
+  int id = (int)(n - w->nodes), k;
+  for (j = 0; j < n->st.nlogs; j++) {
+    sim_log_t *l = &n->st.logs[j];
+    uint64_t bad = 0;
+    if (memcmp(l->id, hub(w)->pk, 32) == 0)
+      bad = w->hub_bad_seq;
+    for (k = 1; k < w->nnodes; k++)
+      if (w->nodes[k].hostile && memcmp(l->id, w->nodes[k].pk, 32) == 0) {
+        if (w->nodes[k].hostile == HOSTILE_STRANGER && n == hub(w) && l->n)
+          failf(w, "the hub stored a stranger's entries");
+        bad = w->nodes[k].bad_seq;
+      }
+    if (l->refused == 0)
+      continue;
+    if (bad == 0)
+      failf(w, "node %d refused an entry of a legitimate log", id);
+    else if (l->refused_seq != bad || l->n != bad - 1)
+      failf(w,
+            "node %d: log refused at %llu, holds %zu; its first hostile "
+            "entry is %llu",
+            id, (unsigned long long)l->refused_seq, l->n,
+            (unsigned long long)bad);
+  }
+}
+
 static void check(sim_t *w) {
   node_t *h = hub(w);
   int i, k;
   size_t j, m;
   nverified = 0;
+  /* No record changes but by its owner, at any node not hostile itself. */
+  for (i = 0; i < w->nnodes; i++)
+    if (!w->nodes[i].hostile) {
+      check_refusals(w, &w->nodes[i]);
+      check_records(w, &w->nodes[i]);
+    }
+  if (w->failure[0])
+    return;
   for (i = 0; i < w->nnodes; i++)
     for (j = 0; j < w->nodes[i].st.nlogs; j++)
       check_chain(w, &w->nodes[i], &w->nodes[i].st.logs[j]);
@@ -1204,16 +1714,19 @@ static void dump(sim_t *w) {
   size_t j;
   for (i = 0; i < w->nnodes; i++) {
     node_t *n = &w->nodes[i];
-    printf("  node %d %s c%d%s%s writes %d:", i, n->kind == HUB ? "hub" : "com",
-           n->committee, n->retired ? " retired" : "",
-           n->is_clone ? " clone" : "", n->writes);
+    printf(
+        "  node %d %s c%d%s%s%s writes %d:", i, n->kind == HUB ? "hub" : "com",
+        n->committee, n->retired ? " retired" : "", n->is_clone ? " clone" : "",
+        n->hostile ? (n->hostile == HOSTILE_DEVICE ? " hostile" : " stranger")
+                   : "",
+        n->writes);
     for (j = 0; j < n->st.nlogs; j++) {
       sim_log_t *l = &n->st.logs[j];
       for (k = 0; k < w->nnodes; k++)
         if (memcmp(w->nodes[k].pk, l->id, 32) == 0)
           break;
-      printf(" [%d: %zu/%zu ack %llu f%d]", k, l->durable, l->n,
-             (unsigned long long)l->hub_ack, l->forks);
+      printf(" [%d: %zu/%zu ack %llu f%d r%d]", k, l->durable, l->n,
+             (unsigned long long)l->hub_ack, l->forks, l->refused);
     }
     printf("\n");
   }
@@ -1257,11 +1770,20 @@ static int run(uint64_t seed, int verbose, sim_t *w) {
   w->clone_of = -1;
   w->replaced = -1;
   w->restored = -1;
+  w->hostile_comm = -1;
   w->chaos = 1;
   add_node(w, HUB, -1);
   w->ncomm = (int)range(&w->r, 2, 4);
   for (i = 0; i < w->ncomm; i++)
     add_node(w, COMMITTEE, i);
+  /* Hostile origins, each in some seeds. */
+  if (chance(&w->r, 400000)) {
+    w->hostile_comm = w->ncomm;
+    add_node(w, COMMITTEE, w->ncomm)->hostile = HOSTILE_DEVICE;
+  }
+  if ((w->stranger = chance(&w->r, 300000)) != 0)
+    add_node(w, COMMITTEE, -1)->hostile = HOSTILE_STRANGER;
+  w->hub_hostile = chance(&w->r, 300000);
   if (chance(&w->r, 150000))
     fork_at = range(&w->r, 5000, CHAOS_MS - 10000) / STEP_MS * STEP_MS;
   else if (chance(&w->r, 150000))
@@ -1300,14 +1822,17 @@ static int run(uint64_t seed, int verbose, sim_t *w) {
     dump(w);
   if (verbose)
     printf("seed %llu: %d committees, %llu entries, %llu connects, %llu cuts, "
-           "%llu crashes, %llu partitions, %s%s, healed in %llu s, %llu "
-           "wire bytes%s%s\n",
+           "%llu crashes, %llu partitions, %s%s, hostile entries: %llu by a "
+           "device, %llu by the hub, %llu by a stranger, %llu refused, healed "
+           "in %llu s, %llu wire bytes%s%s\n",
            (unsigned long long)seed, w->ncomm,
            (unsigned long long)w->entries_written,
            (unsigned long long)w->connects, (unsigned long long)w->cuts,
            (unsigned long long)w->crashes, (unsigned long long)w->partitions,
            w->clone_of >= 0 ? (fork_expected(w) ? "fork" : "clone") : "",
            w->replaced >= 0 ? "successor" : "",
+           (unsigned long long)w->attacks[0], (unsigned long long)w->attacks[1],
+           (unsigned long long)w->attacks[2], (unsigned long long)w->refusals,
            (unsigned long long)(w->now - heal_start) / 1000,
            (unsigned long long)w->wire_bytes, w->failure[0] ? ": " : "",
            w->failure);
@@ -1315,6 +1840,8 @@ static int run(uint64_t seed, int verbose, sim_t *w) {
     conn_close(&w->conns[i]);
   for (i = 0; i < w->nnodes; i++)
     sim_store_free(&w->nodes[i].st);
+  free(w->legit);
+  w->legit = NULL;
   return w->failure[0] ? 1 : 0;
 }
 
@@ -1333,6 +1860,7 @@ static int overhead(void) {
     return 1;
   w->r.s = 42;
   w->plain = 1;
+  w->hostile_comm = -1;
   w->clone_of = -1;
   w->replaced = -1;
   w->restored = -1;
@@ -1386,6 +1914,7 @@ static int overhead(void) {
   conn_close(c);
   sim_store_free(&hub(w)->st);
   sim_store_free(&n->st);
+  free(w->legit);
   free(w);
   return 0;
 }
@@ -1393,7 +1922,10 @@ static int overhead(void) {
 int main(int argc, char **argv) {
   uint64_t seeds = 1000, first = 1, s;
   uint64_t passed = 0, failed = 0, entries = 0, connects = 0, cuts = 0,
-           crashes = 0, forks = 0, successors = 0, restores = 0, bytes = 0;
+           crashes = 0, forks = 0, successors = 0, restores = 0, bytes = 0,
+           refusals = 0, stranger_recv = 0, attacks[3] = {0, 0, 0},
+           attacked[3] = {0, 0, 0};
+  int k;
   int verbose = 0, i;
   sim_t *w;
 
@@ -1434,6 +1966,12 @@ int main(int argc, char **argv) {
     successors += w->replaced >= 0;
     restores += w->restores;
     bytes += w->wire_bytes;
+    for (k = 0; k < 3; k++) {
+      attacks[k] += w->attacks[k];
+      attacked[k] += w->attacks[k] > 0;
+    }
+    refusals += w->refusals;
+    stranger_recv += w->stranger_recv;
   }
   printf("%llu entries, %llu connections, %llu cuts, %llu crashes, %llu "
          "forks alerted, %llu successors, %llu hub restores, %llu wire "
@@ -1442,6 +1980,13 @@ int main(int argc, char **argv) {
          (unsigned long long)cuts, (unsigned long long)crashes,
          (unsigned long long)forks, (unsigned long long)successors,
          (unsigned long long)restores, (unsigned long long)bytes);
+  printf("hostile entries: %llu by devices (%llu seeds), %llu by the hub "
+         "(%llu seeds), %llu by strangers (%llu seeds); %llu refused by "
+         "ownership; %llu of strangers received by the hub, none stored\n",
+         (unsigned long long)attacks[0], (unsigned long long)attacked[0],
+         (unsigned long long)attacks[1], (unsigned long long)attacked[1],
+         (unsigned long long)attacks[2], (unsigned long long)attacked[2],
+         (unsigned long long)refusals, (unsigned long long)stranger_recv);
   printf("%llu passed, %llu failed\n", (unsigned long long)passed,
          (unsigned long long)failed);
   free(w);

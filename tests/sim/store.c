@@ -73,6 +73,33 @@ void sim_log_append(sim_log_t *l, const uint8_t *entry, size_t elen,
   }
 }
 
+void sim_store_append(sim_store_t *st, sim_log_t *l, const uint8_t *entry,
+                      size_t elen, const uint8_t *body, size_t blen,
+                      const uint8_t *proof, size_t plen) {
+  sim_log_append(l, entry, elen, body, blen, proof, plen);
+  l->e[l->n - 1].n = ++st->next_n;
+}
+
+sim_rec_t *sim_rec(sim_store_t *st, const uint8_t *rec, int create) {
+  size_t i;
+  for (i = 0; i < st->nrecs; i++)
+    if (memcmp(st->recs[i].record, rec, AYIL_RECID_BYTES) == 0)
+      return &st->recs[i];
+  if (!create)
+    return NULL;
+  if (st->nrecs == st->rcap) {
+    size_t cap = st->rcap ? st->rcap * 2 : 32;
+    sim_rec_t *n = realloc(st->recs, cap * sizeof *n);
+    if (n == NULL)
+      abort();
+    st->recs = n;
+    st->rcap = cap;
+  }
+  memset(&st->recs[st->nrecs], 0, sizeof st->recs[0]);
+  memcpy(st->recs[st->nrecs].record, rec, AYIL_RECID_BYTES);
+  return &st->recs[st->nrecs++];
+}
+
 static void ent_free(sim_ent_t *e) {
   free(e->entry);
   free(e->body);
@@ -129,11 +156,16 @@ void sim_store_copy(sim_store_t *dst, const sim_store_t *src) {
   for (i = 0; i < src->nlogs; i++) {
     const sim_log_t *s = &src->logs[i];
     sim_log_t *d = sim_log(dst, s->id, 1);
-    for (j = 0; j < s->durable; j++)
+    for (j = 0; j < s->durable; j++) {
       sim_log_append(d, s->e[j].entry, s->e[j].elen, s->e[j].body, s->e[j].blen,
                      s->e[j].proof, s->e[j].plen);
+      d->e[j].n = s->e[j].n;
+    }
     d->durable = d->n;
+    d->refused = s->refused;
+    d->refused_seq = s->refused_seq;
   }
+  dst->next_n = src->next_n;
 }
 
 void sim_store_free(sim_store_t *st) {
@@ -144,5 +176,6 @@ void sim_store_free(sim_store_t *st) {
     free(st->logs[i].e);
   }
   free(st->logs);
+  free(st->recs);
   memset(st, 0, sizeof *st);
 }

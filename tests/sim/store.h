@@ -13,20 +13,39 @@ typedef struct {
   uint8_t hash[AYIL_HASH_BYTES];
   uint8_t record[AYIL_RECID_BYTES];
   uint32_t op;
+  uint64_t n; /* the store's append order (the real store's entries.n) */
 } sim_ent_t;
 
 typedef struct {
   uint8_t id[AYIL_ID_BYTES];
   sim_ent_t *e;
   size_t n, cap;
-  size_t durable;   /* e[0..durable) survive a crash */
-  uint64_t hub_ack; /* highest seq the hub acknowledged to this node */
-  int forks;        /* FORK events raised here for this origin */
+  size_t durable;       /* e[0..durable) survive a crash */
+  uint64_t hub_ack;     /* highest seq the hub acknowledged to this node */
+  int forks;            /* FORK events raised here for this origin */
+  int refused;          /* not_owner alerts: entries refused by ownership */
+  uint64_t refused_seq; /* the first entry refused */
 } sim_log_t;
+
+/* One record of the records view folded from the logs (node/store_view.c):
+ * who owns it, and its current state. */
+typedef struct {
+  uint8_t record[AYIL_RECID_BYTES];
+  uint8_t owner[AYIL_ID_BYTES];
+  int deleted;
+  uint8_t header_hash[AYIL_HASH_BYTES]; /* of the header bytes */
+  int has_body;
+  uint8_t body_hash[AYIL_HASH_BYTES];
+  uint8_t origin[AYIL_ID_BYTES]; /* the entry that set this state */
+  uint64_t seq;
+} sim_rec_t;
 
 typedef struct {
   sim_log_t *logs;
   size_t nlogs, cap;
+  sim_rec_t *recs;
+  size_t nrecs, rcap;
+  uint64_t next_n; /* the append counter */
 } sim_store_t;
 
 sim_log_t *sim_log(sim_store_t *st, const uint8_t *id, int create);
@@ -44,6 +63,12 @@ int sim_log_commit(sim_log_t *l);
  * DELETE entry `del`. */
 void sim_log_purge(sim_log_t *l, const uint8_t *rec, uint64_t seq,
                    const uint8_t *del, size_t dlen);
+/* The record `rec` of the records view, created (zeroed) if asked. */
+sim_rec_t *sim_rec(sim_store_t *st, const uint8_t *rec, int create);
+/* Appends to `l` of `st`, numbering the entry in the store's order. */
+void sim_store_append(sim_store_t *st, sim_log_t *l, const uint8_t *entry,
+                      size_t elen, const uint8_t *body, size_t blen,
+                      const uint8_t *proof, size_t plen);
 void sim_store_copy(sim_store_t *dst, const sim_store_t *src);
 void sim_store_free(sim_store_t *st);
 
