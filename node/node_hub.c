@@ -412,6 +412,28 @@ static int report_hub(ayil_node_t *n, ayil_report_t *r, uint64_t *unknown,
   s = NULL;
   if (rc != 0)
     return rc;
+  /* What revoke --after took back, per committee. */
+  if (sqlite3_prepare_v2(db,
+                         "SELECT c.name, c.oblast, sum(d.rolled_back) FROM "
+                         "devices d JOIN committees c ON c.id = d.committee "
+                         "GROUP BY c.id HAVING sum(d.rolled_back) > 0",
+                         -1, &s, NULL) != SQLITE_OK) {
+    sqlite3_finalize(s);
+    return AYIL_ESTORE;
+  }
+  while (rc == 0 && sqlite3_step(s) == SQLITE_ROW) {
+    const char *name = (const char *)sqlite3_column_text(s, 0);
+    const char *oblast = (const char *)sqlite3_column_text(s, 1);
+    if (name == NULL || oblast == NULL)
+      continue;
+    rc = ayil_report_note_rollback(r, name, oblast, sqlite3_column_int64(s, 2));
+    if (rc == AYIL_EINVAL)
+      rc = 0;
+  }
+  sqlite3_finalize(s);
+  s = NULL;
+  if (rc != 0)
+    return rc;
   rc = devs_load(db, &devs, &ndevs);
   if (rc != 0)
     return rc;

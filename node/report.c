@@ -220,6 +220,24 @@ int ayil_report_add_committee(ayil_report_t *r, const char *committee_name,
   return committee_get(r, committee_name, ob, &idx);
 }
 
+int ayil_report_note_rollback(ayil_report_t *r, const char *committee_name,
+                              const char *oblast, int64_t entries) {
+  size_t idx;
+  int rc, ob;
+  if (r == NULL || committee_name == NULL || committee_name[0] == '\0' ||
+      entries < 0)
+    return AYIL_EINVAL;
+  ob = oblast_index(oblast);
+  if (ob < 0)
+    return AYIL_EINVAL;
+  if (r->oblast >= 0 && ob != r->oblast)
+    return 0;
+  rc = committee_get(r, committee_name, ob, &idx);
+  if (rc == 0)
+    r->com[idx].rolled_back += entries;
+  return rc;
+}
+
 /* What one record adds: at most 8 fixed counters and one days cell. */
 typedef struct delta_s {
   int n;

@@ -77,6 +77,17 @@ int ayil_report_add_committee(ayil_report_t *r, const char *committee_name,
                               const char *oblast);
 
 /*
+ * Notes that `entries` entries of a committee's devices were rolled back at
+ * this hub (`ayil revoke ID --after SEQ`). Every human format lists such
+ * committees under the legend, and json gives "rolled_back":[{"name":C,
+ * "entries":N}] (csv has only the cells). A count of entries, not a cell: it
+ * is not suppressed and no indicator changes by it. Adds the committee if
+ * it is new. AYIL_EINVAL as ayil_report_add_committee().
+ */
+int ayil_report_note_rollback(ayil_report_t *r, const char *committee_name,
+                              const char *oblast, int64_t entries);
+
+/*
  * Counts one live record of the committee (committee_name, oblast), given
  * its cleartext header. The header is only read; nothing of it is kept
  * (the committee name is copied, once per committee). Records of another

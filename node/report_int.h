@@ -95,6 +95,7 @@ typedef struct committee_s {
   int64_t c[NFIX];
   int64_t *days; /* participants per days slot; ndays entries */
   size_t ndays;
+  int64_t rolled_back; /* entries cut by revoke --after (not a cell) */
 } committee_t;
 
 struct ayil_report_s {

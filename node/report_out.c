@@ -185,15 +185,25 @@ static void ind_label(const tab_t *t, int l, int i, char *buf, size_t n) {
 
 /* Fixed label keys, besides the indicator and code keys. */
 static const char *const FIXED_KEYS[] = {
-    "title",           "period",
-    "period.start",    "period.end",
-    "filter.oblast",   "legend.suppressed",
-    "heading.total",   "heading.regions",
-    "heading.oblasts", "heading.committees",
-    "heading.charts",  "heading.no_committees",
-    "col.indicator",   "chart.violence",
-    "chart.referrals", "chart.trainings",
-    "scope.total",     "grp.training.participants.days",
+    "title",
+    "period",
+    "period.start",
+    "period.end",
+    "filter.oblast",
+    "legend.suppressed",
+    "note.rolled_back",
+    "heading.total",
+    "heading.regions",
+    "heading.oblasts",
+    "heading.committees",
+    "heading.charts",
+    "heading.no_committees",
+    "col.indicator",
+    "chart.violence",
+    "chart.referrals",
+    "chart.trainings",
+    "scope.total",
+    "grp.training.participants.days",
 };
 
 /* 1 if `key` lacks a row or a text in some language; the first such key
@@ -340,7 +350,18 @@ static void write_json(const ayil_report_t *r, const tab_t *t, FILE *out,
         fprintf(out, "null,\"suppressed\":true,\"display\":\"%s\"}", disp);
       }
     }
-  fputs("\n]}\n", out);
+  fputs("\n]", out);
+  first = 1;
+  fputs(",\"rolled_back\":[", out);
+  for (k = 0; k < r->ncom; k++) {
+    if (r->com[k].rolled_back <= 0)
+      continue;
+    fputs(first ? "{\"name\":" : ",{\"name\":", out);
+    first = 0;
+    json_str(out, r->com[k].name);
+    fprintf(out, ",\"entries\":%lld}", (long long)r->com[k].rolled_back);
+  }
+  fputs("]}\n", out);
 }
 
 static void csv_field(FILE *out, const char *s) {
@@ -794,6 +815,20 @@ static int write_human(const ayil_report_t *r, const tab_t *t, FILE *out,
     if (fmt == FMT_HTML)
       fputs("<p class=\"meta\">", out);
     h_put(&h, buf, 1);
+    fputs(fmt == FMT_HTML ? "</p>\n" : fmt == FMT_MD ? "\n\n" : "\n", out);
+  }
+  for (k = 0; k < r->ncom; k++) {
+    /* What a revoke --after took back from this hub's copy: the reader of
+     * the report must know that the figures left those entries out. */
+    char sn[24];
+    if (r->com[k].rolled_back <= 0)
+      continue;
+    snprintf(sn, sizeof(sn), "%lld", (long long)r->com[k].rolled_back);
+    subst(buf, sizeof(buf), lbl(l, "note.rolled_back"), "committee",
+          r->com[k].name, "n", sn);
+    if (fmt == FMT_HTML)
+      fputs("<p class=\"meta\">", out);
+    h_put(&h, buf, 0);
     fputs(fmt == FMT_HTML ? "</p>\n" : fmt == FMT_MD ? "\n\n" : "\n", out);
   }
   if (fmt == FMT_TEXT)

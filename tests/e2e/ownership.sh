@@ -145,6 +145,7 @@ check "d) A's new record reached the hub" test "$(live "$HUB" "$R5")" = 1
 # ---- e) a stolen Pi's key deletes a burst of records; the operator rolls
 # back what it signed after the theft ----
 E=$T/e
+ENAME="Committee E"
 enroll "Committee E" "$E"
 for i in $(seq 22); do add_record "$E" >>"$T/e-ids"; done
 start_daemon "$E" "$T/e.log"
@@ -167,6 +168,14 @@ check "e) ... which says 22 entries were rolled back" grep -q "22 entries it sig
 check "e) every record at the hub is as before the theft, bodies included" test "$($AYIL --home "$HUB" log verify >/dev/null && sqlite3 "$HUB/ayil.db" "SELECT hex(id)||deleted||ifnull(hex(body_hash),'') FROM records ORDER BY id" | sha256sum)" = "$HUBSUM_E"
 check "e) the bodies are back out of quarantine" test "$(sqlite3 "$HUB/ayil.db" "SELECT count(*) FROM records r WHERE r.deleted=0 AND r.body_hash IS NOT NULL AND r.body_hash NOT IN (SELECT hash FROM bodies)")" = 0
 check "e) ayil nodes shows the rollback" bash -c "$AYIL --home '$HUB' nodes --json | grep -q '\"rolled_back\": 22'"
+expect_rc 0 "e) the hub's report --json" $AYIL --home "$HUB" report --format json
+check "e) the hub's report names the committee and its 22 rolled-back entries" python3 -c "
+import json,sys; d=json.load(open('$T/out'))
+sys.exit(0 if [(r['name'], r['entries']) for r in d['rolled_back']] == [('$ENAME', 22)] else 1)"
+for lang in en ru ky; do
+  expect_rc 0 "e) the hub's report --lang $lang" $AYIL --home "$HUB" report --lang $lang
+  check "e) ... says, in $lang, that 22 entries of $ENAME were rolled back" bash -c "grep '$ENAME' '$T/out' | grep -q 22"
+done
 expect_rc 0 "A: ayil log verify" $AYIL --home "$A" log verify
 check "the hub ended sessions by the FINAL exchange (a committee's final frame answered)" grep -q "connection from .* closed: peer left" "$LOG"
 check "a committee saw the hub's final frame back" grep -q "closed: synced; leaving until new data" "$T/a.log"

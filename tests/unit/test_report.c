@@ -583,7 +583,7 @@ static void test_json_csv_exact(void **state) {
                    e == 0 && i == 0 ? "" : ",", ENT[e][0],
                    e == 0 ? "Ala \\\"Too\\\", 1" : ENT[e][1], ind, v);
     }
-  p += sprintf(p, "\n]}\n");
+  p += sprintf(p, "\n],\"rolled_back\":[]}\n");
   got = render(r, "json", "en", 0);
   assert_string_equal(got, want);
   free(got);
