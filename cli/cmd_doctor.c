@@ -256,7 +256,7 @@ static int check_config(doc_t *d, int *is_hub) {
       report(d, ST_FAIL, "config",
              "Set [listen] address = IP:PORT in ayil.conf, then run: "
              "systemctl restart ayild",
-             "[listen] address \"%s\" is not IP:PORT", c->conf.listen);
+             "[listen] address is not IP:PORT");
       return 0;
     }
   } else if (c->conf.hub_addr[0] == '\0' ||
@@ -462,7 +462,7 @@ static int tcp_probe(const char *addr, long long *ms, char *err, size_t cap) {
   long long t0 = mono_ms();
   int rc, ok = -1;
   if (split_addr(addr, host, sizeof host, port, sizeof port) != 0) {
-    snprintf(err, cap, "\"%s\" is not HOST:PORT", addr);
+    snprintf(err, cap, "the address is not HOST:PORT");
     return -1;
   }
   if (strcmp(host, "0.0.0.0") == 0)
@@ -514,7 +514,7 @@ static int tcp_probe(const char *addr, long long *ms, char *err, size_t cap) {
 
 static void check_network(doc_t *d, int is_hub, int daemon_up) {
   cli_t *c = d->c;
-  char err[256];
+  char err[256], host[256], port[16];
   long long ms = 0;
   if (is_hub) {
     if (!daemon_up)
@@ -531,6 +531,14 @@ static void check_network(doc_t *d, int is_hub, int daemon_up) {
   }
   if (c->conf.hub_addr[0] == '\0')
     return;
+  if (split_addr(c->conf.hub_addr, host, sizeof host, port, sizeof port) != 0) {
+    /* Not an address: it is not shown (it could be anything typed). */
+    report(d, ST_FAIL, "hub",
+           "Set [hub] address = HOST:PORT in ayil.conf as the invite gave it, "
+           "then run: systemctl reload ayild",
+           "[hub] address in ayil.conf is not HOST:PORT");
+    return;
+  }
   if (tcp_probe(c->conf.hub_addr, &ms, err, sizeof err) != 0) {
     report(d, ST_FAIL, "hub",
            "Check the modem and its data balance (ping -c 3 deb.debian.org), "

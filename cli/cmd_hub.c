@@ -234,9 +234,8 @@ int cmd_admit(cli_t *c, int argc, char **argv) {
                                  "--oblast (the committee stays the same)");
     if (ayil_id_from_text(succ, pred) != 0)
       return cli_err(EXIT_USAGE,
-                     "admit: --successor-of: \"%.60s\" is not a "
-                     "node id (44 base64 characters)",
-                     succ);
+                     "admit: --successor-of must be a node id (44 base64 "
+                     "characters; the text given is not shown)");
   } else {
     if (name == NULL || !cli_valid_name(name))
       return cli_err(EXIT_USAGE, "admit: --name is required (1-100 printable "
@@ -329,9 +328,8 @@ int cmd_revoke(cli_t *c, int argc, char **argv) {
   }
   if (ayil_id_from_text(c->pos[0], id) != 0)
     return cli_err(EXIT_USAGE,
-                   "revoke: \"%.60s\" is not a node id (44 "
-                   "base64 characters)",
-                   c->pos[0]);
+                   "revoke: the node id must be 44 base64 characters (the "
+                   "text given is not shown)");
   rc = cli_open(c, 1);
   if (rc != 0)
     return rc;

@@ -238,7 +238,8 @@ int cmd_record(cli_t *c, int argc, char **argv) {
   if (strcmp(sub, "add") != 0 && strcmp(sub, "update") != 0 &&
       strcmp(sub, "delete") != 0 && strcmp(sub, "show") != 0 &&
       strcmp(sub, "list") != 0)
-    return cli_err(EXIT_USAGE, "record: unknown subcommand \"%.32s\"", sub);
+    return cli_err(EXIT_USAGE, "record: unknown subcommand (it is not shown; "
+                               "see ayil record --help)");
   rc = cli_open(c, 1);
   if (rc != 0)
     return rc;

@@ -194,8 +194,10 @@ int cli_parse(cli_t *c, int argc, char **argv, int first,
     const char *eq;
     if (strcmp(a, "-") == 0 || a[0] != '-' || a[1] != '-') {
       if (a[0] == '-' && a[1] != '\0' && strcmp(a, "-") != 0)
-        return cli_err(EXIT_USAGE, "%s: unknown option %s (see ayil %s --help)",
-                       cmd, a, cmd);
+        return cli_err(EXIT_USAGE,
+                       "%s: an argument starting with \"-\" is not an "
+                       "option (see ayil %s --help)",
+                       cmd, cmd);
       if (c->npos >= CLI_MAX_POS)
         return cli_err(EXIT_USAGE, "%s: too many arguments", cmd);
       c->pos[c->npos++] = a;
@@ -210,8 +212,9 @@ int cli_parse(cli_t *c, int argc, char **argv, int first,
     if (d == NULL)
       d = find_def(COMMON, name);
     if (d == NULL)
-      return cli_err(EXIT_USAGE, "%s: unknown option --%s (see ayil %s --help)",
-                     cmd, name, cmd);
+      return cli_err(EXIT_USAGE,
+                     "%s: unknown option (it is not shown; see ayil %s --help)",
+                     cmd, cmd);
     if (d->has_arg) {
       if (eq != NULL)
         val = eq + 1;
@@ -465,7 +468,9 @@ static int help_for(const char *name) {
       printf("usage: ayil %s\n\n%s\n", COMMANDS[i].usage, COMMANDS[i].help);
       return EXIT_OK;
     }
-  return cli_err(EXIT_USAGE, "unknown command \"%s\" (see ayil help)", name);
+  (void)name; /* what was typed is never echoed */
+  return cli_err(EXIT_USAGE,
+                 "unknown command (it is not shown; see ayil help)");
 }
 
 int main(int argc, char **argv) {
@@ -493,8 +498,8 @@ int main(int argc, char **argv) {
       printf("ayil %s\n", AYIL_VERSION);
       return EXIT_OK;
     } else {
-      return cli_err(EXIT_USAGE, "unknown option %s before the command",
-                     argv[i]);
+      return cli_err(EXIT_USAGE, "unknown option before the command (it is "
+                                 "not shown; see ayil help)");
     }
   }
   if (i >= argc) {
@@ -518,5 +523,6 @@ int main(int argc, char **argv) {
       return rc;
     }
   }
-  return cli_err(EXIT_USAGE, "unknown command \"%s\" (see ayil help)", argv[i]);
+  return cli_err(EXIT_USAGE,
+                 "unknown command (it is not shown; see ayil help)");
 }

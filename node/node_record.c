@@ -123,9 +123,8 @@ static int load_row(ayil_node_t *n, const char *text, ayil_store_row_t *row) {
   memset(row, 0, sizeof *row);
   if (ayil_recid_from_text(text, id) != 0)
     return ayil__node_fail(n, AYIL_EINVAL, 1,
-                           "\"%.40s\" is not a record id (32 hex "
-                           "characters)",
-                           text);
+                           "the record id must be 32 hex characters (the "
+                           "text given is not shown)");
   rc = ayil_store_record(n->store, id, row);
   if (rc == AYIL_ENOTFOUND || (rc == 0 && row->deleted)) {
     ayil_store_row_clear(row);

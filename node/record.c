@@ -3,8 +3,9 @@
  * header (class A) and body (class I), and the canonical msgpack encoding.
  *
  * The one rule this file exists for: nothing identifying reaches a header or
- * an error message. Values are only ever echoed for class-A code fields, and
- * only when they look like a code (see show_token).
+ * an error message. An error names the field and what was expected, never
+ * the value given, nor a key or kind that is not in the schema (a person may
+ * type a name anywhere, even in lower case into a code field).
  */
 #include <stdarg.h>
 #include <stdbool.h>
@@ -19,7 +20,6 @@
 #include "record.h"
 
 #include "record_int.h"
-#define SHOW_MAX 32
 
 #if defined(__GNUC__)
 #define PRINTF_LIKE(a, b) __attribute__((format(printf, a, b)))
@@ -38,29 +38,6 @@ static void seterr(char *err, size_t errlen, const char *fmt, ...) {
   va_start(ap, fmt);
   vsnprintf(err, errlen, fmt, ap);
   va_end(ap);
-}
-
-/*
- * Copies `s` into out (as a quoted token) if every byte is [a-z0-9_+-], cut
- * to SHOW_MAX chars. Anything else might be a name, so it is never shown.
- * Returns 1 if `s` may be shown.
- */
-static int show_token(const char *s, char out[SHOW_MAX + 8]) {
-  size_t i, n = strlen(s);
-
-  if (n == 0)
-    return 0;
-  for (i = 0; i < n; i++) {
-    char c = s[i];
-    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
-          c == '-' || c == '+'))
-      return 0;
-  }
-  if (n > SHOW_MAX)
-    snprintf(out, SHOW_MAX + 8, "\"%.*s...\"", SHOW_MAX, s);
-  else
-    snprintf(out, SHOW_MAX + 8, "\"%s\"", s);
-  return 1;
 }
 
 /* Joins a list of names with ", " into out (cut if it does not fit). */
@@ -98,13 +75,11 @@ static void join_kinds(char *out, size_t cap) {
 }
 
 static int unknown_kind(const char *kind, char *err, size_t errlen) {
-  char kinds[512], tok[SHOW_MAX + 8];
+  char kinds[512];
 
+  (void)kind; /* never shown */
   join_kinds(kinds, sizeof(kinds));
-  if (kind != NULL && show_token(kind, tok))
-    seterr(err, errlen, "unknown record kind %s; kinds: %s", tok, kinds);
-  else
-    seterr(err, errlen, "unknown record kind; kinds: %s", kinds);
+  seterr(err, errlen, "unknown record kind; kinds: %s", kinds);
   return AYIL_EINVAL;
 }
 
@@ -164,15 +139,13 @@ static int field_err(const ayil_kind_t *k, const ayil_field_t *f, char *err,
 
 static int code_err(const ayil_kind_t *k, const ayil_field_t *f,
                     const char *code, char *err, size_t errlen) {
-  char allowed[512], tok[SHOW_MAX + 8];
+  char allowed[512];
 
   join_names(f->codes, f->ncodes, allowed, sizeof(allowed));
-  if (code != NULL && f->cls == AYIL_CLASS_A && show_token(code, tok))
-    seterr(err, errlen, "%s: field \"%s\": code %s is not allowed; allowed: %s",
-           k->name, f->name, tok, allowed);
-  else if (code != NULL)
+  if (code != NULL)
     seterr(err, errlen,
-           "%s: field \"%s\": code (not shown) is not allowed; allowed: %s",
+           "%s: field \"%s\": not one of the allowed codes (the value given "
+           "is not shown); allowed: %s",
            k->name, f->name, allowed);
   else
     seterr(err, errlen, "%s: field \"%s\": must be %s; allowed: %s", k->name,
@@ -306,7 +279,7 @@ static int is_derived_key(const ayil_kind_t *k, const char *key) {
 
 static int input_key_err(const ayil_kind_t *k, const char *key, char *err,
                          size_t errlen) {
-  char fields[512], tok[SHOW_MAX + 8];
+  char fields[512];
 
   if (is_derived_key(k, key)) {
     seterr(err, errlen,
@@ -315,12 +288,8 @@ static int input_key_err(const ayil_kind_t *k, const char *key, char *err,
     return AYIL_EINVAL;
   }
   join_fields(k, fields, sizeof(fields));
-  if (show_token(key, tok))
-    seterr(err, errlen, "%s: unknown field %s; fields: %s", k->name, tok,
-           fields);
-  else
-    seterr(err, errlen, "%s: unknown field (name not shown); fields: %s",
-           k->name, fields);
+  seterr(err, errlen, "%s: unknown field (its name is not shown); fields: %s",
+         k->name, fields);
   return AYIL_EINVAL;
 }
 
@@ -402,16 +371,12 @@ int ayil_record_check_header(const json_t *header, char *err, size_t errlen) {
     }
     f = ayil_kind_field_by_hkey(k, key);
     if (f == NULL) {
-      char tok[SHOW_MAX + 8];
       f = ayil_kind_field(k, key);
       if (f != NULL && f->cls == AYIL_CLASS_I)
         seterr(err, errlen,
                "%s: field \"%s\" is identifying and may never go into a "
                "header",
                k->name, key);
-      else if (show_token(key, tok))
-        seterr(err, errlen, "%s: header field %s is not aggregatable", k->name,
-               tok);
       else
         seterr(err, errlen, "%s: header has a key that is not a field",
                k->name);

@@ -874,7 +874,7 @@ int conn_connect(daemon_t *d) {
   conn_t *c;
   int rc = daemon_parse_addr(d->conf.hub_addr, &ss);
   if (rc != 0) {
-    dlog(LOG_ERR, "hub address \"%s\" is not IP:PORT", d->conf.hub_addr);
+    dlog(LOG_ERR, "[hub] address in ayil.conf is not IP:PORT");
     return rc;
   }
   c = conn_new(d, 1);

@@ -122,7 +122,7 @@ static int start_listener(daemon_t *d) {
   struct sockaddr_storage ss;
   int rc;
   if (daemon_parse_addr(d->conf.listen, &ss) != 0) {
-    dlog(LOG_ERR, "listen address \"%s\" is not IP:PORT", d->conf.listen);
+    dlog(LOG_ERR, "[listen] address in ayil.conf is not IP:PORT");
     return AYIL_EINVAL;
   }
   uv_tcp_init(d->loop, &d->listener);

@@ -91,7 +91,7 @@ bad() { # bad "desc" 'expected stderr fragment' command...
   test "$(store_sum "$H")" = "$SUM" && ok "$d: store unchanged" || fail "$d: store changed"
 }
 bad "unknown kind" "unknown record kind" bash -c "echo '{}' | $AYIL --home $H record add burglary"
-bad "unknown field" '"colour"' bash -c "echo '{\"date\":\"2026-01-01\",\"cases_reviewed\":1,\"violence_related\":true,\"colour\":\"red\"}' | $AYIL --home $H record add session"
+bad "unknown field" 'unknown field (its name is not shown)' bash -c "echo '{\"date\":\"2026-01-01\",\"cases_reviewed\":1,\"violence_related\":true,\"colour\":\"red\"}' | $AYIL --home $H record add session"
 bad "bad code" "allowed: survivor, family" bash -c "echo '{\"date\":\"2026-01-01\",\"source\":\"aliens\",\"violence\":[\"physical\"],\"survivor_sex\":\"female\",\"survivor_age\":\"18-25\",\"status\":\"open\"}' | $AYIL --home $H record add appeal"
 bad "missing required field" '"cases_reviewed"' bash -c "echo '{\"date\":\"2026-01-01\",\"violence_related\":true}' | $AYIL --home $H record add session"
 bad "wrong type" '"cases_reviewed"' bash -c "echo '{\"date\":\"2026-01-01\",\"cases_reviewed\":\"four\",\"violence_related\":true}' | $AYIL --home $H record add session"
@@ -100,9 +100,9 @@ head -c 10000000 /dev/zero | tr '\0' 'a' >"$T/big.json"
 bad "10 MB input" "larger than" $AYIL --home "$H" record add session --json "$T/big.json"
 bad "missing input file" "record input" $AYIL --home "$H" record add session --json "$T/nope.json"
 bad "wrong passphrase" "wrong passphrase" env AYIL_PASSPHRASE=not-the-one $AYIL --home "$H" record show "${ID[session]}"
-bad "bad record id" "not a record id" $AYIL --home "$H" record show nothex
+bad "bad record id" "record id must be 32 hex characters" $AYIL --home "$H" record show nothex
 bad "unknown option" "unknown option" $AYIL --home "$H" record list --colour
-check "no invented value leaks into errors" bash -c "! grep -rq 'Zarina\|aliens' $T/err"
+check "no invented value leaks into errors" bash -c "! grep -rq 'Zarina\|aliens\|colour\|nothex' $T/err"
 expect_rc 2 "missing home" $AYIL --home "$T/nohome" record list
 grep -q "does not exist" "$T/err" && ok "missing home is named" || fail "missing home: $(cat "$T/err")"
 echo x >"$T/afile"
