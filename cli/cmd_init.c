@@ -195,9 +195,12 @@ static int new_pass_get(void *ctx, ayil_node_key_t *key) {
     pass = strdup(getenv("AYIL_NEW_PASSPHRASE"));
     plen = pass != NULL ? strlen(pass) : 0;
     rc = pass == NULL ? cli_err(EXIT_FAIL, "out of memory")
-         : plen < 8   ? cli_err(EXIT_USAGE, "the passphrase must have at "
-                                              "least 8 characters")
-                      : 0;
+         : ayil_passphrase_chars(pass, plen) < AYIL_PASSPHRASE_MIN_CHARS
+             ? cli_err(EXIT_USAGE,
+                       "the passphrase must have at least %d "
+                       "characters",
+                       AYIL_PASSPHRASE_MIN_CHARS)
+             : 0;
   } else {
     /* The old passphrase may have come from the environment; the new one
      * must not silently be the same. */

@@ -400,10 +400,12 @@ int cli_passphrase(cli_t *c, const char *prompt, int confirm, char **out,
       cli_pass_free(again, alen);
     }
   }
-  if (confirm && *len < 8) {
+  if (confirm &&
+      ayil_passphrase_chars(*out, *len) < AYIL_PASSPHRASE_MIN_CHARS) {
     cli_pass_free(*out, *len);
     return cli_err(EXIT_USAGE,
-                   "the passphrase must have at least 8 characters");
+                   "the passphrase must have at least %d characters",
+                   AYIL_PASSPHRASE_MIN_CHARS);
   }
   return 0;
 }
@@ -481,6 +483,9 @@ int main(int argc, char **argv) {
   memset(&c, 0, sizeof c);
   /* Everything a node writes (store, WAL, keys) is for its owner only. */
   umask(077);
+  /* Before anything allocates: no core dumps, wiping frees (keys.h). */
+  if (ayil_keys_harden_process() != 0)
+    return cli_err(EXIT_FAIL, "cannot make this process non-dumpable");
   if (sodium_init() < 0)
     return cli_err(EXIT_FAIL, "libsodium failed to initialise");
   /* Global options before the command. */

@@ -7,8 +7,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdint.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
+#include <jansson.h>
 #include <sodium.h>
 
 #include "ayil/error.h"
@@ -108,12 +112,46 @@ int ayil_identity_create(const char *path, ayil_identity_t *out) {
   return rc;
 }
 
+/* jansson's blocks carry their size in front, so free can wipe them. */
+#define WIPE_HEAD 16 /* keeps the alignment malloc gives */
+
+static void *wiping_malloc(size_t n) {
+  unsigned char *p;
+  if (n > SIZE_MAX - WIPE_HEAD)
+    return NULL;
+  p = malloc(n + WIPE_HEAD);
+  if (p == NULL)
+    return NULL;
+  memcpy(p, &n, sizeof n);
+  return p + WIPE_HEAD;
+}
+
+static void wiping_free(void *q) {
+  unsigned char *p;
+  size_t n;
+  if (q == NULL)
+    return;
+  p = (unsigned char *)q - WIPE_HEAD;
+  memcpy(&n, p, sizeof n);
+  sodium_memzero(p, n + WIPE_HEAD);
+  free(p);
+}
+
+int ayil_keys_harden_process(void) {
+  struct rlimit none = {0, 0};
+  json_set_alloc_funcs(wiping_malloc, wiping_free);
+  (void)setrlimit(RLIMIT_CORE, &none);
+  return prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == 0 ? 0 : AYIL_EINVAL;
+}
+
 int ayil_identity_load(const char *path, ayil_identity_t *out) {
   char *text = NULL;
   uint8_t derived[AYIL_ID_BYTES];
   int rc = load_text(path, &text, 1);
   if (rc != 0)
     return rc;
+  /* Out of swap and core dumps; best effort (RLIMIT_MEMLOCK may say no). */
+  (void)sodium_mlock(out, sizeof *out);
   rc = kv_get(text, "id", out->pk, AYIL_ID_BYTES);
   if (rc == 0)
     rc = kv_get(text, "secret", out->sk, AYIL_SK_BYTES);
@@ -139,7 +177,8 @@ int ayil_identity_load(const char *path, ayil_identity_t *out) {
 }
 
 void ayil_identity_wipe(ayil_identity_t *id) {
-  sodium_memzero(id, sizeof *id);
+  /* Zeroes it and unlocks its pages (a no-op where they were not locked). */
+  sodium_munlock(id, sizeof *id);
 }
 
 int ayil_netkey_write(const char *path, const uint8_t key[AYIL_NETKEY_BYTES]) {
@@ -184,6 +223,9 @@ static int wrap(uint8_t out[WRAP_BYTES], const uint8_t sk[AYIL_READER_SK_BYTES],
   uint8_t *salt = out;
   uint8_t *nonce = out + crypto_pwhash_SALTBYTES;
   uint8_t *box = nonce + crypto_secretbox_NONCEBYTES;
+  /* The one place the minimum is enforced, whoever sets a passphrase. */
+  if (ayil_passphrase_chars(pass, passlen) < AYIL_PASSPHRASE_MIN_CHARS)
+    return AYIL_EINVAL;
   randombytes_buf(salt, crypto_pwhash_SALTBYTES);
   randombytes_buf(nonce, crypto_secretbox_NONCEBYTES);
   if (crypto_pwhash(key, sizeof key, pass, passlen, salt, AYIL_KDF_OPS,
@@ -192,6 +234,14 @@ static int wrap(uint8_t out[WRAP_BYTES], const uint8_t sk[AYIL_READER_SK_BYTES],
   crypto_secretbox_easy(box, sk, AYIL_READER_SK_BYTES, nonce, key);
   sodium_memzero(key, sizeof key);
   return 0;
+}
+
+size_t ayil_passphrase_chars(const char *pass, size_t len) {
+  size_t i, n = 0;
+  for (i = 0; i < len; i++)
+    if (((unsigned char)pass[i] & 0xC0) != 0x80) /* not a continuation */
+      n++;
+  return n;
 }
 
 static int unwrap(const uint8_t in[WRAP_BYTES], uint64_t ops, uint64_t mem,
@@ -203,8 +253,9 @@ static int unwrap(const uint8_t in[WRAP_BYTES], uint64_t ops, uint64_t mem,
   const uint8_t *box = nonce + crypto_secretbox_NONCEBYTES;
   int rc = 0;
   /* Bound the parameters a (possibly tampered) file can ask for. */
-  if (ops < crypto_pwhash_OPSLIMIT_MIN || ops > 16 ||
-      mem < crypto_pwhash_MEMLIMIT_MIN || mem > (1ULL << 30))
+  if (ops > AYIL_KDF_OPS_MAX || mem > AYIL_KDF_MEM_MAX)
+    return AYIL_ETOOBIG;
+  if (ops < crypto_pwhash_OPSLIMIT_MIN || mem < crypto_pwhash_MEMLIMIT_MIN)
     return AYIL_EFORMAT;
   if (crypto_pwhash(key, sizeof key, pass, passlen, salt, ops, (size_t)mem,
                     crypto_pwhash_ALG_ARGON2ID13) != 0)

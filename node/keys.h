@@ -27,11 +27,35 @@
  * daemon. */
 #define AYIL_KDF_OPS 3ULL
 #define AYIL_KDF_MEM (64ULL * 1024 * 1024)
+/* What a reader.key may ask for at most: a tampered file must not make a
+ * 1 GB Pi hash over 1 GiB (it would swap or be killed). Above the caps the
+ * file is refused (AYIL_ETOOBIG), below libsodium's minimums too
+ * (AYIL_EFORMAT). */
+#define AYIL_KDF_OPS_MAX 10ULL
+#define AYIL_KDF_MEM_MAX (256ULL * 1024 * 1024)
+
+/* A new passphrase has at least this many characters (UTF-8 code points,
+ * not bytes: a Kyrgyz or Russian letter is two bytes). */
+#define AYIL_PASSPHRASE_MIN_CHARS 8
+/* The characters (code points) of a UTF-8 passphrase. */
+size_t ayil_passphrase_chars(const char *pass, size_t len);
 
 typedef struct {
   uint8_t pk[AYIL_ID_BYTES];
   uint8_t sk[AYIL_SK_BYTES];
 } ayil_identity_t;
+
+/*
+ * Hardens the process that holds keys or decrypted bodies; the first thing
+ * main() does in ayil, ayild and the web app, before anything else
+ * allocates. It makes the process non-dumpable (no core file, no ptrace by
+ * other users; PR_SET_DUMPABLE) with a core size limit of 0, and makes
+ * jansson wipe every block it frees (decrypted bodies live in jansson
+ * strings). Secrets are also locked out of swap and core dumps where they
+ * live (ayil_identity_load: sodium_mlock, which sets MADV_DONTDUMP).
+ * Returns 0, or AYIL_EINVAL if the process could not be made non-dumpable.
+ */
+int ayil_keys_harden_process(void);
 
 /* Creates identity.key at `path` (refuses to overwrite). */
 int ayil_identity_create(const char *path, ayil_identity_t *out);

@@ -196,6 +196,13 @@ int ayil__node_unlock(ayil_node_t *n, const ayil_node_unlock_t *u,
       ayil__node_fail(n, rc, 1, "wrong passphrase");
     else if (rc == AYIL_ENOTFOUND)
       ayil__node_fail(n, rc, 0, "%s: no reader key on this node", path);
+    else if (rc == AYIL_ETOOBIG)
+      ayil__node_fail(n, rc, 0,
+                      "reader key %s: kdf_ops or kdf_mem is above its cap "
+                      "(kdf_ops <= %llu, kdf_mem <= %llu); the file may have "
+                      "been tampered with: restore it with the recovery kit",
+                      path, (unsigned long long)AYIL_KDF_OPS_MAX,
+                      (unsigned long long)AYIL_KDF_MEM_MAX);
     else if (rc != 0)
       ayil__node_fail(n, rc, 0, "reader key %s: %s", path, ayil_strerror(rc));
   }

@@ -147,6 +147,9 @@ int main(int argc, char **argv) {
   memset(&d, 0, sizeof d);
   dlog_journal = getenv("JOURNAL_STREAM") != NULL;
   umask(077);
+  /* Before anything allocates: no core dumps, wiping frees (keys.h). */
+  if (ayil_keys_harden_process() != 0)
+    return 1;
   for (i = 1; i < argc; i++) {
     if (strcmp(argv[i], "--home") == 0 && i + 1 < argc)
       home = argv[++i];
@@ -160,8 +163,8 @@ int main(int argc, char **argv) {
              "hub.\nStops on SIGTERM, rereads its config on SIGHUP.\n");
       return 0;
     } else {
-      fprintf(stderr, "ayild: unknown argument %s (see ayild --help)\n",
-              argv[i]);
+      fprintf(stderr, "ayild: unknown argument (it is not shown; see ayild "
+                      "--help)\n");
       return 2;
     }
   }

@@ -7,10 +7,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <jansson.h>
 #include <sodium.h>
 
 #include "ayil/error.h"
@@ -169,13 +173,90 @@ static void test_reader_wrap_and_kit(void **state) {
     assert_int_equal(ayil_reader_unlock(rdp, "battery staple", 14, sk2),
                      AYIL_EPASSPHRASE);
   }
+  /* Argon2id parameters above the caps: refused before any hashing. */
+  spit(rdp, before, nb);
+  {
+    char *m = strstr(before, "kdf_mem=");
+    char text[4096];
+    int len;
+    assert_non_null(m);
+    len = snprintf(text, sizeof text, "%.*skdf_mem=1073741824%s",
+                   (int)(m - before), before, strchr(m, '\n'));
+    spit(rdp, text, (size_t)len);
+    assert_int_equal(ayil_reader_unlock(rdp, "battery staple", 14, sk2),
+                     AYIL_ETOOBIG);
+    m = strstr(before, "kdf_ops=");
+    assert_non_null(m);
+    len = snprintf(text, sizeof text, "%.*skdf_ops=11%s", (int)(m - before),
+                   before, strchr(m, '\n'));
+    spit(rdp, text, (size_t)len);
+    assert_int_equal(ayil_reader_unlock(rdp, "battery staple", 14, sk2),
+                     AYIL_ETOOBIG);
+    spit(rdp, before, nb);
+  }
+  /* The minimum counts characters: 7 Cyrillic letters (14 bytes) are too
+   * few, 8 are enough; the file is unchanged by a refusal. */
+  assert_int_equal(ayil_passphrase_chars("\xd0\xb0\xd0\xb1", 4), 2);
+  assert_int_equal(ayil_reader_rewrap(rdp, sk,
+                                      "\xd0\xb0\xd0\xb1\xd0\xb2\xd0\xb3"
+                                      "\xd0\xb4\xd0\xb5\xd0\xb6",
+                                      14),
+                   AYIL_EINVAL);
+  na = slurp(rdp, after, sizeof after);
+  assert_int_equal(na, nb);
+  assert_memory_equal(before, after, nb);
+  assert_int_equal(ayil_reader_rewrap(rdp, sk,
+                                      "\xd0\xb0\xd0\xb1\xd0\xb2\xd0\xb3"
+                                      "\xd0\xb4\xd0\xb5\xd0\xb6\xd0\xb7",
+                                      16),
+                   0);
+  assert_int_equal(ayil_reader_unlock(rdp,
+                                      "\xd0\xb0\xd0\xb1\xd0\xb2\xd0\xb3"
+                                      "\xd0\xb4\xd0\xb5\xd0\xb6\xd0\xb7",
+                                      16, sk2),
+                   0);
+  assert_memory_equal(sk, sk2, 32);
   sodium_memzero(sk, sizeof sk);
   sodium_memzero(sk2, sizeof sk2);
+}
+
+/* The process that holds keys is not dumpable and jansson still works with
+ * the wiping allocator. In a child: the allocator is process-wide. */
+static void test_harden(void **state) {
+  pid_t pid;
+  int status = 0;
+  (void)state;
+  pid = fork();
+  assert_true(pid >= 0);
+  if (pid == 0) {
+    struct rlimit rl;
+    json_t *j;
+    char *text;
+    int ok = ayil_keys_harden_process() == 0 &&
+             prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) == 0 &&
+             getrlimit(RLIMIT_CORE, &rl) == 0 && rl.rlim_cur == 0;
+    j = json_pack("{s:s}", "survivor_name", "Invented Testova");
+    text = j != NULL ? json_dumps(j, 0) : NULL;
+    ok = ok && text != NULL &&
+         strcmp(text, "{\"survivor_name\": \"Invented Testova\"}") == 0;
+    json_decref(j);
+    if (text != NULL) {
+      json_malloc_t m = NULL;
+      json_free_t f = NULL;
+      json_get_alloc_funcs(&m, &f);
+      f(text);
+    }
+    _exit(ok ? 0 : 1);
+  }
+  assert_int_equal(waitpid(pid, &status, 0), pid);
+  assert_true(WIFEXITED(status));
+  assert_int_equal(WEXITSTATUS(status), 0);
 }
 
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_identity, setup, teardown),
+      cmocka_unit_test(test_harden),
       cmocka_unit_test_setup_teardown(test_reader_wrap_and_kit, setup,
                                       teardown),
   };
