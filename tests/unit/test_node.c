@@ -341,7 +341,8 @@ static void test_update_delete(void **state) {
   assert_int_equal(ayil_node_error(n)->input, 1);
   assert_int_equal(ayil_node_record_delete(n, idtext, id2), AYIL_ENOTFOUND);
   assert_int_equal(ayil_node_record_get(n, "nothex", NULL, &r), AYIL_EINVAL);
-  assert_non_null(strstr(ayil_node_errmsg(n), "record id must be 32 hex characters"));
+  assert_non_null(
+      strstr(ayil_node_errmsg(n), "record id must be 32 hex characters"));
   ayil_node_close(n);
 }
 
