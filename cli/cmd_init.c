@@ -96,6 +96,24 @@ int cmd_init(cli_t *c, int argc, char **argv) {
   if (rc != 0)
     return cli_err(EXIT_USAGE, "init: cannot create home %s: %s", c->home,
                    ayil_strerror(rc));
+  if (strcmp(role, "committee") == 0 && !restore) {
+    int same = 0;
+    rc = ayil_node_kit_place(c->home, kit, &same);
+    if (rc == AYIL_EINVAL || rc == AYIL_ENOTFOUND) {
+      return cli_err(EXIT_USAGE,
+                     rc == AYIL_EINVAL
+                         ? "init: --recovery-kit must not be inside the node's "
+                           "home: name a file on removable media (a USB "
+                           "stick); flash cannot be reliably erased"
+                         : "init: --recovery-kit: its directory does not "
+                           "exist");
+    }
+    if (same)
+      fprintf(stderr,
+              "ayil: warning: the recovery kit goes to the node's own disk; "
+              "on a Pi, write it to a USB stick instead (flash cannot be "
+              "reliably erased, so shred may leave copies)\n");
+  }
   if (strcmp(role, "committee") == 0) {
     rc = cli_passphrase(c, "New passphrase: ", 1, &pass, &plen);
     if (rc != 0)

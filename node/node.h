@@ -129,6 +129,16 @@ typedef struct {
  */
 int ayil_node_create(const char *home, const ayil_node_create_t *args,
                      char idtext[AYIL_ID_TEXT], ayil_node_err_t *err);
+/*
+ * Where a new recovery kit may be written. Never into the node's home
+ * (AYIL_EINVAL): the kit opens every record, and the SD card's flash cannot
+ * be reliably erased once written (its controller remaps blocks, so shred
+ * may leave copies). *same_disk says the kit would land on the home's
+ * filesystem (the SD card on a Pi), which the caller should warn about:
+ * name a file on a USB stick instead. ayil_node_create() refuses a kit the
+ * same way. AYIL_ENOTFOUND if the kit's directory does not exist.
+ */
+int ayil_node_kit_place(const char *home, const char *kit, int *same_disk);
 /* Committee: enrols at the invite's hub (network key, token, config); on
  * failure leaves the node as it was. */
 int ayil_node_join(ayil_node_t *n, const ayil_invite_t *inv);

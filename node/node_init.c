@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -53,6 +55,30 @@ static int enroll(const char *home, ayil_store_t *st, ayil_config_t *conf,
   return 0;
 }
 
+int ayil_node_kit_place(const char *home, const char *kit, int *same_disk) {
+  char dir[AYIL_PATH_MAX], rdir[PATH_MAX], rhome[PATH_MAX];
+  struct stat sd, sh;
+  const char *slash = strrchr(kit, '/');
+  size_t hl;
+  *same_disk = 0;
+  if (slash == NULL)
+    snprintf(dir, sizeof dir, ".");
+  else if (slash == kit)
+    snprintf(dir, sizeof dir, "/");
+  else
+    snprintf(dir, sizeof dir, "%.*s", (int)(slash - kit), kit);
+  if (realpath(dir, rdir) == NULL || stat(rdir, &sd) != 0)
+    return AYIL_ENOTFOUND;
+  if (realpath(home, rhome) == NULL || stat(rhome, &sh) != 0)
+    return AYIL_ENOTFOUND;
+  hl = strlen(rhome);
+  if (strcmp(rdir, rhome) == 0 ||
+      (strncmp(rdir, rhome, hl) == 0 && rdir[hl] == '/'))
+    return AYIL_EINVAL;
+  *same_disk = sd.st_dev == sh.st_dev;
+  return 0;
+}
+
 int ayil_node_create(const char *home, const ayil_node_create_t *a,
                      char idtext[AYIL_ID_TEXT], ayil_node_err_t *err) {
   char path[AYIL_PATH_MAX];
@@ -63,6 +89,20 @@ int ayil_node_create(const char *home, const ayil_node_create_t *a,
   int kit_created = 0;
   int rc;
   memset(err, 0, sizeof *err);
+  if (committee && !a->restore) {
+    int same = 0;
+    rc = ayil_node_kit_place(home, a->kit, &same);
+    if (rc == AYIL_EINVAL) {
+      err_set(err, rc,
+              "init: the recovery kit must not be written into the node's "
+              "home: name a file on removable media (a USB stick)");
+      return rc;
+    }
+    if (rc != 0) {
+      err_set(err, rc, "init: the recovery kit's directory does not exist");
+      return rc;
+    }
+  }
   rc = ayil_home_path(home, "identity.key", path, sizeof path);
   if (rc == 0)
     rc = ayil_identity_create(path, &ident);

@@ -115,11 +115,19 @@ check "ayil init --role hub (as ayil)" AS ayil --home "$HUB" init --role hub \
   --name "Test regional hub" --listen "127.0.0.1:$PORT"
 CODE=$(AS ayil --home "$HUB" admit --name "Test committee" --oblast osh 2>/dev/null)
 check "ayil admit prints an invite" test -n "$CODE"
+# The kit goes to removable media, never into the home (init refuses that).
+IN install -d -o ayil -g ayil -m 0700 /media/ayil-usb
+if AS ayil init --role committee --invite "$CODE" --recovery-kit /var/lib/ayil/kit.txt 2>"$T/kit.err"; then
+  fail "init wrote a recovery kit inside the home"
+else
+  check "init refuses a recovery kit inside the home, and says why" grep -q "must not be inside the node" "$T/kit.err"
+  check "... and wrote no kit there" test ! -e "$R/var/lib/ayil/kit.txt"
+fi
 check "ayil init --role committee --invite (as ayil, default home)" \
-  AS ayil init --role committee --invite "$CODE" --recovery-kit /var/lib/ayil/kit.txt
+  AS ayil init --role committee --invite "$CODE" --recovery-kit /media/ayil-usb/kit.txt
 check "the hub's operator confirms the committee's enrolment code" \
   AS ayil --home "$HUB" admit --confirm "$(AS ayil id --code)"
-AS mv /var/lib/ayil/kit.txt /tmp/recovery-kit.txt # off the node, as the guide says
+AS mv /media/ayil-usb/kit.txt /tmp/recovery-kit.txt # the stick goes away
 
 # A notify socket like systemd's, to see READY=1 from the packaged ayild.
 mkdir -p "$R/run/ayil-test"

@@ -412,9 +412,48 @@ static void test_hub_refuses_records(void **state) {
   ayil_node_close(n);
 }
 
+/* The recovery kit is never written into the node's home. */
+static void test_kit_place(void **state) {
+  char h[256], kit[300], id[AYIL_ID_TEXT];
+  ayil_config_t conf;
+  ayil_node_create_t args;
+  ayil_node_err_t err;
+  int same = -1;
+  (void)state;
+  snprintf(h, sizeof h, "%s/kitplace", dir);
+  assert_int_equal(ayil_home_create(h), 0);
+  snprintf(kit, sizeof kit, "%s/kit.txt", h);
+  assert_int_equal(ayil_node_kit_place(h, kit, &same), AYIL_EINVAL);
+  snprintf(kit, sizeof kit, "%s/../kitplace/kit.txt", h);
+  assert_int_equal(ayil_node_kit_place(h, kit, &same), AYIL_EINVAL);
+  snprintf(kit, sizeof kit, "%s/nodir/kit.txt", dir);
+  assert_int_equal(ayil_node_kit_place(h, kit, &same), AYIL_ENOTFOUND);
+  snprintf(kit, sizeof kit, "%s/kitplace.kit", dir);
+  assert_int_equal(ayil_node_kit_place(h, kit, &same), 0);
+  assert_int_equal(same, 1); /* beside the home: the same disk */
+  /* The service API refuses it too, and creates nothing. */
+  ayil_config_defaults(&conf);
+  snprintf(conf.role, sizeof conf.role, "committee");
+  snprintf(conf.name, sizeof conf.name, "Invented Committee");
+  snprintf(conf.oblast, sizeof conf.oblast, "talas");
+  memset(&args, 0, sizeof args);
+  args.conf = &conf;
+  snprintf(kit, sizeof kit, "%s/kit.txt", h);
+  args.kit = kit;
+  args.pass = PASS;
+  args.passlen = strlen(PASS);
+  assert_int_equal(ayil_node_create(h, &args, id, &err), AYIL_EINVAL);
+  assert_non_null(strstr(err.msg, "must not be written into the node's home"));
+  assert_int_equal(access(kit, F_OK), -1);
+  snprintf(kit, sizeof kit, "%s/identity.key", h);
+  assert_int_equal(access(kit, F_OK), -1);
+  rmdir(h);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_open_missing_home),
+      cmocka_unit_test(test_kit_place),
       cmocka_unit_test(test_fresh_status),
       cmocka_unit_test(test_add_show_list),
       cmocka_unit_test(test_wrong_passphrase_changes_nothing),
