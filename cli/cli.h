@@ -105,6 +105,7 @@ int cli_status(cli_t *c, const char *idtext);
 int cmd_init(cli_t *c, int argc, char **argv);
 int cmd_id(cli_t *c, int argc, char **argv);
 int cmd_passwd(cli_t *c, int argc, char **argv);
+int cmd_rekey(cli_t *c, int argc, char **argv);
 int cmd_record(cli_t *c, int argc, char **argv);
 int cmd_schema(cli_t *c, int argc, char **argv);
 int cmd_log(cli_t *c, int argc, char **argv);

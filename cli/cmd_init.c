@@ -241,6 +241,37 @@ static void new_pass_done(void *ctx, ayil_node_key_t *key) {
   key->pass = NULL;
 }
 
+static const cli_optdef_t REKEY_OPTS[] = {
+    {"new-kit", 1}, {"recovery-kit", 1}, {"new-passphrase-file", 1}, {NULL, 0}};
+
+int cmd_rekey(cli_t *c, int argc, char **argv) {
+  ayil_node_unlock_t np = {new_pass_get, new_pass_done, NULL};
+  const char *kit;
+  int rc = cli_parse(c, argc, argv, c->first, REKEY_OPTS, "rekey");
+  if (rc != 0)
+    return rc;
+  kit = cli_opt(c, "new-kit");
+  if (kit == NULL)
+    return cli_err(EXIT_USAGE, "rekey: --new-kit FILE (the new recovery kit, "
+                               "on removable media) is required");
+  rc = cli_open(c, 0);
+  if (rc != 0)
+    return rc;
+  np.ctx = c;
+  /* Unlocked by the passphrase, or by the old kit (--recovery-kit). */
+  rc = ayil_node_rekey(c->node, cli_unlock(c), &np, kit);
+  if (rc != 0)
+    rc = cli_node_fail(c);
+  cli_close(c);
+  if (rc == 0)
+    fprintf(stderr,
+            "ayil: new reader key: new records are sealed to it, old ones "
+            "still open. New recovery kit written to %s: print it and keep "
+            "it offline; destroy the old kit and its printouts\n",
+            kit);
+  return rc;
+}
+
 int cmd_passwd(cli_t *c, int argc, char **argv) {
   ayil_node_unlock_t np = {new_pass_get, new_pass_done, NULL};
   int rc = cli_parse(c, argc, argv, c->first, PASSWD_OPTS, "passwd");

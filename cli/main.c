@@ -136,6 +136,12 @@ static const cli_cmd_t COMMANDS[] = {
     {"passwd", cmd_passwd, "passwd [--recovery-kit FILE]",
      "Changes the passphrase. With --recovery-kit, sets a new one when the "
      "old one\nis forgotten."},
+    {"rekey", cmd_rekey, "rekey --new-kit FILE [--recovery-kit OLDKIT]",
+     "Makes a new reader key (a member left, a Pi or a backup was stolen): "
+     "new\nrecords are sealed to it, old ones still open with the earlier "
+     "keys,\nwhich stay only sealed to it. Asks the passphrase (or reads "
+     "the old\nkit) and a new passphrase, and writes a new recovery kit to "
+     "FILE (on a USB\nstick, never in the home). Destroy the old kit."},
 };
 #define NCOMMANDS (sizeof COMMANDS / sizeof COMMANDS[0])
 

@@ -93,6 +93,30 @@ static void free_text(char *t) {
   }
 }
 
+/* The `retired=` lines of a key file, copied as they are (each the public
+ * key and the secret sealed to the current reader key). */
+#define RETIRED_TEXT 4096
+static int retired_lines(const char *text, char out[RETIRED_TEXT]) {
+  const char *p = text;
+  size_t o = 0, n = 0;
+  out[0] = '\0';
+  while (p != NULL && *p != '\0') {
+    if (strncmp(p, "retired=", 8) == 0) {
+      size_t l = strcspn(p, "\r\n");
+      if (o + l + 2 > RETIRED_TEXT || ++n > AYIL_READER_RETIRED_MAX)
+        return AYIL_EFORMAT;
+      memcpy(out + o, p, l);
+      o += l;
+      out[o++] = '\n';
+      out[o] = '\0';
+    }
+    p = strchr(p, '\n');
+    if (p != NULL)
+      p++;
+  }
+  return 0;
+}
+
 int ayil_identity_create(const char *path, ayil_identity_t *out) {
   char text[512];
   char pk64[B64(AYIL_ID_BYTES)];
@@ -273,8 +297,9 @@ static int unwrap(const uint8_t in[WRAP_BYTES], uint64_t ops, uint64_t mem,
 static int write_reader(const char *path, const uint8_t pk[32],
                         const uint8_t wrapped[WRAP_BYTES],
                         const uint8_t recovery_pk[32],
-                        const uint8_t sealed[SEALED_SK_BYTES], int fresh) {
-  char text[1024];
+                        const uint8_t sealed[SEALED_SK_BYTES],
+                        const char *retired, int fresh) {
+  char text[1024 + RETIRED_TEXT];
   char pk64[B64(32)], w64[B64(WRAP_BYTES)], rpk64[B64(32)],
       s64[B64(SEALED_SK_BYTES)];
   int n;
@@ -282,13 +307,14 @@ static int write_reader(const char *path, const uint8_t pk[32],
   b64(w64, sizeof w64, wrapped, WRAP_BYTES);
   b64(rpk64, sizeof rpk64, recovery_pk, 32);
   b64(s64, sizeof s64, sealed, SEALED_SK_BYTES);
-  n = snprintf(text, sizeof text,
-               "# ayil committee reader key. The secret is stored only "
-               "wrapped.\n"
-               "version=1\nreader_pk=%s\nkdf=argon2id13\nkdf_ops=%llu\n"
-               "kdf_mem=%llu\nwrapped=%s\nrecovery_pk=%s\nrecovery_sealed=%s\n",
-               pk64, (unsigned long long)AYIL_KDF_OPS,
-               (unsigned long long)AYIL_KDF_MEM, w64, rpk64, s64);
+  n = snprintf(
+      text, sizeof text,
+      "# ayil committee reader key. The secret is stored only "
+      "wrapped.\n"
+      "version=1\nreader_pk=%s\nkdf=argon2id13\nkdf_ops=%llu\n"
+      "kdf_mem=%llu\nwrapped=%s\nrecovery_pk=%s\nrecovery_sealed=%s\n%s",
+      pk64, (unsigned long long)AYIL_KDF_OPS, (unsigned long long)AYIL_KDF_MEM,
+      w64, rpk64, s64, retired);
   if (fresh)
     return ayil_fs_write_new(path, text, (size_t)n, 0600);
   return ayil_fs_write_atomic(path, text, (size_t)n, 0600);
@@ -296,8 +322,9 @@ static int write_reader(const char *path, const uint8_t pk[32],
 
 static int write_kit(const char *kit_path, const char *label,
                      const uint8_t reader_pk[32], const uint8_t rsk[32],
-                     const uint8_t sealed[SEALED_SK_BYTES]) {
-  char text[2048];
+                     const uint8_t sealed[SEALED_SK_BYTES],
+                     const char *retired) {
+  char text[2048 + RETIRED_TEXT];
   char pk64[B64(32)], rsk64[B64(32)], s64[B64(SEALED_SK_BYTES)];
   int n;
   int rc;
@@ -314,8 +341,8 @@ static int write_kit(const char *kit_path, const char *label,
       "It is needed if the passphrase is forgotten or the node is replaced:\n"
       "  ayil passwd --recovery-kit FILE\n"
       "  ayil init --role committee --invite CODE --recovery-kit FILE\n\n"
-      "version=1\nreader_pk=%s\nrecovery_sk=%s\nrecovery_sealed=%s\n",
-      label, pk64, rsk64, s64);
+      "version=1\nreader_pk=%s\nrecovery_sk=%s\nrecovery_sealed=%s\n%s",
+      label, pk64, rsk64, s64, retired);
   rc = ayil_fs_write_new(kit_path, text, (size_t)n, 0600);
   sodium_memzero(text, sizeof text);
   sodium_memzero(rsk64, sizeof rsk64);
@@ -335,10 +362,10 @@ int ayil_reader_create(const char *path, const char *kit_path, const char *pass,
     goto fail;
   crypto_box_seal(sealed, sk, sizeof sk, rpk);
   /* The kit first: a node must never hold a reader key it cannot recover. */
-  rc = write_kit(kit_path, label, pk, rsk, sealed);
+  rc = write_kit(kit_path, label, pk, rsk, sealed, "");
   if (rc != 0)
     goto fail;
-  rc = write_reader(path, pk, wrapped, rpk, sealed, 1);
+  rc = write_reader(path, pk, wrapped, rpk, sealed, "", 1);
 fail:
   sodium_memzero(sk, sizeof sk);
   sodium_memzero(rsk, sizeof rsk);
@@ -346,7 +373,8 @@ fail:
 }
 
 static int kit_open(const char *kit_path, uint8_t pk[32], uint8_t sk[32],
-                    uint8_t rpk_out[32], uint8_t sealed_out[SEALED_SK_BYTES]) {
+                    uint8_t rpk_out[32], uint8_t sealed_out[SEALED_SK_BYTES],
+                    char retired[RETIRED_TEXT]) {
   char *text = NULL;
   uint8_t rsk[32], rpk[32];
   int rc = load_text(kit_path, &text, 0);
@@ -357,6 +385,8 @@ static int kit_open(const char *kit_path, uint8_t pk[32], uint8_t sk[32],
     rc = kv_get(text, "recovery_sk", rsk, 32);
   if (rc == 0)
     rc = kv_get(text, "recovery_sealed", sealed_out, SEALED_SK_BYTES);
+  if (rc == 0)
+    rc = retired_lines(text, retired);
   free_text(text);
   if (rc != 0)
     goto fail;
@@ -376,11 +406,12 @@ int ayil_reader_restore(const char *path, const char *kit_path,
   uint8_t pk[32], sk[32], rpk[32];
   uint8_t sealed[SEALED_SK_BYTES];
   uint8_t wrapped[WRAP_BYTES];
-  int rc = kit_open(kit_path, pk, sk, rpk, sealed);
+  char retired[RETIRED_TEXT];
+  int rc = kit_open(kit_path, pk, sk, rpk, sealed, retired);
   if (rc == 0)
     rc = wrap(wrapped, sk, pass, passlen);
   if (rc == 0)
-    rc = write_reader(path, pk, wrapped, rpk, sealed, 1);
+    rc = write_reader(path, pk, wrapped, rpk, sealed, retired, 1);
   sodium_memzero(sk, sizeof sk);
   return rc;
 }
@@ -429,7 +460,8 @@ int ayil_reader_unlock_kit(const char *path, const char *kit_path,
                            uint8_t sk[AYIL_READER_SK_BYTES]) {
   uint8_t pk[32], node_pk[32], rpk[32];
   uint8_t sealed[SEALED_SK_BYTES];
-  int rc = kit_open(kit_path, pk, sk, rpk, sealed);
+  char retired[RETIRED_TEXT];
+  int rc = kit_open(kit_path, pk, sk, rpk, sealed, retired);
   if (rc != 0)
     return rc;
   rc = ayil_reader_pk(path, node_pk);
@@ -443,6 +475,7 @@ int ayil_reader_unlock_kit(const char *path, const char *kit_path,
 int ayil_reader_rewrap(const char *path, const uint8_t sk[AYIL_READER_SK_BYTES],
                        const char *newpass, size_t newlen) {
   char *text = NULL;
+  char retired[RETIRED_TEXT];
   uint8_t pk[32], rpk[32];
   uint8_t sealed[SEALED_SK_BYTES];
   uint8_t wrapped[WRAP_BYTES];
@@ -454,6 +487,8 @@ int ayil_reader_rewrap(const char *path, const uint8_t sk[AYIL_READER_SK_BYTES],
     rc = kv_get(text, "recovery_pk", rpk, 32);
   if (rc == 0)
     rc = kv_get(text, "recovery_sealed", sealed, SEALED_SK_BYTES);
+  if (rc == 0)
+    rc = retired_lines(text, retired);
   free_text(text);
   /* The secret must be this file's: a wrong one would replace the only
    * passphrase-wrapped copy with one that opens nothing. */
@@ -467,7 +502,102 @@ int ayil_reader_rewrap(const char *path, const uint8_t sk[AYIL_READER_SK_BYTES],
   if (rc == 0)
     rc = wrap(wrapped, sk, newpass, newlen);
   if (rc == 0)
-    rc = write_reader(path, pk, wrapped, rpk, sealed, 0);
+    rc = write_reader(path, pk, wrapped, rpk, sealed, retired, 0);
   sodium_memzero(wrapped, sizeof wrapped);
+  return rc;
+}
+
+int ayil_reader_keys(const char *path, const uint8_t sk[AYIL_READER_SK_BYTES],
+                     ayil_reader_keys_t *out) {
+  char *text = NULL;
+  char retired[RETIRED_TEXT];
+  const char *p;
+  int rc = load_text(path, &text, 1);
+  memset(out, 0, sizeof *out);
+  if (rc != 0)
+    return rc;
+  rc = kv_get(text, "reader_pk", out->pk[0], 32);
+  if (rc == 0)
+    rc = retired_lines(text, retired);
+  free_text(text);
+  if (rc != 0)
+    return rc;
+  memcpy(out->sk[0], sk, 32);
+  out->n = 1;
+  for (p = retired; *p != '\0' && rc == 0; p = strchr(p, '\n') + 1) {
+    const char *v = p + 8, *colon = strchr(v, ':');
+    size_t got = 0, vl = strcspn(v, "\n");
+    uint8_t sealed[SEALED_SK_BYTES], derived[32];
+    uint8_t *rpk = out->pk[out->n], *rsk = out->sk[out->n];
+    if (colon == NULL || colon > v + vl ||
+        sodium_base642bin(rpk, 32, v, (size_t)(colon - v), NULL, &got, NULL,
+                          sodium_base64_VARIANT_ORIGINAL) != 0 ||
+        got != 32 ||
+        sodium_base642bin(sealed, sizeof sealed, colon + 1,
+                          vl - (size_t)(colon + 1 - v), NULL, &got, NULL,
+                          sodium_base64_VARIANT_ORIGINAL) != 0 ||
+        got != sizeof sealed) {
+      rc = AYIL_EFORMAT;
+      break;
+    }
+    if (crypto_box_seal_open(rsk, sealed, sizeof sealed, out->pk[0],
+                             out->sk[0]) != 0 ||
+        crypto_scalarmult_base(derived, rsk) != 0 ||
+        sodium_memcmp(derived, rpk, 32) != 0) {
+      rc = AYIL_ECORRUPT;
+      break;
+    }
+    out->n++;
+  }
+  if (rc != 0)
+    ayil_reader_keys_wipe(out);
+  return rc;
+}
+
+void ayil_reader_keys_wipe(ayil_reader_keys_t *k) {
+  sodium_memzero(k, sizeof *k);
+}
+
+int ayil_reader_rekey(const char *path, const char *kit_path,
+                      const uint8_t old_sk[AYIL_READER_SK_BYTES],
+                      const char *pass, size_t passlen, const char *label) {
+  ayil_reader_keys_t keys;
+  uint8_t pk[32], sk[32], rpk[32], rsk[32];
+  uint8_t wrapped[WRAP_BYTES];
+  uint8_t sealed[SEALED_SK_BYTES];
+  char retired[RETIRED_TEXT];
+  size_t i, o = 0;
+  int rc = ayil_reader_keys(path, old_sk, &keys);
+  if (rc != 0)
+    return rc;
+  if (keys.n > AYIL_READER_RETIRED_MAX) {
+    ayil_reader_keys_wipe(&keys);
+    return AYIL_ETOOBIG;
+  }
+  crypto_box_keypair(pk, sk);
+  crypto_box_keypair(rpk, rsk);
+  /* Every earlier key, the one just retired first, sealed to the new one. */
+  retired[0] = '\0';
+  for (i = 0; i < keys.n; i++) {
+    uint8_t s[SEALED_SK_BYTES];
+    char pk64[B64(32)], s64[B64(SEALED_SK_BYTES)];
+    crypto_box_seal(s, keys.sk[i], 32, pk);
+    b64(pk64, sizeof pk64, keys.pk[i], 32);
+    b64(s64, sizeof s64, s, sizeof s);
+    o += (size_t)snprintf(retired + o, sizeof retired - o, "retired=%s:%s\n",
+                          pk64, s64);
+  }
+  ayil_reader_keys_wipe(&keys);
+  rc = wrap(wrapped, sk, pass, passlen);
+  if (rc == 0) {
+    crypto_box_seal(sealed, sk, sizeof sk, rpk);
+    /* The new kit first: never a reader key that no kit recovers. */
+    rc = write_kit(kit_path, label, pk, rsk, sealed, retired);
+  }
+  if (rc == 0)
+    rc = write_reader(path, pk, wrapped, rpk, sealed, retired, 0);
+  sodium_memzero(sk, sizeof sk);
+  sodium_memzero(rsk, sizeof rsk);
+  sodium_memzero(retired, sizeof retired);
   return rc;
 }

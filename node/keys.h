@@ -89,6 +89,31 @@ AYIL_WUR int ayil_reader_unlock(const char *path, const char *pass,
 /* Opens the reader secret with the recovery kit. */
 AYIL_WUR int ayil_reader_unlock_kit(const char *path, const char *kit_path,
                                     uint8_t sk[AYIL_READER_SK_BYTES]);
+/*
+ * Retired reader keys. After `ayil rekey` new bodies are sealed to a new
+ * reader key; each earlier key stays in reader.key (and in the new kit) as
+ * a `retired=PK:SEALED` line, its secret sealed (crypto_box_seal) to the
+ * current reader key, so the current secret (by passphrase or kit) opens
+ * them all. At most AYIL_READER_RETIRED_MAX.
+ */
+#define AYIL_READER_RETIRED_MAX 16
+typedef struct {
+  size_t n; /* [0] is the current key, then the retired, newest first */
+  uint8_t pk[AYIL_READER_RETIRED_MAX + 1][AYIL_READER_PK_BYTES];
+  uint8_t sk[AYIL_READER_RETIRED_MAX + 1][AYIL_READER_SK_BYTES];
+} ayil_reader_keys_t;
+/* Every reader key pair, from the current secret. AYIL_ECORRUPT if a
+ * retired line does not open with it. Wipe with ayil_reader_keys_wipe(). */
+AYIL_WUR int ayil_reader_keys(const char *path,
+                              const uint8_t sk[AYIL_READER_SK_BYTES],
+                              ayil_reader_keys_t *out);
+void ayil_reader_keys_wipe(ayil_reader_keys_t *k);
+/* Makes a new reader key pair and a new recovery key pair: writes the new
+ * kit at kit_path (which must not exist), then replaces reader.key with the
+ * new key wrapped under `pass` and every earlier key retired. */
+int ayil_reader_rekey(const char *path, const char *kit_path,
+                      const uint8_t old_sk[AYIL_READER_SK_BYTES],
+                      const char *pass, size_t passlen, const char *label);
 /* Re-wraps the reader secret under a new passphrase (atomic replace).
  * AYIL_EINVAL, with the file unchanged, if `sk` is not this file's secret. */
 int ayil_reader_rewrap(const char *path, const uint8_t sk[AYIL_READER_SK_BYTES],

@@ -146,6 +146,15 @@ int ayil_node_join(ayil_node_t *n, const ayil_invite_t *inv);
  * passphrase that `new_pass` gives. */
 int ayil_node_passwd(ayil_node_t *n, const ayil_node_unlock_t *old,
                      const ayil_node_unlock_t *new_pass);
+/* Committee: a new reader key pair (ayil rekey), for a member who left or a
+ * stolen Pi or backup: new bodies are sealed to it; the earlier keys stay
+ * in reader.key only sealed to it, so old bodies still open. The reader
+ * secret is unlocked through `old` and the new one wrapped under the
+ * passphrase `new_pass` gives; a new recovery kit (new recovery key) is
+ * written at `kit` (not in the home, must not exist) before reader.key is
+ * replaced. The old kit then opens only the old keys: destroy it. */
+int ayil_node_rekey(ayil_node_t *n, const ayil_node_unlock_t *old,
+                    const ayil_node_unlock_t *new_pass, const char *kit);
 
 /* ---- records (committee) ---- */
 

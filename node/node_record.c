@@ -147,25 +147,44 @@ static int writable_row(ayil_node_t *n, const char *text,
   return rc;
 }
 
-/* Opens a row's body into JSON (NULL when it has none or it was purged). */
+/* Unlocks every reader key: the current one through `u`, and the ones a
+ * rekey retired (bodies sealed before it). Wipe with
+ * ayil_reader_keys_wipe(). */
+static int unlock_keys(ayil_node_t *n, const ayil_node_unlock_t *u,
+                       ayil_reader_keys_t *keys) {
+  uint8_t sk[AYIL_READER_SK_BYTES];
+  char path[AYIL_PATH_MAX];
+  int rc = ayil__node_unlock(n, u, sk);
+  memset(keys, 0, sizeof *keys);
+  if (rc != 0)
+    return rc;
+  ayil_home_path(n->home, "reader.key", path, sizeof path);
+  rc = ayil_reader_keys(path, sk, keys);
+  sodium_memzero(sk, sizeof sk);
+  if (rc != 0)
+    return ayil__node_fail(n, rc, 0, "reader key %s: retired keys: %s", path,
+                           ayil_strerror(rc));
+  return 0;
+}
+
+/* Opens a row's body into JSON (NULL when it has none or it was purged),
+ * with the current reader key or else a retired one. */
 static int open_body(ayil_node_t *n, const ayil_store_row_t *row,
-                     const uint8_t sk[AYIL_READER_SK_BYTES], json_t **out) {
-  uint8_t pk[AYIL_READER_PK_BYTES];
+                     const ayil_reader_keys_t *keys, json_t **out) {
   uint8_t *sealed = NULL, *plain = NULL;
-  size_t slen = 0, plen = 0;
+  size_t slen = 0, plen = 0, k;
   int rc;
   *out = NULL;
   if (!row->has_body)
     return 0;
-  rc = reader_pk(n, pk);
-  if (rc != 0)
-    return rc;
   rc = ayil_store_body(n->store, row->body_hash, &sealed, &slen);
   if (rc == AYIL_ENOTFOUND)
     return 0; /* purged */
   if (rc != 0)
     return ayil__node_fail(n, rc, 0, "store: %s", ayil_strerror(rc));
-  rc = ayil_body_open(sealed, slen, pk, sk, &plain, &plen);
+  rc = AYIL_EDECRYPT;
+  for (k = 0; k < keys->n && rc == AYIL_EDECRYPT; k++)
+    rc = ayil_body_open(sealed, slen, keys->pk[k], keys->sk[k], &plain, &plen);
   free(sealed);
   if (rc == AYIL_EFORMAT)
     return ayil__node_fail(n, rc, 0,
@@ -192,7 +211,7 @@ int ayil_node_record_update(ayil_node_t *n, const char *idtext,
   json_t *old_h = NULL, *old_b = NULL, *header = NULL, *body = NULL;
   uint8_t *hdr = NULL, *sealed = NULL;
   size_t hlen = 0, slen = 0;
-  uint8_t sk[AYIL_READER_SK_BYTES];
+  ayil_reader_keys_t keys;
   char err[512];
   const char *kind;
   int rc = writable_row(n, idtext, &row);
@@ -212,11 +231,11 @@ int ayil_node_record_update(ayil_node_t *n, const char *idtext,
                            idtext);
       goto out;
     }
-    rc = ayil__node_unlock(n, unlock, sk);
+    rc = unlock_keys(n, unlock, &keys);
     if (rc != 0)
       goto out;
-    rc = open_body(n, &row, sk, &old_b);
-    sodium_memzero(sk, sizeof sk);
+    rc = open_body(n, &row, &keys, &old_b);
+    ayil_reader_keys_wipe(&keys);
     if (rc != 0)
       goto out;
     if (old_b == NULL)
@@ -291,7 +310,7 @@ int ayil_node_record_get(ayil_node_t *n, const char *idtext,
                          const ayil_node_unlock_t *unlock,
                          ayil_node_record_t *out) {
   ayil_store_row_t row;
-  uint8_t sk[AYIL_READER_SK_BYTES];
+  ayil_reader_keys_t keys;
   json_t *body = NULL;
   int rc = need_committee(n);
   memset(out, 0, sizeof *out);
@@ -300,10 +319,10 @@ int ayil_node_record_get(ayil_node_t *n, const char *idtext,
   if (rc != 0)
     return rc;
   if (unlock != NULL) {
-    rc = ayil__node_unlock(n, unlock, sk);
+    rc = unlock_keys(n, unlock, &keys);
     if (rc == 0) {
-      rc = open_body(n, &row, sk, &body);
-      sodium_memzero(sk, sizeof sk);
+      rc = open_body(n, &row, &keys, &body);
+      ayil_reader_keys_wipe(&keys);
     }
     if (rc == 0 && body == NULL)
       body = json_object(); /* purged or none */
@@ -321,7 +340,7 @@ int ayil_node_record_get(ayil_node_t *n, const char *idtext,
 typedef struct {
   ayil_node_t *n;
   int with_body;
-  uint8_t sk[AYIL_READER_SK_BYTES];
+  ayil_reader_keys_t keys;
   ayil_node_record_cb cb;
   void *ctx;
   int err;
@@ -333,7 +352,7 @@ static int list_row(void *ctx, const ayil_store_row_t *row) {
   json_t *body = NULL;
   int rc;
   if (lc->with_body) {
-    rc = open_body(lc->n, row, lc->sk, &body);
+    rc = open_body(lc->n, row, &lc->keys, &body);
     if (rc != 0) {
       lc->err = rc;
       return 1;
@@ -367,12 +386,12 @@ int ayil_node_record_list(ayil_node_t *n, const char *kind,
   lc.ctx = ctx;
   lc.with_body = unlock != NULL;
   if (lc.with_body) {
-    rc = ayil__node_unlock(n, unlock, lc.sk);
+    rc = unlock_keys(n, unlock, &lc.keys);
     if (rc != 0)
       return rc;
   }
   rc = ayil_store_records(n->store, kind, list_row, &lc);
-  sodium_memzero(lc.sk, sizeof lc.sk);
+  ayil_reader_keys_wipe(&lc.keys);
   if (lc.err != 0)
     return lc.err;
   if (rc < 0)
