@@ -176,9 +176,16 @@ int cli_ctl_request(const char *home, const json_t *req, int timeout_ms,
   if (strlen(path) >= sizeof sa.sun_path)
     return AYIL_EINVAL;
   memcpy(sa.sun_path, path, strlen(path) + 1);
-  text = json_dumps(req, JSON_COMPACT);
-  if (text == NULL)
-    return AYIL_ENOMEM;
+  /* Into our own buffer: jansson's allocator wipes and frees its own. */
+  {
+    size_t n = json_dumpb(req, NULL, 0, JSON_COMPACT);
+    text = n > 0 ? malloc(n + 1) : NULL;
+    if (text == NULL || json_dumpb(req, text, n, JSON_COMPACT) != n) {
+      free(text);
+      return AYIL_ENOMEM;
+    }
+    text[n] = '\0';
+  }
   fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
   if (fd < 0) {
     rc = AYIL_EIO;

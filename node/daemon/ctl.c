@@ -39,11 +39,16 @@ static void after_write(uv_write_t *req, int status) {
 }
 
 static void reply(ctl_client_t *cl, json_t *o) {
-  char *text = json_dumps(o, JSON_COMPACT);
+  /* Into our own buffer: jansson's allocator wipes and frees its own. */
+  size_t n = json_dumpb(o, NULL, 0, JSON_COMPACT);
+  char *text = NULL;
   uv_write_t *req = malloc(sizeof *req + sizeof(uv_buf_t));
   uv_buf_t *b;
-  size_t n = text != NULL ? strlen(text) : 0;
-  char *line = text != NULL ? realloc(text, n + 2) : NULL;
+  char *line = n > 0 ? malloc(n + 2) : NULL;
+  if (line != NULL && json_dumpb(o, line, n, JSON_COMPACT) != n) {
+    free(line);
+    line = NULL;
+  }
   json_decref(o);
   cl->answered = 1;
   if (line == NULL || req == NULL) {
