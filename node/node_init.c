@@ -176,29 +176,17 @@ int ayil_node_join(ayil_node_t *n, const ayil_invite_t *inv) {
   return 0;
 }
 
-int ayil_node_rekey(ayil_node_t *n, const ayil_node_unlock_t *old,
-                    const ayil_node_unlock_t *new_pass, const char *kit) {
+/* Unlocks the reader secret through `old`, gets the new passphrase, and
+ * re-wraps the same secret (passwd, kit NULL) or makes a new reader key and
+ * kit (rekey). */
+static int new_reader_pass(ayil_node_t *n, const ayil_node_unlock_t *old,
+                           const ayil_node_unlock_t *new_pass,
+                           const char *kit) {
   uint8_t sk[AYIL_READER_SK_BYTES];
   char path[AYIL_PATH_MAX];
   ayil_node_key_t key;
-  int rc, same = 0;
-  if (!ayil_node_is_committee(n))
-    return ayil__node_fail(n, AYIL_ESTATE, 1, "rekey: a hub has no reader key");
-  rc = ayil_node_kit_place(n->home, kit, &same);
-  if (rc == AYIL_EINVAL)
-    return ayil__node_fail(n, rc, 1,
-                           "rekey: --recovery-kit must not be inside the "
-                           "node's home: name a file on removable media");
-  if (rc != 0)
-    return ayil__node_fail(n, rc, 1,
-                           "rekey: --recovery-kit: its directory does not "
-                           "exist");
-  if (access(kit, F_OK) == 0)
-    return ayil__node_fail(n, AYIL_EEXISTS, 1,
-                           "rekey: %s already exists; name a new file for the "
-                           "new kit",
-                           kit);
-  rc = ayil__node_unlock(n, old, sk);
+  const char *cmd = kit != NULL ? "rekey" : "passwd";
+  int rc = ayil__node_unlock(n, old, sk);
   if (rc != 0)
     return rc;
   memset(&key, 0, sizeof key);
@@ -209,9 +197,11 @@ int ayil_node_rekey(ayil_node_t *n, const ayil_node_unlock_t *old,
     n->err.msg[0] = '\0';
   } else {
     ayil_home_path(n->home, "reader.key", path, sizeof path);
-    rc = ayil_reader_rekey(path, kit, sk, key.pass, key.passlen, n->conf.name);
+    rc = kit != NULL ? ayil_reader_rekey(path, kit, sk, key.pass, key.passlen,
+                                         n->conf.name)
+                     : ayil_reader_rewrap(path, sk, key.pass, key.passlen);
     if (rc != 0)
-      ayil__node_fail(n, rc, rc == AYIL_EINVAL, "rekey: %s: %s", path,
+      ayil__node_fail(n, rc, rc == AYIL_EINVAL, "%s: %s: %s", cmd, path,
                       rc == AYIL_ETOOBIG ? "too many retired keys (16)"
                                          : ayil_strerror(rc));
   }
@@ -221,32 +211,31 @@ int ayil_node_rekey(ayil_node_t *n, const ayil_node_unlock_t *old,
   return rc;
 }
 
+int ayil_node_rekey(ayil_node_t *n, const ayil_node_unlock_t *old,
+                    const ayil_node_unlock_t *new_pass, const char *kit) {
+  int rc, same = 0;
+  if (!ayil_node_is_committee(n))
+    return ayil__node_fail(n, AYIL_ESTATE, 1, "rekey: a hub has no reader key");
+  rc = ayil_node_kit_place(n->home, kit, &same);
+  if (rc == AYIL_EINVAL)
+    return ayil__node_fail(n, rc, 1,
+                           "rekey: the new kit must not be inside the node's "
+                           "home: name a file on removable media");
+  if (rc != 0)
+    return ayil__node_fail(n, rc, 1,
+                           "rekey: the new kit's directory does not exist");
+  if (access(kit, F_OK) == 0)
+    return ayil__node_fail(n, AYIL_EEXISTS, 1,
+                           "rekey: %s already exists; name a new file for the "
+                           "new kit",
+                           kit);
+  return new_reader_pass(n, old, new_pass, kit);
+}
+
 int ayil_node_passwd(ayil_node_t *n, const ayil_node_unlock_t *old,
                      const ayil_node_unlock_t *new_pass) {
-  uint8_t sk[AYIL_READER_SK_BYTES];
-  char path[AYIL_PATH_MAX];
-  ayil_node_key_t key;
-  int rc;
   if (!ayil_node_is_committee(n))
     return ayil__node_fail(n, AYIL_ESTATE, 1,
                            "passwd: a hub has no passphrase");
-  rc = ayil__node_unlock(n, old, sk);
-  if (rc != 0)
-    return rc;
-  memset(&key, 0, sizeof key);
-  rc = new_pass->get(new_pass->ctx, &key);
-  if (rc != 0) {
-    n->err.code = rc;
-    n->err.input = 1;
-    n->err.msg[0] = '\0';
-  } else {
-    ayil_home_path(n->home, "reader.key", path, sizeof path);
-    rc = ayil_reader_rewrap(path, sk, key.pass, key.passlen);
-    if (rc != 0)
-      ayil__node_fail(n, rc, 0, "passwd: %s: %s", path, ayil_strerror(rc));
-  }
-  if (new_pass->done != NULL)
-    new_pass->done(new_pass->ctx, &key);
-  sodium_memzero(sk, sizeof sk);
-  return rc;
+  return new_reader_pass(n, old, new_pass, NULL);
 }

@@ -205,11 +205,12 @@ static int committee_get(ayil_report_t *r, const char *name, int oblast,
   return 0;
 }
 
-int ayil_report_add_committee(ayil_report_t *r, const char *committee_name,
-                              const char *oblast) {
+/* The committee's slot (*idx), or *idx = SIZE_MAX for a committee that the
+ * oblast filter leaves out. */
+static int committee_slot(ayil_report_t *r, const char *committee_name,
+                          const char *oblast, size_t *idx) {
   int ob;
-  size_t idx;
-
+  *idx = SIZE_MAX;
   if (r == NULL || committee_name == NULL || committee_name[0] == '\0')
     return AYIL_EINVAL;
   ob = oblast_index(oblast);
@@ -217,23 +218,23 @@ int ayil_report_add_committee(ayil_report_t *r, const char *committee_name,
     return AYIL_EINVAL;
   if (r->oblast >= 0 && ob != r->oblast)
     return 0;
-  return committee_get(r, committee_name, ob, &idx);
+  return committee_get(r, committee_name, ob, idx);
+}
+
+int ayil_report_add_committee(ayil_report_t *r, const char *committee_name,
+                              const char *oblast) {
+  size_t idx;
+  return committee_slot(r, committee_name, oblast, &idx);
 }
 
 int ayil_report_note_rollback(ayil_report_t *r, const char *committee_name,
                               const char *oblast, int64_t entries) {
   size_t idx;
-  int rc, ob;
-  if (r == NULL || committee_name == NULL || committee_name[0] == '\0' ||
-      entries < 0)
+  int rc;
+  if (entries < 0)
     return AYIL_EINVAL;
-  ob = oblast_index(oblast);
-  if (ob < 0)
-    return AYIL_EINVAL;
-  if (r->oblast >= 0 && ob != r->oblast)
-    return 0;
-  rc = committee_get(r, committee_name, ob, &idx);
-  if (rc == 0)
+  rc = committee_slot(r, committee_name, oblast, &idx);
+  if (rc == 0 && idx != SIZE_MAX)
     r->com[idx].rolled_back += entries;
   return rc;
 }
