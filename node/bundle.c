@@ -117,7 +117,6 @@ int ayil_bundle_import(ayil_store_t *st, const uint8_t sk[64], int is_hub,
   int have_refused = 0;
   int fd, rc, in_tx = 0, introduced = 0;
   uint64_t batch = 0;
-  int deletes = 0;
   memset(stats, 0, sizeof *stats);
   fd = open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0)
@@ -199,10 +198,9 @@ int ayil_bundle_import(ayil_store_t *st, const uint8_t sk[64], int is_hub,
           arc = ayil_store_append(st, item.entry, item.entry_len, item.body,
                                   item.body_len);
         ayil_store_head(st, e.origin, &after, hh);
-        if (arc == 0 && after > before && e.op == AYIL_OP_DELETE &&
-            ++deletes == AYIL_DELETE_BURST)
-          ayil_reg_alert(st, "delete_burst", sender, e.origin, e.seq,
-                         (uint64_t)time(NULL));
+        if (arc == 0 && after > before && e.op == AYIL_OP_DELETE)
+          arc = ayil_reg_count_delete(st, sender, e.origin, e.seq,
+                                      (uint64_t)time(NULL), NULL);
         if (arc == 0 && after > before)
           stats->added++;
         else if (arc == 0)

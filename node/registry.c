@@ -647,6 +647,29 @@ int ayil_reg_bytes(ayil_store_t *st, const uint8_t peer[AYIL_ID_BYTES],
                  NULL, "ktii", peer, day, (int64_t)sent, (int64_t)recv);
 }
 
+int ayil_reg_count_delete(ayil_store_t *st, const uint8_t *sender,
+                          const uint8_t origin[32], uint64_t seq, uint64_t now,
+                          int *burst) {
+  sqlite3_stmt *s = NULL;
+  int64_t n = 0;
+  int rc = reg_run(st,
+                   "INSERT INTO delete_days(origin, day, n) VALUES(?1,?2,1) "
+                   "ON CONFLICT DO UPDATE SET n=n+1 RETURNING n",
+                   &s, "ki", origin, (int64_t)(now / 86400));
+  if (burst != NULL)
+    *burst = 0;
+  if (rc != 0)
+    return rc;
+  if (s != NULL)
+    n = sqlite3_column_int64(s, 0);
+  reg_end(s);
+  if (n != AYIL_DELETE_BURST)
+    return 0;
+  if (burst != NULL)
+    *burst = 1;
+  return ayil_reg_alert(st, "delete_burst", sender, origin, seq, now);
+}
+
 int ayil_reg_alert(ayil_store_t *st, const char *kind, const uint8_t *peer,
                    const uint8_t *origin, uint64_t seq, uint64_t now) {
   return ayil_reg_alert_record(st, kind, peer, origin, seq, NULL, now);

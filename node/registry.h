@@ -73,9 +73,15 @@ int ayil_reg_admit(ayil_store_t *st, const char *name, const char *oblast,
                    ayil_invite_t *inv);
 /* Invites expire after this many days unless asked otherwise. */
 #define AYIL_INVITE_DAYS 7
-/* Deletes from one peer at once (a connection, a bundle) that raise a
- * delete_burst alert. */
+/* Deletes from one origin taken in on one UTC day (however they came:
+ * connections, bundles) that raise a delete_burst alert. */
 #define AYIL_DELETE_BURST 20
+/* Counts one delete of `origin` (at seq) taken in from `sender` at `now`;
+ * the AYIL_DELETE_BURST-th of the day raises delete_burst. *burst (may be
+ * NULL) says it did. Call it in the transaction that stored the delete. */
+int ayil_reg_count_delete(ayil_store_t *st, const uint8_t *sender,
+                          const uint8_t origin[32], uint64_t seq, uint64_t now,
+                          int *burst);
 /* Nodes that may wait, with one invite, for the operator's confirmation. */
 #define AYIL_CANDIDATES_MAX 16
 /*

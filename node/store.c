@@ -79,6 +79,11 @@ static const char *const MIGRATIONS[] = {
     " sealed BLOB NOT NULL, purged INTEGER NOT NULL) WITHOUT ROWID;"
     "CREATE INDEX quarantine_record ON quarantine(record);"
     "ALTER TABLE devices ADD COLUMN rolled_back INTEGER NOT NULL DEFAULT 0;",
+    /* 6: deletes taken in per origin and UTC day of receipt, for the
+     * delete_burst alert (ayil_reg_count_delete()): per connection, a
+     * thief would only have to spread them. */
+    "CREATE TABLE delete_days(origin BLOB NOT NULL, day INTEGER NOT NULL,"
+    " n INTEGER NOT NULL, PRIMARY KEY(origin, day)) WITHOUT ROWID;",
 };
 #define NMIGRATIONS (sizeof MIGRATIONS / sizeof MIGRATIONS[0])
 

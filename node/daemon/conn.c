@@ -233,17 +233,17 @@ static int cb_deliver(void *ctx, const ayil_entry_t *e,
   if (rc == 0) {
     rc = touch(d, e->origin);
     c->delivered = 1;
-    if (e->op == AYIL_OP_DELETE && ++c->deletes == AYIL_DELETE_BURST) {
-      /* Many deletes at once: a stolen key, or a mistake. Undo with
+    int burst = 0;
+    if (e->op == AYIL_OP_DELETE &&
+        ayil_reg_count_delete(d->store, c->peer, e->origin, e->seq,
+                              (uint64_t)time(NULL), &burst) == 0 &&
+        burst) {
+      /* Many deletes in a day: a stolen key, or a mistake. Undo with
        * `ayil revoke ID --after SEQ` within the quarantine. */
       char id[AYIL_ID_TEXT];
       ayil_id_to_text(e->origin, id);
-      dlog(LOG_WARN,
-           "%d deletes from log %s on one connection (up to seq "
-           "%llu)",
+      dlog(LOG_WARN, "%d deletes from log %s today (up to seq %llu)",
            AYIL_DELETE_BURST, id, (unsigned long long)e->seq);
-      ayil_reg_alert(d->store, "delete_burst", c->peer, e->origin, e->seq,
-                     (uint64_t)time(NULL));
     }
   } else if (rc == AYIL_EOWNER) {
     /* Nothing of it was stored (the store's savepoint). The alert commits

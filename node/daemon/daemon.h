@@ -53,7 +53,6 @@ typedef struct conn_s {
   uint64_t own_acked_at0; /* committee: own log acked by the hub at start */
   size_t nwant;      /* logs the policy wanted from the peer at the handshake */
   uint64_t leave_ms; /* when conn_leave() sent our final frame */
-  int deletes;       /* deletes received on this connection */
   int leaving;       /* sent the final frame, shutting down */
   int delivered;     /* handed entries to the store in this read */
   ayil_hs_t *hs;

@@ -256,6 +256,41 @@ static void test_bookkeeping_and_alerts(void **state) {
   ayil_store_close(st);
 }
 
+/* delete_burst counts per origin and day, however the deletes came: 19
+ * spread over many peers raise nothing, the 20th does, once; another
+ * origin, or the next day, counts from zero. */
+static void test_delete_burst(void **state) {
+  ayil_store_t *st = fresh("burst");
+  uint8_t p[AYIL_ID_BYTES], q[AYIL_ID_BYTES], o[AYIL_ID_BYTES],
+      o2[AYIL_ID_BYTES];
+  uint64_t day = 20000ULL * 86400, i;
+  int burst = -1, n = -1;
+  (void)state;
+  memset(p, 1, sizeof p);
+  memset(q, 2, sizeof q);
+  memset(o, 3, sizeof o);
+  memset(o2, 4, sizeof o2);
+  for (i = 1; i < AYIL_DELETE_BURST; i++) {
+    assert_int_equal(
+        ayil_reg_count_delete(st, i % 2 ? p : q, o, i, day + i * 60, &burst),
+        0);
+    assert_int_equal(burst, 0);
+  }
+  assert_int_equal(ayil_reg_count_delete(st, p, o2, 1, day + 3600, &burst), 0);
+  assert_int_equal(burst, 0);
+  /* The same origin on the next day: no burst yet. */
+  assert_int_equal(
+      ayil_reg_count_delete(st, p, o, 40, day + 86400 + 10, &burst), 0);
+  assert_int_equal(burst, 0);
+  assert_int_equal(ayil_reg_count_delete(st, q, o, 20, day + 7200, &burst), 0);
+  assert_int_equal(burst, 1);
+  assert_int_equal(ayil_reg_count_delete(st, q, o, 21, day + 7300, &burst), 0);
+  assert_int_equal(burst, 0); /* raised once */
+  assert_int_equal(ayil_reg_alert_clear(st, "delete_burst", NULL, &n), 0);
+  assert_int_equal(n, 1);
+  ayil_store_close(st);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_invite_code),
@@ -263,6 +298,7 @@ int main(void) {
       cmocka_unit_test(test_admit_redeem_succeed_revoke),
       cmocka_unit_test(test_stolen_code),
       cmocka_unit_test(test_bookkeeping_and_alerts),
+      cmocka_unit_test(test_delete_burst),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
