@@ -514,6 +514,8 @@ int ayil_reader_keys(const char *path, const uint8_t sk[AYIL_READER_SK_BYTES],
   const char *p;
   int rc = load_text(path, &text, 1);
   memset(out, 0, sizeof *out);
+  /* Out of swap and core dumps; best effort (RLIMIT_MEMLOCK may say no). */
+  (void)sodium_mlock(out, sizeof *out);
   if (rc != 0)
     return rc;
   rc = kv_get(text, "reader_pk", out->pk[0], 32);
@@ -555,7 +557,7 @@ int ayil_reader_keys(const char *path, const uint8_t sk[AYIL_READER_SK_BYTES],
 }
 
 void ayil_reader_keys_wipe(ayil_reader_keys_t *k) {
-  sodium_memzero(k, sizeof *k);
+  sodium_munlock(k, sizeof *k); /* zeroes it, and unlocks its pages */
 }
 
 int ayil_reader_rekey(const char *path, const char *kit_path,
