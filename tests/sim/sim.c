@@ -491,14 +491,12 @@ static int ord_cmp(const void *a, const void *b) {
   return x < y ? -1 : x > y;
 }
 
-/* Rebuilds n's records view from what its logs hold, in the order it
- * stored it (ayil_store_reindex()): after a crash, a restore, a copy. A
- * refused entry was never stored; a hostile node's own is in its log, and
- * the view ignores it, as a reindex would. */
-static void refold(sim_t *w, node_t *n) {
-  size_t i, j, k = 0, total = 0;
+/* The node's entries in the order it stored them (its records view folds
+ * them in that order). Returns a malloc'ed array of *k. */
+static ord_t *stored_order(const node_t *n, size_t *k) {
+  size_t i, j, total = 0;
   ord_t *o;
-  n->st.nrecs = 0;
+  *k = 0;
   for (i = 0; i < n->st.nlogs; i++)
     total += n->st.logs[i].n;
   o = malloc((total ? total : 1) * sizeof *o);
@@ -506,10 +504,21 @@ static void refold(sim_t *w, node_t *n) {
     abort();
   for (i = 0; i < n->st.nlogs; i++)
     for (j = 0; j < n->st.logs[i].n; j++) {
-      o[k].n = n->st.logs[i].e[j].n;
-      o[k++].x = &n->st.logs[i].e[j];
+      o[*k].n = n->st.logs[i].e[j].n;
+      o[(*k)++].x = &n->st.logs[i].e[j];
     }
-  qsort(o, k, sizeof *o, ord_cmp);
+  qsort(o, *k, sizeof *o, ord_cmp);
+  return o;
+}
+
+/* Rebuilds n's records view from what its logs hold, in the order it
+ * stored it (ayil_store_reindex()): after a crash, a restore, a copy. A
+ * refused entry was never stored; a hostile node's own is in its log, and
+ * the view ignores it, as a reindex would. */
+static void refold(sim_t *w, node_t *n) {
+  size_t i, k = 0;
+  ord_t *o = stored_order(n, &k);
+  n->st.nrecs = 0;
   for (i = 0; i < k; i++) {
     ayil_entry_t e;
     if (ayil_entry_decode(&e, o[i].x->entry, o[i].x->elen) == 0)
@@ -1529,26 +1538,6 @@ static int converged(sim_t *w) {
       return 0;
   }
   return 1;
-}
-
-/* The node's entries in the order it stored them (its records view folds
- * them in that order). Returns a malloc'ed array of *k. */
-static ord_t *stored_order(const node_t *n, size_t *k) {
-  size_t i, j, total = 0;
-  ord_t *o;
-  *k = 0;
-  for (i = 0; i < n->st.nlogs; i++)
-    total += n->st.logs[i].n;
-  o = malloc((total ? total : 1) * sizeof *o);
-  if (o == NULL)
-    abort();
-  for (i = 0; i < n->st.nlogs; i++)
-    for (j = 0; j < n->st.logs[i].n; j++) {
-      o[*k].n = n->st.logs[i].e[j].n;
-      o[(*k)++].x = &n->st.logs[i].e[j];
-    }
-  qsort(o, *k, sizeof *o, ord_cmp);
-  return o;
 }
 
 /* The records view of node n is what the legitimate writes that it holds
