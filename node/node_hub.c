@@ -392,9 +392,13 @@ static int report_hub(ayil_node_t *n, ayil_report_t *r, uint64_t *unknown,
   if (ayil_store_meta_get(n->store, "node_id", &selftext) == 0)
     has_self = ayil_id_from_text(selftext, self) == 0;
   free(selftext);
-  /* Every registered committee appears, with zeros if it sent nothing. */
-  if (sqlite3_prepare_v2(db, "SELECT name, oblast FROM committees", -1, &s,
-                         NULL) != SQLITE_OK) {
+  /* Every registered committee appears, with zeros if it sent nothing, and
+   * with what revoke --after took back of its devices. */
+  if (sqlite3_prepare_v2(db,
+                         "SELECT c.name, c.oblast, (SELECT ifnull(sum("
+                         "d.rolled_back), 0) FROM devices d WHERE d.committee "
+                         "= c.id) FROM committees c",
+                         -1, &s, NULL) != SQLITE_OK) {
     sqlite3_finalize(s);
     return AYIL_ESTORE;
   }
@@ -404,31 +408,9 @@ static int report_hub(ayil_node_t *n, ayil_report_t *r, uint64_t *unknown,
     const char *oblast = (const char *)sqlite3_column_text(s, 1);
     if (name == NULL || oblast == NULL)
       continue;
-    rc = ayil_report_add_committee(r, name, oblast);
-    if (rc == AYIL_EINVAL)
-      rc = 0; /* a name the report refuses: its records fail alike */
-  }
-  sqlite3_finalize(s);
-  s = NULL;
-  if (rc != 0)
-    return rc;
-  /* What revoke --after took back, per committee. */
-  if (sqlite3_prepare_v2(db,
-                         "SELECT c.name, c.oblast, sum(d.rolled_back) FROM "
-                         "devices d JOIN committees c ON c.id = d.committee "
-                         "GROUP BY c.id HAVING sum(d.rolled_back) > 0",
-                         -1, &s, NULL) != SQLITE_OK) {
-    sqlite3_finalize(s);
-    return AYIL_ESTORE;
-  }
-  while (rc == 0 && sqlite3_step(s) == SQLITE_ROW) {
-    const char *name = (const char *)sqlite3_column_text(s, 0);
-    const char *oblast = (const char *)sqlite3_column_text(s, 1);
-    if (name == NULL || oblast == NULL)
-      continue;
     rc = ayil_report_note_rollback(r, name, oblast, sqlite3_column_int64(s, 2));
     if (rc == AYIL_EINVAL)
-      rc = 0;
+      rc = 0; /* a name the report refuses: its records fail alike */
   }
   sqlite3_finalize(s);
   s = NULL;
