@@ -63,6 +63,11 @@ void ayil_config_defaults(ayil_config_t *c) {
   c->backoff_max_s = 600;
   c->quarantine_days = AYIL_QUARANTINE_DAYS;
   snprintf(c->log_level, sizeof c->log_level, "info");
+  snprintf(c->web_listen, sizeof c->web_listen, "0.0.0.0:8443");
+  snprintf(c->web_cert, sizeof c->web_cert, "web.crt");
+  snprintf(c->web_key, sizeof c->web_key, "web.key");
+  c->web_tls = 1;
+  c->web_idle_s = 900;
 }
 
 typedef struct {
@@ -124,6 +129,19 @@ static int on_kv(void *user, const char *section, const char *name,
       ok = set_uint(&c->dead_after_s, value);
     else if (strcmp(name, "backoff_max") == 0)
       ok = set_uint(&c->backoff_max_s, value);
+  } else if (strcmp(section, "web") == 0) {
+    if (strcmp(name, "listen") == 0)
+      ok = set_str(c->web_listen, sizeof c->web_listen, value);
+    else if (strcmp(name, "cert") == 0)
+      ok = set_str(c->web_cert, sizeof c->web_cert, value);
+    else if (strcmp(name, "key") == 0)
+      ok = set_str(c->web_key, sizeof c->web_key, value);
+    else if (strcmp(name, "tls") == 0) {
+      ok = strcmp(value, "on") == 0 || strcmp(value, "off") == 0;
+      c->web_tls = strcmp(value, "off") != 0;
+    } else if (strcmp(name, "idle_timeout") == 0)
+      ok = set_uint(&c->web_idle_s, value) && c->web_idle_s >= 60 &&
+           c->web_idle_s <= 86400;
   } else if (strcmp(section, "retention") == 0) {
     /* At least a day, so that a revoke --after has time to roll back. */
     if (strcmp(name, "quarantine_days") == 0)
@@ -173,7 +191,7 @@ int ayil_config_load(const char *home, ayil_config_t *c, char *err,
 
 int ayil_config_save(const char *home, const ayil_config_t *c) {
   char path[AYIL_PATH_MAX];
-  char text[2048];
+  char text[3072];
   int n;
   if (ayil_home_path(home, "ayil.conf", path, sizeof path) != 0)
     return AYIL_EINVAL;
@@ -194,6 +212,12 @@ int ayil_config_save(const char *home, const ayil_config_t *c) {
                 "dead_after = %u\nbackoff_max = %u\n",
                 c->poll_interval_s, c->linger_s, c->dead_after_s,
                 c->backoff_max_s);
+  n += snprintf(text + n, sizeof text - (size_t)n,
+                "\n[web]\n# ayil-web: HTTPS on the LAN (plain HTTP only on "
+                "127.0.0.1)\nlisten = %s\ncert = %s\nkey = %s\ntls = %s\n"
+                "# seconds\nidle_timeout = %u\n",
+                c->web_listen, c->web_cert, c->web_key,
+                c->web_tls ? "on" : "off", c->web_idle_s);
   if (strcmp(c->role, "hub") == 0)
     n += snprintf(text + n, sizeof text - (size_t)n,
                   "\n[retention]\n# days a purged body stays sealed in "

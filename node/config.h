@@ -29,6 +29,14 @@ typedef struct {
   unsigned backoff_max_s;   /* reconnect backoff cap */
   unsigned quarantine_days; /* hub: purged bodies kept sealed this long */
   char log_level[16];
+  /* [web]: ayil-web, the members' web app (committee) or the operator's
+   * pages (hub). web_cert and web_key are relative to the home unless
+   * absolute. Plain HTTP (web_tls = 0) only on a loopback address. */
+  char web_listen[128]; /* HOST:PORT, default 0.0.0.0:8443 */
+  char web_cert[256];   /* PEM certificate, default web.crt */
+  char web_key[256];    /* PEM private key, default web.key */
+  int web_tls;          /* 1 (default): HTTPS */
+  unsigned web_idle_s;  /* a session's idle time-out, default 900 */
 } ayil_config_t;
 
 /* Resolves the home: `opt` (from --home), else $AYIL_HOME, else

@@ -91,6 +91,12 @@ typedef struct {
   const char *pass;
   size_t passlen;
   const char *kit;
+  /* Whose key slot `pass` opens (see members below); NULL: the first
+   * chair's, which is the node passphrase of a node from before members. */
+  const char *member;
+  /* An already unwrapped reader secret (an unlocked web session holds one),
+   * used instead of pass or kit; the node copies and wipes its copy. */
+  const uint8_t *sk;
 } ayil_node_key_t;
 
 /*
@@ -155,6 +161,91 @@ int ayil_node_passwd(ayil_node_t *n, const ayil_node_unlock_t *old,
  * replaced. The old kit then opens only the old keys: destroy it. */
 int ayil_node_rekey(ayil_node_t *n, const ayil_node_unlock_t *old,
                     const ayil_node_unlock_t *new_pass, const char *kit);
+
+/* ---- members (committee) ---- */
+
+/*
+ * Each member of the committee has a name, a role and a key slot in
+ * reader.key: the reader secret wrapped under the member's own password
+ * (Argon2id + secretbox, as the passphrase). Removing a member removes only
+ * that slot; the recovery kit still opens everything. A node from before
+ * members has one slot, its passphrase: it becomes the first chair's slot,
+ * named AYIL_MEMBER_FIRST, on the first change.
+ *
+ * Roles: a member enters records and reads bodies; the chair also manages
+ * members and reads the audit.
+ */
+#define AYIL_MEMBER_NAME_MAX 64
+#define AYIL_MEMBER_FIRST "chair"
+#define AYIL_MEMBERS_MAX 32
+
+typedef struct {
+  char name[AYIL_MEMBER_NAME_MAX + 1];
+  char role[16]; /* "chair" or "member" */
+} ayil_node_member_t;
+
+/* The members, in reader.key's order (*out freed by the caller). */
+int ayil_node_members(ayil_node_t *n, ayil_node_member_t **out, size_t *count);
+/*
+ * Adds member `name` (1..AYIL_MEMBER_NAME_MAX bytes of UTF-8 letters,
+ * digits, space, '.', '-', '_') with `role` and the password `pass` gives
+ * (at least AYIL_PASSPHRASE_MIN_CHARS characters). The reader secret comes
+ * through `by` (a chair's password, or the recovery kit). AYIL_EEXISTS for
+ * a name taken, AYIL_EPERM when `by` opened a slot that is not a chair's.
+ */
+int ayil_node_member_add(ayil_node_t *n, const char *name, const char *role,
+                         const ayil_node_unlock_t *by,
+                         const ayil_node_unlock_t *pass);
+/* Removes member `name` and its key slot (refuses to remove the last
+ * chair: AYIL_EPERM). Needs no secret. */
+int ayil_node_member_remove(ayil_node_t *n, const char *name);
+/* Sets member `name`'s password: the slot is re-wrapped with the secret
+ * from `by` (the member's old password, a chair's, or the kit). */
+int ayil_node_member_passwd(ayil_node_t *n, const char *name,
+                            const ayil_node_unlock_t *by,
+                            const ayil_node_unlock_t *pass);
+/*
+ * Logs member `name` in: opens that member's slot with `pass` (one Argon2id)
+ * and, on success, writes the member's role into `role` and, when `sk` is
+ * not NULL, the reader secret into it (the caller wipes it). A wrong
+ * password and an unknown name both give AYIL_EPASSPHRASE with the same
+ * message, so that a guesser learns no names.
+ */
+int ayil_node_member_login(ayil_node_t *n, const char *name, const char *pass,
+                           size_t passlen, char role[16],
+                           uint8_t sk[AYIL_READER_SK_BYTES]);
+
+/* ---- the audit of opened bodies (committee) ---- */
+
+/*
+ * Who the following calls act for: a member's name and the address they
+ * came from ("cli" and the user for the command line). Every call that
+ * opens a body (record get or list with unlock; a search; a print; an
+ * export) writes one audit row per record: when, who, from where, which
+ * record and what (AYIL_AUDIT_*). The audit lives only in the store on the
+ * Pi; it is never replicated.
+ */
+#define AYIL_AUDIT_SHOW "show"
+#define AYIL_AUDIT_LIST "list"
+#define AYIL_AUDIT_SEARCH "search"
+#define AYIL_AUDIT_PRINT "print"
+#define AYIL_AUDIT_EXPORT "export"
+int ayil_node_set_actor(ayil_node_t *n, const char *member, const char *addr);
+/* The action the next body opens are audited as (default show, or list
+ * for ayil_node_record_list). */
+void ayil_node_set_audit_action(ayil_node_t *n, const char *action);
+
+typedef struct {
+  int64_t at; /* unix seconds */
+  char member[AYIL_MEMBER_NAME_MAX + 1];
+  char addr[64];
+  char action[16];
+  char idtext[AYIL_RECID_TEXT];
+} ayil_node_audit_t;
+
+/* The newest `limit` audit rows, newest first (*out freed by caller). */
+int ayil_node_audit(ayil_node_t *n, size_t limit, ayil_node_audit_t **out,
+                    size_t *count);
 
 /* ---- records (committee) ---- */
 
