@@ -25,7 +25,7 @@ extern int _nl_msg_cat_cntr;
 
 const char *const ayil_langs[AYIL_LANGS] = {"ky", "ru", "en"};
 
-static char g_dir[PATH_MAX];
+static char g_dir[PATH_MAX + 16];
 static char g_lang[8];
 
 const char *ayil_lang_valid(const char *lang) {
