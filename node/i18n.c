@@ -82,6 +82,8 @@ const char *ayil_i18n_init(void) {
     (void)setlocale(LC_MESSAGES, "");
   bindtextdomain(AYIL_DOMAIN, g_dir);
   bind_textdomain_codeset(AYIL_DOMAIN, "UTF-8");
+  bindtextdomain(AYIL_DOMAIN_CLI, g_dir);
+  bind_textdomain_codeset(AYIL_DOMAIN_CLI, "UTF-8");
   bindtextdomain(AYIL_DOMAIN_WEB, g_dir);
   bind_textdomain_codeset(AYIL_DOMAIN_WEB, "UTF-8");
   return g_dir;

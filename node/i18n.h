@@ -4,9 +4,12 @@
  * DOMAIN.mo). A plain msgid is the English text itself; the labels of the
  * record dictionary (below) are codes, so they have an en catalogue too.
  *
- * Domains: "ayil" holds the CLI's messages, the report's labels and the
- * labels of RECORDS.md's kinds, fields and codes (shared by the report and
- * the web forms); "ayil-web" holds the web app's pages.
+ * Domains (one catalogue, three files per language, so that each part can
+ * be translated on its own):
+ *   "ayil"      the labels of RECORDS.md's kinds, fields and codes (shared
+ *               by the report and the web forms) and the report's labels;
+ *   "ayil-cli"  the CLI's messages and prompts and node/'s error messages;
+ *   "ayil-web"  the web app's pages.
  *
  * Labels of the record dictionary are looked up with a context, so that a
  * code that is also an English word elsewhere keeps its own translation:
@@ -26,6 +29,7 @@
 #define AYIL_I18N_H
 
 #define AYIL_DOMAIN "ayil"
+#define AYIL_DOMAIN_CLI "ayil-cli"
 #define AYIL_DOMAIN_WEB "ayil-web"
 
 /* The languages, in the order a language switch shows them: ky (the
