@@ -31,6 +31,7 @@
 #include "ayil/error.h"
 #include "config.h"
 #include "keys.h"
+#include "record.h"
 #include "registry.h"
 #include "store.h"
 
@@ -261,6 +262,8 @@ typedef struct {
 } ayil_node_record_t;
 
 void ayil_node_record_clear(ayil_node_record_t *r);
+/* A walk's callback: a non-zero return stops the walk and is returned. */
+typedef int (*ayil_node_record_cb)(void *ctx, const ayil_node_record_t *r);
 
 /*
  * Validates `input` (a JSON object of the fields of RECORDS.md) as a new
@@ -269,6 +272,33 @@ void ayil_node_record_clear(ayil_node_record_t *r);
  */
 int ayil_node_record_add(ayil_node_t *n, const char *kind, const json_t *input,
                          uint8_t id[AYIL_RECID_BYTES]);
+/*
+ * Every problem of `input` as a new record of `kind` (idtext NULL) or as an
+ * update of record `idtext`, at once, for a form: the field rules of
+ * RECORDS.md (ayil_record_problems), a date after today (the node's local
+ * day), and a `case` that names no live appeal or family of this
+ * committee. Writes up to `cap` into out and the total into *count; 0 when
+ * the check ran (look at *count). record_add and record_update refuse
+ * what this finds, with the first problem as their message.
+ */
+typedef struct {
+  char field[64]; /* RECORDS.md name; "" for an unknown field's key */
+  ayil_prob_t what;
+} ayil_node_problem_t;
+int ayil_node_record_check(ayil_node_t *n, const char *kind,
+                           const json_t *input, const char *idtext,
+                           ayil_node_problem_t *out, size_t cap,
+                           size_t *count);
+
+/*
+ * Calls `cb` for each live record that belongs to case `idtext` (its
+ * `case` field names it), in date order (then creation order), with the
+ * bodies opened when `unlock` is given.
+ */
+int ayil_node_case_records(ayil_node_t *n, const char *idtext,
+                           const ayil_node_unlock_t *unlock,
+                           ayil_node_record_cb cb, void *ctx);
+
 /*
  * Replaces the fields given in `input` (null removes an optional field) of
  * record `idtext`. Asks `unlock` only when an identifying field changes.
@@ -294,7 +324,6 @@ int ayil_node_record_get(ayil_node_t *n, const char *idtext,
  * unwrapped once). A non-zero return from `cb` stops the walk and is
  * returned.
  */
-typedef int (*ayil_node_record_cb)(void *ctx, const ayil_node_record_t *r);
 int ayil_node_record_list(ayil_node_t *n, const char *kind,
                           const ayil_node_unlock_t *unlock,
                           ayil_node_record_cb cb, void *ctx);

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <sodium.h>
 
@@ -86,6 +87,122 @@ static int need_identity(ayil_node_t *n) {
   return 0;
 }
 
+static int load_row(ayil_node_t *n, const char *text, ayil_store_row_t *row);
+
+typedef struct {
+  ayil_node_problem_t *out;
+  size_t cap, n;
+} probs_t;
+
+static void prob_add(void *ctx, const char *field, ayil_prob_t what) {
+  probs_t *p = ctx;
+  if (p->n < p->cap) {
+    /* an unknown key may be typed text: never kept */
+    snprintf(p->out[p->n].field, sizeof p->out[p->n].field, "%s",
+             what == AYIL_PROB_UNKNOWN ? "" : field);
+    p->out[p->n].what = what;
+  }
+  p->n++;
+}
+
+/* Today on this node's clock, local time, as YYYY-MM-DD. */
+static void today(char out[11]) {
+  time_t t = time(NULL);
+  struct tm tm;
+  if (localtime_r(&t, &tm) == NULL || strftime(out, 11, "%Y-%m-%d", &tm) != 10)
+    snprintf(out, 11, "9999-12-31");
+}
+
+/* What only the node can tell: dates after today, cases that are not an
+ * appeal or family of this committee. */
+static void node_problems(ayil_node_t *n, const ayil_kind_t *k,
+                          const json_t *input, probs_t *p) {
+  char day[11];
+  size_t i;
+  today(day);
+  for (i = 0; i < k->nfields; i++) {
+    const ayil_field_t *f = &k->fields[i];
+    const json_t *v = json_object_get(input, f->name);
+    if (!json_is_string(v))
+      continue;
+    if (f->type == AYIL_FT_DATE && json_string_length(v) == 10 &&
+        strcmp(json_string_value(v), day) > 0)
+      prob_add(p, f->name, AYIL_PROB_FUTURE);
+    if (f->type == AYIL_FT_CASE && json_string_length(v) == AYIL_CASE_LEN) {
+      ayil_store_row_t row;
+      ayil_node_err_t keep = n->err;
+      json_t *h = NULL;
+      const char *ck;
+      int ok = 0;
+      if (load_row(n, json_string_value(v), &row) == 0) {
+        if (ayil_record_unpack(row.header, row.header_len, &h) == 0 &&
+            (ck = json_string_value(json_object_get(h, "kind"))) != NULL)
+          ok = strcmp(ck, "appeal") == 0 || strcmp(ck, "family") == 0;
+        json_decref(h);
+        ayil_store_row_clear(&row);
+      }
+      n->err = keep;
+      if (!ok)
+        prob_add(p, f->name, AYIL_PROB_CASE);
+    }
+  }
+}
+
+int ayil_node_record_check(ayil_node_t *n, const char *kind,
+                           const json_t *input, const char *idtext,
+                           ayil_node_problem_t *out, size_t cap,
+                           size_t *count) {
+  const ayil_kind_t *k = ayil_schema_kind(kind);
+  probs_t p = {out, cap, 0};
+  json_t *old_h = NULL;
+  int rc = need_committee(n);
+  *count = 0;
+  if (rc != 0)
+    return rc;
+  if (k == NULL)
+    return ayil__node_fail(n, AYIL_EINVAL, 1, "unknown record kind");
+  if (!json_is_object(input))
+    return ayil__node_fail(n, AYIL_EINVAL, 1,
+                           "%s: record input must be a JSON object", k->name);
+  if (idtext != NULL) {
+    ayil_store_row_t row;
+    rc = load_row(n, idtext, &row);
+    if (rc != 0)
+      return rc;
+    rc = ayil_record_unpack(row.header, row.header_len, &old_h);
+    ayil_store_row_clear(&row);
+    if (rc != 0)
+      return ayil__node_fail(n, AYIL_ECORRUPT, 0,
+                             "record %s: stored header is malformed", idtext);
+  }
+  ayil_record_problems(kind, input, old_h, prob_add, &p);
+  node_problems(n, k, input, &p);
+  json_decref(old_h);
+  *count = p.n;
+  return 0;
+}
+
+/* Refuses what only the node can tell (see node_problems), naming the
+ * field. */
+static int node_refuse(ayil_node_t *n, const char *kind, const json_t *input) {
+  const ayil_kind_t *k = ayil_schema_kind(kind);
+  ayil_node_problem_t one;
+  probs_t p = {&one, 1, 0};
+  if (k == NULL || !json_is_object(input))
+    return 0;
+  node_problems(n, k, input, &p);
+  if (p.n == 0)
+    return 0;
+  if (one.what == AYIL_PROB_FUTURE)
+    return ayil__node_fail(n, AYIL_EINVAL, 1,
+                           "%s: field \"%s\": the date is after today",
+                           k->name, one.field);
+  return ayil__node_fail(n, AYIL_EINVAL, 1,
+                         "%s: field \"%s\": names no appeal or family of this "
+                         "committee",
+                         k->name, one.field);
+}
+
 int ayil_node_record_add(ayil_node_t *n, const char *kind, const json_t *input,
                          uint8_t id[AYIL_RECID_BYTES]) {
   json_t *header = NULL, *body = NULL;
@@ -101,6 +218,12 @@ int ayil_node_record_add(ayil_node_t *n, const char *kind, const json_t *input,
                          sizeof err);
   if (rc != 0)
     return ayil__node_fail(n, rc, 1, "%s", err);
+  rc = node_refuse(n, kind, input);
+  if (rc != 0) {
+    json_decref(header);
+    json_decref(body);
+    return rc;
+  }
   rc = encode_record(n, header, body, &hdr, &hlen, &sealed, &slen);
   if (rc == 0) {
     randombytes_buf(id, AYIL_RECID_BYTES);
@@ -247,6 +370,9 @@ int ayil_node_record_update(ayil_node_t *n, const char *idtext,
     ayil__node_fail(n, rc, 1, "%s", err);
     goto out;
   }
+  rc = node_refuse(n, kind, input);
+  if (rc != 0)
+    goto out;
   rc = encode_record(n, header, body, &hdr, &hlen, &sealed, &slen);
   if (rc != 0)
     goto out;
@@ -396,5 +522,74 @@ int ayil_node_record_list(ayil_node_t *n, const char *kind,
     return lc.err;
   if (rc < 0)
     return ayil__node_fail(n, rc, 0, "store: %s", ayil_strerror(rc));
+  return rc;
+}
+
+/* ---- a case's records ---- */
+
+typedef struct {
+  const char *idtext;
+  ayil_node_record_t *v;
+  size_t n, cap;
+  int oom;
+} case_acc_t;
+
+static int case_collect(void *ctx, const ayil_node_record_t *r) {
+  case_acc_t *a = ctx;
+  const char *c = json_string_value(json_object_get(r->header, "case"));
+  ayil_node_record_t *d;
+  if (c == NULL || strcmp(c, a->idtext) != 0)
+    return 0;
+  if (ayil__node_grow((void **)&a->v, &a->cap, a->n, sizeof *a->v) != 0) {
+    a->oom = 1;
+    return AYIL_ENOMEM;
+  }
+  d = &a->v[a->n++];
+  *d = *r;
+  d->header = json_incref(r->header);
+  d->body = r->body != NULL ? json_incref(r->body) : NULL;
+  return 0;
+}
+
+/* The day of a record for ordering: its date when the body is open, else
+ * its month (YYYY-MM sorts before YYYY-MM-DD of the same month). */
+static const char *case_day(const ayil_node_record_t *r) {
+  const char *d = r->body != NULL
+                      ? json_string_value(json_object_get(r->body, "date"))
+                      : NULL;
+  return d != NULL ? d : r->month;
+}
+
+int ayil_node_case_records(ayil_node_t *n, const char *idtext,
+                           const ayil_node_unlock_t *unlock,
+                           ayil_node_record_cb cb, void *ctx) {
+  case_acc_t a;
+  uint8_t id[AYIL_RECID_BYTES];
+  size_t i, j;
+  int rc;
+  memset(&a, 0, sizeof a);
+  a.idtext = idtext;
+  if (ayil_recid_from_text(idtext, id) != 0)
+    return ayil__node_fail(n, AYIL_EINVAL, 1,
+                           "the case id must be 32 hex characters (the text "
+                           "given is not shown)");
+  rc = ayil_node_record_list(n, NULL, unlock, case_collect, &a);
+  if (rc == 0) {
+    /* insertion sort, stable: a case has tens of records */
+    for (i = 1; i < a.n; i++) {
+      ayil_node_record_t t = a.v[i];
+      for (j = i; j > 0 && strcmp(case_day(&a.v[j - 1]), case_day(&t)) > 0;
+           j--)
+        a.v[j] = a.v[j - 1];
+      a.v[j] = t;
+    }
+    for (i = 0; i < a.n && rc == 0; i++)
+      rc = cb(ctx, &a.v[i]);
+  } else if (a.oom) {
+    rc = ayil__node_fail(n, AYIL_ENOMEM, 0, "out of memory");
+  }
+  for (i = 0; i < a.n; i++)
+    ayil_node_record_clear(&a.v[i]);
+  free(a.v);
   return rc;
 }

@@ -293,6 +293,81 @@ static int input_key_err(const ayil_kind_t *k, const char *key, char *err,
   return AYIL_EINVAL;
 }
 
+size_t ayil_record_problems(const char *kind, const json_t *input,
+                            const json_t *old_header, ayil_record_prob_cb cb,
+                            void *ctx) {
+  const ayil_kind_t *k = ayil_schema_kind(kind);
+  const char *key;
+  json_t *v;
+  size_t i, n = 0;
+  char err[512];
+
+  if (k == NULL || !json_is_object(input))
+    return 0;
+  json_object_foreach((json_t *)input, key, v) {
+    const ayil_field_t *f = ayil_kind_field(k, key);
+    if (f == NULL || is_derived_key(k, key)) {
+      cb(ctx, key, AYIL_PROB_UNKNOWN);
+      n++;
+      continue;
+    }
+    if (json_is_null(v))
+      continue; /* a removal: the required check below */
+    if (check_value(k, f, v, 0, NULL, err, sizeof err) != 0) {
+      ayil_prob_t what = AYIL_PROB_FORMAT;
+      if (f->type == AYIL_FT_CODE || f->type == AYIL_FT_CODES)
+        what = AYIL_PROB_CODE;
+      else if (f->type == AYIL_FT_TEXT && json_is_string(v) &&
+               json_string_length(v) > AYIL_TEXT_MAX)
+        what = AYIL_PROB_TOO_LONG;
+      cb(ctx, f->name, what);
+      n++;
+    }
+  }
+  for (i = 0; i < k->nfields; i++) {
+    const ayil_field_t *f = &k->fields[i];
+    const json_t *iv = json_object_get(input, f->name);
+    int present;
+    if (!f->required)
+      continue;
+    if (iv != NULL)
+      present = !json_is_null(iv);
+    else if (old_header == NULL)
+      present = 0;
+    else
+      present = f->cls == AYIL_CLASS_I ||
+                json_object_get(old_header, f->hkey) != NULL;
+    if (!present) {
+      cb(ctx, f->name, AYIL_PROB_REQUIRED);
+      n++;
+    }
+  }
+  for (i = 0; i < ayil_schema_nxrules(); i++) {
+    const ayil_xrule_t *x = ayil_schema_xrule_at(i);
+    const json_t *fv, *nv;
+    if (strcmp(k->name, x->kind) != 0)
+      continue;
+    fv = json_object_get(input, x->field);
+    if (fv == NULL && old_header != NULL) {
+      const ayil_field_t *f = ayil_kind_field(k, x->field);
+      fv = f != NULL && f->hkey != NULL ? json_object_get(old_header, f->hkey)
+                                        : NULL;
+    }
+    nv = json_object_get(input, x->need);
+    if (nv == NULL && old_header != NULL) {
+      const ayil_field_t *f = ayil_kind_field(k, x->need);
+      nv = f != NULL && f->hkey != NULL ? json_object_get(old_header, f->hkey)
+                                        : NULL;
+    }
+    if (json_is_string(fv) && strcmp(json_string_value(fv), x->code) == 0 &&
+        (nv == NULL || json_is_null(nv))) {
+      cb(ctx, x->need, AYIL_PROB_REQUIRED);
+      n++;
+    }
+  }
+  return n;
+}
+
 int ayil_record_touches_body(const char *kind, const json_t *input) {
   const ayil_kind_t *k = ayil_schema_kind(kind);
   const char *key;

@@ -53,6 +53,31 @@ int ayil_record_build(const char *kind, const json_t *input,
                       size_t errlen);
 
 /*
+ * Every problem of `input` at once, for a form that shows each next to its
+ * field (ayil_record_build stops at the first). What is wrong with a field:
+ */
+typedef enum {
+  AYIL_PROB_UNKNOWN = 1, /* not a field of the kind (or derived) */
+  AYIL_PROB_REQUIRED,    /* required and missing (or removed) */
+  AYIL_PROB_FORMAT,      /* not a value of the field's type */
+  AYIL_PROB_CODE,        /* not one of the field's codes */
+  AYIL_PROB_TOO_LONG,    /* text over AYIL_TEXT_MAX bytes */
+  AYIL_PROB_FUTURE,      /* a date after today (node: input only) */
+  AYIL_PROB_CASE         /* no appeal or family of this committee (node) */
+} ayil_prob_t;
+/* Called once per problem with the field's RECORDS.md name (the key as
+ * given for an unknown one; the caller must not show it, it may be typed
+ * text). */
+typedef void (*ayil_record_prob_cb)(void *ctx, const char *field,
+                                    ayil_prob_t what);
+/* Walks input (add: old_header NULL; update: the fields merged over
+ * old_header, with the body's required fields assumed present unless
+ * given as null); returns the number of problems. */
+size_t ayil_record_problems(const char *kind, const json_t *input,
+                            const json_t *old_header, ayil_record_prob_cb cb,
+                            void *ctx);
+
+/*
  * 1 if `input` (an object) has a key naming a class-I field of `kind`
  * (a JSON null for one counts: removing it changes the body), else 0.
  * Tells the caller whether an update needs the passphrase.

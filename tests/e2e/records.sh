@@ -11,7 +11,9 @@ check "identity key is 0600" test "$(stat -c %a "$H/identity.key")" = 600
 check "reader key is 0600" test "$(stat -c %a "$H/reader.key")" = 600
 check "recovery secret is not on the node" bash -c "! grep -q recovery_sk $H/*"
 
-CASE=0123456789abcdef0123456789abcdef
+# a linked record names an appeal of this committee
+CASE=$(echo '{"date":"2026-03-01","source":"police","violence":["physical"],"survivor_sex":"female","survivor_age":"26-40","status":"open"}' |
+  $AYIL --home "$H" record add appeal)
 declare -A INPUT=(
  [appeal]='{"date":"2026-03-14","source":"police","violence":["physical","economic"],"gbv_type":"physical_assault","survivor_sex":"female","survivor_age":"26-40","perpetrator_relation":"spouse","reviewed_with":["police","aksakal_court"],"consent_services":true,"consent_reporting":false,"status":"open","survivor_name":"Zarina Inventova","survivor_phone":"+996 555 000111","address":"7 Fictional Lane","perpetrator_name":"Bakyt Madeupov","narrative":"Invented narrative text"}'
  [referral]='{"case":"'$CASE'","date":"2026-03-15","service":"crisis_centre","status":"referred","notes":"Zarina Inventova referred"}'

@@ -50,13 +50,14 @@ n=0
 for c in kara-suu nookat talas; do
   for m in 01 02 03 04 05 06; do
     for i in 1 2; do
-      $AYIL --home "$D/$c" record add appeal >/dev/null <<JSON
+      CASE=$($AYIL --home "$D/$c" record add appeal <<JSON
 {"date":"2026-$m-1$i","source":"police","violence":["physical","psychological"],"survivor_sex":"female","survivor_age":"26-40","status":"open","survivor_name":"Invented Person $n","narrative":"$(head -c 600 /dev/zero | tr '\0' 'x')"}
 JSON
+      )
       n=$((n + 1))
     done
     $AYIL --home "$D/$c" record add referral >/dev/null <<JSON
-{"case":"00000000000000000000000000000000","date":"2026-$m-20","service":"crisis_centre","status":"referred"}
+{"case":"$CASE","date":"2026-$m-20","service":"crisis_centre","status":"referred"}
 JSON
     $AYIL --home "$D/$c" record add training >/dev/null <<JSON
 {"date":"2026-$m-21","days":$(( (10#$m % 2) + 1 )),"participants_female":12,"participants_male":7,"groups":["school"]}

@@ -79,8 +79,11 @@ def gen(ayil, home, seed, out):
     def date():
         return "%s-%02d" % (rnd.choice(months), rnd.randint(1, 28))
 
+    cases = []  # ids of the appeals and families added so far
+
     def case():
-        return "%032x" % rnd.getrandbits(128)
+        # a linked record names an appeal or family of this committee
+        return rnd.choice(cases)
 
     def person():
         return rnd.choice(["Aidana", "Bermet", "Cholpon", "Dinara"]) + " Testova-%d" % rnd.randint(1, 999)
@@ -133,6 +136,9 @@ def gen(ayil, home, seed, out):
               "followup": 10, "session": 5, "prevention": 5, "training": 6, "aid": 7, "closure": 4}
     plan = [k for k, n in counts.items() for _ in range(n)]
     rnd.shuffle(plan)
+    # the cases first: a linked record must name one that exists
+    plan = [k for k in plan if k in ("appeal", "family")] + \
+        [k for k in plan if k not in ("appeal", "family")]
     recs = []
 
     def run(args, inp=None):
@@ -145,6 +151,8 @@ def gen(ayil, home, seed, out):
         rec = makers[kind]()
         rid = run(["record", "add", kind], json.dumps(rec))
         recs.append({"id": rid, "kind": kind, "fields": rec, "deleted": False})
+        if kind in ("appeal", "family"):
+            cases.append(rid)
     # Updates: a changed code, amount, length, status or date.
     upd = []
     by = lambda k: [r for r in recs if r["kind"] == k]
