@@ -43,6 +43,8 @@ void h_rawf(html_t *h, const char *fmt, ...)
 /* Text, escaped for element content and quoted attribute values. */
 void h_text(html_t *h, const char *s);
 void h_textn(html_t *h, const char *s, size_t n);
+/* A translated text with {n} replaced by a number. */
+void h_textn_num(html_t *h, const char *tmpl, long long n);
 
 /* ---- session.c ---- */
 
@@ -120,6 +122,7 @@ typedef struct {
   char addr[64];
   web_session_t *s;
   uint64_t now_ms;
+  char cookie2[192]; /* a second Set-Cookie (the pre-session token) */
 } web_req_t;
 
 /* The value of form field `key` (the first), or NULL. */
