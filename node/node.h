@@ -287,8 +287,7 @@ typedef struct {
 } ayil_node_problem_t;
 int ayil_node_record_check(ayil_node_t *n, const char *kind,
                            const json_t *input, const char *idtext,
-                           ayil_node_problem_t *out, size_t cap,
-                           size_t *count);
+                           ayil_node_problem_t *out, size_t cap, size_t *count);
 
 /*
  * Calls `cb` for each live record that belongs to case `idtext` (its

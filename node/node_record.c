@@ -195,8 +195,8 @@ static int node_refuse(ayil_node_t *n, const char *kind, const json_t *input) {
     return 0;
   if (one.what == AYIL_PROB_FUTURE)
     return ayil__node_fail(n, AYIL_EINVAL, 1,
-                           "%s: field \"%s\": the date is after today",
-                           k->name, one.field);
+                           "%s: field \"%s\": the date is after today", k->name,
+                           one.field);
   return ayil__node_fail(n, AYIL_EINVAL, 1,
                          "%s: field \"%s\": names no appeal or family of this "
                          "committee",
@@ -578,8 +578,7 @@ int ayil_node_case_records(ayil_node_t *n, const char *idtext,
     /* insertion sort, stable: a case has tens of records */
     for (i = 1; i < a.n; i++) {
       ayil_node_record_t t = a.v[i];
-      for (j = i; j > 0 && strcmp(case_day(&a.v[j - 1]), case_day(&t)) > 0;
-           j--)
+      for (j = i; j > 0 && strcmp(case_day(&a.v[j - 1]), case_day(&t)) > 0; j--)
         a.v[j] = a.v[j - 1];
       a.v[j] = t;
     }

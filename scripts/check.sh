@@ -27,6 +27,16 @@ if grep -nE '\bayil_(store|reg|bundle)_[a-z_]+\(' cli/*.c 2>/dev/null; then
   echo "check: cli/ calls the service API (node/node.h), not the store, registry or bundle code (above)" >&2
   fail=1
 fi
+# web/ (ayil-web) faces the LAN: like cli/, one door to the data, and it
+# never talks to the hub (no sync, transport or handshake) nor reads keys.
+if grep -nE 'sqlite3|#include "(daemon/)?(daemon|store_int|registry|bundle)\.h"' web/*.c web/*.h 2>/dev/null; then
+  echo "check: web/ reaches the data only through node/node.h (above)" >&2
+  fail=1
+fi
+if grep -nE '\bayil_(store|reg|bundle|reader|identity|netkey|sync|hs|transport)_[a-z_]+\(|\bayil__node' web/*.c 2>/dev/null; then
+  echo "check: web/ calls the service API (node/node.h) only: no store, registry, key files or sync (above)" >&2
+  fail=1
+fi
 if grep -n 'ayil__' include/ayil/*.h 2>/dev/null; then
   echo "check: include/ayil/ is the public interface: internals and test hooks (ayil__*) go in proto/*.h (above)" >&2
   fail=1

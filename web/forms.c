@@ -46,9 +46,8 @@ void web_problem_add(web_req_t *r, web_problems_t *p, const ayil_kind_t *k,
                      const char *field, ayil_prob_t what);
 void web_problem_add(web_req_t *r, web_problems_t *p, const ayil_kind_t *k,
                      const char *field, ayil_prob_t what) {
-  const ayil_field_t *f = field != NULL && field[0] != '\0'
-                              ? ayil_kind_field(k, field)
-                              : NULL;
+  const ayil_field_t *f =
+      field != NULL && field[0] != '\0' ? ayil_kind_field(k, field) : NULL;
   size_t i;
   if (f == NULL) {
     snprintf(p->general, sizeof p->general, "%s", problem_text(r, f, what));
@@ -135,7 +134,12 @@ void form_record(web_req_t *r, html_t *h, const ayil_kind_t *k,
       h_raw(h, "<fieldset><legend>");
     h_text(h, L(r, ctx_field, f->name));
     if (f->required)
-      h_rawf(h, " <span class=\"req\" title=\"%s\">*</span>", "");
+      h_raw(h, " <span class=\"req\">*</span>");
+    if (f->cls == AYIL_CLASS_I) {
+      h_raw(h, "<span class=\"sealtag\">");
+      h_text(h, W_("sealed"));
+      h_raw(h, "</span>");
+    }
     h_raw(h, f->type != AYIL_FT_CODES ? "</label>" : "</legend>");
     {
       const char *hint = L(r, ctx_hint, f->name);
@@ -168,8 +172,8 @@ void form_record(web_req_t *r, html_t *h, const ayil_kind_t *k,
       h_raw(h, f->required ? " required>" : ">");
       break;
     case AYIL_FT_CODE:
-      h_rawf(h, "<select id=\"i-%s\" name=\"%s\"><option value=\"\">",
-             f->name, f->name);
+      h_rawf(h, "<select id=\"i-%s\" name=\"%s\"><option value=\"\">", f->name,
+             f->name);
       h_text(h, W_("(choose)"));
       h_raw(h, "</option>");
       for (j = 0; j < f->ncodes; j++) {
@@ -194,8 +198,8 @@ void form_record(web_req_t *r, html_t *h, const ayil_kind_t *k,
       h_raw(h, "</div></fieldset>");
       break;
     case AYIL_FT_BOOL:
-      h_rawf(h, "<select id=\"i-%s\" name=\"%s\"><option value=\"\">",
-             f->name, f->name);
+      h_rawf(h, "<select id=\"i-%s\" name=\"%s\"><option value=\"\">", f->name,
+             f->name);
       h_text(h, W_("(choose)"));
       h_rawf(h, "</option><option value=\"true\"%s>",
              json_is_true(v) ? " selected" : "");
@@ -221,8 +225,8 @@ void form_record(web_req_t *r, html_t *h, const ayil_kind_t *k,
       break;
     case AYIL_FT_CASE: {
       const char *cur = json_string_value(v);
-      h_rawf(h, "<select id=\"i-%s\" name=\"%s\"><option value=\"\">",
-             f->name, f->name);
+      h_rawf(h, "<select id=\"i-%s\" name=\"%s\"><option value=\"\">", f->name,
+             f->name);
       h_text(h, W_("(choose a case)"));
       h_raw(h, "</option>");
       for (j = 0; json_is_array(cases) && j < json_array_size(cases); j++) {
@@ -266,8 +270,10 @@ void form_record(web_req_t *r, html_t *h, const ayil_kind_t *k,
   }
   h_raw(h, "<p class=\"legend\"><span class=\"req\">*</span> ");
   h_text(h, W_("required"));
-  h_raw(h, " · <span class=\"sealedmark\"></span> ");
-  h_text(h, W_("sealed: only this committee can read it"));
+  h_raw(h, " · <span class=\"sealtag\">");
+  h_text(h, W_("sealed"));
+  h_raw(h, "</span> ");
+  h_text(h, W_("only this committee can read it"));
   h_raw(h, "</p><button type=\"submit\" class=\"primary\">");
   h_text(h, W_("Save"));
   h_raw(h, "</button></form>");
@@ -279,7 +285,8 @@ static json_t *all_values(web_req_t *r, const char *key) {
   size_t i;
   for (i = 0; a != NULL && i < r->nfields; i++)
     if (strcmp(r->fields[i].key, key) == 0 && r->fields[i].len > 0)
-      json_array_append_new(a, json_stringn(r->fields[i].val, r->fields[i].len));
+      json_array_append_new(a,
+                            json_stringn(r->fields[i].val, r->fields[i].len));
   return a;
 }
 

@@ -8,7 +8,9 @@
 
 #include "web.h"
 
-void h_init(html_t *h) { memset(h, 0, sizeof *h); }
+void h_init(html_t *h) {
+  memset(h, 0, sizeof *h);
+}
 
 void h_free(html_t *h) {
   if (h->p != NULL) {
@@ -52,7 +54,9 @@ static void put(html_t *h, const char *s, size_t n) {
   h->p[h->len] = '\0';
 }
 
-void h_raw(html_t *h, const char *s) { put(h, s, strlen(s)); }
+void h_raw(html_t *h, const char *s) {
+  put(h, s, strlen(s));
+}
 
 void h_rawf(html_t *h, const char *fmt, ...) {
   char buf[1024];

@@ -76,9 +76,10 @@ int send_page(web_req_t *r, unsigned status, const char *title, html_t *body) {
   html_t h;
   int rc;
   h_init(&h);
-  h_rawf(&h, "<!doctype html>\n<html lang=\"%s\"><head><meta charset=\"utf-8\">"
-             "<meta name=\"viewport\" content=\"width=device-width, "
-             "initial-scale=1\"><title>",
+  h_rawf(&h,
+         "<!doctype html>\n<html lang=\"%s\"><head><meta charset=\"utf-8\">"
+         "<meta name=\"viewport\" content=\"width=device-width, "
+         "initial-scale=1\"><title>",
          r->lang);
   h_text(&h, title);
   h_raw(&h, " · ayil</title><link rel=\"stylesheet\" href=\"/app.css\">"
@@ -250,14 +251,12 @@ static uint64_t now_ms(web_t *w) {
   return uv_now(w->loop);
 }
 
-enum MHD_Result web_access(void *cls, struct MHD_Connection *c,
-                           const char *url, const char *method,
-                           const char *version, const char *data, size_t *size,
-                           void **ctx);
-enum MHD_Result web_access(void *cls, struct MHD_Connection *c,
-                           const char *url, const char *method,
-                           const char *version, const char *data, size_t *size,
-                           void **ctx) {
+enum MHD_Result web_access(void *cls, struct MHD_Connection *c, const char *url,
+                           const char *method, const char *version,
+                           const char *data, size_t *size, void **ctx);
+enum MHD_Result web_access(void *cls, struct MHD_Connection *c, const char *url,
+                           const char *method, const char *version,
+                           const char *data, size_t *size, void **ctx) {
   web_t *w = cls;
   web_req_t *r = *ctx;
   const char *lang;
@@ -317,9 +316,9 @@ enum MHD_Result web_access(void *cls, struct MHD_Connection *c,
      * of the pre-session cookie */
     const char *t = req_field(r, "csrf");
     const char *want =
-        r->s != NULL ? r->s->csrf
-                     : MHD_lookup_connection_value(c, MHD_COOKIE_KIND,
-                                                   "ayil_pre");
+        r->s != NULL
+            ? r->s->csrf
+            : MHD_lookup_connection_value(c, MHD_COOKIE_KIND, "ayil_pre");
     if (!web_token_eq(t, want))
       return send_error(r, 403,
                         W_("This form has expired or did not come from this "

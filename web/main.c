@@ -22,10 +22,9 @@
 #include "keys.h"
 #include "web.h"
 
-enum MHD_Result web_access(void *cls, struct MHD_Connection *c,
-                           const char *url, const char *method,
-                           const char *version, const char *data, size_t *size,
-                           void **ctx);
+enum MHD_Result web_access(void *cls, struct MHD_Connection *c, const char *url,
+                           const char *method, const char *version,
+                           const char *data, size_t *size, void **ctx);
 void web_request_completed(void *cls, struct MHD_Connection *c, void **ctx,
                            enum MHD_RequestTerminationCode toe);
 
@@ -49,7 +48,9 @@ static void on_poll(uv_poll_t *p, int status, int events) {
   on_mhd(p->data);
 }
 
-static void on_timer(uv_timer_t *t) { on_mhd(t->data); }
+static void on_timer(uv_timer_t *t) {
+  on_mhd(t->data);
+}
 
 static void arm(web_t *w) {
   MHD_UNSIGNED_LONG_LONG to = 0;
@@ -94,7 +95,9 @@ typedef struct {
   int closing;
 } kick_t;
 
-static void kick_timer_closed(uv_handle_t *h) { free(h->data); }
+static void kick_timer_closed(uv_handle_t *h) {
+  free(h->data);
+}
 
 static void kick_end(kick_t *k) {
   if (k->closing)
@@ -123,7 +126,9 @@ static void kick_connected(uv_connect_t *c, int status) {
     kick_end(k);
 }
 
-static void kick_timeout(uv_timer_t *t) { kick_end(t->data); }
+static void kick_timeout(uv_timer_t *t) {
+  kick_end(t->data);
+}
 
 void web_kick_ayild(web_t *w) {
   char path[AYIL_PATH_MAX];
@@ -353,8 +358,8 @@ int main(int argc, char **argv) {
   }
   w.loop = uv_default_loop();
   w.mhd = MHD_start_daemon(
-      flags, 0, NULL, NULL, web_access, &w, MHD_OPTION_EXTERNAL_LOGGER,
-      mhd_log, &w, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+      flags, 0, NULL, NULL, web_access, &w, MHD_OPTION_EXTERNAL_LOGGER, mhd_log,
+      &w, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
       MHD_OPTION_NOTIFY_COMPLETED, web_request_completed, &w,
       MHD_OPTION_CONNECTION_LIMIT, (unsigned)64,
       MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)16,
@@ -367,8 +372,9 @@ int main(int argc, char **argv) {
   if (key != NULL)
     sodium_free(key);
   if (w.mhd == NULL) {
-    fprintf(stderr, "ayil-web: cannot listen on %s (in use, or a bad "
-                    "certificate?)\n",
+    fprintf(stderr,
+            "ayil-web: cannot listen on %s (in use, or a bad "
+            "certificate?)\n",
             conf->web_listen);
     ayil_node_close(w.node);
     return 1;

@@ -167,10 +167,10 @@ static json_t *values_of(const ayil_node_record_t *rec) {
     return v;
   for (i = 0; i < k->nfields; i++) {
     const ayil_field_t *f = &k->fields[i];
-    json_t *x = f->cls == AYIL_CLASS_A
-                    ? json_object_get(rec->header, f->hkey)
-                    : (rec->body != NULL ? json_object_get(rec->body, f->name)
-                                         : NULL);
+    json_t *x =
+        f->cls == AYIL_CLASS_A
+            ? json_object_get(rec->header, f->hkey)
+            : (rec->body != NULL ? json_object_get(rec->body, f->name) : NULL);
     if (x != NULL)
       json_object_set(v, f->name, x);
   }
@@ -198,9 +198,8 @@ static int case_one(void *ctx, const ayil_node_record_t *rec) {
   if (st != NULL)
     code_label(c->r, &h, rec->kind, "status", st);
   h_rawf(&h, " · %.8s", rec->idtext);
-  json_array_append_new(c->cases,
-                        json_pack("{s:s, s:s}", "id", rec->idtext, "label",
-                                  h.p != NULL ? h.p : ""));
+  json_array_append_new(c->cases, json_pack("{s:s, s:s}", "id", rec->idtext,
+                                            "label", h.p != NULL ? h.p : ""));
   h_free(&h);
   return 0;
 }
@@ -365,8 +364,8 @@ static void select_codes(web_req_t *r, html_t *h, const char *name,
   for (i = 0; i < n; i++) {
     h_raw(h, "<option value=\"");
     h_text(h, codes[i]);
-    h_raw(h, cur != NULL && strcmp(cur, codes[i]) == 0 ? "\" selected>"
-                                                         : "\">");
+    h_raw(h,
+          cur != NULL && strcmp(cur, codes[i]) == 0 ? "\" selected>" : "\">");
     if (kind_ctx != NULL)
       h_text(h, L(r, kind_ctx, codes[i]));
     else
@@ -715,8 +714,8 @@ static void value_text(web_req_t *r, html_t *h, const ayil_kind_t *k,
     h_text(h, json_string_value(v));
 }
 
-static void fields_table(web_req_t *r, html_t *h,
-                         const ayil_node_record_t *rec, int print) {
+static void fields_table(web_req_t *r, html_t *h, const ayil_node_record_t *rec,
+                         int print) {
   const ayil_kind_t *k = ayil_schema_kind(rec->kind);
   char ctx[64];
   size_t i;
@@ -734,6 +733,11 @@ static void fields_table(web_req_t *r, html_t *h,
       continue;
     h_rawf(h, "<tr class=\"%s\"><th>", f->cls == AYIL_CLASS_I ? "sealed" : "");
     h_text(h, L(r, ctx, f->name));
+    if (f->cls == AYIL_CLASS_I && !print) {
+      h_raw(h, "<span class=\"sealtag\">");
+      h_text(h, W_("sealed"));
+      h_raw(h, "</span>");
+    }
     h_rawf(h, "</th><td data-field=\"%s\">", f->name);
     if (v == NULL && !print)
       h_raw(h, "<span class=\"locked\">••••</span>");
@@ -753,9 +757,9 @@ typedef struct {
 
 static int linked_one(void *ctx, const ayil_node_record_t *rec) {
   linked_ctx_t *c = ctx;
-  const char *date =
-      rec->body != NULL ? json_string_value(json_object_get(rec->body, "date"))
-                        : NULL;
+  const char *date = rec->body != NULL
+                         ? json_string_value(json_object_get(rec->body, "date"))
+                         : NULL;
   c->n++;
   if (c->print) {
     h_raw(c->h, "<section class=\"linked\"><h3>");
@@ -771,9 +775,8 @@ static int linked_one(void *ctx, const ayil_node_record_t *rec) {
   return 0;
 }
 
-static const char *const linked_kinds[] = {"referral", "protection_order",
-                                           "correction", "followup", "aid",
-                                           "closure"};
+static const char *const linked_kinds[] = {
+    "referral", "protection_order", "correction", "followup", "aid", "closure"};
 
 static int page_record(web_req_t *r, const char *idtext, int print) {
   ayil_node_record_t rec;
@@ -1145,9 +1148,10 @@ static int page_members(web_req_t *r, const char *sub) {
     h_text(&h, W_("chair"));
     h_raw(&h, "</option></select><label for=\"m-pass\">");
     h_text(&h, W_("Password (at least 8 characters)"));
-    h_raw(&h, "</label><input id=\"m-pass\" name=\"password\" type=\"password\" "
-              "autocomplete=\"new-password\" required><button "
-              "class=\"primary\">");
+    h_raw(&h,
+          "</label><input id=\"m-pass\" name=\"password\" type=\"password\" "
+          "autocomplete=\"new-password\" required><button "
+          "class=\"primary\">");
     h_text(&h, W_("Add"));
     h_raw(&h, "</button></form><h2>");
     h_text(&h, W_("Set a member's password"));
@@ -1169,7 +1173,6 @@ static int page_members(web_req_t *r, const char *sub) {
   h_free(&h);
   return rc;
 }
-
 
 static int page_audit(web_req_t *r) {
   ayil_node_audit_t *a = NULL;
@@ -1238,8 +1241,7 @@ int web_report(web_req_t *r) {
     ayil_report_free(rep);
     return send_error(r, 500, W_("Out of memory."));
   }
-  rc = ayil_report_write(rep, f, "html", r->lang,
-                         AYIL_REPORT_SUPPRESS_DEFAULT);
+  rc = ayil_report_write(rep, f, "html", r->lang, AYIL_REPORT_SUPPRESS_DEFAULT);
   fclose(f);
   ayil_report_free(rep);
   if (rc != 0) {
@@ -1310,9 +1312,9 @@ int page_committee(web_req_t *r) {
   if (strcmp(u, "/members") == 0 || strncmp(u, "/members/", 9) == 0) {
     if (strcmp(r->s->role, "chair") != 0)
       return send_error(r, 403, W_("Only the chair manages members."));
-    if (r->post && (strcmp(u, "/members/add") == 0 ||
-                    strcmp(u, "/members/remove") == 0 ||
-                    strcmp(u, "/members/passwd") == 0))
+    if (r->post &&
+        (strcmp(u, "/members/add") == 0 || strcmp(u, "/members/remove") == 0 ||
+         strcmp(u, "/members/passwd") == 0))
       return page_members(r, u + 9);
     if (r->post)
       return send_error(r, 404, W_("There is no such page."));
