@@ -117,6 +117,44 @@ static int retired_lines(const char *text, char out[RETIRED_TEXT]) {
   return 0;
 }
 
+/* Members' key slots: `first_member=NAME64` names the slot of `wrapped=`
+ * (default AYIL_READER_FIRST_MEMBER), then one `member=NAME64:ROLE:WRAP64`
+ * line per other member. Copies those lines into out (when not NULL); with
+ * `skip` (a NAME64) that member's line is left out, and *found says
+ * whether it was there. */
+#define MEMBERS_TEXT (AYIL_READER_MEMBERS_MAX * 320)
+static int member_lines(const char *text, char out[MEMBERS_TEXT],
+                        const char *skip, int *found) {
+  const char *p = text;
+  size_t o = 0, n = 0;
+  if (out != NULL)
+    out[0] = '\0';
+  if (found != NULL)
+    *found = 0;
+  while (p != NULL && *p != '\0') {
+    size_t l = strcspn(p, "\r\n");
+    int is_m = strncmp(p, "member=", 7) == 0;
+    if (is_m || strncmp(p, "first_member=", 13) == 0) {
+      if (is_m && skip != NULL && strncmp(p + 7, skip, strlen(skip)) == 0 &&
+          p[7 + strlen(skip)] == ':') {
+        if (found != NULL)
+          *found = 1;
+      } else if (out != NULL) {
+        if (o + l + 2 > MEMBERS_TEXT || (is_m && ++n > AYIL_READER_MEMBERS_MAX))
+          return AYIL_ETOOBIG;
+        memcpy(out + o, p, l);
+        o += l;
+        out[o++] = '\n';
+        out[o] = '\0';
+      }
+    }
+    p = strchr(p, '\n');
+    if (p != NULL)
+      p++;
+  }
+  return 0;
+}
+
 int ayil_identity_create(const char *path, ayil_identity_t *out) {
   char text[512];
   char pk64[B64(AYIL_ID_BYTES)];
@@ -298,11 +336,11 @@ static int write_reader(const char *path, const uint8_t pk[32],
                         const uint8_t wrapped[WRAP_BYTES],
                         const uint8_t recovery_pk[32],
                         const uint8_t sealed[SEALED_SK_BYTES],
-                        const char *retired, int fresh) {
-  char text[1024 + RETIRED_TEXT];
+                        const char *retired, const char *members, int fresh) {
+  char text[1024 + RETIRED_TEXT + MEMBERS_TEXT];
   char pk64[B64(32)], w64[B64(WRAP_BYTES)], rpk64[B64(32)],
       s64[B64(SEALED_SK_BYTES)];
-  int n;
+  int n, rc;
   b64(pk64, sizeof pk64, pk, 32);
   b64(w64, sizeof w64, wrapped, WRAP_BYTES);
   b64(rpk64, sizeof rpk64, recovery_pk, 32);
@@ -312,12 +350,17 @@ static int write_reader(const char *path, const uint8_t pk[32],
       "# ayil committee reader key. The secret is stored only "
       "wrapped.\n"
       "version=1\nreader_pk=%s\nkdf=argon2id13\nkdf_ops=%llu\n"
-      "kdf_mem=%llu\nwrapped=%s\nrecovery_pk=%s\nrecovery_sealed=%s\n%s",
+      "kdf_mem=%llu\nwrapped=%s\nrecovery_pk=%s\nrecovery_sealed=%s\n%s%s",
       pk64, (unsigned long long)AYIL_KDF_OPS, (unsigned long long)AYIL_KDF_MEM,
-      w64, rpk64, s64, retired);
+      w64, rpk64, s64, retired, members);
+  if (n < 0 || (size_t)n >= sizeof text)
+    return AYIL_ETOOBIG;
   if (fresh)
-    return ayil_fs_write_new(path, text, (size_t)n, 0600);
-  return ayil_fs_write_atomic(path, text, (size_t)n, 0600);
+    rc = ayil_fs_write_new(path, text, (size_t)n, 0600);
+  else
+    rc = ayil_fs_write_atomic(path, text, (size_t)n, 0600);
+  sodium_memzero(text, sizeof text);
+  return rc;
 }
 
 static int write_kit(const char *kit_path, const char *label,
@@ -365,7 +408,7 @@ int ayil_reader_create(const char *path, const char *kit_path, const char *pass,
   rc = write_kit(kit_path, label, pk, rsk, sealed, "");
   if (rc != 0)
     goto fail;
-  rc = write_reader(path, pk, wrapped, rpk, sealed, "", 1);
+  rc = write_reader(path, pk, wrapped, rpk, sealed, "", "", 1);
 fail:
   sodium_memzero(sk, sizeof sk);
   sodium_memzero(rsk, sizeof rsk);
@@ -411,7 +454,7 @@ int ayil_reader_restore(const char *path, const char *kit_path,
   if (rc == 0)
     rc = wrap(wrapped, sk, pass, passlen);
   if (rc == 0)
-    rc = write_reader(path, pk, wrapped, rpk, sealed, retired, 1);
+    rc = write_reader(path, pk, wrapped, rpk, sealed, retired, "", 1);
   sodium_memzero(sk, sizeof sk);
   return rc;
 }
@@ -475,7 +518,7 @@ int ayil_reader_unlock_kit(const char *path, const char *kit_path,
 int ayil_reader_rewrap(const char *path, const uint8_t sk[AYIL_READER_SK_BYTES],
                        const char *newpass, size_t newlen) {
   char *text = NULL;
-  char retired[RETIRED_TEXT];
+  char retired[RETIRED_TEXT], members[MEMBERS_TEXT];
   uint8_t pk[32], rpk[32];
   uint8_t sealed[SEALED_SK_BYTES];
   uint8_t wrapped[WRAP_BYTES];
@@ -489,6 +532,8 @@ int ayil_reader_rewrap(const char *path, const uint8_t sk[AYIL_READER_SK_BYTES],
     rc = kv_get(text, "recovery_sealed", sealed, SEALED_SK_BYTES);
   if (rc == 0)
     rc = retired_lines(text, retired);
+  if (rc == 0)
+    rc = member_lines(text, members, NULL, NULL);
   free_text(text);
   /* The secret must be this file's: a wrong one would replace the only
    * passphrase-wrapped copy with one that opens nothing. */
@@ -502,8 +547,9 @@ int ayil_reader_rewrap(const char *path, const uint8_t sk[AYIL_READER_SK_BYTES],
   if (rc == 0)
     rc = wrap(wrapped, sk, newpass, newlen);
   if (rc == 0)
-    rc = write_reader(path, pk, wrapped, rpk, sealed, retired, 0);
+    rc = write_reader(path, pk, wrapped, rpk, sealed, retired, members, 0);
   sodium_memzero(wrapped, sizeof wrapped);
+  sodium_memzero(members, sizeof members);
   return rc;
 }
 
@@ -596,10 +642,328 @@ int ayil_reader_rekey(const char *path, const char *kit_path,
     /* The new kit first: never a reader key that no kit recovers. */
     rc = write_kit(kit_path, label, pk, rsk, sealed, retired);
   }
-  if (rc == 0)
-    rc = write_reader(path, pk, wrapped, rpk, sealed, retired, 0);
+  if (rc == 0) {
+    /* Every other member's slot held the old secret: they are dropped (the
+     * chair adds the members again). The first chair keeps the name. */
+    char first[MEMBERS_TEXT];
+    char *t = NULL;
+    first[0] = '\0';
+    if (load_text(path, &t, 1) == 0) {
+      size_t vl = 0;
+      const char *v = kv_find(t, "first_member", &vl);
+      if (v != NULL && vl + 16 < sizeof first)
+        snprintf(first, sizeof first, "first_member=%.*s\n", (int)vl, v);
+      free_text(t);
+    }
+    rc = write_reader(path, pk, wrapped, rpk, sealed, retired, first, 0);
+  }
   sodium_memzero(sk, sizeof sk);
   sodium_memzero(rsk, sizeof rsk);
   sodium_memzero(retired, sizeof retired);
+  return rc;
+}
+
+/* ---- members' key slots ---- */
+
+static void name64(const char *name, char out[B64(AYIL_READER_NAME_MAX)]) {
+  b64(out, B64(AYIL_READER_NAME_MAX), (const uint8_t *)name, strlen(name));
+}
+
+/* The first chair's name (first_member=, or the default). */
+static int first_name(const char *text, char out[AYIL_READER_NAME_MAX + 1]) {
+  size_t vl = 0, got = 0;
+  const char *v = kv_find(text, "first_member", &vl);
+  if (v == NULL) {
+    snprintf(out, AYIL_READER_NAME_MAX + 1, "%s", AYIL_READER_FIRST_MEMBER);
+    return 0;
+  }
+  if (sodium_base642bin((uint8_t *)out, AYIL_READER_NAME_MAX, v, vl, NULL, &got,
+                        NULL, sodium_base64_VARIANT_ORIGINAL) != 0 ||
+      got == 0)
+    return AYIL_EFORMAT;
+  out[got] = '\0';
+  return 0;
+}
+
+/* Parses one `member=` line (p points at "member="): name, role, slot. */
+static int member_parse(const char *p, char name[AYIL_READER_NAME_MAX + 1],
+                        char role[16], uint8_t wrapped[WRAP_BYTES]) {
+  const char *v = p + 7, *c1 = strchr(v, ':'), *c2;
+  size_t l = strcspn(v, "\r\n"), got = 0;
+  if (c1 == NULL || c1 > v + l || (c2 = strchr(c1 + 1, ':')) == NULL ||
+      c2 > v + l || (size_t)(c2 - c1 - 1) >= 16)
+    return AYIL_EFORMAT;
+  if (sodium_base642bin((uint8_t *)name, AYIL_READER_NAME_MAX, v,
+                        (size_t)(c1 - v), NULL, &got, NULL,
+                        sodium_base64_VARIANT_ORIGINAL) != 0 ||
+      got == 0)
+    return AYIL_EFORMAT;
+  name[got] = '\0';
+  memcpy(role, c1 + 1, (size_t)(c2 - c1 - 1));
+  role[c2 - c1 - 1] = '\0';
+  if (strcmp(role, "chair") != 0 && strcmp(role, "member") != 0)
+    return AYIL_EFORMAT;
+  if (wrapped != NULL &&
+      (sodium_base642bin(wrapped, WRAP_BYTES, c2 + 1, l - (size_t)(c2 + 1 - v),
+                         NULL, &got, NULL,
+                         sodium_base64_VARIANT_ORIGINAL) != 0 ||
+       got != WRAP_BYTES))
+    return AYIL_EFORMAT;
+  return 0;
+}
+
+/* Finds member `name`'s line; NULL if none. */
+static const char *member_find(const char *text, const char *name) {
+  char n64[B64(AYIL_READER_NAME_MAX)];
+  const char *p = text;
+  size_t nl;
+  name64(name, n64);
+  nl = strlen(n64);
+  while (p != NULL && *p != '\0') {
+    if (strncmp(p, "member=", 7) == 0 && strncmp(p + 7, n64, nl) == 0 &&
+        p[7 + nl] == ':')
+      return p;
+    p = strchr(p, '\n');
+    if (p != NULL)
+      p++;
+  }
+  return NULL;
+}
+
+int ayil_reader_members(const char *path, ayil_reader_member_t *out, size_t cap,
+                        size_t *n) {
+  char *text = NULL;
+  const char *p;
+  int rc = load_text(path, &text, 1);
+  *n = 0;
+  if (rc != 0)
+    return rc;
+  if (cap > 0) {
+    rc = first_name(text, out[0].name);
+    snprintf(out[0].role, sizeof out[0].role, "chair");
+    *n = 1;
+  }
+  for (p = text; rc == 0 && p != NULL && *p != '\0';) {
+    if (strncmp(p, "member=", 7) == 0 && *n < cap) {
+      rc = member_parse(p, out[*n].name, out[*n].role, NULL);
+      if (rc == 0)
+        (*n)++;
+    }
+    p = strchr(p, '\n');
+    if (p != NULL)
+      p++;
+  }
+  free_text(text);
+  return rc;
+}
+
+int ayil_reader_unlock_member(const char *path, const char *name,
+                              const char *pass, size_t passlen,
+                              uint8_t sk[AYIL_READER_SK_BYTES], char role[16]) {
+  char *text = NULL, first[AYIL_READER_NAME_MAX + 1],
+       mname[AYIL_READER_NAME_MAX + 1];
+  uint8_t wrapped[WRAP_BYTES], pk[32], check[32];
+  uint64_t ops = 0, mem = 0;
+  const char *line;
+  int rc = load_text(path, &text, 1), known = 1;
+  if (rc != 0)
+    return rc;
+  rc = first_name(text, first);
+  if (rc == 0)
+    rc = kv_get(text, "reader_pk", pk, 32);
+  if (rc == 0)
+    rc = kv_get_u64(text, "kdf_ops", &ops);
+  if (rc == 0)
+    rc = kv_get_u64(text, "kdf_mem", &mem);
+  if (rc == 0 && strcmp(name, first) == 0) {
+    rc = kv_get(text, "wrapped", wrapped, WRAP_BYTES);
+    snprintf(role, 16, "chair");
+  } else if (rc == 0 && (line = member_find(text, name)) != NULL) {
+    rc = member_parse(line, mname, role, wrapped);
+  } else if (rc == 0) {
+    /* no such member: the same work as a wrong password */
+    randombytes_buf(wrapped, sizeof wrapped);
+    known = 0;
+  }
+  free_text(text);
+  if (rc != 0)
+    return rc;
+  rc = unwrap(wrapped, ops, mem, pass, passlen, sk);
+  if (rc == 0 && !known)
+    rc = AYIL_EPASSPHRASE;
+  if (rc != 0) {
+    sodium_memzero(sk, AYIL_READER_SK_BYTES);
+    return rc;
+  }
+  crypto_scalarmult_base(check, sk);
+  if (sodium_memcmp(check, pk, 32) != 0) {
+    sodium_memzero(sk, AYIL_READER_SK_BYTES);
+    return AYIL_ECORRUPT;
+  }
+  return 0;
+}
+
+/* Rewrites reader.key with the `wrapped=` slot `w` (NULL: as it is), the
+ * first chair named `first` (NULL: as it is) and the member lines given. */
+static int rewrite_reader(const char *path, const char *text, const uint8_t *w,
+                          const char *first, const char *members) {
+  uint8_t pk[32], rpk[32], wrapped[WRAP_BYTES];
+  uint8_t sealed[SEALED_SK_BYTES];
+  char retired[RETIRED_TEXT], all[MEMBERS_TEXT + 128];
+  int rc = kv_get(text, "reader_pk", pk, 32);
+  if (rc == 0)
+    rc = kv_get(text, "recovery_pk", rpk, 32);
+  if (rc == 0)
+    rc = kv_get(text, "recovery_sealed", sealed, SEALED_SK_BYTES);
+  if (rc == 0)
+    rc = retired_lines(text, retired);
+  if (rc == 0 && w == NULL)
+    rc = kv_get(text, "wrapped", wrapped, WRAP_BYTES);
+  if (rc != 0)
+    return rc;
+  if (w != NULL)
+    memcpy(wrapped, w, WRAP_BYTES);
+  all[0] = '\0';
+  if (first != NULL) {
+    char n64[B64(AYIL_READER_NAME_MAX)];
+    name64(first, n64);
+    snprintf(all, sizeof all, "first_member=%s\n", n64);
+  } else {
+    size_t vl = 0;
+    const char *v = kv_find(text, "first_member", &vl);
+    if (v != NULL)
+      snprintf(all, sizeof all, "first_member=%.*s\n", (int)vl, v);
+  }
+  if (strlen(all) + strlen(members) + 1 > sizeof all)
+    return AYIL_ETOOBIG;
+  strcat(all, members);
+  rc = write_reader(path, pk, wrapped, rpk, sealed, retired, all, 0);
+  sodium_memzero(wrapped, sizeof wrapped);
+  sodium_memzero(all, sizeof all);
+  return rc;
+}
+
+/* The `member=` lines of text without `skip`'s, into out. */
+static int other_members(const char *text, const char *skip,
+                         char out[MEMBERS_TEXT], int *found) {
+  char n64[B64(AYIL_READER_NAME_MAX)], tmp[MEMBERS_TEXT];
+  const char *p;
+  size_t o = 0;
+  int rc;
+  name64(skip, n64);
+  rc = member_lines(text, tmp, n64, found);
+  if (rc != 0)
+    return rc;
+  out[0] = '\0';
+  for (p = tmp; *p != '\0'; p = strchr(p, '\n') + 1) {
+    size_t l = strcspn(p, "\n");
+    if (strncmp(p, "member=", 7) == 0) {
+      memcpy(out + o, p, l + 1);
+      o += l + 1;
+      out[o] = '\0';
+    }
+  }
+  sodium_memzero(tmp, sizeof tmp);
+  return 0;
+}
+
+int ayil_reader_member_set(const char *path,
+                           const uint8_t sk[AYIL_READER_SK_BYTES],
+                           const char *name, const char *role, const char *pass,
+                           size_t passlen, int create) {
+  char *text = NULL, first[AYIL_READER_NAME_MAX + 1];
+  char others[MEMBERS_TEXT], n64[B64(AYIL_READER_NAME_MAX)];
+  char w64[B64(WRAP_BYTES)];
+  uint8_t pk[32], derived[32], wrapped[WRAP_BYTES];
+  size_t n = 0;
+  int rc, found = 0, is_first;
+  if (strlen(name) == 0 || strlen(name) > AYIL_READER_NAME_MAX ||
+      (strcmp(role, "chair") != 0 && strcmp(role, "member") != 0))
+    return AYIL_EINVAL;
+  rc = load_text(path, &text, 1);
+  if (rc != 0)
+    return rc;
+  rc = first_name(text, first);
+  if (rc == 0)
+    rc = kv_get(text, "reader_pk", pk, 32);
+  if (rc == 0 && (crypto_scalarmult_base(derived, sk) != 0 ||
+                  sodium_memcmp(derived, pk, 32) != 0))
+    rc = AYIL_EINVAL;
+  if (rc == 0)
+    rc = other_members(text, name, others, &found);
+  is_first = rc == 0 && strcmp(name, first) == 0;
+  if (rc == 0 && create && (found || is_first))
+    rc = AYIL_EEXISTS;
+  if (rc == 0 && !create && !found && !is_first)
+    rc = AYIL_ENOTFOUND;
+  if (rc == 0 && is_first && strcmp(role, "chair") != 0)
+    rc = AYIL_EPERM; /* the first chair stays a chair */
+  if (rc == 0) {
+    const char *p;
+    for (p = others; *p != '\0'; p = strchr(p, '\n') + 1)
+      n++;
+    if (create && n + 1 > AYIL_READER_MEMBERS_MAX)
+      rc = AYIL_ETOOBIG;
+  }
+  if (rc == 0)
+    rc = wrap(wrapped, sk, pass, passlen);
+  if (rc == 0 && is_first) {
+    rc = rewrite_reader(path, text, wrapped, NULL, others);
+  } else if (rc == 0) {
+    size_t o = strlen(others);
+    name64(name, n64);
+    b64(w64, sizeof w64, wrapped, WRAP_BYTES);
+    if (o + strlen(n64) + strlen(w64) + 32 > sizeof others)
+      rc = AYIL_ETOOBIG;
+    else {
+      snprintf(others + o, sizeof others - o, "member=%s:%s:%s\n", n64, role,
+               w64);
+      rc = rewrite_reader(path, text, NULL, NULL, others);
+    }
+  }
+  sodium_memzero(wrapped, sizeof wrapped);
+  sodium_memzero(others, sizeof others);
+  free_text(text);
+  return rc;
+}
+
+int ayil_reader_member_remove(const char *path, const char *name) {
+  char *text = NULL, first[AYIL_READER_NAME_MAX + 1];
+  char others[MEMBERS_TEXT];
+  int rc = load_text(path, &text, 1), found = 0;
+  if (rc != 0)
+    return rc;
+  rc = first_name(text, first);
+  if (rc == 0)
+    rc = other_members(text, name, others, &found);
+  if (rc == 0 && strcmp(name, first) == 0) {
+    /* the next chair takes the first slot */
+    char nname[AYIL_READER_NAME_MAX + 1], nrole[16], rest[MEMBERS_TEXT];
+    uint8_t w[WRAP_BYTES];
+    const char *p;
+    int promoted = 0;
+    size_t o = 0;
+    rest[0] = '\0';
+    for (p = others; *p != '\0'; p = strchr(p, '\n') + 1) {
+      size_t l = strcspn(p, "\n");
+      if (!promoted && member_parse(p, nname, nrole, w) == 0 &&
+          strcmp(nrole, "chair") == 0) {
+        promoted = 1;
+        continue;
+      }
+      memcpy(rest + o, p, l + 1);
+      o += l + 1;
+      rest[o] = '\0';
+    }
+    rc = promoted ? rewrite_reader(path, text, w, nname, rest) : AYIL_EPERM;
+    sodium_memzero(w, sizeof w);
+    sodium_memzero(rest, sizeof rest);
+  } else if (rc == 0 && !found) {
+    rc = AYIL_ENOTFOUND;
+  } else if (rc == 0) {
+    rc = rewrite_reader(path, text, NULL, NULL, others);
+  }
+  sodium_memzero(others, sizeof others);
+  free_text(text);
   return rc;
 }

@@ -114,6 +114,42 @@ void ayil_reader_keys_wipe(ayil_reader_keys_t *k);
 int ayil_reader_rekey(const char *path, const char *kit_path,
                       const uint8_t old_sk[AYIL_READER_SK_BYTES],
                       const char *pass, size_t passlen, const char *label);
+/*
+ * Members' key slots. Each member of the committee has the reader secret
+ * wrapped under their own password (Argon2id + secretbox, as `wrapped=`).
+ * The `wrapped=` slot is the first chair's (named by `first_member=`,
+ * default AYIL_READER_FIRST_MEMBER: the node passphrase of a node from
+ * before members); every other member is one `member=NAME:ROLE:WRAPPED`
+ * line (name and slot in base64). ayil_reader_unlock() opens the first
+ * chair's slot. At most AYIL_READER_MEMBERS_MAX other members.
+ */
+#define AYIL_READER_MEMBERS_MAX 32
+#define AYIL_READER_FIRST_MEMBER "chair"
+#define AYIL_READER_NAME_MAX 64
+typedef struct {
+  char name[AYIL_READER_NAME_MAX + 1];
+  char role[16]; /* "chair" or "member" */
+} ayil_reader_member_t;
+/* The members, the first chair first; *n says how many (at most cap). */
+int ayil_reader_members(const char *path, ayil_reader_member_t *out, size_t cap,
+                        size_t *n);
+/* Opens member `name`'s slot. An unknown name costs one Argon2id too and
+ * gives AYIL_EPASSPHRASE, as a wrong password does. */
+AYIL_WUR int ayil_reader_unlock_member(const char *path, const char *name,
+                                       const char *pass, size_t passlen,
+                                       uint8_t sk[AYIL_READER_SK_BYTES],
+                                       char role[16]);
+/* Writes member `name`'s slot (with `create`, a new member: AYIL_EEXISTS
+ * if the name is taken; without, the member must exist: AYIL_ENOTFOUND).
+ * `sk` must be this file's secret (else AYIL_EINVAL). Atomic replace. */
+int ayil_reader_member_set(const char *path,
+                           const uint8_t sk[AYIL_READER_SK_BYTES],
+                           const char *name, const char *role, const char *pass,
+                           size_t passlen, int create);
+/* Removes member `name`'s slot. The first chair's slot passes to the next
+ * chair; the last chair cannot go (AYIL_EPERM). AYIL_ENOTFOUND if none. */
+int ayil_reader_member_remove(const char *path, const char *name);
+
 /* Re-wraps the reader secret under a new passphrase (atomic replace).
  * AYIL_EINVAL, with the file unchanged, if `sk` is not this file's secret. */
 int ayil_reader_rewrap(const char *path, const uint8_t sk[AYIL_READER_SK_BYTES],

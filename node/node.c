@@ -181,7 +181,23 @@ int ayil__node_unlock(ayil_node_t *n, const ayil_node_unlock_t *u,
       u->done(u->ctx, &key);
     return rc;
   }
-  if (key.kit != NULL) {
+  n->unlocked_role[0] = '\0';
+  if (key.sk != NULL) {
+    /* a secret a web session unwrapped before: it must be this node's */
+    uint8_t pk[AYIL_READER_PK_BYTES], derived[AYIL_READER_PK_BYTES];
+    rc = ayil_reader_pk(path, pk);
+    if (rc == 0) {
+      memcpy(sk, key.sk, AYIL_READER_SK_BYTES);
+      if (crypto_scalarmult_base(derived, sk) != 0 ||
+          sodium_memcmp(derived, pk, sizeof pk) != 0) {
+        sodium_memzero(sk, AYIL_READER_SK_BYTES);
+        rc = AYIL_EAUTH;
+      }
+    }
+    if (rc != 0)
+      ayil__node_fail(n, rc, 0, "the session's reader key is not this node's");
+  } else if (key.kit != NULL) {
+    snprintf(n->unlocked_role, sizeof n->unlocked_role, "chair");
     rc = ayil_reader_unlock_kit(path, key.kit, sk);
     if (rc == AYIL_EAUTH)
       ayil__node_fail(n, rc, 1, "recovery kit %s belongs to another committee",
@@ -190,9 +206,19 @@ int ayil__node_unlock(ayil_node_t *n, const ayil_node_unlock_t *u,
       ayil__node_fail(n, rc, 1, "recovery kit %s: %s", key.kit,
                       ayil_strerror(rc));
   } else {
-    rc = ayil_reader_unlock(path, key.pass != NULL ? key.pass : "",
-                            key.pass != NULL ? key.passlen : 0, sk);
-    if (rc == AYIL_EPASSPHRASE)
+    if (key.member != NULL)
+      rc = ayil_reader_unlock_member(
+          path, key.member, key.pass != NULL ? key.pass : "",
+          key.pass != NULL ? key.passlen : 0, sk, n->unlocked_role);
+    else {
+      rc = ayil_reader_unlock(path, key.pass != NULL ? key.pass : "",
+                              key.pass != NULL ? key.passlen : 0, sk);
+      if (rc == 0)
+        snprintf(n->unlocked_role, sizeof n->unlocked_role, "chair");
+    }
+    if (rc == AYIL_EPASSPHRASE && key.member != NULL)
+      ayil__node_fail(n, rc, 1, "wrong member name or password");
+    else if (rc == AYIL_EPASSPHRASE)
       ayil__node_fail(n, rc, 1, "wrong passphrase");
     else if (rc == AYIL_ENOTFOUND)
       ayil__node_fail(n, rc, 0, "%s: no reader key on this node", path);

@@ -15,6 +15,14 @@ struct ayil_node_s {
   uint8_t reader_pk[AYIL_READER_PK_BYTES];
   int has_reader_pk;
   ayil_node_err_t err;
+  /* Who the calls act for, and as what an opened body is audited
+   * (node_member.c). */
+  char actor[AYIL_MEMBER_NAME_MAX + 1];
+  char actor_addr[64];
+  char audit_action[16];
+  /* The role of the slot the last unlock opened ("chair" for the first
+   * chair's passphrase and the kit; "" for a session's secret). */
+  char unlocked_role[16];
 };
 
 /* Fills *err and returns `code`. `input` marks the caller's input as the
@@ -28,6 +36,12 @@ int ayil__node_grow(void **arr, size_t *cap, size_t n, size_t size);
 /* Unwraps the reader secret through the caller's unlock callback. */
 int ayil__node_unlock(ayil_node_t *n, const ayil_node_unlock_t *u,
                       uint8_t sk[AYIL_READER_SK_BYTES]);
+/* Writes the audit rows of bodies opened: one per record (action as set
+ * by ayil_node_set_audit_action). begin/commit wrap a walk in one
+ * transaction. Fails closed: the caller must not show the body then. */
+int ayil__node_audit(ayil_node_t *n, const uint8_t *record);
+int ayil__node_audit_begin(ayil_node_t *n);
+int ayil__node_audit_end(ayil_node_t *n, int ok);
 /* home/name into out, or an error set on the node. */
 int ayil__node_path(ayil_node_t *n, const char *name, char *out, size_t cap);
 /* Appends the uncleared alerts about device `id` (as peer or origin) to

@@ -450,6 +450,8 @@ int ayil_node_record_get(ayil_node_t *n, const char *idtext,
       rc = open_body(n, &row, &keys, &body);
       ayil_reader_keys_wipe(&keys);
     }
+    if (rc == 0) /* audited before anyone sees it; fails closed */
+      rc = ayil__node_audit(n, row.id);
     if (rc == 0 && body == NULL)
       body = json_object(); /* purged or none */
   }
@@ -467,6 +469,9 @@ typedef struct {
   ayil_node_t *n;
   int with_body;
   ayil_reader_keys_t keys;
+  /* which records' bodies to open (NULL: all) */
+  int (*want)(void *ctx, const ayil_node_record_t *r);
+  void *want_ctx;
   ayil_node_record_cb cb;
   void *ctx;
   int err;
@@ -477,28 +482,37 @@ static int list_row(void *ctx, const ayil_store_row_t *row) {
   ayil_node_record_t r;
   json_t *body = NULL;
   int rc;
-  if (lc->with_body) {
-    rc = open_body(lc->n, row, &lc->keys, &body);
-    if (rc != 0) {
-      lc->err = rc;
-      return 1;
-    }
-    if (body == NULL)
-      body = json_object();
-  }
-  if (fill(row, body, &r) != 0) {
+  if (fill(row, NULL, &r) != 0) {
     ayil_node_record_clear(&r);
     lc->err = ayil__node_fail(lc->n, AYIL_ENOMEM, 0, "out of memory");
     return 1;
+  }
+  if (lc->want != NULL && !lc->want(lc->want_ctx, &r)) {
+    ayil_node_record_clear(&r);
+    return 0;
+  }
+  if (lc->with_body) {
+    rc = open_body(lc->n, row, &lc->keys, &body);
+    /* every body opened is audited before anyone sees it */
+    if (rc == 0)
+      rc = ayil__node_audit(lc->n, row->id);
+    if (rc != 0) {
+      json_decref(body);
+      ayil_node_record_clear(&r);
+      lc->err = rc;
+      return 1;
+    }
+    r.body = body != NULL ? body : json_object();
   }
   rc = lc->cb(lc->ctx, &r);
   ayil_node_record_clear(&r);
   return rc;
 }
 
-int ayil_node_record_list(ayil_node_t *n, const char *kind,
-                          const ayil_node_unlock_t *unlock,
-                          ayil_node_record_cb cb, void *ctx) {
+static int list_records(ayil_node_t *n, const char *kind,
+                        const ayil_node_unlock_t *unlock,
+                        int (*want)(void *, const ayil_node_record_t *),
+                        void *want_ctx, ayil_node_record_cb cb, void *ctx) {
   list_ctx_t lc;
   int rc = need_committee(n);
   if (rc != 0)
@@ -510,19 +524,38 @@ int ayil_node_record_list(ayil_node_t *n, const char *kind,
   lc.n = n;
   lc.cb = cb;
   lc.ctx = ctx;
+  lc.want = want;
+  lc.want_ctx = want_ctx;
   lc.with_body = unlock != NULL;
   if (lc.with_body) {
     rc = unlock_keys(n, unlock, &lc.keys);
-    if (rc != 0)
+    if (rc == 0)
+      rc = ayil__node_audit_begin(n);
+    if (rc != 0) {
+      ayil_reader_keys_wipe(&lc.keys);
       return rc;
+    }
   }
   rc = ayil_store_records(n->store, kind, list_row, &lc);
   ayil_reader_keys_wipe(&lc.keys);
+  if (lc.with_body) {
+    int arc = ayil__node_audit_end(n, lc.err == 0 && rc >= 0);
+    if (lc.err == 0 && rc >= 0 && arc != 0)
+      return arc;
+  }
   if (lc.err != 0)
     return lc.err;
   if (rc < 0)
     return ayil__node_fail(n, rc, 0, "store: %s", ayil_strerror(rc));
   return rc;
+}
+
+int ayil_node_record_list(ayil_node_t *n, const char *kind,
+                          const ayil_node_unlock_t *unlock,
+                          ayil_node_record_cb cb, void *ctx) {
+  if (unlock != NULL && n->audit_action[0] == '\0')
+    ayil_node_set_audit_action(n, AYIL_AUDIT_LIST);
+  return list_records(n, kind, unlock, NULL, NULL, cb, ctx);
 }
 
 /* ---- a case's records ---- */
@@ -534,12 +567,15 @@ typedef struct {
   int oom;
 } case_acc_t;
 
+static int case_want(void *ctx, const ayil_node_record_t *r) {
+  const case_acc_t *a = ctx;
+  const char *c = json_string_value(json_object_get(r->header, "case"));
+  return c != NULL && strcmp(c, a->idtext) == 0;
+}
+
 static int case_collect(void *ctx, const ayil_node_record_t *r) {
   case_acc_t *a = ctx;
-  const char *c = json_string_value(json_object_get(r->header, "case"));
   ayil_node_record_t *d;
-  if (c == NULL || strcmp(c, a->idtext) != 0)
-    return 0;
   if (ayil__node_grow((void **)&a->v, &a->cap, a->n, sizeof *a->v) != 0) {
     a->oom = 1;
     return AYIL_ENOMEM;
@@ -573,7 +609,7 @@ int ayil_node_case_records(ayil_node_t *n, const char *idtext,
     return ayil__node_fail(n, AYIL_EINVAL, 1,
                            "the case id must be 32 hex characters (the text "
                            "given is not shown)");
-  rc = ayil_node_record_list(n, NULL, unlock, case_collect, &a);
+  rc = list_records(n, NULL, unlock, case_want, &a, case_collect, &a);
   if (rc == 0) {
     /* insertion sort, stable: a case has tens of records */
     for (i = 1; i < a.n; i++) {

@@ -84,6 +84,11 @@ static const char *const MIGRATIONS[] = {
      * thief would only have to spread them. */
     "CREATE TABLE delete_days(origin BLOB NOT NULL, day INTEGER NOT NULL,"
     " n INTEGER NOT NULL, PRIMARY KEY(origin, day)) WITHOUT ROWID;",
+    /* 7: the audit of opened bodies (ayil_node_audit()): local to the Pi,
+     * never an entry, never replicated. */
+    "CREATE TABLE audit(n INTEGER PRIMARY KEY, at INTEGER NOT NULL,"
+    " member TEXT NOT NULL, addr TEXT NOT NULL, action TEXT NOT NULL,"
+    " record BLOB);",
 };
 #define NMIGRATIONS (sizeof MIGRATIONS / sizeof MIGRATIONS[0])
 

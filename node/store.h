@@ -196,6 +196,25 @@ int ayil_store_integrity(ayil_store_t *st);
  * (peers, nodes). Not for the CLI. */
 struct sqlite3 *ayil__store_db(ayil_store_t *st);
 
+/* ---- the audit of opened bodies (node/audit.c) ---- */
+
+/* One row per opened body (record NULL: an action on no one record). Rows
+ * added between begin and commit share one transaction (a search opens
+ * every body: one fsync, not thousands). */
+int ayil_store_audit_begin(ayil_store_t *st);
+int ayil_store_audit_add(ayil_store_t *st, int64_t at, const char *member,
+                         const char *addr, const char *action,
+                         const uint8_t *record);
+int ayil_store_audit_commit(ayil_store_t *st);
+void ayil_store_audit_rollback(ayil_store_t *st);
+/* The newest `limit` rows, newest first: cb(ctx, at, member, addr, action,
+ * record or NULL); a non-zero return stops and is returned. */
+typedef int (*ayil_store_audit_cb)(void *ctx, int64_t at, const char *member,
+                                   const char *addr, const char *action,
+                                   const uint8_t *record);
+int ayil_store_audit_list(ayil_store_t *st, size_t limit,
+                          ayil_store_audit_cb cb, void *ctx);
+
 /* How many statements ayil__store_stmt keeps. */
 #define AYIL__STORE_CACHE 32
 /*

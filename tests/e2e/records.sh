@@ -14,6 +14,12 @@ check "recovery secret is not on the node" bash -c "! grep -q recovery_sk $H/*"
 # a linked record names an appeal of this committee
 CASE=$(echo '{"date":"2026-03-01","source":"police","violence":["physical"],"survivor_sex":"female","survivor_age":"26-40","status":"open"}' |
   $AYIL --home "$H" record add appeal)
+expect_rc 2 "a referral to a case that does not exist is refused" bash -c \
+  "echo '{\"case\":\"0123456789abcdef0123456789abcdef\",\"date\":\"2026-03-15\",\"service\":\"police\",\"status\":\"referred\"}' | $AYIL --home $H record add referral"
+check "... naming the field" grep -q 'field "case": names no appeal or family of this committee' "$T/err"
+expect_rc 2 "a date after today is refused" bash -c \
+  "echo '{\"date\":\"2099-03-01\",\"source\":\"police\",\"violence\":[\"physical\"],\"survivor_sex\":\"female\",\"survivor_age\":\"26-40\",\"status\":\"open\"}' | $AYIL --home $H record add appeal"
+check "... naming the field" grep -q 'field "date": the date is after today' "$T/err"
 declare -A INPUT=(
  [appeal]='{"date":"2026-03-14","source":"police","violence":["physical","economic"],"gbv_type":"physical_assault","survivor_sex":"female","survivor_age":"26-40","perpetrator_relation":"spouse","reviewed_with":["police","aksakal_court"],"consent_services":true,"consent_reporting":false,"status":"open","survivor_name":"Zarina Inventova","survivor_phone":"+996 555 000111","address":"7 Fictional Lane","perpetrator_name":"Bakyt Madeupov","narrative":"Invented narrative text"}'
  [referral]='{"case":"'$CASE'","date":"2026-03-15","service":"crisis_centre","status":"referred","notes":"Zarina Inventova referred"}'
@@ -47,7 +53,7 @@ PY
   then ok "show $k round-trips every field"; else fail "show $k"; fi
 done
 n=$($AYIL --home "$H" record list --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
-check "list shows all 11 kinds" test "$n" = 11
+check "list shows all 11 kinds (and the case appeal)" test "$n" = 12
 check "list --kind filters" test "$($AYIL --home "$H" record list --kind family --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" = 1
 
 # Privacy: no invented name in any store file or in output without passphrase.
@@ -71,9 +77,9 @@ echo '{"recipient_name":"Other Inventedname"}' | $AYIL --home "$H" record update
 check "body update keeps other body fields" bash -c "$AYIL --home $H record show ${ID[aid]} --json | grep -q '\"notes\": \"cash\"'"
 check "body update changed the name" bash -c "$AYIL --home $H record show ${ID[aid]} --json | grep -q 'Other Inventedname'"
 expect_rc 2 "body update needs the passphrase" env -u AYIL_PASSPHRASE bash -c "echo '{\"notes\":\"x\"}' | $AYIL --home $H record update ${ID[aid]}"
-check "appeals before delete" test "$(report_val appeals)" = 1
+check "appeals before delete (and the case appeal)" test "$(report_val appeals)" = 2
 $AYIL --home "$H" record delete "${ID[appeal]}" >/dev/null
-check "deleted record no longer counts" test "$(report_val appeals)" = 0
+check "deleted record no longer counts" test "$(report_val appeals)" = 1
 check "deleted record not listed" bash -c "! $AYIL --home $H record list | grep -q ${ID[appeal]}"
 expect_rc 2 "show of a deleted record" $AYIL --home "$H" record show "${ID[appeal]}"
 check "deleted body purged from the store" test "$(sqlite3 "$H/ayil.db" "SELECT count(*) FROM bodies WHERE hex(record)=upper('${ID[appeal]}')")" = 0

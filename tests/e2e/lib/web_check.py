@@ -27,7 +27,9 @@ def check(cond, what):
 
 
 def client():
-    return Client("127.0.0.1", PORT, tls=True)
+    c = Client("127.0.0.1", PORT, tls=__import__("os").environ.get("WEB_TLS", "1") == "1")
+    c.cookies["lang"] = "en"  # the checks read English messages
+    return c
 
 
 def ayil(*args, inp=None):
