@@ -289,3 +289,122 @@ int cmd_passwd(cli_t *c, int argc, char **argv) {
     fprintf(stderr, "ayil: passphrase changed\n");
   return rc;
 }
+
+/* ---- members ---- */
+
+static const cli_optdef_t MEMBER_OPTS[] = {{"role", 1},
+                                           {"as", 1},
+                                           {"recovery-kit", 1},
+                                           {"new-passphrase-file", 1},
+                                           {NULL, 0}};
+
+int cmd_member(cli_t *c, int argc, char **argv) {
+  const char *sub = c->first < argc ? argv[c->first] : NULL;
+  ayil_node_unlock_t np = {new_pass_get, new_pass_done, NULL};
+  const char *name;
+  int rc;
+  if (sub == NULL)
+    return cli_err(EXIT_USAGE, "member: list, add, remove or passwd?");
+  rc = cli_parse(c, argc, argv, c->first + 1, MEMBER_OPTS, "member");
+  if (rc != 0)
+    return rc;
+  name = c->npos > 0 ? c->pos[0] : NULL;
+  if (strcmp(sub, "list") != 0 && strcmp(sub, "add") != 0 &&
+      strcmp(sub, "remove") != 0 && strcmp(sub, "passwd") != 0)
+    return cli_err(EXIT_USAGE, "member: list, add, remove or passwd?");
+  if (strcmp(sub, "list") != 0 && (name == NULL || c->npos != 1))
+    return cli_err(EXIT_USAGE, "member %s: give one NAME", sub);
+  if (strcmp(sub, "add") == 0 && cli_opt(c, "role") == NULL)
+    return cli_err(EXIT_USAGE, "member add: --role chair or --role member");
+  rc = cli_open(c, 0);
+  if (rc != 0)
+    return rc;
+  np.ctx = c;
+  if (strcmp(sub, "list") == 0) {
+    ayil_node_member_t *ms = NULL;
+    size_t n = 0, i;
+    rc = ayil_node_members(c->node, &ms, &n);
+    if (rc != 0)
+      rc = cli_node_fail(c);
+    else if (c->json) {
+      json_t *a = json_array();
+      for (i = 0; i < n; i++)
+        json_array_append_new(
+            a, json_pack("{s:s, s:s}", "name", ms[i].name, "role", ms[i].role));
+      rc = cli_print_json(a);
+      json_decref(a);
+    } else {
+      for (i = 0; i < n; i++)
+        printf("%-8s %s\n", ms[i].role, ms[i].name);
+    }
+    free(ms);
+  } else if (strcmp(sub, "add") == 0) {
+    rc = ayil_node_member_add(c->node, name, cli_opt(c, "role"), cli_unlock(c),
+                              &np);
+    if (rc != 0)
+      rc = cli_node_fail(c);
+    else
+      fprintf(stderr, "ayil: member added, with their own key slot\n");
+  } else if (strcmp(sub, "remove") == 0) {
+    rc = ayil_node_member_remove(c->node, name);
+    if (rc != 0)
+      rc = cli_node_fail(c);
+    else
+      fprintf(stderr, "ayil: member removed, and their key slot deleted. "
+                      "If they may have copied records or the reader key, "
+                      "run `ayil rekey` too.\n");
+  } else {
+    rc = ayil_node_member_passwd(c->node, name, cli_unlock(c), &np);
+    if (rc != 0)
+      rc = cli_node_fail(c);
+    else
+      fprintf(stderr, "ayil: password changed\n");
+  }
+  cli_close(c);
+  return rc;
+}
+
+static const cli_optdef_t AUDIT_OPTS[] = {{"limit", 1}, {NULL, 0}};
+
+int cmd_audit(cli_t *c, int argc, char **argv) {
+  ayil_node_audit_t *a = NULL;
+  size_t n = 0, i;
+  long limit = 100;
+  const char *l;
+  int rc = cli_parse(c, argc, argv, c->first, AUDIT_OPTS, "audit");
+  if (rc != 0)
+    return rc;
+  if ((l = cli_opt(c, "limit")) != NULL) {
+    char *end = NULL;
+    limit = strtol(l, &end, 10);
+    if (end == l || *end != '\0' || limit < 1 || limit > 100000)
+      return cli_err(EXIT_USAGE, "audit: --limit is a number from 1 to 100000");
+  }
+  rc = cli_open(c, 0);
+  if (rc != 0)
+    return rc;
+  rc = ayil_node_audit(c->node, (size_t)limit, &a, &n);
+  if (rc != 0) {
+    rc = cli_node_fail(c);
+  } else if (c->json) {
+    json_t *arr = json_array();
+    for (i = 0; i < n; i++)
+      json_array_append_new(
+          arr, json_pack("{s:I, s:s, s:s, s:s, s:s?}", "at",
+                         (json_int_t)a[i].at, "member", a[i].member, "addr",
+                         a[i].addr, "action", a[i].action, "record",
+                         a[i].idtext[0] ? a[i].idtext : NULL));
+    rc = cli_print_json(arr);
+    json_decref(arr);
+  } else {
+    for (i = 0; i < n; i++) {
+      char when[32];
+      cli_utc(a[i].at, when, sizeof when);
+      printf("%s  %-8s %-32s %s  %s\n", when, a[i].action,
+             a[i].idtext[0] ? a[i].idtext : "-", a[i].member, a[i].addr);
+    }
+  }
+  free(a);
+  cli_close(c);
+  return rc;
+}

@@ -179,7 +179,7 @@ static int list_row(void *ctx, const ayil_node_record_t *r) {
 }
 
 static const cli_optdef_t LIST_OPTS[] = {
-    {"kind", 1}, {"with-body", 0}, {"recovery-kit", 1}, {NULL, 0}};
+    {"kind", 1}, {"with-body", 0}, {"recovery-kit", 1}, {"as", 1}, {NULL, 0}};
 
 static int record_list(cli_t *c) {
   const char *kind = cli_opt(c, "kind");
@@ -220,7 +220,7 @@ static int record_list(cli_t *c) {
 }
 
 static const cli_optdef_t RECORD_OPTS[] = {
-    {"json", 1}, {"recovery-kit", 1}, {NULL, 0}};
+    {"json", 1}, {"recovery-kit", 1}, {"as", 1}, {NULL, 0}};
 
 int cmd_record(cli_t *c, int argc, char **argv) {
   const char *sub = c->first < argc ? argv[c->first] : NULL;

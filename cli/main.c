@@ -136,6 +136,20 @@ static const cli_cmd_t COMMANDS[] = {
     {"passwd", cmd_passwd, "passwd [--recovery-kit FILE]",
      "Changes the passphrase. With --recovery-kit, sets a new one when the "
      "old one\nis forgotten."},
+    {"member", cmd_member,
+     "member list | member add NAME --role chair|member [--as CHAIR] | "
+     "member remove NAME | member passwd NAME [--as NAME]",
+     "The committee's members, each with a password that opens their own "
+     "key slot\n(the reader key wrapped under it). add and passwd ask the "
+     "password of a chair\n(--as NAME, default the first chair; or "
+     "--recovery-kit FILE) and then the\nmember's new password "
+     "(--new-passphrase-file FILE or $AYIL_NEW_PASSPHRASE\nwork as for "
+     "passwd). remove deletes only that member's slot. The first chair\nis "
+     "the node passphrase of a node from before members."},
+    {"audit", cmd_audit, "audit [--limit N] [--json]",
+     "Who opened which record's sealed fields, when and from where (the web "
+     "app\nand the command line alike), newest first. The audit stays on "
+     "this node."},
     {"rekey", cmd_rekey, "rekey --new-kit FILE [--recovery-kit OLDKIT]",
      "Makes a new reader key (a member left, a Pi or a backup was stolen): "
      "new\nrecords are sealed to it, old ones still open with the earlier "
@@ -303,6 +317,17 @@ int cli_open(cli_t *c, int ident) {
     return cli_node_err(&err);
   }
   c->conf = *ayil_node_config(c->node);
+  {
+    /* the audit names the member who unlocks, from the command line */
+    const char *m = cli_opt(c, "as");
+    struct passwd *pw = getpwuid(geteuid());
+    char addr[64];
+    if (m == NULL && getenv("AYIL_MEMBER") != NULL &&
+        getenv("AYIL_MEMBER")[0] != '\0')
+      m = getenv("AYIL_MEMBER");
+    snprintf(addr, sizeof addr, "cli:%s", pw != NULL ? pw->pw_name : "?");
+    ayil_node_set_actor(c->node, m != NULL ? m : "cli", addr);
+  }
   if (ident) {
     c->ident = *ayil_node_identity(c->node);
     c->ident_loaded = 1;
@@ -426,7 +451,13 @@ static int unlock_get(void *ctx, ayil_node_key_t *key) {
   key->kit = cli_opt(c, "recovery-kit");
   if (key->kit != NULL)
     return 0;
-  rc = cli_passphrase(c, "Passphrase: ", 0, &pass, &plen);
+  /* whose key slot: --as NAME, else $AYIL_MEMBER, else the first chair */
+  key->member = cli_opt(c, "as");
+  if (key->member == NULL && getenv("AYIL_MEMBER") != NULL &&
+      getenv("AYIL_MEMBER")[0] != '\0')
+    key->member = getenv("AYIL_MEMBER");
+  rc = cli_passphrase(c, key->member != NULL ? "Password: " : "Passphrase: ", 0,
+                      &pass, &plen);
   if (rc != 0) {
     c->unlock_exit = rc;
     return AYIL_EAUTH;
