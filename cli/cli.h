@@ -108,6 +108,7 @@ int cmd_passwd(cli_t *c, int argc, char **argv);
 int cmd_rekey(cli_t *c, int argc, char **argv);
 int cmd_member(cli_t *c, int argc, char **argv);
 int cmd_audit(cli_t *c, int argc, char **argv);
+int cmd_web(cli_t *c, int argc, char **argv);
 int cmd_record(cli_t *c, int argc, char **argv);
 int cmd_schema(cli_t *c, int argc, char **argv);
 int cmd_log(cli_t *c, int argc, char **argv);

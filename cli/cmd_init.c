@@ -17,6 +17,27 @@ static const cli_optdef_t INIT_OPTS[] = {
     {"role", 1},   {"name", 1},   {"oblast", 1},    {"recovery-kit", 1},
     {"invite", 1}, {"listen", 1}, {"advertise", 1}, {NULL, 0}};
 
+/* ---- the web app's certificate ---- */
+
+static void say_fpr(const char *fpr) {
+  fprintf(stderr,
+          "ayil: web certificate SHA-256 %s\n"
+          "ayil: the first time a member opens the web app, the browser "
+          "warns that it does not know this certificate: check that it "
+          "shows this fingerprint, then accept it\n",
+          fpr);
+}
+
+static void web_cert_made(const char *home) {
+  char fpr[AYIL_NODE_FPR_TEXT];
+  ayil_node_err_t err;
+  if (ayil_node_web_cert(home, 0, fpr, &err) == 0)
+    say_fpr(fpr);
+  else
+    fprintf(stderr, "ayil: warning: %s; make it with `ayil web cert`\n",
+            err.msg);
+}
+
 int cmd_init(cli_t *c, int argc, char **argv) {
   const char *role, *name, *oblast, *kit, *listen, *advertise;
   char idtext[AYIL_ID_TEXT];
@@ -165,6 +186,7 @@ int cmd_init(cli_t *c, int argc, char **argv) {
             "ayil: recovery kit written to %s: print it, keep it offline, "
             "and delete the file\n",
             kit);
+  web_cert_made(c->home);
   return EXIT_OK;
 fail:
   cli_pass_free(pass, plen);
@@ -173,6 +195,39 @@ fail:
 }
 
 static const cli_optdef_t ID_OPTS[] = {{"code", 0}, {NULL, 0}};
+
+static const cli_optdef_t WEB_OPTS[] = {{"force", 0}, {"show", 0}, {NULL, 0}};
+
+int cmd_web(cli_t *c, int argc, char **argv) {
+  const char *sub = c->first < argc ? argv[c->first] : NULL;
+  char fpr[AYIL_NODE_FPR_TEXT];
+  ayil_node_err_t err;
+  int rc;
+  if (sub == NULL || strcmp(sub, "cert") != 0)
+    return cli_err(EXIT_USAGE, "web: cert [--force | --show]");
+  rc = cli_parse(c, argc, argv, c->first + 1, WEB_OPTS, "web cert");
+  if (rc != 0)
+    return rc;
+  if (cli_opt(c, "show") != NULL) {
+    rc = cli_open(c, 0);
+    if (rc != 0)
+      return rc;
+    rc = ayil_node_web_fingerprint(c->node, fpr);
+    if (rc != 0)
+      rc = cli_node_fail(c);
+    else
+      printf("%s\n", fpr);
+    cli_close(c);
+    return rc;
+  }
+  rc = ayil_node_web_cert(c->home, cli_opt(c, "force") != NULL, fpr, &err);
+  if (rc != 0)
+    return cli_node_err(&err);
+  printf("%s\n", fpr);
+  say_fpr(fpr);
+  fprintf(stderr, "ayil: restart ayil-web to serve it\n");
+  return EXIT_OK;
+}
 
 int cmd_id(cli_t *c, int argc, char **argv) {
   char idtext[AYIL_ID_TEXT], ecode[AYIL_ENROL_TEXT];

@@ -116,6 +116,15 @@ static void print_time(const char *label, const json_t *v) {
   printf("    %-18s%s%s\n", label, t, json_is_integer(v) ? " UTC" : "");
 }
 
+static void print_web(const json_t *o) {
+  const json_t *w = json_object_get(o, "web");
+  const char *f = json_string_value(json_object_get(w, "certificate_sha256"));
+  printf("web       %s (ayil-web)\n",
+         json_string_value(json_object_get(w, "url")));
+  if (f != NULL)
+    printf("          certificate SHA-256 %s\n", f);
+}
+
 static void print_status_text(const json_t *o) {
   const json_t *d = json_object_get(o, "daemon");
   const json_t *peers = json_object_get(o, "peers");
@@ -236,6 +245,7 @@ static void print_status_text(const json_t *o) {
            json_is_string(origin) ? json_string_value(origin) : "",
            json_integer_value(json_object_get(a, "seq")) > 0 ? seq : "", t);
   }
+  print_web(o);
 }
 
 int cli_status(cli_t *c, const char *idtext) {
@@ -277,6 +287,19 @@ int cli_status(cli_t *c, const char *idtext) {
     json_array_append_new(peers, peer_json(&st.peers[i], live));
   json_object_set_new(o, "peers", peers);
   json_object_set_new(o, "alerts", alerts_json(st.alerts, st.nalerts));
+  {
+    /* where members reach ayil-web, and the fingerprint they check once */
+    char fpr[AYIL_NODE_FPR_TEXT], url[200];
+    const ayil_config_t *cf = ayil_node_config(c->node);
+    snprintf(url, sizeof url, "%s://%s/", cf->web_tls ? "https" : "http",
+             cf->web_listen);
+    json_object_set_new(
+        o, "web",
+        json_pack("{s:s, s:s?}", "url", url, "certificate_sha256",
+                  cf->web_tls && ayil_node_web_fingerprint(c->node, fpr) == 0
+                      ? fpr
+                      : NULL));
+  }
   if (c->json)
     rc = cli_print_json(o);
   else

@@ -146,6 +146,12 @@ static const cli_cmd_t COMMANDS[] = {
      "(--new-passphrase-file FILE or $AYIL_NEW_PASSPHRASE\nwork as for "
      "passwd). remove deletes only that member's slot. The first chair\nis "
      "the node passphrase of a node from before members."},
+    {"web", cmd_web, "web cert [--force | --show]",
+     "Makes the self-signed certificate ayil-web serves on the LAN and "
+     "prints its\nSHA-256 fingerprint (ayil init makes one too); --show "
+     "prints the current\none's. Members check the fingerprint once when "
+     "their browser first warns.\nWith --force, replaces it (restart "
+     "ayil-web)."},
     {"audit", cmd_audit, "audit [--limit N] [--json]",
      "Who opened which record's sealed fields, when and from where (the web "
      "app\nand the command line alike), newest first. The audit stays on "

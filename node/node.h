@@ -163,6 +163,21 @@ int ayil_node_passwd(ayil_node_t *n, const ayil_node_unlock_t *old,
 int ayil_node_rekey(ayil_node_t *n, const ayil_node_unlock_t *old,
                     const ayil_node_unlock_t *new_pass, const char *kit);
 
+/* ---- the web app's certificate (both roles) ---- */
+
+/* SHA-256 of the certificate's DER as "AB:CD:...", 95 characters + NUL. */
+#define AYIL_NODE_FPR_TEXT 96
+/*
+ * Makes the self-signed certificate ayil-web serves (node/webcert.h) for
+ * the node in `home`, where its config's [web] cert and key say; refuses
+ * to overwrite (AYIL_EEXISTS) unless `force`. Writes the fingerprint.
+ */
+int ayil_node_web_cert(const char *home, int force,
+                       char fpr[AYIL_NODE_FPR_TEXT], ayil_node_err_t *err);
+/* The fingerprint of the certificate ayil-web serves (AYIL_ENOTFOUND:
+ * none yet). */
+int ayil_node_web_fingerprint(ayil_node_t *n, char fpr[AYIL_NODE_FPR_TEXT]);
+
 /* ---- members (committee) ---- */
 
 /*
