@@ -140,7 +140,7 @@ static int on_kv(void *user, const char *section, const char *name,
       ok = strcmp(value, "on") == 0 || strcmp(value, "off") == 0;
       c->web_tls = strcmp(value, "off") != 0;
     } else if (strcmp(name, "idle_timeout") == 0)
-      ok = set_uint(&c->web_idle_s, value) && c->web_idle_s >= 60 &&
+      ok = set_uint(&c->web_idle_s, value) && c->web_idle_s >= 5 &&
            c->web_idle_s <= 86400;
   } else if (strcmp(section, "retention") == 0) {
     /* At least a day, so that a revoke --after has time to roll back. */

@@ -100,6 +100,10 @@ def main():
         d.find_element(By.NAME, "survivor_name").send_keys(NAME)
         d.find_element(By.NAME, "narrative").send_keys("Invented narrative for the browser test.")
         save(d)
+        try:
+            WebDriverWait(d, 20).until(lambda x: x.find_elements(By.ID, "e-date"))
+        except Exception:
+            pass
         err = d.find_elements(By.ID, "e-date")
         check(err and "бүгүнкүдөн кийин" in err[0].text, "a date after today shows its error in Kyrgyz next to the field (%s)"
               % (err[0].text if err else "none"))
