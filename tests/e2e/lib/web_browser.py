@@ -49,6 +49,11 @@ def login(d, who, pw):
     d.find_element(By.ID, "member").send_keys(who)
     d.find_element(By.ID, "password").send_keys(pw)
     d.find_element(By.CSS_SELECTOR, "form.login button").click()
+    # a log-in runs one Argon2id: wait for the home page
+    try:
+        WebDriverWait(d, 30).until(lambda x: x.current_url.rstrip("/") == URL)
+    except Exception:
+        pass
 
 
 def set_date(d, name, value):
@@ -141,6 +146,10 @@ def main():
         d.find_element(By.CSS_SELECTOR, 'a[href="/unlock"]').click()
         d.find_element(By.ID, "password").send_keys(MPASS)
         d.find_element(By.CSS_SELECTOR, "form.login button").click()
+        try:
+            WebDriverWait(d, 30).until(lambda x: x.find_elements(By.CSS_SELECTOR, ".unlocked"))
+        except Exception:
+            pass
         check(d.find_elements(By.CSS_SELECTOR, ".unlocked"), "the session is unlocked")
         d.get(URL + "/search")
         d.find_element(By.ID, "q").send_keys(NAME.split()[1][:6])
@@ -155,6 +164,7 @@ def main():
         check(shown and shown[0].text == NAME, "the appeal opens with the survivor's name")
         shot(d, "06-appeal-open")
         d.find_element(By.CSS_SELECTOR, 'form[action="/logout"] button').click()
+        wait_url(d, r"/login$")
         d.delete_all_cookies()
 
         # the chair sees the opening in the audit
