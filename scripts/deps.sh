@@ -1,15 +1,17 @@
 #!/bin/bash
 # Installs everything ayil needs to build, test and run its demo on Debian 12.
 # Idempotent. Run as root (or with sudo available). `file` is for CPack's
-# .deb (tests/e2e/deb_install.sh).
+# .deb (tests/e2e/deb_install.sh); chromium, chromium-driver and
+# python3-selenium for the browser tests; openssl for web.sh's TLS check.
 set -euo pipefail
 SUDO=""
 if [ "$(id -u)" != 0 ]; then SUDO=sudo; fi
 PKGS=(build-essential cmake pkg-config
       libuv1-dev libsodium-dev libmsgpack-dev libsqlite3-dev
       libjansson-dev libinih-dev libcmocka-dev
+      libmicrohttpd-dev libgnutls28-dev gettext
       clang-format sqlite3 python3 procps file
-      chromium debootstrap)
+      chromium chromium-driver python3-selenium openssl debootstrap)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -96,7 +96,11 @@ else
   tail -20 "$T/install.log"
   fail "apt-get install $(basename "$OLD")"
 fi
-check "binaries in /usr/bin" test -x "$R/usr/bin/ayil" -a -x "$R/usr/bin/ayild"
+check "binaries in /usr/bin" test -x "$R/usr/bin/ayil" -a -x "$R/usr/bin/ayild" -a -x "$R/usr/bin/ayil-web"
+check "ayil-web runs in the fresh root (its libraries came with the package)" bash -c "chroot '$R' /usr/bin/ayil-web --version | grep -q '^ayil-web '"
+check "ayil-web's unit and man page, the Kyrgyz and Russian catalogues" test \
+  -f "$R/lib/systemd/system/ayil-web.service" -a -f "$R/usr/share/man/man8/ayil-web.8.gz" \
+  -a -f "$R/usr/share/locale/ky/LC_MESSAGES/ayil-web.mo" -a -f "$R/usr/share/locale/ru/LC_MESSAGES/ayil-web.mo"
 check "system user ayil, no login shell" bash -c "chroot '$R' getent passwd ayil | grep -q ':/var/lib/ayil:/usr/sbin/nologin$'"
 AYIL_UID=$(chroot "$R" id -u ayil)
 check "/var/lib/ayil owned by ayil, mode 0700" \
