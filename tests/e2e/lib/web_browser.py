@@ -140,6 +140,8 @@ def main():
         d.get(URL + "/r/" + appeal)
         rows = d.find_elements(By.CSS_SELECTOR, "#linked tr")
         check(len(rows) == 2, "the case page lists the referral and the follow-up (%d rows)" % len(rows))
+        width = d.execute_script("return document.documentElement.scrollWidth")
+        check(width <= 360, "the case page fits 360 px (%d)" % width)
         shot(d, "04-case-linked")
 
         # unlock, find by name, open
@@ -154,12 +156,17 @@ def main():
         d.get(URL + "/search")
         d.find_element(By.ID, "q").send_keys(NAME.split()[1][:6])
         d.find_element(By.CSS_SELECTOR, "form.search button").click()
+        try:  # the search opens every body: wait for its answer
+            WebDriverWait(d, 30).until(lambda x: x.find_elements(By.CSS_SELECTOR, "#results, .empty"))
+        except Exception:
+            pass
         links = d.find_elements(By.CSS_SELECTOR, '#results a[href="/r/%s"]' % appeal)
         check(len(links) == 1, "a search by the invented name finds the appeal")
         check("/search" == d.current_url[len(URL):] and NAME not in d.current_url, "the name is not in the URL")
         shot(d, "05-search")
         if links:
             links[0].click()
+            wait_url(d, r"/r/%s$" % appeal)
         shown = d.find_elements(By.CSS_SELECTOR, 'td[data-field="survivor_name"]')
         check(shown and shown[0].text == NAME, "the appeal opens with the survivor's name")
         shot(d, "06-appeal-open")
