@@ -1,8 +1,9 @@
 #!/bin/bash
 # The demo behind scripts/demo.sh: a regional hub and three committees on
 # 127.0.0.1, each committee behind its own emulated 2G link (64 kbit/s,
-# 300 ms each way, cut at random byte offsets), records entered while the
-# links keep breaking, `ayil sync --wait`, then the hub's report.
+# 300 ms each way, cut at random byte offsets), records entered (one case
+# on a committee's web app, ayil-web, the rest with `ayil record add`) while
+# the links keep breaking, `ayil sync --wait`, then the hub's report.
 set -euo pipefail
 BUILD=${1:?build dir}
 AYIL=$BUILD/ayil
@@ -45,6 +46,36 @@ for c in kara-suu nookat talas; do
   $AYILD --home "$D/$c" 2>"$D/$c.log" & PIDS+=($!)
 done
 
+say "A member of the Kara-Suu committee enters a case on the committee's web app (ayil-web, HTTPS)"
+AYIL_NEW_PASSPHRASE="demo member password" $AYIL --home "$D/kara-suu" member add "Aigul Demo" --role member
+WEBPORT=$(free_port)
+sed -i "s/^listen = 0.0.0.0:8443/listen = 127.0.0.1:$WEBPORT/" "$D/kara-suu/ayil.conf"
+$BUILD/ayil-web --home "$D/kara-suu" 2>"$D/kara-suu-web.log" & PIDS+=($!)
+for i in $(seq 100); do grep -q serving "$D/kara-suu-web.log" 2>/dev/null && break; sleep 0.1; done
+echo "ayil-web: https://127.0.0.1:$WEBPORT/  certificate SHA-256 $($AYIL --home "$D/kara-suu" web cert --show)"
+python3 - "$(dirname "${BASH_SOURCE[0]}")" "$WEBPORT" <<'PY'
+# What a member's browser sends: log in, an appeal, a referral from its case page.
+import re, sys
+sys.path.insert(0, sys.argv[1])
+from webclient import Client
+c = Client("127.0.0.1", int(sys.argv[2]))
+c.cookies["lang"] = "ky"
+assert c.login("Aigul Demo", "demo member password").status == 303, "log-in failed"
+c.get("/new/appeal")
+r = c.post("/new/appeal", [("date", "2026-05-03"), ("source", "neighbour"), ("violence", "physical"),
+                          ("violence", "economic"), ("survivor_sex", "female"), ("survivor_age", "18-25"),
+                          ("status", "open"), ("survivor_name", "Invented Person Web"),
+                          ("narrative", "Invented narrative typed in the web app.")])
+case = (r.header("location") or "")[3:]
+assert re.fullmatch(r"[0-9a-f]{32}", case), "the appeal was not saved (%d)" % r.status
+c.get("/new/referral?case=" + case)
+r = c.post("/new/referral", {"case": case, "date": "2026-05-04", "service": "crisis_centre", "status": "referred"})
+assert r.status == 303, "the referral was not saved (%d)" % r.status
+page = c.get("/r/" + case).text
+title = re.search(r"<h1>([^<]*)", page).group(1).strip()
+print("entered through the web: an appeal (%s page: %s) and a referral from its case page" % (title, "/r/" + case[:8] + "..."))
+PY
+
 say "Committees enter records (invented names) while their links keep breaking"
 n=0
 for c in kara-suu nookat talas; do
@@ -66,7 +97,7 @@ JSON
   $AYIL --home "$D/$c" record add session >/dev/null <<< '{"date":"2026-03-05","cases_reviewed":4,"violence_related":true}'
   $AYIL --home "$D/$c" record add aid >/dev/null <<< '{"date":"2026-04-05","kind":"money","amount_som":6500,"recipient_name":"Invented Recipient"}'
 done
-echo "$((n + 3 * 14)) records entered at 3 committees"
+echo "$((n + 3 * 14)) records entered at 3 committees with ayil record add, and 2 on the web app"
 
 say "ayil sync --wait at each committee"
 start=$(date +%s)
