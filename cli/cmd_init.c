@@ -322,7 +322,9 @@ int cmd_rekey(cli_t *c, int argc, char **argv) {
     fprintf(stderr,
             "ayil: new reader key: new records are sealed to it, old ones "
             "still open. New recovery kit written to %s: print it and keep "
-            "it offline; destroy the old kit and its printouts\n",
+            "it offline; destroy the old kit and its printouts. Every "
+            "other member's key slot held the old key and is gone: add "
+            "them again (ayil member add)\n",
             kit);
   return rc;
 }

@@ -19,7 +19,7 @@
 #include "fsutil.h"
 #include "keys.h"
 
-#define KEYFILE_MAX 8192
+#define KEYFILE_MAX 32768
 #define B64(n) sodium_base64_ENCODED_LEN(n, sodium_base64_VARIANT_ORIGINAL)
 
 /* Finds the line `name=value` in a key file: returns the value and its
@@ -608,7 +608,8 @@ void ayil_reader_keys_wipe(ayil_reader_keys_t *k) {
 
 int ayil_reader_rekey(const char *path, const char *kit_path,
                       const uint8_t old_sk[AYIL_READER_SK_BYTES],
-                      const char *pass, size_t passlen, const char *label) {
+                      const char *pass, size_t passlen, const char *label,
+                      const char *first_name_new) {
   ayil_reader_keys_t keys;
   uint8_t pk[32], sk[32], rpk[32], rsk[32];
   uint8_t wrapped[WRAP_BYTES];
@@ -648,7 +649,12 @@ int ayil_reader_rekey(const char *path, const char *kit_path,
     char first[MEMBERS_TEXT];
     char *t = NULL;
     first[0] = '\0';
-    if (load_text(path, &t, 1) == 0) {
+    if (first_name_new != NULL) {
+      char n64[B64(AYIL_READER_NAME_MAX)];
+      b64(n64, sizeof n64, (const uint8_t *)first_name_new,
+          strlen(first_name_new));
+      snprintf(first, sizeof first, "first_member=%s\n", n64);
+    } else if (load_text(path, &t, 1) == 0) {
       size_t vl = 0;
       const char *v = kv_find(t, "first_member", &vl);
       if (v != NULL && vl + 16 < sizeof first)

@@ -110,10 +110,13 @@ AYIL_WUR int ayil_reader_keys(const char *path,
 void ayil_reader_keys_wipe(ayil_reader_keys_t *k);
 /* Makes a new reader key pair and a new recovery key pair: writes the new
  * kit at kit_path (which must not exist), then replaces reader.key with the
- * new key wrapped under `pass` and every earlier key retired. */
+ * new key wrapped under `pass` and every earlier key retired. The members'
+ * slots held the old secret: only the new `wrapped=` slot stays, named
+ * `first` (the rekeying chair; NULL keeps the first chair's name). */
 int ayil_reader_rekey(const char *path, const char *kit_path,
                       const uint8_t old_sk[AYIL_READER_SK_BYTES],
-                      const char *pass, size_t passlen, const char *label);
+                      const char *pass, size_t passlen, const char *label,
+                      const char *first);
 /*
  * Members' key slots. Each member of the committee has the reader secret
  * wrapped under their own password (Argon2id + secretbox, as `wrapped=`).

@@ -182,6 +182,7 @@ int ayil__node_unlock(ayil_node_t *n, const ayil_node_unlock_t *u,
     return rc;
   }
   n->unlocked_role[0] = '\0';
+  n->unlocked_member[0] = '\0';
   if (key.sk != NULL) {
     /* a secret a web session unwrapped before: it must be this node's */
     uint8_t pk[AYIL_READER_PK_BYTES], derived[AYIL_READER_PK_BYTES];
@@ -206,11 +207,12 @@ int ayil__node_unlock(ayil_node_t *n, const ayil_node_unlock_t *u,
       ayil__node_fail(n, rc, 1, "recovery kit %s: %s", key.kit,
                       ayil_strerror(rc));
   } else {
-    if (key.member != NULL)
+    if (key.member != NULL) {
+      snprintf(n->unlocked_member, sizeof n->unlocked_member, "%s", key.member);
       rc = ayil_reader_unlock_member(
           path, key.member, key.pass != NULL ? key.pass : "",
           key.pass != NULL ? key.passlen : 0, sk, n->unlocked_role);
-    else {
+    } else {
       rc = ayil_reader_unlock(path, key.pass != NULL ? key.pass : "",
                               key.pass != NULL ? key.passlen : 0, sk);
       if (rc == 0)

@@ -189,6 +189,16 @@ static int new_reader_pass(ayil_node_t *n, const ayil_node_unlock_t *old,
   int rc = ayil__node_unlock(n, old, sk);
   if (rc != 0)
     return rc;
+  /* The first chair's slot (passwd) and a new reader key (rekey) are a
+   * chair's to set, not any member's. */
+  if (strcmp(n->unlocked_role, "member") == 0) {
+    sodium_memzero(sk, sizeof sk);
+    return ayil__node_fail(n, AYIL_EPERM, 1,
+                           "%s: only a chair (or the recovery kit) can do "
+                           "this; a member changes their own password with "
+                           "ayil member passwd",
+                           cmd);
+  }
   memset(&key, 0, sizeof key);
   rc = new_pass->get(new_pass->ctx, &key);
   if (rc != 0) {
@@ -197,9 +207,12 @@ static int new_reader_pass(ayil_node_t *n, const ayil_node_unlock_t *old,
     n->err.msg[0] = '\0';
   } else {
     ayil_home_path(n->home, "reader.key", path, sizeof path);
-    rc = kit != NULL ? ayil_reader_rekey(path, kit, sk, key.pass, key.passlen,
-                                         n->conf.name)
-                     : ayil_reader_rewrap(path, sk, key.pass, key.passlen);
+    /* after a rekey the new slot is the rekeying chair's */
+    rc = kit != NULL
+             ? ayil_reader_rekey(
+                   path, kit, sk, key.pass, key.passlen, n->conf.name,
+                   n->unlocked_member[0] != '\0' ? n->unlocked_member : NULL)
+             : ayil_reader_rewrap(path, sk, key.pass, key.passlen);
     if (rc != 0)
       ayil__node_fail(n, rc, rc == AYIL_EINVAL, "%s: %s: %s", cmd, path,
                       rc == AYIL_ETOOBIG ? "too many retired keys (16)"

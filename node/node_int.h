@@ -23,6 +23,9 @@ struct ayil_node_s {
   /* The role of the slot the last unlock opened ("chair" for the first
    * chair's passphrase and the kit; "" for a session's secret). */
   char unlocked_role[16];
+  /* The member whose slot the last unlock opened ("" for the first
+   * chair's passphrase, the kit or a session's secret). */
+  char unlocked_member[AYIL_MEMBER_NAME_MAX + 1];
 };
 
 /* Fills *err and returns `code`. `input` marks the caller's input as the
