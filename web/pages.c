@@ -319,11 +319,14 @@ static int page_home(web_req_t *r) {
 
 /* ---- lists ---- */
 
+/* Rows per page of a list: a page stays small on a 2G phone. */
+#define WEB_PAGE_ROWS 100
+
 typedef struct {
   web_req_t *r;
   html_t *h;
   const char *kind, *month, *status;
-  size_t shown;
+  size_t matched, first, shown;
 } list_ctx_t;
 
 static void record_row(web_req_t *r, html_t *h, const ayil_node_record_t *rec,
@@ -348,8 +351,9 @@ static int list_one(void *ctx, const ayil_node_record_t *rec) {
   if (c->status != NULL && c->status[0] != '\0' &&
       (st == NULL || strcmp(st, c->status) != 0))
     return 0;
-  if (c->shown++ >= 1000)
+  if (c->matched++ < c->first || c->shown >= WEB_PAGE_ROWS)
     return 0;
+  c->shown++;
   record_row(c->r, c->h, rec, NULL);
   return 0;
 }
@@ -451,19 +455,49 @@ static int page_list(web_req_t *r) {
   c.kind = kind;
   c.month = month;
   c.status = status;
+  {
+    const char *pg = req_arg(r, "page");
+    long p = pg != NULL ? strtol(pg, NULL, 10) : 1;
+    if (p < 1 || p > 100000)
+      p = 1;
+    c.first = (size_t)(p - 1) * WEB_PAGE_ROWS;
+  }
   rc = ayil_node_record_list(r->w->node, kind, NULL, list_one, &c);
   if (rc != 0) {
     h_free(&h);
     return node_error(r);
   }
   h_raw(&h, "</tbody></table>");
-  if (c.shown == 0) {
+  if (c.matched == 0) {
     h_raw(&h, "<p class=\"empty\">");
     h_text(&h, W_("No records."));
     h_raw(&h, "</p>");
-  } else if (c.shown > 1000) {
-    h_raw(&h, "<p>");
-    h_text(&h, W_("Only the first 1,000 are shown: choose a kind or month."));
+  } else {
+    size_t page = c.first / WEB_PAGE_ROWS + 1;
+    h_raw(&h, "<p class=\"pages\" id=\"pages\">");
+    h_textn_num(&h, W_("{n} records"), (long long)c.matched);
+    if (c.matched > WEB_PAGE_ROWS) {
+      h_raw(&h, " · ");
+      h_textn_num(&h, W_("page {n}"), (long long)page);
+    }
+    if (page > 1 || c.first + c.shown < c.matched) {
+      const char *const dirs[2] = {"prev", "next"};
+      int d;
+      for (d = 0; d < 2; d++) {
+        size_t to = d == 0 ? page - 1 : page + 1;
+        if ((d == 0 && page <= 1) || (d == 1 && c.first + c.shown >= c.matched))
+          continue;
+        h_rawf(&h, " <a rel=\"%s\" href=\"/records?kind=", dirs[d]);
+        h_text(&h, kind != NULL ? kind : "");
+        h_raw(&h, "&amp;month=");
+        h_text(&h, month != NULL ? month : "");
+        h_raw(&h, "&amp;status=");
+        h_text(&h, status != NULL ? status : "");
+        h_rawf(&h, "&amp;page=%zu\">", to);
+        h_text(&h, d == 0 ? W_("‹ previous") : W_("next ›"));
+        h_raw(&h, "</a>");
+      }
+    }
     h_raw(&h, "</p>");
   }
   rc = send_page(r, 200, W_("Records"), &h);

@@ -71,7 +71,7 @@ def rss():
     st = dict(l.split(":", 1) for l in open("/proc/%s/status" % pid) if ":" in l)
     return st["VmRSS"].strip(), st["VmHWM"].strip()
 print("## %s" % ("HTTPS" if tls else "plain HTTP on 127.0.0.1"))
-for name, path in (("list of appeals (first 1,000 rows)", "/records?kind=appeal"), ("one case, 12 linked", "/r/" + case),
+for name, path in (("list of appeals (a page of 100 rows)", "/records?kind=appeal"), ("one case, 12 linked", "/r/" + case),
                    ("home", "/")):
     ts, size = [], 0
     for _ in range(runs):
@@ -82,6 +82,8 @@ for name, path in (("list of appeals (first 1,000 rows)", "/records?kind=appeal"
         size = len(r.body)
     print("%-36s median %7.1f ms  (min %.1f, max %.1f)  %6.1f KB + %.1f KB css" %
           (name, statistics.median(ts), min(ts), max(ts), size / 1024, css / 1024))
+now, peak = rss()
+print("ayil-web resident memory before any unlock: %s now, %s peak" % (now, peak))
 ts = []
 for _ in range(5):
     c.get("/unlock")
@@ -98,7 +100,7 @@ for _ in range(runs):
     ts.append((time.perf_counter() - t0) * 1000)
 print("%-36s median %7.1f ms" % ("one case, unlocked (bodies opened)", statistics.median(ts)))
 now, peak = rss()
-print("ayil-web resident memory: %s now, %s peak" % (now, peak))
+print("ayil-web resident memory after 5 unlocks: %s now, %s peak (Argon2id's 64 MiB while it runs)" % (now, peak))
 PY
   kill "$WPID"; wait "$WPID" 2>/dev/null || true; WPID=""
 done
