@@ -23,6 +23,7 @@ int cmd_init(cli_t *c, int argc, char **argv) {
   ayil_config_t conf;
   ayil_node_create_t args;
   ayil_node_err_t err;
+  char fpr[AYIL_NODE_FPR_TEXT];
   char *pass = NULL;
   size_t plen = 0;
   ayil_invite_t inv;
@@ -126,6 +127,7 @@ int cmd_init(cli_t *c, int argc, char **argv) {
   args.pass = pass;
   args.passlen = plen;
   args.invite = has_invite ? &inv : NULL;
+  args.web_fpr = fpr;
   rc = ayil_node_create(c->home, &args, idtext, &err);
   if (rc != 0) {
     cli_err(EXIT_FAIL, "%s", err.msg);
@@ -139,9 +141,10 @@ int cmd_init(cli_t *c, int argc, char **argv) {
   sodium_memzero(&inv, sizeof inv);
   if (c->json) {
     json_t *o =
-        json_pack("{s:s, s:s, s:s, s:s?, s:s?}", "role", role, "id", idtext,
-                  "home", c->home, "recovery_kit", restore ? NULL : kit, "hub",
-                  has_invite ? conf.hub_addr : NULL);
+        json_pack("{s:s, s:s, s:s, s:s?, s:s?, s:s?}", "role", role, "id",
+                  idtext, "home", c->home, "recovery_kit", restore ? NULL : kit,
+                  "hub", has_invite ? conf.hub_addr : NULL,
+                  "web_certificate_sha256", fpr[0] != '\0' ? fpr : NULL);
     rc = cli_print_json(o);
     json_decref(o);
     return rc;
@@ -165,6 +168,11 @@ int cmd_init(cli_t *c, int argc, char **argv) {
             "ayil: recovery kit written to %s: print it, keep it offline, "
             "and delete the file\n",
             kit);
+  if (fpr[0] != '\0')
+    cli_web_fpr_say(fpr);
+  else
+    fprintf(stderr, "ayil: warning: the web app's certificate could not be "
+                    "made; make it with `ayil web cert`\n");
   return EXIT_OK;
 fail:
   cli_pass_free(pass, plen);

@@ -142,6 +142,17 @@ static const cli_cmd_t COMMANDS[] = {
      "keys,\nwhich stay only sealed to it. Asks the passphrase (or reads "
      "the old\nkit) and a new passphrase, and writes a new recovery kit to "
      "FILE (on a USB\nstick, never in the home). Destroy the old kit."},
+    {"web", cmd_web,
+     "web cert [--force] [--json]\n"
+     "       ayil web cert --show [--json]\n"
+     "       ayil web cert --cert FILE --key FILE [--json]",
+     "The certificate ayil-web serves on the office LAN. Without options, "
+     "makes a\nself-signed one (ayil init made one already: --force "
+     "replaces it) and\nprints its SHA-256 fingerprint; --show prints the "
+     "fingerprint of the one\nin place (also a sysadmin's own); --cert and "
+     "--key install a PEM\ncertificate and its key of your own instead. "
+     "Members check the fingerprint\nonce, when their browser first warns. "
+     "Restart ayil-web to serve a new one."},
 };
 #define NCOMMANDS (sizeof COMMANDS / sizeof COMMANDS[0])
 
