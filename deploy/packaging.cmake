@@ -4,10 +4,11 @@
 #   deploy/build-deb.sh [amd64|arm64|armhf] [--revision N]
 #
 # Layout (with CMAKE_INSTALL_PREFIX=/usr, as the package has it):
-#   /usr/bin/ayil, /usr/bin/ayild
-#   /usr/share/man/man1/ayil.1.gz, /usr/share/man/man8/ayild.8.gz
+#   /usr/bin/ayil, /usr/bin/ayild, /usr/bin/ayil-web
+#   /usr/share/man/man1/ayil.1.gz, /usr/share/man/man8/ayild.8.gz, ayil-web.8.gz
+#   /usr/share/locale/{ky,ru,en}/LC_MESSAGES/ayil*.mo
 #   /usr/share/bash-completion/completions/ayil
-#   /lib/systemd/system/ayild.service
+#   /lib/systemd/system/ayild.service, ayil-web.service
 #   /etc/ayil/ayild.env                      (conffile: options of the unit)
 #   /usr/share/doc/ayil/README.md            (the provisioning guide)
 #   /usr/share/doc/ayil/examples/            (ayil.conf, journald drop-in)
@@ -58,7 +59,7 @@ file(MAKE_DIRECTORY ${_ayil_gen})
 # Man pages and the changelog: version and date filled in, then gzip -9n
 # (no name, no timestamp: what Debian policy and lintian ask).
 set(_ayil_gz_outputs)
-foreach(src man/ayil.1 man/ayild.8 debian/changelog.in)
+foreach(src man/ayil.1 man/ayild.8 man/ayil-web.8 debian/changelog.in)
   get_filename_component(_name ${src} NAME)
   if(_name STREQUAL "changelog.in")
     set(_name changelog.Debian)
@@ -73,10 +74,11 @@ endforeach()
 add_custom_target(ayil_deploy_files ALL DEPENDS ${_ayil_gz_outputs})
 
 install(FILES ${_ayil_gen}/ayil.1.gz DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
-install(FILES ${_ayil_gen}/ayild.8.gz DESTINATION ${CMAKE_INSTALL_MANDIR}/man8)
+install(FILES ${_ayil_gen}/ayild.8.gz ${_ayil_gen}/ayil-web.8.gz DESTINATION ${CMAKE_INSTALL_MANDIR}/man8)
 install(FILES ${AYIL_DEPLOY_DIR}/bash-completion/ayil
         DESTINATION ${CMAKE_INSTALL_DATADIR}/bash-completion/completions)
-install(FILES ${AYIL_DEPLOY_DIR}/systemd/ayild.service DESTINATION ${AYIL_SYSTEMD_UNITDIR})
+install(FILES ${AYIL_DEPLOY_DIR}/systemd/ayild.service ${AYIL_DEPLOY_DIR}/systemd/ayil-web.service
+        DESTINATION ${AYIL_SYSTEMD_UNITDIR})
 install(FILES ${AYIL_DEPLOY_DIR}/ayild.env DESTINATION ${CMAKE_INSTALL_FULL_SYSCONFDIR}/ayil)
 install(FILES ${AYIL_DEPLOY_DIR}/README.md ${AYIL_DEPLOY_DIR}/debian/copyright
               ${_ayil_gen}/changelog.Debian.gz
@@ -106,7 +108,9 @@ set(CPACK_DEBIAN_PACKAGE_SECTION misc)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 set(CPACK_DEBIAN_COMPRESSION_TYPE xz)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
-set(CPACK_DEBIAN_PACKAGE_DEPENDS "adduser")
+# ayil-web's TLS stack, named even where shlibdeps cannot run (a cross
+# build without the target's dpkg-shlibdeps data); shlibdeps adds versions.
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "adduser, libmicrohttpd12, libgnutls30")
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "fake-hwclock, systemd-timesyncd | time-daemon")
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY
     "case records of the committees against family violence (node and CLI)")
@@ -118,8 +122,9 @@ every identifying field sealed to the committee's key, and replicates them
 over slow, intermittent mobile links to a regional hub that aggregates the
 committees' reports.
 .
-This package holds the command line (ayil), the daemon (ayild) with its
-sandboxed systemd unit, and the provisioning guide in
+This package holds the command line (ayil), the daemon (ayild), the
+committee members' web app (ayil-web), their sandboxed systemd units, and
+the provisioning guide in
 /usr/share/doc/ayil/README.md.")
 set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA
     ${AYIL_DEPLOY_DIR}/debian/postinst ${AYIL_DEPLOY_DIR}/debian/prerm

@@ -1,13 +1,15 @@
 #!/bin/bash
 # Installs everything ayil needs to build, test and run its demo on Debian 12.
 # Idempotent. Run as root (or with sudo available). `file` is for CPack's
-# .deb (tests/e2e/deb_install.sh).
+# .deb (tests/e2e/deb_install.sh); libmicrohttpd and GnuTLS for ayil-web
+# and its certificate; gettext (msgfmt) for the message catalogues.
 set -euo pipefail
 SUDO=""
 if [ "$(id -u)" != 0 ]; then SUDO=sudo; fi
 PKGS=(build-essential cmake pkg-config
       libuv1-dev libsodium-dev libmsgpack-dev libsqlite3-dev
       libjansson-dev libinih-dev libcmocka-dev
+      libmicrohttpd-dev libgnutls28-dev gettext
       clang-format sqlite3 python3 procps file
       chromium debootstrap)
 missing=()
