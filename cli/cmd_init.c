@@ -85,6 +85,8 @@ int cmd_init(cli_t *c, int argc, char **argv) {
     snprintf(conf.listen, sizeof conf.listen, "%s", listen);
     snprintf(conf.advertise, sizeof conf.advertise, "%s",
              advertise != NULL ? advertise : listen);
+    /* ayil-web serves a hub's operator on loopback only (ssh -L). */
+    snprintf(conf.web_listen, sizeof conf.web_listen, "127.0.0.1:8443");
   } else {
     return cli_err(EXIT_USAGE, "init: --role must be committee or hub");
   }

@@ -89,8 +89,9 @@ expect_rc 0 "init makes a hub" "$AYIL" --home "$HUB" init --role hub \
   --name "Webcert test hub" --listen 127.0.0.1:1
 HUBF=$(grep -oE "web certificate SHA-256 $FPR_RE" "$T/err" | grep -oE "$FPR_RE" || true)
 check "the hub's init prints its fingerprint" test "$HUBF" = "$(der_fpr "$HUB/web.crt")"
-sed -i 's/^listen = 0.0.0.0:8443$/listen = 127.0.0.1:9443/' "$HUB/ayil.conf"
-expect_rc 0 "web cert --force on one address" "$AYIL" --home "$HUB" web cert --force
+check "a hub's web app listens on loopback only" grep -qx "listen = 127.0.0.1:8443" "$HUB/ayil.conf"
+sed -i 's/^listen = 127.0.0.1:8443$/listen = 127.0.0.1:9443/' "$HUB/ayil.conf"
+expect_rc 0 "web cert --force on another port" "$AYIL" --home "$HUB" web cert --force
 if command -v openssl >/dev/null; then
   check "  the SAN is that address only" sh -c \
     "openssl x509 -in '$HUB/web.crt' -noout -ext subjectAltName | tail -n +2 | tr -d ' ' | grep -qx 'IPAddress:127.0.0.1'"
