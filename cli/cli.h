@@ -108,7 +108,6 @@ int cmd_passwd(cli_t *c, int argc, char **argv);
 int cmd_rekey(cli_t *c, int argc, char **argv);
 int cmd_member(cli_t *c, int argc, char **argv);
 int cmd_audit(cli_t *c, int argc, char **argv);
-int cmd_web(cli_t *c, int argc, char **argv);
 int cmd_record(cli_t *c, int argc, char **argv);
 int cmd_schema(cli_t *c, int argc, char **argv);
 int cmd_log(cli_t *c, int argc, char **argv);
@@ -123,6 +122,11 @@ int cmd_sync(cli_t *c, int argc, char **argv);
 int cmd_bundle(cli_t *c, int argc, char **argv);
 int cmd_doctor(cli_t *c, int argc, char **argv);
 int cmd_alerts(cli_t *c, int argc, char **argv);
+int cmd_web(cli_t *c, int argc, char **argv);
+
+/* Prints the web certificate's fingerprint on stderr with what a member
+ * does with it (cmd_web.c). */
+void cli_web_fpr_say(const char *fpr);
 
 /* Enrollment (cmd_hub.c). Decodes an invite code given by the user (spaces
  * and newlines ignored) and checks it has not expired; returns 0, or an

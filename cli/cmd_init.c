@@ -17,33 +17,13 @@ static const cli_optdef_t INIT_OPTS[] = {
     {"role", 1},   {"name", 1},   {"oblast", 1},    {"recovery-kit", 1},
     {"invite", 1}, {"listen", 1}, {"advertise", 1}, {NULL, 0}};
 
-/* ---- the web app's certificate ---- */
-
-static void say_fpr(const char *fpr) {
-  fprintf(stderr,
-          "ayil: web certificate SHA-256 %s\n"
-          "ayil: the first time a member opens the web app, the browser "
-          "warns that it does not know this certificate: check that it "
-          "shows this fingerprint, then accept it\n",
-          fpr);
-}
-
-static void web_cert_made(const char *home) {
-  char fpr[AYIL_NODE_FPR_TEXT];
-  ayil_node_err_t err;
-  if (ayil_node_web_cert(home, 0, fpr, &err) == 0)
-    say_fpr(fpr);
-  else
-    fprintf(stderr, "ayil: warning: %s; make it with `ayil web cert`\n",
-            err.msg);
-}
-
 int cmd_init(cli_t *c, int argc, char **argv) {
   const char *role, *name, *oblast, *kit, *listen, *advertise;
   char idtext[AYIL_ID_TEXT];
   ayil_config_t conf;
   ayil_node_create_t args;
   ayil_node_err_t err;
+  char fpr[AYIL_NODE_FPR_TEXT];
   char *pass = NULL;
   size_t plen = 0;
   ayil_invite_t inv;
@@ -105,6 +85,8 @@ int cmd_init(cli_t *c, int argc, char **argv) {
     snprintf(conf.listen, sizeof conf.listen, "%s", listen);
     snprintf(conf.advertise, sizeof conf.advertise, "%s",
              advertise != NULL ? advertise : listen);
+    /* ayil-web serves a hub's operator on loopback only (ssh -L). */
+    snprintf(conf.web_listen, sizeof conf.web_listen, "127.0.0.1:8443");
   } else {
     return cli_err(EXIT_USAGE, "init: --role must be committee or hub");
   }
@@ -147,6 +129,7 @@ int cmd_init(cli_t *c, int argc, char **argv) {
   args.pass = pass;
   args.passlen = plen;
   args.invite = has_invite ? &inv : NULL;
+  args.web_fpr = fpr;
   rc = ayil_node_create(c->home, &args, idtext, &err);
   if (rc != 0) {
     cli_err(EXIT_FAIL, "%s", err.msg);
@@ -160,9 +143,10 @@ int cmd_init(cli_t *c, int argc, char **argv) {
   sodium_memzero(&inv, sizeof inv);
   if (c->json) {
     json_t *o =
-        json_pack("{s:s, s:s, s:s, s:s?, s:s?}", "role", role, "id", idtext,
-                  "home", c->home, "recovery_kit", restore ? NULL : kit, "hub",
-                  has_invite ? conf.hub_addr : NULL);
+        json_pack("{s:s, s:s, s:s, s:s?, s:s?, s:s?}", "role", role, "id",
+                  idtext, "home", c->home, "recovery_kit", restore ? NULL : kit,
+                  "hub", has_invite ? conf.hub_addr : NULL,
+                  "web_certificate_sha256", fpr[0] != '\0' ? fpr : NULL);
     rc = cli_print_json(o);
     json_decref(o);
     return rc;
@@ -186,7 +170,11 @@ int cmd_init(cli_t *c, int argc, char **argv) {
             "ayil: recovery kit written to %s: print it, keep it offline, "
             "and delete the file\n",
             kit);
-  web_cert_made(c->home);
+  if (fpr[0] != '\0')
+    cli_web_fpr_say(fpr);
+  else
+    fprintf(stderr, "ayil: warning: the web app's certificate could not be "
+                    "made; make it with `ayil web cert`\n");
   return EXIT_OK;
 fail:
   cli_pass_free(pass, plen);
@@ -195,39 +183,6 @@ fail:
 }
 
 static const cli_optdef_t ID_OPTS[] = {{"code", 0}, {NULL, 0}};
-
-static const cli_optdef_t WEB_OPTS[] = {{"force", 0}, {"show", 0}, {NULL, 0}};
-
-int cmd_web(cli_t *c, int argc, char **argv) {
-  const char *sub = c->first < argc ? argv[c->first] : NULL;
-  char fpr[AYIL_NODE_FPR_TEXT];
-  ayil_node_err_t err;
-  int rc;
-  if (sub == NULL || strcmp(sub, "cert") != 0)
-    return cli_err(EXIT_USAGE, "web: cert [--force | --show]");
-  rc = cli_parse(c, argc, argv, c->first + 1, WEB_OPTS, "web cert");
-  if (rc != 0)
-    return rc;
-  if (cli_opt(c, "show") != NULL) {
-    rc = cli_open(c, 0);
-    if (rc != 0)
-      return rc;
-    rc = ayil_node_web_fingerprint(c->node, fpr);
-    if (rc != 0)
-      rc = cli_node_fail(c);
-    else
-      printf("%s\n", fpr);
-    cli_close(c);
-    return rc;
-  }
-  rc = ayil_node_web_cert(c->home, cli_opt(c, "force") != NULL, fpr, &err);
-  if (rc != 0)
-    return cli_node_err(&err);
-  printf("%s\n", fpr);
-  say_fpr(fpr);
-  fprintf(stderr, "ayil: restart ayil-web to serve it\n");
-  return EXIT_OK;
-}
 
 int cmd_id(cli_t *c, int argc, char **argv) {
   char idtext[AYIL_ID_TEXT], ecode[AYIL_ENROL_TEXT];

@@ -116,13 +116,55 @@ static void print_time(const char *label, const json_t *v) {
   printf("    %-18s%s%s\n", label, t, json_is_integer(v) ? " UTC" : "");
 }
 
-static void print_web(const json_t *o) {
-  const json_t *w = json_object_get(o, "web");
-  const char *f = json_string_value(json_object_get(w, "certificate_sha256"));
-  printf("web       %s (ayil-web)\n",
-         json_string_value(json_object_get(w, "url")));
-  if (f != NULL)
-    printf("          certificate SHA-256 %s\n", f);
+/* The web app's addresses as members type them, and the fingerprint they
+ * check once. */
+static json_t *web_json(cli_t *c) {
+  ayil_node_web_t w;
+  json_t *urls;
+  size_t i;
+  if (ayil_node_web(c->node, &w) != 0)
+    return json_pack("{s:s, s:b, s:[], s:n, s:s}", "listen", c->conf.web_listen,
+                     "tls", c->conf.web_tls, "urls", "certificate_sha256",
+                     "error", ayil_node_errmsg(c->node));
+  urls = json_array();
+  for (i = 0; i < w.nurls; i++)
+    json_array_append_new(urls, json_string(w.urls[i]));
+  return json_pack("{s:s, s:b, s:o, s:s?}", "listen", w.listen, "tls", w.tls,
+                   "urls", urls, "certificate_sha256",
+                   w.fpr_rc == 0 ? w.fpr : NULL);
+}
+
+/* One line: the first address and the fingerprint; then the machine's
+ * other addresses, one a line (not 127.0.0.1 or the host name, which only
+ * serve on the Pi itself). */
+static void print_web(const json_t *w) {
+  const json_t *urls = json_object_get(w, "urls");
+  const json_t *fpr = json_object_get(w, "certificate_sha256");
+  const char *first = json_string_value(json_array_get(urls, 0));
+  size_t i;
+  if (first == NULL) {
+    printf("web       %s\n",
+           json_is_string(json_object_get(w, "error"))
+               ? json_string_value(json_object_get(w, "error"))
+               : "no address");
+    return;
+  }
+  if (!json_is_true(json_object_get(w, "tls")))
+    printf("web       %s  plain HTTP, on this machine only\n", first);
+  else if (json_is_string(fpr))
+    printf("web       %s  certificate SHA-256 %s\n", first,
+           json_string_value(fpr));
+  else
+    printf("web       %s  no certificate yet (ayil web cert)\n", first);
+  for (i = 1; i < json_array_size(urls); i++) {
+    const char *u = json_string_value(json_array_get(urls, i));
+    const char *h = strstr(u, "://");
+    h = h != NULL ? h + 3 : u;
+    if (strncmp(h, "127.0.0.1:", 10) == 0 ||
+        (h[0] != '[' && strspn(h, "0123456789.") != strcspn(h, ":")))
+      continue;
+    printf("          %s\n", u);
+  }
 }
 
 static void print_status_text(const json_t *o) {
@@ -245,7 +287,7 @@ static void print_status_text(const json_t *o) {
            json_is_string(origin) ? json_string_value(origin) : "",
            json_integer_value(json_object_get(a, "seq")) > 0 ? seq : "", t);
   }
-  print_web(o);
+  print_web(json_object_get(o, "web"));
 }
 
 int cli_status(cli_t *c, const char *idtext) {
@@ -287,19 +329,7 @@ int cli_status(cli_t *c, const char *idtext) {
     json_array_append_new(peers, peer_json(&st.peers[i], live));
   json_object_set_new(o, "peers", peers);
   json_object_set_new(o, "alerts", alerts_json(st.alerts, st.nalerts));
-  {
-    /* where members reach ayil-web, and the fingerprint they check once */
-    char fpr[AYIL_NODE_FPR_TEXT], url[200];
-    const ayil_config_t *cf = ayil_node_config(c->node);
-    snprintf(url, sizeof url, "%s://%s/", cf->web_tls ? "https" : "http",
-             cf->web_listen);
-    json_object_set_new(
-        o, "web",
-        json_pack("{s:s, s:s?}", "url", url, "certificate_sha256",
-                  cf->web_tls && ayil_node_web_fingerprint(c->node, fpr) == 0
-                      ? fpr
-                      : NULL));
-  }
+  json_object_set_new(o, "web", web_json(c));
   if (c->json)
     rc = cli_print_json(o);
   else

@@ -146,12 +146,6 @@ static const cli_cmd_t COMMANDS[] = {
      "(--new-passphrase-file FILE or $AYIL_NEW_PASSPHRASE\nwork as for "
      "passwd). remove deletes only that member's slot. The first chair\nis "
      "the node passphrase of a node from before members."},
-    {"web", cmd_web, "web cert [--force | --show]",
-     "Makes the self-signed certificate ayil-web serves on the LAN and "
-     "prints its\nSHA-256 fingerprint (ayil init makes one too); --show "
-     "prints the current\none's. Members check the fingerprint once when "
-     "their browser first warns.\nWith --force, replaces it (restart "
-     "ayil-web)."},
     {"audit", cmd_audit, "audit [--limit N] [--json]",
      "Who opened which record's sealed fields, when and from where (the web "
      "app\nand the command line alike), newest first. The audit stays on "
@@ -162,6 +156,17 @@ static const cli_cmd_t COMMANDS[] = {
      "keys,\nwhich stay only sealed to it. Asks the passphrase (or reads "
      "the old\nkit) and a new passphrase, and writes a new recovery kit to "
      "FILE (on a USB\nstick, never in the home). Destroy the old kit."},
+    {"web", cmd_web,
+     "web cert [--force] [--json]\n"
+     "       ayil web cert --show [--json]\n"
+     "       ayil web cert --cert FILE --key FILE [--json]",
+     "The certificate ayil-web serves on the office LAN. Without options, "
+     "makes a\nself-signed one (ayil init made one already: --force "
+     "replaces it) and\nprints its SHA-256 fingerprint; --show prints the "
+     "fingerprint of the one\nin place (also a sysadmin's own); --cert and "
+     "--key install a PEM\ncertificate and its key of your own instead. "
+     "Members check the fingerprint\nonce, when their browser first warns. "
+     "Restart ayil-web to serve a new one."},
 };
 #define NCOMMANDS (sizeof COMMANDS / sizeof COMMANDS[0])
 

@@ -34,6 +34,7 @@
 #include "record.h"
 #include "registry.h"
 #include "store.h"
+#include "webcert.h"
 
 typedef struct ayil_node_s ayil_node_t;
 
@@ -125,6 +126,10 @@ typedef struct {
   const char *pass; /* committee: the new passphrase */
   size_t passlen;
   const ayil_invite_t *invite; /* committee: enrol at its hub, or NULL */
+  /* Out, or NULL: the web certificate's fingerprint (AYIL_NODE_FPR_TEXT
+   * bytes), "" if it could not be made (the node is made all the same;
+   * ayil_node_web_cert makes it later). */
+  char *web_fpr;
 } ayil_node_create_t;
 
 /*
@@ -132,7 +137,8 @@ typedef struct {
  * ayil_home_create): its identity, for a committee the reader key (wrapped
  * by the passphrase, with the recovery kit) and for a hub the network key,
  * the store and the config; with an invite, the node is enrolled at the
- * hub. Writes the new id as text. On failure, removes what it made.
+ * hub; then the web app's certificate (see args->web_fpr). Writes the new
+ * id as text. On failure, removes what it made.
  */
 int ayil_node_create(const char *home, const ayil_node_create_t *args,
                      char idtext[AYIL_ID_TEXT], ayil_node_err_t *err);
@@ -163,20 +169,42 @@ int ayil_node_passwd(ayil_node_t *n, const ayil_node_unlock_t *old,
 int ayil_node_rekey(ayil_node_t *n, const ayil_node_unlock_t *old,
                     const ayil_node_unlock_t *new_pass, const char *kit);
 
-/* ---- the web app's certificate (both roles) ---- */
+/* ---- the web app's certificate and address (both roles) ---- */
 
 /* SHA-256 of the certificate's DER as "AB:CD:...", 95 characters + NUL. */
-#define AYIL_NODE_FPR_TEXT 96
+#define AYIL_NODE_FPR_TEXT AYIL_WEBCERT_FPR_TEXT
+
 /*
- * Makes the self-signed certificate ayil-web serves (node/webcert.h) for
- * the node in `home`, where its config's [web] cert and key say; refuses
- * to overwrite (AYIL_EEXISTS) unless `force`. Writes the fingerprint.
+ * Makes the self-signed certificate ayil-web serves (node/webcert.h) where
+ * the config's [web] cert and key say; refuses to overwrite (AYIL_EEXISTS,
+ * input) unless `force`. Writes the fingerprint. ayil-web serves it once
+ * restarted.
  */
-int ayil_node_web_cert(const char *home, int force,
-                       char fpr[AYIL_NODE_FPR_TEXT], ayil_node_err_t *err);
+int ayil_node_web_cert(ayil_node_t *n, int force, char fpr[AYIL_NODE_FPR_TEXT]);
+/* Installs the sysadmin's own certificate and key (PEM files) in place of
+ * the self-signed one, after checking that they belong together. */
+int ayil_node_web_cert_install(ayil_node_t *n, const char *cert_file,
+                               const char *key_file,
+                               char fpr[AYIL_NODE_FPR_TEXT]);
 /* The fingerprint of the certificate ayil-web serves (AYIL_ENOTFOUND:
- * none yet). */
+ * none yet; works for a sysadmin's own certificate too). */
 int ayil_node_web_fingerprint(ayil_node_t *n, char fpr[AYIL_NODE_FPR_TEXT]);
+
+/* Where members reach ayil-web. */
+typedef struct {
+  int tls;          /* [web] tls */
+  char listen[128]; /* [web] listen */
+  /* "https://ADDR:PORT/" for each address of ayil_webcert_hosts (the
+   * machine's addresses, then 127.0.0.1 and the host name, for 0.0.0.0) */
+  char urls[AYIL_WEBCERT_HOSTS_MAX][AYIL_WEBCERT_HOST_TEXT + 16];
+  size_t nurls;
+  int fpr_rc; /* 0: fpr is the certificate's; else why not (ENOTFOUND) */
+  char fpr[AYIL_NODE_FPR_TEXT];
+} ayil_node_web_t;
+
+/* Fills *out from the config and the certificate file. Fails only for a
+ * web_listen that is not HOST:PORT (AYIL_EINVAL). */
+int ayil_node_web(ayil_node_t *n, ayil_node_web_t *out);
 
 /* ---- members (committee) ---- */
 

@@ -13,6 +13,7 @@
 #include "ayil/error.h"
 #include "node_int.h"
 #include "registry.h"
+#include "webcert.h"
 
 static const char *const INIT_FILES[] = {
     "ayil.conf", "identity.key", "reader.key", "network.key",
@@ -153,6 +154,15 @@ int ayil_node_create(const char *home, const ayil_node_create_t *a,
     err_set(err, rc, "init: config: %s", ayil_strerror(rc));
     goto fail;
   }
+  /* Last, and not needed by the rest: a node whose certificate could not
+   * be made is still a node (`ayil web cert` makes it later). */
+  {
+    char fpr[AYIL_NODE_FPR_TEXT];
+    if (ayil_webcert_create(home, &conf, 0, fpr) != 0)
+      fpr[0] = '\0';
+    if (a->web_fpr != NULL)
+      memcpy(a->web_fpr, fpr, sizeof fpr);
+  }
   return 0;
 fail:
   create_cleanup(home, a->kit, kit_created);
@@ -251,4 +261,86 @@ int ayil_node_passwd(ayil_node_t *n, const ayil_node_unlock_t *old,
     return ayil__node_fail(n, AYIL_ESTATE, 1,
                            "passwd: a hub has no passphrase");
   return new_reader_pass(n, old, new_pass, NULL);
+}
+
+/* ---- the web app's certificate ---- */
+
+int ayil_node_web_cert(ayil_node_t *n, int force,
+                       char fpr[AYIL_NODE_FPR_TEXT]) {
+  int rc = ayil_webcert_create(n->home, &n->conf, force, fpr);
+  if (rc == AYIL_EEXISTS)
+    return ayil__node_fail(n, rc, 1,
+                           "web cert: the certificate (%s) or its key (%s) "
+                           "exists already; --force makes a new one, and "
+                           "members then check a new fingerprint",
+                           n->conf.web_cert, n->conf.web_key);
+  if (rc == AYIL_EINVAL)
+    return ayil__node_fail(n, rc, 1,
+                           "web cert: [web] listen must be HOST:PORT and "
+                           "[web] cert and key two different files");
+  if (rc != 0)
+    return ayil__node_fail(n, rc, 0, "web cert: %s or %s: %s", n->conf.web_cert,
+                           n->conf.web_key, ayil_strerror(rc));
+  return 0;
+}
+
+int ayil_node_web_cert_install(ayil_node_t *n, const char *cert_file,
+                               const char *key_file,
+                               char fpr[AYIL_NODE_FPR_TEXT]) {
+  int rc = ayil_webcert_install(n->home, &n->conf, cert_file, key_file, fpr);
+  if (rc == AYIL_EFORMAT)
+    return ayil__node_fail(n, rc, 1,
+                           "web cert: %s must be a PEM certificate and %s its "
+                           "PEM private key",
+                           cert_file, key_file);
+  if (rc == AYIL_EINVAL)
+    return ayil__node_fail(n, rc, 1,
+                           "web cert: the key %s does not belong to the "
+                           "certificate %s",
+                           key_file, cert_file);
+  if (rc == AYIL_ENOTFOUND || rc == AYIL_EPERM || rc == AYIL_ETOOBIG)
+    return ayil__node_fail(n, rc, 1, "web cert: %s or %s: %s", cert_file,
+                           key_file, ayil_strerror(rc));
+  if (rc != 0)
+    return ayil__node_fail(n, rc, 0, "web cert: %s or %s: %s", n->conf.web_cert,
+                           n->conf.web_key, ayil_strerror(rc));
+  return 0;
+}
+
+int ayil_node_web_fingerprint(ayil_node_t *n, char fpr[AYIL_NODE_FPR_TEXT]) {
+  int rc = ayil_webcert_fingerprint(n->home, &n->conf, fpr);
+  if (rc == AYIL_ENOTFOUND)
+    return ayil__node_fail(n, rc, 0,
+                           "web cert: no certificate at %s yet: make it with "
+                           "`ayil web cert`",
+                           n->conf.web_cert);
+  if (rc == AYIL_EFORMAT)
+    return ayil__node_fail(n, rc, 0, "web cert: %s is not a PEM certificate",
+                           n->conf.web_cert);
+  if (rc != 0)
+    return ayil__node_fail(n, rc, 0, "web cert: %s: %s", n->conf.web_cert,
+                           ayil_strerror(rc));
+  return 0;
+}
+
+int ayil_node_web(ayil_node_t *n, ayil_node_web_t *out) {
+  char hosts[AYIL_WEBCERT_HOSTS_MAX][AYIL_WEBCERT_HOST_TEXT], port[8];
+  size_t i, nh = 0;
+  int rc;
+  memset(out, 0, sizeof *out);
+  out->tls = n->conf.web_tls;
+  snprintf(out->listen, sizeof out->listen, "%s", n->conf.web_listen);
+  rc = ayil_webcert_hosts(n->conf.web_listen, hosts, &nh, port);
+  if (rc != 0)
+    return ayil__node_fail(n, rc, 1, "[web] listen must be HOST:PORT");
+  for (i = 0; i < nh; i++)
+    snprintf(out->urls[i], sizeof out->urls[i],
+             strchr(hosts[i], ':') != NULL ? "%s://[%s]:%s/" : "%s://%s:%s/",
+             out->tls ? "https" : "http", hosts[i], port);
+  out->nurls = nh;
+  out->fpr_rc = out->tls ? ayil_webcert_fingerprint(n->home, &n->conf, out->fpr)
+                         : AYIL_ENOTFOUND;
+  if (out->fpr_rc != 0)
+    out->fpr[0] = '\0';
+  return 0;
 }

@@ -13,7 +13,6 @@
 
 #include "ayil/error.h"
 #include "node_int.h"
-#include "webcert.h"
 
 static int reader_path(ayil_node_t *n, char path[AYIL_PATH_MAX]) {
   if (!ayil_node_is_committee(n))
@@ -308,38 +307,5 @@ int ayil_node_audit(ayil_node_t *n, size_t limit, ayil_node_audit_t **out,
   }
   *out = a.v;
   *count = a.n;
-  return 0;
-}
-
-/* ---- the web app's certificate ---- */
-
-int ayil_node_web_cert(const char *home, int force,
-                       char fpr[AYIL_NODE_FPR_TEXT], ayil_node_err_t *err) {
-  ayil_config_t conf;
-  char msg[256];
-  int rc = ayil_config_load(home, &conf, msg, sizeof msg);
-  if (rc != 0)
-    return ayil__node_err(err, rc, 1, "%s", msg);
-  rc = ayil_webcert_create(home, &conf, force, fpr);
-  if (rc == AYIL_EEXISTS)
-    return ayil__node_err(err, rc, 1,
-                          "the web certificate (%s) or its key (%s) exists "
-                          "already; --force makes a new one (members then see "
-                          "a new fingerprint)",
-                          conf.web_cert, conf.web_key);
-  if (rc != 0)
-    return ayil__node_err(err, rc, 0, "web certificate: %s", ayil_strerror(rc));
-  return 0;
-}
-
-int ayil_node_web_fingerprint(ayil_node_t *n, char fpr[AYIL_NODE_FPR_TEXT]) {
-  int rc = ayil_webcert_fingerprint(n->home, &n->conf, fpr);
-  if (rc == AYIL_ENOTFOUND)
-    return ayil__node_fail(n, rc, 0,
-                           "no web certificate yet: make it with `ayil web "
-                           "cert`");
-  if (rc != 0)
-    return ayil__node_fail(n, rc, 0, "web certificate %s: %s", n->conf.web_cert,
-                           ayil_strerror(rc));
   return 0;
 }

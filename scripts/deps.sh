@@ -1,8 +1,10 @@
 #!/bin/bash
 # Installs everything ayil needs to build, test and run its demo on Debian 12.
 # Idempotent. Run as root (or with sudo available). `file` is for CPack's
-# .deb (tests/e2e/deb_install.sh); chromium, chromium-driver and
-# python3-selenium for the browser tests; openssl for web.sh's TLS check.
+# .deb (tests/e2e/deb_install.sh); libmicrohttpd and GnuTLS for ayil-web
+# and its certificate; gettext (msgfmt) for the message catalogues;
+# chromium, chromium-driver and python3-selenium for the browser tests;
+# openssl for web.sh's TLS check.
 set -euo pipefail
 SUDO=""
 if [ "$(id -u)" != 0 ]; then SUDO=sudo; fi

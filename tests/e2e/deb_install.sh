@@ -133,6 +133,24 @@ check "the hub's operator confirms the committee's enrolment code" \
   AS ayil --home "$HUB" admit --confirm "$(AS ayil id --code)"
 AS mv /media/ayil-usb/kit.txt /tmp/recovery-kit.txt # the stick goes away
 
+# ayil-web: its unit and man page are shipped; init made its certificate
+# (the key the daemon user's only); status shows that file's fingerprint;
+# root replacing it leaves the key to ayil (the unit runs as ayil).
+check "ayil-web's unit is shipped" test -f "$R/lib/systemd/system/ayil-web.service"
+check "... it runs /usr/bin/ayil-web as ayil on /var/lib/ayil" bash -c \
+  "grep -qx 'ExecStart=/usr/bin/ayil-web --home /var/lib/ayil' '$R/lib/systemd/system/ayil-web.service' && grep -qx 'User=ayil' '$R/lib/systemd/system/ayil-web.service'"
+check "ayil-web(8) is shipped" test -f "$R/usr/share/man/man8/ayil-web.8.gz"
+check "init made the web certificate, its key 0600 and ayil's" \
+  bash -c "[ \"\$(stat -c '%u %a' '$R/var/lib/ayil/web.key')\" = '$AYIL_UID 600' ]"
+WEBF=$(AS ayil web cert --show 2>/dev/null || true)
+AS ayil status >"$T/status.out" 2>&1 || true
+check "ayil status shows the certificate's fingerprint" \
+  bash -c "[ -n '$WEBF' ] && grep -q 'certificate SHA-256 $WEBF' '$T/status.out'"
+IN ayil web cert --force >/dev/null 2>&1 || true
+check "ayil web cert --force run by root leaves the key ayil's, 0600" \
+  bash -c "[ \"\$(stat -c '%u %a' '$R/var/lib/ayil/web.key')\" = '$AYIL_UID 600' ]"
+check "... with a new fingerprint" bash -c "[ \"\$(chroot --userspec=ayil:ayil '$R' env -i PATH=/usr/bin:/bin ayil web cert --show)\" != '$WEBF' ]"
+
 # A notify socket like systemd's, to see READY=1 from the packaged ayild.
 mkdir -p "$R/run/ayil-test"
 chmod 755 "$R/run/ayil-test"
