@@ -172,22 +172,12 @@ void ayil_html_put(FILE *out, const char *s);
 
 /* ---- internal, for report*.c and the tests (more in report_int.h) ---- */
 
-/* One row of the translation table in report_i18n.c. */
-typedef struct ayil__report_label_s {
-  const char *key;
-  const char *en;
-  const char *ru;
-  const char *ky;
-} ayil__report_label_t;
-
-extern const ayil__report_label_t ayil__report_labels[];
-extern const size_t ayil__report_nlabels;
-
 /*
- * Checks that every label key the report engine can ask for is in the
- * table with a non-empty text in every language, and that no key is there
- * twice. Returns the number of problems; if `first` is not NULL it is set
- * to the first missing or doubled key (a static string), or NULL.
+ * Checks that every label key the report engine can ask for has a
+ * non-empty text in every language in the gettext catalogue (po/ayil/,
+ * context "report"), with the English text's {placeholders} in the same
+ * order. Returns the number of problems; if `first` is not NULL it is set
+ * to the first such key (a static string), or NULL.
  */
 int ayil__report_labels_check(const char **first);
 

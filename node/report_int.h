@@ -2,7 +2,7 @@
  * Internals of the report engine, shared by its files and by no one else:
  * report.c counts record headers into a table of cells and suppresses the
  * small ones; report_out.c writes that table as json, csv, text, md or
- * html (labels from report_i18n.c). Not an interface: the layouts below
+ * html (labels from po/ayil, gettext). Not an interface: the layouts below
  * change with the code.
  */
 #ifndef AYIL_REPORT_INT_H

@@ -1,7 +1,7 @@
 /*
  * The report's output forms (see ayil_report_write() in report.h): json and
  * csv rows, and tables for people in text, markdown and html (with inline
- * SVG charts), numbers grouped per language, labels from report_i18n.c.
+ * SVG charts), numbers grouped per language, labels from po/ayil (gettext).
  * The table of cells, suppression done, comes from report.c through
  * report_int.h.
  */
@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "i18n.h"
 #include "report_int.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
@@ -100,27 +101,13 @@ static int lang_index(const char *lang) {
   return -1;
 }
 
-static const ayil__report_label_t *label_row(const char *key) {
-  size_t i;
+static const char *const LANG_CODE[] = {"en", "ru", "ky"};
 
-  for (i = 0; i < ayil__report_nlabels; i++)
-    if (strcmp(ayil__report_labels[i].key, key) == 0)
-      return &ayil__report_labels[i];
-  return NULL;
-}
-
-/* The text of `key` in language l; English if that one is missing, and the
- * key itself if the row is missing (the tests make sure neither happens). */
+/* The text of `key` in language l, from the gettext catalogue (domain
+ * "ayil", context "report"); the key itself if it is missing (the tests
+ * make sure it never is). */
 static const char *lbl(int l, const char *key) {
-  const ayil__report_label_t *row = label_row(key);
-  const char *s;
-
-  if (row == NULL)
-    return key;
-  s = l == L_RU ? row->ru : l == L_KY ? row->ky : row->en;
-  if (s == NULL || s[0] == '\0')
-    s = row->en;
-  return s != NULL ? s : key;
+  return ayil_trc(LANG_CODE[l], AYIL_DOMAIN, "report", key);
 }
 
 /* Copies template tmpl into buf replacing "{k}" by v for each pair. */
@@ -206,15 +193,39 @@ static const char *const FIXED_KEYS[] = {
     "grp.training.participants.days",
 };
 
-/* 1 if `key` lacks a row or a text in some language; the first such key
- * is copied to first_buf. */
+/* The {placeholders} of a text, in order, as one string. */
+static void placeholders(const char *s, char *out, size_t n) {
+  size_t o = 0;
+  out[0] = '\0';
+  while ((s = strchr(s, '{')) != NULL) {
+    const char *e = strchr(s, '}');
+    if (e == NULL)
+      break;
+    if (o + (size_t)(e - s) + 2 < n) {
+      memcpy(out + o, s, (size_t)(e - s + 1));
+      o += (size_t)(e - s + 1);
+      out[o] = '\0';
+    }
+    s = e + 1;
+  }
+}
+
+/* 1 if `key` lacks a text in some language or a language's text has other
+ * placeholders than the English one; the first such key is copied to
+ * first_buf. */
 static char first_buf[96];
 
 static int check_key(const char *key, int bad) {
-  const ayil__report_label_t *row = label_row(key);
-
-  if (row != NULL && row->en != NULL && row->en[0] != '\0' && row->ru != NULL &&
-      row->ru[0] != '\0' && row->ky != NULL && row->ky[0] != '\0')
+  char want[128], got[128];
+  int l, ok = 1;
+  placeholders(lbl(L_EN, key), want, sizeof want);
+  for (l = 0; l < 3 && ok; l++) {
+    ok = ayil_tr_has(LANG_CODE[l], AYIL_DOMAIN, "report", key) &&
+         lbl(l, key)[0] != '\0';
+    placeholders(lbl(l, key), got, sizeof got);
+    ok = ok && strcmp(want, got) == 0;
+  }
+  if (ok)
     return 0;
   if (bad == 0)
     snprintf(first_buf, sizeof(first_buf), "%s", key);
@@ -223,7 +234,7 @@ static int check_key(const char *key, int bad) {
 
 int ayil__report_labels_check(const char **first) {
   char key[96];
-  size_t i, j;
+  size_t i;
   int bad = 0, c;
 
   for (i = 0; i < N(FIXED_KEYS); i++)
@@ -247,13 +258,6 @@ int ayil__report_labels_check(const char **first) {
     snprintf(key, sizeof(key), "region.%s", ayil__report_regions[c]);
     bad += check_key(key, bad);
   }
-  for (i = 0; i < ayil__report_nlabels; i++)
-    for (j = i + 1; j < ayil__report_nlabels; j++)
-      if (strcmp(ayil__report_labels[i].key, ayil__report_labels[j].key) == 0) {
-        if (bad++ == 0)
-          snprintf(first_buf, sizeof(first_buf), "%s",
-                   ayil__report_labels[i].key);
-      }
   if (first != NULL)
     *first = bad > 0 ? first_buf : NULL;
   return bad;
