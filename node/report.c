@@ -1,9 +1,8 @@
 /*
  * The report engine (see report.h): counting record headers into the
  * indicators of RECORDS.md. The table of cells with its small-cell
- * suppression is in report_tab.c, the five output forms in report_out.c, the
- * labels from the gettext catalogue (po/ayil, context "report"), what they
- * share in report_int.h.
+ * suppression is in report_tab.c, the five output forms in report_out.c (labels
+ * from po/ayil), what they share in report_int.h.
  *
  * Counting is the hot path (a hub counts about a million headers for one
  * report): a committee is found through a hash table (with a one-entry

@@ -173,11 +173,34 @@ void ayil_html_put(FILE *out, const char *s);
 /* ---- internal, for report*.c and the tests (more in report_int.h) ---- */
 
 /*
- * Checks that every label key the report engine can ask for has a
- * non-empty text in every language in the gettext catalogue (po/ayil/,
- * context "report"), with the English text's {placeholders} in the same
- * order. Returns the number of problems; if `first` is not NULL it is set
- * to the first such key (a static string), or NULL.
+ * The report's labels come from the gettext catalogue of the "ayil"
+ * domain (node/i18n.h, po/ayil/LANG.po): its own words with the context
+ * "report" and a key for msgid ("title", "ind.appeals", "grp.referrals",
+ * "region.north"...), codes and oblasts with the record dictionary's
+ * contexts ("code.appeal.violence", "oblast"), shared with the web forms.
+ *
+ * ayil__report_labels is a view of them for the tests: every label the
+ * report can ask for, with its text in each language ("" when the
+ * catalogue lacks it) and key "CTX|MSGID". ayil__report_labels_check()
+ * fills it.
+ */
+typedef struct ayil__report_label_s {
+  const char *key; /* "CTX|MSGID" */
+  const char *en;
+  const char *ru;
+  const char *ky;
+  const char *ctx;
+  const char *msgid;
+} ayil__report_label_t;
+
+extern ayil__report_label_t ayil__report_labels[];
+extern size_t ayil__report_nlabels;
+
+/*
+ * Fills ayil__report_labels from the catalogues and checks that each
+ * label has a translation in en, ru and ky. Returns the number of
+ * labels lacking one; if `first` is not NULL it is set to the key of the
+ * first (in ayil__report_labels), or NULL.
  */
 int ayil__report_labels_check(const char **first);
 

@@ -2,8 +2,8 @@
  * Internals of the report engine, shared by its files and by no one else:
  * report.c counts record headers into a table of cells and suppresses the
  * small ones; report_out.c writes that table as json, csv, text, md or
- * html (labels from po/ayil, gettext). Not an interface: the layouts below
- * change with the code.
+ * html (labels from the gettext catalogue, node/i18n.h). Not an interface: the
+ * layouts below change with the code.
  */
 #ifndef AYIL_REPORT_INT_H
 #define AYIL_REPORT_INT_H

@@ -1,7 +1,11 @@
 /*
  * The report's output forms (see ayil_report_write() in report.h): json and
  * csv rows, and tables for people in text, markdown and html (with inline
- * SVG charts), numbers grouped per language, labels from po/ayil (gettext).
+ * SVG charts), numbers grouped per language, labels from the gettext
+ * catalogue of the "ayil" domain (po/ayil/LANG.po, node/i18n.h): the
+ * report's own words with the context "report" and keys for msgids, the
+ * codes and oblasts with the record dictionary's contexts, shared with the
+ * web forms (code.KIND.FIELD, oblast).
  * The table of cells, suppression done, comes from report.c through
  * report_int.h.
  */
@@ -45,19 +49,19 @@ static const struct {
   int n;
   const char *const *codes;
   const char *prefix;   /* indicator name prefix */
-  const char *grp_key;  /* label of the family */
-  const char *code_pfx; /* label key prefix of its codes */
+  const char *grp_key;  /* label of the family (context "report") */
+  const char *code_ctx; /* context of its codes' labels (node/i18n.h) */
 } CODED[] = {
     {I_VIOL, NVIOL, ayil__report_violence, "appeals.violence.",
-     "grp.appeals.violence", "code.violence."},
+     "grp.appeals.violence", "code.appeal.violence"},
     {I_SEX, NSEX, ayil__report_sexes, "appeals.sex.", "grp.appeals.sex",
-     "code.sex."},
+     "code.appeal.survivor_sex"},
     {I_AGE, NAGE, ayil__report_ages, "appeals.age.", "grp.appeals.age",
-     "code.age."},
+     "code.appeal.survivor_age"},
     {I_REF, NSERV, ayil__report_services, "referrals.", "grp.referrals",
-     "code.service."},
+     "code.referral.service"},
     {I_FU, NACT, ayil__report_actions, "followups.", "grp.followups",
-     "code.action."},
+     "code.followup.action"},
 };
 
 #define DAYS_PREFIX "training.participants.days_"
@@ -101,13 +105,18 @@ static int lang_index(const char *lang) {
   return -1;
 }
 
-static const char *const LANG_CODE[] = {"en", "ru", "ky"};
+/* The catalogue's languages by L_*. */
+static const char *const LN[] = {"en", "ru", "ky"};
 
-/* The text of `key` in language l, from the gettext catalogue (domain
- * "ayil", context "report"); the key itself if it is missing (the tests
- * make sure it never is). */
-static const char *lbl(int l, const char *key) {
-  return ayil_trc(LANG_CODE[l], AYIL_DOMAIN, "report", key);
+/*
+ * Labels come from the catalogue; a missing one shows its key (the tests,
+ * test_i18n and scripts/i18n-check.sh, make sure none is missing). A key
+ * that is a literal is looked up where it is used, as
+ * ayil_trc(LN[l], AYIL_DOMAIN, "report", "KEY"), so that xgettext finds
+ * it; the keys built from the indicators' names come through rlabel().
+ */
+static const char *rlabel(int l, const char *key) {
+  return ayil_trc(LN[l], AYIL_DOMAIN, "report", key);
 }
 
 /* Copies template tmpl into buf replacing "{k}" by v for each pair. */
@@ -150,27 +159,31 @@ static void ind_label(const tab_t *t, int l, int i, char *buf, size_t n) {
 
   if (i >= NFIX) {
     snprintf(num, sizeof(num), "%lld", (long long)t->days[i - NFIX]);
-    subst(buf, n, lbl(l, "grp.training.participants.days"), "n", num, NULL,
-          NULL);
+    subst(buf, n,
+          ayil_trc(LN[l], AYIL_DOMAIN, "report",
+                   "grp.training.participants.days"),
+          "n", num, NULL, NULL);
     return;
   }
   for (k = 0; k < N(PLAIN); k++)
     if (PLAIN[k].ind == i) {
       snprintf(key, sizeof(key), "ind.%s", PLAIN[k].name);
-      snprintf(buf, n, "%s", lbl(l, key));
+      snprintf(buf, n, "%s", rlabel(l, key));
       return;
     }
   for (k = 0; k < N(CODED); k++)
     if (i >= CODED[k].first && i < CODED[k].first + CODED[k].n) {
-      snprintf(key, sizeof(key), "%s%s", CODED[k].code_pfx,
-               CODED[k].codes[i - CODED[k].first]);
-      subst(buf, n, lbl(l, CODED[k].grp_key), "code", lbl(l, key), NULL, NULL);
+      subst(buf, n, rlabel(l, CODED[k].grp_key), "code",
+            ayil_trc(LN[l], AYIL_DOMAIN, CODED[k].code_ctx,
+                     CODED[k].codes[i - CODED[k].first]),
+            NULL, NULL);
       return;
     }
   buf[0] = '\0';
 }
 
-/* Fixed label keys, besides the indicator and code keys. */
+/* Label keys used as literals (context "report"), besides the indicator
+ * and code keys. */
 static const char *const FIXED_KEYS[] = {
     "title",
     "period",
@@ -193,73 +206,73 @@ static const char *const FIXED_KEYS[] = {
     "grp.training.participants.days",
 };
 
-/* The {placeholders} of a text, in order, as one string. */
-static void placeholders(const char *s, char *out, size_t n) {
-  size_t o = 0;
-  out[0] = '\0';
-  while ((s = strchr(s, '{')) != NULL) {
-    const char *e = strchr(s, '}');
-    if (e == NULL)
-      break;
-    if (o + (size_t)(e - s) + 2 < n) {
-      memcpy(out + o, s, (size_t)(e - s + 1));
-      o += (size_t)(e - s + 1);
-      out[o] = '\0';
-    }
-    s = e + 1;
-  }
+/* Every label the report can ask for: its fixed keys, the indicators'
+ * ("ind.NAME"), the families of indicators and their codes, the oblasts
+ * and the macro-regions. */
+#define NLABELS                                                                \
+  (N(FIXED_KEYS) + N(PLAIN) + N(CODED) + NVIOL + NSEX + NAGE + NSERV + NACT +  \
+   NOBL + NREG)
+
+ayil__report_label_t ayil__report_labels[NLABELS];
+size_t ayil__report_nlabels;
+static char view_key[NLABELS][96];
+static char view_msgid[NLABELS][64];
+
+static const char *view_text(const char *lang, const char *ctx,
+                             const char *msgid) {
+  return ayil_tr_has(lang, AYIL_DOMAIN, ctx, msgid)
+             ? ayil_trc(lang, AYIL_DOMAIN, ctx, msgid)
+             : "";
 }
 
-/* 1 if `key` lacks a text in some language or a language's text has other
- * placeholders than the English one; the first such key is copied to
- * first_buf. */
-static char first_buf[96];
+static void view_add(const char *ctx, const char *msgid) {
+  size_t i = ayil__report_nlabels;
+  ayil__report_label_t *v = &ayil__report_labels[i];
 
-static int check_key(const char *key, int bad) {
-  char want[128], got[128];
-  int l, ok = 1;
-  placeholders(lbl(L_EN, key), want, sizeof want);
-  for (l = 0; l < 3 && ok; l++) {
-    ok = ayil_tr_has(LANG_CODE[l], AYIL_DOMAIN, "report", key) &&
-         lbl(l, key)[0] != '\0';
-    placeholders(lbl(l, key), got, sizeof got);
-    ok = ok && strcmp(want, got) == 0;
-  }
-  if (ok)
-    return 0;
-  if (bad == 0)
-    snprintf(first_buf, sizeof(first_buf), "%s", key);
-  return 1;
+  assert(i < NLABELS);
+  snprintf(view_msgid[i], sizeof(view_msgid[i]), "%s", msgid);
+  snprintf(view_key[i], sizeof(view_key[i]), "%s|%s", ctx, msgid);
+  v->key = view_key[i];
+  v->ctx = ctx;
+  v->msgid = view_msgid[i];
+  v->en = view_text("en", ctx, view_msgid[i]);
+  v->ru = view_text("ru", ctx, view_msgid[i]);
+  v->ky = view_text("ky", ctx, view_msgid[i]);
+  ayil__report_nlabels++;
 }
 
 int ayil__report_labels_check(const char **first) {
-  char key[96];
+  char key[64];
   size_t i;
   int bad = 0, c;
 
+  ayil__report_nlabels = 0;
   for (i = 0; i < N(FIXED_KEYS); i++)
-    bad += check_key(FIXED_KEYS[i], bad);
+    view_add("report", FIXED_KEYS[i]);
   for (i = 0; i < N(PLAIN); i++) {
     snprintf(key, sizeof(key), "ind.%s", PLAIN[i].name);
-    bad += check_key(key, bad);
+    view_add("report", key);
   }
   for (i = 0; i < N(CODED); i++) {
-    bad += check_key(CODED[i].grp_key, bad);
-    for (c = 0; c < CODED[i].n; c++) {
-      snprintf(key, sizeof(key), "%s%s", CODED[i].code_pfx, CODED[i].codes[c]);
-      bad += check_key(key, bad);
-    }
+    view_add("report", CODED[i].grp_key);
+    for (c = 0; c < CODED[i].n; c++)
+      view_add(CODED[i].code_ctx, CODED[i].codes[c]);
   }
-  for (c = 0; c < NOBL; c++) {
-    snprintf(key, sizeof(key), "oblast.%s", ayil__report_oblasts[c]);
-    bad += check_key(key, bad);
-  }
+  for (c = 0; c < NOBL; c++)
+    view_add("oblast", ayil__report_oblasts[c]);
   for (c = 0; c < NREG; c++) {
     snprintf(key, sizeof(key), "region.%s", ayil__report_regions[c]);
-    bad += check_key(key, bad);
+    view_add("report", key);
   }
   if (first != NULL)
-    *first = bad > 0 ? first_buf : NULL;
+    *first = NULL;
+  for (i = 0; i < ayil__report_nlabels; i++) {
+    const ayil__report_label_t *v = &ayil__report_labels[i];
+    if (v->en[0] != '\0' && v->ru[0] != '\0' && v->ky[0] != '\0')
+      continue;
+    if (bad++ == 0 && first != NULL)
+      *first = v->key;
+  }
   return bad;
 }
 
@@ -506,13 +519,12 @@ static const char *ent_label(const human_t *h, size_t e, char *buf, size_t n,
   *trusted = 1;
   switch (t->scope[e]) {
   case SC_OBLAST:
-    snprintf(buf, n, "oblast.%s", t->name[e]);
-    return lbl(h->l, buf);
+    return ayil_trc(LN[h->l], AYIL_DOMAIN, "oblast", t->name[e]);
   case SC_REGION:
     snprintf(buf, n, "region.%s", t->name[e]);
-    return lbl(h->l, buf);
+    return rlabel(h->l, buf);
   case SC_TOTAL:
-    return lbl(h->l, "scope.total");
+    return ayil_trc(LN[h->l], AYIL_DOMAIN, "report", "scope.total");
   default:
     *trusted = 0;
     return t->name[e];
@@ -546,7 +558,7 @@ static void h_table(const human_t *h, const size_t *ents, size_t n) {
   FILE *out = h->out;
   char buf[LABEL_MAX], val[48];
   size_t k, j, lw, cw[BLOCK_COLS];
-  const char *ind = lbl(h->l, "col.indicator");
+  const char *ind = ayil_trc(LN[h->l], AYIL_DOMAIN, "report", "col.indicator");
   int trusted;
 
   assert(n <= BLOCK_COLS);
@@ -706,31 +718,30 @@ static void html_charts(const human_t *h) {
   const tab_t *t = h->t;
   const char *labels[NOBL > NSERV ? NOBL : NSERV];
   size_t cells[NOBL > NSERV ? NOBL : NSERV];
-  char keys[NOBL > NSERV ? NOBL : NSERV][64];
   size_t k, n;
 
-  h_heading(h, 2, lbl(h->l, "heading.charts"));
+  h_heading(h, 2, ayil_trc(LN[h->l], AYIL_DOMAIN, "report", "heading.charts"));
   for (k = 0; k < (size_t)NVIOL; k++) {
-    snprintf(keys[k], sizeof(keys[k]), "code.violence.%s",
-             ayil__report_violence[k]);
-    labels[k] = lbl(h->l, keys[k]);
+    labels[k] = ayil_trc(LN[h->l], AYIL_DOMAIN, "code.appeal.violence",
+                         ayil__report_violence[k]);
     cells[k] = t->tot * t->ni + I_VIOL + k;
   }
-  svg_bars(h, lbl(h->l, "chart.violence"), NVIOL, labels, cells);
+  svg_bars(h, ayil_trc(LN[h->l], AYIL_DOMAIN, "report", "chart.violence"),
+           NVIOL, labels, cells);
   for (k = 0; k < (size_t)NSERV; k++) {
-    snprintf(keys[k], sizeof(keys[k]), "code.service.%s",
-             ayil__report_services[k]);
-    labels[k] = lbl(h->l, keys[k]);
+    labels[k] = ayil_trc(LN[h->l], AYIL_DOMAIN, "code.referral.service",
+                         ayil__report_services[k]);
     cells[k] = t->tot * t->ni + I_REF + k;
   }
-  svg_bars(h, lbl(h->l, "chart.referrals"), NSERV, labels, cells);
+  svg_bars(h, ayil_trc(LN[h->l], AYIL_DOMAIN, "report", "chart.referrals"),
+           NSERV, labels, cells);
   for (k = 0, n = 0; k < t->nob; k++) {
-    snprintf(keys[n], sizeof(keys[n]), "oblast.%s", t->name[t->ob0 + k]);
-    labels[n] = lbl(h->l, keys[n]);
+    labels[n] = ayil_trc(LN[h->l], AYIL_DOMAIN, "oblast", t->name[t->ob0 + k]);
     cells[n] = (t->ob0 + k) * t->ni + I_TRAIN_EVENTS;
     n++;
   }
-  svg_bars(h, lbl(h->l, "chart.trainings"), n, labels, cells);
+  svg_bars(h, ayil_trc(LN[h->l], AYIL_DOMAIN, "report", "chart.trainings"), n,
+           labels, cells);
 }
 
 static const char HTML_CSS[] =
@@ -761,7 +772,6 @@ static int write_human(const ayil_report_t *r, const tab_t *t, FILE *out,
   human_t h;
   char buf[LABEL_MAX * 2], from[64], to[64];
   size_t *ents = NULL, k, n, o;
-  static const char *const LANGS[] = {"en", "ru", "ky"};
 
   h.r = r;
   h.t = t;
@@ -788,24 +798,30 @@ static int write_human(const ayil_report_t *r, const tab_t *t, FILE *out,
             "<meta http-equiv=\"Content-Security-Policy\" content=\""
             "default-src 'none'; style-src 'unsafe-inline'; img-src data:\">\n"
             "<title>",
-            LANGS[l]);
-    ayil_html_put(out, lbl(l, "title"));
+            LN[l]);
+    ayil_html_put(out, ayil_trc(LN[l], AYIL_DOMAIN, "report", "title"));
     fprintf(out, "</title>\n<style>\n%s</style>\n</head>\n<body>\n", HTML_CSS);
   }
-  h_heading(&h, 1, lbl(l, "title"));
+  h_heading(&h, 1, ayil_trc(LN[l], AYIL_DOMAIN, "report", "title"));
   snprintf(from, sizeof(from), "%s",
-           r->from_s[0] ? r->from_s : lbl(l, "period.start"));
-  snprintf(to, sizeof(to), "%s", r->to_s[0] ? r->to_s : lbl(l, "period.end"));
-  subst(buf, sizeof(buf), lbl(l, "period"), "from", from, "to", to);
+           r->from_s[0]
+               ? r->from_s
+               : ayil_trc(LN[l], AYIL_DOMAIN, "report", "period.start"));
+  snprintf(to, sizeof(to), "%s",
+           r->to_s[0] ? r->to_s
+                      : ayil_trc(LN[l], AYIL_DOMAIN, "report", "period.end"));
+  subst(buf, sizeof(buf), ayil_trc(LN[l], AYIL_DOMAIN, "report", "period"),
+        "from", from, "to", to);
   if (fmt == FMT_HTML)
     fputs("<p class=\"meta\">", out);
   h_put(&h, buf, 1);
   fputs(fmt == FMT_HTML ? "</p>\n" : fmt == FMT_MD ? "\n\n" : "\n", out);
   if (r->oblast >= 0) {
-    char key[64];
-    snprintf(key, sizeof(key), "oblast.%s", ayil__report_oblasts[r->oblast]);
-    subst(buf, sizeof(buf), lbl(l, "filter.oblast"), "oblast", lbl(l, key),
-          NULL, NULL);
+    subst(
+        buf, sizeof(buf),
+        ayil_trc(LN[l], AYIL_DOMAIN, "report", "filter.oblast"), "oblast",
+        ayil_trc(LN[l], AYIL_DOMAIN, "oblast", ayil__report_oblasts[r->oblast]),
+        NULL, NULL);
     if (fmt == FMT_HTML)
       fputs("<p class=\"meta\">", out);
     h_put(&h, buf, 1);
@@ -815,7 +831,9 @@ static int write_human(const ayil_report_t *r, const tab_t *t, FILE *out,
     char sn[16], sm[16];
     snprintf(sn, sizeof(sn), "%d", nb);
     snprintf(sm, sizeof(sm), "%d", nb - 1);
-    subst(buf, sizeof(buf), lbl(l, "legend.suppressed"), "n", sn, "m", sm);
+    subst(buf, sizeof(buf),
+          ayil_trc(LN[l], AYIL_DOMAIN, "report", "legend.suppressed"), "n", sn,
+          "m", sm);
     if (fmt == FMT_HTML)
       fputs("<p class=\"meta\">", out);
     h_put(&h, buf, 1);
@@ -828,8 +846,9 @@ static int write_human(const ayil_report_t *r, const tab_t *t, FILE *out,
     if (r->com[k].rolled_back <= 0)
       continue;
     snprintf(sn, sizeof(sn), "%lld", (long long)r->com[k].rolled_back);
-    subst(buf, sizeof(buf), lbl(l, "note.rolled_back"), "committee",
-          r->com[k].name, "n", sn);
+    subst(buf, sizeof(buf),
+          ayil_trc(LN[l], AYIL_DOMAIN, "report", "note.rolled_back"),
+          "committee", r->com[k].name, "n", sn);
     if (fmt == FMT_HTML)
       fputs("<p class=\"meta\">", out);
     h_put(&h, buf, 0);
@@ -839,36 +858,37 @@ static int write_human(const ayil_report_t *r, const tab_t *t, FILE *out,
     fputc('\n', out);
   if (fmt == FMT_HTML) {
     fputs("<h2 class=\"first\">", out);
-    ayil_html_put(out, lbl(l, "heading.total"));
+    ayil_html_put(out, ayil_trc(LN[l], AYIL_DOMAIN, "report", "heading.total"));
     fputs("</h2>\n", out);
   } else {
-    h_heading(&h, 2, lbl(l, "heading.total"));
+    h_heading(&h, 2, ayil_trc(LN[l], AYIL_DOMAIN, "report", "heading.total"));
   }
   ents[0] = t->tot;
   h_tables(&h, ents, 1);
   if (fmt == FMT_HTML)
     html_charts(&h);
-  h_heading(&h, 2, lbl(l, "heading.regions"));
+  h_heading(&h, 2, ayil_trc(LN[l], AYIL_DOMAIN, "report", "heading.regions"));
   for (k = 0; k < t->nreg; k++)
     ents[k] = t->reg0 + k;
   h_tables(&h, ents, t->nreg);
-  h_heading(&h, 2, lbl(l, "heading.oblasts"));
+  h_heading(&h, 2, ayil_trc(LN[l], AYIL_DOMAIN, "report", "heading.oblasts"));
   for (k = 0; k < t->nob; k++)
     ents[k] = t->ob0 + k;
   h_tables(&h, ents, t->nob);
   if (t->ob0 == t->com0) {
-    h_heading(&h, 2, lbl(l, "heading.no_committees"));
+    h_heading(&h, 2,
+              ayil_trc(LN[l], AYIL_DOMAIN, "report", "heading.no_committees"));
   } else {
     for (o = t->ob0; o < t->reg0; o++) {
-      char key[64];
       for (k = t->com0, n = 0; k < t->ob0; k++)
         if (t->oblast[k] == t->oblast[o])
           ents[n++] = k;
       if (n == 0)
         continue;
-      snprintf(key, sizeof(key), "oblast.%s", t->name[o]);
-      subst(buf, sizeof(buf), lbl(l, "heading.committees"), "oblast",
-            lbl(l, key), NULL, NULL);
+      subst(buf, sizeof(buf),
+            ayil_trc(LN[l], AYIL_DOMAIN, "report", "heading.committees"),
+            "oblast", ayil_trc(LN[l], AYIL_DOMAIN, "oblast", t->name[o]), NULL,
+            NULL);
       h_heading(&h, 2, buf);
       h_tables(&h, ents, n);
     }
