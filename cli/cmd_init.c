@@ -110,12 +110,12 @@ int cmd_init(cli_t *c, int argc, char **argv) {
     }
     if (same)
       fprintf(stderr,
-              "ayil: warning: the recovery kit goes to the node's own disk; "
-              "on a Pi, write it to a USB stick instead (flash cannot be "
-              "reliably erased, so shred may leave copies)\n");
+              _("ayil: warning: the recovery kit goes to the node's own disk; "
+                "on a Pi, write it to a USB stick instead (flash cannot be "
+                "reliably erased, so shred may leave copies)\n"));
   }
   if (strcmp(role, "committee") == 0) {
-    rc = cli_passphrase(c, "New passphrase: ", 1, &pass, &plen);
+    rc = cli_passphrase(c, _("New passphrase: "), 1, &pass, &plen);
     if (rc != 0)
       return rc;
   }
@@ -128,7 +128,7 @@ int cmd_init(cli_t *c, int argc, char **argv) {
   args.invite = has_invite ? &inv : NULL;
   rc = ayil_node_create(c->home, &args, idtext, &err);
   if (rc != 0) {
-    cli_err(EXIT_FAIL, "%s", err.msg);
+    cli_node_err(&err);
     goto fail;
   }
   if (has_invite) {
@@ -147,23 +147,23 @@ int cmd_init(cli_t *c, int argc, char **argv) {
     return rc;
   }
   printf("%s\n", idtext);
-  fprintf(stderr, "ayil: created %s node in %s\n", role, c->home);
+  fprintf(stderr, _("ayil: created %s node in %s\n"), role, c->home);
   if (has_invite) {
     uint8_t id[AYIL_ID_BYTES];
     char ecode[AYIL_ENROL_TEXT];
     if (ayil_id_from_text(idtext, id) == 0) {
       ayil_enrol_code_text(id, ecode);
       fprintf(stderr,
-              "ayil: enrolment code %s: read it to the hub's operator by "
-              "phone, who confirms it with `ayil admit --confirm %s`; ayild "
-              "presents the invite to hub %s on its connections\n",
+              _("ayil: enrolment code %s: read it to the hub's operator by "
+                "phone, who confirms it with `ayil admit --confirm %s`; ayild "
+                "presents the invite to hub %s on its connections\n"),
               ecode, ecode, conf.hub_addr);
     }
   }
   if (strcmp(role, "committee") == 0 && !restore)
     fprintf(stderr,
-            "ayil: recovery kit written to %s: print it, keep it offline, "
-            "and delete the file\n",
+            _("ayil: recovery kit written to %s: print it, keep it offline, "
+              "and delete the file\n"),
             kit);
   return EXIT_OK;
 fail:
@@ -224,7 +224,7 @@ static int new_pass_get(void *ctx, ayil_node_key_t *key) {
      * must not silently be the same. */
     c->passphrase_file = NULL;
     unsetenv("AYIL_PASSPHRASE");
-    rc = cli_passphrase(c, "New passphrase: ", 1, &pass, &plen);
+    rc = cli_passphrase(c, _("New passphrase: "), 1, &pass, &plen);
   }
   key->pass = pass;
   key->passlen = plen;
@@ -265,9 +265,9 @@ int cmd_rekey(cli_t *c, int argc, char **argv) {
   cli_close(c);
   if (rc == 0)
     fprintf(stderr,
-            "ayil: new reader key: new records are sealed to it, old ones "
-            "still open. New recovery kit written to %s: print it and keep "
-            "it offline; destroy the old kit and its printouts\n",
+            _("ayil: new reader key: new records are sealed to it, old ones "
+              "still open. New recovery kit written to %s: print it and keep "
+              "it offline; destroy the old kit and its printouts\n"),
             kit);
   return rc;
 }
@@ -286,6 +286,6 @@ int cmd_passwd(cli_t *c, int argc, char **argv) {
     rc = cli_node_fail(c);
   cli_close(c);
   if (rc == 0)
-    fprintf(stderr, "ayil: passphrase changed\n");
+    fprintf(stderr, _("ayil: passphrase changed\n"));
   return rc;
 }

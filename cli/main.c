@@ -167,11 +167,18 @@ int cli_valid_name(const char *n) {
   return 1;
 }
 
+const char *cli_lang(void) {
+  static const char *lang;
+  if (lang == NULL)
+    lang = ayil_i18n_env_lang();
+  return lang;
+}
+
 int cli_err(int code, const char *fmt, ...) {
   va_list ap;
   fputs("ayil: ", stderr);
   va_start(ap, fmt);
-  vfprintf(stderr, fmt, ap);
+  vfprintf(stderr, _(fmt), ap);
   va_end(ap);
   fputc('\n', stderr);
   return code;
@@ -281,8 +288,11 @@ static int become_owner(const char *home) {
   return 0;
 }
 
+/* The node's message is in the CLI's language already
+ * (ayil_node_set_lang in main). */
 int cli_node_err(const ayil_node_err_t *e) {
-  return cli_err(e->input ? EXIT_USAGE : EXIT_FAIL, "%s", e->msg);
+  fprintf(stderr, "ayil: %s\n", e->msg);
+  return e->input ? EXIT_USAGE : EXIT_FAIL;
 }
 
 int cli_node_fail(cli_t *c) {
@@ -397,7 +407,7 @@ int cli_passphrase(cli_t *c, const char *prompt, int confirm, char **out,
     if (confirm) {
       char *again = NULL;
       size_t alen = 0;
-      rc = read_tty("Repeat the passphrase: ", &again, &alen);
+      rc = read_tty(_("Repeat the passphrase: "), &again, &alen);
       if (rc != 0 || alen != *len || sodium_memcmp(again, *out, alen) != 0) {
         cli_pass_free(again, alen);
         cli_pass_free(*out, *len);
@@ -426,7 +436,7 @@ static int unlock_get(void *ctx, ayil_node_key_t *key) {
   key->kit = cli_opt(c, "recovery-kit");
   if (key->kit != NULL)
     return 0;
-  rc = cli_passphrase(c, "Passphrase: ", 0, &pass, &plen);
+  rc = cli_passphrase(c, _("Passphrase: "), 0, &pass, &plen);
   if (rc != 0) {
     c->unlock_exit = rc;
     return AYIL_EAUTH;
@@ -458,15 +468,18 @@ int cli_print_json(json_t *v) {
 
 static void usage(FILE *f) {
   size_t i;
-  fprintf(f, "usage: ayil [--home DIR] COMMAND [OPTIONS]\n\n"
-             "The home is --home, else $AYIL_HOME, else /var/lib/ayil.\n"
-             "Commands:\n");
+  fprintf(f, "%s",
+          _("usage: ayil [--home DIR] COMMAND [OPTIONS]\n\n"
+            "The home is --home, else $AYIL_HOME, else "
+            "/var/lib/ayil.\n"
+            "Commands:\n"));
   for (i = 0; i < NCOMMANDS; i++)
     fprintf(f, "  ayil %s\n", COMMANDS[i].usage);
-  fprintf(f, "\nCommon options: --home DIR, --json, --passphrase-file FILE "
-             "(or $AYIL_PASSPHRASE).\n"
-             "`ayil COMMAND --help` explains a command. Exit codes: 0 ok, 2 "
-             "usage or bad input, 1 other failure.\n");
+  fprintf(f, "%s",
+          _("\nCommon options: --home DIR, --json, --passphrase-file FILE "
+            "(or $AYIL_PASSPHRASE).\n"
+            "`ayil COMMAND --help` explains a command. Exit codes: 0 ok, 2 "
+            "usage or bad input, 1 other failure.\n"));
 }
 
 static int help_for(const char *name) {
@@ -492,6 +505,9 @@ int main(int argc, char **argv) {
   /* Before anything allocates: no core dumps, wiping frees (keys.h). */
   if (ayil_keys_harden_process() != 0)
     return cli_err(EXIT_FAIL, "cannot make this process non-dumpable");
+  /* Messages for people in the environment's language, node/'s too. */
+  (void)ayil_i18n_init();
+  ayil_node_set_lang(NULL, cli_lang());
   if (sodium_init() < 0)
     return cli_err(EXIT_FAIL, "libsodium failed to initialise");
   /* Global options before the command. */
