@@ -25,6 +25,7 @@ if pid == 0:
     os.execvp(cmd[0], cmd)
 
 out = b""
+ended = False  # the program closed the terminal (it exited)
 seen = 0  # bytes of out already answered
 given = 0
 status = None
@@ -37,6 +38,7 @@ while True:
     except OSError:
         chunk = b""
     if not chunk:
+        ended = True
         break
     out += chunk
     tail = out[seen:]
@@ -52,14 +54,10 @@ while True:
             os.write(fd, a.encode("utf-8") + b"\n")
 # the program may still be running when answers ran out
 code = 125
-try:
-    wpid, st = os.waitpid(pid, os.WNOHANG)
-    if wpid == 0:
-        os.kill(pid, 9)
-        os.waitpid(pid, 0)
-    elif os.WIFEXITED(st):
-        code = os.WEXITSTATUS(st)
-except ChildProcessError:
-    pass
+if not ended:
+    os.kill(pid, 9)
+_, st = os.waitpid(pid, 0)
+if ended and os.WIFEXITED(st):
+    code = os.WEXITSTATUS(st)
 open(transcript, "wb").write(out)
 sys.exit(code)
