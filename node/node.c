@@ -72,7 +72,7 @@ int ayil_node_open(ayil_node_t **out, const char *home, int flags,
         home);
   if (rc != 0)
     return ayil__node_err(err, rc, 1, "home directory %s: %s", home,
-                          rc == AYIL_EPERM ? "permission denied"
+                          rc == AYIL_EPERM ? ayil__node_tr("permission denied")
                                            : ayil_strerror(rc));
   n = calloc(1, sizeof *n);
   if (n == NULL)
@@ -105,9 +105,10 @@ int ayil_node_open(ayil_node_t **out, const char *home, int flags,
     }
     rc = ayil_identity_load(path, &n->ident);
     if (rc != 0) {
-      ayil__node_err(err, rc, 0, "identity key %s: %s%s", path,
-                     ayil_strerror(rc),
-                     rc == AYIL_EPERM ? " (the file must be mode 0600)" : "");
+      ayil__node_err(
+          err, rc, 0, "identity key %s: %s%s", path, ayil_strerror(rc),
+          rc == AYIL_EPERM ? ayil__node_tr(" (the file must be mode 0600)")
+                           : "");
       goto fail;
     }
     n->ident_loaded = 1;
