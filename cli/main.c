@@ -67,16 +67,22 @@ static const cli_cmd_t COMMANDS[] = {
      "importing twice changes nothing.\nExits 1 if some entries were "
      "refused (a fork, a revoked node), naming the\nfirst."},
     {"record", cmd_record,
-     "record add KIND [--json FILE|-]\n"
-     "       ayil record update ID [--json FILE|-]\n"
+     "record add KIND [--file FILE|--json FILE|-]\n"
+     "       ayil record update ID [--file FILE|--json FILE|-]\n"
      "       ayil record delete ID\n"
      "       ayil record show ID [--json]\n"
      "       ayil record list [--kind KIND] [--with-body] [--json]",
-     "Enters and reads the committee's records. Input is a JSON object with "
-     "the\nfields of `ayil schema KIND`. add needs no passphrase; show and "
-     "--with-body\ndo. update replaces the fields given (null removes an "
-     "optional field); it\nneeds the passphrase only when it changes an "
-     "identifying field. delete purges\nthe record's bodies."},
+     "Enters and reads the committee's records. add at a terminal asks each "
+     "field of\nthe kind (codes by number, y/n, dates YYYY-MM-DD; Enter skips "
+     "an optional\nfield, Ctrl-D cancels; a refused answer is asked again). "
+     "Otherwise the input\nis a JSON object with the fields of `ayil schema "
+     "KIND`, from --file FILE or\nstandard input (`ayil record add appeal < "
+     "appeal.json`). Never put identifying\nvalues on a command line (echo "
+     "'{...}' | keeps them in the shell's history).\nadd needs no "
+     "passphrase; show and --with-body do. update replaces the fields\ngiven "
+     "(null removes an optional field); it needs the passphrase only when "
+     "it\nchanges an identifying field. delete purges the record's "
+     "bodies."},
     {"schema", cmd_schema, "schema [KIND] [--json]",
      "Lists the record kinds and, per field, its class, whether it is "
      "required,\nits type and its codes."},
