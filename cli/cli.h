@@ -6,10 +6,23 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "i18n.h"
 #include "keys.h"
 #include "node.h"
 #include "registry.h"
 #include "store.h"
+
+/*
+ * Messages for people in the language of the environment (LANGUAGE,
+ * LC_ALL, LC_MESSAGES, LANG; ayil_i18n_env_lang, read once), from the
+ * catalogue AYIL_DOMAIN_CLI (po/ayil-cli). Machine output (--json, ids,
+ * the columns of tables that scripts read) stays as it is. cli_err
+ * translates its format itself, so its callers pass a plain literal.
+ * N_() marks a literal for xgettext where it is translated later.
+ */
+const char *cli_lang(void);
+#define _(s) ayil_tr(cli_lang(), AYIL_DOMAIN_CLI, s)
+#define N_(s) s
 
 /* Exit codes of CLI.md. */
 #define EXIT_OK 0
@@ -54,7 +67,8 @@ int cli_valid_addr(const char *a, int allow_zero);
  * backslashes. */
 int cli_valid_name(const char *n);
 
-/* Prints "ayil: <msg>" on stderr and returns `code`. */
+/* Prints "ayil: <msg>" on stderr, `fmt` translated (see _()), and returns
+ * `code`. */
 int cli_err(int code, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* Parses argv[first..] against `defs` plus the common options. Returns 0 or

@@ -55,7 +55,7 @@ static int list(cli_t *c) {
     return rc;
   }
   if (json_array_size(arr) == 0)
-    printf("no alerts\n");
+    printf(_("no alerts\n"));
   json_array_foreach(arr, i, a) {
     char when[32];
     time_t t = (time_t)json_integer_value(json_object_get(a, "last"));
@@ -115,9 +115,9 @@ int cmd_alerts(cli_t *c, int argc, char **argv) {
   cli_close(c);
   if (rc != 0)
     return rc;
-  printf("cleared %d %s alert(s)%s\n", n, c->pos[1],
+  printf(_("cleared %d %s alert(s)%s\n"), n, c->pos[1],
          strcmp(c->pos[1], "fork") == 0 && n > 0
-             ? "; the forked log is accepted again from its own node"
+             ? _("; the forked log is accepted again from its own node")
              : "");
   return EXIT_OK;
 }

@@ -24,7 +24,7 @@ static int do_export(cli_t *c, const char *file) {
     json_decref(o);
     return rc;
   }
-  printf("%s: %llu entries, %llu bytes, sealed to %s\n", file,
+  printf(_("%s: %llu entries, %llu bytes, sealed to %s\n"), file,
          (unsigned long long)out.items, (unsigned long long)out.bytes, rid);
   return EXIT_OK;
 }
@@ -35,22 +35,22 @@ static int do_import(cli_t *c, const char *file) {
   char sid[AYIL_ID_TEXT] = "?", bad[AYIL_ID_TEXT];
   int rc = ayil_node_bundle_import(c->node, file, &stats, sender);
   if (stats.admitted)
-    fprintf(stderr, "ayil: bundle import: the sender was admitted with its "
-                    "invite\n");
+    fprintf(stderr, _("ayil: bundle import: the sender was admitted with its "
+                      "invite\n"));
   if (stats.pending)
     fprintf(stderr,
-            "ayil: bundle import: the sender presented a valid invite; it "
-            "is admitted once you confirm the enrolment code its committee "
-            "reads out (ayil admit --confirm CODE), then import the bundle "
-            "again\n");
+            _("ayil: bundle import: the sender presented a valid invite; it "
+              "is admitted once you confirm the enrolment code its committee "
+              "reads out (ayil admit --confirm CODE), then import the bundle "
+              "again\n"));
   if (rc != 0)
     return cli_node_fail(c);
   ayil_id_to_text(sender, sid);
   if (stats.refused > 0) {
     ayil_id_to_text(stats.refused_origin, bad);
     fprintf(stderr,
-            "ayil: bundle import: refused %llu entries, first of log %s at "
-            "seq %llu: %s\n",
+            _("ayil: bundle import: refused %llu entries, first of log %s at "
+              "seq %llu: %s\n"),
             (unsigned long long)stats.refused, bad,
             (unsigned long long)stats.refused_seq,
             stats.why[0] != '\0' ? stats.why
@@ -64,8 +64,8 @@ static int do_import(cli_t *c, const char *file) {
     rc = cli_print_json(o);
     json_decref(o);
   } else {
-    printf("%s from %s: %llu entries, %llu added, %llu already held, %llu "
-           "refused\n",
+    printf(_("%s from %s: %llu entries, %llu added, %llu already held, %llu "
+             "refused\n"),
            file, sid, (unsigned long long)stats.items,
            (unsigned long long)stats.added, (unsigned long long)stats.held,
            (unsigned long long)stats.refused);

@@ -636,9 +636,9 @@ int cmd_doctor(cli_t *c, int argc, char **argv) {
   } else {
     json_decref(d.checks);
     if (d.nfail == 0 && d.nwarn == 0)
-      printf("No problems found.\n");
+      printf(_("No problems found.\n"));
     else
-      printf("%d failed, %d warning(s).\n", d.nfail, d.nwarn);
+      printf(_("%d failed, %d warning(s).\n"), d.nfail, d.nwarn);
   }
   return d.nfail > 0 ? EXIT_FAIL : EXIT_OK;
 }

@@ -148,12 +148,12 @@ int cmd_join(cli_t *c, int argc, char **argv) {
     char ecode[32] = "(see ayil id --code)";
     if (ayil_node_id(c->node) != NULL)
       ayil_enrol_code_text(ayil_node_id(c->node), ecode);
-    printf("joined hub %s (%s)\n", c->conf.hub_addr, c->conf.hub_id);
+    printf(_("joined hub %s (%s)\n"), c->conf.hub_addr, c->conf.hub_id);
     fprintf(stderr,
-            "ayil: enrolment code %s: read it to the hub's operator by "
-            "phone, who confirms it with `ayil admit --confirm %s`; ayild "
-            "presents the invite on its connections and `ayil status` shows "
-            "when it is admitted\n",
+            _("ayil: enrolment code %s: read it to the hub's operator by "
+              "phone, who confirms it with `ayil admit --confirm %s`; ayild "
+              "presents the invite on its connections and `ayil status` shows "
+              "when it is admitted\n"),
             ecode, ecode);
     rc = EXIT_OK;
   }
@@ -193,10 +193,10 @@ static int admit_confirm(cli_t *c, const char *code) {
     return rc;
   }
   if (admitted)
-    printf("admitted node %s: it syncs on its next connection\n", idtext);
+    printf(_("admitted node %s: it syncs on its next connection\n"), idtext);
   else
-    printf("confirmed: the node showing this code is admitted when it "
-           "presents its invite (within %d days)\n",
+    printf(_("confirmed: the node showing this code is admitted when it "
+             "presents its invite (within %d days)\n"),
            AYIL_INVITE_DAYS);
   return EXIT_OK;
 }
@@ -288,11 +288,18 @@ int cmd_admit(cli_t *c, int argc, char **argv) {
     json_decref(o);
   } else {
     printf("%s\n", code);
-    fprintf(stderr,
-            "ayil: %sinvite for \"%s\" (%s) dialing %s; single use, expires "
-            "%s UTC. Keep it secret: it carries the network key.\n",
-            succ != NULL ? "replacement-node " : "", inv.name, inv.oblast,
-            inv.addr, when);
+    if (succ != NULL)
+      fprintf(stderr,
+              _("ayil: replacement-node invite for \"%s\" (%s) dialing %s; "
+                "single use, expires %s UTC. Keep it secret: it carries the "
+                "network key.\n"),
+              inv.name, inv.oblast, inv.addr, when);
+    else
+      fprintf(stderr,
+              _("ayil: invite for \"%s\" (%s) dialing %s; single use, "
+                "expires %s UTC. Keep it secret: it carries the network "
+                "key.\n"),
+              inv.name, inv.oblast, inv.addr, when);
     rc = EXIT_OK;
   }
 out:
@@ -343,17 +350,17 @@ int cmd_revoke(cli_t *c, int argc, char **argv) {
   d = rv.device;
   after = d.revoked_after;
   if (!c->json && rv.changed && rv.rolled_back > 0)
-    printf("revoked node %s of \"%s\" (%s): entries after seq %llu are "
-           "refused; %llu entries it signed after that were rolled back "
-           "(records it deleted or changed are restored)\n",
+    printf(_("revoked node %s of \"%s\" (%s): entries after seq %llu are "
+             "refused; %llu entries it signed after that were rolled back "
+             "(records it deleted or changed are restored)\n"),
            c->pos[0], d.name, d.oblast, (unsigned long long)after,
            (unsigned long long)rv.rolled_back);
   else if (!c->json && rv.changed)
-    printf("revoked node %s of \"%s\" (%s): entries after seq %llu are "
-           "refused; ayild drops its connections within seconds\n",
+    printf(_("revoked node %s of \"%s\" (%s): entries after seq %llu are "
+             "refused; ayild drops its connections within seconds\n"),
            c->pos[0], d.name, d.oblast, (unsigned long long)after);
   else if (!c->json)
-    printf("node %s of \"%s\" (%s) is already %s; nothing was changed\n",
+    printf(_("node %s of \"%s\" (%s) is already %s; nothing was changed\n"),
            c->pos[0], d.name, d.oblast, d.state);
   if (c->json) {
     json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:I, s:I}", "id", c->pos[0],
@@ -597,7 +604,7 @@ static void print_nodes_text(const json_t *doc) {
     }
   }
   if (json_array_size(cs) == 0)
-    printf("(no committees: register one with `ayil admit`)\n");
+    printf(_("(no committees: register one with `ayil admit`)\n"));
 }
 
 /* A self-contained page: inline CSS, no script, no link, no resource. */
@@ -737,7 +744,7 @@ int cmd_nodes(cli_t *c, int argc, char **argv) {
   else if (html == NULL)
     print_nodes_text(doc);
   else
-    fprintf(stderr, "ayil: wrote %s\n", html);
+    fprintf(stderr, _("ayil: wrote %s\n"), html);
 out:
   json_decref(doc);
   cli_close(c);
@@ -751,7 +758,7 @@ static void outstanding(const json_t *st, char *out, size_t cap) {
   const json_t *peers = json_object_get(st, "peers");
   size_t i;
   if (json_array_size(peers) == 0) {
-    snprintf(out, cap, "the daemon has no peer");
+    snprintf(out, cap, _("the daemon has no peer"));
     return;
   }
   for (i = 0; i < json_array_size(peers); i++) {
@@ -763,15 +770,15 @@ static void outstanding(const json_t *st, char *out, size_t cap) {
     const char *state = json_string_value(json_object_get(p, "state"));
     if (uo > 0 || ui > 0 || !json_is_true(json_object_get(p, "connected"))) {
       snprintf(out, cap,
-               "peer %s (%s) is %s, %lld entries not acknowledged out, %lld "
-               "in",
+               _("peer %s (%s) is %s, %lld entries not acknowledged out, %lld "
+                 "in"),
                name != NULL && name[0] != '\0' ? name : "?",
                id != NULL ? id : "?", state != NULL ? state : "?",
                (long long)uo, (long long)ui);
       return;
     }
   }
-  snprintf(out, cap, "the daemon reports entries outstanding");
+  snprintf(out, cap, _("the daemon reports entries outstanding"));
 }
 
 static long long mono_ms(void) {
@@ -845,7 +852,7 @@ int cmd_sync(cli_t *c, int argc, char **argv) {
       json_decref(o);
       return rc;
     }
-    fprintf(stderr, "ayil: ayild is syncing\n");
+    fprintf(stderr, _("ayil: ayild is syncing\n"));
     return EXIT_OK;
   }
   req = json_pack("{s:s}", "cmd", "status");
@@ -888,6 +895,6 @@ int cmd_sync(cli_t *c, int argc, char **argv) {
     json_decref(o);
     return rc;
   }
-  fprintf(stderr, "ayil: synced: every peer acknowledged everything\n");
+  fprintf(stderr, _("ayil: synced: every peer acknowledged everything\n"));
   return EXIT_OK;
 }

@@ -113,12 +113,12 @@ int cmd_init(cli_t *c, int argc, char **argv) {
     }
     if (same)
       fprintf(stderr,
-              "ayil: warning: the recovery kit goes to the node's own disk; "
-              "on a Pi, write it to a USB stick instead (flash cannot be "
-              "reliably erased, so shred may leave copies)\n");
+              _("ayil: warning: the recovery kit goes to the node's own disk; "
+                "on a Pi, write it to a USB stick instead (flash cannot be "
+                "reliably erased, so shred may leave copies)\n"));
   }
   if (strcmp(role, "committee") == 0) {
-    rc = cli_passphrase(c, "New passphrase: ", 1, &pass, &plen);
+    rc = cli_passphrase(c, _("New passphrase: "), 1, &pass, &plen);
     if (rc != 0)
       return rc;
   }
@@ -132,7 +132,7 @@ int cmd_init(cli_t *c, int argc, char **argv) {
   args.web_fpr = fpr;
   rc = ayil_node_create(c->home, &args, idtext, &err);
   if (rc != 0) {
-    cli_err(EXIT_FAIL, "%s", err.msg);
+    cli_node_err(&err);
     goto fail;
   }
   if (has_invite) {
@@ -152,23 +152,23 @@ int cmd_init(cli_t *c, int argc, char **argv) {
     return rc;
   }
   printf("%s\n", idtext);
-  fprintf(stderr, "ayil: created %s node in %s\n", role, c->home);
+  fprintf(stderr, _("ayil: created %s node in %s\n"), role, c->home);
   if (has_invite) {
     uint8_t id[AYIL_ID_BYTES];
     char ecode[AYIL_ENROL_TEXT];
     if (ayil_id_from_text(idtext, id) == 0) {
       ayil_enrol_code_text(id, ecode);
       fprintf(stderr,
-              "ayil: enrolment code %s: read it to the hub's operator by "
-              "phone, who confirms it with `ayil admit --confirm %s`; ayild "
-              "presents the invite to hub %s on its connections\n",
+              _("ayil: enrolment code %s: read it to the hub's operator by "
+                "phone, who confirms it with `ayil admit --confirm %s`; ayild "
+                "presents the invite to hub %s on its connections\n"),
               ecode, ecode, conf.hub_addr);
     }
   }
   if (strcmp(role, "committee") == 0 && !restore)
     fprintf(stderr,
-            "ayil: recovery kit written to %s: print it, keep it offline, "
-            "and delete the file\n",
+            _("ayil: recovery kit written to %s: print it, keep it offline, "
+              "and delete the file\n"),
             kit);
   if (fpr[0] != '\0')
     cli_web_fpr_say(fpr);
@@ -234,7 +234,7 @@ static int new_pass_get(void *ctx, ayil_node_key_t *key) {
      * must not silently be the same. */
     c->passphrase_file = NULL;
     unsetenv("AYIL_PASSPHRASE");
-    rc = cli_passphrase(c, "New passphrase: ", 1, &pass, &plen);
+    rc = cli_passphrase(c, _("New passphrase: "), 1, &pass, &plen);
   }
   key->pass = pass;
   key->passlen = plen;
@@ -275,11 +275,11 @@ int cmd_rekey(cli_t *c, int argc, char **argv) {
   cli_close(c);
   if (rc == 0)
     fprintf(stderr,
-            "ayil: new reader key: new records are sealed to it, old ones "
-            "still open. New recovery kit written to %s: print it and keep "
-            "it offline; destroy the old kit and its printouts. Every "
-            "other member's key slot held the old key and is gone: add "
-            "them again (ayil member add)\n",
+            _("ayil: new reader key: new records are sealed to it, old ones "
+              "still open. New recovery kit written to %s: print it and keep "
+              "it offline; destroy the old kit and its printouts. Every "
+              "other member's key slot held the old key and is gone: add "
+              "them again (ayil member add)\n"),
             kit);
   return rc;
 }
@@ -298,7 +298,7 @@ int cmd_passwd(cli_t *c, int argc, char **argv) {
     rc = cli_node_fail(c);
   cli_close(c);
   if (rc == 0)
-    fprintf(stderr, "ayil: passphrase changed\n");
+    fprintf(stderr, _("ayil: passphrase changed\n"));
   return rc;
 }
 
@@ -356,21 +356,22 @@ int cmd_member(cli_t *c, int argc, char **argv) {
     if (rc != 0)
       rc = cli_node_fail(c);
     else
-      fprintf(stderr, "ayil: member added, with their own key slot\n");
+      fprintf(stderr, "%s", _("ayil: member added, with their own key slot\n"));
   } else if (strcmp(sub, "remove") == 0) {
     rc = ayil_node_member_remove(c->node, name);
     if (rc != 0)
       rc = cli_node_fail(c);
     else
-      fprintf(stderr, "ayil: member removed, and their key slot deleted. "
-                      "If they may have copied records or the reader key, "
-                      "run `ayil rekey` too.\n");
+      fprintf(stderr, "%s",
+              _("ayil: member removed, and their key slot deleted. If they "
+                "may have copied records or the reader key, run `ayil "
+                "rekey` too.\n"));
   } else {
     rc = ayil_node_member_passwd(c->node, name, cli_unlock(c), &np);
     if (rc != 0)
       rc = cli_node_fail(c);
     else
-      fprintf(stderr, "ayil: password changed\n");
+      fprintf(stderr, "%s", _("ayil: password changed\n"));
   }
   cli_close(c);
   return rc;

@@ -41,12 +41,12 @@ int cmd_log(cli_t *c, int argc, char **argv) {
     cli_print_json(o);
     json_decref(o);
   } else if (!v.bad) {
-    printf("ok: %llu entries in %llu logs verify\n",
+    printf(_("ok: %llu entries in %llu logs verify\n"),
            (unsigned long long)v.entries_checked,
            (unsigned long long)v.origins_checked);
   }
   if (v.bad) {
-    fprintf(stderr, "ayil: log verify: bad entry: origin %s seq %llu: %s\n",
+    fprintf(stderr, _("ayil: log verify: bad entry: origin %s seq %llu: %s\n"),
             idtext, (unsigned long long)v.seq, ayil_strerror(v.err));
     return EXIT_FAIL;
   }
@@ -66,7 +66,7 @@ int cmd_reindex(cli_t *c, int argc, char **argv) {
   cli_close(c);
   if (rc != 0)
     return rc;
-  fprintf(stderr, "ayil: records view rebuilt from the logs\n");
+  fprintf(stderr, _("ayil: records view rebuilt from the logs\n"));
   return EXIT_OK;
 }
 
@@ -133,13 +133,13 @@ int cmd_report(cli_t *c, int argc, char **argv) {
   if (rc == 0) {
     if (unknown > 0)
       fprintf(stderr,
-              "ayil: report: skipped %llu records of nodes not registered at "
-              "this hub\n",
+              _("ayil: report: skipped %llu records of nodes not registered at "
+                "this hub\n"),
               (unsigned long long)unknown);
     if (bad > 0)
       fprintf(stderr,
-              "ayil: report: skipped %llu records whose header is "
-              "malformed\n",
+              _("ayil: report: skipped %llu records whose header is "
+                "malformed\n"),
               (unsigned long long)bad);
     rc = ayil_report_write(r, stdout, format, lang, (int)suppress);
     if (rc != 0)

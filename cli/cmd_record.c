@@ -1,5 +1,6 @@
 /* ayil record add|update|delete|show|list, and ayil schema. */
 #include <stdio.h>
+#include <strings.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -18,7 +19,8 @@
 #define INPUT_MAX (1024 * 1024)
 
 static int read_input(cli_t *c, json_t **out) {
-  const char *src = cli_opt(c, "json");
+  const char *src =
+      cli_opt(c, "file") != NULL ? cli_opt(c, "file") : cli_opt(c, "json");
   uint8_t *buf = NULL;
   size_t len = 0;
   json_error_t jerr;
@@ -71,12 +73,349 @@ static int need_committee(cli_t *c, const char *what) {
   return 0;
 }
 
+/* ---- asking field by field at a terminal ---- */
+
+/* Tries of one answer, and of the whole record after the node refused a
+ * field: every loop is bounded. */
+#define ASK_TRIES 50
+#define ADD_TRIES 20
+
+typedef struct {
+  const ayil_kind_t *k;
+  const char *lang;
+  char ctx[96]; /* "field.KIND" */
+} ask_t;
+
+/* One line from the terminal without its newline; NULL at end of input.
+ * Free with line_free (it may hold a name). */
+static char *read_line(size_t *len) {
+  char *line = NULL;
+  size_t cap = 0;
+  ssize_t n;
+  fflush(stderr);
+  n = getline(&line, &cap, stdin);
+  if (n < 0) {
+    if (line != NULL)
+      sodium_memzero(line, cap);
+    free(line);
+    return NULL;
+  }
+  while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+    line[--n] = '\0';
+  *len = (size_t)n;
+  return line;
+}
+
+static void line_free(char *line, size_t len) {
+  if (line != NULL)
+    sodium_memzero(line, len);
+  free(line);
+}
+
+/* The first and last non-blank characters of s, in place. */
+static char *trim(char *s) {
+  char *e;
+  while (*s == ' ' || *s == '\t')
+    s++;
+  e = s + strlen(s);
+  while (e > s && (e[-1] == ' ' || e[-1] == '\t'))
+    *--e = '\0';
+  return s;
+}
+
+static const char *field_label(const ask_t *a, const ayil_field_t *f) {
+  return ayil_trc(a->lang, AYIL_DOMAIN, a->ctx, f->name);
+}
+
+static const char *code_label(const ask_t *a, const ayil_field_t *f,
+                              const char *code) {
+  char ctx[160];
+  snprintf(ctx, sizeof ctx, "code.%s.%s", a->k->name, f->name);
+  return ayil_trc(a->lang, AYIL_DOMAIN, ctx, code);
+}
+
+/* The index of a code typed as its number (1..n) or as the code, or -1. */
+static int code_pick(const ayil_field_t *f, const char *t) {
+  char *end = NULL;
+  long v;
+  if (t[0] >= '0' && t[0] <= '9') {
+    v = strtol(t, &end, 10);
+    if (*end == '\0' && v >= 1 && (size_t)v <= f->ncodes)
+      return (int)v - 1;
+  }
+  return ayil_field_code_index(f, t);
+}
+
+static int is_word(const char *t, const char *const *words) {
+  size_t i;
+  for (i = 0; words[i] != NULL; i++)
+    if (strcasecmp(t, words[i]) == 0)
+      return 1;
+  return 0;
+}
+
+static int valid_date(const char *t) {
+  size_t i;
+  if (strlen(t) != 10 || t[4] != '-' || t[7] != '-')
+    return 0;
+  for (i = 0; i < 10; i++)
+    if (i != 4 && i != 7 && (t[i] < '0' || t[i] > '9'))
+      return 0;
+  return 1;
+}
+
+/* Parses one answer `t` (not empty) for `f` into *v. Returns 0, or 1 after
+ * saying what is expected. */
+static int parse_answer(const ayil_field_t *f, char *t, json_t **v) {
+  static const char *const yes[] = {"y", "yes",  "да",   "Да",   "ДА",
+                                    "д", "ооба", "Ооба", "ООБА", NULL};
+  static const char *const no[] = {"n", "no",  "нет", "Нет", "НЕТ",
+                                   "н", "жок", "Жок", "ЖОК", NULL};
+  *v = NULL;
+  switch (f->type) {
+  case AYIL_FT_CODE: {
+    int i = code_pick(f, t);
+    if (i < 0) {
+      fprintf(stderr, _("  Type a number from 1 to %d, or the code.\n"),
+              (int)f->ncodes);
+      return 1;
+    }
+    *v = json_string(f->codes[i]);
+    return 0;
+  }
+  case AYIL_FT_CODES: {
+    char seen[64] = {0};
+    char *save = NULL, *tok;
+    size_t i, n = 0;
+    for (tok = strtok_r(t, ", ", &save); tok != NULL && n < 64;
+         tok = strtok_r(NULL, ", ", &save), n++) {
+      int k = code_pick(f, tok);
+      if (k < 0 || k >= 64) {
+        fprintf(stderr,
+                _("  Type numbers from 1 to %d (or codes) separated by "
+                  "commas.\n"),
+                (int)f->ncodes);
+        return 1;
+      }
+      seen[k] = 1;
+    }
+    *v = json_array();
+    for (i = 0; i < f->ncodes && i < 64; i++)
+      if (seen[i])
+        json_array_append_new(*v, json_string(f->codes[i]));
+    return 0;
+  }
+  case AYIL_FT_BOOL:
+    if (is_word(t, yes))
+      *v = json_true();
+    else if (is_word(t, no))
+      *v = json_false();
+    else {
+      fprintf(stderr, "%s", _("  Answer y or n.\n"));
+      return 1;
+    }
+    return 0;
+  case AYIL_FT_DATE:
+    if (!valid_date(t)) {
+      fprintf(stderr, "%s", _("  Type the date as YYYY-MM-DD.\n"));
+      return 1;
+    }
+    *v = json_string(t);
+    return 0;
+  case AYIL_FT_COUNT: {
+    char *end = NULL;
+    long long n = strtoll(t, &end, 10);
+    if (t[0] < '0' || t[0] > '9' || *end != '\0' || n < 0 ||
+        n > AYIL_COUNT_MAX) {
+      fprintf(stderr, _("  Type a whole number from 0 to %d.\n"),
+              AYIL_COUNT_MAX);
+      return 1;
+    }
+    *v = json_integer(n);
+    return 0;
+  }
+  case AYIL_FT_CASE: {
+    size_t i, len = strlen(t);
+    for (i = 0; i < len && i < AYIL_CASE_LEN; i++)
+      if (!((t[i] >= '0' && t[i] <= '9') || (t[i] >= 'a' && t[i] <= 'f') ||
+            (t[i] >= 'A' && t[i] <= 'F')))
+        break;
+    if (len != AYIL_CASE_LEN || i != len) {
+      fprintf(stderr, "%s",
+              _("  Type the case's record id (32 hex characters, as ayil "
+                "record list shows it).\n"));
+      return 1;
+    }
+    *v = json_string(t);
+    return 0;
+  }
+  case AYIL_FT_TEXT:
+  default:
+    if (strlen(t) > AYIL_TEXT_MAX) {
+      fprintf(stderr, _("  The text is longer than %d bytes.\n"),
+              AYIL_TEXT_MAX);
+      return 1;
+    }
+    *v = json_string(t);
+    return 0;
+  }
+}
+
+/* Asks field `f` until it gets a valid answer and stores it in `in` (an
+ * empty answer removes an optional field). Returns 0, or an exit code at
+ * the end of input. */
+static int ask_field(const ask_t *a, const ayil_field_t *f, int required,
+                     json_t *in) {
+  const char *label = field_label(a, f);
+  int tries;
+  size_t i;
+  fputc('\n', stderr);
+  if (strcmp(label, f->name) != 0)
+    fprintf(stderr, "%s (%s)", label, f->name);
+  else
+    fputs(f->name, stderr);
+  fprintf(stderr, " - %s%s\n",
+          required ? _("required") : _("optional, Enter skips"),
+          f->cls == AYIL_CLASS_I ? _("; identifying: stored sealed") : "");
+  if (f->type == AYIL_FT_CODE || f->type == AYIL_FT_CODES) {
+    for (i = 0; i < f->ncodes; i++) {
+      const char *cl = code_label(a, f, f->codes[i]);
+      if (strcmp(cl, f->codes[i]) != 0)
+        fprintf(stderr, "  %2zu) %s (%s)\n", i + 1, cl, f->codes[i]);
+      else
+        fprintf(stderr, "  %2zu) %s\n", i + 1, f->codes[i]);
+    }
+  }
+  for (tries = 0; tries < ASK_TRIES; tries++) {
+    const char *hint = "";
+    size_t len = 0;
+    char *line, *t;
+    json_t *v = NULL;
+    int bad;
+    switch (f->type) {
+    case AYIL_FT_CODE:
+      hint = _("number");
+      break;
+    case AYIL_FT_CODES:
+      hint = _("numbers, separated by commas");
+      break;
+    case AYIL_FT_BOOL:
+      hint = _("y/n");
+      break;
+    case AYIL_FT_DATE:
+      hint = _("YYYY-MM-DD");
+      break;
+    case AYIL_FT_COUNT:
+      hint = _("a number");
+      break;
+    case AYIL_FT_CASE:
+      hint = _("record id");
+      break;
+    default:
+      hint = _("text");
+      break;
+    }
+    fprintf(stderr, "  [%s] > ", hint);
+    line = read_line(&len);
+    if (line == NULL) {
+      fputc('\n', stderr);
+      return cli_err(EXIT_USAGE, "record add: cancelled; nothing was written");
+    }
+    t = trim(line);
+    if (t[0] == '\0') {
+      line_free(line, len);
+      if (!required) {
+        json_object_del(in, f->name);
+        return 0;
+      }
+      fprintf(stderr, "%s", _("  This field is required.\n"));
+      continue;
+    }
+    bad = parse_answer(f, t, &v);
+    line_free(line, len);
+    if (bad)
+      continue;
+    if (v == NULL)
+      return cli_err(EXIT_FAIL, "out of memory");
+    json_object_set_new(in, f->name, v);
+    return 0;
+  }
+  return cli_err(EXIT_USAGE, "record add: too many tries; nothing was "
+                             "written");
+}
+
+/* The field of the kind that a refusal names ("...field \"NAME\"..."), or
+ * NULL. */
+static const ayil_field_t *refused_field(const ayil_kind_t *k,
+                                         const char *msg) {
+  size_t i;
+  for (i = 0; i < k->nfields; i++) {
+    char q[80];
+    snprintf(q, sizeof q, "\"%s\"", k->fields[i].name);
+    if (strstr(msg, q) != NULL)
+      return &k->fields[i];
+  }
+  return NULL;
+}
+
+/*
+ * `ayil record add KIND` at a terminal: asks each field of the kind, then
+ * adds the record as the JSON path does. Nothing typed goes to argv or the
+ * shell's history. When the node refuses a field, says why and asks that
+ * field again.
+ */
+static int record_add_ask(cli_t *c, uint8_t id[AYIL_RECID_BYTES]) {
+  ask_t a;
+  json_t *in;
+  size_t i;
+  int rc = 0, tries;
+  memset(&a, 0, sizeof a);
+  a.k = ayil_schema_kind(c->pos[1]);
+  if (a.k == NULL)
+    return cli_err(EXIT_USAGE, "unknown record kind (see ayil schema)");
+  a.lang = cli_lang();
+  snprintf(a.ctx, sizeof a.ctx, "field.%s", a.k->name);
+  in = json_object();
+  if (in == NULL)
+    return cli_err(EXIT_FAIL, "out of memory");
+  fprintf(stderr,
+          _("New record: %s. Answer each field and press Enter; Enter "
+            "alone skips an optional field, Ctrl-D cancels.\n"),
+          ayil_trc(a.lang, AYIL_DOMAIN, "kind", a.k->name));
+  for (i = 0; i < a.k->nfields && rc == 0; i++)
+    rc = ask_field(&a, &a.k->fields[i], a.k->fields[i].required, in);
+  for (tries = 0; rc == 0 && tries < ADD_TRIES; tries++) {
+    const ayil_node_err_t *e;
+    const ayil_field_t *f;
+    if (ayil_node_record_add(c->node, a.k->name, in, id) == 0)
+      break;
+    e = ayil_node_error(c->node);
+    f = e->input ? refused_field(a.k, e->msg) : NULL;
+    if (f == NULL) {
+      rc = cli_node_fail(c);
+      break;
+    }
+    fprintf(stderr, "ayil: %s\n", e->msg);
+    rc = ask_field(&a, f, 1, in);
+  }
+  if (rc == 0 && tries == ADD_TRIES)
+    rc = cli_err(EXIT_USAGE, "record add: too many tries; nothing was "
+                             "written");
+  json_decref(in);
+  return rc;
+}
+
 static int record_add(cli_t *c) {
   json_t *in = NULL;
   uint8_t id[AYIL_RECID_BYTES];
   int rc;
   if (c->npos != 2)
-    return cli_err(EXIT_USAGE, "usage: ayil record add KIND [--json FILE|-]");
+    return cli_err(EXIT_USAGE,
+                   "usage: ayil record add KIND [--file FILE|--json FILE|-]");
+  if (cli_opt(c, "file") == NULL && cli_opt(c, "json") == NULL && isatty(0)) {
+    rc = record_add_ask(c, id);
+    return rc != 0 ? rc : print_id(c, id);
+  }
   rc = read_input(c, &in);
   if (rc != 0)
     return rc;
@@ -91,7 +430,8 @@ static int record_update(cli_t *c) {
   uint8_t id[AYIL_RECID_BYTES];
   int rc;
   if (c->npos != 2)
-    return cli_err(EXIT_USAGE, "usage: ayil record update ID [--json FILE|-]");
+    return cli_err(EXIT_USAGE,
+                   "usage: ayil record update ID [--file FILE|--json FILE|-]");
   /* An unknown id is named before the input is read. */
   rc = ayil_node_record_get(c->node, c->pos[1], NULL, &r);
   ayil_node_record_clear(&r);
@@ -220,7 +560,10 @@ static int record_list(cli_t *c) {
 }
 
 static const cli_optdef_t RECORD_OPTS[] = {
-    {"json", 1}, {"recovery-kit", 1}, {"as", 1}, {NULL, 0}};
+    {"json", 1}, {"file", 1}, {"recovery-kit", 1}, {"as", 1}, {NULL, 0}};
+/* show and delete: there --json is the common flag. */
+static const cli_optdef_t SHOW_OPTS[] = {
+    {"recovery-kit", 1}, {"as", 1}, {NULL, 0}};
 
 int cmd_record(cli_t *c, int argc, char **argv) {
   const char *sub = c->first < argc ? argv[c->first] : NULL;
@@ -231,7 +574,7 @@ int cmd_record(cli_t *c, int argc, char **argv) {
   if (strcmp(sub, "list") == 0)
     defs = LIST_OPTS;
   else if (strcmp(sub, "show") == 0 || strcmp(sub, "delete") == 0)
-    defs = RECORD_OPTS + 1; /* there --json is the common flag */
+    defs = SHOW_OPTS;
   rc = cli_parse(c, argc, argv, c->first, defs, "record");
   if (rc != 0)
     return rc;

@@ -67,16 +67,22 @@ static const cli_cmd_t COMMANDS[] = {
      "importing twice changes nothing.\nExits 1 if some entries were "
      "refused (a fork, a revoked node), naming the\nfirst."},
     {"record", cmd_record,
-     "record add KIND [--json FILE|-]\n"
-     "       ayil record update ID [--json FILE|-]\n"
+     "record add KIND [--file FILE|--json FILE|-]\n"
+     "       ayil record update ID [--file FILE|--json FILE|-]\n"
      "       ayil record delete ID\n"
      "       ayil record show ID [--json]\n"
      "       ayil record list [--kind KIND] [--with-body] [--json]",
-     "Enters and reads the committee's records. Input is a JSON object with "
-     "the\nfields of `ayil schema KIND`. add needs no passphrase; show and "
-     "--with-body\ndo. update replaces the fields given (null removes an "
-     "optional field); it\nneeds the passphrase only when it changes an "
-     "identifying field. delete purges\nthe record's bodies."},
+     "Enters and reads the committee's records. add at a terminal asks each "
+     "field of\nthe kind (codes by number, y/n, dates YYYY-MM-DD; Enter skips "
+     "an optional\nfield, Ctrl-D cancels; a refused answer is asked again). "
+     "Otherwise the input\nis a JSON object with the fields of `ayil schema "
+     "KIND`, from --file FILE or\nstandard input (`ayil record add appeal < "
+     "appeal.json`). Never put identifying\nvalues on a command line (echo "
+     "'{...}' | keeps them in the shell's history).\nadd needs no "
+     "passphrase; show and --with-body do. update replaces the fields\ngiven "
+     "(null removes an optional field); it needs the passphrase only when "
+     "it\nchanges an identifying field. delete purges the record's "
+     "bodies."},
     {"schema", cmd_schema, "schema [KIND] [--json]",
      "Lists the record kinds and, per field, its class, whether it is "
      "required,\nits type and its codes."},
@@ -192,11 +198,18 @@ int cli_valid_name(const char *n) {
   return 1;
 }
 
+const char *cli_lang(void) {
+  static const char *lang;
+  if (lang == NULL)
+    lang = ayil_i18n_env_lang();
+  return lang;
+}
+
 int cli_err(int code, const char *fmt, ...) {
   va_list ap;
   fputs("ayil: ", stderr);
   va_start(ap, fmt);
-  vfprintf(stderr, fmt, ap);
+  vfprintf(stderr, _(fmt), ap);
   va_end(ap);
   fputc('\n', stderr);
   return code;
@@ -306,8 +319,11 @@ static int become_owner(const char *home) {
   return 0;
 }
 
+/* The node's message is in the CLI's language already
+ * (ayil_node_set_lang in main). */
 int cli_node_err(const ayil_node_err_t *e) {
-  return cli_err(e->input ? EXIT_USAGE : EXIT_FAIL, "%s", e->msg);
+  fprintf(stderr, "ayil: %s\n", e->msg);
+  return e->input ? EXIT_USAGE : EXIT_FAIL;
 }
 
 int cli_node_fail(cli_t *c) {
@@ -433,7 +449,7 @@ int cli_passphrase(cli_t *c, const char *prompt, int confirm, char **out,
     if (confirm) {
       char *again = NULL;
       size_t alen = 0;
-      rc = read_tty("Repeat the passphrase: ", &again, &alen);
+      rc = read_tty(_("Repeat the passphrase: "), &again, &alen);
       if (rc != 0 || alen != *len || sodium_memcmp(again, *out, alen) != 0) {
         cli_pass_free(again, alen);
         cli_pass_free(*out, *len);
@@ -467,8 +483,9 @@ static int unlock_get(void *ctx, ayil_node_key_t *key) {
   if (key->member == NULL && getenv("AYIL_MEMBER") != NULL &&
       getenv("AYIL_MEMBER")[0] != '\0')
     key->member = getenv("AYIL_MEMBER");
-  rc = cli_passphrase(c, key->member != NULL ? "Password: " : "Passphrase: ", 0,
-                      &pass, &plen);
+  rc = cli_passphrase(c,
+                      key->member != NULL ? _("Password: ") : _("Passphrase: "),
+                      0, &pass, &plen);
   if (rc != 0) {
     c->unlock_exit = rc;
     return AYIL_EAUTH;
@@ -500,15 +517,18 @@ int cli_print_json(json_t *v) {
 
 static void usage(FILE *f) {
   size_t i;
-  fprintf(f, "usage: ayil [--home DIR] COMMAND [OPTIONS]\n\n"
-             "The home is --home, else $AYIL_HOME, else /var/lib/ayil.\n"
-             "Commands:\n");
+  fprintf(f, "%s",
+          _("usage: ayil [--home DIR] COMMAND [OPTIONS]\n\n"
+            "The home is --home, else $AYIL_HOME, else "
+            "/var/lib/ayil.\n"
+            "Commands:\n"));
   for (i = 0; i < NCOMMANDS; i++)
     fprintf(f, "  ayil %s\n", COMMANDS[i].usage);
-  fprintf(f, "\nCommon options: --home DIR, --json, --passphrase-file FILE "
-             "(or $AYIL_PASSPHRASE).\n"
-             "`ayil COMMAND --help` explains a command. Exit codes: 0 ok, 2 "
-             "usage or bad input, 1 other failure.\n");
+  fprintf(f, "%s",
+          _("\nCommon options: --home DIR, --json, --passphrase-file FILE "
+            "(or $AYIL_PASSPHRASE).\n"
+            "`ayil COMMAND --help` explains a command. Exit codes: 0 ok, 2 "
+            "usage or bad input, 1 other failure.\n"));
 }
 
 static int help_for(const char *name) {
@@ -534,6 +554,9 @@ int main(int argc, char **argv) {
   /* Before anything allocates: no core dumps, wiping frees (keys.h). */
   if (ayil_keys_harden_process() != 0)
     return cli_err(EXIT_FAIL, "cannot make this process non-dumpable");
+  /* Messages for people in the environment's language, node/'s too. */
+  (void)ayil_i18n_init();
+  ayil_node_set_lang(NULL, cli_lang());
   if (sodium_init() < 0)
     return cli_err(EXIT_FAIL, "libsodium failed to initialise");
   /* Global options before the command. */

@@ -50,7 +50,8 @@ const char *ayil_i18n_init(void);
 const char *ayil_i18n_env_lang(void);
 
 /* `msgid` of `domain` in `lang`; the msgid itself when missing. */
-const char *ayil_tr(const char *lang, const char *domain, const char *msgid);
+const char *ayil_tr(const char *lang, const char *domain, const char *msgid)
+    __attribute__((format_arg(3)));
 /* The same with a context (see above). `msgid` when missing. */
 const char *ayil_trc(const char *lang, const char *domain, const char *ctx,
                      const char *msgid);

@@ -9,15 +9,39 @@
 #include <sodium.h>
 
 #include "ayil/error.h"
+#include "i18n.h"
 #include "node_int.h"
 
+/* The language of the node's error messages (ayil_node_set_lang). One per
+ * process: ayil's programs have one thread, and the web app sets it for
+ * each request before its calls. */
+static const char *g_lang = "en";
+
+void ayil_node_set_lang(ayil_node_t *n, const char *lang) {
+  const char *l = ayil_lang_valid(lang);
+  (void)n;
+  g_lang = l != NULL ? l : "en";
+}
+
+const char *ayil__node_lang(void) {
+  return g_lang;
+}
+
+const char *ayil__node_tr(const char *msgid) {
+  if (strcmp(g_lang, "en") == 0)
+    return msgid;
+  return ayil_tr(g_lang, AYIL_DOMAIN_CLI, msgid);
+}
+
+/* The one place where node/'s messages are translated: the format, in the
+ * catalogue of AYIL_DOMAIN_CLI, keeps its conversions (msgfmt --check). */
 int ayil__node_err(ayil_node_err_t *err, int code, int input, const char *fmt,
                    ...) {
   va_list ap;
   err->code = code;
   err->input = input;
   va_start(ap, fmt);
-  vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+  vsnprintf(err->msg, sizeof err->msg, ayil__node_tr(fmt), ap);
   va_end(ap);
   return code;
 }
@@ -48,7 +72,7 @@ int ayil_node_open(ayil_node_t **out, const char *home, int flags,
         home);
   if (rc != 0)
     return ayil__node_err(err, rc, 1, "home directory %s: %s", home,
-                          rc == AYIL_EPERM ? "permission denied"
+                          rc == AYIL_EPERM ? ayil__node_tr("permission denied")
                                            : ayil_strerror(rc));
   n = calloc(1, sizeof *n);
   if (n == NULL)
@@ -81,9 +105,10 @@ int ayil_node_open(ayil_node_t **out, const char *home, int flags,
     }
     rc = ayil_identity_load(path, &n->ident);
     if (rc != 0) {
-      ayil__node_err(err, rc, 0, "identity key %s: %s%s", path,
-                     ayil_strerror(rc),
-                     rc == AYIL_EPERM ? " (the file must be mode 0600)" : "");
+      ayil__node_err(
+          err, rc, 0, "identity key %s: %s%s", path, ayil_strerror(rc),
+          rc == AYIL_EPERM ? ayil__node_tr(" (the file must be mode 0600)")
+                           : "");
       goto fail;
     }
     n->ident_loaded = 1;

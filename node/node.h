@@ -66,6 +66,14 @@ void ayil_node_close(ayil_node_t *n);
 /* The last failure of a call on `n`. */
 const ayil_node_err_t *ayil_node_error(const ayil_node_t *n);
 const char *ayil_node_errmsg(const ayil_node_t *n);
+/*
+ * The language ("ky", "ru" or "en"; anything else is "en", the default) of
+ * the error messages of the calls that follow, ayil_node_open's and
+ * ayil_node_create's included: the CLI sets its environment's, the web app
+ * each request's. It holds for the process, not only for `n` (which may be
+ * NULL): the programs have one thread.
+ */
+void ayil_node_set_lang(ayil_node_t *n, const char *lang);
 
 const char *ayil_node_home(const ayil_node_t *n);
 const ayil_config_t *ayil_node_config(const ayil_node_t *n);

@@ -32,6 +32,11 @@ struct ayil_node_s {
  * cause. ayil__node_fail does it for the node's last error. */
 int ayil__node_err(ayil_node_err_t *err, int code, int input, const char *fmt,
                    ...) __attribute__((format(printf, 4, 5)));
+/* The language set by ayil_node_set_lang ("en" by default), and `msgid`
+ * of AYIL_DOMAIN_CLI in it (ayil__node_err translates its format with it;
+ * record.c its validation messages). */
+const char *ayil__node_lang(void);
+const char *ayil__node_tr(const char *msgid) __attribute__((format_arg(1)));
 #define ayil__node_fail(n, code, input, ...)                                   \
   ayil__node_err(&(n)->err, code, input, __VA_ARGS__)
 /* Makes room for one more element of `size` in *arr (holding n of *cap). */

@@ -19,6 +19,7 @@
 
 #include "record.h"
 
+#include "node_int.h"
 #include "record_int.h"
 
 #if defined(__GNUC__)
@@ -36,7 +37,7 @@ static void seterr(char *err, size_t errlen, const char *fmt, ...) {
   if (err == NULL || errlen == 0)
     return;
   va_start(ap, fmt);
-  vsnprintf(err, errlen, fmt, ap);
+  vsnprintf(err, errlen, ayil__node_tr(fmt), ap);
   va_end(ap);
 }
 
@@ -133,7 +134,8 @@ static int is_hex(char c) {
 
 static int field_err(const ayil_kind_t *k, const ayil_field_t *f, char *err,
                      size_t errlen, const char *what) {
-  seterr(err, errlen, "%s: field \"%s\": %s", k->name, f->name, what);
+  seterr(err, errlen, "%s: field \"%s\": %s", k->name, f->name,
+         ayil__node_tr(what));
   return AYIL_EINVAL;
 }
 
@@ -150,8 +152,8 @@ static int code_err(const ayil_kind_t *k, const ayil_field_t *f,
   else
     seterr(err, errlen, "%s: field \"%s\": must be %s; allowed: %s", k->name,
            f->name,
-           f->type == AYIL_FT_CODES ? "a non-empty list of codes"
-                                    : "a code (a string)",
+           f->type == AYIL_FT_CODES ? ayil__node_tr("a non-empty list of codes")
+                                    : ayil__node_tr("a code (a string)"),
            allowed);
   return AYIL_EINVAL;
 }

@@ -1,7 +1,8 @@
 #!/bin/bash
 # The message catalogues are complete: every po file compiles with no
 # untranslated or fuzzy message, and every message the web app's code
-# marks (W_("...")) is in the Kyrgyz and Russian catalogues. Run by the
+# marks (W_("...")) and the CLI's and node/'s (scripts/po-cli.sh) is in the
+# Kyrgyz and Russian catalogues. Run by the
 # tests (ctest i18n_check); a new page text without its translations fails.
 # The record dictionary's labels are checked by tests/unit/test_i18n.c.
 set -euo pipefail
@@ -24,5 +25,6 @@ for lang in ky ru; do
     fail=1
   fi
 done
+bash scripts/po-cli.sh --check || fail=1
 [ $fail = 0 ] && echo "i18n: every catalogue complete"
 exit $fail
