@@ -297,6 +297,7 @@ enum MHD_Result web_access(void *cls, struct MHD_Connection *c, const char *url,
   r->now_ms = now_ms(w);
   lang = MHD_lookup_connection_value(c, MHD_COOKIE_KIND, "lang");
   r->lang = ayil_lang_valid(lang) != NULL ? ayil_lang_valid(lang) : "ky";
+  ayil_node_set_lang(w->node, r->lang); /* node/'s messages, too */
   r->s = sess_find(w, MHD_lookup_connection_value(c, MHD_COOKIE_KIND, "ayil_s"),
                    r->now_ms);
   if (r->too_big)

@@ -22,11 +22,11 @@ rc=0
 check "record add at a terminal exits 0 (exit $rc)" test "$rc" = 0
 tr -d '\r' <"$T/tr" >"$T/tr.txt"
 check "it asks each field (date, source, narrative)" \
-  bash -c "grep -q '^date - required' '$T/tr.txt' && grep -q '^source - required' '$T/tr.txt' && grep -q '^narrative - optional' '$T/tr.txt'"
+  bash -c "grep -q '(date) - required' '$T/tr.txt' && grep -q '(source) - required' '$T/tr.txt' && grep -q '(narrative) - optional' '$T/tr.txt'"
 check "codes are numbered" grep -q '^   4) police' "$T/tr.txt"
 check "a malformed date is asked again at once" grep -q 'Type the date as YYYY-MM-DD' "$T/tr.txt"
 check "the node's refusal names the field" grep -q 'field "date": must be a date' "$T/tr.txt"
-check "the refused date is asked again" test "$(grep -c '^date - required' "$T/tr.txt")" = 2
+check "the refused date is asked again" test "$(grep -c '(date) - required' "$T/tr.txt")" = 2
 ID=$(grep -oE '^[0-9a-f]{32}$' "$T/tr.txt" | tail -1 || true)
 check "the new record's id is printed" test -n "$ID"
 "$AYIL" --home "$H" record show "$ID" --json >"$T/show.json"
