@@ -1,14 +1,16 @@
 #!/bin/bash
 # Installs everything ayil needs to build, test and run its demo on Debian 12.
 # Idempotent. Run as root (or with sudo available). `file` is for CPack's
-# .deb (tests/e2e/deb_install.sh).
+# .deb (tests/e2e/deb_install.sh); gettext (msgfmt, xgettext, msgcmp,
+# msggrep) compiles and checks the message catalogues (po/,
+# scripts/i18n-check.sh).
 set -euo pipefail
 SUDO=""
 if [ "$(id -u)" != 0 ]; then SUDO=sudo; fi
 PKGS=(build-essential cmake pkg-config
       libuv1-dev libsodium-dev libmsgpack-dev libsqlite3-dev
       libjansson-dev libinih-dev libcmocka-dev
-      clang-format sqlite3 python3 procps file
+      clang-format sqlite3 python3 procps file gettext
       chromium debootstrap)
 missing=()
 for p in "${PKGS[@]}"; do
