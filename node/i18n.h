@@ -18,6 +18,9 @@
  *   ctx "hint.KIND"        msgid FIELD           (a hint under the input)
  *   ctx "code.KIND.FIELD"  msgid CODE            ("physical")
  *   ctx "oblast"           msgid OBLAST          ("chui")
+ *   ctx "bool"             msgid "true", "false" (Yes, No)
+ *   ctx "report"           msgid KEY             ("title", "ind.appeals":
+ *                          the report's own words, node/report_out.c)
  * Without a translation these return the msgid, so a missing label shows
  * the code (and the completeness test fails).
  *
