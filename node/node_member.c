@@ -14,6 +14,9 @@
 #include "ayil/error.h"
 #include "node_int.h"
 
+_Static_assert(AYIL_MEMBER_NAME_MAX == AYIL_READER_NAME_MAX,
+               "node.h and keys.h agree on a member name's size");
+
 static int reader_path(ayil_node_t *n, char path[AYIL_PATH_MAX]) {
   if (!ayil_node_is_committee(n))
     return ayil__node_fail(n, AYIL_ESTATE, 1,
@@ -55,9 +58,12 @@ int ayil_node_members(ayil_node_t *n, ayil_node_member_t **out, size_t *count) {
   *out = calloc(k > 0 ? k : 1, sizeof **out);
   if (*out == NULL)
     return ayil__node_fail(n, AYIL_ENOMEM, 0, "out of memory");
+  /* the same sizes (keys.h and node.h agree: 64 bytes + NUL, 16) */
   for (i = 0; i < k; i++) {
-    snprintf((*out)[i].name, sizeof(*out)[i].name, "%s", m[i].name);
-    snprintf((*out)[i].role, sizeof(*out)[i].role, "%s", m[i].role);
+    memcpy((*out)[i].name, m[i].name, sizeof m[i].name);
+    (*out)[i].name[sizeof m[i].name - 1] = '\0';
+    memcpy((*out)[i].role, m[i].role, sizeof m[i].role);
+    (*out)[i].role[sizeof m[i].role - 1] = '\0';
   }
   *count = k;
   return 0;
