@@ -48,6 +48,10 @@ if chroot "$R" dpkg -s cmake >/dev/null 2>&1; then
   echo "fresh-root: the root is not fresh (cmake is installed)" >&2
   exit 1
 fi
+# debootstrap writes no /etc/hosts; Debian's installer does (and so does
+# every container runtime), with localhost in it. Without it "localhost"
+# does not resolve, and chromedriver cannot reach the browser it starts.
+[ -e "$R/etc/hosts" ] || printf '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n' >"$R/etc/hosts"
 mkdir -p "$R/src/main" "$R/src/shared"
 # Only what a clone holds: tracked files (a clean clone in CI), not builds.
 if git -C "$SRC" rev-parse >/dev/null 2>&1; then
