@@ -119,28 +119,36 @@ static int retired_lines(const char *text, char out[RETIRED_TEXT]) {
 
 /* Members' key slots: `first_member=NAME64` names the slot of `wrapped=`
  * (default AYIL_READER_FIRST_MEMBER), then one `member=NAME64:ROLE:WRAP64`
- * line per other member. Copies those lines into out (when not NULL); with
- * `skip` (a NAME64) that member's line is left out, and *found says
- * whether it was there. */
+ * line per other member. */
 #define MEMBERS_TEXT (AYIL_READER_MEMBERS_MAX * 320)
+
+static void name64(const char *name, char out[B64(AYIL_READER_NAME_MAX)]) {
+  b64(out, B64(AYIL_READER_NAME_MAX), (const uint8_t *)name, strlen(name));
+}
+
+/* The `member=` lines of a key file, copied as they are, but for member
+ * `skip`'s (a name, or NULL); *found (may be NULL) says whether it was
+ * there. */
 static int member_lines(const char *text, char out[MEMBERS_TEXT],
                         const char *skip, int *found) {
+  char n64[B64(AYIL_READER_NAME_MAX)];
   const char *p = text;
-  size_t o = 0, n = 0;
-  if (out != NULL)
-    out[0] = '\0';
+  size_t o = 0, n = 0, sl = 0;
+  out[0] = '\0';
   if (found != NULL)
     *found = 0;
+  if (skip != NULL) {
+    name64(skip, n64);
+    sl = strlen(n64);
+  }
   while (p != NULL && *p != '\0') {
     size_t l = strcspn(p, "\r\n");
-    int is_m = strncmp(p, "member=", 7) == 0;
-    if (is_m || strncmp(p, "first_member=", 13) == 0) {
-      if (is_m && skip != NULL && strncmp(p + 7, skip, strlen(skip)) == 0 &&
-          p[7 + strlen(skip)] == ':') {
+    if (strncmp(p, "member=", 7) == 0) {
+      if (skip != NULL && strncmp(p + 7, n64, sl) == 0 && p[7 + sl] == ':') {
         if (found != NULL)
           *found = 1;
-      } else if (out != NULL) {
-        if (o + l + 2 > MEMBERS_TEXT || (is_m && ++n > AYIL_READER_MEMBERS_MAX))
+      } else {
+        if (o + l + 2 > MEMBERS_TEXT || ++n > AYIL_READER_MEMBERS_MAX)
           return AYIL_ETOOBIG;
         memcpy(out + o, p, l);
         o += l;
@@ -154,6 +162,27 @@ static int member_lines(const char *text, char out[MEMBERS_TEXT],
   }
   return 0;
 }
+
+/* The `first_member=` line to write: naming `name` when given, else the
+ * one of `text` as it is (text may be NULL), else none. */
+#define FIRST_TEXT (B64(AYIL_READER_NAME_MAX) + 16)
+static void first_line(const char *text, const char *name,
+                       char out[FIRST_TEXT]) {
+  out[0] = '\0';
+  if (name != NULL) {
+    char n64[B64(AYIL_READER_NAME_MAX)];
+    name64(name, n64);
+    snprintf(out, FIRST_TEXT, "first_member=%s\n", n64);
+  } else if (text != NULL) {
+    size_t vl = 0;
+    const char *v = kv_find(text, "first_member", &vl);
+    if (v != NULL && vl + 16 <= FIRST_TEXT)
+      snprintf(out, FIRST_TEXT, "first_member=%.*s\n", (int)vl, v);
+  }
+}
+
+static int rewrite_reader(const char *path, const char *text, const uint8_t *w,
+                          const char *first, const char *members);
 
 int ayil_identity_create(const char *path, ayil_identity_t *out) {
   char text[512];
@@ -518,38 +547,28 @@ int ayil_reader_unlock_kit(const char *path, const char *kit_path,
 int ayil_reader_rewrap(const char *path, const uint8_t sk[AYIL_READER_SK_BYTES],
                        const char *newpass, size_t newlen) {
   char *text = NULL;
-  char retired[RETIRED_TEXT], members[MEMBERS_TEXT];
-  uint8_t pk[32], rpk[32];
-  uint8_t sealed[SEALED_SK_BYTES];
+  char members[MEMBERS_TEXT];
+  uint8_t pk[32], derived[32];
   uint8_t wrapped[WRAP_BYTES];
   int rc = load_text(path, &text, 1);
   if (rc != 0)
     return rc;
   rc = kv_get(text, "reader_pk", pk, 32);
-  if (rc == 0)
-    rc = kv_get(text, "recovery_pk", rpk, 32);
-  if (rc == 0)
-    rc = kv_get(text, "recovery_sealed", sealed, SEALED_SK_BYTES);
-  if (rc == 0)
-    rc = retired_lines(text, retired);
-  if (rc == 0)
-    rc = member_lines(text, members, NULL, NULL);
-  free_text(text);
   /* The secret must be this file's: a wrong one would replace the only
    * passphrase-wrapped copy with one that opens nothing. */
-  if (rc == 0) {
-    uint8_t derived[32];
-    if (crypto_scalarmult_base(derived, sk) != 0 ||
-        sodium_memcmp(derived, pk, sizeof derived) != 0)
-      rc = AYIL_EINVAL;
-    sodium_memzero(derived, sizeof derived);
-  }
+  if (rc == 0 && (crypto_scalarmult_base(derived, sk) != 0 ||
+                  sodium_memcmp(derived, pk, sizeof derived) != 0))
+    rc = AYIL_EINVAL;
+  sodium_memzero(derived, sizeof derived);
+  if (rc == 0)
+    rc = member_lines(text, members, NULL, NULL);
   if (rc == 0)
     rc = wrap(wrapped, sk, newpass, newlen);
-  if (rc == 0)
-    rc = write_reader(path, pk, wrapped, rpk, sealed, retired, members, 0);
+  if (rc == 0) /* the other members' slots and the first chair's name stay */
+    rc = rewrite_reader(path, text, wrapped, NULL, members);
   sodium_memzero(wrapped, sizeof wrapped);
   sodium_memzero(members, sizeof members);
+  free_text(text);
   return rc;
 }
 
@@ -646,21 +665,12 @@ int ayil_reader_rekey(const char *path, const char *kit_path,
   if (rc == 0) {
     /* Every other member's slot held the old secret: they are dropped (the
      * chair adds the members again). The first chair keeps the name. */
-    char first[MEMBERS_TEXT];
+    char first[FIRST_TEXT];
     char *t = NULL;
-    first[0] = '\0';
-    if (first_name_new != NULL) {
-      char n64[B64(AYIL_READER_NAME_MAX)];
-      b64(n64, sizeof n64, (const uint8_t *)first_name_new,
-          strlen(first_name_new));
-      snprintf(first, sizeof first, "first_member=%s\n", n64);
-    } else if (load_text(path, &t, 1) == 0) {
-      size_t vl = 0;
-      const char *v = kv_find(t, "first_member", &vl);
-      if (v != NULL && vl + 16 < sizeof first)
-        snprintf(first, sizeof first, "first_member=%.*s\n", (int)vl, v);
-      free_text(t);
-    }
+    if (first_name_new == NULL && load_text(path, &t, 1) != 0)
+      t = NULL;
+    first_line(t, first_name_new, first);
+    free_text(t);
     rc = write_reader(path, pk, wrapped, rpk, sealed, retired, first, 0);
   }
   sodium_memzero(sk, sizeof sk);
@@ -670,10 +680,6 @@ int ayil_reader_rekey(const char *path, const char *kit_path,
 }
 
 /* ---- members' key slots ---- */
-
-static void name64(const char *name, char out[B64(AYIL_READER_NAME_MAX)]) {
-  b64(out, B64(AYIL_READER_NAME_MAX), (const uint8_t *)name, strlen(name));
-}
 
 /* The first chair's name (first_member=, or the default). */
 static int first_name(const char *text, char out[AYIL_READER_NAME_MAX + 1]) {
@@ -815,7 +821,7 @@ static int rewrite_reader(const char *path, const char *text, const uint8_t *w,
                           const char *first, const char *members) {
   uint8_t pk[32], rpk[32], wrapped[WRAP_BYTES];
   uint8_t sealed[SEALED_SK_BYTES];
-  char retired[RETIRED_TEXT], all[MEMBERS_TEXT + 128];
+  char retired[RETIRED_TEXT], all[MEMBERS_TEXT + FIRST_TEXT];
   int rc = kv_get(text, "reader_pk", pk, 32);
   if (rc == 0)
     rc = kv_get(text, "recovery_pk", rpk, 32);
@@ -829,17 +835,7 @@ static int rewrite_reader(const char *path, const char *text, const uint8_t *w,
     return rc;
   if (w != NULL)
     memcpy(wrapped, w, WRAP_BYTES);
-  all[0] = '\0';
-  if (first != NULL) {
-    char n64[B64(AYIL_READER_NAME_MAX)];
-    name64(first, n64);
-    snprintf(all, sizeof all, "first_member=%s\n", n64);
-  } else {
-    size_t vl = 0;
-    const char *v = kv_find(text, "first_member", &vl);
-    if (v != NULL)
-      snprintf(all, sizeof all, "first_member=%.*s\n", (int)vl, v);
-  }
+  first_line(text, first, all);
   if (strlen(all) + strlen(members) + 1 > sizeof all)
     return AYIL_ETOOBIG;
   strcat(all, members);
@@ -847,30 +843,6 @@ static int rewrite_reader(const char *path, const char *text, const uint8_t *w,
   sodium_memzero(wrapped, sizeof wrapped);
   sodium_memzero(all, sizeof all);
   return rc;
-}
-
-/* The `member=` lines of text without `skip`'s, into out. */
-static int other_members(const char *text, const char *skip,
-                         char out[MEMBERS_TEXT], int *found) {
-  char n64[B64(AYIL_READER_NAME_MAX)], tmp[MEMBERS_TEXT];
-  const char *p;
-  size_t o = 0;
-  int rc;
-  name64(skip, n64);
-  rc = member_lines(text, tmp, n64, found);
-  if (rc != 0)
-    return rc;
-  out[0] = '\0';
-  for (p = tmp; *p != '\0'; p = strchr(p, '\n') + 1) {
-    size_t l = strcspn(p, "\n");
-    if (strncmp(p, "member=", 7) == 0) {
-      memcpy(out + o, p, l + 1);
-      o += l + 1;
-      out[o] = '\0';
-    }
-  }
-  sodium_memzero(tmp, sizeof tmp);
-  return 0;
 }
 
 int ayil_reader_member_set(const char *path,
@@ -896,7 +868,7 @@ int ayil_reader_member_set(const char *path,
                   sodium_memcmp(derived, pk, 32) != 0))
     rc = AYIL_EINVAL;
   if (rc == 0)
-    rc = other_members(text, name, others, &found);
+    rc = member_lines(text, others, name, &found);
   is_first = rc == 0 && strcmp(name, first) == 0;
   if (rc == 0 && create && (found || is_first))
     rc = AYIL_EEXISTS;
@@ -941,7 +913,7 @@ int ayil_reader_member_remove(const char *path, const char *name) {
     return rc;
   rc = first_name(text, first);
   if (rc == 0)
-    rc = other_members(text, name, others, &found);
+    rc = member_lines(text, others, name, &found);
   if (rc == 0 && strcmp(name, first) == 0) {
     /* the next chair takes the first slot */
     char nname[AYIL_READER_NAME_MAX + 1], nrole[16], rest[MEMBERS_TEXT];
