@@ -70,6 +70,33 @@ void ayil_config_defaults(ayil_config_t *c) {
   c->web_idle_s = 900;
 }
 
+int ayil_hostport_split(const char *hp, char *host, size_t cap,
+                        unsigned *port) {
+  const char *colon = strrchr(hp, ':');
+  size_t hl, pl;
+  unsigned long n;
+  if (colon == NULL)
+    return AYIL_EINVAL;
+  hl = (size_t)(colon - hp);
+  pl = strlen(colon + 1);
+  if (pl == 0 || pl > 5 || strspn(colon + 1, "0123456789") != pl)
+    return AYIL_EINVAL;
+  n = strtoul(colon + 1, NULL, 10);
+  if (n > 65535)
+    return AYIL_EINVAL;
+  if (hl >= 2 && hp[0] == '[' && hp[hl - 1] == ']') {
+    hp++;
+    hl -= 2;
+  }
+  if (hl == 0 || hl >= cap || memchr(hp, '[', hl) != NULL ||
+      memchr(hp, ']', hl) != NULL)
+    return AYIL_EINVAL;
+  memcpy(host, hp, hl);
+  host[hl] = '\0';
+  *port = (unsigned)n;
+  return 0;
+}
+
 typedef struct {
   ayil_config_t *c;
   char *err;

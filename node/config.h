@@ -51,6 +51,11 @@ int ayil_home_check(const char *home);
 int ayil_home_create(const char *home);
 
 void ayil_config_defaults(ayil_config_t *c);
+/* Splits an address of the config, "HOST:PORT" or "[IPv6]:PORT", into the
+ * host (brackets removed) and the port (decimal digits, 0 to 65535).
+ * AYIL_EINVAL for an empty host, a missing or bad port, or a host longer
+ * than cap - 1. */
+int ayil_hostport_split(const char *hp, char *host, size_t cap, unsigned *port);
 /* Loads home/ayil.conf. On a bad line, writes "line N: ..." into err. */
 int ayil_config_load(const char *home, ayil_config_t *c, char *err,
                      size_t errlen);

@@ -108,22 +108,11 @@ int ayil_webcert_hosts(
     char hosts[AYIL_WEBCERT_HOSTS_MAX][AYIL_WEBCERT_HOST_TEXT], size_t *count,
     char port[8]) {
   char host[128];
-  const char *colon = strrchr(listen, ':');
-  size_t hl = colon != NULL ? (size_t)(colon - listen) : 0;
-  size_t pl = colon != NULL ? strlen(colon + 1) : 0;
+  unsigned p;
   *count = 0;
-  if (colon == NULL || hl == 0 || hl >= sizeof host || pl == 0 || pl >= 8 ||
-      strspn(colon + 1, "0123456789") != pl)
+  if (ayil_hostport_split(listen, host, sizeof host, &p) != 0)
     return AYIL_EINVAL;
-  memcpy(host, listen, hl);
-  host[hl] = '\0';
-  memcpy(port, colon + 1, pl + 1);
-  if (host[0] == '[') {
-    if (hl < 3 || host[hl - 1] != ']')
-      return AYIL_EINVAL;
-    memmove(host, host + 1, hl - 2);
-    host[hl - 2] = '\0';
-  }
+  snprintf(port, 8, "%u", p);
   if (strcmp(host, "0.0.0.0") == 0 || strcmp(host, "::") == 0) {
     struct ifaddrs *ifs = NULL;
     char hn[AYIL_WEBCERT_HOST_TEXT];

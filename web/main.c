@@ -184,42 +184,30 @@ int web_dispatch(web_req_t *r) {
 
 /* ---- start ---- */
 
+/* [web] listen into a socket address: an IPv4 or IPv6 address, never a
+ * name; *loopback says whether only this machine can reach it. */
 static int parse_listen(const char *s, struct sockaddr_storage *ss,
                         int *loopback) {
   char host[128];
-  const char *colon = strrchr(s, ':');
-  char *end = NULL;
-  long port;
+  unsigned port;
+  struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
+  struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
   memset(ss, 0, sizeof *ss);
-  if (colon == NULL || (size_t)(colon - s) >= sizeof host)
+  if (ayil_hostport_split(s, host, sizeof host, &port) != 0 || port == 0)
     return -1;
-  memcpy(host, s, (size_t)(colon - s));
-  host[colon - s] = '\0';
-  port = strtol(colon + 1, &end, 10);
-  if (end == colon + 1 || *end != '\0' || port < 1 || port > 65535)
-    return -1;
-  if (host[0] == '[') { /* [v6]:port */
-    size_t n = strlen(host);
-    struct sockaddr_in6 *a = (struct sockaddr_in6 *)ss;
-    if (n < 2 || host[n - 1] != ']')
-      return -1;
-    host[n - 1] = '\0';
-    a->sin6_family = AF_INET6;
-    a->sin6_port = htons((uint16_t)port);
-    if (inet_pton(AF_INET6, host + 1, &a->sin6_addr) != 1)
-      return -1;
-    *loopback = IN6_IS_ADDR_LOOPBACK(&a->sin6_addr);
+  if (inet_pton(AF_INET, host, &a4->sin_addr) == 1) {
+    a4->sin_family = AF_INET;
+    a4->sin_port = htons((uint16_t)port);
+    *loopback = (ntohl(a4->sin_addr.s_addr) >> 24) == 127;
     return 0;
   }
-  {
-    struct sockaddr_in *a = (struct sockaddr_in *)ss;
-    a->sin_family = AF_INET;
-    a->sin_port = htons((uint16_t)port);
-    if (inet_pton(AF_INET, host, &a->sin_addr) != 1)
-      return -1;
-    *loopback = (ntohl(a->sin_addr.s_addr) >> 24) == 127;
+  if (inet_pton(AF_INET6, host, &a6->sin6_addr) == 1) {
+    a6->sin6_family = AF_INET6;
+    a6->sin6_port = htons((uint16_t)port);
+    *loopback = IN6_IS_ADDR_LOOPBACK(&a6->sin6_addr);
+    return 0;
   }
-  return 0;
+  return -1;
 }
 
 static char *read_file(const char *home, const char *name) {
