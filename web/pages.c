@@ -104,24 +104,30 @@ void page_nav(web_req_t *r, html_t *h) {
 
 /* ---- helpers ---- */
 
-static ayil_node_unlock_t g_unlock;
-static const uint8_t *g_sk;
-
 static int sk_get(void *ctx, ayil_node_key_t *key) {
-  (void)ctx;
-  key->sk = g_sk;
+  key->sk = ctx;
   return 0;
 }
 
-/* The session's held secret as an unlock, or NULL when locked. */
+/* The session's held secret as an unlock, or NULL when locked. One request
+ * at a time (one thread), so one unlock serves them all. */
 static const ayil_node_unlock_t *unlock_of(web_req_t *r) {
+  static ayil_node_unlock_t u;
   if (r->s == NULL || r->s->sk == NULL)
     return NULL;
-  g_sk = r->s->sk;
-  g_unlock.get = sk_get;
-  g_unlock.done = NULL;
-  g_unlock.ctx = NULL;
-  return &g_unlock;
+  u.get = sk_get;
+  u.done = NULL;
+  u.ctx = r->s->sk;
+  return &u;
+}
+
+/* A note with a link to Unlock, saying why. */
+static void unlock_note(web_req_t *r, html_t *h, const char *why) {
+  h_raw(h, "<p class=\"note\">");
+  h_text(h, why);
+  h_raw(h, " <a href=\"/unlock\">");
+  h_text(h, W_("Unlock"));
+  h_raw(h, "</a></p>");
 }
 
 static void actor(web_req_t *r) {
@@ -555,13 +561,8 @@ static int form_page(web_req_t *r, unsigned status, const ayil_kind_t *k,
     h_text(&h, W_("Back to the record"));
     h_raw(&h, "</a></p>");
   }
-  if (update && (r->s == NULL || r->s->sk == NULL)) {
-    h_raw(&h, "<p class=\"note\">");
-    h_text(&h, W_("Sealed fields are hidden until you unlock."));
-    h_raw(&h, " <a href=\"/unlock\">");
-    h_text(&h, W_("Unlock"));
-    h_raw(&h, "</a></p>");
-  }
+  if (update && (r->s == NULL || r->s->sk == NULL))
+    unlock_note(r, &h, W_("Sealed fields are hidden until you unlock."));
   form_record(r, &h, k, vals, probs, action, cases, update,
               r->s != NULL && r->s->sk != NULL);
   json_decref(cases);
@@ -830,13 +831,8 @@ static int page_record(web_req_t *r, const char *idtext, int print) {
   h_raw(&h, print ? "<article class=\"print\"><h1>" : "<h1>");
   kind_label(r, &h, rec.kind);
   h_rawf(&h, " <small class=\"id\">%.8s</small></h1>", rec.idtext);
-  if (rec.body == NULL && !print) {
-    h_raw(&h, "<p class=\"note\">");
-    h_text(&h, W_("Sealed fields are hidden until you unlock."));
-    h_raw(&h, " <a href=\"/unlock\">");
-    h_text(&h, W_("Unlock"));
-    h_raw(&h, "</a></p>");
-  }
+  if (rec.body == NULL && !print)
+    unlock_note(r, &h, W_("Sealed fields are hidden until you unlock."));
   fields_table(r, &h, &rec, print);
   if (!print) {
     h_rawf(&h, "<p class=\"actions\"><a class=\"button\" href=\"/r/%s/edit\">",
@@ -1158,12 +1154,9 @@ static int page_members(web_req_t *r, const char *sub) {
   h_raw(&h, "</tbody></table>");
   free(ms);
   if (r->s->sk == NULL) {
-    h_raw(&h, "<p class=\"note\">");
-    h_text(&h, W_("To add a member or set a password, unlock first: the new "
-                  "key slot is made from the unlocked key."));
-    h_raw(&h, " <a href=\"/unlock\">");
-    h_text(&h, W_("Unlock"));
-    h_raw(&h, "</a></p>");
+    unlock_note(r, &h,
+                W_("To add a member or set a password, unlock first: the new "
+                   "key slot is made from the unlocked key."));
   } else {
     h_raw(&h, "<h2>");
     h_text(&h, W_("Add a member"));
