@@ -169,6 +169,10 @@ void ayil_report_free(ayil_report_t *r);
  * report's html form uses it; so may any other HTML the CLI writes).
  */
 void ayil_html_put(FILE *out, const char *s);
+/* The entity of a character HTML must escape (& < > " '), or NULL: the one
+ * table of ayil_html_put and the web app's pages (web/html.c), which keep
+ * newlines (a narrative in a textarea) where a report makes them spaces. */
+const char *ayil_html_entity(unsigned char ch);
 
 /* ---- internal, for report*.c and the tests (more in report_int.h) ---- */
 

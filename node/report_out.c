@@ -476,28 +476,31 @@ static void md_label(FILE *out, const char *s) {
   }
 }
 
+const char *ayil_html_entity(unsigned char ch) {
+  switch (ch) {
+  case '<':
+    return "&lt;";
+  case '>':
+    return "&gt;";
+  case '&':
+    return "&amp;";
+  case '"':
+    return "&quot;";
+  case '\'':
+    return "&#39;";
+  default:
+    return NULL;
+  }
+}
+
 void ayil_html_put(FILE *out, const char *s) {
   for (; *s != '\0'; s++) {
     unsigned char ch = (unsigned char)*s;
-    switch (ch) {
-    case '<':
-      fputs("&lt;", out);
-      break;
-    case '>':
-      fputs("&gt;", out);
-      break;
-    case '&':
-      fputs("&amp;", out);
-      break;
-    case '"':
-      fputs("&quot;", out);
-      break;
-    case '\'':
-      fputs("&#39;", out);
-      break;
-    default:
+    const char *e = ayil_html_entity(ch);
+    if (e != NULL)
+      fputs(e, out);
+    else
       fputc(ch < 0x20 || ch == 0x7f ? ' ' : ch, out);
-    }
   }
 }
 

@@ -6,6 +6,7 @@
 
 #include <sodium.h>
 
+#include "report.h"
 #include "web.h"
 
 void h_init(html_t *h) {
@@ -72,26 +73,7 @@ void h_rawf(html_t *h, const char *fmt, ...) {
 void h_textn(html_t *h, const char *s, size_t n) {
   size_t i, start = 0;
   for (i = 0; i < n; i++) {
-    const char *rep = NULL;
-    switch (s[i]) {
-    case '&':
-      rep = "&amp;";
-      break;
-    case '<':
-      rep = "&lt;";
-      break;
-    case '>':
-      rep = "&gt;";
-      break;
-    case '"':
-      rep = "&quot;";
-      break;
-    case '\'':
-      rep = "&#39;";
-      break;
-    default:
-      break;
-    }
+    const char *rep = ayil_html_entity((unsigned char)s[i]);
     if (rep != NULL) {
       put(h, s + start, i - start);
       put(h, rep, strlen(rep));
