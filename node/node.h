@@ -332,6 +332,9 @@ int ayil_node_record_add(ayil_node_t *n, const char *kind, const json_t *input,
  * the check ran (look at *count). record_add and record_update refuse
  * what this finds, with the first problem as their message.
  */
+/* Today on this node's clock, local time, YYYY-MM-DD: the last day a
+ * record's date may have. */
+void ayil_node_today(char out[11]);
 typedef struct {
   char field[64]; /* RECORDS.md name; "" for an unknown field's key */
   ayil_prob_t what;

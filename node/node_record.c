@@ -105,8 +105,7 @@ static void prob_add(void *ctx, const char *field, ayil_prob_t what) {
   p->n++;
 }
 
-/* Today on this node's clock, local time, as YYYY-MM-DD. */
-static void today(char out[11]) {
+void ayil_node_today(char out[11]) {
   time_t t = time(NULL);
   struct tm tm;
   if (localtime_r(&t, &tm) == NULL || strftime(out, 11, "%Y-%m-%d", &tm) != 10)
@@ -119,7 +118,7 @@ static void node_problems(ayil_node_t *n, const ayil_kind_t *k,
                           const json_t *input, probs_t *p) {
   char day[11];
   size_t i;
-  today(day);
+  ayil_node_today(day);
   for (i = 0; i < k->nfields; i++) {
     const ayil_field_t *f = &k->fields[i];
     const json_t *v = json_object_get(input, f->name);

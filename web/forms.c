@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "ayil/schema.h"
 #include "web.h"
@@ -79,13 +78,6 @@ static int long_text(const char *name) {
          strcmp(name, "members") == 0 || strcmp(name, "decisions") == 0;
 }
 
-static void today(char out[11]) {
-  time_t t = time(NULL);
-  struct tm tm;
-  if (localtime_r(&t, &tm) == NULL || strftime(out, 11, "%Y-%m-%d", &tm) != 10)
-    snprintf(out, 11, "2100-12-31");
-}
-
 static int has_code(const json_t *v, const char *code) {
   size_t i;
   if (json_is_string(v))
@@ -103,7 +95,7 @@ void form_record(web_req_t *r, html_t *h, const ayil_kind_t *k,
                  int unlocked) {
   char ctx_field[64], ctx_hint[64], ctx_code[128], day[11];
   size_t i, j;
-  today(day);
+  ayil_node_today(day); /* the date input's max */
   snprintf(ctx_field, sizeof ctx_field, "field.%s", k->name);
   snprintf(ctx_hint, sizeof ctx_hint, "hint.%s", k->name);
   if (probs != NULL && (probs->n > 0 || probs->general[0] != '\0')) {
