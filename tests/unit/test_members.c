@@ -21,6 +21,7 @@
 #include <jansson.h>
 #include <sodium.h>
 
+#include "fixture.h"
 #include "node.h"
 
 #define PASS "chair-passphrase-1"
@@ -51,28 +52,11 @@ static ayil_node_unlock_t unlock_of(key_ctx_t *k) {
 }
 
 static int setup(void **state) {
-  char kit[300], id[AYIL_ID_TEXT];
-  ayil_config_t conf;
-  ayil_node_create_t args;
-  ayil_node_err_t err;
   (void)state;
   if (sodium_init() < 0 || mkdtemp(dir) == NULL)
     return -1;
   snprintf(home, sizeof home, "%s/committee", dir);
-  ayil_config_defaults(&conf);
-  snprintf(conf.role, sizeof conf.role, "committee");
-  snprintf(conf.name, sizeof conf.name, "Invented Committee");
-  snprintf(conf.oblast, sizeof conf.oblast, "talas");
-  memset(&args, 0, sizeof args);
-  args.conf = &conf;
-  snprintf(kit, sizeof kit, "%s/kit.txt", dir);
-  args.kit = kit;
-  args.pass = PASS;
-  args.passlen = strlen(PASS);
-  if (ayil_home_create(home) != 0 ||
-      ayil_node_create(home, &args, id, &err) != 0)
-    return -1;
-  return 0;
+  return fixture_committee(home, PASS, NULL) == 0 ? 0 : -1;
 }
 
 static int teardown(void **state) {
