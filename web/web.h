@@ -152,7 +152,6 @@ struct web_s {
   uv_timer_t timer;
   uv_timer_t sweep;
   uv_signal_t sigterm, sigint, sighup;
-  int poll_on;
   ayil_node_t *node;
   int committee;
   int tls;
