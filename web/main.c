@@ -215,9 +215,8 @@ static char *read_file(const char *home, const char *name) {
   FILE *f;
   char *buf;
   long n;
-  if (name[0] == '/')
-    snprintf(path, sizeof path, "%s", name);
-  else if (ayil_home_path(home, name, path, sizeof path) != 0)
+  /* [web] cert and key: relative to the home unless absolute */
+  if (ayil_webcert_path(home, name, path, sizeof path) != 0)
     return NULL;
   f = fopen(path, "rb");
   if (f == NULL)
