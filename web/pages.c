@@ -452,7 +452,7 @@ static int page_list(web_req_t *r) {
   h_text(&h, W_("Month"));
   h_raw(&h, "</th><th>");
   h_text(&h, W_("Status"));
-  h_raw(&h, "</th><th>");
+  h_raw(&h, "</th><th class=\"id\">");
   h_text(&h, W_("Id"));
   h_raw(&h, "</th></tr></thead><tbody>");
   memset(&c, 0, sizeof c);
@@ -1201,6 +1201,21 @@ static int page_members(web_req_t *r, const char *sub) {
   return rc;
 }
 
+/* An audit action (AYIL_AUDIT_*) in the member's words. */
+static const char *audit_action(web_req_t *r, const char *a) {
+  if (strcmp(a, AYIL_AUDIT_SHOW) == 0)
+    return W_("opened");
+  if (strcmp(a, AYIL_AUDIT_LIST) == 0)
+    return W_("listed");
+  if (strcmp(a, AYIL_AUDIT_SEARCH) == 0)
+    return W_("searched");
+  if (strcmp(a, AYIL_AUDIT_PRINT) == 0)
+    return W_("printed");
+  if (strcmp(a, AYIL_AUDIT_EXPORT) == 0)
+    return W_("exported");
+  return a;
+}
+
 static int page_audit(web_req_t *r) {
   ayil_node_audit_t *a = NULL;
   size_t n = 0, i;
@@ -1216,8 +1231,6 @@ static int page_audit(web_req_t *r) {
   h_raw(&h, "</th><th>");
   h_text(&h, W_("Who"));
   h_raw(&h, "</th><th>");
-  h_text(&h, W_("From"));
-  h_raw(&h, "</th><th>");
   h_text(&h, W_("What"));
   h_raw(&h, "</th><th>");
   h_text(&h, W_("Record"));
@@ -1230,10 +1243,10 @@ static int page_audit(web_req_t *r) {
     strftime(when, sizeof when, "%Y-%m-%d %H:%M", &tm);
     h_rawf(&h, "<tr><td>%s</td><td>", when);
     h_text(&h, a[i].member);
-    h_raw(&h, "</td><td>");
+    h_raw(&h, "<br><small class=\"id\">"); /* from where */
     h_text(&h, a[i].addr);
-    h_raw(&h, "</td><td>");
-    h_text(&h, a[i].action);
+    h_raw(&h, "</small></td><td>");
+    h_text(&h, audit_action(r, a[i].action));
     h_raw(&h, "</td><td>");
     if (is_hex_id(a[i].idtext))
       h_rawf(&h, "<a href=\"/r/%s\">%.8s</a>", a[i].idtext, a[i].idtext);
