@@ -1,6 +1,8 @@
 /*
- * Connections: the handshake, the encrypted transport and the sync state
- * machine, driven by libuv. See daemon.h for ownership rules.
+ * Connections: sessions (proto/session.c) driven by libuv. This file does
+ * I/O, backoff, timers and the store's side (admission, commits, alerts);
+ * the handshake, the envelope, the transport and sync are the session's.
+ * See daemon.h for ownership rules.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -10,8 +12,6 @@
 #include <msgpack.h>
 #include <sodium.h>
 
-#include "ayil/envelope.h"
-#include "ayil/mpcheck.h"
 #include "daemon.h"
 #include "policy_view.h"
 
@@ -75,41 +75,13 @@ static int send_bytes(conn_t *c, const uint8_t *p, size_t n) {
   return 0;
 }
 
-static int flush_hs(conn_t *c) {
-  const uint8_t *out = NULL;
-  size_t n = 0;
-  ayil_hs_output(c->hs, &out, &n);
-  return send_bytes(c, out, n);
-}
-
 /* The wall clock in ms, for the clock-skew estimate only (never for
  * ordering or reports). */
-static uint64_t wall_ms(void) {
+static uint64_t wall_ms(void *ctx) {
   struct timeval tv;
+  (void)ctx;
   gettimeofday(&tv, NULL);
   return (uint64_t)tv.tv_sec * 1000 + (uint64_t)tv.tv_usec / 1000;
-}
-
-/* ---- the handshake envelope (proto/envelope.c) around the sync "have" ---- */
-
-/* Ours: our clock, a committee's unspent invite token, the have. */
-static int envelope_pack(daemon_t *d, const uint8_t *have, size_t hlen,
-                         uint8_t *out, size_t cap, size_t *len) {
-  ayil_envelope_t e;
-  int rc;
-  memset(&e, 0, sizeof e);
-  e.clock_ms = wall_ms();
-  e.has_token = !d->is_hub && ayil_reg_token_get(d->store, e.token) == 0;
-  e.have = have;
-  e.have_len = hlen;
-  rc = ayil_envelope_pack(&e, out, cap, len);
-  sodium_memzero(e.token, sizeof e.token);
-  return rc;
-}
-
-/* The peer's, authenticated but untrusted: the strict reader decides. */
-static int envelope_unpack(const uint8_t *p, size_t n, ayil_envelope_t *env) {
-  return ayil_envelope_unpack(p, n, AYIL_SYNC_HAVE_MAX, env);
 }
 
 /* ---- sync callbacks: the store and the policy ---- */
@@ -309,27 +281,32 @@ static conn_t *conn_new(daemon_t *d, int outbound) {
   return c;
 }
 
-static int make_sync(conn_t *c) {
-  ayil_sync_config_t cfg;
-  memset(&cfg, 0, sizeof cfg);
-  cfg.ctx = c;
-  cfg.origins = cb_origins;
-  cfg.discover = cb_discover;
-  cfg.head = cb_head;
-  cfg.get = cb_get;
-  cfg.deliver = cb_deliver;
-  cfg.event = cb_event;
+static int admit(void *ctx, const uint8_t peer[AYIL_ID_BYTES],
+                 const ayil_envelope_t *env);
+
+/* The session's view of the store and policy for this connection. */
+static void session_cfg(conn_t *c, ayil_session_config_t *cfg) {
+  ayil_sync_config_t *sc = &cfg->sync;
+  memset(cfg, 0, sizeof *cfg);
+  sc->ctx = c;
+  sc->origins = cb_origins;
+  sc->discover = cb_discover;
+  sc->head = cb_head;
+  sc->get = cb_get;
+  sc->deliver = cb_deliver;
+  sc->event = cb_event;
+  cfg->wall_ms = wall_ms;
+  cfg->admit = admit;
   if (c->outbound && c->d->hub_stalls > 0) {
     unsigned sh =
         c->d->hub_stalls < STALL_SHIFT_MAX ? c->d->hub_stalls : STALL_SHIFT_MAX;
-    cfg.batch = AYIL_SYNC_BATCH_DEFAULT >> sh;
-    cfg.window = AYIL_SYNC_WINDOW_DEFAULT >> sh;
-    if (cfg.batch < STALL_BATCH_MIN)
-      cfg.batch = STALL_BATCH_MIN;
-    if (cfg.window < STALL_WINDOW_MIN)
-      cfg.window = STALL_WINDOW_MIN;
+    sc->batch = AYIL_SYNC_BATCH_DEFAULT >> sh;
+    sc->window = AYIL_SYNC_WINDOW_DEFAULT >> sh;
+    if (sc->batch < STALL_BATCH_MIN)
+      sc->batch = STALL_BATCH_MIN;
+    if (sc->window < STALL_WINDOW_MIN)
+      sc->window = STALL_WINDOW_MIN;
   }
-  return ayil_sync_new(&c->sync, &cfg, now_ms(c->d));
 }
 
 static void flush_stats(conn_t *c) {
@@ -349,6 +326,8 @@ void conn_close(conn_t *c, int clean, const char *why) {
     return;
   if (c->peer_known)
     ayil_id_to_text(c->peer, id);
+  else if (c->sess != NULL && ayil_session_peer(c->sess) != NULL)
+    ayil_id_to_text(ayil_session_peer(c->sess), id);
   if (why != c->why)
     snprintf(c->why, sizeof c->why, "%s", why);
   dlog(clean ? LOG_INFO : LOG_NOTICE,
@@ -374,8 +353,8 @@ static void on_close(uv_handle_t *h) {
     }
   if (c->outbound && !d->is_hub) {
     uint64_t now = now_ms(d), acked = 0;
-    if (c->sync != NULL &&
-        ayil_sync_peer_acked(c->sync, d->ident.pk, &acked) == 0 &&
+    if (conn_sync(c) != NULL &&
+        ayil_sync_peer_acked(conn_sync(c), d->ident.pk, &acked) == 0 &&
         acked > c->own_acked_at0) {
       /* Progress. Full batches again only after a connection that ended
        * cleanly: on a link cut sooner than one full batch, going back to
@@ -417,38 +396,37 @@ static void on_close(uv_handle_t *h) {
       dlog(LOG_INFO, "reconnecting in %.1f s", (double)delay / 1000.0);
     }
   }
-  ayil_sync_free(c->sync);
-  ayil_hs_free(c->hs);
-  ayil_tx_free(c->tx);
-  ayil_rx_free(c->rx);
+  ayil_session_free(c->sess);
   free_lent(c);
   free(c);
 }
 
+static int on_events(conn_t *c);
+
+/* Sends what the session has, while the socket's queue is short: the
+ * handshake's messages, the early stream behind a client's auth, sync
+ * frames, and the final frame after conn_leave(). */
 void conn_pump(conn_t *c) {
-  uint8_t frame[AYIL_FRAME_WIRE_LEN(AYIL_FRAME_MAX)];
+  int rc = 0;
   /* A leaving connection has sent its final frame: nothing may follow. */
-  if (c->state != CONN_SYNC || c->leaving || c->sync == NULL || c->tx == NULL)
+  if (c->state == CONN_CLOSING || c->state == CONN_CONNECTING || c->leaving ||
+      c->sess == NULL)
     return;
   while (uv_stream_get_write_queue_size((uv_stream_t *)&c->tcp) <
          WRITE_HIGH_WATER) {
-    const uint8_t *msg = NULL;
-    size_t len = 0, wlen = 0;
-    int rc = ayil_sync_poll(c->sync, now_ms(c->d), &msg, &len);
-    if (rc != 0) {
-      conn_close(c, 0, ayil_strerror(rc));
-      return;
-    }
-    if (len == 0)
+    const uint8_t *out = NULL;
+    size_t len = 0;
+    rc = ayil_session_transmit(c->sess, now_ms(c->d), &out, &len);
+    if (rc != 0 || len == 0)
       break;
-    rc = ayil_tx_seal(c->tx, msg, len, frame, sizeof frame, &wlen);
-    if (rc == 0)
-      rc = send_bytes(c, frame, wlen);
-    if (rc != 0) {
-      conn_close(c, 0, ayil_strerror(rc));
-      return;
-    }
+    rc = send_bytes(c, out, len);
+    if (rc != 0)
+      break;
   }
+  if (rc == 0)
+    rc = on_events(c);
+  if (rc != 0)
+    conn_close(c, 0, ayil_strerror(rc));
 }
 
 /* Commits what deliver() stored during this read, then lets every
@@ -476,15 +454,15 @@ void daemon_commit(daemon_t *d) {
     if (ayil_store_head(d->store, d->touched[i], &seq, hash) != 0)
       continue;
     for (c = d->conns; c != NULL; c = c->next) {
-      if (c->state != CONN_SYNC || c->sync == NULL)
+      if (c->state != CONN_SYNC || conn_sync(c) == NULL)
         continue;
       /* What we received from this peer is now acknowledged to it: that
        * is the "last acknowledgement" `ayil status` and `nodes` show. */
       if (c->delivered)
         ayil_reg_acked(d->store, c->peer, d->touched[i], seq,
                        (uint64_t)time(NULL));
-      ayil_sync_committed(c->sync, d->touched[i], seq);
-      ayil_sync_notify(c->sync, d->touched[i]);
+      ayil_sync_committed(conn_sync(c), d->touched[i], seq);
+      ayil_sync_notify(conn_sync(c), d->touched[i]);
     }
   }
   d->ntouched = 0;
@@ -496,8 +474,8 @@ void daemon_commit(daemon_t *d) {
 void daemon_notify_local(daemon_t *d) {
   conn_t *c;
   for (c = d->conns; c != NULL; c = c->next) {
-    if (c->state == CONN_SYNC && !c->leaving && c->sync != NULL) {
-      ayil_sync_notify(c->sync, d->ident.pk);
+    if (c->state == CONN_SYNC && !c->leaving && conn_sync(c) != NULL) {
+      ayil_sync_notify(conn_sync(c), d->ident.pk);
       conn_pump(c);
     } else if (c->outbound && c->leaving) {
       /* It is on its way out: come straight back for the new entries. */
@@ -506,30 +484,21 @@ void daemon_notify_local(daemon_t *d) {
   }
 }
 
-/* Server side: the client proved its id; admit it or not. */
-static int decide(conn_t *c) {
+/* Server side, from the session: the client proved its id; admit it or
+ * not. Its envelope (read by the session's strict reader) may carry an
+ * invite token. */
+static int admit(void *ctx, const uint8_t peer[AYIL_ID_BYTES],
+                 const ayil_envelope_t *env) {
+  conn_t *c = ctx;
   daemon_t *d = c->d;
-  const uint8_t *payload = NULL;
-  size_t plen = 0;
-  ayil_envelope_t env;
-  uint8_t have[AYIL_SYNC_HAVE_MAX];
-  uint8_t out[AYIL_HS_PAYLOAD_MAX];
-  size_t hlen = 0, olen = 0;
   char id[AYIL_ID_TEXT];
   int rc;
-  memcpy(c->peer, ayil_hs_peer_id(c->hs), AYIL_ID_BYTES);
+  memcpy(c->peer, peer, AYIL_ID_BYTES);
   c->peer_known = 1;
   ayil_id_to_text(c->peer, id);
-  rc = ayil_hs_peer_payload(c->hs, &payload, &plen);
-  if (rc == 0)
-    rc = envelope_unpack(payload, plen, &env);
-  if (rc != 0) {
-    dlog(LOG_WARN, "peer %s: bad handshake payload: %s", id, ayil_strerror(rc));
-    return rc;
-  }
   rc = ayil_reg_device(d->store, c->peer, &c->dev);
-  if (rc == AYIL_ENOTFOUND && env.has_token) {
-    rc = ayil_reg_redeem(d->store, d->ident.sk, env.token, c->peer);
+  if (rc == AYIL_ENOTFOUND && env->has_token) {
+    rc = ayil_reg_redeem(d->store, d->ident.sk, env->token, c->peer);
     if (rc == 0) {
       dlog(LOG_NOTICE, "node %s admitted with an invite", id);
       rc = ayil_reg_device(d->store, c->peer, &c->dev);
@@ -541,11 +510,9 @@ static int decide(conn_t *c) {
            "operator confirms the enrolment code its committee reads out "
            "(ayil admit --confirm CODE)",
            id);
-      sodium_memzero(env.token, sizeof env.token);
       return AYIL_EPENDING;
     }
   }
-  sodium_memzero(env.token, sizeof env.token);
   if (rc == AYIL_ENOTFOUND || rc == AYIL_EAUTH) {
     dlog(LOG_WARN, "refused unknown node %s", id);
     return AYIL_EUNKNOWN_NODE;
@@ -557,57 +524,25 @@ static int decide(conn_t *c) {
     ayil_reg_alert(d->store, "revoked", c->peer, NULL, 0, (uint64_t)time(NULL));
     return AYIL_EREVOKED;
   }
-  ayil_reg_contact(d->store, c->peer, (uint64_t)time(NULL),
-                   (int64_t)env.clock_ms - (int64_t)wall_ms());
-  rc = make_sync(c);
-  if (rc == 0)
-    rc = ayil_sync_have_payload(c->sync, have, sizeof have, &hlen);
-  if (rc == 0)
-    rc = envelope_pack(d, have, hlen, out, sizeof out, &olen);
-  if (rc == 0)
-    rc = ayil_hs_accept(c->hs, out, olen);
-  if (rc == 0)
-    rc = ayil_sync_start(c->sync, env.have, env.have_len, now_ms(d));
-  return rc;
+  return 0;
 }
 
-/* Both: the handshake finished; move to the encrypted stream. */
-static int handshake_done(conn_t *c) {
+/* Both: the session is open (keys agreed, haves exchanged). */
+static void opened(conn_t *c, uint64_t peer_clock_ms) {
   daemon_t *d = c->d;
-  int rc;
-  if (c->tx == NULL) {
-    rc = ayil_hs_take_tx(c->hs, &c->tx);
-    if (rc != 0)
-      return rc;
-  }
-  rc = ayil_hs_take_rx(c->hs, &c->rx);
-  if (rc != 0)
-    return rc;
+  ayil_reg_contact(d->store, c->peer, (uint64_t)time(NULL),
+                   (int64_t)peer_clock_ms - (int64_t)wall_ms(NULL));
   if (c->outbound) {
-    const uint8_t *payload = NULL;
-    size_t plen = 0;
-    ayil_envelope_t env;
-    rc = ayil_hs_peer_payload(c->hs, &payload, &plen);
-    if (rc == 0)
-      rc = envelope_unpack(payload, plen, &env);
-    if (rc == 0)
-      rc = ayil_sync_start(c->sync, env.have, env.have_len, now_ms(d));
-    if (rc != 0)
-      return rc;
-    {
-      /* What the hub holds of our log, for the next early stream (see
-       * start_handshake_client); ACKED events raise the registry's. */
-      uint64_t have_seq = 0, acked = 0;
-      char buf[48];
-      if (ayil_sync_peer_acked(c->sync, d->ident.pk, &have_seq) == 0 &&
-          ayil_reg_peer_acked(d->store, d->hub_id, d->ident.pk, &acked) == 0) {
-        snprintf(buf, sizeof buf, "%llu:%llu", (unsigned long long)have_seq,
-                 (unsigned long long)acked);
-        ayil_store_meta_set(d->store, "hub_have_seen", buf);
-      }
+    /* What the hub holds of our log, for the next early stream (see
+     * start_client); ACKED events raise the registry's. */
+    uint64_t have_seq = 0, acked = 0;
+    char buf[48];
+    if (ayil_sync_peer_acked(conn_sync(c), d->ident.pk, &have_seq) == 0 &&
+        ayil_reg_peer_acked(d->store, d->hub_id, d->ident.pk, &acked) == 0) {
+      snprintf(buf, sizeof buf, "%llu:%llu", (unsigned long long)have_seq,
+               (unsigned long long)acked);
+      ayil_store_meta_set(d->store, "hub_have_seen", buf);
     }
-    ayil_reg_contact(d->store, c->peer, (uint64_t)time(NULL),
-                     (int64_t)env.clock_ms - (int64_t)wall_ms());
     if (d->hub_hangups >= HUB_HANGUPS_REFUSED)
       dlog(LOG_NOTICE, "the hub accepts this node again");
     d->hub_hangups = 0;
@@ -619,6 +554,23 @@ static int handshake_done(conn_t *c) {
   c->made_progress = 1;
   dlog(LOG_INFO, "connection %s established",
        c->outbound ? "to the hub" : "from a committee");
+}
+
+/* What the session says happened: it opened, or the peer left. */
+static int on_events(conn_t *c) {
+  ayil_session_event_t ev;
+  while (c->state != CONN_CLOSING && ayil_session_event(c->sess, &ev)) {
+    if (ev.type == AYIL_SESSION_EV_OPEN) {
+      opened(c, ev.peer_clock_ms);
+    } else if (ev.type == AYIL_SESSION_EV_PEER_LEFT) {
+      /* The peer's final frame: answer with ours (the FINAL exchange),
+       * or, if ours is out already, the stream is over both ways. */
+      if (c->leaving)
+        conn_close(c, 1, c->why);
+      else
+        conn_leave(c, "peer left");
+    }
+  }
   return 0;
 }
 
@@ -630,87 +582,10 @@ static void alloc_cb(uv_handle_t *h, size_t hint, uv_buf_t *buf) {
 }
 
 static int feed(conn_t *c, const uint8_t *p, size_t n) {
-  daemon_t *d = c->d;
-  int rc;
-  while (n > 0 && c->state != CONN_CLOSING) {
-    size_t used = 0;
-    if (c->state == CONN_HANDSHAKE) {
-      int st;
-      rc = ayil_hs_feed(c->hs, p, n, &used);
-      p += used;
-      n -= used;
-      if (rc == 0)
-        rc = flush_hs(c);
-      if (rc != 0)
-        return rc;
-      st = ayil_hs_status(c->hs);
-      if (c->outbound && c->tx == NULL && st == AYIL_HS_WANT_INPUT &&
-          ayil_hs_peer_id(c->hs) != NULL &&
-          ayil_hs_take_tx(c->hs, &c->tx) == 0) {
-        /* Our auth is out: the early stream follows it at once, as much
-         * as the window allows before the hub's accept. */
-        uint8_t frame[AYIL_FRAME_WIRE_LEN(AYIL_FRAME_MAX)];
-        while (uv_stream_get_write_queue_size((uv_stream_t *)&c->tcp) <
-               WRITE_HIGH_WATER) {
-          const uint8_t *msg = NULL;
-          size_t len = 0, wlen = 0;
-          rc = ayil_sync_poll(c->sync, now_ms(d), &msg, &len);
-          if (rc != 0 || len == 0)
-            break;
-          rc = ayil_tx_seal(c->tx, msg, len, frame, sizeof frame, &wlen);
-          if (rc == 0)
-            rc = send_bytes(c, frame, wlen);
-          if (rc != 0)
-            break;
-        }
-        if (rc != 0)
-          return rc;
-      }
-      if (st == AYIL_HS_DECIDE) {
-        rc = decide(c);
-        if (rc != 0) {
-          ayil_hs_reject(c->hs);
-          return rc;
-        }
-        rc = flush_hs(c);
-        if (rc != 0)
-          return rc;
-        st = ayil_hs_status(c->hs);
-      }
-      if (st == AYIL_HS_DONE) {
-        rc = handshake_done(c);
-        if (rc != 0)
-          return rc;
-      } else if (used == 0) {
-        break;
-      }
-    } else {
-      const uint8_t *frame = NULL;
-      size_t flen = 0;
-      rc = ayil_rx_feed(c->rx, p, n, &used, &frame, &flen);
-      p += used;
-      n -= used;
-      if (rc != 0)
-        return rc;
-      if (frame != NULL) {
-        rc = ayil_sync_recv(c->sync, frame, flen, now_ms(d));
-        if (rc != 0)
-          return rc;
-      }
-      if (ayil_rx_ended(c->rx)) {
-        /* The peer's final frame: answer with ours (the FINAL exchange),
-         * or, if ours is out already, the stream is over both ways. */
-        if (c->leaving)
-          conn_close(c, 1, c->why);
-        else
-          conn_leave(c, "peer left");
-        return 0;
-      }
-      if (used == 0)
-        break;
-    }
-  }
-  return 0;
+  int rc = ayil_session_feed(c->sess, p, n, now_ms(c->d));
+  if (rc == 0)
+    rc = on_events(c);
+  return rc;
 }
 
 static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
@@ -735,23 +610,24 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
       daemon_commit(d);
     }
     conn_close(c, 0, ayil_strerror(rc));
-  } else if (nread < 0 && c->state == CONN_SYNC && c->rx != NULL &&
-             (c->leaving || ayil_rx_eof(c->rx) == 0)) {
+  } else if (nread < 0 && c->state == CONN_SYNC &&
+             (c->leaving || ayil_session_eof(c->sess) == 0)) {
     /* After a final frame (ours or the peer's): a clean end. */
     conn_close(c, 1, c->leaving ? c->why : "peer left");
   } else if (nread < 0) {
-    if (c->state == CONN_SYNC && c->rx != NULL)
+    if (c->state == CONN_SYNC)
       snprintf(c->why, sizeof c->why, "%s",
                "connection cut: no final frame from the peer");
-    if (c->outbound && c->state == CONN_HANDSHAKE && c->hs != NULL &&
-        ayil_hs_peer_id(c->hs) != NULL && c->early) {
+    if (c->outbound && c->state == CONN_HANDSHAKE &&
+        ayil_session_peer(c->sess) != NULL &&
+        ayil_session_early_frames(c->sess) > 0) {
       /* Entries streamed behind our auth message filled the link: a cut
        * looks just like a refusal here. The next connection waits for the
        * hub's reply (hub_stalls), so only then does a hangup count. */
       dlog(LOG_NOTICE, "the connection closed before the hub answered our "
                        "authentication; retrying without streaming ahead");
-    } else if (c->outbound && c->state == CONN_HANDSHAKE && c->hs != NULL &&
-               ayil_hs_peer_id(c->hs) != NULL) {
+    } else if (c->outbound && c->state == CONN_HANDSHAKE &&
+               ayil_session_peer(c->sess) != NULL) {
       /* The hub proved itself, saw who we are, and hung up. Once can be a
        * cut or the hub restarting mid-handshake, and the alert is never
        * cleared; several times in a row, with no handshake completing in
@@ -771,27 +647,26 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
       }
     }
     conn_close(c, 0,
-               c->state == CONN_SYNC && c->rx != NULL ? c->why
-               : nread == UV_EOF                      ? "peer closed"
-                                 : uv_strerror((int)nread));
+               c->state == CONN_SYNC ? c->why
+               : nread == UV_EOF     ? "peer closed"
+                                     : uv_strerror((int)nread));
   }
   for (c = d->conns; c != NULL; c = c->next)
     conn_pump(c);
 }
 
-static int start_handshake_client(conn_t *c) {
+static int start_client(conn_t *c) {
   daemon_t *d = c->d;
-  uint8_t have[AYIL_SYNC_HAVE_MAX];
-  uint8_t env[AYIL_HS_PAYLOAD_MAX];
-  size_t hlen = 0, elen = 0;
+  ayil_session_config_t cfg;
   uint64_t acked = 0;
-  int rc = make_sync(c);
+  int rc;
+  session_cfg(c, &cfg);
+  cfg.has_token = ayil_reg_token_get(d->store, cfg.token) == 0;
   memcpy(c->peer, d->hub_id, AYIL_ID_BYTES);
   c->peer_known = 1;
   /* Our log streams right behind the auth message, from what the hub last
    * acknowledged; its have corrects us if it holds more or less. */
-  if (rc == 0 &&
-      ayil_reg_peer_acked(d->store, d->hub_id, d->ident.pk, &acked) == 0) {
+  if (ayil_reg_peer_acked(d->store, d->hub_id, d->ident.pk, &acked) == 0) {
     /* Unless the hub's last have showed less (restored from a backup) and
      * no acknowledgement came since: then its head is that have's. */
     char *seen = NULL;
@@ -807,20 +682,14 @@ static int start_handshake_client(conn_t *c) {
      * have instead: on a link cut every few KB, the early stream is what
      * the cut hits, before the hub's reply ever arrives. */
     if (d->hub_stalls == 0) {
-      rc = ayil_sync_assume(c->sync, d->ident.pk, acked);
-      c->early = d->own_head > acked;
+      cfg.early = 1;
+      memcpy(cfg.early_origin, d->ident.pk, AYIL_ID_BYTES);
+      cfg.early_seq = acked;
     }
   }
-  if (rc == 0)
-    rc = ayil_sync_have_payload(c->sync, have, sizeof have, &hlen);
-  if (rc == 0)
-    rc = envelope_pack(d, have, hlen, env, sizeof env, &elen);
-  if (rc == 0)
-    rc = ayil_hs_client_new(&c->hs, d->netkey, d->ident.sk, d->hub_id, env,
-                            elen);
-  sodium_memzero(env, sizeof env);
-  if (rc == 0)
-    rc = flush_hs(c);
+  rc = ayil_session_client(&c->sess, &cfg, d->netkey, d->ident.sk, d->hub_id,
+                           now_ms(d));
+  sodium_memzero(cfg.token, sizeof cfg.token);
   return rc;
 }
 
@@ -834,8 +703,11 @@ static void on_connect(uv_connect_t *req, int status) {
     return;
   }
   c->state = CONN_HANDSHAKE;
-  rc = start_handshake_client(c);
-  if (rc == 0 && uv_read_start((uv_stream_t *)&c->tcp, alloc_cb, on_read) != 0)
+  rc = start_client(c);
+  if (rc == 0)
+    conn_pump(c);
+  if (c->state != CONN_CLOSING && rc == 0 &&
+      uv_read_start((uv_stream_t *)&c->tcp, alloc_cb, on_read) != 0)
     rc = AYIL_EIO;
   if (rc != 0)
     conn_close(c, 0, ayil_strerror(rc));
@@ -916,7 +788,11 @@ void conn_accept(daemon_t *d, uv_stream_t *server) {
     return;
   }
   c->state = CONN_HANDSHAKE;
-  rc = ayil_hs_server_new(&c->hs, d->netkey, d->ident.sk);
+  {
+    ayil_session_config_t cfg;
+    session_cfg(c, &cfg);
+    rc = ayil_session_server(&c->sess, &cfg, d->netkey, d->ident.sk, now_ms(d));
+  }
   if (rc == 0 && uv_read_start((uv_stream_t *)&c->tcp, alloc_cb, on_read) != 0)
     rc = AYIL_EIO;
   if (rc != 0)
@@ -927,18 +803,22 @@ static void on_shutdown(uv_shutdown_t *req, int status) {
   conn_t *c = req->data;
   /* Our final frame is out: wait (bounded, conns_tick) for the peer's, so
    * both sides see the stream end cleanly (PROTOCOL.md, "Transport"). */
-  if (status == 0 && c->state != CONN_CLOSING && c->rx != NULL &&
-      !ayil_rx_ended(c->rx))
+  if (status == 0 && c->state != CONN_CLOSING && c->sess != NULL &&
+      ayil_session_state(c->sess) == AYIL_SESSION_OPEN)
     return;
   conn_close(c, 1, c->why[0] ? c->why : "left");
 }
 
 /* Ends the stream cleanly (final frame), then closes. */
 static void conn_leave(conn_t *c, const char *why) {
-  uint8_t fin[AYIL_FRAME_OVERHEAD + 8];
-  size_t n = 0;
-  if (c->tx != NULL && ayil_tx_end(c->tx, fin, sizeof fin, &n) == 0)
-    send_bytes(c, fin, n);
+  if (c->leaving || c->state == CONN_CLOSING)
+    return;
+  if (c->sess != NULL) {
+    ayil_session_leave(c->sess);
+    conn_pump(c); /* the final frame, and nothing after it */
+  }
+  if (c->state == CONN_CLOSING)
+    return;
   snprintf(c->why, sizeof c->why, "%s", why);
   c->shutdown_req.data = c;
   c->leaving = 1; /* reads go on until the peer's final frame */
@@ -983,7 +863,7 @@ void conns_tick(daemon_t *d) {
         continue;
       }
     }
-    if (ayil_sync_idle(c->sync)) {
+    if (ayil_sync_idle(conn_sync(c))) {
       if (c->idle_since_ms == 0 && !d->is_hub && c->outbound &&
           conn_lineage_grew(c)) {
         /* Its history is one more connection away: not synced yet. */
@@ -1010,13 +890,13 @@ void conns_tick(daemon_t *d) {
       }
     } else {
       c->idle_since_ms = 0;
-      if (now - ayil_sync_progress_ms(c->sync) >
+      if (now - ayil_sync_progress_ms(conn_sync(c)) >
           (uint64_t)d->conf.dead_after_s * 1000) {
         conn_close(c, 0, "no progress: link dead");
         continue;
       }
     }
-    if (ayil_sync_timeout_ms(c->sync) <= now)
+    if (ayil_session_timeout_ms(c->sess) <= now)
       conn_pump(c);
   }
 }

@@ -69,29 +69,29 @@ static void reply(ctl_client_t *cl, json_t *o) {
   }
 }
 
-static const char *state_name(const conn_t *c) {
+static const char *state_name(conn_t *c) {
   if (c->state == CONN_CONNECTING)
     return "connecting";
   if (c->state == CONN_HANDSHAKE)
     return "handshake";
   if (c->state == CONN_CLOSING || c->leaving)
     return "down";
-  return ayil_sync_idle(c->sync) ? "idle" : "syncing";
+  return ayil_sync_idle(conn_sync(c)) ? "idle" : "syncing";
 }
 
 /* Entries of `origin` the peer has not acknowledged yet: what the live
  * session knows, else what the registry kept. */
 static uint64_t unacked(daemon_t *d, conn_t *c, const uint8_t *origin) {
   uint64_t acked = 0;
-  int live = c != NULL && c->sync != NULL &&
-             ayil_sync_peer_acked(c->sync, origin, &acked) == 0;
+  int live = c != NULL && conn_sync(c) != NULL &&
+             ayil_sync_peer_acked(conn_sync(c), origin, &acked) == 0;
   return ayil_node_unacked(d->store, d->hub_id, origin, live ? &acked : NULL);
 }
 
 static int committee_synced(daemon_t *d, conn_t *out) {
   if (out != NULL && out->state == CONN_SYNC && !out->leaving)
-    return ayil_sync_idle(out->sync) && unacked(d, out, d->ident.pk) == 0 &&
-           !conn_lineage_grew(out);
+    return ayil_sync_idle(conn_sync(out)) &&
+           unacked(d, out, d->ident.pk) == 0 && !conn_lineage_grew(out);
   return d->synced_once && unacked(d, NULL, d->ident.pk) == 0;
 }
 
@@ -110,25 +110,25 @@ static json_t *status_json(daemon_t *d) {
       continue;
     ayil_id_to_text(c->peer, id);
     memset(&st, 0, sizeof st);
-    if (c->sync != NULL)
-      ayil_sync_stats(c->sync, &st);
-    p = json_pack("{s:s, s:s, s:b, s:s, s:I, s:I, s:I, s:I}", "id", id, "name",
-                  d->is_hub ? c->dev.name : "hub", "connected",
-                  c->state == CONN_SYNC && !c->leaving, "state", state_name(c),
-                  "unacked_out",
-                  (json_int_t)(d->is_hub ? 0 : unacked(d, c, d->ident.pk)),
-                  "bytes_sent", (json_int_t)c->bytes_sent, "bytes_recv",
-                  (json_int_t)c->bytes_recv, "since_progress_ms",
-                  (json_int_t)(c->sync != NULL
-                                   ? now_ms(d) - ayil_sync_progress_ms(c->sync)
-                                   : now_ms(d) - c->started_ms));
-    if (c->state == CONN_SYNC && ayil_sync_idle(c->sync))
+    if (conn_sync(c) != NULL)
+      ayil_sync_stats(conn_sync(c), &st);
+    p = json_pack(
+        "{s:s, s:s, s:b, s:s, s:I, s:I, s:I, s:I}", "id", id, "name",
+        d->is_hub ? c->dev.name : "hub", "connected",
+        c->state == CONN_SYNC && !c->leaving, "state", state_name(c),
+        "unacked_out", (json_int_t)(d->is_hub ? 0 : unacked(d, c, d->ident.pk)),
+        "bytes_sent", (json_int_t)c->bytes_sent, "bytes_recv",
+        (json_int_t)c->bytes_recv, "since_progress_ms",
+        (json_int_t)(conn_sync(c) != NULL
+                         ? now_ms(d) - ayil_sync_progress_ms(conn_sync(c))
+                         : now_ms(d) - c->started_ms));
+    if (c->state == CONN_SYNC && ayil_sync_idle(conn_sync(c)))
       json_object_set_new(p, "unacked_in", json_integer(0));
     else
       json_object_set_new(p, "unacked_in", json_null());
     json_array_append_new(peers, p);
     if (d->is_hub && c->state != CONN_CLOSING &&
-        !(c->state == CONN_SYNC && ayil_sync_idle(c->sync)))
+        !(c->state == CONN_SYNC && ayil_sync_idle(conn_sync(c))))
       synced = 0;
   }
   if (!d->is_hub) {

@@ -2,7 +2,9 @@
  * ayild internals: one libuv loop, one thread. Not for the CLI.
  *
  * Ownership: the daemon owns its connections (a list); a connection owns
- * its TCP handle, handshake, transport halves and sync state machine. A
+ * its TCP handle and its session (proto/session.c: the handshake, the
+ * transport halves and the sync state machine). This file's connections do
+ * I/O, backoff and timers only; every byte's meaning is the session's. A
  * connection is closed by marking it and calling uv_close; it is freed in
  * the close callback, never inside its own read or write callback.
  */
@@ -14,9 +16,7 @@
 #include <uv.h>
 
 #include "ayil/entry.h"
-#include "ayil/handshake.h"
-#include "ayil/sync.h"
-#include "ayil/transport.h"
+#include "ayil/session.h"
 #include "config.h"
 #include "keys.h"
 #include "registry.h"
@@ -49,16 +49,12 @@ typedef struct conn_s {
   int state;
   int clean; /* closed by linger/leave, not by an error */
   int made_progress;
-  int early;              /* committee: streamed ahead of the hub's reply */
   uint64_t own_acked_at0; /* committee: own log acked by the hub at start */
   size_t nwant;      /* logs the policy wanted from the peer at the handshake */
   uint64_t leave_ms; /* when conn_leave() sent our final frame */
   int leaving;       /* sent the final frame, shutting down */
   int delivered;     /* handed entries to the store in this read */
-  ayil_hs_t *hs;
-  ayil_tx_t *tx;
-  ayil_rx_t *rx;
-  ayil_sync_t *sync;
+  ayil_session_t *sess;
   uint8_t peer[AYIL_ID_BYTES];
   int peer_known;
   ayil_device_t dev; /* hub: the peer's committee */
@@ -70,6 +66,11 @@ typedef struct conn_s {
   uint8_t *g_entry, *g_body, *g_proof;
   char why[96]; /* why it closed, for the log */
 } conn_t;
+
+/* The connection's sync machine, or NULL before the session has one. */
+static inline ayil_sync_t *conn_sync(conn_t *c) {
+  return c->sess != NULL ? ayil_session_sync(c->sess) : NULL;
+}
 
 struct daemon_s {
   uv_loop_t *loop;
