@@ -164,6 +164,7 @@ static void chunk_abort(ayil_sync_t *s, int si) {
     return;
   s->cs_active = 0;
   s->cs_abort = 1;
+  ayil__sync_chunk_done(s, (uint32_t)si);
 }
 
 /* Ends the early stream of slot `si`: the peer does not take it on this
@@ -174,6 +175,7 @@ static void early_stop(ayil_sync_t *s, int si) {
   if (!sl->early)
     return;
   sl->early = 0;
+  sl->skip_to = 0;
   chunk_abort(s, si);
   drop_flights(s, (uint32_t)si);
   sl->out_active = 0;
@@ -200,15 +202,17 @@ static void link_early(ayil_sync_t *s, int si, uint64_t h, uint64_t p) {
   if (h > sl->out_head)
     sl->out_head = h;
   if (p > a) {
-    if (sl->out_next <= p && !(s->cs_active && s->cs_slot == (uint32_t)si)) {
-      sl->out_next = p + 1;
-      memcpy(sl->out_prev, sl->peer_hash, AYIL_HASH_BYTES);
-      /* A peer ahead of this side: send_entries() checks its head if this
-       * side ever gets past it. */
-      sl->out_prev_ok = p <= h;
+    sl->skip_to = p;
+    memcpy(sl->skip_hash, sl->peer_hash, AYIL_HASH_BYTES);
+    /* Now, or once the record going out in BODY messages is done (a
+     * record is never cut short for this: the peer takes it whole). */
+    if (!(s->cs_active && s->cs_slot == (uint32_t)si)) {
+      ayil__sync_chunk_done(s, (uint32_t)si);
+    } else if (sl->out_next - 1 > sl->out_acked) {
+      /* Meanwhile, what was sent before that record is acknowledged. */
+      sl->out_acked = p < sl->out_next ? p : sl->out_next - 1;
+      ayil__sync_flights_ack(s, (uint32_t)si, sl->out_acked);
     }
-    sl->out_acked = p < sl->out_next ? p : sl->out_next - 1;
-    ayil__sync_flights_ack(s, (uint32_t)si, sl->out_acked);
     /* The embedder's belief was stale (an ACK lost with the link): the
      * have is as good as an acknowledgement, so its next assumption is
      * right even if this connection is cut before any ACK. Only where
@@ -224,6 +228,33 @@ static void link_early(ayil_sync_t *s, int si, uint64_t h, uint64_t p) {
     sl->out_prev_ok = 1;
     sl->tx_next = 0; /* the peer follows no stream: ENTRIES, first, prev */
     sl->out_wait_seq = 0;
+  }
+}
+
+/*
+ * A pending skip of slot `si` (see slot_t.skip_to) takes effect: the stream
+ * continues after the peer's head, and what was sent up to it counts as
+ * acknowledged (the peer holds it; it sends no ACK for what it held
+ * already). Called when no record of the slot is going out in BODY
+ * messages.
+ */
+void ayil__sync_chunk_done(ayil_sync_t *s, uint32_t si) {
+  slot_t *sl = &s->slots[si];
+  uint64_t p = sl->skip_to, acked;
+  if (p == 0)
+    return;
+  sl->skip_to = 0;
+  if (sl->out_next <= p) {
+    sl->out_next = p + 1;
+    memcpy(sl->out_prev, sl->skip_hash, AYIL_HASH_BYTES);
+    /* A peer ahead of this side: send_entries() checks its head if this
+     * side ever gets past it. */
+    sl->out_prev_ok = p <= sl->out_head;
+  }
+  acked = p < sl->out_next ? p : sl->out_next - 1;
+  if (acked > sl->out_acked) {
+    sl->out_acked = acked;
+    ayil__sync_flights_ack(s, si, acked);
   }
 }
 

@@ -279,6 +279,7 @@ static void chunk_rewind(ayil_sync_t *s) {
   memcpy(sl->out_prev, s->cs_prev, AYIL_HASH_BYTES);
   sl->tx_next = 0; /* the peer dropped it: start again with first and prev */
   s->cs_active = 0;
+  ayil__sync_chunk_done(s, s->cs_slot);
 }
 
 static int send_chunk(ayil_sync_t *s, size_t *len) {
@@ -308,8 +309,10 @@ static int send_chunk(ayil_sync_t *s, size_t *len) {
   if (w.overflow)
     return AYIL_EINVAL;
   s->cs_off += k;
-  if (s->cs_off == s->cs_total)
+  if (s->cs_off == s->cs_total) {
     s->cs_active = 0;
+    ayil__sync_chunk_done(s, s->cs_slot);
+  }
   *len = w.len;
   return 0;
 }

@@ -68,6 +68,12 @@ typedef struct {
    * stream of it is joined, what does not fit is ignored, and `rx_ignoring`
    * while the peer's current stream is being ignored (its MOREs too). */
   int rx_early, rx_ignoring;
+  /* Sender: the peer's have showed it holds this origin up to skip_to
+   * (hash skip_hash), past this side's early stream, while a record of it
+   * was going out in BODY messages: skip there once that record is done
+   * (ayil__sync_chunk_done). 0: nothing pending. */
+  uint64_t skip_to;
+  uint8_t skip_hash[AYIL_HASH_BYTES];
 } slot_t;
 
 /* One record sent and not yet acknowledged. */
@@ -128,6 +134,7 @@ struct ayil_sync_s {
 int ayil__sync_ack_pending(const ayil_sync_t *s, int *drained);
 int ayil__sync_add_mine(ayil_sync_t *s, int si, unsigned flags);
 int ayil__sync_cb_rc(int rc);
+void ayil__sync_chunk_done(ayil_sync_t *s, uint32_t si);
 void ayil__sync_emit(ayil_sync_t *s, int type, const uint8_t *origin,
                      uint64_t seq, int by_peer);
 int ayil__sync_fail(ayil_sync_t *s, int rc);

@@ -58,6 +58,7 @@
 #include <sodium.h>
 
 #include "ayil/envelope.h"
+#include "ayil/session.h"
 #include "ayil/policy.h"
 #include "ayil/schema.h"
 #include "ayil/sync.h"
@@ -75,7 +76,6 @@
 #define HUB_IDLE_MS 60000
 #define POLL_MS 30000
 #define PIPE_MAX 65536 /* bytes queued in a socket before the writer waits */
-#define HS_BYTES (48 + 64 + 138 + 42)
 
 /* ---- PRNG: splitmix64, our own so runs do not depend on libc ---------- */
 
@@ -310,7 +310,6 @@ typedef struct {
   size_t sent;   /* bytes ever sent this way */
   size_t cut_at; /* SIZE_MAX: never cut */
   uint64_t busy_until;
-  int got_have;   /* the first frame (the have payload) arrived */
   int blackholed; /* a partition swallowed a frame: all later ones too */
 } pipe_t;
 
@@ -324,10 +323,10 @@ typedef struct {
 
 typedef struct conn_s {
   int live;
-  end_t end[2]; /* 0: committee (client), 1: hub (server) */
-  ayil_sync_t *s[2];
-  pipe_t p[2];   /* p[i]: from end i to end 1-i */
-  uint64_t rate; /* bytes per ms */
+  end_t end[2];          /* 0: committee (client), 1: hub (server) */
+  ayil_session_t *ss[2]; /* the sessions ayild runs, client and server */
+  pipe_t p[2];           /* p[i]: from end i to end 1-i */
+  uint64_t rate;         /* bytes per ms */
   uint64_t latency;
   uint64_t close_at; /* UINT64_MAX: none scheduled */
   uint64_t idle_since[2];
@@ -365,8 +364,15 @@ typedef struct sim_s {
   uint64_t entries_written, acked;
   /* hostile entries written by devices, the hub, strangers; refused */
   uint64_t attacks[3], refusals;
-  uint64_t stranger_recv; /* a stranger's entries that reached the hub */
+  uint64_t stranger_recv;    /* a stranger's entries that reached the hub */
+  uint64_t stranger_refused; /* its connections the hub's admit() refused */
+  uint8_t netkey[AYIL_NETKEY_BYTES];
 } sim_t;
+
+/* End k's sync machine (NULL before its session has one). */
+static ayil_sync_t *csync(const struct conn_s *c, int k) {
+  return c->ss[k] != NULL ? ayil_session_sync(c->ss[k]) : NULL;
+}
 
 static void failf(sim_t *w, const char *fmt, ...) {
   va_list ap;
@@ -920,18 +926,18 @@ static void pipe_free(pipe_t *p) {
 static void conn_close(conn_t *c) {
   if (!c->live)
     return;
-  if (c->s[1] != NULL && c->end[0].self->hostile == HOSTILE_STRANGER) {
+  if (csync(c, 1) != NULL && c->end[0].self->hostile == HOSTILE_STRANGER) {
     /* What reached the hub of a stranger's log (and was dropped). */
     ayil_sync_stats_t st;
-    ayil_sync_stats(c->s[1], &st);
+    ayil_sync_stats(csync(c, 1), &st);
     c->end[0].sim->stranger_recv += st.entries_recv;
   }
-  ayil_sync_free(c->s[0]);
-  ayil_sync_free(c->s[1]);
+  ayil_session_free(c->ss[0]);
+  ayil_session_free(c->ss[1]);
   pipe_free(&c->p[0]);
   pipe_free(&c->p[1]);
   c->live = 0;
-  c->s[0] = c->s[1] = NULL;
+  c->ss[0] = c->ss[1] = NULL;
 }
 
 /* The committee end decides when to come back. */
@@ -952,7 +958,7 @@ static void conn_end(sim_t *w, conn_t *c, int progressed) {
 static void pipe_push(sim_t *w, conn_t *c, int dir, const uint8_t *msg,
                       size_t len) {
   pipe_t *p = &c->p[dir];
-  size_t wire = AYIL_FRAME_WIRE_LEN(len);
+  size_t wire = len; /* real bytes: handshake messages and sealed frames */
   frame_t *f;
   uint64_t start = p->busy_until > w->now ? p->busy_until : w->now;
   node_t *a = c->end[dir].self, *b = c->end[1 - dir].self;
@@ -998,39 +1004,51 @@ static void pipe_push(sim_t *w, conn_t *c, int dir, const uint8_t *msg,
 
 static int sync_fail(sim_t *w, conn_t *c, int side, const char *what, int rc);
 
-/* Pushes a have wrapped in the handshake payload envelope (proto/envelope.c)
- * as end `dir` would send it; the clock is the simulated one. */
-static int envelope_push(sim_t *w, conn_t *c, int dir, const uint8_t *have,
-                         size_t hlen) {
-  ayil_envelope_t e;
-  uint8_t buf[AYIL_SYNC_HAVE_MAX + AYIL_ENVELOPE_OVERHEAD];
-  size_t len = 0;
-  int rc;
-  memset(&e, 0, sizeof e);
-  e.clock_ms = w->now;
-  e.have = have;
-  e.have_len = hlen;
-  rc = ayil_envelope_pack(&e, buf, sizeof buf, &len);
-  if (rc != 0)
-    return sync_fail(w, c, dir, "envelope", rc);
-  pipe_push(w, c, dir, buf, len);
+/* The envelope's wall clock: the simulated one. */
+static uint64_t sim_wall(void *ctx) {
+  end_t *e = ctx;
+  return e->sim->now;
+}
+
+/* The hub admits the devices it knows, as ayild's admit() does from its
+ * registry; a stranger's key is refused at the handshake (its early
+ * stream, behind its auth, never reaches the sync machine). */
+static int sim_admit(void *ctx, const uint8_t peer[AYIL_ID_BYTES],
+                     const ayil_envelope_t *env) {
+  end_t *e = ctx;
+  (void)env;
+  if (memcmp(peer, e->peer->pk, AYIL_ID_BYTES) != 0)
+    return AYIL_EPEER; /* the handshake proved another key: impossible */
+  if (e->peer->hostile == HOSTILE_STRANGER || e->peer->committee < 0) {
+    e->sim->stranger_refused++;
+    return AYIL_EUNKNOWN_NODE;
+  }
   return 0;
 }
 
-static ayil_sync_config_t config_for(end_t *e) {
-  ayil_sync_config_t cfg;
+static ayil_session_config_t config_for(end_t *e) {
+  ayil_session_config_t cfg;
+  ayil_sync_config_t *sc = &cfg.sync;
   memset(&cfg, 0, sizeof cfg);
-  cfg.ctx = e;
-  cfg.origins = cb_origins;
-  cfg.discover = cb_discover;
-  cfg.head = cb_head;
-  cfg.get = cb_get;
-  cfg.deliver = cb_deliver;
-  cfg.event = cb_event;
+  sc->ctx = e;
+  sc->origins = cb_origins;
+  sc->discover = cb_discover;
+  sc->head = cb_head;
+  sc->get = cb_get;
+  sc->deliver = cb_deliver;
+  sc->event = cb_event;
+  cfg.wall_ms = sim_wall;
+  cfg.admit = sim_admit;
   return cfg;
 }
 
 static int sync_fail(sim_t *w, conn_t *c, int side, const char *what, int rc) {
+  if (rc == AYIL_EUNKNOWN_NODE && side == 1 &&
+      c->end[0].self->hostile == HOSTILE_STRANGER) {
+    /* The hub refused a stranger at the handshake, as it should. */
+    conn_end(w, c, 0);
+    return rc;
+  }
   if (rc == AYIL_EOWNER) {
     /* An entry refused by ownership (cb_deliver): ayild ends the
      * connection and commits the alert with what came before it. Whose
@@ -1053,9 +1071,7 @@ static void connect_node(sim_t *w, node_t *n) {
     return;
   {
     conn_t *c = &w->conns[i];
-    ayil_sync_config_t cfg;
-    uint8_t pay[AYIL_SYNC_HAVE_MAX];
-    size_t len = 0;
+    ayil_session_config_t cfg;
     int rc;
     memset(c, 0, sizeof *c);
     c->live = 1;
@@ -1069,68 +1085,50 @@ static void connect_node(sim_t *w, node_t *n) {
       if (w->chaos && chance(&w->r, 600000))
         c->p[k].cut_at = (size_t)range(&w->r, 0, 80000);
     }
+    /* The committee's session, as ayild's start_client() sets it up: it
+     * streams right behind its auth, assuming the hub holds what it last
+     * acknowledged here; sometimes wrongly (a lost ACK, a stale or corrupt
+     * record of it), and a restored hub holds less anyway. */
     cfg = config_for(&c->end[0]);
-    rc = ayil_sync_new(&c->s[0], &cfg, w->now);
-    if (rc == 0) {
-      /* Stream right behind the have, assuming the hub holds what it last
-       * acknowledged here; sometimes wrongly (a lost ACK, a stale or
-       * corrupt record of it), and a restored hub holds less anyway. */
+    {
       sim_log_t *own = sim_log(&n->st, n->pk, 0);
       uint64_t a = own ? own->hub_ack : 0;
       if (own && chance(&w->r, 200000))
         a = below(&w->r, own->n + 4);
-      rc = ayil_sync_assume(c->s[0], n->pk, a);
+      cfg.early = 1;
+      memcpy(cfg.early_origin, n->pk, AYIL_ID_BYTES);
+      cfg.early_seq = a;
     }
-    if (rc == 0)
-      rc = ayil_sync_have_payload(c->s[0], pay, sizeof pay, &len);
+    rc = ayil_session_client(&c->ss[0], &cfg, w->netkey, n->sk, hub(w)->pk,
+                             w->now);
+    if (rc == 0) {
+      /* The hub's, as ayild's conn_accept() makes it. */
+      cfg = config_for(&c->end[1]);
+      rc = ayil_session_server(&c->ss[1], &cfg, w->netkey, hub(w)->sk, w->now);
+    }
     if (rc != 0) {
-      sync_fail(w, c, 0, "have", rc);
+      sync_fail(w, c, 0, "session", rc);
       return;
     }
-    w->wire_bytes += HS_BYTES;
     w->connects++;
-    /* The have travels in the real handshake payload envelope. */
-    if (envelope_push(w, c, 0, pay, len) != 0)
-      return;
     c->idle_since[0] = c->idle_since[1] = w->now;
   }
 }
 
-/* A frame arrives at end `to` of c. Returns nonzero if c is gone. */
+/* Bytes arrive at end `to` of c: the session reads them as ayild's
+ * on_read() feeds them. Returns nonzero if c is gone. */
 static int arrive(sim_t *w, conn_t *c, int to, const uint8_t *msg, size_t len) {
-  pipe_t *in = &c->p[1 - to];
-  ayil_envelope_t env;
-  int rc;
-  if (!in->got_have) {
-    in->got_have = 1;
-    if (to == 1) {
-      /* The hub accepts: its have payload, then its stream. */
-      ayil_sync_config_t cfg = config_for(&c->end[1]);
-      uint8_t pay[AYIL_SYNC_HAVE_MAX];
-      size_t plen = 0;
-      rc = ayil_sync_new(&c->s[1], &cfg, w->now);
-      if (rc == 0)
-        rc = ayil_sync_have_payload(c->s[1], pay, sizeof pay, &plen);
-      if (rc != 0)
-        return sync_fail(w, c, to, "have", rc);
-      if (envelope_push(w, c, 1, pay, plen) != 0)
-        return 1;
-    }
-    /* Read as ayild reads it: the strict envelope reader, then the have. */
-    rc = ayil_envelope_unpack(msg, len, AYIL_SYNC_HAVE_MAX, &env);
-    if (rc != 0)
-      return sync_fail(w, c, to, "envelope", rc);
-    rc = ayil_sync_start(c->s[to], env.have, env.have_len, w->now);
-    return rc ? sync_fail(w, c, to, "start", rc) : 0;
-  }
-  rc = ayil_sync_recv(c->s[to], msg, len, w->now);
-  return rc ? sync_fail(w, c, to, "recv", rc) : 0;
+  ayil_session_event_t ev;
+  int rc = ayil_session_feed(c->ss[to], msg, len, w->now);
+  if (rc != 0)
+    return sync_fail(w, c, to, "feed", rc);
+  while (ayil_session_event(c->ss[to], &ev))
+    ; /* OPEN: nothing to record; PEER_LEFT: the simulator never leaves */
+  return 0;
 }
 
 static int pump_conn(sim_t *w, conn_t *c) {
   int dir, k;
-  const uint8_t *msg;
-  size_t len;
 
   if (w->now >= c->close_at) {
     w->cuts++;
@@ -1143,7 +1141,7 @@ static int pump_conn(sim_t *w, conn_t *c) {
       frame_t f = p->q[p->head];
       p->head = (p->head + 1) % p->cap;
       p->n--;
-      p->queued -= AYIL_FRAME_WIRE_LEN(f.len);
+      p->queued -= f.len;
       if (arrive(w, c, 1 - dir, f.data, f.len)) {
         free(f.data);
         return 1;
@@ -1152,30 +1150,20 @@ static int pump_conn(sim_t *w, conn_t *c) {
     }
   }
   for (k = 0; k < 2; k++) {
-    ayil_sync_t *s = c->s[k];
+    ayil_sync_t *s = csync(c, k);
     int rc;
-    if (s == NULL)
-      continue;
-    if (!c->p[1 - k].got_have) {
-      /* The committee before the hub's have: its early stream only. */
-      while (k == 0 && c->p[k].queued < PIPE_MAX) {
-        rc = ayil_sync_poll(s, w->now, &msg, &len);
-        if (rc != 0)
-          return sync_fail(w, c, k, "early poll", rc) ? 1 : 1;
-        if (len == 0)
-          break;
-        pipe_push(w, c, k, msg, len);
-      }
-      continue;
-    }
     while (c->p[k].queued < PIPE_MAX) {
-      rc = ayil_sync_poll(s, w->now, &msg, &len);
+      const uint8_t *out;
+      size_t len;
+      rc = ayil_session_transmit(c->ss[k], w->now, &out, &len);
       if (rc != 0)
-        return sync_fail(w, c, k, "poll", rc) ? 1 : 1;
+        return sync_fail(w, c, k, "transmit", rc) ? 1 : 1;
       if (len == 0)
         break;
-      pipe_push(w, c, k, msg, len);
+      pipe_push(w, c, k, out, len);
     }
+    if (s == NULL || ayil_session_state(c->ss[k]) != AYIL_SESSION_OPEN)
+      continue;
     if (!ayil_sync_idle(s))
       c->idle_since[k] = w->now;
     /* Dead links are found by lack of progress, not by deadlines. */
@@ -1184,14 +1172,21 @@ static int pump_conn(sim_t *w, conn_t *c) {
       return 1;
     }
   }
+  /* A handshake that does not finish (a cut, a partition) ends as ayild's
+   * conns_tick() ends it. */
+  if (ayil_session_state(c->ss[0]) == AYIL_SESSION_HANDSHAKE &&
+      w->now > c->idle_since[0] + DEAD_MS) {
+    conn_end(w, c, 0);
+    return 1;
+  }
   /* The committee lingers briefly once idle, then leaves. */
-  if (c->s[0] && c->p[1].got_have && ayil_sync_idle(c->s[0]) &&
-      w->now > c->idle_since[0] + LINGER_MS) {
+  if (ayil_session_state(c->ss[0]) == AYIL_SESSION_OPEN &&
+      ayil_sync_idle(csync(c, 0)) && w->now > c->idle_since[0] + LINGER_MS) {
     conn_end(w, c, 1);
     c->end[0].self->next_connect = w->now + POLL_MS;
     return 1;
   }
-  if (c->s[1] && ayil_sync_idle(c->s[1]) &&
+  if (csync(c, 1) != NULL && ayil_sync_idle(csync(c, 1)) &&
       w->now > c->idle_since[1] + HUB_IDLE_MS) {
     conn_end(w, c, 0);
     return 1;
@@ -1223,11 +1218,11 @@ static void node_commit(sim_t *w, node_t *n) {
         continue;
       for (k = 0; k < 2; k++) {
         int rc;
-        if (c->end[k].self != n || c->s[k] == NULL)
+        if (c->end[k].self != n || csync(c, k) == NULL)
           continue;
-        rc = ayil_sync_committed(c->s[k], l->id, l->durable);
+        rc = ayil_sync_committed(csync(c, k), l->id, l->durable);
         if (rc == 0)
-          rc = ayil_sync_notify(c->s[k], l->id);
+          rc = ayil_sync_notify(csync(c, k), l->id);
         if (rc != 0)
           sync_fail(w, c, k, "committed", rc);
       }
@@ -1241,9 +1236,9 @@ static void notify_local(sim_t *w, node_t *n) {
     conn_t *c = &w->conns[i];
     for (k = 0; c->live && k < 2; k++) {
       int rc;
-      if (c->end[k].self != n || c->s[k] == NULL)
+      if (c->end[k].self != n || csync(c, k) == NULL)
         continue;
-      rc = ayil_sync_notify(c->s[k], n->pk);
+      rc = ayil_sync_notify(csync(c, k), n->pk);
       if (rc != 0)
         sync_fail(w, c, k, "notify", rc);
     }
@@ -1259,6 +1254,13 @@ static int has_conn(sim_t *w, node_t *n) {
 }
 
 /* ---- scenario --------------------------------------------------------- */
+
+/* The deployment's network key, from the seed (not from the seed's random
+ * stream, which decides everything else). */
+static void sim_netkey(sim_t *w) {
+  crypto_generichash(w->netkey, sizeof w->netkey, (const uint8_t *)&w->seed,
+                     sizeof w->seed, NULL, 0);
+}
 
 static node_t *add_node(sim_t *w, int kind, int committee) {
   node_t *n = &w->nodes[w->nnodes++];
@@ -1725,23 +1727,23 @@ static void dump(sim_t *w) {
       continue;
     printf("  conn %d: node %d, idle %d/%d\n", i,
            (int)(c->end[0].self - w->nodes),
-           c->s[0] ? ayil_sync_idle(c->s[0]) : -1,
-           c->s[1] ? ayil_sync_idle(c->s[1]) : -1);
+           csync(c, 0) ? ayil_sync_idle(csync(c, 0)) : -1,
+           csync(c, 1) ? ayil_sync_idle(csync(c, 1)) : -1);
     for (k = 0; k < 2; k++) {
       ayil_sync_stats_t st;
-      if (c->s[k] == NULL)
+      if (csync(c, k) == NULL)
         continue;
-      ayil_sync_stats(c->s[k], &st);
-      printf("    %s: sent %llu msgs %llu entries %llu pings, recv %llu msgs "
-             "%llu entries, progress %llu, pipe sent %zu queued %zu cut %d "
-             "blackholed %d\n",
-             k ? "hub" : "committee", (unsigned long long)st.msgs_sent,
-             (unsigned long long)st.entries_sent,
-             (unsigned long long)st.pings_sent,
-             (unsigned long long)st.msgs_recv,
-             (unsigned long long)st.entries_recv,
-             (unsigned long long)ayil_sync_progress_ms(c->s[k]), c->p[k].sent,
-             c->p[k].queued, c->p[k].sent > c->p[k].cut_at, c->p[k].blackholed);
+      ayil_sync_stats(csync(c, k), &st);
+      printf(
+          "    %s: sent %llu msgs %llu entries %llu pings, recv %llu msgs "
+          "%llu entries, progress %llu, pipe sent %zu queued %zu cut %d "
+          "blackholed %d\n",
+          k ? "hub" : "committee", (unsigned long long)st.msgs_sent,
+          (unsigned long long)st.entries_sent,
+          (unsigned long long)st.pings_sent, (unsigned long long)st.msgs_recv,
+          (unsigned long long)st.entries_recv,
+          (unsigned long long)ayil_sync_progress_ms(csync(c, k)), c->p[k].sent,
+          c->p[k].queued, c->p[k].sent > c->p[k].cut_at, c->p[k].blackholed);
     }
   }
 }
@@ -1761,6 +1763,7 @@ static int run(uint64_t seed, int verbose, sim_t *w) {
   w->restored = -1;
   w->hostile_comm = -1;
   w->chaos = 1;
+  sim_netkey(w);
   add_node(w, HUB, -1);
   w->ncomm = (int)range(&w->r, 2, 4);
   for (i = 0; i < w->ncomm; i++)
@@ -1849,6 +1852,7 @@ static int overhead(void) {
     return 1;
   w->r.s = 42;
   w->plain = 1;
+  sim_netkey(w);
   w->hostile_comm = -1;
   w->clone_of = -1;
   w->replaced = -1;
@@ -1873,8 +1877,8 @@ static int overhead(void) {
   for (w->now = 0; w->now < 36000000 && c->live; w->now += STEP_MS) {
     node_commit(w, hub(w));
     pump_conn(w, c);
-    if (c->live && c->s[1] && ayil_sync_idle(c->s[0]) &&
-        ayil_sync_idle(c->s[1]))
+    if (c->live && csync(c, 1) && ayil_sync_idle(csync(c, 0)) &&
+        ayil_sync_idle(csync(c, 1)))
       break;
   }
   at = sim_log(&hub(w)->st, n->pk, 0);
@@ -1882,8 +1886,8 @@ static int overhead(void) {
     printf("overhead run failed\n");
     return 1;
   }
-  ayil_sync_stats(c->s[0], &s0);
-  ayil_sync_stats(c->s[1], &s1);
+  ayil_sync_stats(csync(c, 0), &s0);
+  ayil_sync_stats(csync(c, 1), &s1);
   msgs = s0.msgs_sent + s1.msgs_sent;
   printf("clean 64 kbit/s, 600 ms RTT link: %zu appeals (the header of "
          "tests/bench/bench_sync.sh, %.0f bytes raw), %llu body bytes\n",
@@ -1912,8 +1916,8 @@ int main(int argc, char **argv) {
   uint64_t seeds = 1000, first = 1, s;
   uint64_t passed = 0, failed = 0, entries = 0, connects = 0, cuts = 0,
            crashes = 0, forks = 0, successors = 0, restores = 0, bytes = 0,
-           refusals = 0, stranger_recv = 0, attacks[3] = {0, 0, 0},
-           attacked[3] = {0, 0, 0};
+           refusals = 0, stranger_recv = 0, stranger_refused = 0,
+           attacks[3] = {0, 0, 0}, attacked[3] = {0, 0, 0};
   int k;
   int verbose = 0, i;
   sim_t *w;
@@ -1961,6 +1965,7 @@ int main(int argc, char **argv) {
     }
     refusals += w->refusals;
     stranger_recv += w->stranger_recv;
+    stranger_refused += w->stranger_refused;
   }
   printf("%llu entries, %llu connections, %llu cuts, %llu crashes, %llu "
          "forks alerted, %llu successors, %llu hub restores, %llu wire "
@@ -1971,11 +1976,13 @@ int main(int argc, char **argv) {
          (unsigned long long)restores, (unsigned long long)bytes);
   printf("hostile entries: %llu by devices (%llu seeds), %llu by the hub "
          "(%llu seeds), %llu by strangers (%llu seeds); %llu refused by "
-         "ownership; %llu of strangers received by the hub, none stored\n",
+         "ownership; %llu of strangers received by the hub, none stored; "
+         "%llu of their connections refused at the handshake\n",
          (unsigned long long)attacks[0], (unsigned long long)attacked[0],
          (unsigned long long)attacks[1], (unsigned long long)attacked[1],
          (unsigned long long)attacks[2], (unsigned long long)attacked[2],
-         (unsigned long long)refusals, (unsigned long long)stranger_recv);
+         (unsigned long long)refusals, (unsigned long long)stranger_recv,
+         (unsigned long long)stranger_refused);
   printf("%llu passed, %llu failed\n", (unsigned long long)passed,
          (unsigned long long)failed);
   free(w);
