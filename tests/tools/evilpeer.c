@@ -6,8 +6,10 @@
  *
  * It reads the node in DIR the way ayild does (identity.key, network.key,
  * ayil.conf for the hub's address and id) and talks to the hub over plain
- * blocking sockets, using proto/ for the handshake, the transport and the
- * sync messages, so each attack is the real protocol with one thing wrong:
+ * blocking sockets. The honest modes (plain, replay-record, fork) run the
+ * session ayild runs (proto/session.c); the attacks use proto/'s handshake,
+ * transport and sync codecs directly, so each is the real protocol with one
+ * thing wrong:
  *
  *   plain         a correct client: handshake, sync its own log, leave
  *                 (the control: an admitted node is accepted; a revoked one
@@ -55,6 +57,7 @@
 #include "ayil/envelope.h"
 #include "ayil/entry.h"
 #include "ayil/handshake.h"
+#include "ayil/session.h"
 #include "ayil/sync.h"
 #include "ayil/transport.h"
 #include "config.h"
@@ -232,13 +235,6 @@ static void send_msg(peer_t *p, const uint8_t *msg, size_t len) {
   if (ayil_tx_seal(p->tx, msg, len, frame, sizeof frame, &n) != 0)
     die("seal failed");
   send_raw(p, frame, n);
-}
-
-static void send_end(peer_t *p) {
-  uint8_t fin[AYIL_FRAME_OVERHEAD];
-  size_t n = 0;
-  if (ayil_tx_end(p->tx, fin, sizeof fin, &n) == 0)
-    send_raw(p, fin, n);
 }
 
 /* Next frame from the hub. Returns 0 with *msg set, AYIL_ECLOSED when the
@@ -490,61 +486,67 @@ static void c_event(void *ctx, const ayil_sync_event_t *ev) {
   }
 }
 
-/* Pumps the state machine until it is idle, the hub closes or the
- * deadline. Returns 0 idle, AYIL_ECLOSED, AYIL_ETIMEOUT or an error. */
-static int sync_until_idle(peer_t *p, ayil_sync_t *s) {
+/* ---- an honest client: the session ayild runs (proto/session.c) -------- */
+
+/* Sends everything the session has now. */
+static int sess_flush(peer_t *p, ayil_session_t *ss) {
   for (;;) {
-    const uint8_t *msg = NULL;
-    size_t len = 0;
-    int rc;
-    for (;;) {
-      rc = ayil_sync_poll(s, mono_ms(), &msg, &len);
-      if (rc != 0)
-        return rc;
-      if (len == 0)
-        break;
-      send_msg(p, msg, len);
-    }
-    if (ayil_sync_idle(s))
-      return 0;
-    rc = recv_msg(p, &msg, &len);
+    const uint8_t *out = NULL;
+    size_t n = 0;
+    int rc = ayil_session_transmit(ss, mono_ms(), &out, &n);
+    if (rc != 0 || n == 0)
+      return rc;
+    send_raw(p, out, n);
+  }
+}
+
+/* Waits for bytes and feeds them all. Returns 0, AYIL_ECLOSED (the hub
+ * closed, cleanly or not), AYIL_ETIMEOUT, or the session's error. */
+static int sess_read(peer_t *p, ayil_session_t *ss) {
+  int rc = fill(p);
+  if (rc < 0)
+    return AYIL_ETIMEOUT;
+  if (rc == 0) {
+    rc = ayil_session_eof(ss);
+    return rc != 0 ? rc : AYIL_ECLOSED;
+  }
+  rc = ayil_session_feed(ss, p->in + p->in_off, p->in_len, mono_ms());
+  p->in_off = 0;
+  p->in_len = 0;
+  return rc;
+}
+
+/* Until the session is open (the hub accepted), or why not. */
+static int sess_open(peer_t *p, ayil_session_t *ss) {
+  int rc = sess_flush(p, ss);
+  while (rc == 0 && ayil_session_state(ss) == AYIL_SESSION_HANDSHAKE) {
+    rc = sess_read(p, ss);
+    if (rc == 0)
+      rc = sess_flush(p, ss);
+  }
+  return rc;
+}
+
+/* Pumps the session until sync is idle, the hub closes or the deadline
+ * (or, with `forks`, until a fork is raised). */
+static int sess_until(peer_t *p, ayil_session_t *ss, const int *forks) {
+  for (;;) {
+    int rc = sess_flush(p, ss);
     if (rc != 0)
       return rc;
-    rc = ayil_sync_recv(s, msg, len, mono_ms());
+    if (forks != NULL ? *forks > 0 : ayil_sync_idle(ayil_session_sync(ss)))
+      return 0;
+    rc = sess_read(p, ss);
     if (rc != 0)
       return rc;
   }
 }
 
-/* Keeps reading for up to `ms` until a fork is raised: a hub that finds a
- * fork sends its proof, which may arrive after this side went idle. */
-static int wait_fork(peer_t *p, ayil_sync_t *s, const client_t *c,
-                     uint64_t ms) {
-  uint64_t saved = p->deadline;
-  int rc = 0;
-  if (mono_ms() + ms < p->deadline)
-    p->deadline = mono_ms() + ms;
-  while (c->forks == 0) {
-    const uint8_t *msg = NULL;
-    size_t len = 0;
-    rc = recv_msg(p, &msg, &len);
-    if (rc == AYIL_ETIMEOUT) {
-      rc = 0;
-      break;
-    }
-    if (rc == 0)
-      rc = ayil_sync_recv(s, msg, len, mono_ms());
-    while (rc == 0) {
-      rc = ayil_sync_poll(s, mono_ms(), &msg, &len);
-      if (rc != 0 || len == 0)
-        break;
-      send_msg(p, msg, len);
-    }
-    if (rc != 0)
-      break;
-  }
-  p->deadline = saved;
-  return rc;
+static uint64_t wall_ms(void *ctx) {
+  struct timeval tv;
+  (void)ctx;
+  gettimeofday(&tv, NULL);
+  return (uint64_t)tv.tv_sec * 1000 + (uint64_t)tv.tv_usec / 1000;
 }
 
 /* ---- the attacks -------------------------------------------------------- */
@@ -591,13 +593,12 @@ static int refused_hs(const opts_t *o, peer_t *p, int rc) {
   return result(o, p, code, code == EXIT_REFUSED ? "refused" : "error", d);
 }
 
-/* plain, replay-record and fork: a real client from the home's store. */
+/* plain, replay-record and fork: a real client from the home's store,
+ * running the session ayild runs. */
 static int run_client(const opts_t *o) {
   char path[AYIL_PATH_MAX], d[256];
-  uint8_t have[AYIL_SYNC_HAVE_MAX], env[AYIL_HS_PAYLOAD_MAX];
-  size_t hlen = 0, elen;
-  ayil_sync_config_t cfg;
-  ayil_sync_t *s = NULL;
+  ayil_session_config_t cfg;
+  ayil_session_t *ss = NULL;
   client_t c;
   peer_t p;
   int rc, code, fork_mode = strcmp(o->mode, "fork") == 0;
@@ -608,23 +609,23 @@ static int run_client(const opts_t *o) {
       ayil_store_open(&c.st, path, 0) != 0)
     die("cannot open the store of %s", o->home);
   memset(&cfg, 0, sizeof cfg);
-  cfg.ctx = &c;
-  cfg.origins = c_origins;
-  cfg.head = c_head;
-  cfg.get = c_get;
-  cfg.deliver = c_deliver;
-  cfg.event = c_event;
-  if (ayil_sync_new(&s, &cfg, mono_ms()) != 0 ||
-      ayil_sync_have_payload(s, have, sizeof have, &hlen) != 0)
-    die("sync setup failed");
-  elen = envelope(have, hlen, env, sizeof env);
+  cfg.sync.ctx = &c;
+  cfg.sync.origins = c_origins;
+  cfg.sync.head = c_head;
+  cfg.sync.get = c_get;
+  cfg.sync.deliver = c_deliver;
+  cfg.sync.event = c_event;
+  cfg.wall_ms = wall_ms;
+  if (ayil_session_client(&ss, &cfg, o->netkey, o->ident.sk, o->hub_id,
+                          mono_ms()) != 0)
+    die("session setup failed");
   peer_init(&p, o);
   if (strcmp(o->mode, "replay-record") == 0) {
     p.record = fopen(o->file, "wb");
     if (p.record == NULL)
       die("cannot write %s", o->file);
   }
-  rc = handshake(&p, o->netkey, o->ident.sk, o->hub_id, env, elen);
+  rc = sess_open(&p, ss);
   if (rc != 0) {
     code = refused_hs(o, &p, rc);
     /* A clone is an admitted id: refusing it at the door shows nothing. */
@@ -632,25 +633,23 @@ static int run_client(const opts_t *o) {
       code = EXIT_ERROR;
     goto out;
   }
-  rc = hub_have(&p);
-  if (rc == 0)
-    rc = ayil_sync_start(s, p.hub_have, p.hub_have_len, mono_ms());
-  if (rc == 0)
-    rc = sync_until_idle(&p, s);
-  if (rc == 0 && fork_mode)
-    rc = wait_fork(&p, s, &c, 3000);
-  if (rc == 0 && p.record != NULL) {
-    /* Some stream bytes for the replay too: a ping, answered by a pong. */
-    const uint8_t ping[2] = {0x91, AYIL__SYNC_PING};
-    const uint8_t *msg = NULL;
-    size_t len = 0;
-    send_msg(&p, ping, sizeof ping);
-    rc = recv_msg(&p, &msg, &len);
-    if (rc == 0 && msg_type(msg, len) != AYIL__SYNC_PONG)
-      rc = AYIL_EPEER;
+  rc = sess_until(&p, ss, NULL);
+  if (rc == 0 && fork_mode) {
+    /* A hub that finds a fork sends its proof, which may arrive after this
+     * side went idle: keep reading for up to 3 s. */
+    uint64_t saved = p.deadline;
+    if (mono_ms() + 3000 < p.deadline)
+      p.deadline = mono_ms() + 3000;
+    rc = sess_until(&p, ss, &c.forks);
+    if (rc == AYIL_ETIMEOUT)
+      rc = 0;
+    p.deadline = saved;
   }
   if (rc == 0) {
-    send_end(&p);
+    /* Our final frame (recorded too: stream bytes for the replay), then
+     * the hub's. */
+    ayil_session_leave(ss);
+    rc = sess_flush(&p, ss);
     shutdown(p.fd, SHUT_WR);
     wait_close(&p, NULL);
   }
@@ -677,7 +676,7 @@ out:
   if (p.record != NULL && fclose(p.record) != 0)
     die("writing %s failed", o->file);
   peer_done(&p);
-  ayil_sync_free(s);
+  ayil_session_free(ss);
   c_free_lent(&c);
   ayil_store_close(c.st);
   return code;
