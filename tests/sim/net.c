@@ -1,0 +1,506 @@
+/*
+ * The simulator's network: each connection is a pair of sessions
+ * (proto/session.c, as ayild runs them) over a simulated link with a rate,
+ * a delay, cuts and black holes; the store and policy callbacks are
+ * ayild's, over the in-memory store.
+ */
+#include "world.h"
+
+/* ---- store callbacks -------------------------------------------------- */
+
+/* ---- the replication policy: ayild's, from proto/policy.c ------------ */
+
+int node_is_device_of(const sim_t *w, int c, const uint8_t *id) {
+  int k;
+  for (k = 0; k < w->ndevices[c]; k++)
+    if (memcmp(w->devices[c][k], id, 32) == 0)
+      return 1;
+  return 0;
+}
+
+/* A log forked here: this node raised a FORK for it (ayild's fork alert),
+ * or refused an entry of it that changes a record its origin does not own
+ * (ayild's not_owner alert): ayil_reg_forked(). */
+static int sim_forked(void *ctx, const uint8_t origin[AYIL_ID_BYTES]) {
+  end_t *e = ctx;
+  sim_log_t *l = sim_log(&e->self->st, origin, 0);
+  return l != NULL && (l->forks > 0 || l->refused > 0);
+}
+
+/* Fills the policy's view of one end as node/policy_view.c does from the
+ * registry: the hub sees the devices of the peer's committee, oldest
+ * first. */
+static void sim_view(end_t *e, ayil_policy_view_t *v,
+                     ayil_policy_device_t dev[MAX_DEVICES]) {
+  sim_t *w = e->sim;
+  int d;
+  memset(v, 0, sizeof *v);
+  v->self = e->self->pk;
+  v->hub = hub(w)->pk;
+  v->peer = e->peer->pk;
+  v->forked = sim_forked;
+  v->ctx = e;
+  v->devices = dev;
+  if (e->self->kind != HUB) {
+    /* Its predecessors (as the hub's notices confirm them to ayild; the
+     * simulator knows them at once, without the notice's delay). */
+    int c = e->self->committee;
+    v->role = AYIL_POLICY_COMMITTEE;
+    if (c < 0)
+      return; /* a stranger: no predecessors */
+    for (d = 0;
+         d < w->ndevices[c] && memcmp(w->devices[c][d], e->self->pk, 32) != 0;
+         d++) {
+      memset(&dev[d], 0, sizeof dev[d]);
+      memcpy(dev[d].id, w->devices[c][d], 32);
+    }
+    v->ndevices = d < w->ndevices[c] ? (size_t)d : 0;
+    return;
+  }
+  v->role = AYIL_POLICY_HUB;
+  if (e->peer->committee < 0)
+    return; /* a stranger: not in the registry, no devices */
+  for (d = 0; d < w->ndevices[e->peer->committee]; d++) {
+    memset(&dev[d], 0, sizeof dev[d]);
+    memcpy(dev[d].id, w->devices[e->peer->committee][d], 32);
+  }
+  v->ndevices = (size_t)w->ndevices[e->peer->committee];
+}
+
+static int cb_origins(void *ctx, ayil_sync_origin_t *out, size_t cap,
+                      size_t *n) {
+  ayil_policy_view_t v;
+  ayil_policy_device_t dev[MAX_DEVICES];
+  sim_view(ctx, &v, dev);
+  return ayil_policy_origins(&v, out, cap, n);
+}
+
+static unsigned cb_discover(void *ctx, const uint8_t *origin) {
+  ayil_policy_view_t v;
+  ayil_policy_device_t dev[MAX_DEVICES];
+  sim_view(ctx, &v, dev);
+  return ayil_policy_discover(&v, origin);
+}
+
+static int cb_head(void *ctx, const uint8_t *origin, uint64_t *seq,
+                   uint8_t *hash) {
+  end_t *e = ctx;
+  sim_log_t *l = sim_log(&e->self->st, origin, 0);
+  *seq = l ? l->durable : 0;
+  if (*seq > 0)
+    memcpy(hash, l->e[*seq - 1].hash, AYIL_HASH_BYTES);
+  return 0;
+}
+
+static int cb_get(void *ctx, const uint8_t *origin, uint64_t seq,
+                  ayil_sync_item_t *it) {
+  end_t *e = ctx;
+  sim_log_t *l = sim_log(&e->self->st, origin, 0);
+  sim_ent_t *x;
+  if (l == NULL || seq == 0 || seq > l->durable)
+    return AYIL_ENOTFOUND;
+  x = &l->e[seq - 1];
+  it->entry = x->entry;
+  it->entry_len = x->elen;
+  it->body = x->body;
+  it->body_len = x->blen;
+  it->proof = x->proof;
+  it->proof_len = x->plen;
+  return 0;
+}
+
+static int cb_deliver(void *ctx, const ayil_entry_t *d,
+                      const ayil_sync_item_t *it) {
+  end_t *e = ctx;
+  sim_log_t *l = sim_log(&e->self->st, d->origin, 1);
+  int rc = 0;
+  if (d->seq <= l->n) {
+    uint8_t h[AYIL_HASH_BYTES];
+    ayil_entry_hash(it->entry, it->entry_len, h);
+    /* The same entry from another connection: nothing to do. */
+    return memcmp(h, l->e[d->seq - 1].hash, AYIL_HASH_BYTES) == 0 ? 0
+                                                                  : AYIL_EFORK;
+  }
+  if (d->seq != l->n + 1) {
+    failf(e->sim, "deliver out of order: seq %llu after %zu",
+          (unsigned long long)d->seq, l->n);
+    return AYIL_ESEQ;
+  }
+  /* As ayild stores it (node/daemon/conn.c): a purged body's proof must
+   * come from a device that may change the record (ayil_policy_purge_ok());
+   * then the fold, ownership first. A refused entry is not stored. */
+  if (it->body == NULL && it->proof != NULL) {
+    ayil_policy_view_t v;
+    ayil_policy_device_t dev[MAX_DEVICES];
+    sim_view(e, &v, dev);
+    rc = ayil_policy_purge_ok(&v, it->entry, it->entry_len, it->proof,
+                              it->proof_len);
+  }
+  if (rc == 0)
+    rc = fold(e->sim, e->self, &e->self->st, d);
+  if (rc == AYIL_EOWNER) {
+    /* ayild's not_owner alert: the log is not wanted again (sim_forked()). */
+    if (l->refused++ == 0)
+      l->refused_seq = d->seq;
+    e->sim->refusals++;
+  }
+  if (rc != 0)
+    return rc;
+  sim_store_append(&e->self->st, l, it->entry, it->entry_len, it->body,
+                   it->body_len, it->proof, it->proof_len);
+  return 0;
+}
+
+static void cb_event(void *ctx, const ayil_sync_event_t *ev) {
+  end_t *e = ctx;
+  sim_log_t *l = sim_log(&e->self->st, ev->origin, 1);
+  if (ev->type == AYIL_SYNC_EV_FORK) {
+    l->forks++;
+    if (e->self->kind == HUB)
+      e->sim->forks_alerted++;
+  } else if (ev->type == AYIL_SYNC_EV_ACKED && e->self->kind == COMMITTEE &&
+             ev->seq > l->hub_ack) {
+    l->hub_ack = ev->seq;
+    e->sim->acked++;
+  }
+}
+
+/* ---- connections ------------------------------------------------------ */
+
+static void pipe_free(pipe_t *p) {
+  size_t i;
+  for (i = 0; i < p->n; i++)
+    free(p->q[(p->head + i) % p->cap].data);
+  free(p->q);
+  memset(p, 0, sizeof *p);
+}
+
+void conn_close(conn_t *c) {
+  if (!c->live)
+    return;
+  if (csync(c, 1) != NULL && c->end[0].self->hostile == HOSTILE_STRANGER) {
+    /* What reached the hub of a stranger's log (and was dropped). */
+    ayil_sync_stats_t st;
+    ayil_sync_stats(csync(c, 1), &st);
+    c->end[0].sim->stranger_recv += st.entries_recv;
+  }
+  ayil_session_free(c->ss[0]);
+  ayil_session_free(c->ss[1]);
+  pipe_free(&c->p[0]);
+  pipe_free(&c->p[1]);
+  c->live = 0;
+  c->ss[0] = c->ss[1] = NULL;
+}
+
+/* The committee end decides when to come back. */
+static void client_closed(sim_t *w, node_t *n, int progressed) {
+  if (progressed)
+    n->backoff = 1000;
+  else
+    n->backoff = n->backoff * 2 > 60000 ? 60000 : n->backoff * 2;
+  n->next_connect = w->now + n->backoff + below(&w->r, n->backoff / 2 + 1);
+}
+
+static void conn_end(sim_t *w, conn_t *c, int progressed) {
+  node_t *n = c->end[0].self;
+  conn_close(c);
+  client_closed(w, n, progressed);
+}
+
+static void pipe_push(sim_t *w, conn_t *c, int dir, const uint8_t *msg,
+                      size_t len) {
+  pipe_t *p = &c->p[dir];
+  size_t wire = len; /* real bytes: handshake messages and sealed frames */
+  frame_t *f;
+  uint64_t start = p->busy_until > w->now ? p->busy_until : w->now;
+  node_t *a = c->end[dir].self, *b = c->end[1 - dir].self;
+
+  p->busy_until = start + (wire + c->rate - 1) / c->rate;
+  w->wire_bytes += wire;
+  if (p->sent + wire > p->cut_at) {
+    /* The link drops mid-frame: this frame and all after it are lost. */
+    uint64_t t = p->busy_until + c->latency;
+    if (t < c->close_at)
+      c->close_at = t;
+    p->sent += wire;
+    return;
+  }
+  p->sent += wire;
+  /* A partition black-holes the stream: like TCP, nothing after a lost
+   * byte ever arrives; only lack of progress tells the ends. */
+  if (w->now < a->partitioned_until || w->now < b->partitioned_until)
+    p->blackholed = 1;
+  if (p->blackholed)
+    return;
+  if (p->n == p->cap) {
+    size_t cap = p->cap ? p->cap * 2 : 16, i;
+    frame_t *q = malloc(cap * sizeof *q);
+    if (q == NULL)
+      abort();
+    for (i = 0; i < p->n; i++)
+      q[i] = p->q[(p->head + i) % p->cap];
+    free(p->q);
+    p->q = q;
+    p->head = 0;
+    p->cap = cap;
+  }
+  f = &p->q[(p->head + p->n++) % p->cap];
+  f->data = malloc(len ? len : 1);
+  if (f->data == NULL)
+    abort();
+  memcpy(f->data, msg, len);
+  f->len = len;
+  f->arrive = p->busy_until + c->latency;
+  p->queued += wire;
+}
+
+static int sync_fail(sim_t *w, conn_t *c, int side, const char *what, int rc);
+
+/* The envelope's wall clock: the simulated one. */
+static uint64_t sim_wall(void *ctx) {
+  end_t *e = ctx;
+  return e->sim->now;
+}
+
+/* The hub admits the devices it knows, as ayild's admit() does from its
+ * registry; a stranger's key is refused at the handshake (its early
+ * stream, behind its auth, never reaches the sync machine). */
+static int sim_admit(void *ctx, const uint8_t peer[AYIL_ID_BYTES],
+                     const ayil_envelope_t *env) {
+  end_t *e = ctx;
+  (void)env;
+  if (memcmp(peer, e->peer->pk, AYIL_ID_BYTES) != 0)
+    return AYIL_EPEER; /* the handshake proved another key: impossible */
+  if (e->peer->hostile == HOSTILE_STRANGER || e->peer->committee < 0) {
+    e->sim->stranger_refused++;
+    return AYIL_EUNKNOWN_NODE;
+  }
+  return 0;
+}
+
+static ayil_session_config_t config_for(end_t *e) {
+  ayil_session_config_t cfg;
+  ayil_sync_config_t *sc = &cfg.sync;
+  memset(&cfg, 0, sizeof cfg);
+  sc->ctx = e;
+  sc->origins = cb_origins;
+  sc->discover = cb_discover;
+  sc->head = cb_head;
+  sc->get = cb_get;
+  sc->deliver = cb_deliver;
+  sc->event = cb_event;
+  cfg.wall_ms = sim_wall;
+  cfg.admit = sim_admit;
+  return cfg;
+}
+
+static int sync_fail(sim_t *w, conn_t *c, int side, const char *what, int rc) {
+  if (rc == AYIL_EUNKNOWN_NODE && side == 1 &&
+      c->end[0].self->hostile == HOSTILE_STRANGER) {
+    /* The hub refused a stranger at the handshake, as it should. */
+    conn_end(w, c, 0);
+    return rc;
+  }
+  if (rc == AYIL_EOWNER) {
+    /* An entry refused by ownership (cb_deliver): ayild ends the
+     * connection and commits the alert with what came before it. Whose
+     * entries may be refused is for check_all() to say. */
+    node_t *n = c->end[side].self;
+    conn_end(w, c, 0);
+    node_commit(w, n);
+    return rc;
+  }
+  failf(w, "%s at %s: %s", what, side ? "hub" : "committee", ayil_err_name(rc));
+  conn_end(w, c, 0);
+  return rc;
+}
+
+void connect_node(sim_t *w, node_t *n) {
+  int i, k;
+  for (i = 0; i < MAX_CONNS && w->conns[i].live; i++)
+    ;
+  if (i == MAX_CONNS)
+    return;
+  {
+    conn_t *c = &w->conns[i];
+    ayil_session_config_t cfg;
+    int rc;
+    memset(c, 0, sizeof *c);
+    c->live = 1;
+    c->end[0] = (end_t){w, c, n, hub(w)};
+    c->end[1] = (end_t){w, c, hub(w), n};
+    c->rate = range(&w->r, 6, 32); /* 48..256 kbit/s */
+    c->latency = range(&w->r, 150, 450);
+    c->close_at = UINT64_MAX;
+    for (k = 0; k < 2; k++) {
+      c->p[k].cut_at = SIZE_MAX;
+      if (w->chaos && chance(&w->r, 600000))
+        c->p[k].cut_at = (size_t)range(&w->r, 0, 80000);
+    }
+    /* The committee's session, as ayild's start_client() sets it up: it
+     * streams right behind its auth, assuming the hub holds what it last
+     * acknowledged here; sometimes wrongly (a lost ACK, a stale or corrupt
+     * record of it), and a restored hub holds less anyway. */
+    cfg = config_for(&c->end[0]);
+    {
+      sim_log_t *own = sim_log(&n->st, n->pk, 0);
+      uint64_t a = own ? own->hub_ack : 0;
+      if (own && chance(&w->r, 200000))
+        a = below(&w->r, own->n + 4);
+      cfg.early = 1;
+      memcpy(cfg.early_origin, n->pk, AYIL_ID_BYTES);
+      cfg.early_seq = a;
+    }
+    rc = ayil_session_client(&c->ss[0], &cfg, w->netkey, n->sk, hub(w)->pk,
+                             w->now);
+    if (rc == 0) {
+      /* The hub's, as ayild's conn_accept() makes it. */
+      cfg = config_for(&c->end[1]);
+      rc = ayil_session_server(&c->ss[1], &cfg, w->netkey, hub(w)->sk, w->now);
+    }
+    if (rc != 0) {
+      sync_fail(w, c, 0, "session", rc);
+      return;
+    }
+    w->connects++;
+    c->idle_since[0] = c->idle_since[1] = w->now;
+  }
+}
+
+/* Bytes arrive at end `to` of c: the session reads them as ayild's
+ * on_read() feeds them. Returns nonzero if c is gone. */
+static int arrive(sim_t *w, conn_t *c, int to, const uint8_t *msg, size_t len) {
+  ayil_session_event_t ev;
+  int rc = ayil_session_feed(c->ss[to], msg, len, w->now);
+  if (rc != 0)
+    return sync_fail(w, c, to, "feed", rc);
+  while (ayil_session_event(c->ss[to], &ev))
+    ; /* OPEN: nothing to record; PEER_LEFT: the simulator never leaves */
+  return 0;
+}
+
+int pump_conn(sim_t *w, conn_t *c) {
+  int dir, k;
+
+  if (w->now >= c->close_at) {
+    w->cuts++;
+    conn_end(w, c, 0);
+    return 1;
+  }
+  for (dir = 0; dir < 2; dir++) {
+    pipe_t *p = &c->p[dir];
+    while (p->n > 0 && p->q[p->head].arrive <= w->now) {
+      frame_t f = p->q[p->head];
+      p->head = (p->head + 1) % p->cap;
+      p->n--;
+      p->queued -= f.len;
+      if (arrive(w, c, 1 - dir, f.data, f.len)) {
+        free(f.data);
+        return 1;
+      }
+      free(f.data);
+    }
+  }
+  for (k = 0; k < 2; k++) {
+    ayil_sync_t *s = csync(c, k);
+    int rc;
+    while (c->p[k].queued < PIPE_MAX) {
+      const uint8_t *out;
+      size_t len;
+      rc = ayil_session_transmit(c->ss[k], w->now, &out, &len);
+      if (rc != 0)
+        return sync_fail(w, c, k, "transmit", rc) ? 1 : 1;
+      if (len == 0)
+        break;
+      pipe_push(w, c, k, out, len);
+    }
+    if (s == NULL || ayil_session_state(c->ss[k]) != AYIL_SESSION_OPEN)
+      continue;
+    if (!ayil_sync_idle(s))
+      c->idle_since[k] = w->now;
+    /* Dead links are found by lack of progress, not by deadlines. */
+    if (!ayil_sync_idle(s) && w->now > ayil_sync_progress_ms(s) + DEAD_MS) {
+      conn_end(w, c, 0);
+      return 1;
+    }
+  }
+  /* A handshake that does not finish (a cut, a partition) ends as ayild's
+   * conns_tick() ends it. */
+  if (ayil_session_state(c->ss[0]) == AYIL_SESSION_HANDSHAKE &&
+      w->now > c->idle_since[0] + DEAD_MS) {
+    conn_end(w, c, 0);
+    return 1;
+  }
+  /* The committee lingers briefly once idle, then leaves. */
+  if (ayil_session_state(c->ss[0]) == AYIL_SESSION_OPEN &&
+      ayil_sync_idle(csync(c, 0)) && w->now > c->idle_since[0] + LINGER_MS) {
+    conn_end(w, c, 1);
+    c->end[0].self->next_connect = w->now + POLL_MS;
+    return 1;
+  }
+  if (csync(c, 1) != NULL && ayil_sync_idle(csync(c, 1)) &&
+      w->now > c->idle_since[1] + HUB_IDLE_MS) {
+    conn_end(w, c, 0);
+    return 1;
+  }
+  return 0;
+}
+
+void close_node_conns(sim_t *w, node_t *n) {
+  int i;
+  for (i = 0; i < MAX_CONNS; i++) {
+    conn_t *c = &w->conns[i];
+    if (c->live && (c->end[0].self == n || c->end[1].self == n))
+      conn_end(w, c, 0);
+  }
+}
+
+/* The node's durable heads advanced: tell every connection it has. */
+void node_commit(sim_t *w, node_t *n) {
+  size_t j;
+  int i;
+  for (j = 0; j < n->st.nlogs; j++) {
+    sim_log_t *l = &n->st.logs[j];
+    if (!sim_log_commit(l))
+      continue;
+    for (i = 0; i < MAX_CONNS; i++) {
+      conn_t *c = &w->conns[i];
+      int k;
+      if (!c->live)
+        continue;
+      for (k = 0; k < 2; k++) {
+        int rc;
+        if (c->end[k].self != n || csync(c, k) == NULL)
+          continue;
+        rc = ayil_sync_committed(csync(c, k), l->id, l->durable);
+        if (rc == 0)
+          rc = ayil_sync_notify(csync(c, k), l->id);
+        if (rc != 0)
+          sync_fail(w, c, k, "committed", rc);
+      }
+    }
+  }
+}
+
+void notify_local(sim_t *w, node_t *n) {
+  int i, k;
+  for (i = 0; i < MAX_CONNS; i++) {
+    conn_t *c = &w->conns[i];
+    for (k = 0; c->live && k < 2; k++) {
+      int rc;
+      if (c->end[k].self != n || csync(c, k) == NULL)
+        continue;
+      rc = ayil_sync_notify(csync(c, k), n->pk);
+      if (rc != 0)
+        sync_fail(w, c, k, "notify", rc);
+    }
+  }
+}
+
+int has_conn(sim_t *w, node_t *n) {
+  int i;
+  for (i = 0; i < MAX_CONNS; i++)
+    if (w->conns[i].live && w->conns[i].end[0].self == n)
+      return 1;
+  return 0;
+}
