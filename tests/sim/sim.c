@@ -3,14 +3,14 @@
  *
  * One hub and a few committees run ayild's session (proto/session.c: the
  * real handshake, payload envelope, transport, sync and early stream) and
- * its replication policy over a simulated network: links with a byte rate and a delay, cut at random byte
- * offsets, partitions that black-hole a node, duplicate connections, nodes
- * that crash (losing whatever was not yet durable) and restart, a committee
- * whose device is replaced by a successor, and a cloned committee that
- * forks its log. Entries are real: Ed25519-signed, hash-chained, with
- * random bodies; devices create records, update and delete their own and
- * their predecessors'. Everything comes from one seed, so a failing seed
- * replays.
+ * its replication policy over a simulated network: links with a byte rate and a
+ * delay, cut at random byte offsets, partitions that black-hole a node,
+ * duplicate connections, nodes that crash (losing whatever was not yet durable)
+ * and restart, a committee whose device is replaced by a successor, and a
+ * cloned committee that forks its log. Entries are real: Ed25519-signed,
+ * hash-chained, with random bodies; devices create records, update and delete
+ * their own and their predecessors'. Everything comes from one seed, so a
+ * failing seed replays.
  *
  * Hostile origins, each in some seeds (the seed decides which, and when):
  * - a hostile device: admitted, the only device of a committee of its own,
