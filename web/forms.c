@@ -42,8 +42,6 @@ static const char *problem_text(web_req_t *r, const ayil_field_t *f,
 }
 
 void web_problem_add(web_req_t *r, web_problems_t *p, const ayil_kind_t *k,
-                     const char *field, ayil_prob_t what);
-void web_problem_add(web_req_t *r, web_problems_t *p, const ayil_kind_t *k,
                      const char *field, ayil_prob_t what) {
   const ayil_field_t *f =
       field != NULL && field[0] != '\0' ? ayil_kind_field(k, field) : NULL;

@@ -9,8 +9,10 @@
  *   http.c     requests: forms, cookies, security headers, dispatch
  *   session.c  sessions, CSRF tokens, login throttling, the held secret
  *   html.c     an HTML buffer that escapes everything it is given
- *   pages.c    the committee's pages (home, lists, cases, records, members,
- *              audit, report)
+ *   pages.c    the committee's pages (home, lists, log-in, members, audit,
+ *              report) and their routing
+ *   records.c  a record's pages (new, edit, delete, one record or case,
+ *              print, search)
  *   forms.c    record forms generated from proto/schema.c, and back to JSON
  *   hub.c      the hub operator's pages
  */
@@ -167,9 +169,30 @@ int web_dispatch(web_req_t *r);
  * Fire and forget: a daemon that is not running is not an error. */
 void web_kick_ayild(web_t *w);
 
-/* ---- pages.c, hub.c ---- */
+/* ---- pages.c, records.c, hub.c ---- */
 int page_committee(web_req_t *r);
 int page_hub(web_req_t *r);
+/* pages.c's helpers for records.c: the session's unlock (NULL if locked),
+ * the note that a page needs one, the member acting, a node error page, a
+ * kind's label, a record id's form, a record's values as JSON, the open
+ * cases for a pick-list, a list row. */
+const ayil_node_unlock_t *web_unlock_of(web_req_t *r);
+void web_unlock_note(web_req_t *r, html_t *h, const char *why);
+void web_actor(web_req_t *r);
+int web_node_error(web_req_t *r);
+void web_kind_label(web_req_t *r, html_t *h, const char *kind);
+int web_is_hex_id(const char *s);
+json_t *web_values_of(const ayil_node_record_t *rec);
+json_t *web_open_cases(web_req_t *r);
+void web_record_row(web_req_t *r, html_t *h, const ayil_node_record_t *rec,
+                    const char *date);
+/* records.c: the record pages, routed by pages.c. */
+int page_pick_kind(web_req_t *r);
+int page_new(web_req_t *r, const char *kind);
+int page_edit(web_req_t *r, const char *idtext);
+int page_delete(web_req_t *r, const char *idtext);
+int page_record(web_req_t *r, const char *idtext, int print);
+int page_search(web_req_t *r);
 
 /* ---- forms.c ---- */
 typedef struct {
@@ -196,5 +219,8 @@ void form_record(web_req_t *r, html_t *h, const ayil_kind_t *k,
  * are added to probs. */
 json_t *form_input(web_req_t *r, const ayil_kind_t *k, int update,
                    const json_t *old, web_problems_t *probs);
+/* Adds the node's problem `what` with `field` of `k` to p, in words. */
+void web_problem_add(web_req_t *r, web_problems_t *p, const ayil_kind_t *k,
+                     const char *field, ayil_prob_t what);
 
 #endif
