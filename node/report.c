@@ -443,6 +443,7 @@ static int add_hdr(ayil_report_t *r, const char *committee_name, int ob,
 
   d.n = 0;
   d.has_days = 0;
+  d.days = d.days_part = 0;
   rc = parse_record(r, h, &d);
   if (rc != 0)
     return rc;
