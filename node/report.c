@@ -30,14 +30,21 @@ static int month_parse(const char *s) {
   return s != NULL ? ayil_month_parse(s, strlen(s)) : -1;
 }
 
-static int oblast_index(const char *s) {
+/* The index of oblast s in RECORDS.md order, or -1: through r's copy of
+ * the schema's pointers, trying first the oblast found last, since a
+ * report asks once per header and headers come committee by committee. */
+static int oblast_index(ayil_report_t *r, const char *s) {
   size_t i;
 
   if (s == NULL)
     return -1;
-  for (i = 0; i < ayil_schema_noblasts(); i++)
-    if (strcmp(s, ayil_schema_oblast_at(i)) == 0)
+  if (strcmp(s, r->obl[r->last_obl]) == 0)
+    return (int)r->last_obl;
+  for (i = 0; i < r->nobl; i++)
+    if (strcmp(s, r->obl[i]) == 0) {
+      r->last_obl = i;
       return (int)i;
+    }
   return -1;
 }
 
@@ -47,6 +54,7 @@ int ayil_report_new(ayil_report_t **out, const char *from_month,
                     const char *to_month, const char *oblast_filter) {
   ayil_report_t *r;
   int from = 0, to = INT32_MAX, ob = -1;
+  size_t i;
 
   if (out == NULL)
     return AYIL_EINVAL;
@@ -56,11 +64,17 @@ int ayil_report_new(ayil_report_t **out, const char *from_month,
     return AYIL_EINVAL;
   if (from > to)
     return AYIL_EINVAL;
-  if (oblast_filter != NULL && (ob = oblast_index(oblast_filter)) < 0)
-    return AYIL_EINVAL;
   r = calloc(1, sizeof(*r));
   if (r == NULL)
     return AYIL_ENOMEM;
+  r->nobl = ayil_schema_noblasts();
+  for (i = 0; i < r->nobl && i < N(r->obl); i++)
+    r->obl[i] = ayil_schema_oblast_at(i);
+  if (r->nobl == 0 || r->nobl > N(r->obl) || ind_compile(r) != 0 ||
+      (oblast_filter != NULL && (ob = oblast_index(r, oblast_filter)) < 0)) {
+    free(r);
+    return AYIL_EINVAL;
+  }
   r->from = from;
   r->to = to;
   if (from_month != NULL)
@@ -68,10 +82,6 @@ int ayil_report_new(ayil_report_t **out, const char *from_month,
   if (to_month != NULL)
     memcpy(r->to_s, to_month, 8);
   r->oblast = ob;
-  if (ind_compile(r) != 0) {
-    free(r);
-    return AYIL_EINVAL;
-  }
   *out = r;
   return 0;
 }
@@ -186,7 +196,7 @@ static int committee_slot(ayil_report_t *r, const char *committee_name,
   *idx = SIZE_MAX;
   if (r == NULL || committee_name == NULL || committee_name[0] == '\0')
     return AYIL_EINVAL;
-  ob = oblast_index(oblast);
+  ob = oblast_index(r, oblast);
   if (ob < 0)
     return AYIL_EINVAL;
   if (r->oblast >= 0 && ob != r->oblast)
@@ -263,8 +273,10 @@ static int want_field(ayil_report_t *r, size_t kx, int pos) {
  */
 static int ind_compile(ayil_report_t *r) {
   const ayil_kind_t *k0 = ayil_schema_kind_at(0);
+  unsigned char krow[IND_KIND_MAX][IND_PER_KIND];
   size_t i, j, col = 0;
 
+  r->kind0 = k0;
   r->days_row = -1;
   if (ayil_indicators_n() > IND_MAX || ayil_schema_nkinds() > IND_KIND_MAX)
     return AYIL_EINVAL;
@@ -279,7 +291,7 @@ static int ind_compile(ayil_report_t *r) {
     kx = (size_t)(k - k0);
     if (r->nkrow[kx] >= IND_PER_KIND || k->nfields > 32)
       return AYIL_EINVAL;
-    r->krow[kx][r->nkrow[kx]++] = (unsigned char)i;
+    krow[kx][r->nkrow[kx]++] = (unsigned char)i;
     x->def = d;
     x->op = d->op;
     x->where = x->until = x->byx = -1;
@@ -324,6 +336,15 @@ static int ind_compile(ayil_report_t *r) {
   }
   r->nind = ayil_indicators_n();
   r->nfix = col;
+  /* The rows again, grouped by kind, for parse_record(). */
+  for (i = 0, col = 0; i < ayil_schema_nkinds(); i++) {
+    r->kfirst[i] = (unsigned char)col;
+    for (j = 0; j < r->nkrow[i]; j++) {
+      ind_t *x = &r->krows[col++];
+      *x = r->ind[krow[i][j]];
+      x->plain = x->op == AYIL_IND_RECORDS && x->where < 0 && x->by == BY_NONE;
+    }
+  }
   for (i = 0; i < r->nind; i++) {
     ind_t *x = &r->ind[i];
     x->sums_to = col_of(r, x->def->sums_to);
@@ -351,18 +372,23 @@ static const ayil_hval_t *fv(const ayil_hdr_t *h, int pos) {
  */
 static int parse_record(const ayil_report_t *r, const ayil_hdr_t *h,
                         delta_t *d) {
-  size_t kx = (size_t)(h->kind - ayil_schema_kind_at(0)), j;
+  size_t kx = (size_t)(h->kind - r->kind0), j;
   int month = h->month, in, i;
 
   if (month < 0)
     return AYIL_EINVAL;
   in = month >= r->from && month <= r->to;
   for (j = 0; j < r->nkrow[kx]; j++) {
-    const ind_t *x = &r->ind[r->krow[kx][j]];
+    const ind_t *x = &r->krows[r->kfirst[kx] + j];
     const ayil_hval_t *v, *b = NULL;
     int64_t val = x->sum[0] >= 0 ? 0 : 1;
     int match = 1;
 
+    if (x->plain) { /* every record of the kind: the usual case */
+      if (in)
+        d_add(d, x->col, 1);
+      continue;
+    }
     if (x->where >= 0) {
       if ((v = fv(h, x->where)) == NULL)
         return AYIL_EINVAL;
@@ -400,9 +426,9 @@ static int parse_record(const ayil_report_t *r, const ayil_hdr_t *h,
     } else if (x->by == BY_CODE) {
       d_add(d, x->col + (int)b->u, val);
     } else if (x->by == BY_CODES) {
-      for (i = 0; i < x->ncol; i++)
-        if (b->u & ((uint64_t)1 << i))
-          d_add(d, x->col + i, val);
+      uint64_t m;
+      for (m = b->u; m != 0; m &= m - 1)
+        d_add(d, x->col + __builtin_ctzll(m), val);
     } else {
       d->has_days = 1;
       d->days = (int64_t)b->u;
@@ -492,7 +518,7 @@ int ayil_report_add_packed(ayil_report_t *r, const char *committee_name,
 
   if (r == NULL || committee_name == NULL || committee_name[0] == '\0')
     return AYIL_EINVAL;
-  ob = oblast_index(oblast);
+  ob = oblast_index(r, oblast);
   if (ob < 0)
     return AYIL_EINVAL;
   if (r->oblast >= 0 && ob != r->oblast)

@@ -40,6 +40,7 @@ typedef struct ind_s {
   int byx;                 /* position of the field expanded by, or -1 */
   int sums_to;             /* column of the total, or -1 */
   int hidden_with;         /* column of the count it hides with, or -1 */
+  int plain;               /* every record of the kind counts 1 */
 } ind_t;
 
 /* Scopes of an entity (a row of the table). */
@@ -68,13 +69,17 @@ struct ayil_report_s {
   size_t last;        /* index of the committee of the last add */
   int64_t *days_vals; /* days value of each slot, in order of appearance */
   size_t ndays, capdays;
-  ind_t ind[IND_MAX]; /* the indicator table, compiled */
+  const char *obl[16];      /* the schema's oblasts */
+  size_t nobl, last_obl;    /* last_obl: cache of oblast_index() */
+  const ayil_kind_t *kind0; /* ayil_schema_kind_at(0) */
+  ind_t ind[IND_MAX];       /* the indicator table, compiled */
   size_t nind;
   size_t nfix;  /* fixed columns */
   int days_row; /* the row expanded by a COUNT field, or -1 */
-  /* Per schema kind: its rows (indexes in ind). */
-  unsigned char krow[IND_KIND_MAX][IND_PER_KIND];
-  unsigned char nkrow[IND_KIND_MAX];
+  /* The rows again, grouped by schema kind: those of the kind kx are
+   * krows[kfirst[kx]] on, nkrow[kx] of them. */
+  ind_t krows[IND_MAX];
+  unsigned char kfirst[IND_KIND_MAX], nkrow[IND_KIND_MAX];
   uint32_t want[IND_KIND_MAX]; /* per schema kind: a bit per field read */
 };
 
