@@ -1,16 +1,18 @@
 /*
  * The report engine (see report.h): counting record headers into the
- * indicators of RECORDS.md. The table of cells with its small-cell
- * suppression is in report_tab.c, the five output forms in report_out.c (labels
- * from po/ayil), what they share in report_int.h.
+ * indicators of RECORDS.md, by the rows of the indicator table
+ * (include/ayil/indicators.h, compiled here against the schema). The table
+ * of cells with its small-cell suppression is in report_tab.c, the five
+ * output forms in report_out.c (labels from po/ayil), what they share in
+ * report_int.h.
  *
  * Counting is the hot path (a hub counts about a million headers for one
  * report): a committee is found through a hash table (with a one-entry
  * cache, since a caller usually passes one committee's records in a row),
- * each committee holds its counters in a fixed array indexed by indicator
- * number, and a record is parsed into a small delta on the stack before it
- * is applied, so nothing is allocated per record and a rejected record
- * leaves no trace.
+ * each committee holds its counters in an array indexed by column, and a
+ * record is parsed by the rows of its kind into a small delta on the stack
+ * before it is applied, so nothing is allocated per record and a rejected
+ * record leaves no trace.
  */
 #include <assert.h>
 #include <stdint.h>
@@ -240,12 +242,6 @@ static void d_add(delta_t *d, int ind, int64_t v) {
 
 /* ---- the indicator table, compiled ---- */
 
-/* Position of field `name` of kind k, or -1 (also for NULL). */
-static int field_pos(const ayil_kind_t *k, const char *name) {
-  const ayil_field_t *f = name != NULL ? ayil_kind_field(k, name) : NULL;
-  return f != NULL ? (int)(f - k->fields) : -1;
-}
-
 /* The first column of the row named `name`, or -1. */
 static int col_of(const ayil_report_t *r, const char *name) {
   size_t i;
@@ -256,11 +252,20 @@ static int col_of(const ayil_report_t *r, const char *name) {
   return -1;
 }
 
-/* Marks field position pos as read for kind kx; -1 if it is not a field
- * of the right type. */
-static int want_field(ayil_report_t *r, size_t kx, int pos) {
-  if (pos < 0)
+#define T(type) (1u << (type))
+
+/* The position of the header field `name` of kind k (the kx-th), which
+ * must be of one of the types in the mask `types` (T(AYIL_FT_*)), marked
+ * as read; or -1. */
+static int want_field(ayil_report_t *r, size_t kx, const ayil_kind_t *k,
+                      const char *name, unsigned types) {
+  const ayil_field_t *f = ayil_kind_field(k, name);
+  int pos;
+
+  if (f == NULL || !(types & T(f->type)) ||
+      (f->type != AYIL_FT_DATE && f->cls != AYIL_CLASS_A))
     return -1;
+  pos = (int)(f - k->fields);
   r->want[kx] |= (uint32_t)1 << pos;
   return pos;
 }
@@ -275,9 +280,9 @@ static int ind_compile(ayil_report_t *r) {
   const ayil_kind_t *k0 = ayil_schema_kind_at(0);
   unsigned char krow[IND_KIND_MAX][IND_PER_KIND];
   size_t i, j, col = 0;
+  int nbycount = 0;
 
   r->kind0 = k0;
-  r->days_row = -1;
   if (ayil_indicators_n() > IND_MAX || ayil_schema_nkinds() > IND_KIND_MAX)
     return AYIL_EINVAL;
   for (i = 0; i < ayil_indicators_n(); i++) {
@@ -297,9 +302,13 @@ static int ind_compile(ayil_report_t *r) {
     x->where = x->until = x->byx = -1;
     x->sum[0] = x->sum[1] = -1;
     if (d->where != NULL) {
-      const ayil_field_t *f = ayil_kind_field(k, d->where);
-      if ((x->where = want_field(r, kx, field_pos(k, d->where))) < 0)
+      const ayil_field_t *f;
+      x->where =
+          want_field(r, kx, k, d->where,
+                     T(AYIL_FT_BOOL) | T(AYIL_FT_CODE) | T(AYIL_FT_CODES));
+      if (x->where < 0)
         return AYIL_EINVAL;
+      f = &k->fields[x->where];
       x->wtype = (int)f->type;
       for (j = 0; f->codes != NULL && j < N(d->codes); j++) {
         int c = ayil_field_code_index(f, d->codes[j]);
@@ -311,40 +320,33 @@ static int ind_compile(ayil_report_t *r) {
     }
     for (j = 0; j < N(d->sum); j++)
       if (d->sum[j] != NULL &&
-          (x->sum[j] = want_field(r, kx, field_pos(k, d->sum[j]))) < 0)
+          (x->sum[j] = want_field(r, kx, k, d->sum[j], T(AYIL_FT_COUNT))) < 0)
         return AYIL_EINVAL;
     if (d->until != NULL &&
-        (x->until = want_field(r, kx, field_pos(k, d->until))) < 0)
+        (x->until = want_field(r, kx, k, d->until, T(AYIL_FT_DATE))) < 0)
       return AYIL_EINVAL;
     x->by = BY_NONE;
     x->ncol = 1;
     if (d->by != NULL) {
-      if ((x->byx = want_field(r, kx, field_pos(k, d->by))) < 0)
+      x->byx =
+          want_field(r, kx, k, d->by,
+                     T(AYIL_FT_CODE) | T(AYIL_FT_CODES) | T(AYIL_FT_COUNT));
+      if (x->byx < 0)
         return AYIL_EINVAL;
       x->byf = &k->fields[x->byx];
       x->by = x->byf->type == AYIL_FT_CODE    ? BY_CODE
               : x->byf->type == AYIL_FT_CODES ? BY_CODES
                                               : BY_COUNT;
       x->ncol = x->by == BY_COUNT ? 0 : (int)x->byf->ncodes;
-      if (x->ncol > 64 || (x->by == BY_COUNT && r->days_row >= 0))
+      /* One row by a count at most: committee_t.days is its columns. */
+      if (x->ncol > 64 || (x->by == BY_COUNT && nbycount++ > 0))
         return AYIL_EINVAL;
-      if (x->by == BY_COUNT)
-        r->days_row = (int)i;
     }
     x->col = (int)col;
     col += (size_t)x->ncol;
   }
   r->nind = ayil_indicators_n();
   r->nfix = col;
-  /* The rows again, grouped by kind, for parse_record(). */
-  for (i = 0, col = 0; i < ayil_schema_nkinds(); i++) {
-    r->kfirst[i] = (unsigned char)col;
-    for (j = 0; j < r->nkrow[i]; j++) {
-      ind_t *x = &r->krows[col++];
-      *x = r->ind[krow[i][j]];
-      x->plain = x->op == AYIL_IND_RECORDS && x->where < 0 && x->by == BY_NONE;
-    }
-  }
   for (i = 0; i < r->nind; i++) {
     ind_t *x = &r->ind[i];
     x->sums_to = col_of(r, x->def->sums_to);
@@ -352,6 +354,13 @@ static int ind_compile(ayil_report_t *r) {
     if ((x->def->sums_to != NULL && x->sums_to < 0) ||
         (x->def->hidden_with != NULL && x->hidden_with < 0))
       return AYIL_EINVAL;
+    x->plain = x->op == AYIL_IND_RECORDS && x->where < 0 && x->by == BY_NONE;
+  }
+  /* The rows again, grouped by kind, for parse_record(). */
+  for (i = 0, col = 0; i < ayil_schema_nkinds(); i++) {
+    r->kfirst[i] = (unsigned char)col;
+    for (j = 0; j < r->nkrow[i]; j++)
+      r->krows[col++] = r->ind[krow[i][j]];
   }
   return 0;
 }

@@ -74,8 +74,7 @@ struct ayil_report_s {
   const ayil_kind_t *kind0; /* ayil_schema_kind_at(0) */
   ind_t ind[IND_MAX];       /* the indicator table, compiled */
   size_t nind;
-  size_t nfix;  /* fixed columns */
-  int days_row; /* the row expanded by a COUNT field, or -1 */
+  size_t nfix; /* fixed columns */
   /* The rows again, grouped by schema kind: those of the kind kx are
    * krows[kfirst[kx]] on, nkrow[kx] of them. */
   ind_t krows[IND_MAX];
