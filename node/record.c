@@ -295,6 +295,34 @@ static int input_key_err(const ayil_kind_t *k, const char *key, char *err,
   return AYIL_EINVAL;
 }
 
+/*
+ * 1 if cross-field rule x (the schema's: `need` required when `field` has
+ * `code`) is broken by the values fv of its field and nv of the field it
+ * needs (NULL when absent; a JSON null removes a field). The one test of
+ * the rules, for an input (ayil_record_problems()) and for a header
+ * (check_rules()).
+ */
+static int xrule_broken(const ayil_xrule_t *x, const json_t *fv,
+                        const json_t *nv) {
+  return json_is_string(fv) && strcmp(json_string_value(fv), x->code) == 0 &&
+         (nv == NULL || json_is_null(nv));
+}
+
+/* The value of field `name` of an input, or for an update that leaves it
+ * out, of the record's header before (old_header, may be NULL); NULL when
+ * neither has it. */
+static const json_t *input_value(const ayil_kind_t *k, const json_t *input,
+                                 const json_t *old_header, const char *name) {
+  const json_t *v = json_object_get(input, name);
+  const ayil_field_t *f;
+
+  if (v != NULL || old_header == NULL)
+    return v;
+  f = ayil_kind_field(k, name);
+  return f != NULL && f->hkey != NULL ? json_object_get(old_header, f->hkey)
+                                      : NULL;
+}
+
 size_t ayil_record_problems(const char *kind, const json_t *input,
                             const json_t *old_header, ayil_record_prob_cb cb,
                             void *ctx) {
@@ -346,23 +374,9 @@ size_t ayil_record_problems(const char *kind, const json_t *input,
   }
   for (i = 0; i < ayil_schema_nxrules(); i++) {
     const ayil_xrule_t *x = ayil_schema_xrule_at(i);
-    const json_t *fv, *nv;
-    if (strcmp(k->name, x->kind) != 0)
-      continue;
-    fv = json_object_get(input, x->field);
-    if (fv == NULL && old_header != NULL) {
-      const ayil_field_t *f = ayil_kind_field(k, x->field);
-      fv = f != NULL && f->hkey != NULL ? json_object_get(old_header, f->hkey)
-                                        : NULL;
-    }
-    nv = json_object_get(input, x->need);
-    if (nv == NULL && old_header != NULL) {
-      const ayil_field_t *f = ayil_kind_field(k, x->need);
-      nv = f != NULL && f->hkey != NULL ? json_object_get(old_header, f->hkey)
-                                        : NULL;
-    }
-    if (json_is_string(fv) && strcmp(json_string_value(fv), x->code) == 0 &&
-        (nv == NULL || json_is_null(nv))) {
+    if (strcmp(k->name, x->kind) == 0 &&
+        xrule_broken(x, input_value(k, input, old_header, x->field),
+                     input_value(k, input, old_header, x->need))) {
       cb(ctx, x->need, AYIL_PROB_REQUIRED);
       n++;
     }
@@ -385,8 +399,8 @@ int ayil_record_touches_body(const char *kind, const json_t *input) {
   return 0;
 }
 
-/* Cross-field rule of RECORDS.md: aid of kind money needs amount_som. */
-/* The schema's cross-field rules (ayil_schema_xrule_at()) over a header. */
+/* The schema's cross-field rules (ayil_schema_xrule_at()) over a header:
+ * RECORDS.md's aid of kind money needs amount_som. */
 static int check_rules(const ayil_kind_t *k, const json_t *header, char *err,
                        size_t errlen) {
   size_t i;
@@ -394,16 +408,14 @@ static int check_rules(const ayil_kind_t *k, const json_t *header, char *err,
   for (i = 0; i < ayil_schema_nxrules(); i++) {
     const ayil_xrule_t *x = ayil_schema_xrule_at(i);
     const ayil_field_t *f, *need;
-    const json_t *v;
     if (strcmp(k->name, x->kind) != 0)
       continue;
     f = ayil_kind_field(k, x->field);
     need = ayil_kind_field(k, x->need);
     if (f == NULL || f->hkey == NULL || need == NULL || need->hkey == NULL)
       continue; /* test_header.c checks that none is */
-    v = json_object_get(header, f->hkey);
-    if (json_is_string(v) && strcmp(json_string_value(v), x->code) == 0 &&
-        json_object_get(header, need->hkey) == NULL) {
+    if (xrule_broken(x, json_object_get(header, f->hkey),
+                     json_object_get(header, need->hkey))) {
       seterr(err, errlen, "%s: field \"%s\": required when %s is %s", k->name,
              x->need, x->field, x->code);
       return AYIL_EINVAL;

@@ -1,16 +1,18 @@
 /*
  * The report engine (see report.h): counting record headers into the
- * indicators of RECORDS.md. The table of cells with its small-cell
- * suppression is in report_tab.c, the five output forms in report_out.c (labels
- * from po/ayil), what they share in report_int.h.
+ * indicators of RECORDS.md, by the rows of the indicator table
+ * (include/ayil/indicators.h, compiled here against the schema). The table
+ * of cells with its small-cell suppression is in report_tab.c, the five
+ * output forms in report_out.c (labels from po/ayil), what they share in
+ * report_int.h.
  *
  * Counting is the hot path (a hub counts about a million headers for one
  * report): a committee is found through a hash table (with a one-entry
  * cache, since a caller usually passes one committee's records in a row),
- * each committee holds its counters in a fixed array indexed by indicator
- * number, and a record is parsed into a small delta on the stack before it
- * is applied, so nothing is allocated per record and a rejected record
- * leaves no trace.
+ * each committee holds its counters in an array indexed by column, and a
+ * record is parsed by the rows of its kind into a small delta on the stack
+ * before it is applied, so nothing is allocated per record and a rejected
+ * record leaves no trace.
  */
 #include <assert.h>
 #include <stdint.h>
@@ -24,64 +26,37 @@
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
-/* ---- code lists (tests check them against include/ayil/schema.h) ---- */
-
-const char *const ayil__report_violence[] = {"physical", "psychological",
-                                             "sexual", "economic", "neglect"};
-const char *const ayil__report_sexes[] = {"female", "male"};
-const char *const ayil__report_ages[] = {"0-11",  "12-17", "18-25",  "26-40",
-                                         "41-60", "61+",   "unknown"};
-const char *const ayil__report_services[] = {
-    "crisis_centre", "shelter",           "police",
-    "aksakal_court", "legal_aid",         "psychologist",
-    "health",        "social_protection", "other"};
-const char *const ayil__report_actions[] = {
-    "preventive_talk",      "home_visit",        "document_restoration",
-    "correctional_session", "referral_followup", "other"};
-
-/* Oblasts in RECORDS.md order, with their macro-region (0 north, 1 south). */
-const char *const ayil__report_oblasts[] = {
-    "batken", "chui",  "issyk_kul", "jalal_abad", "naryn",
-    "osh",    "talas", "bishkek",   "osh_city"};
-const unsigned char ayil__report_oblast_region[NOBL] = {1, 0, 0, 1, 0,
-                                                        1, 0, 0, 1};
-const char *const ayil__report_regions[] = {"north", "south"};
-_Static_assert(N(ayil__report_violence) == NVIOL &&
-                   N(ayil__report_sexes) == NSEX &&
-                   N(ayil__report_ages) == NAGE &&
-                   N(ayil__report_services) == NSERV &&
-                   N(ayil__report_actions) == NACT &&
-                   N(ayil__report_oblasts) == NOBL &&
-                   N(ayil__report_regions) == NREG,
-               "a code list and its length in report_int.h differ");
-
 /* ---- the report ---- */
 
 static int month_parse(const char *s) {
   return s != NULL ? ayil_month_parse(s, strlen(s)) : -1;
 }
 
-static int code_index(const char *s, const char *const *list, int n) {
-  int i;
+/* The index of oblast s in RECORDS.md order, or -1: through r's copy of
+ * the schema's pointers, trying first the oblast found last, since a
+ * report asks once per header and headers come committee by committee. */
+static int oblast_index(ayil_report_t *r, const char *s) {
+  size_t i;
 
   if (s == NULL)
     return -1;
-  for (i = 0; i < n; i++)
-    if (strcmp(s, list[i]) == 0)
-      return i;
+  if (strcmp(s, r->obl[r->last_obl]) == 0)
+    return (int)r->last_obl;
+  for (i = 0; i < r->nobl; i++)
+    if (strcmp(s, r->obl[i]) == 0) {
+      r->last_obl = i;
+      return (int)i;
+    }
   return -1;
 }
 
-static int oblast_index(const char *s) {
-  return code_index(s, ayil__report_oblasts, NOBL);
-}
-
-static void fx_init(ayil_report_t *r);
+static int ind_compile(ayil_report_t *r);
 
 int ayil_report_new(ayil_report_t **out, const char *from_month,
                     const char *to_month, const char *oblast_filter) {
   ayil_report_t *r;
   int from = 0, to = INT32_MAX, ob = -1;
+  size_t i;
 
   if (out == NULL)
     return AYIL_EINVAL;
@@ -91,11 +66,17 @@ int ayil_report_new(ayil_report_t **out, const char *from_month,
     return AYIL_EINVAL;
   if (from > to)
     return AYIL_EINVAL;
-  if (oblast_filter != NULL && (ob = oblast_index(oblast_filter)) < 0)
-    return AYIL_EINVAL;
   r = calloc(1, sizeof(*r));
   if (r == NULL)
     return AYIL_ENOMEM;
+  r->nobl = ayil_schema_noblasts();
+  for (i = 0; i < r->nobl && i < N(r->obl); i++)
+    r->obl[i] = ayil_schema_oblast_at(i);
+  if (r->nobl == 0 || r->nobl > N(r->obl) || ind_compile(r) != 0 ||
+      (oblast_filter != NULL && (ob = oblast_index(r, oblast_filter)) < 0)) {
+    free(r);
+    return AYIL_EINVAL;
+  }
   r->from = from;
   r->to = to;
   if (from_month != NULL)
@@ -103,7 +84,6 @@ int ayil_report_new(ayil_report_t **out, const char *from_month,
   if (to_month != NULL)
     memcpy(r->to_s, to_month, 8);
   r->oblast = ob;
-  fx_init(r);
   *out = r;
   return 0;
 }
@@ -115,6 +95,7 @@ void ayil_report_free(ayil_report_t *r) {
     return;
   for (i = 0; i < r->ncom; i++) {
     free(r->com[i].name);
+    free(r->com[i].c);
     free(r->com[i].days);
   }
   free(r->com);
@@ -193,8 +174,12 @@ static int committee_get(ayil_report_t *r, const char *name, int oblast,
   c = &r->com[r->ncom];
   memset(c, 0, sizeof(*c));
   c->name = strdup(name);
-  if (c->name == NULL)
+  c->c = calloc(r->nfix, sizeof(*c->c));
+  if (c->name == NULL || c->c == NULL) {
+    free(c->name);
+    free(c->c);
     return AYIL_ENOMEM;
+  }
   c->oblast = oblast;
   c->hash = h;
   j = h & (r->htcap - 1);
@@ -213,7 +198,7 @@ static int committee_slot(ayil_report_t *r, const char *committee_name,
   *idx = SIZE_MAX;
   if (r == NULL || committee_name == NULL || committee_name[0] == '\0')
     return AYIL_EINVAL;
-  ob = oblast_index(oblast);
+  ob = oblast_index(r, oblast);
   if (ob < 0)
     return AYIL_EINVAL;
   if (r->oblast >= 0 && ob != r->oblast)
@@ -239,7 +224,7 @@ int ayil_report_note_rollback(ayil_report_t *r, const char *committee_name,
   return rc;
 }
 
-/* What one record adds: at most 8 fixed counters and one days cell. */
+/* What one record adds: at most 12 fixed counters and one days cell. */
 typedef struct delta_s {
   int n;
   int ind[12];
@@ -255,179 +240,210 @@ static void d_add(delta_t *d, int ind, int64_t v) {
   d->n++;
 }
 
-/* The fields an indicator reads, by kind: their positions in the kind's
- * field table (include/ayil/schema.h), found once per report. */
-static const struct {
-  const char *kind, *field;
-} FX_NAMES[] = {
-    {"appeal", "violence"},
-    {"appeal", "survivor_sex"},
-    {"appeal", "survivor_age"},
-    {"session", "violence_related"},
-    {"family", "status"},
-    {"family", "removed_date"},
-    {"referral", "service"},
-    {"aid", "kind"},
-    {"aid", "amount_som"},
-    {"prevention", "participants_female"},
-    {"prevention", "participants_male"},
-    {"training", "days"},
-    {"training", "participants_female"},
-    {"training", "participants_male"},
-    {"followup", "action"},
-};
-enum {
-  FX_A_VIOL,
-  FX_A_SEX,
-  FX_A_AGE,
-  FX_S_VR,
-  FX_F_STATUS,
-  FX_F_REMOVED,
-  FX_R_SERVICE,
-  FX_AID_KIND,
-  FX_AID_SOM,
-  FX_P_PF,
-  FX_P_PM,
-  FX_T_DAYS,
-  FX_T_PF,
-  FX_T_PM,
-  FX_FU_ACTION,
-};
-_Static_assert(N(FX_NAMES) == FX_N, "FX_NAMES and report_int.h's FX_N");
+/* ---- the indicator table, compiled ---- */
 
-/* The kinds counted, in the order of report_int.h's K_*. */
-static const char *const K_NAMES[] = {
-    "appeal", "session",    "family",   "referral", "protection_order",
-    "aid",    "prevention", "training", "followup", "closure"};
-_Static_assert(N(K_NAMES) == K_N, "K_NAMES and report_int.h's K_*");
+/* The first column of the row named `name`, or -1. */
+static int col_of(const ayil_report_t *r, const char *name) {
+  size_t i;
 
-static void fx_init(ayil_report_t *r) {
-  size_t i, j;
-
-  assert(ayil_schema_nkinds() <= N(r->want));
-  for (i = 0; i < N(K_NAMES); i++) {
-    r->kinds[i] = ayil_schema_kind(K_NAMES[i]);
-    assert(r->kinds[i] != NULL);
-  }
-  for (i = 0; i < N(FX_NAMES); i++) {
-    const ayil_kind_t *k = ayil_schema_kind(FX_NAMES[i].kind);
-    const ayil_field_t *f = ayil_kind_field(k, FX_NAMES[i].field);
-    assert(f != NULL);
-    j = (size_t)(f - k->fields);
-    r->fx[i] = (int)j;
-    r->want[k - ayil_schema_kind_at(0)] |= (uint32_t)1 << j;
-  }
+  for (i = 0; name != NULL && i < r->nind; i++)
+    if (strcmp(r->ind[i].def->name, name) == 0)
+      return r->ind[i].col;
+  return -1;
 }
 
-/* The value of indicator field fx in h (of the right kind), or NULL. */
-static const ayil_hval_t *fv(const ayil_report_t *r, const ayil_hdr_t *h,
-                             int fx) {
-  const ayil_hval_t *v = &h->f[r->fx[fx]];
+#define T(type) (1u << (type))
+
+/* The position of the header field `name` of kind k (the kx-th), which
+ * must be of one of the types in the mask `types` (T(AYIL_FT_*)), marked
+ * as read; or -1. */
+static int want_field(ayil_report_t *r, size_t kx, const ayil_kind_t *k,
+                      const char *name, unsigned types) {
+  const ayil_field_t *f = ayil_kind_field(k, name);
+  int pos;
+
+  if (f == NULL || !(types & T(f->type)) ||
+      (f->type != AYIL_FT_DATE && f->cls != AYIL_CLASS_A))
+    return -1;
+  pos = (int)(f - k->fields);
+  r->want[kx] |= (uint32_t)1 << pos;
+  return pos;
+}
+
+/*
+ * Compiles the indicator table against the schema into r: its columns,
+ * field positions and code bits, the rows of each kind and the fields the
+ * header reader must read. AYIL_EINVAL when the table names what the
+ * schema lacks (tests/unit/test_indicators.c checks that it does not).
+ */
+static int ind_compile(ayil_report_t *r) {
+  const ayil_kind_t *k0 = ayil_schema_kind_at(0);
+  unsigned char krow[IND_KIND_MAX][IND_PER_KIND];
+  size_t i, j, col = 0;
+  int nbycount = 0;
+
+  r->kind0 = k0;
+  if (ayil_indicators_n() > IND_MAX || ayil_schema_nkinds() > IND_KIND_MAX)
+    return AYIL_EINVAL;
+  for (i = 0; i < ayil_indicators_n(); i++) {
+    const ayil_indicator_t *d = ayil_indicator_at(i);
+    const ayil_kind_t *k = ayil_schema_kind(d->kind);
+    ind_t *x = &r->ind[i];
+    size_t kx;
+
+    if (k == NULL)
+      return AYIL_EINVAL;
+    kx = (size_t)(k - k0);
+    if (r->nkrow[kx] >= IND_PER_KIND || k->nfields > 32)
+      return AYIL_EINVAL;
+    krow[kx][r->nkrow[kx]++] = (unsigned char)i;
+    x->def = d;
+    x->op = d->op;
+    x->where = x->until = x->byx = -1;
+    x->sum[0] = x->sum[1] = -1;
+    if (d->where != NULL) {
+      const ayil_field_t *f;
+      x->where =
+          want_field(r, kx, k, d->where,
+                     T(AYIL_FT_BOOL) | T(AYIL_FT_CODE) | T(AYIL_FT_CODES));
+      if (x->where < 0)
+        return AYIL_EINVAL;
+      f = &k->fields[x->where];
+      x->wtype = (int)f->type;
+      for (j = 0; f->codes != NULL && j < N(d->codes); j++) {
+        int c = ayil_field_code_index(f, d->codes[j]);
+        if (d->codes[j] != NULL && (c < 0 || c >= 64))
+          return AYIL_EINVAL;
+        if (c >= 0)
+          x->codes |= (uint64_t)1 << c;
+      }
+    }
+    for (j = 0; j < N(d->sum); j++)
+      if (d->sum[j] != NULL &&
+          (x->sum[j] = want_field(r, kx, k, d->sum[j], T(AYIL_FT_COUNT))) < 0)
+        return AYIL_EINVAL;
+    if (d->until != NULL &&
+        (x->until = want_field(r, kx, k, d->until, T(AYIL_FT_DATE))) < 0)
+      return AYIL_EINVAL;
+    x->by = BY_NONE;
+    x->ncol = 1;
+    if (d->by != NULL) {
+      x->byx =
+          want_field(r, kx, k, d->by,
+                     T(AYIL_FT_CODE) | T(AYIL_FT_CODES) | T(AYIL_FT_COUNT));
+      if (x->byx < 0)
+        return AYIL_EINVAL;
+      x->byf = &k->fields[x->byx];
+      x->by = x->byf->type == AYIL_FT_CODE    ? BY_CODE
+              : x->byf->type == AYIL_FT_CODES ? BY_CODES
+                                              : BY_COUNT;
+      x->ncol = x->by == BY_COUNT ? 0 : (int)x->byf->ncodes;
+      /* One row by a count at most: committee_t.days is its columns. */
+      if (x->ncol > 64 || (x->by == BY_COUNT && nbycount++ > 0))
+        return AYIL_EINVAL;
+    }
+    x->col = (int)col;
+    col += (size_t)x->ncol;
+  }
+  r->nind = ayil_indicators_n();
+  r->nfix = col;
+  for (i = 0; i < r->nind; i++) {
+    ind_t *x = &r->ind[i];
+    x->sums_to = col_of(r, x->def->sums_to);
+    x->hidden_with = col_of(r, x->def->hidden_with);
+    if ((x->def->sums_to != NULL && x->sums_to < 0) ||
+        (x->def->hidden_with != NULL && x->hidden_with < 0))
+      return AYIL_EINVAL;
+    x->plain = x->op == AYIL_IND_RECORDS && x->where < 0 && x->by == BY_NONE;
+  }
+  /* The rows again, grouped by kind, for parse_record(). */
+  for (i = 0, col = 0; i < ayil_schema_nkinds(); i++) {
+    r->kfirst[i] = (unsigned char)col;
+    for (j = 0; j < r->nkrow[i]; j++)
+      r->krows[col++] = r->ind[krow[i][j]];
+  }
+  return 0;
+}
+
+/* The value of field position pos in h, or NULL when it is absent or
+ * not of its type. */
+static const ayil_hval_t *fv(const ayil_hdr_t *h, int pos) {
+  const ayil_hval_t *v = &h->f[pos];
   return v->present == 1 ? v : NULL;
 }
 
-/* Parses one header into *d. in: the record's month is in the period. A
- * record lacking a field an indicator needs is refused (AYIL_EINVAL). */
+/*
+ * Parses one header into *d by the rows of its kind. A record counts in
+ * the period (month from..to), except for AYIL_IND_ACTIVE. A record
+ * lacking a field that a row it falls under reads is refused (AYIL_EINVAL),
+ * in the period or not: the fields of `where` and `by`, and those of `sum`
+ * where `where` holds; an `until` may be absent but not wrong.
+ */
 static int parse_record(const ayil_report_t *r, const ayil_hdr_t *h,
                         delta_t *d) {
-  const ayil_kind_t *kind = h->kind;
-  const ayil_hval_t *v, *w, *x;
-  int month = h->month;
-  int in, i;
+  size_t kx = (size_t)(h->kind - r->kind0), j;
+  int month = h->month, in, i;
 
   if (month < 0)
     return AYIL_EINVAL;
   in = month >= r->from && month <= r->to;
-  if (kind == r->kinds[K_APPEAL]) {
-    v = fv(r, h, FX_A_VIOL);
-    w = fv(r, h, FX_A_SEX);
-    x = fv(r, h, FX_A_AGE);
-    if (v == NULL || w == NULL || x == NULL)
+  for (j = 0; j < r->nkrow[kx]; j++) {
+    const ind_t *x = &r->krows[r->kfirst[kx] + j];
+    const ayil_hval_t *v, *b = NULL;
+    int64_t val = x->sum[0] >= 0 ? 0 : 1;
+    int match = 1;
+
+    if (x->plain) { /* every record of the kind: the usual case */
+      if (in)
+        d_add(d, x->col, 1);
+      continue;
+    }
+    if (x->where >= 0) {
+      if ((v = fv(h, x->where)) == NULL)
+        return AYIL_EINVAL;
+      if (x->wtype == AYIL_FT_BOOL)
+        match = v->u != 0;
+      else if (x->wtype == AYIL_FT_CODES)
+        match = (v->u & x->codes) != 0;
+      else
+        match = v->u < 64 && ((x->codes >> v->u) & 1) != 0;
+    }
+    if (x->op == AYIL_IND_ACTIVE) {
+      int removed = -1;
+      if (h->f[x->until].present < 0)
+        return AYIL_EINVAL;
+      if ((v = fv(h, x->until)) != NULL)
+        removed = (int)v->u;
+      /* Still on the register at the end of the period: see report.h. */
+      if (month <= r->to && (removed >= 0 ? removed > r->to : match))
+        d_add(d, x->col, 1);
+      continue;
+    }
+    if (!match)
+      continue;
+    for (i = 0; i < 2 && x->sum[i] >= 0; i++) {
+      if ((v = fv(h, x->sum[i])) == NULL)
+        return AYIL_EINVAL;
+      val += (int64_t)v->u;
+    }
+    if (x->by != BY_NONE && (b = fv(h, x->byx)) == NULL)
       return AYIL_EINVAL;
     if (!in)
-      return 0;
-    d_add(d, I_APPEALS, 1);
-    for (i = 0; i < NVIOL; i++)
-      if (v->u & (1u << i))
-        d_add(d, I_VIOL + i, 1);
-    d_add(d, I_SEX + (int)w->u, 1);
-    d_add(d, I_AGE + (int)x->u, 1);
-  } else if (kind == r->kinds[K_SESSION]) {
-    if ((v = fv(r, h, FX_S_VR)) == NULL)
-      return AYIL_EINVAL;
-    if (in) {
-      d_add(d, I_SESSIONS, 1);
-      if (v->u)
-        d_add(d, I_SESSIONS_VR, 1);
-    }
-  } else if (kind == r->kinds[K_FAMILY]) {
-    int removed = -1, st;
-
-    if ((v = fv(r, h, FX_F_STATUS)) == NULL)
-      return AYIL_EINVAL;
-    st = (int)v->u;
-    if (h->f[r->fx[FX_F_REMOVED]].present < 0)
-      return AYIL_EINVAL;
-    if ((w = fv(r, h, FX_F_REMOVED)) != NULL)
-      removed = (int)w->u;
-    if (in)
-      d_add(d, I_FAM_REG, 1);
-    /* Active at the end of the period: see report.h. */
-    if (month <= r->to && ((st == 0 && (removed < 0 || removed > r->to)) ||
-                           (st == 1 && removed >= 0 && removed > r->to)))
-      d_add(d, I_FAM_ACTIVE, 1);
-  } else if (kind == r->kinds[K_REFERRAL]) {
-    if ((v = fv(r, h, FX_R_SERVICE)) == NULL)
-      return AYIL_EINVAL;
-    if (in) {
-      d_add(d, I_REFERRALS, 1);
-      d_add(d, I_REF + (int)v->u, 1);
-      if (v->u == 0 || v->u == 1) /* crisis_centre, shelter */
-        d_add(d, I_REF_CS, 1);
-    }
-  } else if (kind == r->kinds[K_PO]) {
-    if (in)
-      d_add(d, I_PO, 1);
-  } else if (kind == r->kinds[K_AID]) {
-    if ((v = fv(r, h, FX_AID_KIND)) == NULL)
-      return AYIL_EINVAL;
-    if (v->u == 0) { /* money */
-      if ((w = fv(r, h, FX_AID_SOM)) == NULL)
-        return AYIL_EINVAL;
-      if (in) {
-        d_add(d, I_MONEY_PEOPLE, 1);
-        d_add(d, I_MONEY_SOM, (int64_t)w->u);
-      }
-    } else if (in) {
-      d_add(d, v->u == 1 ? I_HOUSING : I_INKIND, 1);
-    }
-  } else if (kind == r->kinds[K_PREV]) {
-    if ((v = fv(r, h, FX_P_PF)) == NULL || (w = fv(r, h, FX_P_PM)) == NULL)
-      return AYIL_EINVAL;
-    if (in) {
-      d_add(d, I_PREV_EVENTS, 1);
-      d_add(d, I_PREV_PART, (int64_t)(v->u + w->u));
-    }
-  } else if (kind == r->kinds[K_TRAIN]) {
-    if ((x = fv(r, h, FX_T_DAYS)) == NULL || (v = fv(r, h, FX_T_PF)) == NULL ||
-        (w = fv(r, h, FX_T_PM)) == NULL)
-      return AYIL_EINVAL;
-    if (in) {
-      d_add(d, I_TRAIN_EVENTS, 1);
-      d_add(d, I_TRAIN_PART, (int64_t)(v->u + w->u));
+      continue;
+    if (b == NULL) {
+      d_add(d, x->col, val);
+    } else if (x->by == BY_CODE) {
+      d_add(d, x->col + (int)b->u, val);
+    } else if (x->by == BY_CODES) {
+      uint64_t m;
+      for (m = b->u; m != 0; m &= m - 1)
+        d_add(d, x->col + __builtin_ctzll(m), val);
+    } else {
       d->has_days = 1;
-      d->days = (int64_t)x->u;
-      d->days_part = (int64_t)(v->u + w->u);
+      d->days = (int64_t)b->u;
+      d->days_part = val;
     }
-  } else if (kind == r->kinds[K_FU]) {
-    if ((v = fv(r, h, FX_FU_ACTION)) == NULL)
-      return AYIL_EINVAL;
-    if (in)
-      d_add(d, I_FU + (int)v->u, 1);
-  } else if (kind == r->kinds[K_CLOSURE]) {
-    if (in)
-      d_add(d, I_CLOSURES, 1);
-  } /* correction: a known kind no indicator counts */
+  }
   return 0;
 }
 
@@ -462,6 +478,7 @@ static int add_hdr(ayil_report_t *r, const char *committee_name, int ob,
 
   d.n = 0;
   d.has_days = 0;
+  d.days = d.days_part = 0;
   rc = parse_record(r, h, &d);
   if (rc != 0)
     return rc;
@@ -510,7 +527,7 @@ int ayil_report_add_packed(ayil_report_t *r, const char *committee_name,
 
   if (r == NULL || committee_name == NULL || committee_name[0] == '\0')
     return AYIL_EINVAL;
-  ob = oblast_index(oblast);
+  ob = oblast_index(r, oblast);
   if (ob < 0)
     return AYIL_EINVAL;
   if (r->oblast >= 0 && ob != r->oblast)

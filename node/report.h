@@ -1,7 +1,8 @@
 /*
  * The report engine: counts record headers into the indicators of
- * RECORDS.md ("Report indicators") and writes them as JSON, CSV, text,
- * markdown or HTML in English, Russian or Kyrgyz.
+ * RECORDS.md ("Report indicators"; their table: include/ayil/indicators.h)
+ * and writes them as JSON, CSV, text, markdown or HTML in English, Russian
+ * or Kyrgyz.
  *
  * Use: ayil_report_new(), then ayil_report_add() once per live record (the
  * latest version of each record that is not deleted), then

@@ -11,77 +11,37 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ayil/indicators.h"
+#include "ayil/schema.h"
 #include "report.h"
 
-/* Lengths of the code lists below (report.c checks them at compile time). */
-enum {
-  NVIOL = 5,
-  NSEX = 2,
-  NAGE = 7,
-  NSERV = 9,
-  NACT = 6,
-  NOBL = 9, /* oblasts */
-  NREG = 2  /* macro-regions */
-};
+/*
+ * The indicator table (include/ayil/indicators.h), compiled against the
+ * schema once per report (report.c, ind_compile()): fields as positions in
+ * their kind's field table, codes as bits, and each row's columns. The
+ * fixed columns are the rows' in table order; the one row expanded by a
+ * COUNT field (training.participants.days_<n>) has none: its columns
+ * depend on the data, are kept apart (committee_t.days) and follow the
+ * fixed ones (report.c; tab_t.ord puts them in the row's place).
+ */
+enum { IND_MAX = 32, IND_KIND_MAX = 16, IND_PER_KIND = 8 };
+enum { BY_NONE, BY_CODE, BY_CODES, BY_COUNT };
 
-/* Code lists of RECORDS.md in code-list order (in report.c; the tests
- * check them against include/ayil/schema.h), the oblasts in RECORDS.md
- * order and the macro-regions (north, south). */
-extern const char *const ayil__report_violence[];
-extern const char *const ayil__report_sexes[];
-extern const char *const ayil__report_ages[];
-extern const char *const ayil__report_services[];
-extern const char *const ayil__report_actions[];
-extern const char *const ayil__report_oblasts[];
-extern const char *const ayil__report_regions[];
-/* Per oblast: its macro-region (0 north, 1 south). */
-extern const unsigned char ayil__report_oblast_region[];
-
-/* Indicator numbers: the order of RECORDS.md. The training.participants.
- * days_<n> indicators are not here: their number depends on the data, and
- * they are kept apart (committee_t.days) and placed after I_TRAIN_PART. */
-enum {
-  I_APPEALS,
-  I_VIOL,
-  I_SEX = I_VIOL + NVIOL,
-  I_AGE = I_SEX + NSEX,
-  I_SESSIONS = I_AGE + NAGE,
-  I_SESSIONS_VR,
-  I_FAM_REG,
-  I_FAM_ACTIVE,
-  I_REFERRALS,
-  I_REF,
-  I_REF_CS = I_REF + NSERV,
-  I_PO,
-  I_MONEY_PEOPLE,
-  I_MONEY_SOM,
-  I_HOUSING,
-  I_INKIND,
-  I_PREV_EVENTS,
-  I_PREV_PART,
-  I_TRAIN_EVENTS,
-  I_TRAIN_PART,
-  I_FU,
-  I_CLOSURES = I_FU + NACT,
-  NFIX
-};
-
-/* Fields the counting reads (report.c, FX_NAMES), and the kinds it counts
- * (report.c, K_NAMES). */
-enum { FX_N = 15 };
-enum {
-  K_APPEAL,
-  K_SESSION,
-  K_FAMILY,
-  K_REFERRAL,
-  K_PO,
-  K_AID,
-  K_PREV,
-  K_TRAIN,
-  K_FU,
-  K_CLOSURE,
-  K_N
-};
+typedef struct ind_s {
+  const ayil_indicator_t *def;
+  const ayil_field_t *byf; /* the field expanded by, or NULL */
+  int op;                  /* AYIL_IND_* */
+  int by;                  /* BY_* */
+  int col, ncol;           /* its columns (ncol 0: BY_COUNT) */
+  int where, until;        /* field positions, or -1 */
+  int wtype;               /* type of the `where` field (AYIL_FT_*) */
+  uint64_t codes;          /* `where` codes: a bit per code index */
+  int sum[2];              /* field positions, or -1 */
+  int byx;                 /* position of the field expanded by, or -1 */
+  int sums_to;             /* column of the total, or -1 */
+  int hidden_with;         /* column of the count it hides with, or -1 */
+  int plain;               /* every record of the kind counts 1 */
+} ind_t;
 
 /* Scopes of an entity (a row of the table). */
 enum { SC_COMMITTEE, SC_OBLAST, SC_REGION, SC_TOTAL };
@@ -92,7 +52,7 @@ typedef struct committee_s {
   char *name;
   int oblast;
   uint32_t hash;
-  int64_t c[NFIX];
+  int64_t *c;    /* the fixed columns (ayil_report_t.nfix) */
   int64_t *days; /* participants per days slot; ndays entries */
   size_t ndays;
   int64_t rolled_back; /* entries cut by revoke --after (not a cell) */
@@ -109,9 +69,17 @@ struct ayil_report_s {
   size_t last;        /* index of the committee of the last add */
   int64_t *days_vals; /* days value of each slot, in order of appearance */
   size_t ndays, capdays;
-  int fx[FX_N]; /* positions of the fields counted (report.c, fx_init()) */
-  const struct ayil_kind_s *kinds[K_N]; /* the kinds counted */
-  uint32_t want[16]; /* per schema kind: a bit per field counted */
+  const char *obl[16];      /* the schema's oblasts */
+  size_t nobl, last_obl;    /* last_obl: cache of oblast_index() */
+  const ayil_kind_t *kind0; /* ayil_schema_kind_at(0) */
+  ind_t ind[IND_MAX];       /* the indicator table, compiled */
+  size_t nind;
+  size_t nfix; /* fixed columns */
+  /* The rows again, grouped by schema kind: those of the kind kx are
+   * krows[kfirst[kx]] on, nkrow[kx] of them. */
+  ind_t krows[IND_MAX];
+  unsigned char kfirst[IND_KIND_MAX], nkrow[IND_KIND_MAX];
+  uint32_t want[IND_KIND_MAX]; /* per schema kind: a bit per field read */
 };
 
 /* ---- the table of cells ---- */
@@ -139,8 +107,12 @@ typedef struct tab_s {
   int *region;       /* per entity: region (oblast, region), or -1 */
   size_t nob, nreg;  /* emitted oblasts and regions */
   size_t com0, ob0, reg0, tot; /* first entity of each scope */
-  int64_t *days;               /* ni - NFIX days values, ascending */
-  int *ord;                    /* ni columns in output order */
+  const ind_t *ind;            /* the report's compiled indicators */
+  size_t nind, nfix;
+  int *crow;     /* per column: its row in ind */
+  int *cidx;     /* per column: its code index or days slot */
+  int64_t *days; /* ni - nfix days values, ascending */
+  int *ord;      /* ni columns in output order */
   group_t *g;
   size_t ng, capg;
   uint32_t *parts;

@@ -19,78 +19,45 @@
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
-/* Names of the indicators that are not expanded over a code list. */
-static const struct {
-  int ind;
-  const char *name;
-} PLAIN[] = {
-    {I_APPEALS, "appeals"},
-    {I_SESSIONS, "sessions"},
-    {I_SESSIONS_VR, "sessions.violence_related"},
-    {I_FAM_REG, "families.registered"},
-    {I_FAM_ACTIVE, "families.active"},
-    {I_REFERRALS, "referrals"},
-    {I_REF_CS, "referrals.crisis_or_shelter"},
-    {I_PO, "protection_orders"},
-    {I_MONEY_PEOPLE, "aid.money.people"},
-    {I_MONEY_SOM, "aid.money.som"},
-    {I_HOUSING, "aid.housing"},
-    {I_INKIND, "aid.in_kind"},
-    {I_PREV_EVENTS, "prevention.events"},
-    {I_PREV_PART, "prevention.participants"},
-    {I_TRAIN_EVENTS, "training.events"},
-    {I_TRAIN_PART, "training.participants"},
-    {I_CLOSURES, "closures"},
-};
-
-/* Indicators expanded over a code list: name prefix, label keys. */
-static const struct {
-  int first;
-  int n;
-  const char *const *codes;
-  const char *prefix;   /* indicator name prefix */
-  const char *grp_key;  /* label of the family (context "report") */
-  const char *code_ctx; /* context of its codes' labels (node/i18n.h) */
-} CODED[] = {
-    {I_VIOL, NVIOL, ayil__report_violence, "appeals.violence.",
-     "grp.appeals.violence", "code.appeal.violence"},
-    {I_SEX, NSEX, ayil__report_sexes, "appeals.sex.", "grp.appeals.sex",
-     "code.appeal.survivor_sex"},
-    {I_AGE, NAGE, ayil__report_ages, "appeals.age.", "grp.appeals.age",
-     "code.appeal.survivor_age"},
-    {I_REF, NSERV, ayil__report_services, "referrals.", "grp.referrals",
-     "code.referral.service"},
-    {I_FU, NACT, ayil__report_actions, "followups.", "grp.followups",
-     "code.followup.action"},
-};
-
-#define DAYS_PREFIX "training.participants.days_"
-
 static const char *const SCOPES[] = {"committee", "oblast", "region", "total"};
 
 /* ---- names and labels ---- */
 
+/* The name pattern pat (an indicator table row's) with its part in angle
+ * brackets, if any, replaced by s, into buf. */
+static void expand_name(const char *pat, const char *s, char *buf, size_t n) {
+  const char *lt = strchr(pat, '<'), *gt = lt != NULL ? strchr(lt, '>') : NULL;
+
+  if (gt == NULL)
+    snprintf(buf, n, "%s", pat);
+  else
+    snprintf(buf, n, "%.*s%s%s", (int)(lt - pat), pat, s, gt + 1);
+}
+
+/* The code or days value of column i, as text (NULL for a column not
+ * expanded), into num (at least 32 bytes) for a days value. */
+static const char *col_part(const tab_t *t, int i, char *num, size_t n) {
+  const ind_t *x = &t->ind[t->crow[i]];
+
+  if (x->by == BY_COUNT) {
+    snprintf(num, n, "%lld", (long long)t->days[t->cidx[i]]);
+    return num;
+  }
+  return x->by != BY_NONE ? x->byf->codes[t->cidx[i]] : NULL;
+}
+
 /* The indicator name of column i into buf (at least 64 bytes). */
 static void ind_name(const tab_t *t, int i, char *buf, size_t n) {
-  size_t k;
+  char num[32];
 
-  if (i >= NFIX) {
-    snprintf(buf, n, DAYS_PREFIX "%lld", (long long)t->days[i - NFIX]);
-    return;
-  }
-  for (k = 0; k < N(PLAIN); k++)
-    if (PLAIN[k].ind == i) {
-      snprintf(buf, n, "%s", PLAIN[k].name);
-      return;
-    }
-  for (k = 0; k < N(CODED); k++)
-    if (i >= CODED[k].first && i < CODED[k].first + CODED[k].n) {
-      snprintf(buf, n, "%s%s", CODED[k].prefix,
-               CODED[k].codes[i - CODED[k].first]);
-      return;
-    }
-  assert(0);
-  buf[0] = '\0';
+  expand_name(t->ind[t->crow[i]].def->name, col_part(t, i, num, sizeof(num)),
+              buf, n);
+}
+
+/* The context of the labels of the codes row x is expanded by: that of
+ * the record dictionary, code.KIND.FIELD (node/i18n.h). */
+static void code_ctx(const ind_t *x, char *buf, size_t n) {
+  snprintf(buf, n, "code.%s.%s", x->def->kind, x->byf->name);
 }
 
 enum { L_EN, L_RU, L_KY };
@@ -152,38 +119,27 @@ static void subst(char *buf, size_t n, const char *tmpl, const char *k1,
 
 #define LABEL_MAX 256
 
-/* The label of column i in language l. */
+/* The label of column i in language l: its row's label, with {code} the
+ * label of its code or {n} its days value. */
 static void ind_label(const tab_t *t, int l, int i, char *buf, size_t n) {
-  char key[96], num[32];
-  size_t k;
+  const ind_t *x = &t->ind[t->crow[i]];
+  char ctx[96], num[32];
 
-  if (i >= NFIX) {
-    snprintf(num, sizeof(num), "%lld", (long long)t->days[i - NFIX]);
-    subst(buf, n,
-          ayil_trc(LN[l], AYIL_DOMAIN, "report",
-                   "grp.training.participants.days"),
-          "n", num, NULL, NULL);
-    return;
+  if (x->by == BY_COUNT) {
+    subst(buf, n, rlabel(l, x->def->label), "n",
+          col_part(t, i, num, sizeof(num)), NULL, NULL);
+  } else if (x->by != BY_NONE) {
+    code_ctx(x, ctx, sizeof(ctx));
+    subst(buf, n, rlabel(l, x->def->label), "code",
+          ayil_trc(LN[l], AYIL_DOMAIN, ctx, x->byf->codes[t->cidx[i]]), NULL,
+          NULL);
+  } else {
+    snprintf(buf, n, "%s", rlabel(l, x->def->label));
   }
-  for (k = 0; k < N(PLAIN); k++)
-    if (PLAIN[k].ind == i) {
-      snprintf(key, sizeof(key), "ind.%s", PLAIN[k].name);
-      snprintf(buf, n, "%s", rlabel(l, key));
-      return;
-    }
-  for (k = 0; k < N(CODED); k++)
-    if (i >= CODED[k].first && i < CODED[k].first + CODED[k].n) {
-      subst(buf, n, rlabel(l, CODED[k].grp_key), "code",
-            ayil_trc(LN[l], AYIL_DOMAIN, CODED[k].code_ctx,
-                     CODED[k].codes[i - CODED[k].first]),
-            NULL, NULL);
-      return;
-    }
-  buf[0] = '\0';
 }
 
-/* Label keys used as literals (context "report"), besides the indicator
- * and code keys. */
+/* Label keys used as literals (context "report"), besides those of the
+ * indicator table. */
 static const char *const FIXED_KEYS[] = {
     "title",
     "period",
@@ -199,23 +155,18 @@ static const char *const FIXED_KEYS[] = {
     "heading.charts",
     "heading.no_committees",
     "col.indicator",
-    "chart.violence",
-    "chart.referrals",
-    "chart.trainings",
     "scope.total",
-    "grp.training.participants.days",
 };
 
-/* Every label the report can ask for: its fixed keys, the indicators'
- * ("ind.NAME"), the families of indicators and their codes, the oblasts
- * and the macro-regions. */
-#define NLABELS                                                                \
-  (N(FIXED_KEYS) + N(PLAIN) + N(CODED) + NVIOL + NSEX + NAGE + NSERV + NACT +  \
-   NOBL + NREG)
+/* Every label the report can ask for: its fixed keys, the indicator
+ * table's labels and charts and the codes of its expanded rows, the
+ * oblasts and the macro-regions. At most NLABELS. */
+#define NLABELS 256
 
 ayil__report_label_t ayil__report_labels[NLABELS];
 size_t ayil__report_nlabels;
-static char view_key[NLABELS][96];
+static char view_key[NLABELS][128];
+static char view_ctx[NLABELS][64];
 static char view_msgid[NLABELS][64];
 
 static const char *view_text(const char *lang, const char *ctx,
@@ -225,45 +176,57 @@ static const char *view_text(const char *lang, const char *ctx,
              : "";
 }
 
-static void view_add(const char *ctx, const char *msgid) {
+/* Adds a label to the view; 1 if the view is full. */
+static int view_add(const char *ctx, const char *msgid) {
   size_t i = ayil__report_nlabels;
   ayil__report_label_t *v = &ayil__report_labels[i];
 
-  assert(i < NLABELS);
+  if (i >= NLABELS)
+    return 1;
+  snprintf(view_ctx[i], sizeof(view_ctx[i]), "%s", ctx);
   snprintf(view_msgid[i], sizeof(view_msgid[i]), "%s", msgid);
   snprintf(view_key[i], sizeof(view_key[i]), "%s|%s", ctx, msgid);
   v->key = view_key[i];
-  v->ctx = ctx;
+  v->ctx = view_ctx[i];
   v->msgid = view_msgid[i];
-  v->en = view_text("en", ctx, view_msgid[i]);
-  v->ru = view_text("ru", ctx, view_msgid[i]);
-  v->ky = view_text("ky", ctx, view_msgid[i]);
+  v->en = view_text("en", v->ctx, v->msgid);
+  v->ru = view_text("ru", v->ctx, v->msgid);
+  v->ky = view_text("ky", v->ctx, v->msgid);
   ayil__report_nlabels++;
+  return 0;
 }
 
 int ayil__report_labels_check(const char **first) {
-  char key[64];
-  size_t i;
-  int bad = 0, c;
+  char key[96];
+  size_t i, c;
+  int bad = 0;
 
   ayil__report_nlabels = 0;
   for (i = 0; i < N(FIXED_KEYS); i++)
-    view_add("report", FIXED_KEYS[i]);
-  for (i = 0; i < N(PLAIN); i++) {
-    snprintf(key, sizeof(key), "ind.%s", PLAIN[i].name);
-    view_add("report", key);
+    bad += view_add("report", FIXED_KEYS[i]);
+  for (i = 0; i < ayil_indicators_n(); i++) {
+    const ayil_indicator_t *d = ayil_indicator_at(i);
+    const ayil_field_t *f =
+        d->by != NULL ? ayil_kind_field(ayil_schema_kind(d->kind), d->by)
+                      : NULL;
+    bad += view_add("report", d->label);
+    if (d->chart != NULL)
+      bad += view_add("report", d->chart);
+    if (f != NULL)
+      snprintf(key, sizeof(key), "code.%s.%s", d->kind, f->name);
+    for (c = 0; f != NULL && c < f->ncodes; c++)
+      bad += view_add(key, f->codes[c]);
   }
-  for (i = 0; i < N(CODED); i++) {
-    view_add("report", CODED[i].grp_key);
-    for (c = 0; c < CODED[i].n; c++)
-      view_add(CODED[i].code_ctx, CODED[i].codes[c]);
+  for (c = 0; c < ayil_schema_noblasts(); c++)
+    bad += view_add("oblast", ayil_schema_oblast_at(c));
+  for (c = 0; c < ayil_schema_nregions(); c++) {
+    snprintf(key, sizeof(key), "region.%s", ayil_schema_region_at(c));
+    bad += view_add("report", key);
   }
-  for (c = 0; c < NOBL; c++)
-    view_add("oblast", ayil__report_oblasts[c]);
-  for (c = 0; c < NREG; c++) {
-    snprintf(key, sizeof(key), "region.%s", ayil__report_regions[c]);
-    view_add("report", key);
-  }
+  if (bad > 0 && first != NULL)
+    *first = "(more labels than NLABELS)";
+  if (bad > 0)
+    return bad;
   if (first != NULL)
     *first = NULL;
   for (i = 0; i < ayil__report_nlabels; i++) {
@@ -349,7 +312,8 @@ static void write_json(const ayil_report_t *r, const tab_t *t, FILE *out,
   fputs(",\"to\":", out);
   json_opt(out, r->to_s);
   fputs(",\"oblast\":", out);
-  json_opt(out, r->oblast >= 0 ? ayil__report_oblasts[r->oblast] : NULL);
+  json_opt(out,
+           r->oblast >= 0 ? ayil_schema_oblast_at((size_t)r->oblast) : NULL);
   fprintf(out, ",\"suppress_below\":%d,\"rows\":[", nb < 2 ? 0 : nb);
   for (e = 0; e < t->ne; e++)
     for (k = 0; k < t->ni; k++) {
@@ -717,34 +681,36 @@ static void svg_bars(const human_t *h, const char *title, size_t n,
   fputs("</svg>\n</figure>\n", out);
 }
 
+/* The charts of the indicator table's rows that have one: an expanded row
+ * over its codes in the total, one indicator over the oblasts. */
 static void html_charts(const human_t *h) {
   const tab_t *t = h->t;
-  const char *labels[NOBL > NSERV ? NOBL : NSERV];
-  size_t cells[NOBL > NSERV ? NOBL : NSERV];
-  size_t k, n;
+  const char *labels[64];
+  size_t cells[64];
+  char ctx[96];
+  size_t i, k, n;
 
   h_heading(h, 2, ayil_trc(LN[h->l], AYIL_DOMAIN, "report", "heading.charts"));
-  for (k = 0; k < (size_t)NVIOL; k++) {
-    labels[k] = ayil_trc(LN[h->l], AYIL_DOMAIN, "code.appeal.violence",
-                         ayil__report_violence[k]);
-    cells[k] = t->tot * t->ni + I_VIOL + k;
+  for (i = 0; i < t->nind; i++) {
+    const ind_t *x = &t->ind[i];
+    if (x->def->chart == NULL || x->by == BY_COUNT)
+      continue;
+    n = 0;
+    if (x->by != BY_NONE) {
+      code_ctx(x, ctx, sizeof(ctx));
+      for (k = 0; k < (size_t)x->ncol && n < N(cells); k++) {
+        labels[n] = ayil_trc(LN[h->l], AYIL_DOMAIN, ctx, x->byf->codes[k]);
+        cells[n++] = t->tot * t->ni + (size_t)x->col + k;
+      }
+    } else {
+      for (k = 0; k < t->nob && n < N(cells); k++) {
+        labels[n] =
+            ayil_trc(LN[h->l], AYIL_DOMAIN, "oblast", t->name[t->ob0 + k]);
+        cells[n++] = (t->ob0 + k) * t->ni + (size_t)x->col;
+      }
+    }
+    svg_bars(h, rlabel(h->l, x->def->chart), n, labels, cells);
   }
-  svg_bars(h, ayil_trc(LN[h->l], AYIL_DOMAIN, "report", "chart.violence"),
-           NVIOL, labels, cells);
-  for (k = 0; k < (size_t)NSERV; k++) {
-    labels[k] = ayil_trc(LN[h->l], AYIL_DOMAIN, "code.referral.service",
-                         ayil__report_services[k]);
-    cells[k] = t->tot * t->ni + I_REF + k;
-  }
-  svg_bars(h, ayil_trc(LN[h->l], AYIL_DOMAIN, "report", "chart.referrals"),
-           NSERV, labels, cells);
-  for (k = 0, n = 0; k < t->nob; k++) {
-    labels[n] = ayil_trc(LN[h->l], AYIL_DOMAIN, "oblast", t->name[t->ob0 + k]);
-    cells[n] = (t->ob0 + k) * t->ni + I_TRAIN_EVENTS;
-    n++;
-  }
-  svg_bars(h, ayil_trc(LN[h->l], AYIL_DOMAIN, "report", "chart.trainings"), n,
-           labels, cells);
 }
 
 static const char HTML_CSS[] =
@@ -820,11 +786,11 @@ static int write_human(const ayil_report_t *r, const tab_t *t, FILE *out,
   h_put(&h, buf, 1);
   fputs(fmt == FMT_HTML ? "</p>\n" : fmt == FMT_MD ? "\n\n" : "\n", out);
   if (r->oblast >= 0) {
-    subst(
-        buf, sizeof(buf),
-        ayil_trc(LN[l], AYIL_DOMAIN, "report", "filter.oblast"), "oblast",
-        ayil_trc(LN[l], AYIL_DOMAIN, "oblast", ayil__report_oblasts[r->oblast]),
-        NULL, NULL);
+    subst(buf, sizeof(buf),
+          ayil_trc(LN[l], AYIL_DOMAIN, "report", "filter.oblast"), "oblast",
+          ayil_trc(LN[l], AYIL_DOMAIN, "oblast",
+                   ayil_schema_oblast_at((size_t)r->oblast)),
+          NULL, NULL);
     if (fmt == FMT_HTML)
       fputs("<p class=\"meta\">", out);
     h_put(&h, buf, 1);

@@ -23,6 +23,8 @@ void ayil__report_tab_free(tab_t *t) {
   free(t->name);
   free(t->oblast);
   free(t->region);
+  free(t->crow);
+  free(t->cidx);
   free(t->days);
   free(t->ord);
   free(t->g);
@@ -94,41 +96,67 @@ static int group_within(tab_t *t, size_t e, size_t total, size_t first,
   return rc;
 }
 
+/* The groups of row x within entity e, if it sums to another row (see
+ * sums_to in include/ayil/indicators.h). */
+static int row_groups(tab_t *t, size_t e, const ind_t *x) {
+  const ind_t *y = NULL;
+  size_t base = e * t->ni, j;
+  int c, rc;
+
+  if (x->sums_to < 0)
+    return 0;
+  if (x->by == BY_COUNT)
+    return t->ni > t->nfix ? group_within(t, e, (size_t)x->sums_to, t->nfix,
+                                          t->ni - t->nfix)
+                           : 0;
+  if (x->by != BY_NONE)
+    return group_within(t, e, (size_t)x->sums_to, (size_t)x->col,
+                        (size_t)x->ncol);
+  /* Some codes of a field that a row with the same total is expanded by:
+   * x is the sum of their columns, and the total is x plus the others. */
+  for (j = 0; j < t->nind && y == NULL; j++)
+    if (t->ind[j].by == BY_CODE && t->ind[j].byx == x->where &&
+        t->ind[j].sums_to == x->sums_to &&
+        strcmp(t->ind[j].def->kind, x->def->kind) == 0)
+      y = &t->ind[j];
+  assert(y != NULL); /* tests/unit/test_indicators.c */
+  if (y == NULL)
+    return 0;
+  rc = group_begin(t, base + (size_t)x->col, 1);
+  for (c = 0; rc == 0 && c < y->ncol; c++)
+    if ((x->codes >> c) & 1)
+      rc = group_part(t, base + (size_t)(y->col + c));
+  /* Implied by the two sums, but without it total - x - the shown others
+   * would give away a lone hidden other code. */
+  if (rc == 0)
+    rc = group_begin(t, base + (size_t)x->sums_to, 1);
+  for (c = 0; rc == 0 && c < y->ncol; c++)
+    if (!((x->codes >> c) & 1))
+      rc = group_part(t, base + (size_t)(y->col + c));
+  if (rc == 0)
+    rc = group_part(t, base + (size_t)x->col);
+  return rc;
+}
+
 /*
  * The summing groups: each is a cell that the report shows to be the sum of
- * other shown cells. Within an entity: appeals = appeals.sex.* = appeals.
- * age.*; referrals = referrals.<service>; referrals.crisis_or_shelter =
- * referrals.crisis_centre + referrals.shelter, and so referrals =
- * crisis_or_shelter + the other services; training.participants =
- * training.participants.days_*. (appeals.violence.* do not sum: an appeal
- * can name several types; followups.* have no total row.) Across scopes,
- * for every indicator: an oblast = its committees, a region = its oblasts,
- * the total = the regions.
+ * other shown cells. Within an entity, those of the rows of the indicator
+ * table that sum to another (row_groups()): appeals = appeals.sex.* =
+ * appeals.age.*, referrals = referrals.<service> =
+ * referrals.crisis_or_shelter + the other services, training.participants
+ * = training.participants.days_*. Across scopes, for every indicator: an
+ * oblast = its committees, a region = its oblasts, the total = the
+ * regions; amounts (hidden_with) are not counts.
  */
 static int build_groups(tab_t *t) {
-  size_t e, i, k, o, rg, ndays = t->ni - NFIX;
+  size_t e, i, k, o, rg;
   int rc = 0;
 
-  for (e = 0; rc == 0 && e < t->ne; e++) {
-    rc = group_within(t, e, I_APPEALS, I_SEX, NSEX);
-    if (rc == 0)
-      rc = group_within(t, e, I_APPEALS, I_AGE, NAGE);
-    if (rc == 0)
-      rc = group_within(t, e, I_REFERRALS, I_REF, NSERV);
-    if (rc == 0)
-      rc = group_within(t, e, I_REF_CS, I_REF, 2);
-    /* The two above imply referrals = crisis_or_shelter + the other
-     * services: without it, referrals - crisis_or_shelter - shown others
-     * would give away a lone hidden other service. */
-    if (rc == 0)
-      rc = group_within(t, e, I_REFERRALS, I_REF + 2, NSERV - 2);
-    if (rc == 0)
-      rc = group_part(t, e * t->ni + I_REF_CS);
-    if (rc == 0 && ndays > 0)
-      rc = group_within(t, e, I_TRAIN_PART, NFIX, ndays);
-  }
+  for (e = 0; rc == 0 && e < t->ne; e++)
+    for (i = 0; rc == 0 && i < t->nind; i++)
+      rc = row_groups(t, e, &t->ind[i]);
   for (i = 0; rc == 0 && i < t->ni; i++) {
-    int count = i != I_MONEY_SOM;
+    int count = t->ind[t->crow[i]].hidden_with < 0;
 
     for (o = 0; rc == 0 && o < t->nob; o++) {
       size_t oe = t->ob0 + o;
@@ -441,13 +469,17 @@ static int suppress(tab_t *t, int nb) {
   for (e = 0; e < t->ne; e++)
     for (i = 0; i < t->ni; i++) {
       int64_t v = t->v[e * t->ni + i];
-      if (i != I_MONEY_SOM && v >= 1 && v < nb)
+      if (t->ind[t->crow[i]].hidden_with < 0 && v >= 1 && v < nb)
         t->f[e * t->ni + i] = F_LT;
     }
+  /* An amount is hidden where its count is small. */
   for (e = 0; e < t->ne; e++)
-    if (t->f[e * t->ni + I_MONEY_PEOPLE] == F_LT &&
-        t->v[e * t->ni + I_MONEY_SOM] > 0)
-      t->f[e * t->ni + I_MONEY_SOM] = F_X;
+    for (i = 0; i < t->ni; i++) {
+      int hw = t->ind[t->crow[i]].hidden_with;
+      if (hw >= 0 && t->f[e * t->ni + (size_t)hw] == F_LT &&
+          t->v[e * t->ni + i] > 0)
+        t->f[e * t->ni + i] = F_X;
+    }
   lo = malloc(n * sizeof(*lo));
   hi = malloc(n * sizeof(*hi));
   goff = calloc(n + 1, sizeof(*goff));
@@ -502,31 +534,47 @@ done:
   return rc;
 }
 
+/* The macro-region of oblast o (RECORDS.md order), as an index of
+ * ayil_schema_region_at(); 0 if the schema has none for it. */
+static int region_of(size_t o) {
+  const char *rn = ayil_oblast_region(ayil_schema_oblast_at(o));
+  size_t rg;
+
+  for (rg = 0; rn != NULL && rg < ayil_schema_nregions(); rg++)
+    if (strcmp(rn, ayil_schema_region_at(rg)) == 0)
+      return (int)rg;
+  return 0;
+}
+
 int ayil__report_tab_build(const ayil_report_t *r, tab_t *t, int nb) {
   size_t *corder = NULL, *slots = NULL, *slotpos = NULL;
-  size_t e, i, k, n, ndays = r->ndays;
-  int o, rg, rc = AYIL_ENOMEM;
-  int has_ob[NOBL], has_reg[NREG];
+  size_t e, i, j, k, n, ndays = r->ndays;
+  size_t o, rg, nobl = ayil_schema_noblasts(), nreg = ayil_schema_nregions();
+  int rc = AYIL_ENOMEM;
+  unsigned char *has_ob = calloc(nobl + nreg, 1), *has_reg;
 
   memset(t, 0, sizeof(*t));
+  if (has_ob == NULL)
+    return AYIL_ENOMEM;
+  has_reg = has_ob + nobl;
   /* Entities: committees, oblasts, regions, the total. */
-  for (o = 0; o < NOBL; o++)
-    has_ob[o] = r->oblast < 0 || r->oblast == o;
-  for (rg = 0; rg < NREG; rg++)
-    has_reg[rg] = 0;
-  for (o = 0; o < NOBL; o++)
-    if (has_ob[o]) {
+  for (o = 0; o < nobl; o++)
+    if (r->oblast < 0 || (size_t)r->oblast == o) {
+      has_ob[o] = 1;
       t->nob++;
-      has_reg[ayil__report_oblast_region[o]] = 1;
+      has_reg[region_of(o)] = 1;
     }
-  for (rg = 0; rg < NREG; rg++)
+  for (rg = 0; rg < nreg; rg++)
     t->nreg += has_reg[rg] != 0;
   t->com0 = 0;
   t->ob0 = r->ncom;
   t->reg0 = t->ob0 + t->nob;
   t->tot = t->reg0 + t->nreg;
   t->ne = t->tot + 1;
-  t->ni = NFIX + ndays;
+  t->ind = r->ind;
+  t->nind = r->nind;
+  t->nfix = r->nfix;
+  t->ni = r->nfix + ndays;
   n = t->ne * t->ni;
   t->v = calloc(n, sizeof(*t->v));
   t->f = calloc(n, 1);
@@ -536,12 +584,15 @@ int ayil__report_tab_build(const ayil_report_t *r, tab_t *t, int nb) {
   t->region = calloc(t->ne, sizeof(*t->region));
   t->days = calloc(ndays + 1, sizeof(*t->days));
   t->ord = calloc(t->ni, sizeof(*t->ord));
+  t->crow = calloc(t->ni, sizeof(*t->crow));
+  t->cidx = calloc(t->ni, sizeof(*t->cidx));
   corder = calloc(r->ncom + 1, sizeof(*corder));
   slots = calloc(ndays + 1, sizeof(*slots));
   slotpos = calloc(ndays + 1, sizeof(*slotpos));
   if (t->v == NULL || t->f == NULL || t->scope == NULL || t->name == NULL ||
       t->oblast == NULL || t->region == NULL || t->days == NULL ||
-      t->ord == NULL || corder == NULL || slots == NULL || slotpos == NULL)
+      t->ord == NULL || t->crow == NULL || t->cidx == NULL || corder == NULL ||
+      slots == NULL || slotpos == NULL)
     goto fail;
 
   sort_r = r;
@@ -555,13 +606,18 @@ int ayil__report_tab_build(const ayil_report_t *r, tab_t *t, int nb) {
     slotpos[slots[k]] = k;
     t->days[k] = r->days_vals[slots[k]];
   }
-  /* Output order: fixed indicators, days after training.participants. */
-  for (i = 0, k = 0; i <= I_TRAIN_PART; i++)
-    t->ord[k++] = (int)i;
-  for (i = 0; i < ndays; i++)
-    t->ord[k++] = (int)(NFIX + i);
-  for (i = I_FU; i < NFIX; i++)
-    t->ord[k++] = (int)i;
+  /* Columns in output order, the indicator table's: the fixed columns,
+   * and the days ones (after the fixed ones) in their row's place. */
+  for (i = 0, k = 0; i < t->nind; i++) {
+    const ind_t *x = &t->ind[i];
+    size_t first = x->by == BY_COUNT ? t->nfix : (size_t)x->col;
+    size_t nc = x->by == BY_COUNT ? ndays : (size_t)x->ncol;
+    for (j = 0; j < nc; j++) {
+      t->crow[first + j] = (int)i;
+      t->cidx[first + j] = (int)j;
+      t->ord[k++] = (int)(first + j);
+    }
+  }
 
   for (k = 0; k < r->ncom; k++) {
     const committee_t *c = &r->com[corder[k]];
@@ -569,26 +625,26 @@ int ayil__report_tab_build(const ayil_report_t *r, tab_t *t, int nb) {
     t->scope[e] = SC_COMMITTEE;
     t->name[e] = c->name;
     t->oblast[e] = c->oblast;
-    t->region[e] = ayil__report_oblast_region[c->oblast];
-    memcpy(cell(t, e, 0), c->c, sizeof(c->c));
+    t->region[e] = region_of((size_t)c->oblast);
+    memcpy(cell(t, e, 0), c->c, t->nfix * sizeof(*c->c));
     for (i = 0; i < c->ndays; i++)
-      *cell(t, e, NFIX + slotpos[i]) = c->days[i];
+      *cell(t, e, t->nfix + slotpos[i]) = c->days[i];
   }
   e = t->ob0;
-  for (o = 0; o < NOBL; o++)
+  for (o = 0; o < nobl; o++)
     if (has_ob[o]) {
       t->scope[e] = SC_OBLAST;
-      t->name[e] = ayil__report_oblasts[o];
-      t->oblast[e] = o;
-      t->region[e] = ayil__report_oblast_region[o];
+      t->name[e] = ayil_schema_oblast_at(o);
+      t->oblast[e] = (int)o;
+      t->region[e] = region_of(o);
       e++;
     }
-  for (rg = 0; rg < NREG; rg++)
+  for (rg = 0; rg < nreg; rg++)
     if (has_reg[rg]) {
       t->scope[e] = SC_REGION;
-      t->name[e] = ayil__report_regions[rg];
+      t->name[e] = ayil_schema_region_at(rg);
       t->oblast[e] = -1;
-      t->region[e] = rg;
+      t->region[e] = (int)rg;
       e++;
     }
   t->scope[t->tot] = SC_TOTAL;
@@ -621,9 +677,11 @@ int ayil__report_tab_build(const ayil_report_t *r, tab_t *t, int nb) {
   free(corder);
   free(slots);
   free(slotpos);
+  free(has_ob);
   return 0;
 
 fail:
+  free(has_ob);
   free(slotpos);
   free(slots);
   free(corder);
@@ -632,8 +690,8 @@ fail:
 }
 
 size_t ayil__report_nrows(const ayil_report_t *r) {
-  size_t nob = r->oblast >= 0 ? 1 : NOBL;
-  size_t nreg = r->oblast >= 0 ? 1 : NREG;
+  size_t nob = r->oblast >= 0 ? 1 : ayil_schema_noblasts();
+  size_t nreg = r->oblast >= 0 ? 1 : ayil_schema_nregions();
 
-  return (r->ncom + nob + nreg + 1) * (NFIX + r->ndays);
+  return (r->ncom + nob + nreg + 1) * (r->nfix + r->ndays);
 }

@@ -337,6 +337,16 @@ const char *ayil_oblast_region(const char *name) {
   return NULL;
 }
 
+static const char *const regions[] = {"north", "south"};
+
+size_t ayil_schema_nregions(void) {
+  return N(regions);
+}
+
+const char *ayil_schema_region_at(size_t i) {
+  return i < N(regions) ? regions[i] : NULL;
+}
+
 int ayil_oblast_valid(const char *name) {
   return ayil_oblast_region(name) != NULL;
 }

@@ -109,5 +109,8 @@ const char *ayil_schema_oblast_at(size_t i);
 int ayil_oblast_valid(const char *name);
 /* "north" or "south" for an oblast code; NULL if it is not one. */
 const char *ayil_oblast_region(const char *name);
+/* The macro-regions, north then south: the regions of the oblasts. */
+size_t ayil_schema_nregions(void);
+const char *ayil_schema_region_at(size_t i);
 
 #endif
