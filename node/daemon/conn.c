@@ -337,9 +337,17 @@ void conn_close(conn_t *c, int clean, const char *why) {
   c->clean = clean;
   c->state = CONN_CLOSING;
   flush_stats(c);
+  if (c->resolving)
+    uv_cancel((uv_req_t *)&c->gai);
   uv_read_stop((uv_stream_t *)&c->tcp);
   if (!uv_is_closing((uv_handle_t *)&c->tcp))
     uv_close((uv_handle_t *)&c->tcp, on_close);
+}
+
+static void conn_free(conn_t *c) {
+  ayil_session_free(c->sess);
+  free_lent(c);
+  free(c);
 }
 
 static void on_close(uv_handle_t *h) {
@@ -396,9 +404,13 @@ static void on_close(uv_handle_t *h) {
       dlog(LOG_INFO, "reconnecting in %.1f s", (double)delay / 1000.0);
     }
   }
-  ayil_session_free(c->sess);
-  free_lent(c);
-  free(c);
+  if (c->resolving) {
+    /* The lookup is still in libuv's thread pool (cancelled, but it may
+     * have started): on_resolved() frees the connection. */
+    c->close_done = 1;
+    return;
+  }
+  conn_free(c);
 }
 
 static int on_events(conn_t *c);
@@ -699,6 +711,7 @@ static void on_connect(uv_connect_t *req, int status) {
   if (c->state == CONN_CLOSING)
     return;
   if (status < 0) {
+    c->d->addr_turn++; /* a name's next address, next time */
     conn_close(c, 0, uv_strerror(status));
     return;
   }
@@ -713,50 +726,100 @@ static void on_connect(uv_connect_t *req, int status) {
     conn_close(c, 0, ayil_strerror(rc));
 }
 
-/* "IP:PORT", "[IPv6]:PORT" or "localhost:PORT": numbers only, no lookup. */
+/* A listening address: "IP:PORT" or "[IPv6]:PORT" (ayil_hostport_split,
+ * the one rule for the config's addresses), or "localhost:PORT"; numbers
+ * only, no lookup: a hub binds where it is told. */
 int daemon_parse_addr(const char *hostport, struct sockaddr_storage *ss) {
-  char host[128];
-  const char *colon = strrchr(hostport, ':');
-  int port;
-  if (colon == NULL || (size_t)(colon - hostport) >= sizeof host)
+  char host[256];
+  unsigned port = 0;
+  if (ayil_hostport_split(hostport, host, sizeof host, &port) != 0)
     return AYIL_EINVAL;
-  memcpy(host, hostport, (size_t)(colon - hostport));
-  host[colon - hostport] = '\0';
-  port = atoi(colon + 1);
-  if (host[0] == '[') {
-    size_t l = strlen(host);
-    if (l < 2 || host[l - 1] != ']')
-      return AYIL_EINVAL;
-    memmove(host, host + 1, l - 2);
-    host[l - 2] = '\0';
-    return uv_ip6_addr(host, port, (struct sockaddr_in6 *)ss) == 0
-               ? 0
-               : AYIL_EINVAL;
-  }
   if (strcmp(host, "localhost") == 0)
     snprintf(host, sizeof host, "127.0.0.1");
-  if (uv_ip4_addr(host, port, (struct sockaddr_in *)ss) == 0 ||
-      uv_ip6_addr(host, port, (struct sockaddr_in6 *)ss) == 0)
+  if (uv_ip4_addr(host, (int)port, (struct sockaddr_in *)ss) == 0 ||
+      uv_ip6_addr(host, (int)port, (struct sockaddr_in6 *)ss) == 0)
     return 0;
   return AYIL_EINVAL;
 }
 
+static void on_resolved(uv_getaddrinfo_t *req, int status,
+                        struct addrinfo *res) {
+  conn_t *c = req->data;
+  daemon_t *d = c->d;
+  struct addrinfo *ai;
+  char why[160];
+  int n = 0, pick;
+  c->resolving = 0;
+  if (c->close_done) {
+    /* Closed meanwhile, and its handle is gone already. */
+    uv_freeaddrinfo(res);
+    conn_free(c);
+    return;
+  }
+  if (c->state == CONN_CLOSING) {
+    uv_freeaddrinfo(res); /* on_close() frees it */
+    return;
+  }
+  if (status < 0) {
+    snprintf(why, sizeof why, "cannot resolve the hub's name %s: %s",
+             d->conf.hub_addr, uv_strerror(status));
+    dlog(LOG_WARN, "%s", why);
+    conn_close(c, 0, why);
+    return;
+  }
+  for (ai = res; ai != NULL; ai = ai->ai_next)
+    n++;
+  /* The address that worked last time; after a failed connect, the next
+   * one the name has (IPv4 and IPv6 alike): a dead one costs one attempt. */
+  pick = n > 0 ? (int)(d->addr_turn % (unsigned)n) : 0;
+  for (ai = res; ai != NULL && pick > 0; ai = ai->ai_next)
+    pick--;
+  if (ai == NULL ||
+      uv_tcp_connect(&c->connect_req, &c->tcp, ai->ai_addr, on_connect) != 0) {
+    uv_freeaddrinfo(res);
+    conn_close(c, 0, "connect failed");
+    return;
+  }
+  uv_freeaddrinfo(res);
+}
+
+/* A committee dials its hub: `[hub] address` is "HOST:PORT" with a name or
+ * an IP (or "[IPv6]:PORT"). A name is looked up on every connect, so a hub
+ * that moves is found at its new address; numbers need no lookup. */
 int conn_connect(daemon_t *d) {
   struct sockaddr_storage ss;
+  struct addrinfo hints;
+  char host[256], port[8];
+  unsigned p = 0;
   conn_t *c;
-  int rc = daemon_parse_addr(d->conf.hub_addr, &ss);
-  if (rc != 0) {
-    dlog(LOG_ERR, "[hub] address in ayil.conf is not IP:PORT");
-    return rc;
+  int numeric, rc;
+  if (ayil_hostport_split(d->conf.hub_addr, host, sizeof host, &p) != 0 ||
+      p == 0) {
+    dlog(LOG_ERR, "[hub] address in ayil.conf is not HOST:PORT");
+    return AYIL_EINVAL;
   }
+  snprintf(port, sizeof port, "%u", p);
+  numeric = uv_ip4_addr(host, (int)p, (struct sockaddr_in *)&ss) == 0 ||
+            uv_ip6_addr(host, (int)p, (struct sockaddr_in6 *)&ss) == 0;
   c = conn_new(d, 1);
   if (c == NULL)
     return AYIL_ENOMEM;
   c->state = CONN_CONNECTING;
   c->connect_req.data = c;
   dlog(LOG_INFO, "connecting to the hub at %s", d->conf.hub_addr);
-  if (uv_tcp_connect(&c->connect_req, &c->tcp, (struct sockaddr *)&ss,
-                     on_connect) != 0) {
+  if (numeric) {
+    rc = uv_tcp_connect(&c->connect_req, &c->tcp, (struct sockaddr *)&ss,
+                        on_connect);
+  } else {
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    c->gai.data = c;
+    rc = uv_getaddrinfo(d->loop, &c->gai, on_resolved, host, port, &hints);
+    if (rc == 0)
+      c->resolving = 1;
+  }
+  if (rc != 0) {
     conn_close(c, 0, "connect failed");
     return AYIL_EIO;
   }

@@ -31,7 +31,7 @@ extern int dlog_journal, dlog_verbose;
 typedef struct daemon_s daemon_t;
 
 enum {
-  CONN_CONNECTING = 1,
+  CONN_CONNECTING = 1, /* looking up the hub's name, or connecting */
   CONN_HANDSHAKE,
   CONN_SYNC,
   CONN_CLOSING,
@@ -42,6 +42,9 @@ enum {
 typedef struct conn_s {
   uv_tcp_t tcp;
   uv_connect_t connect_req;
+  uv_getaddrinfo_t gai; /* the hub's name, looked up on every connect */
+  int resolving;        /* gai is pending: the connection waits for it */
+  int close_done;       /* closed while resolving: on_resolved frees it */
   uv_shutdown_t shutdown_req;
   daemon_t *d;
   struct conn_s *next;
@@ -99,6 +102,7 @@ struct daemon_s {
   int synced_once;      /* reached idle since the last `sync` request */
   unsigned hub_hangups; /* closed after authentication, in a row */
   unsigned hub_stalls;  /* connections in a row that got nothing acked */
+  unsigned addr_turn;   /* which of the hub name's addresses is next */
   /* Store transaction opened by deliver(), committed after a read. */
   int in_tx;
   uint8_t touched[CONN_MAX_TOUCHED][AYIL_ID_BYTES];
