@@ -18,9 +18,18 @@
  * fields are at most 16 KiB each. */
 #define INPUT_MAX (1024 * 1024)
 
+/* Where the record's input comes from: --file FILE, the old spellings
+ * --json=FILE and --json FILE (see old_json_file), else standard input
+ * (NULL or "-"). */
+static const char *input_src(const cli_t *c) {
+  const char *j = cli_opt(c, "json");
+  if (cli_opt(c, "file") != NULL)
+    return cli_opt(c, "file");
+  return j != NULL && j[0] != '\0' ? j : NULL;
+}
+
 static int read_input(cli_t *c, json_t **out) {
-  const char *src =
-      cli_opt(c, "file") != NULL ? cli_opt(c, "file") : cli_opt(c, "json");
+  const char *src = input_src(c);
   uint8_t *buf = NULL;
   size_t len = 0;
   json_error_t jerr;
@@ -411,8 +420,8 @@ static int record_add(cli_t *c) {
   int rc;
   if (c->npos != 2)
     return cli_err(EXIT_USAGE,
-                   "usage: ayil record add KIND [--file FILE|--json FILE|-]");
-  if (cli_opt(c, "file") == NULL && cli_opt(c, "json") == NULL && isatty(0)) {
+                   "usage: ayil record add KIND [--file FILE|-] [--json]");
+  if (input_src(c) == NULL && isatty(0)) {
     rc = record_add_ask(c, id);
     return rc != 0 ? rc : print_id(c, id);
   }
@@ -431,7 +440,7 @@ static int record_update(cli_t *c) {
   int rc;
   if (c->npos != 2)
     return cli_err(EXIT_USAGE,
-                   "usage: ayil record update ID [--file FILE|--json FILE|-]");
+                   "usage: ayil record update ID [--file FILE|-] [--json]");
   /* An unknown id is named before the input is read. */
   rc = ayil_node_record_get(c->node, c->pos[1], NULL, &r);
   ayil_node_record_clear(&r);
@@ -559,8 +568,29 @@ static int record_list(cli_t *c) {
   return rc;
 }
 
-static const cli_optdef_t RECORD_OPTS[] = {
-    {"json", 1}, {"file", 1}, {"recovery-kit", 1}, {"as", 1}, {NULL, 0}};
+/* add and update: --json alone asks for JSON output; --json=FILE and
+ * `--json FILE` (CLI.md's first spelling of --file) name the input. */
+static const cli_optdef_t RECORD_OPTS[] = {{"json", CLI_ARG_OPTIONAL},
+                                           {"file", 1},
+                                           {"recovery-kit", 1},
+                                           {"as", 1},
+                                           {NULL, 0}};
+
+/*
+ * `record add KIND --json FILE`: the argument right after a bare --json,
+ * left over after KIND (or ID), is the input file, and the output stays
+ * text as it always was. Rewrites c as if --json=FILE had been given.
+ */
+static int old_json_file(cli_t *c) {
+  if (!c->json || c->json_next == NULL || c->npos != 3 ||
+      c->pos[2] != c->json_next || c->nopts >= CLI_MAX_OPTS)
+    return 0;
+  c->json = 0;
+  c->npos = 2;
+  c->opt_name[c->nopts] = "json";
+  c->opt_val[c->nopts++] = c->pos[2];
+  return 1;
+}
 /* show and delete: there --json is the common flag. */
 static const cli_optdef_t SHOW_OPTS[] = {
     {"recovery-kit", 1}, {"as", 1}, {NULL, 0}};
@@ -578,6 +608,8 @@ int cmd_record(cli_t *c, int argc, char **argv) {
   rc = cli_parse(c, argc, argv, c->first, defs, "record");
   if (rc != 0)
     return rc;
+  if (defs == RECORD_OPTS)
+    (void)old_json_file(c);
   if (strcmp(sub, "add") != 0 && strcmp(sub, "update") != 0 &&
       strcmp(sub, "delete") != 0 && strcmp(sub, "show") != 0 &&
       strcmp(sub, "list") != 0)
