@@ -311,20 +311,18 @@ static const cli_optdef_t MEMBER_OPTS[] = {{"role", 1},
                                            {NULL, 0}};
 
 int cmd_member(cli_t *c, int argc, char **argv) {
-  const char *sub = c->first < argc ? argv[c->first] : NULL;
   ayil_node_unlock_t np = {new_pass_get, new_pass_done, NULL};
-  const char *name;
+  const char *sub, *name;
   int rc;
-  if (sub == NULL)
-    return cli_err(EXIT_USAGE, "member: list, add, remove or passwd?");
-  rc = cli_parse(c, argc, argv, c->first + 1, MEMBER_OPTS, "member");
+  rc = cli_parse(c, argc, argv, c->first, MEMBER_OPTS, "member");
   if (rc != 0)
     return rc;
-  name = c->npos > 0 ? c->pos[0] : NULL;
-  if (strcmp(sub, "list") != 0 && strcmp(sub, "add") != 0 &&
-      strcmp(sub, "remove") != 0 && strcmp(sub, "passwd") != 0)
+  sub = c->npos > 0 ? c->pos[0] : NULL;
+  name = c->npos > 1 ? c->pos[1] : NULL;
+  if (sub == NULL || (strcmp(sub, "list") != 0 && strcmp(sub, "add") != 0 &&
+                      strcmp(sub, "remove") != 0 && strcmp(sub, "passwd") != 0))
     return cli_err(EXIT_USAGE, "member: list, add, remove or passwd?");
-  if (strcmp(sub, "list") != 0 && (name == NULL || c->npos != 1))
+  if (strcmp(sub, "list") != 0 && (name == NULL || c->npos != 2))
     return cli_err(EXIT_USAGE, "member %s: give one NAME", sub);
   if (strcmp(sub, "add") == 0 && cli_opt(c, "role") == NULL)
     return cli_err(EXIT_USAGE, "member add: --role chair or --role member");

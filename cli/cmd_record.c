@@ -527,9 +527,6 @@ static int list_row(void *ctx, const ayil_node_record_t *r) {
   return json_array_append_new(arr, record_json(r)) != 0;
 }
 
-static const cli_optdef_t LIST_OPTS[] = {
-    {"kind", 1}, {"with-body", 0}, {"recovery-kit", 1}, {"as", 1}, {NULL, 0}};
-
 static int record_list(cli_t *c) {
   const char *kind = cli_opt(c, "kind");
   int with_body = cli_opt(c, "with-body") != NULL;
@@ -568,13 +565,23 @@ static int record_list(cli_t *c) {
   return rc;
 }
 
-/* add and update: --json alone asks for JSON output; --json=FILE and
- * `--json FILE` (CLI.md's first spelling of --file) name the input. */
-static const cli_optdef_t RECORD_OPTS[] = {{"json", CLI_ARG_OPTIONAL},
-                                           {"file", 1},
-                                           {"recovery-kit", 1},
-                                           {"as", 1},
-                                           {NULL, 0}};
+/* The options of every subcommand, parsed before the subcommand is known
+ * (it may come after them: `ayil record --json list`); sub_opt_ok says
+ * which apply to which. In add and update, --json alone asks for JSON
+ * output; --json=FILE and `--json FILE` (CLI.md's first spelling of
+ * --file) name the input. */
+static const cli_optdef_t RECORD_OPTS[] = {
+    {"json", CLI_ARG_OPTIONAL}, {"file", 1}, {"kind", 1}, {"with-body", 0},
+    {"recovery-kit", 1},        {"as", 1},   {NULL, 0}};
+
+static int sub_opt_ok(const char *sub, const char *opt) {
+  int input = strcmp(sub, "add") == 0 || strcmp(sub, "update") == 0;
+  if (strcmp(opt, "file") == 0)
+    return input;
+  if (strcmp(opt, "kind") == 0 || strcmp(opt, "with-body") == 0)
+    return strcmp(sub, "list") == 0;
+  return 1;
+}
 
 /*
  * `record add KIND --json FILE`: the argument right after a bare --json,
@@ -591,30 +598,32 @@ static int old_json_file(cli_t *c) {
   c->opt_val[c->nopts++] = c->pos[2];
   return 1;
 }
-/* show and delete: there --json is the common flag. */
-static const cli_optdef_t SHOW_OPTS[] = {
-    {"recovery-kit", 1}, {"as", 1}, {NULL, 0}};
 
 int cmd_record(cli_t *c, int argc, char **argv) {
-  const char *sub = c->first < argc ? argv[c->first] : NULL;
-  const cli_optdef_t *defs = RECORD_OPTS;
-  int rc;
-  if (sub == NULL)
-    return cli_err(EXIT_USAGE, "record: add, update, delete, show or list?");
-  if (strcmp(sub, "list") == 0)
-    defs = LIST_OPTS;
-  else if (strcmp(sub, "show") == 0 || strcmp(sub, "delete") == 0)
-    defs = SHOW_OPTS;
-  rc = cli_parse(c, argc, argv, c->first, defs, "record");
+  const char *sub, *j;
+  int rc, i;
+  rc = cli_parse(c, argc, argv, c->first, RECORD_OPTS, "record");
   if (rc != 0)
     return rc;
-  if (defs == RECORD_OPTS)
-    (void)old_json_file(c);
+  if (c->npos == 0)
+    return cli_err(EXIT_USAGE, "record: add, update, delete, show or list?");
+  sub = c->pos[0];
   if (strcmp(sub, "add") != 0 && strcmp(sub, "update") != 0 &&
       strcmp(sub, "delete") != 0 && strcmp(sub, "show") != 0 &&
       strcmp(sub, "list") != 0)
     return cli_err(EXIT_USAGE, "record: unknown subcommand (it is not shown; "
                                "see ayil record --help)");
+  if (strcmp(sub, "add") == 0 || strcmp(sub, "update") == 0)
+    (void)old_json_file(c);
+  else if ((j = cli_opt(c, "json")) != NULL && j[0] != '\0')
+    return cli_err(EXIT_USAGE, "%s: option --%s takes no value", "record",
+                   "json");
+  for (i = 0; i < c->nopts; i++)
+    if (!sub_opt_ok(sub, c->opt_name[i]))
+      return cli_err(EXIT_USAGE,
+                     "record %s: option --%s is not one of its options (see "
+                     "ayil record --help)",
+                     sub, c->opt_name[i]);
   rc = cli_open(c, 1);
   if (rc != 0)
     return rc;

@@ -63,6 +63,13 @@ check "... prints the same id as JSON" test "$(json_get '["id"]' <"$T/out")" = "
 expect_rc 0 "record list --json" "$AYIL" --home "$H" record list --json
 check "... four records" test "$(json_get '.__len__()' <"$T/out")" = 4
 
+expect_rc 0 "--json before the subcommand: record --json list" "$AYIL" --home "$H" record --json list
+check "... the same four records" test "$(json_get '.__len__()' <"$T/out")" = 4
+expect_rc 0 "member --json list" "$AYIL" --home "$H" member --json list
+check "... the first chair" test "$(json_get '[0]["role"]' <"$T/out")" = chair
+expect_rc 2 "an option of another subcommand" "$AYIL" --home "$H" record show "$ID" --kind session
+check "... is named" grep -q 'record show: option --kind is not one of its options' "$T/err"
+
 # failures with --json: a JSON error document on stdout, the exit code kept
 json_error() { # json_error CODE: $T/out is one error document naming CODE
   python3 - "$T/out" "$1" <<'PY'
