@@ -106,6 +106,9 @@ int cli_path(const cli_t *c, const char *name, char *out, size_t cap);
 int cli_passphrase(cli_t *c, const char *prompt, int confirm, char **out,
                    size_t *len);
 void cli_pass_free(char *p, size_t len);
+/* A prompt that names the node: `fmt` (translated, one %s) with the
+ * committee's or hub's `name` (control characters shown as '?'). */
+void cli_prompt_for(char *out, size_t cap, const char *fmt, const char *name);
 
 /* Prints a JSON value (jansson) to stdout, one document. */
 struct json_t;

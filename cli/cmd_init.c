@@ -118,7 +118,10 @@ int cmd_init(cli_t *c, int argc, char **argv) {
                 "reliably erased, so shred may leave copies)\n"));
   }
   if (strcmp(role, "committee") == 0) {
-    rc = cli_passphrase(c, _("New passphrase: "), 1, &pass, &plen);
+    char prompt[256];
+    cli_prompt_for(prompt, sizeof prompt, _("New passphrase for %s: "),
+                   conf.name);
+    rc = cli_passphrase(c, prompt, 1, &pass, &plen);
     if (rc != 0)
       return rc;
   }
@@ -232,9 +235,12 @@ static int new_pass_get(void *ctx, ayil_node_key_t *key) {
   } else {
     /* The old passphrase may have come from the environment; the new one
      * must not silently be the same. */
+    char prompt[256];
     c->passphrase_file = NULL;
     unsetenv("AYIL_PASSPHRASE");
-    rc = cli_passphrase(c, _("New passphrase: "), 1, &pass, &plen);
+    cli_prompt_for(prompt, sizeof prompt, _("New passphrase for %s: "),
+                   c->conf.name);
+    rc = cli_passphrase(c, prompt, 1, &pass, &plen);
   }
   key->pass = pass;
   key->passlen = plen;

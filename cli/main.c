@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -430,32 +431,81 @@ void cli_pass_free(char *p, size_t len) {
   }
 }
 
+/*
+ * While a passphrase is read, the terminal's echo is off; a signal that
+ * ends the process (Ctrl-C, Ctrl-\, a kill, a hangup) must not leave it
+ * off. The handler puts the terminal back, then lets the signal do what
+ * it would have done (SA_RESETHAND: the default action, once the handler
+ * returns). Ctrl-Z puts it back while stopped and turns echo off again on
+ * `fg`.
+ */
+static const int TTY_SIGNALS[] = {SIGINT,  SIGTERM, SIGHUP,  SIGQUIT, SIGALRM,
+                                  SIGUSR1, SIGUSR2, SIGPIPE, SIGXCPU, SIGVTALRM,
+                                  SIGPROF, SIGTSTP, SIGTTIN, SIGTTOU};
+#define NTTY_SIGNALS (sizeof TTY_SIGNALS / sizeof TTY_SIGNALS[0])
+static volatile sig_atomic_t tty_fd = -1;
+static struct termios tty_saved, tty_quiet;
+
+static void tty_on_signal(int sig) {
+  int saved_errno = errno;
+  int fd = tty_fd;
+  if (fd >= 0) {
+    (void)tcsetattr(fd, TCSAFLUSH, &tty_saved);
+    if (write(fd, "\n", 1) < 0) {
+      /* cosmetic */
+    }
+  }
+  if (sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU) {
+    (void)raise(SIGSTOP);
+    if (fd >= 0)
+      (void)tcsetattr(fd, TCSAFLUSH, &tty_quiet);
+  } else {
+    (void)raise(sig); /* delivered with the default action on return */
+  }
+  errno = saved_errno;
+}
+
 static int read_tty(const char *prompt, char **out, size_t *len) {
-  struct termios old, quiet;
+  struct sigaction sa, old_sa[NTTY_SIGNALS];
   char buf[1024];
   int fd = open("/dev/tty", O_RDWR | O_CLOEXEC);
   ssize_t n;
-  size_t l = 0;
+  size_t l = 0, i;
   if (fd < 0)
     return AYIL_ENOTFOUND;
-  if (write(fd, prompt, strlen(prompt)) < 0) {
-    close(fd);
-    return AYIL_EIO;
-  }
-  if (tcgetattr(fd, &old) != 0) {
+  if (tcgetattr(fd, &tty_saved) != 0) {
     close(fd);
     return AYIL_ENOTFOUND;
   }
-  quiet = old;
-  quiet.c_lflag &= ~(tcflag_t)ECHO;
-  tcsetattr(fd, TCSAFLUSH, &quiet);
-  while (l + 1 < sizeof buf) {
-    n = read(fd, buf + l, 1);
-    if (n <= 0 || buf[l] == '\n')
-      break;
-    l++;
+  tty_quiet = tty_saved;
+  tty_quiet.c_lflag &= ~(tcflag_t)ECHO;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = tty_on_signal;
+  sigemptyset(&sa.sa_mask);
+  for (i = 0; i < NTTY_SIGNALS; i++) {
+    sa.sa_flags = TTY_SIGNALS[i] == SIGTSTP || TTY_SIGNALS[i] == SIGTTIN ||
+                          TTY_SIGNALS[i] == SIGTTOU
+                      ? SA_RESTART
+                      : SA_RESETHAND;
+    sigaction(TTY_SIGNALS[i], &sa, &old_sa[i]);
   }
-  tcsetattr(fd, TCSAFLUSH, &old);
+  tty_fd = fd;
+  /* echo off before the prompt: nothing typed ahead is shown */
+  tcsetattr(fd, TCSAFLUSH, &tty_quiet);
+  if (write(fd, prompt, strlen(prompt)) >= 0) {
+    while (l + 1 < sizeof buf) {
+      n = read(fd, buf + l, 1);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0 || buf[l] == '\n')
+        break;
+      l++;
+    }
+  }
+  tcsetattr(fd, TCSAFLUSH, &tty_saved);
+  tty_fd = -1;
+  for (i = 0; i < NTTY_SIGNALS; i++)
+    sigaction(TTY_SIGNALS[i], &old_sa[i], NULL);
   if (write(fd, "\n", 1) < 0) {
     /* nothing to do: the newline is cosmetic */
   }
@@ -472,6 +522,37 @@ static int read_tty(const char *prompt, char **out, size_t *len) {
   return 0;
 }
 
+/* Reads a passphrase file, which only its owner may read: a file that its
+ * group or others can read is refused, naming its mode. */
+static int read_pass_file(const char *path, uint8_t **buf, size_t *n) {
+  struct stat st;
+  int rc, fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+  if (fd < 0)
+    return cli_err(EXIT_USAGE, "passphrase file %s: %s", path,
+                   ayil_strerror(errno == ENOENT   ? AYIL_ENOTFOUND
+                                 : errno == EACCES ? AYIL_EPERM
+                                                   : AYIL_EIO));
+  if (fstat(fd, &st) != 0) {
+    close(fd);
+    return cli_err(EXIT_USAGE, "passphrase file %s: %s", path,
+                   ayil_strerror(AYIL_EIO));
+  }
+  if (S_ISREG(st.st_mode) && (st.st_mode & 077) != 0) {
+    close(fd);
+    return cli_err(EXIT_USAGE,
+                   "passphrase file %s has mode %04o: its group or others "
+                   "may read it; make it the owner's alone (chmod 600 %s) "
+                   "and choose a new passphrase if others could read it",
+                   path, (unsigned)(st.st_mode & 07777), path);
+  }
+  rc = ayil_fs_read_fd(fd, 1024, buf, n);
+  close(fd);
+  if (rc != 0)
+    return cli_err(EXIT_USAGE, "passphrase file %s: %s", path,
+                   ayil_strerror(rc));
+  return 0;
+}
+
 int cli_passphrase(cli_t *c, const char *prompt, int confirm, char **out,
                    size_t *len) {
   const char *env = getenv("AYIL_PASSPHRASE");
@@ -479,10 +560,9 @@ int cli_passphrase(cli_t *c, const char *prompt, int confirm, char **out,
   if (c->passphrase_file != NULL) {
     uint8_t *buf = NULL;
     size_t n = 0;
-    rc = ayil_fs_read(c->passphrase_file, 1024, &buf, &n);
+    rc = read_pass_file(c->passphrase_file, &buf, &n);
     if (rc != 0)
-      return cli_err(EXIT_USAGE, "passphrase file %s: %s", c->passphrase_file,
-                     ayil_strerror(rc));
+      return rc;
     while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
       buf[--n] = '\0';
     *out = (char *)buf;
@@ -520,10 +600,26 @@ int cli_passphrase(cli_t *c, const char *prompt, int confirm, char **out,
   return 0;
 }
 
+void cli_prompt_for(char *out, size_t cap, const char *fmt, const char *name) {
+  char clean[128];
+  size_t i;
+  snprintf(clean, sizeof clean, "%s", name != NULL ? name : "");
+  for (i = 0; clean[i] != '\0'; i++)
+    if ((unsigned char)clean[i] < 0x20 || clean[i] == 0x7f)
+      clean[i] = '?';
+      /* fmt is a translation of a literal with one %s (msgfmt --check keeps
+       * its conversions) */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+  snprintf(out, cap, fmt, clean[0] != '\0' ? clean : "ayil");
+#pragma GCC diagnostic pop
+}
+
 /* The node's unlock callback: the recovery kit if --recovery-kit, else
  * the passphrase (--passphrase-file, $AYIL_PASSPHRASE or the terminal). */
 static int unlock_get(void *ctx, ayil_node_key_t *key) {
   cli_t *c = ctx;
+  char prompt[256];
   char *pass = NULL;
   size_t plen = 0;
   int rc;
@@ -535,9 +631,11 @@ static int unlock_get(void *ctx, ayil_node_key_t *key) {
   if (key->member == NULL && getenv("AYIL_MEMBER") != NULL &&
       getenv("AYIL_MEMBER")[0] != '\0')
     key->member = getenv("AYIL_MEMBER");
-  rc = cli_passphrase(c,
-                      key->member != NULL ? _("Password: ") : _("Passphrase: "),
-                      0, &pass, &plen);
+  cli_prompt_for(prompt, sizeof prompt,
+                 key->member != NULL ? _("Password for %s: ")
+                                     : _("Passphrase for %s: "),
+                 c->conf.name);
+  rc = cli_passphrase(c, prompt, 0, &pass, &plen);
   if (rc != 0) {
     c->unlock_exit = rc;
     return AYIL_EAUTH;
