@@ -85,7 +85,9 @@ static const cli_cmd_t COMMANDS[] = {
      "the shell's history). add needs no passphrase; show\nand --with-body "
      "do. update replaces the fields given (null removes an\noptional "
      "field); it needs the passphrase only when it changes an\nidentifying "
-     "field. delete purges the record's bodies."},
+     "field. delete purges the record's bodies. ID is the\nrecord's id or a "
+     "unique prefix of it (at least 4 hex characters, as git\ntakes a "
+     "commit's)."},
     {"schema", cmd_schema, "schema [KIND] [--json]",
      "Lists the record kinds and, per field, its class, whether it is "
      "required,\nits type and its codes."},
@@ -117,7 +119,8 @@ static const cli_cmd_t COMMANDS[] = {
      "Hub only. Refuses node ID from now on: its connections, and any entries "
      "it\nwrites after the last one the hub holds. ayild drops a revoked "
      "node's\nconnection within seconds. To replace the node, use "
-     "`ayil admit\n--successor-of ID`."},
+     "`ayil admit\n--successor-of ID`. ID is the node's id, a unique "
+     "prefix of it (at least 4\ncharacters) or its committee's name."},
     {"nodes", cmd_nodes, "nodes [--json] [--html FILE] [--silent-days N]",
      "Hub only. One row per committee: name, oblast, state (invited, active, "
      "revoked,\nreplaced), its node ids (and invites not yet used), last "
@@ -681,6 +684,9 @@ static void usage(FILE *f) {
             "-h or --help: this help; --version: the version. With --json, "
             "a failure also prints\n{\"error\": {\"code\": ..., "
             "\"message\": ..., \"exit\": ...}} on stdout.\n"
+            "ID: a record's or a node's whole id, or a unique prefix of at "
+            "least 4 of its characters\n(as git takes a commit's); on a "
+            "hub, a node also by its committee's name.\n"
             "`ayil COMMAND --help` explains a command. Exit codes: 0 ok, 2 "
             "usage or bad input, 1 other failure.\n"));
 }
