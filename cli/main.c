@@ -258,7 +258,8 @@ int cli_parse(cli_t *c, int argc, char **argv, int first,
               const cli_optdef_t *defs, const char *cmd) {
   struct option lo[MAX_LONGOPTS + 1];
   const cli_optdef_t *def[MAX_LONGOPTS];
-  int nlo = 0, i, opt, sub_argc;
+  int nlo = 0, i, opt, sub_argc, bad = 0;
+  const char *bad_opt = NULL;
   char **sub_argv;
   /* A command's own option wins: `record add --json=FILE` takes a value
    * where the common --json is a flag. */
@@ -291,21 +292,17 @@ int cli_parse(cli_t *c, int argc, char **argv, int first,
       c->help = 1;
       continue;
     }
-    if (opt == ':' || opt == '?') {
-      /* What was typed is never echoed: it may be a name. */
-      if (optopt >= OPT_BASE && optopt < OPT_BASE + nlo)
-        return cli_err(EXIT_USAGE,
-                       opt == ':' ? "%s: option --%s needs a value"
-                                  : "%s: option --%s takes no value",
-                       cmd, def[optopt - OPT_BASE]->name);
-      return cli_err(EXIT_USAGE,
-                     "%s: unknown option (it is not shown; see ayil %s --help)",
-                     cmd, cmd);
+    if (opt == ':' || opt == '?' || opt < OPT_BASE || opt >= OPT_BASE + nlo) {
+      /* The first error is told once the rest is parsed: a --json after
+       * it still asks for the JSON error document. */
+      if (bad == 0) {
+        bad = opt == ':' ? ':' : '?';
+        bad_opt = optopt >= OPT_BASE && optopt < OPT_BASE + nlo
+                      ? def[optopt - OPT_BASE]->name
+                      : NULL;
+      }
+      continue;
     }
-    if (opt < OPT_BASE || opt >= OPT_BASE + nlo)
-      return cli_err(EXIT_USAGE,
-                     "%s: unknown option (it is not shown; see ayil %s --help)",
-                     cmd, cmd);
     d = def[opt - OPT_BASE];
     val = optarg != NULL ? optarg : "";
     if (strcmp(d->name, "home") == 0)
@@ -323,6 +320,16 @@ int cli_parse(cli_t *c, int argc, char **argv, int first,
     c->opt_name[c->nopts] = d->name;
     c->opt_val[c->nopts++] = val;
   }
+  /* What was typed is never echoed: it may be a name. */
+  if (bad != 0 && bad_opt != NULL)
+    return cli_err(EXIT_USAGE,
+                   bad == ':' ? "%s: option --%s needs a value"
+                              : "%s: option --%s takes no value",
+                   cmd, bad_opt);
+  if (bad != 0)
+    return cli_err(EXIT_USAGE,
+                   "%s: unknown option (it is not shown; see ayil %s --help)",
+                   cmd, cmd);
   for (i = optind; i < sub_argc; i++) {
     if (c->npos >= CLI_MAX_POS)
       return cli_err(EXIT_USAGE, "%s: too many arguments", cmd);

@@ -86,6 +86,8 @@ check "... and the line on stderr" grep -q '^ayil: ' "$T/err"
 expect_rc 2 "--json after the command: an unknown option" "$AYIL" --home "$H" status --json --frobnicate
 check "... a JSON error on stdout" json_error usage
 check "... saying what" grep -q 'unknown option' "$T/err"
+expect_rc 2 "--json after a bad option still gives the JSON error" "$AYIL" --home "$H" status --frobnicate --json
+check "... a JSON error on stdout" json_error usage
 expect_rc 2 "--json: an unknown command" "$AYIL" --json --home "$H" frobnicate
 check "... a JSON error on stdout" json_error usage
 expect_rc 2 "--json: a missing value" "$AYIL" --json --home "$H" report --format
