@@ -32,6 +32,9 @@ const char *cli_lang(void);
 #define CLI_MAX_POS 8
 #define CLI_MAX_OPTS 24
 
+/* has_arg: 0 a flag, 1 a value (--opt VALUE or --opt=VALUE),
+ * CLI_ARG_OPTIONAL a value only as --opt=VALUE. */
+#define CLI_ARG_OPTIONAL 2
 typedef struct {
   const char *name; /* without the leading "--" */
   int has_arg;
@@ -41,6 +44,9 @@ typedef struct {
   char home[AYIL_PATH_MAX];
   const char *home_opt;
   int json;
+  /* The argument that followed a bare --json (record add's old
+   * `--json FILE`), or NULL. */
+  const char *json_next;
   int help;
   int first; /* argv index of the command's first argument */
   const char *passphrase_file;
@@ -71,8 +77,10 @@ int cli_valid_name(const char *n);
  * `code`. */
 int cli_err(int code, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-/* Parses argv[first..] against `defs` plus the common options. Returns 0 or
- * EXIT_USAGE after printing the error. */
+/* Parses argv[first..] with getopt_long against `defs` plus the common
+ * options (-h is --help); options and arguments may come in any order, and
+ * `--` ends the options. Returns 0 or EXIT_USAGE after printing the
+ * error. */
 int cli_parse(cli_t *c, int argc, char **argv, int first,
               const cli_optdef_t *defs, const char *cmd);
 /* The value of option `name`, or NULL if not given. */
@@ -98,6 +106,9 @@ int cli_path(const cli_t *c, const char *name, char *out, size_t cap);
 int cli_passphrase(cli_t *c, const char *prompt, int confirm, char **out,
                    size_t *len);
 void cli_pass_free(char *p, size_t len);
+/* A prompt that names the node: `fmt` (translated, one %s) with the
+ * committee's or hub's `name` (control characters shown as '?'). */
+void cli_prompt_for(char *out, size_t cap, const char *fmt, const char *name);
 
 /* Prints a JSON value (jansson) to stdout, one document. */
 struct json_t;

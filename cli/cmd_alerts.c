@@ -104,11 +104,15 @@ int cmd_alerts(cli_t *c, int argc, char **argv) {
         "alerts clear: KIND is one of fork, "
         "not_owner, bad_header, delete_burst, revoked, refused_by_hub, "
         "disk_full");
-  if (node != NULL && ayil_id_from_text(node, id) != 0)
-    return cli_err(EXIT_USAGE, "alerts clear: --node must be a node id");
   rc = cli_open(c, 0);
   if (rc != 0)
     return rc;
+  /* --node: a whole id, a unique prefix of one, or a committee's name */
+  if (node != NULL && ayil_node_node_resolve(c->node, node, id) != 0) {
+    rc = cli_node_fail(c);
+    cli_close(c);
+    return rc;
+  }
   rc = ayil_node_alerts_clear(c->node, c->pos[1], node != NULL ? id : NULL, &n);
   if (rc != 0)
     rc = cli_node_fail(c);

@@ -204,6 +204,7 @@ static int admit_confirm(cli_t *c, const char *code) {
 int cmd_admit(cli_t *c, int argc, char **argv) {
   const char *name, *oblast, *exp, *adv, *succ;
   uint8_t pred[AYIL_ID_BYTES];
+  char predtext[AYIL_ID_TEXT];
   ayil_node_admit_t args;
   char code[2 * AYIL_INVITE_MAX + 8];
   char when[32];
@@ -232,10 +233,6 @@ int cmd_admit(cli_t *c, int argc, char **argv) {
     if (name != NULL || oblast != NULL)
       return cli_err(EXIT_USAGE, "admit: --successor-of takes no --name or "
                                  "--oblast (the committee stays the same)");
-    if (ayil_id_from_text(succ, pred) != 0)
-      return cli_err(EXIT_USAGE,
-                     "admit: --successor-of must be a node id (44 base64 "
-                     "characters; the text given is not shown)");
   } else {
     if (name == NULL || !cli_valid_name(name))
       return cli_err(EXIT_USAGE, "admit: --name is required (1-100 printable "
@@ -261,6 +258,16 @@ int cmd_admit(cli_t *c, int argc, char **argv) {
   rc = need_role(c, "hub", "admit");
   if (rc != 0)
     goto out;
+  /* --successor-of: a whole id, a unique prefix of one, or the
+   * committee's name */
+  if (succ != NULL) {
+    if (ayil_node_node_resolve(c->node, succ, pred) != 0) {
+      rc = cli_node_fail(c);
+      goto out;
+    }
+    ayil_id_to_text(pred, predtext);
+    succ = predtext;
+  }
   if (adv == NULL)
     adv = c->conf.advertise[0] != '\0' ? c->conf.advertise : c->conf.listen;
   if (!cli_valid_addr(adv, 0)) {
@@ -315,6 +322,7 @@ static const cli_optdef_t REVOKE_OPTS[] = {{"after", 1}, {NULL, 0}};
 
 int cmd_revoke(cli_t *c, int argc, char **argv) {
   uint8_t id[AYIL_ID_BYTES];
+  char idtext[AYIL_ID_TEXT];
   ayil_node_revoked_t rv;
   ayil_device_t d;
   uint64_t after, cut = 0;
@@ -333,16 +341,18 @@ int cmd_revoke(cli_t *c, int argc, char **argv) {
                                  "(0 or more) of the node's log");
     cut = (uint64_t)v;
   }
-  if (ayil_id_from_text(c->pos[0], id) != 0)
-    return cli_err(EXIT_USAGE,
-                   "revoke: the node id must be 44 base64 characters (the "
-                   "text given is not shown)");
   rc = cli_open(c, 1);
   if (rc != 0)
     return rc;
   rc = need_role(c, "hub", "revoke");
   if (rc != 0)
     goto out;
+  /* a whole id, a unique prefix of one, or the committee's name */
+  if (ayil_node_node_resolve(c->node, c->pos[0], id) != 0) {
+    rc = cli_node_fail(c);
+    goto out;
+  }
+  ayil_id_to_text(id, idtext);
   if (ayil_node_revoke(c->node, id, aopt != NULL ? &cut : NULL, &rv) != 0) {
     rc = cli_node_fail(c);
     goto out;
@@ -353,20 +363,20 @@ int cmd_revoke(cli_t *c, int argc, char **argv) {
     printf(_("revoked node %s of \"%s\" (%s): entries after seq %llu are "
              "refused; %llu entries it signed after that were rolled back "
              "(records it deleted or changed are restored)\n"),
-           c->pos[0], d.name, d.oblast, (unsigned long long)after,
+           idtext, d.name, d.oblast, (unsigned long long)after,
            (unsigned long long)rv.rolled_back);
   else if (!c->json && rv.changed)
     printf(_("revoked node %s of \"%s\" (%s): entries after seq %llu are "
              "refused; ayild drops its connections within seconds\n"),
-           c->pos[0], d.name, d.oblast, (unsigned long long)after);
+           idtext, d.name, d.oblast, (unsigned long long)after);
   else if (!c->json)
     printf(_("node %s of \"%s\" (%s) is already %s; nothing was changed\n"),
-           c->pos[0], d.name, d.oblast, d.state);
+           idtext, d.name, d.oblast, d.state);
   if (c->json) {
-    json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:I, s:I}", "id", c->pos[0],
-                          "committee", d.name, "oblast", d.oblast, "state",
-                          d.state, "revoked_after", (json_int_t)after,
-                          "rolled_back", (json_int_t)rv.rolled_back);
+    json_t *o =
+        json_pack("{s:s, s:s, s:s, s:s, s:I, s:I}", "id", idtext, "committee",
+                  d.name, "oblast", d.oblast, "state", d.state, "revoked_after",
+                  (json_int_t)after, "rolled_back", (json_int_t)rv.rolled_back);
     rc = cli_print_json(o);
     json_decref(o);
   } else {

@@ -118,7 +118,10 @@ int cmd_init(cli_t *c, int argc, char **argv) {
                 "reliably erased, so shred may leave copies)\n"));
   }
   if (strcmp(role, "committee") == 0) {
-    rc = cli_passphrase(c, _("New passphrase: "), 1, &pass, &plen);
+    char prompt[256];
+    cli_prompt_for(prompt, sizeof prompt, _("New passphrase for %s: "),
+                   conf.name);
+    rc = cli_passphrase(c, prompt, 1, &pass, &plen);
     if (rc != 0)
       return rc;
   }
@@ -232,9 +235,12 @@ static int new_pass_get(void *ctx, ayil_node_key_t *key) {
   } else {
     /* The old passphrase may have come from the environment; the new one
      * must not silently be the same. */
+    char prompt[256];
     c->passphrase_file = NULL;
     unsetenv("AYIL_PASSPHRASE");
-    rc = cli_passphrase(c, _("New passphrase: "), 1, &pass, &plen);
+    cli_prompt_for(prompt, sizeof prompt, _("New passphrase for %s: "),
+                   c->conf.name);
+    rc = cli_passphrase(c, prompt, 1, &pass, &plen);
   }
   key->pass = pass;
   key->passlen = plen;
@@ -311,20 +317,18 @@ static const cli_optdef_t MEMBER_OPTS[] = {{"role", 1},
                                            {NULL, 0}};
 
 int cmd_member(cli_t *c, int argc, char **argv) {
-  const char *sub = c->first < argc ? argv[c->first] : NULL;
   ayil_node_unlock_t np = {new_pass_get, new_pass_done, NULL};
-  const char *name;
+  const char *sub, *name;
   int rc;
-  if (sub == NULL)
-    return cli_err(EXIT_USAGE, "member: list, add, remove or passwd?");
-  rc = cli_parse(c, argc, argv, c->first + 1, MEMBER_OPTS, "member");
+  rc = cli_parse(c, argc, argv, c->first, MEMBER_OPTS, "member");
   if (rc != 0)
     return rc;
-  name = c->npos > 0 ? c->pos[0] : NULL;
-  if (strcmp(sub, "list") != 0 && strcmp(sub, "add") != 0 &&
-      strcmp(sub, "remove") != 0 && strcmp(sub, "passwd") != 0)
+  sub = c->npos > 0 ? c->pos[0] : NULL;
+  name = c->npos > 1 ? c->pos[1] : NULL;
+  if (sub == NULL || (strcmp(sub, "list") != 0 && strcmp(sub, "add") != 0 &&
+                      strcmp(sub, "remove") != 0 && strcmp(sub, "passwd") != 0))
     return cli_err(EXIT_USAGE, "member: list, add, remove or passwd?");
-  if (strcmp(sub, "list") != 0 && (name == NULL || c->npos != 1))
+  if (strcmp(sub, "list") != 0 && (name == NULL || c->npos != 2))
     return cli_err(EXIT_USAGE, "member %s: give one NAME", sub);
   if (strcmp(sub, "add") == 0 && cli_opt(c, "role") == NULL)
     return cli_err(EXIT_USAGE, "member add: --role chair or --role member");

@@ -18,9 +18,18 @@
  * fields are at most 16 KiB each. */
 #define INPUT_MAX (1024 * 1024)
 
+/* Where the record's input comes from: --file FILE, the old spellings
+ * --json=FILE and --json FILE (see old_json_file), else standard input
+ * (NULL or "-"). */
+static const char *input_src(const cli_t *c) {
+  const char *j = cli_opt(c, "json");
+  if (cli_opt(c, "file") != NULL)
+    return cli_opt(c, "file");
+  return j != NULL && j[0] != '\0' ? j : NULL;
+}
+
 static int read_input(cli_t *c, json_t **out) {
-  const char *src =
-      cli_opt(c, "file") != NULL ? cli_opt(c, "file") : cli_opt(c, "json");
+  const char *src = input_src(c);
   uint8_t *buf = NULL;
   size_t len = 0;
   json_error_t jerr;
@@ -411,8 +420,8 @@ static int record_add(cli_t *c) {
   int rc;
   if (c->npos != 2)
     return cli_err(EXIT_USAGE,
-                   "usage: ayil record add KIND [--file FILE|--json FILE|-]");
-  if (cli_opt(c, "file") == NULL && cli_opt(c, "json") == NULL && isatty(0)) {
+                   "usage: ayil record add KIND [--file FILE|-] [--json]");
+  if (input_src(c) == NULL && isatty(0)) {
     rc = record_add_ask(c, id);
     return rc != 0 ? rc : print_id(c, id);
   }
@@ -431,7 +440,7 @@ static int record_update(cli_t *c) {
   int rc;
   if (c->npos != 2)
     return cli_err(EXIT_USAGE,
-                   "usage: ayil record update ID [--file FILE|--json FILE|-]");
+                   "usage: ayil record update ID [--file FILE|-] [--json]");
   /* An unknown id is named before the input is read. */
   rc = ayil_node_record_get(c->node, c->pos[1], NULL, &r);
   ayil_node_record_clear(&r);
@@ -518,9 +527,6 @@ static int list_row(void *ctx, const ayil_node_record_t *r) {
   return json_array_append_new(arr, record_json(r)) != 0;
 }
 
-static const cli_optdef_t LIST_OPTS[] = {
-    {"kind", 1}, {"with-body", 0}, {"recovery-kit", 1}, {"as", 1}, {NULL, 0}};
-
 static int record_list(cli_t *c) {
   const char *kind = cli_opt(c, "kind");
   int with_body = cli_opt(c, "with-body") != NULL;
@@ -559,30 +565,65 @@ static int record_list(cli_t *c) {
   return rc;
 }
 
+/* The options of every subcommand, parsed before the subcommand is known
+ * (it may come after them: `ayil record --json list`); sub_opt_ok says
+ * which apply to which. In add and update, --json alone asks for JSON
+ * output; --json=FILE and `--json FILE` (CLI.md's first spelling of
+ * --file) name the input. */
 static const cli_optdef_t RECORD_OPTS[] = {
-    {"json", 1}, {"file", 1}, {"recovery-kit", 1}, {"as", 1}, {NULL, 0}};
-/* show and delete: there --json is the common flag. */
-static const cli_optdef_t SHOW_OPTS[] = {
-    {"recovery-kit", 1}, {"as", 1}, {NULL, 0}};
+    {"json", CLI_ARG_OPTIONAL}, {"file", 1}, {"kind", 1}, {"with-body", 0},
+    {"recovery-kit", 1},        {"as", 1},   {NULL, 0}};
+
+static int sub_opt_ok(const char *sub, const char *opt) {
+  int input = strcmp(sub, "add") == 0 || strcmp(sub, "update") == 0;
+  if (strcmp(opt, "file") == 0)
+    return input;
+  if (strcmp(opt, "kind") == 0 || strcmp(opt, "with-body") == 0)
+    return strcmp(sub, "list") == 0;
+  return 1;
+}
+
+/*
+ * `record add KIND --json FILE`: the argument right after a bare --json,
+ * left over after KIND (or ID), is the input file, and the output stays
+ * text as it always was. Rewrites c as if --json=FILE had been given.
+ */
+static int old_json_file(cli_t *c) {
+  if (!c->json || c->json_next == NULL || c->npos != 3 ||
+      c->pos[2] != c->json_next || c->nopts >= CLI_MAX_OPTS)
+    return 0;
+  c->json = 0;
+  c->npos = 2;
+  c->opt_name[c->nopts] = "json";
+  c->opt_val[c->nopts++] = c->pos[2];
+  return 1;
+}
 
 int cmd_record(cli_t *c, int argc, char **argv) {
-  const char *sub = c->first < argc ? argv[c->first] : NULL;
-  const cli_optdef_t *defs = RECORD_OPTS;
-  int rc;
-  if (sub == NULL)
-    return cli_err(EXIT_USAGE, "record: add, update, delete, show or list?");
-  if (strcmp(sub, "list") == 0)
-    defs = LIST_OPTS;
-  else if (strcmp(sub, "show") == 0 || strcmp(sub, "delete") == 0)
-    defs = SHOW_OPTS;
-  rc = cli_parse(c, argc, argv, c->first, defs, "record");
+  const char *sub, *j;
+  int rc, i;
+  rc = cli_parse(c, argc, argv, c->first, RECORD_OPTS, "record");
   if (rc != 0)
     return rc;
+  if (c->npos == 0)
+    return cli_err(EXIT_USAGE, "record: add, update, delete, show or list?");
+  sub = c->pos[0];
   if (strcmp(sub, "add") != 0 && strcmp(sub, "update") != 0 &&
       strcmp(sub, "delete") != 0 && strcmp(sub, "show") != 0 &&
       strcmp(sub, "list") != 0)
     return cli_err(EXIT_USAGE, "record: unknown subcommand (it is not shown; "
                                "see ayil record --help)");
+  if (strcmp(sub, "add") == 0 || strcmp(sub, "update") == 0)
+    (void)old_json_file(c);
+  else if ((j = cli_opt(c, "json")) != NULL && j[0] != '\0')
+    return cli_err(EXIT_USAGE, "%s: option --%s takes no value", "record",
+                   "json");
+  for (i = 0; i < c->nopts; i++)
+    if (!sub_opt_ok(sub, c->opt_name[i]))
+      return cli_err(EXIT_USAGE,
+                     "record %s: option --%s is not one of its options (see "
+                     "ayil record --help)",
+                     sub, c->opt_name[i]);
   rc = cli_open(c, 1);
   if (rc != 0)
     return rc;

@@ -23,17 +23,17 @@ int cmd_web(cli_t *c, int argc, char **argv) {
   char fpr[AYIL_NODE_FPR_TEXT];
   const char *cert, *key;
   int show, force, rc;
-  if (c->first >= argc || strcmp(argv[c->first], "cert") != 0)
-    return cli_err(EXIT_USAGE, "web: usage: ayil web cert [--force | --show | "
-                               "--cert FILE --key FILE]");
-  rc = cli_parse(c, argc, argv, c->first + 1, WEB_OPTS, "web");
+  rc = cli_parse(c, argc, argv, c->first, WEB_OPTS, "web");
   if (rc != 0)
     return rc;
+  if (c->npos == 0 || strcmp(c->pos[0], "cert") != 0)
+    return cli_err(EXIT_USAGE, "web: usage: ayil web cert [--force | --show | "
+                               "--cert FILE --key FILE]");
   show = cli_opt(c, "show") != NULL;
   force = cli_opt(c, "force") != NULL;
   cert = cli_opt(c, "cert");
   key = cli_opt(c, "key");
-  if (c->npos > 0)
+  if (c->npos > 1)
     return cli_err(EXIT_USAGE, "web cert: unexpected argument");
   if ((cert == NULL) != (key == NULL))
     return cli_err(EXIT_USAGE, "web cert: --cert FILE and --key FILE go "

@@ -4,6 +4,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,8 +69,8 @@ static const cli_cmd_t COMMANDS[] = {
      "importing twice changes nothing.\nExits 1 if some entries were "
      "refused (a fork, a revoked node), naming the\nfirst."},
     {"record", cmd_record,
-     "record add KIND [--file FILE|--json FILE|-]\n"
-     "       ayil record update ID [--file FILE|--json FILE|-]\n"
+     "record add KIND [--file FILE|-] [--json]\n"
+     "       ayil record update ID [--file FILE|-] [--json]\n"
      "       ayil record delete ID\n"
      "       ayil record show ID [--json]\n"
      "       ayil record list [--kind KIND] [--with-body] [--json]",
@@ -77,12 +79,15 @@ static const cli_cmd_t COMMANDS[] = {
      "an optional\nfield, Ctrl-D cancels; a refused answer is asked again). "
      "Otherwise the input\nis a JSON object with the fields of `ayil schema "
      "KIND`, from --file FILE or\nstandard input (`ayil record add appeal < "
-     "appeal.json`). Never put identifying\nvalues on a command line (echo "
-     "'{...}' | keeps them in the shell's history).\nadd needs no "
-     "passphrase; show and --with-body do. update replaces the fields\ngiven "
-     "(null removes an optional field); it needs the passphrase only when "
-     "it\nchanges an identifying field. delete purges the record's "
-     "bodies."},
+     "appeal.json`); `--json FILE` still\nmeans --file FILE. add and update "
+     "print the record's id, with --json as\n{\"id\": \"...\"}. Never put "
+     "identifying values on a command line (echo\n'{...}' | keeps them in "
+     "the shell's history). add needs no passphrase; show\nand --with-body "
+     "do. update replaces the fields given (null removes an\noptional "
+     "field); it needs the passphrase only when it changes an\nidentifying "
+     "field. delete purges the record's bodies. ID is the\nrecord's id or a "
+     "unique prefix of it (at least 4 hex characters, as git\ntakes a "
+     "commit's)."},
     {"schema", cmd_schema, "schema [KIND] [--json]",
      "Lists the record kinds and, per field, its class, whether it is "
      "required,\nits type and its codes."},
@@ -114,7 +119,8 @@ static const cli_cmd_t COMMANDS[] = {
      "Hub only. Refuses node ID from now on: its connections, and any entries "
      "it\nwrites after the last one the hub holds. ayild drops a revoked "
      "node's\nconnection within seconds. To replace the node, use "
-     "`ayil admit\n--successor-of ID`."},
+     "`ayil admit\n--successor-of ID`. ID is the node's id, a unique "
+     "prefix of it (at least 4\ncharacters) or its committee's name."},
     {"nodes", cmd_nodes, "nodes [--json] [--html FILE] [--silent-days N]",
      "Hub only. One row per committee: name, oblast, state (invited, active, "
      "revoked,\nreplaced), its node ids (and invites not yet used), last "
@@ -205,13 +211,30 @@ const char *cli_lang(void) {
   return lang;
 }
 
+/*
+ * The last error told to the user, for the JSON error document that
+ * `--json` prints on stdout when a command fails (see json_error), and
+ * whether a JSON document was printed already.
+ */
+static struct {
+  char code[32];
+  char msg[640];
+  int printed;
+} last_err;
+
+static void err_keep(const char *code, const char *msg) {
+  snprintf(last_err.code, sizeof last_err.code, "%s", code);
+  snprintf(last_err.msg, sizeof last_err.msg, "%s", msg);
+}
+
 int cli_err(int code, const char *fmt, ...) {
   va_list ap;
-  fputs("ayil: ", stderr);
+  char msg[640];
   va_start(ap, fmt);
-  vfprintf(stderr, _(fmt), ap);
+  vsnprintf(msg, sizeof msg, _(fmt), ap);
   va_end(ap);
-  fputc('\n', stderr);
+  fprintf(stderr, "ayil: %s\n", msg);
+  err_keep(code == EXIT_USAGE ? "usage" : "failed", msg);
   return code;
 }
 
@@ -227,60 +250,90 @@ static const cli_optdef_t *find_def(const cli_optdef_t *defs,
   return NULL;
 }
 
+/* getopt_long's value for the i-th long option (above every short one). */
+#define OPT_BASE 0x100
+#define MAX_LONGOPTS (CLI_MAX_OPTS + 8)
+
 int cli_parse(cli_t *c, int argc, char **argv, int first,
               const cli_optdef_t *defs, const char *cmd) {
-  int i;
-  for (i = first; i < argc; i++) {
-    const char *a = argv[i];
+  struct option lo[MAX_LONGOPTS + 1];
+  const cli_optdef_t *def[MAX_LONGOPTS];
+  int nlo = 0, i, opt, sub_argc, bad = 0;
+  const char *bad_opt = NULL;
+  char **sub_argv;
+  /* A command's own option wins: `record add --json=FILE` takes a value
+   * where the common --json is a flag. */
+  for (i = 0; defs != NULL && defs[i].name != NULL && nlo < MAX_LONGOPTS; i++)
+    def[nlo++] = &defs[i];
+  for (i = 0; COMMON[i].name != NULL && nlo < MAX_LONGOPTS; i++)
+    if (find_def(defs, COMMON[i].name) == NULL)
+      def[nlo++] = &COMMON[i];
+  for (i = 0; i < nlo; i++) {
+    lo[i].name = def[i]->name;
+    lo[i].has_arg = def[i]->has_arg == CLI_ARG_OPTIONAL ? optional_argument
+                    : def[i]->has_arg                   ? required_argument
+                                                        : no_argument;
+    lo[i].flag = NULL;
+    lo[i].val = OPT_BASE + i;
+  }
+  memset(&lo[nlo], 0, sizeof lo[nlo]);
+  /* getopt_long sees the command's arguments after argv[first - 1] (the
+   * command's or subcommand's name, its argv[0]); it may reorder them. */
+  if (first < 1 || first > argc)
+    return cli_err(EXIT_USAGE, "%s: bad arguments", cmd);
+  sub_argv = argv + first - 1;
+  sub_argc = argc - first + 1;
+  opterr = 0;
+  optind = 0; /* a fresh scan (glibc): main has used getopt already */
+  while ((opt = getopt_long(sub_argc, sub_argv, ":h", lo, NULL)) != -1) {
     const cli_optdef_t *d;
-    const char *val = "";
-    char name[64];
-    const char *eq;
-    if (strcmp(a, "-") == 0 || a[0] != '-' || a[1] != '-') {
-      if (a[0] == '-' && a[1] != '\0' && strcmp(a, "-") != 0)
-        return cli_err(EXIT_USAGE,
-                       "%s: an argument starting with \"-\" is not an "
-                       "option (see ayil %s --help)",
-                       cmd, cmd);
-      if (c->npos >= CLI_MAX_POS)
-        return cli_err(EXIT_USAGE, "%s: too many arguments", cmd);
-      c->pos[c->npos++] = a;
+    const char *val;
+    if (opt == 'h') {
+      c->help = 1;
       continue;
     }
-    eq = strchr(a + 2, '=');
-    snprintf(name, sizeof name, "%.*s",
-             (int)(eq != NULL ? (size_t)(eq - a - 2) : strlen(a + 2)), a + 2);
-    /* A command's own option wins: `record add --json FILE` takes a value
-     * where the common --json is a flag. */
-    d = find_def(defs, name);
-    if (d == NULL)
-      d = find_def(COMMON, name);
-    if (d == NULL)
-      return cli_err(EXIT_USAGE,
-                     "%s: unknown option (it is not shown; see ayil %s --help)",
-                     cmd, cmd);
-    if (d->has_arg) {
-      if (eq != NULL)
-        val = eq + 1;
-      else if (i + 1 < argc)
-        val = argv[++i];
-      else
-        return cli_err(EXIT_USAGE, "%s: option --%s needs a value", cmd, name);
-    } else if (eq != NULL) {
-      return cli_err(EXIT_USAGE, "%s: option --%s takes no value", cmd, name);
+    if (opt == ':' || opt == '?' || opt < OPT_BASE || opt >= OPT_BASE + nlo) {
+      /* The first error is told once the rest is parsed: a --json after
+       * it still asks for the JSON error document. */
+      if (bad == 0) {
+        bad = opt == ':' ? ':' : '?';
+        bad_opt = optopt >= OPT_BASE && optopt < OPT_BASE + nlo
+                      ? def[optopt - OPT_BASE]->name
+                      : NULL;
+      }
+      continue;
     }
-    if (strcmp(name, "home") == 0)
+    d = def[opt - OPT_BASE];
+    val = optarg != NULL ? optarg : "";
+    if (strcmp(d->name, "home") == 0)
       c->home_opt = val;
-    else if (strcmp(name, "json") == 0 && !d->has_arg)
+    else if (strcmp(d->name, "json") == 0 && optarg == NULL) {
       c->json = 1;
-    else if (strcmp(name, "help") == 0)
+      /* `record add KIND --json FILE`, the old spelling of --file */
+      c->json_next = optind < sub_argc ? sub_argv[optind] : NULL;
+    } else if (strcmp(d->name, "help") == 0)
       c->help = 1;
-    else if (strcmp(name, "passphrase-file") == 0)
+    else if (strcmp(d->name, "passphrase-file") == 0)
       c->passphrase_file = val;
     if (c->nopts >= CLI_MAX_OPTS)
       return cli_err(EXIT_USAGE, "%s: too many options", cmd);
     c->opt_name[c->nopts] = d->name;
     c->opt_val[c->nopts++] = val;
+  }
+  /* What was typed is never echoed: it may be a name. */
+  if (bad != 0 && bad_opt != NULL)
+    return cli_err(EXIT_USAGE,
+                   bad == ':' ? "%s: option --%s needs a value"
+                              : "%s: option --%s takes no value",
+                   cmd, bad_opt);
+  if (bad != 0)
+    return cli_err(EXIT_USAGE,
+                   "%s: unknown option (it is not shown; see ayil %s --help)",
+                   cmd, cmd);
+  for (i = optind; i < sub_argc; i++) {
+    if (c->npos >= CLI_MAX_POS)
+      return cli_err(EXIT_USAGE, "%s: too many arguments", cmd);
+    c->pos[c->npos++] = sub_argv[i];
   }
   ayil_home_resolve(c->home_opt, c->home, sizeof c->home);
   return 0;
@@ -322,7 +375,17 @@ static int become_owner(const char *home) {
 /* The node's message is in the CLI's language already
  * (ayil_node_set_lang in main). */
 int cli_node_err(const ayil_node_err_t *e) {
+  char code[32];
+  size_t i;
   fprintf(stderr, "ayil: %s\n", e->msg);
+  /* the code's name in lower case: "notfound", "passphrase", ... */
+  snprintf(code, sizeof code, "%s",
+           e->code < 0 ? ayil_err_name(e->code)
+                       : (e->input ? "usage" : "failed"));
+  for (i = 0; code[i] != '\0'; i++)
+    if (code[i] >= 'A' && code[i] <= 'Z')
+      code[i] = (char)(code[i] - 'A' + 'a');
+  err_keep(code, e->msg);
   return e->input ? EXIT_USAGE : EXIT_FAIL;
 }
 
@@ -378,32 +441,81 @@ void cli_pass_free(char *p, size_t len) {
   }
 }
 
+/*
+ * While a passphrase is read, the terminal's echo is off; a signal that
+ * ends the process (Ctrl-C, Ctrl-\, a kill, a hangup) must not leave it
+ * off. The handler puts the terminal back, then lets the signal do what
+ * it would have done (SA_RESETHAND: the default action, once the handler
+ * returns). Ctrl-Z puts it back while stopped and turns echo off again on
+ * `fg`.
+ */
+static const int TTY_SIGNALS[] = {SIGINT,  SIGTERM, SIGHUP,  SIGQUIT, SIGALRM,
+                                  SIGUSR1, SIGUSR2, SIGPIPE, SIGXCPU, SIGVTALRM,
+                                  SIGPROF, SIGTSTP, SIGTTIN, SIGTTOU};
+#define NTTY_SIGNALS (sizeof TTY_SIGNALS / sizeof TTY_SIGNALS[0])
+static volatile sig_atomic_t tty_fd = -1;
+static struct termios tty_saved, tty_quiet;
+
+static void tty_on_signal(int sig) {
+  int saved_errno = errno;
+  int fd = tty_fd;
+  if (fd >= 0) {
+    (void)tcsetattr(fd, TCSAFLUSH, &tty_saved);
+    if (write(fd, "\n", 1) < 0) {
+      /* cosmetic */
+    }
+  }
+  if (sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU) {
+    (void)raise(SIGSTOP);
+    if (fd >= 0)
+      (void)tcsetattr(fd, TCSAFLUSH, &tty_quiet);
+  } else {
+    (void)raise(sig); /* delivered with the default action on return */
+  }
+  errno = saved_errno;
+}
+
 static int read_tty(const char *prompt, char **out, size_t *len) {
-  struct termios old, quiet;
+  struct sigaction sa, old_sa[NTTY_SIGNALS];
   char buf[1024];
   int fd = open("/dev/tty", O_RDWR | O_CLOEXEC);
   ssize_t n;
-  size_t l = 0;
+  size_t l = 0, i;
   if (fd < 0)
     return AYIL_ENOTFOUND;
-  if (write(fd, prompt, strlen(prompt)) < 0) {
-    close(fd);
-    return AYIL_EIO;
-  }
-  if (tcgetattr(fd, &old) != 0) {
+  if (tcgetattr(fd, &tty_saved) != 0) {
     close(fd);
     return AYIL_ENOTFOUND;
   }
-  quiet = old;
-  quiet.c_lflag &= ~(tcflag_t)ECHO;
-  tcsetattr(fd, TCSAFLUSH, &quiet);
-  while (l + 1 < sizeof buf) {
-    n = read(fd, buf + l, 1);
-    if (n <= 0 || buf[l] == '\n')
-      break;
-    l++;
+  tty_quiet = tty_saved;
+  tty_quiet.c_lflag &= ~(tcflag_t)ECHO;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = tty_on_signal;
+  sigemptyset(&sa.sa_mask);
+  for (i = 0; i < NTTY_SIGNALS; i++) {
+    sa.sa_flags = TTY_SIGNALS[i] == SIGTSTP || TTY_SIGNALS[i] == SIGTTIN ||
+                          TTY_SIGNALS[i] == SIGTTOU
+                      ? SA_RESTART
+                      : SA_RESETHAND;
+    sigaction(TTY_SIGNALS[i], &sa, &old_sa[i]);
   }
-  tcsetattr(fd, TCSAFLUSH, &old);
+  tty_fd = fd;
+  /* echo off before the prompt: nothing typed ahead is shown */
+  tcsetattr(fd, TCSAFLUSH, &tty_quiet);
+  if (write(fd, prompt, strlen(prompt)) >= 0) {
+    while (l + 1 < sizeof buf) {
+      n = read(fd, buf + l, 1);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0 || buf[l] == '\n')
+        break;
+      l++;
+    }
+  }
+  tcsetattr(fd, TCSAFLUSH, &tty_saved);
+  tty_fd = -1;
+  for (i = 0; i < NTTY_SIGNALS; i++)
+    sigaction(TTY_SIGNALS[i], &old_sa[i], NULL);
   if (write(fd, "\n", 1) < 0) {
     /* nothing to do: the newline is cosmetic */
   }
@@ -420,6 +532,37 @@ static int read_tty(const char *prompt, char **out, size_t *len) {
   return 0;
 }
 
+/* Reads a passphrase file, which only its owner may read: a file that its
+ * group or others can read is refused, naming its mode. */
+static int read_pass_file(const char *path, uint8_t **buf, size_t *n) {
+  struct stat st;
+  int rc, fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+  if (fd < 0)
+    return cli_err(EXIT_USAGE, "passphrase file %s: %s", path,
+                   ayil_strerror(errno == ENOENT   ? AYIL_ENOTFOUND
+                                 : errno == EACCES ? AYIL_EPERM
+                                                   : AYIL_EIO));
+  if (fstat(fd, &st) != 0) {
+    close(fd);
+    return cli_err(EXIT_USAGE, "passphrase file %s: %s", path,
+                   ayil_strerror(AYIL_EIO));
+  }
+  if (S_ISREG(st.st_mode) && (st.st_mode & 077) != 0) {
+    close(fd);
+    return cli_err(EXIT_USAGE,
+                   "passphrase file %s has mode %04o: its group or others "
+                   "may read it; make it the owner's alone (chmod 600 %s) "
+                   "and choose a new passphrase if others could read it",
+                   path, (unsigned)(st.st_mode & 07777), path);
+  }
+  rc = ayil_fs_read_fd(fd, 1024, buf, n);
+  close(fd);
+  if (rc != 0)
+    return cli_err(EXIT_USAGE, "passphrase file %s: %s", path,
+                   ayil_strerror(rc));
+  return 0;
+}
+
 int cli_passphrase(cli_t *c, const char *prompt, int confirm, char **out,
                    size_t *len) {
   const char *env = getenv("AYIL_PASSPHRASE");
@@ -427,10 +570,9 @@ int cli_passphrase(cli_t *c, const char *prompt, int confirm, char **out,
   if (c->passphrase_file != NULL) {
     uint8_t *buf = NULL;
     size_t n = 0;
-    rc = ayil_fs_read(c->passphrase_file, 1024, &buf, &n);
+    rc = read_pass_file(c->passphrase_file, &buf, &n);
     if (rc != 0)
-      return cli_err(EXIT_USAGE, "passphrase file %s: %s", c->passphrase_file,
-                     ayil_strerror(rc));
+      return rc;
     while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
       buf[--n] = '\0';
     *out = (char *)buf;
@@ -468,10 +610,26 @@ int cli_passphrase(cli_t *c, const char *prompt, int confirm, char **out,
   return 0;
 }
 
+void cli_prompt_for(char *out, size_t cap, const char *fmt, const char *name) {
+  char clean[128];
+  size_t i;
+  snprintf(clean, sizeof clean, "%s", name != NULL ? name : "");
+  for (i = 0; clean[i] != '\0'; i++)
+    if ((unsigned char)clean[i] < 0x20 || clean[i] == 0x7f)
+      clean[i] = '?';
+      /* fmt is a translation of a literal with one %s (msgfmt --check keeps
+       * its conversions) */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+  snprintf(out, cap, fmt, clean[0] != '\0' ? clean : "ayil");
+#pragma GCC diagnostic pop
+}
+
 /* The node's unlock callback: the recovery kit if --recovery-kit, else
  * the passphrase (--passphrase-file, $AYIL_PASSPHRASE or the terminal). */
 static int unlock_get(void *ctx, ayil_node_key_t *key) {
   cli_t *c = ctx;
+  char prompt[256];
   char *pass = NULL;
   size_t plen = 0;
   int rc;
@@ -483,9 +641,11 @@ static int unlock_get(void *ctx, ayil_node_key_t *key) {
   if (key->member == NULL && getenv("AYIL_MEMBER") != NULL &&
       getenv("AYIL_MEMBER")[0] != '\0')
     key->member = getenv("AYIL_MEMBER");
-  rc = cli_passphrase(c,
-                      key->member != NULL ? _("Password: ") : _("Passphrase: "),
-                      0, &pass, &plen);
+  cli_prompt_for(prompt, sizeof prompt,
+                 key->member != NULL ? _("Password for %s: ")
+                                     : _("Passphrase for %s: "),
+                 c->conf.name);
+  rc = cli_passphrase(c, prompt, 0, &pass, &plen);
   if (rc != 0) {
     c->unlock_exit = rc;
     return AYIL_EAUTH;
@@ -511,6 +671,7 @@ const ayil_node_unlock_t *cli_unlock(cli_t *c) {
 
 int cli_print_json(json_t *v) {
   int rc = json_dumpf(v, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+  last_err.printed = 1;
   fputc('\n', stdout);
   return rc == 0 ? EXIT_OK : EXIT_FAIL;
 }
@@ -518,15 +679,21 @@ int cli_print_json(json_t *v) {
 static void usage(FILE *f) {
   size_t i;
   fprintf(f, "%s",
-          _("usage: ayil [--home DIR] COMMAND [OPTIONS]\n\n"
+          _("usage: ayil [--home DIR] [--json] COMMAND [OPTIONS]\n\n"
             "The home is --home, else $AYIL_HOME, else "
             "/var/lib/ayil.\n"
             "Commands:\n"));
   for (i = 0; i < NCOMMANDS; i++)
     fprintf(f, "  ayil %s\n", COMMANDS[i].usage);
   fprintf(f, "%s",
-          _("\nCommon options: --home DIR, --json, --passphrase-file FILE "
-            "(or $AYIL_PASSPHRASE).\n"
+          _("\nCommon options, before or after the command: --home DIR, "
+            "--json, --passphrase-file FILE (or $AYIL_PASSPHRASE).\n"
+            "-h or --help: this help; --version: the version. With --json, "
+            "a failure also prints\n{\"error\": {\"code\": ..., "
+            "\"message\": ..., \"exit\": ...}} on stdout.\n"
+            "ID: a record's or a node's whole id, or a unique prefix of at "
+            "least 4 of its characters\n(as git takes a commit's); on a "
+            "hub, a node also by its committee's name.\n"
             "`ayil COMMAND --help` explains a command. Exit codes: 0 ok, 2 "
             "usage or bad input, 1 other failure.\n"));
 }
@@ -543,9 +710,46 @@ static int help_for(const char *name) {
                  "unknown command (it is not shown; see ayil help)");
 }
 
+/* With --json, a failed command's error as one JSON document on stdout
+ * (unless it printed its own), beside the line on stderr. */
+static int json_error(const cli_t *c, int rc) {
+  json_t *o;
+  if (rc == EXIT_OK || !c->json || last_err.printed)
+    return rc;
+  o = json_pack("{s:{s:s, s:s, s:i}}", "error", "code",
+                last_err.code[0] != '\0'
+                    ? last_err.code
+                    : (rc == EXIT_USAGE ? "usage" : "failed"),
+                "message", last_err.msg, "exit", rc);
+  if (o != NULL) {
+    (void)cli_print_json(o);
+    json_decref(o);
+  }
+  return rc;
+}
+
+/* `ayil COMMAND ... --help` or `-h` (before a `--`) asks for the
+ * command's help instead of running it. */
+static int wants_help(int argc, char **argv, int first) {
+  int j;
+  for (j = first; j < argc && strcmp(argv[j], "--") != 0; j++)
+    if (strcmp(argv[j], "--help") == 0 || strcmp(argv[j], "-h") == 0)
+      return 1;
+  return 0;
+}
+
+enum { G_HOME = 0x100, G_JSON, G_HELP, G_VERSION, G_PASSFILE };
+static const struct option GLOBAL_OPTS[] = {
+    {"home", required_argument, NULL, G_HOME},
+    {"json", no_argument, NULL, G_JSON},
+    {"help", no_argument, NULL, G_HELP},
+    {"version", no_argument, NULL, G_VERSION},
+    {"passphrase-file", required_argument, NULL, G_PASSFILE},
+    {NULL, 0, NULL, 0}};
+
 int main(int argc, char **argv) {
   cli_t c;
-  int i = 1;
+  int i, opt;
   size_t k;
   int rc;
   memset(&c, 0, sizeof c);
@@ -559,46 +763,65 @@ int main(int argc, char **argv) {
   ayil_node_set_lang(NULL, cli_lang());
   if (sodium_init() < 0)
     return cli_err(EXIT_FAIL, "libsodium failed to initialise");
-  /* Global options before the command. */
-  while (i < argc && strncmp(argv[i], "--", 2) == 0) {
-    if (strcmp(argv[i], "--home") == 0 && i + 1 < argc) {
-      c.home_opt = argv[i + 1];
-      i += 2;
-    } else if (strncmp(argv[i], "--home=", 7) == 0) {
-      c.home_opt = argv[i] + 7;
-      i++;
-    } else if (strcmp(argv[i], "--help") == 0) {
+  /* Options before the command ("+": the first argument that is not an
+   * option is the command, and the rest is its own). */
+  opterr = 0;
+  while ((opt = getopt_long(argc, argv, "+:h", GLOBAL_OPTS, NULL)) != -1) {
+    switch (opt) {
+    case G_HOME:
+      c.home_opt = optarg;
+      break;
+    case G_JSON:
+      c.json = 1;
+      break;
+    case G_PASSFILE:
+      c.passphrase_file = optarg;
+      break;
+    case G_HELP:
+    case 'h':
       usage(stdout);
       return EXIT_OK;
-    } else if (strcmp(argv[i], "--version") == 0) {
+    case G_VERSION:
+      if (c.json) {
+        json_t *o = json_pack("{s:s}", "version", AYIL_VERSION);
+        rc = cli_print_json(o);
+        json_decref(o);
+        return rc;
+      }
       printf("ayil %s\n", AYIL_VERSION);
       return EXIT_OK;
-    } else {
-      return cli_err(EXIT_USAGE, "unknown option before the command (it is "
-                                 "not shown; see ayil help)");
+    case ':':
+      return json_error(&c, cli_err(EXIT_USAGE,
+                                    "an option before the command needs a "
+                                    "value (see ayil help)"));
+    default:
+      /* what was typed is not echoed: it may be a name */
+      return json_error(&c, cli_err(EXIT_USAGE,
+                                    "unknown option before the command (it "
+                                    "is not shown; see ayil help)"));
     }
   }
+  i = optind;
   if (i >= argc) {
     usage(stderr);
-    return EXIT_USAGE;
+    err_keep("usage", _("no command given (see ayil help)"));
+    return json_error(&c, EXIT_USAGE);
   }
   if (strcmp(argv[i], "help") == 0) {
     if (i + 1 < argc)
-      return help_for(argv[i + 1]);
+      return json_error(&c, help_for(argv[i + 1]));
     usage(stdout);
     return EXIT_OK;
   }
   for (k = 0; k < NCOMMANDS; k++) {
     if (strcmp(COMMANDS[k].name, argv[i]) == 0) {
-      int j;
-      for (j = i + 1; j < argc; j++)
-        if (strcmp(argv[j], "--help") == 0)
-          return help_for(argv[i]);
+      if (wants_help(argc, argv, i + 1))
+        return help_for(argv[i]);
       c.first = i + 1;
       rc = COMMANDS[k].fn(&c, argc, argv);
-      return rc;
+      return json_error(&c, rc);
     }
   }
-  return cli_err(EXIT_USAGE,
-                 "unknown command (it is not shown; see ayil help)");
+  return json_error(&c, cli_err(EXIT_USAGE, "unknown command (it is not "
+                                            "shown; see ayil help)"));
 }

@@ -381,6 +381,33 @@ int ayil_node_record_list(ayil_node_t *n, const char *kind,
                           const ayil_node_unlock_t *unlock,
                           ayil_node_record_cb cb, void *ctx);
 
+/* ---- ids a person can type ---- */
+
+/* The fewest characters of an id that a prefix may have. */
+#define AYIL_NODE_PREFIX_MIN 4
+
+/*
+ * Record `text`: its whole id (32 hex characters) or, as git takes a
+ * commit's, a prefix of at least AYIL_NODE_PREFIX_MIN of them that only
+ * one live record's id starts with (upper case too). An ambiguous prefix is
+ * refused (AYIL_EINVAL, input) with a message naming the ids it starts,
+ * one that matches nothing is AYIL_ENOTFOUND. The record calls below
+ * (get, update, delete) take a prefix through this.
+ */
+int ayil_node_record_resolve(ayil_node_t *n, const char *text,
+                             uint8_t id[AYIL_RECID_BYTES]);
+/*
+ * Node `text`: its whole id (44 base64 characters, taken as it is, known
+ * here or not); on a hub, the name of a committee (its active node, else
+ * the one admitted last; refused when committees of several oblasts have
+ * that name); or a unique prefix of at least AYIL_NODE_PREFIX_MIN
+ * characters of a node id known here (a hub's devices, the peers, the
+ * nodes alerts name). Errors as for records; what was typed is never put
+ * in a message.
+ */
+int ayil_node_node_resolve(ayil_node_t *n, const char *text,
+                           uint8_t id[AYIL_ID_BYTES]);
+
 /* ---- status and alerts (both roles) ---- */
 
 /* An alert. Stored alerts have `stored` set and seq, first and last;

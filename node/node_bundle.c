@@ -30,14 +30,20 @@ int ayil_node_bundle_export(ayil_node_t *n, const char *to, int all,
     return ayil__node_fail(n, AYIL_ESTATE, 0, "bundle export: no identity");
   if (is_hub) {
     ayil_device_t dev;
-    if (to == NULL || ayil_id_from_text(to, out->recipient) != 0)
+    if (to == NULL)
       return ayil__node_fail(n, AYIL_EINVAL, 1,
                              "bundle export: on a hub, --to NODE_ID names the "
                              "committee node it is for");
-    if (ayil_reg_device(n->store, out->recipient, &dev) != 0)
+    /* a whole id, a unique prefix of one, or the committee's name */
+    if (ayil_node_node_resolve(n, to, out->recipient) != 0)
+      return n->err.code;
+    if (ayil_reg_device(n->store, out->recipient, &dev) != 0) {
+      char t[AYIL_ID_TEXT];
+      ayil_id_to_text(out->recipient, t);
       return ayil__node_fail(n, AYIL_ENOTFOUND, 1,
                              "bundle export: node %s is not registered here",
-                             to);
+                             t);
+    }
   } else {
     if (to != NULL)
       return ayil__node_fail(n, AYIL_EINVAL, 1,

@@ -241,16 +241,16 @@ int ayil_node_record_add(ayil_node_t *n, const char *kind, const json_t *input,
 /* The live row of record `text`. */
 static int load_row(ayil_node_t *n, const char *text, ayil_store_row_t *row) {
   uint8_t id[AYIL_RECID_BYTES];
+  char idtext[AYIL_RECID_TEXT];
   int rc;
   memset(row, 0, sizeof *row);
-  if (ayil_recid_from_text(text, id) != 0)
-    return ayil__node_fail(n, AYIL_EINVAL, 1,
-                           "the record id must be 32 hex characters (the "
-                           "text given is not shown)");
+  if (ayil_node_record_resolve(n, text, id) != 0)
+    return n->err.code;
   rc = ayil_store_record(n->store, id, row);
   if (rc == AYIL_ENOTFOUND || (rc == 0 && row->deleted)) {
     ayil_store_row_clear(row);
-    return ayil__node_fail(n, AYIL_ENOTFOUND, 1, "record %s not found", text);
+    ayil_recid_to_text(id, idtext);
+    return ayil__node_fail(n, AYIL_ENOTFOUND, 1, "record %s not found", idtext);
   }
   if (rc != 0)
     return ayil__node_fail(n, rc, 0, "store: %s", ayil_strerror(rc));

@@ -1,12 +1,13 @@
 /*
  * ayild: the ayil daemon, one binary for committee and hub.
  *
- *   ayild [--home DIR] [--verbose]
+ *   ayild [--home DIR] [--verbose] [--version]
  *
  * Runs in the foreground and logs to stderr (with syslog level prefixes
  * when started by systemd, so journald keeps levels). SIGTERM and SIGINT
  * stop it cleanly; SIGHUP rereads the config.
  */
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -139,34 +140,53 @@ static int start_listener(daemon_t *d) {
   return 0;
 }
 
+static const struct option OPTS[] = {{"home", required_argument, NULL, 'H'},
+                                     {"verbose", no_argument, NULL, 'v'},
+                                     {"version", no_argument, NULL, 'V'},
+                                     {"help", no_argument, NULL, 'h'},
+                                     {NULL, 0, NULL, 0}};
+
 int main(int argc, char **argv) {
   daemon_t d;
   const char *home = NULL;
   char idtext[AYIL_ID_TEXT];
-  int i, rc;
+  int opt, rc;
   memset(&d, 0, sizeof d);
   dlog_journal = getenv("JOURNAL_STREAM") != NULL;
   umask(077);
   /* Before anything allocates: no core dumps, wiping frees (keys.h). */
   if (ayil_keys_harden_process() != 0)
     return 1;
-  for (i = 1; i < argc; i++) {
-    if (strcmp(argv[i], "--home") == 0 && i + 1 < argc)
-      home = argv[++i];
-    else if (strncmp(argv[i], "--home=", 7) == 0)
-      home = argv[i] + 7;
-    else if (strcmp(argv[i], "--verbose") == 0 || strcmp(argv[i], "-v") == 0)
+  opterr = 0;
+  while ((opt = getopt_long(argc, argv, ":hvV", OPTS, NULL)) != -1) {
+    switch (opt) {
+    case 'H':
+      home = optarg;
+      break;
+    case 'v':
       dlog_verbose = 1;
-    else if (strcmp(argv[i], "--help") == 0) {
-      printf("usage: ayild [--home DIR] [--verbose]\n"
+      break;
+    case 'V':
+      printf("ayild %s\n", AYIL_VERSION);
+      return 0;
+    case 'h':
+      printf("usage: ayild [--home DIR] [--verbose] [--version]\n"
              "The ayil daemon: syncs a committee with its hub, or serves a "
              "hub.\nStops on SIGTERM, rereads its config on SIGHUP.\n");
       return 0;
-    } else {
+    case ':':
+      fprintf(stderr, "ayild: an option needs a value (see ayild --help)\n");
+      return 2;
+    default:
       fprintf(stderr, "ayild: unknown argument (it is not shown; see ayild "
                       "--help)\n");
       return 2;
     }
+  }
+  if (optind < argc) {
+    fprintf(stderr, "ayild: unknown argument (it is not shown; see ayild "
+                    "--help)\n");
+    return 2;
   }
   if (sodium_init() < 0)
     return 1;

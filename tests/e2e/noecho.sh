@@ -64,8 +64,10 @@ for s in "$S1" "$S2" "$S3"; do
   noecho 2 "a name as report --lang" "--lang must be" "$AYIL" --home "$H" report --lang "$s"
   noecho 2 "a name as report --from" "--from must be YYYY-MM" "$AYIL" --home "$H" report --from "$s"
   noecho 2 "a name as report --suppress-below" "--suppress-below must be" "$AYIL" --home "$H" report --suppress-below "$s"
-  noecho 2 "a name as the node id to revoke" "node id must be 44 base64 characters" "$AYIL" --home "$HUB" revoke "$s"
-  noecho 2 "a name as --successor-of" "--successor-of must be a node id" "$AYIL" --home "$HUB" admit --successor-of "$s"
+  # a node may be named by an id prefix or a committee's name: not found
+  noecho 2 "a name as the node id to revoke" "no committee has that name (the text given is not shown)" "$AYIL" --home "$HUB" revoke "$s"
+  noecho 2 "a name as --successor-of" "no committee has that name (the text given is not shown)" "$AYIL" --home "$HUB" admit --successor-of "$s"
+  noecho 2 "a name as bundle export --to" "no committee has that name (the text given is not shown)" "$AYIL" --home "$HUB" bundle export "$T/never.bundle" --to "$s"
 done
 
 # A garbage line in ayil.conf, and a name as the hub's address.
