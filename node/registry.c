@@ -10,7 +10,7 @@
 #include <sqlite3.h>
 
 #include "ayil/error.h"
-#include "ayil/mpcheck.h"
+#include "ayil/mp.h"
 #include "record.h"
 #include "ayil/enrol.h"
 #include "registry.h"
