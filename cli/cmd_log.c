@@ -79,12 +79,14 @@ static int valid_month(const char *m) {
 }
 
 static const cli_optdef_t REPORT_OPTS[] = {
-    {"from", 1},           {"to", 1}, {"oblast", 1}, {"format", 1}, {"lang", 1},
-    {"suppress-below", 1}, {NULL, 0}};
+    {"from", 1}, {"to", 1},      {"oblast", 1}, {"format", 1},
+    {"lang", 1}, {"csv-sep", 1}, {"layout", 1}, {"suppress-below", 1},
+    {NULL, 0}};
 
 int cmd_report(cli_t *c, int argc, char **argv) {
-  const char *from, *to, *oblast, *format, *lang, *sup;
+  const char *from, *to, *oblast, *format, *lang, *sup, *sep, *layout;
   long suppress = AYIL_REPORT_SUPPRESS_DEFAULT;
+  ayil_report_opts_t o;
   ayil_report_t *r = NULL;
   uint64_t unknown = 0, bad = 0;
   int rc = cli_parse(c, argc, argv, c->first, REPORT_OPTS, "report");
@@ -96,6 +98,9 @@ int cmd_report(cli_t *c, int argc, char **argv) {
   format = cli_opt(c, "format");
   lang = cli_opt(c, "lang");
   sup = cli_opt(c, "suppress-below");
+  sep = cli_opt(c, "csv-sep");
+  layout = cli_opt(c, "layout");
+  memset(&o, 0, sizeof o);
   if (format == NULL)
     format = c->json ? "json" : "text";
   if (lang == NULL)
@@ -114,6 +119,25 @@ int cmd_report(cli_t *c, int argc, char **argv) {
   if (strcmp(lang, "en") != 0 && strcmp(lang, "ru") != 0 &&
       strcmp(lang, "ky") != 0)
     return cli_err(EXIT_USAGE, "report: --lang must be en, ru or ky");
+  if (sep != NULL) {
+    if (strcmp(sep, ",") == 0 || strcmp(sep, "comma") == 0)
+      o.csv_sep = ',';
+    else if (strcmp(sep, ";") == 0 || strcmp(sep, "semicolon") == 0)
+      o.csv_sep = ';';
+    else if (strcmp(sep, "\t") == 0 || strcmp(sep, "tab") == 0)
+      o.csv_sep = '\t';
+    else
+      return cli_err(EXIT_USAGE, "report: --csv-sep must be ',', ';' or tab");
+    if (strcmp(format, "csv") != 0)
+      return cli_err(EXIT_USAGE, "report: --csv-sep is for --format csv");
+  }
+  if (layout != NULL) {
+    if (strcmp(layout, "long") != 0 && strcmp(layout, "wide") != 0)
+      return cli_err(EXIT_USAGE, "report: --layout must be long or wide");
+    if (strcmp(format, "csv") != 0)
+      return cli_err(EXIT_USAGE, "report: --layout is for --format csv");
+    o.wide = strcmp(layout, "wide") == 0;
+  }
   if (sup != NULL) {
     char *end = NULL;
     suppress = strtol(sup, &end, 10);
@@ -141,7 +165,10 @@ int cmd_report(cli_t *c, int argc, char **argv) {
               _("ayil: report: skipped %llu records whose header is "
                 "malformed\n"),
               (unsigned long long)bad);
-    rc = ayil_report_write(r, stdout, format, lang, (int)suppress);
+    o.format = format;
+    o.lang = lang;
+    o.suppress_below = (int)suppress;
+    rc = ayil_report_write_opts(r, stdout, &o);
     if (rc != 0)
       cli_err(EXIT_FAIL, "report: %s", ayil_strerror(rc));
   } else {

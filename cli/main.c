@@ -99,8 +99,12 @@ static const cli_cmd_t COMMANDS[] = {
     {"report", cmd_report,
      "report [--from YYYY-MM] [--to YYYY-MM] [--oblast O] "
      "[--format text|csv|json|md|html]\n"
-     "       [--lang en|ru|ky] [--suppress-below N] [--json]",
-     "Gives the indicators of RECORDS.md from the records' headers only."},
+     "       [--lang en|ru|ky] [--suppress-below N] [--json]\n"
+     "       [--csv-sep ,|;|tab] [--layout long|wide]",
+     "Gives the indicators of RECORDS.md from the records' headers only.\n"
+     "csv is for a spreadsheet: a UTF-8 BOM, labels in --lang beside the "
+     "codes,\n--csv-sep ';' for a Russian locale, --layout wide for a row "
+     "per committee."},
     {"admit", cmd_admit,
      "admit --name NAME --oblast OBLAST [--expires DAYS] "
      "[--advertise HOST:PORT] [--json]\n"

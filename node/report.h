@@ -135,14 +135,15 @@ int ayil_report_add_packed(ayil_report_t *r, const char *committee_name,
  *    regions are their codes; the total's name is "total".
  *  - csv: header "scope,name,indicator,value,suppressed", then the same
  *    rows; a suppressed cell has value D ("<N" or "x", as in json) and
- *    suppressed 1 (else 0).
- *    RFC 4180 quoting, CRLF line ends.
+ *    suppressed 1 (else 0), then the labels in `lang`; a BOM first, CRLF
+ *    line ends, RFC 4180 quoting: see ayil_report_opts_t.
  *  - text, md, html: tables for people, labels in `lang`, numbers grouped
  *    per language; the total first, then regions, oblasts, and committees
  *    grouped by oblast, wide tables split into column blocks. html is one
  *    self-contained page (inline CSS, inline SVG charts, no script, no
  *    link, no external resource).
- * lang: "en", "ru" or "ky" (NULL means "en"); json and csv ignore it.
+ * lang: "en", "ru" or "ky" (NULL means "en"); json ignores it, csv gives
+ *   its labels in it.
  * suppress_below: N >= 0. With N >= 2, every count in 1..N-1 is suppressed
  *   and shown as D = "<N". Cells suppressed only so that those cannot be
  *   worked back from totals (complementary suppression) are shown as
@@ -160,6 +161,40 @@ int ayil_report_add_packed(ayil_report_t *r, const char *committee_name,
  */
 int ayil_report_write(ayil_report_t *r, FILE *out, const char *format,
                       const char *lang, int suppress_below);
+
+/*
+ * How ayil_report_write_opts() writes: format, lang and suppress_below as
+ * for ayil_report_write(), and for csv:
+ *  - csv_sep: ',' (0 means ','), ';' or '\t'; anything else is AYIL_EINVAL.
+ *  - wide: 0 for the long layout (a row per scope, name and indicator), 1
+ *    for the wide one (a row per committee, oblast, region and the total;
+ *    a column per indicator).
+ * Every csv starts with a UTF-8 byte order mark (so a spreadsheet reads it
+ * as UTF-8), has CRLF line ends and RFC 4180 quoting (a cell holding the
+ * separator, '"', CR or LF is quoted), and gives labels in `lang` beside the
+ * codes:
+ *  - long: "scope,name,indicator,value,suppressed,name_label,
+ *    indicator_label", the first five as before the labels came.
+ *  - wide: a header "scope,name,name_label,IND1,IND2..." (the indicators'
+ *    names in the order of the long rows), then a row of their labels
+ *    (scope and name empty, name_label the label "Indicator"), then a row
+ *    per scope in the long layout's order; a cell is the value or its
+ *    display ("<N", "x") when suppressed.
+ * A text cell (a name, a label) that starts with '=', '+', '-', '@', tab or
+ * CR is written with a "'" before it, so that no spreadsheet takes it for a
+ * formula: committee names come from operators.
+ */
+typedef struct ayil_report_opts_s {
+  const char *format;
+  const char *lang;
+  int suppress_below;
+  char csv_sep;
+  int wide;
+} ayil_report_opts_t;
+
+/* ayil_report_write() with the options above. */
+int ayil_report_write_opts(ayil_report_t *r, FILE *out,
+                           const ayil_report_opts_t *o);
 
 /* Frees the report. NULL is a no-op. */
 void ayil_report_free(ayil_report_t *r);

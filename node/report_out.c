@@ -345,12 +345,40 @@ static void write_json(const ayil_report_t *r, const tab_t *t, FILE *out,
   fputs("]}\n", out);
 }
 
-static void csv_field(FILE *out, const char *s) {
-  if (strpbrk(s, ",\"\r\n") == NULL) {
+/* The label of entity e (a scope's row) in language l: an oblast's or a
+ * region's name, "Total", or a committee's own name (*trusted = 0). */
+static const char *ent_name_label(const tab_t *t, int l, size_t e, char *buf,
+                                  size_t n, int *trusted) {
+  *trusted = 1;
+  switch (t->scope[e]) {
+  case SC_OBLAST:
+    return ayil_trc(LN[l], AYIL_DOMAIN, "oblast", t->name[e]);
+  case SC_REGION:
+    snprintf(buf, n, "region.%s", t->name[e]);
+    return rlabel(l, buf);
+  case SC_TOTAL:
+    return ayil_trc(LN[l], AYIL_DOMAIN, "report", "scope.total");
+  default:
+    *trusted = 0;
+    return t->name[e];
+  }
+}
+
+/* A csv cell: RFC 4180 quoting when it holds the separator, '"', CR or LF;
+ * a text cell that a spreadsheet would take for a formula gets a "'"
+ * first (see ayil_report_opts_t). */
+static void csv_cell(FILE *out, char sep, const char *s, int text) {
+  int guard = text && s[0] != '\0' && strchr("=+-@\t\r", s[0]) != NULL;
+
+  if (strchr(s, sep) == NULL && strpbrk(s, "\"\r\n") == NULL) {
+    if (guard)
+      fputc('\'', out);
     fputs(s, out);
     return;
   }
   fputc('"', out);
+  if (guard)
+    fputc('\'', out);
   for (; *s != '\0'; s++) {
     if (*s == '"')
       fputc('"', out);
@@ -359,22 +387,70 @@ static void csv_field(FILE *out, const char *s) {
   fputc('"', out);
 }
 
-static void write_csv(const tab_t *t, FILE *out, int nb) {
+static void write_csv(const tab_t *t, FILE *out, int nb, int l, char sep,
+                      int wide) {
   size_t e, k;
-  char name[96], disp[32];
+  char name[96], disp[32], lab[LABEL_MAX], buf[96];
+  int trusted;
 
-  fputs("scope,name,indicator,value,suppressed\r\n", out);
-  for (e = 0; e < t->ne; e++)
+  fputs("\xef\xbb\xbf", out); /* UTF-8, for a spreadsheet */
+  if (wide) {
+    fprintf(out, "scope%cname%cname_label", sep, sep);
+    for (k = 0; k < t->ni; k++) {
+      ind_name(t, t->ord[k], name, sizeof(name));
+      fputc(sep, out);
+      csv_cell(out, sep, name, 1);
+    }
+    fprintf(out, "\r\n%c%c", sep, sep);
+    csv_cell(out, sep, ayil_trc(LN[l], AYIL_DOMAIN, "report", "col.indicator"),
+             1);
+    for (k = 0; k < t->ni; k++) {
+      ind_label(t, l, t->ord[k], lab, sizeof(lab));
+      fputc(sep, out);
+      csv_cell(out, sep, lab, 1);
+    }
+    fputs("\r\n", out);
+    for (e = 0; e < t->ne; e++) {
+      fputs(SCOPES[t->scope[e]], out);
+      fputc(sep, out);
+      csv_cell(out, sep, t->name[e], 1);
+      fputc(sep, out);
+      csv_cell(out, sep, ent_name_label(t, l, e, buf, sizeof(buf), &trusted),
+               1);
+      for (k = 0; k < t->ni; k++) {
+        cell_text(t, e, (size_t)t->ord[k], L_EN, 1, nb, disp, sizeof(disp));
+        fputc(sep, out);
+        csv_cell(out, sep, disp, 0);
+      }
+      fputs("\r\n", out);
+    }
+    return;
+  }
+  fprintf(out,
+          "scope%cname%cindicator%cvalue%csuppressed%cname_label%c"
+          "indicator_label\r\n",
+          sep, sep, sep, sep, sep, sep);
+  for (e = 0; e < t->ne; e++) {
+    const char *nl = ent_name_label(t, l, e, buf, sizeof(buf), &trusted);
     for (k = 0; k < t->ni; k++) {
       int i = t->ord[k];
       ind_name(t, i, name, sizeof(name));
+      ind_label(t, l, i, lab, sizeof(lab));
       fputs(SCOPES[t->scope[e]], out);
-      fputc(',', out);
-      csv_field(out, t->name[e]);
-      fprintf(out, ",%s,", name);
+      fputc(sep, out);
+      csv_cell(out, sep, t->name[e], 1);
+      fputc(sep, out);
+      csv_cell(out, sep, name, 1);
+      fputc(sep, out);
       cell_text(t, e, (size_t)i, L_EN, 1, nb, disp, sizeof(disp));
-      fprintf(out, "%s,%d\r\n", disp, t->f[e * t->ni + i] != F_SHOW);
+      csv_cell(out, sep, disp, 0);
+      fprintf(out, "%c%d%c", sep, t->f[e * t->ni + i] != F_SHOW, sep);
+      csv_cell(out, sep, nl, 1);
+      fputc(sep, out);
+      csv_cell(out, sep, lab, 1);
+      fputs("\r\n", out);
     }
+  }
 }
 
 /* ---- tables for people: text, md, html ---- */
@@ -481,21 +557,7 @@ static void h_put(const human_t *h, const char *s, int trusted) {
 /* The column header of entity e. *trusted: it is one of our labels. */
 static const char *ent_label(const human_t *h, size_t e, char *buf, size_t n,
                              int *trusted) {
-  const tab_t *t = h->t;
-
-  *trusted = 1;
-  switch (t->scope[e]) {
-  case SC_OBLAST:
-    return ayil_trc(LN[h->l], AYIL_DOMAIN, "oblast", t->name[e]);
-  case SC_REGION:
-    snprintf(buf, n, "region.%s", t->name[e]);
-    return rlabel(h->l, buf);
-  case SC_TOTAL:
-    return ayil_trc(LN[h->l], AYIL_DOMAIN, "report", "scope.total");
-  default:
-    *trusted = 0;
-    return t->name[e];
-  }
+  return ent_name_label(h->t, h->l, e, buf, n, trusted);
 }
 
 static void h_heading(const human_t *h, int level, const char *text) {
@@ -871,10 +933,25 @@ static int write_human(const ayil_report_t *r, const tab_t *t, FILE *out,
 
 int ayil_report_write(ayil_report_t *r, FILE *out, const char *format,
                       const char *lang, int suppress_below) {
-  tab_t t;
-  int l = lang_index(lang), fmt, rc;
+  ayil_report_opts_t o;
 
-  if (r == NULL || out == NULL || l < 0 || suppress_below < 0)
+  memset(&o, 0, sizeof(o));
+  o.format = format;
+  o.lang = lang;
+  o.suppress_below = suppress_below;
+  return ayil_report_write_opts(r, out, &o);
+}
+
+int ayil_report_write_opts(ayil_report_t *r, FILE *out,
+                           const ayil_report_opts_t *o) {
+  tab_t t;
+  const char *format = o != NULL ? o->format : NULL;
+  int l = lang_index(o != NULL ? o->lang : NULL), fmt, rc;
+  int suppress_below = o != NULL ? o->suppress_below : -1;
+  char sep = o != NULL && o->csv_sep != 0 ? o->csv_sep : ',';
+
+  if (r == NULL || out == NULL || l < 0 || suppress_below < 0 ||
+      (sep != ',' && sep != ';' && sep != '\t'))
     return AYIL_EINVAL;
   if (format == NULL || strcmp(format, "text") == 0)
     fmt = FMT_TEXT;
@@ -894,7 +971,7 @@ int ayil_report_write(ayil_report_t *r, FILE *out, const char *format,
   if (fmt == -1) {
     write_json(r, &t, out, suppress_below);
   } else if (fmt == -2) {
-    write_csv(&t, out, suppress_below);
+    write_csv(&t, out, suppress_below, l, sep, o->wide);
   } else {
     rc = write_human(r, &t, out, fmt, l, suppress_below);
   }

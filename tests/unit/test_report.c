@@ -536,6 +536,31 @@ static void test_invalid(void **state) {
 
 /* ---- exact JSON and CSV ---- */
 
+/* The csv `s` with only the first five fields of each line, quoted as
+ * they came (RFC 4180). */
+static char *csv_first5(const char *s) {
+  char *out = malloc(strlen(s) + 1), *o = out;
+  int quoted = 0, field = 0;
+
+  assert_non_null(out);
+  for (; *s != '\0'; s++) {
+    if (*s == '"')
+      quoted = !quoted;
+    else if (!quoted && *s == ',')
+      field++;
+    else if (!quoted && *s == '\r' && s[1] == '\n') {
+      *o++ = *s++;
+      *o++ = *s;
+      field = 0;
+      continue;
+    }
+    if (field < 5)
+      *o++ = *s;
+  }
+  *o = '\0';
+  return out;
+}
+
 static void test_json_csv_exact(void **state) {
   ayil_report_t *r;
   char *got, *want, *p;
@@ -612,7 +637,17 @@ static void test_json_csv_exact(void **state) {
                    v[0] == '<');
     }
   got = render(r, "csv", "en", 3);
-  assert_string_equal(got, want);
+  /* A byte order mark, and the labels after the five columns of codes
+   * (checked in every language by tests/e2e/report_sheet.sh). */
+  assert_memory_equal(got, "\xef\xbb\xbf", 3);
+  {
+    static const char head[] =
+        "scope,name,indicator,value,suppressed,name_label,indicator_label\r\n";
+    assert_memory_equal(got + 3, head, sizeof(head) - 1);
+  }
+  p = csv_first5(got + 3);
+  assert_string_equal(p, want);
+  free(p);
   free(got);
   free(want);
   ayil_report_free(r);

@@ -1,0 +1,132 @@
+#!/usr/bin/env python3
+"""Checks of the report's spreadsheet forms (tests/e2e/report_sheet.sh),
+read back with other tools than the one that wrote them: Python's csv
+module. Prints "ok - ..." and "FAIL - ..." lines; exits 1 on a failure.
+
+  report_sheet.py csv JSON CSV SEP LANG LAYOUT PODIR
+"""
+import csv
+import io
+import json
+import re
+import sys
+
+FAILED = 0
+
+
+def check(cond, msg):
+    global FAILED
+    if cond:
+        print("ok - " + msg)
+    else:
+        FAILED += 1
+        print("FAIL - " + msg)
+
+
+def po_labels(path):
+    """{(msgctxt, msgid): msgstr} of a po file's one-line messages."""
+    out, ctx, mid = {}, None, None
+    for line in open(path, encoding="utf-8"):
+        m = re.match(r'^(msgctxt|msgid|msgstr) "(.*)"$', line.rstrip("\n"))
+        if not m:
+            if not line.strip():
+                ctx = mid = None
+            continue
+        val = m.group(2).replace('\\"', '"').replace("\\\\", "\\")
+        if m.group(1) == "msgctxt":
+            ctx = val
+        elif m.group(1) == "msgid":
+            mid = val
+        elif mid:
+            out[(ctx, mid)] = val
+    return out
+
+
+def guarded(name):
+    """A name as a spreadsheet-safe csv cell gives it."""
+    return "'" + name if name[:1] in ("=", "+", "-", "@", "\t", "\r") else name
+
+
+def sheet_csv(rep_file, csv_file, sep, lang, layout, podir):
+    rep = json.load(open(rep_file))
+    sep = "\t" if sep == "tab" else sep
+    raw = open(csv_file, "rb").read()
+    check(raw.startswith(b"\xef\xbb\xbf"), "%s: a UTF-8 byte order mark first" % csv_file)
+    text = raw.decode("utf-8-sig")
+    check("\r\n" in text and "\n" not in text.replace("\r\n", ""), "CRLF line ends")
+    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=sep))
+    po = po_labels("%s/%s.po" % (podir, lang)) if lang != "en" else None
+    want_total = po[("report", "scope.total")] if po else "Total"
+    want_ind = po[("report", "ind.appeals")] if po else "Appeals"
+    want_col = po[("report", "col.indicator")] if po else "Indicator"
+    names = {r["name"] for r in rep["rows"]}
+    if layout == "long":
+        head = rows[0]
+        check(head == ["scope", "name", "indicator", "value", "suppressed", "name_label",
+                       "indicator_label"], "long header: %s" % head)
+        body = [dict(zip(head, r)) for r in rows[1:]]
+        check(len(body) == len(rep["rows"]), "as many rows as the json (%d)" % len(body))
+        bad = 0
+        for j, c in zip(rep["rows"], body):
+            v = j["display"] if j["value"] is None else str(j["value"])
+            if (c["scope"], c["name"], c["indicator"], c["value"]) != (
+                    j["scope"], guarded(j["name"]), j["indicator"], v):
+                bad += 1
+        check(bad == 0, "every cell equals the json's (%d differ)" % bad)
+        labs = {c["indicator"]: c["indicator_label"] for c in body}
+        check(labs.get("appeals") == want_ind, "indicator label of appeals in %s: %r" % (lang, labs.get("appeals")))
+        check(all(labs[k] and labs[k] != k for k in labs), "every indicator has a label")
+        tot = [c for c in body if c["scope"] == "total"]
+        check(tot and all(c["name_label"] == want_total for c in tot), "the total is labelled %r" % want_total)
+        if po:
+            ob = {c["name"]: c["name_label"] for c in body if c["scope"] == "oblast"}
+            check(ob and all(ob[k] == po[("oblast", k)] for k in ob), "oblasts labelled in %s" % lang)
+            check(all(re.search("[\u0400-\u04ff]", v) for v in labs.values()),
+                  "every indicator label is in Cyrillic")
+        cells = [c["name"] for c in body]
+    else:
+        head, labs = rows[0], rows[1]
+        inds = []
+        for r in rep["rows"]:
+            if r["indicator"] not in inds:
+                inds.append(r["indicator"])
+        check(head == ["scope", "name", "name_label"] + inds, "wide header: scope, name, name_label, %d indicators" % len(inds))
+        check(labs[:3] == ["", "", want_col], "the labels row starts with %r" % want_col)
+        check(labs[3 + inds.index("appeals")] == want_ind, "label of appeals in %s" % lang)
+        check(all(x for x in labs[3:]), "every indicator column has a label")
+        ents = []
+        for r in rep["rows"]:
+            if (r["scope"], r["name"]) not in ents:
+                ents.append((r["scope"], r["name"]))
+        body = rows[2:]
+        check([(b[0], b[1]) for b in body] == [(s, guarded(n)) for s, n in ents],
+              "a row per committee, oblast, region and the total, in order")
+        val = {(r["scope"], r["name"], r["indicator"]): r["display"] if r["value"] is None else str(r["value"])
+               for r in rep["rows"]}
+        bad = 0
+        for (s, n), b in zip(ents, body):
+            for k, ind in enumerate(inds):
+                bad += b[3 + k] != val[(s, n, ind)]
+        check(bad == 0, "every cell equals the json's (%d differ)" % bad)
+        tot = [b for b in body if b[0] == "total"]
+        check(tot and tot[0][2] == want_total, "the total is labelled %r" % want_total)
+        cells = [b[1] for b in body]
+    evil = [n for n in names if n[:1] in ("=", "@")]
+    check(len(evil) == 2, "two committees with a formula for a name")
+    for n in evil:
+        check(("'" + n) in cells and n not in cells, "the committee %r comes out as text ('%s)" % (n, n))
+    bad = [c for row in rows for c in row if c[:1] in ("=", "+", "-", "@", "\t", "\r")]
+    check(not bad, "no cell starts with = + - @ tab or CR (%d do)" % len(bad))
+
+
+def main():
+    cmd, args = sys.argv[1], sys.argv[2:]
+    if cmd == "csv":
+        sheet_csv(*args)
+    else:
+        sys.exit("unknown check " + cmd)
+    sys.exit(1 if FAILED else 0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,89 @@
+#!/bin/bash
+# The hub's report as a spreadsheet, end to end: a hub, one committee that
+# enters records and syncs over 127.0.0.1, and one admitted under a name
+# that is a formula but never set up.
+#  1. csv: a UTF-8 byte order mark, --csv-sep ';' (',' and tab; others
+#     refused), labels in ky and ru beside the codes, the long and the wide
+#     layout, every cell equal to the json report's, read back with
+#     Python's csv module; the committees "=HYPERLINK(...)" and "@SUM(...)"
+#     come out as text.
+source "$(dirname "$0")/lib/common.bash"
+source "$(dirname "$0")/lib/sync_lib.bash"
+START=$(date +%s)
+PY="$SRC/tests/e2e/lib/report_check.py"
+SHEET="$SRC/tests/e2e/lib/report_sheet.py"
+PODIR="$SRC/po/ayil"
+OUT=${AYIL_E2E_KEEP:-$T/reports}
+mkdir -p "$OUT"
+export AYIL_PASSPHRASE="report sheet test passphrase"
+trap 'rc=$?; [ -z "${AYIL_E2E_KEEP:-}" ] || cp -a "$T"/. "$AYIL_E2E_KEEP"/ 2>/dev/null; cleanup' EXIT
+pycheck() {
+  local d=$1 line rc=0
+  shift
+  python3 "$@" >"$T/py.out" 2>&1 || rc=$?
+  while IFS= read -r line; do
+    case $line in
+    "ok - "*) ok "$d: ${line#ok - }" ;;
+    "FAIL - "*) fail "$d: ${line#FAIL - }" ;;
+    *) echo "# $line" ;;
+    esac
+  done <"$T/py.out"
+  [ $rc = 0 ] || grep -q "^FAIL - " "$T/py.out" || fail "$d: exit $rc"
+}
+
+phase "0. a hub, a committee with records, a committee never set up"
+HUB=$T/hub
+HOME_OF[hub]=$HUB
+HUBPORT=$(free_port)
+"$AYIL" --home "$HUB" init --role hub --name "Test sheet hub" --listen "127.0.0.1:$HUBPORT" \
+  >"$T/hub.id" 2>>"$T/cli.err"
+start_d hub && ok "hub ayild started" || fail "hub ayild started"
+HOME_OF[c1]=$T/c1
+code=$("$AYIL" --home "$HUB" admit --name "Sary-Bulak test committee" --oblast naryn \
+  --advertise "127.0.0.1:$HUBPORT" 2>>"$T/cli.err")
+"$AYIL" --home "$T/c1" init --role committee --invite "$code" --recovery-kit "$T/kit-c1.txt" \
+  >"$T/c1.id" 2>>"$T/cli.err"
+"$AYIL" --home "$HUB" admit --confirm "$("$AYIL" --home "$T/c1" id --code)" >/dev/null 2>>"$T/cli.err"
+fast_conf "$T/c1"
+start_d c1 && ok "c1 started" || fail "c1 started"
+# Names are one line of printable characters without quotes: a formula
+# fits, with the separator in it.
+for EVIL in '=HYPERLINK(A1;B1) test committee' '@SUM(1,2) test committee'; do
+  expect_rc 0 "hub: a committee named $EVIL is admitted" "$AYIL" --home "$HUB" admit --name "$EVIL" \
+    --oblast talas --advertise "127.0.0.1:$HUBPORT"
+done
+if python3 "$PY" gen "$AYIL" "$T/c1" 303 "$T/records-c1.json" >"$T/gen.out" 2>&1; then
+  ok "c1: $(cat "$T/gen.out")"
+else
+  fail "c1: entering records: $(tail -c 300 "$T/gen.out")"
+fi
+expect_rc 0 "c1: ayil sync --wait 60" "$AYIL" --home "$T/c1" sync --wait 60
+R() { "$AYIL" --home "$HUB" report --from 2026-02 --to 2026-05 "$@"; }
+R --format json --suppress-below 3 >"$OUT/report.json" 2>"$T/err" || fail "report --format json"
+
+phase "1. csv for a spreadsheet"
+for lang in en ru ky; do
+  for layout in long wide; do
+    for sep in ';' ',' tab; do
+      f="$OUT/report-$lang-$layout-$([ "$sep" = ';' ] && echo semi || echo "$sep" | tr ',' c).csv"
+      if R --format csv --suppress-below 3 --csv-sep "$sep" --lang $lang --layout $layout >"$f" 2>"$T/err"; then
+        pycheck "csv $lang $layout sep '$sep'" "$SHEET" csv "$OUT/report.json" "$f" "$sep" $lang $layout "$PODIR"
+      else
+        fail "report --format csv --csv-sep '$sep' --lang $lang --layout $layout: $(cat "$T/err")"
+      fi
+    done
+  done
+done
+R --format csv --suppress-below 3 >"$T/default.csv"
+R --format csv --suppress-below 3 --csv-sep , --layout long --lang en >"$T/explicit.csv"
+check "csv: the default is --csv-sep , --layout long --lang en" cmp "$T/default.csv" "$T/explicit.csv"
+expect_rc 2 "csv: --csv-sep '|' is refused" R --format csv --csv-sep '|'
+check "  naming the separators allowed" grep -q -- "--csv-sep must be ',', ';' or tab" "$T/err"
+expect_rc 2 "csv: --csv-sep ';;' is refused" R --format csv --csv-sep ';;'
+expect_rc 2 "csv: --layout tall is refused" R --format csv --layout tall
+check "  naming the layouts" grep -q -- "--layout must be long or wide" "$T/err"
+expect_rc 2 "--csv-sep without --format csv is refused" R --format json --csv-sep ';'
+expect_rc 2 "--layout without --format csv is refused" R --layout wide
+
+echo "# took $(elapsed) s"
+finish
