@@ -182,14 +182,28 @@ int ayil_report_write(ayil_report_t *r, FILE *out, const char *format,
  *    display ("<N", "x") when suppressed.
  * A text cell (a name, a label) that starts with '=', '+', '-', '@', tab or
  * CR is written with a "'" before it, so that no spreadsheet takes it for a
- * formula: committee names come from operators.
+ * formula: committee names come from operators. *
+ * format "xlsx" writes a workbook to `path` (out is not used and may be
+ * NULL; the file is written beside it under another name and renamed, so
+ * a reader never sees half of one, and an older file of that name is
+ * replaced): a sheet per scope, in the order of the human formats (the
+ * total, the regions, the oblasts, the committees), named by its label in
+ * `lang` (a committee by its name, cut to 31 characters with []:*?/\
+ * replaced by '_', and " (2)", " (3)"... after a name already taken).
+ * Each sheet: the title, the period, the suppression legend (N >= 2); the
+ * scope and name as in json (row 4: A "scope", B its code, C "name", D
+ * the name); then a table from row 6: A the indicator's name, B its label,
+ * C its value (a number, or the display "<N" or "x" as text in italics
+ * when suppressed). Every cell is a string or a number, never a formula.
+ * AYIL_EIO when the file cannot be written.
  */
 typedef struct ayil_report_opts_s {
-  const char *format;
+  const char *format; /* also "xlsx": see below */
   const char *lang;
   int suppress_below;
   char csv_sep;
   int wide;
+  const char *path; /* xlsx: the file to write */
 } ayil_report_opts_t;
 
 /* ayil_report_write() with the options above. */

@@ -132,6 +132,24 @@ int ayil__report_tab_build(const ayil_report_t *r, tab_t *t, int nb);
 /* Frees what ayil__report_tab_build() allocated in *t. */
 void ayil__report_tab_free(tab_t *t);
 
+/* For report_xlsx.c: what report_out.c writes with (l is a language
+ * index, 0 en, 1 ru, 2 ky; see report_out.c). */
+const char *ayil__report_lang(int l);
+void ayil__report_ind_name(const tab_t *t, int i, char *buf, size_t n);
+void ayil__report_ind_label(const tab_t *t, int l, int i, char *buf, size_t n);
+const char *ayil__report_ent_label(const tab_t *t, int l, size_t e, char *buf,
+                                   size_t n, int *trusted);
+void ayil__report_cell_text(const tab_t *t, size_t e, size_t i, int l, int raw,
+                            int nb, char *buf, size_t n);
+void ayil__report_subst(char *buf, size_t n, const char *tmpl, const char *k1,
+                        const char *v1, const char *k2, const char *v2);
+/* The human formats' order of the entities (the total, regions, oblasts,
+ * committees by oblast) into ents (t->ne entries); returns how many. */
+size_t ayil__report_human_order(const tab_t *t, size_t *ents);
+/* Writes the xlsx form (report_xlsx.c). */
+int ayil__report_write_xlsx(const ayil_report_t *r, const tab_t *t,
+                            const char *path, int l, int nb);
+
 /* Sums saturate: a report never wraps around, whatever the input. */
 static inline int64_t ayil__report_add_sat(int64_t a, int64_t b) {
   return a > INT64_MAX - b ? INT64_MAX : a + b;

@@ -931,6 +931,50 @@ static int write_human(const ayil_report_t *r, const tab_t *t, FILE *out,
   return 0;
 }
 
+/* ---- for report_xlsx.c (report_int.h) ---- */
+
+const char *ayil__report_lang(int l) {
+  return LN[l];
+}
+
+void ayil__report_ind_name(const tab_t *t, int i, char *buf, size_t n) {
+  ind_name(t, i, buf, n);
+}
+
+void ayil__report_ind_label(const tab_t *t, int l, int i, char *buf, size_t n) {
+  ind_label(t, l, i, buf, n);
+}
+
+const char *ayil__report_ent_label(const tab_t *t, int l, size_t e, char *buf,
+                                   size_t n, int *trusted) {
+  return ent_name_label(t, l, e, buf, n, trusted);
+}
+
+void ayil__report_cell_text(const tab_t *t, size_t e, size_t i, int l, int raw,
+                            int nb, char *buf, size_t n) {
+  cell_text(t, e, i, l, raw, nb, buf, n);
+}
+
+void ayil__report_subst(char *buf, size_t n, const char *tmpl, const char *k1,
+                        const char *v1, const char *k2, const char *v2) {
+  subst(buf, n, tmpl, k1, v1, k2, v2);
+}
+
+size_t ayil__report_human_order(const tab_t *t, size_t *ents) {
+  size_t n = 0, k, o;
+
+  ents[n++] = t->tot;
+  for (k = 0; k < t->nreg; k++)
+    ents[n++] = t->reg0 + k;
+  for (k = 0; k < t->nob; k++)
+    ents[n++] = t->ob0 + k;
+  for (o = t->ob0; o < t->reg0; o++)
+    for (k = t->com0; k < t->ob0; k++)
+      if (t->oblast[k] == t->oblast[o])
+        ents[n++] = k;
+  return n;
+}
+
 int ayil_report_write(ayil_report_t *r, FILE *out, const char *format,
                       const char *lang, int suppress_below) {
   ayil_report_opts_t o;
@@ -949,8 +993,9 @@ int ayil_report_write_opts(ayil_report_t *r, FILE *out,
   int l = lang_index(o != NULL ? o->lang : NULL), fmt, rc;
   int suppress_below = o != NULL ? o->suppress_below : -1;
   char sep = o != NULL && o->csv_sep != 0 ? o->csv_sep : ',';
+  int is_xlsx = format != NULL && strcmp(format, "xlsx") == 0;
 
-  if (r == NULL || out == NULL || l < 0 || suppress_below < 0 ||
+  if (r == NULL || (out == NULL && !is_xlsx) || l < 0 || suppress_below < 0 ||
       (sep != ',' && sep != ';' && sep != '\t'))
     return AYIL_EINVAL;
   if (format == NULL || strcmp(format, "text") == 0)
@@ -963,6 +1008,8 @@ int ayil_report_write_opts(ayil_report_t *r, FILE *out,
     fmt = -1;
   else if (strcmp(format, "csv") == 0)
     fmt = -2;
+  else if (strcmp(format, "xlsx") == 0 && o->path != NULL)
+    fmt = -3;
   else
     return AYIL_EINVAL;
   rc = ayil__report_tab_build(r, &t, suppress_below);
@@ -972,6 +1019,10 @@ int ayil_report_write_opts(ayil_report_t *r, FILE *out,
     write_json(r, &t, out, suppress_below);
   } else if (fmt == -2) {
     write_csv(&t, out, suppress_below, l, sep, o->wide);
+  } else if (fmt == -3) {
+    rc = ayil__report_write_xlsx(r, &t, o->path, l, suppress_below);
+    ayil__report_tab_free(&t);
+    return rc;
   } else {
     rc = write_human(r, &t, out, fmt, l, suppress_below);
   }

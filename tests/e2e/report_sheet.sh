@@ -6,7 +6,10 @@
 #     refused), labels in ky and ru beside the codes, the long and the wide
 #     layout, every cell equal to the json report's, read back with
 #     Python's csv module; the committees "=HYPERLINK(...)" and "@SUM(...)"
-#     come out as text.
+#     come out as text;
+#  2. xlsx: a sheet per scope, read back with openpyxl (Debian's
+#     python3-openpyxl, another reader than the writer): every number equal
+#     to the json report's, the sheet names and labels in each language.
 source "$(dirname "$0")/lib/common.bash"
 source "$(dirname "$0")/lib/sync_lib.bash"
 START=$(date +%s)
@@ -20,7 +23,7 @@ trap 'rc=$?; [ -z "${AYIL_E2E_KEEP:-}" ] || cp -a "$T"/. "$AYIL_E2E_KEEP"/ 2>/de
 pycheck() {
   local d=$1 line rc=0
   shift
-  python3 "$@" >"$T/py.out" 2>&1 || rc=$?
+  "$@" >"$T/py.out" 2>&1 || rc=$?
   while IFS= read -r line; do
     case $line in
     "ok - "*) ok "$d: ${line#ok - }" ;;
@@ -48,7 +51,9 @@ fast_conf "$T/c1"
 start_d c1 && ok "c1 started" || fail "c1 started"
 # Names are one line of printable characters without quotes: a formula
 # fits, with the separator in it.
-for EVIL in '=HYPERLINK(A1;B1) test committee' '@SUM(1,2) test committee'; do
+# Two long names alike in their first 31 characters: two sheet names.
+for EVIL in '=HYPERLINK(A1;B1) test committee' '@SUM(1,2) test committee' \
+  'Kara-Suu village test committee number one' 'Kara-Suu village test committee number two'; do
   expect_rc 0 "hub: a committee named $EVIL is admitted" "$AYIL" --home "$HUB" admit --name "$EVIL" \
     --oblast talas --advertise "127.0.0.1:$HUBPORT"
 done
@@ -67,7 +72,7 @@ for lang in en ru ky; do
     for sep in ';' ',' tab; do
       f="$OUT/report-$lang-$layout-$([ "$sep" = ';' ] && echo semi || echo "$sep" | tr ',' c).csv"
       if R --format csv --suppress-below 3 --csv-sep "$sep" --lang $lang --layout $layout >"$f" 2>"$T/err"; then
-        pycheck "csv $lang $layout sep '$sep'" "$SHEET" csv "$OUT/report.json" "$f" "$sep" $lang $layout "$PODIR"
+        pycheck "csv $lang $layout sep '$sep'" python3 "$SHEET" csv "$OUT/report.json" "$f" "$sep" $lang $layout "$PODIR"
       else
         fail "report --format csv --csv-sep '$sep' --lang $lang --layout $layout: $(cat "$T/err")"
       fi
@@ -84,6 +89,32 @@ expect_rc 2 "csv: --layout tall is refused" R --format csv --layout tall
 check "  naming the layouts" grep -q -- "--layout must be long or wide" "$T/err"
 expect_rc 2 "--csv-sep without --format csv is refused" R --format json --csv-sep ';'
 expect_rc 2 "--layout without --format csv is refused" R --layout wide
+
+phase "2. xlsx"
+# Debian's python3 has python3-openpyxl (scripts/deps.sh); a python3 earlier
+# on PATH may not.
+XPY=python3
+/usr/bin/python3 -c 'import openpyxl' 2>/dev/null && XPY=/usr/bin/python3
+for lang in en ru ky; do
+  f="$OUT/report-$lang.xlsx"
+  if R --format xlsx --output "$f" --suppress-below 3 --lang $lang >"$T/out" 2>"$T/err"; then
+    check "xlsx $lang: nothing on stdout" test ! -s "$T/out"
+    pycheck "xlsx $lang" "$XPY" "$SHEET" xlsx "$OUT/report.json" "$f" $lang "$PODIR"
+  else
+    fail "report --format xlsx --lang $lang: $(cat "$T/err")"
+  fi
+done
+ls "$OUT" | grep -q tmp- && fail "xlsx: a temporary file was left" || ok "xlsx: no temporary file left"
+R --format xlsx --output "$OUT/again.xlsx" --suppress-below 3 --lang ru 2>/dev/null
+R --format xlsx --output "$OUT/again.xlsx" --suppress-below 3 --lang ru 2>/dev/null &&
+  pycheck "xlsx over an older file" "$XPY" "$SHEET" xlsx "$OUT/report.json" "$OUT/again.xlsx" ru "$PODIR"
+expect_rc 2 "xlsx without --output is refused" R --format xlsx
+check "  saying it needs --output" grep -q -- "--format xlsx needs --output FILE" "$T/err"
+expect_rc 1 "xlsx into a missing directory fails" R --format xlsx --output "$T/nodir/r.xlsx"
+check "  naming the file" grep -q -- "cannot write $T/nodir/r.xlsx" "$T/err"
+check "  and leaving nothing" test ! -e "$T/nodir"
+R --format json --suppress-below 3 --output "$OUT/out.json"
+check "--output FILE for another format writes what stdout gets" cmp "$OUT/out.json" "$OUT/report.json"
 
 echo "# took $(elapsed) s"
 finish

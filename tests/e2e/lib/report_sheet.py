@@ -4,6 +4,7 @@ read back with other tools than the one that wrote them: Python's csv
 module. Prints "ok - ..." and "FAIL - ..." lines; exits 1 on a failure.
 
   report_sheet.py csv JSON CSV SEP LANG LAYOUT PODIR
+  report_sheet.py xlsx JSON XLSX LANG PODIR   (openpyxl: Debian's python3)
 """
 import csv
 import io
@@ -119,10 +120,98 @@ def sheet_csv(rep_file, csv_file, sep, lang, layout, podir):
     check(not bad, "no cell starts with = + - @ tab or CR (%d do)" % len(bad))
 
 
+def sheet_name(label, taken):
+    """The sheet name report_xlsx.c gives a label (report.h)."""
+    def clean(s, mx):
+        s = "".join("_" if (c in "[]:*?/\\" or ord(c) < 32 or ord(c) == 127) else c for c in s)[:mx]
+        if s.startswith("'"):
+            s = "_" + s[1:]
+        if s.endswith("'"):
+            s = s[:-1] + "_"
+        return s or "_"
+    name, i = clean(label, 31), 2
+    while name.lower() in taken:
+        suf = " (%d)" % i
+        name, i = clean(label, 31 - len(suf)) + suf, i + 1
+    taken.add(name.lower())
+    return name
+
+
+def sheet_xlsx(rep_file, xlsx_file, lang, podir):
+    import openpyxl
+    rep = json.load(open(rep_file))
+    wb = openpyxl.load_workbook(xlsx_file)
+    po = po_labels("%s/%s.po" % (podir, lang)) if lang != "en" else None
+    en = po_labels("%s/en.po" % podir)
+    lab = po if po else en
+
+    def place(scope, name):
+        if scope == "total":
+            return lab[("report", "scope.total")]
+        if scope == "region":
+            return lab[("report", "region." + name)]
+        if scope == "oblast":
+            return lab[("oblast", name)]
+        return name
+    # the order of the human formats: total, regions, oblasts, committees by oblast
+    ents = []
+    for r in rep["rows"]:
+        if (r["scope"], r["name"]) not in ents:
+            ents.append((r["scope"], r["name"]))
+    order = {"total": 0, "region": 1, "oblast": 2}
+    obl = [n for s, n in ents if s == "oblast"]
+    com_obl = {}
+    for s, n in ents:
+        if s == "committee":
+            com_obl[n] = None
+    ents_h = sorted([e for e in ents if e[0] != "committee"], key=lambda e: order[e[0]])
+    ents_h += [e for e in ents if e[0] == "committee"]
+    taken = set()
+    want = [sheet_name(place(s, n), taken) for s, n in ents_h]
+    check(wb.sheetnames == want, "%s: sheets %s" % (xlsx_file, wb.sheetnames))
+    val = {(r["scope"], r["name"], r["indicator"]): r for r in rep["rows"]}
+    bad = nums = formulas = 0
+    for (s, n), ws in zip(ents_h, wb.worksheets):
+        check(ws["A1"].value == lab[("report", "title")] and ws["B4"].value == s and ws["D4"].value == n,
+              "sheet %r: the title, scope %s and name %r" % (ws.title, s, n))
+        check(ws["B6"].value == lab[("report", "col.indicator")] and ws["C6"].value == place(s, n),
+              "sheet %r: the column headers in %s" % (ws.title, lang))
+        seen = 0
+        for row in ws.iter_rows(min_row=7):
+            a, b, c = row[0].value, row[1].value, row[2]
+            j = val.get((s, n, a))
+            seen += 1
+            if j is None:
+                bad += 1
+            elif j["value"] is None:
+                bad += c.value != j["display"] or c.data_type != "s"
+            else:
+                nums += 1
+                bad += c.value != j["value"] or c.data_type != "n"
+            if a == "appeals" and b != lab[("report", "ind.appeals")]:
+                bad += 1
+        bad += seen != len([k for k in val if k[:2] == (s, n)])
+        for row in ws.iter_rows():
+            for c in row:
+                formulas += c.data_type == "f" or (isinstance(c.value, str) and c.value.startswith("=")
+                                                   and c.data_type != "s")
+    check(bad == 0, "every cell equals the json's (%d numbers; %d differ)" % (nums, bad))
+    check(formulas == 0, "no cell is a formula")
+    names = {n for s, n in ents if s == "committee"}
+    for n in names:
+        if n[:1] in ("=", "@"):
+            check(any(ws["D4"].value == n and ws["D4"].data_type == "s" for ws in wb.worksheets),
+                  "the committee %r is a string" % n)
+    p = wb.properties
+    check(not p.creator and not p.lastModifiedBy, "no author in the workbook's properties")
+
+
 def main():
     cmd, args = sys.argv[1], sys.argv[2:]
     if cmd == "csv":
         sheet_csv(*args)
+    elif cmd == "xlsx":
+        sheet_xlsx(*args)
     else:
         sys.exit("unknown check " + cmd)
     sys.exit(1 if FAILED else 0)
