@@ -490,7 +490,10 @@ int ayil_node_report(ayil_node_t *n, struct ayil_report_s *r, uint64_t *unknown,
     ctx.r = r;
     ctx.name = n->conf.name;
     ctx.oblast = n->conf.oblast;
-    rc = ayil_store_records(n->store, NULL, report_row, &ctx);
+    /* Its own report: this committee only, headed with its name. */
+    rc = ayil_report_set_own(r, ctx.name, ctx.oblast);
+    if (rc == 0)
+      rc = ayil_store_records(n->store, NULL, report_row, &ctx);
     if (ctx.err != 0)
       rc = ctx.err;
   } else {

@@ -78,6 +78,22 @@ int ayil_report_add_committee(ayil_report_t *r, const char *committee_name,
                               const char *oblast);
 
 /*
+ * Makes r a committee's own report (what `ayil report` gives on a
+ * committee node): the committee (name, oblast) is added, and every format
+ * shows that committee only, headed with its name, instead of the total,
+ * regions and oblasts again with zeros for every other place. json gives
+ * "committee":NAME after "oblast" and only the committee's rows; csv only
+ * its rows; text, md and html a title with its name and one table (html:
+ * the charts over codes, of its cells); xlsx one sheet. The cells are
+ * those of the committee in a report without this call (suppression
+ * alike). With an oblast filter that leaves the committee out, the report
+ * shows no committee. Returns as ayil_report_add_committee(); AYIL_EINVAL
+ * also when the report already holds another committee.
+ */
+int ayil_report_set_own(ayil_report_t *r, const char *committee_name,
+                        const char *oblast);
+
+/*
  * Notes that `entries` entries of a committee's devices were rolled back at
  * this hub (`ayil revoke ID --after SEQ`). Every human format lists such
  * committees under the legend, and json gives "rolled_back":[{"name":C,

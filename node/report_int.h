@@ -62,6 +62,8 @@ struct ayil_report_s {
   int from, to;            /* month numbers (year * 12 + month - 1) */
   char from_s[8], to_s[8]; /* "" when unbounded */
   int oblast;              /* filter, or -1 */
+  int own;                 /* a committee's own report: ayil_report_set_own */
+  char *own_name;          /* its committee's name */
   committee_t *com;
   size_t ncom, capcom;
   uint32_t *ht;       /* committee index + 1; 0 is empty */
@@ -107,7 +109,8 @@ typedef struct tab_s {
   int *region;       /* per entity: region (oblast, region), or -1 */
   size_t nob, nreg;  /* emitted oblasts and regions */
   size_t com0, ob0, reg0, tot; /* first entity of each scope */
-  const ind_t *ind;            /* the report's compiled indicators */
+  int own;          /* a committee's own report: only committees are written */
+  const ind_t *ind; /* the report's compiled indicators */
   size_t nind, nfix;
   int *crow;     /* per column: its row in ind */
   int *cidx;     /* per column: its code index or days slot */

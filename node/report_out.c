@@ -154,6 +154,7 @@ static const char *const FIXED_KEYS[] = {
     "heading.committees",
     "heading.charts",
     "heading.no_committees",
+    "title.committee",
     "col.indicator",
     "scope.total",
 };
@@ -314,8 +315,12 @@ static void write_json(const ayil_report_t *r, const tab_t *t, FILE *out,
   fputs(",\"oblast\":", out);
   json_opt(out,
            r->oblast >= 0 ? ayil_schema_oblast_at((size_t)r->oblast) : NULL);
+  if (r->own) {
+    fputs(",\"committee\":", out);
+    json_str(out, r->own_name);
+  }
   fprintf(out, ",\"suppress_below\":%d,\"rows\":[", nb < 2 ? 0 : nb);
-  for (e = 0; e < t->ne; e++)
+  for (e = 0; e < (t->own ? t->ob0 : t->ne); e++)
     for (k = 0; k < t->ni; k++) {
       int i = t->ord[k];
       fputs(first ? "\n" : ",\n", out);
@@ -410,7 +415,7 @@ static void write_csv(const tab_t *t, FILE *out, int nb, int l, char sep,
       csv_cell(out, sep, lab, 1);
     }
     fputs("\r\n", out);
-    for (e = 0; e < t->ne; e++) {
+    for (e = 0; e < (t->own ? t->ob0 : t->ne); e++) {
       fputs(SCOPES[t->scope[e]], out);
       fputc(sep, out);
       csv_cell(out, sep, t->name[e], 1);
@@ -430,7 +435,7 @@ static void write_csv(const tab_t *t, FILE *out, int nb, int l, char sep,
           "scope%cname%cindicator%cvalue%csuppressed%cname_label%c"
           "indicator_label\r\n",
           sep, sep, sep, sep, sep, sep);
-  for (e = 0; e < t->ne; e++) {
+  for (e = 0; e < (t->own ? t->ob0 : t->ne); e++) {
     const char *nl = ent_name_label(t, l, e, buf, sizeof(buf), &trusted);
     for (k = 0; k < t->ni; k++) {
       int i = t->ord[k];
@@ -745,7 +750,7 @@ static void svg_bars(const human_t *h, const char *title, size_t n,
 
 /* The charts of the indicator table's rows that have one: an expanded row
  * over its codes in the total, one indicator over the oblasts. */
-static void html_charts(const human_t *h) {
+static void html_charts(const human_t *h, size_t ent) {
   const tab_t *t = h->t;
   const char *labels[64];
   size_t cells[64];
@@ -755,14 +760,15 @@ static void html_charts(const human_t *h) {
   h_heading(h, 2, ayil_trc(LN[h->l], AYIL_DOMAIN, "report", "heading.charts"));
   for (i = 0; i < t->nind; i++) {
     const ind_t *x = &t->ind[i];
-    if (x->def->chart == NULL || x->by == BY_COUNT)
+    if (x->def->chart == NULL || x->by == BY_COUNT ||
+        (t->own && x->by == BY_NONE)) /* one committee: no oblasts */
       continue;
     n = 0;
     if (x->by != BY_NONE) {
       code_ctx(x, ctx, sizeof(ctx));
       for (k = 0; k < (size_t)x->ncol && n < N(cells); k++) {
         labels[n] = ayil_trc(LN[h->l], AYIL_DOMAIN, ctx, x->byf->codes[k]);
-        cells[n++] = t->tot * t->ni + (size_t)x->col + k;
+        cells[n++] = ent * t->ni + (size_t)x->col + k;
       }
     } else {
       for (k = 0; k < t->nob && n < N(cells); k++) {
@@ -801,7 +807,7 @@ static const char HTML_CSS[] =
 static int write_human(const ayil_report_t *r, const tab_t *t, FILE *out,
                        int fmt, int l, int nb) {
   human_t h;
-  char buf[LABEL_MAX * 2], from[64], to[64];
+  char buf[LABEL_MAX * 2], from[64], to[64], title[LABEL_MAX * 2];
   size_t *ents = NULL, k, n, o;
 
   h.r = r;
@@ -819,6 +825,13 @@ static int write_human(const ayil_report_t *r, const tab_t *t, FILE *out,
   }
   for (k = 0; k < t->ni; k++)
     ind_label(t, l, (int)k, h.labels[k], LABEL_MAX);
+  if (r->own)
+    subst(title, sizeof(title),
+          ayil_trc(LN[l], AYIL_DOMAIN, "report", "title.committee"),
+          "committee", r->own_name, NULL, NULL);
+  else
+    snprintf(title, sizeof(title), "%s",
+             ayil_trc(LN[l], AYIL_DOMAIN, "report", "title"));
 
   if (fmt == FMT_HTML) {
     fprintf(out,
@@ -830,10 +843,26 @@ static int write_human(const ayil_report_t *r, const tab_t *t, FILE *out,
             "default-src 'none'; style-src 'unsafe-inline'; img-src data:\">\n"
             "<title>",
             LN[l]);
-    ayil_html_put(out, ayil_trc(LN[l], AYIL_DOMAIN, "report", "title"));
+    ayil_html_put(out, title);
     fprintf(out, "</title>\n<style>\n%s</style>\n</head>\n<body>\n", HTML_CSS);
   }
-  h_heading(&h, 1, ayil_trc(LN[l], AYIL_DOMAIN, "report", "title"));
+  if (r->own && fmt == FMT_MD) {
+    /* The committee's name is not ours: escaped as md text. */
+    const char *tm = ayil_trc(LN[l], AYIL_DOMAIN, "report", "title.committee");
+    const char *at = strstr(tm, "{committee}");
+    fputs("# ", out);
+    if (at == NULL) {
+      md_label(out, tm);
+    } else {
+      snprintf(buf, sizeof(buf), "%.*s", (int)(at - tm), tm);
+      md_label(out, buf);
+      md_put(out, r->own_name);
+      md_label(out, at + strlen("{committee}"));
+    }
+    fputs("\n\n", out);
+  } else {
+    h_heading(&h, 1, title);
+  }
   snprintf(from, sizeof(from), "%s",
            r->from_s[0]
                ? r->from_s
@@ -887,6 +916,19 @@ static int write_human(const ayil_report_t *r, const tab_t *t, FILE *out,
   }
   if (fmt == FMT_TEXT)
     fputc('\n', out);
+  if (r->own) {
+    /* One committee: its table and charts, no scope above it. */
+    if (t->ob0 == t->com0)
+      h_heading(
+          &h, 2,
+          ayil_trc(LN[l], AYIL_DOMAIN, "report", "heading.no_committees"));
+    for (k = t->com0; k < t->ob0; k++) {
+      h_tables(&h, &k, 1);
+      if (fmt == FMT_HTML)
+        html_charts(&h, k);
+    }
+    goto end;
+  }
   if (fmt == FMT_HTML) {
     fputs("<h2 class=\"first\">", out);
     ayil_html_put(out, ayil_trc(LN[l], AYIL_DOMAIN, "report", "heading.total"));
@@ -897,7 +939,7 @@ static int write_human(const ayil_report_t *r, const tab_t *t, FILE *out,
   ents[0] = t->tot;
   h_tables(&h, ents, 1);
   if (fmt == FMT_HTML)
-    html_charts(&h);
+    html_charts(&h, t->tot);
   h_heading(&h, 2, ayil_trc(LN[l], AYIL_DOMAIN, "report", "heading.regions"));
   for (k = 0; k < t->nreg; k++)
     ents[k] = t->reg0 + k;
@@ -924,6 +966,7 @@ static int write_human(const ayil_report_t *r, const tab_t *t, FILE *out,
       h_tables(&h, ents, n);
     }
   }
+end:
   if (fmt == FMT_HTML)
     fputs("</body>\n</html>\n", out);
   free(ents);
@@ -963,6 +1006,11 @@ void ayil__report_subst(char *buf, size_t n, const char *tmpl, const char *k1,
 size_t ayil__report_human_order(const tab_t *t, size_t *ents) {
   size_t n = 0, k, o;
 
+  if (t->own) {
+    for (k = t->com0; k < t->ob0; k++)
+      ents[n++] = k;
+    return n;
+  }
   ents[n++] = t->tot;
   for (k = 0; k < t->nreg; k++)
     ents[n++] = t->reg0 + k;

@@ -571,6 +571,7 @@ int ayil__report_tab_build(const ayil_report_t *r, tab_t *t, int nb) {
   t->reg0 = t->ob0 + t->nob;
   t->tot = t->reg0 + t->nreg;
   t->ne = t->tot + 1;
+  t->own = r->own;
   t->ind = r->ind;
   t->nind = r->nind;
   t->nfix = r->nfix;

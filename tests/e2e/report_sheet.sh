@@ -9,7 +9,9 @@
 #     come out as text;
 #  2. xlsx: a sheet per scope, read back with openpyxl (Debian's
 #     python3-openpyxl, another reader than the writer): every number equal
-#     to the json report's, the sheet names and labels in each language.
+#     to the json report's, the sheet names and labels in each language;
+#  3. a committee's own report, in every format and language: headed with
+#     its name, that committee only (no total, region or oblast).
 source "$(dirname "$0")/lib/common.bash"
 source "$(dirname "$0")/lib/sync_lib.bash"
 START=$(date +%s)
@@ -115,6 +117,20 @@ check "  naming the file" grep -q -- "cannot write $T/nodir/r.xlsx" "$T/err"
 check "  and leaving nothing" test ! -e "$T/nodir"
 R --format json --suppress-below 3 --output "$OUT/out.json"
 check "--output FILE for another format writes what stdout gets" cmp "$OUT/out.json" "$OUT/report.json"
+
+phase "3. a committee's own report"
+C() { "$AYIL" --home "$T/c1" report --from 2026-02 --to 2026-05 --suppress-below 3 "$@"; }
+for lang in en ru ky; do
+  mkdir -p "$OUT/own-$lang"
+  for fmt in json csv text md html; do
+    C --format $fmt --lang $lang >"$OUT/own-$lang/own.$fmt" 2>"$T/err" || fail "c1: report --format $fmt --lang $lang"
+  done
+  C --format xlsx --lang $lang --output "$OUT/own-$lang/own.xlsx" 2>"$T/err" || fail "c1: report --format xlsx"
+  pycheck "c1 $lang" "$XPY" "$SHEET" own "Sary-Bulak test committee" "$OUT/report.json" $lang "$PODIR" "$OUT/own-$lang"
+done
+C --format json --oblast osh >"$T/own-osh.json"
+check "c1: --oblast of another oblast gives no rows" python3 -c "
+import json,sys; d=json.load(open('$T/own-osh.json')); sys.exit(0 if d['rows']==[] and d['committee'] else 1)"
 
 echo "# took $(elapsed) s"
 finish

@@ -5,6 +5,8 @@ module. Prints "ok - ..." and "FAIL - ..." lines; exits 1 on a failure.
 
   report_sheet.py csv JSON CSV SEP LANG LAYOUT PODIR
   report_sheet.py xlsx JSON XLSX LANG PODIR   (openpyxl: Debian's python3)
+  report_sheet.py own NAME HUBJSON LANG PODIR DIR   (DIR/own.{json,csv,
+      text,md,html,xlsx}: a committee's own report)
 """
 import csv
 import io
@@ -206,12 +208,54 @@ def sheet_xlsx(rep_file, xlsx_file, lang, podir):
     check(not p.creator and not p.lastModifiedBy, "no author in the workbook's properties")
 
 
+def own(name, hub_json, lang, podir, d):
+    """A committee's own report: only that committee, headed with its name."""
+    import html as htmlmod
+    lab = po_labels("%s/%s.po" % (podir, lang))
+    rep = json.load(open(d + "/own.json"))
+    hub = json.load(open(hub_json))
+    check(rep.get("committee") == name, "json: \"committee\": %r" % rep.get("committee"))
+    check(rep["rows"] and all(r["scope"] == "committee" and r["name"] == name for r in rep["rows"]),
+          "json: only the committee's rows (%d)" % len(rep["rows"]))
+    mine = [r for r in hub["rows"] if r["scope"] == "committee" and r["name"] == name]
+    check(rep["rows"] == mine, "json: its rows are the hub's rows for it")
+    rows = list(csv.reader(io.StringIO(open(d + "/own.csv", encoding="utf-8-sig").read(), newline="")))
+    check(len(rows) == 1 + len(mine) and all(r[0] == "committee" and r[1] == name for r in rows[1:]),
+          "csv: only the committee's rows")
+    title = lab[("report", "title.committee")].replace("{committee}", name)
+    places = [lab[("report", k)] for k in ("heading.total", "heading.regions", "heading.oblasts")]
+    places += [lab[("oblast", "naryn")], lab[("report", "scope.total")]]
+    for fmt in ("text", "md", "html"):
+        t = open("%s/own.%s" % (d, fmt), encoding="utf-8").read()
+        if fmt == "html":
+            h1 = re.search(r"<h1>(.*?)</h1>", t)
+            check(h1 and htmlmod.unescape(h1.group(1)) == title, "html: <h1> is %r" % title)
+            t = htmlmod.unescape(re.sub(r"<[^>]+>", "\n", t[t.index("<body>"):]))
+        if fmt == "md":
+            t = t.replace("\\", "")
+        first = [x for x in t.split("\n") if x.strip()][0]
+        check(title in first, "%s: headed %r (%r)" % (fmt, title, first[:80]))
+        check(not any(p in t for p in places), "%s: no total, region or oblast" % fmt)
+        check(t.count(name) >= 2, "%s: the committee's table" % fmt)
+    try:
+        import openpyxl
+    except ImportError:
+        return
+    wb = openpyxl.load_workbook(d + "/own.xlsx")
+    check(wb.sheetnames == [name[:31]], "xlsx: one sheet, %s" % wb.sheetnames)
+    vals = {ws_row[0].value: ws_row[2].value for ws_row in wb.worksheets[0].iter_rows(min_row=7)}
+    check(vals == {r["indicator"]: r["value"] if r["value"] is not None else r["display"] for r in mine},
+          "xlsx: the committee's cells")
+
+
 def main():
     cmd, args = sys.argv[1], sys.argv[2:]
     if cmd == "csv":
         sheet_csv(*args)
     elif cmd == "xlsx":
         sheet_xlsx(*args)
+    elif cmd == "own":
+        own(*args)
     else:
         sys.exit("unknown check " + cmd)
     sys.exit(1 if FAILED else 0)
