@@ -229,6 +229,20 @@ int ayil_report_set_own(ayil_report_t *r, const char *committee_name,
   return 0;
 }
 
+int ayil_report_note_contact(ayil_report_t *r, const char *committee_name,
+                             const char *oblast, int64_t last_word) {
+  size_t idx;
+  int rc = committee_slot(r, committee_name, oblast, &idx);
+
+  if (rc == 0 && idx != SIZE_MAX) {
+    committee_t *c = &r->com[idx];
+    if (!c->noted || last_word > c->last_word)
+      c->last_word = last_word;
+    c->noted = 1;
+  }
+  return rc;
+}
+
 int ayil_report_note_rollback(ayil_report_t *r, const char *committee_name,
                               const char *oblast, int64_t entries) {
   size_t idx;
@@ -516,6 +530,8 @@ static int add_hdr(ayil_report_t *r, const char *committee_name, int ob,
       c->ndays = r->ndays;
     }
   }
+  if (h->month >= r->from && h->month <= r->to)
+    c->in_period = 1;
   for (i = 0; i < d.n; i++)
     c->c[d.ind[i]] = ayil__report_add_sat(c->c[d.ind[i]], d.val[i]);
   if (d.has_days)

@@ -94,6 +94,37 @@ int ayil_report_set_own(ayil_report_t *r, const char *committee_name,
                         const char *oblast);
 
 /*
+ * Not synced for the period. A hub's figures for a committee are zeros
+ * both when it had nothing to count and when nothing of the period ever
+ * reached the hub. This tells them apart. ayil_report_note_contact() gives
+ * the last time the hub heard from the committee (`last_word`, unix
+ * seconds; 0 or less for never): the latest of its devices' sync contacts
+ * and of the times of the newest entries of their logs (a bundle's entries
+ * too; an entry's time is its writer's clock, coarsened to the UTC day).
+ * A noted committee is *not synced for the period* when both:
+ *  - no record of it with a month in the period was counted (any live
+ *    record passed to ayil_report_add*() with from <= month <= to, of any
+ *    kind), and
+ *  - its last word came before the end of the period: the first second of
+ *    the month after `to`, UTC; without `to`, the hub never heard from it.
+ * Word after the end means the committee's logs were shipped past the
+ * period (a log is shipped in order), so what it had entered for the
+ * period by then is here and its zeros are zeros. A committee never noted
+ * (a committee's own report) is never marked.
+ *
+ * A committee so marked is shown so in every format: json adds
+ * "not_synced":true to each of its rows; csv fills its column note with
+ * the legend's text (in `lang`); text, md and html put " *" after its name
+ * in the tables' headers and a legend line under the others; xlsx the same
+ * in its sheet (the name in the table's header, the legend in row 5).
+ * Without a marked committee, every format is as before.
+ * Adds the committee if it is new; AYIL_EINVAL as
+ * ayil_report_add_committee().
+ */
+int ayil_report_note_contact(ayil_report_t *r, const char *committee_name,
+                             const char *oblast, int64_t last_word);
+
+/*
  * Notes that `entries` entries of a committee's devices were rolled back at
  * this hub (`ayil revoke ID --after SEQ`). Every human format lists such
  * committees under the legend, and json gives "rolled_back":[{"name":C,
@@ -190,10 +221,13 @@ int ayil_report_write(ayil_report_t *r, FILE *out, const char *format,
  * separator, '"', CR or LF is quoted), and gives labels in `lang` beside the
  * codes:
  *  - long: "scope,name,indicator,value,suppressed,name_label,
- *    indicator_label", the first five as before the labels came.
- *  - wide: a header "scope,name,name_label,IND1,IND2..." (the indicators'
- *    names in the order of the long rows), then a row of their labels
- *    (scope and name empty, name_label the label "Indicator"), then a row
+ *    indicator_label,note", the first five as before the labels came;
+ *    note is empty but for a committee not synced for the period (see
+ *    ayil_report_note_contact()).
+ *  - wide: a header "scope,name,name_label,note,IND1,IND2..." (the
+ *    indicators' names in the order of the long rows), then a row of their
+ *    labels (scope, name and note empty, name_label the label
+ *    "Indicator"), then a row
  *    per scope in the long layout's order; a cell is the value or its
  *    display ("<N", "x") when suppressed.
  * A text cell (a name, a label) that starts with '=', '+', '-', '@', tab or

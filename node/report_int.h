@@ -56,6 +56,9 @@ typedef struct committee_s {
   int64_t *days; /* participants per days slot; ndays entries */
   size_t ndays;
   int64_t rolled_back; /* entries cut by revoke --after (not a cell) */
+  int64_t last_word;   /* ayil_report_note_contact(), if noted */
+  int noted;           /* last_word was given */
+  int in_period;       /* a record of it in the period was counted */
 } committee_t;
 
 struct ayil_report_s {
@@ -109,8 +112,11 @@ typedef struct tab_s {
   int *region;       /* per entity: region (oblast, region), or -1 */
   size_t nob, nreg;  /* emitted oblasts and regions */
   size_t com0, ob0, reg0, tot; /* first entity of each scope */
-  int own;          /* a committee's own report: only committees are written */
-  const ind_t *ind; /* the report's compiled indicators */
+  int own; /* a committee's own report: only committees are written */
+  unsigned char *nosync; /* per entity: a committee not synced for the
+                            period (report.h) */
+  size_t nnosync;        /* how many */
+  const ind_t *ind;      /* the report's compiled indicators */
   size_t nind, nfix;
   int *crow;     /* per column: its row in ind */
   int *cidx;     /* per column: its code index or days slot */

@@ -154,6 +154,8 @@ static const char *const FIXED_KEYS[] = {
     "heading.committees",
     "heading.charts",
     "heading.no_committees",
+    "legend.not_synced",
+    "note.not_synced",
     "title.committee",
     "col.indicator",
     "scope.total",
@@ -330,11 +332,12 @@ static void write_json(const ayil_report_t *r, const tab_t *t, FILE *out,
       json_str(out, t->name[e]);
       fprintf(out, ",\"indicator\":\"%s\",\"value\":", name);
       if (t->f[e * t->ni + i] == F_SHOW) {
-        fprintf(out, "%lld}", (long long)t->v[e * t->ni + i]);
+        fprintf(out, "%lld", (long long)t->v[e * t->ni + i]);
       } else {
         cell_text(t, e, (size_t)i, L_EN, 1, nb, disp, sizeof(disp));
-        fprintf(out, "null,\"suppressed\":true,\"display\":\"%s\"}", disp);
+        fprintf(out, "null,\"suppressed\":true,\"display\":\"%s\"", disp);
       }
+      fputs(t->nosync[e] ? ",\"not_synced\":true}" : "}", out);
     }
   fputs("\n]", out);
   first = 1;
@@ -396,11 +399,12 @@ static void write_csv(const tab_t *t, FILE *out, int nb, int l, char sep,
                       int wide) {
   size_t e, k;
   char name[96], disp[32], lab[LABEL_MAX], buf[96];
+  const char *note = ayil_trc(LN[l], AYIL_DOMAIN, "report", "note.not_synced");
   int trusted;
 
   fputs("\xef\xbb\xbf", out); /* UTF-8, for a spreadsheet */
   if (wide) {
-    fprintf(out, "scope%cname%cname_label", sep, sep);
+    fprintf(out, "scope%cname%cname_label%cnote", sep, sep, sep);
     for (k = 0; k < t->ni; k++) {
       ind_name(t, t->ord[k], name, sizeof(name));
       fputc(sep, out);
@@ -409,6 +413,7 @@ static void write_csv(const tab_t *t, FILE *out, int nb, int l, char sep,
     fprintf(out, "\r\n%c%c", sep, sep);
     csv_cell(out, sep, ayil_trc(LN[l], AYIL_DOMAIN, "report", "col.indicator"),
              1);
+    fputc(sep, out);
     for (k = 0; k < t->ni; k++) {
       ind_label(t, l, t->ord[k], lab, sizeof(lab));
       fputc(sep, out);
@@ -422,6 +427,8 @@ static void write_csv(const tab_t *t, FILE *out, int nb, int l, char sep,
       fputc(sep, out);
       csv_cell(out, sep, ent_name_label(t, l, e, buf, sizeof(buf), &trusted),
                1);
+      fputc(sep, out);
+      csv_cell(out, sep, t->nosync[e] ? note : "", 1);
       for (k = 0; k < t->ni; k++) {
         cell_text(t, e, (size_t)t->ord[k], L_EN, 1, nb, disp, sizeof(disp));
         fputc(sep, out);
@@ -433,8 +440,8 @@ static void write_csv(const tab_t *t, FILE *out, int nb, int l, char sep,
   }
   fprintf(out,
           "scope%cname%cindicator%cvalue%csuppressed%cname_label%c"
-          "indicator_label\r\n",
-          sep, sep, sep, sep, sep, sep);
+          "indicator_label%cnote\r\n",
+          sep, sep, sep, sep, sep, sep, sep);
   for (e = 0; e < (t->own ? t->ob0 : t->ne); e++) {
     const char *nl = ent_name_label(t, l, e, buf, sizeof(buf), &trusted);
     for (k = 0; k < t->ni; k++) {
@@ -453,6 +460,8 @@ static void write_csv(const tab_t *t, FILE *out, int nb, int l, char sep,
       csv_cell(out, sep, nl, 1);
       fputc(sep, out);
       csv_cell(out, sep, lab, 1);
+      fputc(sep, out);
+      csv_cell(out, sep, t->nosync[e] ? note : "", 1);
       fputs("\r\n", out);
     }
   }
@@ -562,6 +571,11 @@ static void h_put(const human_t *h, const char *s, int trusted) {
 /* The column header of entity e. *trusted: it is one of our labels. */
 static const char *ent_label(const human_t *h, size_t e, char *buf, size_t n,
                              int *trusted) {
+  if (h->t->nosync[e]) { /* not synced for the period: see the legend */
+    *trusted = 0;
+    snprintf(buf, n, "%s *", h->t->name[e]);
+    return buf;
+  }
   return ent_name_label(h->t, h->l, e, buf, n, trusted);
 }
 
@@ -590,7 +604,7 @@ static void h_heading(const human_t *h, int level, const char *text) {
 static void h_table(const human_t *h, const size_t *ents, size_t n) {
   const tab_t *t = h->t;
   FILE *out = h->out;
-  char buf[LABEL_MAX], val[48];
+  char buf[LABEL_MAX * 2], val[48];
   size_t k, j, lw, cw[BLOCK_COLS];
   const char *ind = ayil_trc(LN[h->l], AYIL_DOMAIN, "report", "col.indicator");
   int trusted;
@@ -894,6 +908,14 @@ static int write_human(const ayil_report_t *r, const tab_t *t, FILE *out,
     subst(buf, sizeof(buf),
           ayil_trc(LN[l], AYIL_DOMAIN, "report", "legend.suppressed"), "n", sn,
           "m", sm);
+    if (fmt == FMT_HTML)
+      fputs("<p class=\"meta\">", out);
+    h_put(&h, buf, 1);
+    fputs(fmt == FMT_HTML ? "</p>\n" : fmt == FMT_MD ? "\n\n" : "\n", out);
+  }
+  if (t->nnosync > 0) {
+    snprintf(buf, sizeof(buf), "%s %s", fmt == FMT_MD ? "\\*" : "*",
+             ayil_trc(LN[l], AYIL_DOMAIN, "report", "legend.not_synced"));
     if (fmt == FMT_HTML)
       fputs("<p class=\"meta\">", out);
     h_put(&h, buf, 1);

@@ -83,7 +83,7 @@ static lxw_error write_sheet(lxw_worksheet *ws, const ayil_report_t *r,
                              lxw_format *hidden) {
   static const char *const SCOPES[] = {"committee", "oblast", "region",
                                        "total"};
-  char buf[512], from[64], to[64], name[96], lab[256], val[48], eb[96];
+  char buf[512], from[64], to[64], name[96], lab[256], val[48], eb[512];
   lxw_row_t row = 0;
   lxw_error err = LXW_NO_ERROR;
   size_t k;
@@ -106,6 +106,10 @@ static lxw_error write_sheet(lxw_worksheet *ws, const ayil_report_t *r,
                        "m", sm);
     worksheet_write_string(ws, row, 0, buf, NULL);
   }
+  if (t->nosync[e]) {
+    snprintf(buf, sizeof(buf), "* %s", tr(l, "legend.not_synced"));
+    worksheet_write_string(ws, 4, 0, buf, NULL);
+  }
   row = 3;
   worksheet_write_string(ws, row, 0, "scope", NULL);
   worksheet_write_string(ws, row, 1, SCOPES[t->scope[e]], NULL);
@@ -114,8 +118,12 @@ static lxw_error write_sheet(lxw_worksheet *ws, const ayil_report_t *r,
   row = 5;
   worksheet_write_string(ws, row, 0, "indicator", head);
   worksheet_write_string(ws, row, 1, tr(l, "col.indicator"), head);
+  if (t->nosync[e])
+    snprintf(eb, sizeof(eb), "%s *", t->name[e]);
   worksheet_write_string(
-      ws, row, 2, ayil__report_ent_label(t, l, e, eb, sizeof(eb), &trusted),
+      ws, row, 2,
+      t->nosync[e] ? eb
+                   : ayil__report_ent_label(t, l, e, eb, sizeof(eb), &trusted),
       head);
   worksheet_freeze_panes(ws, 6, 0);
   for (k = 0; k < t->ni && err == LXW_NO_ERROR; k++) {

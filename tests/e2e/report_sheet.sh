@@ -11,7 +11,10 @@
 #     python3-openpyxl, another reader than the writer): every number equal
 #     to the json report's, the sheet names and labels in each language;
 #  3. a committee's own report, in every format and language: headed with
-#     its name, that committee only (no total, region or oblast).
+#     its name, that committee only (no total, region or oblast);
+#  4. committees not synced for the period (report.h): those never set up
+#     in every period, the one that synced in a period after its last
+#     contact; marked in every format and language, and no one else.
 source "$(dirname "$0")/lib/common.bash"
 source "$(dirname "$0")/lib/sync_lib.bash"
 START=$(date +%s)
@@ -131,6 +134,43 @@ done
 C --format json --oblast osh >"$T/own-osh.json"
 check "c1: --oblast of another oblast gives no rows" python3 -c "
 import json,sys; d=json.load(open('$T/own-osh.json')); sys.exit(0 if d['rows']==[] and d['committee'] else 1)"
+
+phase "4. committees not synced for the period"
+NEVER=('=HYPERLINK(A1;B1) test committee' '@SUM(1,2) test committee'
+  'Kara-Suu village test committee number one' 'Kara-Suu village test committee number two')
+C1="Sary-Bulak test committee"
+# nosync_case DESCRIPTION "REPORT OPTIONS" MARKED...
+nosync_case() {
+  local d=$1 opts=$2 lang fmt
+  shift 2
+  for lang in en ru ky; do
+    mkdir -p "$OUT/ns-$d-$lang"
+    for fmt in json csv text md html; do
+      # shellcheck disable=SC2086
+      "$AYIL" --home "$HUB" report $opts --format $fmt --lang $lang >"$OUT/ns-$d-$lang/r.$fmt" 2>"$T/err" ||
+        fail "report $opts --format $fmt"
+    done
+    # shellcheck disable=SC2086
+    "$AYIL" --home "$HUB" report $opts --format xlsx --lang $lang --output "$OUT/ns-$d-$lang/r.xlsx" 2>"$T/err" ||
+      fail "report $opts --format xlsx"
+    pycheck "not synced, $d, $lang" "$XPY" "$SHEET" nosync $lang "$PODIR" "$OUT/ns-$d-$lang" "$@"
+  done
+}
+# c1 sent records of 2026-02..05 and was heard from today: not marked.
+nosync_case "2026-02..05" "--from 2026-02 --to 2026-05" "${NEVER[@]}"
+# Without --to: marked only when never heard from.
+nosync_case "no period" "" "${NEVER[@]}"
+# A period after c1's last contact, with none of its records: marked.
+nosync_case "2099" "--from 2099-01 --to 2099-02" "${NEVER[@]}" "$C1"
+# A period ended before today with none of its records (c1's records are
+# of 2025-12..2026-07): heard from since, so its zeros are zeros.
+nosync_case "2020" "--from 2020-01 --to 2020-12" "${NEVER[@]}"
+# A committee whose hub never saw its device but which the report names
+# is marked; once it syncs it is not (c1 before and after its first word
+# is checked above by its own periods).
+# The own report of a committee never marks it.
+"$AYIL" --home "$T/c1" report --from 2099-01 --to 2099-02 --format json >"$T/own99.json"
+check "c1's own report never marks it" bash -c "! grep -q not_synced '$T/own99.json'"
 
 echo "# took $(elapsed) s"
 finish

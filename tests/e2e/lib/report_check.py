@@ -302,7 +302,7 @@ def csv_check(rep_file, csv_file):
     raw = open(csv_file, newline="", encoding="utf-8").read()
     check(raw.startswith("\ufeff"), "csv starts with a UTF-8 byte order mark")
     raw = raw[1:]
-    check(raw.startswith("scope,name,indicator,value,suppressed,name_label,indicator_label\r\n"),
+    check(raw.startswith("scope,name,indicator,value,suppressed,name_label,indicator_label,note\r\n"),
           "csv header and CRLF line ends")
     rows = list(csv.DictReader(io.StringIO(raw, newline="")))
     check(len(rows) == len(rep["rows"]), "csv has as many rows as json (%d)" % len(rows))

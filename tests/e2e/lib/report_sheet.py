@@ -7,6 +7,9 @@ module. Prints "ok - ..." and "FAIL - ..." lines; exits 1 on a failure.
   report_sheet.py xlsx JSON XLSX LANG PODIR   (openpyxl: Debian's python3)
   report_sheet.py own NAME HUBJSON LANG PODIR DIR   (DIR/own.{json,csv,
       text,md,html,xlsx}: a committee's own report)
+  report_sheet.py nosync LANG PODIR DIR MARKED...   (DIR/r.{json,csv,
+      text,md,html,xlsx}: exactly the committees MARKED are marked not
+      synced for the period, in every format)
 """
 import csv
 import io
@@ -66,7 +69,7 @@ def sheet_csv(rep_file, csv_file, sep, lang, layout, podir):
     if layout == "long":
         head = rows[0]
         check(head == ["scope", "name", "indicator", "value", "suppressed", "name_label",
-                       "indicator_label"], "long header: %s" % head)
+                       "indicator_label", "note"], "long header: %s" % head)
         body = [dict(zip(head, r)) for r in rows[1:]]
         check(len(body) == len(rep["rows"]), "as many rows as the json (%d)" % len(body))
         bad = 0
@@ -93,10 +96,11 @@ def sheet_csv(rep_file, csv_file, sep, lang, layout, podir):
         for r in rep["rows"]:
             if r["indicator"] not in inds:
                 inds.append(r["indicator"])
-        check(head == ["scope", "name", "name_label"] + inds, "wide header: scope, name, name_label, %d indicators" % len(inds))
-        check(labs[:3] == ["", "", want_col], "the labels row starts with %r" % want_col)
-        check(labs[3 + inds.index("appeals")] == want_ind, "label of appeals in %s" % lang)
-        check(all(x for x in labs[3:]), "every indicator column has a label")
+        check(head == ["scope", "name", "name_label", "note"] + inds,
+              "wide header: scope, name, name_label, note, %d indicators" % len(inds))
+        check(labs[:4] == ["", "", want_col, ""], "the labels row starts with %r" % want_col)
+        check(labs[4 + inds.index("appeals")] == want_ind, "label of appeals in %s" % lang)
+        check(all(x for x in labs[4:]), "every indicator column has a label")
         ents = []
         for r in rep["rows"]:
             if (r["scope"], r["name"]) not in ents:
@@ -109,7 +113,7 @@ def sheet_csv(rep_file, csv_file, sep, lang, layout, podir):
         bad = 0
         for (s, n), b in zip(ents, body):
             for k, ind in enumerate(inds):
-                bad += b[3 + k] != val[(s, n, ind)]
+                bad += b[4 + k] != val[(s, n, ind)]
         check(bad == 0, "every cell equals the json's (%d differ)" % bad)
         tot = [b for b in body if b[0] == "total"]
         check(tot and tot[0][2] == want_total, "the total is labelled %r" % want_total)
@@ -176,7 +180,9 @@ def sheet_xlsx(rep_file, xlsx_file, lang, podir):
     for (s, n), ws in zip(ents_h, wb.worksheets):
         check(ws["A1"].value == lab[("report", "title")] and ws["B4"].value == s and ws["D4"].value == n,
               "sheet %r: the title, scope %s and name %r" % (ws.title, s, n))
-        check(ws["B6"].value == lab[("report", "col.indicator")] and ws["C6"].value == place(s, n),
+        ns = any(r.get("not_synced") for r in rep["rows"] if (r["scope"], r["name"]) == (s, n))
+        check(ws["B6"].value == lab[("report", "col.indicator")] and
+              ws["C6"].value == place(s, n) + (" *" if ns else ""),
               "sheet %r: the column headers in %s" % (ws.title, lang))
         seen = 0
         for row in ws.iter_rows(min_row=7):
@@ -248,6 +254,47 @@ def own(name, hub_json, lang, podir, d):
           "xlsx: the committee's cells")
 
 
+def nosync(lang, podir, d, *marked):
+    import html as htmlmod
+    lab = po_labels("%s/%s.po" % (podir, lang))
+    legend = lab[("report", "legend.not_synced")]
+    note = lab[("report", "note.not_synced")]
+    marked = set(marked)
+    rep = json.load(open(d + "/r.json"))
+    coms = {r["name"] for r in rep["rows"] if r["scope"] == "committee"}
+    got = {r["name"] for r in rep["rows"] if r.get("not_synced") is True}
+    check(got == marked, "json: not_synced on the rows of %s" % sorted(got))
+    check(all(r.get("not_synced") is True for r in rep["rows"] if r["name"] in marked and r["scope"] == "committee"),
+          "json: on every row of theirs")
+    check(not any("not_synced" in r for r in rep["rows"] if r["scope"] != "committee"),
+          "json: never on a total, region or oblast")
+    body = list(csv.DictReader(io.StringIO(open(d + "/r.csv", encoding="utf-8-sig").read(), newline="")))
+    got = {c["name"].lstrip("'") for c in body if c["note"]}
+    check(got == marked and all(c["note"] == note for c in body if c["note"]),
+          "csv: the note column says %r for %s" % (note, sorted(got)))
+    for fmt in ("text", "md", "html"):
+        t = open("%s/r.%s" % (d, fmt), encoding="utf-8").read()
+        if fmt == "html":
+            t = htmlmod.unescape(re.sub(r"<[^>]+>", "\n", t[t.index("<body>"):]))
+        if fmt == "md":
+            t = re.sub(r"\\(.)", r"\1", t)
+        check(("* " + legend in t) == bool(marked), "%s: the legend line %s" % (fmt, "is there" if marked else "is not"))
+        for n in coms:
+            check((n + " *" in t) == (n in marked), "%s: %r %s" % (fmt, n, "marked *" if n in marked else "not marked"))
+    try:
+        import openpyxl
+    except ImportError:
+        return
+    wb = openpyxl.load_workbook(d + "/r.xlsx")
+    for ws in wb.worksheets:
+        if ws["B4"].value != "committee":
+            continue
+        n = ws["D4"].value
+        m = n in marked
+        check((ws["C6"].value == n + " *") == m and (ws["A5"].value == "* " + legend) == m,
+              "xlsx: sheet of %r %s" % (n, "marked, with the legend" if m else "not marked"))
+
+
 def main():
     cmd, args = sys.argv[1], sys.argv[2:]
     if cmd == "csv":
@@ -256,6 +303,8 @@ def main():
         sheet_xlsx(*args)
     elif cmd == "own":
         own(*args)
+    elif cmd == "nosync":
+        nosync(*args)
     else:
         sys.exit("unknown check " + cmd)
     sys.exit(1 if FAILED else 0)
