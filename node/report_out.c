@@ -811,7 +811,10 @@ static const char HTML_CSS[] =
     "figure{margin:0 0 1em}figcaption{font-weight:bold;margin-bottom:.3em}\n"
     "svg text{font-size:11px;fill:#111}\n"
     "@page{size:A4;margin:15mm}\n"
+    /* Printed, a table of every indicator (about 50 rows) fits one A4
+     * page under its heading: no page holding one row of it. */
     "@media print{body{margin:0;max-width:none;font-size:9pt}"
+    "table{font-size:7.5pt}th,td{padding:0 4px;line-height:1.3}"
     "h2{break-before:page;page-break-before:always}"
     "h2.first{break-before:auto;page-break-before:auto}"
     "table,figure{break-inside:auto}tr,figure{break-inside:avoid;"

@@ -14,7 +14,12 @@
 #     its name, that committee only (no total, region or oblast);
 #  4. committees not synced for the period (report.h): those never set up
 #     in every period, the one that synced in a period after its last
-#     contact; marked in every format and language, and no one else.
+#     contact; marked in every format and language, and no one else;
+#  5. print: the HTML reports (the hub's in ru, a committee's own in ky)
+#     printed to PDF by headless chromium: A4, no nearly empty page, nothing
+#     past the right edge, every column header and row label on paper
+#     (pdftotext); skipped, with a message, without chromium or poppler-utils
+#     unless AYIL_REQUIRE_CHROMIUM is set.
 source "$(dirname "$0")/lib/common.bash"
 source "$(dirname "$0")/lib/sync_lib.bash"
 START=$(date +%s)
@@ -171,6 +176,35 @@ nosync_case "2020" "--from 2020-01 --to 2020-12" "${NEVER[@]}"
 # The own report of a committee never marks it.
 "$AYIL" --home "$T/c1" report --from 2099-01 --to 2099-02 --format json >"$T/own99.json"
 check "c1's own report never marks it" bash -c "! grep -q not_synced '$T/own99.json'"
+
+phase "5. print on A4"
+CHROMIUM=$(command -v chromium || command -v chromium-browser || true)
+if [ -z "$CHROMIUM" ] || ! command -v pdftotext >/dev/null; then
+  if [ -n "${AYIL_REQUIRE_CHROMIUM:-}" ]; then
+    fail "chromium and pdftotext are required (AYIL_REQUIRE_CHROMIUM is set)"
+  else
+    echo "# SKIP: printing needs chromium and poppler-utils (scripts/deps.sh)"
+  fi
+else
+  # print_case NAME HOME LANG MINLINES [REPORT OPTIONS...]
+  print_case() {
+    local n=$1 home=$2 lang=$3 min=$4
+    shift 4
+    "$AYIL" --home "$home" report "$@" --format html --lang "$lang" >"$OUT/$n.html"
+    "$AYIL" --home "$home" report "$@" --format csv --lang "$lang" >"$OUT/$n.csv"
+    timeout 120 "$CHROMIUM" --headless --no-sandbox --disable-gpu --no-first-run \
+      --user-data-dir="$T/chromium-$n" --no-pdf-header-footer --print-to-pdf="$OUT/$n.pdf" \
+      "file://$OUT/$n.html" >"$T/chromium-$n.log" 2>&1 || true
+    if [ -s "$OUT/$n.pdf" ] && pdftotext -bbox-layout "$OUT/$n.pdf" "$OUT/$n.bbox.html"; then
+      pycheck "print $n" python3 "$SHEET" print "$OUT/$n.pdf" "$OUT/$n.bbox.html" "$OUT/$n.csv" "$min"
+    else
+      fail "print $n: chromium made no PDF: $(tail -c 300 "$T/chromium-$n.log")"
+    fi
+  }
+  print_case hub-ru "$HUB" ru 10 --from 2026-02 --to 2026-05
+  print_case hub-ky-all "$HUB" ky 10 --suppress-below 0
+  print_case own-ky "$T/c1" ky 10
+fi
 
 echo "# took $(elapsed) s"
 finish

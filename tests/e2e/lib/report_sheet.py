@@ -10,6 +10,8 @@ module. Prints "ok - ..." and "FAIL - ..." lines; exits 1 on a failure.
   report_sheet.py nosync LANG PODIR DIR MARKED...   (DIR/r.{json,csv,
       text,md,html,xlsx}: exactly the committees MARKED are marked not
       synced for the period, in every format)
+  report_sheet.py print PDF BBOX CSV MINLINES   (BBOX: pdftotext -bbox-layout
+      of PDF; CSV: the same report as csv, long, in the same language)
 """
 import csv
 import io
@@ -295,6 +297,35 @@ def nosync(lang, podir, d, *marked):
               "xlsx: sheet of %r %s" % (n, "marked, with the legend" if m else "not marked"))
 
 
+def print_check(pdf, bbox, csv_file, minlines):
+    """A printed report: A4 pages, none nearly empty, nothing past the
+    right edge, every column header and row label on paper."""
+    t = open(bbox, encoding="utf-8").read()
+    pages = re.findall(r'<page width="([\d.]+)" height="([\d.]+)">(.*?)</page>', t, re.S)
+    check(pages, "%s: %d pages" % (pdf, len(pages)))
+    check(all(abs(float(w) - 595) < 2 and abs(float(h) - 842) < 2 for w, h, _ in pages), "every page is A4")
+    lines = [len(re.findall(r"<line ", p)) for _, _, p in pages]
+    check(all(n >= int(minlines) for n in lines),
+          "no page with fewer than %s lines of text (lines per page: %s)" % (minlines, lines))
+    over = []
+    for w, _, p in pages:
+        for x1, word in re.findall(r'<word xMin="[\d.]+" yMin="[\d.]+" xMax="([\d.]+)"[^>]*>([^<]*)</word>', p):
+            if float(x1) > float(w):
+                over.append(word)
+    check(not over, "nothing past the right edge (%s)" % over[:5])
+    import html as htmlmod
+    # A header wrapped over lines comes out interleaved with its
+    # neighbour's: every word of it must be there.
+    words = {htmlmod.unescape(x) for x in re.findall(r"<word [^>]*>([^<]*)</word>", t)}
+    body = list(csv.DictReader(io.StringIO(open(csv_file, encoding="utf-8-sig").read(), newline="")))
+    want = set()
+    for c in body:
+        want.add(c["indicator_label"])
+        want.add(c["name_label"].lstrip("'") if c["scope"] == "committee" else c["name_label"])
+    missing = [x for x in want if not all(w in words for w in x.split())]
+    check(not missing, "every column header and row label is printed (%d; missing %s)" % (len(want), missing[:5]))
+
+
 def main():
     cmd, args = sys.argv[1], sys.argv[2:]
     if cmd == "csv":
@@ -305,6 +336,8 @@ def main():
         own(*args)
     elif cmd == "nosync":
         nosync(*args)
+    elif cmd == "print":
+        print_check(*args)
     else:
         sys.exit("unknown check " + cmd)
     sys.exit(1 if FAILED else 0)
