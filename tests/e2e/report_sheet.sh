@@ -173,6 +173,20 @@ nosync_case "2020" "--from 2020-01 --to 2020-12" "${NEVER[@]}"
 # A committee whose hub never saw its device but which the report names
 # is marked; once it syncs it is not (c1 before and after its first word
 # is checked above by its own periods).
+# The hub's word from c1 without its sync contacts (as for a committee that
+# only sends bundles): the time of the newest entry of its log (today) still
+# says it was heard from after 2020, a year without its records.
+cp -a "$HUB" "$T/hubcopy"
+rm -f "$T/hubcopy/ayil.db-wal" "$T/hubcopy/ayil.db-shm"
+sqlite3 "$HUB/ayil.db" ".backup '$T/hubcopy/ayil.db'"
+sqlite3 "$T/hubcopy/ayil.db" "UPDATE peers SET last_contact = NULL"
+for p in "2020-01 2020-12 0" "2099-01 2099-02 1"; do
+  set -- $p
+  "$AYIL" --home "$T/hubcopy" report --from "$1" --to "$2" --format json >"$T/nc.json" 2>"$T/err"
+  check "no sync contact, entries of today: $C1 in $1..$2 marked: $3" python3 -c "
+import json,sys; d=json.load(open('$T/nc.json'))
+m=any(r.get('not_synced') for r in d['rows'] if r['name']=='$C1'); sys.exit(0 if m==bool($3) else 1)"
+done
 # The own report of a committee never marks it.
 "$AYIL" --home "$T/c1" report --from 2099-01 --to 2099-02 --format json >"$T/own99.json"
 check "c1's own report never marks it" bash -c "! grep -q not_synced '$T/own99.json'"
