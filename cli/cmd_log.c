@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -79,12 +80,59 @@ static int valid_month(const char *m) {
 }
 
 static const cli_optdef_t REPORT_OPTS[] = {
-    {"from", 1},           {"to", 1}, {"oblast", 1}, {"format", 1}, {"lang", 1},
-    {"suppress-below", 1}, {NULL, 0}};
+    {"from", 1},   {"to", 1},      {"oblast", 1}, {"format", 1},
+    {"lang", 1},   {"csv-sep", 1}, {"layout", 1}, {"suppress-below", 1},
+    {"output", 1}, {NULL, 0}};
+
+/* Writes the report to stdout, or to o->path (replacing a file of that
+ * name only once the whole report is written), and says why not. */
+static int write_report(const ayil_report_opts_t *o, ayil_report_t *r) {
+  char tmp[4096];
+  FILE *f;
+  int rc, fd;
+
+  if (o->path == NULL || strcmp(o->format, "xlsx") == 0) {
+    rc = ayil_report_write_opts(r, o->path == NULL ? stdout : NULL, o);
+    if (rc != 0 && o->path != NULL)
+      cli_err(EXIT_FAIL, "report: cannot write %s: %s", o->path,
+              ayil_strerror(rc));
+    else if (rc != 0)
+      cli_err(EXIT_FAIL, "report: %s", ayil_strerror(rc));
+    return rc;
+  }
+  if (snprintf(tmp, sizeof tmp, "%s.tmp-XXXXXX", o->path) >= (int)sizeof tmp) {
+    cli_err(EXIT_FAIL, "report: cannot write %s: %s", o->path,
+            ayil_strerror(AYIL_EINVAL));
+    return AYIL_EINVAL;
+  }
+  fd = mkstemp(tmp);
+  f = fd >= 0 ? fdopen(fd, "w") : NULL;
+  if (f == NULL) {
+    if (fd >= 0) {
+      close(fd);
+      unlink(tmp);
+    }
+    cli_err(EXIT_FAIL, "report: cannot write %s: %s", o->path,
+            ayil_strerror(AYIL_EIO));
+    return AYIL_EIO;
+  }
+  rc = ayil_report_write_opts(r, f, o);
+  if (fclose(f) != 0 && rc == 0)
+    rc = AYIL_EIO;
+  if (rc == 0 && rename(tmp, o->path) != 0)
+    rc = AYIL_EIO;
+  if (rc != 0) {
+    unlink(tmp);
+    cli_err(EXIT_FAIL, "report: cannot write %s: %s", o->path,
+            ayil_strerror(rc));
+  }
+  return rc;
+}
 
 int cmd_report(cli_t *c, int argc, char **argv) {
-  const char *from, *to, *oblast, *format, *lang, *sup;
+  const char *from, *to, *oblast, *format, *lang, *sup, *sep, *layout, *output;
   long suppress = AYIL_REPORT_SUPPRESS_DEFAULT;
+  ayil_report_opts_t o;
   ayil_report_t *r = NULL;
   uint64_t unknown = 0, bad = 0;
   int rc = cli_parse(c, argc, argv, c->first, REPORT_OPTS, "report");
@@ -96,6 +144,10 @@ int cmd_report(cli_t *c, int argc, char **argv) {
   format = cli_opt(c, "format");
   lang = cli_opt(c, "lang");
   sup = cli_opt(c, "suppress-below");
+  sep = cli_opt(c, "csv-sep");
+  layout = cli_opt(c, "layout");
+  output = cli_opt(c, "output");
+  memset(&o, 0, sizeof o);
   if (format == NULL)
     format = c->json ? "json" : "text";
   if (lang == NULL)
@@ -108,12 +160,34 @@ int cmd_report(cli_t *c, int argc, char **argv) {
     return cli_err(EXIT_USAGE, "report: --from is after --to");
   if (strcmp(format, "text") != 0 && strcmp(format, "json") != 0 &&
       strcmp(format, "csv") != 0 && strcmp(format, "md") != 0 &&
-      strcmp(format, "html") != 0)
+      strcmp(format, "html") != 0 && strcmp(format, "xlsx") != 0)
     return cli_err(EXIT_USAGE,
-                   "report: --format must be text, csv, json, md or html");
+                   "report: --format must be text, csv, json, md, html or "
+                   "xlsx");
+  if (strcmp(format, "xlsx") == 0 && (output == NULL || output[0] == '\0'))
+    return cli_err(EXIT_USAGE, "report: --format xlsx needs --output FILE");
   if (strcmp(lang, "en") != 0 && strcmp(lang, "ru") != 0 &&
       strcmp(lang, "ky") != 0)
     return cli_err(EXIT_USAGE, "report: --lang must be en, ru or ky");
+  if (sep != NULL) {
+    if (strcmp(sep, ",") == 0 || strcmp(sep, "comma") == 0)
+      o.csv_sep = ',';
+    else if (strcmp(sep, ";") == 0 || strcmp(sep, "semicolon") == 0)
+      o.csv_sep = ';';
+    else if (strcmp(sep, "\t") == 0 || strcmp(sep, "tab") == 0)
+      o.csv_sep = '\t';
+    else
+      return cli_err(EXIT_USAGE, "report: --csv-sep must be ',', ';' or tab");
+    if (strcmp(format, "csv") != 0)
+      return cli_err(EXIT_USAGE, "report: --csv-sep is for --format csv");
+  }
+  if (layout != NULL) {
+    if (strcmp(layout, "long") != 0 && strcmp(layout, "wide") != 0)
+      return cli_err(EXIT_USAGE, "report: --layout must be long or wide");
+    if (strcmp(format, "csv") != 0)
+      return cli_err(EXIT_USAGE, "report: --layout is for --format csv");
+    o.wide = strcmp(layout, "wide") == 0;
+  }
   if (sup != NULL) {
     char *end = NULL;
     suppress = strtol(sup, &end, 10);
@@ -141,9 +215,11 @@ int cmd_report(cli_t *c, int argc, char **argv) {
               _("ayil: report: skipped %llu records whose header is "
                 "malformed\n"),
               (unsigned long long)bad);
-    rc = ayil_report_write(r, stdout, format, lang, (int)suppress);
-    if (rc != 0)
-      cli_err(EXIT_FAIL, "report: %s", ayil_strerror(rc));
+    o.format = format;
+    o.lang = lang;
+    o.suppress_below = (int)suppress;
+    o.path = output;
+    rc = write_report(&o, r);
   } else {
     cli_node_fail(c);
   }

@@ -98,9 +98,14 @@ static const cli_cmd_t COMMANDS[] = {
      "Rebuilds the records view from the signed logs."},
     {"report", cmd_report,
      "report [--from YYYY-MM] [--to YYYY-MM] [--oblast O] "
-     "[--format text|csv|json|md|html]\n"
-     "       [--lang en|ru|ky] [--suppress-below N] [--json]",
-     "Gives the indicators of RECORDS.md from the records' headers only."},
+     "[--format text|csv|json|md|html|xlsx]\n"
+     "       [--lang en|ru|ky] [--suppress-below N] [--json]\n"
+     "       [--csv-sep ,|;|tab] [--layout long|wide] [--output FILE]",
+     "Gives the indicators of RECORDS.md from the records' headers only.\n"
+     "csv is for a spreadsheet: a UTF-8 BOM, labels in --lang beside the "
+     "codes,\n--csv-sep ';' for a Russian locale, --layout wide for a row "
+     "per committee.\nxlsx: a workbook with a sheet per scope, written to "
+     "--output FILE."},
     {"admit", cmd_admit,
      "admit --name NAME --oblast OBLAST [--expires DAYS] "
      "[--advertise HOST:PORT] [--json]\n"

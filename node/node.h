@@ -578,7 +578,9 @@ int ayil_node_revoke(ayil_node_t *n, const uint8_t id[AYIL_ID_BYTES],
 struct ayil_report_s;
 /*
  * Feeds the records this node counts into `r`: on a committee its own
- * records, on a hub every registered committee (with zeros if it sent
+ * records, the report made its own (ayil_report_set_own(): only this
+ * committee is shown, headed with its name); on a hub every registered
+ * committee (with zeros if it sent
  * nothing) and the live records of its devices. Records of unregistered
  * nodes and headers an indicator cannot read are skipped and counted in
  * *unknown and *malformed.

@@ -7,6 +7,7 @@
 #include <sodium.h>
 #include <sqlite3.h>
 
+#include "ayil/entry.h"
 #include "ayil/error.h"
 #include "ayil/enrol.h"
 #include "node_int.h"
@@ -378,6 +379,66 @@ static int devs_load(sqlite3 *db, hub_dev_t **out, size_t *nout) {
   return 0;
 }
 
+/* The time of the newest entry of `origin`'s log at this hub (unix
+ * seconds, its writer's clock), or 0. */
+static int64_t newest_entry_time(sqlite3_stmt *q, const void *origin, int len) {
+  ayil_entry_t e;
+  int64_t t = 0;
+
+  sqlite3_reset(q);
+  if (sqlite3_bind_blob(q, 1, origin, len, SQLITE_STATIC) == SQLITE_OK &&
+      sqlite3_step(q) == SQLITE_ROW &&
+      ayil_entry_decode(&e, sqlite3_column_blob(q, 0),
+                        (size_t)sqlite3_column_bytes(q, 0)) == 0)
+    t = (int64_t)(e.ts_ms / 1000);
+  sqlite3_reset(q);
+  return t;
+}
+
+/*
+ * Tells the report when the hub last heard from each committee (report.h,
+ * "Not synced for the period"): the latest sync contact of its devices and
+ * the time of the newest entry of their logs, however it came (sync or
+ * bundle). One row per device; a committee's latest wins.
+ */
+static int note_contacts(sqlite3 *db, ayil_report_t *r) {
+  sqlite3_stmt *s = NULL, *q = NULL;
+  int rc = 0;
+
+  if (sqlite3_prepare_v2(db,
+                         "SELECT c.name, c.oblast, d.id, p.last_contact FROM "
+                         "committees c LEFT JOIN devices d ON d.committee = "
+                         "c.id LEFT JOIN peers p ON p.id = d.id",
+                         -1, &s, NULL) != SQLITE_OK ||
+      sqlite3_prepare_v2(db,
+                         "SELECT bytes FROM entries WHERE origin = ?1 ORDER "
+                         "BY seq DESC LIMIT 1",
+                         -1, &q, NULL) != SQLITE_OK) {
+    sqlite3_finalize(s);
+    sqlite3_finalize(q);
+    return AYIL_ESTORE;
+  }
+  while (rc == 0 && sqlite3_step(s) == SQLITE_ROW) {
+    const char *name = (const char *)sqlite3_column_text(s, 0);
+    const char *oblast = (const char *)sqlite3_column_text(s, 1);
+    int64_t word = sqlite3_column_int64(s, 3), t;
+    if (name == NULL || oblast == NULL)
+      continue;
+    if (sqlite3_column_type(s, 2) == SQLITE_BLOB) {
+      t = newest_entry_time(q, sqlite3_column_blob(s, 2),
+                            sqlite3_column_bytes(s, 2));
+      if (t > word)
+        word = t;
+    }
+    rc = ayil_report_note_contact(r, name, oblast, word);
+    if (rc == AYIL_EINVAL)
+      rc = 0; /* a name the report refuses: its records fail alike */
+  }
+  sqlite3_finalize(q);
+  sqlite3_finalize(s);
+  return rc;
+}
+
 static int report_hub(ayil_node_t *n, ayil_report_t *r, uint64_t *unknown,
                       uint64_t *bad) {
   sqlite3 *db = ayil__store_db(n->store);
@@ -414,6 +475,8 @@ static int report_hub(ayil_node_t *n, ayil_report_t *r, uint64_t *unknown,
   }
   sqlite3_finalize(s);
   s = NULL;
+  if (rc == 0)
+    rc = note_contacts(db, r);
   if (rc != 0)
     return rc;
   rc = devs_load(db, &devs, &ndevs);
@@ -490,7 +553,10 @@ int ayil_node_report(ayil_node_t *n, struct ayil_report_s *r, uint64_t *unknown,
     ctx.r = r;
     ctx.name = n->conf.name;
     ctx.oblast = n->conf.oblast;
-    rc = ayil_store_records(n->store, NULL, report_row, &ctx);
+    /* Its own report: this committee only, headed with its name. */
+    rc = ayil_report_set_own(r, ctx.name, ctx.oblast);
+    if (rc == 0)
+      rc = ayil_store_records(n->store, NULL, report_row, &ctx);
     if (ctx.err != 0)
       rc = ctx.err;
   } else {

@@ -99,6 +99,7 @@ void ayil_report_free(ayil_report_t *r) {
     free(r->com[i].days);
   }
   free(r->com);
+  free(r->own_name);
   free(r->ht);
   free(r->days_vals);
   free(r);
@@ -210,6 +211,36 @@ int ayil_report_add_committee(ayil_report_t *r, const char *committee_name,
                               const char *oblast) {
   size_t idx;
   return committee_slot(r, committee_name, oblast, &idx);
+}
+
+int ayil_report_set_own(ayil_report_t *r, const char *committee_name,
+                        const char *oblast) {
+  size_t idx;
+  int rc = committee_slot(r, committee_name, oblast, &idx);
+
+  if (rc != 0)
+    return rc;
+  if (r->ncom > 1 || r->own)
+    return AYIL_EINVAL; /* another committee is there */
+  r->own_name = strdup(committee_name);
+  if (r->own_name == NULL)
+    return AYIL_ENOMEM;
+  r->own = 1; /* with no committee when the oblast filter left it out */
+  return 0;
+}
+
+int ayil_report_note_contact(ayil_report_t *r, const char *committee_name,
+                             const char *oblast, int64_t last_word) {
+  size_t idx;
+  int rc = committee_slot(r, committee_name, oblast, &idx);
+
+  if (rc == 0 && idx != SIZE_MAX) {
+    committee_t *c = &r->com[idx];
+    if (!c->noted || last_word > c->last_word)
+      c->last_word = last_word;
+    c->noted = 1;
+  }
+  return rc;
 }
 
 int ayil_report_note_rollback(ayil_report_t *r, const char *committee_name,
@@ -499,6 +530,8 @@ static int add_hdr(ayil_report_t *r, const char *committee_name, int ob,
       c->ndays = r->ndays;
     }
   }
+  if (h->month >= r->from && h->month <= r->to)
+    c->in_period = 1;
   for (i = 0; i < d.n; i++)
     c->c[d.ind[i]] = ayil__report_add_sat(c->c[d.ind[i]], d.val[i]);
   if (d.has_days)

@@ -78,6 +78,53 @@ int ayil_report_add_committee(ayil_report_t *r, const char *committee_name,
                               const char *oblast);
 
 /*
+ * Makes r a committee's own report (what `ayil report` gives on a
+ * committee node): the committee (name, oblast) is added, and every format
+ * shows that committee only, headed with its name, instead of the total,
+ * regions and oblasts again with zeros for every other place. json gives
+ * "committee":NAME after "oblast" and only the committee's rows; csv only
+ * its rows; text, md and html a title with its name and one table (html:
+ * the charts over codes, of its cells); xlsx one sheet. The cells are
+ * those of the committee in a report without this call (suppression
+ * alike). With an oblast filter that leaves the committee out, the report
+ * shows no committee. Returns as ayil_report_add_committee(); AYIL_EINVAL
+ * also when the report already holds another committee.
+ */
+int ayil_report_set_own(ayil_report_t *r, const char *committee_name,
+                        const char *oblast);
+
+/*
+ * Not synced for the period. A hub's figures for a committee are zeros
+ * both when it had nothing to count and when nothing of the period ever
+ * reached the hub. This tells them apart. ayil_report_note_contact() gives
+ * the last time the hub heard from the committee (`last_word`, unix
+ * seconds; 0 or less for never): the latest of its devices' sync contacts
+ * and of the times of the newest entries of their logs (a bundle's entries
+ * too; an entry's time is its writer's clock, coarsened to the UTC day).
+ * A noted committee is *not synced for the period* when both:
+ *  - no record of it with a month in the period was counted (any live
+ *    record passed to ayil_report_add*() with from <= month <= to, of any
+ *    kind), and
+ *  - its last word came before the end of the period: the first second of
+ *    the month after `to`, UTC; without `to`, the hub never heard from it.
+ * Word after the end means the committee's logs were shipped past the
+ * period (a log is shipped in order), so what it had entered for the
+ * period by then is here and its zeros are zeros. A committee never noted
+ * (a committee's own report) is never marked.
+ *
+ * A committee so marked is shown so in every format: json adds
+ * "not_synced":true to each of its rows; csv fills its column note with
+ * the legend's text (in `lang`); text, md and html put " *" after its name
+ * in the tables' headers and a legend line under the others; xlsx the same
+ * in its sheet (the name in the table's header, the legend in row 5).
+ * Without a marked committee, every format is as before.
+ * Adds the committee if it is new; AYIL_EINVAL as
+ * ayil_report_add_committee().
+ */
+int ayil_report_note_contact(ayil_report_t *r, const char *committee_name,
+                             const char *oblast, int64_t last_word);
+
+/*
  * Notes that `entries` entries of a committee's devices were rolled back at
  * this hub (`ayil revoke ID --after SEQ`). Every human format lists such
  * committees under the legend, and json gives "rolled_back":[{"name":C,
@@ -135,14 +182,15 @@ int ayil_report_add_packed(ayil_report_t *r, const char *committee_name,
  *    regions are their codes; the total's name is "total".
  *  - csv: header "scope,name,indicator,value,suppressed", then the same
  *    rows; a suppressed cell has value D ("<N" or "x", as in json) and
- *    suppressed 1 (else 0).
- *    RFC 4180 quoting, CRLF line ends.
+ *    suppressed 1 (else 0), then the labels in `lang`; a BOM first, CRLF
+ *    line ends, RFC 4180 quoting: see ayil_report_opts_t.
  *  - text, md, html: tables for people, labels in `lang`, numbers grouped
  *    per language; the total first, then regions, oblasts, and committees
  *    grouped by oblast, wide tables split into column blocks. html is one
  *    self-contained page (inline CSS, inline SVG charts, no script, no
  *    link, no external resource).
- * lang: "en", "ru" or "ky" (NULL means "en"); json and csv ignore it.
+ * lang: "en", "ru" or "ky" (NULL means "en"); json ignores it, csv gives
+ *   its labels in it.
  * suppress_below: N >= 0. With N >= 2, every count in 1..N-1 is suppressed
  *   and shown as D = "<N". Cells suppressed only so that those cannot be
  *   worked back from totals (complementary suppression) are shown as
@@ -160,6 +208,57 @@ int ayil_report_add_packed(ayil_report_t *r, const char *committee_name,
  */
 int ayil_report_write(ayil_report_t *r, FILE *out, const char *format,
                       const char *lang, int suppress_below);
+
+/*
+ * How ayil_report_write_opts() writes: format, lang and suppress_below as
+ * for ayil_report_write(), and for csv:
+ *  - csv_sep: ',' (0 means ','), ';' or '\t'; anything else is AYIL_EINVAL.
+ *  - wide: 0 for the long layout (a row per scope, name and indicator), 1
+ *    for the wide one (a row per committee, oblast, region and the total;
+ *    a column per indicator).
+ * Every csv starts with a UTF-8 byte order mark (so a spreadsheet reads it
+ * as UTF-8), has CRLF line ends and RFC 4180 quoting (a cell holding the
+ * separator, '"', CR or LF is quoted), and gives labels in `lang` beside the
+ * codes:
+ *  - long: "scope,name,indicator,value,suppressed,name_label,
+ *    indicator_label,note", the first five as before the labels came;
+ *    note is empty but for a committee not synced for the period (see
+ *    ayil_report_note_contact()).
+ *  - wide: a header "scope,name,name_label,note,IND1,IND2..." (the
+ *    indicators' names in the order of the long rows), then a row of their
+ *    labels (scope, name and note empty, name_label the label
+ *    "Indicator"), then a row
+ *    per scope in the long layout's order; a cell is the value or its
+ *    display ("<N", "x") when suppressed.
+ * A text cell (a name, a label) that starts with '=', '+', '-', '@', tab or
+ * CR is written with a "'" before it, so that no spreadsheet takes it for a
+ * formula: committee names come from operators. *
+ * format "xlsx" writes a workbook to `path` (out is not used and may be
+ * NULL; the file is written beside it under another name and renamed, so
+ * a reader never sees half of one, and an older file of that name is
+ * replaced): a sheet per scope, in the order of the human formats (the
+ * total, the regions, the oblasts, the committees), named by its label in
+ * `lang` (a committee by its name, cut to 31 characters with []:*?/\
+ * replaced by '_', and " (2)", " (3)"... after a name already taken).
+ * Each sheet: the title, the period, the suppression legend (N >= 2); the
+ * scope and name as in json (row 4: A "scope", B its code, C "name", D
+ * the name); then a table from row 6: A the indicator's name, B its label,
+ * C its value (a number, or the display "<N" or "x" as text in italics
+ * when suppressed). Every cell is a string or a number, never a formula.
+ * AYIL_EIO when the file cannot be written.
+ */
+typedef struct ayil_report_opts_s {
+  const char *format; /* also "xlsx": see below */
+  const char *lang;
+  int suppress_below;
+  char csv_sep;
+  int wide;
+  const char *path; /* xlsx: the file to write */
+} ayil_report_opts_t;
+
+/* ayil_report_write() with the options above. */
+int ayil_report_write_opts(ayil_report_t *r, FILE *out,
+                           const ayil_report_opts_t *o);
 
 /* Frees the report. NULL is a no-op. */
 void ayil_report_free(ayil_report_t *r);

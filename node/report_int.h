@@ -56,12 +56,17 @@ typedef struct committee_s {
   int64_t *days; /* participants per days slot; ndays entries */
   size_t ndays;
   int64_t rolled_back; /* entries cut by revoke --after (not a cell) */
+  int64_t last_word;   /* ayil_report_note_contact(), if noted */
+  int noted;           /* last_word was given */
+  int in_period;       /* a record of it in the period was counted */
 } committee_t;
 
 struct ayil_report_s {
   int from, to;            /* month numbers (year * 12 + month - 1) */
   char from_s[8], to_s[8]; /* "" when unbounded */
   int oblast;              /* filter, or -1 */
+  int own;                 /* a committee's own report: ayil_report_set_own */
+  char *own_name;          /* its committee's name */
   committee_t *com;
   size_t ncom, capcom;
   uint32_t *ht;       /* committee index + 1; 0 is empty */
@@ -107,7 +112,11 @@ typedef struct tab_s {
   int *region;       /* per entity: region (oblast, region), or -1 */
   size_t nob, nreg;  /* emitted oblasts and regions */
   size_t com0, ob0, reg0, tot; /* first entity of each scope */
-  const ind_t *ind;            /* the report's compiled indicators */
+  int own; /* a committee's own report: only committees are written */
+  unsigned char *nosync; /* per entity: a committee not synced for the
+                            period (report.h) */
+  size_t nnosync;        /* how many */
+  const ind_t *ind;      /* the report's compiled indicators */
   size_t nind, nfix;
   int *crow;     /* per column: its row in ind */
   int *cidx;     /* per column: its code index or days slot */
@@ -131,6 +140,24 @@ int ayil__report_tab_build(const ayil_report_t *r, tab_t *t, int nb);
 
 /* Frees what ayil__report_tab_build() allocated in *t. */
 void ayil__report_tab_free(tab_t *t);
+
+/* For report_xlsx.c: what report_out.c writes with (l is a language
+ * index, 0 en, 1 ru, 2 ky; see report_out.c). */
+const char *ayil__report_lang(int l);
+void ayil__report_ind_name(const tab_t *t, int i, char *buf, size_t n);
+void ayil__report_ind_label(const tab_t *t, int l, int i, char *buf, size_t n);
+const char *ayil__report_ent_label(const tab_t *t, int l, size_t e, char *buf,
+                                   size_t n, int *trusted);
+void ayil__report_cell_text(const tab_t *t, size_t e, size_t i, int l, int raw,
+                            int nb, char *buf, size_t n);
+void ayil__report_subst(char *buf, size_t n, const char *tmpl, const char *k1,
+                        const char *v1, const char *k2, const char *v2);
+/* The human formats' order of the entities (the total, regions, oblasts,
+ * committees by oblast) into ents (t->ne entries); returns how many. */
+size_t ayil__report_human_order(const tab_t *t, size_t *ents);
+/* Writes the xlsx form (report_xlsx.c). */
+int ayil__report_write_xlsx(const ayil_report_t *r, const tab_t *t,
+                            const char *path, int l, int nb);
 
 /* Sums saturate: a report never wraps around, whatever the input. */
 static inline int64_t ayil__report_add_sat(int64_t a, int64_t b) {

@@ -154,6 +154,9 @@ static const char *const FIXED_KEYS[] = {
     "heading.committees",
     "heading.charts",
     "heading.no_committees",
+    "legend.not_synced",
+    "note.not_synced",
+    "title.committee",
     "col.indicator",
     "scope.total",
 };
@@ -314,8 +317,12 @@ static void write_json(const ayil_report_t *r, const tab_t *t, FILE *out,
   fputs(",\"oblast\":", out);
   json_opt(out,
            r->oblast >= 0 ? ayil_schema_oblast_at((size_t)r->oblast) : NULL);
+  if (r->own) {
+    fputs(",\"committee\":", out);
+    json_str(out, r->own_name);
+  }
   fprintf(out, ",\"suppress_below\":%d,\"rows\":[", nb < 2 ? 0 : nb);
-  for (e = 0; e < t->ne; e++)
+  for (e = 0; e < (t->own ? t->ob0 : t->ne); e++)
     for (k = 0; k < t->ni; k++) {
       int i = t->ord[k];
       fputs(first ? "\n" : ",\n", out);
@@ -325,11 +332,12 @@ static void write_json(const ayil_report_t *r, const tab_t *t, FILE *out,
       json_str(out, t->name[e]);
       fprintf(out, ",\"indicator\":\"%s\",\"value\":", name);
       if (t->f[e * t->ni + i] == F_SHOW) {
-        fprintf(out, "%lld}", (long long)t->v[e * t->ni + i]);
+        fprintf(out, "%lld", (long long)t->v[e * t->ni + i]);
       } else {
         cell_text(t, e, (size_t)i, L_EN, 1, nb, disp, sizeof(disp));
-        fprintf(out, "null,\"suppressed\":true,\"display\":\"%s\"}", disp);
+        fprintf(out, "null,\"suppressed\":true,\"display\":\"%s\"", disp);
       }
+      fputs(t->nosync[e] ? ",\"not_synced\":true}" : "}", out);
     }
   fputs("\n]", out);
   first = 1;
@@ -345,12 +353,40 @@ static void write_json(const ayil_report_t *r, const tab_t *t, FILE *out,
   fputs("]}\n", out);
 }
 
-static void csv_field(FILE *out, const char *s) {
-  if (strpbrk(s, ",\"\r\n") == NULL) {
+/* The label of entity e (a scope's row) in language l: an oblast's or a
+ * region's name, "Total", or a committee's own name (*trusted = 0). */
+static const char *ent_name_label(const tab_t *t, int l, size_t e, char *buf,
+                                  size_t n, int *trusted) {
+  *trusted = 1;
+  switch (t->scope[e]) {
+  case SC_OBLAST:
+    return ayil_trc(LN[l], AYIL_DOMAIN, "oblast", t->name[e]);
+  case SC_REGION:
+    snprintf(buf, n, "region.%s", t->name[e]);
+    return rlabel(l, buf);
+  case SC_TOTAL:
+    return ayil_trc(LN[l], AYIL_DOMAIN, "report", "scope.total");
+  default:
+    *trusted = 0;
+    return t->name[e];
+  }
+}
+
+/* A csv cell: RFC 4180 quoting when it holds the separator, '"', CR or LF;
+ * a text cell that a spreadsheet would take for a formula gets a "'"
+ * first (see ayil_report_opts_t). */
+static void csv_cell(FILE *out, char sep, const char *s, int text) {
+  int guard = text && s[0] != '\0' && strchr("=+-@\t\r", s[0]) != NULL;
+
+  if (strchr(s, sep) == NULL && strpbrk(s, "\"\r\n") == NULL) {
+    if (guard)
+      fputc('\'', out);
     fputs(s, out);
     return;
   }
   fputc('"', out);
+  if (guard)
+    fputc('\'', out);
   for (; *s != '\0'; s++) {
     if (*s == '"')
       fputc('"', out);
@@ -359,22 +395,76 @@ static void csv_field(FILE *out, const char *s) {
   fputc('"', out);
 }
 
-static void write_csv(const tab_t *t, FILE *out, int nb) {
+static void write_csv(const tab_t *t, FILE *out, int nb, int l, char sep,
+                      int wide) {
   size_t e, k;
-  char name[96], disp[32];
+  char name[96], disp[32], lab[LABEL_MAX], buf[96];
+  const char *note = ayil_trc(LN[l], AYIL_DOMAIN, "report", "note.not_synced");
+  int trusted;
 
-  fputs("scope,name,indicator,value,suppressed\r\n", out);
-  for (e = 0; e < t->ne; e++)
+  fputs("\xef\xbb\xbf", out); /* UTF-8, for a spreadsheet */
+  if (wide) {
+    fprintf(out, "scope%cname%cname_label%cnote", sep, sep, sep);
+    for (k = 0; k < t->ni; k++) {
+      ind_name(t, t->ord[k], name, sizeof(name));
+      fputc(sep, out);
+      csv_cell(out, sep, name, 1);
+    }
+    fprintf(out, "\r\n%c%c", sep, sep);
+    csv_cell(out, sep, ayil_trc(LN[l], AYIL_DOMAIN, "report", "col.indicator"),
+             1);
+    fputc(sep, out);
+    for (k = 0; k < t->ni; k++) {
+      ind_label(t, l, t->ord[k], lab, sizeof(lab));
+      fputc(sep, out);
+      csv_cell(out, sep, lab, 1);
+    }
+    fputs("\r\n", out);
+    for (e = 0; e < (t->own ? t->ob0 : t->ne); e++) {
+      fputs(SCOPES[t->scope[e]], out);
+      fputc(sep, out);
+      csv_cell(out, sep, t->name[e], 1);
+      fputc(sep, out);
+      csv_cell(out, sep, ent_name_label(t, l, e, buf, sizeof(buf), &trusted),
+               1);
+      fputc(sep, out);
+      csv_cell(out, sep, t->nosync[e] ? note : "", 1);
+      for (k = 0; k < t->ni; k++) {
+        cell_text(t, e, (size_t)t->ord[k], L_EN, 1, nb, disp, sizeof(disp));
+        fputc(sep, out);
+        csv_cell(out, sep, disp, 0);
+      }
+      fputs("\r\n", out);
+    }
+    return;
+  }
+  fprintf(out,
+          "scope%cname%cindicator%cvalue%csuppressed%cname_label%c"
+          "indicator_label%cnote\r\n",
+          sep, sep, sep, sep, sep, sep, sep);
+  for (e = 0; e < (t->own ? t->ob0 : t->ne); e++) {
+    const char *nl = ent_name_label(t, l, e, buf, sizeof(buf), &trusted);
     for (k = 0; k < t->ni; k++) {
       int i = t->ord[k];
       ind_name(t, i, name, sizeof(name));
+      ind_label(t, l, i, lab, sizeof(lab));
       fputs(SCOPES[t->scope[e]], out);
-      fputc(',', out);
-      csv_field(out, t->name[e]);
-      fprintf(out, ",%s,", name);
+      fputc(sep, out);
+      csv_cell(out, sep, t->name[e], 1);
+      fputc(sep, out);
+      csv_cell(out, sep, name, 1);
+      fputc(sep, out);
       cell_text(t, e, (size_t)i, L_EN, 1, nb, disp, sizeof(disp));
-      fprintf(out, "%s,%d\r\n", disp, t->f[e * t->ni + i] != F_SHOW);
+      csv_cell(out, sep, disp, 0);
+      fprintf(out, "%c%d%c", sep, t->f[e * t->ni + i] != F_SHOW, sep);
+      csv_cell(out, sep, nl, 1);
+      fputc(sep, out);
+      csv_cell(out, sep, lab, 1);
+      fputc(sep, out);
+      csv_cell(out, sep, t->nosync[e] ? note : "", 1);
+      fputs("\r\n", out);
     }
+  }
 }
 
 /* ---- tables for people: text, md, html ---- */
@@ -481,21 +571,12 @@ static void h_put(const human_t *h, const char *s, int trusted) {
 /* The column header of entity e. *trusted: it is one of our labels. */
 static const char *ent_label(const human_t *h, size_t e, char *buf, size_t n,
                              int *trusted) {
-  const tab_t *t = h->t;
-
-  *trusted = 1;
-  switch (t->scope[e]) {
-  case SC_OBLAST:
-    return ayil_trc(LN[h->l], AYIL_DOMAIN, "oblast", t->name[e]);
-  case SC_REGION:
-    snprintf(buf, n, "region.%s", t->name[e]);
-    return rlabel(h->l, buf);
-  case SC_TOTAL:
-    return ayil_trc(LN[h->l], AYIL_DOMAIN, "report", "scope.total");
-  default:
+  if (h->t->nosync[e]) { /* not synced for the period: see the legend */
     *trusted = 0;
-    return t->name[e];
+    snprintf(buf, n, "%s *", h->t->name[e]);
+    return buf;
   }
+  return ent_name_label(h->t, h->l, e, buf, n, trusted);
 }
 
 static void h_heading(const human_t *h, int level, const char *text) {
@@ -523,7 +604,7 @@ static void h_heading(const human_t *h, int level, const char *text) {
 static void h_table(const human_t *h, const size_t *ents, size_t n) {
   const tab_t *t = h->t;
   FILE *out = h->out;
-  char buf[LABEL_MAX], val[48];
+  char buf[LABEL_MAX * 2], val[48];
   size_t k, j, lw, cw[BLOCK_COLS];
   const char *ind = ayil_trc(LN[h->l], AYIL_DOMAIN, "report", "col.indicator");
   int trusted;
@@ -683,7 +764,7 @@ static void svg_bars(const human_t *h, const char *title, size_t n,
 
 /* The charts of the indicator table's rows that have one: an expanded row
  * over its codes in the total, one indicator over the oblasts. */
-static void html_charts(const human_t *h) {
+static void html_charts(const human_t *h, size_t ent) {
   const tab_t *t = h->t;
   const char *labels[64];
   size_t cells[64];
@@ -693,14 +774,15 @@ static void html_charts(const human_t *h) {
   h_heading(h, 2, ayil_trc(LN[h->l], AYIL_DOMAIN, "report", "heading.charts"));
   for (i = 0; i < t->nind; i++) {
     const ind_t *x = &t->ind[i];
-    if (x->def->chart == NULL || x->by == BY_COUNT)
+    if (x->def->chart == NULL || x->by == BY_COUNT ||
+        (t->own && x->by == BY_NONE)) /* one committee: no oblasts */
       continue;
     n = 0;
     if (x->by != BY_NONE) {
       code_ctx(x, ctx, sizeof(ctx));
       for (k = 0; k < (size_t)x->ncol && n < N(cells); k++) {
         labels[n] = ayil_trc(LN[h->l], AYIL_DOMAIN, ctx, x->byf->codes[k]);
-        cells[n++] = t->tot * t->ni + (size_t)x->col + k;
+        cells[n++] = ent * t->ni + (size_t)x->col + k;
       }
     } else {
       for (k = 0; k < t->nob && n < N(cells); k++) {
@@ -729,7 +811,10 @@ static const char HTML_CSS[] =
     "figure{margin:0 0 1em}figcaption{font-weight:bold;margin-bottom:.3em}\n"
     "svg text{font-size:11px;fill:#111}\n"
     "@page{size:A4;margin:15mm}\n"
+    /* Printed, a table of every indicator (about 50 rows) fits one A4
+     * page under its heading: no page holding one row of it. */
     "@media print{body{margin:0;max-width:none;font-size:9pt}"
+    "table{font-size:7.5pt}th,td{padding:0 4px;line-height:1.3}"
     "h2{break-before:page;page-break-before:always}"
     "h2.first{break-before:auto;page-break-before:auto}"
     "table,figure{break-inside:auto}tr,figure{break-inside:avoid;"
@@ -739,7 +824,7 @@ static const char HTML_CSS[] =
 static int write_human(const ayil_report_t *r, const tab_t *t, FILE *out,
                        int fmt, int l, int nb) {
   human_t h;
-  char buf[LABEL_MAX * 2], from[64], to[64];
+  char buf[LABEL_MAX * 2], from[64], to[64], title[LABEL_MAX * 2];
   size_t *ents = NULL, k, n, o;
 
   h.r = r;
@@ -757,6 +842,13 @@ static int write_human(const ayil_report_t *r, const tab_t *t, FILE *out,
   }
   for (k = 0; k < t->ni; k++)
     ind_label(t, l, (int)k, h.labels[k], LABEL_MAX);
+  if (r->own)
+    subst(title, sizeof(title),
+          ayil_trc(LN[l], AYIL_DOMAIN, "report", "title.committee"),
+          "committee", r->own_name, NULL, NULL);
+  else
+    snprintf(title, sizeof(title), "%s",
+             ayil_trc(LN[l], AYIL_DOMAIN, "report", "title"));
 
   if (fmt == FMT_HTML) {
     fprintf(out,
@@ -768,10 +860,26 @@ static int write_human(const ayil_report_t *r, const tab_t *t, FILE *out,
             "default-src 'none'; style-src 'unsafe-inline'; img-src data:\">\n"
             "<title>",
             LN[l]);
-    ayil_html_put(out, ayil_trc(LN[l], AYIL_DOMAIN, "report", "title"));
+    ayil_html_put(out, title);
     fprintf(out, "</title>\n<style>\n%s</style>\n</head>\n<body>\n", HTML_CSS);
   }
-  h_heading(&h, 1, ayil_trc(LN[l], AYIL_DOMAIN, "report", "title"));
+  if (r->own && fmt == FMT_MD) {
+    /* The committee's name is not ours: escaped as md text. */
+    const char *tm = ayil_trc(LN[l], AYIL_DOMAIN, "report", "title.committee");
+    const char *at = strstr(tm, "{committee}");
+    fputs("# ", out);
+    if (at == NULL) {
+      md_label(out, tm);
+    } else {
+      snprintf(buf, sizeof(buf), "%.*s", (int)(at - tm), tm);
+      md_label(out, buf);
+      md_put(out, r->own_name);
+      md_label(out, at + strlen("{committee}"));
+    }
+    fputs("\n\n", out);
+  } else {
+    h_heading(&h, 1, title);
+  }
   snprintf(from, sizeof(from), "%s",
            r->from_s[0]
                ? r->from_s
@@ -808,6 +916,14 @@ static int write_human(const ayil_report_t *r, const tab_t *t, FILE *out,
     h_put(&h, buf, 1);
     fputs(fmt == FMT_HTML ? "</p>\n" : fmt == FMT_MD ? "\n\n" : "\n", out);
   }
+  if (t->nnosync > 0) {
+    snprintf(buf, sizeof(buf), "%s %s", fmt == FMT_MD ? "\\*" : "*",
+             ayil_trc(LN[l], AYIL_DOMAIN, "report", "legend.not_synced"));
+    if (fmt == FMT_HTML)
+      fputs("<p class=\"meta\">", out);
+    h_put(&h, buf, 1);
+    fputs(fmt == FMT_HTML ? "</p>\n" : fmt == FMT_MD ? "\n\n" : "\n", out);
+  }
   for (k = 0; k < r->ncom; k++) {
     /* What a revoke --after took back from this hub's copy: the reader of
      * the report must know that the figures left those entries out. */
@@ -825,6 +941,19 @@ static int write_human(const ayil_report_t *r, const tab_t *t, FILE *out,
   }
   if (fmt == FMT_TEXT)
     fputc('\n', out);
+  if (r->own) {
+    /* One committee: its table and charts, no scope above it. */
+    if (t->ob0 == t->com0)
+      h_heading(
+          &h, 2,
+          ayil_trc(LN[l], AYIL_DOMAIN, "report", "heading.no_committees"));
+    for (k = t->com0; k < t->ob0; k++) {
+      h_tables(&h, &k, 1);
+      if (fmt == FMT_HTML)
+        html_charts(&h, k);
+    }
+    goto end;
+  }
   if (fmt == FMT_HTML) {
     fputs("<h2 class=\"first\">", out);
     ayil_html_put(out, ayil_trc(LN[l], AYIL_DOMAIN, "report", "heading.total"));
@@ -835,7 +964,7 @@ static int write_human(const ayil_report_t *r, const tab_t *t, FILE *out,
   ents[0] = t->tot;
   h_tables(&h, ents, 1);
   if (fmt == FMT_HTML)
-    html_charts(&h);
+    html_charts(&h, t->tot);
   h_heading(&h, 2, ayil_trc(LN[l], AYIL_DOMAIN, "report", "heading.regions"));
   for (k = 0; k < t->nreg; k++)
     ents[k] = t->reg0 + k;
@@ -862,6 +991,7 @@ static int write_human(const ayil_report_t *r, const tab_t *t, FILE *out,
       h_tables(&h, ents, n);
     }
   }
+end:
   if (fmt == FMT_HTML)
     fputs("</body>\n</html>\n", out);
   free(ents);
@@ -869,12 +999,77 @@ static int write_human(const ayil_report_t *r, const tab_t *t, FILE *out,
   return 0;
 }
 
+/* ---- for report_xlsx.c (report_int.h) ---- */
+
+const char *ayil__report_lang(int l) {
+  return LN[l];
+}
+
+void ayil__report_ind_name(const tab_t *t, int i, char *buf, size_t n) {
+  ind_name(t, i, buf, n);
+}
+
+void ayil__report_ind_label(const tab_t *t, int l, int i, char *buf, size_t n) {
+  ind_label(t, l, i, buf, n);
+}
+
+const char *ayil__report_ent_label(const tab_t *t, int l, size_t e, char *buf,
+                                   size_t n, int *trusted) {
+  return ent_name_label(t, l, e, buf, n, trusted);
+}
+
+void ayil__report_cell_text(const tab_t *t, size_t e, size_t i, int l, int raw,
+                            int nb, char *buf, size_t n) {
+  cell_text(t, e, i, l, raw, nb, buf, n);
+}
+
+void ayil__report_subst(char *buf, size_t n, const char *tmpl, const char *k1,
+                        const char *v1, const char *k2, const char *v2) {
+  subst(buf, n, tmpl, k1, v1, k2, v2);
+}
+
+size_t ayil__report_human_order(const tab_t *t, size_t *ents) {
+  size_t n = 0, k, o;
+
+  if (t->own) {
+    for (k = t->com0; k < t->ob0; k++)
+      ents[n++] = k;
+    return n;
+  }
+  ents[n++] = t->tot;
+  for (k = 0; k < t->nreg; k++)
+    ents[n++] = t->reg0 + k;
+  for (k = 0; k < t->nob; k++)
+    ents[n++] = t->ob0 + k;
+  for (o = t->ob0; o < t->reg0; o++)
+    for (k = t->com0; k < t->ob0; k++)
+      if (t->oblast[k] == t->oblast[o])
+        ents[n++] = k;
+  return n;
+}
+
 int ayil_report_write(ayil_report_t *r, FILE *out, const char *format,
                       const char *lang, int suppress_below) {
-  tab_t t;
-  int l = lang_index(lang), fmt, rc;
+  ayil_report_opts_t o;
 
-  if (r == NULL || out == NULL || l < 0 || suppress_below < 0)
+  memset(&o, 0, sizeof(o));
+  o.format = format;
+  o.lang = lang;
+  o.suppress_below = suppress_below;
+  return ayil_report_write_opts(r, out, &o);
+}
+
+int ayil_report_write_opts(ayil_report_t *r, FILE *out,
+                           const ayil_report_opts_t *o) {
+  tab_t t;
+  const char *format = o != NULL ? o->format : NULL;
+  int l = lang_index(o != NULL ? o->lang : NULL), fmt, rc;
+  int suppress_below = o != NULL ? o->suppress_below : -1;
+  char sep = o != NULL && o->csv_sep != 0 ? o->csv_sep : ',';
+  int is_xlsx = format != NULL && strcmp(format, "xlsx") == 0;
+
+  if (r == NULL || (out == NULL && !is_xlsx) || l < 0 || suppress_below < 0 ||
+      (sep != ',' && sep != ';' && sep != '\t'))
     return AYIL_EINVAL;
   if (format == NULL || strcmp(format, "text") == 0)
     fmt = FMT_TEXT;
@@ -886,6 +1081,8 @@ int ayil_report_write(ayil_report_t *r, FILE *out, const char *format,
     fmt = -1;
   else if (strcmp(format, "csv") == 0)
     fmt = -2;
+  else if (strcmp(format, "xlsx") == 0 && o->path != NULL)
+    fmt = -3;
   else
     return AYIL_EINVAL;
   rc = ayil__report_tab_build(r, &t, suppress_below);
@@ -894,7 +1091,11 @@ int ayil_report_write(ayil_report_t *r, FILE *out, const char *format,
   if (fmt == -1) {
     write_json(r, &t, out, suppress_below);
   } else if (fmt == -2) {
-    write_csv(&t, out, suppress_below);
+    write_csv(&t, out, suppress_below, l, sep, o->wide);
+  } else if (fmt == -3) {
+    rc = ayil__report_write_xlsx(r, &t, o->path, l, suppress_below);
+    ayil__report_tab_free(&t);
+    return rc;
   } else {
     rc = write_human(r, &t, out, fmt, l, suppress_below);
   }

@@ -27,6 +27,7 @@ void ayil__report_tab_free(tab_t *t) {
   free(t->cidx);
   free(t->days);
   free(t->ord);
+  free(t->nosync);
   free(t->g);
   free(t->parts);
 }
@@ -546,6 +547,23 @@ static int region_of(size_t o) {
   return 0;
 }
 
+/* The end of r's period (report.h, "Not synced for the period"): the
+ * first second of the month after `to`, UTC, as unix time; without `to`, 1
+ * (a last word of 0 or less is "never"). */
+static int64_t period_end(const ayil_report_t *r) {
+  int64_t y, m, days;
+
+  if (r->to == INT32_MAX)
+    return 1;
+  y = (r->to + 1) / 12;
+  m = (r->to + 1) % 12 + 1;
+  /* Days from 1970-01-01 to y-m-01 (civil calendar, proleptic Gregorian). */
+  y -= m <= 2;
+  days = 365 * y + y / 4 - y / 100 + y / 400 +
+         (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 - 719468;
+  return days * 86400;
+}
+
 int ayil__report_tab_build(const ayil_report_t *r, tab_t *t, int nb) {
   size_t *corder = NULL, *slots = NULL, *slotpos = NULL;
   size_t e, i, j, k, n, ndays = r->ndays;
@@ -571,6 +589,7 @@ int ayil__report_tab_build(const ayil_report_t *r, tab_t *t, int nb) {
   t->reg0 = t->ob0 + t->nob;
   t->tot = t->reg0 + t->nreg;
   t->ne = t->tot + 1;
+  t->own = r->own;
   t->ind = r->ind;
   t->nind = r->nind;
   t->nfix = r->nfix;
@@ -586,13 +605,14 @@ int ayil__report_tab_build(const ayil_report_t *r, tab_t *t, int nb) {
   t->ord = calloc(t->ni, sizeof(*t->ord));
   t->crow = calloc(t->ni, sizeof(*t->crow));
   t->cidx = calloc(t->ni, sizeof(*t->cidx));
+  t->nosync = calloc(t->ne, 1);
   corder = calloc(r->ncom + 1, sizeof(*corder));
   slots = calloc(ndays + 1, sizeof(*slots));
   slotpos = calloc(ndays + 1, sizeof(*slotpos));
   if (t->v == NULL || t->f == NULL || t->scope == NULL || t->name == NULL ||
       t->oblast == NULL || t->region == NULL || t->days == NULL ||
-      t->ord == NULL || t->crow == NULL || t->cidx == NULL || corder == NULL ||
-      slots == NULL || slotpos == NULL)
+      t->ord == NULL || t->crow == NULL || t->cidx == NULL ||
+      t->nosync == NULL || corder == NULL || slots == NULL || slotpos == NULL)
     goto fail;
 
   sort_r = r;
@@ -626,6 +646,10 @@ int ayil__report_tab_build(const ayil_report_t *r, tab_t *t, int nb) {
     t->name[e] = c->name;
     t->oblast[e] = c->oblast;
     t->region[e] = region_of((size_t)c->oblast);
+    if (c->noted && !c->in_period && c->last_word < period_end(r)) {
+      t->nosync[e] = 1;
+      t->nnosync++;
+    }
     memcpy(cell(t, e, 0), c->c, t->nfix * sizeof(*c->c));
     for (i = 0; i < c->ndays; i++)
       *cell(t, e, t->nfix + slotpos[i]) = c->days[i];

@@ -4,16 +4,19 @@
 # .deb (tests/e2e/deb_install.sh); libmicrohttpd and GnuTLS for ayil-web
 # and its certificate; gettext (msgfmt) for the message catalogues;
 # chromium, chromium-driver and python3-selenium for the browser tests;
-# openssl for web.sh's TLS check.
+# openssl for web.sh's TLS check; libxlsxwriter for the report's .xlsx
+# form and python3-openpyxl to read it back, poppler-utils (pdftotext) for
+# the printed report's check (tests/e2e/report_sheet.sh).
 set -euo pipefail
 SUDO=""
 if [ "$(id -u)" != 0 ]; then SUDO=sudo; fi
 PKGS=(build-essential cmake pkg-config
       libuv1-dev libsodium-dev libmsgpack-dev libsqlite3-dev
       libjansson-dev libinih-dev libcmocka-dev
-      libmicrohttpd-dev libgnutls28-dev gettext
+      libmicrohttpd-dev libgnutls28-dev gettext libxlsxwriter-dev
       clang-format sqlite3 python3 procps file
-      chromium chromium-driver python3-selenium openssl debootstrap)
+      chromium chromium-driver python3-selenium openssl debootstrap
+      python3-openpyxl poppler-utils)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

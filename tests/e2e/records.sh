@@ -67,8 +67,9 @@ for name in "Zarina" "Inventova" "Madeupov" "Fictional Lane" "555 000111" "Inven
 done
 check "names are readable with the passphrase" bash -c "$AYIL --home $H record list --with-body | grep -q Zarina"
 
-# Update: header-only update needs no passphrase; view and report follow.
-report_val() { $AYIL --home "$H" report --format json --suppress-below 0 | python3 -c "import json,sys; d=json.load(sys.stdin); print([r['value'] for r in d['rows'] if r['scope']=='total' and r['indicator']==sys.argv[1]][0])" "$1"; }
+# Update: header-only update needs no passphrase; view and report follow
+# (a committee's own report: its one scope is the committee).
+report_val() { $AYIL --home "$H" report --format json --suppress-below 0 | python3 -c "import json,sys; d=json.load(sys.stdin); print([r['value'] for r in d['rows'] if r['scope']=='committee' and r['indicator']==sys.argv[1]][0])" "$1"; }
 check "aid sum before update" test "$(report_val aid.money.som)" = 6500
 echo '{"amount_som":9000}' | env -u AYIL_PASSPHRASE $AYIL --home "$H" record update "${ID[aid]}" >/dev/null \
   && ok "header-only update without passphrase" || fail "header-only update"

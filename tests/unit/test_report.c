@@ -536,6 +536,31 @@ static void test_invalid(void **state) {
 
 /* ---- exact JSON and CSV ---- */
 
+/* The csv `s` with only the first five fields of each line, quoted as
+ * they came (RFC 4180). */
+static char *csv_first5(const char *s) {
+  char *out = malloc(strlen(s) + 1), *o = out;
+  int quoted = 0, field = 0;
+
+  assert_non_null(out);
+  for (; *s != '\0'; s++) {
+    if (*s == '"')
+      quoted = !quoted;
+    else if (!quoted && *s == ',')
+      field++;
+    else if (!quoted && *s == '\r' && s[1] == '\n') {
+      *o++ = *s++;
+      *o++ = *s;
+      field = 0;
+      continue;
+    }
+    if (field < 5)
+      *o++ = *s;
+  }
+  *o = '\0';
+  return out;
+}
+
 static void test_json_csv_exact(void **state) {
   ayil_report_t *r;
   char *got, *want, *p;
@@ -612,9 +637,83 @@ static void test_json_csv_exact(void **state) {
                    v[0] == '<');
     }
   got = render(r, "csv", "en", 3);
-  assert_string_equal(got, want);
+  /* A byte order mark, and the labels after the five columns of codes
+   * (checked in every language by tests/e2e/report_sheet.sh). */
+  assert_memory_equal(got, "\xef\xbb\xbf", 3);
+  {
+    static const char head[] = "scope,name,indicator,value,suppressed,name_"
+                               "label,indicator_label,note\r\n";
+    assert_memory_equal(got + 3, head, sizeof(head) - 1);
+  }
+  p = csv_first5(got + 3);
+  assert_string_equal(p, want);
+  free(p);
   free(got);
   free(want);
+  ayil_report_free(r);
+}
+
+/* Not synced for the period (report.h): the end of the period is the
+ * first second of the month after `to`, UTC; a record in the period, or a
+ * word at or after the end, clears the mark; a committee never noted is
+ * never marked. */
+static void test_not_synced(void **state) {
+  ayil_report_t *r;
+  json_t *doc;
+  size_t i;
+  const int64_t end = 1780272000; /* 2026-06-01T00:00:00Z */
+  int seen[5] = {0, 0, 0, 0, 0};
+  static const char *const NAME[] = {"Ak", "Bel", "Cho", "Dyk", "Ene"};
+  static const int WANT[] = {1, 0, 0, 0, 1};
+
+  (void)state;
+  assert_int_equal(ayil_report_new(&r, "2026-02", "2026-05", NULL), 0);
+  assert_int_equal(ayil_report_note_contact(r, "Ak", "talas", end - 1), 0);
+  assert_int_equal(ayil_report_note_contact(r, "Bel", "talas", end), 0);
+  assert_int_equal(ayil_report_note_contact(r, "Cho", "talas", 0), 0);
+  add(r, "Cho", "talas",
+      "{\"kind\":\"session\",\"month\":\"2026-05\",\"cases_reviewed\":0,"
+      "\"violence_related\":false}");
+  add(r, "Dyk", "talas",
+      "{\"kind\":\"session\",\"month\":\"2026-07\",\"cases_reviewed\":0,"
+      "\"violence_related\":false}");
+  assert_int_equal(ayil_report_note_contact(r, "Ene", "naryn", 0), 0);
+  add(r, "Ene", "naryn",
+      "{\"kind\":\"session\",\"month\":\"2026-06\",\"cases_reviewed\":0,"
+      "\"violence_related\":false}");
+  doc = render_json(r, 0);
+  for (i = 0; i < json_array_size(json_object_get(doc, "rows")); i++) {
+    json_t *row = json_array_get(json_object_get(doc, "rows"), i);
+    const char *scope = json_string_value(json_object_get(row, "scope"));
+    const char *name = json_string_value(json_object_get(row, "name"));
+    int ns = json_is_true(json_object_get(row, "not_synced"));
+    size_t k;
+    if (strcmp(scope, "committee") != 0) {
+      assert_false(ns);
+      continue;
+    }
+    for (k = 0; k < 5; k++)
+      if (strcmp(name, NAME[k]) == 0) {
+        assert_int_equal(ns, WANT[k]);
+        seen[k]++;
+      }
+  }
+  for (i = 0; i < 5; i++)
+    assert_true(seen[i] > 0);
+  json_decref(doc);
+  ayil_report_free(r);
+  /* Without `to`: marked only when never heard from. */
+  assert_int_equal(ayil_report_new(&r, "2026-02", NULL, NULL), 0);
+  assert_int_equal(ayil_report_note_contact(r, "Ak", "talas", 1), 0);
+  assert_int_equal(ayil_report_note_contact(r, "Bel", "talas", 0), 0);
+  doc = render_json(r, 0);
+  for (i = 0; i < json_array_size(json_object_get(doc, "rows")); i++) {
+    json_t *row = json_array_get(json_object_get(doc, "rows"), i);
+    const char *name = json_string_value(json_object_get(row, "name"));
+    assert_int_equal(json_is_true(json_object_get(row, "not_synced")),
+                     strcmp(name, "Bel") == 0);
+  }
+  json_decref(doc);
   ayil_report_free(r);
 }
 
@@ -1270,6 +1369,7 @@ int main(void) {
       cmocka_unit_test(test_codes_match_schema),
       cmocka_unit_test(test_invalid),
       cmocka_unit_test(test_json_csv_exact),
+      cmocka_unit_test(test_not_synced),
       cmocka_unit_test(test_human_formats),
       cmocka_unit_test(test_suppress_simple),
       cmocka_unit_test(test_suppress_attack),

@@ -299,8 +299,11 @@ def compare(exp_file, rep_file):
 
 def csv_check(rep_file, csv_file):
     rep = json.load(open(rep_file))
-    raw = open(csv_file, newline="").read()
-    check(raw.startswith("scope,name,indicator,value,suppressed\r\n"), "csv header and CRLF line ends")
+    raw = open(csv_file, newline="", encoding="utf-8").read()
+    check(raw.startswith("\ufeff"), "csv starts with a UTF-8 byte order mark")
+    raw = raw[1:]
+    check(raw.startswith("scope,name,indicator,value,suppressed,name_label,indicator_label,note\r\n"),
+          "csv header and CRLF line ends")
     rows = list(csv.DictReader(io.StringIO(raw, newline="")))
     check(len(rows) == len(rep["rows"]), "csv has as many rows as json (%d)" % len(rows))
     bad = 0
