@@ -882,6 +882,23 @@ int cmd_sync(cli_t *c, int argc, char **argv) {
     }
     if (json_is_true(json_object_get(rep, "synced")))
       break;
+    if (json_is_true(json_object_get(rep, "refused_by_hub"))) {
+      /* Waiting longer changes nothing: say what is wrong and what to do. */
+      json_decref(rep);
+      json_decref(req);
+      if (c->json) {
+        json_t *o = json_pack("{s:b, s:b, s:b}", "ok", 1, "synced", 0,
+                              "refused_by_hub", 1);
+        cli_print_json(o);
+        json_decref(o);
+      }
+      return cli_err(EXIT_FAIL,
+                     "not synced: the hub refuses this node (it closes the "
+                     "connection after authentication). It was revoked or "
+                     "replaced, or its invite was already used: ask the "
+                     "hub's sysadmin, who sees it in `ayil nodes` (this "
+                     "node's id: `ayil id`); `ayil doctor` says more");
+    }
     if (mono_ms() + 200 > deadline) {
       char what[512];
       outstanding(rep, what, sizeof what);

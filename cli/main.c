@@ -57,7 +57,8 @@ static const cli_cmd_t COMMANDS[] = {
      "returns 0\nonce ayild took the request. With --wait it returns 0 once "
      "every peer has\nacknowledged everything this node offers and nothing "
      "announced is\noutstanding, and 1 at the timeout, naming what is "
-     "outstanding. Exits 1 when\nayild is not running."},
+     "outstanding; at once when the hub refuses this node (revoked,\n"
+     "replaced), saying so. Exits 1 when ayild is not running."},
     {"bundle", cmd_bundle,
      "bundle export FILE [--to ID] [--all] [--json]\n"
      "       ayil bundle import FILE [--json]",
@@ -131,20 +132,21 @@ static const cli_cmd_t COMMANDS[] = {
      "expired). --html FILE writes a self-contained page\n(no script, no "
      "external resource). In --json, times are unix seconds."},
     {"alerts", cmd_alerts, "alerts [--json] | alerts clear KIND [--node ID]",
-     "Lists the standing alerts (fork, revoked, refused_by_hub, disk_full), "
-     "or\nclears those of one kind (for one peer with --node) once the cause "
-     "is dealt\nwith. A fork alert makes the hub refuse that log: clear it "
-     "only when you\nknow which copy is genuine (usually: admit a successor "
-     "instead)."},
+     "Lists the standing alerts (fork, revoked, replaced, refused_by_hub,\n"
+     "disk_full), or clears those of one kind (for one peer with --node) "
+     "once the\ncause is dealt with. A fork alert makes the hub refuse that "
+     "log: clear it\nonly when you know which copy is genuine (usually: "
+     "admit a successor\ninstead)."},
     {"doctor", cmd_doctor, "doctor [--quick] [--offline] [--json]",
      "Checks this node and prints, for each problem, the fix in one "
      "sentence:\nownership and modes of the home and the keys, the config, "
      "free disk, the\nclock (a Pi has no real-time clock), the store (SQLite's "
      "integrity check\nand every chain and signature; --quick skips the "
-     "chains), whether ayild\nruns, and (unless --offline) a TCP connection "
-     "to the hub, or on a hub to\nits listen address. Run as root on a home "
-     "owned by another user, it\nswitches to that user first. Exits 1 if a "
-     "check failed, 0 if there are\nonly warnings."},
+     "chains), whether ayild\nruns, whether the hub refuses this node (its "
+     "alerts: then no `ok sync`),\nand (unless --offline) a TCP connection "
+     "to the hub (a name is looked up),\nor on a hub to its listen address. "
+     "Run as root on a home owned by another\nuser, it switches to that user "
+     "first. Exits 1 if a check failed, 0 if there\nare only warnings."},
     {"passwd", cmd_passwd, "passwd [--recovery-kit FILE]",
      "Changes the passphrase. With --recovery-kit, sets a new one when the "
      "old one\nis forgotten."},

@@ -224,6 +224,12 @@ int ayil_bundle_import(ayil_store_t *st, const uint8_t sk[64], int is_hub,
           memcpy(stats->refused_origin, e.origin, AYIL_ID_BYTES);
           stats->refused_seq = e.seq;
           stats->refused_err = arc;
+          if (arc == AYIL_EREVOKED) {
+            ayil_device_t dev;
+            if (ayil_reg_device(st, e.origin, &dev) == 0)
+              snprintf(stats->refused_state, sizeof stats->refused_state, "%s",
+                       dev.state);
+          }
         }
         memcpy(refused_origin, e.origin, AYIL_ID_BYTES);
         have_refused = 1;

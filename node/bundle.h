@@ -20,6 +20,9 @@ typedef struct {
   uint8_t refused_origin[AYIL_ID_BYTES];
   uint64_t refused_seq;
   int refused_err;
+  /* With AYIL_EREVOKED: the device's state at this node, "revoked" or
+   * "replaced" (its committee carries on with a new node); else "". */
+  char refused_state[16];
   char why[192]; /* a refused header: the field at fault, never a value */
   int admitted;  /* hub: the writer was admitted here with its invite */
   int pending;   /* hub: ...its invite is valid; awaiting confirmation */
