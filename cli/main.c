@@ -66,9 +66,11 @@ static const cli_cmd_t COMMANDS[] = {
      "that\nthe other side has not acknowledged (--all: every one), sealed "
      "to it, into\nFILE: a committee's bundle is for its hub; a hub's is for "
      "the committee node\n--to ID (its committee's history and the hub's "
-     "log). import verifies and\nstores them exactly as a live sync would; "
-     "importing twice changes nothing.\nExits 1 if some entries were "
-     "refused (a fork, a revoked node), naming the\nfirst."},
+     "log, and the hub's signed\nacknowledgement of that node's log: once "
+     "imported, the committee's next\nexport leaves those entries out). "
+     "import verifies and stores them exactly\nas a live sync would; "
+     "importing twice changes nothing. Exits 1 if some\nentries were "
+     "refused (a fork, a revoked or replaced node), naming the first."},
     {"record", cmd_record,
      "record add KIND [--file FILE|-] [--json]\n"
      "       ayil record update ID [--file FILE|-] [--json]\n"
