@@ -106,9 +106,10 @@ static const cli_cmd_t COMMANDS[] = {
      "Gives the indicators of RECORDS.md from the records' headers only."},
     {"admit", cmd_admit,
      "admit --name NAME --oblast OBLAST [--expires DAYS] "
-     "[--advertise HOST:PORT] [--json]\n"
+     "[--advertise HOST:PORT] [QR] [--json]\n"
      "       ayil admit --successor-of ID [--expires DAYS] "
-     "[--advertise HOST:PORT] [--json]",
+     "[--advertise HOST:PORT] [QR] [--json]\n"
+     "       QR: [--qr] [--qr-png FILE] [--qr-svg FILE]",
      "Hub only. Registers a committee and prints a single-use invite code "
      "for its\nnode (`ayil init --role committee --invite CODE ...` or "
      "`ayil join CODE`).\nThe code carries the address committees dial "
@@ -117,7 +118,11 @@ static const cli_cmd_t COMMANDS[] = {
      "the token is bound to the committee.\nIt expires after DAYS (default "
      "30). With --successor-of ID, the invite is\nfor a replacement node of "
      "the committee of node ID: once admitted, the old\nnode is refused and "
-     "the new one gets the committee's history back."},
+     "the new one gets the committee's history back.\n--qr also draws the "
+     "code as a QR code (UTF-8 half blocks; on stderr with\n--json), "
+     "--qr-png/--qr-svg write it to a new file (mode 0600), for a phone\n"
+     "camera or paper. An address of 0.0.0.0 or :: is warned about: no "
+     "committee\ncan dial it."},
     {"revoke", cmd_revoke, "revoke ID [--json]",
      "Hub only. Refuses node ID from now on: its connections, and any entries "
      "it\nwrites after the last one the hub holds. ayild drops a revoked "

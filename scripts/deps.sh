@@ -4,14 +4,15 @@
 # .deb (tests/e2e/deb_install.sh); libmicrohttpd and GnuTLS for ayil-web
 # and its certificate; gettext (msgfmt) for the message catalogues;
 # chromium, chromium-driver and python3-selenium for the browser tests;
-# openssl for web.sh's TLS check.
+# openssl for web.sh's TLS check; libqrencode and libpng for invites as QR
+# codes (ayil admit --qr), zbar-tools (zbarimg) to decode them in tests.
 set -euo pipefail
 SUDO=""
 if [ "$(id -u)" != 0 ]; then SUDO=sudo; fi
 PKGS=(build-essential cmake pkg-config
       libuv1-dev libsodium-dev libmsgpack-dev libsqlite3-dev
       libjansson-dev libinih-dev libcmocka-dev
-      libmicrohttpd-dev libgnutls28-dev gettext
+      libmicrohttpd-dev libgnutls28-dev gettext libqrencode-dev libpng-dev zbar-tools
       clang-format sqlite3 python3 procps file
       chromium chromium-driver python3-selenium openssl debootstrap)
 missing=()
