@@ -123,6 +123,8 @@ add_record "$B"
 expect_rc 1 "old B: sync --wait fails" $AYIL --home "$B" sync --wait 60
 check "... saying the hub refuses the node" grep -q "the hub refuses this node" "$T/err"
 stop_pid "$BPID"
+expect_rc 1 "doctor on old B exits 1" $AYIL --home "$B" doctor --quick --offline
+check "... FAIL sync, no ok sync" bash -c "grep -q -E 'FAIL +sync' $T/out && ! grep -q -E 'ok +sync' $T/out"
 check "the hub logs: refused replaced node" grep -q "refused replaced node $BID" "$LOG"
 check "... and closes it as replaced" grep -q "connection from $BID closed: node was replaced" "$LOG"
 check "... never 'revoked' for it" bash -c "! grep -F '$BID' $LOG | grep -q revoked"
