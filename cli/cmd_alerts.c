@@ -10,9 +10,9 @@
 #include "cli.h"
 #include "registry.h"
 
-static const char *const KINDS[] = {
-    "fork",    "not_owner",      "bad_header", "delete_burst",
-    "revoked", "refused_by_hub", "disk_full",  NULL};
+static const char *const KINDS[] = {"fork",           "not_owner", "bad_header",
+                                    "delete_burst",   "revoked",   "replaced",
+                                    "refused_by_hub", "disk_full", NULL};
 
 static int known_kind(const char *k) {
   int i;
@@ -64,13 +64,16 @@ static int list(cli_t *c) {
     strftime(when, sizeof when, "%Y-%m-%d %H:%M", &tm);
     printf("%-15s last %s UTC", json_string_value(json_object_get(a, "kind")),
            when);
-    if (json_object_get(a, "peer") != NULL)
+    /* cli_alert_json() keeps absent fields as JSON null: show only what
+     * the alert names (no "log (null) seq 0"). */
+    if (json_is_string(json_object_get(a, "peer")))
       printf("  peer %s", json_string_value(json_object_get(a, "peer")));
-    if (json_object_get(a, "origin") != NULL)
-      printf("  log %s seq %lld",
-             json_string_value(json_object_get(a, "origin")),
+    if (json_is_string(json_object_get(a, "origin")))
+      printf("  log %s", json_string_value(json_object_get(a, "origin")));
+    if (json_integer_value(json_object_get(a, "seq")) > 0)
+      printf("  seq %lld",
              (long long)json_integer_value(json_object_get(a, "seq")));
-    if (json_object_get(a, "record") != NULL)
+    if (json_is_string(json_object_get(a, "record")))
       printf("  record %s", json_string_value(json_object_get(a, "record")));
     putchar('\n');
   }
@@ -99,11 +102,11 @@ int cmd_alerts(cli_t *c, int argc, char **argv) {
     return cli_err(EXIT_USAGE, "usage: ayil alerts [--json] | ayil alerts "
                                "clear KIND [--node ID]");
   if (!known_kind(c->pos[1]))
-    return cli_err(
-        EXIT_USAGE,
-        "alerts clear: KIND is one of fork, "
-        "not_owner, bad_header, delete_burst, revoked, refused_by_hub, "
-        "disk_full");
+    return cli_err(EXIT_USAGE,
+                   "alerts clear: KIND is one of fork, "
+                   "not_owner, bad_header, delete_burst, revoked, replaced, "
+                   "refused_by_hub, "
+                   "disk_full");
   rc = cli_open(c, 0);
   if (rc != 0)
     return rc;

@@ -54,13 +54,26 @@ static int do_import(cli_t *c, const char *file) {
             (unsigned long long)stats.refused, bad,
             (unsigned long long)stats.refused_seq,
             stats.why[0] != '\0' ? stats.why
-                                 : ayil_strerror(stats.refused_err));
+            : strcmp(stats.refused_state, "replaced") == 0
+                ? _("node was replaced: its committee carries on with a new "
+                    "node, and what the old one wrote after that is refused")
+                : ayil_strerror(stats.refused_err));
   }
+  if (stats.acks > 0)
+    fprintf(stderr, _("ayil: bundle import: the hub acknowledged what it "
+                      "holds of this node's log: the next export leaves "
+                      "those entries out\n"));
+  if (stats.acks_bad > 0)
+    fprintf(stderr,
+            _("ayil: bundle import: %llu acknowledgement(s) not "
+              "signed by this node's hub were ignored\n"),
+            (unsigned long long)stats.acks_bad);
   if (c->json) {
     json_t *o = json_pack(
-        "{s:s, s:s, s:I, s:I, s:I, s:I}", "file", file, "from", sid, "entries",
-        (json_int_t)stats.items, "added", (json_int_t)stats.added, "held",
-        (json_int_t)stats.held, "refused", (json_int_t)stats.refused);
+        "{s:s, s:s, s:I, s:I, s:I, s:I, s:I}", "file", file, "from", sid,
+        "entries", (json_int_t)stats.items, "added", (json_int_t)stats.added,
+        "held", (json_int_t)stats.held, "refused", (json_int_t)stats.refused,
+        "acks", (json_int_t)stats.acks);
     rc = cli_print_json(o);
     json_decref(o);
   } else {

@@ -71,6 +71,7 @@ typedef struct {
   uid_t owner;
   char owner_name[64];
   ayil_node_health_t health; /* the store, once (check_store) */
+  int refused;               /* the hub refuses this node (check_refused) */
 } doc_t;
 
 /* Records one result: `what` names the check, `detail` says what was found,
@@ -456,7 +457,8 @@ static long long mono_ms(void) {
 
 /* TCP connect to addr within the timeout. 0 and the time it took, or an
  * errno-like message in err. */
-static int tcp_probe(const char *addr, long long *ms, char *err, size_t cap) {
+static int tcp_probe(const char *addr, long long *ms, char *err, size_t cap,
+                     char *num, size_t ncap) {
   char host[256], port[16];
   struct addrinfo hints, *res = NULL, *ai;
   long long t0 = mono_ms();
@@ -488,6 +490,9 @@ static int tcp_probe(const char *addr, long long *ms, char *err, size_t cap) {
       continue;
     flags = fcntl(fd, F_GETFL);
     fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+    if (num != NULL)
+      getnameinfo(ai->ai_addr, ai->ai_addrlen, num, (socklen_t)ncap, NULL, 0,
+                  NI_NUMERICHOST);
     if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0) {
       ok = 0;
     } else if (errno == EINPROGRESS) {
@@ -514,12 +519,12 @@ static int tcp_probe(const char *addr, long long *ms, char *err, size_t cap) {
 
 static void check_network(doc_t *d, int is_hub, int daemon_up) {
   cli_t *c = d->c;
-  char err[256], host[256], port[16];
+  char err[256], host[256], port[16], num[64] = "";
   long long ms = 0;
   if (is_hub) {
     if (!daemon_up)
       return; /* nothing listens; the daemon check said so */
-    if (tcp_probe(c->conf.listen, &ms, err, sizeof err) != 0)
+    if (tcp_probe(c->conf.listen, &ms, err, sizeof err, NULL, 0) != 0)
       report(d, ST_FAIL, "network",
              "Check [listen] address in ayil.conf and that no other "
              "program holds the port, then run: systemctl restart ayild",
@@ -539,7 +544,9 @@ static void check_network(doc_t *d, int is_hub, int daemon_up) {
            "[hub] address in ayil.conf is not HOST:PORT");
     return;
   }
-  if (tcp_probe(c->conf.hub_addr, &ms, err, sizeof err) != 0) {
+  /* A name (hub.example.org:7440) is looked up here as ayild does, with
+   * getaddrinfo: every address it gives is tried. */
+  if (tcp_probe(c->conf.hub_addr, &ms, err, sizeof err, num, sizeof num) != 0) {
     report(d, ST_FAIL, "hub",
            "Check the modem and its data balance (ping -c 3 deb.debian.org), "
            "then ask the hub's sysadmin whether the hub is up at this "
@@ -547,9 +554,14 @@ static void check_network(doc_t *d, int is_hub, int daemon_up) {
            "cannot reach the hub at %s: %s", c->conf.hub_addr, err);
     return;
   }
-  report(d, ST_OK, "hub", NULL, "%s answers (TCP connect in %lld ms)",
-         c->conf.hub_addr, ms);
-  if (d->health.open_rc == 0) {
+  if (num[0] != '\0' && strcmp(num, host) != 0)
+    report(d, ST_OK, "hub", NULL, "%s (%s) answers (TCP connect in %lld ms)",
+           c->conf.hub_addr, num, ms);
+  else
+    report(d, ST_OK, "hub", NULL, "%s answers (TCP connect in %lld ms)",
+           c->conf.hub_addr, ms);
+  /* Answering is not accepting: check_refused() said what the hub does. */
+  if (d->health.open_rc == 0 && !d->refused) {
     int64_t now = (int64_t)time(NULL);
     int64_t la = d->health.last_ack, lc = d->health.last_contact;
     if (d->health.has_contact) {
@@ -570,6 +582,46 @@ static void check_network(doc_t *d, int is_hub, int daemon_up) {
                la > 0 ? "acknowledgement" : "contact", t);
       }
     }
+  }
+}
+
+/* A committee reads its alerts: the hub may answer on TCP and still refuse
+ * this node after authentication (revoked, replaced, an invite already
+ * used). Then nothing syncs, whatever the network says. */
+static void check_refused(doc_t *d, int is_hub) {
+  const ayil_node_health_t *h = &d->health;
+  char t[32];
+  if (is_hub || h->open_rc != 0)
+    return;
+  if (strcmp(h->own_state, "replaced") == 0) {
+    d->refused = 1;
+    report(d, ST_FAIL, "sync",
+           _("This Pi is retired: its committee carries on with the new "
+             "node. Stop it for good (sudo systemctl disable --now ayild) "
+             "and wipe its card; what it wrote after the switch never "
+             "reaches the hub."),
+           "%s",
+           _("the hub replaced this node with a new node of its "
+             "committee, and refuses it"));
+  } else if (strcmp(h->own_state, "revoked") == 0) {
+    d->refused = 1;
+    report(d, ST_FAIL, "sync",
+           _("Ask the hub's sysadmin why; if the committee goes on, they "
+             "issue an invite for a new node (ayil admit --successor-of "
+             "ID), and the node is set up again with it."),
+           "%s", _("the hub revoked this node, and refuses it"));
+  } else if (h->refused_by_hub) {
+    d->refused = 1;
+    fmt_utc(h->refused_last, t, sizeof t);
+    report(d, ST_FAIL, "sync",
+           _("Give the hub's sysadmin this node's id (ayil id): `ayil nodes` "
+             "on the hub shows whether it was revoked or replaced, or "
+             "whether its invite was already used. Once the hub takes it "
+             "again the alert clears itself (or: ayil alerts clear "
+             "refused_by_hub)."),
+           _("the hub refuses this node: it closes the connection after "
+             "authentication (refused_by_hub alert, last at %s)"),
+           t);
   }
 }
 
@@ -622,6 +674,8 @@ int cmd_doctor(cli_t *c, int argc, char **argv) {
     check_store(&d, quick);
     check_clock(&d, is_hub);
     daemon_up = check_daemon(&d);
+    if (conf_ok)
+      check_refused(&d, is_hub);
     if (!offline && conf_ok)
       check_network(&d, is_hub, daemon_up);
   }

@@ -2,6 +2,7 @@
  * Enrollment and sync health: ayil admit, revoke, nodes (hub), join and
  * the invite side of init (committee), sync (both roles).
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,7 +63,9 @@ static int need_role(cli_t *c, const char *role, const char *cmd) {
 
 int cli_invite_read(const char *code, const char *cmd, ayil_invite_t *inv) {
   char buf[2 * AYIL_INVITE_MAX + 1];
-  size_t i, n = 0;
+  size_t i, n = 0, pos = 0;
+  ayil_invite_why_t why = AYIL_INVITE_FIELDS;
+  char bad = '?';
   char when[32];
   int rc;
   /* A code may come wrapped or with a newline from a mail or a chat. */
@@ -75,21 +78,59 @@ int cli_invite_read(const char *code, const char *cmd, ayil_invite_t *inv) {
     buf[n++] = code[i];
   }
   buf[n] = '\0';
-  rc = ayil_invite_decode(buf, inv);
+  rc = ayil_invite_decode_why(buf, inv, &why, &pos);
+  if (why == AYIL_INVITE_ALPHABET)
+    bad = buf[6 + pos]; /* after "ayilN-" */
   sodium_memzero(buf, sizeof buf);
   if (rc == 0 && (!cli_valid_addr(inv->addr, 0) || !cli_valid_name(inv->name) ||
-                  !ayil_oblast_valid(inv->oblast)))
+                  !ayil_oblast_valid(inv->oblast))) {
     rc = AYIL_EFORMAT;
-  if (rc == AYIL_EVERSION) {
+    why = AYIL_INVITE_FIELDS;
+  }
+  if (rc != 0)
     sodium_memzero(inv, sizeof *inv);
+  /* Say which part is wrong: a person typed or copied it. */
+  switch (rc == 0 ? AYIL_INVITE_OK : why) {
+  case AYIL_INVITE_OK:
+    break;
+  case AYIL_INVITE_NOT_CODE:
+    return cli_err(EXIT_USAGE,
+                   "%s: invite code is malformed: it does not start with "
+                   "ayil (is it an invite code?)",
+                   cmd);
+  case AYIL_INVITE_VERSION:
     return cli_err(EXIT_USAGE,
                    "%s: invite code is malformed (unsupported version; is "
                    "this ayil too old?)",
                    cmd);
-  }
-  if (rc != 0) {
-    sodium_memzero(inv, sizeof *inv);
-    return cli_err(EXIT_USAGE, "%s: invite code is malformed", cmd);
+  case AYIL_INVITE_ALPHABET:
+    return cli_err(EXIT_USAGE,
+                   "%s: invite code is malformed: character %zu after the "
+                   "prefix ('%c') is not one of A-Z a-z 0-9 - _ (bad "
+                   "base64)",
+                   cmd, pos + 1, bad >= 0x21 && bad < 0x7f ? bad : '?');
+  case AYIL_INVITE_TRUNCATED:
+    return cli_err(EXIT_USAGE,
+                   "%s: invite code is malformed: it is truncated, "
+                   "characters are missing (copy the whole code, up to its "
+                   "last character)",
+                   cmd);
+  case AYIL_INVITE_TOO_LONG:
+    return cli_err(EXIT_USAGE,
+                   "%s: invite code is malformed: it has characters too "
+                   "many at the end",
+                   cmd);
+  case AYIL_INVITE_CHECKSUM:
+    return cli_err(EXIT_USAGE,
+                   "%s: invite code is malformed: checksum mismatch, a "
+                   "character is mistyped (compare it character by "
+                   "character; 0/O, 1/l/I, -/_ look alike)",
+                   cmd);
+  default:
+    return cli_err(EXIT_USAGE,
+                   "%s: invite code is malformed: its check is right but "
+                   "its content is not an ayil invite",
+                   cmd);
   }
   if (inv->expires != 0 && inv->expires < (uint64_t)time(NULL)) {
     cli_utc((int64_t)inv->expires, when, sizeof when);
@@ -167,7 +208,35 @@ out:
 
 static const cli_optdef_t ADMIT_OPTS[] = {
     {"name", 1},         {"oblast", 1},  {"expires", 1}, {"advertise", 1},
-    {"successor-of", 1}, {"confirm", 1}, {NULL, 0}};
+    {"successor-of", 1}, {"confirm", 1}, {"qr", 0},      {"qr-png", 1},
+    {"qr-svg", 1},       {NULL, 0}};
+
+/* 1 if HOST:PORT names no host: 0.0.0.0 or :: (listen on all addresses),
+ * which a committee cannot dial. */
+int cli_addr_unspecified(const char *addr) {
+  return strncmp(addr, "0.0.0.0:", 8) == 0 || strncmp(addr, "[::]:", 5) == 0 ||
+         strncmp(addr, ":::", 3) == 0;
+}
+
+/* --qr, --qr-png FILE, --qr-svg FILE: the invite as a QR code. */
+static int admit_qr(cli_t *c, const char *code) {
+  const char *png = cli_opt(c, "qr-png"), *svg = cli_opt(c, "qr-svg");
+  FILE *out = c->json ? stderr : stdout;
+  if (cli_opt(c, "qr") != NULL &&
+      cli_qr_print(out, code, isatty(fileno(out))) != 0)
+    return cli_err(EXIT_FAIL, "admit: the QR code could not be made");
+  if (png != NULL && cli_qr_png(png, code) != 0)
+    return cli_err(EXIT_FAIL,
+                   "admit: --qr-png %s: %s (the invite above is valid; "
+                   "name a new file)",
+                   png, strerror(errno));
+  if (svg != NULL && cli_qr_svg(svg, code) != 0)
+    return cli_err(EXIT_FAIL,
+                   "admit: --qr-svg %s: %s (the invite above is valid; "
+                   "name a new file)",
+                   svg, strerror(errno));
+  return EXIT_OK;
+}
 
 /* ayil admit --confirm CODE: the second channel of an enrolment. */
 static int admit_confirm(cli_t *c, const char *code) {
@@ -252,6 +321,12 @@ int cmd_admit(cli_t *c, int argc, char **argv) {
   }
   if (adv != NULL && !cli_valid_addr(adv, 0))
     return cli_err(EXIT_USAGE, "admit: --advertise must be HOST:PORT");
+  if ((cli_opt(c, "qr-png") != NULL &&
+       access(cli_opt(c, "qr-png"), F_OK) == 0) ||
+      (cli_opt(c, "qr-svg") != NULL && access(cli_opt(c, "qr-svg"), F_OK) == 0))
+    return cli_err(EXIT_USAGE, "admit: the QR file exists already; name a "
+                               "new file (the code is a secret: delete old "
+                               "ones)");
   rc = cli_open(c, 1);
   if (rc != 0)
     return rc;
@@ -275,6 +350,13 @@ int cmd_admit(cli_t *c, int argc, char **argv) {
                              "HOST:PORT; pass --advertise");
     goto out;
   }
+  if (cli_addr_unspecified(adv))
+    fprintf(stderr,
+            _("ayil: warning: the invite gives the address %s, which no "
+              "committee can dial (it means every address of this "
+              "machine): pass --advertise with the hub's public name or "
+              "address, or set [listen] advertise in ayil.conf\n"),
+            adv);
   memset(&args, 0, sizeof args);
   args.name = name;
   args.oblast = oblast;
@@ -309,6 +391,8 @@ int cmd_admit(cli_t *c, int argc, char **argv) {
               inv.name, inv.oblast, inv.addr, when);
     rc = EXIT_OK;
   }
+  if (rc == EXIT_OK)
+    rc = admit_qr(c, code);
 out:
   sodium_memzero(code, sizeof code);
   sodium_memzero(&inv, sizeof inv);
@@ -882,6 +966,23 @@ int cmd_sync(cli_t *c, int argc, char **argv) {
     }
     if (json_is_true(json_object_get(rep, "synced")))
       break;
+    if (json_is_true(json_object_get(rep, "refused_by_hub"))) {
+      /* Waiting longer changes nothing: say what is wrong and what to do. */
+      json_decref(rep);
+      json_decref(req);
+      if (c->json) {
+        json_t *o = json_pack("{s:b, s:b, s:b}", "ok", 1, "synced", 0,
+                              "refused_by_hub", 1);
+        cli_print_json(o);
+        json_decref(o);
+      }
+      return cli_err(EXIT_FAIL,
+                     "not synced: the hub refuses this node (it closes the "
+                     "connection after authentication). It was revoked or "
+                     "replaced, or its invite was already used: ask the "
+                     "hub's sysadmin, who sees it in `ayil nodes` (this "
+                     "node's id: `ayil id`); `ayil doctor` says more");
+    }
     if (mono_ms() + 200 > deadline) {
       char what[512];
       outstanding(rep, what, sizeof what);

@@ -85,6 +85,13 @@ int cmd_init(cli_t *c, int argc, char **argv) {
     snprintf(conf.listen, sizeof conf.listen, "%s", listen);
     snprintf(conf.advertise, sizeof conf.advertise, "%s",
              advertise != NULL ? advertise : listen);
+    if (cli_addr_unspecified(conf.advertise))
+      fprintf(stderr,
+              _("ayil: warning: invites would give the address %s, which no "
+                "committee can dial (it means every address of this "
+                "machine): pass --advertise with the hub's public name or "
+                "address, or set [listen] advertise in ayil.conf later\n"),
+              conf.advertise);
     /* ayil-web serves a hub's operator on loopback only (ssh -L). */
     snprintf(conf.web_listen, sizeof conf.web_listen, "127.0.0.1:8443");
   } else {

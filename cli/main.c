@@ -57,7 +57,8 @@ static const cli_cmd_t COMMANDS[] = {
      "returns 0\nonce ayild took the request. With --wait it returns 0 once "
      "every peer has\nacknowledged everything this node offers and nothing "
      "announced is\noutstanding, and 1 at the timeout, naming what is "
-     "outstanding. Exits 1 when\nayild is not running."},
+     "outstanding; at once when the hub refuses this node (revoked,\n"
+     "replaced), saying so. Exits 1 when ayild is not running."},
     {"bundle", cmd_bundle,
      "bundle export FILE [--to ID] [--all] [--json]\n"
      "       ayil bundle import FILE [--json]",
@@ -65,9 +66,11 @@ static const cli_cmd_t COMMANDS[] = {
      "that\nthe other side has not acknowledged (--all: every one), sealed "
      "to it, into\nFILE: a committee's bundle is for its hub; a hub's is for "
      "the committee node\n--to ID (its committee's history and the hub's "
-     "log). import verifies and\nstores them exactly as a live sync would; "
-     "importing twice changes nothing.\nExits 1 if some entries were "
-     "refused (a fork, a revoked node), naming the\nfirst."},
+     "log, and the hub's signed\nacknowledgement of that node's log: once "
+     "imported, the committee's next\nexport leaves those entries out). "
+     "import verifies and stores them exactly\nas a live sync would; "
+     "importing twice changes nothing. Exits 1 if some\nentries were "
+     "refused (a fork, a revoked or replaced node), naming the first."},
     {"record", cmd_record,
      "record add KIND [--file FILE|-] [--json]\n"
      "       ayil record update ID [--file FILE|-] [--json]\n"
@@ -108,9 +111,10 @@ static const cli_cmd_t COMMANDS[] = {
      "--output FILE."},
     {"admit", cmd_admit,
      "admit --name NAME --oblast OBLAST [--expires DAYS] "
-     "[--advertise HOST:PORT] [--json]\n"
+     "[--advertise HOST:PORT] [QR] [--json]\n"
      "       ayil admit --successor-of ID [--expires DAYS] "
-     "[--advertise HOST:PORT] [--json]",
+     "[--advertise HOST:PORT] [QR] [--json]\n"
+     "       QR: [--qr] [--qr-png FILE] [--qr-svg FILE]",
      "Hub only. Registers a committee and prints a single-use invite code "
      "for its\nnode (`ayil init --role committee --invite CODE ...` or "
      "`ayil join CODE`).\nThe code carries the address committees dial "
@@ -119,7 +123,11 @@ static const cli_cmd_t COMMANDS[] = {
      "the token is bound to the committee.\nIt expires after DAYS (default "
      "30). With --successor-of ID, the invite is\nfor a replacement node of "
      "the committee of node ID: once admitted, the old\nnode is refused and "
-     "the new one gets the committee's history back."},
+     "the new one gets the committee's history back.\n--qr also draws the "
+     "code as a QR code (UTF-8 half blocks; on stderr with\n--json), "
+     "--qr-png/--qr-svg write it to a new file (mode 0600), for a phone\n"
+     "camera or paper. An address of 0.0.0.0 or :: is warned about: no "
+     "committee\ncan dial it."},
     {"revoke", cmd_revoke, "revoke ID [--json]",
      "Hub only. Refuses node ID from now on: its connections, and any entries "
      "it\nwrites after the last one the hub holds. ayild drops a revoked "
@@ -136,20 +144,21 @@ static const cli_cmd_t COMMANDS[] = {
      "expired). --html FILE writes a self-contained page\n(no script, no "
      "external resource). In --json, times are unix seconds."},
     {"alerts", cmd_alerts, "alerts [--json] | alerts clear KIND [--node ID]",
-     "Lists the standing alerts (fork, revoked, refused_by_hub, disk_full), "
-     "or\nclears those of one kind (for one peer with --node) once the cause "
-     "is dealt\nwith. A fork alert makes the hub refuse that log: clear it "
-     "only when you\nknow which copy is genuine (usually: admit a successor "
-     "instead)."},
+     "Lists the standing alerts (fork, revoked, replaced, refused_by_hub,\n"
+     "disk_full), or clears those of one kind (for one peer with --node) "
+     "once the\ncause is dealt with. A fork alert makes the hub refuse that "
+     "log: clear it\nonly when you know which copy is genuine (usually: "
+     "admit a successor\ninstead)."},
     {"doctor", cmd_doctor, "doctor [--quick] [--offline] [--json]",
      "Checks this node and prints, for each problem, the fix in one "
      "sentence:\nownership and modes of the home and the keys, the config, "
      "free disk, the\nclock (a Pi has no real-time clock), the store (SQLite's "
      "integrity check\nand every chain and signature; --quick skips the "
-     "chains), whether ayild\nruns, and (unless --offline) a TCP connection "
-     "to the hub, or on a hub to\nits listen address. Run as root on a home "
-     "owned by another user, it\nswitches to that user first. Exits 1 if a "
-     "check failed, 0 if there are\nonly warnings."},
+     "chains), whether ayild\nruns, whether the hub refuses this node (its "
+     "alerts: then no `ok sync`),\nand (unless --offline) a TCP connection "
+     "to the hub (a name is looked up),\nor on a hub to its listen address. "
+     "Run as root on a home owned by another\nuser, it switches to that user "
+     "first. Exits 1 if a check failed, 0 if there\nare only warnings."},
     {"passwd", cmd_passwd, "passwd [--recovery-kit FILE]",
      "Changes the passphrase. With --recovery-kit, sets a new one when the "
      "old one\nis forgotten."},

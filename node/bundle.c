@@ -19,9 +19,10 @@ int ayil_bundle_export(ayil_store_t *st, const uint8_t sender_sk[64],
                        const uint8_t recipient[AYIL_ID_BYTES],
                        const uint8_t (*origins)[AYIL_ID_BYTES],
                        const uint64_t *from, size_t n, const uint8_t *token,
+                       const ayil_bundle_ack_t *acks, size_t nacks,
                        const char *path, ayil_bundle_stats_t *stats) {
   ayil_bundle_w_t *w = NULL;
-  uint8_t head[AYIL_BUNDLE_HEAD_BYTES + 128];
+  uint8_t head[AYIL_BUNDLE_HEAD_BYTES + 128 + 128 * AYIL_BUNDLE_ACKS_MAX];
   size_t hlen = 0, i;
   struct timeval tv;
   int fd, rc;
@@ -30,9 +31,9 @@ int ayil_bundle_export(ayil_store_t *st, const uint8_t sender_sk[64],
   if (fd < 0)
     return ayil_fs_errno(errno);
   gettimeofday(&tv, NULL);
-  rc = ayil_bundle_w_new(&w, sender_sk + 32, recipient,
-                         (uint64_t)tv.tv_sec * 1000, token, head, sizeof head,
-                         &hlen);
+  rc = ayil_bundle_w_new_acks(&w, sender_sk + 32, recipient,
+                              (uint64_t)tv.tv_sec * 1000, token, acks, nacks,
+                              head, sizeof head, &hlen);
   if (rc == 0)
     rc = ayil_fs_write_all(fd, head, hlen);
   stats->bytes += hlen;
@@ -102,6 +103,32 @@ static int held(ayil_store_t *st, const ayil_entry_t *e,
   uint8_t hh[AYIL_HASH_BYTES];
   return ayil_store_head(st, e->origin, &head, hh) == 0 && e->seq <= head &&
          ayil_store_append(st, item->entry, item->entry_len, NULL, 0) == 0;
+}
+
+/* Committee: takes the acknowledgements its hub signed for this node. An
+ * acknowledgement says the hub holds the log up to seq: it raises peer_acks
+ * (never lowers it), capped at what this node holds. */
+static void take_acks(ayil_store_t *st, const uint8_t sk[64],
+                      const uint8_t *hub_id, const ayil_bundle_r_t *r,
+                      ayil_bundle_stats_t *stats) {
+  const ayil_bundle_ack_t *acks;
+  size_t n, k;
+  ayil_bundle_r_acks(r, &acks, &n);
+  for (k = 0; k < n; k++) {
+    uint64_t head = 0, seq;
+    uint8_t hh[AYIL_HASH_BYTES];
+    if (hub_id == NULL ||
+        ayil_bundle_ack_verify(hub_id, sk + 32, &acks[k]) != 0) {
+      stats->acks_bad++;
+      continue;
+    }
+    if (ayil_store_head(st, acks[k].origin, &head, hh) != 0)
+      continue;
+    seq = acks[k].seq < head ? acks[k].seq : head;
+    if (seq > 0 && ayil_reg_acked(st, hub_id, acks[k].origin, seq,
+                                  (uint64_t)time(NULL)) == 0)
+      stats->acks++;
+  }
 }
 
 #define BATCH 500
@@ -224,6 +251,12 @@ int ayil_bundle_import(ayil_store_t *st, const uint8_t sk[64], int is_hub,
           memcpy(stats->refused_origin, e.origin, AYIL_ID_BYTES);
           stats->refused_seq = e.seq;
           stats->refused_err = arc;
+          if (arc == AYIL_EREVOKED) {
+            ayil_device_t dev;
+            if (ayil_reg_device(st, e.origin, &dev) == 0)
+              snprintf(stats->refused_state, sizeof stats->refused_state, "%s",
+                       dev.state);
+          }
         }
         memcpy(refused_origin, e.origin, AYIL_ID_BYTES);
         have_refused = 1;
@@ -243,6 +276,8 @@ int ayil_bundle_import(ayil_store_t *st, const uint8_t sk[64], int is_hub,
   close(fd);
   if (rc == 0)
     ayil_bundle_r_sender(r, sender, &(uint64_t){0});
+  if (introduced && !is_hub)
+    take_acks(st, sk, hub_id, r, stats);
   if (in_tx) {
     /* Entries before any damage were verified one by one: keep them. */
     int crc = ayil_store_commit(st);

@@ -20,20 +20,28 @@ typedef struct {
   uint8_t refused_origin[AYIL_ID_BYTES];
   uint64_t refused_seq;
   int refused_err;
+  /* With AYIL_EREVOKED: the device's state at this node, "revoked" or
+   * "replaced" (its committee carries on with a new node); else "". */
+  char refused_state[16];
   char why[192]; /* a refused header: the field at fault, never a value */
-  int admitted;  /* hub: the writer was admitted here with its invite */
-  int pending;   /* hub: ...its invite is valid; awaiting confirmation */
+  /* Committee: signed acknowledgements of its hub taken (peer_acks raised)
+   * and ones that did not verify (ignored). */
+  uint64_t acks, acks_bad;
+  int admitted; /* hub: the writer was admitted here with its invite */
+  int pending;  /* hub: ...its invite is valid; awaiting confirmation */
 } ayil_bundle_stats_t;
 
 /*
  * Writes `path` (refusing to overwrite) with the entries of each origin in
- * `origins` from seq from[i] on, sealed to `recipient`. On a failure the
- * partial file is removed.
+ * `origins` from seq from[i] on, sealed to `recipient`, carrying `nacks`
+ * signed acknowledgements (a hub's, of the recipient's own log). On a
+ * failure the partial file is removed.
  */
 int ayil_bundle_export(ayil_store_t *st, const uint8_t sender_sk[64],
                        const uint8_t recipient[AYIL_ID_BYTES],
                        const uint8_t (*origins)[AYIL_ID_BYTES],
                        const uint64_t *from, size_t n, const uint8_t *token,
+                       const ayil_bundle_ack_t *acks, size_t nacks,
                        const char *path, ayil_bundle_stats_t *stats);
 
 /*
@@ -46,7 +54,10 @@ int ayil_bundle_export(ayil_store_t *st, const uint8_t sender_sk[64],
  * invite token is admitted with it first, as on its first connection
  * (stats->admitted). Entries refused by policy or continuity (a fork, a
  * revoked node, a gap) are counted and their log is skipped; damage to the
- * file stops the import, keeping what was verified before it. `sender`
+ * file stops the import, keeping what was verified before it. On a
+ * committee, the acknowledgements the bundle carries that its hub signed for
+ * this node raise what the hub acknowledged (peer_acks), up to what this
+ * node holds, so that its next export leaves those entries out. `sender`
  * receives the id the bundle names as its writer.
  */
 int ayil_bundle_import(ayil_store_t *st, const uint8_t sk[64], int is_hub,

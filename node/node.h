@@ -640,6 +640,13 @@ typedef struct {
   int64_t skew_ms;
   int has_contact; /* the peers table could be read */
   int64_t last_ack, last_contact;
+  /* A standing refused_by_hub alert (the hub hangs up on this node after
+   * authentication): its first and last time, else 0. */
+  int refused_by_hub;
+  int64_t refused_first, refused_last;
+  /* This node's state as the hub's notices held here tell it: "revoked",
+   * "replaced", or "" (nothing known). */
+  char own_state[16];
 } ayil_node_health_t;
 
 /*

@@ -21,6 +21,8 @@ int ayil_node_bundle_export(ayil_node_t *n, const char *to, int all,
   uint8_t origins[AYIL_POLICY_DEVICES_MAX + 2][AYIL_ID_BYTES];
   uint64_t from[AYIL_POLICY_DEVICES_MAX + 2];
   uint8_t hub[AYIL_ID_BYTES], token[AYIL_TOKEN_BYTES];
+  ayil_bundle_ack_t ack;
+  size_t nacks = 0;
   const uint8_t *hubp = NULL;
   size_t nrows = 0, k, no = 0;
   int is_hub = !ayil_node_is_committee(n), has_token = 0, rc;
@@ -86,9 +88,21 @@ int ayil_node_bundle_export(ayil_node_t *n, const char *to, int all,
       from[no]++;
     no++;
   }
+  /* A hub acknowledges what it holds of the recipient's own log, signed
+   * for it: after the import the committee leaves those entries out. */
+  if (is_hub) {
+    uint8_t hh[AYIL_HASH_BYTES];
+    memset(&ack, 0, sizeof ack);
+    memcpy(ack.origin, out->recipient, AYIL_ID_BYTES);
+    if (ayil_store_head(n->store, out->recipient, &ack.seq, hh) == 0 &&
+        ack.seq > 0) {
+      ayil_bundle_ack_sign(n->ident.sk, out->recipient, &ack);
+      nacks = 1;
+    }
+  }
   rc = ayil_bundle_export(n->store, n->ident.sk, out->recipient,
                           (const uint8_t(*)[AYIL_ID_BYTES])origins, from, no,
-                          has_token ? token : NULL, path, &stats);
+                          has_token ? token : NULL, &ack, nacks, path, &stats);
   sodium_memzero(token, sizeof token);
   if (rc == AYIL_EEXISTS)
     return ayil__node_fail(n, rc, 1, "bundle export: %s already exists", path);

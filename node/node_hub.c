@@ -176,9 +176,16 @@ static int committee(ayil_node_t *n, int64_t now, long silent_days,
       rc = ayil__node_device_alerts(n, d->id, &c->alerts, &c->nalerts, &acap);
       if (rc != 0 && rc != AYIL_ENOMEM)
         rc = 0; /* an unreadable alerts table shows no alerts */
-      for (; before < c->nalerts; before++)
+      for (; before < c->nalerts; before++) {
+        /* A replaced predecessor is no revoked node (alerts stored before
+         * the daemon said "replaced" are shown as they are meant). */
+        if (strcmp(c->alerts[before].kind, "revoked") == 0 &&
+            strcmp(st, AYIL_DEV_REPLACED) == 0)
+          snprintf(c->alerts[before].kind, sizeof c->alerts[before].kind, "%s",
+                   "replaced");
         if (strcmp(c->alerts[before].kind, "revoked") == 0)
           has_rev_alert = 1;
+      }
       if (rc == 0 && strcmp(st, AYIL_DEV_REVOKED) == 0 && !has_rev_alert) {
         ayil_node_alert_t *a = new_alert(c, &acap, "revoked");
         if (a == NULL) {

@@ -9,6 +9,7 @@
 #include <sqlite3.h>
 
 #include "ayil/error.h"
+#include "ayil/header.h"
 #include "node_int.h"
 #include "policy_view.h"
 #include "registry.h"
@@ -359,6 +360,47 @@ static int last_contact(ayil_store_t *st, int64_t *last_ack,
   return found;
 }
 
+/* The standing refused_by_hub alert, if any. */
+static void refused_alert(ayil_store_t *st, ayil_node_health_t *out) {
+  sqlite3_stmt *s = NULL;
+  if (sqlite3_prepare_v2(ayil__store_db(st),
+                         "SELECT min(first), max(last) FROM alerts WHERE "
+                         "kind='refused_by_hub' AND cleared=0",
+                         -1, &s, NULL) == SQLITE_OK &&
+      sqlite3_step(s) == SQLITE_ROW &&
+      sqlite3_column_type(s, 1) != SQLITE_NULL) {
+    out->refused_by_hub = 1;
+    out->refused_first = sqlite3_column_int64(s, 0);
+    out->refused_last = sqlite3_column_int64(s, 1);
+  }
+  sqlite3_finalize(s);
+}
+
+/* What the hub's notices held here say of node `id`: a successor was
+ * admitted for it (replaced), or it was revoked. */
+static void own_state(ayil_store_t *st, const uint8_t *id,
+                      ayil_node_health_t *out) {
+  sqlite3_stmt *s = NULL;
+  if (sqlite3_prepare_v2(
+          ayil__store_db(st),
+          "SELECT ifnull(max(pred=?1 OR (action=?3 AND node=?1)), 0), "
+          "ifnull(max(action=?2 AND node=?1), 0) FROM notices "
+          "WHERE node=?1 OR pred=?1",
+          -1, &s, NULL) == SQLITE_OK) {
+    sqlite3_bind_blob(s, 1, id, AYIL_ID_BYTES, SQLITE_STATIC);
+    sqlite3_bind_int(s, 2, AYIL_NOTICE_REVOKE);
+    sqlite3_bind_int(s, 3, AYIL_NOTICE_REPLACE);
+    if (sqlite3_step(s) == SQLITE_ROW) {
+      if (sqlite3_column_int(s, 0))
+        snprintf(out->own_state, sizeof out->own_state, "%s",
+                 AYIL_DEV_REPLACED);
+      else if (sqlite3_column_int(s, 1))
+        snprintf(out->own_state, sizeof out->own_state, "%s", AYIL_DEV_REVOKED);
+    }
+  }
+  sqlite3_finalize(s);
+}
+
 /* The newest timestamp of log `id`, in unix seconds, or 0. */
 static int64_t own_newest(ayil_store_t *st, const uint8_t *id) {
   uint64_t seq = 0;
@@ -391,8 +433,11 @@ void ayil_node_health(const char *home, const uint8_t *own_id, int quick,
     out->verified = 1;
     out->verify_rc = ayil_store_verify(st, &out->v);
   }
-  if (own_id != NULL)
+  if (own_id != NULL) {
     out->own_newest_s = own_newest(st, own_id);
+    own_state(st, own_id, out);
+  }
+  refused_alert(st, out);
   out->has_skew = last_skew(st, &out->skew_ms);
   out->has_contact = last_contact(st, &out->last_ack, &out->last_contact);
   ayil_store_close(st);

@@ -16,7 +16,6 @@
 #include "registry.h"
 
 #define INVITE_PREFIX "ayil1-"
-#define INVITE_VERSION 1
 
 /*
  * The one way registry SQL runs: the store's persistent statement for
@@ -80,50 +79,58 @@ static void reg_end(sqlite3_stmt *s) {
 
 /* ---- invite codes ---- */
 
-static void pk_str(msgpack_packer *pk, const char *s) {
-  msgpack_pack_str(pk, strlen(s));
-  msgpack_pack_str_body(pk, s, strlen(s));
-}
+/*
+ * Version 2 ("ayil2-", written): the fields side by side, nothing else --
+ * hub id (32) || network key (32) || token (16) || be16 expiry day (unix
+ * day, rounded up; 0 never) || u8 n + name || u8 n + oblast || u8 n +
+ * address, then a 4-byte BLAKE2b check of all that. Version 1 ("ayil1-",
+ * still read): a msgpack array of the same fields (PROTOCOL.md).
+ */
+#define V2_FIXED (32 + 32 + AYIL_TOKEN_BYTES + 2)
+#define V2_PREFIX "ayil2-"
 
-static void pk_bin(msgpack_packer *pk, const uint8_t *p, size_t n) {
-  msgpack_pack_bin(pk, n);
-  msgpack_pack_bin_body(pk, p, n);
+static int put_str(uint8_t *b, size_t *n, size_t cap, const char *s) {
+  size_t l = strlen(s);
+  if (l > 255 || *n + 1 + l > cap)
+    return AYIL_ETOOBIG;
+  b[(*n)++] = (uint8_t)l;
+  memcpy(b + *n, s, l);
+  *n += l;
+  return 0;
 }
 
 int ayil_invite_encode(const ayil_invite_t *inv, char *out, size_t cap) {
-  msgpack_sbuffer sb;
-  msgpack_packer pk;
-  uint8_t check[4];
-  size_t plen = strlen(INVITE_PREFIX);
+  uint8_t b[AYIL_INVITE_MAX];
+  size_t n = 0, plen = strlen(V2_PREFIX);
+  uint64_t day = inv->expires == 0 ? 0 : (inv->expires + 86399) / 86400;
   int rc = 0;
-  msgpack_sbuffer_init(&sb);
-  msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-  msgpack_pack_array(&pk, 8);
-  msgpack_pack_uint32(&pk, INVITE_VERSION);
-  pk_str(&pk, inv->addr);
-  pk_bin(&pk, inv->hub_id, AYIL_ID_BYTES);
-  pk_bin(&pk, inv->netkey, 32);
-  pk_bin(&pk, inv->token, AYIL_TOKEN_BYTES);
-  pk_str(&pk, inv->name);
-  pk_str(&pk, inv->oblast);
-  msgpack_pack_uint64(&pk, inv->expires);
-  /* A 4-byte BLAKE2b check catches a mistyped character before a node
-   * enrols with a wrong key. */
-  crypto_generichash(check, sizeof check, (const uint8_t *)sb.data, sb.size,
-                     NULL, 0);
-  msgpack_sbuffer_write(&sb, (const char *)check, sizeof check);
-  if (sb.size > AYIL_INVITE_MAX ||
+  if (day > 0xffff)
+    return AYIL_EINVAL;
+  memcpy(b, inv->hub_id, 32);
+  memcpy(b + 32, inv->netkey, 32);
+  memcpy(b + 64, inv->token, AYIL_TOKEN_BYTES);
+  n = 64 + AYIL_TOKEN_BYTES;
+  b[n++] = (uint8_t)(day >> 8);
+  b[n++] = (uint8_t)day;
+  rc = put_str(b, &n, sizeof b - 4, inv->name);
+  if (rc == 0)
+    rc = put_str(b, &n, sizeof b - 4, inv->oblast);
+  if (rc == 0)
+    rc = put_str(b, &n, sizeof b - 4, inv->addr);
+  if (rc == 0 &&
       cap < plen + sodium_base64_ENCODED_LEN(
-                       sb.size, sodium_base64_VARIANT_URLSAFE_NO_PADDING)) {
+                       n + 4, sodium_base64_VARIANT_URLSAFE_NO_PADDING))
     rc = AYIL_ETOOBIG;
-  } else {
-    memcpy(out, INVITE_PREFIX, plen);
-    sodium_bin2base64(out + plen, cap - plen, (const uint8_t *)sb.data, sb.size,
+  if (rc == 0) {
+    /* A 4-byte BLAKE2b check catches a mistyped character before a node
+     * enrols with a wrong key. */
+    crypto_generichash(b + n, 4, b, n, NULL, 0);
+    memcpy(out, V2_PREFIX, plen);
+    sodium_bin2base64(out + plen, cap - plen, b, n + 4,
                       sodium_base64_VARIANT_URLSAFE_NO_PADDING);
   }
   /* It carries the network key and the token. */
-  sodium_memzero(sb.data, sb.size);
-  msgpack_sbuffer_destroy(&sb);
+  sodium_memzero(b, sizeof b);
   return rc;
 }
 
@@ -145,33 +152,88 @@ static int get_bin(const msgpack_object *o, uint8_t *dst, size_t n) {
 }
 
 int ayil_invite_decode(const char *text, ayil_invite_t *inv) {
-  uint8_t raw[AYIL_INVITE_MAX];
-  size_t rlen = 0, used = 0, plen = strlen(INVITE_PREFIX);
-  const char *end = NULL;
+  ayil_invite_why_t why;
+  size_t pos;
+  return ayil_invite_decode_why(text, inv, &why, &pos);
+}
+
+static int b64url_char(char ch) {
+  return (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
+         (ch >= '0' && ch <= '9') || ch == '-' || ch == '_';
+}
+
+/* The length a version 2 code of these bytes has, from its length bytes,
+ * check included; 0 if they run past len (then it was cut). */
+static size_t v2_len(const uint8_t *b, size_t len) {
+  size_t n = V2_FIXED;
+  int k;
+  for (k = 0; k < 3; k++) {
+    if (n >= len)
+      return 0;
+    n += 1 + b[n];
+  }
+  return n + 4;
+}
+
+/* The check failed: tell a cut code, or one with characters added, from a
+ * mistyped one, by the length its own fields announce. */
+static ayil_invite_why_t check_failed(int version, const uint8_t *raw,
+                                      size_t len) {
+  size_t used = 0, want;
+  int rc;
+  if (version == 2) {
+    want = v2_len(raw, len);
+    if (want == 0 || len < want)
+      return AYIL_INVITE_TRUNCATED;
+    return len > want ? AYIL_INVITE_TOO_LONG : AYIL_INVITE_CHECKSUM;
+  }
+  rc = ayil_mp_check(raw, len, 1, &used);
+  if (rc == AYIL_ETRUNC || (rc == 0 && len - used < 4))
+    return AYIL_INVITE_TRUNCATED;
+  if (rc == 0 && len - used > 4)
+    return AYIL_INVITE_TOO_LONG;
+  return AYIL_INVITE_CHECKSUM;
+}
+
+static int take_str(const uint8_t *b, size_t *n, size_t len, char *dst,
+                    size_t cap) {
+  size_t l;
+  if (*n >= len)
+    return AYIL_EFORMAT;
+  l = b[(*n)++];
+  if (l >= cap || *n + l > len || memchr(b + *n, 0, l) != NULL)
+    return AYIL_EFORMAT;
+  memcpy(dst, b + *n, l);
+  dst[l] = '\0';
+  *n += l;
+  return 0;
+}
+
+static int decode_v2(const uint8_t *b, size_t len, ayil_invite_t *inv) {
+  size_t n = V2_FIXED;
+  int rc;
+  if (len < V2_FIXED)
+    return AYIL_EFORMAT;
+  memcpy(inv->hub_id, b, 32);
+  memcpy(inv->netkey, b + 32, 32);
+  memcpy(inv->token, b + 64, AYIL_TOKEN_BYTES);
+  inv->expires = ((uint64_t)b[80] << 8 | b[81]) * 86400ULL;
+  rc = take_str(b, &n, len, inv->name, sizeof inv->name);
+  if (rc == 0)
+    rc = take_str(b, &n, len, inv->oblast, sizeof inv->oblast);
+  if (rc == 0)
+    rc = take_str(b, &n, len, inv->addr, sizeof inv->addr);
+  if (rc == 0 && n != len)
+    rc = AYIL_ETRAILING;
+  return rc;
+}
+
+static int decode_v1(const uint8_t *raw, size_t rlen, ayil_invite_t *inv,
+                     ayil_invite_why_t *why) {
+  size_t used = 0;
   msgpack_unpacked up;
   const msgpack_object *f;
-  int rc;
-  memset(inv, 0, sizeof *inv);
-  if (text == NULL || strncmp(text, INVITE_PREFIX, plen) != 0)
-    return strncmp(text != NULL ? text : "", "ayil", 4) == 0 ? AYIL_EVERSION
-                                                             : AYIL_EFORMAT;
-  if (strlen(text) > 2 * AYIL_INVITE_MAX)
-    return AYIL_ETOOBIG;
-  if (sodium_base642bin(raw, sizeof raw, text + plen, strlen(text + plen), NULL,
-                        &rlen, &end,
-                        sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
-      *end != '\0')
-    return AYIL_EFORMAT;
-  {
-    uint8_t check[4];
-    if (rlen < 5)
-      return AYIL_EFORMAT;
-    rlen -= 4;
-    crypto_generichash(check, 4, raw, rlen, NULL, 0);
-    if (sodium_memcmp(check, raw + rlen, 4) != 0)
-      return AYIL_EFORMAT;
-  }
-  rc = ayil_mp_check(raw, rlen, 1, &used);
+  int rc = ayil_mp_check(raw, rlen, 1, &used);
   if (rc != 0)
     return rc;
   if (used != rlen)
@@ -184,8 +246,8 @@ int ayil_invite_decode(const char *text, ayil_invite_t *inv) {
     goto out;
   }
   f = up.data.via.array.ptr;
-  if (f[0].type != MSGPACK_OBJECT_POSITIVE_INTEGER ||
-      f[0].via.u64 != INVITE_VERSION) {
+  if (f[0].type != MSGPACK_OBJECT_POSITIVE_INTEGER || f[0].via.u64 != 1) {
+    *why = AYIL_INVITE_VERSION;
     rc = AYIL_EVERSION;
     goto out;
   }
@@ -206,7 +268,69 @@ int ayil_invite_decode(const char *text, ayil_invite_t *inv) {
     inv->expires = f[7].via.u64;
 out:
   msgpack_unpacked_destroy(&up);
+  return rc;
+}
+
+int ayil_invite_decode_why(const char *text, ayil_invite_t *inv,
+                           ayil_invite_why_t *why, size_t *pos) {
+  uint8_t raw[AYIL_INVITE_MAX];
+  size_t rlen = 0, plen = 6, i, tlen;
+  const char *end = NULL;
+  int rc, version;
+  memset(inv, 0, sizeof *inv);
+  *why = AYIL_INVITE_FIELDS;
+  *pos = 0;
+  if (text == NULL || strncmp(text, "ayil", 4) != 0) {
+    *why = AYIL_INVITE_NOT_CODE;
+    return AYIL_EFORMAT;
+  }
+  if (strncmp(text, V2_PREFIX, plen) == 0) {
+    version = 2;
+  } else if (strncmp(text, INVITE_PREFIX, plen) == 0) {
+    version = 1;
+  } else {
+    *why = AYIL_INVITE_VERSION;
+    return AYIL_EVERSION;
+  }
+  tlen = strlen(text + plen);
+  if (tlen > 2 * AYIL_INVITE_MAX) {
+    *why = AYIL_INVITE_TOO_LONG;
+    return AYIL_ETOOBIG;
+  }
+  for (i = 0; i < tlen; i++)
+    if (!b64url_char(text[plen + i])) {
+      *why = AYIL_INVITE_ALPHABET;
+      *pos = i;
+      return AYIL_EFORMAT;
+    }
+  /* Every character is of the alphabet: a length base64 cannot have (4k+1)
+   * lost or gained one. */
+  if (sodium_base642bin(raw, sizeof raw, text + plen, tlen, NULL, &rlen, &end,
+                        sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
+      *end != '\0') {
+    *why = AYIL_INVITE_TRUNCATED;
+    return AYIL_EFORMAT;
+  }
+  if (rlen < 5) {
+    *why = AYIL_INVITE_TRUNCATED;
+    return AYIL_EFORMAT;
+  }
+  {
+    uint8_t check[4];
+    crypto_generichash(check, 4, raw, rlen - 4, NULL, 0);
+    if (sodium_memcmp(check, raw + rlen - 4, 4) != 0) {
+      *why = check_failed(version, raw, rlen);
+      sodium_memzero(raw, sizeof raw);
+      return AYIL_EFORMAT;
+    }
+  }
+  rc = version == 2 ? decode_v2(raw, rlen - 4, inv)
+                    : decode_v1(raw, rlen - 4, inv, why);
   sodium_memzero(raw, sizeof raw);
+  if (rc == 0)
+    *why = AYIL_INVITE_OK;
+  else
+    sodium_memzero(inv, sizeof *inv);
   return rc;
 }
 

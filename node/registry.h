@@ -37,6 +37,22 @@ int ayil_invite_encode(const ayil_invite_t *inv, char *out, size_t cap);
 /* Decodes untrusted text; AYIL_EFORMAT/AYIL_EVERSION/AYIL_ETOOBIG. */
 int ayil_invite_decode(const char *text, ayil_invite_t *inv);
 
+/* Which part of a code is wrong, for a person who typed it. */
+typedef enum {
+  AYIL_INVITE_OK = 0,
+  AYIL_INVITE_NOT_CODE,  /* does not start with "ayil" */
+  AYIL_INVITE_VERSION,   /* "ayilN-" of a version this reader does not know */
+  AYIL_INVITE_ALPHABET,  /* a character outside A-Z a-z 0-9 - _ (at pos) */
+  AYIL_INVITE_TRUNCATED, /* characters missing (at the end, or one lost) */
+  AYIL_INVITE_TOO_LONG,  /* characters added at the end */
+  AYIL_INVITE_CHECKSUM,  /* the check does not match: a mistyped character */
+  AYIL_INVITE_FIELDS     /* check right, content wrong: not made by ayil */
+} ayil_invite_why_t;
+/* As ayil_invite_decode; *why says which part is wrong, *pos (0-based,
+ * in the text after the prefix) the character for AYIL_INVITE_ALPHABET. */
+int ayil_invite_decode_why(const char *text, ayil_invite_t *inv,
+                           ayil_invite_why_t *why, size_t *pos);
+
 /*
  * Committee: the invite token this node presents until the hub admitted it
  * (kept in the store's settings). get: 0 and the token, or AYIL_ENOTFOUND

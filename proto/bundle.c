@@ -38,6 +38,8 @@ struct ayil_bundle_r_s {
   int has_token;
   uint8_t token[16];
   uint64_t items;
+  ayil_bundle_ack_t acks[AYIL_BUNDLE_ACKS_MAX];
+  size_t nacks;
   msgpack_unpacked up;
   int up_live;
 };
@@ -62,18 +64,60 @@ static int seal_chunk(ayil_bundle_w_t *w, const uint8_t *msg, size_t n,
   return 0;
 }
 
+/* What an acknowledgement signs: the domain, the recipient, the origin and
+ * the seq (big-endian). */
+static void ack_msg(const uint8_t recipient[AYIL_ID_BYTES],
+                    const ayil_bundle_ack_t *a, uint8_t msg[16 + 32 + 32 + 8]) {
+  int i;
+  memcpy(msg, AYIL_BUNDLE_ACK_DOMAIN, 16);
+  memcpy(msg + 16, recipient, AYIL_ID_BYTES);
+  memcpy(msg + 48, a->origin, AYIL_ID_BYTES);
+  for (i = 0; i < 8; i++)
+    msg[80 + i] = (uint8_t)(a->seq >> (56 - 8 * i));
+}
+
+void ayil_bundle_ack_sign(const uint8_t sk[AYIL_SK_BYTES],
+                          const uint8_t recipient[AYIL_ID_BYTES],
+                          ayil_bundle_ack_t *a) {
+  uint8_t msg[88];
+  ack_msg(recipient, a, msg);
+  crypto_sign_detached(a->sig, NULL, msg, sizeof msg, sk);
+}
+
+int ayil_bundle_ack_verify(const uint8_t signer[AYIL_ID_BYTES],
+                           const uint8_t recipient[AYIL_ID_BYTES],
+                           const ayil_bundle_ack_t *a) {
+  uint8_t msg[88];
+  ack_msg(recipient, a, msg);
+  return crypto_sign_verify_detached(a->sig, msg, sizeof msg, signer) == 0
+             ? 0
+             : AYIL_ESIG;
+}
+
 int ayil_bundle_w_new(ayil_bundle_w_t **out_w,
                       const uint8_t sender[AYIL_ID_BYTES],
                       const uint8_t recipient[AYIL_ID_BYTES],
                       uint64_t created_ms, const uint8_t *token, uint8_t *out,
                       size_t cap, size_t *len) {
+  return ayil_bundle_w_new_acks(out_w, sender, recipient, created_ms, token,
+                                NULL, 0, out, cap, len);
+}
+
+int ayil_bundle_w_new_acks(ayil_bundle_w_t **out_w,
+                           const uint8_t sender[AYIL_ID_BYTES],
+                           const uint8_t recipient[AYIL_ID_BYTES],
+                           uint64_t created_ms, const uint8_t *token,
+                           const ayil_bundle_ack_t *acks, size_t nacks,
+                           uint8_t *out, size_t cap, size_t *len) {
   ayil_bundle_w_t *w;
   uint8_t key[KEYBYTES], xpk[crypto_box_PUBLICKEYBYTES];
   msgpack_sbuffer sb;
   msgpack_packer pk;
   size_t clen = 0;
   int rc;
-  if (cap < AYIL_BUNDLE_HEAD_BYTES + 128)
+  size_t k;
+  if (nacks > AYIL_BUNDLE_ACKS_MAX ||
+      cap < AYIL_BUNDLE_HEAD_BYTES + 128 + 128 * nacks)
     return AYIL_EINVAL;
   if (crypto_sign_ed25519_pk_to_curve25519(xpk, recipient) != 0)
     return AYIL_EINVAL;
@@ -89,8 +133,8 @@ int ayil_bundle_w_new(ayil_bundle_w_t **out_w,
   sodium_memzero(key, sizeof key);
   msgpack_sbuffer_init(&sb);
   msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-  msgpack_pack_array(&pk, 4);
-  msgpack_pack_uint32(&pk, 1);
+  msgpack_pack_array(&pk, nacks > 0 ? 5 : 4);
+  msgpack_pack_uint32(&pk, nacks > 0 ? 2 : 1);
   msgpack_pack_bin(&pk, AYIL_ID_BYTES);
   msgpack_pack_bin_body(&pk, sender, AYIL_ID_BYTES);
   msgpack_pack_uint64(&pk, created_ms);
@@ -99,6 +143,17 @@ int ayil_bundle_w_new(ayil_bundle_w_t **out_w,
     msgpack_pack_bin_body(&pk, token, 16);
   } else {
     msgpack_pack_nil(&pk);
+  }
+  if (nacks > 0) {
+    msgpack_pack_array(&pk, (uint32_t)nacks);
+    for (k = 0; k < nacks; k++) {
+      msgpack_pack_array(&pk, 3);
+      msgpack_pack_bin(&pk, AYIL_ID_BYTES);
+      msgpack_pack_bin_body(&pk, acks[k].origin, AYIL_ID_BYTES);
+      msgpack_pack_uint64(&pk, acks[k].seq);
+      msgpack_pack_bin(&pk, 64);
+      msgpack_pack_bin_body(&pk, acks[k].sig, 64);
+    }
   }
   rc = seal_chunk(w, (const uint8_t *)sb.data, sb.size, 0,
                   out + AYIL_BUNDLE_HEAD_BYTES, cap - AYIL_BUNDLE_HEAD_BYTES,
@@ -245,7 +300,7 @@ static int on_chunk(ayil_bundle_r_t *r, size_t n, unsigned char tag,
                     ayil_bundle_item_t *item, int *got) {
   const msgpack_object *f;
   size_t used = 0;
-  int rc = ayil_mp_check(r->plain, n, 1, &used);
+  int rc = ayil_mp_check(r->plain, n, 3, &used);
   if (rc != 0)
     return rc;
   if (used != n)
@@ -260,9 +315,32 @@ static int on_chunk(ayil_bundle_r_t *r, size_t n, unsigned char tag,
     return AYIL_EFORMAT;
   f = r->up.data.via.array.ptr;
   if (!r->got_meta) {
-    if (r->up.data.via.array.size != 4 ||
-        f[0].type != MSGPACK_OBJECT_POSITIVE_INTEGER || f[0].via.u64 != 1)
+    /* Version 1: four fields; version 2 adds the acknowledgements. */
+    if (f[0].type != MSGPACK_OBJECT_POSITIVE_INTEGER ||
+        !((f[0].via.u64 == 1 && r->up.data.via.array.size == 4) ||
+          (f[0].via.u64 == 2 && r->up.data.via.array.size == 5)))
       return AYIL_EVERSION;
+    if (f[0].via.u64 == 2) {
+      const msgpack_object *acks = &f[4];
+      uint32_t k;
+      if (acks->type != MSGPACK_OBJECT_ARRAY || acks->via.array.size == 0 ||
+          acks->via.array.size > AYIL_BUNDLE_ACKS_MAX)
+        return AYIL_EFORMAT;
+      for (k = 0; k < acks->via.array.size; k++) {
+        const msgpack_object *a = &acks->via.array.ptr[k];
+        const msgpack_object *af = a->via.array.ptr;
+        if (a->type != MSGPACK_OBJECT_ARRAY || a->via.array.size != 3 ||
+            af[0].type != MSGPACK_OBJECT_BIN ||
+            af[0].via.bin.size != AYIL_ID_BYTES ||
+            af[1].type != MSGPACK_OBJECT_POSITIVE_INTEGER ||
+            af[2].type != MSGPACK_OBJECT_BIN || af[2].via.bin.size != 64)
+          return AYIL_EFORMAT;
+        memcpy(r->acks[k].origin, af[0].via.bin.ptr, AYIL_ID_BYTES);
+        r->acks[k].seq = af[1].via.u64;
+        memcpy(r->acks[k].sig, af[2].via.bin.ptr, 64);
+      }
+      r->nacks = acks->via.array.size;
+    }
     if (f[1].type != MSGPACK_OBJECT_BIN || f[1].via.bin.size != AYIL_ID_BYTES ||
         f[2].type != MSGPACK_OBJECT_POSITIVE_INTEGER)
       return AYIL_EFORMAT;
@@ -389,6 +467,12 @@ int ayil_bundle_r_sender(const ayil_bundle_r_t *r, uint8_t id[AYIL_ID_BYTES],
   memcpy(id, r->sender, AYIL_ID_BYTES);
   *created_ms = r->created_ms;
   return 0;
+}
+
+void ayil_bundle_r_acks(const ayil_bundle_r_t *r,
+                        const ayil_bundle_ack_t **acks, size_t *n) {
+  *acks = r->acks;
+  *n = r->got_meta ? r->nacks : 0;
 }
 
 int ayil_bundle_r_token(const ayil_bundle_r_t *r, uint8_t token[16]) {

@@ -7,6 +7,8 @@
 # openssl for web.sh's TLS check; libxlsxwriter for the report's .xlsx
 # form and python3-openpyxl to read it back, poppler-utils (pdftotext) for
 # the printed report's check (tests/e2e/report_sheet.sh).
+# libqrencode and libpng for invites as QR codes (ayil admit --qr),
+# zbar-tools (zbarimg) to decode them in tests.
 set -euo pipefail
 SUDO=""
 if [ "$(id -u)" != 0 ]; then SUDO=sudo; fi
@@ -14,6 +16,7 @@ PKGS=(build-essential cmake pkg-config
       libuv1-dev libsodium-dev libmsgpack-dev libsqlite3-dev
       libjansson-dev libinih-dev libcmocka-dev
       libmicrohttpd-dev libgnutls28-dev gettext libxlsxwriter-dev
+      libqrencode-dev libpng-dev zbar-tools
       clang-format sqlite3 python3 procps file
       chromium chromium-driver python3-selenium openssl debootstrap
       python3-openpyxl poppler-utils)

@@ -46,6 +46,36 @@ int ayil_bundle_w_new(ayil_bundle_w_t **w, const uint8_t sender[AYIL_ID_BYTES],
                       const uint8_t recipient[AYIL_ID_BYTES],
                       uint64_t created_ms, const uint8_t *token, uint8_t *out,
                       size_t cap, size_t *len);
+/*
+ * Acknowledgements a bundle carries back (PROTOCOL.md "Bundles"): "the
+ * writer holds `origin` up to `seq`", signed by the writer's key for this
+ * recipient alone. A hub's bundle acknowledges the recipient's own log.
+ */
+#define AYIL_BUNDLE_ACKS_MAX 8
+#define AYIL_BUNDLE_ACK_DOMAIN "AYIL-BUNDLE-ACK1" /* 16 bytes */
+typedef struct {
+  uint8_t origin[AYIL_ID_BYTES];
+  uint64_t seq;
+  uint8_t sig[64];
+} ayil_bundle_ack_t;
+/* Signs a->origin, a->seq for `recipient` with `sk` into a->sig. */
+void ayil_bundle_ack_sign(const uint8_t sk[AYIL_SK_BYTES],
+                          const uint8_t recipient[AYIL_ID_BYTES],
+                          ayil_bundle_ack_t *a);
+/* 0 if `signer` signed *a for `recipient`, else AYIL_ESIG. */
+int ayil_bundle_ack_verify(const uint8_t signer[AYIL_ID_BYTES],
+                           const uint8_t recipient[AYIL_ID_BYTES],
+                           const ayil_bundle_ack_t *a);
+/* As ayil_bundle_w_new, with `nacks` (at most AYIL_BUNDLE_ACKS_MAX) signed
+ * acknowledgements in the first chunk (version 2 of it; with none, the
+ * first chunk is version 1, as ayil_bundle_w_new writes). out needs
+ * AYIL_BUNDLE_HEAD_BYTES + 128 + 128 per acknowledgement. */
+int ayil_bundle_w_new_acks(ayil_bundle_w_t **w,
+                           const uint8_t sender[AYIL_ID_BYTES],
+                           const uint8_t recipient[AYIL_ID_BYTES],
+                           uint64_t created_ms, const uint8_t *token,
+                           const ayil_bundle_ack_t *acks, size_t nacks,
+                           uint8_t *out, size_t cap, size_t *len);
 /* Encodes one item as a chunk into a malloc'd buffer. */
 int ayil_bundle_w_item(ayil_bundle_w_t *w, const ayil_bundle_item_t *item,
                        uint8_t **out, size_t *len);
@@ -76,6 +106,10 @@ int ayil_bundle_r_sender(const ayil_bundle_r_t *r, uint8_t id[AYIL_ID_BYTES],
 /* The invite token the sender presents, once the first chunk is read:
  * 0 and the 16 bytes, or AYIL_ENOTFOUND. */
 int ayil_bundle_r_token(const ayil_bundle_r_t *r, uint8_t token[16]);
+/* The acknowledgements of the first chunk (unverified: check each with
+ * ayil_bundle_ack_verify), once it is read; *acks is valid while r is. */
+void ayil_bundle_r_acks(const ayil_bundle_r_t *r,
+                        const ayil_bundle_ack_t **acks, size_t *n);
 void ayil_bundle_r_free(ayil_bundle_r_t *r);
 
 #endif

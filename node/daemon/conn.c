@@ -18,7 +18,6 @@
 #define READ_BUF 65536
 #define WRITE_HIGH_WATER 16384 /* stop polling sync above this much queued */
 #define HUB_IDLE_CLOSE_MS (10 * 60 * 1000)
-#define HUB_HANGUPS_REFUSED 3 /* hangups after authentication: refused */
 /* After a connection to the hub that got nothing acknowledged, the next one
  * streams nothing ahead of the hub's reply and halves its batch and window,
  * down to these floors, and stays there while connections are cut; the
@@ -532,8 +531,13 @@ static int admit(void *ctx, const uint8_t peer[AYIL_ID_BYTES],
   if (rc != 0)
     return rc;
   if (c->dev.revoked) {
-    dlog(LOG_WARN, "refused %s node %s", c->dev.state, id);
-    ayil_reg_alert(d->store, "revoked", c->peer, NULL, 0, (uint64_t)time(NULL));
+    /* A replaced node is "replaced", not "revoked": its committee lives on
+     * in its successor. */
+    int replaced = strcmp(c->dev.state, AYIL_DEV_REPLACED) == 0;
+    dlog(LOG_WARN, "refused %s node %s%s", c->dev.state, id,
+         replaced ? " (its committee has a new node)" : "");
+    ayil_reg_alert(d->store, replaced ? "replaced" : "revoked", c->peer, NULL,
+                   0, (uint64_t)time(NULL));
     return AYIL_EREVOKED;
   }
   return 0;
@@ -621,7 +625,12 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
       /* Entries before the bad one were verified: keep them. */
       daemon_commit(d);
     }
-    conn_close(c, 0, ayil_strerror(rc));
+    /* admit() refused a replaced node: say so, not "revoked". */
+    conn_close(c, 0,
+               rc == AYIL_EREVOKED && c->peer_known &&
+                       strcmp(c->dev.state, AYIL_DEV_REPLACED) == 0
+                   ? "node was replaced"
+                   : ayil_strerror(rc));
   } else if (nread < 0 && c->state == CONN_SYNC &&
              (c->leaving || ayil_session_eof(c->sess) == 0)) {
     /* After a final frame (ours or the peer's): a clean end. */

@@ -148,6 +148,11 @@ static json_t *status_json(daemon_t *d) {
                 "pid", (int)getpid(), "uptime_s",
                 (json_int_t)((now_ms(d) - d->started_ms) / 1000), "synced",
                 synced, "peers", peers);
+  /* A committee the hub keeps hanging up on after authentication: it is
+   * refused there (revoked, replaced, or its invite already used). */
+  if (!d->is_hub)
+    json_object_set_new(o, "refused_by_hub",
+                        json_boolean(d->hub_hangups >= HUB_HANGUPS_REFUSED));
   return o;
 }
 

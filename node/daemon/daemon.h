@@ -28,6 +28,10 @@ void dlog(int level, const char *fmt, ...)
 /* dlog: syslog level prefixes for journald; debug lines too. */
 extern int dlog_journal, dlog_verbose;
 
+/* The hub closed the connection after authentication this many times in a
+ * row: it refuses this node (refused_by_hub). */
+#define HUB_HANGUPS_REFUSED 3
+
 typedef struct daemon_s daemon_t;
 
 enum {

@@ -76,5 +76,5 @@ expect_rc 0 "the replacement's log verifies" $AYIL --home "$T/new" log verify
 echo "{\"date\":\"2026-01-09\",\"cases_reviewed\":2,\"violence_related\":true}" | $AYIL --home "$T/dead" record add session >/dev/null
 $AYIL --home "$T/dead" bundle export "$T/zombie.bundle" --all >/dev/null
 expect_rc 1 "entries the dead node wrote after it was replaced are refused" $AYIL --home "$HUB" bundle import "$T/zombie.bundle"
-check "... and named" grep -q "node is revoked" "$T/err"
+check "... and named" grep -q "node was replaced" "$T/err"
 finish

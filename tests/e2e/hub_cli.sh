@@ -20,7 +20,7 @@ $AYIL --home "$HUB" admit --name "Beta Committee" --oblast osh --expires 3 --jso
   >"$T/admit2.json" 2>/dev/null && ok "admit a second committee (--json)" \
   || fail "admit a second committee"
 CODE2=$(json_get '["code"]' <"$T/admit2.json")
-check "invite codes are ayil1- codes" bash -c "[[ '$CODE1' == ayil1-* && '$CODE2' == ayil1-* ]]"
+check "invite codes are ayil2- codes" bash -c "[[ '$CODE1' == ayil2-* && '$CODE2' == ayil2-* ]]"
 check "admit --json names the committee" test "$(json_get '["oblast"]' <"$T/admit2.json")" = osh
 check "invite does not expire before 3 days" test "$(json_get '["expires"]' <"$T/admit2.json")" -gt "$(( $(date +%s) + 2 * 86400 ))"
 expect_rc 2 "admit with an unknown oblast" $AYIL --home "$HUB" admit --name "Gamma" --oblast atlantis
@@ -60,13 +60,13 @@ code, t = sys.argv[1], sys.argv[2]
 full = bytearray(base64.urlsafe_b64decode(code[6:] + "=" * (-len(code[6:]) % 4)))
 raw = full[:-4]                   # the last 4 bytes are a BLAKE2b check
 assert bytes(full[-4:]) == hashlib.blake2b(bytes(raw), digest_size=4).digest()
-enc = lambda b: "ayil1-" + base64.urlsafe_b64encode(bytes(b) + hashlib.blake2b(bytes(b), digest_size=4).digest()).decode().rstrip("=")
-assert raw[-5] == 0xce            # expires, a uint32
+enc = lambda b: "ayil2-" + base64.urlsafe_b64encode(bytes(b) + hashlib.blake2b(bytes(b), digest_size=4).digest()).decode().rstrip("=")
+# hub id, network key, token, then the expiry day (be16) at 80
 typo = bytearray(full); typo[40] ^= 0x01  # one mistyped character, check not fixed
-open(t + "/typo.code", "w").write("ayil1-" + base64.urlsafe_b64encode(bytes(typo)).decode().rstrip("="))
-old = bytearray(raw); old[-4:] = struct.pack(">I", 1000000000)
+open(t + "/typo.code", "w").write("ayil2-" + base64.urlsafe_b64encode(bytes(typo)).decode().rstrip("="))
+old = bytearray(raw); old[80:82] = struct.pack(">H", 11574)  # 2001-09-09
 open(t + "/expired.code", "w").write(enc(old))
-bad = bytearray(raw); bad[0] = 0x97  # the array loses a field
+bad = bytearray(raw); bad[82] = 0  # the name's length: the fields no longer fit
 open(t + "/tampered.code", "w").write(enc(bad))
 open(t + "/truncated.code", "w").write(code[:-12])
 PY
@@ -74,7 +74,7 @@ n=0
 for kind in expired tampered truncated typo garbage version; do
   case $kind in
     garbage) code="hello-this-is-not-an-invite" ;;
-    version) code="ayil9-${CODE2#ayil1-}" ;;
+    version) code="ayil9-${CODE2#ayil2-}" ;;
     *) code=$(cat "$T/$kind.code") ;;
   esac
   n=$((n + 1))

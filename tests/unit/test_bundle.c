@@ -328,6 +328,65 @@ static void test_writer_limits(void **state) {
   ayil_bundle_w_free(NULL);
 }
 
+/* Acknowledgements (version 2 of the first chunk): written, read back,
+ * verified only with the signer's key and for the recipient they name. */
+static void test_acks(void **state) {
+  ayil_bundle_w_t *w = NULL;
+  ayil_bundle_r_t *r = NULL;
+  uint8_t head[AYIL_BUNDLE_HEAD_BYTES + 128 + 128 * 2], fin[64];
+  ayil_bundle_ack_t a[2];
+  const ayil_bundle_ack_t *got = NULL;
+  size_t n = 0, fn = 0, used = 0, nacks = 0, off = 0;
+  ayil_bundle_item_t it;
+  int gi = 0;
+  uint8_t buf[sizeof head + 64];
+  (void)state;
+  memset(a, 0, sizeof a);
+  memcpy(a[0].origin, rpk, 32);
+  a[0].seq = 4;
+  memcpy(a[1].origin, opk, 32);
+  a[1].seq = 0x0102030405ULL;
+  ayil_bundle_ack_sign(ssk, rpk, &a[0]);
+  ayil_bundle_ack_sign(ssk, rpk, &a[1]);
+  assert_int_equal(ayil_bundle_ack_verify(spk, rpk, &a[0]), 0);
+  assert_int_equal(ayil_bundle_ack_verify(opk, rpk, &a[0]), AYIL_ESIG);
+  assert_int_equal(ayil_bundle_ack_verify(spk, opk, &a[0]), AYIL_ESIG);
+  a[1].seq++;
+  assert_int_equal(ayil_bundle_ack_verify(spk, rpk, &a[1]), AYIL_ESIG);
+  a[1].seq--;
+  assert_int_equal(ayil_bundle_w_new_acks(&w, spk, rpk, CREATED, NULL, a, 2,
+                                          head, sizeof head, &n),
+                   0);
+  assert_int_equal(ayil_bundle_w_end(w, fin, sizeof fin, &fn), 0);
+  ayil_bundle_w_free(w);
+  memcpy(buf, head, n);
+  memcpy(buf + n, fin, fn);
+  assert_int_equal(ayil_bundle_r_new(&r, rsk), 0);
+  while (off < n + fn) {
+    assert_int_equal(
+        ayil_bundle_r_feed(r, buf + off, n + fn - off, &used, &it, &gi), 0);
+    off += used;
+  }
+  assert_true(ayil_bundle_r_done(r));
+  ayil_bundle_r_acks(r, &got, &nacks);
+  assert_int_equal(nacks, 2);
+  assert_memory_equal(got[0].origin, rpk, 32);
+  assert_int_equal(got[0].seq, 4);
+  assert_int_equal(got[1].seq, 0x0102030405ULL);
+  assert_int_equal(ayil_bundle_ack_verify(spk, rpk, &got[0]), 0);
+  assert_int_equal(ayil_bundle_ack_verify(spk, rpk, &got[1]), 0);
+  ayil_bundle_r_free(r);
+  /* Too many, or no room: refused. */
+  assert_int_equal(ayil_bundle_w_new_acks(&w, spk, rpk, CREATED, NULL, a,
+                                          AYIL_BUNDLE_ACKS_MAX + 1, head,
+                                          sizeof head, &n),
+                   AYIL_EINVAL);
+  assert_int_equal(ayil_bundle_w_new_acks(&w, spk, rpk, CREATED, NULL, a, 2,
+                                          head, AYIL_BUNDLE_HEAD_BYTES + 128,
+                                          &n),
+                   AYIL_EINVAL);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_round_trip),
@@ -337,6 +396,7 @@ int main(void) {
       cmocka_unit_test(test_wrong_recipient),
       cmocka_unit_test(test_bad_lengths_and_sticky),
       cmocka_unit_test(test_writer_limits),
+      cmocka_unit_test(test_acks),
   };
   return cmocka_run_group_tests(tests, setup, NULL);
 }

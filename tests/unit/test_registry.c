@@ -54,14 +54,57 @@ static void test_invite_code(void **state) {
   snprintf(inv.oblast, sizeof inv.oblast, "naryn");
   inv.expires = 1800000000;
   assert_int_equal(ayil_invite_encode(&inv, code, sizeof code), 0);
-  assert_int_equal(strncmp(code, "ayil1-", 6), 0);
+  assert_int_equal(strncmp(code, "ayil2-", 6), 0);
   assert_int_equal(ayil_invite_decode(code, &back), 0);
+  /* The expiry travels as a day, rounded up. */
+  assert_int_equal(back.expires, (1800000000ULL + 86399) / 86400 * 86400);
+  back.expires = inv.expires;
   assert_memory_equal(&inv, &back, sizeof inv);
   /* A mistyped character is caught by the check. */
   code[20] = code[20] == 'A' ? 'B' : 'A';
   assert_int_equal(ayil_invite_decode(code, &back), AYIL_EFORMAT);
   assert_int_equal(ayil_invite_decode("ayil9-xyz", &back), AYIL_EVERSION);
   assert_int_equal(ayil_invite_decode("hello", &back), AYIL_EFORMAT);
+  {
+    /* A version 1 code (ayil before version 2) is still read. */
+    static const char v1[] =
+        "ayil1-mAGsMC4wLjAuMDo3NDQwxCDCzVIZBYXm5f-pwKx4d21COECNuGBEfC4qcCEkn1r"
+        "WQMQgmH9rEnaf4IAnQAW7PCAhg6T5aY_16h8ndjwFgCxh5KPEEBj9foC4d5RIpfoZIJgh"
+        "LwmySW52ZW50ZWQgQ29tbWl0dGVlpXRhbGFzzmsbmX2raG6b";
+    ayil_invite_why_t why;
+    size_t pos;
+    char cut[sizeof v1];
+    assert_int_equal(ayil_invite_decode_why(v1, &back, &why, &pos), 0);
+    assert_int_equal(why, AYIL_INVITE_OK);
+    assert_string_equal(back.addr, "0.0.0.0:7440");
+    assert_string_equal(back.name, "Invented Committee");
+    assert_string_equal(back.oblast, "talas");
+    assert_int_equal(back.expires, 1796970877);
+    /* Which part is wrong. */
+    memcpy(cut, v1, sizeof v1);
+    cut[sizeof v1 - 10] = '\0';
+    assert_int_equal(ayil_invite_decode_why(cut, &back, &why, &pos),
+                     AYIL_EFORMAT);
+    assert_int_equal(why, AYIL_INVITE_TRUNCATED);
+    assert_int_equal(ayil_invite_decode_why("ayil1-ab*d", &back, &why, &pos),
+                     AYIL_EFORMAT);
+    assert_int_equal(why, AYIL_INVITE_ALPHABET);
+    assert_int_equal(pos, 2);
+  }
+  assert_int_equal(ayil_invite_encode(&inv, code, sizeof code), 0);
+  {
+    ayil_invite_why_t why;
+    size_t pos, len = strlen(code);
+    code[30] = code[30] == 'A' ? 'B' : 'A';
+    assert_int_equal(ayil_invite_decode_why(code, &back, &why, &pos),
+                     AYIL_EFORMAT);
+    assert_int_equal(why, AYIL_INVITE_CHECKSUM);
+    code[30] = code[30] == 'A' ? 'B' : 'A';
+    code[len - 8] = '\0';
+    assert_int_equal(ayil_invite_decode_why(code, &back, &why, &pos),
+                     AYIL_EFORMAT);
+    assert_int_equal(why, AYIL_INVITE_TRUNCATED);
+  }
 }
 
 static void test_token(void **state) {
