@@ -146,6 +146,25 @@ check "html written" grep -q "Alpha Committee" "$T/nodes.html"
 check "html has no script" bash -c "! grep -qi '<script' $T/nodes.html"
 check "html has no external link" bash -c "! grep -qi 'http' $T/nodes.html"
 check "nothing on stdout with --html alone" test ! -s "$T/out"
+# The page as an operator sees it: a 1,200-pixel screen, and on paper.
+CHROMIUM=$(command -v chromium || true)
+if [ -z "$CHROMIUM" ] || ! command -v pdftotext >/dev/null || [ ! -x /usr/bin/chromedriver ]; then
+  echo "# SKIP: the nodes page's width and print checks need chromium, chromium-driver and poppler-utils (scripts/deps.sh)"
+else
+  NP="$(dirname "$0")/lib/nodes_print.py"
+  if /usr/bin/python3 "$NP" width "$T/nodes.html" >"$T/np.out" 2>&1; then ok "$(tail -1 "$T/np.out" | sed 's/^ok - //')"; else fail "$(grep FAIL "$T/np.out" | head -3) $(tail -c 300 "$T/np.out")"; fi
+  timeout 120 "$CHROMIUM" --headless --no-sandbox --disable-gpu --no-first-run \
+    --user-data-dir="$T/chromium-nodes" --no-pdf-header-footer --print-to-pdf="$T/nodes.pdf" \
+    "file://$T/nodes.html" >"$T/chromium.log" 2>&1 || true
+  if [ -s "$T/nodes.pdf" ] && pdftotext -bbox-layout "$T/nodes.pdf" "$T/nodes.bbox.html"; then
+    /usr/bin/python3 "$NP" print "$T/nodes.pdf" "$T/nodes.bbox.html" "Alpha Committee" "Beta Committee" >"$T/np.out" 2>&1 || true
+    while read -r line; do
+      case "$line" in "ok - "*) ok "nodes page printed: ${line#ok - }" ;; "FAIL - "*) fail "nodes page printed: ${line#FAIL - }" ;; esac
+    done <"$T/np.out"
+  else
+    fail "nodes page: chromium made no PDF: $(tail -c 300 "$T/chromium.log")"
+  fi
+fi
 expect_rc 2 "nodes --silent-days garbage" $AYIL --home "$HUB" nodes --silent-days x
 expect_rc 1 "nodes --html to an unwritable place" $AYIL --home "$HUB" nodes --html "$T/no/such/dir/n.html"
 
