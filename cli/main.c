@@ -105,7 +105,8 @@ static const cli_cmd_t COMMANDS[] = {
      "admit --name NAME --oblast OBLAST [--expires DAYS] "
      "[--advertise HOST:PORT] [--json]\n"
      "       ayil admit --successor-of ID [--expires DAYS] "
-     "[--advertise HOST:PORT] [--json]",
+     "[--advertise HOST:PORT] [--json]\n"
+     "       ayil admit --confirm CODE [--json]",
      "Hub only. Registers a committee and prints a single-use invite code "
      "for its\nnode (`ayil init --role committee --invite CODE ...` or "
      "`ayil join CODE`).\nThe code carries the address committees dial "
@@ -115,7 +116,7 @@ static const cli_cmd_t COMMANDS[] = {
      "30). With --successor-of ID, the invite is\nfor a replacement node of "
      "the committee of node ID: once admitted, the old\nnode is refused and "
      "the new one gets the committee's history back."},
-    {"revoke", cmd_revoke, "revoke ID [--json]",
+    {"revoke", cmd_revoke, "revoke ID [--after SEQ] [--json]",
      "Hub only. Refuses node ID from now on: its connections, and any entries "
      "it\nwrites after the last one the hub holds. ayild drops a revoked "
      "node's\nconnection within seconds. To replace the node, use "
