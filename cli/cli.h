@@ -157,9 +157,8 @@ void cli_web_fpr_say(const char *fpr);
  * and newlines ignored) and checks it has not expired; returns 0, or an
  * exit code after printing the error. Wipe *inv after use. */
 int cli_invite_read(const char *code, const char *cmd, ayil_invite_t *inv);
-/* Display helpers (cmd_hub.c). UTC "YYYY-MM-DD HH:MM", or "never" for
- * t <= 0; a byte count as "812 B", "12.3 KB"...; the UTC day of t. */
-void cli_utc(int64_t t, char *out, size_t cap);
+/* Display helpers (cmd_hub.c): a byte count as "812 B", "12.3 KB"...; the
+ * UTC day of t. A moment is shown with ayil_node_time_text (node.h). */
 void cli_bytes_text(uint64_t n, char *out, size_t cap);
 void cli_day(int64_t t, char out[16]);
 

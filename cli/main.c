@@ -46,7 +46,8 @@ static const cli_cmd_t COMMANDS[] = {
     {"status", cmd_status, "status [--json]",
      "Shows the role, id and name; whether ayild runs (and its live peers); "
      "each\npeer (a committee's hub, or every node registered at a hub) "
-     "with its last\ncontact and last acknowledgement (UTC), entries not "
+     "with its last\ncontact and last acknowledgement (local time), entries "
+     "not "
      "yet acknowledged each\nway (\"in\" is known only while ayild runs), "
      "bytes sent and received today,\nclock skew; the records and entries "
      "held; and alerts (a fork, a revoked\npeer, a full disk: less than "
@@ -125,7 +126,7 @@ static const cli_cmd_t COMMANDS[] = {
     {"nodes", cmd_nodes, "nodes [--json] [--html FILE] [--silent-days N]",
      "Hub only. One row per committee: name, oblast, state (invited, active, "
      "revoked,\nreplaced), its node ids (and invites not yet used), last "
-     "contact, last\nacknowledgement (UTC), entries held and the last "
+     "contact, last\nacknowledgement (local time), entries held and the last "
      "sequence number held, days\nsilent, bytes sent/received per day over "
      "the last 7 days and today, clock\nskew, and alerts (fork, revoked, "
      "never connected, silent for more than N\ndays, default 7; invite "
