@@ -161,14 +161,13 @@ int cli_invite_read(const char *code, const char *cmd, ayil_invite_t *inv);
 /* An invite code as a QR code (cli/qr.c): printed in UTF-8 half blocks
  * (`ansi`: black on white with ANSI colours, for a terminal), or written
  * to a new 0600 PNG or SVG file. 0, or -1 (errno says why for a file). */
-/* 1 if HOST:PORT is 0.0.0.0 or [::] (every address: no one can dial it). */
-int cli_addr_unspecified(const char *addr);
 int cli_qr_print(FILE *f, const char *text, int ansi);
 int cli_qr_png(const char *path, const char *text);
 int cli_qr_svg(const char *path, const char *text);
-/* Display helpers (cmd_hub.c). UTC "YYYY-MM-DD HH:MM", or "never" for
- * t <= 0; a byte count as "812 B", "12.3 KB"...; the UTC day of t. */
-void cli_utc(int64_t t, char *out, size_t cap);
+/* 1 if HOST:PORT is 0.0.0.0 or [::] (every address: no one can dial it). */
+int cli_addr_unspecified(const char *addr);
+/* Display helpers (cmd_hub.c): a byte count as "812 B", "12.3 KB"...; the
+ * UTC day of t. A moment is shown with ayil_node_time_text (node.h). */
 void cli_bytes_text(uint64_t n, char *out, size_t cap);
 void cli_day(int64_t t, char out[16]);
 

@@ -57,12 +57,10 @@ static int list(cli_t *c) {
   if (json_array_size(arr) == 0)
     printf(_("no alerts\n"));
   json_array_foreach(arr, i, a) {
-    char when[32];
-    time_t t = (time_t)json_integer_value(json_object_get(a, "last"));
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(when, sizeof when, "%Y-%m-%d %H:%M", &tm);
-    printf("%-15s last %s UTC", json_string_value(json_object_get(a, "kind")),
+    char when[AYIL_TIME_TEXT];
+    ayil_node_time_text(json_integer_value(json_object_get(a, "last")), when,
+                        sizeof when);
+    printf("%-15s last %s", json_string_value(json_object_get(a, "kind")),
            when);
     /* cli_alert_json() keeps absent fields as JSON null: show only what
      * the alert names (no "log (null) seq 0"). */

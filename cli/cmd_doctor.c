@@ -322,13 +322,6 @@ static void check_disk(doc_t *d) {
     report(d, ST_OK, "disk", NULL, "%llu MB free", avail / (1024 * 1024));
 }
 
-static void fmt_utc(int64_t t, char *out, size_t cap) {
-  time_t tt = (time_t)t;
-  struct tm tm;
-  gmtime_r(&tt, &tm);
-  strftime(out, cap, "%Y-%m-%d %H:%M UTC", &tm);
-}
-
 static void check_clock(doc_t *d, int is_hub) {
   int64_t now = (int64_t)time(NULL);
   int64_t newest = d->health.open_rc == 0 ? d->health.own_newest_s : 0;
@@ -338,14 +331,14 @@ static void check_clock(doc_t *d, int is_hub) {
                         "plausible time across power cuts.";
   struct timex tx;
   int state;
-  fmt_utc(now, nowtext, sizeof nowtext);
+  ayil_node_time_text(now, nowtext, sizeof nowtext);
   if (now < CLOCK_FLOOR) {
     report(d, ST_FAIL, "clock", ntp_fix,
            "the clock says %s, which cannot be right", nowtext);
     return;
   }
   if (newest > now + 60) {
-    fmt_utc(newest, ntext, sizeof ntext);
+    ayil_node_time_text(newest, ntext, sizeof ntext);
     report(d, ST_FAIL, "clock", ntp_fix,
            "the clock says %s, before this node's last entry (%s): it went "
            "back",
@@ -571,13 +564,13 @@ static void check_network(doc_t *d, int is_hub, int daemon_up) {
                "Start ayild and run: sudo -u ayil ayil sync --wait 600",
                "this node has never been in contact with its hub");
       else if (now - (la > 0 ? la : lc) > STALE_ACK_S) {
-        fmt_utc(la > 0 ? la : lc, t, sizeof t);
+        ayil_node_time_text(la > 0 ? la : lc, t, sizeof t);
         report(d, ST_WARN, "sync",
                "Run: sudo -u ayil ayil sync --wait 600, and look at "
                "journalctl -u ayild -n 50 if it fails.",
                "the hub acknowledged nothing since %s", t);
       } else {
-        fmt_utc(la > 0 ? la : lc, t, sizeof t);
+        ayil_node_time_text(la > 0 ? la : lc, t, sizeof t);
         report(d, ST_OK, "sync", NULL, "last %s from the hub at %s",
                la > 0 ? "acknowledgement" : "contact", t);
       }

@@ -24,16 +24,6 @@
 
 /* ---- small shared helpers ---- */
 
-void cli_utc(int64_t t, char *out, size_t cap) {
-  time_t tt = (time_t)t;
-  struct tm tm;
-  if (t <= 0 || gmtime_r(&tt, &tm) == NULL) {
-    snprintf(out, cap, "never");
-    return;
-  }
-  strftime(out, cap, "%Y-%m-%d %H:%M", &tm);
-}
-
 void cli_bytes_text(uint64_t n, char *out, size_t cap) {
   if (n < 1024)
     snprintf(out, cap, "%llu B", (unsigned long long)n);
@@ -133,10 +123,10 @@ int cli_invite_read(const char *code, const char *cmd, ayil_invite_t *inv) {
                    cmd);
   }
   if (inv->expires != 0 && inv->expires < (uint64_t)time(NULL)) {
-    cli_utc((int64_t)inv->expires, when, sizeof when);
+    ayil_node_time_text((int64_t)inv->expires, when, sizeof when);
     sodium_memzero(inv, sizeof *inv);
     return cli_err(EXIT_USAGE,
-                   "%s: invite code expired on %s UTC; ask the hub for a new "
+                   "%s: invite code expired on %s; ask the hub for a new "
                    "one",
                    cmd, when);
   }
@@ -367,7 +357,7 @@ int cmd_admit(cli_t *c, int argc, char **argv) {
     rc = cli_node_fail(c);
     goto out;
   }
-  cli_utc((int64_t)inv.expires, when, sizeof when);
+  ayil_node_time_text((int64_t)inv.expires, when, sizeof when);
   if (c->json) {
     json_t *o =
         json_pack("{s:s, s:s, s:s, s:s, s:I, s:s?}", "code", code, "name",
@@ -380,13 +370,13 @@ int cmd_admit(cli_t *c, int argc, char **argv) {
     if (succ != NULL)
       fprintf(stderr,
               _("ayil: replacement-node invite for \"%s\" (%s) dialing %s; "
-                "single use, expires %s UTC. Keep it secret: it carries the "
+                "single use, expires %s. Keep it secret: it carries the "
                 "network key.\n"),
               inv.name, inv.oblast, inv.addr, when);
     else
       fprintf(stderr,
               _("ayil: invite for \"%s\" (%s) dialing %s; single use, "
-                "expires %s UTC. Keep it secret: it carries the network "
+                "expires %s. Keep it secret: it carries the network "
                 "key.\n"),
               inv.name, inv.oblast, inv.addr, when);
     rc = EXIT_OK;
@@ -591,7 +581,8 @@ static void alerts_text(const json_t *alerts, char *out, size_t cap) {
 }
 
 static void time_of(const json_t *v, char *out, size_t cap) {
-  cli_utc(json_is_integer(v) ? (int64_t)json_integer_value(v) : 0, out, cap);
+  ayil_node_time_text(json_is_integer(v) ? (int64_t)json_integer_value(v) : 0,
+                      out, cap);
 }
 
 static void skew_text(const json_t *v, char *out, size_t cap) {
@@ -650,7 +641,7 @@ static void node_line(const json_t *n, char *out, size_t cap) {
   } else {
     time_of(json_object_get(n, "expires"), t, sizeof t);
     snprintf(
-        out, cap, "(invite not yet used, %s %s UTC)%s",
+        out, cap, "(invite not yet used, %s %s)%s",
         json_is_true(json_object_get(n, "expired")) ? "expired" : "expires", t,
         json_is_string(json_object_get(n, "successor_of"))
             ? ", for a replacement node"
@@ -707,8 +698,9 @@ static int write_nodes_html(FILE *f, const json_t *doc, const char *hub) {
   char cells[NCOLS][512];
   char gen[32];
   size_t i, j, k;
-  cli_utc((int64_t)json_integer_value(json_object_get(doc, "generated")), gen,
-          sizeof gen);
+  ayil_node_time_text(
+      (int64_t)json_integer_value(json_object_get(doc, "generated")), gen,
+      sizeof gen);
   fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta "
         "charset=\"utf-8\">\n<title>ayil nodes: ",
         f);
@@ -734,7 +726,7 @@ static int write_nodes_html(FILE *f, const json_t *doc, const char *hub) {
         f);
   ayil_html_put(f, hub);
   fprintf(f,
-          "</h1>\n<p>Generated %s UTC. Times are UTC. Silent: days since "
+          "</h1>\n<p>Generated %s. Silent: days since "
           "the last contact (alert after %lld days).</p>\n<table>\n<tr>",
           gen,
           (long long)json_integer_value(json_object_get(doc, "silent_days")));

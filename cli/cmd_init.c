@@ -423,7 +423,7 @@ int cmd_audit(cli_t *c, int argc, char **argv) {
   } else {
     for (i = 0; i < n; i++) {
       char when[32];
-      cli_utc(a[i].at, when, sizeof when);
+      ayil_node_time_text(a[i].at, when, sizeof when);
       printf("%s  %-8s %-32s %s  %s\n", when, a[i].action,
              a[i].idtext[0] ? a[i].idtext : "-", a[i].member, a[i].addr);
     }

@@ -112,8 +112,9 @@ static json_t *daemon_json(cli_t *c, json_t **out) {
 
 static void print_time(const char *label, const json_t *v) {
   char t[32];
-  cli_utc(json_is_integer(v) ? (int64_t)json_integer_value(v) : 0, t, sizeof t);
-  printf("    %-18s%s%s\n", label, t, json_is_integer(v) ? " UTC" : "");
+  ayil_node_time_text(json_is_integer(v) ? (int64_t)json_integer_value(v) : 0,
+                      t, sizeof t);
+  printf("    %-18s%s\n", label, t);
 }
 
 /* The web app's addresses as members type them, and the fingerprint they
@@ -275,11 +276,11 @@ static void print_status_text(const json_t *o) {
              json_string_value(json_object_get(o, "home")));
       continue;
     }
-    cli_utc((int64_t)json_integer_value(json_object_get(a, "last")), t,
-            sizeof t);
+    ayil_node_time_text((int64_t)json_integer_value(json_object_get(a, "last")),
+                        t, sizeof t);
     snprintf(seq, sizeof seq, " at seq %lld",
              (long long)json_integer_value(json_object_get(a, "seq")));
-    printf("  %s%s%s%s%s%s (last %s UTC)\n",
+    printf("  %s%s%s%s%s%s (last %s)\n",
            strcmp(kind, "fork") == 0 ? "FORK" : kind,
            json_is_string(peer) ? " peer " : "",
            json_is_string(peer) ? json_string_value(peer) : "",

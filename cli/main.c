@@ -46,7 +46,8 @@ static const cli_cmd_t COMMANDS[] = {
     {"status", cmd_status, "status [--json]",
      "Shows the role, id and name; whether ayild runs (and its live peers); "
      "each\npeer (a committee's hub, or every node registered at a hub) "
-     "with its last\ncontact and last acknowledgement (UTC), entries not "
+     "with its last\ncontact and last acknowledgement (local time), entries "
+     "not "
      "yet acknowledged each\nway (\"in\" is known only while ayild runs), "
      "bytes sent and received today,\nclock skew; the records and entries "
      "held; and alerts (a fork, a revoked\npeer, a full disk: less than "
@@ -114,6 +115,7 @@ static const cli_cmd_t COMMANDS[] = {
      "[--advertise HOST:PORT] [QR] [--json]\n"
      "       ayil admit --successor-of ID [--expires DAYS] "
      "[--advertise HOST:PORT] [QR] [--json]\n"
+     "       ayil admit --confirm CODE [--json]\n"
      "       QR: [--qr] [--qr-png FILE] [--qr-svg FILE]",
      "Hub only. Registers a committee and prints a single-use invite code "
      "for its\nnode (`ayil init --role committee --invite CODE ...` or "
@@ -128,7 +130,7 @@ static const cli_cmd_t COMMANDS[] = {
      "--qr-png/--qr-svg write it to a new file (mode 0600), for a phone\n"
      "camera or paper. An address of 0.0.0.0 or :: is warned about: no "
      "committee\ncan dial it."},
-    {"revoke", cmd_revoke, "revoke ID [--json]",
+    {"revoke", cmd_revoke, "revoke ID [--after SEQ] [--json]",
      "Hub only. Refuses node ID from now on: its connections, and any entries "
      "it\nwrites after the last one the hub holds. ayild drops a revoked "
      "node's\nconnection within seconds. To replace the node, use "
@@ -137,7 +139,7 @@ static const cli_cmd_t COMMANDS[] = {
     {"nodes", cmd_nodes, "nodes [--json] [--html FILE] [--silent-days N]",
      "Hub only. One row per committee: name, oblast, state (invited, active, "
      "revoked,\nreplaced), its node ids (and invites not yet used), last "
-     "contact, last\nacknowledgement (UTC), entries held and the last "
+     "contact, last\nacknowledgement (local time), entries held and the last "
      "sequence number held, days\nsilent, bytes sent/received per day over "
      "the last 7 days and today, clock\nskew, and alerts (fork, revoked, "
      "never connected, silent for more than N\ndays, default 7; invite "

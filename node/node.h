@@ -335,6 +335,13 @@ int ayil_node_record_add(ayil_node_t *n, const char *kind, const json_t *input,
 /* Today on this node's clock, local time, YYYY-MM-DD: the last day a
  * record's date may have. */
 void ayil_node_today(char out[11]);
+/* How every command and page shows a moment (Unix seconds) to a person:
+ * local time (TZ, else /etc/localtime) with its offset from UTC,
+ * "YYYY-MM-DD HH:MM +06" ("+05:30" when the offset has minutes, "+00" in
+ * UTC); "never" for t <= 0. cap of AYIL_TIME_TEXT is always enough. JSON
+ * keeps the Unix seconds (UTC) instead. */
+#define AYIL_TIME_TEXT 32
+void ayil_node_time_text(int64_t t, char *out, size_t cap);
 typedef struct {
   char field[64]; /* RECORDS.md name; "" for an unknown field's key */
   ayil_prob_t what;

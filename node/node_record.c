@@ -112,6 +112,27 @@ void ayil_node_today(char out[11]) {
     snprintf(out, 11, "9999-12-31");
 }
 
+void ayil_node_time_text(int64_t t, char *out, size_t cap) {
+  time_t tt = (time_t)t;
+  struct tm tm;
+  char day[24];
+  long off, h, m;
+  if (cap == 0)
+    return;
+  if (t <= 0 || localtime_r(&tt, &tm) == NULL ||
+      strftime(day, sizeof day, "%Y-%m-%d %H:%M", &tm) == 0) {
+    snprintf(out, cap, "%s", t <= 0 ? "never" : "?");
+    return;
+  }
+  off = tm.tm_gmtoff;
+  h = (off < 0 ? -off : off) / 3600;
+  m = (off < 0 ? -off : off) % 3600 / 60;
+  if (m != 0)
+    snprintf(out, cap, "%s %c%02ld:%02ld", day, off < 0 ? '-' : '+', h, m);
+  else
+    snprintf(out, cap, "%s %c%02ld", day, off < 0 ? '-' : '+', h);
+}
+
 /* What only the node can tell: dates after today, cases that are not an
  * appeal or family of this committee. */
 static void node_problems(ayil_node_t *n, const ayil_kind_t *k,

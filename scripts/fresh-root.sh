@@ -14,7 +14,9 @@
 # would debootstrap a root inside the root, and the outer run already covers it.
 # Needs root, debootstrap and network access to the Debian mirror.
 #
-#   scripts/fresh-root.sh [--keep]     --keep leaves the root for a look
+#   scripts/fresh-root.sh [--keep] [--demo]
+#     --keep leaves the root for a look; --demo runs scripts/demo.sh only
+#     (it must work with no more than what it installs itself)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SRC=$PWD
@@ -22,7 +24,14 @@ SRC=$PWD
 command -v debootstrap >/dev/null || { echo "fresh-root: debootstrap is not installed" >&2; exit 2; }
 [ -d ../shared ] || { echo "fresh-root: ../shared is missing beside the tree" >&2; exit 2; }
 KEEP=0
-[ "${1:-}" = --keep ] && KEEP=1
+DEMO_ONLY=0
+for a in "$@"; do
+  case $a in
+  --keep) KEEP=1 ;;
+  --demo) DEMO_ONLY=1 ;;
+  *) echo "fresh-root: unknown argument $a (--keep, --demo)" >&2; exit 2 ;;
+  esac
+done
 T=$(mktemp -d /var/tmp/ayil-fresh.XXXXXX)
 R=$T/root
 cleanup() {
@@ -69,12 +78,25 @@ IN() {
     TERM=dumb AYIL_SKIP_DEBOOTSTRAP=1 AYIL_REQUIRE_CHROMIUM=${AYIL_REQUIRE_CHROMIUM:-0} \
     bash -c "cd /src/main && $1"
 }
+# The test command's own packages that were asked for (apt-mark manual, not
+# pulled in by another one), before and after the demo: tzdata is in every
+# Debian root, procps comes with the build's packages.
+test_only_installed() {
+  IN 'apt-mark showmanual | grep -xF -f <(scripts/deps.sh --test --list | grep -vxF -f <(scripts/deps.sh --demo --list)); true' | sort
+}
+TEST_ONLY_BEFORE=$(test_only_installed)
 rc=0
 S=$(date +%s)
 echo "fresh-root: scripts/demo.sh"
 IN scripts/demo.sh || rc=$?
 echo "fresh-root: scripts/demo.sh exited $rc after $(( $(date +%s) - S )) s"
 [ $rc = 0 ] || exit $rc
+# The demo installs only what it needs: it asks for none of the test
+# command's own packages.
+extra=$(comm -13 <(echo "$TEST_ONLY_BEFORE") <(test_only_installed) | tr '\n' ' ')
+if [ -n "$extra" ]; then echo "fresh-root: the demo asked apt for test packages: $extra" >&2; exit 1; fi
+echo "fresh-root: the demo asked apt for none of the test command's own packages"
+[ $DEMO_ONLY = 1 ] && exit 0
 S=$(date +%s)
 echo "fresh-root: scripts/test.sh"
 IN scripts/test.sh || rc=$?

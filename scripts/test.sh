@@ -3,9 +3,10 @@
 # architecture rules, and runs every test under ctest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/deps.sh
-scripts/check.sh
 BUILD=${AYIL_BUILD_DIR:-build-test}
+mkdir -p "$BUILD"
+scripts/deps.sh --test --log "$BUILD/apt.log"
+scripts/check.sh
 cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=Debug -DAYIL_WERROR=ON \
   -DAYIL_SANITIZE=address,undefined >/dev/null
 cmake --build "$BUILD" -j"$(nproc)"

@@ -14,16 +14,12 @@
 int web_report(web_req_t *r);
 
 static void when(web_req_t *r, html_t *h, int has, int64_t t) {
-  char buf[32];
-  time_t tt;
-  struct tm tm;
+  char buf[AYIL_TIME_TEXT];
   if (!has) {
     h_text(h, W_("never"));
     return;
   }
-  tt = (time_t)(t > 100000000000LL ? t / 1000 : t);
-  gmtime_r(&tt, &tm);
-  strftime(buf, sizeof buf, "%Y-%m-%d %H:%M UTC", &tm);
+  ayil_node_time_text(t > 100000000000LL ? t / 1000 : t, buf, sizeof buf);
   h_text(h, buf);
 }
 

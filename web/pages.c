@@ -763,11 +763,8 @@ static int page_audit(web_req_t *r) {
   h_text(&h, W_("Record"));
   h_raw(&h, "</th></tr></thead><tbody>");
   for (i = 0; i < n; i++) {
-    char when[32];
-    time_t t = (time_t)a[i].at;
-    struct tm tm;
-    localtime_r(&t, &tm);
-    strftime(when, sizeof when, "%Y-%m-%d %H:%M", &tm);
+    char when[AYIL_TIME_TEXT];
+    ayil_node_time_text(a[i].at, when, sizeof when);
     h_rawf(&h, "<tr><td>%s</td><td>", when);
     h_text(&h, a[i].member);
     h_raw(&h, "<br><small class=\"id\">"); /* from where */

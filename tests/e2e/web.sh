@@ -27,7 +27,7 @@ check "three members: the first chair and two members" test "$("$AYIL" --home "$
 PORT=$(free_port)
 sed -i -e "s/^listen = 0.0.0.0:8443/listen = 127.0.0.1:$PORT/" -e 's/^idle_timeout = .*/idle_timeout = 6/' "$H/ayil.conf"
 start_web() {
-  "$WEB" --home "$H" 2>>"$T/web.log" &
+  TZ=Asia/Bishkek "$WEB" --home "$H" 2>>"$T/web.log" &
   WPID=$!
   PIDS+=($WPID)
   for _ in $(seq 100); do grep -q "serving" "$T/web.log" && return 0; sleep 0.1; done
@@ -37,7 +37,7 @@ start_web() {
 check "ayil-web starts on HTTPS" start_web
 SERVED=$(echo | timeout 10 openssl s_client -connect 127.0.0.1:$PORT 2>/dev/null | openssl x509 -noout -fingerprint -sha256 2>/dev/null | sed 's/.*=//')
 check "it serves the certificate whose fingerprint ayil status shows" test "$SERVED" = "$FPR"
-wc() { "$PY" "$SRC/tests/e2e/lib/web_check.py" "$PORT" "$AYIL" "$H" "$AYIL_PASSPHRASE" "Nurlan Testov" member-pass-1 "$1"; }
+wc() { TZ=Asia/Bishkek "$PY" "$SRC/tests/e2e/lib/web_check.py" "$PORT" "$AYIL" "$H" "$AYIL_PASSPHRASE" "Nurlan Testov" member-pass-1 "$1"; }
 for step in headers csrf body hostile roundtrip "expire:6"; do
   out=$(wc "$step" 2>&1) || true
   echo "$out" | grep -E '^(ok|FAIL) - ' | sed "s/^ok - /ok - $step: /; s/^FAIL - /FAIL - $step: /" || true

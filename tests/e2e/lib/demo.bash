@@ -24,7 +24,10 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 HUBPORT=$(free_port)
 
 say "A regional hub for Osh oblast (home $D/hub)"
-$AYIL --home "$D/hub" init --role hub --name "Osh regional hub" --listen 127.0.0.1:$HUBPORT
+# The tools' own advice (certificates, where the recovery kit goes) is kept
+# in $D/setup.log: the demo tells its story here.
+hubid=$($AYIL --home "$D/hub" init --role hub --name "Osh regional hub" --listen 127.0.0.1:$HUBPORT 2>>"$D/setup.log")
+echo "hub id: $hubid, listening on 127.0.0.1:$HUBPORT"
 $AYILD --home "$D/hub" 2>"$D/hub.log" & PIDS+=($!)
 
 declare -A OBLAST=([kara-suu]=osh [nookat]=osh [talas]=talas)
@@ -36,9 +39,11 @@ for c in kara-suu nookat talas; do
   for i in $(seq 50); do grep -q port= "$D/link-$c.port" 2>/dev/null && break; sleep 0.1; done
   port=$(sed -n 's/port=//p' "$D/link-$c.port")
   say "Enrolling ${NAME[$c]} (${OBLAST[$c]}), link 64 kbit/s, 300 ms, cut every ~5 KB"
-  code=$($AYIL --home "$D/hub" admit --name "${NAME[$c]}" --oblast "${OBLAST[$c]}" --advertise 127.0.0.1:$port)
-  echo "invite: ${code:0:40}..."
-  $AYIL --home "$D/$c" init --role committee --invite "$code" --recovery-kit "$D/$c-recovery-kit.txt"
+  code=$($AYIL --home "$D/hub" admit --name "${NAME[$c]}" --oblast "${OBLAST[$c]}" --advertise 127.0.0.1:$port 2>>"$D/setup.log")
+  echo "hub: invite code ${code:0:40}... (the hub's sysadmin gives it to the committee's)"
+  # On a Pi the recovery kit goes to a USB stick; the demo keeps it in $D.
+  id=$($AYIL --home "$D/$c" init --role committee --invite "$code" --recovery-kit "$D/$c-recovery-kit.txt" 2>>"$D/setup.log")
+  echo "committee: node $id created with the invite; recovery kit in $D/$c-recovery-kit.txt"
   ecode=$($AYIL --home "$D/$c" id --code)
   say "${NAME[$c]} reads its enrolment code $ecode to the hub operator by phone; the operator confirms it"
   $AYIL --home "$D/hub" admit --confirm "$ecode"
@@ -47,7 +52,8 @@ for c in kara-suu nookat talas; do
 done
 
 say "A member of the Kara-Suu committee enters a case on the committee's web app (ayil-web, HTTPS)"
-AYIL_NEW_PASSPHRASE="demo member password" $AYIL --home "$D/kara-suu" member add "Aigul Demo" --role member
+AYIL_NEW_PASSPHRASE="demo member password" $AYIL --home "$D/kara-suu" member add "Aigul Demo" --role member 2>>"$D/setup.log"
+echo "member Aigul Demo added, with her own password"
 WEBPORT=$(free_port)
 sed -i "s/^listen = 0.0.0.0:8443/listen = 127.0.0.1:$WEBPORT/" "$D/kara-suu/ayil.conf"
 $BUILD/ayil-web --home "$D/kara-suu" 2>"$D/kara-suu-web.log" & PIDS+=($!)
@@ -103,7 +109,7 @@ say "ayil sync --wait at each committee"
 start=$(date +%s)
 unsynced=()
 for c in kara-suu nookat talas; do
-  if $AYIL --home "$D/$c" sync --wait 300; then echo "${NAME[$c]}: synced"; else unsynced+=("$c"); fi
+  if $AYIL --home "$D/$c" sync --wait 300 2>>"$D/setup.log"; then echo "${NAME[$c]}: synced"; else unsynced+=("$c"); fi
 done
 if [ ${#unsynced[@]} = 0 ]; then
   echo "all synced in $(( $(date +%s) - start )) s"
@@ -125,6 +131,6 @@ $AYIL --home "$D/hub" report --from 2026-01 --to 2026-06 --format text
 say "The hub holds no names: grep for an invented name in the hub's files"
 if grep -a -r -q "Invented Person" "$D/hub"; then echo "FOUND (this is a bug)"; exit 1; else echo "not found: bodies are sealed to each committee's reader key"; fi
 echo
-echo "Demo files are in $D (logs: $D/*.log)."
+echo "Demo files are in $D (logs: $D/*.log; what the tools advised: $D/setup.log)."
 # A demo that did not sync must not look like one that did.
 [ ${#unsynced[@]} = 0 ]

@@ -118,6 +118,20 @@ def step_body():
     check(r.status == 200 and 'class="print"' in r.text and NAME in r.text, "the case prints (an A4 page, audited as print)")
     a = ayil("audit", "--json")
     check(a.returncode == 0 and '"print"' in a.stdout, "... and the print is in the audit")
+    # web.sh runs ayil-web and this script with TZ=Asia/Bishkek (UTC+6):
+    # the audit's times are local with the zone, on the page and in
+    # `ayil audit`; --json keeps Unix seconds.
+    ch = client()
+    ch.login("chair", CHAIR_PASS)
+    r = ch.get("/audit")
+    check(r.status == 200 and re.search(r"<td>\d{4}-\d\d-\d\d \d\d:\d\d \+06</td>", r.text),
+          "the audit page (the chair's) shows local time with its zone (+06) (%d)" % r.status)
+    a = ayil("audit")
+    check(a.returncode == 0 and re.search(r"^\d{4}-\d\d-\d\d \d\d:\d\d \+06  print ", a.stdout, re.M),
+          "`ayil audit` shows local time with its zone (+06)")
+    a = ayil("audit", "--json")
+    check(a.returncode == 0 and "+06" not in a.stdout and re.search(r'"at": \d{10}', a.stdout),
+          "`ayil audit --json` keeps Unix seconds (UTC)")
     r = c.get("/records?kind=appeal")
     check(r.status == 200 and 'id="pages"' in r.text and NAME not in r.text, "the list shows the count and no name")
     c.post("/lock", {})
