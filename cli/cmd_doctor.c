@@ -605,7 +605,7 @@ static void check_refused(doc_t *d, int is_hub) {
            "%s", _("the hub revoked this node, and refuses it"));
   } else if (h->refused_by_hub) {
     d->refused = 1;
-    fmt_utc(h->refused_last, t, sizeof t);
+    ayil_node_time_text(h->refused_last, t, sizeof t);
     report(d, ST_FAIL, "sync",
            _("Give the hub's sysadmin this node's id (ayil id): `ayil nodes` "
              "on the hub shows whether it was revoked or replaced, or "
