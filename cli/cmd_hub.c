@@ -706,22 +706,23 @@ static int write_nodes_html(FILE *f, const json_t *doc, const char *hub) {
         f);
   ayil_html_put(f, hub);
   fputs("</title>\n<style>\n"
-        "body{font-family:sans-serif;margin:1.5em;color:#222}\n"
-        "table{border-collapse:collapse;font-size:0.9em;width:100%}\n"
-        "th,td{border:1px solid #bbb;padding:0.3em 0.5em;text-align:left;"
-        "vertical-align:top;overflow-wrap:anywhere}\n"
+        "body{font-family:sans-serif;margin:1em;color:#222}\n"
+        "table{border-collapse:collapse;font-size:0.85em}\n"
+        "th,td{border:1px solid #bbb;padding:0.25em 0.4em;text-align:left;"
+        "vertical-align:top}\n"
+        "td ul{overflow-wrap:anywhere}\n"
         "th{background:#eee}\n"
         "td.num{text-align:right}\n"
         "tr.alert td{background:#fde8e8}\n"
         "td.alerts{color:#a00;font-weight:bold}\n"
         "code{font-size:0.85em;word-break:break-all}\n"
         "ul{margin:0;padding-left:1.2em}\n"
-        "td ul{min-width:14em}\n"
+        "td ul{min-width:13em}\n"
         /* Paper: one A4 landscape page wide, every column on it. */
         "@page{size:A4 landscape;margin:10mm}\n"
         "@media print{body{margin:0;font-size:8pt}"
         "table{font-size:7.5pt;width:100%}th,td{padding:1px 3px}"
-        "tr{break-inside:avoid}}\n"
+        "th{white-space:nowrap}tr{break-inside:avoid}}\n"
         "</style>\n</head>\n<body>\n<h1>Committees of ",
         f);
   ayil_html_put(f, hub);
