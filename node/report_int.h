@@ -155,6 +155,18 @@ void ayil__report_subst(char *buf, size_t n, const char *tmpl, const char *k1,
 /* The human formats' order of the entities (the total, regions, oblasts,
  * committees by oblast) into ents (t->ne entries); returns how many. */
 size_t ayil__report_human_order(const tab_t *t, size_t *ents);
+/* The tables for people (report_human.c). */
+enum { FMT_TEXT, FMT_MD, FMT_HTML };
+#define LABEL_MAX 256
+
+/* For report_human.c: a code list's gettext context, a report word in
+ * language l, a number grouped for language l, and the tables for people
+ * (fmt: FMT_TEXT, FMT_MD or FMT_HTML). */
+void ayil__report_code_ctx(const ind_t *x, char *buf, size_t n);
+const char *ayil__report_rlabel(int l, const char *key);
+void ayil__report_fmt_num(char *buf, size_t n, int64_t v, int l);
+int ayil__report_write_human(const ayil_report_t *r, const tab_t *t, FILE *out,
+                             int fmt, int l, int nb);
 /* Writes the xlsx form (report_xlsx.c). */
 int ayil__report_write_xlsx(const ayil_report_t *r, const tab_t *t,
                             const char *path, int l, int nb);
