@@ -798,7 +798,7 @@ static void on_resolved(uv_getaddrinfo_t *req, int status,
 int conn_connect(daemon_t *d) {
   struct sockaddr_storage ss;
   struct addrinfo hints;
-  char host[256], port[8];
+  char host[256], port[12];
   unsigned p = 0;
   conn_t *c;
   int numeric, rc;
