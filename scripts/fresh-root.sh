@@ -41,6 +41,7 @@ cleanup() {
   for m in dev/shm dev/pts dev proc; do
     if mountpoint -q "$R/$m" 2>/dev/null; then umount -l "$R/$m" || true; fi
   done
+  if mountpoint -q "$R" 2>/dev/null; then umount -l "$R" || true; fi
   if [ $KEEP = 1 ]; then echo "fresh-root: the root is left in $R"; return; fi
   if grep -q " $R" /proc/mounts; then
     echo "fresh-root: $R still has mounts; not removing it" >&2
@@ -69,6 +70,10 @@ else
   tar -C "$SRC" --exclude='./build*' -cf - . | tar -C "$R/src/main" -xf -
 fi
 tar -C ../shared -cf - . | tar -C "$R/src/shared" -xf -
+# The root's own mount point, as on an installed system or in a container:
+# a test that makes a private mount namespace (unshare -m, as hubname.sh
+# does for its own hosts file) needs "/" to be a mount point.
+mount --bind "$R" "$R"
 mount -t proc proc "$R/proc"
 mount --bind /dev "$R/dev"
 mount --bind /dev/pts "$R/dev/pts" 2>/dev/null || true

@@ -83,7 +83,7 @@ if [ -n "$NS" ]; then
   check "c1: the hub holds both entries" test "$(count_origin "$HUB" "$(b64hex "$(cat "$T/c1.id")")")" = 2
   stop_d c1
 else
-  echo "# 1-3 skipped: unshare -m is not available here (no CAP_SYS_ADMIN)"
+  echo "# 1-3 skipped: unshare -m is not available here (no CAP_SYS_ADMIN, or / is not a mount point)"
 fi
 
 echo "# 4: localhost"
