@@ -134,8 +134,12 @@ int ayil_invite_encode(const ayil_invite_t *inv, char *out, size_t cap) {
   return rc;
 }
 
+/* A non-empty string of the code. An empty one is refused: no field of an
+ * invite may be empty, and msgpack-c may hand an empty string with a NULL
+ * pointer (memcpy(dst, NULL, 0) is undefined; a fuzzer found it). */
 static int get_str(const msgpack_object *o, char *dst, size_t cap) {
-  if (o->type != MSGPACK_OBJECT_STR || o->via.str.size >= cap)
+  if (o->type != MSGPACK_OBJECT_STR || o->via.str.size == 0 ||
+      o->via.str.size >= cap || o->via.str.ptr == NULL)
     return AYIL_EFORMAT;
   memcpy(dst, o->via.str.ptr, o->via.str.size);
   dst[o->via.str.size] = '\0';
@@ -201,7 +205,8 @@ static int take_str(const uint8_t *b, size_t *n, size_t len, char *dst,
   if (*n >= len)
     return AYIL_EFORMAT;
   l = b[(*n)++];
-  if (l >= cap || *n + l > len || memchr(b + *n, 0, l) != NULL)
+  /* No field of an invite may be empty (as get_str() for version 1). */
+  if (l == 0 || l >= cap || *n + l > len || memchr(b + *n, 0, l) != NULL)
     return AYIL_EFORMAT;
   memcpy(dst, b + *n, l);
   dst[l] = '\0';

@@ -60,6 +60,23 @@ static void test_invite_code(void **state) {
   assert_int_equal(back.expires, (1800000000ULL + 86399) / 86400 * 86400);
   back.expires = inv.expires;
   assert_memory_equal(&inv, &back, sizeof inv);
+  {
+    /* A code whose address, name or oblast is an empty string (its check
+     * right) is refused, not read as an empty field. */
+    ayil_invite_t e = inv;
+    e.name[0] = '\0';
+    assert_int_equal(ayil_invite_encode(&e, code, sizeof code), 0);
+    assert_int_equal(ayil_invite_decode(code, &back), AYIL_EFORMAT);
+    e = inv;
+    e.oblast[0] = '\0';
+    assert_int_equal(ayil_invite_encode(&e, code, sizeof code), 0);
+    assert_int_equal(ayil_invite_decode(code, &back), AYIL_EFORMAT);
+    e = inv;
+    e.addr[0] = '\0';
+    assert_int_equal(ayil_invite_encode(&e, code, sizeof code), 0);
+    assert_int_equal(ayil_invite_decode(code, &back), AYIL_EFORMAT);
+    assert_int_equal(ayil_invite_encode(&inv, code, sizeof code), 0);
+  }
   /* A mistyped character is caught by the check. */
   code[20] = code[20] == 'A' ? 'B' : 'A';
   assert_int_equal(ayil_invite_decode(code, &back), AYIL_EFORMAT);
