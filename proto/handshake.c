@@ -104,16 +104,47 @@ struct ayil_hs_s {
   size_t peer_payload_len;
   size_t my_payload_len; /* client: payload parked at plain + AUTH_FIXED */
 
-  /* Input: the message being collected. */
+  /* Input: the message being collected, in in_small until the peer's
+   * hello is proven (a stranger without the network key costs no more),
+   * then in big. */
   size_t in_fill;
   size_t in_need;
-  uint8_t in[IN_MAX];
+  uint8_t *in;
+  uint8_t in_small[AYIL_HS_SERVER_HELLO_BYTES];
   /* Output: out[out_off..out_len) not yet handed to the embedder. */
   size_t out_off;
   size_t out_len;
-  uint8_t out[OUT_MAX];
-  uint8_t plain[PLAIN_MAX];
+  uint8_t *out;
+  uint8_t *plain;
+  /* in, out and plain of a handshake past the hello: one allocation,
+   * wiped when the handshake ends. */
+  uint8_t *big;
 };
+
+#define BIG_BYTES (IN_MAX + OUT_MAX + PLAIN_MAX)
+_Static_assert(AYIL_HS_SERVER_HELLO_BYTES >= AYIL_HS_CLIENT_HELLO_BYTES,
+               "in_small holds either hello");
+
+/* The buffers of a handshake past the hello. */
+static int big_alloc(ayil_hs_t *hs) {
+  if (hs->big != NULL)
+    return 0;
+  hs->big = malloc(BIG_BYTES);
+  if (hs->big == NULL)
+    return AYIL_ENOMEM;
+  hs->out = hs->big + IN_MAX;
+  hs->plain = hs->out + OUT_MAX;
+  return 0;
+}
+
+static void big_free(ayil_hs_t *hs) {
+  if (hs->big == NULL)
+    return;
+  sodium_memzero(hs->big, BIG_BYTES);
+  free(hs->big);
+  hs->big = hs->out = hs->plain = NULL;
+  hs->in = hs->in_small;
+}
 
 /* Wipes every ephemeral secret and intermediate key. */
 static void wipe_session(ayil_hs_t *hs) {
@@ -138,8 +169,8 @@ static int hs_fail(ayil_hs_t *hs, int err) {
   wipe_longterm(hs);
   sodium_memzero(hs->key_tx, sizeof(hs->key_tx));
   sodium_memzero(hs->key_rx, sizeof(hs->key_rx));
-  sodium_memzero(hs->plain, sizeof(hs->plain));
-  sodium_memzero(hs->out, sizeof(hs->out));
+  big_free(hs);
+  sodium_memzero(hs->in_small, sizeof(hs->in_small));
   hs->out_off = hs->out_len = 0;
   hs->peer_payload = NULL;
   hs->peer_payload_len = 0;
@@ -201,7 +232,7 @@ static uint8_t *out_reserve(ayil_hs_t *hs, size_t n) {
   uint8_t *p;
   if (hs->out_off == hs->out_len)
     hs->out_off = hs->out_len = 0;
-  if (n > sizeof(hs->out) - hs->out_len)
+  if (hs->out == NULL || n > OUT_MAX - hs->out_len)
     return NULL; /* cannot happen: OUT_MAX covers the largest sequence */
   p = hs->out + hs->out_len;
   hs->out_len += n;
@@ -226,6 +257,7 @@ static int hs_alloc(ayil_hs_t **out, const uint8_t netkey[AYIL_NETKEY_BYTES],
     return AYIL_ENOMEM;
   memcpy(hs->netkey, netkey, AYIL_NETKEY_BYTES);
   memcpy(hs->sk, sk, crypto_sign_SECRETKEYBYTES);
+  hs->in = hs->in_small;
   /* Cannot fail for a secret key; it hashes the seed. */
   crypto_sign_ed25519_sk_to_curve25519(hs->xsk, hs->sk);
   randombytes_buf(hs->eph_sk, sizeof(hs->eph_sk));
@@ -247,6 +279,10 @@ int ayil_hs_client_new(ayil_hs_t **out, const uint8_t netkey[AYIL_NETKEY_BYTES],
   if (rc < 0)
     return rc;
   memcpy(hs->peer, server_id, ID_BYTES);
+  if (big_alloc(hs) != 0) {
+    ayil_hs_free(hs);
+    return AYIL_ENOMEM;
+  }
   if (crypto_sign_ed25519_pk_to_curve25519(hs->peer_x, hs->peer) != 0) {
     ayil_hs_free(hs);
     return AYIL_EINVAL;
@@ -294,8 +330,16 @@ void ayil_hs_free(ayil_hs_t *hs) {
   if (hs == NULL)
     return;
   ayil_tx_free(hs->tx);
+  big_free(hs);
   sodium_memzero(hs, sizeof(*hs));
   free(hs);
+}
+
+size_t ayil_hs_memory(const ayil_hs_t *hs) {
+  if (hs == NULL)
+    return 0;
+  return sizeof *hs + (hs->big != NULL ? BIG_BYTES : 0) +
+         ayil_tx_memory(hs->tx);
 }
 
 static int new_tx(ayil_hs_t *hs, uint8_t header[HDR_BYTES]) {
@@ -329,6 +373,12 @@ static int server_on_hello(ayil_hs_t *hs) {
     rc = AYIL_EAUTH; /* low-order point */
     goto done;
   }
+  /* The peer holds the network key: now it gets the buffers of a whole
+   * handshake (PROTOCOL.md, "Sessions": memory per connection). */
+  rc = big_alloc(hs);
+  if (rc != 0)
+    goto done;
+  hs->in = hs->big;
   p = out_reserve(hs, AYIL_HS_SERVER_HELLO_BYTES);
   if (p == NULL) {
     rc = AYIL_ESTATE;
@@ -438,6 +488,7 @@ static int client_on_hello(ayil_hs_t *hs) {
   sodium_memzero(hs->k1, sizeof(hs->k1));
   hs->st = ST_C_WAIT_ACCEPT;
   hs->in_need = LEN_BYTES;
+  hs->in = hs->big; /* the accept may be larger than in_small */
 done:
   sodium_memzero(expect, sizeof(expect));
   sodium_memzero(kid, sizeof(kid));
@@ -595,7 +646,7 @@ int ayil_hs_eof(ayil_hs_t *hs) {
 }
 
 void ayil_hs_output(ayil_hs_t *hs, const uint8_t **buf, size_t *len) {
-  *buf = hs->out + hs->out_off;
+  *buf = hs->out != NULL ? hs->out + hs->out_off : NULL;
   *len = hs->out_len - hs->out_off;
   hs->out_off = hs->out_len;
 }

@@ -28,8 +28,31 @@ struct ayil_session_s {
   /* Events not yet popped: at most one of each type. */
   ayil_session_event_t ev[2];
   int nev;
-  uint8_t frame[AYIL_FRAME_WIRE_LEN(AYIL_FRAME_MAX)];
+  /* The frame transmit() returned last, sized to it: no buffer while
+   * nothing is being sent (PROTOCOL.md, "Sessions": memory). */
+  uint8_t *frame;
+  size_t frame_cap;
 };
+
+/* Room for a frame of `need` wire bytes. */
+static int frame_reserve(ayil_session_t *s, size_t need) {
+  uint8_t *p;
+  if (need <= s->frame_cap)
+    return 0;
+  p = malloc(need);
+  if (p == NULL)
+    return AYIL_ENOMEM;
+  free(s->frame);
+  s->frame = p;
+  s->frame_cap = need;
+  return 0;
+}
+
+static void frame_release(ayil_session_t *s) {
+  free(s->frame);
+  s->frame = NULL;
+  s->frame_cap = 0;
+}
 
 static int fail(ayil_session_t *s, int rc) {
   if (s->err == 0)
@@ -135,6 +158,7 @@ void ayil_session_free(ayil_session_t *s) {
   ayil_hs_free(s->hs);
   ayil_tx_free(s->tx);
   ayil_rx_free(s->rx);
+  frame_release(s);
   sodium_memzero(s, sizeof *s);
   free(s);
 }
@@ -282,11 +306,18 @@ int ayil_session_transmit(ayil_session_t *s, uint64_t now_ms,
       *len = hn;
       return 0;
     }
+    if (s->open) {
+      /* Its last output is sent: the handshake's buffers and secrets go. */
+      ayil_hs_free(s->hs);
+      s->hs = NULL;
+    }
   }
   if (s->tx == NULL || s->fin_sent)
     return 0;
   if (s->leaving) {
-    int rc = ayil_tx_end(s->tx, s->frame, sizeof s->frame, len);
+    int rc = frame_reserve(s, AYIL_FRAME_WIRE_LEN(0));
+    if (rc == 0)
+      rc = ayil_tx_end(s->tx, s->frame, s->frame_cap, len);
     if (rc != 0)
       return fail(s, rc);
     s->fin_sent = 1;
@@ -298,7 +329,9 @@ int ayil_session_transmit(ayil_session_t *s, uint64_t now_ms,
     size_t mlen = 0;
     int rc = ayil_sync_poll(s->sync, now_ms, &msg, &mlen);
     if (rc == 0 && mlen > 0)
-      rc = ayil_tx_seal(s->tx, msg, mlen, s->frame, sizeof s->frame, len);
+      rc = frame_reserve(s, AYIL_FRAME_WIRE_LEN(mlen));
+    if (rc == 0 && mlen > 0)
+      rc = ayil_tx_seal(s->tx, msg, mlen, s->frame, s->frame_cap, len);
     if (rc != 0) {
       *len = 0;
       return fail(s, rc);
@@ -307,6 +340,8 @@ int ayil_session_transmit(ayil_session_t *s, uint64_t now_ms,
       *out = s->frame;
       if (!s->open)
         s->early_frames++;
+    } else if (ayil_sync_idle(s->sync)) {
+      frame_release(s); /* an idle connection holds no frame buffer */
     }
   }
   return 0;
@@ -366,4 +401,14 @@ uint64_t ayil_session_timeout_ms(const ayil_session_t *s) {
 
 ayil_sync_t *ayil_session_sync(ayil_session_t *s) {
   return s->sync;
+}
+
+size_t ayil_session_partial(const ayil_session_t *s) {
+  return s->open && s->rx != NULL ? ayil_rx_partial(s->rx) : 0;
+}
+
+size_t ayil_session_memory(const ayil_session_t *s) {
+  return sizeof *s + s->frame_cap + ayil_hs_memory(s->hs) +
+         ayil_tx_memory(s->tx) + ayil_rx_memory(s->rx) +
+         ayil_sync_memory(s->sync);
 }

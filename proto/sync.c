@@ -359,6 +359,37 @@ int ayil__sync_peer_rows(ayil_sync_t *s, ayil__mp_t *r, size_t n, int in_have) {
 
 /* ---- lifecycle ------------------------------------------------------- */
 
+/* The two message buffers, msg_max bytes each: allocated while there is
+ * something to send and released when the state machine is idle, so an
+ * idle connection holds neither (PROTOCOL.md, "Sessions"). */
+int ayil__sync_bufs(ayil_sync_t *s, int want) {
+  if (!want) {
+    free(s->out);
+    free(s->recs);
+    s->out = s->recs = NULL;
+    return 0;
+  }
+  if (s->out != NULL)
+    return 0;
+  s->out = malloc(s->cfg.msg_max);
+  s->recs = malloc(s->cfg.msg_max);
+  if (s->out == NULL || s->recs == NULL) {
+    ayil__sync_bufs(s, 0);
+    return AYIL_ENOMEM;
+  }
+  return 0;
+}
+
+size_t ayil_sync_memory(const ayil_sync_t *s) {
+  if (s == NULL)
+    return 0;
+  return sizeof *s +
+         s->slots_cap *
+             (sizeof *s->slots + sizeof *s->mine + sizeof *s->theirs) +
+         s->fl_cap * sizeof *s->fl + (s->out != NULL ? 2 * s->cfg.msg_max : 0) +
+         s->cr_cap;
+}
+
 int ayil_sync_new(ayil_sync_t **out, const ayil_sync_config_t *cfg,
                   uint64_t now_ms) {
   ayil_sync_t *s;
@@ -385,12 +416,8 @@ int ayil_sync_new(ayil_sync_t **out, const ayil_sync_config_t *cfg,
     free(s);
     return AYIL_EINVAL;
   }
-  s->out = malloc(s->cfg.msg_max);
-  s->recs = malloc(s->cfg.msg_max);
-  if (s->out == NULL || s->recs == NULL) {
-    ayil_sync_free(s);
-    return AYIL_ENOMEM;
-  }
+  /* s->out and s->recs come with the first message to build
+   * (ayil__sync_bufs) and go when the connection is idle. */
   s->last_recv = now_ms;
   s->last_ping = now_ms;
   *out = s;

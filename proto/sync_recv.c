@@ -284,9 +284,10 @@ static int on_entries(ayil_sync_t *s, ayil__mp_t *r, size_t n, int more) {
     if (rec.body_kind == AYIL__BODY_CHUNKED) {
       if (i != nrec - 1)
         return AYIL_EPEER;
-      s->cr_body = malloc(rec.body_len);
-      if (s->cr_body == NULL)
-        return AYIL_ENOMEM;
+      /* The buffer grows as chunks arrive (on_body), not to the size a
+       * peer announces and may never send. */
+      s->cr_body = NULL;
+      s->cr_cap = 0;
       s->cr_active = 1;
       s->cr_discard = discard;
       s->cr_slot = (uint32_t)si;
@@ -334,6 +335,7 @@ static int on_body(ayil_sync_t *s, ayil__mp_t *r, size_t n) {
     s->cr_active = 0;
     free(s->cr_body);
     s->cr_body = NULL;
+    s->cr_cap = 0;
     return 0;
   }
   rc = ayil__mp_bin(r, AYIL_SYNC_MSG_MAX, &p, &k);
@@ -341,6 +343,19 @@ static int on_body(ayil_sync_t *s, ayil__mp_t *r, size_t n) {
     return rc;
   if (k == 0 || k > s->cr_total - s->cr_fill)
     return AYIL_EPEER;
+  if (s->cr_fill + k > s->cr_cap) {
+    size_t cap = s->cr_cap > 0 ? s->cr_cap : 4096;
+    uint8_t *nb;
+    while (cap < s->cr_fill + k)
+      cap *= 2;
+    if (cap > s->cr_total)
+      cap = s->cr_total;
+    nb = realloc(s->cr_body, cap);
+    if (nb == NULL)
+      return AYIL_ENOMEM;
+    s->cr_body = nb;
+    s->cr_cap = cap;
+  }
   memcpy(s->cr_body + s->cr_fill, p, k);
   s->cr_fill += k;
   if (s->cr_fill < s->cr_total)
@@ -367,6 +382,7 @@ static int on_body(ayil_sync_t *s, ayil__mp_t *r, size_t n) {
   }
   free(s->cr_body);
   s->cr_body = NULL;
+  s->cr_cap = 0;
   return rc;
 }
 
@@ -523,6 +539,12 @@ int ayil_sync_recv(ayil_sync_t *s, const uint8_t *msg, size_t len,
     break;
   case AYIL__SYNC_PING:
     rc = n == 1 ? 0 : AYIL_EFORMAT;
+    /* A peer pings at most once per ping_ms of silence; pings that a link
+     * held back arrive together, but never PINGS_UNANSWERED_MAX of them
+     * (that is minutes of silence, past any dead-link time). More is a
+     * flood: PROTOCOL.md, "Liveness". */
+    if (s->pong_due && ++s->pings_unanswered > AYIL__SYNC_PINGS_UNANSWERED_MAX)
+      rc = AYIL_EPEER;
     s->pong_due = 1;
     break;
   case AYIL__SYNC_PONG:

@@ -468,6 +468,7 @@ static int poll_one(ayil_sync_t *s, uint64_t now, size_t *len) {
 
   if (s->pong_due) {
     s->pong_due = 0;
+    s->pings_unanswered = 0;
     send_tiny(s, AYIL__SYNC_PONG, len);
     return 0;
   }
@@ -513,6 +514,15 @@ int ayil_sync_poll(ayil_sync_t *s, uint64_t now_ms, const uint8_t **msg,
   *msg = NULL;
   if (s->err)
     return s->err;
+  if (s->state != ST_STARTED && !(s->state == ST_HAVE && s->early))
+    return 0;
+  if (s->out == NULL) {
+    if (ayil_sync_idle(s))
+      return 0; /* nothing to build: no buffers either */
+    rc = ayil__sync_bufs(s, 1);
+    if (rc != 0)
+      return ayil__sync_fail(s, rc);
+  }
   if (s->state == ST_HAVE && s->early) {
     /* Before the peer's have: only the early streams (and their bodies). */
     rc = s->cs_active ? send_chunk(s, len) : send_some(s, len);
@@ -529,6 +539,8 @@ int ayil_sync_poll(ayil_sync_t *s, uint64_t now_ms, const uint8_t **msg,
     *msg = s->out;
     s->st.msgs_sent++;
     s->st.bytes_sent += *len;
+  } else if (ayil_sync_idle(s)) {
+    ayil__sync_bufs(s, 0);
   }
   return 0;
 }

@@ -117,9 +117,10 @@ struct ayil_sync_s {
   size_t cr_header_len;
   uint8_t cr_sig[AYIL_SIG_BYTES];
   uint8_t *cr_body;
-  size_t cr_total, cr_fill;
+  size_t cr_total, cr_fill, cr_cap;
   int pong_due;
-  int early;    /* some origin streams before ayil_sync_start() */
+  unsigned pings_unanswered; /* PINGs received while a PONG was due */
+  int early;                 /* some origin streams before ayil_sync_start() */
   int cs_abort; /* a chunked record was taken back: send [BODY, nil] */
   uint64_t last_recv, last_ping;
   uint64_t recv_at_ack;
@@ -130,7 +131,11 @@ struct ayil_sync_s {
   uint8_t *recs; /* records being batched */
 };
 
+/* PINGs a peer may send while our PONG is still due (sync_recv.c). */
+#define AYIL__SYNC_PINGS_UNANSWERED_MAX 16
+
 /* Shared by the three files; each is defined, with its comment, in one. */
+int ayil__sync_bufs(ayil_sync_t *s, int want);
 int ayil__sync_ack_pending(const ayil_sync_t *s, int *drained);
 int ayil__sync_add_mine(ayil_sync_t *s, int si, unsigned flags);
 int ayil__sync_cb_rc(int rc);

@@ -37,11 +37,16 @@ struct ayil_rx_s {
   size_t lenbuf_fill;
   size_t body_need; /* ciphertext bytes of the current frame */
   size_t body_fill;
-  uint8_t *cbuf; /* ciphertext of the current frame */
+  uint8_t *cbuf; /* ciphertext of the current frame, as it arrives */
+  size_t ccap;
   uint8_t *pbuf; /* plaintext of the last frame delivered */
-  size_t cap;    /* capacity of both buffers */
-  size_t plen;   /* plaintext bytes in pbuf to wipe on the next call */
+  size_t pcap;
+  size_t plen; /* plaintext bytes in pbuf to wipe on the next call */
 };
+
+/* Buffers up to this size are kept for the next frame; larger ones are
+ * released once their frame is used, so that an idle stream holds little. */
+#define RX_KEEP 2048
 
 static int tx_alloc(ayil_tx_t **out) {
   ayil_tx_t *tx;
@@ -147,18 +152,18 @@ int ayil_rx_new(ayil_rx_t **out, const uint8_t key[AYIL_STREAM_KEY_BYTES],
   return 0;
 }
 
+static void wipe_free(uint8_t **p, size_t *cap) {
+  if (*p != NULL) {
+    sodium_memzero(*p, *cap);
+    free(*p);
+  }
+  *p = NULL;
+  *cap = 0;
+}
+
 static void rx_wipe_buffers(ayil_rx_t *rx) {
-  if (rx->cbuf != NULL) {
-    sodium_memzero(rx->cbuf, rx->cap);
-    free(rx->cbuf);
-  }
-  if (rx->pbuf != NULL) {
-    sodium_memzero(rx->pbuf, rx->cap);
-    free(rx->pbuf);
-  }
-  rx->cbuf = NULL;
-  rx->pbuf = NULL;
-  rx->cap = 0;
+  wipe_free(&rx->cbuf, &rx->ccap);
+  wipe_free(&rx->pbuf, &rx->pcap);
   rx->plen = 0;
 }
 
@@ -180,25 +185,30 @@ static int rx_fail(ayil_rx_t *rx, int err) {
 }
 
 /*
- * Makes room for a frame of `need` ciphertext bytes. Called only between
- * frames, so the old contents need not survive. `need` is at most one
- * maximal frame: the 2-byte length cannot claim more.
+ * Makes room for `need` bytes in *buf, keeping its first `keep` bytes: the
+ * ciphertext grows as it arrives (doubling, from 1 KiB, up to the frame's
+ * length), so a peer that announces a large frame and stalls holds only
+ * what it sent. `need` is at most one maximal frame: the 2-byte length
+ * cannot claim more.
  */
-static int rx_reserve(ayil_rx_t *rx, size_t need) {
-  uint8_t *c, *p;
-  if (need <= rx->cap)
+static int rx_grow(uint8_t **buf, size_t *cap, size_t keep, size_t need,
+                   size_t limit) {
+  size_t n = *cap > 0 ? *cap : 1024;
+  uint8_t *p;
+  if (need <= *cap)
     return 0;
-  c = malloc(need);
-  p = malloc(need);
-  if (c == NULL || p == NULL) {
-    free(c);
-    free(p);
+  while (n < need)
+    n *= 2;
+  if (n > limit)
+    n = limit;
+  p = malloc(n);
+  if (p == NULL)
     return AYIL_ENOMEM;
-  }
-  rx_wipe_buffers(rx);
-  rx->cbuf = c;
-  rx->pbuf = p;
-  rx->cap = need;
+  if (keep > 0)
+    memcpy(p, *buf, keep);
+  wipe_free(buf, cap);
+  *buf = p;
+  *cap = n;
   return 0;
 }
 
@@ -215,6 +225,8 @@ int ayil_rx_feed(ayil_rx_t *rx, const uint8_t *in, size_t len, size_t *used,
     sodium_memzero(rx->pbuf, rx->plen);
     rx->plen = 0;
   }
+  if (rx->pcap > RX_KEEP)
+    wipe_free(&rx->pbuf, &rx->pcap);
   while (off < len) {
     size_t n;
     unsigned long long mlen = 0;
@@ -230,15 +242,16 @@ int ayil_rx_feed(ayil_rx_t *rx, const uint8_t *in, size_t len, size_t *used,
       rx->body_need =
           ((size_t)rx->lenbuf[0] << 8 | rx->lenbuf[1]) + AYIL_FRAME_ABYTES;
       rx->body_fill = 0;
-      /* At most AYIL_FRAME_MAX + ABYTES; the length field cannot say more. */
-      rc = rx_reserve(rx, rx->body_need);
-      if (rc < 0)
-        return rx_fail(rx, rc);
       continue;
     }
     n = rx->body_need - rx->body_fill;
     if (n > len - off)
       n = len - off;
+    /* At most AYIL_FRAME_MAX + ABYTES; the length field cannot say more. */
+    rc = rx_grow(&rx->cbuf, &rx->ccap, rx->body_fill, rx->body_fill + n,
+                 rx->body_need);
+    if (rc < 0)
+      return rx_fail(rx, rc);
     memcpy(rx->cbuf + rx->body_fill, in + off, n);
     rx->body_fill += n;
     off += n;
@@ -247,6 +260,9 @@ int ayil_rx_feed(ayil_rx_t *rx, const uint8_t *in, size_t len, size_t *used,
 
     /* A whole frame: authenticate it, length bytes as associated data. */
     *used = off;
+    rc = rx_grow(&rx->pbuf, &rx->pcap, 0, rx->body_need, rx->body_need);
+    if (rc < 0)
+      return rx_fail(rx, rc);
     if (crypto_secretstream_xchacha20poly1305_pull(
             &rx->st, rx->pbuf, &mlen, &tag, rx->cbuf, rx->body_need, rx->lenbuf,
             AYIL_FRAME_LEN_BYTES) != 0)
@@ -254,6 +270,8 @@ int ayil_rx_feed(ayil_rx_t *rx, const uint8_t *in, size_t len, size_t *used,
     rx->lenbuf_fill = 0;
     rx->body_need = 0;
     rx->body_fill = 0;
+    if (rx->ccap > RX_KEEP)
+      wipe_free(&rx->cbuf, &rx->ccap);
     if (tag == crypto_secretstream_xchacha20poly1305_TAG_FINAL) {
       if (mlen != 0)
         return rx_fail(rx, AYIL_EPEER);
@@ -282,4 +300,16 @@ int ayil_rx_eof(ayil_rx_t *rx) {
   if (rx->ended && rx->lenbuf_fill == 0)
     return 0;
   return rx_fail(rx, AYIL_ETRUNC);
+}
+
+size_t ayil_rx_partial(const ayil_rx_t *rx) {
+  return rx->lenbuf_fill + rx->body_fill;
+}
+
+size_t ayil_rx_memory(const ayil_rx_t *rx) {
+  return rx != NULL ? sizeof *rx + rx->ccap + rx->pcap : 0;
+}
+
+size_t ayil_tx_memory(const ayil_tx_t *tx) {
+  return tx != NULL ? sizeof *tx : 0;
 }

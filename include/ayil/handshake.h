@@ -69,6 +69,10 @@ int ayil_hs_server_new(ayil_hs_t **out, const uint8_t netkey[AYIL_NETKEY_BYTES],
 /* Wipes every secret and frees, with any transport half not taken. */
 void ayil_hs_free(ayil_hs_t *hs);
 
+/* Heap bytes the handshake holds: well under 1 KiB until the peer's hello
+ * proves the network key, then the buffers of one whole handshake. */
+size_t ayil_hs_memory(const ayil_hs_t *hs);
+
 /*
  * Feeds bytes received from the peer, in chunks of any size. Consumes them
  * while the status is AYIL_HS_WANT_INPUT and stops at the end of the message

@@ -171,6 +171,21 @@ uint64_t ayil_session_early_frames(const ayil_session_t *s);
 uint64_t ayil_session_timeout_ms(const ayil_session_t *s);
 
 /*
+ * Bytes of an incomplete frame received and held (0 between frames and
+ * during the handshake). A peer that stops in the middle of a frame holds
+ * them; the embedder closes a connection whose partial frame makes no
+ * progress for too long.
+ */
+size_t ayil_session_partial(const ayil_session_t *s);
+
+/*
+ * Heap bytes this session holds now (its buffers, the handshake, the
+ * transport and sync state), for the embedder's limits and the tests.
+ * PROTOCOL.md, "Sessions", states the bounds.
+ */
+size_t ayil_session_memory(const ayil_session_t *s);
+
+/*
  * The sync machine, for what concerns the store rather than the wire:
  * ayil_sync_committed(), _notify(), _idle(), _progress_ms(), _stats(),
  * _peer_acked(). NULL on a server before admit(). Never feed or poll it

@@ -275,6 +275,9 @@ uint64_t ayil_sync_timeout_ms(const ayil_sync_t *s);
  */
 int ayil_sync_idle(const ayil_sync_t *s);
 
+/* Heap bytes the state machine holds (ayil_session_memory()). */
+size_t ayil_sync_memory(const ayil_sync_t *s);
+
 /* Counters for `ayil status` and the benchmarks. */
 void ayil_sync_stats(const ayil_sync_t *s, ayil_sync_stats_t *out);
 

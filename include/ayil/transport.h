@@ -97,6 +97,14 @@ AYIL_WUR int ayil_rx_feed(ayil_rx_t *rx, const uint8_t *in, size_t len,
 /* Whether the peer's final frame has arrived. */
 int ayil_rx_ended(const ayil_rx_t *rx);
 
+/* Bytes of an incomplete frame held (its length and ciphertext so far). */
+size_t ayil_rx_partial(const ayil_rx_t *rx);
+
+/* Heap bytes held: a frame's buffer grows as its bytes arrive, not when
+ * its length does, and a large one is released once the frame is used. */
+size_t ayil_rx_memory(const ayil_rx_t *rx);
+size_t ayil_tx_memory(const ayil_tx_t *tx);
+
 /*
  * Tells the decoder the underlying connection ended. Returns 0 if the final
  * frame was received, else AYIL_ETRUNC (sticky): the stream was cut, in the

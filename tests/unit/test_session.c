@@ -304,6 +304,43 @@ static void test_cut_mid_frame(void **state) {
   pair_free(&p);
 }
 
+/* Memory a peer can make the server hold (PROTOCOL.md, "Sessions"): a
+ * stranger before its hello costs under 2 KiB; an idle open session holds
+ * no message or frame buffers; a frame's buffer grows with the bytes that
+ * arrive, not with the length a peer announces. */
+static void test_memory(void **state) {
+  pair_t p;
+  size_t idle, moved = 0;
+  static uint8_t junk[60000];
+  uint8_t len[2] = {0xff, 0xff};
+  (void)state;
+  pair_new(&p, 0, 0);
+  assert_true(ayil_session_memory(p.s) < 2048);
+  /* The client's hello proves the network key: a handshake's buffers. */
+  assert_int_equal(move(p.c, p.s, 4096, &moved), 0);
+  assert_true(ayil_session_memory(p.s) > 32768);
+  settle(&p, 4096);
+  assert_int_equal(ayil_session_state(p.s), AYIL_SESSION_OPEN);
+  idle = ayil_session_memory(p.s);
+  assert_true(idle < 24576);
+  assert_true(ayil_session_memory(p.c) < 24576);
+  assert_int_equal(ayil_session_partial(p.s), 0);
+  /* A frame announced at 64 KiB, of which 100 bytes arrive. */
+  assert_int_equal(ayil_session_feed(p.s, len, 2, 5000), 0);
+  assert_int_equal(ayil_session_feed(p.s, junk, 100, 5000), 0);
+  assert_int_equal(ayil_session_partial(p.s), 102);
+  assert_true(ayil_session_memory(p.s) <= idle + 1024);
+  assert_int_equal(ayil_session_feed(p.s, junk, sizeof junk, 5000), 0);
+  assert_int_equal(ayil_session_partial(p.s), 102 + sizeof junk);
+  assert_true(ayil_session_memory(p.s) >= idle + sizeof junk);
+  /* The rest of it fails to authenticate; the buffers go with the error. */
+  assert_int_equal(
+      ayil_session_feed(p.s, junk, 65535 + 17 - 100 - sizeof junk, 5000),
+      AYIL_EDECRYPT);
+  assert_true(ayil_session_memory(p.s) <= idle);
+  pair_free(&p);
+}
+
 /* Configurations that cannot work are refused at once. */
 static void test_bad_config(void **state) {
   side_t s;
@@ -331,6 +368,7 @@ int main(void) {
       cmocka_unit_test(test_flipped_frame),
       cmocka_unit_test(test_cut_mid_frame),
       cmocka_unit_test(test_bad_config),
+      cmocka_unit_test(test_memory),
   };
   if (sodium_init() < 0)
     return 1;

@@ -539,6 +539,35 @@ static void test_ping_only_with_work(void **state) {
   pair_free(p);
 }
 
+/* Pings held back by a stalled link arrive together and are answered by
+ * one pong; 17 in a row with the pong still due is a flood (PROTOCOL.md,
+ * "Liveness"), and the connection ends with AYIL_EPEER. */
+static void test_ping_flood(void **state) {
+  pair_t *p = pair_new();
+  conn_t c;
+  const uint8_t *msg;
+  size_t len = 0;
+  int i;
+  (void)state;
+  conn_open(&c, &p->c, &p->h);
+  for (i = 0; i < 5; i++)
+    assert_int_equal(
+        ayil_sync_recv(c.s[1], (const uint8_t *)"\x91\x06", 2, 2000), 0);
+  assert_int_equal(ayil_sync_poll(c.s[1], 2000, &msg, &len), 0);
+  assert_int_equal(len, 2);
+  assert_memory_equal(msg, "\x91\x07", 2);
+  assert_int_equal(ayil_sync_poll(c.s[1], 2000, &msg, &len), 0);
+  assert_int_equal(len, 0);
+  /* Answered: the count starts again. A flood without polls: */
+  for (i = 0; i < 17; i++)
+    assert_int_equal(
+        ayil_sync_recv(c.s[1], (const uint8_t *)"\x91\x06", 2, 3000), 0);
+  assert_int_equal(ayil_sync_recv(c.s[1], (const uint8_t *)"\x91\x06", 2, 3000),
+                   AYIL_EPEER);
+  conn_close(&c);
+  pair_free(p);
+}
+
 #define GOLDEN_HAVE                                                            \
   "92029294c4208a88e3dd7409f195fd52db2d3cba5d72ca6709bf1d94121bf3748801b40f6f" \
   "5c01c420e114c3076e75b5974de832c2017567f7f26ada5b6b155b7d6d0e0dffc8853f88"   \
@@ -660,6 +689,7 @@ int main(void) {
       cmocka_unit_test(test_bad_have),
       cmocka_unit_test(test_have_duplicate_origin),
       cmocka_unit_test(test_ping_only_with_work),
+      cmocka_unit_test(test_ping_flood),
       cmocka_unit_test(test_golden),
       cmocka_unit_test(test_api_misuse),
   };
