@@ -103,10 +103,11 @@ static json_t *daemon_json(cli_t *c, json_t **out) {
     json_decref(rep);
     return NULL;
   }
-  *out = json_pack("{s:b, s:s, s:O?, s:O?, s:O?}", "running", 1, "socket", sock,
-                   "pid", json_object_get(rep, "pid"), "uptime_s",
+  *out = json_pack("{s:b, s:s, s:O?, s:O?, s:O?, s:O?}", "running", 1, "socket",
+                   sock, "pid", json_object_get(rep, "pid"), "uptime_s",
                    json_object_get(rep, "uptime_s"), "synced",
-                   json_object_get(rep, "synced"));
+                   json_object_get(rep, "synced"), "connections",
+                   json_object_get(rep, "connections"));
   return rep;
 }
 
@@ -204,6 +205,19 @@ static void print_status_text(const json_t *o) {
            up % 86400 / 3600, up % 3600 / 60,
            json_is_true(json_object_get(d, "synced")) ? "synced"
                                                       : "not synced");
+    if (strcmp(json_string_value(json_object_get(o, "role")), "hub") == 0 &&
+        json_is_object(json_object_get(d, "connections"))) {
+      const json_t *k = json_object_get(d, "connections");
+      cli_bytes_text(
+          (uint64_t)json_integer_value(json_object_get(k, "memory_bytes")), b1,
+          sizeof b1);
+      printf(
+          "          %lld connections (%lld unauthenticated), %s held; "
+          "limit %lld\n",
+          (long long)json_integer_value(json_object_get(k, "open")),
+          (long long)json_integer_value(json_object_get(k, "unauthenticated")),
+          b1, (long long)json_integer_value(json_object_get(k, "max")));
+    }
   } else if (json_is_false(json_object_get(d, "running"))) {
     printf("daemon    not running\n");
   } else {

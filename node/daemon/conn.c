@@ -540,6 +540,7 @@ static int admit(void *ctx, const uint8_t peer[AYIL_ID_BYTES],
                    0, (uint64_t)time(NULL));
     return AYIL_EREVOKED;
   }
+  guard_admitted(c);
   return 0;
 }
 
@@ -590,11 +591,15 @@ static int on_events(conn_t *c) {
   return 0;
 }
 
+/* One read buffer for every connection: the loop has one thread, and a
+ * read is consumed (fed to the session) before the next one. */
+static char read_buf[READ_BUF];
+
 static void alloc_cb(uv_handle_t *h, size_t hint, uv_buf_t *buf) {
   (void)h;
   (void)hint;
-  buf->base = malloc(READ_BUF);
-  buf->len = buf->base != NULL ? READ_BUF : 0;
+  buf->base = read_buf;
+  buf->len = sizeof read_buf;
 }
 
 static int feed(conn_t *c, const uint8_t *p, size_t n) {
@@ -610,9 +615,9 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
   int rc = 0;
   if (nread > 0) {
     c->bytes_recv += (uint64_t)nread;
+    c->last_recv_ms = now_ms(d);
     rc = feed(c, (const uint8_t *)buf->base, (size_t)nread);
   }
-  free(buf->base);
   /* Make what arrived durable before anything is acknowledged. */
   daemon_commit(d);
   if (d->tx_failed) {
@@ -835,31 +840,24 @@ int conn_connect(daemon_t *d) {
   return 0;
 }
 
-/* Unauthenticated connections a hub holds at once: anyone who can reach the
- * port can open them, so they are bounded (and time out in conns_tick). */
-#define MAX_HANDSHAKING 64
-
+/* Unauthenticated connections are bounded per address and in total, and
+ * time out (guard.c). */
 void conn_accept(daemon_t *d, uv_stream_t *server) {
-  conn_t *c, *it;
-  int handshaking = 0;
+  conn_t *c = conn_new(d, 0);
   int rc;
-  for (it = d->conns; it != NULL; it = it->next)
-    if (!it->outbound && it->state == CONN_HANDSHAKE)
-      handshaking++;
-  c = conn_new(d, 0);
   if (c == NULL)
     return;
-  if (handshaking >= MAX_HANDSHAKING) {
-    if (uv_accept(server, (uv_stream_t *)&c->tcp) == 0)
-      dlog(LOG_WARN, "too many connections in handshake; dropping a new one");
-    conn_close(c, 0, "too many unauthenticated connections");
-    return;
-  }
   if (uv_accept(server, (uv_stream_t *)&c->tcp) != 0) {
     conn_close(c, 0, "accept failed");
     return;
   }
+  guard_source(c);
+  if (guard_accept(d, c) != 0) {
+    conn_close(c, 0, "connection limit reached");
+    return;
+  }
   c->state = CONN_HANDSHAKE;
+  c->last_recv_ms = c->started_ms;
   {
     ayil_session_config_t cfg;
     session_cfg(c, &cfg);
@@ -918,13 +916,21 @@ void conns_tick(daemon_t *d) {
     }
     if (c->state == CONN_CLOSING || c->leaving)
       continue;
+    if (!c->outbound) {
+      const char *why = guard_expired(c, now);
+      if (why != NULL) {
+        conn_close(c, 0, why);
+        continue;
+      }
+    }
     if (c->state != CONN_SYNC) {
       /* A handshake is two round trips: even at 2G latency it is done in
-       * seconds, so an unauthenticated peer gets at most 30 s. */
+       * seconds, so a hub gets at most 30 s to answer (an inbound one's
+       * limits are guard.c's). */
       uint64_t limit = (uint64_t)d->conf.dead_after_s * 1000;
       if (limit > 30000)
         limit = 30000;
-      if (now - c->started_ms > limit)
+      if (c->outbound && now - c->started_ms > limit)
         conn_close(c, 0, "no progress during connect/handshake");
       continue;
     }

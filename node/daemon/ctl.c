@@ -148,6 +148,23 @@ static json_t *status_json(daemon_t *d) {
                 "pid", (int)getpid(), "uptime_s",
                 (json_int_t)((now_ms(d) - d->started_ms) / 1000), "synced",
                 synced, "peers", peers);
+  {
+    /* What the peers hold of this daemon (guard.c bounds it). */
+    unsigned n = 0, pend = 0;
+    size_t mem = 0;
+    for (c = d->conns; c != NULL; c = c->next) {
+      if (c->state == CONN_CLOSING)
+        continue;
+      n++;
+      pend += !c->outbound && c->state == CONN_HANDSHAKE;
+      mem += sizeof *c + (c->sess != NULL ? ayil_session_memory(c->sess) : 0);
+    }
+    json_object_set_new(o, "connections",
+                        json_pack("{s:I, s:I, s:I, s:I}", "open", (json_int_t)n,
+                                  "unauthenticated", (json_int_t)pend,
+                                  "memory_bytes", (json_int_t)mem, "max",
+                                  (json_int_t)d->conns_max));
+  }
   /* A committee the hub keeps hanging up on after authentication: it is
    * refused there (revoked, replaced, or its invite already used). */
   if (!d->is_hub)

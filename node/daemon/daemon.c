@@ -16,16 +16,9 @@
 int dlog_journal = 0;
 int dlog_verbose = 0;
 
-void dlog(int level, const char *fmt, ...) {
+static void emit(int level, const char *msg) {
   static const char *const names[] = {"",        "",       "",     "error",
                                       "warning", "notice", "info", "debug"};
-  char msg[512];
-  va_list ap;
-  if (level >= LOG_DEBUG && !dlog_verbose)
-    return;
-  va_start(ap, fmt);
-  vsnprintf(msg, sizeof msg, fmt, ap);
-  va_end(ap);
   if (dlog_journal) {
     fprintf(stderr, "<%d>%s\n", level, msg);
   } else {
@@ -37,6 +30,108 @@ void dlog(int level, const char *fmt, ...) {
     fprintf(stderr, "%s ayild[%d] %s: %s\n", ts, (int)getpid(), names[level],
             msg);
   }
+}
+
+/*
+ * Repeated lines are rate-limited, so that a flood (a thousand strangers,
+ * each closed) cannot fill the journal or hide the lines that matter. Lines
+ * that differ only in their digits are the same line: each gets LOG_BURST
+ * lines per LOG_WINDOW_S, and when its window ends a summary says how many
+ * more there were. Lines that name different nodes stay apart.
+ */
+#define LOG_BURST 10
+#define LOG_WINDOW_S 60
+#define LOG_SLOTS 64
+
+static struct {
+  uint64_t key;
+  int level;
+  time_t since;
+  unsigned lines, dropped;
+  char first[160]; /* the window's first line, for the summary */
+} log_slots[LOG_SLOTS];
+
+static time_t mono_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec;
+}
+
+/* FNV-1a over the line without its digits. */
+static uint64_t line_key(int level, const char *msg) {
+  uint64_t h = 1469598103934665603ULL ^ (uint64_t)level;
+  for (; *msg != '\0'; msg++)
+    if (*msg < '0' || *msg > '9')
+      h = (h ^ (uint8_t)*msg) * 1099511628211ULL;
+  return h;
+}
+
+static void summarize(int i) {
+  char msg[320];
+  if (log_slots[i].dropped == 0)
+    return;
+  snprintf(msg, sizeof msg, "%u more lines like \"%s\" in %d s",
+           log_slots[i].dropped, log_slots[i].first, LOG_WINDOW_S);
+  emit(log_slots[i].level, msg);
+  log_slots[i].dropped = 0;
+}
+
+static void restart(int i, time_t now, const char *msg) {
+  log_slots[i].since = now;
+  log_slots[i].lines = 0;
+  snprintf(log_slots[i].first, sizeof log_slots[i].first, "%s", msg);
+}
+
+/* 1 if `msg` may be written now. */
+static int log_admit(int level, const char *msg) {
+  time_t now = mono_s();
+  uint64_t key = line_key(level, msg);
+  int i, slot = -1, oldest = 0;
+  for (i = 0; i < LOG_SLOTS; i++) {
+    if (log_slots[i].key == key && log_slots[i].level == level) {
+      slot = i;
+      break;
+    }
+    if (log_slots[i].since < log_slots[oldest].since)
+      oldest = i;
+  }
+  if (slot < 0) {
+    slot = oldest;
+    summarize(slot);
+    log_slots[slot].key = key;
+    log_slots[slot].level = level;
+    restart(slot, now, msg);
+  } else if (now - log_slots[slot].since >= LOG_WINDOW_S) {
+    summarize(slot);
+    restart(slot, now, msg);
+  }
+  if (log_slots[slot].lines >= LOG_BURST) {
+    log_slots[slot].dropped++;
+    return 0;
+  }
+  log_slots[slot].lines++;
+  return 1;
+}
+
+void dlog_flush(int all) {
+  time_t now = mono_s();
+  int i;
+  for (i = 0; i < LOG_SLOTS; i++)
+    if (log_slots[i].dropped > 0 &&
+        (all || now - log_slots[i].since >= LOG_WINDOW_S))
+      summarize(i);
+}
+
+void dlog(int level, const char *fmt, ...) {
+  char msg[512];
+  va_list ap;
+  if (level >= LOG_DEBUG && !dlog_verbose)
+    return;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  if (log_admit(level, msg))
+    emit(level, msg);
 }
 
 uint64_t now_ms(daemon_t *d) {

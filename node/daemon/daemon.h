@@ -27,6 +27,9 @@ void dlog(int level, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* dlog: syslog level prefixes for journald; debug lines too. */
 extern int dlog_journal, dlog_verbose;
+/* Writes the summaries of rate-limited lines whose window has ended
+ * (every tick), or of all of them (`all`, at exit). */
+void dlog_flush(int all);
 
 /* The hub closed the connection after authentication this many times in a
  * row: it refuses this node (refused_by_hub). */
@@ -66,7 +69,9 @@ typedef struct conn_s {
   int peer_known;
   ayil_device_t dev; /* hub: the peer's committee */
   uint64_t started_ms;
+  uint64_t last_recv_ms;  /* when the last byte arrived */
   uint64_t idle_since_ms; /* 0 while not idle */
+  uint8_t src[9];         /* the peer's address as a key (guard.c) */
   uint64_t bytes_sent, bytes_recv;
   uint64_t flushed_sent, flushed_recv;
   /* Buffers lent to the sync state machine by get(). */
@@ -96,6 +101,7 @@ struct daemon_s {
   uv_timer_t tick;
   uv_signal_t sig_term, sig_int, sig_hup;
   conn_t *conns;
+  unsigned conns_max; /* connections at once: RLIMIT_NOFILE less a reserve */
   int stopping;
   uint64_t started_ms;
   /* Committee: connection scheduling. */
@@ -138,6 +144,19 @@ void conns_flush_stats(daemon_t *d);
 int conns_active(daemon_t *d);
 void daemon_commit(daemon_t *d);
 void daemon_notify_local(daemon_t *d);
+
+/* guard.c: what a peer may hold of a hub (connections, memory, time). */
+void guard_init(daemon_t *d);
+/* Inbound, accepted: note the peer's address. */
+void guard_source(conn_t *c);
+/* Inbound, accepted: evicts the oldest pending connection of the busiest
+ * address when a cap is reached; nonzero when `c` must be refused. */
+int guard_accept(daemon_t *d, conn_t *c);
+/* The node on `c` was admitted: closes its oldest connection beyond the
+ * per-node cap. */
+void guard_admitted(conn_t *c);
+/* Why an inbound connection has run out of time, or NULL. */
+const char *guard_expired(conn_t *c, uint64_t now);
 
 /* ctl.c */
 int ctl_start(daemon_t *d);

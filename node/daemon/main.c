@@ -23,6 +23,11 @@
 
 #define TICK_MS 500
 #define FLUSH_MS 10000
+/* Connections the kernel completes before ayild accepts them. A flood of
+ * strangers must not fill it (committees would wait for SYN retries):
+ * ayild accepts at once and evicts (guard.c); the kernel caps it at
+ * net.core.somaxconn. */
+#define LISTEN_BACKLOG 1024
 
 static void close_all(daemon_t *d) {
   conn_t *c;
@@ -70,6 +75,7 @@ static void on_tick(uv_timer_t *t) {
   if (d->stopping)
     return;
   conns_tick(d);
+  dlog_flush(0);
   if (d->is_hub && !d->in_tx &&
       (d->last_quarantine_ms == 0 || now - d->last_quarantine_ms >= 3600000)) {
     /* Purged bodies stay sealed in quarantine for [retention]
@@ -131,7 +137,7 @@ static int start_listener(daemon_t *d) {
   d->listening = 1;
   rc = uv_tcp_bind(&d->listener, (struct sockaddr *)&ss, 0);
   if (rc == 0)
-    rc = uv_listen((uv_stream_t *)&d->listener, 64, on_connection);
+    rc = uv_listen((uv_stream_t *)&d->listener, LISTEN_BACKLOG, on_connection);
   if (rc != 0) {
     dlog(LOG_ERR, "cannot listen on %s: %s", d->conf.listen, uv_strerror(rc));
     return AYIL_EIO;
@@ -199,6 +205,7 @@ int main(int argc, char **argv) {
   if (rc != 0)
     return rc == AYIL_EINVAL ? 2 : 1;
   dlog_verbose = dlog_verbose || strcmp(d.conf.log_level, "debug") == 0;
+  guard_init(&d);
   d.loop = uv_default_loop();
   d.started_ms = uv_now(d.loop);
   rc = ctl_start(&d);
@@ -245,6 +252,7 @@ int main(int argc, char **argv) {
   ayil_store_close(d.store);
   ayil_identity_wipe(&d.ident);
   sodium_memzero(d.netkey, sizeof d.netkey);
+  dlog_flush(1);
   dlog(LOG_NOTICE, "stopped");
   return rc == 0 ? 0 : 1;
 }
