@@ -77,9 +77,12 @@ static void summarize(int i) {
 }
 
 static void restart(int i, time_t now, const char *msg) {
+  /* Cut to fit: the summary names the kind of line, not all of it. */
+  size_t n = strnlen(msg, sizeof log_slots[i].first - 1);
   log_slots[i].since = now;
   log_slots[i].lines = 0;
-  snprintf(log_slots[i].first, sizeof log_slots[i].first, "%s", msg);
+  memcpy(log_slots[i].first, msg, n);
+  log_slots[i].first[n] = '\0';
 }
 
 /* 1 if `msg` may be written now. */

@@ -101,7 +101,8 @@ struct daemon_s {
   uv_timer_t tick;
   uv_signal_t sig_term, sig_int, sig_hup;
   conn_t *conns;
-  unsigned conns_max; /* connections at once: RLIMIT_NOFILE less a reserve */
+  unsigned conns_max;  /* connections at once: RLIMIT_NOFILE less a reserve */
+  unsigned conns_peak; /* most connections since memory was last trimmed */
   int stopping;
   uint64_t started_ms;
   /* Committee: connection scheduling. */
@@ -157,6 +158,9 @@ int guard_accept(daemon_t *d, conn_t *c);
 void guard_admitted(conn_t *c);
 /* Why an inbound connection has run out of time, or NULL. */
 const char *guard_expired(conn_t *c, uint64_t now);
+/* Every tick: returns the memory of a flood's closed connections to the
+ * system once they are gone. */
+void guard_trim(daemon_t *d);
 
 /* ctl.c */
 int ctl_start(daemon_t *d);

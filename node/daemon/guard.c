@@ -21,6 +21,7 @@
  *
  * deploy/README.md ("A hub facing the internet") gives these to operators.
  */
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -171,4 +172,21 @@ const char *guard_expired(conn_t *c, uint64_t now) {
       now - c->last_recv_ms > (uint64_t)d->conf.dead_after_s * 1000)
     return "stalled in the middle of a frame";
   return NULL;
+}
+
+/* After a flood is over, gives the freed memory of its connections back to
+ * the system (glibc keeps it in the heap otherwise): when the connections
+ * fell to half of their peak since the last time, and the peak was a
+ * flood's. */
+void guard_trim(daemon_t *d) {
+  conn_t *it;
+  unsigned n = 0;
+  for (it = d->conns; it != NULL; it = it->next)
+    n++;
+  if (n > d->conns_peak)
+    d->conns_peak = n;
+  if (d->conns_peak >= 64 && n <= d->conns_peak / 2) {
+    malloc_trim(0);
+    d->conns_peak = n;
+  }
 }

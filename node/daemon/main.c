@@ -75,6 +75,7 @@ static void on_tick(uv_timer_t *t) {
   if (d->stopping)
     return;
   conns_tick(d);
+  guard_trim(d);
   dlog_flush(0);
   if (d->is_hub && !d->in_tx &&
       (d->last_quarantine_ms == 0 || now - d->last_quarantine_ms >= 3600000)) {
