@@ -967,9 +967,16 @@ void conns_tick(daemon_t *d) {
         continue;
       }
     } else {
+      /* No progress counts from the last message received, or from when
+       * there was something to wait for again after an idle spell: the
+       * last message of that spell says nothing about the link now. */
+      uint64_t from = ayil_sync_progress_ms(conn_sync(c));
+      if (c->idle_since_ms != 0)
+        c->busy_since_ms = now;
       c->idle_since_ms = 0;
-      if (now - ayil_sync_progress_ms(conn_sync(c)) >
-          (uint64_t)d->conf.dead_after_s * 1000) {
+      if (c->busy_since_ms > from)
+        from = c->busy_since_ms;
+      if (now - from > (uint64_t)d->conf.dead_after_s * 1000) {
         conn_close(c, 0, "no progress: link dead");
         continue;
       }

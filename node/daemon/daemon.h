@@ -71,6 +71,7 @@ typedef struct conn_s {
   uint64_t started_ms;
   uint64_t last_recv_ms;  /* when the last byte arrived */
   uint64_t idle_since_ms; /* 0 while not idle */
+  uint64_t busy_since_ms; /* when it last stopped being idle */
   uint8_t src[9];         /* the peer's address as a key (guard.c) */
   uint64_t bytes_sent, bytes_recv;
   uint64_t flushed_sent, flushed_recv;
