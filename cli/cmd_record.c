@@ -31,7 +31,7 @@ static const char *input_src(const cli_t *c) {
 static int read_input(cli_t *c, json_t **out) {
   const char *src = input_src(c);
   uint8_t *buf = NULL;
-  size_t len = 0;
+  size_t len = 0, skip;
   json_error_t jerr;
   int rc;
   if (src == NULL || strcmp(src, "-") == 0)
@@ -44,7 +44,11 @@ static int read_input(cli_t *c, json_t **out) {
   if (rc != 0)
     return cli_err(EXIT_USAGE, "record input %s: %s", src != NULL ? src : "-",
                    ayil_strerror(rc));
-  *out = json_loadb((const char *)buf, len, JSON_REJECT_DUPLICATES, &jerr);
+  /* Some Windows editors start UTF-8 with a byte-order mark: not JSON, but
+   * not a mistake either. It is skipped. */
+  skip = len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0 ? 3 : 0;
+  *out = json_loadb((const char *)buf + skip, len - skip, JSON_REJECT_DUPLICATES,
+                    &jerr);
   sodium_memzero(buf, len);
   free(buf);
   if (*out == NULL)

@@ -111,6 +111,13 @@ bad "missing input file" "record input" $AYIL --home "$H" record add session --j
 bad "wrong passphrase" "wrong passphrase" env AYIL_PASSPHRASE=not-the-one $AYIL --home "$H" record show "${ID[session]}"
 bad "bad record id" "record id must be 32 hex characters" $AYIL --home "$H" record show nothex
 bad "unknown option" "unknown option" $AYIL --home "$H" record list --colour
+# A byte-order mark (some Windows editors write one) is skipped, not refused.
+printf '\xef\xbb\xbf{"date":"2026-01-02","cases_reviewed":2,"violence_related":false}' >"$T/bom.json"
+check "JSON that starts with a byte-order mark is accepted" $AYIL --home "$H" record add session --json "$T/bom.json"
+SUM=$(store_sum "$H")
+# A text field over 16,384 bytes: the error names the field and the limit.
+python3 -c 'import json; print(json.dumps({"date":"2026-01-03","cases_reviewed":1,"violence_related":True,"decisions":"a"*16385}))' >"$T/long.json"
+bad "a text field over the limit" "longer than 16384 bytes" $AYIL --home "$H" record add session --json "$T/long.json"
 check "no invented value leaks into errors" bash -c "! grep -rq 'Zarina\|aliens\|colour\|nothex' $T/err"
 expect_rc 2 "missing home" $AYIL --home "$T/nohome" record list
 grep -q "does not exist" "$T/err" && ok "missing home is named" || fail "missing home: $(cat "$T/err")"
