@@ -54,7 +54,7 @@ static int do_import(cli_t *c, const char *file) {
             (unsigned long long)stats.refused, bad,
             (unsigned long long)stats.refused_seq,
             stats.why[0] != '\0' ? stats.why
-            : strcmp(stats.refused_state, "replaced") == 0
+            : stats.refused_err == AYIL_EREPLACED
                 ? _("node was replaced: its committee carries on with a new "
                     "node, and what the old one wrote after that is refused")
                 : ayil_strerror(stats.refused_err));

@@ -47,8 +47,8 @@ static int read_input(cli_t *c, json_t **out) {
   /* Some Windows editors start UTF-8 with a byte-order mark: not JSON, but
    * not a mistake either. It is skipped. */
   skip = len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0 ? 3 : 0;
-  *out = json_loadb((const char *)buf + skip, len - skip, JSON_REJECT_DUPLICATES,
-                    &jerr);
+  *out = json_loadb((const char *)buf + skip, len - skip,
+                    JSON_REJECT_DUPLICATES, &jerr);
   sodium_memzero(buf, len);
   free(buf);
   if (*out == NULL)

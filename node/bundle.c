@@ -252,10 +252,12 @@ int ayil_bundle_import(ayil_store_t *st, const uint8_t sk[64], int is_hub,
           stats->refused_seq = e.seq;
           stats->refused_err = arc;
           if (arc == AYIL_EREVOKED) {
+            /* The policy stops a replaced node's log as a revoked one's;
+             * the error says which. */
             ayil_device_t dev;
-            if (ayil_reg_device(st, e.origin, &dev) == 0)
-              snprintf(stats->refused_state, sizeof stats->refused_state, "%s",
-                       dev.state);
+            if (ayil_reg_device(st, e.origin, &dev) == 0 &&
+                strcmp(dev.state, AYIL_DEV_REPLACED) == 0)
+              stats->refused_err = AYIL_EREPLACED;
           }
         }
         memcpy(refused_origin, e.origin, AYIL_ID_BYTES);

@@ -20,9 +20,6 @@ typedef struct {
   uint8_t refused_origin[AYIL_ID_BYTES];
   uint64_t refused_seq;
   int refused_err;
-  /* With AYIL_EREVOKED: the device's state at this node, "revoked" or
-   * "replaced" (its committee carries on with a new node); else "". */
-  char refused_state[16];
   char why[192]; /* a refused header: the field at fault, never a value */
   /* Committee: signed acknowledgements of its hub taken (peer_acks raised)
    * and ones that did not verify (ignored). */

@@ -538,7 +538,7 @@ static int admit(void *ctx, const uint8_t peer[AYIL_ID_BYTES],
          replaced ? " (its committee has a new node)" : "");
     ayil_reg_alert(d->store, replaced ? "replaced" : "revoked", c->peer, NULL,
                    0, (uint64_t)time(NULL));
-    return AYIL_EREVOKED;
+    return replaced ? AYIL_EREPLACED : AYIL_EREVOKED;
   }
   guard_admitted(c);
   return 0;
@@ -630,12 +630,7 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
       /* Entries before the bad one were verified: keep them. */
       daemon_commit(d);
     }
-    /* admit() refused a replaced node: say so, not "revoked". */
-    conn_close(c, 0,
-               rc == AYIL_EREVOKED && c->peer_known &&
-                       strcmp(c->dev.state, AYIL_DEV_REPLACED) == 0
-                   ? "node was replaced"
-                   : ayil_strerror(rc));
+    conn_close(c, 0, ayil_strerror(rc));
   } else if (nread < 0 && c->state == CONN_SYNC &&
              (c->leaving || ayil_session_eof(c->sess) == 0)) {
     /* After a final frame (ours or the peer's): a clean end. */
