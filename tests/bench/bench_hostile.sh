@@ -88,6 +88,7 @@ one_run() {
   if [ "$hostile" = 1 ]; then
     wait "$s1" "$s2" "$s3" 2>/dev/null || true
     for i in $(seq 60); do [ "$(conn_field "$D/hub" unauthenticated)" = 0 ] && break; sleep 0.5; done
+    sleep 1 # the next tick gives the flood's memory back (guard_trim)
   fi
   after=$(kb "$HP" VmRSS)
   kill "$CP" "$HP" 2>/dev/null || true
