@@ -1,7 +1,11 @@
 /*
  * The control socket (HOME/ayild.sock): one line of JSON in, one line of
  * JSON out, then close. Serves `ayil status` and `ayil sync`. Only the
- * node's owner can reach it: the home is 0700 and the socket 0600.
+ * node's owner can reach it: the home is 0700 and the socket 0600. Even
+ * so, a stuck or misbehaving local client is bounded: its request must
+ * arrive within CTL_IDLE_MS, and at most CTL_CLIENTS_MAX are held (a new
+ * one closes the oldest that has not asked yet), so `ayil status` always
+ * gets through.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -16,17 +20,40 @@
 #include "node.h"
 
 #define CTL_MAX 4096
+#define CTL_IDLE_MS 5000
+#define CTL_CLIENTS_MAX 16
 
-typedef struct {
+typedef struct ctl_client_s {
   uv_pipe_t pipe;
+  uv_timer_t timer; /* CTL_IDLE_MS for the request */
   daemon_t *d;
+  struct ctl_client_s *next; /* d->ctl_clients, newest first */
   char buf[CTL_MAX];
   size_t len;
   int answered;
+  int handles; /* open handles: freed when both are closed */
+  int closing;
 } ctl_client_t;
 
-static void client_closed(uv_handle_t *h) {
-  free(h->data);
+static void handle_closed(uv_handle_t *h) {
+  ctl_client_t *cl = h->data;
+  if (--cl->handles == 0)
+    free(cl);
+}
+
+static void client_close(ctl_client_t *cl) {
+  ctl_client_t **pp;
+  if (cl->closing)
+    return;
+  cl->closing = 1;
+  for (pp = (ctl_client_t **)&cl->d->ctl_clients; *pp != NULL;
+       pp = &(*pp)->next)
+    if (*pp == cl) {
+      *pp = cl->next;
+      break;
+    }
+  uv_close((uv_handle_t *)&cl->pipe, handle_closed);
+  uv_close((uv_handle_t *)&cl->timer, handle_closed);
 }
 
 static void after_write(uv_write_t *req, int status) {
@@ -34,8 +61,7 @@ static void after_write(uv_write_t *req, int status) {
   (void)status;
   free(((uv_buf_t *)(req + 1))->base);
   free(req);
-  if (!uv_is_closing((uv_handle_t *)&cl->pipe))
-    uv_close((uv_handle_t *)&cl->pipe, client_closed);
+  client_close(cl);
 }
 
 static void reply(ctl_client_t *cl, json_t *o) {
@@ -54,7 +80,7 @@ static void reply(ctl_client_t *cl, json_t *o) {
   if (line == NULL || req == NULL) {
     free(line != NULL ? line : text);
     free(req);
-    uv_close((uv_handle_t *)&cl->pipe, client_closed);
+    client_close(cl);
     return;
   }
   text = line;
@@ -65,7 +91,7 @@ static void reply(ctl_client_t *cl, json_t *o) {
   if (uv_write(req, (uv_stream_t *)&cl->pipe, b, 1, after_write) != 0) {
     free(text);
     free(req);
-    uv_close((uv_handle_t *)&cl->pipe, client_closed);
+    client_close(cl);
   }
 }
 
@@ -211,7 +237,7 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf) {
     return;
   if (n < 0 || cl->len + (size_t)(n > 0 ? n : 0) >= CTL_MAX - 1) {
     uv_read_stop(s);
-    uv_close((uv_handle_t *)&cl->pipe, client_closed);
+    client_close(cl);
     return;
   }
   cl->len += (size_t)n;
@@ -224,9 +250,16 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf) {
   }
 }
 
+static void on_idle(uv_timer_t *t) {
+  ctl_client_t *cl = t->data;
+  if (!cl->answered)
+    client_close(cl); /* no request within CTL_IDLE_MS */
+}
+
 static void on_conn(uv_stream_t *server, int status) {
   daemon_t *d = server->data;
-  ctl_client_t *cl;
+  ctl_client_t *cl, *it, *oldest = NULL;
+  unsigned n = 0;
   if (status < 0)
     return;
   cl = calloc(1, sizeof *cl);
@@ -234,10 +267,25 @@ static void on_conn(uv_stream_t *server, int status) {
     return;
   cl->d = d;
   uv_pipe_init(d->loop, &cl->pipe, 0);
+  uv_timer_init(d->loop, &cl->timer);
   cl->pipe.data = cl;
+  cl->timer.data = cl;
+  cl->handles = 2;
+  for (it = d->ctl_clients; it != NULL; it = it->next) {
+    n++;
+    if (!it->answered)
+      oldest = it;
+  }
+  if (n >= CTL_CLIENTS_MAX && oldest != NULL) {
+    dlog(LOG_WARN, "control socket: %u clients waiting; closing the oldest", n);
+    client_close(oldest);
+  }
+  cl->next = d->ctl_clients;
+  d->ctl_clients = cl;
   if (uv_accept(server, (uv_stream_t *)&cl->pipe) != 0 ||
+      uv_timer_start(&cl->timer, on_idle, CTL_IDLE_MS, 0) != 0 ||
       uv_read_start((uv_stream_t *)&cl->pipe, alloc_cb, on_read) != 0)
-    uv_close((uv_handle_t *)&cl->pipe, client_closed);
+    client_close(cl);
 }
 
 static int socket_alive(const char *path) {
@@ -284,6 +332,8 @@ int ctl_start(daemon_t *d) {
 }
 
 void ctl_stop(daemon_t *d) {
+  while (d->ctl_clients != NULL)
+    client_close(d->ctl_clients);
   if (d->ctl_open) {
     uv_close((uv_handle_t *)&d->ctl, NULL);
     unlink(d->ctl_path);

@@ -98,6 +98,7 @@ struct daemon_s {
   int listening;
   uv_pipe_t ctl;
   int ctl_open;
+  struct ctl_client_s *ctl_clients; /* ctl.c's, newest first */
   char ctl_path[AYIL_PATH_MAX];
   uv_timer_t tick;
   uv_signal_t sig_term, sig_int, sig_hup;

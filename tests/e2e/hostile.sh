@@ -14,7 +14,9 @@
 #     and their records reach the hub;
 #  4. afterwards the hub's descriptors and the memory its connections hold
 #     are back at their baseline, its resident memory stayed bounded, and its
-#     log rate-limited its own repeated lines.
+#     log rate-limited its own repeated lines;
+#  5. 40 silent local clients of the control socket: `ayil status` still
+#     answers, and ayild closes them within its 5 s request time-out.
 source "$(dirname "$0")/lib/common.bash"
 source "$(dirname "$0")/lib/sync_lib.bash"
 START=$(date +%s)
@@ -137,6 +139,36 @@ check "the hub's store verifies" "$AYIL" --home "$HUB" log verify
 add_appeal a 2
 check "committee a still syncs afterwards" timeout 90 "$AYIL" --home "${HOME_OF[a]}" sync --wait 60
 check "a's logs are the same at the hub" same_logs a
+phase "5. the control socket"
+BASE_FDS=$(fds)
+python3 - "$HUB/ayild.sock" >"$T/ctl.out" <<'PY' &
+import socket, sys, time
+socks = []
+for _ in range(40):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.connect(sys.argv[1])
+    socks.append(s)
+start = time.monotonic()
+closed = 0
+for s in socks:
+    s.settimeout(max(0.1, 15 - (time.monotonic() - start)))
+    try:
+        if s.recv(1) == b"":
+            closed += 1
+    except OSError:
+        pass
+print(f"closed={closed} after_ms={int((time.monotonic() - start) * 1000)}")
+PY
+CTLP=$!
+PIDS+=($CTLP)
+sleep 1
+check "ayil status answers while 40 silent clients hold the control socket" "$AYIL" --home "$HUB" status --json
+wait "$CTLP" || true
+forget "$CTLP"
+echo "# $(cat "$T/ctl.out")"
+check "ayild closed all 40 silent control clients" grep -q "^closed=40 " "$T/ctl.out"
+check "within its request time-out" [ "$(sed -n 's/.*after_ms=//p' "$T/ctl.out")" -le 7000 ]
+check "control socket descriptors back to baseline" wait_for 10 eval '[ "$(fds)" -le "$BASE_FDS" ]'
 stop_d a
 stop_d b
 stop_d hub
