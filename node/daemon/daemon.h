@@ -59,6 +59,7 @@ typedef struct conn_s {
   int state;
   int clean; /* closed by linger/leave, not by an error */
   int made_progress;
+  int proven; /* inbound: its hello proved the network key (guard.c) */
   uint64_t own_acked_at0; /* committee: own log acked by the hub at start */
   size_t nwant;      /* logs the policy wanted from the peer at the handshake */
   uint64_t leave_ms; /* when conn_leave() sent our final frame */
@@ -155,6 +156,9 @@ void guard_source(conn_t *c);
 /* Inbound, accepted: evicts the oldest pending connection of the busiest
  * address when a cap is reached; nonzero when `c` must be refused. */
 int guard_accept(daemon_t *d, conn_t *c);
+/* Inbound: its hello proved the network key; evicts the oldest of that
+ * stage from the busiest address when a cap is reached. */
+void guard_proven(conn_t *c);
 /* The node on `c` was admitted: closes its oldest connection beyond the
  * per-node cap. */
 void guard_admitted(conn_t *c);

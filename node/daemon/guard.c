@@ -8,9 +8,15 @@
  *     ayil_session_memory()), and not for long: its hello must be complete
  *     within HELLO_MS, its handshake within HANDSHAKE_MS.
  *   - Pending connections are capped per source address (IPv4 address or
- *     IPv6 /64) and in total. At either cap the oldest pending connection
- *     of the heaviest source is evicted, so a flood from one address
- *     evicts its own connections, not a committee's handshake.
+ *     IPv6 /64) and in total, in two stages: strangers (no hello yet), and
+ *     peers whose hello proved the network key but who have not
+ *     authenticated (a committee, or someone holding a Pi's network key,
+ *     with a whole handshake's buffers: ayil_session_memory()). At any cap
+ *     the oldest pending connection of the same stage from the busiest
+ *     address is evicted, so a flood from some addresses evicts its own
+ *     connections, not a committee's handshake. The caps per address are
+ *     generous because committees behind one mobile operator's NAT share
+ *     an address and reconnect together after a hub restart.
  *   - An admitted node holds at most PER_NODE connections; a newer one
  *     evicts its oldest (after a cut, the newest is the live one).
  *   - A frame stalled in the middle holds only the bytes that arrived (the
@@ -30,8 +36,10 @@
 
 #define HELLO_MS 10000
 #define HANDSHAKE_MS 20000
-#define PENDING_PER_SOURCE 8
-#define PENDING_MAX 256
+#define STRANGERS_PER_SOURCE 32
+#define STRANGERS_MAX 256
+#define PROVEN_PER_SOURCE 64
+#define PROVEN_MAX 512
 #define PER_NODE 2
 #define DESCRIPTOR_RESERVE 64
 
@@ -43,9 +51,11 @@ void guard_init(daemon_t *d) {
     d->conns_max = (unsigned)(rl.rlim_cur - DESCRIPTOR_RESERVE);
   if (d->is_hub)
     dlog(LOG_INFO,
-         "a hub holds up to %u connections (descriptor limit less %d), %d "
-         "unauthenticated at once, %d per address",
-         d->conns_max, DESCRIPTOR_RESERVE, PENDING_MAX, PENDING_PER_SOURCE);
+         "a hub holds up to %u connections (descriptor limit less %d); "
+         "strangers: %d at once, %d per address; unauthenticated peers with "
+         "the network key: %d, %d per address",
+         d->conns_max, DESCRIPTOR_RESERVE, STRANGERS_MAX, STRANGERS_PER_SOURCE,
+         PROVEN_MAX, PROVEN_PER_SOURCE);
 }
 
 /* The peer's address as a key: IPv4 whole, IPv6 by its /64. */
@@ -66,8 +76,12 @@ void guard_source(conn_t *c) {
   }
 }
 
-static int pending(const conn_t *c) {
-  return !c->outbound && c->state == CONN_HANDSHAKE;
+/* 0: not pending; 1: a stranger (no hello yet); 2: its hello proved the
+ * network key (the session fails on any other), not yet authenticated. */
+static int stage(const conn_t *c) {
+  if (c->outbound || c->state != CONN_HANDSHAKE)
+    return 0;
+  return c->bytes_recv >= AYIL_HS_CLIENT_HELLO_BYTES ? 2 : 1;
 }
 
 static int by_source_age(const void *a, const void *b) {
@@ -78,12 +92,17 @@ static int by_source_age(const void *a, const void *b) {
   return x->started_ms < y->started_ms ? -1 : x->started_ms > y->started_ms;
 }
 
-/* The oldest pending connection of the source with the most pending ones,
- * or of `c`'s source when that is over its own cap. One pass and a sort of
- * at most PENDING_MAX + 1 entries: cheap even under a flood. Returns 1 when
- * no connection may be added (the descriptor limit), else 0. */
-static int pick_victim(daemon_t *d, conn_t *c, conn_t **victim) {
-  static conn_t *p[PENDING_MAX + PENDING_PER_SOURCE + 1];
+/*
+ * The oldest pending connection at `c`'s stage, from `c`'s address when
+ * that is over its cap, else from the busiest address when the stage is
+ * over its total (or all connections are at the descriptor limit). One
+ * pass and a sort of at most the stage's cap: cheap even under a flood.
+ * Returns 1 when no connection may be added (the descriptor limit).
+ */
+static int pick_victim(daemon_t *d, conn_t *c, int st, conn_t **victim) {
+  static conn_t *p[PROVEN_MAX + PROVEN_PER_SOURCE + 1];
+  unsigned per_source = st == 1 ? STRANGERS_PER_SOURCE : PROVEN_PER_SOURCE;
+  unsigned max = st == 1 ? STRANGERS_MAX : PROVEN_MAX;
   conn_t *it;
   size_t np = 0, i, run, best_run = 0, best = 0, mine = 0, mine_at = 0;
   unsigned total = 0;
@@ -92,7 +111,7 @@ static int pick_victim(daemon_t *d, conn_t *c, conn_t **victim) {
     if (it == c || it->state == CONN_CLOSING)
       continue;
     total++;
-    if (pending(it) && np < sizeof p / sizeof p[0])
+    if (stage(it) == st && np < sizeof p / sizeof p[0])
       p[np++] = it;
   }
   qsort(p, np, sizeof p[0], by_source_age);
@@ -110,27 +129,37 @@ static int pick_victim(daemon_t *d, conn_t *c, conn_t **victim) {
       mine_at = i;
     }
   }
-  if (mine >= PENDING_PER_SOURCE)
+  if (mine >= per_source)
     *victim = p[mine_at];
-  else if ((np >= PENDING_MAX || total >= d->conns_max) && best_run > 0)
+  else if ((np >= max || total >= d->conns_max) && best_run > 0)
     *victim = p[best];
   return total - (*victim != NULL) >= d->conns_max;
 }
 
+static void evict(conn_t *victim) {
+  dlog(LOG_WARN, "too many unauthenticated connections: evicting the "
+                 "oldest from the busiest address");
+  conn_close(victim, 0, "evicted: too many unauthenticated connections");
+}
+
 int guard_accept(daemon_t *d, conn_t *c) {
   conn_t *victim = NULL;
-  int full = pick_victim(d, c, &victim);
-  if (victim != NULL) {
-    dlog(LOG_WARN, "too many unauthenticated connections: evicting the "
-                   "oldest from the busiest address");
-    conn_close(victim, 0, "evicted: too many unauthenticated connections");
-  }
+  int full = pick_victim(d, c, 1, &victim);
+  if (victim != NULL)
+    evict(victim);
   if (full) {
     dlog(LOG_WARN, "connection limit reached (%u): refusing a new one",
          d->conns_max);
     return AYIL_ETOOBIG;
   }
   return 0;
+}
+
+void guard_proven(conn_t *c) {
+  conn_t *victim = NULL;
+  pick_victim(c->d, c, 2, &victim);
+  if (victim != NULL)
+    evict(victim);
 }
 
 void guard_admitted(conn_t *c) {

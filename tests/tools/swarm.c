@@ -11,6 +11,8 @@
  *   drip       N connections that send one random byte every --every ms
  *   garbage    N connections that send 4 KiB of random bytes every
  *              --every ms
+ *   hello      (--home: a node's network key) N connections that send a
+ *              valid hello, proving the network key, and never authenticate
  *   stall      (--home: an admitted node) N connections that authenticate
  *              with the node's keys, then send the length of a 64 KiB frame
  *              and 1 KiB of it, and stop
@@ -60,8 +62,8 @@
 
 #define MAX_CONNS 4000
 
-enum { M_SILENT, M_DRIP, M_GARBAGE, M_STALL, M_LYING, M_PINGFLOOD };
-static const char *const mode_names[] = {"silent", "drip",  "garbage",
+enum { M_SILENT, M_DRIP, M_GARBAGE, M_HELLO, M_STALL, M_LYING, M_PINGFLOOD };
+static const char *const mode_names[] = {"silent", "drip",  "garbage",  "hello",
                                          "stall",  "lying", "pingflood"};
 
 enum { S_CONNECTING, S_OPEN, S_HANDSHAKE, S_AUTHED, S_DONE, S_CLOSED };
@@ -100,7 +102,7 @@ static uint64_t mono_ms(void) {
 
 static void usage(void) {
   fprintf(stderr, "usage: ayil-swarm --hub IP:PORT --mode "
-                  "silent|drip|garbage|stall|lying|pingflood\n"
+                  "silent|drip|garbage|hello|stall|lying|pingflood\n"
                   "                  [--count N] [--from IP] [--spread K] "
                   "[--home DIR] [--seconds S] [--every MS]\n");
   exit(2);
@@ -254,7 +256,7 @@ static void on_readable(sconn_t *c, uint64_t now) {
     return;
   }
   g.recv += (uint64_t)k;
-  if (c->state == S_HANDSHAKE) {
+  if (c->state == S_HANDSHAKE && g.mode != M_HELLO) {
     size_t used = 0;
     int st;
     if (ayil_hs_feed(c->hs, buf, (size_t)k, &used) != 0) {
@@ -289,7 +291,7 @@ static void on_connected(sconn_t *c, uint64_t now) {
   c->opened_ms = now;
   c->next_ms = now;
   c->state = S_OPEN;
-  if (g.mode >= M_STALL) {
+  if (g.mode >= M_HELLO) {
     if (ayil_hs_client_new(&c->hs, g.netkey, g.ident.sk, g.hub_id, g.env,
                            g.env_len) != 0) {
       close_conn(c, 0, now);
@@ -381,7 +383,7 @@ int main(int argc, char **argv) {
       g.mode = (int)i;
   if (hub == NULL || g.mode < 0 || g.count == 0 || g.count > MAX_CONNS ||
       g.seconds == 0 || g.every_ms == 0 || g.spread == 0 || g.spread > 250 ||
-      parse_addr(hub, &g.hub) != 0 || (g.mode >= M_STALL && home == NULL))
+      parse_addr(hub, &g.hub) != 0 || (g.mode >= M_HELLO && home == NULL))
     usage();
   if (sodium_init() < 0)
     return 3;
