@@ -2,7 +2,7 @@
 # Benchmark (figures, never pass/fail; not run by ctest): a hub under hostile
 # load, with real processes on 127.0.0.1 (use a Release build).
 #
-#   tests/bench/bench_hostile.sh BUILD_DIR [--records N] [--runs R]
+#   tests/bench/bench_hostile.sh BUILD_DIR [--records N] [--runs R] [--no-per-conn]
 #
 # Each run makes a fresh hub and committee; the committee writes N records
 # (default 300) before its daemon starts, and the time from its start until
@@ -19,8 +19,10 @@ B=$(cd "$B" && pwd)
 shift
 N=300
 RUNS=3
+PER_CONN=1
 while [ $# -gt 0 ]; do
   case $1 in
+  --no-per-conn) PER_CONN=0; shift ;; # a build without the connection figures
   --records) N=$2; shift 2 ;;
   --runs) RUNS=$2; shift 2 ;;
   *) echo "bench_hostile: unknown argument $1" >&2; exit 2 ;;
@@ -136,7 +138,7 @@ for r in $(seq "$RUNS"); do
   setup "$T/h$r"
   hostile+=("$(one_run "$T/h$r" 1)")
 done
-per_conn
+[ "$PER_CONN" = 0 ] || per_conn
 python3 - "$N" "${#quiet[@]}" "${quiet[@]}" "${hostile[@]}" <<'PY'
 import statistics, sys
 n, k = int(sys.argv[1]), int(sys.argv[2])
