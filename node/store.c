@@ -13,6 +13,7 @@
 #include "ayil/error.h"
 #include "ayil/header.h"
 #include "ayil/policy.h"
+#include "registry.h"
 #include "record.h"
 #include "store.h"
 #include "store_int.h"
@@ -381,8 +382,24 @@ int ayil_store_body(ayil_store_t *st, const uint8_t hash[AYIL_HASH_BYTES],
   else
     rc = rc == SQLITE_DONE ? AYIL_ENOTFOUND : ayil__store_rc(rc);
   sqlite3_finalize(s);
+  if (rc == 0) {
+    /* Every body read is checked against the hash it is stored under: a
+     * flipped bit on the SD card must not leave here as a body (a peer
+     * would refuse the entry and the whole link with it), nor be blamed on
+     * the reader key. */
+    uint8_t h[AYIL_HASH_BYTES];
+    ayil_body_hash(*sealed, *len, h);
+    if (sodium_memcmp(h, hash, AYIL_HASH_BYTES) != 0) {
+      free(*sealed);
+      *sealed = NULL;
+      *len = 0;
+      rc = AYIL_EDAMAGED;
+    }
+  }
   return rc;
 }
+
+static uint64_t now_ms(void);
 
 int ayil_store_item(ayil_store_t *st, const uint8_t origin[AYIL_ID_BYTES],
                     uint64_t seq, uint8_t **entry, size_t *entry_len,
@@ -403,6 +420,13 @@ int ayil_store_item(ayil_store_t *st, const uint8_t origin[AYIL_ID_BYTES],
   if (!e.has_body)
     return 0;
   rc = ayil_store_body(st, e.body_hash, body, body_len);
+  if (rc == AYIL_EDAMAGED) {
+    /* Never sent as it is: the entry goes out with its body marked
+     * unavailable (no body, no proof), and the damage is an alert. */
+    (void)ayil_reg_alert_record(st, "body_damaged", NULL, e.origin, e.seq,
+                                e.record, now_ms() / 1000);
+    return 0;
+  }
   if (rc != AYIL_ENOTFOUND) {
     if (rc != 0)
       goto fail;
@@ -415,8 +439,8 @@ int ayil_store_item(ayil_store_t *st, const uint8_t origin[AYIL_ID_BYTES],
   if (rc == 0 && (row.deleted || !row.has_body ||
                   memcmp(row.body_hash, e.body_hash, AYIL_HASH_BYTES) != 0))
     rc = ayil_store_entry(st, row.origin, row.seq, proof, proof_len);
-  else if (rc == 0)
-    rc = AYIL_ECORRUPT;
+  /* else the record's current body is not held here (it came unavailable):
+   * no body, no proof, and the entry goes out marked so. */
   ayil_store_row_clear(&row);
   if (rc == 0)
     return 0;
@@ -458,8 +482,13 @@ int ayil_store_meta_set(ayil_store_t *st, const char *key, const char *value) {
   return rc;
 }
 
+/* `no_body_ok` of append_in_tx() for an entry received with its body
+ * marked unavailable. */
+#define NO_BODY_UNAVAILABLE 2
+
 /* Appends one entry. `no_body_ok`: the entry may come without its body
- * (a purge already proven, or a local write pointing at a held body). */
+ * (a purge already proven, or a local write pointing at a held body; or
+ * NO_BODY_UNAVAILABLE). */
 static int append_in_tx(ayil_store_t *st, const ayil_entry_t *verified,
                         const uint8_t *bytes, size_t len, const uint8_t *body,
                         size_t bodylen, int no_body_ok) {
@@ -523,6 +552,15 @@ static int append_in_tx(ayil_store_t *st, const ayil_entry_t *verified,
     return rc;
   if (body == NULL && e.has_body && !no_body_ok)
     return AYIL_EPEER; /* purged without a proof */
+  if (body == NULL && e.has_body && no_body_ok == NO_BODY_UNAVAILABLE) {
+    /* Signed, but its body is lost at the sender: kept without it, and
+     * said loudly. The alert's origin is the log, its seq the first such
+     * entry of that log. */
+    rc = ayil_reg_alert_record(st, "body_missing", NULL, e.origin, e.seq,
+                               e.record, now_ms() / 1000);
+    if (rc != 0)
+      return rc;
+  }
   if (body != NULL) {
     uint8_t bh[AYIL_HASH_BYTES];
     if (!e.has_body)
@@ -597,7 +635,8 @@ int ayil_store_append(ayil_store_t *st, const uint8_t *bytes, size_t len,
 int ayil_store_append_verified(ayil_store_t *st, const ayil_entry_t *e,
                                const uint8_t *bytes, size_t len,
                                const uint8_t *body, size_t bodylen) {
-  return append(st, e, bytes, len, body, bodylen, 0);
+  return append(st, e, bytes, len, body, bodylen,
+                body == NULL && e->has_body ? NO_BODY_UNAVAILABLE : 0);
 }
 
 int ayil_store_append_purged(ayil_store_t *st, const ayil_policy_view_t *v,
@@ -822,6 +861,26 @@ int ayil_store_verify(ayil_store_t *st, ayil_store_verify_t *out) {
       out->bad = 1;
       out->err = err;
       break;
+    }
+    if (e.has_body) {
+      uint8_t *sealed = NULL;
+      size_t slen = 0;
+      int brc = ayil_store_body(st, e.body_hash, &sealed, &slen);
+      free(sealed);
+      if (brc == 0) {
+        out->bodies_checked++;
+      } else if (brc == AYIL_EDAMAGED) {
+        out->bodies_checked++;
+        if (out->bodies_damaged++ < AYIL_STORE_DAMAGE_MAX) {
+          ayil_store_damage_t *d = &out->damage[out->ndamage++];
+          memcpy(d->origin, origin, AYIL_ID_BYTES);
+          d->seq = e.seq;
+          memcpy(d->record, e.record, sizeof d->record);
+        }
+      } else if (brc != AYIL_ENOTFOUND) { /* not held: purged or missing */
+        rc = brc;
+        break;
+      }
     }
     out->entries_checked++;
     prev_seq = e.seq;

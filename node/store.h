@@ -63,6 +63,11 @@ const char *ayil_store_why(const ayil_store_t *st);
  * and `bytes` its canonical encoding. The store checks they are one (by
  * encoding `e`, no decode) and does not verify the signature again: on the
  * receive path each entry is decoded once and verified once.
+ *
+ * `body` NULL for an entry with a body hash: the peer sent it with its body
+ * marked unavailable (PROTOCOL.md, "Sync", unavailable bodies). The entry is
+ * stored without the body and a `body_missing` alert names it; the body
+ * can come later, in full (ayil_store_repair_body()).
  */
 int ayil_store_append_verified(ayil_store_t *st, const ayil_entry_t *e,
                                const uint8_t *bytes, size_t len,
@@ -141,7 +146,16 @@ typedef int (*ayil_store_row_cb)(void *ctx, const ayil_store_row_t *row);
 int ayil_store_records(ayil_store_t *st, const char *kind, ayil_store_row_cb cb,
                        void *ctx);
 
-/* Result of a verification: the first bad entry. */
+/* A held body that does not hash to its entry's body hash. */
+typedef struct {
+  uint8_t origin[AYIL_ID_BYTES];
+  uint64_t seq;
+  uint8_t record[AYIL_RECID_BYTES];
+} ayil_store_damage_t;
+#define AYIL_STORE_DAMAGE_MAX 16
+
+/* Result of a verification: the first bad entry, and the damaged bodies
+ * (all counted, the first AYIL_STORE_DAMAGE_MAX named). */
 typedef struct {
   int bad;
   uint8_t origin[AYIL_ID_BYTES];
@@ -149,6 +163,10 @@ typedef struct {
   int err;
   uint64_t entries_checked;
   uint64_t origins_checked;
+  uint64_t bodies_checked;
+  uint64_t bodies_damaged;
+  size_t ndamage;
+  ayil_store_damage_t damage[AYIL_STORE_DAMAGE_MAX];
 } ayil_store_verify_t;
 /* Checks every chain, signature and body hash. Returns 0 when it ran (look
  * at out->bad), or an error if it could not read the store. */

@@ -65,6 +65,7 @@ enum {
   AYIL__BODY_INLINE,   /* bin: the sealed body */
   AYIL__BODY_CHUNKED,  /* uint: that many bytes follow in BODY messages */
   AYIL__BODY_PURGED,   /* [hash, proof]: purged, proven by a DELETE entry */
+  AYIL__BODY_UNAVAILABLE, /* [hash]: the sender holds no sound copy */
 };
 
 /* One entry as it travels in an ENTRIES message: the fields the receiver

@@ -96,6 +96,14 @@ static int accept_record(ayil_sync_t *s, int si, const ayil__rec_t *rec,
     item.proof = rec->proof;
     item.proof_len = rec->proof_len;
     break;
+  case AYIL__BODY_UNAVAILABLE:
+    /* The signature (below) proves the entry; the body it commits to is
+     * delivered as absent, neither purged nor proven: the embedder stores
+     * the entry without it and raises an alert. */
+    e.has_body = 1;
+    memcpy(e.body_hash, rec->body_hash, AYIL_HASH_BYTES);
+    item.unavailable = 1;
+    break;
   default:
     e.has_body = 1;
     ayil_body_hash(body, body_len, e.body_hash);

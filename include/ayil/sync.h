@@ -83,8 +83,11 @@ typedef struct {
  * body is NULL when the entry has no body (entry's body hash is nil) or when
  * its body was purged. A purged body must come with `proof`: the encoded
  * OP_DELETE entry, for the same record id, that purged it (see
- * PROTOCOL.md, "Sync", purged bodies). An entry with a body hash, no body and
- * no proof cannot be sent: the store is corrupt.
+ * PROTOCOL.md, "Sync", purged bodies). An entry from get() with a body hash,
+ * no body and no proof is one whose body this side holds no sound copy of
+ * (damaged in the store, or received unavailable): it is sent with its body
+ * marked unavailable. deliver() gets such an entry with `unavailable` set
+ * (never from get(): there body and proof say it).
  */
 typedef struct {
   const uint8_t *entry;
@@ -93,6 +96,7 @@ typedef struct {
   size_t body_len;
   const uint8_t *proof;
   size_t proof_len;
+  int unavailable;
 } ayil_sync_item_t;
 
 enum {

@@ -47,6 +47,7 @@ typedef struct {
   uint64_t fork_seq;
   uint64_t acked;
   size_t delivered;
+  size_t unavailable; /* delivered with the body marked unavailable */
 } mstore_t;
 
 static inline mlog_t *find_log(mstore_t *m, const uint8_t *id, int create) {
@@ -151,6 +152,11 @@ static inline int cb_deliver(void *ctx, const ayil_entry_t *d,
   log_append(l, it->entry, it->entry_len, it->body, it->body_len, it->proof,
              it->proof_len);
   m->delivered++;
+  if (it->unavailable) {
+    assert_null(it->body);
+    assert_null(it->proof);
+    m->unavailable++;
+  }
   return 0;
 }
 
