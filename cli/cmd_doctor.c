@@ -372,7 +372,11 @@ static void check_store(doc_t *d, int quick) {
                     "comes back from the hub (guide: replacing a dead Pi).";
   ayil_node_health(c->home, c->ident_loaded ? c->ident.pk : NULL, quick,
                    &d->health);
-  if (h->open_rc != 0) {
+  if (h->open_rc == AYIL_ECORRUPT) {
+    report(d, ST_FAIL, "store", fix,
+           "ayil.db is damaged: it fails SQLite's quick_check, and every "
+           "command refuses to write to it");
+  } else if (h->open_rc != 0) {
     report(d, ST_FAIL, "store", fix, "cannot open ayil.db: %s",
            ayil_strerror(h->open_rc));
   } else if (h->integrity_rc != 0) {

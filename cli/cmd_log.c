@@ -48,11 +48,11 @@ int cmd_log(cli_t *c, int argc, char **argv) {
         ayil_recid_to_text(v.damage[i].record, rec);
         rec[8] = '\0'; /* a prefix: enough to find it, nothing more */
         json_array_append_new(dmg, json_pack("{s:s, s:I, s:s}", "origin", oid,
-                                             "seq",
-                                             (json_int_t)v.damage[i].seq,
+                                             "seq", (json_int_t)v.damage[i].seq,
                                              "record", rec));
       }
-      json_object_set_new(o, "bodies", json_integer((json_int_t)v.bodies_checked));
+      json_object_set_new(o, "bodies",
+                          json_integer((json_int_t)v.bodies_checked));
       json_object_set_new(o, "bodies_damaged",
                           json_integer((json_int_t)v.bodies_damaged));
       json_object_set_new(o, "damaged", dmg);

@@ -95,6 +95,13 @@ int ayil_node_open(ayil_node_t **out, const char *home, int flags,
   rc = ayil_store_open(&n->store, path, 0);
   if (rc == 0)
     rc = store_hub(n->store, &n->conf);
+  if (rc == AYIL_ECORRUPT) {
+    ayil__node_err(err, rc, 0,
+                   "store %s is damaged: it fails SQLite's quick_check; "
+                   "nothing was written (see ayil doctor)",
+                   path);
+    goto fail;
+  }
   if (rc != 0) {
     ayil__node_err(err, rc, 0, "store %s: %s", path, ayil_strerror(rc));
     goto fail;

@@ -185,6 +185,13 @@ int ayil_store_open(ayil_store_t **out, const char *path, int flags) {
     rc = ayil__store_exec(st, "PRAGMA secure_delete=ON");
   if (rc == 0)
     rc = ayil__store_exec(st, "PRAGMA foreign_keys=ON");
+  /* Once per open, before anything is written: a store whose pages are
+   * damaged (a flipped bit on the SD card) is refused by every command,
+   * so that nothing is built on it. quick_check reads every page and
+   * checks its structure, not the indexes' contents: what one open can
+   * afford on a Pi (doctor runs the full integrity_check). */
+  if (rc == 0 && !(flags & AYIL_STORE_CREATE))
+    rc = ayil_store_quick_check(st);
   if (rc == 0)
     rc = migrate(st, &from);
   if (rc == 0)
@@ -889,6 +896,22 @@ int ayil_store_verify(ayil_store_t *st, ayil_store_verify_t *out) {
   sqlite3_finalize(s);
   if (!out->bad)
     out->seq = 0;
+  return rc;
+}
+
+int ayil_store_quick_check(ayil_store_t *st) {
+  sqlite3_stmt *s = NULL;
+  int rc = ayil__store_rc(
+      sqlite3_prepare_v2(st->db, "PRAGMA quick_check(1)", -1, &s, NULL));
+  if (rc != 0)
+    return rc;
+  rc = AYIL_ECORRUPT;
+  if (sqlite3_step(s) == SQLITE_ROW) {
+    const char *t = (const char *)sqlite3_column_text(s, 0);
+    if (t != NULL && strcmp(t, "ok") == 0)
+      rc = 0;
+  }
+  sqlite3_finalize(s);
   return rc;
 }
 

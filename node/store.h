@@ -27,6 +27,10 @@ typedef struct ayil_store_s ayil_store_t;
 /* Opens (and with AYIL_STORE_CREATE creates) the store at `path`, running
  * schema migrations. *out is set only on success. */
 int ayil_store_open(ayil_store_t **out, const char *path, int flags);
+/* SQLite's quick_check: 0, or AYIL_ECORRUPT when a page is damaged.
+ * ayil_store_open() runs it once on every existing store and refuses one
+ * that fails it. */
+int ayil_store_quick_check(ayil_store_t *st);
 /* Closes; NULL is a no-op. */
 void ayil_store_close(ayil_store_t *st);
 

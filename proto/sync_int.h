@@ -61,10 +61,10 @@ void ayil__row_write(msgpack_packer *pk, const uint8_t *id, uint64_t seq,
 
 /* How a record carries its body on the wire. */
 enum {
-  AYIL__BODY_NONE = 0, /* nil: the entry has no body */
-  AYIL__BODY_INLINE,   /* bin: the sealed body */
-  AYIL__BODY_CHUNKED,  /* uint: that many bytes follow in BODY messages */
-  AYIL__BODY_PURGED,   /* [hash, proof]: purged, proven by a DELETE entry */
+  AYIL__BODY_NONE = 0,    /* nil: the entry has no body */
+  AYIL__BODY_INLINE,      /* bin: the sealed body */
+  AYIL__BODY_CHUNKED,     /* uint: that many bytes follow in BODY messages */
+  AYIL__BODY_PURGED,      /* [hash, proof]: purged, proven by a DELETE entry */
   AYIL__BODY_UNAVAILABLE, /* [hash]: the sender holds no sound copy */
 };
 

@@ -39,7 +39,7 @@
   XX(CLOSED, "connection closed")                                              \
   XX(TIMEOUT, "timed out")                                                     \
   XX(OWNER, "not the record's owner")                                          \
-  XX(PENDING, "enrolment awaits the hub operator's confirmation")           \
+  XX(PENDING, "enrolment awaits the hub operator's confirmation")              \
   XX(DAMAGED, "body does not match its hash")
 
 enum {

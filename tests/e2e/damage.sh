@@ -126,12 +126,18 @@ with open(p, "r+b") as f:
     f.seek(0)
     f.write(data)
 PY
+BEFORE=$(cat "$C1"/ayil.db* | sha256sum)
 expect_rc 1 "c1: log verify fails on a damaged file" "$AYIL" --home "$C1" log verify
 check "log verify says the store is damaged" grep -qi "store .*damaged\|integrity" "$T/err"
 expect_rc 1 "c1: doctor fails on a damaged file" "$AYIL" --home "$C1" doctor
+check "doctor says the store fails quick_check" grep -q "ayil.db is damaged: it fails SQLite's quick_check" "$T/out"
 expect_rc 1 "c1: record add refuses a damaged store" bash -c \
   "echo '{\"date\":\"2026-03-14\",\"source\":\"police\",\"violence\":[\"physical\"],\"survivor_sex\":\"female\",\"survivor_age\":\"26-40\",\"status\":\"open\"}' | '$AYIL' --home '$C1' record add appeal"
-check "record add names the quick_check" grep -qi "quick_check\|damaged" "$T/err"
+check "record add names the quick_check" grep -q "is damaged: it fails SQLite's quick_check; nothing was written" "$T/err"
+check "the refused commands changed no byte of the store" test "$(cat "$C1"/ayil.db* | sha256sum)" = "$BEFORE"
+cp "$T/good.db" "$C1/ayil.db"
+rm -f "$C1/ayil.db-wal" "$C1/ayil.db-shm"
+expect_rc 0 "c1: the undamaged copy passes log verify again" "$AYIL" --home "$C1" log verify
 
 stop_d hub
 finish
