@@ -930,3 +930,102 @@ int ayil_store_integrity(ayil_store_t *st) {
   sqlite3_finalize(s);
   return rc;
 }
+
+int ayil_store_lacking(ayil_store_t *st, const uint8_t origin[AYIL_ID_BYTES],
+                       uint64_t after, uint64_t *seq) {
+  sqlite3_stmt *s = NULL;
+  int rc, step, guard;
+  *seq = 0;
+  rc = ayil__store_rc(sqlite3_prepare_v2(
+      st->db,
+      "SELECT 1 FROM alerts WHERE kind IN ('body_damaged', 'body_missing') "
+      "AND origin=?1 AND cleared=0 LIMIT 1",
+      -1, &s, NULL));
+  if (rc != 0)
+    return rc;
+  sqlite3_bind_blob(s, 1, origin, AYIL_ID_BYTES, SQLITE_STATIC);
+  step = sqlite3_step(s);
+  sqlite3_finalize(s);
+  s = NULL;
+  if (step != SQLITE_ROW)
+    return step == SQLITE_DONE ? 0 : ayil__store_rc(step);
+  rc = ayil__store_rc(sqlite3_prepare_v2(
+      st->db,
+      "SELECT seq, body_hash FROM records WHERE origin=?1 AND seq>?2 AND "
+      "deleted=0 AND length(body_hash)=32 ORDER BY seq",
+      -1, &s, NULL));
+  if (rc != 0)
+    return rc;
+  sqlite3_bind_blob(s, 1, origin, AYIL_ID_BYTES, SQLITE_STATIC);
+  sqlite3_bind_int64(s, 2, (sqlite3_int64)after);
+  /* Bounded by the records of one log (the store holds at most that). */
+  for (guard = 0; guard < INT32_MAX; guard++) {
+    uint8_t *sealed = NULL;
+    size_t slen = 0;
+    int brc;
+    step = sqlite3_step(s);
+    if (step != SQLITE_ROW) {
+      rc = step == SQLITE_DONE ? 0 : ayil__store_rc(step);
+      break;
+    }
+    brc = ayil_store_body(st, sqlite3_column_blob(s, 1), &sealed, &slen);
+    free(sealed);
+    if (brc == AYIL_ENOTFOUND || brc == AYIL_EDAMAGED) {
+      *seq = (uint64_t)sqlite3_column_int64(s, 0);
+      break;
+    }
+    if (brc != 0) {
+      rc = brc;
+      break;
+    }
+  }
+  sqlite3_finalize(s);
+  return rc;
+}
+
+int ayil_store_repair_body(ayil_store_t *st,
+                           const uint8_t origin[AYIL_ID_BYTES], uint64_t seq,
+                           const uint8_t *body, size_t len) {
+  uint8_t *bytes = NULL;
+  size_t blen = 0;
+  uint8_t bh[AYIL_HASH_BYTES];
+  ayil_entry_t e;
+  ayil_store_row_t row;
+  uint64_t left = 0;
+  int rc = ayil_store_entry(st, origin, seq, &bytes, &blen);
+  if (rc != 0)
+    return rc;
+  if (ayil_entry_decode(&e, bytes, blen) != 0) {
+    rc = AYIL_ECORRUPT;
+    goto done;
+  }
+  ayil_body_hash(body, len, bh);
+  if (!e.has_body || sodium_memcmp(bh, e.body_hash, AYIL_HASH_BYTES) != 0) {
+    rc = AYIL_EDAMAGED;
+    goto done;
+  }
+  memset(&row, 0, sizeof row);
+  rc = ayil_store_record(st, e.record, &row);
+  if (rc == 0 && !row.deleted && row.has_body &&
+      memcmp(row.body_hash, e.body_hash, AYIL_HASH_BYTES) == 0)
+    rc = ayil__store_run(st,
+                         "INSERT INTO bodies(hash, record, sealed) "
+                         "VALUES(?1, ?2, ?3) ON CONFLICT(hash) DO UPDATE "
+                         "SET sealed=excluded.sealed",
+                         "bbb", e.body_hash, (size_t)AYIL_HASH_BYTES, e.record,
+                         (size_t)AYIL_RECID_BYTES, body, len);
+  else if (rc == AYIL_ENOTFOUND)
+    rc = 0;
+  ayil_store_row_clear(&row);
+  if (rc == 0)
+    rc = ayil_store_lacking(st, origin, 0, &left);
+  if (rc == 0 && left == 0)
+    rc = ayil__store_run(st,
+                         "UPDATE alerts SET cleared=1 WHERE cleared=0 AND "
+                         "kind IN ('body_damaged', 'body_missing') AND "
+                         "origin=?1",
+                         "b", origin, (size_t)AYIL_ID_BYTES);
+done:
+  free(bytes);
+  return rc;
+}

@@ -31,6 +31,23 @@ int ayil_store_open(ayil_store_t **out, const char *path, int flags);
  * ayil_store_open() runs it once on every existing store and refuses one
  * that fails it. */
 int ayil_store_quick_check(ayil_store_t *st);
+
+/*
+ * Body repair. ayil_store_lacking(): the first entry of `origin` after
+ * `after` that puts its record's current body while this store holds no
+ * sound copy of it (missing, or not hashing to its hash): *seq, or 0. Cheap
+ * when there is nothing to repair: it looks only while a body_damaged or
+ * body_missing alert stands for that log.
+ * ayil_store_repair_body(): stores `body` for entry (origin, seq) when it
+ * hashes to the entry's body hash (else AYIL_EDAMAGED) and is still its
+ * record's current body (a purged body never comes back: 0, nothing
+ * stored); clears the log's body alerts when nothing is left to repair.
+ */
+int ayil_store_lacking(ayil_store_t *st, const uint8_t origin[AYIL_ID_BYTES],
+                       uint64_t after, uint64_t *seq);
+int ayil_store_repair_body(ayil_store_t *st,
+                           const uint8_t origin[AYIL_ID_BYTES], uint64_t seq,
+                           const uint8_t *body, size_t len);
 /* Closes; NULL is a no-op. */
 void ayil_store_close(ayil_store_t *st);
 

@@ -24,8 +24,12 @@ enum {
   AYIL__SYNC_FORK = 5,
   AYIL__SYNC_PING = 6,
   AYIL__SYNC_PONG = 7,
-  AYIL__SYNC_MORE = 8, /* ENTRIES continuing the origin's stream */
+  AYIL__SYNC_MORE = 8,     /* ENTRIES continuing the origin's stream */
+  AYIL__SYNC_WANTBODY = 9, /* asks for a body this side lacks */
+  AYIL__SYNC_REPAIR = 10,  /* the answer: that body */
 };
+/* Body repairs asked (and answered) on one connection, at most. */
+#define AYIL__REPAIR_MAX 16
 
 /* Have row flag beside AYIL_SYNC_OFFER and AYIL_SYNC_WANT: this side streams
  * the origin before it reads the peer's have (PROTOCOL.md, early streams). */

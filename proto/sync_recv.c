@@ -536,6 +536,12 @@ int ayil_sync_recv(ayil_sync_t *s, const uint8_t *msg, size_t len,
   case AYIL__SYNC_PONG:
     rc = n == 1 ? 0 : AYIL_EFORMAT;
     break;
+  case AYIL__SYNC_WANTBODY:
+    rc = ayil__sync_on_wantbody(s, &r, n);
+    break;
+  case AYIL__SYNC_REPAIR:
+    rc = ayil__sync_on_repair(s, &r, n);
+    break;
   default:
     rc = AYIL_EFORMAT;
   }

@@ -500,6 +500,9 @@ static int poll_one(ayil_sync_t *s, uint64_t now, size_t *len) {
     return send_ack(s, now, len);
   if (s->cs_active)
     return send_chunk(s, len);
+  rc = ayil__sync_repair_poll(s, len);
+  if (rc != 0 || *len > 0)
+    return rc;
   rc = send_some(s, len);
   if (rc != 0 || *len > 0)
     return rc;

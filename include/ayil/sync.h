@@ -156,6 +156,17 @@ typedef struct {
                  const ayil_sync_item_t *item);
   /* Optional. Events: see AYIL_SYNC_EV_*. */
   void (*event)(void *ctx, const ayil_sync_event_t *ev);
+  /* Optional (body repair). The first entry of `origin` after `after` that
+   * this side holds without a sound copy of its body (damaged in the
+   * store, or received unavailable): *seq, or 0 when there is none. Asked
+   * once per connection, for the logs the peer offers. */
+  int (*lacking)(void *ctx, const uint8_t origin[AYIL_ID_BYTES], uint64_t after,
+                 uint64_t *seq);
+  /* Optional (body repair). The body of entry (origin, seq), from the peer,
+   * already checked against the entry's body hash: store it in place of
+   * the lacking one, unless the record's body was purged since. */
+  int (*repair)(void *ctx, const uint8_t origin[AYIL_ID_BYTES], uint64_t seq,
+                const uint8_t *body, size_t len);
 
   size_t window;    /* 0: AYIL_SYNC_WINDOW_DEFAULT */
   size_t batch;     /* 0: AYIL_SYNC_BATCH_DEFAULT */

@@ -102,6 +102,8 @@ expect_rc 1 "c1: log verify sees entry 2's body damaged" "$AYIL" --home "$C1" lo
 start_d c1
 "$AYIL" --home "$C1" sync --wait 30 >/dev/null 2>&1 || true
 check "c1: the body of entry 2 was repaired from the hub" wait_for 30 body_ok "$C1/ayil.db" 2
+check "c1: its daemon asked only for bodies the hub could hold (the link stayed up)" \
+  not grep -q "closed: .*peer violated" "$T/c1.log" "$T/hub.log"
 stop_d c1
 check "c1: entry 2's body is the hub's, byte for byte" test \
   "$(sq "$C1/ayil.db" "SELECT hex(sealed) FROM bodies WHERE hash=X'$H2'")" = \
@@ -137,7 +139,8 @@ check "record add names the quick_check" grep -q "is damaged: it fails SQLite's 
 check "the refused commands changed no byte of the store" test "$(cat "$C1"/ayil.db* | sha256sum)" = "$BEFORE"
 cp "$T/good.db" "$C1/ayil.db"
 rm -f "$C1/ayil.db-wal" "$C1/ayil.db-shm"
-expect_rc 0 "c1: the undamaged copy passes log verify again" "$AYIL" --home "$C1" log verify
+expect_rc 1 "c1: the copy from before opens again; log verify still names entry 5" "$AYIL" --home "$C1" log verify
+check "only entry 5's body is damaged (no one ever held it)" grep -q "1 of 7 bodies are damaged; the chains verify (8 entries)" "$T/err"
 
 stop_d hub
 finish

@@ -252,6 +252,88 @@ static void test_unavailable_body(void **state) {
   pair_free(p);
 }
 
+/* The committee's body of entry 2 is damaged after the hub stored it: on
+ * the next connection the committee asks for it (WANTBODY) and gets it back
+ * (REPAIR), checked against the hash; entry 4, lost at both, is asked for
+ * and not answered; nothing else moves. */
+static void test_body_repair(void **state) {
+  pair_t *p = pair_new();
+  mlog_t *l = find_log(&p->c, p->kc.pk, 0), *hl;
+  conn_t c;
+  (void)state;
+  write_n(l, &p->kc, 5, 300);
+  conn_open(&c, &p->c, &p->h);
+  pump(&c);
+  conn_close(&c);
+  hl = find_log(&p->h, p->kc.pk, 0);
+  assert_int_equal(hl->n, 5);
+  free(l->e[1].body);
+  l->e[1].body = NULL;
+  l->e[1].blen = 0;
+  free(l->e[3].body);
+  l->e[3].body = NULL;
+  free(hl->e[3].body);
+  hl->e[3].body = NULL;
+  conn_open(&c, &p->c, &p->h);
+  pump(&c);
+  assert_int_equal(c.err[0], 0);
+  assert_int_equal(c.err[1], 0);
+  assert_int_equal(p->c.repaired, 1);
+  assert_memory_equal(l->e[1].body, hl->e[1].body, 300);
+  assert_null(l->e[3].body);
+  assert_int_equal(p->h.repaired, 0);
+  assert_int_equal(p->h.delivered, 5); /* all from the first connection */
+  conn_close(&c);
+
+  /* Repaired: the next connection asks for entry 4 only. */
+  conn_open(&c, &p->c, &p->h);
+  pump(&c);
+  assert_int_equal(c.msgs[0], 1); /* [WANTBODY, 0, 4] */
+  assert_int_equal(p->c.repaired, 1);
+  conn_close(&c);
+  pair_free(p);
+}
+
+/* A REPAIR nobody asked for, one whose body is not the entry's, and a
+ * WANTBODY for a log the side does not offer end the connection. */
+static void test_body_repair_hostile(void **state) {
+  hostile_t t = hostile_new(3);
+  uint8_t msg[512];
+  ayil_mp_wbuf_t w;
+  (void)state;
+  /* [10, 0, 1, body]: unsolicited. */
+  ayil_mp_wbuf_init(&w, msg, sizeof msg);
+  msgpack_pack_array(&w.pk, 4);
+  msgpack_pack_uint32(&w.pk, AYIL__SYNC_REPAIR);
+  msgpack_pack_uint32(&w.pk, 0);
+  msgpack_pack_uint64(&w.pk, 1);
+  ayil_mp_pack_bin(&w.pk, t.cl->e[0].body, t.cl->e[0].blen);
+  assert_int_equal(ayil_sync_recv(t.h, msg, w.len, 1), AYIL_EPEER);
+  hostile_free(&t);
+
+  {
+    pair_t *p = pair_new();
+    conn_t c;
+    write_n(find_log(&p->h, p->kh.pk, 0), &p->kh, 2, 100);
+    conn_open(&c, &p->c, &p->h);
+    pump(&c);
+    /* The committee holds the hub's log; it offers it nowhere. */
+    ayil_mp_wbuf_init(&w, msg, sizeof msg);
+    msgpack_pack_array(&w.pk, 3);
+    msgpack_pack_uint32(&w.pk, AYIL__SYNC_WANTBODY);
+    msgpack_pack_uint32(&w.pk, 1); /* the hub's row 1: its own log */
+    msgpack_pack_uint64(&w.pk, 1);
+    assert_int_equal(ayil_sync_recv(c.s[0], msg, w.len, 5), AYIL_EPERM);
+    /* Wrong arity. */
+    conn_close(&c);
+    conn_open(&c, &p->c, &p->h);
+    msg[0] = 0x92; /* [9, 1] */
+    assert_int_equal(ayil_sync_recv(c.s[0], msg, 3, 5), AYIL_EFORMAT);
+    conn_close(&c);
+    pair_free(p);
+  }
+}
+
 static void tweak_unavailable(ayil__rec_t *rec, size_t i, uint8_t *scratch) {
   if (i != 2)
     return;
@@ -735,6 +817,8 @@ int main(void) {
       cmocka_unit_test(test_purged_body_with_proof),
       cmocka_unit_test(test_unavailable_body),
       cmocka_unit_test(test_unavailable_body_wire),
+      cmocka_unit_test(test_body_repair),
+      cmocka_unit_test(test_body_repair_hostile),
       cmocka_unit_test(test_discover_origin),
       cmocka_unit_test(test_fork_via_have),
       cmocka_unit_test(test_fork_via_entry),
