@@ -129,6 +129,7 @@ with open(p, "r+b") as f:
     f.write(data)
 PY
 BEFORE=$(cat "$C1"/ayil.db* | sha256sum)
+cp "$C1/ayil.db" "$T/bad.db"
 expect_rc 1 "c1: log verify fails on a damaged file" "$AYIL" --home "$C1" log verify
 check "log verify says the store is damaged" grep -qi "store .*damaged\|integrity" "$T/err"
 expect_rc 1 "c1: doctor fails on a damaged file" "$AYIL" --home "$C1" doctor
@@ -141,6 +142,39 @@ cp "$T/good.db" "$C1/ayil.db"
 rm -f "$C1/ayil.db-wal" "$C1/ayil.db-shm"
 expect_rc 1 "c1: the copy from before opens again; log verify still names entry 5" "$AYIL" --home "$C1" log verify
 check "only entry 5's body is damaged (no one ever held it)" grep -q "1 of 7 bodies are damaged; the chains verify (8 entries)" "$T/err"
+
+# ---------------------------------------------------------------------------
+phase "4. the node recovers its log from the hub, as a successor"
+# The store is damaged for good: every command refuses it. The documented
+# recovery (deploy/README.md, "Recovering a damaged store"; ayil(1)) keeps
+# it aside and makes a successor on the same Pi with the committee's
+# recovery kit: its own history comes back from the hub.
+OLD=$(id_of c1)
+OLDHEX=$(hex_of c1)
+cp "$T/bad.db" "$C1/ayil.db"
+rm -f "$C1/ayil.db-wal" "$C1/ayil.db-shm"
+expect_rc 1 "c1: the damaged store is refused" "$AYIL" --home "$C1" record list
+mv "$C1" "$T/c1.damaged"
+code=$("$AYIL" --home "$HUB" admit --successor-of "$OLD" --advertise "127.0.0.1:$HUBPORT" 2>>"$T/cli.err") &&
+  ok "hub: admit --successor-of the damaged node" || fail "admit --successor-of"
+expect_rc 0 "init the successor with the invite and the committee's recovery kit" \
+  "$AYIL" --home "$T/c1new" init --role committee --invite "$code" --recovery-kit "$T/kit-c1.txt"
+cp "$T/out" "$T/c1new.id"
+HOME_OF[c1new]=$T/c1new
+fast_conf "$T/c1new"
+expect_rc 0 "hub: the operator confirms the successor's code" \
+  "$AYIL" --home "$HUB" admit --confirm "$("$AYIL" --home "$T/c1new" id --code)"
+start_d c1new
+"$AYIL" --home "$T/c1new" sync --wait 60 >/dev/null 2>&1 || true
+back() { [ "$(count_origin "$T/c1new" "$OLDHEX")" = "$(count_origin "$HUB" "$OLDHEX")" ]; }
+check "c1new: the damaged node's log came back from the hub" wait_for 60 back
+check "... byte for byte" test "$(log_sum "$T/c1new" "$OLDHEX")" = "$(log_sum "$HUB" "$OLDHEX")"
+n=$("$AYIL" --home "$T/c1new" record list --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
+check "c1new lists the 7 records ($n)" test "$n" = 7
+expect_rc 0 "c1new: record show of a record synced before the damage" "$AYIL" --home "$T/c1new" record show "$R2"
+expect_rc 0 "c1new: log verify" "$AYIL" --home "$T/c1new" log verify
+check "c1new: status shows entry 5's body missing (no one held it)" has_alert c1new body_missing
+stop_d c1new
 
 stop_d hub
 finish
