@@ -646,6 +646,11 @@ int ayil_store_append_verified(ayil_store_t *st, const ayil_entry_t *e,
                 body == NULL && e->has_body ? NO_BODY_UNAVAILABLE : 0);
 }
 
+int ayil_store_append_unavailable(ayil_store_t *st, const uint8_t *bytes,
+                                  size_t len) {
+  return append(st, NULL, bytes, len, NULL, 0, NO_BODY_UNAVAILABLE);
+}
+
 int ayil_store_append_purged(ayil_store_t *st, const ayil_policy_view_t *v,
                              const uint8_t *bytes, size_t len,
                              const uint8_t *proof, size_t proof_len) {

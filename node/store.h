@@ -90,6 +90,11 @@ const char *ayil_store_why(const ayil_store_t *st);
  * stored without the body and a `body_missing` alert names it; the body
  * can come later, in full (ayil_store_repair_body()).
  */
+/* Like ayil_store_append() for an entry that came with its body marked
+ * unavailable (a bundle item with neither body nor proof): decoded and
+ * verified here, stored without its body, with a `body_missing` alert. */
+int ayil_store_append_unavailable(ayil_store_t *st, const uint8_t *bytes,
+                                  size_t len);
 int ayil_store_append_verified(ayil_store_t *st, const ayil_entry_t *e,
                                const uint8_t *bytes, size_t len,
                                const uint8_t *body, size_t bodylen);
