@@ -10,9 +10,10 @@
 #include "cli.h"
 #include "registry.h"
 
-static const char *const KINDS[] = {"fork",           "not_owner", "bad_header",
-                                    "delete_burst",   "revoked",   "replaced",
-                                    "refused_by_hub", "disk_full", NULL};
+static const char *const KINDS[] = {
+    "fork",     "not_owner",      "bad_header", "delete_burst", "revoked",
+    "replaced", "refused_by_hub", "disk_full",  "body_damaged", "body_missing",
+    NULL};
 
 static int known_kind(const char *k) {
   int i;

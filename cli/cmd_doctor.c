@@ -372,7 +372,11 @@ static void check_store(doc_t *d, int quick) {
                     "comes back from the hub (guide: replacing a dead Pi).";
   ayil_node_health(c->home, c->ident_loaded ? c->ident.pk : NULL, quick,
                    &d->health);
-  if (h->open_rc != 0) {
+  if (h->open_rc == AYIL_ECORRUPT) {
+    report(d, ST_FAIL, "store", fix,
+           "ayil.db is damaged: it fails SQLite's quick_check, and every "
+           "command refuses to write to it");
+  } else if (h->open_rc != 0) {
     report(d, ST_FAIL, "store", fix, "cannot open ayil.db: %s",
            ayil_strerror(h->open_rc));
   } else if (h->integrity_rc != 0) {
@@ -389,6 +393,14 @@ static void check_store(doc_t *d, int quick) {
            "log entry %llu of a log does not verify: %s (ayil log verify "
            "names it)",
            (unsigned long long)h->v.seq, ayil_strerror(h->v.err));
+  } else if (h->v.bodies_damaged > 0) {
+    report(d, ST_FAIL, "store",
+           "Let ayild sync: a body the hub holds comes back by itself; "
+           "ayil log verify names the damaged ones.",
+           "%llu record bodies do not match their hash (first: entry %llu "
+           "of a log)",
+           (unsigned long long)h->v.bodies_damaged,
+           (unsigned long long)h->v.damage[0].seq);
   } else {
     report(d, ST_OK, "store", NULL,
            "integrity check passed; %llu entries in %llu logs verify",

@@ -39,9 +39,29 @@ int cmd_log(cli_t *c, int argc, char **argv) {
                                     ayil_err_name(v.err), "reason",
                                     ayil_strerror(v.err)));
     }
+    {
+      json_t *dmg = json_array();
+      size_t i;
+      for (i = 0; i < v.ndamage; i++) {
+        char oid[AYIL_ID_TEXT], rec[AYIL_RECID_TEXT];
+        ayil_id_to_text(v.damage[i].origin, oid);
+        ayil_recid_to_text(v.damage[i].record, rec);
+        rec[8] = '\0'; /* a prefix: enough to find it, nothing more */
+        json_array_append_new(dmg, json_pack("{s:s, s:I, s:s}", "origin", oid,
+                                             "seq", (json_int_t)v.damage[i].seq,
+                                             "record", rec));
+      }
+      json_object_set_new(o, "bodies",
+                          json_integer((json_int_t)v.bodies_checked));
+      json_object_set_new(o, "bodies_damaged",
+                          json_integer((json_int_t)v.bodies_damaged));
+      json_object_set_new(o, "damaged", dmg);
+      if (v.bodies_damaged > 0)
+        json_object_set_new(o, "ok", json_false());
+    }
     cli_print_json(o);
     json_decref(o);
-  } else if (!v.bad) {
+  } else if (!v.bad && v.bodies_damaged == 0) {
     printf(_("ok: %llu entries in %llu logs verify\n"),
            (unsigned long long)v.entries_checked,
            (unsigned long long)v.origins_checked);
@@ -49,6 +69,27 @@ int cmd_log(cli_t *c, int argc, char **argv) {
   if (v.bad) {
     fprintf(stderr, _("ayil: log verify: bad entry: origin %s seq %llu: %s\n"),
             idtext, (unsigned long long)v.seq, ayil_strerror(v.err));
+    return EXIT_FAIL;
+  }
+  if (v.bodies_damaged > 0) {
+    size_t i;
+    for (i = 0; i < v.ndamage; i++) {
+      char oid[AYIL_ID_TEXT], rec[AYIL_RECID_TEXT];
+      ayil_id_to_text(v.damage[i].origin, oid);
+      ayil_recid_to_text(v.damage[i].record, rec);
+      rec[8] = '\0';
+      fprintf(stderr,
+              _("ayil: log verify: damaged body: origin %s seq %llu "
+                "(record %s...): %s\n"),
+              oid, (unsigned long long)v.damage[i].seq, rec,
+              ayil_strerror(AYIL_EDAMAGED));
+    }
+    fprintf(stderr,
+            _("ayil: log verify: %llu of %llu bodies are damaged; the chains "
+              "verify (%llu entries)\n"),
+            (unsigned long long)v.bodies_damaged,
+            (unsigned long long)v.bodies_checked,
+            (unsigned long long)v.entries_checked);
     return EXIT_FAIL;
   }
   return EXIT_OK;

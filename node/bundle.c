@@ -221,6 +221,8 @@ int ayil_bundle_import(ayil_store_t *st, const uint8_t sk[64], int is_hub,
         if (item.body == NULL && item.proof != NULL)
           arc = ayil_store_append_purged(st, &nv.v, item.entry, item.entry_len,
                                          item.proof, item.proof_len);
+        else if (item.body == NULL && e.has_body)
+          arc = ayil_store_append_unavailable(st, item.entry, item.entry_len);
         else
           arc = ayil_store_append(st, item.entry, item.entry_len, item.body,
                                   item.body_len);

@@ -11,6 +11,7 @@
 #include "ayil/error.h"
 #include "i18n.h"
 #include "node_int.h"
+#include "registry.h"
 
 /* The language of the node's error messages (ayil_node_set_lang). One per
  * process: ayil's programs have one thread, and the web app sets it for
@@ -94,6 +95,13 @@ int ayil_node_open(ayil_node_t **out, const char *home, int flags,
   rc = ayil_store_open(&n->store, path, 0);
   if (rc == 0)
     rc = store_hub(n->store, &n->conf);
+  if (rc == AYIL_ECORRUPT) {
+    ayil__node_err(err, rc, 0,
+                   "store %s is damaged: it fails SQLite's quick_check; "
+                   "nothing was written (see ayil doctor)",
+                   path);
+    goto fail;
+  }
   if (rc != 0) {
     ayil__node_err(err, rc, 0, "store %s: %s", path, ayil_strerror(rc));
     goto fail;
@@ -267,10 +275,19 @@ int ayil__node_unlock(ayil_node_t *n, const ayil_node_unlock_t *u,
 }
 
 int ayil_node_log_verify(ayil_node_t *n, ayil_store_verify_t *out) {
+  size_t i;
   int rc = ayil_store_verify(n->store, out);
   if (rc != 0)
     return ayil__node_fail(n, rc, 0, "log verify: cannot read the store: %s",
                            ayil_strerror(rc));
+  /* A damaged body is an alert that `status` and `doctor` show until a
+   * verify finds none (the body came back from the hub). */
+  for (i = 0; i < out->ndamage; i++)
+    (void)ayil_reg_alert_record(n->store, "body_damaged", NULL,
+                                out->damage[i].origin, out->damage[i].seq,
+                                out->damage[i].record, (uint64_t)time(NULL));
+  if (out->bodies_damaged == 0 && !out->bad)
+    (void)ayil_reg_alert_clear(n->store, "body_damaged", NULL, NULL);
   return 0;
 }
 

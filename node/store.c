@@ -13,6 +13,7 @@
 #include "ayil/error.h"
 #include "ayil/header.h"
 #include "ayil/policy.h"
+#include "registry.h"
 #include "record.h"
 #include "store.h"
 #include "store_int.h"
@@ -184,6 +185,13 @@ int ayil_store_open(ayil_store_t **out, const char *path, int flags) {
     rc = ayil__store_exec(st, "PRAGMA secure_delete=ON");
   if (rc == 0)
     rc = ayil__store_exec(st, "PRAGMA foreign_keys=ON");
+  /* Once per open, before anything is written: a store whose pages are
+   * damaged (a flipped bit on the SD card) is refused by every command,
+   * so that nothing is built on it. quick_check reads every page and
+   * checks its structure, not the indexes' contents: what one open can
+   * afford on a Pi (doctor runs the full integrity_check). */
+  if (rc == 0 && !(flags & AYIL_STORE_CREATE))
+    rc = ayil_store_quick_check(st);
   if (rc == 0)
     rc = migrate(st, &from);
   if (rc == 0)
@@ -381,8 +389,24 @@ int ayil_store_body(ayil_store_t *st, const uint8_t hash[AYIL_HASH_BYTES],
   else
     rc = rc == SQLITE_DONE ? AYIL_ENOTFOUND : ayil__store_rc(rc);
   sqlite3_finalize(s);
+  if (rc == 0) {
+    /* Every body read is checked against the hash it is stored under: a
+     * flipped bit on the SD card must not leave here as a body (a peer
+     * would refuse the entry and the whole link with it), nor be blamed on
+     * the reader key. */
+    uint8_t h[AYIL_HASH_BYTES];
+    ayil_body_hash(*sealed, *len, h);
+    if (sodium_memcmp(h, hash, AYIL_HASH_BYTES) != 0) {
+      free(*sealed);
+      *sealed = NULL;
+      *len = 0;
+      rc = AYIL_EDAMAGED;
+    }
+  }
   return rc;
 }
+
+static uint64_t now_ms(void);
 
 int ayil_store_item(ayil_store_t *st, const uint8_t origin[AYIL_ID_BYTES],
                     uint64_t seq, uint8_t **entry, size_t *entry_len,
@@ -403,6 +427,13 @@ int ayil_store_item(ayil_store_t *st, const uint8_t origin[AYIL_ID_BYTES],
   if (!e.has_body)
     return 0;
   rc = ayil_store_body(st, e.body_hash, body, body_len);
+  if (rc == AYIL_EDAMAGED) {
+    /* Never sent as it is: the entry goes out with its body marked
+     * unavailable (no body, no proof), and the damage is an alert. */
+    (void)ayil_reg_alert_record(st, "body_damaged", NULL, e.origin, e.seq,
+                                e.record, now_ms() / 1000);
+    return 0;
+  }
   if (rc != AYIL_ENOTFOUND) {
     if (rc != 0)
       goto fail;
@@ -415,8 +446,8 @@ int ayil_store_item(ayil_store_t *st, const uint8_t origin[AYIL_ID_BYTES],
   if (rc == 0 && (row.deleted || !row.has_body ||
                   memcmp(row.body_hash, e.body_hash, AYIL_HASH_BYTES) != 0))
     rc = ayil_store_entry(st, row.origin, row.seq, proof, proof_len);
-  else if (rc == 0)
-    rc = AYIL_ECORRUPT;
+  /* else the record's current body is not held here (it came unavailable):
+   * no body, no proof, and the entry goes out marked so. */
   ayil_store_row_clear(&row);
   if (rc == 0)
     return 0;
@@ -458,8 +489,13 @@ int ayil_store_meta_set(ayil_store_t *st, const char *key, const char *value) {
   return rc;
 }
 
+/* `no_body_ok` of append_in_tx() for an entry received with its body
+ * marked unavailable. */
+#define NO_BODY_UNAVAILABLE 2
+
 /* Appends one entry. `no_body_ok`: the entry may come without its body
- * (a purge already proven, or a local write pointing at a held body). */
+ * (a purge already proven, or a local write pointing at a held body; or
+ * NO_BODY_UNAVAILABLE). */
 static int append_in_tx(ayil_store_t *st, const ayil_entry_t *verified,
                         const uint8_t *bytes, size_t len, const uint8_t *body,
                         size_t bodylen, int no_body_ok) {
@@ -523,6 +559,15 @@ static int append_in_tx(ayil_store_t *st, const ayil_entry_t *verified,
     return rc;
   if (body == NULL && e.has_body && !no_body_ok)
     return AYIL_EPEER; /* purged without a proof */
+  if (body == NULL && e.has_body && no_body_ok == NO_BODY_UNAVAILABLE) {
+    /* Signed, but its body is lost at the sender: kept without it, and
+     * said loudly. The alert's origin is the log, its seq the first such
+     * entry of that log. */
+    rc = ayil_reg_alert_record(st, "body_missing", NULL, e.origin, e.seq,
+                               e.record, now_ms() / 1000);
+    if (rc != 0)
+      return rc;
+  }
   if (body != NULL) {
     uint8_t bh[AYIL_HASH_BYTES];
     if (!e.has_body)
@@ -597,7 +642,13 @@ int ayil_store_append(ayil_store_t *st, const uint8_t *bytes, size_t len,
 int ayil_store_append_verified(ayil_store_t *st, const ayil_entry_t *e,
                                const uint8_t *bytes, size_t len,
                                const uint8_t *body, size_t bodylen) {
-  return append(st, e, bytes, len, body, bodylen, 0);
+  return append(st, e, bytes, len, body, bodylen,
+                body == NULL && e->has_body ? NO_BODY_UNAVAILABLE : 0);
+}
+
+int ayil_store_append_unavailable(ayil_store_t *st, const uint8_t *bytes,
+                                  size_t len) {
+  return append(st, NULL, bytes, len, NULL, 0, NO_BODY_UNAVAILABLE);
 }
 
 int ayil_store_append_purged(ayil_store_t *st, const ayil_policy_view_t *v,
@@ -823,6 +874,26 @@ int ayil_store_verify(ayil_store_t *st, ayil_store_verify_t *out) {
       out->err = err;
       break;
     }
+    if (e.has_body) {
+      uint8_t *sealed = NULL;
+      size_t slen = 0;
+      int brc = ayil_store_body(st, e.body_hash, &sealed, &slen);
+      free(sealed);
+      if (brc == 0) {
+        out->bodies_checked++;
+      } else if (brc == AYIL_EDAMAGED) {
+        out->bodies_checked++;
+        if (out->bodies_damaged++ < AYIL_STORE_DAMAGE_MAX) {
+          ayil_store_damage_t *d = &out->damage[out->ndamage++];
+          memcpy(d->origin, origin, AYIL_ID_BYTES);
+          d->seq = e.seq;
+          memcpy(d->record, e.record, sizeof d->record);
+        }
+      } else if (brc != AYIL_ENOTFOUND) { /* not held: purged or missing */
+        rc = brc;
+        break;
+      }
+    }
     out->entries_checked++;
     prev_seq = e.seq;
     memcpy(prev_hash, hash, AYIL_HASH_BYTES);
@@ -830,6 +901,22 @@ int ayil_store_verify(ayil_store_t *st, ayil_store_verify_t *out) {
   sqlite3_finalize(s);
   if (!out->bad)
     out->seq = 0;
+  return rc;
+}
+
+int ayil_store_quick_check(ayil_store_t *st) {
+  sqlite3_stmt *s = NULL;
+  int rc = ayil__store_rc(
+      sqlite3_prepare_v2(st->db, "PRAGMA quick_check(1)", -1, &s, NULL));
+  if (rc != 0)
+    return rc;
+  rc = AYIL_ECORRUPT;
+  if (sqlite3_step(s) == SQLITE_ROW) {
+    const char *t = (const char *)sqlite3_column_text(s, 0);
+    if (t != NULL && strcmp(t, "ok") == 0)
+      rc = 0;
+  }
+  sqlite3_finalize(s);
   return rc;
 }
 
@@ -846,5 +933,104 @@ int ayil_store_integrity(ayil_store_t *st) {
       rc = 0;
   }
   sqlite3_finalize(s);
+  return rc;
+}
+
+int ayil_store_lacking(ayil_store_t *st, const uint8_t origin[AYIL_ID_BYTES],
+                       uint64_t after, uint64_t *seq) {
+  sqlite3_stmt *s = NULL;
+  int rc, step, guard;
+  *seq = 0;
+  rc = ayil__store_rc(sqlite3_prepare_v2(
+      st->db,
+      "SELECT 1 FROM alerts WHERE kind IN ('body_damaged', 'body_missing') "
+      "AND origin=?1 AND cleared=0 LIMIT 1",
+      -1, &s, NULL));
+  if (rc != 0)
+    return rc;
+  sqlite3_bind_blob(s, 1, origin, AYIL_ID_BYTES, SQLITE_STATIC);
+  step = sqlite3_step(s);
+  sqlite3_finalize(s);
+  s = NULL;
+  if (step != SQLITE_ROW)
+    return step == SQLITE_DONE ? 0 : ayil__store_rc(step);
+  rc = ayil__store_rc(sqlite3_prepare_v2(
+      st->db,
+      "SELECT seq, body_hash FROM records WHERE origin=?1 AND seq>?2 AND "
+      "deleted=0 AND length(body_hash)=32 ORDER BY seq",
+      -1, &s, NULL));
+  if (rc != 0)
+    return rc;
+  sqlite3_bind_blob(s, 1, origin, AYIL_ID_BYTES, SQLITE_STATIC);
+  sqlite3_bind_int64(s, 2, (sqlite3_int64)after);
+  /* Bounded by the records of one log (the store holds at most that). */
+  for (guard = 0; guard < INT32_MAX; guard++) {
+    uint8_t *sealed = NULL;
+    size_t slen = 0;
+    int brc;
+    step = sqlite3_step(s);
+    if (step != SQLITE_ROW) {
+      rc = step == SQLITE_DONE ? 0 : ayil__store_rc(step);
+      break;
+    }
+    brc = ayil_store_body(st, sqlite3_column_blob(s, 1), &sealed, &slen);
+    free(sealed);
+    if (brc == AYIL_ENOTFOUND || brc == AYIL_EDAMAGED) {
+      *seq = (uint64_t)sqlite3_column_int64(s, 0);
+      break;
+    }
+    if (brc != 0) {
+      rc = brc;
+      break;
+    }
+  }
+  sqlite3_finalize(s);
+  return rc;
+}
+
+int ayil_store_repair_body(ayil_store_t *st,
+                           const uint8_t origin[AYIL_ID_BYTES], uint64_t seq,
+                           const uint8_t *body, size_t len) {
+  uint8_t *bytes = NULL;
+  size_t blen = 0;
+  uint8_t bh[AYIL_HASH_BYTES];
+  ayil_entry_t e;
+  ayil_store_row_t row;
+  uint64_t left = 0;
+  int rc = ayil_store_entry(st, origin, seq, &bytes, &blen);
+  if (rc != 0)
+    return rc;
+  if (ayil_entry_decode(&e, bytes, blen) != 0) {
+    rc = AYIL_ECORRUPT;
+    goto done;
+  }
+  ayil_body_hash(body, len, bh);
+  if (!e.has_body || sodium_memcmp(bh, e.body_hash, AYIL_HASH_BYTES) != 0) {
+    rc = AYIL_EDAMAGED;
+    goto done;
+  }
+  memset(&row, 0, sizeof row);
+  rc = ayil_store_record(st, e.record, &row);
+  if (rc == 0 && !row.deleted && row.has_body &&
+      memcmp(row.body_hash, e.body_hash, AYIL_HASH_BYTES) == 0)
+    rc = ayil__store_run(st,
+                         "INSERT INTO bodies(hash, record, sealed) "
+                         "VALUES(?1, ?2, ?3) ON CONFLICT(hash) DO UPDATE "
+                         "SET sealed=excluded.sealed",
+                         "bbb", e.body_hash, (size_t)AYIL_HASH_BYTES, e.record,
+                         (size_t)AYIL_RECID_BYTES, body, len);
+  else if (rc == AYIL_ENOTFOUND)
+    rc = 0;
+  ayil_store_row_clear(&row);
+  if (rc == 0)
+    rc = ayil_store_lacking(st, origin, 0, &left);
+  if (rc == 0 && left == 0)
+    rc = ayil__store_run(st,
+                         "UPDATE alerts SET cleared=1 WHERE cleared=0 AND "
+                         "kind IN ('body_damaged', 'body_missing') AND "
+                         "origin=?1",
+                         "b", origin, (size_t)AYIL_ID_BYTES);
+done:
+  free(bytes);
   return rc;
 }

@@ -27,6 +27,27 @@ typedef struct ayil_store_s ayil_store_t;
 /* Opens (and with AYIL_STORE_CREATE creates) the store at `path`, running
  * schema migrations. *out is set only on success. */
 int ayil_store_open(ayil_store_t **out, const char *path, int flags);
+/* SQLite's quick_check: 0, or AYIL_ECORRUPT when a page is damaged.
+ * ayil_store_open() runs it once on every existing store and refuses one
+ * that fails it. */
+int ayil_store_quick_check(ayil_store_t *st);
+
+/*
+ * Body repair. ayil_store_lacking(): the first entry of `origin` after
+ * `after` that puts its record's current body while this store holds no
+ * sound copy of it (missing, or not hashing to its hash): *seq, or 0. Cheap
+ * when there is nothing to repair: it looks only while a body_damaged or
+ * body_missing alert stands for that log.
+ * ayil_store_repair_body(): stores `body` for entry (origin, seq) when it
+ * hashes to the entry's body hash (else AYIL_EDAMAGED) and is still its
+ * record's current body (a purged body never comes back: 0, nothing
+ * stored); clears the log's body alerts when nothing is left to repair.
+ */
+int ayil_store_lacking(ayil_store_t *st, const uint8_t origin[AYIL_ID_BYTES],
+                       uint64_t after, uint64_t *seq);
+int ayil_store_repair_body(ayil_store_t *st,
+                           const uint8_t origin[AYIL_ID_BYTES], uint64_t seq,
+                           const uint8_t *body, size_t len);
 /* Closes; NULL is a no-op. */
 void ayil_store_close(ayil_store_t *st);
 
@@ -63,7 +84,17 @@ const char *ayil_store_why(const ayil_store_t *st);
  * and `bytes` its canonical encoding. The store checks they are one (by
  * encoding `e`, no decode) and does not verify the signature again: on the
  * receive path each entry is decoded once and verified once.
+ *
+ * `body` NULL for an entry with a body hash: the peer sent it with its body
+ * marked unavailable (PROTOCOL.md, "Sync", unavailable bodies). The entry is
+ * stored without the body and a `body_missing` alert names it; the body
+ * can come later, in full (ayil_store_repair_body()).
  */
+/* Like ayil_store_append() for an entry that came with its body marked
+ * unavailable (a bundle item with neither body nor proof): decoded and
+ * verified here, stored without its body, with a `body_missing` alert. */
+int ayil_store_append_unavailable(ayil_store_t *st, const uint8_t *bytes,
+                                  size_t len);
 int ayil_store_append_verified(ayil_store_t *st, const ayil_entry_t *e,
                                const uint8_t *bytes, size_t len,
                                const uint8_t *body, size_t bodylen);
@@ -141,7 +172,16 @@ typedef int (*ayil_store_row_cb)(void *ctx, const ayil_store_row_t *row);
 int ayil_store_records(ayil_store_t *st, const char *kind, ayil_store_row_cb cb,
                        void *ctx);
 
-/* Result of a verification: the first bad entry. */
+/* A held body that does not hash to its entry's body hash. */
+typedef struct {
+  uint8_t origin[AYIL_ID_BYTES];
+  uint64_t seq;
+  uint8_t record[AYIL_RECID_BYTES];
+} ayil_store_damage_t;
+#define AYIL_STORE_DAMAGE_MAX 16
+
+/* Result of a verification: the first bad entry, and the damaged bodies
+ * (all counted, the first AYIL_STORE_DAMAGE_MAX named). */
 typedef struct {
   int bad;
   uint8_t origin[AYIL_ID_BYTES];
@@ -149,6 +189,10 @@ typedef struct {
   int err;
   uint64_t entries_checked;
   uint64_t origins_checked;
+  uint64_t bodies_checked;
+  uint64_t bodies_damaged;
+  size_t ndamage;
+  ayil_store_damage_t damage[AYIL_STORE_DAMAGE_MAX];
 } ayil_store_verify_t;
 /* Checks every chain, signature and body hash. Returns 0 when it ran (look
  * at out->bad), or an error if it could not read the store. */

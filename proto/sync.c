@@ -571,6 +571,9 @@ int ayil_sync_start(ayil_sync_t *s, const uint8_t *peer, size_t len,
       early_stop(s, (int)i);
     s->early = 0;
   }
+  /* Bodies to ask back: known now, so that idle() says so at once. */
+  if (rc == 0)
+    rc = ayil__sync_repair_scan(s);
   return ayil__sync_fail(s, rc);
 }
 
@@ -601,6 +604,10 @@ int ayil_sync_idle(const ayil_sync_t *s) {
     return 0;
   if (s->pong_due || s->mine_sent < s->nmine || s->cs_active || s->cr_active ||
       s->inflight > 0)
+    return 0;
+  /* Body repair still to ask or to answer (sync_repair.c). */
+  if ((!s->rp_scanned && s->cfg.lacking != NULL) || s->rp_wsent < s->rp_nwant ||
+      s->rp_asent < s->rp_nans)
     return 0;
   for (i = 0; i < s->nslots; i++) {
     const slot_t *sl = &s->slots[i];

@@ -24,8 +24,12 @@ enum {
   AYIL__SYNC_FORK = 5,
   AYIL__SYNC_PING = 6,
   AYIL__SYNC_PONG = 7,
-  AYIL__SYNC_MORE = 8, /* ENTRIES continuing the origin's stream */
+  AYIL__SYNC_MORE = 8,     /* ENTRIES continuing the origin's stream */
+  AYIL__SYNC_WANTBODY = 9, /* asks for a body this side lacks */
+  AYIL__SYNC_REPAIR = 10,  /* the answer: that body */
 };
+/* Body repairs asked (and answered) on one connection, at most. */
+#define AYIL__REPAIR_MAX 16
 
 /* Have row flag beside AYIL_SYNC_OFFER and AYIL_SYNC_WANT: this side streams
  * the origin before it reads the peer's have (PROTOCOL.md, early streams). */
@@ -61,10 +65,11 @@ void ayil__row_write(msgpack_packer *pk, const uint8_t *id, uint64_t seq,
 
 /* How a record carries its body on the wire. */
 enum {
-  AYIL__BODY_NONE = 0, /* nil: the entry has no body */
-  AYIL__BODY_INLINE,   /* bin: the sealed body */
-  AYIL__BODY_CHUNKED,  /* uint: that many bytes follow in BODY messages */
-  AYIL__BODY_PURGED,   /* [hash, proof]: purged, proven by a DELETE entry */
+  AYIL__BODY_NONE = 0,    /* nil: the entry has no body */
+  AYIL__BODY_INLINE,      /* bin: the sealed body */
+  AYIL__BODY_CHUNKED,     /* uint: that many bytes follow in BODY messages */
+  AYIL__BODY_PURGED,      /* [hash, proof]: purged, proven by a DELETE entry */
+  AYIL__BODY_UNAVAILABLE, /* [hash]: the sender holds no sound copy */
 };
 
 /* One entry as it travels in an ENTRIES message: the fields the receiver

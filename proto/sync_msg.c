@@ -163,13 +163,19 @@ int ayil__rec_read(ayil_mp_t *r, const uint64_t *ts_base, uint8_t *hbuf,
     rec->body_len = (size_t)v;
     break;
   case AYIL_MP_ARRAY:
-    rec->body_kind = AYIL__BODY_PURGED;
-    rc = ayil_mp_array_n(r, 2);
-    if (rc == 0)
-      rc = ayil_mp_bin_n(r, AYIL_HASH_BYTES, &rec->body_hash);
-    if (rc == 0)
+    /* [hash, proof]: purged; [hash]: unavailable at the sender (damaged
+     * there, or never received). Any other arity is FORMAT. */
+    rc = ayil_mp_array(r, &n);
+    if (rc == 0 && n != 1 && n != 2)
+      rc = AYIL_EFORMAT;
+    if (rc != 0)
+      break;
+    rec->body_kind = n == 2 ? AYIL__BODY_PURGED : AYIL__BODY_UNAVAILABLE;
+    rc = ayil_mp_bin_n(r, AYIL_HASH_BYTES, &rec->body_hash);
+    if (rc == 0 && rec->body_kind == AYIL__BODY_PURGED) {
       rc = ayil_mp_bin(r, AYIL_ENTRY_MAX, &rec->proof, &n);
-    rec->proof_len = n;
+      rec->proof_len = n;
+    }
     break;
   case AYIL_MP_END:
     return AYIL_ETRUNC;
@@ -220,6 +226,10 @@ void ayil__rec_write(msgpack_packer *pk, const ayil__rec_t *rec) {
     msgpack_pack_array(pk, 2);
     ayil_mp_pack_bin(pk, rec->body_hash, AYIL_HASH_BYTES);
     ayil_mp_pack_bin(pk, rec->proof, rec->proof_len);
+    break;
+  case AYIL__BODY_UNAVAILABLE:
+    msgpack_pack_array(pk, 1);
+    ayil_mp_pack_bin(pk, rec->body_hash, AYIL_HASH_BYTES);
     break;
   default:
     msgpack_pack_nil(pk);

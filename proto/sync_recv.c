@@ -96,6 +96,14 @@ static int accept_record(ayil_sync_t *s, int si, const ayil__rec_t *rec,
     item.proof = rec->proof;
     item.proof_len = rec->proof_len;
     break;
+  case AYIL__BODY_UNAVAILABLE:
+    /* The signature (below) proves the entry; the body it commits to is
+     * delivered as absent, neither purged nor proven: the embedder stores
+     * the entry without it and raises an alert. */
+    e.has_body = 1;
+    memcpy(e.body_hash, rec->body_hash, AYIL_HASH_BYTES);
+    item.unavailable = 1;
+    break;
   default:
     e.has_body = 1;
     ayil_body_hash(body, body_len, e.body_hash);
@@ -549,6 +557,12 @@ int ayil_sync_recv(ayil_sync_t *s, const uint8_t *msg, size_t len,
     break;
   case AYIL__SYNC_PONG:
     rc = n == 1 ? 0 : AYIL_EFORMAT;
+    break;
+  case AYIL__SYNC_WANTBODY:
+    rc = ayil__sync_on_wantbody(s, &r, n);
+    break;
+  case AYIL__SYNC_REPAIR:
+    rc = ayil__sync_on_repair(s, &r, n);
     break;
   default:
     rc = AYIL_EFORMAT;

@@ -60,10 +60,13 @@ static int own_entry(ayil_sync_t *s, const slot_t *sl, uint64_t seq,
     ayil_body_hash(it->body, it->body_len, bh);
     if (memcmp(bh, e->body_hash, AYIL_HASH_BYTES) != 0)
       return AYIL_ECORRUPT;
-  } else if (e->has_body && (it->proof == NULL || it->proof_len == 0 ||
-                             it->proof_len > AYIL_ENTRY_MAX)) {
+  } else if (e->has_body && it->proof != NULL &&
+             (it->proof_len == 0 || it->proof_len > AYIL_ENTRY_MAX)) {
     return AYIL_ECORRUPT;
   }
+  /* A body hash with neither body nor proof: the store holds no sound
+   * copy of the body (it failed its hash there). The entry goes out with
+   * its body marked unavailable, so the entries after it still flow. */
   ayil_entry_hash(it->entry, it->entry_len, hash);
   return 0;
 }
@@ -84,11 +87,14 @@ static void rec_from(ayil__rec_t *rec, const ayil_entry_t *e,
     rec->body_kind = AYIL__BODY_INLINE;
     rec->body = it->body;
     rec->body_len = it->body_len;
-  } else {
+  } else if (it->proof != NULL) {
     rec->body_kind = AYIL__BODY_PURGED;
     rec->body_hash = e->body_hash;
     rec->proof = it->proof;
     rec->proof_len = it->proof_len;
+  } else {
+    rec->body_kind = AYIL__BODY_UNAVAILABLE;
+    rec->body_hash = e->body_hash;
   }
 }
 
@@ -495,6 +501,9 @@ static int poll_one(ayil_sync_t *s, uint64_t now, size_t *len) {
     return send_ack(s, now, len);
   if (s->cs_active)
     return send_chunk(s, len);
+  rc = ayil__sync_repair_poll(s, len);
+  if (rc != 0 || *len > 0)
+    return rc;
   rc = send_some(s, len);
   if (rc != 0 || *len > 0)
     return rc;

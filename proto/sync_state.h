@@ -129,6 +129,19 @@ struct ayil_sync_s {
   ayil_sync_stats_t st;
   uint8_t *out;  /* the message handed out by poll */
   uint8_t *recs; /* records being batched */
+  /* body repair (sync_repair.c): what this side asks, what it answers */
+  int rp_scanned;
+  struct {
+    uint32_t slot;
+    uint64_t seq;
+    int done;
+  } rp_want[AYIL__REPAIR_MAX];
+  size_t rp_nwant, rp_wsent;
+  struct {
+    uint32_t slot;
+    uint64_t seq;
+  } rp_ans[AYIL__REPAIR_MAX];
+  size_t rp_nans, rp_asent;
 };
 
 /* PINGs a peer may send while our PONG is still due (sync_recv.c). */
@@ -157,5 +170,11 @@ int ayil__sync_send_fork(ayil_sync_t *s, slot_t *sl, size_t *len);
 int ayil__sync_stored_hash(ayil_sync_t *s, const uint8_t *id, uint64_t seq,
                            uint8_t hash[AYIL_HASH_BYTES]);
 int ayil__sync_work(const ayil_sync_t *s);
+int ayil__sync_repair_poll(ayil_sync_t *s, size_t *len);
+/* Lists the bodies to ask back (once; from ayil_sync_start or the first
+ * poll). */
+int ayil__sync_repair_scan(ayil_sync_t *s);
+int ayil__sync_on_wantbody(ayil_sync_t *s, ayil__mp_t *r, size_t n);
+int ayil__sync_on_repair(ayil_sync_t *s, ayil__mp_t *r, size_t n);
 
 #endif

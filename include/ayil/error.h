@@ -40,7 +40,8 @@
   XX(TIMEOUT, "timed out")                                                     \
   XX(OWNER, "not the record's owner")                                          \
   XX(PENDING, "enrolment awaits the hub operator's confirmation")              \
-  XX(REPLACED, "node was replaced: its committee carries on with a new node")
+  XX(REPLACED, "node was replaced: its committee carries on with a new node")  \
+  XX(DAMAGED, "body does not match its hash")
 
 enum {
   AYIL__E_BASE = -1000,

@@ -83,8 +83,11 @@ typedef struct {
  * body is NULL when the entry has no body (entry's body hash is nil) or when
  * its body was purged. A purged body must come with `proof`: the encoded
  * OP_DELETE entry, for the same record id, that purged it (see
- * PROTOCOL.md, "Sync", purged bodies). An entry with a body hash, no body and
- * no proof cannot be sent: the store is corrupt.
+ * PROTOCOL.md, "Sync", purged bodies). An entry from get() with a body hash,
+ * no body and no proof is one whose body this side holds no sound copy of
+ * (damaged in the store, or received unavailable): it is sent with its body
+ * marked unavailable. deliver() gets such an entry with `unavailable` set
+ * (never from get(): there body and proof say it).
  */
 typedef struct {
   const uint8_t *entry;
@@ -93,6 +96,7 @@ typedef struct {
   size_t body_len;
   const uint8_t *proof;
   size_t proof_len;
+  int unavailable;
 } ayil_sync_item_t;
 
 enum {
@@ -152,6 +156,17 @@ typedef struct {
                  const ayil_sync_item_t *item);
   /* Optional. Events: see AYIL_SYNC_EV_*. */
   void (*event)(void *ctx, const ayil_sync_event_t *ev);
+  /* Optional (body repair). The first entry of `origin` after `after` that
+   * this side holds without a sound copy of its body (damaged in the
+   * store, or received unavailable): *seq, or 0 when there is none. Asked
+   * once per connection, for the logs the peer offers. */
+  int (*lacking)(void *ctx, const uint8_t origin[AYIL_ID_BYTES], uint64_t after,
+                 uint64_t *seq);
+  /* Optional (body repair). The body of entry (origin, seq), from the peer,
+   * already checked against the entry's body hash: store it in place of
+   * the lacking one, unless the record's body was purged since. */
+  int (*repair)(void *ctx, const uint8_t origin[AYIL_ID_BYTES], uint64_t seq,
+                const uint8_t *body, size_t len);
 
   size_t window;    /* 0: AYIL_SYNC_WINDOW_DEFAULT */
   size_t batch;     /* 0: AYIL_SYNC_BATCH_DEFAULT */

@@ -147,6 +147,17 @@ static void free_lent(conn_t *c) {
   c->g_entry = c->g_body = c->g_proof = NULL;
 }
 
+static int cb_lacking(void *ctx, const uint8_t origin[AYIL_ID_BYTES],
+                      uint64_t after, uint64_t *seq) {
+  return ayil_store_lacking(((conn_t *)ctx)->d->store, origin, after, seq);
+}
+
+static int cb_repair(void *ctx, const uint8_t origin[AYIL_ID_BYTES],
+                     uint64_t seq, const uint8_t *body, size_t len) {
+  return ayil_store_repair_body(((conn_t *)ctx)->d->store, origin, seq, body,
+                                len);
+}
+
 static int cb_get(void *ctx, const uint8_t origin[AYIL_ID_BYTES], uint64_t seq,
                   ayil_sync_item_t *out) {
   conn_t *c = ctx;
@@ -292,6 +303,8 @@ static void session_cfg(conn_t *c, ayil_session_config_t *cfg) {
   sc->discover = cb_discover;
   sc->head = cb_head;
   sc->get = cb_get;
+  sc->lacking = cb_lacking;
+  sc->repair = cb_repair;
   sc->deliver = cb_deliver;
   sc->event = cb_event;
   cfg->wall_ms = wall_ms;

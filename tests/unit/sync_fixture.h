@@ -47,6 +47,8 @@ typedef struct {
   uint64_t fork_seq;
   uint64_t acked;
   size_t delivered;
+  size_t unavailable; /* delivered with the body marked unavailable */
+  size_t repaired;    /* bodies repaired from the peer */
 } mstore_t;
 
 static inline mlog_t *find_log(mstore_t *m, const uint8_t *id, int create) {
@@ -151,6 +153,42 @@ static inline int cb_deliver(void *ctx, const ayil_entry_t *d,
   log_append(l, it->entry, it->entry_len, it->body, it->body_len, it->proof,
              it->proof_len);
   m->delivered++;
+  if (it->unavailable) {
+    assert_null(it->body);
+    assert_null(it->proof);
+    m->unavailable++;
+  }
+  return 0;
+}
+
+/* Body repair: an entry with a body hash held with neither body nor proof
+ * lacks its body; a repair stores it. */
+static inline int cb_lacking(void *ctx, const uint8_t *origin, uint64_t after,
+                             uint64_t *seq) {
+  mlog_t *l = find_log(ctx, origin, 0);
+  size_t i;
+  *seq = 0;
+  for (i = after; l != NULL && i < l->durable; i++) {
+    ayil_entry_t e;
+    assert_int_equal(ayil_entry_decode(&e, l->e[i].entry, l->e[i].elen), 0);
+    if (e.has_body && l->e[i].body == NULL && l->e[i].proof == NULL) {
+      *seq = i + 1;
+      break;
+    }
+  }
+  return 0;
+}
+
+static inline int cb_repair(void *ctx, const uint8_t *origin, uint64_t seq,
+                            const uint8_t *body, size_t len) {
+  mstore_t *m = ctx;
+  mlog_t *l = find_log(m, origin, 0);
+  assert_non_null(l);
+  assert_true(seq >= 1 && seq <= l->n);
+  assert_null(l->e[seq - 1].body);
+  l->e[seq - 1].body = dup_bytes(body, len);
+  l->e[seq - 1].blen = len;
+  m->repaired++;
   return 0;
 }
 
@@ -182,6 +220,8 @@ static inline ayil_sync_config_t config_for(mstore_t *m) {
   c.get = cb_get;
   c.deliver = cb_deliver;
   c.event = cb_event;
+  c.lacking = cb_lacking;
+  c.repair = cb_repair;
   return c;
 }
 

@@ -282,6 +282,126 @@ static void test_append_verified(void **state) {
   ayil_store_close(b);
 }
 
+static int alerts_of(ayil_store_t *st, const char *kind) {
+  sqlite3_stmt *s = NULL;
+  int n;
+  assert_int_equal(sqlite3_prepare_v2(ayil__store_db(st),
+                                      "SELECT count(*) FROM alerts WHERE "
+                                      "kind=?1 AND cleared=0",
+                                      -1, &s, NULL),
+                   SQLITE_OK);
+  sqlite3_bind_text(s, 1, kind, -1, SQLITE_STATIC);
+  assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+  n = sqlite3_column_int(s, 0);
+  sqlite3_finalize(s);
+  return n;
+}
+
+/* A body that fails its hash: named by verify, never handed out, an alert;
+ * a body with the right hash repairs it; a wrong one does not. A store
+ * that received the entry without its body lacks it until a repair, and a
+ * purge is never undone by one. */
+static void test_damaged_body(void **state) {
+  ayil_store_t *a = fresh("da"), *b = NULL;
+  uint8_t id[16], sealed[304], *got = NULL, *entry = NULL, *proof = NULL;
+  uint8_t *bytes = NULL, *del = NULL;
+  size_t glen = 0, elen = 0, plen = 0, len = 0, dlen = 0;
+  uint64_t seq = 0, lack = 0;
+  ayil_store_verify_t v;
+  ayil_entry_t e;
+  json_t *h = json_pack("{s:s, s:s, s:i, s:b}", "kind", "session", "month",
+                        "2026-03", "cases_reviewed", 1, "violence_related", 1);
+  uint8_t *hb = NULL;
+  size_t hl = 0;
+  (void)state;
+  assert_int_equal(ayil_record_pack(h, &hb, &hl), 0);
+  randombytes_buf(id, 16);
+  randombytes_buf(sealed, sizeof sealed);
+  sealed[99] = 0x55; /* the byte the store's copy loses */
+  assert_int_equal(ayil_store_write_local(a, sk, AYIL_OP_PUT, id, hb, hl,
+                                          sealed, sizeof sealed, NULL, &seq),
+                   0);
+  assert_int_equal(seq, 1);
+  assert_int_equal(ayil_store_lacking(a, pk, 0, &lack), 0);
+  assert_int_equal(lack, 0);
+  /* One flipped bit in the stored body. */
+  assert_int_equal(sqlite3_exec(ayil__store_db(a),
+                                "UPDATE bodies SET sealed=substr(sealed,1,99)"
+                                "||x'00'||substr(sealed,101)",
+                                NULL, NULL, NULL),
+                   SQLITE_OK);
+  {
+    uint8_t bh[32];
+    ayil_entry_t e1;
+    assert_int_equal(ayil_store_entry(a, pk, 1, &bytes, &len), 0);
+    assert_int_equal(ayil_entry_decode(&e1, bytes, len), 0);
+    ayil_body_hash(sealed, sizeof sealed, bh);
+    assert_memory_equal(bh, e1.body_hash, 32);
+  }
+  assert_int_equal(ayil_entry_decode(&e, bytes, len), 0);
+  assert_int_equal(ayil_store_body(a, e.body_hash, &got, &glen), AYIL_EDAMAGED);
+  assert_null(got);
+  assert_int_equal(ayil_store_verify(a, &v), 0);
+  assert_false(v.bad);
+  assert_int_equal(v.bodies_checked, 1);
+  assert_int_equal(v.bodies_damaged, 1);
+  {
+    assert_int_equal(v.damage[0].seq, 1);
+    assert_memory_equal(v.damage[0].record, id, 16);
+    /* Handed out with neither body nor proof, and an alert. */
+    assert_int_equal(
+        ayil_store_item(a, pk, 1, &entry, &elen, &got, &glen, &proof, &plen),
+        0);
+    assert_non_null(entry);
+    assert_null(got);
+    assert_null(proof);
+    assert_int_equal(alerts_of(a, "body_damaged"), 1);
+    assert_int_equal(ayil_store_lacking(a, pk, 0, &lack), 0);
+    assert_int_equal(lack, 1);
+    /* A wrong body does not repair it; the right one does. */
+    sealed[0] ^= 1;
+    assert_int_equal(ayil_store_repair_body(a, pk, 1, sealed, sizeof sealed),
+                     AYIL_EDAMAGED);
+    sealed[0] ^= 1;
+    assert_int_equal(ayil_store_repair_body(a, pk, 1, sealed, sizeof sealed),
+                     0);
+    assert_int_equal(ayil_store_verify(a, &v), 0);
+    assert_int_equal(v.bodies_damaged, 0);
+    assert_int_equal(alerts_of(a, "body_damaged"), 0);
+    assert_int_equal(ayil_store_lacking(a, pk, 0, &lack), 0);
+    assert_int_equal(lack, 0);
+  }
+
+  /* b received the entry with its body unavailable. */
+  snprintf(path, sizeof path, "%s/db.db", dir);
+  unlink(path);
+  assert_int_equal(ayil_store_open(&b, path, AYIL_STORE_CREATE), 0);
+  assert_int_equal(ayil_store_append_unavailable(b, bytes, len), 0);
+  assert_int_equal(alerts_of(b, "body_missing"), 1);
+  assert_int_equal(ayil_store_verify(b, &v), 0);
+  assert_int_equal(v.bodies_damaged, 0); /* not held is not damage */
+  assert_int_equal(ayil_store_lacking(b, pk, 0, &lack), 0);
+  assert_int_equal(lack, 1);
+  /* The record is deleted: nothing to repair, and a repair stores nothing. */
+  assert_int_equal(ayil_store_write_local(a, sk, AYIL_OP_DELETE, id, NULL, 0,
+                                          NULL, 0, NULL, &seq),
+                   0);
+  assert_int_equal(ayil_store_entry(a, pk, 2, &del, &dlen), 0);
+  assert_int_equal(ayil_store_append(b, del, dlen, NULL, 0), 0);
+  assert_int_equal(ayil_store_lacking(b, pk, 0, &lack), 0);
+  assert_int_equal(lack, 0);
+  assert_int_equal(ayil_store_repair_body(b, pk, 1, sealed, sizeof sealed), 0);
+  assert_int_equal(ayil_store_body(b, e.body_hash, &got, &glen),
+                   AYIL_ENOTFOUND);
+  free(entry);
+  free(bytes);
+  free(del);
+  free(hb);
+  json_decref(h);
+  ayil_store_close(a);
+  ayil_store_close(b);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_append_and_view),
@@ -290,6 +410,7 @@ int main(void) {
       cmocka_unit_test(test_verify_removed),
       cmocka_unit_test(test_append_idempotent_and_fork),
       cmocka_unit_test(test_append_verified),
+      cmocka_unit_test(test_damaged_body),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }

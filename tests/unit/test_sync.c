@@ -217,6 +217,172 @@ static void test_purged_body_with_proof(void **state) {
   pair_free(p);
 }
 
+/* Entry 3's body is damaged in the committee's store: its store hands it
+ * out with neither body nor proof. The entry goes with its body marked
+ * unavailable, and the entries around it sync. */
+static void test_unavailable_body(void **state) {
+  pair_t *p = pair_new();
+  mlog_t *l = find_log(&p->c, p->kc.pk, 0);
+  conn_t c;
+  mlog_t *hl;
+  size_t i;
+  (void)state;
+  write_n(l, &p->kc, 5, 300);
+  free(l->e[2].body);
+  l->e[2].body = NULL;
+  l->e[2].blen = 0;
+  conn_open(&c, &p->c, &p->h);
+  pump(&c);
+  assert_int_equal(c.err[0], 0);
+  assert_int_equal(c.err[1], 0);
+  hl = find_log(&p->h, p->kc.pk, 0);
+  assert_int_equal(hl->n, 5);
+  assert_int_equal(p->h.delivered, 5);
+  assert_int_equal(p->h.unavailable, 1);
+  for (i = 0; i < 5; i++) {
+    assert_memory_equal(hl->e[i].hash, l->e[i].hash, AYIL_HASH_BYTES);
+    if (i == 2)
+      assert_null(hl->e[i].body);
+    else
+      assert_memory_equal(hl->e[i].body, l->e[i].body, 300);
+  }
+  assert_int_equal(p->c.acked, 5);
+  assert_true(ayil_sync_idle(c.s[0]));
+  conn_close(&c);
+  pair_free(p);
+}
+
+/* The committee's body of entry 2 is damaged after the hub stored it: on
+ * the next connection the committee asks for it (WANTBODY) and gets it back
+ * (REPAIR), checked against the hash; entry 4, lost at both, is asked for
+ * and not answered; nothing else moves. */
+static void test_body_repair(void **state) {
+  pair_t *p = pair_new();
+  mlog_t *l = find_log(&p->c, p->kc.pk, 0), *hl;
+  conn_t c;
+  (void)state;
+  write_n(l, &p->kc, 5, 300);
+  conn_open(&c, &p->c, &p->h);
+  pump(&c);
+  conn_close(&c);
+  hl = find_log(&p->h, p->kc.pk, 0);
+  assert_int_equal(hl->n, 5);
+  free(l->e[1].body);
+  l->e[1].body = NULL;
+  l->e[1].blen = 0;
+  free(l->e[3].body);
+  l->e[3].body = NULL;
+  free(hl->e[3].body);
+  hl->e[3].body = NULL;
+  conn_open(&c, &p->c, &p->h);
+  pump(&c);
+  assert_int_equal(c.err[0], 0);
+  assert_int_equal(c.err[1], 0);
+  assert_int_equal(p->c.repaired, 1);
+  assert_memory_equal(l->e[1].body, hl->e[1].body, 300);
+  assert_null(l->e[3].body);
+  assert_int_equal(p->h.repaired, 0);
+  assert_int_equal(p->h.delivered, 5); /* all from the first connection */
+  conn_close(&c);
+
+  /* Repaired: the next connection asks for entry 4 only. */
+  conn_open(&c, &p->c, &p->h);
+  pump(&c);
+  assert_int_equal(c.msgs[0], 1); /* [WANTBODY, 0, 4] */
+  assert_int_equal(p->c.repaired, 1);
+  conn_close(&c);
+  pair_free(p);
+}
+
+/* A REPAIR nobody asked for, one whose body is not the entry's, and a
+ * WANTBODY for a log the side does not offer end the connection. */
+static void test_body_repair_hostile(void **state) {
+  hostile_t t = hostile_new(3);
+  uint8_t msg[512];
+  ayil_mp_wbuf_t w;
+  (void)state;
+  /* [10, 0, 1, body]: unsolicited. */
+  ayil_mp_wbuf_init(&w, msg, sizeof msg);
+  msgpack_pack_array(&w.pk, 4);
+  msgpack_pack_uint32(&w.pk, AYIL__SYNC_REPAIR);
+  msgpack_pack_uint32(&w.pk, 0);
+  msgpack_pack_uint64(&w.pk, 1);
+  ayil_mp_pack_bin(&w.pk, t.cl->e[0].body, t.cl->e[0].blen);
+  assert_int_equal(ayil_sync_recv(t.h, msg, w.len, 1), AYIL_EPEER);
+  hostile_free(&t);
+
+  {
+    pair_t *p = pair_new();
+    conn_t c;
+    write_n(find_log(&p->h, p->kh.pk, 0), &p->kh, 2, 100);
+    conn_open(&c, &p->c, &p->h);
+    pump(&c);
+    /* The committee holds the hub's log; it offers it nowhere. */
+    ayil_mp_wbuf_init(&w, msg, sizeof msg);
+    msgpack_pack_array(&w.pk, 3);
+    msgpack_pack_uint32(&w.pk, AYIL__SYNC_WANTBODY);
+    msgpack_pack_uint32(&w.pk, 1); /* the hub's row 1: its own log */
+    msgpack_pack_uint64(&w.pk, 1);
+    assert_int_equal(ayil_sync_recv(c.s[0], msg, w.len, 5), AYIL_EPERM);
+    /* Wrong arity. */
+    conn_close(&c);
+    conn_open(&c, &p->c, &p->h);
+    msg[0] = 0x92; /* [9, 1] */
+    assert_int_equal(ayil_sync_recv(c.s[0], msg, 3, 5), AYIL_EFORMAT);
+    conn_close(&c);
+    pair_free(p);
+  }
+}
+
+static void tweak_unavailable(ayil__rec_t *rec, size_t i, uint8_t *scratch) {
+  if (i != 2)
+    return;
+  ayil_body_hash(rec->body, rec->body_len, scratch);
+  rec->body_kind = AYIL__BODY_UNAVAILABLE;
+  rec->body_hash = scratch;
+}
+
+static void tweak_unavailable_wrong(ayil__rec_t *rec, size_t i,
+                                    uint8_t *scratch) {
+  tweak_unavailable(rec, i, scratch);
+  if (i == 2)
+    scratch[5] ^= 1;
+}
+
+/* The wire form [body_hash]: delivered without its body when the hash is
+ * the signed one; another hash fails the signature; other arities and a
+ * hash of another size are FORMAT. */
+static void test_unavailable_body_wire(void **state) {
+  hostile_t t = hostile_new(5);
+  uint8_t msg[8192];
+  size_t len, o;
+  static const uint8_t arity[] = {0x90, 0x92, 0x93};
+  (void)state;
+  len = entries_msg(t.cl, 1, 5, NULL, tweak_unavailable, msg, sizeof msg);
+  assert_int_equal(ayil_sync_recv(t.h, msg, len, 1), 0);
+  assert_int_equal(t.p->h.delivered, 5);
+  assert_int_equal(t.p->h.unavailable, 1);
+  hostile_free(&t);
+
+  expect_refused(tweak_unavailable_wrong, AYIL_ESIG);
+
+  for (size_t a = 0; a < sizeof arity + 1; a++) {
+    t = hostile_new(5);
+    len = entries_msg(t.cl, 1, 5, NULL, tweak_unavailable, msg, sizeof msg);
+    for (o = 0; o + 3 < len; o++)
+      if (msg[o] == 0x91 && msg[o + 1] == 0xc4 && msg[o + 2] == 0x20)
+        break;
+    assert_true(o + 3 < len);
+    if (a < sizeof arity)
+      msg[o] = arity[a]; /* [], [hash, ...], [hash, ..., ...] */
+    else
+      msg[o + 2] = 0x1f; /* a 31-byte hash */
+    assert_int_equal(ayil_sync_recv(t.h, msg, len, 1), AYIL_EFORMAT);
+    assert_int_equal(t.p->h.delivered, 2);
+    hostile_free(&t);
+  }
+}
+
 static void test_discover_origin(void **state) {
   pair_t *p = pair_new();
   tkey_t kold;
@@ -678,6 +844,10 @@ int main(void) {
       cmocka_unit_test(test_full_batches),
       cmocka_unit_test(test_large_body_chunked),
       cmocka_unit_test(test_purged_body_with_proof),
+      cmocka_unit_test(test_unavailable_body),
+      cmocka_unit_test(test_unavailable_body_wire),
+      cmocka_unit_test(test_body_repair),
+      cmocka_unit_test(test_body_repair_hostile),
       cmocka_unit_test(test_discover_origin),
       cmocka_unit_test(test_fork_via_have),
       cmocka_unit_test(test_fork_via_entry),
