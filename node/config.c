@@ -1,4 +1,5 @@
 /* Home directory and config file handling (INI via inih). */
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -231,9 +232,33 @@ int ayil_config_load(const char *home, ayil_config_t *c, char *err,
   return rc;
 }
 
+/* Whether "key = v" reads back as v: inih strips the spaces at either end,
+ * ends the value at a ';' after a space (a comment, as after the "= "),
+ * and cuts a line at 200 bytes (Debian's INI_MAX_LINE). */
+static int ini_value_ok(const char *v) {
+  size_t i, len = strlen(v);
+  if (len > 160 || (len > 0 && (isspace((unsigned char)v[0]) ||
+                                isspace((unsigned char)v[len - 1]))))
+    return 0;
+  for (i = 0; i < len; i++)
+    if (v[i] == '\n' || v[i] == '\r' ||
+        (v[i] == ';' && (i == 0 || isspace((unsigned char)v[i - 1]))))
+      return 0;
+  return 1;
+}
+
 int ayil_config_format(const ayil_config_t *c, char *text, size_t cap) {
-  size_t n = 0;
+  const char *const values[] = {c->role,      c->name,   c->oblast,
+                                c->log_level, c->listen, c->advertise,
+                                c->hub_addr,  c->hub_id, c->web_listen,
+                                c->web_cert,  c->web_key};
+  size_t n = 0, i;
   int k;
+  /* A value that would read back otherwise (a name "A ; B" as "A") is
+   * refused, never saved changed. */
+  for (i = 0; i < sizeof values / sizeof values[0]; i++)
+    if (!ini_value_ok(values[i]))
+      return AYIL_EINVAL;
 #define PUT(...)                                                               \
   do {                                                                         \
     k = snprintf(text + n, cap - n, __VA_ARGS__);                              \

@@ -67,7 +67,9 @@ int ayil_config_load(const char *home, ayil_config_t *c, char *err,
 int ayil_config_parse(const char *text, const char *where, ayil_config_t *c,
                       char *err, size_t errlen);
 /* The text ayil_config_save() writes for *c into out (NUL-terminated);
- * AYIL_ETOOBIG if cap is too small. */
+ * AYIL_ETOOBIG if cap is too small, AYIL_EINVAL for a value that would not
+ * read back as it is (spaces at either end, a ';' after a space or first,
+ * a line break, over 160 bytes). */
 int ayil_config_format(const ayil_config_t *c, char *out, size_t cap);
 /* Writes home/ayil.conf atomically (ayil_config_format()). */
 int ayil_config_save(const char *home, const ayil_config_t *c);
