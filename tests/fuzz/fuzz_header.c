@@ -12,6 +12,7 @@
 
 #include <jansson.h>
 
+#include "ayil/entry.h"
 #include "ayil/header.h"
 #include "record.h"
 
@@ -89,23 +90,43 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   return 0;
 }
 
-/* Seeds: headers of several kinds, as ayil_record_pack writes them. */
+/* Seeds: headers of several kinds, as ayil_record_pack writes them, and a
+ * hub's notice. */
 const uint8_t *fuzz_seed(size_t i, size_t *len) {
   static const char *const json[] = {
       "{\"kind\":\"session\",\"month\":\"2026-03\",\"cases_reviewed\":3,"
       "\"violence_related\":true}",
-      "{\"kind\":\"notice\",\"action\":\"admit\",\"node\":"
-      "\"0000000000000000000000000000000000000000000000000000000000000000\"}",
-      "{\"kind\":\"appeal\",\"month\":\"2026-02\"}",
+      "{\"kind\":\"appeal\",\"month\":\"2026-03\",\"source\":\"police\","
+      "\"violence\":[\"physical\",\"sexual\"],\"survivor_sex\":\"female\","
+      "\"survivor_age\":\"26-40\",\"status\":\"open\",\"consent_services\":"
+      "true,\"reviewed_with\":[\"none\"]}",
+      "{\"kind\":\"family\",\"month\":\"2025-11\",\"reason\":[\"alcohol\","
+      "\"other\"],\"risk\":\"high\",\"children\":3,\"status\":\"removed\","
+      "\"removed_month\":\"2026-04\"}",
+      "{\"kind\":\"referral\",\"month\":\"2026-02\",\"case\":"
+      "\"0123456789abcdef0123456789abcdef\",\"service\":\"crisis_centre\","
+      "\"status\":\"referred\"}",
+      NULL, /* the notice */
   };
-  static uint8_t s[3][512];
-  static size_t sl[3];
-  if (i >= 3)
+  static uint8_t s[5][512];
+  static size_t sl[5];
+  if (i >= 5)
     return NULL;
   if (sl[i] == 0) {
-    json_t *o = json_loads(json[i], 0, NULL);
-    uint8_t *b = NULL;
+    json_t *o;
+    uint8_t *b = NULL, id[AYIL_ID_BYTES], id2[AYIL_ID_BYTES];
+    char node[AYIL_ID_TEXT], succ[AYIL_ID_TEXT];
     size_t n = 0;
+    if (json[i] != NULL) {
+      o = json_loads(json[i], 0, NULL);
+    } else {
+      memset(id, 0x21, sizeof id);
+      memset(id2, 0x42, sizeof id2);
+      ayil_id_to_text(id, node);
+      ayil_id_to_text(id2, succ);
+      o = json_pack("{s:s, s:s, s:s, s:s}", "action", "admit", "kind", "notice",
+                    "node", node, "successor_of", succ);
+    }
     if (o == NULL || ayil_record_pack(o, &b, &n) != 0 || n + 4 > sizeof s[i])
       abort();
     memset(s[i], 0xff, 4);

@@ -159,7 +159,7 @@ static const char *const inputs[][2] = {
     {"closure", "{\"case\":\"" CASE_ID "\",\"date\":\"2026-03-30\","
                 "\"reason\":\"resolved\"}"},
     {"family~", "[{\"date\":\"2025-11-02\",\"reason\":[\"alcohol\"],\"risk\":"
-                "\"high\",\"children\":3,\"status\":\"open\",\"family_name\":"
+                "\"high\",\"children\":3,\"status\":\"active\",\"family_name\":"
                 "\"Inventedovs\"},{\"status\":\"removed\",\"removed_date\":"
                 "\"2026-04-01\",\"children\":null}]"},
     {"appeal~", "[{\"date\":\"2026-03-14\",\"source\":\"police\",\"violence\":"
