@@ -3,12 +3,14 @@
  * signature, chain, body hash and purge proof, the replication policy and
  * the store. Byte 0 picks the side: even, a committee whose hub wrote the
  * bundle; odd, the hub, for a writer it does not know. The rest is the
- * file. Each input runs on a fresh store (a directory under /dev/shm or
- * /tmp, made at start and removed at exit), so a finding replays.
- * Invariants: an import returns 0 or an AYIL_E* code; its counts add up
- * (added + held + refused <= items); importing the same file again adds
- * nothing and leaves the hub's log where it was. The seeds
- * are genuine bundles of the hub's notices (with a body and a proof).
+ * file; or, with bit 1 set, items (write_items) that the target seals into
+ * a genuine bundle, so that mutations reach the entry checks behind the
+ * bundle's authenticated encryption. Each input runs on a fresh store (a
+ * directory under /dev/shm or /tmp, made at start and removed at exit), so a
+ * finding replays. Invariants: an import returns 0 or an AYIL_E* code; its
+ * counts add up (added + held + refused <= items); importing the same file
+ * again adds nothing and leaves the hub's log where it was. The seeds are
+ * genuine bundles of the hub's notices (with a body and a proof).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -99,6 +101,50 @@ static int known_err(int rc) {
   return rc > AYIL__E_BASE && rc < AYIL__E_END; /* an AYIL_E* code */
 }
 
+/* Mode 2: the items d[0..n) (each entry, body and proof with a 2-byte
+ * big-endian length) sealed into a genuine bundle from the hub to the
+ * committee (is_hub 0) or from the committee to the hub, written to `file`:
+ * the fuzzer's bytes reach the entry checks behind the bundle's crypto. */
+static void write_items(int is_hub, const uint8_t *d, size_t n) {
+  uint8_t head[AYIL_BUNDLE_HEAD_BYTES + 128], end[64];
+  ayil_bundle_w_t *w = NULL;
+  size_t i = 0, hl = 0, items = 0;
+  FILE *f = fopen(file, "wb");
+  if (f == NULL ||
+      ayil_bundle_w_new(&w, is_hub ? com_pk : hub_pk, is_hub ? hub_pk : com_pk,
+                        1764758400000ULL, NULL, head, sizeof head, &hl) != 0 ||
+      fwrite(head, 1, hl, f) != hl)
+    abort();
+  while (i < n && items++ < 16) {
+    const uint8_t *p[3] = {NULL, NULL, NULL};
+    size_t l[3] = {0, 0, 0}, k;
+    uint8_t *chunk = NULL;
+    for (k = 0; k < 3 && i + 2 <= n; k++) {
+      l[k] = (size_t)d[i] << 8 | d[i + 1];
+      i += 2;
+      if (l[k] > n - i)
+        l[k] = n - i;
+      p[k] = l[k] > 0 || k == 0 ? d + i : NULL;
+      i += l[k];
+    }
+    if (p[0] == NULL)
+      break;
+    {
+      ayil_bundle_item_t it = {p[0], l[0], p[1], l[1], p[2], l[2]};
+      size_t cl = 0;
+      if (ayil_bundle_w_item(w, &it, &chunk, &cl) != 0)
+        continue; /* over a limit: the writer refuses it */
+      if (fwrite(chunk, 1, cl, f) != cl)
+        abort();
+      free(chunk);
+    }
+  }
+  if (ayil_bundle_w_end(w, end, sizeof end, &hl) != 0 ||
+      fwrite(end, 1, hl, f) != hl || fclose(f) != 0)
+    abort();
+  ayil_bundle_w_free(w);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   ayil_store_t *st = NULL;
   ayil_bundle_stats_t stats, again;
@@ -112,7 +158,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   cleanup();
   if (mkdir(dir, 0700) != 0)
     abort();
-  write_file(file, data + 1, size - 1);
+  if (data[0] & 2)
+    write_items(is_hub, data + 1, size - 1);
+  else
+    write_file(file, data + 1, size - 1);
   write_file(db, empty, empty_len);
   if (ayil_store_open(&st, db, 0) != 0)
     abort();
@@ -144,10 +193,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
  * log; the same with an acknowledgement; and for the hub, one from the
  * committee with an invite token. */
 const uint8_t *fuzz_seed(size_t i, size_t *len) {
-  static uint8_t s[3][4096];
-  static size_t sl[3];
+  static uint8_t s[4][4096];
+  static size_t sl[4];
   size_t k;
-  if (i >= 3)
+  if (i >= 4)
     return NULL;
   setup();
   if (sl[0] == 0) {
@@ -214,6 +263,19 @@ const uint8_t *fuzz_seed(size_t i, size_t *len) {
       n += hl;
       ayil_bundle_w_free(w);
       sl[k] = n;
+    }
+    /* Mode 2: the same entries as items. */
+    s[3][0] = 2;
+    sl[3] = 1;
+    for (k = 0; k < 3; k++) {
+      s[3][sl[3]++] = (uint8_t)(elen[k] >> 8);
+      s[3][sl[3]++] = (uint8_t)elen[k];
+      memcpy(s[3] + sl[3], entries[k], elen[k]);
+      sl[3] += elen[k];
+      s[3][sl[3]++] = 0;
+      s[3][sl[3]++] = 0;
+      s[3][sl[3]++] = 0;
+      s[3][sl[3]++] = 0;
     }
   }
   *len = sl[i];
