@@ -1,4 +1,5 @@
 /* Home directory and config file handling (INI via inih). */
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -183,72 +184,122 @@ static int on_kv(void *user, const char *section, const char *name,
   return ok;
 }
 
-int ayil_config_load(const char *home, ayil_config_t *c, char *err,
-                     size_t errlen) {
-  char path[AYIL_PATH_MAX];
+int ayil_config_parse(const char *text, const char *where, ayil_config_t *c,
+                      char *err, size_t errlen) {
   load_ctx_t lc = {c, err, errlen, 0};
-  FILE *f;
   int line;
   ayil_config_defaults(c);
-  if (ayil_home_path(home, "ayil.conf", path, sizeof path) != 0)
-    return AYIL_EINVAL;
-  f = fopen(path, "r");
-  if (f == NULL) {
-    snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
-    return ayil_fs_errno(errno);
-  }
-  line = ini_parse_file(f, on_kv, &lc);
-  fclose(f);
+  line = ini_parse_string(text, on_kv, &lc);
   if (line != 0) {
     if (!lc.failed)
-      snprintf(err, errlen, "%s: line %d: syntax error", path, line);
+      snprintf(err, errlen, "%s: line %d: syntax error", where, line);
     else {
       char tmp[256];
       snprintf(tmp, sizeof tmp, "%s", err);
-      snprintf(err, errlen, "%s: line %d: %s", path, line, tmp);
+      snprintf(err, errlen, "%s: line %d: %s", where, line, tmp);
     }
     return AYIL_EINVAL;
   }
   if (c->role[0] == '\0') {
-    snprintf(err, errlen, "%s: [node] role is missing", path);
+    snprintf(err, errlen, "%s: [node] role is missing", where);
     return AYIL_EINVAL;
   }
+  return 0;
+}
+
+int ayil_config_load(const char *home, ayil_config_t *c, char *err,
+                     size_t errlen) {
+  char path[AYIL_PATH_MAX];
+  uint8_t *text = NULL;
+  size_t len = 0;
+  int rc;
+  ayil_config_defaults(c);
+  if (ayil_home_path(home, "ayil.conf", path, sizeof path) != 0)
+    return AYIL_EINVAL;
+  rc = ayil_fs_read(path, AYIL_CONFIG_MAX, &text, &len);
+  if (rc != 0) {
+    snprintf(err, errlen, "cannot read %s: %s", path, ayil_strerror(rc));
+    return rc;
+  }
+  /* One parser for the file and for text (ayil_config_parse). */
+  if (strlen((const char *)text) != len) {
+    snprintf(err, errlen, "%s: holds a NUL byte", path);
+    rc = AYIL_EINVAL;
+  } else {
+    rc = ayil_config_parse((const char *)text, path, c, err, errlen);
+  }
+  free(text);
+  return rc;
+}
+
+/* Whether "key = v" reads back as v: inih strips the spaces at either end,
+ * ends the value at a ';' after a space (a comment, as after the "= "),
+ * and cuts a line at 200 bytes (Debian's INI_MAX_LINE). */
+static int ini_value_ok(const char *v) {
+  size_t i, len = strlen(v);
+  if (len > 160 || (len > 0 && (isspace((unsigned char)v[0]) ||
+                                isspace((unsigned char)v[len - 1]))))
+    return 0;
+  for (i = 0; i < len; i++)
+    if (v[i] == '\n' || v[i] == '\r' ||
+        (v[i] == ';' && (i == 0 || isspace((unsigned char)v[i - 1]))))
+      return 0;
+  return 1;
+}
+
+int ayil_config_format(const ayil_config_t *c, char *text, size_t cap) {
+  const char *const values[] = {c->role,      c->name,   c->oblast,
+                                c->log_level, c->listen, c->advertise,
+                                c->hub_addr,  c->hub_id, c->web_listen,
+                                c->web_cert,  c->web_key};
+  size_t n = 0, i;
+  int k;
+  /* A value that would read back otherwise (a name "A ; B" as "A") is
+   * refused, never saved changed. */
+  for (i = 0; i < sizeof values / sizeof values[0]; i++)
+    if (!ini_value_ok(values[i]))
+      return AYIL_EINVAL;
+#define PUT(...)                                                               \
+  do {                                                                         \
+    k = snprintf(text + n, cap - n, __VA_ARGS__);                              \
+    if (k < 0 || (size_t)k >= cap - n)                                         \
+      return AYIL_ETOOBIG;                                                     \
+    n += (size_t)k;                                                            \
+  } while (0)
+  if (cap == 0)
+    return AYIL_ETOOBIG;
+  PUT("# ayil node configuration. `ayild` rereads it on SIGHUP.\n"
+      "[node]\nrole = %s\nname = %s\n%s%s%slog_level = %s\n\n",
+      c->role, c->name, c->oblast[0] ? "oblast = " : "", c->oblast,
+      c->oblast[0] ? "\n" : "", c->log_level);
+  if (strcmp(c->role, "hub") == 0)
+    PUT("[listen]\naddress = %s\nadvertise = %s\n\n", c->listen, c->advertise);
+  else if (c->hub_addr[0] != '\0')
+    PUT("[hub]\naddress = %s\nid = %s\n\n", c->hub_addr, c->hub_id);
+  PUT("[sync]\n# seconds\npoll_interval = %u\nlinger = %u\n"
+      "dead_after = %u\nbackoff_max = %u\n",
+      c->poll_interval_s, c->linger_s, c->dead_after_s, c->backoff_max_s);
+  PUT("\n[web]\n# ayil-web: HTTPS on the LAN (plain HTTP only on "
+      "127.0.0.1)\nlisten = %s\ncert = %s\nkey = %s\ntls = %s\n"
+      "# seconds\nidle_timeout = %u\n",
+      c->web_listen, c->web_cert, c->web_key, c->web_tls ? "on" : "off",
+      c->web_idle_s);
+  if (strcmp(c->role, "hub") == 0)
+    PUT("\n[retention]\n# days a purged body stays sealed in "
+        "quarantine (ayil revoke --after)\nquarantine_days = %u\n",
+        c->quarantine_days);
+#undef PUT
   return 0;
 }
 
 int ayil_config_save(const char *home, const ayil_config_t *c) {
   char path[AYIL_PATH_MAX];
   char text[3072];
-  int n;
+  int rc;
   if (ayil_home_path(home, "ayil.conf", path, sizeof path) != 0)
     return AYIL_EINVAL;
-  n = snprintf(text, sizeof text,
-               "# ayil node configuration. `ayild` rereads it on SIGHUP.\n"
-               "[node]\nrole = %s\nname = %s\n%s%s%slog_level = %s\n\n",
-               c->role, c->name, c->oblast[0] ? "oblast = " : "", c->oblast,
-               c->oblast[0] ? "\n" : "", c->log_level);
-  if (strcmp(c->role, "hub") == 0)
-    n += snprintf(text + n, sizeof text - (size_t)n,
-                  "[listen]\naddress = %s\nadvertise = %s\n\n", c->listen,
-                  c->advertise);
-  else if (c->hub_addr[0] != '\0')
-    n += snprintf(text + n, sizeof text - (size_t)n,
-                  "[hub]\naddress = %s\nid = %s\n\n", c->hub_addr, c->hub_id);
-  n += snprintf(text + n, sizeof text - (size_t)n,
-                "[sync]\n# seconds\npoll_interval = %u\nlinger = %u\n"
-                "dead_after = %u\nbackoff_max = %u\n",
-                c->poll_interval_s, c->linger_s, c->dead_after_s,
-                c->backoff_max_s);
-  n += snprintf(text + n, sizeof text - (size_t)n,
-                "\n[web]\n# ayil-web: HTTPS on the LAN (plain HTTP only on "
-                "127.0.0.1)\nlisten = %s\ncert = %s\nkey = %s\ntls = %s\n"
-                "# seconds\nidle_timeout = %u\n",
-                c->web_listen, c->web_cert, c->web_key,
-                c->web_tls ? "on" : "off", c->web_idle_s);
-  if (strcmp(c->role, "hub") == 0)
-    n += snprintf(text + n, sizeof text - (size_t)n,
-                  "\n[retention]\n# days a purged body stays sealed in "
-                  "quarantine (ayil revoke --after)\nquarantine_days = %u\n",
-                  c->quarantine_days);
-  return ayil_fs_write_atomic(path, text, (size_t)n, 0600);
+  rc = ayil_config_format(c, text, sizeof text);
+  if (rc != 0)
+    return rc;
+  return ayil_fs_write_atomic(path, text, strlen(text), 0600);
 }

@@ -56,10 +56,22 @@ void ayil_config_defaults(ayil_config_t *c);
  * AYIL_EINVAL for an empty host, a missing or bad port, or a host longer
  * than cap - 1. */
 int ayil_hostport_split(const char *hp, char *host, size_t cap, unsigned *port);
-/* Loads home/ayil.conf. On a bad line, writes "line N: ..." into err. */
+/* Loads home/ayil.conf (at most AYIL_CONFIG_MAX bytes, no NUL) with
+ * ayil_config_parse(). On a bad line, writes "PATH: line N: ..." into err. */
+#define AYIL_CONFIG_MAX 65536
 int ayil_config_load(const char *home, ayil_config_t *c, char *err,
                      size_t errlen);
-/* Writes home/ayil.conf atomically. */
+/* Parses the config text `text` (NUL-terminated) over the defaults into *c.
+ * 0, or AYIL_EINVAL with "WHERE: line N: ..." (or "WHERE: [node] role is
+ * missing") in err. The one parser of the config file: untrusted text. */
+int ayil_config_parse(const char *text, const char *where, ayil_config_t *c,
+                      char *err, size_t errlen);
+/* The text ayil_config_save() writes for *c into out (NUL-terminated);
+ * AYIL_ETOOBIG if cap is too small, AYIL_EINVAL for a value that would not
+ * read back as it is (spaces at either end, a ';' after a space or first,
+ * a line break, over 160 bytes). */
+int ayil_config_format(const ayil_config_t *c, char *out, size_t cap);
+/* Writes home/ayil.conf atomically (ayil_config_format()). */
 int ayil_config_save(const char *home, const ayil_config_t *c);
 
 #endif

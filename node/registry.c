@@ -332,6 +332,11 @@ int ayil_invite_decode_why(const char *text, ayil_invite_t *inv,
   rc = version == 2 ? decode_v2(raw, rlen - 4, inv)
                     : decode_v1(raw, rlen - 4, inv, why);
   sodium_memzero(raw, sizeof raw);
+  /* Fields that the check vouches for but ayil did not write: a malformed
+   * code, whatever the msgpack reader's word for it (ETRUNC, ENOTCANON,
+   * ETRAILING...), as documented. */
+  if (rc != 0 && rc != AYIL_EVERSION && rc != AYIL_ETOOBIG)
+    rc = AYIL_EFORMAT;
   if (rc == 0)
     *why = AYIL_INVITE_OK;
   else

@@ -119,7 +119,7 @@ int send_error(web_req_t *r, unsigned status, const char *msg) {
 
 /* ---- gathering a request ---- */
 
-static int valid_utf8(const char *s, size_t n) {
+int web_valid_utf8(const char *s, size_t n) {
   size_t i = 0;
   while (i < n) {
     unsigned char c = (unsigned char)s[i];
@@ -160,38 +160,40 @@ static int valid_utf8(const char *s, size_t n) {
   return 1;
 }
 
-static enum MHD_Result on_post(void *cls, enum MHD_ValueKind kind,
-                               const char *key, const char *filename,
-                               const char *ctype, const char *enc,
-                               const char *data, uint64_t off, size_t size) {
-  web_req_t *r = cls;
+int web_fields_valid(const web_req_t *r) {
+  size_t i;
+  for (i = 0; i < r->nfields; i++)
+    if (!web_valid_utf8(r->fields[i].val, r->fields[i].len) ||
+        !web_valid_utf8(r->fields[i].key, strlen(r->fields[i].key)))
+      return 0;
+  return 1;
+}
+
+int web_field_add(web_req_t *r, const char *key, const char *data, uint64_t off,
+                  size_t size) {
   web_field_t *f = NULL;
   char *nv;
-  (void)kind;
-  (void)filename;
-  (void)ctype;
-  (void)enc;
   if (key == NULL || strncmp(key, "__", 2) == 0)
-    return MHD_YES; /* reserved for this program's own use */
+    return 0; /* reserved for this program's own use */
   if (off > 0 && r->nfields > 0 &&
       strcmp(r->fields[r->nfields - 1].key, key) == 0) {
     f = &r->fields[r->nfields - 1];
   } else {
     if (r->nfields >= WEB_FIELDS_MAX) {
       r->too_many = 1;
-      return MHD_YES;
+      return 0;
     }
     f = &r->fields[r->nfields];
     f->key = strdup(key);
     f->val = NULL;
     f->len = 0;
     if (f->key == NULL)
-      return MHD_NO;
+      return -1;
     r->nfields++;
   }
   nv = malloc(f->len + size + 1);
   if (nv == NULL)
-    return MHD_NO;
+    return -1;
   if (f->val != NULL) {
     memcpy(nv, f->val, f->len);
     sodium_memzero(f->val, f->len);
@@ -201,13 +203,22 @@ static enum MHD_Result on_post(void *cls, enum MHD_ValueKind kind,
   f->len += size;
   nv[f->len] = '\0';
   f->val = nv;
-  return MHD_YES;
+  return 0;
 }
 
-static void req_free(web_req_t *r) {
+static enum MHD_Result on_post(void *cls, enum MHD_ValueKind kind,
+                               const char *key, const char *filename,
+                               const char *ctype, const char *enc,
+                               const char *data, uint64_t off, size_t size) {
+  (void)kind;
+  (void)filename;
+  (void)ctype;
+  (void)enc;
+  return web_field_add(cls, key, data, off, size) == 0 ? MHD_YES : MHD_NO;
+}
+
+void web_fields_free(web_req_t *r) {
   size_t i;
-  if (r->pp != NULL)
-    MHD_destroy_post_processor(r->pp);
   for (i = 0; i < r->nfields; i++) {
     if (r->fields[i].val != NULL) {
       sodium_memzero(r->fields[i].val, r->fields[i].len);
@@ -215,6 +226,13 @@ static void req_free(web_req_t *r) {
     }
     free(r->fields[i].key);
   }
+  r->nfields = 0;
+}
+
+static void req_free(web_req_t *r) {
+  if (r->pp != NULL)
+    MHD_destroy_post_processor(r->pp);
+  web_fields_free(r);
   sodium_memzero(r, sizeof *r);
   free(r);
 }
@@ -260,7 +278,6 @@ enum MHD_Result web_access(void *cls, struct MHD_Connection *c, const char *url,
   web_t *w = cls;
   web_req_t *r = *ctx;
   const char *lang;
-  size_t i;
   (void)version;
   if (r == NULL) {
     r = calloc(1, sizeof *r);
@@ -306,12 +323,10 @@ enum MHD_Result web_access(void *cls, struct MHD_Connection *c, const char *url,
                          "and send it again."));
   if (r->too_many || (r->post && r->pp == NULL && r->body_bytes > 0))
     return send_error(r, 400, W_("The form could not be read."));
-  for (i = 0; i < r->nfields; i++)
-    if (!valid_utf8(r->fields[i].val, r->fields[i].len) ||
-        !valid_utf8(r->fields[i].key, strlen(r->fields[i].key)))
-      return send_error(r, 400,
-                        W_("The form holds text that is not valid UTF-8. "
-                           "Type it again and send it."));
+  if (!web_fields_valid(r))
+    return send_error(r, 400,
+                      W_("The form holds text that is not valid UTF-8. "
+                         "Type it again and send it."));
   if (r->post) {
     /* every POST carries the session's CSRF token, or (log-in) the token
      * of the pre-session cookie */

@@ -127,6 +127,17 @@ typedef struct {
   char cookie2[192]; /* a second Set-Cookie (the pre-session token) */
 } web_req_t;
 
+/* A form's fields as the post processor hands them over (untrusted): the
+ * value's bytes `data` at offset `off` of field `key` (a field comes in
+ * pieces; a key starting "__" is ignored; past WEB_FIELDS_MAX fields
+ * r->too_many is set). 0, or -1 out of memory. */
+int web_field_add(web_req_t *r, const char *key, const char *data, uint64_t off,
+                  size_t size);
+/* Whether every field's key and value is UTF-8 without NUL. */
+int web_fields_valid(const web_req_t *r);
+int web_valid_utf8(const char *s, size_t n);
+/* Wipes and frees the fields. */
+void web_fields_free(web_req_t *r);
 /* The value of form field `key` (the first), or NULL. */
 const char *req_field(const web_req_t *r, const char *key);
 /* The value of query argument `key`, or NULL. */

@@ -199,14 +199,25 @@ static json_t *status_json(daemon_t *d) {
   return o;
 }
 
+ctl_req_t ctl_decode(const char *line, size_t len) {
+  json_error_t err;
+  json_t *req = json_loadb(line, len, 0, &err);
+  const char *cmd = json_string_value(json_object_get(req, "cmd"));
+  ctl_req_t what = CTL_REQ_UNKNOWN;
+  if (cmd != NULL && strcmp(cmd, "status") == 0)
+    what = CTL_REQ_STATUS;
+  else if (cmd != NULL && strcmp(cmd, "sync") == 0)
+    what = CTL_REQ_SYNC;
+  json_decref(req);
+  return what;
+}
+
 static void handle(ctl_client_t *cl) {
   daemon_t *d = cl->d;
-  json_error_t err;
-  json_t *req = json_loadb(cl->buf, cl->len, 0, &err);
-  const char *cmd = json_string_value(json_object_get(req, "cmd"));
-  if (cmd != NULL && strcmp(cmd, "status") == 0) {
+  ctl_req_t what = ctl_decode(cl->buf, cl->len);
+  if (what == CTL_REQ_STATUS) {
     reply(cl, status_json(d));
-  } else if (cmd != NULL && strcmp(cmd, "sync") == 0) {
+  } else if (what == CTL_REQ_SYNC) {
     if (!d->is_hub) {
       /* Come now, whatever the backoff said. */
       d->synced_once = 0;
@@ -219,7 +230,6 @@ static void handle(ctl_client_t *cl) {
   } else {
     reply(cl, json_pack("{s:b, s:s}", "ok", 0, "error", "unknown command"));
   }
-  json_decref(req);
 }
 
 static void alloc_cb(uv_handle_t *h, size_t hint, uv_buf_t *buf) {

@@ -170,6 +170,12 @@ void guard_trim(daemon_t *d);
 
 /* ctl.c */
 int ctl_start(daemon_t *d);
+/* A control request, decoded from its line (the bytes before the newline,
+ * untrusted: whatever reached the socket): a JSON object whose "cmd" is
+ * "status" or "sync"; anything else is CTL_REQ_UNKNOWN. Pure, for ctl.c and
+ * its fuzz target (tests/fuzz/fuzz_ctl.c). */
+typedef enum { CTL_REQ_UNKNOWN = 0, CTL_REQ_STATUS, CTL_REQ_SYNC } ctl_req_t;
+ctl_req_t ctl_decode(const char *line, size_t len);
 void ctl_stop(daemon_t *d);
 
 #endif

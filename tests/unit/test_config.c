@@ -98,6 +98,35 @@ static void test_save_load_round_trip(void **state) {
   assert_memory_equal(&c, &d, sizeof c);
 }
 
+/* A value the parser would read back otherwise is refused, not saved
+ * changed: a name "Ak-Suu ; Chuy" came back as "Ak-Suu", " Lead" as "Lead"
+ * (found by tests/fuzz/fuzz_config). A ';' after no space is kept. */
+static void test_save_refuses_what_reads_back_otherwise(void **state) {
+  static const char *const bad[] = {"Ak-Suu ; Chuy", "; Chuy",     " Lead",
+                                    "Trail ",        "Two\nlines", "Tab\t;x"};
+  ayil_config_t c, d;
+  char err[512] = "", p[128];
+  size_t i;
+  (void)state;
+  snprintf(p, sizeof p, "%s/ayil.conf", home);
+  for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    ayil_config_defaults(&c);
+    snprintf(c.role, sizeof c.role, "committee");
+    snprintf(c.name, sizeof c.name, "%s", bad[i]);
+    assert_int_equal(ayil_config_save(home, &c), AYIL_EINVAL);
+    assert_int_equal(access(p, F_OK), -1); /* nothing written */
+  }
+  ayil_config_defaults(&c);
+  snprintf(c.role, sizeof c.role, "committee");
+  snprintf(c.name, sizeof c.name, "Ak-Suu; Chuy #2");
+  memset(c.web_cert, 'c', 160);
+  assert_int_equal(ayil_config_save(home, &c), 0);
+  assert_int_equal(ayil_config_load(home, &d, err, sizeof err), 0);
+  assert_memory_equal(&c, &d, sizeof c);
+  c.web_cert[160] = 'c'; /* a line inih would cut */
+  assert_int_equal(ayil_config_save(home, &c), AYIL_EINVAL);
+}
+
 /* Loads `text` and expects AYIL_EINVAL with every `needle` in the error. */
 static void expect_bad(const char *text, const char *n1, const char *n2) {
   ayil_config_t c;
@@ -163,6 +192,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_every_key, setup, teardown),
       cmocka_unit_test_setup_teardown(test_save_load_round_trip, setup,
                                       teardown),
+      cmocka_unit_test_setup_teardown(
+          test_save_refuses_what_reads_back_otherwise, setup, teardown),
       cmocka_unit_test_setup_teardown(test_malformed, setup, teardown),
       cmocka_unit_test_setup_teardown(test_unknown_key, setup, teardown),
       cmocka_unit_test_setup_teardown(test_role_missing, setup, teardown),

@@ -122,6 +122,39 @@ static void test_invite_code(void **state) {
                      AYIL_EFORMAT);
     assert_int_equal(why, AYIL_INVITE_TRUNCATED);
   }
+  {
+    /* Fields with a right check that ayil did not write are a malformed
+     * code (AYIL_EFORMAT, as documented), whatever is wrong in them: a byte
+     * after a version 2 code's fields (was AYIL_ETRAILING), a version 1
+     * array cut inside (was AYIL_ETRUNC). Found by tests/fuzz/fuzz_invite. */
+    static const uint8_t v1cut[] = {0x98, 0x01, 0xa3, 'a', 'b'};
+    uint8_t raw[AYIL_INVITE_MAX + 8];
+    size_t rlen = 0;
+    const char *prefix[2] = {"ayil2-", "ayil1-"};
+    int k;
+    assert_int_equal(ayil_invite_encode(&inv, code, sizeof code), 0);
+    assert_int_equal(sodium_base642bin(
+                         raw, sizeof raw, code + 6, strlen(code + 6), NULL,
+                         &rlen, NULL, sodium_base64_VARIANT_URLSAFE_NO_PADDING),
+                     0);
+    rlen -= 4;          /* the check */
+    raw[rlen++] = 0x41; /* a byte after the fields */
+    for (k = 0; k < 2; k++) {
+      ayil_invite_why_t why;
+      size_t pos;
+      if (k == 1) {
+        memcpy(raw, v1cut, sizeof v1cut);
+        rlen = sizeof v1cut;
+      }
+      crypto_generichash(raw + rlen, 4, raw, rlen, NULL, 0);
+      memcpy(code, prefix[k], 6);
+      sodium_bin2base64(code + 6, sizeof code - 6, raw, rlen + 4,
+                        sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+      assert_int_equal(ayil_invite_decode_why(code, &back, &why, &pos),
+                       AYIL_EFORMAT);
+      assert_int_equal(why, AYIL_INVITE_FIELDS);
+    }
+  }
 }
 
 static void test_token(void **state) {
