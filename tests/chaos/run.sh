@@ -95,12 +95,13 @@ HUBPORT=$(free_port)
 HUBHEX=$(b64hex "$(cat "$T/hub.id")")
 
 # The committee whose disk fills: its home on a small tmpfs when this runs as
-# root and may mount, else a file-size limit (ulimit -f, SIGXFSZ ignored) on
-# its daemon and CLI while "full".
+# root and may mount (128 MB: ayil status warns below 100 MB free), else a
+# file-size limit (ulimit -f, SIGXFSZ ignored) on its daemon and CLI while
+# "full".
 FULLC=c5
 FULLMODE=ulimit
 FSIZE=""
-if [ "$NOTMPFS" = 0 ] && [ "$(id -u)" = 0 ] && mkdir -p "$T/small" && mount -t tmpfs -o size=48m,mode=0700 tmpfs "$T/small" 2>/dev/null; then
+if [ "$NOTMPFS" = 0 ] && [ "$(id -u)" = 0 ] && mkdir -p "$T/small" && mount -t tmpfs -o size=128m,mode=0700 tmpfs "$T/small" 2>/dev/null; then
   MNT=$T/small
   FULLMODE=tmpfs
 fi
@@ -175,6 +176,7 @@ done
 ok "hub and ${#COMS[@]} committees up, each behind its own link (disk-full mode: $FULLMODE)"
 
 # ---------------------------------------------------------------- chaos
+FULLODD=0 FULLALERT=none
 OPS=0 ADDS=0 UPDS=0 DELS=0 OPFAIL=0 FULLFAIL=0 KILLS=0 HUBKILLS=0 BLACK=0 DOWNS=0 LOST=0
 DEAD=()
 declare -A FAULT_END FAULT_KIND
@@ -235,7 +237,14 @@ record_op() {
   fi
   OPS=$((OPS + 1))
   if [ $rc != 0 ]; then
-    if [ $full = 1 ]; then FULLFAIL=$((FULLFAIL + 1)); else
+    if [ $full = 1 ]; then
+      FULLFAIL=$((FULLFAIL + 1))
+      # On a real full disk (tmpfs) the error says so, and nothing else.
+      if [ "$FULLMODE" = tmpfs ] && ! tail -n 1 "$T/cli-$c.err" | grep -q "disk full; nothing was written"; then
+        FULLODD=$((FULLODD + 1))
+        echo "# $(($(now) - START)) s: on the full disk, $c's CLI said: $(tail -n 1 "$T/cli-$c.err")"
+      fi
+    else
       OPFAIL=$((OPFAIL + 1))
       echo "# $(($(now) - START)) s: a record operation at $c failed (exit $rc): $(tail -n 1 "$T/cli-$c.err")"
     fi
@@ -304,6 +313,7 @@ fill_disk() {
   if [ "$FULLMODE" = tmpfs ]; then
     dd if=/dev/zero of="$MNT/filler" bs=64k 2>/dev/null
     dd if=/dev/zero of="$MNT/filler2" bs=512 2>/dev/null
+    has_alert "$FULLC" disk_full && FULLALERT=yes || FULLALERT=no
   else
     FSIZE=$(($(du -k --apparent-size "${HOME_OF[$FULLC]}/ayil.db" | cut -f1) + 1))
     stop_d "$FULLC" KILL 2>>"$T/shell.err"
@@ -402,6 +412,11 @@ check "no record operation failed outside the full disk ($OPFAIL failed)" test "
 check "the full disk refused some operations ($FULLFAIL), and none after it was freed" test "$FULLFAIL" -gt 0
 check "every acknowledgement seen at a hub kill was durable ($HUBKILLS hub kills)" test "$LOST" = 0
 check "$FULLC's disk filled, was freed, and c4's Pi was replaced" test $REPLACED = 1
+if [ "$FULLMODE" = tmpfs ]; then
+  check "every refusal on the full disk said \"disk full; nothing was written\" ($FULLODD did not)" test "$FULLODD" = 0
+  check "ayil status at $FULLC showed a disk_full alert while its disk was full ($FULLALERT)" test "$FULLALERT" = yes
+  check "... and none once it was freed" no_alert "$FULLC" disk_full
+fi
 
 # ---------------------------------------------------------------- convergence
 # converged: every log a node holds equals the hub's copy; each committee
