@@ -372,7 +372,12 @@ static void check_store(doc_t *d, int quick) {
                     "comes back from the hub (guide: replacing a dead Pi).";
   ayil_node_health(c->home, c->ident_loaded ? c->ident.pk : NULL, quick,
                    &d->health);
-  if (h->open_rc == AYIL_ECORRUPT) {
+  if (h->open_rc == AYIL_ECORRUPT && h->wal_damaged) {
+    report(d, ST_FAIL, "store", fix,
+           "ayil.db's write-ahead log has a damaged frame before sound ones: "
+           "SQLite would drop those commits without a word, so every command "
+           "refuses the store");
+  } else if (h->open_rc == AYIL_ECORRUPT) {
     report(d, ST_FAIL, "store", fix,
            "ayil.db is damaged: it fails SQLite's quick_check, and every "
            "command refuses to write to it");

@@ -92,6 +92,15 @@ int ayil_node_open(ayil_node_t **out, const char *home, int flags,
     rc = ayil__node_err(err, AYIL_EINVAL, 1, "home path too long");
     goto fail;
   }
+  if (ayil_store_wal_check(path) == AYIL_ECORRUPT) {
+    ayil__node_err(err, AYIL_ECORRUPT, 0,
+                   "store %s is damaged: its write-ahead log has a damaged "
+                   "frame before sound ones, which SQLite would drop; "
+                   "nothing was written (see ayil doctor)",
+                   path);
+    rc = AYIL_ECORRUPT;
+    goto fail;
+  }
   rc = ayil_store_open(&n->store, path, 0);
   if (rc == 0)
     rc = store_hub(n->store, &n->conf);

@@ -638,6 +638,7 @@ int ayil_node_reindex(ayil_node_t *n);
 /* What `ayil doctor` learns from the store (see ayil_node_health). */
 typedef struct {
   int open_rc;      /* 0, or why ayil.db did not open (nothing below set) */
+  int wal_damaged;  /* open_rc is AYIL_ECORRUPT for its write-ahead log */
   int integrity_rc; /* SQLite's integrity check: 0 or an error */
   int verified;     /* the chains were checked (not `quick`) */
   int verify_rc;    /* 0 when the check ran; then v says what it found */

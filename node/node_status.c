@@ -424,8 +424,10 @@ void ayil_node_health(const char *home, const uint8_t *own_id, int quick,
   ayil_store_t *st = NULL;
   memset(out, 0, sizeof *out);
   out->open_rc = ayil_home_path(home, "ayil.db", path, sizeof path);
-  if (out->open_rc == 0)
+  if (out->open_rc == 0) {
+    out->wal_damaged = ayil_store_wal_check(path) == AYIL_ECORRUPT;
     out->open_rc = ayil_store_open(&st, path, 0);
+  }
   if (out->open_rc != 0)
     return;
   out->integrity_rc = ayil_store_integrity(st);

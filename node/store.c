@@ -171,6 +171,13 @@ int ayil_store_open(ayil_store_t **out, const char *path, int flags) {
     return AYIL_ENOMEM;
   if (flags & AYIL_STORE_CREATE)
     oflags |= SQLITE_OPEN_CREATE;
+  /* Before SQLite replays the write-ahead log, which would drop committed
+   * frames behind a damaged one without a word (store_wal.c). */
+  rc = flags & AYIL_STORE_CREATE ? 0 : ayil_store_wal_check(path);
+  if (rc != 0) {
+    free(st);
+    return rc;
+  }
   rc = ayil__store_rc(sqlite3_open_v2(path, &st->db, oflags, NULL));
   if (rc == AYIL_EPERM && !(flags & AYIL_STORE_CREATE))
     rc = AYIL_ENOTFOUND;

@@ -271,4 +271,10 @@ struct sqlite3_stmt;
 int ayil__store_stmt(ayil_store_t *st, const char *sql,
                      struct sqlite3_stmt **out);
 
+/* store_wal.c: AYIL_ECORRUPT when replaying db_path's write-ahead log would
+ * silently drop committed frames (a damaged frame or header in front of
+ * sound ones); 0 when it is sound, absent, or only torn at its end.
+ * ayil_store_open() runs it first. */
+int ayil_store_wal_check(const char *db_path);
+
 #endif

@@ -6,7 +6,9 @@
 #     report it;
 #  2. a body the hub already holds comes back and repairs the store;
 #  3. flipped bytes in the SQLite file: `log verify` and `doctor` fail,
-#     and a command that writes refuses the store.
+#     and a command that writes refuses the store; a flipped byte in a
+#     committed frame of the write-ahead log (which SQLite would drop with
+#     every later commit, without a word) is refused the same way.
 source "$(dirname "$0")/lib/common.bash"
 source "$(dirname "$0")/lib/sync_lib.bash"
 START=$(date +%s)
@@ -142,6 +144,64 @@ cp "$T/good.db" "$C1/ayil.db"
 rm -f "$C1/ayil.db-wal" "$C1/ayil.db-shm"
 expect_rc 1 "c1: the copy from before opens again; log verify still names entry 5" "$AYIL" --home "$C1" log verify
 check "only entry 5's body is damaged (no one ever held it)" grep -q "1 of 7 bodies are damaged; the chains verify (8 entries)" "$T/err"
+
+phase "3b. a damaged frame in the write-ahead log"
+# Another process holds the store open, so the two records' commits stay in
+# the write-ahead log; it is killed, as by a power cut, before any
+# checkpoint.
+python3 -c 'import sqlite3, sys, time; c = sqlite3.connect(sys.argv[1]); c.execute("SELECT count(*) FROM entries").fetchone(); time.sleep(60)' "$C1/ayil.db" &
+HOLDER=$!
+PIDS+=($HOLDER)
+sleep 0.5
+for i in 1 2; do
+  echo '{"date":"2026-03-15","source":"police","violence":["physical"],"survivor_sex":"female","survivor_age":"26-40","status":"open"}' |
+    "$AYIL" --home "$C1" record add appeal >/dev/null 2>>"$T/cli.err"
+done
+kill -KILL "$HOLDER"
+wait "$HOLDER" 2>/dev/null || true
+forget "$HOLDER"
+check "the commits are in the write-ahead log" test "$(stat -c %s "$C1/ayil.db-wal")" -gt 8192
+cp "$C1/ayil.db" "$T/wal.db"
+cp "$C1/ayil.db" "$T/walbad.db"
+cp "$C1/ayil.db-wal" "$T/wal.db-wal"
+cp "$C1/ayil.db-wal" "$T/good.wal"
+# One byte inside the first frame's page.
+python3 -c 'import sys; f = open(sys.argv[1], "r+b"); f.seek(32 + 24 + 300); b = f.read(1); f.seek(32 + 24 + 300); f.write(bytes([b[0] ^ 0x10]))' "$C1/ayil.db-wal"
+cp "$C1/ayil.db-wal" "$T/bad.db-wal"
+count() { python3 -c 'import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT count(*) FROM entries").fetchone()[0])' "$1"; }
+# (Counting checkpoints a copy: each copy is counted once.)
+GOOD_N=$(count "$T/wal.db")
+cp "$T/bad.db-wal" "$T/walbad.db-wal"
+BAD_N=$(count "$T/walbad.db")
+echo "# SQLite alone: $GOOD_N entries with the sound log, $BAD_N with the damaged one"
+check "SQLite alone would drop the two commits without a word" test "$BAD_N" -lt "$GOOD_N"
+BEFORE=$(cat "$C1"/ayil.db "$C1"/ayil.db-wal | sha256sum)
+expect_rc 1 "c1: log verify fails on a damaged write-ahead log" "$AYIL" --home "$C1" log verify
+check "log verify names the write-ahead log" grep -q "write-ahead log has a damaged frame" "$T/err"
+expect_rc 1 "c1: doctor fails on it" "$AYIL" --home "$C1" doctor
+check "doctor names the write-ahead log" grep -q "write-ahead log has a damaged frame" "$T/out"
+expect_rc 1 "c1: record add refuses it" bash -c \
+  "echo '{\"date\":\"2026-03-14\",\"source\":\"police\",\"violence\":[\"physical\"],\"survivor_sex\":\"female\",\"survivor_age\":\"26-40\",\"status\":\"open\"}' | '$AYIL' --home '$C1' record add appeal"
+check "the refused commands changed no byte of the store or its log" test "$(cat "$C1"/ayil.db "$C1"/ayil.db-wal | sha256sum)" = "$BEFORE"
+cp "$T/good.wal" "$C1/ayil.db-wal"
+check "with the sound log back, the two records are there" "$AYIL" --home "$C1" record list
+check "... all $GOOD_N entries" test "$(count "$C1/ayil.db")" = "$GOOD_N"
+# Frames a checkpoint already copied into the database: SQLite stopping
+# before them loses nothing, and the store is not refused.
+python3 -c 'import sqlite3, sys, time; c = sqlite3.connect(sys.argv[1]); c.execute("SELECT count(*) FROM entries").fetchone(); time.sleep(60)' "$C1/ayil.db" &
+HOLDER=$!
+PIDS+=($HOLDER)
+sleep 0.5
+echo '{"date":"2026-03-16","source":"police","violence":["physical"],"survivor_sex":"female","survivor_age":"26-40","status":"open"}' |
+  "$AYIL" --home "$C1" record add appeal >/dev/null 2>>"$T/cli.err"
+python3 -c 'import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone())' "$C1/ayil.db" >"$T/ckpt"
+kill -KILL "$HOLDER"
+wait "$HOLDER" 2>/dev/null || true
+forget "$HOLDER"
+python3 -c 'import sys; f = open(sys.argv[1], "r+b"); f.seek(32 + 24 + 300); b = f.read(1); f.seek(32 + 24 + 300); f.write(bytes([b[0] ^ 0x10]))' "$C1/ayil.db-wal"
+"$AYIL" --home "$C1" log verify >"$T/out" 2>"$T/err" || true
+check "a damaged frame already checkpointed ($(cat "$T/ckpt")) is no reason to refuse the store" eval '! grep -q "write-ahead" "$T/err"'
+check "... and the record is there" test "$(count "$C1/ayil.db")" = "$((GOOD_N + 1))"
 
 # ---------------------------------------------------------------------------
 phase "4. the node recovers its log from the hub, as a successor"
