@@ -276,5 +276,8 @@ int ayil__store_stmt(ayil_store_t *st, const char *sql,
  * sound ones); 0 when it is sound, absent, or only torn at its end.
  * ayil_store_open() runs it first. */
 int ayil_store_wal_check(const char *db_path);
+/* The same over the log's bytes (the fuzzer's door); db_path is read only
+ * to tell frames a checkpoint already copied. */
+int ayil_store_wal_bytes(const uint8_t *wal, size_t len, const char *db_path);
 
 #endif

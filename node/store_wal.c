@@ -89,9 +89,8 @@ static int backfilled(const char *db_path, const uint8_t *w, size_t page,
 int ayil_store_wal_check(const char *db_path) {
   char path[4096];
   uint8_t *w = NULL;
-  size_t len = 0, page, fsz, nframes, i;
-  uint32_t magic, chain[2] = {0, 0};
-  int big, rc, hdr_ok, broken = -1;
+  size_t len = 0;
+  int rc;
   if (snprintf(path, sizeof path, "%s-wal", db_path) >= (int)sizeof path)
     return AYIL_EINVAL;
   rc = ayil_fs_read(path, WAL_MAX, &w, &len);
@@ -99,10 +98,17 @@ int ayil_store_wal_check(const char *db_path) {
     return 0; /* no WAL: nothing to replay */
   if (rc != 0)
     return rc == AYIL_ETOOBIG ? AYIL_ECORRUPT : rc;
-  if (len < WAL_HDR) {
-    free(w);
+  rc = ayil_store_wal_bytes(w, len, db_path);
+  free(w);
+  return rc;
+}
+
+int ayil_store_wal_bytes(const uint8_t *w, size_t len, const char *db_path) {
+  size_t page, fsz, nframes, i;
+  uint32_t magic, chain[2] = {0, 0};
+  int big, rc, hdr_ok, broken = -1;
+  if (len < WAL_HDR)
     return 0; /* empty or torn before its header: SQLite ignores it */
-  }
   magic = be32(w);
   page = be32(w + 8);
   big = magic == 0x377f0683;
@@ -112,15 +118,12 @@ int ayil_store_wal_check(const char *db_path) {
   fsz = FRAME_HDR + page;
   if ((magic != 0x377f0682 && magic != 0x377f0683) || page < 512 ||
       page > 65536 || (page & (page - 1)) != 0) {
-    free(w);
     /* A damaged header: whatever frames follow it would be ignored. */
     return len > WAL_HDR ? AYIL_ECORRUPT : 0;
   }
   nframes = (len - WAL_HDR) / fsz;
-  if (nframes == 0) {
-    free(w);
+  if (nframes == 0)
     return 0;
-  }
   wal_sum(big, w, 24, chain);
   hdr_ok = chain[0] == be32(w + 24) && chain[1] == be32(w + 28);
   if (!hdr_ok)
@@ -165,6 +168,5 @@ int ayil_store_wal_check(const char *db_path) {
   if (rc == AYIL_ECORRUPT && backfilled(db_path, w, page, fsz, nframes,
                                         (size_t)broken + (hdr_ok ? 1 : 0)))
     rc = 0;
-  free(w);
   return rc;
 }
