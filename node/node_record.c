@@ -310,10 +310,15 @@ static int unlock_keys(ayil_node_t *n, const ayil_node_unlock_t *u,
   return 0;
 }
 
-/* Opens a row's body into JSON (NULL when it has none or it was purged),
- * with the current reader key or else a retired one. */
+/* Opens a row's body into JSON (NULL when it has none), with the current
+ * reader key or else a retired one. A live record's body that this node
+ * lacks (damaged and not yet repaired, or never received) is an error
+ * unless `missing_ok` (a list goes on without it): showing it as empty
+ * would look like a purge, and an update built on it would drop its
+ * fields. */
 static int open_body(ayil_node_t *n, const ayil_store_row_t *row,
-                     const ayil_reader_keys_t *keys, json_t **out) {
+                     const ayil_reader_keys_t *keys, json_t **out,
+                     int missing_ok) {
   uint8_t *sealed = NULL, *plain = NULL;
   size_t slen = 0, plen = 0, k;
   int rc;
@@ -321,8 +326,13 @@ static int open_body(ayil_node_t *n, const ayil_store_row_t *row,
   if (!row->has_body)
     return 0;
   rc = ayil_store_body(n->store, row->body_hash, &sealed, &slen);
+  if ((rc == AYIL_ENOTFOUND || rc == AYIL_EDAMAGED) && missing_ok)
+    return 0;
   if (rc == AYIL_ENOTFOUND)
-    return 0; /* purged */
+    return ayil__node_fail(n, rc, 0,
+                           "this record's body is missing on this node; it "
+                           "comes back from the hub if the hub holds it "
+                           "(ayil status shows the alert)");
   if (rc != 0)
     return ayil__node_fail(n, rc, 0, "store: %s", ayil_strerror(rc));
   rc = AYIL_EDECRYPT;
@@ -377,7 +387,7 @@ int ayil_node_record_update(ayil_node_t *n, const char *idtext,
     rc = unlock_keys(n, unlock, &keys);
     if (rc != 0)
       goto out;
-    rc = open_body(n, &row, &keys, &old_b);
+    rc = open_body(n, &row, &keys, &old_b, 0);
     ayil_reader_keys_wipe(&keys);
     if (rc != 0)
       goto out;
@@ -467,7 +477,7 @@ int ayil_node_record_get(ayil_node_t *n, const char *idtext,
   if (unlock != NULL) {
     rc = unlock_keys(n, unlock, &keys);
     if (rc == 0) {
-      rc = open_body(n, &row, &keys, &body);
+      rc = open_body(n, &row, &keys, &body, 0);
       ayil_reader_keys_wipe(&keys);
     }
     if (rc == 0) /* audited before anyone sees it; fails closed */
@@ -512,7 +522,7 @@ static int list_row(void *ctx, const ayil_store_row_t *row) {
     return 0;
   }
   if (lc->with_body) {
-    rc = open_body(lc->n, row, &lc->keys, &body);
+    rc = open_body(lc->n, row, &lc->keys, &body, 1);
     /* every body opened is audited before anyone sees it */
     if (rc == 0)
       rc = ayil__node_audit(lc->n, row->id);

@@ -234,6 +234,8 @@ check "c1new lists the 7 records ($n)" test "$n" = 7
 expect_rc 0 "c1new: record show of a record synced before the damage" "$AYIL" --home "$T/c1new" record show "$R2"
 expect_rc 0 "c1new: log verify" "$AYIL" --home "$T/c1new" log verify
 check "c1new: status shows entry 5's body missing (no one held it)" has_alert c1new body_missing
+expect_rc 1 "c1new: record show of that record fails, not an empty body" "$AYIL" --home "$T/c1new" record show "$R5"
+check "... and says the body is missing" grep -q "body is missing on this node" "$T/err"
 stop_d c1new
 
 stop_d hub
