@@ -76,6 +76,7 @@ typedef struct {
   int fd;
   int state;
   int opened;   /* the current session reached OPEN */
+  int want_out; /* EPOLLOUT is asked for */
   int attempts; /* consecutive failed connections */
   uint64_t retry_ms;
   uint8_t pk[32], sk[64];
@@ -427,12 +428,26 @@ static void c_connect(client_t *c) {
     return;
   }
   memset(&ev, 0, sizeof ev);
-  ev.events = EPOLLIN | EPOLLOUT;
+  ev.events = EPOLLIN | EPOLLOUT; /* until connected */
   ev.data.ptr = c;
   if (epoll_ctl(g_epfd, EPOLL_CTL_ADD, c->fd, &ev) != 0)
     die("epoll_ctl failed");
+  c->want_out = 1;
   c->state = C_CONNECTING;
   g_connects++;
+}
+
+/* Level-triggered: ask for EPOLLOUT only while bytes wait, or every
+ * writable socket would wake the loop on every turn. */
+static void c_want_out(client_t *c, int want) {
+  struct epoll_event ev;
+  if (want == c->want_out)
+    return;
+  memset(&ev, 0, sizeof ev);
+  ev.events = EPOLLIN | (want ? EPOLLOUT : 0u);
+  ev.data.ptr = c;
+  epoll_ctl(g_epfd, EPOLL_CTL_MOD, c->fd, &ev);
+  c->want_out = want;
 }
 
 static int c_write_out(client_t *c) {
@@ -441,12 +456,13 @@ static int c_write_out(client_t *c) {
     if (k < 0 && errno == EINTR)
       continue;
     if (k < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-      return 0;
+      break;
     if (k < 0)
       return -1;
     memmove(c->out, c->out + k, c->out_len - (size_t)k);
     c->out_len -= (size_t)k;
   }
+  c_want_out(c, c->out_len > 0);
   return 0;
 }
 
@@ -739,7 +755,12 @@ int main(int argc, char **argv) {
     ayil_session_free(g_cl[i].ss);
   }
   kill(hub, SIGTERM);
-  waitpid(hub, NULL, 0);
+  {
+    int status = 0;
+    if (waitpid(hub, &status, 0) == hub &&
+        (!WIFEXITED(status) || WEXITSTATUS(status) != 0))
+      printf("the hub did not stop cleanly on SIGTERM (status %d)\n", status);
+  }
   if (!keep && g_done == g_n) {
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (run(cmd) != 0)
