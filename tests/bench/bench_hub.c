@@ -15,17 +15,21 @@
  * record's fields (ayil_record_build), the body sealed to the committee's
  * reader key, the entry signed and chained. Then ayild starts, and all N
  * connect at once from this one process (epoll, non-blocking sockets), each
- * running the session ayild runs (proto/session.c). The hub lets at most 64
- * handshakes wait at once and drops the rest; a dropped committee retries
- * with exponential backoff and jitter, as ayild does, and the drops are
- * counted. The clock stops when every committee heard the hub acknowledge
- * its last entry (the hub acknowledges only what it committed).
+ * running the session ayild runs (proto/session.c), with nothing new to
+ * send yet. The hub lets at most 64 handshakes wait at once and drops the
+ * rest; a dropped committee retries with exponential backoff and jitter,
+ * as ayild does, and the drops are counted. Once all are connected and
+ * idle, the hub's RSS gives the memory per connection. Then the clock
+ * starts: every committee writes its entries, which go up on the
+ * connection it holds (as ayild pushes new entries while its link is up),
+ * and the clock stops when every committee heard the hub acknowledge its
+ * last entry (the hub acknowledges only what it committed).
  *
  * It prints entries per second verified and committed, the time until every
  * entry is acknowledged, the hub's CPU seconds per 1,000 entries, the hub's
  * peak RSS (VmHWM) and its memory per connection ((RSS with N connected
- * and idle - RSS before the first connection) / N, which includes the
- * growth of the store's page cache), dropped handshakes, and this
+ * and idle - RSS before the first connection) / N), the connect storm's
+ * duration and its dropped handshakes, and this
  * machine's single-core Ed25519 verify rate measured in the same run, with
  * the ratio. The last line, "RESULT k=v ...", is for bench_hub.sh.
  */
@@ -77,6 +81,7 @@ typedef struct {
   int state;
   int opened;   /* the current session reached OPEN */
   int want_out; /* EPOLLOUT is asked for */
+  int ever_opened;
   int attempts; /* consecutive failed connections */
   uint64_t retry_ms;
   uint8_t pk[32], sk[64];
@@ -91,7 +96,9 @@ typedef struct {
 } client_t;
 
 static client_t *g_cl;
-static int g_n = 1000, g_m = 100, g_epfd = -1, g_done = 0;
+static int g_n = 1000, g_m = 100, g_epfd = -1, g_done = 0, g_opened = 0;
+/* Phase 1 (connect, hold nothing new) or 2 (the entries are written). */
+static int g_phase = 1;
 static uint64_t g_drops = 0, g_cuts = 0, g_connects = 0;
 static struct sockaddr_in g_addr;
 
@@ -341,7 +348,7 @@ static int c_head(void *ctx, const uint8_t origin[AYIL_ID_BYTES], uint64_t *seq,
                   uint8_t hash[AYIL_HASH_BYTES]) {
   client_t *c = ctx;
   *seq = 0;
-  if (memcmp(origin, c->pk, AYIL_ID_BYTES) == 0) {
+  if (memcmp(origin, c->pk, AYIL_ID_BYTES) == 0 && g_phase == 2) {
     *seq = (uint64_t)g_m;
     memcpy(hash, c->head_hash, AYIL_HASH_BYTES);
   }
@@ -493,6 +500,9 @@ static int c_flush(client_t *c, uint64_t now) {
   while (ayil_session_event(c->ss, &sev))
     if (sev.type == AYIL_SESSION_EV_OPEN) {
       c->opened = 1;
+      if (!c->ever_opened)
+        g_opened++;
+      c->ever_opened = 1;
       c->attempts = 0;
     }
   return c_write_out(c);
@@ -558,6 +568,43 @@ static void c_io(client_t *c, uint32_t events, uint8_t *buf) {
 
 /* ---- the measurement ---------------------------------------------------- */
 
+static int all_opened(void) {
+  return g_opened >= g_n;
+}
+
+static int all_done(void) {
+  return g_done >= g_n;
+}
+
+static int never(void) {
+  return 0;
+}
+
+/* Runs the committees until cond() or the deadline. */
+static void run_until(int (*cond)(void), uint64_t deadline, uint8_t *buf) {
+  struct epoll_event evs[256];
+  uint64_t last_scan = 0;
+  while (!cond() && mono_ms() < deadline) {
+    int k = epoll_wait(g_epfd, evs, 256, 10), j;
+    uint64_t now;
+    for (j = 0; j < k; j++)
+      c_io(evs[j].data.ptr, evs[j].events, buf);
+    now = mono_ms();
+    if (now - last_scan >= 10) {
+      /* Retries due, sessions' timers (acks, pings). */
+      last_scan = now;
+      for (j = 0; j < g_n; j++) {
+        client_t *c = &g_cl[j];
+        if (c->state == C_WAIT && c->retry_ms <= now && c->done_ms == 0)
+          c_connect(c);
+        else if (c->state == C_LIVE && ayil_session_timeout_ms(c->ss) <= now &&
+                 c_flush(c, now))
+          c_drop(c, now);
+      }
+    }
+  }
+}
+
 static double verify_rate(void) {
   uint8_t pk[32], sk[64], sig[64], msg[300];
   double t0, t;
@@ -588,11 +635,12 @@ int main(int argc, char **argv) {
   char dir[] = "/tmp/ayil-bench-hub.XXXXXX", home[256], log[256], cmd[2048];
   int i, port, keep = 0, timeout_s = 900;
   struct rlimit rl;
-  struct epoll_event evs[256];
   uint8_t *buf;
   pid_t hub;
   long rss0, rss_idle, hwm;
   double t_adm, t_gen, vrate, t0, t1, cpu0, cpu1, secs, eps, first = 0;
+  double t_storm;
+  uint64_t drops_storm;
   uint64_t entries;
 
   for (i = 1; i < argc; i++) {
@@ -665,52 +713,41 @@ int main(int argc, char **argv) {
   if (g_epfd < 0)
     die("epoll_create1 failed");
 
-  /* The clock starts: everyone connects at once. */
-  cpu0 = proc_cpu(hub);
+  /* Phase 1: everyone connects at once, with nothing new to send yet. */
   t0 = mono_s();
   for (i = 0; i < g_n; i++)
     c_connect(&g_cl[i]);
-  {
-    uint64_t deadline = mono_ms() + (uint64_t)timeout_s * 1000, last_scan = 0;
-    while (g_done < g_n && mono_ms() < deadline) {
-      int k = epoll_wait(g_epfd, evs, 256, 10), j;
-      uint64_t now;
-      for (j = 0; j < k; j++)
-        c_io(evs[j].data.ptr, evs[j].events, buf);
-      now = mono_ms();
-      if (now - last_scan >= 10) {
-        /* Retries due, sessions' timers (acks, pings). */
-        last_scan = now;
-        for (j = 0; j < g_n; j++) {
-          client_t *c = &g_cl[j];
-          if (c->state == C_WAIT && c->retry_ms <= now && c->done_ms == 0)
-            c_connect(c);
-          else if (c->state == C_LIVE &&
-                   ayil_session_timeout_ms(c->ss) <= now && c_flush(c, now))
-            c_drop(c, now);
-        }
-      }
-    }
+  run_until(all_opened, mono_ms() + (uint64_t)timeout_s * 1000, buf);
+  t_storm = mono_s() - t0;
+  drops_storm = g_drops;
+  /* Idle, all connected: the memory a connection costs. */
+  run_until(never, mono_ms() + 1000, buf);
+  rss_idle = proc_kb(hub, "VmRSS");
+  /* Phase 2, the clock: every committee writes its entries, which go up
+   * on the connection it holds, as a committee's ayild pushes new entries
+   * while its link is up. */
+  g_phase = 2;
+  cpu0 = proc_cpu(hub);
+  t0 = mono_s();
+  for (i = 0; i < g_n; i++) {
+    client_t *c = &g_cl[i];
+    if (c->state == C_LIVE && ayil_session_sync(c->ss) != NULL &&
+        (ayil_sync_notify(ayil_session_sync(c->ss), c->pk) != 0 ||
+         c_flush(c, mono_ms()) != 0))
+      c_drop(c, mono_ms());
   }
+  run_until(all_done, mono_ms() + (uint64_t)timeout_s * 1000, buf);
   t1 = mono_s();
   cpu1 = proc_cpu(hub);
   for (i = 0; i < g_n; i++)
     if (g_cl[i].done_ms != 0 &&
         (first == 0 || (double)g_cl[i].done_ms / 1000.0 < first))
       first = (double)g_cl[i].done_ms / 1000.0;
-  /* Idle, all connected: the memory a connection costs. */
-  {
-    uint64_t until = mono_ms() + 1500;
-    while (mono_ms() < until) {
-      int k = epoll_wait(g_epfd, evs, 256, 50), j;
-      for (j = 0; j < k; j++)
-        c_io(evs[j].data.ptr, evs[j].events, buf);
-    }
-  }
-  rss_idle = proc_kb(hub, "VmRSS");
+
   hwm = proc_kb(hub, "VmHWM");
   {
     int live = 0;
+    double kpc = (double)(rss_idle - rss0) / g_n;
     for (i = 0; i < g_n; i++)
       live += g_cl[i].state == C_LIVE;
     entries = 0;
@@ -718,6 +755,10 @@ int main(int argc, char **argv) {
       entries += g_cl[i].acked;
     secs = t1 - t0;
     eps = (double)entries / secs;
+    printf("connect storm: %d of %d committees connected (handshake, invite "
+           "redeemed, sync open) in %.2f s, %llu handshakes dropped by the "
+           "hub and retried\n",
+           g_opened, g_n, t_storm, (unsigned long long)drops_storm);
     printf("acknowledged: %llu of %llu entries, %d of %d committees complete, "
            "%d connected at the end\n",
            (unsigned long long)entries,
@@ -733,8 +774,7 @@ int main(int argc, char **argv) {
            entries ? (cpu1 - cpu0) * 1000.0 / (double)entries : 0.0);
     printf("hub memory: peak RSS (VmHWM) %.1f MiB; RSS %.1f MiB at start, "
            "%.1f MiB with %d connected and idle: %.1f KiB per connection\n",
-           hwm / 1024.0, rss0 / 1024.0, rss_idle / 1024.0, live,
-           live ? (double)(rss_idle - rss0) / live : 0.0);
+           hwm / 1024.0, rss0 / 1024.0, rss_idle / 1024.0, g_n, kpc);
     printf("connections: %llu attempts, %llu handshakes dropped and retried, "
            "%llu cut after opening\n",
            (unsigned long long)g_connects, (unsigned long long)g_drops,
@@ -742,12 +782,12 @@ int main(int argc, char **argv) {
     printf("RESULT committees=%d entries=%llu complete=%d secs=%.3f eps=%.1f "
            "verify=%.0f ratio=%.4f cpu=%.3f cpu_per_1000=%.4f hwm_kb=%ld "
            "rss0_kb=%ld rss_idle_kb=%ld kb_per_conn=%.1f drops=%llu "
-           "cuts=%llu\n",
+           "cuts=%llu storm_secs=%.3f\n",
            g_n, (unsigned long long)entries, g_done, secs, eps, vrate,
            eps / vrate, cpu1 - cpu0,
            entries ? (cpu1 - cpu0) * 1000.0 / (double)entries : 0.0, hwm, rss0,
-           rss_idle, live ? (double)(rss_idle - rss0) / live : 0.0,
-           (unsigned long long)g_drops, (unsigned long long)g_cuts);
+           rss_idle, kpc, (unsigned long long)g_drops,
+           (unsigned long long)g_cuts, t_storm);
   }
   for (i = 0; i < g_n; i++) {
     if (g_cl[i].fd >= 0)

@@ -30,7 +30,7 @@ import statistics, sys
 rows = [dict(kv.split("=", 1) for kv in r.split()[1:]) for r in sys.argv[1:] if r]
 if not rows:
     sys.exit("bench_hub: no run finished")
-keys = ["eps", "secs", "verify", "ratio", "cpu_per_1000", "hwm_kb", "kb_per_conn", "drops", "cuts", "complete"]
+keys = ["eps", "secs", "verify", "ratio", "cpu_per_1000", "hwm_kb", "kb_per_conn", "storm_secs", "drops", "cuts", "complete"]
 print(f"median of {len(rows)} runs, {rows[0]['committees']} committees:")
 for k in keys:
     vals = [float(r[k]) for r in rows]
