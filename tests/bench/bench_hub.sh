@@ -30,9 +30,11 @@ import statistics, sys
 rows = [dict(kv.split("=", 1) for kv in r.split()[1:]) for r in sys.argv[1:] if r]
 if not rows:
     sys.exit("bench_hub: no run finished")
-keys = ["eps", "secs", "verify", "ratio", "cpu_per_1000", "hwm_kb", "kb_per_conn", "storm_secs", "drops", "cuts", "complete"]
+keys = ["eps", "secs", "verify", "ratio", "cpu_per_1000", "eps_cpu", "verify_cpu", "ratio_cpu", "hwm_kb", "kb_per_conn", "storm_secs", "drops", "cuts", "complete"]
 print(f"median of {len(rows)} runs, {rows[0]['committees']} committees:")
 for k in keys:
+    if k not in rows[0]:
+        continue
     vals = [float(r[k]) for r in rows]
     print(f"  {k:>13}: {statistics.median(vals):.4g}   (runs: {', '.join(f'{v:.4g}' for v in vals)})")
 PY
