@@ -168,6 +168,17 @@ static double proc_cpu(pid_t pid) {
   return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
 }
 
+static double load1(void) {
+  double l = 0;
+  FILE *f = fopen("/proc/loadavg", "r");
+  if (f != NULL) {
+    if (fscanf(f, "%lf", &l) != 1)
+      l = 0;
+    fclose(f);
+  }
+  return l;
+}
+
 static int free_port(void) {
   struct sockaddr_in sa;
   socklen_t sl = sizeof sa;
@@ -649,7 +660,7 @@ int main(int argc, char **argv) {
   pid_t hub;
   long rss0, rss_idle, hwm;
   double t_adm, t_gen, vrate, t0, t1, cpu0, cpu1, secs, eps, first = 0;
-  double t_storm, vcpu, ecpu;
+  double t_storm, vcpu, ecpu, self0, self1;
   uint64_t drops_storm;
   uint64_t entries;
 
@@ -740,6 +751,7 @@ int main(int argc, char **argv) {
    * while its link is up. */
   g_phase = 2;
   cpu0 = proc_cpu(hub);
+  self0 = proc_cpu(getpid());
   t0 = mono_s();
   for (i = 0; i < g_n; i++) {
     client_t *c = &g_cl[i];
@@ -751,6 +763,7 @@ int main(int argc, char **argv) {
   run_until(all_done, mono_ms() + (uint64_t)timeout_s * 1000, buf);
   t1 = mono_s();
   cpu1 = proc_cpu(hub);
+  self1 = proc_cpu(getpid());
   for (i = 0; i < g_n; i++)
     if (g_cl[i].done_ms != 0 &&
         (first == 0 || (double)g_cl[i].done_ms / 1000.0 < first))
@@ -789,6 +802,9 @@ int main(int argc, char **argv) {
            cpu1 - cpu0,
            entries ? (cpu1 - cpu0) * 1000.0 / (double)entries : 0.0, ecpu,
            ecpu / vcpu);
+    printf("the committees (this process) used %.2f s of CPU meanwhile; "
+           "load average then %.2f\n",
+           self1 - self0, load1());
     printf("hub memory: peak RSS (VmHWM) %.1f MiB; RSS %.1f MiB at start, "
            "%.1f MiB with %d connected and idle: %.1f KiB per connection\n",
            hwm / 1024.0, rss0 / 1024.0, rss_idle / 1024.0, g_n, kpc);
@@ -800,12 +816,13 @@ int main(int argc, char **argv) {
            "verify=%.0f ratio=%.4f cpu=%.3f cpu_per_1000=%.4f hwm_kb=%ld "
            "rss0_kb=%ld rss_idle_kb=%ld kb_per_conn=%.1f drops=%llu "
            "cuts=%llu storm_secs=%.3f verify_cpu=%.0f eps_cpu=%.1f "
-           "ratio_cpu=%.4f\n",
+           "ratio_cpu=%.4f bench_cpu=%.3f load=%.2f\n",
            g_n, (unsigned long long)entries, g_done, secs, eps, vrate,
            eps / vrate, cpu1 - cpu0,
            entries ? (cpu1 - cpu0) * 1000.0 / (double)entries : 0.0, hwm, rss0,
            rss_idle, kpc, (unsigned long long)g_drops,
-           (unsigned long long)g_cuts, t_storm, vcpu, ecpu, ecpu / vcpu);
+           (unsigned long long)g_cuts, t_storm, vcpu, ecpu, ecpu / vcpu,
+           self1 - self0, load1());
   }
   for (i = 0; i < g_n; i++) {
     if (g_cl[i].fd >= 0)
