@@ -449,6 +449,8 @@ static int bind_node(ayil_store_t *st, const uint8_t hub_sk[64],
                    "UPDATE devices SET state='replaced', revoked=?2, "
                    "revoked_after=?3 WHERE id=?1 AND state='active'",
                    NULL, "kii", pred, (int64_t)now, (int64_t)pred_head);
+    /* The predecessor's peers now see the successor's log. */
+    ayil__store_policy_changed(st);
   }
   if (rc == 0)
     rc =
@@ -826,6 +828,8 @@ int ayil_reg_alert_clear(ayil_store_t *st, const char *kind,
                    "UPDATE alerts SET cleared=1 WHERE cleared=0 AND kind=?1 "
                    "AND (?2 IS NULL OR peer=?2)",
                    NULL, "tK", kind, peer);
+  /* A log refused for a fork may be wanted again. */
+  ayil__store_policy_changed(st);
   if (n != NULL)
     *n = sqlite3_changes(ayil__store_db(st));
   return rc;

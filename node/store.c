@@ -252,8 +252,16 @@ struct sqlite3 *ayil__store_db(ayil_store_t *st) {
 int ayil__store_stmt(ayil_store_t *st, const char *sql,
                      struct sqlite3_stmt **out) {
   int i, rc;
+  /* By address first: every call site passes a string constant. */
   for (i = 0; i < AYIL__STORE_CACHE && st->cache_sql[i] != NULL; i++)
-    if (st->cache_sql[i] == sql || strcmp(st->cache_sql[i], sql) == 0) {
+    if (st->cache_sql[i] == sql) {
+      sqlite3_reset(st->cache[i]);
+      sqlite3_clear_bindings(st->cache[i]);
+      *out = st->cache[i];
+      return 0;
+    }
+  for (i = 0; i < AYIL__STORE_CACHE && st->cache_sql[i] != NULL; i++)
+    if (strcmp(st->cache_sql[i], sql) == 0) {
       sqlite3_reset(st->cache[i]);
       sqlite3_clear_bindings(st->cache[i]);
       *out = st->cache[i];
@@ -267,6 +275,37 @@ int ayil__store_stmt(ayil_store_t *st, const char *sql,
   st->cache_sql[i] = sql;
   *out = st->cache[i];
   return 0;
+}
+
+void ayil__store_policy_changed(ayil_store_t *st) {
+  st->policy_gen++;
+}
+
+uint64_t ayil_store_policy_gen(ayil_store_t *st) {
+  /* Another connection (the CLI: admit --confirm, alert clearing) changed
+   * the database: any view may have changed. */
+  sqlite3_stmt *s = NULL;
+  if (ayil__store_stmt(st, "PRAGMA data_version", &s) == 0) {
+    if (sqlite3_step(s) == SQLITE_ROW) {
+      sqlite3_int64 v = sqlite3_column_int64(s, 0);
+      if (v != st->data_version) {
+        st->data_version = v;
+        st->policy_gen++;
+      }
+    } else {
+      st->policy_gen++;
+    }
+    sqlite3_reset(s);
+  } else {
+    st->policy_gen++;
+  }
+  return st->policy_gen;
+}
+
+int ayil_store_cache_kib(ayil_store_t *st, int kib) {
+  char sql[64];
+  snprintf(sql, sizeof sql, "PRAGMA cache_size=-%d", kib > 0 ? kib : 2000);
+  return ayil__store_exec(st, sql);
 }
 
 int ayil_store_begin(ayil_store_t *st) {
@@ -368,7 +407,12 @@ static int bindv(sqlite3_stmt *s, const char *fmt, va_list ap) {
 int ayil__store_run(ayil_store_t *st, const char *sql, const char *fmt, ...) {
   sqlite3_stmt *s = NULL;
   va_list ap;
-  int rc = ayil__store_rc(sqlite3_prepare_v2(st->db, sql, -1, &s, NULL));
+  /* Prepared once per store (the SQL is a constant at every call site); a
+   * full cache falls back to a one-shot statement. */
+  int cached = ayil__store_stmt(st, sql, &s) == 0;
+  int rc = 0;
+  if (!cached)
+    rc = ayil__store_rc(sqlite3_prepare_v2(st->db, sql, -1, &s, NULL));
   if (rc != 0)
     return rc;
   va_start(ap, fmt);
@@ -378,15 +422,19 @@ int ayil__store_run(ayil_store_t *st, const char *sql, const char *fmt, ...) {
     rc = sqlite3_step(s);
     rc = (rc == SQLITE_DONE || rc == SQLITE_ROW) ? 0 : ayil__store_rc(rc);
   }
-  sqlite3_finalize(s);
+  if (cached) {
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+  } else {
+    sqlite3_finalize(s);
+  }
   return rc;
 }
 
 int ayil_store_body(ayil_store_t *st, const uint8_t hash[AYIL_HASH_BYTES],
                     uint8_t **sealed, size_t *len) {
   sqlite3_stmt *s = NULL;
-  int rc = ayil__store_rc(sqlite3_prepare_v2(
-      st->db, "SELECT sealed FROM bodies WHERE hash=?1", -1, &s, NULL));
+  int rc = ayil__store_stmt(st, "SELECT sealed FROM bodies WHERE hash=?1", &s);
   if (rc != 0)
     return rc;
   sqlite3_bind_blob(s, 1, hash, AYIL_HASH_BYTES, SQLITE_STATIC);
@@ -395,7 +443,7 @@ int ayil_store_body(ayil_store_t *st, const uint8_t hash[AYIL_HASH_BYTES],
     rc = blob_out(s, 0, sealed, len);
   else
     rc = rc == SQLITE_DONE ? AYIL_ENOTFOUND : ayil__store_rc(rc);
-  sqlite3_finalize(s);
+  sqlite3_reset(s);
   if (rc == 0) {
     /* Every body read is checked against the hash it is stored under: a
      * flipped bit on the SD card must not leave here as a body (a peer

@@ -55,6 +55,22 @@ int ayil_store_begin(ayil_store_t *st);
 int ayil_store_commit(ayil_store_t *st);
 void ayil_store_rollback(ayil_store_t *st);
 
+/*
+ * A number that changes whenever a replication policy view (policy_view.h)
+ * of this store may have gained an origin: a successor bound to its
+ * committee, a predecessor learnt from the hub's notice, an alert cleared,
+ * or anything written through another connection (PRAGMA data_version). A
+ * view computed at one number still lists every origin it would list now,
+ * or more, while the number stays the same; losing one (a revocation, a
+ * fork) does not change it. ayild caches each connection's origins on it.
+ */
+uint64_t ayil_store_policy_gen(ayil_store_t *st);
+/* The page cache of this connection to the store, in KiB (SQLite's
+ * default is 2,000 KiB). */
+int ayil_store_cache_kib(ayil_store_t *st, int kib);
+/* For registry.c and store_view.c: such a change happened. */
+void ayil__store_policy_changed(ayil_store_t *st);
+
 /* Last seq and hash of `origin`'s log; seq 0 and zero hash if none. */
 int ayil_store_head(ayil_store_t *st, const uint8_t origin[AYIL_ID_BYTES],
                     uint64_t *seq, uint8_t hash[AYIL_HASH_BYTES]);
@@ -260,7 +276,7 @@ int ayil_store_audit_list(ayil_store_t *st, size_t limit,
                           ayil_store_audit_cb cb, void *ctx);
 
 /* How many statements ayil__store_stmt keeps. */
-#define AYIL__STORE_CACHE 32
+#define AYIL__STORE_CACHE 64
 /*
  * A statement for `sql` (a string constant: it is kept by address),
  * prepared once per store and kept until the store closes; reset and with

@@ -30,6 +30,10 @@ struct ayil_store_s {
    * error code (ayil_store_why()); never a value from the entry. */
   char why[192];
   int purged; /* the last fold purged a body (checkpoint the WAL) */
+  /* ayil_store_policy_gen(): bumped by ayil__store_policy_changed() and
+   * when PRAGMA data_version moves (another connection wrote). */
+  uint64_t policy_gen;
+  sqlite3_int64 data_version;
 };
 
 int ayil__store_exec(ayil_store_t *st, const char *sql);

@@ -245,6 +245,8 @@ static int fold_notice(ayil_store_t *st, const ayil_entry_t *e,
   rc = ayil_hdr_notice(e->header, e->header_len, &nt);
   if (rc != 0)
     return rc;
+  if (nt.has_successor_of)
+    ayil__store_policy_changed(st); /* a committee's lineage grew */
   return ayil__store_run(
       st,
       "INSERT INTO notices(n, origin, action, node, pred) "

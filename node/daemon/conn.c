@@ -134,10 +134,68 @@ static unsigned cb_discover(void *ctx, const uint8_t origin[AYIL_ID_BYTES]) {
   return ayil_policy_discover(&nv.v, origin);
 }
 
+/* Where `origin` is or would be in d->pend (sorted). */
+static size_t pend_pos(const daemon_t *d, const uint8_t *origin, int *found) {
+  size_t lo = 0, hi = d->npend;
+  *found = 0;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    int k = memcmp(d->pend[mid].id, origin, AYIL_ID_BYTES);
+    if (k == 0) {
+      *found = 1;
+      return mid;
+    }
+    if (k < 0)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return lo;
+}
+
+static int pend_add(daemon_t *d, const uint8_t *origin, const conn_t *c) {
+  int found;
+  size_t i = pend_pos(d, origin, &found);
+  if (found) {
+    if (d->pend[i].by != c)
+      d->pend[i].by = NULL;
+    return 0;
+  }
+  if (d->npend == d->cap_pend) {
+    size_t cap = d->cap_pend ? d->cap_pend * 2 : 64;
+    struct pend_s *p = realloc(d->pend, cap * sizeof *p);
+    if (p == NULL)
+      return AYIL_ENOMEM;
+    d->pend = p;
+    d->cap_pend = cap;
+  }
+  memmove(&d->pend[i + 1], &d->pend[i], (d->npend - i) * sizeof *d->pend);
+  memcpy(d->pend[i].id, origin, AYIL_ID_BYTES);
+  d->pend[i].by = c;
+  d->npend++;
+  return 0;
+}
+
+static int tx_durable(daemon_t *d);
+
+/* The head the sync machine compares with and acknowledges from must be
+ * durable. Entries another connection delivered in this loop turn's open
+ * transaction are not yet: make them durable first (rare: two connections
+ * carrying one log in one turn). Our own are tracked by our machine. */
 static int cb_head(void *ctx, const uint8_t origin[AYIL_ID_BYTES],
                    uint64_t *seq, uint8_t hash[AYIL_HASH_BYTES]) {
   conn_t *c = ctx;
-  return ayil_store_head(c->d->store, origin, seq, hash);
+  daemon_t *d = c->d;
+  if (d->in_tx && d->npend > 0) {
+    int found;
+    size_t i = pend_pos(d, origin, &found);
+    if (found && d->pend[i].by != c) {
+      int rc = tx_durable(d);
+      if (rc != 0)
+        return rc;
+    }
+  }
+  return ayil_store_head(d->store, origin, seq, hash);
 }
 
 static void free_lent(conn_t *c) {
@@ -173,17 +231,47 @@ static int cb_get(void *ctx, const uint8_t origin[AYIL_ID_BYTES], uint64_t seq,
   return rc;
 }
 
-/* Remembers an origin that this read stored entries of. The list holds as
- * many origins as one connection can name, so deliver() never has to commit
- * (and call back into the sync state machine that is calling it). */
-static int touch(daemon_t *d, const uint8_t *origin) {
-  int i;
-  for (i = 0; i < d->ntouched; i++)
-    if (memcmp(d->touched[i], origin, AYIL_ID_BYTES) == 0)
+/* Remembers that `c` delivered entries of `origin` in the open
+ * transaction, so that deliver() never has to commit (and call back into
+ * the sync state machine that is calling it). */
+static int delivered_origin(conn_t *c, const uint8_t *origin) {
+  size_t i;
+  for (i = c->ndl; i > 0; i--)
+    if (memcmp(c->dl[i - 1], origin, AYIL_ID_BYTES) == 0)
       return 0;
-  if (d->ntouched >= CONN_MAX_TOUCHED)
-    return AYIL_ETOOBIG;
-  memcpy(d->touched[d->ntouched++], origin, AYIL_ID_BYTES);
+  if (c->ndl == c->cap_dl) {
+    size_t cap = c->cap_dl ? c->cap_dl * 2 : 4;
+    uint8_t(*p)[AYIL_ID_BYTES];
+    if (cap > AYIL_SYNC_ORIGINS_MAX)
+      return AYIL_ETOOBIG;
+    p = realloc(c->dl, cap * sizeof *p);
+    if (p == NULL)
+      return AYIL_ENOMEM;
+    c->dl = p;
+    c->cap_dl = cap;
+  }
+  memcpy(c->dl[c->ndl++], origin, AYIL_ID_BYTES);
+  return 0;
+}
+
+static void on_commit_check(uv_check_t *h);
+
+/* Opens the loop turn's transaction; the commit handle commits it. */
+static int tx_open(daemon_t *d) {
+  int rc;
+  if (d->in_tx)
+    return 0;
+  rc = ayil_store_begin(d->store);
+  if (rc != 0)
+    return rc;
+  d->in_tx = 1;
+  if (!d->commit_check_init) {
+    uv_check_init(d->loop, &d->commit_check);
+    d->commit_check.data = d;
+    d->commit_check_init = 1;
+  }
+  if (!uv_is_closing((uv_handle_t *)&d->commit_check))
+    uv_check_start(&d->commit_check, on_commit_check);
   return 0;
 }
 
@@ -194,12 +282,9 @@ static int cb_deliver(void *ctx, const ayil_entry_t *e,
   int rc;
   if (d->tx_failed)
     return AYIL_ESTORE;
-  if (!d->in_tx) {
-    rc = ayil_store_begin(d->store);
-    if (rc != 0)
-      return rc;
-    d->in_tx = 1;
-  }
+  rc = tx_open(d);
+  if (rc != 0)
+    return rc;
   if (item->body == NULL && item->proof != NULL) {
     ayil_node_view_t nv;
     rc = conn_view(c, &nv);
@@ -213,7 +298,9 @@ static int cb_deliver(void *ctx, const ayil_entry_t *e,
                                     item->body, item->body_len);
   }
   if (rc == 0) {
-    rc = touch(d, e->origin);
+    rc = delivered_origin(c, e->origin);
+    if (rc == 0)
+      rc = pend_add(d, e->origin, c);
     c->delivered = 1;
     int burst = 0;
     if (e->op == AYIL_OP_DELETE &&
@@ -359,6 +446,8 @@ void conn_close(conn_t *c, int clean, const char *why) {
 static void conn_free(conn_t *c) {
   ayil_session_free(c->sess);
   free_lent(c);
+  free(c->dl);
+  free(c->named);
   free(c);
 }
 
@@ -453,13 +542,65 @@ void conn_pump(conn_t *c) {
     conn_close(c, 0, ayil_strerror(rc));
 }
 
-/* Commits what deliver() stored during this read, then lets every
- * connection acknowledge it and pass it on. */
-void daemon_commit(daemon_t *d) {
-  conn_t *c;
-  int i, rc;
-  if (!d->in_tx)
+/* Refreshes the origins the policy lists for `c` when the policy may have
+ * gained one since (ayil_store_policy_gen()). The list only grows: an
+ * origin the sync machine announced stays in it. */
+static void named_refresh(conn_t *c, uint64_t gen) {
+  static ayil_sync_origin_t rows[AYIL_SYNC_ORIGINS_MAX];
+  ayil_node_view_t nv;
+  size_t n = 0, i, j;
+  if (c->named_ok && c->named_gen == gen)
     return;
+  if (conn_view(c, &nv) != 0 ||
+      ayil_policy_origins(&nv.v, rows, AYIL_SYNC_ORIGINS_MAX, &n) != 0)
+    return; /* not ok: tried again at the next commit */
+  if (n > AYIL_SYNC_ORIGINS_MAX)
+    n = AYIL_SYNC_ORIGINS_MAX;
+  for (i = 0; i < n; i++) {
+    uint8_t(*p)[AYIL_ID_BYTES];
+    for (j = 0; j < c->nnamed; j++)
+      if (memcmp(c->named[j], rows[i].id, AYIL_ID_BYTES) == 0)
+        break;
+    if (j < c->nnamed || c->nnamed >= AYIL_SYNC_ORIGINS_MAX)
+      continue;
+    p = realloc(c->named, (c->nnamed + 1) * sizeof *p);
+    if (p == NULL)
+      return;
+    c->named = p;
+    memcpy(c->named[c->nnamed++], rows[i].id, AYIL_ID_BYTES);
+  }
+  c->named_gen = gen;
+  c->named_ok = 1;
+}
+
+static int id_cmp(const void *a, const void *b) {
+  return memcmp(a, b, AYIL_ID_BYTES);
+}
+
+/* Commits what deliver() stored in this loop turn, from every connection,
+ * with the "last acknowledgement" rows of what each peer sent; only then
+ * lets each connection acknowledge what it delivered, and tells the
+ * connections whose policy names a committed origin (to pass it on). The
+ * sync machines hear of it here; they are pumped at the end of the turn. */
+/* Commits the open transaction, with the "last acknowledgement" rows of
+ * what each peer sent; the connections hear of it in daemon_commit(). */
+static int tx_durable(daemon_t *d) {
+  conn_t *c;
+  size_t i;
+  uint64_t now = (uint64_t)time(NULL);
+  int rc;
+  if (!d->in_tx)
+    return 0;
+  /* What we received from each peer is acknowledged to it with this
+   * commit: that is the "last acknowledgement" `ayil status` and `nodes`
+   * show. Written in the same transaction. */
+  for (c = d->conns; c != NULL; c = c->next)
+    for (i = 0; i < c->ndl; i++) {
+      uint64_t seq = 0;
+      uint8_t hash[AYIL_HASH_BYTES];
+      if (c->peer_known && ayil_store_head(d->store, c->dl[i], &seq, hash) == 0)
+        ayil_reg_acked(d->store, c->peer, c->dl[i], seq, now);
+    }
   d->in_tx = 0;
   rc = ayil_store_commit(d->store);
   if (rc != 0) {
@@ -469,29 +610,106 @@ void daemon_commit(daemon_t *d) {
       ayil_reg_alert(d->store, "disk_full", NULL, NULL, 0,
                      (uint64_t)time(NULL));
     d->tx_failed = 1;
-    d->ntouched = 0;
-    return;
+    for (c = d->conns; c != NULL; c = c->next)
+      c->ndl = 0;
   }
-  for (i = 0; i < d->ntouched; i++) {
-    uint64_t seq = 0;
-    uint8_t hash[AYIL_HASH_BYTES];
-    if (ayil_store_head(d->store, d->touched[i], &seq, hash) != 0)
+  d->npend = 0;
+  return rc;
+}
+
+void daemon_commit(daemon_t *d) {
+  conn_t *c;
+  size_t i, nt = 0;
+  uint64_t gen;
+  if (tx_durable(d) != 0)
+    return;
+  /* Every origin committed now, sorted, once. */
+  for (c = d->conns; c != NULL; c = c->next)
+    nt += c->ndl;
+  if (nt > d->cap_touched) {
+    uint8_t(*p)[AYIL_ID_BYTES] = realloc(d->touched, nt * sizeof *p);
+    if (p == NULL) {
+      dlog(LOG_ERR, "out of memory after a commit");
+      for (c = d->conns; c != NULL; c = c->next)
+        c->ndl = 0;
+      return;
+    }
+    d->touched = p;
+    d->cap_touched = nt;
+  }
+  nt = 0;
+  for (c = d->conns; c != NULL; c = c->next) {
+    if (c->ndl > 0)
+      memcpy(d->touched[nt], c->dl, c->ndl * AYIL_ID_BYTES);
+    nt += c->ndl;
+  }
+  if (nt == 0)
+    return;
+  qsort(d->touched, nt, AYIL_ID_BYTES, id_cmp);
+  {
+    size_t k = 1;
+    for (i = 1; i < nt; i++)
+      if (memcmp(d->touched[i], d->touched[k - 1], AYIL_ID_BYTES) != 0)
+        memcpy(d->touched[k++], d->touched[i], AYIL_ID_BYTES);
+    nt = k;
+  }
+  gen = ayil_store_policy_gen(d->store);
+  for (c = d->conns; c != NULL; c = c->next) {
+    ayil_sync_t *sy = conn_sync(c);
+    if (c->state != CONN_SYNC || sy == NULL) {
+      c->ndl = 0;
       continue;
-    for (c = d->conns; c != NULL; c = c->next) {
-      if (c->state != CONN_SYNC || conn_sync(c) == NULL)
-        continue;
-      /* What we received from this peer is now acknowledged to it: that
-       * is the "last acknowledgement" `ayil status` and `nodes` show. */
-      if (c->delivered)
-        ayil_reg_acked(d->store, c->peer, d->touched[i], seq,
-                       (uint64_t)time(NULL));
-      ayil_sync_committed(conn_sync(c), d->touched[i], seq);
-      ayil_sync_notify(conn_sync(c), d->touched[i]);
+    }
+    /* Acknowledge what this connection delivered. */
+    for (i = 0; i < c->ndl; i++) {
+      uint64_t seq = 0;
+      uint8_t hash[AYIL_HASH_BYTES];
+      if (ayil_store_head(d->store, c->dl[i], &seq, hash) == 0) {
+        ayil_sync_committed(sy, c->dl[i], seq);
+        c->pump_soon = 1;
+      }
+    }
+    c->ndl = 0;
+    /* Pass on what its policy names: no other connection can want it. */
+    named_refresh(c, gen);
+    for (i = 0; i < c->nnamed; i++)
+      if (bsearch(c->named[i], d->touched, nt, AYIL_ID_BYTES, id_cmp) != NULL) {
+        ayil_sync_notify(sy, c->named[i]);
+        c->pump_soon = 1;
+      }
+  }
+}
+
+/* The end of a loop turn: commit, close the connections whose entries a
+ * failed commit lost, and let the others send what the commit allowed. */
+static void on_commit_check(uv_check_t *h) {
+  daemon_t *d = h->data;
+  conn_t *c, *next;
+  daemon_commit(d);
+  for (c = d->conns; c != NULL; c = next) {
+    next = c->next;
+    if (d->tx_failed && c->delivered && c->state != CONN_CLOSING)
+      conn_close(c, 0, "store commit failed");
+    c->delivered = 0;
+    if (c->pump_soon) {
+      c->pump_soon = 0;
+      conn_pump(c);
     }
   }
-  d->ntouched = 0;
-  for (c = d->conns; c != NULL; c = c->next)
-    c->delivered = 0;
+  d->tx_failed = 0;
+  if (!d->in_tx)
+    uv_check_stop(h);
+}
+
+void daemon_commit_stop(daemon_t *d) {
+  daemon_commit(d);
+  free(d->touched);
+  free(d->pend);
+  d->touched = NULL;
+  d->pend = NULL;
+  d->cap_touched = d->cap_pend = d->npend = 0;
+  if (d->commit_check_init && !uv_is_closing((uv_handle_t *)&d->commit_check))
+    uv_close((uv_handle_t *)&d->commit_check, NULL);
 }
 
 /* The local log grew (a record entered with the CLI). */
@@ -517,6 +735,9 @@ static int admit(void *ctx, const uint8_t peer[AYIL_ID_BYTES],
   daemon_t *d = c->d;
   char id[AYIL_ID_TEXT];
   int rc;
+  /* The registry opens its own transactions, and the have that follows
+   * must name only durable heads: commit the turn's entries first. */
+  daemon_commit(d);
   memcpy(c->peer, peer, AYIL_ID_BYTES);
   c->peer_known = 1;
   ayil_id_to_text(c->peer, id);
@@ -604,15 +825,14 @@ static int on_events(conn_t *c) {
   return 0;
 }
 
-/* One read buffer for every connection: the loop has one thread, and a
- * read is consumed (fed to the session) before the next one. */
-static char read_buf[READ_BUF];
-
+/* One buffer for every connection's reads: libuv calls on_read() right
+ * after alloc_cb(), and on_read() consumes all of it (one thread). */
 static void alloc_cb(uv_handle_t *h, size_t hint, uv_buf_t *buf) {
+  static char rbuf[READ_BUF];
   (void)h;
   (void)hint;
-  buf->base = read_buf;
-  buf->len = sizeof read_buf;
+  buf->base = rbuf;
+  buf->len = sizeof rbuf;
 }
 
 static int feed(conn_t *c, const uint8_t *p, size_t n) {
@@ -636,13 +856,8 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
       guard_proven(c);
     }
   }
-  /* Make what arrived durable before anything is acknowledged. */
-  daemon_commit(d);
-  if (d->tx_failed) {
-    d->tx_failed = 0;
-    if (c->state != CONN_CLOSING)
-      conn_close(c, 0, "store commit failed");
-  }
+  /* What arrived is made durable, and only then acknowledged, at the end
+   * of this loop turn (on_commit_check), with every other connection's. */
   if (rc != 0) {
     if (d->in_tx) {
       /* Entries before the bad one were verified: keep them. */
@@ -690,8 +905,7 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
                : nread == UV_EOF     ? "peer closed"
                                      : uv_strerror((int)nread));
   }
-  for (c = d->conns; c != NULL; c = c->next)
-    conn_pump(c);
+  conn_pump(c);
 }
 
 static int start_client(conn_t *c) {
@@ -699,6 +913,8 @@ static int start_client(conn_t *c) {
   ayil_session_config_t cfg;
   uint64_t acked = 0;
   int rc;
+  /* Our have must name only durable heads. */
+  daemon_commit(d);
   session_cfg(c, &cfg);
   cfg.has_token = ayil_reg_token_get(d->store, cfg.token) == 0;
   memcpy(c->peer, d->hub_id, AYIL_ID_BYTES);

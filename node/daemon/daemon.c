@@ -13,6 +13,8 @@
 
 #include "daemon.h"
 
+#define HUB_CACHE_KIB (32 * 1024)
+
 int dlog_journal = 0;
 int dlog_verbose = 0;
 
@@ -194,6 +196,10 @@ int daemon_load(daemon_t *d, int reload) {
   rc = ayil_store_open(&d->store, path, 0);
   if (rc == 0 && !d->is_hub)
     rc = ayil_store_set_hub(d->store, d->hub_id); /* only its notices count */
+  /* A hub's store holds every committee's log: keep the indexes that
+   * every entry touches (bodies by hash, entries by origin) in memory. */
+  if (rc == 0 && d->is_hub)
+    rc = ayil_store_cache_kib(d->store, HUB_CACHE_KIB);
   if (rc != 0) {
     dlog(LOG_ERR, "store %s: %s", path, ayil_strerror(rc));
     return rc;

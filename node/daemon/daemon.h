@@ -44,8 +44,6 @@ enum {
   CONN_CLOSING,
 };
 
-#define CONN_MAX_TOUCHED AYIL_SYNC_ORIGINS_MAX
-
 typedef struct conn_s {
   uv_tcp_t tcp;
   uv_connect_t connect_req;
@@ -64,7 +62,18 @@ typedef struct conn_s {
   size_t nwant;      /* logs the policy wanted from the peer at the handshake */
   uint64_t leave_ms; /* when conn_leave() sent our final frame */
   int leaving;       /* sent the final frame, shutting down */
-  int delivered;     /* handed entries to the store in this read */
+  int delivered;     /* handed entries to the store in this transaction */
+  /* The origins it delivered in the open transaction (acknowledged to it
+   * once committed), and every origin the policy ever listed for it
+   * (those whose commits it is told of), as of policy generation
+   * named_gen. */
+  uint8_t (*dl)[AYIL_ID_BYTES];
+  size_t ndl, cap_dl;
+  uint8_t (*named)[AYIL_ID_BYTES];
+  size_t nnamed;
+  uint64_t named_gen;
+  int named_ok;
+  int pump_soon; /* a commit gave its sync machine news: pump it */
   ayil_session_t *sess;
   uint8_t peer[AYIL_ID_BYTES];
   int peer_known;
@@ -117,11 +126,21 @@ struct daemon_s {
   unsigned hub_hangups; /* closed after authentication, in a row */
   unsigned hub_stalls;  /* connections in a row that got nothing acked */
   unsigned addr_turn;   /* which of the hub name's addresses is next */
-  /* Store transaction opened by deliver(), committed after a read. */
+  /* Store transaction opened by deliver(), committed once per loop turn
+   * (commit_check), for every connection's reads of that turn. */
   int in_tx;
-  uint8_t touched[CONN_MAX_TOUCHED][AYIL_ID_BYTES];
-  int ntouched;
+  uint8_t (*touched)[AYIL_ID_BYTES]; /* scratch of daemon_commit */
+  /* Origins with entries in the open transaction, sorted, and the one
+   * connection that delivered them (NULL: several). */
+  struct pend_s {
+    uint8_t id[AYIL_ID_BYTES];
+    const conn_t *by;
+  } * pend;
+  size_t npend, cap_pend;
+  size_t cap_touched;
   int tx_failed;
+  uv_check_t commit_check;
+  int commit_check_init;
   uint64_t last_flush_ms;
   uint64_t last_check_ms;
   uint64_t last_quarantine_ms; /* hub: when quarantine was last expired */
@@ -146,7 +165,11 @@ void conns_tick(daemon_t *d);
 int conn_lineage_grew(conn_t *c);
 void conns_flush_stats(daemon_t *d);
 int conns_active(daemon_t *d);
+/* Commits what deliver() stored and tells the connections (acks, new
+ * entries to pass on); the pumping is left to the end of the loop turn. */
 void daemon_commit(daemon_t *d);
+/* Stops the end-of-turn commit handle (shutdown); commits first. */
+void daemon_commit_stop(daemon_t *d);
 void daemon_notify_local(daemon_t *d);
 
 /* guard.c: what a peer may hold of a hub (connections, memory, time). */

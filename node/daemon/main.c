@@ -33,6 +33,7 @@ static void close_all(daemon_t *d) {
   conn_t *c;
   d->stopping = 1;
   sdnotify_stopping();
+  daemon_commit_stop(d);
   conns_flush_stats(d);
   for (c = d->conns; c != NULL; c = c->next)
     conn_close(c, 1, "daemon stopping");
