@@ -959,10 +959,10 @@ int ayil_store_verify(ayil_store_t *st, ayil_store_verify_t *out) {
   return rc;
 }
 
-int ayil_store_quick_check(ayil_store_t *st) {
+/* Runs an integrity PRAGMA: 0 when its first row is "ok". */
+static int pragma_ok(ayil_store_t *st, const char *sql) {
   sqlite3_stmt *s = NULL;
-  int rc = ayil__store_rc(
-      sqlite3_prepare_v2(st->db, "PRAGMA quick_check(1)", -1, &s, NULL));
+  int rc = ayil__store_rc(sqlite3_prepare_v2(st->db, sql, -1, &s, NULL));
   if (rc != 0)
     return rc;
   rc = AYIL_ECORRUPT;
@@ -975,20 +975,12 @@ int ayil_store_quick_check(ayil_store_t *st) {
   return rc;
 }
 
+int ayil_store_quick_check(ayil_store_t *st) {
+  return pragma_ok(st, "PRAGMA quick_check(1)");
+}
+
 int ayil_store_integrity(ayil_store_t *st) {
-  sqlite3_stmt *s = NULL;
-  int rc = ayil__store_rc(
-      sqlite3_prepare_v2(st->db, "PRAGMA integrity_check", -1, &s, NULL));
-  if (rc != 0)
-    return rc;
-  rc = AYIL_ECORRUPT;
-  if (sqlite3_step(s) == SQLITE_ROW) {
-    const char *t = (const char *)sqlite3_column_text(s, 0);
-    if (t != NULL && strcmp(t, "ok") == 0)
-      rc = 0;
-  }
-  sqlite3_finalize(s);
-  return rc;
+  return pragma_ok(st, "PRAGMA integrity_check");
 }
 
 int ayil_store_lacking(ayil_store_t *st, const uint8_t origin[AYIL_ID_BYTES],
