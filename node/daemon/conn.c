@@ -577,11 +577,6 @@ static int id_cmp(const void *a, const void *b) {
   return memcmp(a, b, AYIL_ID_BYTES);
 }
 
-/* Commits what deliver() stored in this loop turn, from every connection,
- * with the "last acknowledgement" rows of what each peer sent; only then
- * lets each connection acknowledge what it delivered, and tells the
- * connections whose policy names a committed origin (to pass it on). The
- * sync machines hear of it here; they are pumped at the end of the turn. */
 /* Commits the open transaction, with the "last acknowledgement" rows of
  * what each peer sent; the connections hear of it in daemon_commit(). */
 static int tx_durable(daemon_t *d) {
@@ -617,6 +612,11 @@ static int tx_durable(daemon_t *d) {
   return rc;
 }
 
+/* Commits what deliver() stored in this loop turn, from every connection,
+ * with the "last acknowledgement" rows of what each peer sent; only then
+ * lets each connection acknowledge what it delivered, and tells the
+ * connections whose policy names a committed origin (to pass it on). The
+ * sync machines hear of it here; they are pumped at the end of the turn. */
 void daemon_commit(daemon_t *d) {
   conn_t *c;
   size_t i, nt = 0;
