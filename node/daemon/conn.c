@@ -850,11 +850,11 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
     c->bytes_recv += (uint64_t)nread;
     c->last_recv_ms = now_ms(d);
     rc = feed(c, (const uint8_t *)buf->base, (size_t)nread);
-    if (rc == 0 && !c->outbound && !c->proven &&
-        c->bytes_recv >= AYIL_HS_CLIENT_HELLO_BYTES) {
-      c->proven = 1; /* the session verified the hello */
+    /* This read completed the hello, which the session verified. */
+    if (rc == 0 && !c->outbound &&
+        c->bytes_recv - (uint64_t)nread < AYIL_HS_CLIENT_HELLO_BYTES &&
+        c->bytes_recv >= AYIL_HS_CLIENT_HELLO_BYTES)
       guard_proven(c);
-    }
   }
   /* What arrived is made durable, and only then acknowledged, at the end
    * of this loop turn (on_commit_check), with every other connection's. */

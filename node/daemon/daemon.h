@@ -57,7 +57,6 @@ typedef struct conn_s {
   int state;
   int clean; /* closed by linger/leave, not by an error */
   int made_progress;
-  int proven; /* inbound: its hello proved the network key (guard.c) */
   uint64_t own_acked_at0; /* committee: own log acked by the hub at start */
   size_t nwant;      /* logs the policy wanted from the peer at the handshake */
   uint64_t leave_ms; /* when conn_leave() sent our final frame */
