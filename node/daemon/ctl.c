@@ -46,8 +46,7 @@ static void client_close(ctl_client_t *cl) {
   if (cl->closing)
     return;
   cl->closing = 1;
-  for (pp = (ctl_client_t **)&cl->d->ctl_clients; *pp != NULL;
-       pp = &(*pp)->next)
+  for (pp = &cl->d->ctl_clients; *pp != NULL; pp = &(*pp)->next)
     if (*pp == cl) {
       *pp = cl->next;
       break;
@@ -178,13 +177,7 @@ static json_t *status_json(daemon_t *d) {
     /* What the peers hold of this daemon (guard.c bounds it). */
     unsigned n = 0, pend = 0;
     size_t mem = 0;
-    for (c = d->conns; c != NULL; c = c->next) {
-      if (c->state == CONN_CLOSING)
-        continue;
-      n++;
-      pend += !c->outbound && c->state == CONN_HANDSHAKE;
-      mem += sizeof *c + (c->sess != NULL ? ayil_session_memory(c->sess) : 0);
-    }
+    guard_usage(d, &n, &pend, &mem);
     json_object_set_new(o, "connections",
                         json_pack("{s:I, s:I, s:I, s:I}", "open", (json_int_t)n,
                                   "unauthenticated", (json_int_t)pend,

@@ -186,6 +186,9 @@ void guard_proven(conn_t *c);
 void guard_admitted(conn_t *c);
 /* Why an inbound connection has run out of time, or NULL. */
 const char *guard_expired(conn_t *c, uint64_t now);
+/* For `ayil status`: connections open, unauthenticated, and the heap
+ * bytes they hold (conn_t and session). */
+void guard_usage(daemon_t *d, unsigned *open, unsigned *pending, size_t *bytes);
 /* Every tick: returns the memory of a flood's closed connections to the
  * system once they are gone. */
 void guard_trim(daemon_t *d);

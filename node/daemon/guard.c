@@ -84,6 +84,20 @@ static int stage(const conn_t *c) {
   return c->bytes_recv >= AYIL_HS_CLIENT_HELLO_BYTES ? 2 : 1;
 }
 
+void guard_usage(daemon_t *d, unsigned *open, unsigned *pending,
+                 size_t *bytes) {
+  conn_t *c;
+  *open = *pending = 0;
+  *bytes = 0;
+  for (c = d->conns; c != NULL; c = c->next) {
+    if (c->state == CONN_CLOSING)
+      continue;
+    (*open)++;
+    *pending += stage(c) != 0;
+    *bytes += sizeof *c + (c->sess != NULL ? ayil_session_memory(c->sess) : 0);
+  }
+}
+
 static int by_source_age(const void *a, const void *b) {
   const conn_t *x = *(conn_t *const *)a, *y = *(conn_t *const *)b;
   int k = memcmp(x->src, y->src, sizeof x->src);
