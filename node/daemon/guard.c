@@ -201,10 +201,8 @@ const char *guard_expired(conn_t *c, uint64_t now) {
     return NULL;
   if (c->state == CONN_HANDSHAKE) {
     /* A hello is one message: even at 2G latency it is in within
-     * seconds. A verified one (the session fails on any other) takes
-     * AYIL_HS_CLIENT_HELLO_BYTES. */
-    if (c->bytes_recv < AYIL_HS_CLIENT_HELLO_BYTES &&
-        now - c->started_ms > HELLO_MS)
+     * seconds. */
+    if (stage(c) == 1 && now - c->started_ms > HELLO_MS)
       return "no hello within 10 s";
     if (now - c->started_ms > HANDSHAKE_MS)
       return "no authentication within 20 s";
