@@ -104,9 +104,9 @@ int ayil_store_wal_check(const char *db_path) {
 }
 
 int ayil_store_wal_bytes(const uint8_t *w, size_t len, const char *db_path) {
-  size_t page, fsz, nframes, i;
+  size_t page, fsz, nframes, i, from = 0;
   uint32_t magic, chain[2] = {0, 0};
-  int big, rc, hdr_ok, broken = -1;
+  int big, rc, broken;
   if (len < WAL_HDR)
     return 0; /* empty or torn before its header: SQLite ignores it */
   magic = be32(w);
@@ -124,49 +124,40 @@ int ayil_store_wal_bytes(const uint8_t *w, size_t len, const char *db_path) {
   nframes = (len - WAL_HDR) / fsz;
   if (nframes == 0)
     return 0;
+  /* `from`: the first frame after the break (the header's, or a frame's
+   * that fails the chain). */
   wal_sum(big, w, 24, chain);
-  hdr_ok = chain[0] == be32(w + 24) && chain[1] == be32(w + 28);
-  if (!hdr_ok)
-    broken = 0; /* everything after the header is lost */
-  for (i = 0; i < nframes && broken < 0; i++) {
+  broken = chain[0] != be32(w + 24) || chain[1] != be32(w + 28);
+  for (i = 0; i < nframes && !broken; i++) {
     const uint8_t *f = w + WAL_HDR + i * fsz;
     if (memcmp(f + 8, w + 16, 8) != 0)
       break; /* an older generation: SQLite stops here, as it should */
-    if (!frame_ok(big, f, page, chain))
-      broken = (int)i + 1;
+    if (!frame_ok(big, f, page, chain)) {
+      broken = 1;
+      from = i + 1;
+    }
     chain[0] = be32(f + 16);
     chain[1] = be32(f + 20);
   }
+  if (!broken)
+    return 0;
+  /* Is anything of this generation sound after the break? */
   rc = 0;
-  if (broken > 0)
-    broken--; /* from the damaged frame itself */
-  if (broken >= 0) {
-    /* Is anything of this generation sound after the break? */
-    for (i = (size_t)broken + (hdr_ok ? 1 : 0); i < nframes; i++) {
-      const uint8_t *f = w + WAL_HDR + i * fsz;
-      uint32_t prev[2];
-      if (memcmp(f + 8, w + 16, 8) != 0)
-        continue;
-      if (i == 0) {
-        prev[0] = be32(w + 24);
-        prev[1] = be32(w + 28);
-      } else {
-        prev[0] = be32(f - fsz + 16);
-        prev[1] = be32(f - fsz + 20);
-      }
-      if (frame_ok(big, f, page, prev)) {
-        rc = AYIL_ECORRUPT;
-        break;
-      }
-    }
+  for (i = from; i < nframes && rc == 0; i++) {
+    const uint8_t *f = w + WAL_HDR + i * fsz;
+    const uint8_t *prev = i == 0 ? w + 24 : f - fsz + 16;
+    uint32_t p[2];
+    p[0] = be32(prev);
+    p[1] = be32(prev + 4);
+    if (memcmp(f + 8, w + 16, 8) == 0 && frame_ok(big, f, page, p))
+      rc = AYIL_ECORRUPT;
   }
   /* Frames a checkpoint already copied into the database lose nothing
    * when SQLite stops before them (the next writer would overwrite them).
    * A checkpoint copies a prefix of the frames, so if the sound frames
    * after the break are in the database (each page's last version there),
    * the damaged one is too: then nothing is lost. */
-  if (rc == AYIL_ECORRUPT && backfilled(db_path, w, page, fsz, nframes,
-                                        (size_t)broken + (hdr_ok ? 1 : 0)))
+  if (rc == AYIL_ECORRUPT && backfilled(db_path, w, page, fsz, nframes, from))
     rc = 0;
   return rc;
 }
