@@ -606,8 +606,7 @@ int ayil_sync_idle(const ayil_sync_t *s) {
       s->inflight > 0)
     return 0;
   /* Body repair still to ask or to answer (sync_repair.c). */
-  if ((!s->rp_scanned && s->cfg.lacking != NULL) || s->rp_wsent < s->rp_nwant ||
-      s->rp_asent < s->rp_nans)
+  if (s->rp_wsent < s->rp_nwant || s->rp_asent < s->rp_nans)
     return 0;
   for (i = 0; i < s->nslots; i++) {
     const slot_t *sl = &s->slots[i];

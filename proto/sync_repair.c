@@ -15,7 +15,6 @@
  * peer's have (bounded by AYIL__REPAIR_MAX). */
 int ayil__sync_repair_scan(ayil_sync_t *s) {
   size_t i;
-  s->rp_scanned = 1;
   if (s->cfg.lacking == NULL)
     return 0;
   for (i = 0; i < s->nslots && s->rp_nwant < AYIL__REPAIR_MAX; i++) {
@@ -96,14 +95,8 @@ static int send_answer(ayil_sync_t *s, size_t *len) {
 }
 
 int ayil__sync_repair_poll(ayil_sync_t *s, size_t *len) {
-  int rc;
   if (s->rp_asent < s->rp_nans)
     return send_answer(s, len);
-  if (!s->rp_scanned) {
-    rc = ayil__sync_repair_scan(s);
-    if (rc != 0)
-      return rc;
-  }
   if (s->rp_wsent < s->rp_nwant)
     send_want(s, len);
   return 0;

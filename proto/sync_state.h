@@ -130,7 +130,6 @@ struct ayil_sync_s {
   uint8_t *out;  /* the message handed out by poll */
   uint8_t *recs; /* records being batched */
   /* body repair (sync_repair.c): what this side asks, what it answers */
-  int rp_scanned;
   struct {
     uint32_t slot;
     uint64_t seq;
@@ -171,8 +170,7 @@ int ayil__sync_stored_hash(ayil_sync_t *s, const uint8_t *id, uint64_t seq,
                            uint8_t hash[AYIL_HASH_BYTES]);
 int ayil__sync_work(const ayil_sync_t *s);
 int ayil__sync_repair_poll(ayil_sync_t *s, size_t *len);
-/* Lists the bodies to ask back (once; from ayil_sync_start or the first
- * poll). */
+/* Lists the bodies to ask back (once, from ayil_sync_start). */
 int ayil__sync_repair_scan(ayil_sync_t *s);
 int ayil__sync_on_wantbody(ayil_sync_t *s, ayil__mp_t *r, size_t n);
 int ayil__sync_on_repair(ayil_sync_t *s, ayil__mp_t *r, size_t n);
