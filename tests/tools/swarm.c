@@ -108,21 +108,18 @@ static void usage(void) {
   exit(2);
 }
 
+/* IPv4 HOST:PORT (ayil_hostport_split, as ayild reads it), or a bare
+ * address (--from). */
 static int parse_addr(const char *hostport, struct sockaddr_in *sa) {
   char host[64];
-  const char *colon = strrchr(hostport, ':');
+  unsigned port = 0;
   memset(sa, 0, sizeof *sa);
   sa->sin_family = AF_INET;
-  if (colon == NULL) {
-    if (inet_pton(AF_INET, hostport, &sa->sin_addr) != 1)
-      return -1;
-    return 0;
-  }
-  if ((size_t)(colon - hostport) >= sizeof host)
+  if (strchr(hostport, ':') == NULL)
+    return inet_pton(AF_INET, hostport, &sa->sin_addr) == 1 ? 0 : -1;
+  if (ayil_hostport_split(hostport, host, sizeof host, &port) != 0)
     return -1;
-  memcpy(host, hostport, (size_t)(colon - hostport));
-  host[colon - hostport] = '\0';
-  sa->sin_port = htons((uint16_t)atoi(colon + 1));
+  sa->sin_port = htons((uint16_t)port);
   return inet_pton(AF_INET, host, &sa->sin_addr) == 1 ? 0 : -1;
 }
 
