@@ -493,8 +493,8 @@ int ayil_store_item(ayil_store_t *st, const uint8_t origin[AYIL_ID_BYTES],
                     uint64_t seq, uint8_t **entry, size_t *entry_len,
                     uint8_t **body, size_t *body_len, uint8_t **proof,
                     size_t *proof_len) {
-  return ayil_store_item_held(st, origin, seq, entry, entry_len, body,
-                              body_len, proof, proof_len, NULL);
+  return ayil_store_item_held(st, origin, seq, entry, entry_len, body, body_len,
+                              proof, proof_len, NULL);
 }
 
 int ayil_store_item_held(ayil_store_t *st, const uint8_t origin[AYIL_ID_BYTES],
@@ -1136,8 +1136,7 @@ int ayil_store_repair_body(ayil_store_t *st,
                          "DO UPDATE SET sealed=excluded.sealed",
                          "bbbbi", e.body_hash, (size_t)AYIL_HASH_BYTES,
                          e.record, (size_t)AYIL_RECID_BYTES, body, len,
-                         e.origin, (size_t)AYIL_ID_BYTES,
-                         (sqlite3_int64)e.seq);
+                         e.origin, (size_t)AYIL_ID_BYTES, (sqlite3_int64)e.seq);
   else if (rc == AYIL_ENOTFOUND)
     rc = 0;
   ayil_store_row_clear(&row);

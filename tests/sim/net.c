@@ -145,8 +145,7 @@ static int cb_deliver(void *ctx, const ayil_entry_t *d,
      * to here: an honest world always has it. */
     const sim_ent_t *b = sim_body(&e->self->st, d->record, d->body_hash);
     if (b == NULL) {
-      failf(e->sim, "held body not held: seq %llu",
-            (unsigned long long)d->seq);
+      failf(e->sim, "held body not held: seq %llu", (unsigned long long)d->seq);
       return AYIL_EPEER;
     }
     e->sim->held_recv++;

@@ -774,8 +774,8 @@ int main(int argc, char **argv) {
   uint64_t passed = 0, failed = 0, entries = 0, connects = 0, cuts = 0,
            crashes = 0, forks = 0, successors = 0, restores = 0, bytes = 0,
            refusals = 0, stranger_recv = 0, stranger_refused = 0,
-           status_updates = 0, held_recv = 0,
-           attacks[3] = {0, 0, 0}, attacked[3] = {0, 0, 0};
+           status_updates = 0, held_recv = 0, attacks[3] = {0, 0, 0},
+           attacked[3] = {0, 0, 0};
   int k;
   int verbose = 0, i;
   sim_t *w;
