@@ -779,10 +779,19 @@ int ayil_store_append_unavailable(ayil_store_t *st, const uint8_t *bytes,
 int ayil_store_append_purged(ayil_store_t *st, const ayil_policy_view_t *v,
                              const uint8_t *bytes, size_t len,
                              const uint8_t *proof, size_t proof_len) {
+  return ayil_store_append_purged_verified(st, v, NULL, bytes, len, proof,
+                                           proof_len);
+}
+
+int ayil_store_append_purged_verified(ayil_store_t *st,
+                                      const ayil_policy_view_t *v,
+                                      const ayil_entry_t *e,
+                                      const uint8_t *bytes, size_t len,
+                                      const uint8_t *proof, size_t proof_len) {
   int rc = ayil_policy_purge_ok(v, bytes, len, proof, proof_len);
   if (rc != 0)
     return rc;
-  return append(st, NULL, bytes, len, NULL, 0, 1);
+  return append(st, e, bytes, len, NULL, 0, 1);
 }
 
 static uint64_t now_ms(void) {

@@ -132,6 +132,13 @@ int ayil_store_append_held(ayil_store_t *st, const ayil_entry_t *e,
 int ayil_store_append_purged(ayil_store_t *st, const ayil_policy_view_t *v,
                              const uint8_t *bytes, size_t len,
                              const uint8_t *proof, size_t proof_len);
+/* The same for an entry the sync receiver already decoded and verified
+ * (`e`, NULL: decode and verify here): the entry is not verified again. */
+int ayil_store_append_purged_verified(ayil_store_t *st,
+                                      const ayil_policy_view_t *v,
+                                      const ayil_entry_t *e,
+                                      const uint8_t *bytes, size_t len,
+                                      const uint8_t *proof, size_t proof_len);
 
 /*
  * Builds, signs and appends the next entry of the local log in one

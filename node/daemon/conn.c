@@ -289,9 +289,9 @@ static int cb_deliver(void *ctx, const ayil_entry_t *e,
     ayil_node_view_t nv;
     rc = conn_view(c, &nv);
     if (rc == 0)
-      rc = ayil_store_append_purged(d->store, &nv.v, item->entry,
-                                    item->entry_len, item->proof,
-                                    item->proof_len);
+      rc = ayil_store_append_purged_verified(d->store, &nv.v, e, item->entry,
+                                             item->entry_len, item->proof,
+                                             item->proof_len);
   } else if (item->held) {
     rc = ayil_store_append_held(d->store, e, item->entry, item->entry_len);
   } else {
