@@ -146,8 +146,8 @@ static json_t *random_input(const char **kind, const char *narr) {
                   "status", "open", "narrative", narr);
     *kind = "appeal";
   } else if (k < 70) {
-    h = json_pack("{s:s,s:i,s:b}", "date", date, "cases_reviewed",
-                  (int)rnd(6), "violence_related", (int)rnd(2));
+    h = json_pack("{s:s,s:i,s:b}", "date", date, "cases_reviewed", (int)rnd(6),
+                  "violence_related", (int)rnd(2));
     *kind = "session";
   } else if (k < 85) {
     h = json_pack("{s:s,s:s,s:i,s:i}", "date", date, "audience", "parents",
@@ -173,7 +173,8 @@ static int make_committee(const char *ayil, const char *dir, int nrec) {
   int i;
 
   snprintf(cmd, sizeof(cmd),
-           "AYIL_NEW_PASSPHRASE='bench passphrase words' AYIL_PASSPHRASE='bench passphrase words' '%s' --home "
+           "AYIL_NEW_PASSPHRASE='bench passphrase words' "
+           "AYIL_PASSPHRASE='bench passphrase words' '%s' --home "
            "'%s/com' init --role committee --name 'Bench committee' "
            "--oblast talas --recovery-kit '%s/kit.txt' >/dev/null 2>&1",
            ayil, dir, dir);
@@ -318,14 +319,51 @@ static int make_hub(const char *dir, int ncom, int nrec) {
   return 0;
 }
 
-static const char *const FORMATS[] = {"text", "csv", "json",
-                                       "md",   "html", "xlsx"};
+/*
+ * Leaves a write-ahead log of at least mb MiB beside the store, as a running
+ * ayild does when a reader held its checkpoints back: the records view is
+ * rewritten (every header grown by a byte and cut back, so its content is
+ * unchanged) with checkpoints off, up to 64 times, and the connection is
+ * returned open -- the last connection to close would checkpoint the log
+ * away. NULL on failure.
+ */
+static sqlite3 *grow_wal(const char *home, int mb) {
+  char db[PATH_MAX + 32], wal[PATH_MAX + 40];
+  struct stat sb;
+  sqlite3 *c = NULL;
+  int i;
+
+  snprintf(db, sizeof(db), "%s/ayil.db", home);
+  snprintf(wal, sizeof(wal), "%s-wal", db);
+  if (sqlite3_open_v2(db, &c, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK ||
+      sqlite3_exec(c, "PRAGMA wal_autocheckpoint=0", NULL, NULL, NULL) !=
+          SQLITE_OK) {
+    sqlite3_close(c);
+    return NULL;
+  }
+  for (i = 0; i < 64; i++) {
+    if (stat(wal, &sb) == 0 && sb.st_size >= (off_t)mb * 1024 * 1024)
+      return c;
+    if (sqlite3_exec(c,
+                     "BEGIN; UPDATE records SET header = header || x'00';"
+                     "UPDATE records SET header = substr(header, 1, "
+                     "length(header) - 1); COMMIT",
+                     NULL, NULL, NULL) != SQLITE_OK) {
+      fprintf(stderr, "bench_report: %s\n", sqlite3_errmsg(c));
+      break;
+    }
+  }
+  sqlite3_close(c);
+  return NULL;
+}
+
+static const char *const FORMATS[] = {"text", "csv",  "json",
+                                      "md",   "html", "xlsx"};
 
 /* Runs `bin --home home report --format fmt --output out` once: wall
  * seconds in *t, peak RSS (the child's VmHWM, from wait4) in KiB in *kib. */
 static int run_report(const char *bin, const char *home, const char *fmt,
-                      const char *lang, const char *out, double *t,
-                      long *kib) {
+                      const char *lang, const char *out, double *t, long *kib) {
   struct rusage ru;
   double t0 = now_s();
   int st;
@@ -343,8 +381,7 @@ static int run_report(const char *bin, const char *home, const char *fmt,
           "--output", out, (char *)NULL);
     _exit(127);
   }
-  if (wait4(pid, &st, 0, &ru) != pid || !WIFEXITED(st) ||
-      WEXITSTATUS(st) != 0)
+  if (wait4(pid, &st, 0, &ru) != pid || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
     return -1;
   *t = now_s() - t0;
   *kib = ru.ru_maxrss;
@@ -365,8 +402,7 @@ static int measure(const char *bin, const char *home, const char *fmt,
 
   for (i = 0; i < runs; i++)
     if (run_report(bin, home, fmt, "ru", out, &ts[i], &ks[i]) != 0) {
-      fprintf(stderr, "bench_report: %s report --format %s failed\n", bin,
-              fmt);
+      fprintf(stderr, "bench_report: %s report --format %s failed\n", bin, fmt);
       return -1;
     }
   qsort(ts, (size_t)runs, sizeof(ts[0]), cmp_d);
@@ -377,7 +413,8 @@ static int measure(const char *bin, const char *home, const char *fmt,
 }
 
 int main(int argc, char **argv) {
-  int ncom = 500, nrec = 2000, committee = 0, runs = 3, i;
+  int ncom = 500, nrec = 2000, committee = 0, runs = 3, wal_mb = 0, i;
+  sqlite3 *holder = NULL;
   char ayil[PATH_MAX + 16] = "", dir[PATH_MAX], home[PATH_MAX + 16],
                        out[PATH_MAX + 16], cmd[4 * PATH_MAX];
   const char *keep = NULL, *before = NULL;
@@ -390,6 +427,8 @@ int main(int argc, char **argv) {
       nrec = atoi(argv[++i]);
     else if (strcmp(argv[i], "--committee") == 0)
       committee = 1;
+    else if (strcmp(argv[i], "--wal-mb") == 0 && i + 1 < argc)
+      wal_mb = atoi(argv[++i]);
     else if (strcmp(argv[i], "--runs") == 0 && i + 1 < argc)
       runs = atoi(argv[++i]);
     else if (strcmp(argv[i], "--ayil") == 0 && i + 1 < argc)
@@ -399,10 +438,10 @@ int main(int argc, char **argv) {
     else if (strcmp(argv[i], "--keep") == 0 && i + 1 < argc)
       keep = argv[++i];
     else {
-      fprintf(stderr,
-              "usage: bench_report [--committees N] [--records M] "
-              "[--committee] [--runs R] [--ayil PATH] [--before PATH] "
-              "[--keep DIR]\n");
+      fprintf(stderr, "usage: bench_report [--committees N] [--records M] "
+                      "[--committee] [--wal-mb MB] [--runs R] [--ayil PATH] "
+                      "[--before PATH] "
+                      "[--keep DIR]\n");
       return 2;
     }
   }
@@ -454,6 +493,19 @@ int main(int argc, char **argv) {
     if (make_hub(dir, ncom, nrec) != 0)
       return 1;
   }
+  if (wal_mb > 0) {
+    struct stat sb;
+    char wal[PATH_MAX + 40];
+    holder = grow_wal(home, wal_mb);
+    snprintf(wal, sizeof(wal), "%s/ayil.db-wal", home);
+    if (holder == NULL || stat(wal, &sb) != 0) {
+      fprintf(stderr, "bench_report: cannot grow the write-ahead log\n");
+      return 1;
+    }
+    printf("a write-ahead log of %.1f MiB is left beside the store, held "
+           "open by this process (as by a running ayild)\n",
+           (double)sb.st_size / 1048576.0);
+  }
   printf("setup took %.1f s\n", now_s() - t0);
   printf("timed: ayil --home H report --format F --lang ru --output FILE; "
          "medians of %d runs on %ld CPUs; peak RSS is the process's VmHWM\n",
@@ -473,11 +525,12 @@ int main(int argc, char **argv) {
     if (measure(ayil, home, FORMATS[i], out, runs, &ta, &ka) != 0)
       return 1;
     if (before != NULL)
-      printf("%-5s %12ld %10.3f %12ld %10.3f %9.2f %9.2f\n", FORMATS[i], kb,
-             tb, ka, ta, (double)ka / (double)kb, ta / tb);
+      printf("%-5s %12ld %10.3f %12ld %10.3f %9.2f %9.2f\n", FORMATS[i], kb, tb,
+             ka, ta, (double)ka / (double)kb, ta / tb);
     else
       printf("%-5s %12ld %10.3f\n", FORMATS[i], ka, ta);
   }
+  sqlite3_close(holder);
   if (keep == NULL) {
     snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
     run(cmd);
