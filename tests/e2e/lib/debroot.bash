@@ -34,6 +34,10 @@ debroot_make() { # DIR LOG
   if [ ! -f "$DEBROOT_TARBALL" ] || [ "${AYIL_TEST_REFRESH_ROOT:-0}" = 1 ]; then
     mkdir -p "$DEBROOT_CACHE"
     new=$(mktemp -d /var/tmp/ayil-debroot.XXXXXX)
+    # mktemp makes it 0700, and tar keeps the mode of "." in the cache: a
+    # root "/" that only root may enter fails every command run as another
+    # user in the chroot ("chroot: failed to run command: Permission denied").
+    chmod 755 "$new"
     m=$(debroot_mirror)
     echo "# debootstrap bookworm from $m (cached in $DEBROOT_TARBALL for later runs)"
     if ! debootstrap --variant=minbase bookworm "$new" "$m" >"$log" 2>&1; then
@@ -57,5 +61,6 @@ debroot_make() { # DIR LOG
   fi
   mkdir -p "$dir"
   tar -C "$dir" -xzf "$DEBROOT_TARBALL"
+  chmod 755 "$dir" # a cache made before the chmod above holds "." as 0700
   cp /etc/resolv.conf "$dir/etc/resolv.conf" 2>/dev/null || true
 }
