@@ -39,7 +39,7 @@
 #
 # usage: tests/bench/bench_year.sh BUILD_DIR [--records N] [--runs R] [--seed S]
 #            [--cut-bytes N] [--dict FILE] [--keep]
-# The dictionary is --dict FILE, else the file in proto/dict/ if there is one,
+# The dictionary is --dict FILE, else a zstd dictionary file in proto/dict/,
 # else a stand-in trained with `zstd --train` on a year generated with another
 # seed (the same phrase material, so it flatters zstd a little).
 set -euo pipefail
@@ -190,8 +190,9 @@ note "backlog entered in $ENTER_S s"
 
 # ---- zstd on each record's JSON alone --------------------------------------
 if [ -z "$DICT" ]; then
+  # A zstd dictionary starts with the magic 37 A4 30 EC.
   for f in "$SRC"/proto/dict/*; do
-    [ -f "$f" ] && [ -s "$f" ] && { DICT=$f; break; }
+    [ -f "$f" ] && [ "$(head -c 4 "$f" | od -An -tx1 | tr -d ' \n')" = 37a430ec ] && { DICT=$f; break; }
   done
 fi
 DICT_NOTE="$DICT"
