@@ -33,6 +33,7 @@ import sys
 
 YEAR = 2026
 DAY_DATE = "2026-12-03"
+SAMPLES = 5  # records of each kind entered one at a time on the live link
 
 # The mix of kinds in a busy committee's year, per 2,000 records. RECORDS.md
 # has no year table; this is the bench's own estimate (see bench_year.sh).
@@ -452,16 +453,16 @@ def plan(records, seed):
     live_appeals = [i for i in a_refs if not recs[i]["deleted"]]
     samples = []
     for kind, _ in MIX:
-        for i in range(3):
+        for i in range(SAMPLES):
             case = f"@ref:{s.choice(live_appeals)}" if kind in (
                 "referral", "protection_order", "correction", "followup", "closure") else None
             samples.append({"phase": "sample", "op": "add", "kind": kind, "label": kind,
                             "json": make_record(s, kind, ymd(333), case)})
-    long_ = sorted((i for i in live_appeals if 1500 <= len(recs[i]["json"]["narrative"].encode()) < 4000),
-                   key=lambda i: -len(recs[i]["json"]["narrative"].encode()))[:3]
-    hist = [i for i in live_appeals if len(recs[i]["json"]["narrative"].encode()) >= 4000][:3]
-    for label, refs in (("status-only update, narrative 1.5-4 KB", long_),
-                        ("status-only update, case history >= 4 KB", hist)):
+    nb = lambda i: len(recs[i]["json"]["narrative"].encode())
+    near = lambda lo, hi, mid: sorted((i for i in live_appeals if lo <= nb(i) < hi), key=lambda i: abs(nb(i) - mid))[:3]
+    for label, refs in (("status-only update, narrative ~900 B", near(800, 1000, 900)),
+                        ("status-only update, narrative 1.5-2 KB", near(1500, 2000, 1750)),
+                        ("status-only update, case history >= 4 KB", near(4000, 16384, 6000))):
         for i in refs:
             samples.append({"phase": "sample", "op": "update", "kind": "appeal", "ref": i, "label": label,
                             "json": {"consent_reporting": not recs[i]["json"]["consent_reporting"]}})
