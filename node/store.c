@@ -90,6 +90,57 @@ static const char *const MIGRATIONS[] = {
     "CREATE TABLE audit(n INTEGER PRIMARY KEY, at INTEGER NOT NULL,"
     " member TEXT NOT NULL, addr TEXT NOT NULL, action TEXT NOT NULL,"
     " record BLOB);",
+    /* 8: keys that keep locality as the store grows (issue 16). A log's
+     * 32-byte origin is kept once, in `logs`, and its entries name it by a
+     * small integer: the (log, seq) index holds 3 integers a row, not a
+     * 32-byte key, and a log's entries sit together in it. Sealed bodies
+     * are kept in arrival order (an integer rowid), so the largest table
+     * only ever grows at its end; their random 32-byte hashes are only in
+     * one index (hash -> rowid), where a random insert touches a small
+     * page, not a leaf of sealed bodies. `entries` and `bodies` stay, as
+     * views with the columns they had, for tools and tests that read
+     * them; the store itself reads and writes the tables. Converted in
+     * place, in this one transaction: a failure leaves version 7 as it
+     * was. */
+    "CREATE TABLE logs(id INTEGER PRIMARY KEY, origin BLOB NOT NULL UNIQUE);"
+    "INSERT INTO logs(origin) SELECT origin FROM entries GROUP BY origin"
+    " ORDER BY min(n);"
+    "CREATE TABLE log_entries(n INTEGER PRIMARY KEY, log INTEGER NOT NULL"
+    " REFERENCES logs(id), seq INTEGER NOT NULL, hash BLOB NOT NULL,"
+    " bytes BLOB NOT NULL, UNIQUE(log, seq));"
+    "INSERT INTO log_entries(n, log, seq, hash, bytes) SELECT e.n, l.id,"
+    " e.seq, e.hash, e.bytes FROM entries e JOIN logs l ON l.origin ="
+    " e.origin ORDER BY e.n;"
+    "DROP TABLE entries;"
+    "CREATE VIEW entries(n, origin, seq, hash, bytes) AS SELECT e.n,"
+    " l.origin, e.seq, e.hash, e.bytes FROM log_entries e JOIN logs l ON"
+    " l.id = e.log;"
+    "CREATE TRIGGER entries_insert INSTEAD OF INSERT ON entries BEGIN"
+    " INSERT OR IGNORE INTO logs(origin) VALUES(NEW.origin);"
+    " INSERT INTO log_entries(n, log, seq, hash, bytes) SELECT NEW.n, id,"
+    " NEW.seq, NEW.hash, NEW.bytes FROM logs WHERE origin = NEW.origin; END;"
+    "CREATE TRIGGER entries_update INSTEAD OF UPDATE ON entries BEGIN"
+    " UPDATE log_entries SET seq = NEW.seq, hash = NEW.hash, bytes ="
+    " NEW.bytes WHERE n = OLD.n; END;"
+    "CREATE TRIGGER entries_delete INSTEAD OF DELETE ON entries BEGIN"
+    " DELETE FROM log_entries WHERE n = OLD.n; END;"
+    "CREATE TABLE body_rows(n INTEGER PRIMARY KEY, hash BLOB NOT NULL"
+    " UNIQUE, record BLOB NOT NULL, sealed BLOB NOT NULL);"
+    "INSERT INTO body_rows(hash, record, sealed) SELECT hash, record, sealed"
+    " FROM bodies ORDER BY record, hash;"
+    "DROP INDEX bodies_record;"
+    "DROP TABLE bodies;"
+    "CREATE INDEX body_rows_record ON body_rows(record);"
+    "CREATE VIEW bodies(hash, record, sealed) AS SELECT hash, record, sealed"
+    " FROM body_rows;"
+    "CREATE TRIGGER bodies_insert INSTEAD OF INSERT ON bodies BEGIN"
+    " INSERT INTO body_rows(hash, record, sealed) VALUES(NEW.hash,"
+    " NEW.record, NEW.sealed); END;"
+    "CREATE TRIGGER bodies_update INSTEAD OF UPDATE ON bodies BEGIN"
+    " UPDATE body_rows SET hash = NEW.hash, record = NEW.record, sealed ="
+    " NEW.sealed WHERE hash = OLD.hash; END;"
+    "CREATE TRIGGER bodies_delete INSTEAD OF DELETE ON bodies BEGIN"
+    " DELETE FROM body_rows WHERE hash = OLD.hash; END;",
 };
 #define NMIGRATIONS (sizeof MIGRATIONS / sizeof MIGRATIONS[0])
 
@@ -203,18 +254,19 @@ int ayil_store_open(ayil_store_t **out, const char *path, int flags) {
     rc = migrate(st, &from);
   if (rc == 0)
     rc = prepare(st, &st->st_head,
-                 "SELECT seq, hash FROM entries WHERE origin=?1 "
-                 "ORDER BY seq DESC LIMIT 1");
+                 "SELECT seq, hash FROM log_entries WHERE log=(SELECT id "
+                 "FROM logs WHERE origin=?1) ORDER BY seq DESC LIMIT 1");
   if (rc == 0)
     rc = prepare(st, &st->st_get,
-                 "SELECT bytes FROM entries WHERE origin=?1 AND seq=?2");
+                 "SELECT bytes FROM log_entries WHERE log=(SELECT id FROM "
+                 "logs WHERE origin=?1) AND seq=?2");
   if (rc == 0)
     rc = prepare(st, &st->st_state,
                  "SELECT deleted, owner FROM records WHERE id=?1");
   if (rc == 0)
     rc = prepare(st, &st->st_ins,
-                 "INSERT INTO entries(origin, seq, hash, bytes) "
-                 "VALUES(?1, ?2, ?3, ?4)");
+                 "INSERT INTO log_entries(log, seq, hash, bytes) "
+                 "VALUES((SELECT id FROM logs WHERE origin=?1), ?2, ?3, ?4)");
   if (rc == 0)
     rc = ayil__store_load_ids(st);
   /* Owners and the lineage are new in version 3: fold the view again. */
@@ -434,7 +486,7 @@ int ayil__store_run(ayil_store_t *st, const char *sql, const char *fmt, ...) {
 int ayil_store_body(ayil_store_t *st, const uint8_t hash[AYIL_HASH_BYTES],
                     uint8_t **sealed, size_t *len) {
   sqlite3_stmt *s = NULL;
-  int rc = ayil__store_stmt(st, "SELECT sealed FROM bodies WHERE hash=?1", &s);
+  int rc = ayil__store_stmt(st, "SELECT sealed FROM body_rows WHERE hash=?1", &s);
   if (rc != 0)
     return rc;
   sqlite3_bind_blob(s, 1, hash, AYIL_HASH_BYTES, SQLITE_STATIC);
@@ -631,6 +683,14 @@ static int append_in_tx(ayil_store_t *st, const ayil_entry_t *verified,
     if (memcmp(bh, e.body_hash, AYIL_HASH_BYTES) != 0)
       return AYIL_EDECRYPT;
   }
+  if (head == 0) {
+    /* The log's first entry here: its origin gets its small id. */
+    rc = ayil__store_run(
+        st, "INSERT INTO logs(origin) VALUES(?1) ON CONFLICT(origin) DO NOTHING",
+        "b", e.origin, (size_t)AYIL_ID_BYTES);
+    if (rc != 0)
+      return rc;
+  }
   sqlite3_bind_blob(s, 1, e.origin, AYIL_ID_BYTES, SQLITE_STATIC);
   sqlite3_bind_int64(s, 2, (sqlite3_int64)e.seq);
   sqlite3_bind_blob(s, 3, hash, AYIL_HASH_BYTES, SQLITE_STATIC);
@@ -642,7 +702,7 @@ static int append_in_tx(ayil_store_t *st, const ayil_entry_t *verified,
   if (body != NULL) {
     rc = ayil__store_run(
         st,
-        "INSERT INTO bodies(hash, record, sealed) VALUES(?1, ?2, ?3) "
+        "INSERT INTO body_rows(hash, record, sealed) VALUES(?1, ?2, ?3) "
         "ON CONFLICT(hash) DO NOTHING",
         "bbb", e.body_hash, (size_t)AYIL_HASH_BYTES, e.record,
         (size_t)AYIL_RECID_BYTES, body, bodylen);
@@ -874,8 +934,9 @@ int ayil_store_verify(ayil_store_t *st, ayil_store_verify_t *out) {
   memset(out, 0, sizeof *out);
   rc = ayil__store_rc(sqlite3_prepare_v2(
       st->db,
-      "SELECT origin, seq, hash, bytes FROM entries ORDER BY origin, seq", -1,
-      &s, NULL));
+      "SELECT l.origin, e.seq, e.hash, e.bytes FROM logs l JOIN log_entries e "
+      "ON e.log = l.id ORDER BY l.origin, e.seq",
+      -1, &s, NULL));
   if (rc != 0)
     return rc;
   for (;;) {
@@ -1061,7 +1122,7 @@ int ayil_store_repair_body(ayil_store_t *st,
   if (rc == 0 && !row.deleted && row.has_body &&
       memcmp(row.body_hash, e.body_hash, AYIL_HASH_BYTES) == 0)
     rc = ayil__store_run(st,
-                         "INSERT INTO bodies(hash, record, sealed) "
+                         "INSERT INTO body_rows(hash, record, sealed) "
                          "VALUES(?1, ?2, ?3) ON CONFLICT(hash) DO UPDATE "
                          "SET sealed=excluded.sealed",
                          "bbb", e.body_hash, (size_t)AYIL_HASH_BYTES, e.record,

@@ -175,13 +175,13 @@ static int purge_bodies(ayil_store_t *st, const uint8_t *record,
     rc = ayil__store_run(
         st,
         "INSERT OR IGNORE INTO quarantine(hash, record, sealed, purged) "
-        "SELECT hash, record, sealed, ?3 FROM bodies WHERE record=?1 AND "
+        "SELECT hash, record, sealed, ?3 FROM body_rows WHERE record=?1 AND "
         "(?2 IS NULL OR hash != ?2)",
         "bbi", record, (size_t)AYIL_RECID_BYTES, keep, (size_t)AYIL_HASH_BYTES,
         (sqlite3_int64)time(NULL));
   if (rc == 0)
     rc = ayil__store_run(st,
-                         "DELETE FROM bodies WHERE record=?1 AND "
+                         "DELETE FROM body_rows WHERE record=?1 AND "
                          "(?2 IS NULL OR hash != ?2)",
                          "bb", record, (size_t)AYIL_RECID_BYTES, keep,
                          (size_t)AYIL_HASH_BYTES);
@@ -211,7 +211,8 @@ int ayil_store_rollback_after(ayil_store_t *st,
     if (rc != 0)
       return rc;
   }
-  rc = ayil__store_run(st, "DELETE FROM entries WHERE origin=?1 AND seq > ?2",
+  rc = ayil__store_run(st, "DELETE FROM log_entries WHERE log=(SELECT id FROM "
+                       "logs WHERE origin=?1) AND seq > ?2",
                        "bi", origin, (size_t)AYIL_ID_BYTES,
                        (sqlite3_int64)after);
   if (rc == 0)
@@ -221,11 +222,12 @@ int ayil_store_rollback_after(ayil_store_t *st,
   /* What the rolled-back entries purged, where the record lives again. */
   if (rc == 0 && *removed > 0)
     rc = ayil__store_exec(
-        st, "INSERT OR IGNORE INTO bodies(hash, record, sealed) "
+        st, "INSERT OR IGNORE INTO body_rows(hash, record, sealed) "
             "SELECT q.hash, q.record, q.sealed FROM quarantine q JOIN records "
             "r ON r.id = q.record WHERE r.deleted = 0 AND r.body_hash = "
             "q.hash;"
-            "DELETE FROM quarantine WHERE hash IN (SELECT hash FROM bodies);");
+            "DELETE FROM quarantine WHERE hash IN (SELECT hash FROM "
+            "body_rows);");
   if (own) {
     if (rc == 0)
       rc = ayil_store_commit(st);
@@ -358,7 +360,7 @@ int ayil_store_reindex(ayil_store_t *st) {
   rc = ayil__store_exec(st, "DELETE FROM records; DELETE FROM notices");
   if (rc == 0)
     rc = ayil__store_rc(sqlite3_prepare_v2(
-        st->db, "SELECT n, bytes FROM entries ORDER BY n", -1, &s, NULL));
+        st->db, "SELECT n, bytes FROM log_entries ORDER BY n", -1, &s, NULL));
   while (rc == 0) {
     ayil_entry_t e;
     int step = sqlite3_step(s);
