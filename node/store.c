@@ -731,7 +731,7 @@ static int append(ayil_store_t *st, const ayil_entry_t *verified,
   if (!own) {
     /* Inside the caller's transaction a failed append must leave no trace:
      * a savepoint undoes a half-folded entry. */
-    rc = ayil__store_exec(st, "SAVEPOINT append");
+    rc = ayil__store_run(st, "SAVEPOINT append", ""); /* prepared once */
     if (rc != 0)
       return rc;
   }
@@ -743,8 +743,8 @@ static int append(ayil_store_t *st, const ayil_entry_t *verified,
       ayil_store_rollback(st);
   } else {
     if (rc != 0)
-      ayil__store_exec(st, "ROLLBACK TO append");
-    ayil__store_exec(st, "RELEASE append");
+      ayil__store_run(st, "ROLLBACK TO append", "");
+    ayil__store_run(st, "RELEASE append", "");
   }
   return rc;
 }
