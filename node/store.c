@@ -90,18 +90,28 @@ static const char *const MIGRATIONS[] = {
     "CREATE TABLE audit(n INTEGER PRIMARY KEY, at INTEGER NOT NULL,"
     " member TEXT NOT NULL, addr TEXT NOT NULL, action TEXT NOT NULL,"
     " record BLOB);",
-    /* 8: keys that keep locality as the store grows (issue 16). A log's
-     * 32-byte origin is kept once, in `logs`, and its entries name it by a
-     * small integer: the (log, seq) index holds 3 integers a row, not a
-     * 32-byte key, and a log's entries sit together in it. Sealed bodies
-     * are kept in arrival order (an integer rowid), so the largest table
-     * only ever grows at its end; their random 32-byte hashes are only in
-     * one index (hash -> rowid), where a random insert touches a small
-     * page, not a leaf of sealed bodies. `entries` and `bodies` stay, as
-     * views with the columns they had, for tools and tests that read
-     * them; the store itself reads and writes the tables. Converted in
-     * place, in this one transaction: a failure leaves version 7 as it
-     * was. */
+    /* 8: keys that keep locality as the store grows (issue 16). Random
+     * keys (origins, record ids, body hashes) put every insert on a random
+     * page of a growing index: each entry dirtied 4-5 such pages, written
+     * whole to the WAL at each commit, and read back from disk once the
+     * store outgrew the cache. Now:
+     * - a log's 32-byte origin is kept once, in `logs`; its entries name it
+     *   by a small integer, so the (log, seq) index holds 3 integers a row
+     *   and a log's entries sit together in it;
+     * - a record's arrival number (created_n, the n of the entry that made
+     *   it) is its rowid: deterministic, so that folding the view again
+     *   gives every record the same one. Its random 16-byte id is in one
+     *   index only;
+     * - sealed bodies are kept in arrival order (an integer rowid: the
+     *   largest table only grows at its end) and found by (their record's
+     *   created_n, hash): new records' bodies go at the end of that index
+     *   too. No index holds a body's hash alone (a body is always read for
+     *   a record: ayil_store_body()). `record` is kept only for a body
+     *   whose record the view does not hold (an entry the view ignores).
+     * `entries` and `bodies` stay, as views with the columns they had, for
+     * tools and tests that read them; the store itself reads and writes
+     * the tables. `records` keeps its columns. Converted in place, in this
+     * one transaction: a failure leaves version 7 as it was. */
     "CREATE TABLE logs(id INTEGER PRIMARY KEY, origin BLOB NOT NULL UNIQUE);"
     "INSERT INTO logs(origin) SELECT origin FROM entries GROUP BY origin"
     " ORDER BY min(n);"
@@ -124,21 +134,37 @@ static const char *const MIGRATIONS[] = {
     " NEW.bytes WHERE n = OLD.n; END;"
     "CREATE TRIGGER entries_delete INSTEAD OF DELETE ON entries BEGIN"
     " DELETE FROM log_entries WHERE n = OLD.n; END;"
-    "CREATE TABLE body_rows(n INTEGER PRIMARY KEY, hash BLOB NOT NULL"
-    " UNIQUE, record BLOB NOT NULL, sealed BLOB NOT NULL);"
-    "INSERT INTO body_rows(hash, record, sealed) SELECT hash, record, sealed"
-    " FROM bodies ORDER BY record, hash;"
+    "CREATE TABLE records_v8(id BLOB NOT NULL UNIQUE, origin BLOB NOT NULL,"
+    " seq INTEGER NOT NULL, created_n INTEGER PRIMARY KEY, kind TEXT,"
+    " month TEXT, header BLOB, body_hash BLOB,"
+    " deleted INTEGER NOT NULL DEFAULT 0, owner BLOB);"
+    "INSERT INTO records_v8(id, origin, seq, created_n, kind, month, header,"
+    " body_hash, deleted, owner) SELECT id, origin, seq, created_n, kind,"
+    " month, header, body_hash, deleted, owner FROM records"
+    " ORDER BY created_n;"
+    "DROP INDEX records_kind;"
+    "DROP TABLE records;"
+    "ALTER TABLE records_v8 RENAME TO records;"
+    "CREATE INDEX records_kind ON records(kind, created_n);"
+    "CREATE TABLE body_rows(n INTEGER PRIMARY KEY, rec INTEGER,"
+    " hash BLOB NOT NULL, sealed BLOB NOT NULL, record BLOB);"
+    "INSERT INTO body_rows(rec, hash, sealed, record) SELECT r.created_n,"
+    " b.hash, b.sealed, CASE WHEN r.created_n IS NULL THEN b.record END"
+    " FROM bodies b LEFT JOIN records r ON r.id = b.record"
+    " ORDER BY r.created_n, b.hash;"
     "DROP INDEX bodies_record;"
     "DROP TABLE bodies;"
-    "CREATE INDEX body_rows_record ON body_rows(record);"
-    "CREATE VIEW bodies(hash, record, sealed) AS SELECT hash, record, sealed"
-    " FROM body_rows;"
+    "CREATE UNIQUE INDEX body_rows_rec ON body_rows(rec, hash);"
+    "CREATE VIEW bodies(hash, record, sealed) AS SELECT b.hash,"
+    " ifnull(r.id, b.record), b.sealed FROM body_rows b LEFT JOIN records r"
+    " ON r.created_n = b.rec;"
     "CREATE TRIGGER bodies_insert INSTEAD OF INSERT ON bodies BEGIN"
-    " INSERT INTO body_rows(hash, record, sealed) VALUES(NEW.hash,"
-    " NEW.record, NEW.sealed); END;"
+    " INSERT INTO body_rows(rec, hash, sealed, record) SELECT r.created_n,"
+    " NEW.hash, NEW.sealed, CASE WHEN r.created_n IS NULL THEN NEW.record"
+    " END FROM (SELECT 1) LEFT JOIN records r ON r.id = NEW.record; END;"
     "CREATE TRIGGER bodies_update INSTEAD OF UPDATE ON bodies BEGIN"
-    " UPDATE body_rows SET hash = NEW.hash, record = NEW.record, sealed ="
-    " NEW.sealed WHERE hash = OLD.hash; END;"
+    " UPDATE body_rows SET hash = NEW.hash, sealed = NEW.sealed"
+    " WHERE hash = OLD.hash; END;"
     "CREATE TRIGGER bodies_delete INSTEAD OF DELETE ON bodies BEGIN"
     " DELETE FROM body_rows WHERE hash = OLD.hash; END;",
 };
@@ -483,13 +509,22 @@ int ayil__store_run(ayil_store_t *st, const char *sql, const char *fmt, ...) {
   return rc;
 }
 
-int ayil_store_body(ayil_store_t *st, const uint8_t hash[AYIL_HASH_BYTES],
-                    uint8_t **sealed, size_t *len) {
+int ayil_store_body(ayil_store_t *st, const uint8_t record[AYIL_RECID_BYTES],
+                    const uint8_t hash[AYIL_HASH_BYTES], uint8_t **sealed,
+                    size_t *len) {
   sqlite3_stmt *s = NULL;
-  int rc = ayil__store_stmt(st, "SELECT sealed FROM body_rows WHERE hash=?1", &s);
+  /* By the record's small id (schema step 8); then a body whose record the
+   * view does not hold. */
+  int rc = ayil__store_stmt(
+      st,
+      "SELECT sealed FROM body_rows WHERE rec=(SELECT created_n FROM records "
+      "WHERE id=?1) AND hash=?2 UNION ALL SELECT sealed FROM body_rows WHERE "
+      "rec IS NULL AND hash=?2 AND record=?1 LIMIT 1",
+      &s);
   if (rc != 0)
     return rc;
-  sqlite3_bind_blob(s, 1, hash, AYIL_HASH_BYTES, SQLITE_STATIC);
+  sqlite3_bind_blob(s, 1, record, AYIL_RECID_BYTES, SQLITE_STATIC);
+  sqlite3_bind_blob(s, 2, hash, AYIL_HASH_BYTES, SQLITE_STATIC);
   rc = sqlite3_step(s);
   if (rc == SQLITE_ROW)
     rc = blob_out(s, 0, sealed, len);
@@ -533,7 +568,7 @@ int ayil_store_item(ayil_store_t *st, const uint8_t origin[AYIL_ID_BYTES],
   }
   if (!e.has_body)
     return 0;
-  rc = ayil_store_body(st, e.body_hash, body, body_len);
+  rc = ayil_store_body(st, e.record, e.body_hash, body, body_len);
   if (rc == AYIL_EDAMAGED) {
     /* Never sent as it is: the entry goes out with its body marked
      * unavailable (no body, no proof), and the damage is an alert. */
@@ -686,7 +721,8 @@ static int append_in_tx(ayil_store_t *st, const ayil_entry_t *verified,
   if (head == 0) {
     /* The log's first entry here: its origin gets its small id. */
     rc = ayil__store_run(
-        st, "INSERT INTO logs(origin) VALUES(?1) ON CONFLICT(origin) DO NOTHING",
+        st,
+        "INSERT INTO logs(origin) VALUES(?1) ON CONFLICT(origin) DO NOTHING",
         "b", e.origin, (size_t)AYIL_ID_BYTES);
     if (rc != 0)
       return rc;
@@ -699,17 +735,18 @@ static int append_in_tx(ayil_store_t *st, const ayil_entry_t *verified,
   sqlite3_reset(s);
   if (rc != SQLITE_DONE)
     return ayil__store_rc(rc);
-  if (body != NULL) {
+  /* The view first: the body is kept under its record's small id. */
+  rc = ayil__store_fold(st, &e, sqlite3_last_insert_rowid(st->db));
+  if (rc == 0 && body != NULL)
     rc = ayil__store_run(
         st,
-        "INSERT INTO body_rows(hash, record, sealed) VALUES(?1, ?2, ?3) "
-        "ON CONFLICT(hash) DO NOTHING",
-        "bbb", e.body_hash, (size_t)AYIL_HASH_BYTES, e.record,
-        (size_t)AYIL_RECID_BYTES, body, bodylen);
-    if (rc != 0)
-      return rc;
-  }
-  return ayil__store_fold(st, &e, sqlite3_last_insert_rowid(st->db));
+        "INSERT INTO body_rows(rec, hash, sealed, record) SELECT r.created_n, "
+        "?2, ?3, CASE WHEN r.created_n IS NULL THEN ?1 END FROM (SELECT 1) "
+        "LEFT JOIN records r ON r.id = ?1 WHERE 1 "
+        "ON CONFLICT(rec, hash) DO NOTHING",
+        "bbb", e.record, (size_t)AYIL_RECID_BYTES, e.body_hash,
+        (size_t)AYIL_HASH_BYTES, body, bodylen);
+  return rc;
 }
 
 const char *ayil_store_why(const ayil_store_t *st) {
@@ -993,7 +1030,7 @@ int ayil_store_verify(ayil_store_t *st, ayil_store_verify_t *out) {
     if (e.has_body) {
       uint8_t *sealed = NULL;
       size_t slen = 0;
-      int brc = ayil_store_body(st, e.body_hash, &sealed, &slen);
+      int brc = ayil_store_body(st, e.record, e.body_hash, &sealed, &slen);
       free(sealed);
       if (brc == 0) {
         out->bodies_checked++;
@@ -1064,7 +1101,7 @@ int ayil_store_lacking(ayil_store_t *st, const uint8_t origin[AYIL_ID_BYTES],
     return step == SQLITE_DONE ? 0 : ayil__store_rc(step);
   rc = ayil__store_rc(sqlite3_prepare_v2(
       st->db,
-      "SELECT seq, body_hash FROM records WHERE origin=?1 AND seq>?2 AND "
+      "SELECT seq, body_hash, id FROM records WHERE origin=?1 AND seq>?2 AND "
       "deleted=0 AND length(body_hash)=32 ORDER BY seq",
       -1, &s, NULL));
   if (rc != 0)
@@ -1081,7 +1118,13 @@ int ayil_store_lacking(ayil_store_t *st, const uint8_t origin[AYIL_ID_BYTES],
       rc = step == SQLITE_DONE ? 0 : ayil__store_rc(step);
       break;
     }
-    brc = ayil_store_body(st, sqlite3_column_blob(s, 1), &sealed, &slen);
+    if (sqlite3_column_bytes(s, 1) != AYIL_HASH_BYTES ||
+        sqlite3_column_bytes(s, 2) != AYIL_RECID_BYTES) {
+      rc = AYIL_ECORRUPT;
+      break;
+    }
+    brc = ayil_store_body(st, sqlite3_column_blob(s, 2),
+                          sqlite3_column_blob(s, 1), &sealed, &slen);
     free(sealed);
     if (brc == AYIL_ENOTFOUND || brc == AYIL_EDAMAGED) {
       *seq = (uint64_t)sqlite3_column_int64(s, 0);
@@ -1122,8 +1165,9 @@ int ayil_store_repair_body(ayil_store_t *st,
   if (rc == 0 && !row.deleted && row.has_body &&
       memcmp(row.body_hash, e.body_hash, AYIL_HASH_BYTES) == 0)
     rc = ayil__store_run(st,
-                         "INSERT INTO body_rows(hash, record, sealed) "
-                         "VALUES(?1, ?2, ?3) ON CONFLICT(hash) DO UPDATE "
+                         "INSERT INTO body_rows(rec, hash, sealed) "
+                         "VALUES((SELECT created_n FROM records WHERE id=?2), "
+                         "?1, ?3) ON CONFLICT(rec, hash) DO UPDATE "
                          "SET sealed=excluded.sealed",
                          "bbb", e.body_hash, (size_t)AYIL_HASH_BYTES, e.record,
                          (size_t)AYIL_RECID_BYTES, body, len);

@@ -942,8 +942,8 @@ int main(int argc, char **argv) {
          "(%d preloaded + %llu entered)\n",
          disk, (double)disk / ((double)npre + (double)entries), npre,
          (unsigned long long)entries);
-  printf("DISK preload=%d disk_bytes=%lld disk_per_record=%.1f\n", npre,
-         disk, (double)disk / ((double)npre + (double)entries));
+  printf("DISK preload=%d disk_bytes=%lld disk_per_record=%.1f\n", npre, disk,
+         (double)disk / ((double)npre + (double)entries));
   if (!keep && g_done == g_n) {
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (run(cmd) != 0)
