@@ -90,7 +90,13 @@ static const char *const MIGRATIONS[] = {
     "CREATE TABLE audit(n INTEGER PRIMARY KEY, at INTEGER NOT NULL,"
     " member TEXT NOT NULL, addr TEXT NOT NULL, action TEXT NOT NULL,"
     " record BLOB);",
-    /* 8: keys that keep locality as the store grows (issue 16). Random
+    /* 8 (wire): the first log position (origin, seq) that carried each
+     * body, so that a sender knows without a scan that a peer holding the
+     * log up to an entry holds its body (PROTOCOL.md, "Sync", held bodies).
+     * NULL for bodies stored before: they are sent inline, as before. */
+    "ALTER TABLE bodies ADD COLUMN origin BLOB;"
+    "ALTER TABLE bodies ADD COLUMN seq INTEGER;",
+    /* 9: keys that keep locality as the store grows (issue 16). Random
      * keys (origins, record ids, body hashes) put every insert on a random
      * page of a growing index: each entry dirtied 4-5 such pages, written
      * whole to the WAL at each commit, and read back from disk once the
@@ -147,21 +153,25 @@ static const char *const MIGRATIONS[] = {
     "ALTER TABLE records_v8 RENAME TO records;"
     "CREATE INDEX records_kind ON records(kind, created_n);"
     "CREATE TABLE body_rows(n INTEGER PRIMARY KEY, rec INTEGER,"
-    " hash BLOB NOT NULL, sealed BLOB NOT NULL, record BLOB);"
-    "INSERT INTO body_rows(rec, hash, sealed, record) SELECT r.created_n,"
-    " b.hash, b.sealed, CASE WHEN r.created_n IS NULL THEN b.record END"
-    " FROM bodies b LEFT JOIN records r ON r.id = b.record"
+    " hash BLOB NOT NULL, sealed BLOB NOT NULL, record BLOB, log INTEGER,"
+    " seq INTEGER);"
+    "INSERT INTO body_rows(rec, hash, sealed, record, log, seq) SELECT"
+    " r.created_n, b.hash, b.sealed, CASE WHEN r.created_n IS NULL THEN"
+    " b.record END, l.id, b.seq FROM bodies b LEFT JOIN records r ON r.id ="
+    " b.record LEFT JOIN logs l ON l.origin = b.origin"
     " ORDER BY r.created_n, b.hash;"
     "DROP INDEX bodies_record;"
     "DROP TABLE bodies;"
     "CREATE UNIQUE INDEX body_rows_rec ON body_rows(rec, hash);"
-    "CREATE VIEW bodies(hash, record, sealed) AS SELECT b.hash,"
-    " ifnull(r.id, b.record), b.sealed FROM body_rows b LEFT JOIN records r"
-    " ON r.created_n = b.rec;"
+    "CREATE VIEW bodies(hash, record, sealed, origin, seq) AS SELECT b.hash,"
+    " ifnull(r.id, b.record), b.sealed, l.origin, b.seq FROM body_rows b"
+    " LEFT JOIN records r ON r.created_n = b.rec LEFT JOIN logs l"
+    " ON l.id = b.log;"
     "CREATE TRIGGER bodies_insert INSTEAD OF INSERT ON bodies BEGIN"
-    " INSERT INTO body_rows(rec, hash, sealed, record) SELECT r.created_n,"
-    " NEW.hash, NEW.sealed, CASE WHEN r.created_n IS NULL THEN NEW.record"
-    " END FROM (SELECT 1) LEFT JOIN records r ON r.id = NEW.record; END;"
+    " INSERT INTO body_rows(rec, hash, sealed, record, log, seq) SELECT"
+    " r.created_n, NEW.hash, NEW.sealed, CASE WHEN r.created_n IS NULL THEN"
+    " NEW.record END, (SELECT id FROM logs WHERE origin = NEW.origin),"
+    " NEW.seq FROM (SELECT 1) LEFT JOIN records r ON r.id = NEW.record; END;"
     "CREATE TRIGGER bodies_update INSTEAD OF UPDATE ON bodies BEGIN"
     " UPDATE body_rows SET hash = NEW.hash, sealed = NEW.sealed"
     " WHERE hash = OLD.hash; END;"
@@ -550,15 +560,45 @@ int ayil_store_body(ayil_store_t *st, const uint8_t record[AYIL_RECID_BYTES],
 
 static uint64_t now_ms(void);
 
+/* *found = 1 when `sql` finds a row: ?1 the entry's body hash, ?2 its
+ * record, ?3 its origin, ?4 its seq (those it names; a primary-key lookup
+ * in bodies). */
+static int body_row(ayil_store_t *st, const char *sql, const ayil_entry_t *e,
+                    int *found) {
+  sqlite3_stmt *s = NULL;
+  int rc = ayil__store_stmt(st, sql, &s); /* prepared once */
+  if (rc != 0)
+    return rc;
+  sqlite3_bind_blob(s, 1, e->body_hash, AYIL_HASH_BYTES, SQLITE_STATIC);
+  sqlite3_bind_blob(s, 2, e->record, AYIL_RECID_BYTES, SQLITE_STATIC);
+  sqlite3_bind_blob(s, 3, e->origin, AYIL_ID_BYTES, SQLITE_STATIC);
+  sqlite3_bind_int64(s, 4, (sqlite3_int64)e->seq);
+  rc = sqlite3_step(s);
+  *found = rc == SQLITE_ROW;
+  rc = rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : ayil__store_rc(rc);
+  sqlite3_reset(s);
+  return rc;
+}
+
 int ayil_store_item(ayil_store_t *st, const uint8_t origin[AYIL_ID_BYTES],
                     uint64_t seq, uint8_t **entry, size_t *entry_len,
                     uint8_t **body, size_t *body_len, uint8_t **proof,
                     size_t *proof_len) {
+  return ayil_store_item_held(st, origin, seq, entry, entry_len, body, body_len,
+                              proof, proof_len, NULL);
+}
+
+int ayil_store_item_held(ayil_store_t *st, const uint8_t origin[AYIL_ID_BYTES],
+                         uint64_t seq, uint8_t **entry, size_t *entry_len,
+                         uint8_t **body, size_t *body_len, uint8_t **proof,
+                         size_t *proof_len, int *held) {
   ayil_entry_t e;
   ayil_store_row_t row;
   int rc;
   *entry = *body = *proof = NULL;
   *entry_len = *body_len = *proof_len = 0;
+  if (held != NULL)
+    *held = 0;
   rc = ayil_store_entry(st, origin, seq, entry, entry_len);
   if (rc != 0)
     return rc;
@@ -568,6 +608,18 @@ int ayil_store_item(ayil_store_t *st, const uint8_t origin[AYIL_ID_BYTES],
   }
   if (!e.has_body)
     return 0;
+  if (held != NULL) {
+    /* The body came first with an earlier entry of this log and record:
+     * a peer holding the log up to here holds it (PROTOCOL.md, "Sync",
+     * held bodies). */
+    rc = body_row(st,
+                  "SELECT 1 FROM body_rows WHERE rec=(SELECT created_n FROM "
+                  "records WHERE id=?2) AND hash=?1 AND log=(SELECT id FROM "
+                  "logs WHERE origin=?3) AND seq<?4",
+                  &e, held);
+    if (rc != 0)
+      goto fail;
+  }
   rc = ayil_store_body(st, e.record, e.body_hash, body, body_len);
   if (rc == AYIL_EDAMAGED) {
     /* Never sent as it is: the entry goes out with its body marked
@@ -634,6 +686,8 @@ int ayil_store_meta_set(ayil_store_t *st, const char *key, const char *value) {
 /* `no_body_ok` of append_in_tx() for an entry received with its body
  * marked unavailable. */
 #define NO_BODY_UNAVAILABLE 2
+/* ... for an entry received with its body held: the receiver's own copy. */
+#define NO_BODY_HELD 3
 
 /* Appends one entry. `no_body_ok`: the entry may come without its body
  * (a purge already proven, or a local write pointing at a held body; or
@@ -701,6 +755,22 @@ static int append_in_tx(ayil_store_t *st, const ayil_entry_t *verified,
     return rc;
   if (body == NULL && e.has_body && !no_body_ok)
     return AYIL_EPEER; /* purged without a proof */
+  if (body == NULL && e.has_body && no_body_ok == NO_BODY_HELD) {
+    /* Held: the body this node stores under that hash for this record is
+     * the entry's body. None (received unavailable, purged by another
+     * log's delete, or the peer's claim is wrong): stored as unavailable
+     * below, and repaired. Another record's body is never taken. */
+    int found = 0;
+    rc = body_row(st,
+                  "SELECT 1 FROM body_rows WHERE rec=(SELECT created_n "
+                  "FROM records WHERE id=?2) AND hash=?1 "
+                  "UNION ALL SELECT 1 FROM records WHERE id=?2 AND "
+                  "deleted=1",
+                  &e, &found);
+    if (rc != 0)
+      return rc;
+    no_body_ok = found ? 1 : NO_BODY_UNAVAILABLE;
+  }
   if (body == NULL && e.has_body && no_body_ok == NO_BODY_UNAVAILABLE) {
     /* Signed, but its body is lost at the sender: kept without it, and
      * said loudly. The alert's origin is the log, its seq the first such
@@ -740,12 +810,14 @@ static int append_in_tx(ayil_store_t *st, const ayil_entry_t *verified,
   if (rc == 0 && body != NULL)
     rc = ayil__store_run(
         st,
-        "INSERT INTO body_rows(rec, hash, sealed, record) SELECT r.created_n, "
-        "?2, ?3, CASE WHEN r.created_n IS NULL THEN ?1 END FROM (SELECT 1) "
+        "INSERT INTO body_rows(rec, hash, sealed, record, log, seq) SELECT "
+        "r.created_n, ?2, ?3, CASE WHEN r.created_n IS NULL THEN ?1 END, "
+        "(SELECT id FROM logs WHERE origin=?4), ?5 FROM (SELECT 1) "
         "LEFT JOIN records r ON r.id = ?1 WHERE 1 "
         "ON CONFLICT(rec, hash) DO NOTHING",
-        "bbb", e.record, (size_t)AYIL_RECID_BYTES, e.body_hash,
-        (size_t)AYIL_HASH_BYTES, body, bodylen);
+        "bbbbi", e.record, (size_t)AYIL_RECID_BYTES, e.body_hash,
+        (size_t)AYIL_HASH_BYTES, body, bodylen, e.origin, (size_t)AYIL_ID_BYTES,
+        (sqlite3_int64)e.seq);
   return rc;
 }
 
@@ -798,6 +870,11 @@ int ayil_store_append_verified(ayil_store_t *st, const ayil_entry_t *e,
                 body == NULL && e->has_body ? NO_BODY_UNAVAILABLE : 0);
 }
 
+int ayil_store_append_held(ayil_store_t *st, const ayil_entry_t *e,
+                           const uint8_t *bytes, size_t len) {
+  return append(st, e, bytes, len, NULL, 0, NO_BODY_HELD);
+}
+
 int ayil_store_append_unavailable(ayil_store_t *st, const uint8_t *bytes,
                                   size_t len) {
   return append(st, NULL, bytes, len, NULL, 0, NO_BODY_UNAVAILABLE);
@@ -806,10 +883,19 @@ int ayil_store_append_unavailable(ayil_store_t *st, const uint8_t *bytes,
 int ayil_store_append_purged(ayil_store_t *st, const ayil_policy_view_t *v,
                              const uint8_t *bytes, size_t len,
                              const uint8_t *proof, size_t proof_len) {
+  return ayil_store_append_purged_verified(st, v, NULL, bytes, len, proof,
+                                           proof_len);
+}
+
+int ayil_store_append_purged_verified(ayil_store_t *st,
+                                      const ayil_policy_view_t *v,
+                                      const ayil_entry_t *e,
+                                      const uint8_t *bytes, size_t len,
+                                      const uint8_t *proof, size_t proof_len) {
   int rc = ayil_policy_purge_ok(v, bytes, len, proof, proof_len);
   if (rc != 0)
     return rc;
-  return append(st, NULL, bytes, len, NULL, 0, 1);
+  return append(st, e, bytes, len, NULL, 0, 1);
 }
 
 static uint64_t now_ms(void) {
@@ -1165,12 +1251,14 @@ int ayil_store_repair_body(ayil_store_t *st,
   if (rc == 0 && !row.deleted && row.has_body &&
       memcmp(row.body_hash, e.body_hash, AYIL_HASH_BYTES) == 0)
     rc = ayil__store_run(st,
-                         "INSERT INTO body_rows(rec, hash, sealed) "
+                         "INSERT INTO body_rows(rec, hash, sealed, log, seq) "
                          "VALUES((SELECT created_n FROM records WHERE id=?2), "
-                         "?1, ?3) ON CONFLICT(rec, hash) DO UPDATE "
+                         "?1, ?3, (SELECT id FROM logs WHERE origin=?4), ?5) "
+                         "ON CONFLICT(rec, hash) DO UPDATE "
                          "SET sealed=excluded.sealed",
-                         "bbb", e.body_hash, (size_t)AYIL_HASH_BYTES, e.record,
-                         (size_t)AYIL_RECID_BYTES, body, len);
+                         "bbbbi", e.body_hash, (size_t)AYIL_HASH_BYTES,
+                         e.record, (size_t)AYIL_RECID_BYTES, body, len,
+                         e.origin, (size_t)AYIL_ID_BYTES, (sqlite3_int64)e.seq);
   else if (rc == AYIL_ENOTFOUND)
     rc = 0;
   ayil_store_row_clear(&row);

@@ -4,7 +4,7 @@
  * (default 100). A benchmark, never run by ctest.
  *
  *   bench_hub --bin BUILD_DIR [--committees N] [--entries M]
- *             [--preload N] [--timeout S] [--keep]
+ *             [--preload N] [--timeout S] [--restart] [--keep]
  *
  * --preload N first gives the hub's store N records (store growth: CPU per
  * 1,000 entries against a store that already holds them). After the run it
@@ -102,9 +102,13 @@ typedef struct {
 
 static client_t *g_cl;
 static int g_n = 1000, g_m = 100, g_epfd = -1, g_done = 0, g_opened = 0;
-/* Phase 1 (connect, hold nothing new) or 2 (the entries are written). */
+/* Phase 1 (connect, hold nothing new), 2 (the entries are written) or 3
+ * (--restart: the hub restarted, and each committee wrote one more). */
 static int g_phase = 1;
-static uint64_t g_drops = 0, g_cuts = 0, g_connects = 0;
+/* Entries made per committee (g_m, one more with --restart), and how many
+ * of them the committees hold now. */
+static int g_made = 100, g_head = 0;
+static uint64_t g_drops = 0, g_cuts = 0, g_connects = 0, g_hs_timeouts = 0;
 static struct sockaddr_in g_addr;
 
 static uint64_t mono_ms(void) {
@@ -310,10 +314,10 @@ static void make_entries(void) {
     client_t *c = &g_cl[i];
     uint8_t prev[AYIL_HASH_BYTES] = {0};
     crypto_box_keypair(rpk, rsk); /* the committee's reader key */
-    c->items = calloc((size_t)g_m, sizeof *c->items);
+    c->items = calloc((size_t)g_made, sizeof *c->items);
     if (c->items == NULL)
       die("out of memory");
-    for (j = 0; j < g_m; j++) {
+    for (j = 0; j < g_made; j++) {
       item_t *it = &c->items[j];
       uint8_t buf[AYIL_ENTRY_MAX];
       ayil_entry_t e;
@@ -338,8 +342,9 @@ static void make_entries(void) {
         die("out of memory");
       memcpy(it->entry, buf, it->elen);
       ayil_entry_hash(buf, it->elen, prev);
+      if (j + 1 == g_m)
+        memcpy(c->head_hash, prev, sizeof prev);
     }
-    memcpy(c->head_hash, prev, sizeof prev);
     sodium_memzero(rsk, sizeof rsk);
   }
   free(hdr);
@@ -437,9 +442,13 @@ static int c_head(void *ctx, const uint8_t origin[AYIL_ID_BYTES], uint64_t *seq,
                   uint8_t hash[AYIL_HASH_BYTES]) {
   client_t *c = ctx;
   *seq = 0;
-  if (memcmp(origin, c->pk, AYIL_ID_BYTES) == 0 && g_phase == 2) {
-    *seq = (uint64_t)g_m;
-    memcpy(hash, c->head_hash, AYIL_HASH_BYTES);
+  if (memcmp(origin, c->pk, AYIL_ID_BYTES) == 0 && g_head > 0) {
+    *seq = (uint64_t)g_head;
+    if (g_head == g_m)
+      memcpy(hash, c->head_hash, AYIL_HASH_BYTES);
+    else
+      ayil_entry_hash(c->items[g_head - 1].entry, c->items[g_head - 1].elen,
+                      hash);
   }
   return 0;
 }
@@ -449,7 +458,7 @@ static int c_get(void *ctx, const uint8_t origin[AYIL_ID_BYTES], uint64_t seq,
   client_t *c = ctx;
   memset(out, 0, sizeof *out);
   if (memcmp(origin, c->pk, AYIL_ID_BYTES) != 0 || seq < 1 ||
-      seq > (uint64_t)g_m)
+      seq > (uint64_t)g_head)
     return AYIL_ENOTFOUND;
   out->entry = c->items[seq - 1].entry;
   out->entry_len = c->items[seq - 1].elen;
@@ -473,7 +482,7 @@ static void c_event(void *ctx, const ayil_sync_event_t *ev) {
     return;
   if (ev->seq > c->acked)
     c->acked = ev->seq;
-  if (c->acked >= (uint64_t)g_m && c->done_ms == 0) {
+  if (g_head > 0 && c->acked >= (uint64_t)g_head && c->done_ms == 0) {
     c->done_ms = mono_ms();
     g_done++;
   }
@@ -498,6 +507,21 @@ static void c_drop(client_t *c, uint64_t now) {
     g_cuts++;
   else
     g_drops++;
+  if (g_phase == 3) {
+    /* After the restart, ayild's own backoff (node/daemon/conn.c): 1 s
+     * doubling per failed attempt, reset by a connection that made
+     * progress, each delay drawn from [base/2, base*3/2). */
+    uint64_t base;
+    if (c->opened)
+      c->attempts = 0; /* the connection made progress */
+    base = 1000ULL << (c->attempts < 9 ? c->attempts : 9);
+    if (base > 600000)
+      base = 600000;
+    c->retry_ms = now + base / 2 + randombytes_uniform((uint32_t)base);
+    c->attempts++;
+    c->state = C_WAIT;
+    return;
+  }
   /* Backoff with jitter, as ayild's reconnects (shorter: a bench). */
   {
     uint64_t base = (uint64_t)BACKOFF_MIN_MS
@@ -698,8 +722,11 @@ static void run_until(int (*cond)(void), uint64_t deadline, uint8_t *buf) {
         if (c->state == C_WAIT && c->retry_ms <= now && c->done_ms == 0)
           c_connect(c);
         else if (c->state == C_LIVE && ayil_session_timeout_ms(c->ss) <= now &&
-                 c_flush(c, now))
+                 c_flush(c, now)) {
+          if (!c->opened)
+            g_hs_timeouts++; /* the handshake ran out of time */
           c_drop(c, now);
+        }
       }
     }
   }
@@ -736,16 +763,18 @@ static double verify_rate(double *per_cpu_s) {
 
 static void usage(void) {
   fprintf(stderr, "usage: bench_hub --bin BUILD_DIR [--committees N] "
-                  "[--entries M] [--preload N] [--timeout S] [--keep]\n");
+                  "[--entries M] [--preload N] [--timeout S] [--restart] "
+                  "[--keep]\n");
   exit(2);
 }
 
 int main(int argc, char **argv) {
   const char *bin = NULL;
   char dir[] = "/tmp/ayil-bench-hub.XXXXXX", home[256], log[256], cmd[2048];
-  int i, port, keep = 0, timeout_s = 900, npre = 0;
-  double t_pre = 0;
+  int i, port, keep = 0, timeout_s = 900, npre = 0, restart = 0;
+  double t_pre = 0, t_restart = 0, t_down = 0;
   long long disk = 0;
+  uint64_t restart_drops = 0, restart_timeouts = 0, restart_done = 0;
   struct rlimit rl;
   uint8_t *buf;
   pid_t hub;
@@ -768,6 +797,8 @@ int main(int argc, char **argv) {
       npre = atoi(argv[++i]);
     else if (strcmp(argv[i], "--keep") == 0)
       keep = 1;
+    else if (strcmp(argv[i], "--restart") == 0)
+      restart = 1;
     else
       usage();
   }
@@ -776,6 +807,7 @@ int main(int argc, char **argv) {
     usage();
   if (sodium_init() < 0)
     die("sodium_init failed");
+  g_made = g_m + restart;
   /* One socket per committee here and one at the hub, which inherits it. */
   if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
     rl.rlim_cur = rl.rlim_max;
@@ -851,6 +883,7 @@ int main(int argc, char **argv) {
    * on the connection it holds, as a committee's ayild pushes new entries
    * while its link is up. */
   g_phase = 2;
+  g_head = g_m;
   cpu0 = proc_cpu(hub);
   self0 = proc_cpu(getpid());
   t0 = mono_s();
@@ -925,6 +958,54 @@ int main(int argc, char **argv) {
            (unsigned long long)g_cuts, t_storm, vcpu, ecpu, ecpu / vcpu,
            self1 - self0, load1());
   }
+  if (restart && g_done == g_n) {
+    /* Phase 3: the hub restarts (an upgrade, a reboot: SIGTERM, then a
+     * new ayild on the same store) while every committee is connected;
+     * meanwhile each committee writes one more entry. The clock runs from
+     * when the new hub listens until every committee heard it acknowledge
+     * that entry: reconnected through the hub's handshake caps with
+     * ayild's backoff, have exchanged, entry sent and committed. */
+    int status = 0;
+    double td = mono_s();
+    g_phase = 3;
+    g_head = g_m + 1;
+    g_done = 0;
+    g_drops = 0;
+    g_hs_timeouts = 0;
+    for (i = 0; i < g_n; i++) {
+      g_cl[i].done_ms = 0;
+      if (g_cl[i].state == C_DONE_CLOSED) { /* cut after it was done */
+        g_cl[i].state = C_WAIT;
+        g_cl[i].retry_ms = mono_ms();
+        g_cl[i].attempts = 0;
+      }
+    }
+    kill(hub, SIGTERM);
+    if (waitpid(hub, &status, 0) != hub)
+      die("waitpid failed");
+    /* The committees see their links cut and start backing off. */
+    run_until(never, mono_ms() + 200, buf);
+    hub = start_hub(bin, home, log);
+    t0 = mono_s();
+    t_down = t0 - td;
+    run_until(all_done, mono_ms() + (uint64_t)timeout_s * 1000, buf);
+    t_restart = mono_s() - t0;
+    restart_drops = g_drops;
+    restart_timeouts = g_hs_timeouts;
+    restart_done = (uint64_t)g_done;
+    printf("restart: the hub was down %.2f s; %llu of %d committees "
+           "reconnected and had their new entry acknowledged %.2f s after "
+           "it listened again; %llu connection attempts failed or were "
+           "dropped by the hub, %llu handshakes timed out\n",
+           t_down, (unsigned long long)restart_done, g_n, t_restart,
+           (unsigned long long)restart_drops,
+           (unsigned long long)restart_timeouts);
+    printf("RESTART committees=%d restart_done=%llu restart_secs=%.3f "
+           "restart_down=%.3f restart_drops=%llu restart_hs_timeouts=%llu\n",
+           g_n, (unsigned long long)restart_done, t_restart, t_down,
+           (unsigned long long)restart_drops,
+           (unsigned long long)restart_timeouts);
+  }
   for (i = 0; i < g_n; i++) {
     if (g_cl[i].fd >= 0)
       close(g_cl[i].fd);
@@ -953,7 +1034,7 @@ int main(int argc, char **argv) {
   }
   for (i = 0; i < g_n; i++) {
     int j;
-    for (j = 0; g_cl[i].items != NULL && j < g_m; j++) {
+    for (j = 0; g_cl[i].items != NULL && j < g_made; j++) {
       free(g_cl[i].items[j].entry);
       free(g_cl[i].items[j].body);
     }

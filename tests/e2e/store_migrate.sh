@@ -1,16 +1,16 @@
 #!/bin/bash
-# The store's migration to schema version 8 (logs by small ids, bodies in
+# The store's migration to schema version 9 (logs by small ids, bodies in
 # arrival order: node/store.c), on a hub's and a committee's homes written
 # by the release at version 7 (tests/e2e/fixtures/make_store_v7.sh): the
 # logs, bodies, records, notices, alerts and quarantine come through it
 # unchanged, and the commands print what that release printed. A migration
-# that fails half-way leaves the version 7 store as it was.
+# step that fails half-way leaves the store as the step before left it.
 source "$(dirname "$0")/lib/common.bash"
 export AYIL_PASSPHRASE=migrate-test-pass
 FX=$(dirname "$0")/fixtures/store_v7.tar.gz
 tar -C "$T" -xzf "$FX"
 sq() { sqlite3 "$@"; }
-# Everything a store holds, through the columns version 7 had (version 8
+# Everything a store holds, through the columns version 7 had (version 9
 # keeps `entries` and `bodies` as views with them).
 content() {
   sq "$1/ayil.db" "SELECT n||hex(origin)||seq||hex(hash)||hex(bytes) FROM entries ORDER BY n;
@@ -40,19 +40,20 @@ for h in hub c; do
   H=$T/$h
   check "$h: the fixture is a version 7 store" test "$(sq "$H/ayil.db" 'PRAGMA user_version')" = 7
   before=$(content "$H")
-  # A migration that fails half-way (here: a table in the way of its last
-  # part, after the logs were converted) changes nothing.
+  # A migration step that fails half-way (here: a table in the way of the
+  # last part of step 9, after the logs were converted) changes nothing:
+  # the store stays at the step before it (8 adds two columns to bodies).
   cp "$H/ayil.db" "$T/$h-copy.db"
   sq "$H/ayil.db" "CREATE TABLE body_rows(x)"
   expect_rc 1 "$h: a migration that cannot finish is refused" $AYIL --home "$H" log verify
-  check "$h: ... and the store is still version 7" test "$(sq "$H/ayil.db" 'PRAGMA user_version')" = 7
+  check "$h: ... and the store stays at version 8" test "$(sq "$H/ayil.db" 'PRAGMA user_version')" = 8
   check "$h: ... with its tables as they were" test "$(sq "$H/ayil.db" "SELECT group_concat(name) FROM (SELECT name FROM sqlite_master WHERE name IN ('entries','bodies','logs','log_entries') AND type='table' ORDER BY name)")" = "bodies,entries"
   sq "$H/ayil.db" "DROP TABLE body_rows"
   check "$h: ... holding what it held" test "$(content "$H")" = "$before"
 
   # The migration, on the first open by the current binary.
   $AYIL --home "$H" log verify --json >"$T/$h-verify.json" 2>&1 || true
-  check "$h: migrated to version 8" test "$(sq "$H/ayil.db" 'PRAGMA user_version')" = 8
+  check "$h: migrated to version 9" test "$(sq "$H/ayil.db" 'PRAGMA user_version')" = 9
   check "$h: logs are kept once, by small ids" test "$(sq "$H/ayil.db" 'SELECT count(*) FROM logs')" = 2
   check "$h: every entry, body, record, notice, alert, ack and quarantined body is as it was" test "$(content "$H")" = "$before"
   check "$h: log verify prints what version 7 printed" diff "$T/expect/$h/verify.json" "$T/$h-verify.json"
