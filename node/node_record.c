@@ -325,7 +325,7 @@ static int open_body(ayil_node_t *n, const ayil_store_row_t *row,
   *out = NULL;
   if (!row->has_body)
     return 0;
-  rc = ayil_store_body(n->store, row->body_hash, &sealed, &slen);
+  rc = ayil_store_body(n->store, row->id, row->body_hash, &sealed, &slen);
   if ((rc == AYIL_ENOTFOUND || rc == AYIL_EDAMAGED) && missing_ok)
     return 0;
   if (rc == AYIL_ENOTFOUND)

@@ -96,6 +96,87 @@ static const char *const MIGRATIONS[] = {
      * NULL for bodies stored before: they are sent inline, as before. */
     "ALTER TABLE bodies ADD COLUMN origin BLOB;"
     "ALTER TABLE bodies ADD COLUMN seq INTEGER;",
+    /* 9: keys that keep locality as the store grows (issue 16). Random
+     * keys (origins, record ids, body hashes) put every insert on a random
+     * page of a growing index: each entry dirtied 4-5 such pages, written
+     * whole to the WAL at each commit, and read back from disk once the
+     * store outgrew the cache. Now:
+     * - a log's 32-byte origin is kept once, in `logs`; its entries name it
+     *   by a small integer, so the (log, seq) index holds 3 integers a row
+     *   and a log's entries sit together in it;
+     * - a record's arrival number (created_n, the n of the entry that made
+     *   it) is its rowid: deterministic, so that folding the view again
+     *   gives every record the same one. Its random 16-byte id is in one
+     *   index only;
+     * - sealed bodies are kept in arrival order (an integer rowid: the
+     *   largest table only grows at its end) and found by (their record's
+     *   created_n, hash): new records' bodies go at the end of that index
+     *   too. No index holds a body's hash alone (a body is always read for
+     *   a record: ayil_store_body()). `record` is kept only for a body
+     *   whose record the view does not hold (an entry the view ignores).
+     * `entries` and `bodies` stay, as views with the columns they had, for
+     * tools and tests that read them; the store itself reads and writes
+     * the tables. `records` keeps its columns. Converted in place, in this
+     * one transaction: a failure leaves version 7 as it was. */
+    "CREATE TABLE logs(id INTEGER PRIMARY KEY, origin BLOB NOT NULL UNIQUE);"
+    "INSERT INTO logs(origin) SELECT origin FROM entries GROUP BY origin"
+    " ORDER BY min(n);"
+    "CREATE TABLE log_entries(n INTEGER PRIMARY KEY, log INTEGER NOT NULL"
+    " REFERENCES logs(id), seq INTEGER NOT NULL, hash BLOB NOT NULL,"
+    " bytes BLOB NOT NULL, UNIQUE(log, seq));"
+    "INSERT INTO log_entries(n, log, seq, hash, bytes) SELECT e.n, l.id,"
+    " e.seq, e.hash, e.bytes FROM entries e JOIN logs l ON l.origin ="
+    " e.origin ORDER BY e.n;"
+    "DROP TABLE entries;"
+    "CREATE VIEW entries(n, origin, seq, hash, bytes) AS SELECT e.n,"
+    " l.origin, e.seq, e.hash, e.bytes FROM log_entries e JOIN logs l ON"
+    " l.id = e.log;"
+    "CREATE TRIGGER entries_insert INSTEAD OF INSERT ON entries BEGIN"
+    " INSERT OR IGNORE INTO logs(origin) VALUES(NEW.origin);"
+    " INSERT INTO log_entries(n, log, seq, hash, bytes) SELECT NEW.n, id,"
+    " NEW.seq, NEW.hash, NEW.bytes FROM logs WHERE origin = NEW.origin; END;"
+    "CREATE TRIGGER entries_update INSTEAD OF UPDATE ON entries BEGIN"
+    " UPDATE log_entries SET seq = NEW.seq, hash = NEW.hash, bytes ="
+    " NEW.bytes WHERE n = OLD.n; END;"
+    "CREATE TRIGGER entries_delete INSTEAD OF DELETE ON entries BEGIN"
+    " DELETE FROM log_entries WHERE n = OLD.n; END;"
+    "CREATE TABLE records_v8(id BLOB NOT NULL UNIQUE, origin BLOB NOT NULL,"
+    " seq INTEGER NOT NULL, created_n INTEGER PRIMARY KEY, kind TEXT,"
+    " month TEXT, header BLOB, body_hash BLOB,"
+    " deleted INTEGER NOT NULL DEFAULT 0, owner BLOB);"
+    "INSERT INTO records_v8(id, origin, seq, created_n, kind, month, header,"
+    " body_hash, deleted, owner) SELECT id, origin, seq, created_n, kind,"
+    " month, header, body_hash, deleted, owner FROM records"
+    " ORDER BY created_n;"
+    "DROP INDEX records_kind;"
+    "DROP TABLE records;"
+    "ALTER TABLE records_v8 RENAME TO records;"
+    "CREATE INDEX records_kind ON records(kind, created_n);"
+    "CREATE TABLE body_rows(n INTEGER PRIMARY KEY, rec INTEGER,"
+    " hash BLOB NOT NULL, sealed BLOB NOT NULL, record BLOB, log INTEGER,"
+    " seq INTEGER);"
+    "INSERT INTO body_rows(rec, hash, sealed, record, log, seq) SELECT"
+    " r.created_n, b.hash, b.sealed, CASE WHEN r.created_n IS NULL THEN"
+    " b.record END, l.id, b.seq FROM bodies b LEFT JOIN records r ON r.id ="
+    " b.record LEFT JOIN logs l ON l.origin = b.origin"
+    " ORDER BY r.created_n, b.hash;"
+    "DROP INDEX bodies_record;"
+    "DROP TABLE bodies;"
+    "CREATE UNIQUE INDEX body_rows_rec ON body_rows(rec, hash);"
+    "CREATE VIEW bodies(hash, record, sealed, origin, seq) AS SELECT b.hash,"
+    " ifnull(r.id, b.record), b.sealed, l.origin, b.seq FROM body_rows b"
+    " LEFT JOIN records r ON r.created_n = b.rec LEFT JOIN logs l"
+    " ON l.id = b.log;"
+    "CREATE TRIGGER bodies_insert INSTEAD OF INSERT ON bodies BEGIN"
+    " INSERT INTO body_rows(rec, hash, sealed, record, log, seq) SELECT"
+    " r.created_n, NEW.hash, NEW.sealed, CASE WHEN r.created_n IS NULL THEN"
+    " NEW.record END, (SELECT id FROM logs WHERE origin = NEW.origin),"
+    " NEW.seq FROM (SELECT 1) LEFT JOIN records r ON r.id = NEW.record; END;"
+    "CREATE TRIGGER bodies_update INSTEAD OF UPDATE ON bodies BEGIN"
+    " UPDATE body_rows SET hash = NEW.hash, sealed = NEW.sealed"
+    " WHERE hash = OLD.hash; END;"
+    "CREATE TRIGGER bodies_delete INSTEAD OF DELETE ON bodies BEGIN"
+    " DELETE FROM body_rows WHERE hash = OLD.hash; END;",
 };
 #define NMIGRATIONS (sizeof MIGRATIONS / sizeof MIGRATIONS[0])
 
@@ -209,18 +290,19 @@ int ayil_store_open(ayil_store_t **out, const char *path, int flags) {
     rc = migrate(st, &from);
   if (rc == 0)
     rc = prepare(st, &st->st_head,
-                 "SELECT seq, hash FROM entries WHERE origin=?1 "
-                 "ORDER BY seq DESC LIMIT 1");
+                 "SELECT seq, hash FROM log_entries WHERE log=(SELECT id "
+                 "FROM logs WHERE origin=?1) ORDER BY seq DESC LIMIT 1");
   if (rc == 0)
     rc = prepare(st, &st->st_get,
-                 "SELECT bytes FROM entries WHERE origin=?1 AND seq=?2");
+                 "SELECT bytes FROM log_entries WHERE log=(SELECT id FROM "
+                 "logs WHERE origin=?1) AND seq=?2");
   if (rc == 0)
     rc = prepare(st, &st->st_state,
                  "SELECT deleted, owner FROM records WHERE id=?1");
   if (rc == 0)
     rc = prepare(st, &st->st_ins,
-                 "INSERT INTO entries(origin, seq, hash, bytes) "
-                 "VALUES(?1, ?2, ?3, ?4)");
+                 "INSERT INTO log_entries(log, seq, hash, bytes) "
+                 "VALUES((SELECT id FROM logs WHERE origin=?1), ?2, ?3, ?4)");
   if (rc == 0)
     rc = ayil__store_load_ids(st);
   /* Owners and the lineage are new in version 3: fold the view again. */
@@ -437,13 +519,22 @@ int ayil__store_run(ayil_store_t *st, const char *sql, const char *fmt, ...) {
   return rc;
 }
 
-int ayil_store_body(ayil_store_t *st, const uint8_t hash[AYIL_HASH_BYTES],
-                    uint8_t **sealed, size_t *len) {
+int ayil_store_body(ayil_store_t *st, const uint8_t record[AYIL_RECID_BYTES],
+                    const uint8_t hash[AYIL_HASH_BYTES], uint8_t **sealed,
+                    size_t *len) {
   sqlite3_stmt *s = NULL;
-  int rc = ayil__store_stmt(st, "SELECT sealed FROM bodies WHERE hash=?1", &s);
+  /* By the record's small id (schema step 8); then a body whose record the
+   * view does not hold. */
+  int rc = ayil__store_stmt(
+      st,
+      "SELECT sealed FROM body_rows WHERE rec=(SELECT created_n FROM records "
+      "WHERE id=?1) AND hash=?2 UNION ALL SELECT sealed FROM body_rows WHERE "
+      "rec IS NULL AND hash=?2 AND record=?1 LIMIT 1",
+      &s);
   if (rc != 0)
     return rc;
-  sqlite3_bind_blob(s, 1, hash, AYIL_HASH_BYTES, SQLITE_STATIC);
+  sqlite3_bind_blob(s, 1, record, AYIL_RECID_BYTES, SQLITE_STATIC);
+  sqlite3_bind_blob(s, 2, hash, AYIL_HASH_BYTES, SQLITE_STATIC);
   rc = sqlite3_step(s);
   if (rc == SQLITE_ROW)
     rc = blob_out(s, 0, sealed, len);
@@ -475,7 +566,7 @@ static uint64_t now_ms(void);
 static int body_row(ayil_store_t *st, const char *sql, const ayil_entry_t *e,
                     int *found) {
   sqlite3_stmt *s = NULL;
-  int rc = ayil__store_rc(sqlite3_prepare_v2(st->db, sql, -1, &s, NULL));
+  int rc = ayil__store_stmt(st, sql, &s); /* prepared once */
   if (rc != 0)
     return rc;
   sqlite3_bind_blob(s, 1, e->body_hash, AYIL_HASH_BYTES, SQLITE_STATIC);
@@ -485,7 +576,7 @@ static int body_row(ayil_store_t *st, const char *sql, const ayil_entry_t *e,
   rc = sqlite3_step(s);
   *found = rc == SQLITE_ROW;
   rc = rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : ayil__store_rc(rc);
-  sqlite3_finalize(s);
+  sqlite3_reset(s);
   return rc;
 }
 
@@ -522,13 +613,14 @@ int ayil_store_item_held(ayil_store_t *st, const uint8_t origin[AYIL_ID_BYTES],
      * a peer holding the log up to here holds it (PROTOCOL.md, "Sync",
      * held bodies). */
     rc = body_row(st,
-                  "SELECT 1 FROM bodies WHERE hash=?1 AND record=?2 AND "
-                  "origin=?3 AND seq<?4",
+                  "SELECT 1 FROM body_rows WHERE rec=(SELECT created_n FROM "
+                  "records WHERE id=?2) AND hash=?1 AND log=(SELECT id FROM "
+                  "logs WHERE origin=?3) AND seq<?4",
                   &e, held);
     if (rc != 0)
       goto fail;
   }
-  rc = ayil_store_body(st, e.body_hash, body, body_len);
+  rc = ayil_store_body(st, e.record, e.body_hash, body, body_len);
   if (rc == AYIL_EDAMAGED) {
     /* Never sent as it is: the entry goes out with its body marked
      * unavailable (no body, no proof), and the damage is an alert. */
@@ -670,7 +762,8 @@ static int append_in_tx(ayil_store_t *st, const ayil_entry_t *verified,
      * below, and repaired. Another record's body is never taken. */
     int found = 0;
     rc = body_row(st,
-                  "SELECT 1 FROM bodies WHERE hash=?1 AND record=?2 "
+                  "SELECT 1 FROM body_rows WHERE rec=(SELECT created_n "
+                  "FROM records WHERE id=?2) AND hash=?1 "
                   "UNION ALL SELECT 1 FROM records WHERE id=?2 AND "
                   "deleted=1",
                   &e, &found);
@@ -695,6 +788,15 @@ static int append_in_tx(ayil_store_t *st, const ayil_entry_t *verified,
     if (memcmp(bh, e.body_hash, AYIL_HASH_BYTES) != 0)
       return AYIL_EDECRYPT;
   }
+  if (head == 0) {
+    /* The log's first entry here: its origin gets its small id. */
+    rc = ayil__store_run(
+        st,
+        "INSERT INTO logs(origin) VALUES(?1) ON CONFLICT(origin) DO NOTHING",
+        "b", e.origin, (size_t)AYIL_ID_BYTES);
+    if (rc != 0)
+      return rc;
+  }
   sqlite3_bind_blob(s, 1, e.origin, AYIL_ID_BYTES, SQLITE_STATIC);
   sqlite3_bind_int64(s, 2, (sqlite3_int64)e.seq);
   sqlite3_bind_blob(s, 3, hash, AYIL_HASH_BYTES, SQLITE_STATIC);
@@ -703,18 +805,20 @@ static int append_in_tx(ayil_store_t *st, const ayil_entry_t *verified,
   sqlite3_reset(s);
   if (rc != SQLITE_DONE)
     return ayil__store_rc(rc);
-  if (body != NULL) {
+  /* The view first: the body is kept under its record's small id. */
+  rc = ayil__store_fold(st, &e, sqlite3_last_insert_rowid(st->db));
+  if (rc == 0 && body != NULL)
     rc = ayil__store_run(
         st,
-        "INSERT INTO bodies(hash, record, sealed, origin, seq) "
-        "VALUES(?1, ?2, ?3, ?4, ?5) ON CONFLICT(hash) DO NOTHING",
-        "bbbbi", e.body_hash, (size_t)AYIL_HASH_BYTES, e.record,
-        (size_t)AYIL_RECID_BYTES, body, bodylen, e.origin,
-        (size_t)AYIL_ID_BYTES, (sqlite3_int64)e.seq);
-    if (rc != 0)
-      return rc;
-  }
-  return ayil__store_fold(st, &e, sqlite3_last_insert_rowid(st->db));
+        "INSERT INTO body_rows(rec, hash, sealed, record, log, seq) SELECT "
+        "r.created_n, ?2, ?3, CASE WHEN r.created_n IS NULL THEN ?1 END, "
+        "(SELECT id FROM logs WHERE origin=?4), ?5 FROM (SELECT 1) "
+        "LEFT JOIN records r ON r.id = ?1 WHERE 1 "
+        "ON CONFLICT(rec, hash) DO NOTHING",
+        "bbbbi", e.record, (size_t)AYIL_RECID_BYTES, e.body_hash,
+        (size_t)AYIL_HASH_BYTES, body, bodylen, e.origin, (size_t)AYIL_ID_BYTES,
+        (sqlite3_int64)e.seq);
+  return rc;
 }
 
 const char *ayil_store_why(const ayil_store_t *st) {
@@ -736,7 +840,7 @@ static int append(ayil_store_t *st, const ayil_entry_t *verified,
   if (!own) {
     /* Inside the caller's transaction a failed append must leave no trace:
      * a savepoint undoes a half-folded entry. */
-    rc = ayil__store_exec(st, "SAVEPOINT append");
+    rc = ayil__store_run(st, "SAVEPOINT append", ""); /* prepared once */
     if (rc != 0)
       return rc;
   }
@@ -748,8 +852,8 @@ static int append(ayil_store_t *st, const ayil_entry_t *verified,
       ayil_store_rollback(st);
   } else {
     if (rc != 0)
-      ayil__store_exec(st, "ROLLBACK TO append");
-    ayil__store_exec(st, "RELEASE append");
+      ayil__store_run(st, "ROLLBACK TO append", "");
+    ayil__store_run(st, "RELEASE append", "");
   }
   return rc;
 }
@@ -953,8 +1057,9 @@ int ayil_store_verify(ayil_store_t *st, ayil_store_verify_t *out) {
   memset(out, 0, sizeof *out);
   rc = ayil__store_rc(sqlite3_prepare_v2(
       st->db,
-      "SELECT origin, seq, hash, bytes FROM entries ORDER BY origin, seq", -1,
-      &s, NULL));
+      "SELECT l.origin, e.seq, e.hash, e.bytes FROM logs l JOIN log_entries e "
+      "ON e.log = l.id ORDER BY l.origin, e.seq",
+      -1, &s, NULL));
   if (rc != 0)
     return rc;
   for (;;) {
@@ -1011,7 +1116,7 @@ int ayil_store_verify(ayil_store_t *st, ayil_store_verify_t *out) {
     if (e.has_body) {
       uint8_t *sealed = NULL;
       size_t slen = 0;
-      int brc = ayil_store_body(st, e.body_hash, &sealed, &slen);
+      int brc = ayil_store_body(st, e.record, e.body_hash, &sealed, &slen);
       free(sealed);
       if (brc == 0) {
         out->bodies_checked++;
@@ -1082,7 +1187,7 @@ int ayil_store_lacking(ayil_store_t *st, const uint8_t origin[AYIL_ID_BYTES],
     return step == SQLITE_DONE ? 0 : ayil__store_rc(step);
   rc = ayil__store_rc(sqlite3_prepare_v2(
       st->db,
-      "SELECT seq, body_hash FROM records WHERE origin=?1 AND seq>?2 AND "
+      "SELECT seq, body_hash, id FROM records WHERE origin=?1 AND seq>?2 AND "
       "deleted=0 AND length(body_hash)=32 ORDER BY seq",
       -1, &s, NULL));
   if (rc != 0)
@@ -1099,7 +1204,13 @@ int ayil_store_lacking(ayil_store_t *st, const uint8_t origin[AYIL_ID_BYTES],
       rc = step == SQLITE_DONE ? 0 : ayil__store_rc(step);
       break;
     }
-    brc = ayil_store_body(st, sqlite3_column_blob(s, 1), &sealed, &slen);
+    if (sqlite3_column_bytes(s, 1) != AYIL_HASH_BYTES ||
+        sqlite3_column_bytes(s, 2) != AYIL_RECID_BYTES) {
+      rc = AYIL_ECORRUPT;
+      break;
+    }
+    brc = ayil_store_body(st, sqlite3_column_blob(s, 2),
+                          sqlite3_column_blob(s, 1), &sealed, &slen);
     free(sealed);
     if (brc == AYIL_ENOTFOUND || brc == AYIL_EDAMAGED) {
       *seq = (uint64_t)sqlite3_column_int64(s, 0);
@@ -1140,9 +1251,11 @@ int ayil_store_repair_body(ayil_store_t *st,
   if (rc == 0 && !row.deleted && row.has_body &&
       memcmp(row.body_hash, e.body_hash, AYIL_HASH_BYTES) == 0)
     rc = ayil__store_run(st,
-                         "INSERT INTO bodies(hash, record, sealed, origin, "
-                         "seq) VALUES(?1, ?2, ?3, ?4, ?5) ON CONFLICT(hash) "
-                         "DO UPDATE SET sealed=excluded.sealed",
+                         "INSERT INTO body_rows(rec, hash, sealed, log, seq) "
+                         "VALUES((SELECT created_n FROM records WHERE id=?2), "
+                         "?1, ?3, (SELECT id FROM logs WHERE origin=?4), ?5) "
+                         "ON CONFLICT(rec, hash) DO UPDATE "
+                         "SET sealed=excluded.sealed",
                          "bbbbi", e.body_hash, (size_t)AYIL_HASH_BYTES,
                          e.record, (size_t)AYIL_RECID_BYTES, body, len,
                          e.origin, (size_t)AYIL_ID_BYTES, (sqlite3_int64)e.seq);

@@ -155,9 +155,11 @@ int ayil_store_write_local(ayil_store_t *st, const uint8_t origin_sk[64],
 /* Encoded entry (origin, seq), malloc'd. AYIL_ENOTFOUND if absent. */
 int ayil_store_entry(ayil_store_t *st, const uint8_t origin[AYIL_ID_BYTES],
                      uint64_t seq, uint8_t **bytes, size_t *len);
-/* Sealed body by hash, malloc'd. AYIL_ENOTFOUND if absent or purged. */
-int ayil_store_body(ayil_store_t *st, const uint8_t hash[AYIL_HASH_BYTES],
-                    uint8_t **sealed, size_t *len);
+/* Sealed body of `record` by hash, malloc'd. AYIL_ENOTFOUND if absent or
+ * purged; AYIL_EDAMAGED if its bytes do not match the hash. */
+int ayil_store_body(ayil_store_t *st, const uint8_t record[AYIL_RECID_BYTES],
+                    const uint8_t hash[AYIL_HASH_BYTES], uint8_t **sealed,
+                    size_t *len);
 
 /*
  * What a peer needs to receive entry (origin, seq): the entry, its sealed

@@ -175,13 +175,14 @@ static int purge_bodies(ayil_store_t *st, const uint8_t *record,
     rc = ayil__store_run(
         st,
         "INSERT OR IGNORE INTO quarantine(hash, record, sealed, purged) "
-        "SELECT hash, record, sealed, ?3 FROM bodies WHERE record=?1 AND "
-        "(?2 IS NULL OR hash != ?2)",
+        "SELECT hash, ?1, sealed, ?3 FROM body_rows WHERE rec=(SELECT "
+        "created_n FROM records WHERE id=?1) AND (?2 IS NULL OR hash != ?2)",
         "bbi", record, (size_t)AYIL_RECID_BYTES, keep, (size_t)AYIL_HASH_BYTES,
         (sqlite3_int64)time(NULL));
   if (rc == 0)
     rc = ayil__store_run(st,
-                         "DELETE FROM bodies WHERE record=?1 AND "
+                         "DELETE FROM body_rows WHERE rec=(SELECT created_n "
+                         "FROM records WHERE id=?1) AND "
                          "(?2 IS NULL OR hash != ?2)",
                          "bb", record, (size_t)AYIL_RECID_BYTES, keep,
                          (size_t)AYIL_HASH_BYTES);
@@ -211,7 +212,9 @@ int ayil_store_rollback_after(ayil_store_t *st,
     if (rc != 0)
       return rc;
   }
-  rc = ayil__store_run(st, "DELETE FROM entries WHERE origin=?1 AND seq > ?2",
+  rc = ayil__store_run(st,
+                       "DELETE FROM log_entries WHERE log=(SELECT id FROM "
+                       "logs WHERE origin=?1) AND seq > ?2",
                        "bi", origin, (size_t)AYIL_ID_BYTES,
                        (sqlite3_int64)after);
   if (rc == 0)
@@ -221,11 +224,13 @@ int ayil_store_rollback_after(ayil_store_t *st,
   /* What the rolled-back entries purged, where the record lives again. */
   if (rc == 0 && *removed > 0)
     rc = ayil__store_exec(
-        st, "INSERT OR IGNORE INTO bodies(hash, record, sealed) "
-            "SELECT q.hash, q.record, q.sealed FROM quarantine q JOIN records "
-            "r ON r.id = q.record WHERE r.deleted = 0 AND r.body_hash = "
-            "q.hash;"
-            "DELETE FROM quarantine WHERE hash IN (SELECT hash FROM bodies);");
+        st, "INSERT OR IGNORE INTO body_rows(rec, hash, sealed) "
+            "SELECT r.created_n, q.hash, q.sealed FROM quarantine q JOIN "
+            "records r ON r.body_hash = q.hash WHERE r.deleted = 0;"
+            "DELETE FROM quarantine WHERE EXISTS (SELECT 1 FROM records r "
+            "JOIN body_rows b ON b.rec = r.created_n AND b.hash = "
+            "r.body_hash WHERE r.body_hash = quarantine.hash AND "
+            "r.deleted = 0);");
   if (own) {
     if (rc == 0)
       rc = ayil_store_commit(st);
@@ -355,10 +360,18 @@ int ayil_store_reindex(ayil_store_t *st) {
     if (rc != 0)
       return rc;
   }
-  rc = ayil__store_exec(st, "DELETE FROM records; DELETE FROM notices");
+  /* Bodies are kept under their record's created_n (the records rowid,
+   * schema step 8): remember each record's, and move the bodies of any
+   * record whose creating entry changed (a rollback removed it). */
+  rc = ayil__store_exec(
+      st, "CREATE TEMP TABLE IF NOT EXISTS reindex_map(old INTEGER PRIMARY "
+          "KEY, id BLOB NOT NULL); DELETE FROM temp.reindex_map; INSERT INTO "
+          "temp.reindex_map(old, id) SELECT created_n, id FROM records;");
+  if (rc == 0)
+    rc = ayil__store_exec(st, "DELETE FROM records; DELETE FROM notices");
   if (rc == 0)
     rc = ayil__store_rc(sqlite3_prepare_v2(
-        st->db, "SELECT n, bytes FROM entries ORDER BY n", -1, &s, NULL));
+        st->db, "SELECT n, bytes FROM log_entries ORDER BY n", -1, &s, NULL));
   while (rc == 0) {
     ayil_entry_t e;
     int step = sqlite3_step(s);
@@ -378,6 +391,16 @@ int ayil_store_reindex(ayil_store_t *st) {
       rc = 0;
   }
   sqlite3_finalize(s);
+  if (rc == 0)
+    rc = ayil__store_exec(
+        st,
+        "UPDATE body_rows SET rec = (SELECT r.created_n FROM temp.reindex_map "
+        "m JOIN records r ON r.id = m.id WHERE m.old = body_rows.rec), "
+        "record = (SELECT m.id FROM temp.reindex_map m WHERE m.old = "
+        "body_rows.rec AND NOT EXISTS (SELECT 1 FROM records r WHERE r.id = "
+        "m.id)) WHERE rec IN (SELECT m.old FROM temp.reindex_map m WHERE NOT "
+        "EXISTS (SELECT 1 FROM records r WHERE r.created_n = m.old AND r.id = "
+        "m.id)); DELETE FROM temp.reindex_map;");
   if (own) {
     if (rc == 0)
       rc = ayil_store_commit(st);

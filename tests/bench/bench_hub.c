@@ -4,7 +4,11 @@
  * (default 100). A benchmark, never run by ctest.
  *
  *   bench_hub --bin BUILD_DIR [--committees N] [--entries M]
- *             [--timeout S] [--keep]
+ *             [--preload N] [--timeout S] [--restart] [--keep]
+ *
+ * --preload N first gives the hub's store N records (store growth: CPU per
+ * 1,000 entries against a store that already holds them). After the run it
+ * prints the bytes of the hub's store (database and WAL) per record.
  *
  * It makes a hub with `ayil init --role hub`, then admits every committee
  * through node.h as an operator would: an invite (ayil_node_admit) and the
@@ -61,6 +65,7 @@
 #include "node.h"
 #include "record.h"
 #include "registry.h"
+#include "store.h"
 
 #define N_MAX 5000
 #define M_MAX 10000
@@ -345,6 +350,79 @@ static void make_entries(void) {
   free(hdr);
   sodium_memzero(plain, plen);
   free(plain);
+}
+
+/* Store growth (issue 16): before ayild starts, the hub's store is given
+ * `n` records of its own, 100 to a log, as committees that synced earlier
+ * would have left them (signed, chained puts with sealed bodies), so that
+ * the fan-in meets a store that already holds them. */
+static void preload(const char *home, int n) {
+  uint8_t *hdr = NULL, *plain = NULL, rpk[32], rsk[32], pk[32], sk[64];
+  uint8_t prev[AYIL_HASH_BYTES];
+  size_t hlen = 0, plen = 0;
+  uint64_t day = wall_ms(NULL) / AYIL_TS_DAY_MS * AYIL_TS_DAY_MS;
+  char path[1024];
+  ayil_store_t *st = NULL;
+  int i;
+  snprintf(path, sizeof path, "%s/ayil.db", home);
+  if (ayil_store_open(&st, path, 0) != 0)
+    die("cannot open the hub's store to preload it");
+  record_parts(&hdr, &hlen, &plain, &plen);
+  crypto_box_keypair(rpk, rsk);
+  for (i = 0; i < n; i++) {
+    uint8_t buf[AYIL_ENTRY_MAX], *body = NULL;
+    size_t elen = 0, blen = 0;
+    ayil_entry_t e;
+    if (i % 100 == 0) {
+      crypto_sign_keypair(pk, sk);
+      memset(prev, 0, sizeof prev);
+    }
+    if (i % 1000 == 0 && ayil_store_begin(st) != 0)
+      die("preload: cannot begin");
+    memset(&e, 0, sizeof e);
+    memcpy(e.origin, pk, 32);
+    e.seq = (uint64_t)(i % 100) + 1;
+    memcpy(e.prev, prev, sizeof prev);
+    e.ts_ms = day;
+    randombytes_buf(e.record, sizeof e.record);
+    e.op = AYIL_OP_PUT;
+    e.codes_version = AYIL_CODES_VERSION;
+    e.header = hdr;
+    e.header_len = hlen;
+    if (ayil_body_seal(plain, plen, rpk, &body, &blen) != 0)
+      die("cannot seal a body");
+    ayil_body_hash(body, blen, e.body_hash);
+    e.has_body = 1;
+    if (ayil_entry_sign(&e, sk, buf, sizeof buf, &elen) != 0)
+      die("cannot sign an entry");
+    if (ayil_store_append(st, buf, elen, body, blen) != 0)
+      die("preload: the hub's store refused an entry");
+    ayil_entry_hash(buf, elen, prev);
+    free(body);
+    if ((i % 1000 == 999 || i == n - 1) && ayil_store_commit(st) != 0)
+      die("preload: cannot commit");
+  }
+  sodium_memzero(sk, sizeof sk);
+  sodium_memzero(rsk, sizeof rsk);
+  sodium_memzero(plain, plen);
+  free(plain);
+  free(hdr);
+  ayil_store_close(st);
+}
+
+/* Bytes of the store's files (database, WAL) in `home`. */
+static long long store_bytes(const char *home) {
+  static const char *const files[] = {"ayil.db", "ayil.db-wal"};
+  long long sum = 0;
+  size_t i;
+  for (i = 0; i < sizeof files / sizeof files[0]; i++) {
+    char path[1024];
+    struct stat sb;
+    snprintf(path, sizeof path, "%s/%s", home, files[i]);
+    if (stat(path, &sb) == 0)
+      sum += (long long)sb.st_size;
+  }
+  return sum;
 }
 
 /* ---- a committee's side of sync ----------------------------------------- */
@@ -685,15 +763,17 @@ static double verify_rate(double *per_cpu_s) {
 
 static void usage(void) {
   fprintf(stderr, "usage: bench_hub --bin BUILD_DIR [--committees N] "
-                  "[--entries M] [--timeout S] [--restart] [--keep]\n");
+                  "[--entries M] [--preload N] [--timeout S] [--restart] "
+                  "[--keep]\n");
   exit(2);
 }
 
 int main(int argc, char **argv) {
   const char *bin = NULL;
   char dir[] = "/tmp/ayil-bench-hub.XXXXXX", home[256], log[256], cmd[2048];
-  int i, port, keep = 0, timeout_s = 900, restart = 0;
-  double t_restart = 0, t_down = 0;
+  int i, port, keep = 0, timeout_s = 900, npre = 0, restart = 0;
+  double t_pre = 0, t_restart = 0, t_down = 0;
+  long long disk = 0;
   uint64_t restart_drops = 0, restart_timeouts = 0, restart_done = 0;
   struct rlimit rl;
   uint8_t *buf;
@@ -713,6 +793,8 @@ int main(int argc, char **argv) {
       g_m = atoi(argv[++i]);
     else if (strcmp(argv[i], "--timeout") == 0 && i + 1 < argc)
       timeout_s = atoi(argv[++i]);
+    else if (strcmp(argv[i], "--preload") == 0 && i + 1 < argc)
+      npre = atoi(argv[++i]);
     else if (strcmp(argv[i], "--keep") == 0)
       keep = 1;
     else if (strcmp(argv[i], "--restart") == 0)
@@ -721,7 +803,7 @@ int main(int argc, char **argv) {
       usage();
   }
   if (bin == NULL || g_n < 1 || g_n > N_MAX || g_m < 1 || g_m > M_MAX ||
-      timeout_s < 1)
+      timeout_s < 1 || npre < 0 || npre > 1000000)
     usage();
   if (sodium_init() < 0)
     die("sodium_init failed");
@@ -762,6 +844,14 @@ int main(int argc, char **argv) {
   t0 = mono_s();
   make_entries();
   t_gen = mono_s() - t0;
+  if (npre > 0) {
+    t0 = mono_s();
+    preload(home, npre);
+    t_pre = mono_s() - t0;
+    printf("bench_hub: the hub's store preloaded with %d records (%d logs) in "
+           "%.1f s\n",
+           npre, (npre + 99) / 100, t_pre);
+  }
   printf("bench_hub: %d committees x %d entries = %llu entries; admitted "
          "(invite + confirmation) in %.1f s, entries made in %.1f s\n",
          g_n, g_m, (unsigned long long)g_n * (unsigned long long)g_m, t_adm,
@@ -928,6 +1018,13 @@ int main(int argc, char **argv) {
         (!WIFEXITED(status) || WEXITSTATUS(status) != 0))
       printf("the hub did not stop cleanly on SIGTERM (status %d)\n", status);
   }
+  disk = store_bytes(home);
+  printf("hub store on disk after the run: %lld bytes, %.0f bytes per record "
+         "(%d preloaded + %llu entered)\n",
+         disk, (double)disk / ((double)npre + (double)entries), npre,
+         (unsigned long long)entries);
+  printf("DISK preload=%d disk_bytes=%lld disk_per_record=%.1f\n", npre, disk,
+         (double)disk / ((double)npre + (double)entries));
   if (!keep && g_done == g_n) {
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (run(cmd) != 0)

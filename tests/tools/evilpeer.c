@@ -447,7 +447,7 @@ static int c_get(void *ctx, const uint8_t origin[AYIL_ID_BYTES], uint64_t seq,
     return AYIL_ECORRUPT;
   if (!e.has_body)
     return 0;
-  rc = ayil_store_body(c->st, e.body_hash, &c->g_body, &len);
+  rc = ayil_store_body(c->st, e.record, e.body_hash, &c->g_body, &len);
   if (rc == 0) {
     out->body = c->g_body;
     out->body_len = len;

@@ -101,7 +101,7 @@ static void expect_row(ayil_store_t *st, const uint8_t rec[16],
     uint8_t *sealed = NULL;
     size_t n = 0;
     assert_int_equal(row.has_body, 1);
-    assert_int_equal(ayil_store_body(st, row.body_hash, &sealed, &n), 0);
+    assert_int_equal(ayil_store_body(st, rec, row.body_hash, &sealed, &n), 0);
     free(sealed);
   }
   ayil_store_row_clear(&row);
@@ -211,14 +211,14 @@ static void test_superseded_body(void **state) {
                                           b1, sizeof b1, NULL, NULL),
                    0);
   ayil_body_hash(b1, sizeof b1, h1);
-  assert_int_equal(ayil_store_body(st, h1, &body, &bl), 0);
+  assert_int_equal(ayil_store_body(st, r, h1, &body, &bl), 0);
   free(body);
   body = NULL;
   assert_int_equal(ayil_store_write_local(st, a.sk, AYIL_OP_PUT, r, hdr, hlen,
                                           b2, sizeof b2, NULL, NULL),
                    0);
   /* The old body is gone; the record reads the new one. */
-  assert_int_equal(ayil_store_body(st, h1, &body, &bl), AYIL_ENOTFOUND);
+  assert_int_equal(ayil_store_body(st, r, h1, &body, &bl), AYIL_ENOTFOUND);
   assert_int_equal(ayil_store_record(st, r, &row), 0);
   assert_int_equal(row.has_body, 1);
   ayil_store_row_clear(&row);

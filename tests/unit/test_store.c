@@ -339,7 +339,8 @@ static void test_damaged_body(void **state) {
     assert_memory_equal(bh, e1.body_hash, 32);
   }
   assert_int_equal(ayil_entry_decode(&e, bytes, len), 0);
-  assert_int_equal(ayil_store_body(a, e.body_hash, &got, &glen), AYIL_EDAMAGED);
+  assert_int_equal(ayil_store_body(a, e.record, e.body_hash, &got, &glen),
+                   AYIL_EDAMAGED);
   assert_null(got);
   assert_int_equal(ayil_store_verify(a, &v), 0);
   assert_false(v.bad);
@@ -391,7 +392,7 @@ static void test_damaged_body(void **state) {
   assert_int_equal(ayil_store_lacking(b, pk, 0, &lack), 0);
   assert_int_equal(lack, 0);
   assert_int_equal(ayil_store_repair_body(b, pk, 1, sealed, sizeof sealed), 0);
-  assert_int_equal(ayil_store_body(b, e.body_hash, &got, &glen),
+  assert_int_equal(ayil_store_body(b, e.record, e.body_hash, &got, &glen),
                    AYIL_ENOTFOUND);
   free(entry);
   free(bytes);
@@ -466,7 +467,7 @@ static void test_held_body(void **state) {
   assert_int_equal(alerts_of(b, "body_missing"), 0);
   assert_int_equal(ayil_store_lacking(b, pk, 0, &lack), 0);
   assert_int_equal(lack, 0);
-  assert_int_equal(ayil_store_body(b, bh1, &got, &glen), 0);
+  assert_int_equal(ayil_store_body(b, r1, bh1, &got, &glen), 0);
   assert_int_equal(glen, sizeof s1);
   assert_memory_equal(got, s1, sizeof s1);
   free(got);
