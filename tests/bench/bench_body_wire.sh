@@ -68,15 +68,15 @@ for r in $(seq "$RUNS"); do
   # The appeal the referral belongs to, synced first; then the referral.
   case=$(printf '{"date":"2026-03-10","source":"police","violence":["physical"],"survivor_sex":"female","survivor_age":"26-40","status":"open"}' |
     "$AYIL" --home "$d/c" record add appeal)
-  "$AYIL" --home "$d/c" sync --wait 60 >/dev/null
+  "$AYIL" --home "$d/c" sync --wait 60 >/dev/null 2>&1
   sleep 1.5 # the linger: the connection closes, the next one is the referral's
   before=$(grep -c ' open' "$d/tap.log" || true)
   printf '{"case":"%s","date":"2026-03-14","service":"crisis_centre","status":"referred","notes":"%s"}' "$case" "$NOTE" |
     "$AYIL" --home "$d/c" record add referral >/dev/null
-  "$AYIL" --home "$d/c" sync --wait 60 >/dev/null
+  "$AYIL" --home "$d/c" sync --wait 60 >/dev/null 2>&1
   sleep 1.5
-  entry=$(sqlite3 "$d/c/ayil.db" "SELECT length(bytes) FROM entries ORDER BY rowid DESC LIMIT 1")
-  body=$(sqlite3 "$d/c/ayil.db" "SELECT length(sealed) FROM bodies ORDER BY rowid DESC LIMIT 1")
+  entry=$(sqlite3 "$d/c/ayil.db" "SELECT length(bytes) FROM entries WHERE instr(bytes, CAST('referral' AS BLOB)) > 0 ORDER BY n DESC LIMIT 1")
+  body=$(sqlite3 "$d/c/ayil.db" "SELECT max(length(sealed)) FROM bodies") # the appeal's is a date
   # Connections opened after the appeal's: their c2s frames, and totals.
   awk -v skip="$before" '$3=="open"{n++} n>skip && $3=="c2s" && $4=="frame"{f+=$6}
     n>skip && $3=="close"{c+=$4; s+=$5}
