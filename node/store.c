@@ -90,6 +90,12 @@ static const char *const MIGRATIONS[] = {
     "CREATE TABLE audit(n INTEGER PRIMARY KEY, at INTEGER NOT NULL,"
     " member TEXT NOT NULL, addr TEXT NOT NULL, action TEXT NOT NULL,"
     " record BLOB);",
+    /* 8 (wire): the first log position (origin, seq) that carried each
+     * body, so that a sender knows without a scan that a peer holding the
+     * log up to an entry holds its body (PROTOCOL.md, "Sync", held bodies).
+     * NULL for bodies stored before: they are sent inline, as before. */
+    "ALTER TABLE bodies ADD COLUMN origin BLOB;"
+    "ALTER TABLE bodies ADD COLUMN seq INTEGER;",
 };
 #define NMIGRATIONS (sizeof MIGRATIONS / sizeof MIGRATIONS[0])
 
@@ -463,15 +469,45 @@ int ayil_store_body(ayil_store_t *st, const uint8_t hash[AYIL_HASH_BYTES],
 
 static uint64_t now_ms(void);
 
+/* *found = 1 when `sql` finds a row: ?1 the entry's body hash, ?2 its
+ * record, ?3 its origin, ?4 its seq (those it names; a primary-key lookup
+ * in bodies). */
+static int body_row(ayil_store_t *st, const char *sql, const ayil_entry_t *e,
+                    int *found) {
+  sqlite3_stmt *s = NULL;
+  int rc = ayil__store_rc(sqlite3_prepare_v2(st->db, sql, -1, &s, NULL));
+  if (rc != 0)
+    return rc;
+  sqlite3_bind_blob(s, 1, e->body_hash, AYIL_HASH_BYTES, SQLITE_STATIC);
+  sqlite3_bind_blob(s, 2, e->record, AYIL_RECID_BYTES, SQLITE_STATIC);
+  sqlite3_bind_blob(s, 3, e->origin, AYIL_ID_BYTES, SQLITE_STATIC);
+  sqlite3_bind_int64(s, 4, (sqlite3_int64)e->seq);
+  rc = sqlite3_step(s);
+  *found = rc == SQLITE_ROW;
+  rc = rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : ayil__store_rc(rc);
+  sqlite3_finalize(s);
+  return rc;
+}
+
 int ayil_store_item(ayil_store_t *st, const uint8_t origin[AYIL_ID_BYTES],
                     uint64_t seq, uint8_t **entry, size_t *entry_len,
                     uint8_t **body, size_t *body_len, uint8_t **proof,
                     size_t *proof_len) {
+  return ayil_store_item_held(st, origin, seq, entry, entry_len, body, body_len,
+                              proof, proof_len, NULL);
+}
+
+int ayil_store_item_held(ayil_store_t *st, const uint8_t origin[AYIL_ID_BYTES],
+                         uint64_t seq, uint8_t **entry, size_t *entry_len,
+                         uint8_t **body, size_t *body_len, uint8_t **proof,
+                         size_t *proof_len, int *held) {
   ayil_entry_t e;
   ayil_store_row_t row;
   int rc;
   *entry = *body = *proof = NULL;
   *entry_len = *body_len = *proof_len = 0;
+  if (held != NULL)
+    *held = 0;
   rc = ayil_store_entry(st, origin, seq, entry, entry_len);
   if (rc != 0)
     return rc;
@@ -481,6 +517,17 @@ int ayil_store_item(ayil_store_t *st, const uint8_t origin[AYIL_ID_BYTES],
   }
   if (!e.has_body)
     return 0;
+  if (held != NULL) {
+    /* The body came first with an earlier entry of this log and record:
+     * a peer holding the log up to here holds it (PROTOCOL.md, "Sync",
+     * held bodies). */
+    rc = body_row(st,
+                  "SELECT 1 FROM bodies WHERE hash=?1 AND record=?2 AND "
+                  "origin=?3 AND seq<?4",
+                  &e, held);
+    if (rc != 0)
+      goto fail;
+  }
   rc = ayil_store_body(st, e.body_hash, body, body_len);
   if (rc == AYIL_EDAMAGED) {
     /* Never sent as it is: the entry goes out with its body marked
@@ -547,6 +594,8 @@ int ayil_store_meta_set(ayil_store_t *st, const char *key, const char *value) {
 /* `no_body_ok` of append_in_tx() for an entry received with its body
  * marked unavailable. */
 #define NO_BODY_UNAVAILABLE 2
+/* ... for an entry received with its body held: the receiver's own copy. */
+#define NO_BODY_HELD 3
 
 /* Appends one entry. `no_body_ok`: the entry may come without its body
  * (a purge already proven, or a local write pointing at a held body; or
@@ -614,6 +663,21 @@ static int append_in_tx(ayil_store_t *st, const ayil_entry_t *verified,
     return rc;
   if (body == NULL && e.has_body && !no_body_ok)
     return AYIL_EPEER; /* purged without a proof */
+  if (body == NULL && e.has_body && no_body_ok == NO_BODY_HELD) {
+    /* Held: the body this node stores under that hash for this record is
+     * the entry's body. None (received unavailable, purged by another
+     * log's delete, or the peer's claim is wrong): stored as unavailable
+     * below, and repaired. Another record's body is never taken. */
+    int found = 0;
+    rc = body_row(st,
+                  "SELECT 1 FROM bodies WHERE hash=?1 AND record=?2 "
+                  "UNION ALL SELECT 1 FROM records WHERE id=?2 AND "
+                  "deleted=1",
+                  &e, &found);
+    if (rc != 0)
+      return rc;
+    no_body_ok = found ? 1 : NO_BODY_UNAVAILABLE;
+  }
   if (body == NULL && e.has_body && no_body_ok == NO_BODY_UNAVAILABLE) {
     /* Signed, but its body is lost at the sender: kept without it, and
      * said loudly. The alert's origin is the log, its seq the first such
@@ -642,10 +706,11 @@ static int append_in_tx(ayil_store_t *st, const ayil_entry_t *verified,
   if (body != NULL) {
     rc = ayil__store_run(
         st,
-        "INSERT INTO bodies(hash, record, sealed) VALUES(?1, ?2, ?3) "
-        "ON CONFLICT(hash) DO NOTHING",
-        "bbb", e.body_hash, (size_t)AYIL_HASH_BYTES, e.record,
-        (size_t)AYIL_RECID_BYTES, body, bodylen);
+        "INSERT INTO bodies(hash, record, sealed, origin, seq) "
+        "VALUES(?1, ?2, ?3, ?4, ?5) ON CONFLICT(hash) DO NOTHING",
+        "bbbbi", e.body_hash, (size_t)AYIL_HASH_BYTES, e.record,
+        (size_t)AYIL_RECID_BYTES, body, bodylen, e.origin,
+        (size_t)AYIL_ID_BYTES, (sqlite3_int64)e.seq);
     if (rc != 0)
       return rc;
   }
@@ -701,6 +766,11 @@ int ayil_store_append_verified(ayil_store_t *st, const ayil_entry_t *e,
                 body == NULL && e->has_body ? NO_BODY_UNAVAILABLE : 0);
 }
 
+int ayil_store_append_held(ayil_store_t *st, const ayil_entry_t *e,
+                           const uint8_t *bytes, size_t len) {
+  return append(st, e, bytes, len, NULL, 0, NO_BODY_HELD);
+}
+
 int ayil_store_append_unavailable(ayil_store_t *st, const uint8_t *bytes,
                                   size_t len) {
   return append(st, NULL, bytes, len, NULL, 0, NO_BODY_UNAVAILABLE);
@@ -709,10 +779,19 @@ int ayil_store_append_unavailable(ayil_store_t *st, const uint8_t *bytes,
 int ayil_store_append_purged(ayil_store_t *st, const ayil_policy_view_t *v,
                              const uint8_t *bytes, size_t len,
                              const uint8_t *proof, size_t proof_len) {
+  return ayil_store_append_purged_verified(st, v, NULL, bytes, len, proof,
+                                           proof_len);
+}
+
+int ayil_store_append_purged_verified(ayil_store_t *st,
+                                      const ayil_policy_view_t *v,
+                                      const ayil_entry_t *e,
+                                      const uint8_t *bytes, size_t len,
+                                      const uint8_t *proof, size_t proof_len) {
   int rc = ayil_policy_purge_ok(v, bytes, len, proof, proof_len);
   if (rc != 0)
     return rc;
-  return append(st, NULL, bytes, len, NULL, 0, 1);
+  return append(st, e, bytes, len, NULL, 0, 1);
 }
 
 static uint64_t now_ms(void) {
@@ -1061,11 +1140,12 @@ int ayil_store_repair_body(ayil_store_t *st,
   if (rc == 0 && !row.deleted && row.has_body &&
       memcmp(row.body_hash, e.body_hash, AYIL_HASH_BYTES) == 0)
     rc = ayil__store_run(st,
-                         "INSERT INTO bodies(hash, record, sealed) "
-                         "VALUES(?1, ?2, ?3) ON CONFLICT(hash) DO UPDATE "
-                         "SET sealed=excluded.sealed",
-                         "bbb", e.body_hash, (size_t)AYIL_HASH_BYTES, e.record,
-                         (size_t)AYIL_RECID_BYTES, body, len);
+                         "INSERT INTO bodies(hash, record, sealed, origin, "
+                         "seq) VALUES(?1, ?2, ?3, ?4, ?5) ON CONFLICT(hash) "
+                         "DO UPDATE SET sealed=excluded.sealed",
+                         "bbbbi", e.body_hash, (size_t)AYIL_HASH_BYTES,
+                         e.record, (size_t)AYIL_RECID_BYTES, body, len,
+                         e.origin, (size_t)AYIL_ID_BYTES, (sqlite3_int64)e.seq);
   else if (rc == AYIL_ENOTFOUND)
     rc = 0;
   ayil_store_row_clear(&row);

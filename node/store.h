@@ -114,6 +114,12 @@ int ayil_store_append_unavailable(ayil_store_t *st, const uint8_t *bytes,
 int ayil_store_append_verified(ayil_store_t *st, const ayil_entry_t *e,
                                const uint8_t *bytes, size_t len,
                                const uint8_t *body, size_t bodylen);
+/* Like ayil_store_append_verified() for an entry that came with its body
+ * held (PROTOCOL.md, "Sync", held bodies): its body is the one stored under
+ * its body hash for its record; if there is none, it is stored as
+ * unavailable (a `body_missing` alert, then body repair). */
+int ayil_store_append_held(ayil_store_t *st, const ayil_entry_t *e,
+                           const uint8_t *bytes, size_t len);
 
 /*
  * Like ayil_store_append() for an entry whose body was purged: `proof`, the
@@ -126,6 +132,13 @@ int ayil_store_append_verified(ayil_store_t *st, const ayil_entry_t *e,
 int ayil_store_append_purged(ayil_store_t *st, const ayil_policy_view_t *v,
                              const uint8_t *bytes, size_t len,
                              const uint8_t *proof, size_t proof_len);
+/* The same for an entry the sync receiver already decoded and verified
+ * (`e`, NULL: decode and verify here): the entry is not verified again. */
+int ayil_store_append_purged_verified(ayil_store_t *st,
+                                      const ayil_policy_view_t *v,
+                                      const ayil_entry_t *e,
+                                      const uint8_t *bytes, size_t len,
+                                      const uint8_t *proof, size_t proof_len);
 
 /*
  * Builds, signs and appends the next entry of the local log in one
@@ -156,6 +169,13 @@ int ayil_store_item(ayil_store_t *st, const uint8_t origin[AYIL_ID_BYTES],
                     uint64_t seq, uint8_t **entry, size_t *entry_len,
                     uint8_t **body, size_t *body_len, uint8_t **proof,
                     size_t *proof_len);
+/* ayil_store_item(), and *held: 1 when the body was stored first with an
+ * earlier entry (lower seq) of the same log and record, so a peer that holds
+ * the log up to this entry holds the body (one lookup, no scan). */
+int ayil_store_item_held(ayil_store_t *st, const uint8_t origin[AYIL_ID_BYTES],
+                         uint64_t seq, uint8_t **entry, size_t *entry_len,
+                         uint8_t **body, size_t *body_len, uint8_t **proof,
+                         size_t *proof_len, int *held);
 
 /* Converts an SQLite result code to an AYIL_E* code (0 for OK, ROW, DONE). */
 int ayil__store_rc(int sqlite_rc);

@@ -336,6 +336,8 @@ int ayil__sync_peer_rows(ayil_sync_t *s, ayil__mp_t *r, size_t n, int in_have) {
       return AYIL_EPEER;
     sl->peer_seq = seq;
     sl->peer_flags = flags & (AYIL_SYNC_OFFER | AYIL_SYNC_WANT);
+    if (flags & AYIL__SYNC_HELD)
+      s->peer_held = 1;
     sl->rx_early = (flags & AYIL__SYNC_EARLY) && (flags & AYIL_SYNC_OFFER);
     memcpy(sl->peer_hash, hash != NULL ? hash : ZEROS, AYIL_HASH_BYTES);
   }
@@ -523,7 +525,8 @@ int ayil_sync_have_payload(ayil_sync_t *s, uint8_t *out, size_t cap,
   for (i = 0; i < s->nmine; i++) {
     const slot_t *sl = &s->slots[s->mine[i]];
     ayil__row_write(&w.pk, sl->id, sl->my_seq, sl->my_hash,
-                    sl->my_flags | (sl->early ? AYIL__SYNC_EARLY : 0u));
+                    sl->my_flags | (sl->early ? AYIL__SYNC_EARLY : 0u) |
+                        (s->cfg.held ? AYIL__SYNC_HELD : 0u));
   }
   if (w.overflow)
     return ayil__sync_fail(s, AYIL_ETOOBIG);

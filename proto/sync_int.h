@@ -34,6 +34,9 @@ enum {
 /* Have row flag beside AYIL_SYNC_OFFER and AYIL_SYNC_WANT: this side streams
  * the origin before it reads the peer's have (PROTOCOL.md, early streams). */
 #define AYIL__SYNC_EARLY 4u
+/* Have row flag: this side reads the held body form (PROTOCOL.md, "Sync",
+ * Records). Set on every row of a side or on none. */
+#define AYIL__SYNC_HELD 8u
 
 /* The strict reader and the fixed-buffer writer are proto/mp.c's
  * (ayil/mp.h). The old names stay for proto/sync.c and
@@ -70,6 +73,7 @@ enum {
   AYIL__BODY_CHUNKED,     /* uint: that many bytes follow in BODY messages */
   AYIL__BODY_PURGED,      /* [hash, proof]: purged, proven by a DELETE entry */
   AYIL__BODY_UNAVAILABLE, /* [hash]: the sender holds no sound copy */
+  AYIL__BODY_HELD,        /* [hash, true]: the receiver holds it already */
 };
 
 /* One entry as it travels in an ENTRIES message: the fields the receiver
@@ -91,7 +95,7 @@ typedef struct {
   int body_kind;
   const uint8_t *body;      /* INLINE */
   size_t body_len;          /* INLINE, CHUNKED */
-  const uint8_t *body_hash; /* PURGED */
+  const uint8_t *body_hash; /* PURGED, UNAVAILABLE, HELD */
   const uint8_t *proof;     /* PURGED */
   size_t proof_len;
   const uint8_t *sig; /* AYIL_SIG_BYTES */

@@ -63,7 +63,9 @@ int ayil__row_read(ayil_mp_t *r, const uint8_t **id, uint64_t *seq,
   /* The hash is nil exactly when the log is empty. */
   if ((*seq == 0) != (*hash == NULL))
     return AYIL_EFORMAT;
-  rc = ayil_mp_uint(r, AYIL_SYNC_OFFER | AYIL_SYNC_WANT | AYIL__SYNC_EARLY, &f);
+  rc = ayil_mp_uint(
+      r, AYIL_SYNC_OFFER | AYIL_SYNC_WANT | AYIL__SYNC_EARLY | AYIL__SYNC_HELD,
+      &f);
   *flags = (unsigned)f;
   return rc;
 }
@@ -172,7 +174,14 @@ int ayil__rec_read(ayil_mp_t *r, const uint64_t *ts_base, uint8_t *hbuf,
       break;
     rec->body_kind = n == 2 ? AYIL__BODY_PURGED : AYIL__BODY_UNAVAILABLE;
     rc = ayil_mp_bin_n(r, AYIL_HASH_BYTES, &rec->body_hash);
-    if (rc == 0 && rec->body_kind == AYIL__BODY_PURGED) {
+    if (rc == 0 && n == 2 && ayil_mp_peek(r) == AYIL_MP_BOOL) {
+      /* [hash, true]: held, the receiver has that body already. */
+      int t = 0;
+      rc = ayil_mp_bool(r, &t);
+      if (rc == 0 && !t)
+        rc = AYIL_EFORMAT;
+      rec->body_kind = AYIL__BODY_HELD;
+    } else if (rc == 0 && rec->body_kind == AYIL__BODY_PURGED) {
       rc = ayil_mp_bin(r, AYIL_ENTRY_MAX, &rec->proof, &n);
       rec->proof_len = n;
     }
@@ -230,6 +239,11 @@ void ayil__rec_write(msgpack_packer *pk, const ayil__rec_t *rec) {
   case AYIL__BODY_UNAVAILABLE:
     msgpack_pack_array(pk, 1);
     ayil_mp_pack_bin(pk, rec->body_hash, AYIL_HASH_BYTES);
+    break;
+  case AYIL__BODY_HELD:
+    msgpack_pack_array(pk, 2);
+    ayil_mp_pack_bin(pk, rec->body_hash, AYIL_HASH_BYTES);
+    msgpack_pack_true(pk);
     break;
   default:
     msgpack_pack_nil(pk);

@@ -104,6 +104,15 @@ static int accept_record(ayil_sync_t *s, int si, const ayil__rec_t *rec,
     memcpy(e.body_hash, rec->body_hash, AYIL_HASH_BYTES);
     item.unavailable = 1;
     break;
+  case AYIL__BODY_HELD:
+    /* The body hash comes from the wire and the signature (below) proves
+     * it; the body is the one the embedder holds under that hash for this
+     * record, or, lacking it, the entry is stored as unavailable and the
+     * body repaired. Never another record's body. */
+    e.has_body = 1;
+    memcpy(e.body_hash, rec->body_hash, AYIL_HASH_BYTES);
+    item.held = 1;
+    break;
   default:
     e.has_body = 1;
     ayil_body_hash(body, body_len, e.body_hash);

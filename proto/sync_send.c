@@ -72,7 +72,7 @@ static int own_entry(ayil_sync_t *s, const slot_t *sl, uint64_t seq,
 }
 
 static void rec_from(ayil__rec_t *rec, const ayil_entry_t *e,
-                     const ayil_sync_item_t *it) {
+                     const ayil_sync_item_t *it, int held_ok) {
   memset(rec, 0, sizeof *rec);
   rec->ts_ms = e->ts_ms;
   rec->record = e->record;
@@ -83,6 +83,11 @@ static void rec_from(ayil__rec_t *rec, const ayil_entry_t *e,
   rec->sig = e->sig;
   if (!e->has_body) {
     rec->body_kind = AYIL__BODY_NONE;
+  } else if (it->held && held_ok) {
+    /* An earlier entry of this log and record carries this body: the peer
+     * holds the log up to here, so it holds the body (or repairs it). */
+    rec->body_kind = AYIL__BODY_HELD;
+    rec->body_hash = e->body_hash;
   } else if (it->body != NULL) {
     rec->body_kind = AYIL__BODY_INLINE;
     rec->body = it->body;
@@ -151,7 +156,7 @@ int ayil__sync_send_entries(ayil_sync_t *s, int si, size_t *len, int *blocked) {
     rc = own_entry(s, sl, sl->out_next, &it, &e, hash);
     if (rc != 0)
       return rc;
-    rec_from(&rec, &e, &it);
+    rec_from(&rec, &e, &it, s->cfg.held || s->peer_held);
     rec.compact = 1;
     if (nrec == 0) {
       /* Right after the last record sent: the peer knows where it is. */
@@ -395,7 +400,8 @@ static int send_rows(ayil_sync_t *s, size_t *len) {
   msgpack_pack_uint32(&w.pk, AYIL__SYNC_ROWS);
   for (i = 0; i < n; i++) {
     const slot_t *sl = &s->slots[s->mine[s->mine_sent + i]];
-    ayil__row_write(&w.pk, sl->id, sl->my_seq, sl->my_hash, sl->my_flags);
+    ayil__row_write(&w.pk, sl->id, sl->my_seq, sl->my_hash,
+                    sl->my_flags | (s->cfg.held ? AYIL__SYNC_HELD : 0u));
   }
   if (w.overflow)
     return AYIL_EINVAL;

@@ -121,6 +121,7 @@ struct ayil_sync_s {
   int pong_due;
   unsigned pings_unanswered; /* PINGs received while a PONG was due */
   int early;                 /* some origin streams before ayil_sync_start() */
+  int peer_held;             /* the peer's rows say it reads the held form */
   int cs_abort; /* a chunked record was taken back: send [BODY, nil] */
   uint64_t last_recv, last_ping;
   uint64_t recv_at_ack;

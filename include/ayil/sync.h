@@ -97,6 +97,14 @@ typedef struct {
   const uint8_t *proof;
   size_t proof_len;
   int unavailable;
+  /* From get(): 1 when an earlier entry of the same log (a lower seq) and
+   * the same record carries the same body hash, so a peer that holds the
+   * log up to this entry holds its body already; the body may still be
+   * given (it is sent to a peer that does not read the held form). In
+   * deliver(): the entry came with its body held (body NULL): store it
+   * with the body this side holds under that hash for that record, or, if
+   * it holds none, as with `unavailable` (PROTOCOL.md, "Sync", Records). */
+  int held;
 } ayil_sync_item_t;
 
 enum {
@@ -167,6 +175,11 @@ typedef struct {
    * the lacking one, unless the record's body was purged since. */
   int (*repair)(void *ctx, const uint8_t origin[AYIL_ID_BYTES], uint64_t seq,
                 const uint8_t *body, size_t len);
+
+  /* 1: this side dials a hub (upgraded before its committees): its have
+   * says it reads the held body form, and it sends that form from the
+   * start. 0: it sends it only to a peer whose have says it reads it. */
+  int held;
 
   size_t window;    /* 0: AYIL_SYNC_WINDOW_DEFAULT */
   size_t batch;     /* 0: AYIL_SYNC_BATCH_DEFAULT */

@@ -222,9 +222,9 @@ static int cb_get(void *ctx, const uint8_t origin[AYIL_ID_BYTES], uint64_t seq,
   int rc;
   free_lent(c);
   memset(out, 0, sizeof *out);
-  rc =
-      ayil_store_item(c->d->store, origin, seq, &c->g_entry, &out->entry_len,
-                      &c->g_body, &out->body_len, &c->g_proof, &out->proof_len);
+  rc = ayil_store_item_held(c->d->store, origin, seq, &c->g_entry,
+                            &out->entry_len, &c->g_body, &out->body_len,
+                            &c->g_proof, &out->proof_len, &out->held);
   out->entry = c->g_entry;
   out->body = c->g_body;
   out->proof = c->g_proof;
@@ -289,9 +289,11 @@ static int cb_deliver(void *ctx, const ayil_entry_t *e,
     ayil_node_view_t nv;
     rc = conn_view(c, &nv);
     if (rc == 0)
-      rc = ayil_store_append_purged(d->store, &nv.v, item->entry,
-                                    item->entry_len, item->proof,
-                                    item->proof_len);
+      rc = ayil_store_append_purged_verified(d->store, &nv.v, e, item->entry,
+                                             item->entry_len, item->proof,
+                                             item->proof_len);
+  } else if (item->held) {
+    rc = ayil_store_append_held(d->store, e, item->entry, item->entry_len);
   } else {
     /* Decoded and verified once, by the sync receiver. */
     rc = ayil_store_append_verified(d->store, e, item->entry, item->entry_len,
@@ -396,6 +398,8 @@ static void session_cfg(conn_t *c, ayil_session_config_t *cfg) {
   sc->event = cb_event;
   cfg->wall_ms = wall_ms;
   cfg->admit = admit;
+  /* A dialer's hub reads the held body form (hubs are upgraded first). */
+  sc->held = c->outbound;
   if (c->outbound && c->d->hub_stalls > 0) {
     unsigned sh =
         c->d->hub_stalls < STALL_SHIFT_MAX ? c->d->hub_stalls : STALL_SHIFT_MAX;

@@ -300,7 +300,7 @@ HSC_FULL=$(awk '$3=="c2s" && $4 ~ /^hs/ {b+=$6} END{print b+0}' "$W/full1/tapC.l
 DELIV_FULL=$(median "${DELIV[@]:-}")
 DUR_FULL=$(median "${DUR[@]:-}")
 
-declare -a CUT_N CUT_HS CUT_SENT CUT_DELIV CUT_TIME CUT_CONNS
+CUT_N=() CUT_HS=() CUT_SENT=() CUT_DELIV=() CUT_TIME=() CUT_CONNS=()
 for r in $(seq "$RUNS"); do
   p=cut$r
   [ -n "${FINISHED[$p]:-}" ] || continue

@@ -106,6 +106,8 @@ static int cb_get(void *ctx, const uint8_t *origin, uint64_t seq,
   it->body_len = x->blen;
   it->proof = x->proof;
   it->proof_len = x->plen;
+  /* As the real store answers it (ayil_store_item_held()). */
+  it->held = sim_log_held(l, seq);
   return 0;
 }
 
@@ -136,8 +138,32 @@ static int cb_deliver(void *ctx, const ayil_entry_t *d,
     rc = ayil_policy_purge_ok(&v, it->entry, it->entry_len, it->proof,
                               it->proof_len);
   }
-  if (rc == 0)
+  if (rc == 0 && it->held) {
+    /* Held: the body this node stores under that hash for that record (as
+     * ayil_store_append_held()). The peer sends it held only when an
+     * earlier entry of this log carries it, and this node holds the log up
+     * to here: an honest world always has it. */
+    const sim_ent_t *b = sim_body(&e->self->st, d->record, d->body_hash);
+    if (b == NULL) {
+      failf(e->sim, "held body not held: seq %llu", (unsigned long long)d->seq);
+      return AYIL_EPEER;
+    }
+    e->sim->held_recv++;
     rc = fold(e->sim, e->self, &e->self->st, d);
+    if (rc == 0) {
+      uint8_t *copy = malloc(b->blen ? b->blen : 1);
+      size_t blen = b->blen;
+      if (copy == NULL)
+        abort();
+      memcpy(copy, b->body, blen);
+      sim_store_append(&e->self->st, l, it->entry, it->entry_len, copy, blen,
+                       NULL, 0);
+      free(copy);
+      return 0;
+    }
+  } else if (rc == 0) {
+    rc = fold(e->sim, e->self, &e->self->st, d);
+  }
   if (rc == AYIL_EOWNER) {
     /* ayild's not_owner alert: the log is not wanted again (sim_forked()). */
     if (l->refused++ == 0)
@@ -289,6 +315,8 @@ static ayil_session_config_t config_for(end_t *e) {
   sc->get = cb_get;
   sc->deliver = cb_deliver;
   sc->event = cb_event;
+  /* As ayild: a committee dials its hub, and says it reads held bodies. */
+  sc->held = e->self->kind != HUB;
   cfg.wall_ms = sim_wall;
   cfg.admit = sim_admit;
   return cfg;

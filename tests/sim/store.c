@@ -70,7 +70,41 @@ void sim_log_append(sim_log_t *l, const uint8_t *entry, size_t elen,
   if (ayil_entry_decode(&d, entry, elen) == 0) {
     memcpy(e->record, d.record, AYIL_RECID_BYTES);
     e->op = d.op;
+    e->has_bh = d.has_body;
+    memcpy(e->bhash, d.body_hash, AYIL_HASH_BYTES);
   }
+}
+
+const sim_ent_t *sim_body(const sim_store_t *st, const uint8_t *rec,
+                          const uint8_t *bh) {
+  size_t i, j;
+  for (i = 0; i < st->nlogs; i++)
+    for (j = 0; j < st->logs[i].n; j++) {
+      const sim_ent_t *e = &st->logs[i].e[j];
+      if (e->body != NULL && e->has_bh &&
+          memcmp(e->record, rec, AYIL_RECID_BYTES) == 0 &&
+          memcmp(e->bhash, bh, AYIL_HASH_BYTES) == 0)
+        return e;
+    }
+  return NULL;
+}
+
+int sim_log_held(const sim_log_t *l, uint64_t seq) {
+  const sim_ent_t *x;
+  size_t j;
+  if (seq == 0 || seq > l->n)
+    return 0;
+  x = &l->e[seq - 1];
+  if (!x->has_bh)
+    return 0;
+  for (j = 0; j + 1 < seq; j++) {
+    const sim_ent_t *e = &l->e[j];
+    if (e->body != NULL && e->has_bh &&
+        memcmp(e->record, x->record, AYIL_RECID_BYTES) == 0 &&
+        memcmp(e->bhash, x->bhash, AYIL_HASH_BYTES) == 0)
+      return 1;
+  }
+  return 0;
 }
 
 void sim_store_append(sim_store_t *st, sim_log_t *l, const uint8_t *entry,

@@ -14,6 +14,8 @@ typedef struct {
   uint8_t record[AYIL_RECID_BYTES];
   uint32_t op;
   uint64_t n; /* the store's append order (the real store's entries.n) */
+  int has_bh; /* the entry has a body hash: bhash */
+  uint8_t bhash[AYIL_HASH_BYTES];
 } sim_ent_t;
 
 typedef struct {
@@ -64,6 +66,13 @@ int sim_log_commit(sim_log_t *l);
 void sim_log_purge(sim_log_t *l, const uint8_t *rec, uint64_t seq,
                    const uint8_t *del, size_t dlen);
 /* The record `rec` of the records view, created (zeroed) if asked. */
+/* The body this store holds for `rec` under body hash `bh` (NULL if none):
+ * as the real store's bodies table, one per hash and record. */
+const sim_ent_t *sim_body(const sim_store_t *st, const uint8_t *rec,
+                          const uint8_t *bh);
+/* 1 when an entry of `l` before `seq` of the same record as its entry `seq`
+ * carries the same body hash and still holds that body (the held form). */
+int sim_log_held(const sim_log_t *l, uint64_t seq);
 sim_rec_t *sim_rec(sim_store_t *st, const uint8_t *rec, int create);
 /* Appends to `l` of `st`, numbering the entry in the store's order. */
 void sim_store_append(sim_store_t *st, sim_log_t *l, const uint8_t *entry,

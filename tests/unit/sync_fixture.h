@@ -49,6 +49,8 @@ typedef struct {
   size_t delivered;
   size_t unavailable; /* delivered with the body marked unavailable */
   size_t repaired;    /* bodies repaired from the peer */
+  size_t held;        /* delivered with the body held, and found here */
+  int dials;          /* config: held = 1 (a dialer of a hub) */
 } mstore_t;
 
 static inline mlog_t *find_log(mstore_t *m, const uint8_t *id, int create) {
@@ -123,6 +125,42 @@ static inline int cb_head(void *ctx, const uint8_t *origin, uint64_t *seq,
   return 0;
 }
 
+/* The body `m` holds under body hash `bh` for record `rec`: any entry of
+ * any log with that record and body hash that still has its body. */
+static inline const ment_t *mstore_body(const mstore_t *m, const uint8_t *rec,
+                                        const uint8_t *bh) {
+  size_t i, j;
+  for (i = 0; i < m->nlogs; i++)
+    for (j = 0; j < m->logs[i].n; j++) {
+      const ment_t *x = &m->logs[i].e[j];
+      ayil_entry_t e;
+      if (x->body == NULL || ayil_entry_decode(&e, x->entry, x->elen) != 0 ||
+          !e.has_body)
+        continue;
+      if (memcmp(e.record, rec, AYIL_RECID_BYTES) == 0 &&
+          memcmp(e.body_hash, bh, AYIL_HASH_BYTES) == 0)
+        return x;
+    }
+  return NULL;
+}
+
+/* As ayil_store_item_held(): an earlier entry of the log, same record,
+ * same body hash, still with its body. */
+static inline int ment_held(const mlog_t *l, uint64_t seq) {
+  ayil_entry_t e, f;
+  size_t j;
+  if (ayil_entry_decode(&e, l->e[seq - 1].entry, l->e[seq - 1].elen) != 0 ||
+      !e.has_body)
+    return 0;
+  for (j = 0; j + 1 < seq; j++)
+    if (l->e[j].body != NULL &&
+        ayil_entry_decode(&f, l->e[j].entry, l->e[j].elen) == 0 && f.has_body &&
+        memcmp(f.record, e.record, AYIL_RECID_BYTES) == 0 &&
+        memcmp(f.body_hash, e.body_hash, AYIL_HASH_BYTES) == 0)
+      return 1;
+  return 0;
+}
+
 static inline int cb_get(void *ctx, const uint8_t *origin, uint64_t seq,
                          ayil_sync_item_t *it) {
   mlog_t *l = find_log(ctx, origin, 0);
@@ -136,6 +174,7 @@ static inline int cb_get(void *ctx, const uint8_t *origin, uint64_t seq,
   it->body_len = e->blen;
   it->proof = e->proof;
   it->proof_len = e->plen;
+  it->held = ment_held(l, seq);
   return 0;
 }
 
@@ -150,6 +189,22 @@ static inline int cb_deliver(void *ctx, const ayil_entry_t *d,
                                                                   : AYIL_EFORK;
   }
   assert_int_equal(d->seq, l->n + 1);
+  if (it->held) {
+    /* As ayil_store_append_held(): the body held here under that hash for
+     * that record, else stored without it (then repaired). */
+    const ment_t *b = mstore_body(m, d->record, d->body_hash);
+    uint8_t *copy = b != NULL ? dup_bytes(b->body, b->blen) : NULL;
+    size_t blen = b != NULL ? b->blen : 0;
+    assert_null(it->body);
+    log_append(l, it->entry, it->entry_len, copy, blen, NULL, 0);
+    free(copy);
+    m->delivered++;
+    if (b != NULL)
+      m->held++;
+    else
+      m->unavailable++;
+    return 0;
+  }
   log_append(l, it->entry, it->entry_len, it->body, it->body_len, it->proof,
              it->proof_len);
   m->delivered++;
@@ -222,6 +277,7 @@ static inline ayil_sync_config_t config_for(mstore_t *m) {
   c.event = cb_event;
   c.lacking = cb_lacking;
   c.repair = cb_repair;
+  c.held = m->dials;
   return c;
 }
 
@@ -271,6 +327,42 @@ static inline void write_entry_h(mlog_t *l, const tkey_t *k, size_t blen,
   log_append(l, buf, len, body, blen, NULL, 0);
   l->durable = l->n;
   free(body);
+}
+
+/* A status-only update of record `rec`: header `hdr`, the body of the last
+ * entry of `l` on that record kept (its body hash, and a copy here). */
+static inline void write_keep(mlog_t *l, const tkey_t *k, uint8_t rec,
+                              const uint8_t *hdr, size_t hlen) {
+  uint8_t buf[AYIL_ENTRY_MAX];
+  ayil_entry_t e, f;
+  const ment_t *b = NULL;
+  size_t len = 0, j;
+  memset(&e, 0, sizeof e);
+  memset(e.record, rec, sizeof e.record);
+  for (j = l->n; j > 0 && b == NULL; j--)
+    if (ayil_entry_decode(&f, l->e[j - 1].entry, l->e[j - 1].elen) == 0 &&
+        f.has_body && memcmp(f.record, e.record, AYIL_RECID_BYTES) == 0) {
+      b = &l->e[j - 1];
+      memcpy(e.body_hash, f.body_hash, AYIL_HASH_BYTES);
+    }
+  assert_non_null(b);
+  memcpy(e.origin, k->pk, 32);
+  e.seq = l->n + 1;
+  memcpy(e.prev, l->e[l->n - 1].hash, AYIL_HASH_BYTES);
+  e.ts_ms = 1767225600000ull + e.seq * 1000;
+  e.op = AYIL_OP_PUT;
+  e.codes_version = 1;
+  e.header = hdr;
+  e.header_len = hlen;
+  e.has_body = 1;
+  assert_int_equal(ayil_entry_sign(&e, k->sk, buf, sizeof buf, &len), 0);
+  {
+    uint8_t *copy = dup_bytes(b->body, b->blen);
+    size_t blen = b->blen;
+    log_append(l, buf, len, copy, blen, NULL, 0);
+    free(copy);
+  }
+  l->durable = l->n;
 }
 
 /* The same with the header {"k": 1}, which has no compact form. */
@@ -571,6 +663,17 @@ static inline void expect_refused(tweak_fn tweak, int want) {
 }
 
 /* The canonical header of an appeal, as `ayil record add` builds it. */
+static inline void appeal_header_status(uint8_t **hdr, size_t *hlen,
+                                        const char *status) {
+  json_t *h = json_pack("{s:s, s:s, s:s, s:[s,s], s:s, s:s, s:s}", "kind",
+                        "appeal", "month", "2026-03", "source", "police",
+                        "violence", "physical", "economic", "survivor_sex",
+                        "female", "survivor_age", "26-40", "status", status);
+  assert_non_null(h);
+  assert_int_equal(ayil_record_pack(h, hdr, hlen), 0);
+  json_decref(h);
+}
+
 static inline void appeal_header(uint8_t **hdr, size_t *hlen) {
   json_t *h = json_pack("{s:s, s:s, s:s, s:[s,s], s:s, s:s, s:s}", "kind",
                         "appeal", "month", "2026-03", "source", "police",

@@ -402,6 +402,126 @@ static void test_damaged_body(void **state) {
   ayil_store_close(b);
 }
 
+/* Held bodies (PROTOCOL.md, "Sync", Records): the store says which
+ * entries carry a body an earlier entry of the same log and record brought
+ * (one lookup), and an entry received with its body held takes the body
+ * stored for that record, never another record's; lacking one, it is
+ * stored as unavailable (body_missing, then repair). */
+static void test_held_body(void **state) {
+  ayil_store_t *a = fresh("ha"), *b = NULL;
+  uint8_t r1[16], r2[16], s1[304], s2[304], *got = NULL, *entry = NULL,
+                                            *proof = NULL, *bytes = NULL;
+  size_t glen = 0, elen = 0, plen = 0, len = 0, i;
+  uint64_t seq = 0, lack = 0;
+  int held = -1;
+  ayil_entry_t e, u;
+  json_t *h = json_pack("{s:s, s:s, s:i, s:b}", "kind", "session", "month",
+                        "2026-03", "cases_reviewed", 1, "violence_related", 1);
+  uint8_t *hb = NULL, bh1[32], bh2[32];
+  size_t hl = 0;
+  (void)state;
+  assert_int_equal(ayil_record_pack(h, &hb, &hl), 0);
+  randombytes_buf(r1, 16);
+  randombytes_buf(r2, 16);
+  randombytes_buf(s1, sizeof s1);
+  randombytes_buf(s2, sizeof s2);
+  ayil_body_hash(s1, sizeof s1, bh1);
+  ayil_body_hash(s2, sizeof s2, bh2);
+  /* a: 1 r1 with s1, 2 r2 with s2, 3 r1 keeping s1. */
+  assert_int_equal(ayil_store_write_local(a, sk, AYIL_OP_PUT, r1, hb, hl, s1,
+                                          sizeof s1, NULL, &seq),
+                   0);
+  assert_int_equal(ayil_store_write_local(a, sk, AYIL_OP_PUT, r2, hb, hl, s2,
+                                          sizeof s2, NULL, &seq),
+                   0);
+  assert_int_equal(ayil_store_write_local(a, sk, AYIL_OP_PUT, r1, hb, hl, NULL,
+                                          0, bh1, &seq),
+                   0);
+  assert_int_equal(seq, 3);
+  for (i = 1; i <= 3; i++) {
+    assert_int_equal(ayil_store_item_held(a, pk, i, &entry, &elen, &got, &glen,
+                                          &proof, &plen, &held),
+                     0);
+    assert_int_equal(held, i == 3);
+    assert_non_null(got); /* the body too, for a peer without the form */
+    free(entry);
+    free(got);
+    free(proof);
+  }
+
+  /* b holds entries 1 and 2 with their bodies, then gets 3 held. */
+  snprintf(path, sizeof path, "%s/hb.db", dir);
+  assert_int_equal(ayil_store_open(&b, path, AYIL_STORE_CREATE), 0);
+  for (i = 1; i <= 2; i++) {
+    assert_int_equal(
+        ayil_store_item(a, pk, i, &entry, &elen, &got, &glen, &proof, &plen),
+        0);
+    assert_int_equal(ayil_store_append(b, entry, elen, got, glen), 0);
+    free(entry);
+    free(got);
+  }
+  assert_int_equal(ayil_store_entry(a, pk, 3, &bytes, &len), 0);
+  assert_int_equal(ayil_entry_decode(&e, bytes, len), 0);
+  assert_int_equal(ayil_store_append_held(b, &e, bytes, len), 0);
+  assert_int_equal(alerts_of(b, "body_missing"), 0);
+  assert_int_equal(ayil_store_lacking(b, pk, 0, &lack), 0);
+  assert_int_equal(lack, 0);
+  assert_int_equal(ayil_store_body(b, bh1, &got, &glen), 0);
+  assert_int_equal(glen, sizeof s1);
+  assert_memory_equal(got, s1, sizeof s1);
+  free(got);
+  /* And b, in turn, would send entry 3 held. */
+  assert_int_equal(ayil_store_item_held(b, pk, 3, &entry, &elen, &got, &glen,
+                                        &proof, &plen, &held),
+                   0);
+  assert_int_equal(held, 1);
+  free(entry);
+  free(got);
+  ayil_store_close(b);
+
+  /* An entry of r1 signed with r2's body hash (a misbehaving origin), sent
+   * held: r2's body is not taken for r1; r1 lacks a body and says so. */
+  snprintf(path, sizeof path, "%s/hc.db", dir);
+  assert_int_equal(ayil_store_open(&b, path, AYIL_STORE_CREATE), 0);
+  for (i = 1; i <= 2; i++) {
+    assert_int_equal(
+        ayil_store_item(a, pk, i, &entry, &elen, &got, &glen, &proof, &plen),
+        0);
+    assert_int_equal(ayil_store_append(b, entry, elen, got, glen), 0);
+    free(entry);
+    free(got);
+  }
+  {
+    uint8_t buf[AYIL_ENTRY_MAX];
+    size_t blen = 0;
+    u = e;
+    memcpy(u.body_hash, bh2, 32);
+    assert_int_equal(ayil_entry_sign(&u, sk, buf, sizeof buf, &blen), 0);
+    assert_int_equal(ayil_entry_decode(&u, buf, blen), 0);
+    assert_int_equal(ayil_store_append_held(b, &u, buf, blen), 0);
+  }
+  assert_int_equal(alerts_of(b, "body_missing"), 1);
+  {
+    /* r2's body is still r2's alone. */
+    sqlite3_stmt *q = NULL;
+    assert_int_equal(sqlite3_prepare_v2(ayil__store_db(b),
+                                        "SELECT record FROM bodies WHERE "
+                                        "hash=?1",
+                                        -1, &q, NULL),
+                     SQLITE_OK);
+    sqlite3_bind_blob(q, 1, bh2, 32, SQLITE_STATIC);
+    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+    assert_memory_equal(sqlite3_column_blob(q, 0), r2, 16);
+    assert_int_equal(sqlite3_step(q), SQLITE_DONE);
+    sqlite3_finalize(q);
+  }
+  ayil_store_close(b);
+  free(bytes);
+  free(hb);
+  json_decref(h);
+  ayil_store_close(a);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_append_and_view),
@@ -411,6 +531,7 @@ int main(void) {
       cmocka_unit_test(test_append_idempotent_and_fork),
       cmocka_unit_test(test_append_verified),
       cmocka_unit_test(test_damaged_body),
+      cmocka_unit_test(test_held_body),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }

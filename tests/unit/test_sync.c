@@ -749,6 +749,233 @@ static void test_ping_flood(void **state) {
   "c40402091017c4402caaecb16b058dc1f4ea98d33309b37a1167ba7c7dcf48e71084cd6a89" \
   "f5f4fcd7d2be9f9b16055ca8f9c1a8cfdce04ac3b00e6bbb2816eb01ac696d0b884706"
 
+/* Sends the committee's log to the hub over one connection; the bytes the
+ * committee sent. */
+static uint64_t sync_bytes(pair_t *p) {
+  conn_t c;
+  ayil_sync_stats_t st;
+  conn_open(&c, &p->c, &p->h);
+  pump(&c);
+  assert_int_equal(c.err[0], 0);
+  assert_int_equal(c.err[1], 0);
+  ayil_sync_stats(c.s[0], &st);
+  conn_close(&c);
+  return st.bytes_sent;
+}
+
+/* A status-only update keeps its record's body hash: to a peer whose have
+ * says HELD, it goes as [hash, true] and the hub stores the body it holds;
+ * to a peer that does not say so, inline as before. Same logs either way. */
+static void test_held_body(void **state) {
+  uint64_t bytes[2];
+  size_t held[2];
+  int dials;
+  (void)state;
+  for (dials = 0; dials < 2; dials++) {
+    pair_t *p = pair_new();
+    mlog_t *l = find_log(&p->c, p->kc.pk, 0), *hl;
+    uint8_t *h1 = NULL, *h2 = NULL;
+    size_t n1 = 0, n2 = 0;
+    appeal_header_status(&h1, &n1, "open");
+    appeal_header_status(&h2, &n2, "closed");
+    p->c.dials = dials;
+    write_entry_h(l, &p->kc, 2000, 0x22, AYIL_OP_PUT, h1, n1);
+    write_entry(l, &p->kc, 300, 0x33, AYIL_OP_PUT);
+    (void)sync_bytes(p);
+    /* Two status-only updates of record 0x22, one of 0x33. */
+    write_keep(l, &p->kc, 0x22, h2, n2);
+    write_keep(l, &p->kc, 0x33, h1, n1);
+    write_keep(l, &p->kc, 0x22, h1, n1);
+    bytes[dials] = sync_bytes(p);
+    held[dials] = p->h.held;
+    hl = find_log(&p->h, p->kc.pk, 0);
+    assert_int_equal(hl->n, 5);
+    assert_same_log(&p->c, &p->h, p->kc.pk);
+    assert_int_equal(p->h.unavailable, 0);
+    assert_memory_equal(hl->e[2].body, l->e[0].body, 2000);
+    assert_memory_equal(hl->e[4].body, l->e[0].body, 2000);
+    assert_memory_equal(hl->e[3].body, l->e[1].body, 300);
+    free(h1);
+    free(h2);
+    pair_free(p);
+  }
+  assert_int_equal(held[0], 0);
+  assert_int_equal(held[1], 3);
+  /* 2000 + 300 + 2000 bytes of bodies not sent, 3 x 36 bytes of marks. */
+  assert_true(bytes[0] > 4300 && bytes[1] < bytes[0] - 4300 + 3 * 36);
+}
+
+static void tweak_held3(ayil__rec_t *rec, size_t i, uint8_t *scratch) {
+  if (i != 2)
+    return;
+  ayil_body_hash(rec->body, rec->body_len, scratch);
+  rec->body_kind = AYIL__BODY_HELD;
+  rec->body_hash = scratch;
+}
+
+static void tweak_unavail1_held3(ayil__rec_t *rec, size_t i, uint8_t *scratch) {
+  if (i == 0) {
+    ayil_body_hash(rec->body, rec->body_len, scratch + 64);
+    rec->body_kind = AYIL__BODY_UNAVAILABLE;
+    rec->body_hash = scratch + 64;
+  }
+  tweak_held3(rec, i, scratch);
+}
+
+/* Entry 1's body hash, for the hostile tweak below: another record's body,
+ * which the hub holds. */
+static uint8_t g_foreign[AYIL_HASH_BYTES];
+
+static void tweak_held_foreign(ayil__rec_t *rec, size_t i, uint8_t *scratch) {
+  if (i != 2)
+    return;
+  memcpy(scratch, g_foreign, AYIL_HASH_BYTES);
+  rec->body_kind = AYIL__BODY_HELD;
+  rec->body_hash = scratch;
+}
+
+/* Hand-made held forms at a hub: the held body is the one the hub holds for
+ * that record; one it does not hold makes the entry unavailable (body
+ * repair follows); another record's body hash fails the signature; a
+ * malformed mark is FORMAT. */
+static void test_held_body_wire(void **state) {
+  hostile_t t;
+  uint8_t msg[8192], *hdr = NULL;
+  size_t len, hlen = 0, o;
+  mlog_t *hl;
+  (void)state;
+  appeal_header_status(&hdr, &hlen, "closed");
+
+  /* Entry 3 keeps entry 1's body (record 1); entries 4, 5 are new. */
+  t = hostile_new(2);
+  write_keep(t.cl, &t.p->kc, 1, hdr, hlen);
+  write_n(t.cl, &t.p->kc, 2, 40);
+  len = entries_msg(t.cl, 1, 5, NULL, tweak_held3, msg, sizeof msg);
+  assert_int_equal(ayil_sync_recv(t.h, msg, len, 1), 0);
+  assert_int_equal(t.p->h.delivered, 5);
+  assert_int_equal(t.p->h.held, 1);
+  assert_int_equal(t.p->h.unavailable, 0);
+  hl = find_log(&t.p->h, t.p->kc.pk, 0);
+  assert_memory_equal(hl->e[2].body, t.cl->e[0].body, 40);
+  hostile_free(&t);
+
+  /* The hub never got entry 1's body: entry 3 is stored without it. */
+  t = hostile_new(2);
+  write_keep(t.cl, &t.p->kc, 1, hdr, hlen);
+  write_n(t.cl, &t.p->kc, 2, 40);
+  len = entries_msg(t.cl, 1, 5, NULL, tweak_unavail1_held3, msg, sizeof msg);
+  assert_int_equal(ayil_sync_recv(t.h, msg, len, 1), 0);
+  assert_int_equal(t.p->h.delivered, 5);
+  assert_int_equal(t.p->h.held, 0);
+  assert_int_equal(t.p->h.unavailable, 2);
+  hl = find_log(&t.p->h, t.p->kc.pk, 0);
+  assert_null(hl->e[2].body);
+  {
+    uint64_t lack = 0;
+    hl->durable = hl->n;
+    assert_int_equal(cb_lacking(&t.p->h, t.p->kc.pk, 1, &lack), 0);
+    assert_int_equal(lack, 3); /* what the next connection asks for */
+  }
+  hostile_free(&t);
+
+  /* Entry 2's body hash (record 2, held by the hub) for entry 3 (record 1):
+   * the entry signed another hash, so it does not verify. */
+  t = hostile_new(2);
+  write_keep(t.cl, &t.p->kc, 1, hdr, hlen);
+  write_n(t.cl, &t.p->kc, 2, 40);
+  ayil_body_hash(t.cl->e[1].body, t.cl->e[1].blen, g_foreign);
+  len = entries_msg(t.cl, 1, 5, NULL, tweak_held_foreign, msg, sizeof msg);
+  assert_int_equal(ayil_sync_recv(t.h, msg, len, 1), AYIL_ESIG);
+  assert_int_equal(t.p->h.delivered, 2);
+  assert_int_equal(t.p->h.held, 0);
+  hostile_free(&t);
+
+  /* [hash, false], [hash, nil], a 31-byte hash: FORMAT. */
+  for (int k = 0; k < 3; k++) {
+    t = hostile_new(2);
+    write_keep(t.cl, &t.p->kc, 1, hdr, hlen);
+    len = entries_msg(t.cl, 1, 3, NULL, tweak_held3, msg, sizeof msg);
+    for (o = 0; o + 36 < len; o++)
+      if (msg[o] == 0x92 && msg[o + 1] == 0xc4 && msg[o + 2] == 0x20 &&
+          msg[o + 35] == 0xc3)
+        break;
+    assert_true(o + 36 < len);
+    if (k == 0)
+      msg[o + 35] = 0xc2;
+    else if (k == 1)
+      msg[o + 35] = 0xc0;
+    else
+      msg[o + 2] = 0x1f;
+    assert_int_equal(ayil_sync_recv(t.h, msg, len, 1), AYIL_EFORMAT);
+    assert_int_equal(t.p->h.delivered, 2);
+    hostile_free(&t);
+  }
+  free(hdr);
+}
+
+#define GOLDEN_HELD_HAVE                                                       \
+  "92029294c4208a88e3dd7409f195fd52db2d3cba5d72ca6709bf1d94121bf3748801b40f"   \
+  "6f5c01c42056347d13d5f1a8df7deee72265ed607052ec8085ec5c1f345e6beb9e127ddb"   \
+  "930b94c4208139770ea87d175f56a35466c34c7ecccb8d8a91b4ee37a25df60f5b8fc9b3"   \
+  "9400c00a"
+#define GOLDEN_HELD_MORE                                                       \
+  "93080097cd03e8c4102222222222222222222222222222222201019800cd05ea00030900"   \
+  "030292c4204dd2d41e9c8fb5196ba5d0ca5060b6b3378a5ba4ab06c9452616dc0d279fc5"   \
+  "1dc3c4407e5e4826616992387072d1bf7b52f11c8e65e47e12000985c10e5c3a5cc47a1b"   \
+  "e1ec6d26eb61f529dfa11067ac334bbbc2df65c2b1559972e1b35bc949e0b801"
+
+/* Golden bytes of the held form: a committee that dials a hub marks its
+ * have rows HELD (8); its status-only update of the appeal (status open ->
+ * closed, the 4-byte body kept) goes in a MORE as [body_hash, true]. */
+static void test_golden_held(void **state) {
+  pair_t *p = pair_new();
+  mlog_t *cl = find_log(&p->c, p->kc.pk, 0);
+  ayil_sync_config_t cc, ch;
+  ayil_sync_t *a = NULL, *h = NULL;
+  uint8_t pa[AYIL_SYNC_HAVE_MAX], ph[AYIL_SYNC_HAVE_MAX], *h1 = NULL,
+                                                          *h2 = NULL;
+  size_t la = 0, lh = 0, n1 = 0, n2 = 0;
+  const uint8_t *msg;
+  size_t len = 0;
+  char hex[4096];
+  int print = getenv("AYIL_PRINT_GOLDEN") != NULL;
+  (void)state;
+  p->c.dials = 1;
+  cc = config_for(&p->c);
+  ch = config_for(&p->h);
+  appeal_header_status(&h1, &n1, "open");
+  appeal_header_status(&h2, &n2, "closed");
+  write_entry_h(cl, &p->kc, 4, 0x22, AYIL_OP_PUT, h1, n1);
+  assert_int_equal(ayil_sync_new(&a, &cc, 0), 0);
+  assert_int_equal(ayil_sync_new(&h, &ch, 0), 0);
+  assert_int_equal(ayil_sync_have_payload(a, pa, sizeof pa, &la), 0);
+  assert_int_equal(ayil_sync_have_payload(h, ph, sizeof ph, &lh), 0);
+  sodium_bin2hex(hex, sizeof hex, pa, la);
+  if (print)
+    printf("held have: %s\n", hex);
+  assert_string_equal(hex, GOLDEN_HELD_HAVE);
+  assert_int_equal(ayil_sync_start(a, ph, lh, 0), 0);
+  assert_int_equal(ayil_sync_start(h, pa, la, 0), 0);
+  assert_int_equal(ayil_sync_poll(a, 0, &msg, &len), 0);
+  assert_int_equal(ayil_sync_recv(h, msg, len, 0), 0);
+  write_keep(cl, &p->kc, 0x22, h2, n2);
+  assert_int_equal(ayil_sync_notify(a, p->kc.pk), 0);
+  assert_int_equal(ayil_sync_poll(a, 0, &msg, &len), 0);
+  sodium_bin2hex(hex, sizeof hex, msg, len);
+  if (print)
+    printf("held more: %s\n", hex);
+  assert_string_equal(hex, GOLDEN_HELD_MORE);
+  /* The receiver decodes exactly those bytes into the held entry. */
+  assert_int_equal(ayil_sync_recv(h, msg, len, 0), 0);
+  assert_int_equal(p->h.held, 1);
+  assert_same_log(&p->c, &p->h, p->kc.pk);
+  free(h1);
+  free(h2);
+  ayil_sync_free(a);
+  ayil_sync_free(h);
+  pair_free(p);
+}
+
 /* Golden bytes: the have payload, an ENTRIES message (a raw header), a MORE
  * message (a compact header, a ts delta) and an ACK. Keys come from fixed
  * seeds and entries carry fixed timestamps, so these bytes are what any
@@ -861,6 +1088,9 @@ int main(void) {
       cmocka_unit_test(test_ping_only_with_work),
       cmocka_unit_test(test_ping_flood),
       cmocka_unit_test(test_golden),
+      cmocka_unit_test(test_golden_held),
+      cmocka_unit_test(test_held_body),
+      cmocka_unit_test(test_held_body_wire),
       cmocka_unit_test(test_api_misuse),
   };
   if (sodium_init() < 0)
