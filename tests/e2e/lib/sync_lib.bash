@@ -2,10 +2,11 @@
 # records on 127.0.0.1. Sourced after common.bash, not run.
 EMU="$BIN/tests/linkemu/ayil-linkemu"
 declare -A HOME_OF PID_OF LPORT LPID
-# Bodies are compressed (PROTOCOL.md "Body packing"): each narrative ends
-# in random base64, so that a record still costs about 2 KB on the link and
-# the emulated links still cut connections mid-stream.
-NARR="Invented narrative about the Fictionova family."
+# Bodies are compressed, each alone (PROTOCOL.md "Body packing"): the
+# narrative ends in random base64, so that a record still costs about 2 KB
+# on the link (a sealed body of 2,096 bytes), the emulated links still cut
+# connections mid-stream, and a body sent twice still shows (held.sh).
+NARR="Invented narrative about the Fictionova family. $(head -c 1100 /dev/urandom | base64 -w0)"
 FIRSTS=(Aidana Bermet Cholpon Dinara Elnura Gulnara)
 
 sq() { sqlite3 -cmd ".timeout 5000" "$@"; }
@@ -91,10 +92,9 @@ hex_of() { b64hex "$(id_of "$1")"; }
 # add_appeal NAME TAG [FILE]: one appeal with an invented name; appends
 # "ID NAME" to $T/added-NAME (or FILE) when `record add` succeeded.
 add_appeal() {
-  local n=$1 who="${FIRSTS[RANDOM % 6]} Fictionova-$2" id json noise
-  noise=$(head -c 1100 /dev/urandom | base64 -w0)
+  local n=$1 who="${FIRSTS[RANDOM % 6]} Fictionova-$2" id json
   json=$(printf '{"date":"2026-%02d-%02d","source":"police","violence":["physical"],"survivor_sex":"female","survivor_age":"26-40","status":"open","survivor_name":"%s","narrative":"%s"}' \
-    $((RANDOM % 6 + 1)) $((RANDOM % 28 + 1)) "$who" "$NARR $noise")
+    $((RANDOM % 6 + 1)) $((RANDOM % 28 + 1)) "$who" "$NARR")
   id=$(echo "$json" | timeout 30 "$AYIL" --home "${HOME_OF[$n]}" record add appeal 2>>"$T/cli.err") || return 1
   echo "$id $who" >>"${3:-$T/added-$n}"
 }
