@@ -37,7 +37,7 @@ BUILD=${BUILD:-$SRC/build-deb-$ARCH}
 SUDO=""
 [ "$(id -u)" = 0 ] || SUDO=sudo
 
-LIBS=(libuv1-dev libsodium-dev libmsgpack-dev libsqlite3-dev libjansson-dev libinih-dev libqrencode-dev libpng-dev)
+LIBS=(libuv1-dev libsodium-dev libzstd-dev libmsgpack-dev libsqlite3-dev libjansson-dev libinih-dev libqrencode-dev libpng-dev)
 declare -A TRIPLET=([arm64]=aarch64-linux-gnu [armhf]=arm-linux-gnueabihf [amd64]=x86_64-linux-gnu [i386]=i686-linux-gnu)
 TOOLS=(cmake pkg-config dpkg-dev fakeroot file xz-utils gzip)
 [ "$LINTIAN" = 1 ] && TOOLS+=(lintian)

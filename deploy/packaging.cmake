@@ -108,10 +108,10 @@ set(CPACK_DEBIAN_PACKAGE_SECTION misc)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 set(CPACK_DEBIAN_COMPRESSION_TYPE xz)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
-# ayil-web's TLS stack, the report's xlsx library and ayil's QR codes
+# libzstd (compressed bodies), ayil-web's TLS stack, the report's xlsx library and ayil's QR codes
 # (admit --qr), named even where shlibdeps cannot run (a cross build
 # without the target's dpkg-shlibdeps data); shlibdeps adds versions.
-set(CPACK_DEBIAN_PACKAGE_DEPENDS "adduser, libmicrohttpd12, libgnutls30, libxlsxwriter4, libqrencode4, libpng16-16")
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "adduser, libzstd1, libmicrohttpd12, libgnutls30, libxlsxwriter4, libqrencode4, libpng16-16")
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "fake-hwclock, systemd-timesyncd | time-daemon")
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY
     "case records of the committees against family violence (node and CLI)")

@@ -3,7 +3,7 @@
 #
 #   dpkg --add-architecture arm64 && apt-get update
 #   apt-get install gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user \
-#     libuv1-dev:arm64 libsodium-dev:arm64 libmsgpack-dev:arm64 \
+#     libuv1-dev:arm64 libsodium-dev:arm64 libzstd-dev:arm64 libmsgpack-dev:arm64 \
 #     libsqlite3-dev:arm64 libjansson-dev:arm64 libinih-dev:arm64 \
 #     libcmocka-dev:arm64
 #   cmake -S . -B build-arm64 -DCMAKE_TOOLCHAIN_FILE=deploy/toolchain-arm64.cmake

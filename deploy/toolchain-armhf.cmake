@@ -5,7 +5,7 @@
 #
 #   dpkg --add-architecture armhf && apt-get update
 #   apt-get install gcc-arm-linux-gnueabihf libc6-dev-armhf-cross qemu-user \
-#     libuv1-dev:armhf libsodium-dev:armhf libmsgpack-dev:armhf \
+#     libuv1-dev:armhf libsodium-dev:armhf libzstd-dev:armhf libmsgpack-dev:armhf \
 #     libsqlite3-dev:armhf libjansson-dev:armhf libinih-dev:armhf \
 #     libcmocka-dev:armhf
 #   cmake -S . -B build-armhf -DCMAKE_TOOLCHAIN_FILE=deploy/toolchain-armhf.cmake

@@ -41,7 +41,7 @@ apt_update() { # a mirror mid-sync fails an index now and then: retry
 
 start=$(date +%s)
 PKGS=(cmake pkg-config qemu-user "gcc-$T" "libc6-dev-$ARCH-cross")
-for l in libuv1-dev libsodium-dev libmsgpack-dev libsqlite3-dev libjansson-dev libinih-dev libcmocka-dev \
+for l in libuv1-dev libsodium-dev libzstd-dev libmsgpack-dev libsqlite3-dev libjansson-dev libinih-dev libcmocka-dev \
   libmicrohttpd-dev libgnutls28-dev libxlsxwriter-dev libqrencode-dev libpng-dev; do
   PKGS+=("$l:$ARCH")
 done

@@ -20,6 +20,7 @@ DEMO=(
   pkg-config
   libuv1-dev
   libsodium-dev
+  libzstd-dev       # sealed bodies are compressed with a dictionary
   libmsgpack-dev
   libsqlite3-dev
   libjansson-dev

@@ -90,23 +90,30 @@ int ayil_entry_follows(const ayil_entry_t *e, uint64_t prev_seq,
                        const uint8_t prev_hash[AYIL_HASH_BYTES]);
 
 /*
- * Sealed bodies. A body is padded to a size bucket and sealed
- * (crypto_box_seal) to the committee's reader public key; its hash is
+ * Sealed bodies. A body (a canonical msgpack map) is packed -- compressed
+ * with zstd and the dictionary of its code-list version when that is
+ * shorter, PROTOCOL.md "Body packing" -- then padded to a size bucket and
+ * sealed (crypto_box_seal) to the committee's reader public key; its hash is
  * BLAKE2b-256 of the sealed bytes. The buckets are the powers of two from
  * AYIL_BODY_BUCKET_MIN, the last one AYIL_BODY_MAX - crypto_box_SEALBYTES;
  * the padding is ISO/IEC 7816-4 (sodium_pad: 0x80 then zeros), at least one
  * byte. So the hub and the link learn a body's size only to a power of two.
  * ayil_body_seal allocates *out (free with free()); AYIL_ETOOBIG past the
- * last bucket, AYIL_EINVAL for an empty body.
+ * last bucket, AYIL_EINVAL for an empty body or one that is not a msgpack
+ * map (its first byte).
  */
-#define AYIL_BODY_BUCKET_MIN 256
+#define AYIL_BODY_BUCKET_MIN 64
 /* The bucket a plaintext of len bytes is padded to (> len), or 0 if none. */
 size_t ayil_body_bucket(size_t len);
 int ayil_body_seal(const uint8_t *plain, size_t len,
                    const uint8_t reader_pk[32], uint8_t **out, size_t *outlen);
 /* Opens a sealed body into a malloc'd buffer and strips its padding
- * (*outlen is the body without it). AYIL_EDECRYPT if it does not open,
- * AYIL_EFORMAT if its length is not a bucket or its padding is malformed. */
+ * and unpacks it (*outlen is the map's length). AYIL_EDECRYPT if it does not
+ * open, AYIL_EFORMAT if its length is not a bucket, its padding is malformed
+ * or its packing is (a bad frame, a size it does not keep), AYIL_EVERSION
+ * for a compression method or dictionary id this version does not know,
+ * AYIL_ETOOBIG for a frame that declares more than AYIL_BODY_MAX bytes
+ * (refused before anything is allocated). */
 AYIL_WUR int ayil_body_open(const uint8_t *sealed, size_t len,
                             const uint8_t reader_pk[32],
                             const uint8_t reader_sk[32], uint8_t **out,

@@ -201,83 +201,6 @@ static void test_follows(void **state) {
   assert_int_equal(ayil_entry_follows(&a, 0, zero), AYIL_ECHAIN);
 }
 
-static void test_body_seal(void **state) {
-  uint8_t rpk[32], rsk[32], wpk[32], wsk[32];
-  static const uint8_t plain[] = "Aigerim Testova, 12 Invented St";
-  uint8_t *sealed = NULL, *opened = NULL;
-  size_t slen = 0, olen = 0;
-  uint8_t h[32];
-  (void)state;
-  crypto_box_keypair(rpk, rsk);
-  crypto_box_keypair(wpk, wsk);
-  assert_int_equal(ayil_body_seal(plain, sizeof plain, rpk, &sealed, &slen), 0);
-  for (olen = 0; olen + 7 <= slen; olen++)
-    assert_memory_not_equal(sealed + olen, "Aigerim", 7);
-  ayil_body_hash(sealed, slen, h);
-  assert_int_equal(ayil_body_open(sealed, slen, rpk, rsk, &opened, &olen), 0);
-  assert_int_equal(olen, sizeof plain);
-  assert_memory_equal(opened, plain, olen);
-  free(opened);
-  assert_int_equal(ayil_body_open(sealed, slen, wpk, wsk, &opened, &olen),
-                   AYIL_EDECRYPT);
-  sealed[slen - 1] ^= 1;
-  assert_int_equal(ayil_body_open(sealed, slen, rpk, rsk, &opened, &olen),
-                   AYIL_EDECRYPT);
-  assert_int_equal(ayil_body_open(sealed, 3, rpk, rsk, &opened, &olen),
-                   AYIL_EDECRYPT);
-  free(sealed);
-}
-
-/* Bodies are padded to power-of-two buckets from 256 bytes: two bodies of
- * different lengths in one bucket seal to the same size, and the padding
- * must be well formed to open. */
-static void test_body_padding(void **state) {
-  uint8_t rpk[32], rsk[32];
-  uint8_t plain[1200];
-  uint8_t *sealed = NULL, *opened = NULL;
-  uint8_t *p = NULL;
-  size_t slen = 0, olen = 0, i;
-  static const struct {
-    size_t len, bucket;
-  } cases[] = {{1, 256},   {40, 256},   {255, 256},  {256, 512},
-               {511, 512}, {512, 1024}, {1100, 2048}};
-  (void)state;
-  crypto_box_keypair(rpk, rsk);
-  memset(plain, 'x', sizeof plain);
-  for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-    assert_int_equal(ayil_body_bucket(cases[i].len), cases[i].bucket);
-    assert_int_equal(ayil_body_seal(plain, cases[i].len, rpk, &sealed, &slen),
-                     0);
-    assert_int_equal(slen, cases[i].bucket + crypto_box_SEALBYTES);
-    assert_int_equal(ayil_body_open(sealed, slen, rpk, rsk, &opened, &olen), 0);
-    assert_int_equal(olen, cases[i].len);
-    assert_memory_equal(opened, plain, olen);
-    free(opened);
-    free(sealed);
-  }
-  /* The last bucket is the body limit; nothing past it. */
-  assert_int_equal(ayil_body_bucket(AYIL_BODY_MAX - crypto_box_SEALBYTES - 1),
-                   AYIL_BODY_MAX - crypto_box_SEALBYTES);
-  assert_int_equal(ayil_body_bucket(AYIL_BODY_MAX - crypto_box_SEALBYTES), 0);
-  assert_int_equal(ayil_body_seal(plain, 0, rpk, &sealed, &slen), AYIL_EINVAL);
-  /* Sealed without padding, or to a length that is not a bucket: FORMAT. */
-  sealed = malloc(300 + crypto_box_SEALBYTES);
-  assert_non_null(sealed);
-  crypto_box_seal(sealed, plain, 300, rpk);
-  assert_int_equal(ayil_body_open(sealed, 300 + crypto_box_SEALBYTES, rpk, rsk,
-                                  &opened, &olen),
-                   AYIL_EFORMAT);
-  p = calloc(1, 256);
-  assert_non_null(p);
-  memset(p, 'x', 100); /* a bucket, but no 0x80 marker */
-  crypto_box_seal(sealed, p, 256, rpk);
-  assert_int_equal(ayil_body_open(sealed, 256 + crypto_box_SEALBYTES, rpk, rsk,
-                                  &opened, &olen),
-                   AYIL_EFORMAT);
-  free(p);
-  free(sealed);
-}
-
 static void test_text_ids(void **state) {
   char t[AYIL_ID_TEXT], r[AYIL_RECID_TEXT];
   uint8_t back[32], rid[16], rback[16];
@@ -309,8 +232,6 @@ int main(void) {
       cmocka_unit_test(test_noncanonical),
       cmocka_unit_test(test_sign_refuses),
       cmocka_unit_test(test_follows),
-      cmocka_unit_test(test_body_seal),
-      cmocka_unit_test(test_body_padding),
       cmocka_unit_test(test_text_ids),
   };
   return cmocka_run_group_tests(tests, setup, NULL);
