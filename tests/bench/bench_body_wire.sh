@@ -23,27 +23,11 @@ for b in "$AYIL" "$AYILD" "$TAP"; do
   [ -x "$b" ] || { echo "bench_body_wire: $b missing" >&2; exit 2; }
 done
 W=$(mktemp -d /tmp/ayil-bench-bodywire.XXXXXX)
-PIDS=()
-cleanup() {
-  local p
-  for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill -TERM "$p" 2>/dev/null || true; done
-  for p in "${PIDS[@]:-}"; do [ -n "$p" ] && timeout 10 tail --pid="$p" -f /dev/null 2>/dev/null || true; done
-  rm -r -- "$W"
-}
-trap cleanup EXIT
+BENCH=bench_body_wire
+# shellcheck source=tests/bench/lib.bash
+. "$(dirname "$0")/lib.bash"
+trap bench_cleanup EXIT
 export AYIL_PASSPHRASE="bench passphrase, not for real use"
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_for() { # wait_for SECONDS FILE REGEX
-  for _ in $(seq $(($1 * 10))); do
-    grep -q -E "$3" "$2" 2>/dev/null && return 0
-    sleep 0.1
-  done
-  return 1
-}
-stop_pid() {
-  kill -TERM "$1" 2>/dev/null || true
-  timeout 10 tail --pid="$1" -f /dev/null 2>/dev/null || kill -KILL "$1" 2>/dev/null || true
-}
 # A note of 204 bytes of Russian, invented (bench_body.c has the same).
 NOTE="Направлена в кризисный центр «Сезим» в райцентре. Завтра её отвезёт сестра, младшие дети пока у бабушки с дедом."
 printf 'note bytes: %s\n' "$(printf %s "$NOTE" | wc -c)"

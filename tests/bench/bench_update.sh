@@ -50,34 +50,12 @@ done
 command -v python3 >/dev/null || { echo "bench_update: needs python3" >&2; exit 2; }
 
 W=$(mktemp -d /tmp/ayil-bench-update.XXXXXX)
-PIDS=()
-cleanup() {
-  local p
-  for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill -TERM "$p" 2>/dev/null || true; done
-  for p in "${PIDS[@]:-}"; do [ -n "$p" ] && timeout 10 tail --pid="$p" -f /dev/null 2>/dev/null || true; done
-  for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill -KILL "$p" 2>/dev/null || true; done
-  if [ "$KEEP" = 1 ]; then echo "bench_update: files kept in $W" >&2; else rm -rf "$W"; fi
-}
-trap cleanup EXIT
+BENCH=bench_update
+# shellcheck source=tests/bench/lib.bash
+. "$(dirname "$0")/lib.bash"
+trap bench_cleanup EXIT
 export AYIL_PASSPHRASE="bench passphrase, not for real use"
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_for() { # wait_for SECONDS FILE REGEX
-  for _ in $(seq $(($1 * 10))); do
-    grep -q -E "$3" "$2" 2>/dev/null && return 0
-    sleep 0.1
-  done
-  return 1
-}
-port_of() {
-  wait_for 10 "$1" '^port=' || { echo "bench_update: no port in $1" >&2; exit 1; }
-  sed -n 's/^port=//p' "$1" | head -1
-}
-stop_pid() {
-  kill -TERM "$1" 2>/dev/null || true
-  timeout 10 tail --pid="$1" -f /dev/null 2>/dev/null || kill -KILL "$1" 2>/dev/null || true
-}
-median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END{if(NR==0)print "n/a"; else if(NR%2)print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
 closes() { grep -c ' close ' "$1" 2>/dev/null || true; }
 opens() { grep -c ' open$' "$1" 2>/dev/null || true; }
 # settle TAPLOG: bounded wait until every connection the tap saw is closed.

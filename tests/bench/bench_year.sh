@@ -98,41 +98,14 @@ LINGER=30  # s: the link stays up between the samples
 DEADLINE=$((SECONDS + 2400))
 
 W=$(mktemp -d /tmp/ayil-bench-year.XXXXXX)
-PIDS=()
-cleanup() {
-  local p
-  for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill -TERM "$p" 2>/dev/null || true; done
-  for p in "${PIDS[@]:-}"; do [ -n "$p" ] && timeout 10 tail --pid="$p" -f /dev/null 2>/dev/null || true; done
-  for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill -KILL "$p" 2>/dev/null || true; done
-  if [ "$KEEP" = 1 ]; then echo "bench_year: files kept in $W" >&2; else rm -rf "$W"; fi
-}
-trap cleanup EXIT
+BENCH=bench_year
+# shellcheck source=tests/bench/lib.bash
+. "$(dirname "$0")/lib.bash"
+trap bench_cleanup EXIT
 export AYIL_PASSPHRASE="bench passphrase, not for real use"
 
 note() { echo "bench_year: $* (at $((SECONDS - T0)) s)" >&2; }
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 now_ms() { python3 -c 'import time; print("%.3f" % (time.clock_gettime(time.CLOCK_MONOTONIC) * 1000))'; }
-wait_for() { # wait_for SECONDS FILE REGEX: bounded wait for a line in a file.
-  for _ in $(seq $(($1 * 10))); do
-    grep -q -E "$3" "$2" 2>/dev/null && return 0
-    sleep 0.1
-  done
-  return 1
-}
-port_of() {
-  wait_for 10 "$1" '^port=' || { echo "bench_year: no port in $1" >&2; exit 1; }
-  sed -n 's/^port=//p' "$1" | head -1
-}
-stop_pid() {
-  kill -TERM "$1" 2>/dev/null || true
-  timeout 10 tail --pid="$1" -f /dev/null 2>/dev/null || kill -KILL "$1" 2>/dev/null || true
-}
-median() {
-  printf '%s\n' "$@" | grep -E '^-?[0-9.]+$' | sort -g |
-    awk '{a[NR]=$1} END{if(NR==0)print "n/a"; else if(NR%2)print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'
-}
-fmt() { awk -v v="$1" -v f="$2" 'BEGIN{if(v=="n/a"||v=="")print "n/a"; else printf f, v}'; }
-calc() { awk "BEGIN{printf \"%.6g\", $1}"; }
 # unacked HOME: entries of the committee's log not yet acknowledged by the hub.
 unacked() {
   "$AYIL" --home "$1" status --json 2>/dev/null |
