@@ -27,9 +27,15 @@ sed -i -e 's/^linger = .*/linger = 60/' -e 's/^dead_after = .*/dead_after = 3/' 
 add_appeal a 1
 start_d a
 check "the first record is acknowledged" wait_for 30 eval '[ "$(acked a)" -ge 1 ]'
-phase "idle for twice dead_after"
+phase "idle for more than twice dead_after"
+# Both ways of the link, as the emulator counts them (written every second).
+link_bytes() { awk -F= '$1=="bytes_c2s"||$1=="bytes_s2c"{s+=$2} END{print s+0}' "$T/link-a.stats"; }
+sleep 2 # the acknowledgement's frame, and a fresh count
+idle0=$(link_bytes)
 sleep 8
+idle1=$(link_bytes)
 check "the connection is still up, idle" connected a
+check "nothing crossed the idle link, either way ($idle0 B before, $idle1 B after)" [ "$idle0" -gt 0 -a "$idle0" = "$idle1" ]
 add_appeal a 2
 check "the next record is acknowledged" wait_for 30 eval '[ "$(acked a)" -ge 2 ]'
 check "on the same connection: one connection in the committee's log" [ "$(grep -c "connection to the hub established" "$T/a.log")" = 1 ]
