@@ -273,6 +273,12 @@ int ayil_store_open(ayil_store_t **out, const char *path, int flags) {
   sqlite3_extended_result_codes(st->db, 1);
   sqlite3_busy_timeout(st->db, 10000);
   rc = ayil__store_exec(st, "PRAGMA journal_mode=WAL");
+  if (rc == 0) {
+    char sql[64];
+    snprintf(sql, sizeof sql, "PRAGMA journal_size_limit=%d",
+             AYIL_STORE_WAL_LIMIT);
+    rc = ayil__store_exec(st, sql);
+  }
   if (rc == 0)
     rc = ayil__store_exec(st, "PRAGMA synchronous=FULL");
   if (rc == 0)

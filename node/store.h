@@ -22,6 +22,12 @@
 typedef struct ayil_store_s ayil_store_t;
 
 #define AYIL_STORE_CREATE 1
+
+/* The write-ahead log's file is cut back to this size whenever SQLite
+ * starts it over after a checkpoint: a hub's burst of commits does not leave
+ * a WAL of that burst's size on the disk for good (every open checks the
+ * whole WAL, ayil_store_wal_check()). */
+#define AYIL_STORE_WAL_LIMIT (8 * 1024 * 1024)
 #define AYIL_STORE_SCHEMA_VERSION 5
 
 /* Opens (and with AYIL_STORE_CREATE creates) the store at `path`, running

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -57,6 +58,36 @@ static void put(ayil_store_t *st, uint8_t id[16], int cases) {
                    0);
   free(hb);
   json_decref(h);
+}
+
+/* A burst of commits grows the WAL; once SQLite starts it over after a
+ * checkpoint, the file is cut back to AYIL_STORE_WAL_LIMIT instead of
+ * keeping the burst's size. */
+static void test_wal_cut_back(void **state) {
+  ayil_store_t *st = fresh("walcut");
+  char walp[300];
+  struct stat sb;
+  sqlite3 *db = ayil__store_db(st);
+  (void)state;
+  snprintf(walp, sizeof walp, "%s-wal", path);
+  assert_int_equal(
+      sqlite3_exec(db,
+                   "CREATE TABLE burst(x BLOB);"
+                   "WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 "
+                   "FROM c WHERE i < 384) INSERT INTO burst SELECT "
+                   "randomblob(65536) FROM c;",
+                   NULL, NULL, NULL),
+      SQLITE_OK);
+  assert_int_equal(stat(walp, &sb), 0);
+  assert_true(sb.st_size > 3 * (off_t)AYIL_STORE_WAL_LIMIT); /* the burst */
+  assert_int_equal(sqlite3_exec(db,
+                                "PRAGMA wal_checkpoint(PASSIVE);"
+                                "INSERT INTO burst VALUES(1);",
+                                NULL, NULL, NULL),
+                   SQLITE_OK);
+  assert_int_equal(stat(walp, &sb), 0);
+  assert_true(sb.st_size <= (off_t)AYIL_STORE_WAL_LIMIT);
+  ayil_store_close(st);
 }
 
 static void test_append_and_view(void **state) {
@@ -526,6 +557,7 @@ static void test_held_body(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_append_and_view),
+      cmocka_unit_test(test_wal_cut_back),
       cmocka_unit_test(test_reindex_identical),
       cmocka_unit_test(test_verify_every_flip),
       cmocka_unit_test(test_verify_removed),
