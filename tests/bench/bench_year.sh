@@ -136,22 +136,7 @@ store_bytes() {
 T0=$SECONDS
 note "generating the year ($RECORDS records, seed $SEED) in $W"
 python3 "$GEN" plan --records "$RECORDS" --seed "$SEED" --out "$W/plan.jsonl"
-HP=$(free_port)
-mkdir -p "$W/tpl"
-setup_failed() { echo "bench_year: setup failed:" >&2; tail -5 "$W/setup.log" >&2; exit 1; }
-$AYIL --home "$W/tpl/hub" init --role hub --name "Bench hub" --listen 127.0.0.1:$HP >/dev/null 2>>"$W/setup.log" || setup_failed
-code=$($AYIL --home "$W/tpl/hub" admit --name "Bench committee" --oblast naryn --advertise 127.0.0.1:$HP 2>>"$W/setup.log") || setup_failed
-$AYIL --home "$W/tpl/c" init --role committee --invite "$code" --recovery-kit "$W/kit.txt" >/dev/null 2>>"$W/setup.log" || setup_failed
-$AYIL --home "$W/tpl/hub" admit --confirm "$($AYIL --home "$W/tpl/c" id --code)" >/dev/null 2>>"$W/setup.log" || setup_failed
-sed -i 's/^linger = .*/linger = 1/' "$W/tpl/c/ayil.conf"
-$AYILD --home "$W/tpl/hub" 2>"$W/tpl-hub.log" & hpid=$!; PIDS+=("$hpid")
-wait_for 10 "$W/tpl-hub.log" 'hub listening' || { echo "bench_year: hub did not start" >&2; exit 1; }
-$AYILD --home "$W/tpl/c" 2>"$W/tpl-c.log" & cpid=$!; PIDS+=("$cpid")
-# The first connection spends the invite; the runs start admitted.
-wait_for 30 "$W/tpl-c.log" 'synced; leaving' || { echo "bench_year: admission failed, see $W/tpl-c.log" >&2; KEEP=1; exit 1; }
-stop_pid $cpid
-stop_pid $hpid
-rm -f "$W"/tpl/*/ayild.sock
+bench_template naryn
 EMPTY_C=$(store_bytes "$W/tpl/c")
 EMPTY_H=$(store_bytes "$W/tpl/hub")
 sed -i "s/^linger = .*/linger = $LINGER/" "$W/tpl/c/ayil.conf"

@@ -52,3 +52,39 @@ fmt() { awk -v v="$1" -v f="$2" 'BEGIN{if(v=="n/a"||v=="")print "n/a"; else prin
 
 # calc EXPR: awk arithmetic.
 calc() { awk "BEGIN{printf \"%.6g\", $1}"; }
+
+# bench_template OBLAST: an admitted hub ($W/tpl/hub) and committee
+# ($W/tpl/c) pair: the invite spent on a first connection, nothing else
+# synced, both daemons stopped again, their logs in $W/tpl-hub.log and
+# $W/tpl-c.log. Needs AYIL and AYILD.
+bench_template() {
+  local hp code hpid cpid
+  hp=$(free_port)
+  mkdir -p "$W/tpl"
+  {
+    "$AYIL" --home "$W/tpl/hub" init --role hub --name "Bench hub" --listen "127.0.0.1:$hp" >/dev/null &&
+      code=$("$AYIL" --home "$W/tpl/hub" admit --name "Bench committee" --oblast "$1" --advertise "127.0.0.1:$hp") &&
+      "$AYIL" --home "$W/tpl/c" init --role committee --invite "$code" --recovery-kit "$W/kit.txt" >/dev/null &&
+      "$AYIL" --home "$W/tpl/hub" admit --confirm "$("$AYIL" --home "$W/tpl/c" id --code)" >/dev/null
+  } 2>>"$W/setup.log" || {
+    echo "$BENCH: setup failed:" >&2
+    tail -5 "$W/setup.log" >&2
+    exit 1
+  }
+  sed -i 's/^linger = .*/linger = 1/' "$W/tpl/c/ayil.conf"
+  "$AYILD" --home "$W/tpl/hub" 2>"$W/tpl-hub.log" &
+  hpid=$!
+  PIDS+=("$hpid")
+  wait_for 10 "$W/tpl-hub.log" 'hub listening' || { echo "$BENCH: hub did not start" >&2; exit 1; }
+  "$AYILD" --home "$W/tpl/c" 2>"$W/tpl-c.log" &
+  cpid=$!
+  PIDS+=("$cpid")
+  wait_for 30 "$W/tpl-c.log" 'synced; leaving' || {
+    echo "$BENCH: admission failed, see $W/tpl-c.log" >&2
+    KEEP=1
+    exit 1
+  }
+  stop_pid "$cpid"
+  stop_pid "$hpid"
+  rm -f "$W"/tpl/*/ayild.sock
+}
