@@ -304,6 +304,34 @@ static void record_parts(uint8_t **hdr, size_t *hlen, uint8_t **plain,
   json_decref(b);
 }
 
+/* One put entry, as a committee node makes it: seq after `prev` (the hash
+ * of the entry before, updated to this one's), the body sealed to the
+ * reader key rpk. *body is malloc'd; the entry goes into buf. */
+static void sign_put(const uint8_t pk[32], const uint8_t sk[64], uint64_t seq,
+                     uint8_t prev[AYIL_HASH_BYTES], uint64_t day,
+                     const uint8_t *hdr, size_t hlen, const uint8_t *plain,
+                     size_t plen, const uint8_t rpk[32], uint8_t **body,
+                     size_t *blen, uint8_t buf[AYIL_ENTRY_MAX], size_t *elen) {
+  ayil_entry_t e;
+  memset(&e, 0, sizeof e);
+  memcpy(e.origin, pk, 32);
+  e.seq = seq;
+  memcpy(e.prev, prev, AYIL_HASH_BYTES);
+  e.ts_ms = day;
+  randombytes_buf(e.record, sizeof e.record);
+  e.op = AYIL_OP_PUT;
+  e.codes_version = AYIL_CODES_VERSION;
+  e.header = hdr;
+  e.header_len = hlen;
+  if (ayil_body_seal(plain, plen, rpk, body, blen) != 0)
+    die("cannot seal a body");
+  ayil_body_hash(*body, *blen, e.body_hash);
+  e.has_body = 1;
+  if (ayil_entry_sign(&e, sk, buf, AYIL_ENTRY_MAX, elen) != 0)
+    die("cannot sign an entry");
+  ayil_entry_hash(buf, *elen, prev);
+}
+
 static void make_entries(void) {
   uint8_t *hdr = NULL, *plain = NULL, rpk[32], rsk[32];
   size_t hlen = 0, plen = 0;
@@ -320,28 +348,12 @@ static void make_entries(void) {
     for (j = 0; j < g_made; j++) {
       item_t *it = &c->items[j];
       uint8_t buf[AYIL_ENTRY_MAX];
-      ayil_entry_t e;
-      memset(&e, 0, sizeof e);
-      memcpy(e.origin, c->pk, 32);
-      e.seq = (uint64_t)j + 1;
-      memcpy(e.prev, prev, sizeof prev);
-      e.ts_ms = day;
-      randombytes_buf(e.record, sizeof e.record);
-      e.op = AYIL_OP_PUT;
-      e.codes_version = AYIL_CODES_VERSION;
-      e.header = hdr;
-      e.header_len = hlen;
-      if (ayil_body_seal(plain, plen, rpk, &it->body, &it->blen) != 0)
-        die("cannot seal a body");
-      ayil_body_hash(it->body, it->blen, e.body_hash);
-      e.has_body = 1;
-      if (ayil_entry_sign(&e, c->sk, buf, sizeof buf, &it->elen) != 0)
-        die("cannot sign an entry");
+      sign_put(c->pk, c->sk, (uint64_t)j + 1, prev, day, hdr, hlen, plain, plen,
+               rpk, &it->body, &it->blen, buf, &it->elen);
       it->entry = malloc(it->elen);
       if (it->entry == NULL)
         die("out of memory");
       memcpy(it->entry, buf, it->elen);
-      ayil_entry_hash(buf, it->elen, prev);
       if (j + 1 == g_m)
         memcpy(c->head_hash, prev, sizeof prev);
     }
@@ -372,32 +384,16 @@ static void preload(const char *home, int n) {
   for (i = 0; i < n; i++) {
     uint8_t buf[AYIL_ENTRY_MAX], *body = NULL;
     size_t elen = 0, blen = 0;
-    ayil_entry_t e;
     if (i % 100 == 0) {
       crypto_sign_keypair(pk, sk);
       memset(prev, 0, sizeof prev);
     }
     if (i % 1000 == 0 && ayil_store_begin(st) != 0)
       die("preload: cannot begin");
-    memset(&e, 0, sizeof e);
-    memcpy(e.origin, pk, 32);
-    e.seq = (uint64_t)(i % 100) + 1;
-    memcpy(e.prev, prev, sizeof prev);
-    e.ts_ms = day;
-    randombytes_buf(e.record, sizeof e.record);
-    e.op = AYIL_OP_PUT;
-    e.codes_version = AYIL_CODES_VERSION;
-    e.header = hdr;
-    e.header_len = hlen;
-    if (ayil_body_seal(plain, plen, rpk, &body, &blen) != 0)
-      die("cannot seal a body");
-    ayil_body_hash(body, blen, e.body_hash);
-    e.has_body = 1;
-    if (ayil_entry_sign(&e, sk, buf, sizeof buf, &elen) != 0)
-      die("cannot sign an entry");
+    sign_put(pk, sk, (uint64_t)(i % 100) + 1, prev, day, hdr, hlen, plain, plen,
+             rpk, &body, &blen, buf, &elen);
     if (ayil_store_append(st, buf, elen, body, blen) != 0)
       die("preload: the hub's store refused an entry");
-    ayil_entry_hash(buf, elen, prev);
     free(body);
     if ((i % 1000 == 999 || i == n - 1) && ayil_store_commit(st) != 0)
       die("preload: cannot commit");
