@@ -16,6 +16,7 @@
 
 #include "ayil/entry.h"
 #include "ayil/error.h"
+#include "ayil/mp.h"
 
 #include "body_int.h"
 
@@ -54,8 +55,10 @@ static void mem_free(void *opaque, void *p) {
   free(h);
 }
 
+/* Whether b can start a msgpack map: the reader's own rule (mp.h). */
 static int is_map_start(uint8_t b) {
-  return (b & 0xf0) == 0x80 || b == 0xde || b == 0xdf;
+  ayil_mp_t r = {&b, &b + 1};
+  return ayil_mp_peek(&r) == AYIL_MP_MAP;
 }
 
 /* The dictionary of an id, or NULL if this version does not know it. */
