@@ -145,9 +145,11 @@ int cmd_join(cli_t *c, int argc, char **argv) {
   rc = cli_open(c, 1); /* its id gives the enrolment code */
   if (rc != 0)
     return rc;
-  rc = need_role(c, "committee", "join");
-  if (rc != 0)
-    goto out;
+  if (strcmp(c->conf.role, "hub") != 0) {
+    rc = need_role(c, "committee", "join");
+    if (rc != 0)
+      goto out;
+  }
   if (c->conf.hub_addr[0] != '\0' || c->conf.hub_id[0] != '\0') {
     rc = cli_err(EXIT_USAGE,
                  "join: this node already has a hub (%s in ayil.conf); a "
@@ -158,7 +160,8 @@ int cmd_join(cli_t *c, int argc, char **argv) {
   rc = cli_invite_read(c->pos[0], "join", &inv);
   if (rc != 0)
     goto out;
-  if (strcmp(inv.oblast, c->conf.oblast) != 0) {
+  if (strcmp(c->conf.role, "hub") != 0 &&
+      strcmp(inv.oblast, c->conf.oblast) != 0) {
     rc = cli_err(EXIT_USAGE,
                  "join: the invite is for a committee in %s; this node is "
                  "in %s",
@@ -199,7 +202,7 @@ out:
 static const cli_optdef_t ADMIT_OPTS[] = {
     {"name", 1},         {"oblast", 1},  {"expires", 1}, {"advertise", 1},
     {"successor-of", 1}, {"confirm", 1}, {"qr", 0},      {"qr-png", 1},
-    {"qr-svg", 1},       {NULL, 0}};
+    {"qr-svg", 1},       {"hub", 0},     {NULL, 0}};
 
 /* 1 if HOST:PORT names no host: 0.0.0.0 or :: (listen on all addresses),
  * which a committee cannot dial. */
@@ -289,9 +292,10 @@ int cmd_admit(cli_t *c, int argc, char **argv) {
     return admit_confirm(c, cli_opt(c, "confirm"));
   }
   if (succ != NULL) {
-    if (name != NULL || oblast != NULL)
-      return cli_err(EXIT_USAGE, "admit: --successor-of takes no --name or "
-                                 "--oblast (the committee stays the same)");
+    if (name != NULL || oblast != NULL || cli_opt(c, "hub") != NULL)
+      return cli_err(EXIT_USAGE, "admit: --successor-of takes no --name, "
+                                 "--oblast or --hub (the committee or hub "
+                                 "stays the same)");
   } else {
     if (name == NULL || !cli_valid_name(name))
       return cli_err(EXIT_USAGE, "admit: --name is required (1-100 printable "
@@ -353,6 +357,7 @@ int cmd_admit(cli_t *c, int argc, char **argv) {
   args.successor_of = succ != NULL ? pred : NULL;
   args.expires_days = (unsigned)days;
   args.advertise = adv;
+  args.hub = cli_opt(c, "hub") != NULL;
   if (ayil_node_admit(c->node, &args, &inv, code, sizeof code) != 0) {
     rc = cli_node_fail(c);
     goto out;

@@ -42,7 +42,9 @@ static const cli_cmd_t COMMANDS[] = {
      "in\nthe invite CODE (from `ayil admit` on the hub): writes the network "
      "key and\nthe hub's address and id. ayild presents the code's one-time "
      "token on its\nfirst connection. A node joins once; an expired or "
-     "malformed code is\nrefused (exit 2)."},
+     "malformed code is\nrefused (exit 2). On a regional hub, CODE comes "
+     "from `ayil admit --hub` on the\nnational hub: ayild then dials it and "
+     "forwards every log it holds."},
     {"status", cmd_status, "status [--json]",
      "Shows the role, id and name; whether ayild runs (and its live peers); "
      "each\npeer (a committee's hub, or every node registered at a hub) "
@@ -111,7 +113,7 @@ static const cli_cmd_t COMMANDS[] = {
      "per committee.\nxlsx: a workbook with a sheet per scope, written to "
      "--output FILE."},
     {"admit", cmd_admit,
-     "admit --name NAME --oblast OBLAST [--expires DAYS] "
+     "admit --name NAME --oblast OBLAST [--hub] [--expires DAYS] "
      "[--advertise HOST:PORT] [QR] [--json]\n"
      "       ayil admit --successor-of ID [--expires DAYS] "
      "[--advertise HOST:PORT] [QR] [--json]\n"
@@ -129,7 +131,9 @@ static const cli_cmd_t COMMANDS[] = {
      "code as a QR code (UTF-8 half blocks; on stderr with\n--json), "
      "--qr-png/--qr-svg write it to a new file (mode 0600), for a phone\n"
      "camera or paper. An address of 0.0.0.0 or :: is warned about: no "
-     "committee\ncan dial it."},
+     "committee\ncan dial it. With --hub (a national hub), the invite is "
+     "for a regional hub\nof OBLAST, which joins with `ayil join CODE` and "
+     "then forwards every\ncommittee log it holds, byte for byte."},
     {"revoke", cmd_revoke, "revoke ID [--after SEQ] [--json]",
      "Hub only. Refuses node ID from now on: its connections, and any entries "
      "it\nwrites after the last one the hub holds. ayild drops a revoked "

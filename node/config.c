@@ -274,7 +274,8 @@ int ayil_config_format(const ayil_config_t *c, char *text, size_t cap) {
       c->oblast[0] ? "\n" : "", c->log_level);
   if (strcmp(c->role, "hub") == 0)
     PUT("[listen]\naddress = %s\nadvertise = %s\n\n", c->listen, c->advertise);
-  else if (c->hub_addr[0] != '\0')
+  /* A committee's hub; a regional hub's national hub (the hub above). */
+  if (c->hub_addr[0] != '\0')
     PUT("[hub]\naddress = %s\nid = %s\n\n", c->hub_addr, c->hub_id);
   PUT("[sync]\n# seconds\npoll_interval = %u\nlinger = %u\n"
       "dead_after = %u\nbackoff_max = %u\n",

@@ -51,9 +51,8 @@ int ayil__node_err(ayil_node_err_t *err, int code, int input, const char *fmt,
  * make its lineage (ayil_store_change_ok()). */
 static int store_hub(ayil_store_t *st, const ayil_config_t *conf) {
   uint8_t hub[AYIL_ID_BYTES];
-  if (strcmp(conf->role, "committee") != 0 ||
-      ayil_id_from_text(conf->hub_id, hub) != 0)
-    return 0; /* a hub, or a committee that has not joined yet */
+  if (ayil_id_from_text(conf->hub_id, hub) != 0)
+    return 0; /* a node that has not joined a hub (above it) yet */
   return ayil_store_set_hub(st, hub);
 }
 

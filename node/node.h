@@ -549,6 +549,7 @@ typedef struct {
   const uint8_t *successor_of;
   unsigned expires_days;
   const char *advertise; /* HOST:PORT committees dial */
+  int hub; /* a hub of the tier below (a regional hub), not a committee */
 } ayil_node_admit_t;
 
 /* Hub: registers the committee (or the replacement) and writes its

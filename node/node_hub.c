@@ -637,8 +637,9 @@ int ayil_node_admit(ayil_node_t *n, const ayil_node_admit_t *a,
       ayil_netkey_load(path, inv->netkey) != 0)
     return ayil__node_fail(n, AYIL_EIO, 0,
                            "admit: cannot read the network key %s", path);
-  rc = ayil_reg_admit(n->store, a->name, a->oblast, a->successor_of,
-                      a->expires_days, inv);
+  rc = ayil_reg_admit(n->store, a->name, a->oblast,
+                      a->hub ? AYIL_KIND_HUB : AYIL_KIND_COMMITTEE,
+                      a->successor_of, a->expires_days, inv);
   if (rc != 0) {
     sodium_memzero(inv, sizeof *inv);
     return ayil__node_fail(n, rc, 0, "admit: store: %s; nothing was registered",

@@ -39,7 +39,11 @@ static int enroll(const char *home, ayil_store_t *st, ayil_config_t *conf,
                   const ayil_invite_t *inv) {
   char path[AYIL_PATH_MAX];
   int rc;
-  if (ayil_home_path(home, "network.key", path, sizeof path) != 0)
+  /* A hub keeps its own network key; the one of the hub above is apart. */
+  if (ayil_home_path(home,
+                     strcmp(conf->role, "hub") == 0 ? "uplink.key"
+                                                    : "network.key",
+                     path, sizeof path) != 0)
     return AYIL_EINVAL;
   rc = ayil_netkey_write(path, inv->netkey);
   if (rc != 0)
@@ -177,7 +181,10 @@ int ayil_node_join(ayil_node_t *n, const ayil_invite_t *inv) {
     rc = ayil_config_save(n->home, &conf);
   if (rc != 0) {
     /* Leave the node as it was: no hub, no key, no token. */
-    if (ayil_home_path(n->home, "network.key", path, sizeof path) == 0)
+    if (ayil_home_path(n->home,
+                       strcmp(conf.role, "hub") == 0 ? "uplink.key"
+                                                     : "network.key",
+                       path, sizeof path) == 0)
       unlink(path);
     ayil_reg_token_set(n->store, NULL);
     return ayil__node_fail(n, rc, 0, "join: %s", ayil_strerror(rc));

@@ -3,6 +3,7 @@
 
 #include "policy_view.h"
 #include "registry.h"
+#include "store_int.h"
 
 static int forked(void *ctx, const uint8_t origin[AYIL_ID_BYTES]) {
   return ayil_reg_forked(ctx, origin);
@@ -45,23 +46,47 @@ int ayil_node_view(ayil_node_view_t *nv, ayil_store_t *st, int is_hub,
     nv->v.ndevices = nd;
     return 0;
   }
+  nv->v.is_hub = ayil__store_is_hub_cb;
+  if (ayil_store_is_hub_above(st, peer)) {
+    /* This hub facing the hub above it: every log it forwards. */
+    nv->v.role = AYIL_POLICY_UPLINK;
+    memcpy(nv->hub, peer, AYIL_ID_BYTES);
+    rc = ayil_reg_below(st, 0, ids, AYIL_POLICY_DEVICES_MAX, &nd);
+    if (rc != 0)
+      return rc;
+    if (nd > AYIL_POLICY_DEVICES_MAX)
+      nd = AYIL_POLICY_DEVICES_MAX;
+    for (i = 0; i < nd; i++)
+      memcpy(nv->dev[i].id, ids[i], AYIL_ID_BYTES);
+    nv->v.ndevices = nd;
+    return 0;
+  }
   rc = ayil_reg_device(st, peer, &dev);
   if (rc == AYIL_ENOTFOUND)
     return 0;
-  if (rc == 0)
-    rc = ayil_reg_committee_devices(st, dev.committee, ids,
-                                    AYIL_POLICY_DEVICES_MAX, &nd);
+  if (rc != 0)
+    return rc;
+  nv->v.peer_hub = strcmp(dev.kind, AYIL_KIND_HUB) == 0;
+  rc = nv->v.peer_hub ? ayil_reg_below(st, dev.committee, ids,
+                                       AYIL_POLICY_DEVICES_MAX, &nd)
+                      : ayil_reg_committee_devices(st, dev.committee, ids,
+                                                   AYIL_POLICY_DEVICES_MAX, &nd);
   if (rc != 0)
     return rc;
   if (nd > AYIL_POLICY_DEVICES_MAX)
     nd = AYIL_POLICY_DEVICES_MAX;
   for (i = 0; i < nd; i++) {
+    ayil_device_t d;
     memcpy(nv->dev[i].id, ids[i], AYIL_ID_BYTES);
-    rc = ayil_reg_device(st, ids[i], &dev);
+    rc = ayil_reg_device(st, ids[i], &d);
     if (rc != 0)
       return rc;
-    nv->dev[i].stopped = dev.revoked;
-    nv->dev[i].stopped_after = dev.revoked_after;
+    /* A device under a hub below is stopped by that hub, which forwards
+     * nothing past its stop; here only the hub's own devices are. */
+    if (d.committee == dev.committee) {
+      nv->dev[i].stopped = d.revoked;
+      nv->dev[i].stopped_after = d.revoked_after;
+    }
   }
   nv->v.ndevices = nd;
   return 0;

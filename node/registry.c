@@ -13,6 +13,7 @@
 #include "ayil/mp.h"
 #include "record.h"
 #include "ayil/enrol.h"
+#include "ayil/header.h"
 #include "registry.h"
 
 #define INVITE_PREFIX "ayil1-"
@@ -378,8 +379,8 @@ static void token_hash(const uint8_t token[AYIL_TOKEN_BYTES], uint8_t h[32]) {
 }
 
 int ayil_reg_admit(ayil_store_t *st, const char *name, const char *oblast,
-                   const uint8_t *successor_of, unsigned expires_days,
-                   ayil_invite_t *inv) {
+                   const char *kind, const uint8_t *successor_of,
+                   unsigned expires_days, ayil_invite_t *inv) {
   uint8_t h[32];
   int64_t committee = 0;
   uint64_t now = (uint64_t)time(NULL);
@@ -395,9 +396,11 @@ int ayil_reg_admit(ayil_store_t *st, const char *name, const char *oblast,
     snprintf(inv->name, sizeof inv->name, "%s", d.name);
     snprintf(inv->oblast, sizeof inv->oblast, "%s", d.oblast);
   } else {
-    rc = reg_run(
-        st, "INSERT INTO committees(name, oblast, created) VALUES(?1,?2,?3)",
-        NULL, "tti", name, oblast, (int64_t)now);
+    rc = reg_run(st,
+                 "INSERT INTO committees(name, oblast, created, kind) "
+                 "VALUES(?1,?2,?3,?4)",
+                 NULL, "ttit", name, oblast, (int64_t)now,
+                 kind != NULL ? kind : AYIL_KIND_COMMITTEE);
     if (rc != 0)
       goto fail;
     committee = sqlite3_last_insert_rowid(ayil__store_db(st));
@@ -437,6 +440,8 @@ static int bind_node(ayil_store_t *st, const uint8_t hub_sk[64],
                  NULL, "kii", node, committee, (int64_t)now);
   if (rc == AYIL_ESTORE || rc == AYIL_EEXISTS)
     rc = AYIL_EAUTH; /* this node id is already registered */
+  if (rc == 0)
+    ayil__store_policy_changed(st); /* a hub above now wants its log */
   if (rc == 0 && pred != NULL) {
     /* One device at a time: the predecessor is refused from now on, and
      * only now (a successor's invite locks nothing out until confirmed). */
@@ -611,9 +616,9 @@ int ayil_reg_device(ayil_store_t *st, const uint8_t node[AYIL_ID_BYTES],
   sqlite3_stmt *s = NULL;
   int rc = reg_run(st,
                    "SELECT d.committee, c.name, c.oblast, d.state, "
-                   "ifnull(d.revoked_after, 0), d.rolled_back FROM devices d "
-                   "JOIN "
-                   "committees c ON c.id = d.committee WHERE d.id=?1",
+                   "ifnull(d.revoked_after, 0), d.rolled_back, c.kind, "
+                   "ifnull(c.parent, 0) FROM devices d JOIN committees c ON "
+                   "c.id = d.committee WHERE d.id=?1",
                    &s, "k", node);
   memset(out, 0, sizeof *out);
   if (rc != 0)
@@ -626,6 +631,8 @@ int ayil_reg_device(ayil_store_t *st, const uint8_t node[AYIL_ID_BYTES],
   snprintf(out->state, sizeof out->state, "%s", sqlite3_column_text(s, 3));
   out->revoked_after = (uint64_t)sqlite3_column_int64(s, 4);
   out->rolled_back = (uint64_t)sqlite3_column_int64(s, 5);
+  snprintf(out->kind, sizeof out->kind, "%s", sqlite3_column_text(s, 6));
+  out->parent = sqlite3_column_int64(s, 7);
   out->revoked = strcmp(out->state, AYIL_DEV_ACTIVE) != 0;
   reg_end(s);
   return 0;
@@ -725,6 +732,120 @@ int ayil_reg_notice(ayil_store_t *st, const uint8_t hub_sk[64],
   return rc;
 }
 
+/* ---- the national tier ---- */
+
+int ayil_reg_is_hub(ayil_store_t *st, const uint8_t id[AYIL_ID_BYTES]) {
+  sqlite3_stmt *s = NULL;
+  int is = 0;
+  if (ayil_store_role(st) != AYIL_POLICY_HUB)
+    return 0;
+  if (ayil_store_is_hub_above(st, id))
+    return 1;
+  if (reg_run(st,
+              "SELECT 1 FROM devices d JOIN committees c ON c.id = "
+              "d.committee WHERE d.id=?1 AND c.kind='hub'",
+              &s, "k", id) != 0)
+    return 0;
+  is = s != NULL;
+  reg_end(s);
+  return is;
+}
+
+int ayil_reg_directory(ayil_store_t *st, const uint8_t origin[AYIL_ID_BYTES],
+                       int action, const uint8_t node[AYIL_ID_BYTES],
+                       const uint8_t *successor_of, int64_t at) {
+  ayil_device_t hub, dev, pred;
+  char name[AYIL_ID_TEXT];
+  int64_t row = 0;
+  int rc, known;
+  if (ayil_store_role(st) != AYIL_POLICY_HUB)
+    return 0;
+  rc = ayil_reg_device(st, origin, &hub);
+  if (rc == AYIL_ENOTFOUND || (rc == 0 && strcmp(hub.kind, AYIL_KIND_HUB)))
+    return 0; /* not a hub below: its notices are only kept */
+  if (rc != 0)
+    return rc;
+  rc = ayil_reg_device(st, node, &dev);
+  if (rc != 0 && rc != AYIL_ENOTFOUND)
+    return rc;
+  known = rc == 0;
+  if (known && !strcmp(dev.kind, AYIL_KIND_HUB))
+    return 0; /* a hub below cannot make another hub a committee */
+  if (action != AYIL_NOTICE_ADMIT) {
+    if (!known || dev.parent != hub.committee)
+      return 0; /* another hub's device now, or never admitted */
+    return reg_run(st, "UPDATE devices SET state=?2, revoked=?3 WHERE id=?1",
+                   NULL, "kti", node,
+                   action == AYIL_NOTICE_REVOKE ? AYIL_DEV_REVOKED
+                                                : AYIL_DEV_REPLACED,
+                   at);
+  }
+  if (successor_of != NULL && ayil_reg_device(st, successor_of, &pred) == 0 &&
+      !strcmp(pred.kind, AYIL_KIND_COMMITTEE)) {
+    row = pred.committee;
+    rc = reg_run(st,
+                 "UPDATE devices SET state='replaced', revoked=?2 WHERE "
+                 "id=?1 AND state='active'",
+                 NULL, "ki", successor_of, at);
+  } else if (known) {
+    row = dev.committee;
+  } else {
+    /* Named by its first device's id: the hub below keeps the name, this
+     * hub's report labels it so (or as the operator's mapping says). */
+    ayil_id_to_text(node, name);
+    name[8] = '\0';
+    rc = reg_run(st,
+                 "INSERT INTO committees(name, oblast, created, kind, parent) "
+                 "VALUES(?1,?2,?3,'committee',?4)",
+                 NULL, "ttii", name, hub.oblast, at, hub.committee);
+    row = sqlite3_last_insert_rowid(ayil__store_db(st));
+  }
+  /* The committee now reports through this hub, in its oblast. */
+  if (rc == 0)
+    rc = reg_run(st, "UPDATE committees SET parent=?2, oblast=?3 WHERE id=?1",
+                 NULL, "iit", row, hub.committee, hub.oblast);
+  if (rc == 0 && !known)
+    rc = reg_run(st,
+                 "INSERT INTO devices(id, committee, state, admitted) "
+                 "VALUES(?1,?2,'active',?3)",
+                 NULL, "kii", node, row, at);
+  else if (rc == 0)
+    rc = reg_run(st,
+                 "UPDATE devices SET committee=?2, state='active' WHERE id=?1",
+                 NULL, "ki", node, row);
+  if (rc == 0)
+    ayil__store_policy_changed(st);
+  return rc;
+}
+
+int ayil_reg_below(ayil_store_t *st, int64_t row,
+                   uint8_t (*ids)[AYIL_ID_BYTES], size_t cap, size_t *n) {
+  sqlite3_stmt *s = NULL;
+  int rc = row != 0
+               ? reg_run(st,
+                         "SELECT d.id FROM devices d JOIN committees c ON "
+                         "c.id = d.committee WHERE c.id=?1 OR c.parent=?1 "
+                         "ORDER BY c.id <> ?1, c.id, d.admitted, d.id",
+                         &s, "i", row)
+               : reg_run(st,
+                         "SELECT d.id FROM devices d JOIN committees c ON "
+                         "c.id = d.committee WHERE c.kind='committee' AND "
+                         "c.parent IS NULL ORDER BY c.id, d.admitted, d.id",
+                         &s, "");
+  *n = 0;
+  if (rc != 0)
+    return rc;
+  while (s != NULL) {
+    if (*n < cap && sqlite3_column_bytes(s, 0) == AYIL_ID_BYTES)
+      memcpy(ids[*n], sqlite3_column_blob(s, 0), AYIL_ID_BYTES);
+    (*n)++;
+    if (sqlite3_step(s) != SQLITE_ROW)
+      break;
+  }
+  reg_end(s);
+  return 0;
+}
+
 /* ---- per-peer bookkeeping ---- */
 
 int ayil_reg_contact(ayil_store_t *st, const uint8_t peer[AYIL_ID_BYTES],
@@ -741,10 +862,11 @@ int ayil_reg_acked(ayil_store_t *st, const uint8_t peer[AYIL_ID_BYTES],
                    const uint8_t origin[AYIL_ID_BYTES], uint64_t seq,
                    uint64_t now) {
   int rc = reg_run(st,
-                   "INSERT INTO peer_acks(peer, origin, seq) VALUES(?1,?2,?3) "
-                   "ON CONFLICT(peer, origin) DO UPDATE SET seq=max(seq, "
-                   "excluded.seq)",
-                   NULL, "kki", peer, origin, (int64_t)seq);
+                   "INSERT INTO peer_acks(peer, origin, seq, at) "
+                   "VALUES(?1,?2,?3,?4) ON CONFLICT(peer, origin) DO UPDATE "
+                   "SET at=CASE WHEN excluded.seq > seq THEN excluded.at "
+                   "ELSE at END, seq=max(seq, excluded.seq)",
+                   NULL, "kkii", peer, origin, (int64_t)seq, (int64_t)now);
   if (rc != 0)
     return rc;
   return reg_run(st,

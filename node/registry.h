@@ -68,8 +68,14 @@ int ayil_reg_token_set(ayil_store_t *st, const uint8_t *token);
 #define AYIL_DEV_REVOKED "revoked"
 #define AYIL_DEV_REPLACED "replaced"
 
+/* Registry row kinds: a committee, or a hub of the tier below. */
+#define AYIL_KIND_COMMITTEE "committee"
+#define AYIL_KIND_HUB "hub"
+
 typedef struct {
   int64_t committee; /* registry row id */
+  char kind[16];     /* AYIL_KIND_COMMITTEE or AYIL_KIND_HUB */
+  int64_t parent;    /* the row of the hub below that admitted it, or 0 */
   char name[128];
   char oblast[32];
   char state[16];
@@ -85,8 +91,8 @@ typedef struct {
  * expires; the caller adds addr, hub_id and netkey.
  */
 int ayil_reg_admit(ayil_store_t *st, const char *name, const char *oblast,
-                   const uint8_t *successor_of, unsigned expires_days,
-                   ayil_invite_t *inv);
+                   const char *kind, const uint8_t *successor_of,
+                   unsigned expires_days, ayil_invite_t *inv);
 /* Invites expire after this many days unless asked otherwise. */
 #define AYIL_INVITE_DAYS 7
 /* Deletes from one origin taken in on one UTC day (however they came:
@@ -150,6 +156,36 @@ int ayil_reg_committee_devices(ayil_store_t *st, int64_t committee,
 int ayil_reg_revoke(ayil_store_t *st, const uint8_t hub_sk[64],
                     const uint8_t node[AYIL_ID_BYTES], const uint64_t *after,
                     uint64_t *rolled_back);
+
+/* ---- the national tier (PROTOCOL.md, "National tier") ---- */
+
+/* Hub: whether `id` is a hub's log here: this node, the hub above it
+ * (ayil_store_set_hub()), or a device of a registry row of kind hub. */
+int ayil_reg_is_hub(ayil_store_t *st, const uint8_t id[AYIL_ID_BYTES]);
+/*
+ * Hub: folds one notice of `origin`'s log, when `origin` is a hub admitted
+ * below this one, into the registry: an admit makes the node a device of
+ * a committee row whose parent is that hub's row (a new row, named by the
+ * node id, in the hub's oblast; with successor_of, the predecessor's row);
+ * a device admitted before by another hub below moves to this one (a
+ * committee that changed region keeps its log and history). A revoke or
+ * replace marks the device so, for `ayil nodes`: the hub below enforces it
+ * (it forwards nothing past it), this hub cannot check its stop point.
+ * Idempotent (the view may be folded again). 0 when `origin` is not a hub
+ * below (nothing to do), or a store error.
+ */
+int ayil_reg_directory(ayil_store_t *st, const uint8_t origin[AYIL_ID_BYTES],
+                       int action, const uint8_t node[AYIL_ID_BYTES],
+                       const uint8_t *successor_of, int64_t at);
+/*
+ * Hub: every log under the hub below of registry row `row`: its own
+ * devices (oldest first), then every device of a row whose parent it is
+ * (by row, then oldest first). Uplink (row 0): every device of this hub's
+ * own committees (rows of kind committee without a parent), the logs this
+ * hub forwards to the hub above. Fills up to cap, sets *n to the count.
+ */
+int ayil_reg_below(ayil_store_t *st, int64_t row,
+                   uint8_t (*ids)[AYIL_ID_BYTES], size_t cap, size_t *n);
 
 /* Per-peer bookkeeping, on both roles. `now` is unix seconds. */
 int ayil_reg_contact(ayil_store_t *st, const uint8_t peer[AYIL_ID_BYTES],

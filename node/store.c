@@ -177,6 +177,17 @@ static const char *const MIGRATIONS[] = {
     " WHERE hash = OLD.hash; END;"
     "CREATE TRIGGER bodies_delete INSTEAD OF DELETE ON bodies BEGIN"
     " DELETE FROM body_rows WHERE hash = OLD.hash; END;",
+    /* 10: the national tier (issue 12). A registry row is a committee or a
+     * hub of the tier below (kind); on a national hub, a committee that a
+     * regional hub admitted is learnt from that hub's signed notices and
+     * names it as its parent (registry.c, ayil_reg_directory()). A peer's
+     * acknowledgement of an origin keeps when it last grew (`at`): when a
+     * log's entries reached this hub, for `ayil nodes`. */
+    "ALTER TABLE committees ADD COLUMN kind TEXT NOT NULL DEFAULT"
+    " 'committee';"
+    "ALTER TABLE committees ADD COLUMN parent INTEGER;"
+    "CREATE INDEX committees_parent ON committees(parent);"
+    "ALTER TABLE peer_acks ADD COLUMN at INTEGER;",
 };
 #define NMIGRATIONS (sizeof MIGRATIONS / sizeof MIGRATIONS[0])
 

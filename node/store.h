@@ -249,8 +249,15 @@ int ayil_store_verify(ayil_store_t *st, ayil_store_verify_t *out);
  */
 int ayil_store_change_ok(ayil_store_t *st, const uint8_t *owner,
                          const uint8_t origin[AYIL_ID_BYTES], uint32_t op);
-/* Committee: records its hub's id (meta "hub_id") if it is not that yet. */
+/* Committee: records its hub's id (meta "hub_id") if it is not that yet.
+ * A hub of a regional tier: the id of the hub above it (its notices count
+ * here; PROTOCOL.md, "National tier"). */
 int ayil_store_set_hub(ayil_store_t *st, const uint8_t hub[AYIL_ID_BYTES]);
+/* The store's role (AYIL_POLICY_HUB, AYIL_POLICY_COMMITTEE) or 0. */
+int ayil_store_role(const ayil_store_t *st);
+/* Hub: whether `id` is the hub above this one (meta "hub_id"). */
+int ayil_store_is_hub_above(const ayil_store_t *st,
+                            const uint8_t id[AYIL_ID_BYTES]);
 /* Whether a and b are one committee's devices: on a hub, its registry; on a
  * committee, both in its lineage. */
 int ayil_store_kin(ayil_store_t *st, const uint8_t a[AYIL_ID_BYTES],

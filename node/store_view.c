@@ -10,6 +10,7 @@
 #include "ayil/header.h"
 #include "ayil/policy.h"
 #include "store.h"
+#include "registry.h"
 #include "store_int.h"
 
 /* Bound on a committee's lineage (a device and its predecessors). */
@@ -46,6 +47,16 @@ int ayil__store_load_ids(ayil_store_t *st) {
   if (rc == 0)
     rc = meta_id(st, "hub_id", st->hub, &st->has_hub);
   return rc;
+}
+
+int ayil_store_role(const ayil_store_t *st) {
+  return st->role;
+}
+
+int ayil_store_is_hub_above(const ayil_store_t *st,
+                            const uint8_t id[AYIL_ID_BYTES]) {
+  return st->role == AYIL_POLICY_HUB && st->has_hub &&
+         memcmp(st->hub, id, AYIL_ID_BYTES) == 0;
 }
 
 int ayil_store_set_hub(ayil_store_t *st, const uint8_t hub[AYIL_ID_BYTES]) {
@@ -146,6 +157,10 @@ static int kin_cb(void *ctx, const uint8_t a[AYIL_ID_BYTES],
   return ayil_store_kin(ctx, a, b);
 }
 
+int ayil__store_is_hub_cb(void *ctx, const uint8_t id[AYIL_ID_BYTES]) {
+  return ayil_reg_is_hub(ctx, id);
+}
+
 /* This node's ownership view (no peer: the rule does not depend on one). */
 static void own_view(ayil_store_t *st, ayil_policy_view_t *v) {
   memset(v, 0, sizeof *v);
@@ -156,6 +171,8 @@ static void own_view(ayil_store_t *st, ayil_policy_view_t *v) {
   if (v->role == AYIL_POLICY_COMMITTEE && v->hub == NULL)
     v->role = 0; /* not enrolled yet: no hub, no lineage */
   v->kin = kin_cb;
+  if (v->role == AYIL_POLICY_HUB)
+    v->is_hub = ayil__store_is_hub_cb; /* the hubs above and below */
   v->ctx = st;
 }
 
@@ -252,6 +269,15 @@ static int fold_notice(ayil_store_t *st, const ayil_entry_t *e,
     return rc;
   if (nt.has_successor_of)
     ayil__store_policy_changed(st); /* a committee's lineage grew */
+  /* A hub of the tier below admitted or stopped a committee's device. */
+  if (st->role == AYIL_POLICY_HUB && st->has_self &&
+      memcmp(e->origin, st->self, AYIL_ID_BYTES) != 0) {
+    rc = ayil_reg_directory(st, e->origin, nt.action, nt.node,
+                            nt.has_successor_of ? nt.successor_of : NULL,
+                            (int64_t)(e->ts_ms / 1000));
+    if (rc != 0)
+      return rc;
+  }
   return ayil__store_run(
       st,
       "INSERT INTO notices(n, origin, action, node, pred) "

@@ -17,7 +17,7 @@ static int view_ok(const ayil_policy_view_t *v) {
       (v->ndevices > 0 && v->devices == NULL) ||
       v->ndevices > AYIL_POLICY_DEVICES_MAX)
     return 0;
-  if (v->role == AYIL_POLICY_COMMITTEE)
+  if (v->role == AYIL_POLICY_COMMITTEE || v->role == AYIL_POLICY_UPLINK)
     return v->hub != NULL;
   return v->role == AYIL_POLICY_HUB;
 }
@@ -26,9 +26,17 @@ static int view_ok(const ayil_policy_view_t *v) {
 static const uint8_t *hub_of(const ayil_policy_view_t *v) {
   if (v == NULL)
     return NULL;
-  if (v->role == AYIL_POLICY_HUB)
+  if (v->role == AYIL_POLICY_HUB || v->role == AYIL_POLICY_UPLINK)
     return v->self;
   return v->role == AYIL_POLICY_COMMITTEE ? v->hub : NULL;
+}
+
+/* Whether `id` is a hub's log here: its logs hold notices only. */
+static int hub_log(const ayil_policy_view_t *v, const uint8_t *id) {
+  if (same(id, hub_of(v)) ||
+      (v->role != AYIL_POLICY_COMMITTEE && same(id, v->hub)))
+    return 1;
+  return v->is_hub != NULL && v->is_hub(v->ctx, id) != 0;
 }
 
 static int listed(const ayil_policy_view_t *v, const uint8_t *id) {
@@ -47,7 +55,8 @@ int ayil_policy_kin(const ayil_policy_view_t *v, const uint8_t a[AYIL_ID_BYTES],
     return 0;
   if (same(a, b))
     return 1;
-  if (v->role != AYIL_POLICY_HUB && v->role != AYIL_POLICY_COMMITTEE)
+  if (v->role != AYIL_POLICY_HUB && v->role != AYIL_POLICY_COMMITTEE &&
+      v->role != AYIL_POLICY_UPLINK)
     return 0;
   if (v->kin != NULL)
     return v->kin(v->ctx, a, b) != 0;
@@ -60,11 +69,11 @@ int ayil_policy_change_ok(const ayil_policy_view_t *v, const uint8_t *owner,
   if (origin == NULL)
     return AYIL_EOWNER;
   if (op == AYIL_OP_NOTICE)
-    return hub == NULL || same(origin, hub) ? 0 : AYIL_EOWNER;
+    return hub == NULL || hub_log(v, origin) ? 0 : AYIL_EOWNER;
   if (op != AYIL_OP_PUT && op != AYIL_OP_DELETE)
     return 0;
-  if (same(origin, hub))
-    return AYIL_EOWNER; /* the hub's log holds notices only */
+  if (hub != NULL && hub_log(v, origin))
+    return AYIL_EOWNER; /* a hub's log holds notices only */
   if (owner == NULL)
     return op == AYIL_OP_PUT ? 0 : AYIL_EOWNER;
   return ayil_policy_kin(v, owner, origin) ? 0 : AYIL_EOWNER;
@@ -96,6 +105,27 @@ int ayil_policy_origins(const ayil_policy_view_t *v, ayil_sync_origin_t *out,
       if (!same(v->devices[i].id, v->self) && !same(v->devices[i].id, v->hub) &&
           !is_forked(v, v->devices[i].id))
         put(out, cap, &k, v->devices[i].id, AYIL_SYNC_WANT);
+  } else if (v->role == AYIL_POLICY_UPLINK || v->peer_hub) {
+    /* Between two tiers of hubs every log under the lower hub goes both
+     * ways: up, so the upper hub holds the backups of the backups; down,
+     * so a replacement of the lower hub gets its history back. The lower
+     * hub wants the upper hub's notices; the upper hub offers them. */
+    if (v->role == AYIL_POLICY_UPLINK) {
+      put(out, cap, &k, v->self, AYIL_SYNC_OFFER);
+      if (!is_forked(v, v->hub))
+        put(out, cap, &k, v->hub, AYIL_SYNC_WANT);
+    }
+    for (i = 0; i < v->ndevices; i++) {
+      const uint8_t *id = v->devices[i].id;
+      unsigned f = AYIL_SYNC_OFFER;
+      if (same(id, v->self) || same(id, v->hub))
+        continue;
+      if (!is_forked(v, id))
+        f |= AYIL_SYNC_WANT;
+      put(out, cap, &k, id, f);
+    }
+    if (v->role == AYIL_POLICY_HUB)
+      put(out, cap, &k, v->self, AYIL_SYNC_OFFER);
   } else {
     /* Every log of the peer's committee goes down, so a successor gets its
      * history; only the peer's own log comes up, unless it forked. */

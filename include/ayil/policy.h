@@ -21,8 +21,13 @@
 
 #define AYIL_POLICY_HUB 1
 #define AYIL_POLICY_COMMITTEE 2
-/* Devices of one committee a view can name (a device and its successors). */
-#define AYIL_POLICY_DEVICES_MAX 64
+/* A hub facing the hub above it (a regional hub facing the national hub):
+ * it dials up as a committee does and forwards every log it holds. */
+#define AYIL_POLICY_UPLINK 3
+/* Logs a view can name beside this node and its hub: the rows of one have
+ * payload (AYIL_SYNC_ROWS_MAX) less those two. A committee's devices (a
+ * device and its successors), or every log under a hub of the tier below. */
+#define AYIL_POLICY_DEVICES_MAX (AYIL_SYNC_ROWS_MAX - 2)
 
 /* One device of the peer's committee, as the hub's registry knows it. */
 typedef struct {
@@ -32,16 +37,28 @@ typedef struct {
 } ayil_policy_device_t;
 
 typedef struct {
-  int role;            /* AYIL_POLICY_HUB or AYIL_POLICY_COMMITTEE */
+  int role;            /* AYIL_POLICY_HUB, _COMMITTEE or _UPLINK */
   const uint8_t *self; /* this node's id */
-  const uint8_t *hub;  /* committee: its hub's id (hub: unused) */
+  /* Committee: its hub's id. Uplink: the id of the hub above. Hub: the id
+   * of the hub above if it has one (its notices count here), else NULL. */
+  const uint8_t *hub;
   const uint8_t *peer; /* the other end, or the writer of a bundle */
-  /* Hub: every device of the peer's committee, oldest first, the peer
-   * among them; none (0) when the peer is not a registered device.
+  /* Hub, peer_hub 0: every device of the peer's committee, oldest first,
+   * the peer among them; none (0) when the peer is not a registered device.
+   * Hub, peer_hub 1: every log under the peer hub: the peer and its
+   * predecessors, then every device that their notices admitted.
+   * Uplink: every log this hub forwards: the devices of its committees.
    * Committee: its predecessors that the hub confirmed in signed notices
    * (admit with successor_of), oldest first; this node is not among them. */
   const ayil_policy_device_t *devices;
   size_t ndevices;
+  /* Hub: the peer is a hub of the tier below, admitted here (a regional
+   * hub facing the national hub). */
+  int peer_hub;
+  /* Optional: non-zero when `id` is a hub's log: this hub, the hub above,
+   * a hub admitted below, or one of their predecessors. Their logs hold
+   * notices only. NULL: only this view's hub (self on a hub) is one. */
+  int (*is_hub)(void *ctx, const uint8_t id[AYIL_ID_BYTES]);
   /* Optional: non-zero when `a` and `b` are devices of one committee (on a
    * hub: its registry; on a committee: its lineage, itself and its
    * confirmed predecessors). NULL: both are this view's devices (or self,
@@ -89,9 +106,11 @@ int ayil_policy_accept(const ayil_policy_view_t *v,
 /*
  * Ownership: whether an entry with `op` from `origin` may change a record
  * whose first put came from `owner` (NULL: the record is new here).
- * - A notice may come only from the hub (this node on a hub, v->hub on a
- *   committee); the hub's log holds notices only, so a put or delete from
- *   the hub is refused.
+ * - A notice may come only from a hub (this node on a hub, v->hub on a
+ *   committee, and whatever is_hub() names: the hub above, a hub below);
+ *   a hub's log holds notices only, so a put or delete from a hub is
+ *   refused: a hub forwards committees' records, it never makes, changes
+ *   or deletes one.
  * - A put that creates a record makes its origin the owner.
  * - A put or delete of an existing record is applied only when its origin
  *   is the owner or a device of the owner's committee (kin()).

@@ -464,7 +464,7 @@ static void on_close(uv_handle_t *h) {
       *pp = c->next;
       break;
     }
-  if (c->outbound && !d->is_hub) {
+  if (c->outbound) {
     uint64_t now = now_ms(d), acked = 0;
     if (conn_sync(c) != NULL &&
         ayil_sync_peer_acked(conn_sync(c), d->ident.pk, &acked) == 0 &&
@@ -572,6 +572,11 @@ static void named_refresh(conn_t *c, uint64_t gen) {
       return;
     c->named = p;
     memcpy(c->named[c->nnamed++], rows[i].id, AYIL_ID_BYTES);
+    /* A log the policy gained since the handshake (a hub below admitted a
+     * committee): name it to the peer now (a ROWS message), so that it
+     * flows on this connection. */
+    if (conn_sync(c) != NULL && ayil_sync_notify(conn_sync(c), rows[i].id) == 0)
+      c->pump_soon = 1;
   }
   c->named_gen = gen;
   c->named_ok = 1;
@@ -649,6 +654,15 @@ void daemon_commit(daemon_t *d) {
   }
   if (nt == 0)
     return;
+  if (d->uplink) {
+    /* News for the hub above: dial it, unless a connection is up that
+     * will carry it. */
+    for (c = d->conns; c != NULL; c = c->next)
+      if (c->outbound && c->state != CONN_CLOSING && !c->leaving)
+        break;
+    if (c == NULL)
+      d->want_connect = 1;
+  }
   qsort(d->touched, nt, AYIL_ID_BYTES, id_cmp);
   {
     size_t k = 1;
@@ -946,8 +960,9 @@ static int start_client(conn_t *c) {
       cfg.early_seq = acked;
     }
   }
-  rc = ayil_session_client(&c->sess, &cfg, d->netkey, d->ident.sk, d->hub_id,
-                           now_ms(d));
+  /* A hub dials the hub above it with that hub's network key. */
+  rc = ayil_session_client(&c->sess, &cfg, d->uplink ? d->up_netkey : d->netkey,
+                           d->ident.sk, d->hub_id, now_ms(d));
   sodium_memzero(cfg.token, sizeof cfg.token);
   return rc;
 }
@@ -1167,7 +1182,7 @@ void conns_tick(daemon_t *d) {
         conn_close(c, 0, "no progress during connect/handshake");
       continue;
     }
-    if (d->is_hub && check_devices) {
+    if (!c->outbound && check_devices) {
       ayil_device_t dev;
       if (ayil_reg_device(d->store, c->peer, &dev) == 0 && dev.revoked) {
         conn_close(c, 0, "peer revoked");
@@ -1187,15 +1202,15 @@ void conns_tick(daemon_t *d) {
       if (c->idle_since_ms == 0) {
         c->idle_since_ms = now;
         flush_stats(c); /* so `ayil status` shows today's bytes at once */
-        if (!d->is_hub)
+        if (c->outbound)
           d->synced_once = 1;
       }
-      if (!d->is_hub && c->outbound &&
+      if (c->outbound &&
           now - c->idle_since_ms >= (uint64_t)d->conf.linger_s * 1000) {
         conn_leave(c, "synced; leaving until new data or the poll interval");
         continue;
       }
-      if (d->is_hub && now - c->idle_since_ms >= HUB_IDLE_CLOSE_MS) {
+      if (!c->outbound && now - c->idle_since_ms >= HUB_IDLE_CLOSE_MS) {
         conn_leave(c, "idle");
         continue;
       }

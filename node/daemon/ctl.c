@@ -17,6 +17,7 @@
 #include <jansson.h>
 
 #include "daemon.h"
+#include "policy_view.h"
 #include "node.h"
 
 #define CTL_MAX 4096
@@ -113,11 +114,29 @@ static uint64_t unacked(daemon_t *d, conn_t *c, const uint8_t *origin) {
   return ayil_node_unacked(d->store, d->hub_id, origin, live ? &acked : NULL);
 }
 
+/* Entries the hub above lacks: of this node's own log (a committee), or
+ * of every log it forwards (a regional hub: its uplink's OFFER rows). */
+static uint64_t unacked_up(daemon_t *d, conn_t *out) {
+  static ayil_sync_origin_t rows[AYIL_POLICY_DEVICES_MAX + 2];
+  ayil_node_view_t nv;
+  size_t n = 0, i;
+  uint64_t sum = 0;
+  if (!d->uplink)
+    return unacked(d, out, d->ident.pk);
+  if (ayil_node_view(&nv, d->store, 1, d->ident.pk, NULL, d->hub_id) != 0 ||
+      ayil_policy_origins(&nv.v, rows, AYIL_POLICY_DEVICES_MAX + 2, &n) != 0)
+    return 1; /* cannot tell: not synced */
+  for (i = 0; i < n && i < AYIL_POLICY_DEVICES_MAX + 2; i++)
+    if (rows[i].flags & AYIL_SYNC_OFFER)
+      sum += unacked(d, out, rows[i].id);
+  return sum;
+}
+
 static int committee_synced(daemon_t *d, conn_t *out) {
   if (out != NULL && out->state == CONN_SYNC && !out->leaving)
-    return ayil_sync_idle(conn_sync(out)) &&
-           unacked(d, out, d->ident.pk) == 0 && !conn_lineage_grew(out);
-  return d->synced_once && unacked(d, NULL, d->ident.pk) == 0;
+    return ayil_sync_idle(conn_sync(out)) && unacked_up(d, out) == 0 &&
+           !conn_lineage_grew(out);
+  return d->synced_once && unacked_up(d, NULL) == 0;
 }
 
 static json_t *status_json(daemon_t *d) {
@@ -139,9 +158,9 @@ static json_t *status_json(daemon_t *d) {
       ayil_sync_stats(conn_sync(c), &st);
     p = json_pack(
         "{s:s, s:s, s:b, s:s, s:I, s:I, s:I, s:I}", "id", id, "name",
-        d->is_hub ? c->dev.name : "hub", "connected",
+        c->outbound ? "hub" : c->dev.name, "connected",
         c->state == CONN_SYNC && !c->leaving, "state", state_name(c),
-        "unacked_out", (json_int_t)(d->is_hub ? 0 : unacked(d, c, d->ident.pk)),
+        "unacked_out", (json_int_t)(c->outbound ? unacked_up(d, c) : 0),
         "bytes_sent", (json_int_t)c->bytes_sent, "bytes_recv",
         (json_int_t)c->bytes_recv, "since_progress_ms",
         (json_int_t)(conn_sync(c) != NULL
@@ -152,19 +171,19 @@ static json_t *status_json(daemon_t *d) {
     else
       json_object_set_new(p, "unacked_in", json_null());
     json_array_append_new(peers, p);
-    if (d->is_hub && c->state != CONN_CLOSING &&
+    if (!c->outbound && c->state != CONN_CLOSING &&
         !(c->state == CONN_SYNC && ayil_sync_idle(conn_sync(c))))
       synced = 0;
   }
-  if (!d->is_hub) {
-    synced = committee_synced(d, out);
+  if (!d->is_hub || d->uplink) {
+    synced = synced && committee_synced(d, out);
     if (out == NULL) {
       ayil_id_to_text(d->hub_id, id);
       json_array_append_new(
           peers, json_pack("{s:s, s:s, s:b, s:s, s:I, s:n, s:I, s:I, s:n}",
                            "id", id, "name", "hub", "connected", 0, "state",
                            d->backoff_n > 0 ? "backoff" : "down", "unacked_out",
-                           (json_int_t)unacked(d, NULL, d->ident.pk),
+                           (json_int_t)unacked_up(d, NULL),
                            "unacked_in", "bytes_sent", (json_int_t)0,
                            "bytes_recv", (json_int_t)0, "since_progress_ms"));
     }
@@ -211,7 +230,7 @@ static void handle(ctl_client_t *cl) {
   if (what == CTL_REQ_STATUS) {
     reply(cl, status_json(d));
   } else if (what == CTL_REQ_SYNC) {
-    if (!d->is_hub) {
+    if (!d->is_hub || d->uplink) {
       /* Come now, whatever the backoff said. */
       d->synced_once = 0;
       d->backoff_n = 0;

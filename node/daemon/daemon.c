@@ -165,7 +165,8 @@ int daemon_load(daemon_t *d, int reload) {
       snprintf(d->conf.hub_addr, sizeof d->conf.hub_addr, "%s", conf.hub_addr);
       snprintf(d->conf.hub_id, sizeof d->conf.hub_id, "%s", conf.hub_id);
       ayil_id_from_text(d->conf.hub_id, d->hub_id);
-      if (!d->is_hub && ayil_store_set_hub(d->store, d->hub_id) != 0)
+      if ((!d->is_hub || d->uplink) &&
+          ayil_store_set_hub(d->store, d->hub_id) != 0)
         dlog(LOG_WARN, "could not record the new hub id in the store");
     }
     dlog_verbose = strcmp(d->conf.log_level, "debug") == 0 || dlog_verbose;
@@ -192,9 +193,24 @@ int daemon_load(daemon_t *d, int reload) {
     dlog(LOG_ERR, "config: [hub] id is missing or not a node id");
     return AYIL_EINVAL;
   }
+  if (d->is_hub && conf.hub_id[0] != '\0') {
+    /* A regional hub that joined a national hub. */
+    if (ayil_id_from_text(conf.hub_id, d->hub_id) != 0) {
+      dlog(LOG_ERR, "config: [hub] id is not a node id");
+      return AYIL_EINVAL;
+    }
+    ayil_home_path(d->home, "uplink.key", path, sizeof path);
+    rc = ayil_netkey_load(path, d->up_netkey);
+    if (rc != 0) {
+      dlog(LOG_ERR, "network key of the hub above %s: %s", path,
+           ayil_strerror(rc));
+      return rc;
+    }
+    d->uplink = 1;
+  }
   ayil_home_path(d->home, "ayil.db", path, sizeof path);
   rc = ayil_store_open(&d->store, path, 0);
-  if (rc == 0 && !d->is_hub)
+  if (rc == 0 && (!d->is_hub || d->uplink))
     rc = ayil_store_set_hub(d->store, d->hub_id); /* only its notices count */
   /* A hub's store holds every committee's log: keep the indexes that
    * every entry touches (bodies by hash, entries by origin) in memory. */

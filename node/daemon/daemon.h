@@ -100,8 +100,13 @@ struct daemon_s {
   ayil_config_t conf;
   ayil_identity_t ident;
   uint8_t netkey[AYIL_NETKEY_BYTES];
-  uint8_t hub_id[AYIL_ID_BYTES];
+  uint8_t hub_id[AYIL_ID_BYTES]; /* committee: its hub; hub: the one above */
   int is_hub;
+  /* Hub of a regional tier: it dials the hub above it (hub_id, at
+   * conf.hub_addr) with that hub's network key, as a committee does, and
+   * forwards every log it holds (PROTOCOL.md, "National tier"). */
+  int uplink;
+  uint8_t up_netkey[AYIL_NETKEY_BYTES];
   ayil_store_t *store;
   uv_tcp_t listener;
   int listening;

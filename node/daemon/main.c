@@ -91,7 +91,7 @@ static void on_tick(uv_timer_t *t) {
         n > 0)
       dlog(LOG_INFO, "erased %d purged bodies past their quarantine", n);
   }
-  if (!d->is_hub) {
+  if (!d->is_hub || d->uplink) {
     uint64_t seq = 0;
     uint8_t hash[AYIL_HASH_BYTES];
     if (ayil_store_head(d->store, d->ident.pk, &seq, hash) == 0 &&
@@ -222,6 +222,7 @@ int main(int argc, char **argv) {
     ayil_store_close(d.store);
     ayil_identity_wipe(&d.ident);
     sodium_memzero(d.netkey, sizeof d.netkey);
+    sodium_memzero(d.up_netkey, sizeof d.up_netkey);
     return 1;
   }
   uv_timer_init(d.loop, &d.tick);
@@ -235,7 +236,7 @@ int main(int argc, char **argv) {
   uv_signal_start(&d.sig_int, on_signal, SIGINT);
   uv_signal_start(&d.sig_hup, on_signal, SIGHUP);
   signal(SIGPIPE, SIG_IGN);
-  if (!d.is_hub) {
+  if (!d.is_hub || d.uplink) {
     uint8_t hash[AYIL_HASH_BYTES];
     ayil_store_head(d.store, d.ident.pk, &d.own_head, hash);
     d.want_connect = 1;
@@ -254,6 +255,7 @@ int main(int argc, char **argv) {
   ayil_store_close(d.store);
   ayil_identity_wipe(&d.ident);
   sodium_memzero(d.netkey, sizeof d.netkey);
+  sodium_memzero(d.up_netkey, sizeof d.up_netkey);
   dlog_flush(1);
   dlog(LOG_NOTICE, "stopped");
   return rc == 0 ? 0 : 1;

@@ -186,7 +186,7 @@ static void test_admit_redeem_succeed_revoke(void **state) {
   memset(b, 0xb, sizeof b);
   memset(c, 0xc, sizeof c);
   memset(&inv, 0, sizeof inv);
-  assert_int_equal(ayil_reg_admit(st, "Invented One", "talas", NULL, 3, &inv),
+  assert_int_equal(ayil_reg_admit(st, "Invented One", "talas", NULL, NULL, 3, &inv),
                    0);
   assert_string_equal(inv.name, "Invented One");
   assert_true(inv.expires > (uint64_t)time(NULL) + 2 * 86400);
@@ -212,7 +212,7 @@ static void test_admit_redeem_succeed_revoke(void **state) {
 
   /* A successor: the predecessor is replaced where the hub's copy ends. */
   memset(&inv2, 0, sizeof inv2);
-  assert_int_equal(ayil_reg_admit(st, NULL, NULL, a, 0, &inv2), 0);
+  assert_int_equal(ayil_reg_admit(st, NULL, NULL, NULL, a, 0, &inv2), 0);
   assert_string_equal(inv2.name, "Invented One");
   /* Presented but not confirmed: the current device is not locked out. */
   assert_int_equal(ayil_reg_redeem(st, hsk, inv2.token, b), AYIL_EPENDING);
@@ -286,7 +286,7 @@ static void test_stolen_code(void **state) {
   randombytes_buf(thief, sizeof thief);
   randombytes_buf(real, sizeof real);
   memset(&inv, 0, sizeof inv);
-  assert_int_equal(ayil_reg_admit(st, "Invented Two", "naryn", NULL, 0, &inv),
+  assert_int_equal(ayil_reg_admit(st, "Invented Two", "naryn", NULL, NULL, 0, &inv),
                    0);
   /* Invites last 7 days unless asked. */
   assert_true(inv.expires <= (uint64_t)time(NULL) + 7 * 86400 + 5);
