@@ -533,6 +533,12 @@ static json_t *committee_json(const ayil_node_committee_t *c) {
   json_object_set_new(o, "name", json_string(c->name));
   json_object_set_new(o, "oblast", json_string(c->oblast));
   json_object_set_new(o, "state", json_string(c->state));
+  json_object_set_new(o, "kind", json_string(c->kind));
+  json_object_set_new(o, "hub",
+                      c->hub[0] != '\0' ? json_string(c->hub) : json_null());
+  json_object_set_new(o, "last_written",
+                      int_or_null(!c->has_written, c->written));
+  json_object_set_new(o, "reached", int_or_null(!c->has_reached, c->reached));
   json_object_set_new(o, "nodes", nodes);
   json_object_set_new(o, "last_contact",
                       int_or_null(!c->has_last_contact, c->last_contact));
@@ -563,6 +569,9 @@ static void alert_text(const json_t *a, char *out, size_t cap) {
     kind = "?";
   if (strcmp(kind, "silent") == 0 && json_is_integer(days))
     snprintf(out, cap, "silent %lld days", (long long)json_integer_value(days));
+  else if (strcmp(kind, "stale") == 0 && json_is_integer(days))
+    snprintf(out, cap, "stale: newest entry %lld days old",
+             (long long)json_integer_value(days));
   else if (strcmp(kind, "never_connected") == 0)
     snprintf(out, cap, "never connected");
   else if (strcmp(kind, "invite_expired") == 0)
@@ -606,33 +615,41 @@ static void pair_bytes(const json_t *o, char *out, size_t cap) {
   snprintf(out, cap, "%s/%s", a, b);
 }
 
-#define NCOLS 12
+#define NCOLS 14
 static const char *const COLS[NCOLS] = {
-    "COMMITTEE",      "OBLAST",  "STATE", "LAST CONTACT",
-    "LAST ACK",       "ENTRIES", "SEQ",   "SILENT",
-    "SENT/RECV /DAY", "TODAY",   "SKEW",  "ALERTS"};
+    "COMMITTEE", "OBLAST",         "STATE",   "LAST CONTACT", "LAST ACK",
+    "WRITTEN",   "REACHED",        "ENTRIES", "SEQ",          "SILENT",
+    "SENT/RECV /DAY", "TODAY",     "SKEW",    "ALERTS"};
 
-/* One committee's cells for text and HTML. */
+/* One committee's cells for text and HTML. A regional hub (on a national
+ * hub) is marked, and the committees it forwards follow it, indented. */
 static void committee_cells(const json_t *o, char cells[NCOLS][512]) {
   json_t *ds = json_object_get(o, "days_silent");
-  snprintf(cells[0], 512, "%s", json_string_value(json_object_get(o, "name")));
+  const char *kind = json_string_value(json_object_get(o, "kind"));
+  snprintf(cells[0], 512, "%s%s",
+           kind != NULL && strcmp(kind, "hub") == 0 ? "[hub] "
+           : json_is_string(json_object_get(o, "hub")) ? "  "
+                                                       : "",
+           json_string_value(json_object_get(o, "name")));
   snprintf(cells[1], 512, "%s",
            json_string_value(json_object_get(o, "oblast")));
   snprintf(cells[2], 512, "%s", json_string_value(json_object_get(o, "state")));
   time_of(json_object_get(o, "last_contact"), cells[3], 512);
   time_of(json_object_get(o, "last_ack"), cells[4], 512);
-  snprintf(cells[5], 512, "%lld",
+  time_of(json_object_get(o, "last_written"), cells[5], 512);
+  time_of(json_object_get(o, "reached"), cells[6], 512);
+  snprintf(cells[7], 512, "%lld",
            (long long)json_integer_value(json_object_get(o, "entries_held")));
-  snprintf(cells[6], 512, "%lld",
+  snprintf(cells[8], 512, "%lld",
            (long long)json_integer_value(json_object_get(o, "last_seq")));
   if (json_is_integer(ds))
-    snprintf(cells[7], 512, "%lldd", (long long)json_integer_value(ds));
+    snprintf(cells[9], 512, "%lldd", (long long)json_integer_value(ds));
   else
-    snprintf(cells[7], 512, "-");
-  pair_bytes(json_object_get(o, "bytes_per_day_7d"), cells[8], 512);
-  pair_bytes(json_object_get(o, "bytes_today"), cells[9], 512);
-  skew_text(json_object_get(o, "skew_ms"), cells[10], 512);
-  alerts_text(json_object_get(o, "alerts"), cells[11], 512);
+    snprintf(cells[9], 512, "-");
+  pair_bytes(json_object_get(o, "bytes_per_day_7d"), cells[10], 512);
+  pair_bytes(json_object_get(o, "bytes_today"), cells[11], 512);
+  skew_text(json_object_get(o, "skew_ms"), cells[12], 512);
+  alerts_text(json_object_get(o, "alerts"), cells[13], 512);
 }
 
 static void node_line(const json_t *n, char *out, size_t cap) {

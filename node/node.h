@@ -514,6 +514,17 @@ typedef struct {
   char name[128];
   char oblast[32];
   char state[16];
+  /* "committee", or "hub": a regional hub admitted at this (national) hub.
+   * A committee under one names it in `hub` (its registry name); it never
+   * connects here, its logs come through that hub. */
+  char kind[16];
+  char hub[128];
+  /* The newest entry of its logs held here: when it was written (the
+   * node's clock), and when it reached this hub (from the peer's
+   * acknowledgements). A committee whose newest entry was written more
+   * than silent_days ago gets a stale alert, at every tier alike. */
+  int has_written, has_reached;
+  int64_t written, reached;
   ayil_node_device_t *nodes;
   size_t nnodes;
   int has_last_contact, has_last_ack, has_skew;

@@ -111,7 +111,10 @@ static int committee(ayil_node_t *n, int64_t now, long silent_days,
           "SELECT d.id, d.state, d.admitted, d.revoked, d.revoked_after,"
           " p.last_contact, p.last_ack, p.skew_ms, d.rolled_back,"
           " (SELECT count(*) FROM entries e WHERE e.origin=d.id),"
-          " (SELECT max(seq) FROM entries e WHERE e.origin=d.id)"
+          " (SELECT max(seq) FROM entries e WHERE e.origin=d.id),"
+          " (SELECT bytes FROM entries e WHERE e.origin=d.id ORDER BY seq"
+          " DESC LIMIT 1),"
+          " (SELECT max(at) FROM peer_acks a WHERE a.origin=d.id)"
           " FROM devices d LEFT JOIN peers p ON p.id=d.id"
           " WHERE d.committee=?1 ORDER BY d.admitted",
           -1, &s, NULL) == SQLITE_OK) {
@@ -141,6 +144,20 @@ static int committee(ayil_node_t *n, int64_t now, long silent_days,
       d->entries = sqlite3_column_int64(s, 9);
       ls = col_i64(s, 10, &has_ls);
       d->last_seq = has_ls ? ls : 0;
+      if (sqlite3_column_type(s, 11) == SQLITE_BLOB) {
+        ayil_entry_t e;
+        if (ayil_entry_decode(&e, sqlite3_column_blob(s, 11),
+                              (size_t)sqlite3_column_bytes(s, 11)) == 0 &&
+            (!c->has_written || (int64_t)(e.ts_ms / 1000) > c->written)) {
+          c->written = (int64_t)(e.ts_ms / 1000);
+          c->has_written = 1;
+        }
+      }
+      if (sqlite3_column_type(s, 12) == SQLITE_INTEGER &&
+          (!c->has_reached || sqlite3_column_int64(s, 12) > c->reached)) {
+        c->reached = sqlite3_column_int64(s, 12);
+        c->has_reached = 1;
+      }
       /* As shown: a contact at time 0 is no contact, and a skew is known
        * only with a contact. */
       d->has_skew = has_sk && d->has_last_contact;
@@ -240,7 +257,19 @@ static int committee(ayil_node_t *n, int64_t now, long silent_days,
   else
     snprintf(c->state, sizeof c->state, "%s", AYIL_DEV_INVITED);
   c->days_silent = c->has_last_contact ? (now - c->last_contact) / DAY_S : 0;
-  if (!c->has_last_contact) {
+  if (c->has_written && (now - c->written) / DAY_S > silent_days &&
+      strcmp(c->kind, AYIL_KIND_HUB) != 0) {
+    /* Its newest data is old, whichever tier looks (a committee under a
+     * regional hub never connects here: only this says it is behind). */
+    ayil_node_alert_t *a = new_alert(c, &acap, "stale");
+    if (a == NULL)
+      rc = AYIL_ENOMEM;
+    else
+      a->days = (now - c->written) / DAY_S;
+  }
+  if (c->hub[0] != '\0') {
+    /* Under a regional hub: contact is that hub's to watch. */
+  } else if (!c->has_last_contact) {
     if (new_alert(c, &acap, "never_connected") == NULL)
       rc = AYIL_ENOMEM;
   } else if (c->days_silent > silent_days) {
@@ -267,8 +296,13 @@ int ayil_node_committees(ayil_node_t *n, int64_t now, long silent_days,
   if (rc != 0)
     return rc;
   if (sqlite3_prepare_v2(ayil__store_db(n->store),
-                         "SELECT id, name, oblast FROM committees ORDER BY "
-                         "oblast, name, id",
+                         /* Hubs of the tier below, each followed by the
+                          * committees it forwards; own committees first. */
+                         "SELECT c.id, c.name, c.oblast, c.kind, p.name FROM "
+                         "committees c LEFT JOIN committees p ON p.id = "
+                         "c.parent ORDER BY CASE WHEN c.kind = 'hub' THEN "
+                         "c.id ELSE ifnull(c.parent, 0) END, c.kind <> 'hub', "
+                         "c.oblast, c.name, c.id",
                          -1, &s, NULL) != SQLITE_OK) {
     sqlite3_finalize(s);
     return ayil__node_fail(n, AYIL_ESTORE, 0,
@@ -288,6 +322,14 @@ int ayil_node_committees(ayil_node_t *n, int64_t now, long silent_days,
     c->id = sqlite3_column_int64(s, 0);
     snprintf(c->name, sizeof c->name, "%s", name != NULL ? name : "");
     snprintf(c->oblast, sizeof c->oblast, "%s", oblast != NULL ? oblast : "");
+    snprintf(c->kind, sizeof c->kind, "%s",
+             sqlite3_column_text(s, 3) != NULL
+                 ? (const char *)sqlite3_column_text(s, 3)
+                 : AYIL_KIND_COMMITTEE);
+    snprintf(c->hub, sizeof c->hub, "%s",
+             sqlite3_column_text(s, 4) != NULL
+                 ? (const char *)sqlite3_column_text(s, 4)
+                 : "");
     for (i = 0; i < 7; i++)
       ayil__node_day(now - (int64_t)(6 - i) * DAY_S, c->days[i]);
     rc = committee(n, now, silent_days, c);
@@ -415,7 +457,8 @@ static int note_contacts(sqlite3 *db, ayil_report_t *r) {
   if (sqlite3_prepare_v2(db,
                          "SELECT c.name, c.oblast, d.id, p.last_contact FROM "
                          "committees c LEFT JOIN devices d ON d.committee = "
-                         "c.id LEFT JOIN peers p ON p.id = d.id",
+                         "c.id LEFT JOIN peers p ON p.id = d.id WHERE c.kind "
+                         "= 'committee'",
                          -1, &s, NULL) != SQLITE_OK ||
       sqlite3_prepare_v2(db,
                          "SELECT bytes FROM entries WHERE origin = ?1 ORDER "
@@ -465,7 +508,8 @@ static int report_hub(ayil_node_t *n, ayil_report_t *r, uint64_t *unknown,
   if (sqlite3_prepare_v2(db,
                          "SELECT c.name, c.oblast, (SELECT ifnull(sum("
                          "d.rolled_back), 0) FROM devices d WHERE d.committee "
-                         "= c.id) FROM committees c",
+                         "= c.id) FROM committees c WHERE c.kind = "
+                         "'committee'",
                          -1, &s, NULL) != SQLITE_OK) {
     sqlite3_finalize(s);
     return AYIL_ESTORE;
