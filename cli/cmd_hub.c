@@ -160,6 +160,13 @@ int cmd_join(cli_t *c, int argc, char **argv) {
   rc = cli_invite_read(c->pos[0], "join", &inv);
   if (rc != 0)
     goto out;
+  if (ayil_node_id(c->node) != NULL &&
+      sodium_memcmp(inv.hub_id, ayil_node_id(c->node), AYIL_ID_BYTES) == 0) {
+    rc = cli_err(EXIT_USAGE, "join: the invite is this node's own (a hub "
+                             "joins the hub above it with that hub's "
+                             "invite from `ayil admit --hub`)");
+    goto out;
+  }
   if (strcmp(c->conf.role, "hub") != 0 &&
       strcmp(inv.oblast, c->conf.oblast) != 0) {
     rc = cli_err(EXIT_USAGE,
@@ -680,7 +687,23 @@ static size_t width(const char *s) {
   return w;
 }
 
+/* WRITTEN and REACHED are the tier's freshness: shown on a hub that has
+ * a regional hub below it (elsewhere LAST ACK says when data arrived). */
+static int tier_of(const json_t *doc) {
+  const json_t *cs = json_object_get(doc, "committees");
+  size_t i;
+  for (i = 0; i < json_array_size(cs); i++) {
+    const char *k =
+        json_string_value(json_object_get(json_array_get(cs, i), "kind"));
+    if (k != NULL && strcmp(k, "hub") == 0)
+      return 1;
+  }
+  return 0;
+}
+#define COL_SHOWN(j, tier) ((tier) || ((j) != 5 && (j) != 6))
+
 static void print_nodes_text(const json_t *doc) {
+  int tier = tier_of(doc);
   const json_t *cs = json_object_get(doc, "committees");
   size_t w[NCOLS], i, j, k;
   char cells[NCOLS][512];
@@ -693,16 +716,18 @@ static void print_nodes_text(const json_t *doc) {
         w[j] = width(cells[j]);
   }
   for (j = 0; j < NCOLS; j++)
-    printf("%s%*s", COLS[j],
-           j + 1 < NCOLS ? (int)(w[j] - width(COLS[j]) + 2) : 0, "");
+    if (COL_SHOWN(j, tier))
+      printf("%s%*s", COLS[j],
+             j + 1 < NCOLS ? (int)(w[j] - width(COLS[j]) + 2) : 0, "");
   printf("\n");
   for (i = 0; i < json_array_size(cs); i++) {
     const json_t *o = json_array_get(cs, i);
     const json_t *nodes = json_object_get(o, "nodes");
     committee_cells(o, cells);
     for (j = 0; j < NCOLS; j++)
-      printf("%s%*s", cells[j],
-             j + 1 < NCOLS ? (int)(w[j] - width(cells[j]) + 2) : 0, "");
+      if (COL_SHOWN(j, tier))
+        printf("%s%*s", cells[j],
+               j + 1 < NCOLS ? (int)(w[j] - width(cells[j]) + 2) : 0, "");
     printf("\n");
     for (k = 0; k < json_array_size(nodes); k++) {
       char line[256];
@@ -720,6 +745,7 @@ static int write_nodes_html(FILE *f, const json_t *doc, const char *hub) {
   char cells[NCOLS][512];
   char gen[32];
   size_t i, j, k;
+  int tier = tier_of(doc);
   ayil_node_time_text(
       (int64_t)json_integer_value(json_object_get(doc, "generated")), gen,
       sizeof gen);
@@ -754,6 +780,8 @@ static int write_nodes_html(FILE *f, const json_t *doc, const char *hub) {
           gen,
           (long long)json_integer_value(json_object_get(doc, "silent_days")));
   for (j = 0; j < NCOLS; j++) {
+    if (!COL_SHOWN(j, tier))
+      continue;
     fputs("<th>", f);
     ayil_html_put(f, COLS[j]);
     fputs("</th>", f);
@@ -768,9 +796,11 @@ static int write_nodes_html(FILE *f, const json_t *doc, const char *hub) {
     committee_cells(o, cells);
     fprintf(f, "<tr%s>", alert ? " class=\"alert\"" : "");
     for (j = 0; j < NCOLS; j++) {
+      if (!COL_SHOWN(j, tier))
+        continue;
       fprintf(f, "<td%s>",
-              j >= 5 && j <= 7   ? " class=\"num\""
-              : j == 11 && alert ? " class=\"alerts\""
+              j >= 7 && j <= 9   ? " class=\"num\""
+              : j == 13 && alert ? " class=\"alerts\""
                                  : "");
       ayil_html_put(f, cells[j]);
       fputs("</td>", f);

@@ -11,14 +11,16 @@ FX=$(dirname "$0")/fixtures/store_v7.tar.gz
 tar -C "$T" -xzf "$FX"
 sq() { sqlite3 "$@"; }
 # Everything a store holds, through the columns version 7 had (version 9
-# keeps `entries` and `bodies` as views with them).
+# keeps `entries` and `bodies` as views with them; version 10 adds columns
+# to peer_acks and committees, left out here).
 content() {
   sq "$1/ayil.db" "SELECT n||hex(origin)||seq||hex(hash)||hex(bytes) FROM entries ORDER BY n;
     SELECT hex(hash)||hex(record)||hex(sealed) FROM bodies ORDER BY hash;
     SELECT hex(id)||hex(origin)||seq||created_n||kind||ifnull(month,'')||ifnull(hex(header),'')||ifnull(hex(body_hash),'')||deleted||ifnull(hex(owner),'') FROM records ORDER BY id;
     SELECT * FROM notices ORDER BY n; SELECT n, kind, hex(peer), hex(origin), seq, first, cleared, hex(record) FROM alerts ORDER BY n;
     SELECT hex(hash)||hex(record)||hex(sealed)||purged FROM quarantine ORDER BY hash;
-    SELECT * FROM peer_acks ORDER BY peer, origin; SELECT * FROM devices ORDER BY id;" | sha256sum | cut -c1-16
+    SELECT peer, origin, seq FROM peer_acks ORDER BY peer, origin; SELECT * FROM devices ORDER BY id;
+    SELECT id, name, oblast, created FROM committees ORDER BY id;" | sha256sum | cut -c1-16
 }
 # Alerts, without the time each was last seen (log verify and doctor see
 # the damaged body again, as version 7's did).
@@ -53,7 +55,8 @@ for h in hub c; do
 
   # The migration, on the first open by the current binary.
   $AYIL --home "$H" log verify --json >"$T/$h-verify.json" 2>&1 || true
-  check "$h: migrated to version 9" test "$(sq "$H/ayil.db" 'PRAGMA user_version')" = 9
+  check "$h: migrated to version 10" test "$(sq "$H/ayil.db" 'PRAGMA user_version')" = 10
+  check "$h: registry rows are committees, with no parent (version 10)" test "$(sq "$H/ayil.db" "SELECT count(*) FROM committees WHERE kind <> 'committee' OR parent IS NOT NULL")" = 0
   check "$h: logs are kept once, by small ids" test "$(sq "$H/ayil.db" 'SELECT count(*) FROM logs')" = 2
   check "$h: every entry, body, record, notice, alert, ack and quarantined body is as it was" test "$(content "$H")" = "$before"
   check "$h: log verify prints what version 7 printed" diff "$T/expect/$h/verify.json" "$T/$h-verify.json"
