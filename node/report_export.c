@@ -165,7 +165,11 @@ static char *reader(char *str, int num, void *stream) {
       break;
   }
   str[n] = '\0';
-  if (str[n - 1] != '\n' && l->off < l->len) {
+  /* A line of num - 1 bytes fits: its newline is dropped (inih strips the
+   * line's end anyway). */
+  if (str[n - 1] != '\n' && l->off < l->len && l->text[l->off] == '\n')
+    l->off++;
+  else if (str[n - 1] != '\n' && l->off < l->len) {
     load_fail(l, AYIL_MAP_LONG);
     return NULL;
   }

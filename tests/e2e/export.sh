@@ -172,6 +172,11 @@ printf '[orgunits]\ntotal = aylOU1\n' >"$T/section.ini"
 bad_map section 2 "an unknown section"
 { printf '[org_units]\ntotal = aylOU1\n'; printf 'committee.chui.%0220d = aylOU2\n' 7; } >"$T/long.ini"
 bad_map long 3 "a line over 199 bytes"
+# 199 bytes is the longest line: accepted (a committee not in the report).
+cp "$MAP" "$T/long199.ini"
+python3 -c 'import sys; k="committee.chui."; v=" = aylOUlong1"; print(k + "N" * (199 - len(k) - len(v)) + v)' >>"$T/long199.ini"
+check "mapping: the 199-byte line is 199 bytes" test "$(tail -n 1 "$T/long199.ini" | tr -d '\n' | wc -c)" = 199
+expect_rc 0 "mapping: a line of 199 bytes is read" R --format dhis2 --mapping "$T/long199.ini"
 expect_rc 2 "mapping: a missing file" R --format dhis2 --mapping "$T/none.ini"
 check "mapping: a missing file is named" grep -q "cannot read mapping $T/none.ini" "$T/err"
 expect_rc 2 "dhis2 without --mapping" R --format dhis2
