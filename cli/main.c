@@ -101,11 +101,12 @@ static const cli_cmd_t COMMANDS[] = {
     {"reindex", cmd_reindex, "reindex",
      "Rebuilds the records view from the signed logs."},
     {"report", cmd_report,
-     "report [--from YYYY-MM] [--to YYYY-MM] [--oblast O] "
-     "[--format text|csv|json|md|html|xlsx|dhis2|adx]\n"
-     "       [--lang en|ru|ky] [--suppress-below N] [--json]\n"
-     "       [--csv-sep ,|;|tab] [--layout long|wide] [--output FILE] "
-     "[--mapping FILE]",
+     "report [--from YYYY-MM] [--to YYYY-MM] [--oblast O]\n"
+     "       [--format text|csv|json|md|html|xlsx|dhis2|adx] [--lang "
+     "en|ru|ky]\n"
+     "       [--suppress-below N] [--json] [--csv-sep ,|;|tab] "
+     "[--layout long|wide]\n"
+     "       [--output FILE] [--mapping FILE]",
      "Gives the indicators of RECORDS.md from the records' headers only.\n"
      "csv is for a spreadsheet: a UTF-8 BOM, labels in --lang beside the "
      "codes,\n--csv-sep ';' for a Russian locale, --layout wide for a row "
@@ -114,9 +115,8 @@ static const cli_cmd_t COMMANDS[] = {
      "XML) are for the ministry's\nstatistics systems: they need --from, "
      "--to and --mapping FILE, which maps\nindicators to data elements and "
      "places to org units (example:\n"
-     "/usr/share/doc/ayil/examples/report-mapping.example). Suppressed and "
-     "unmapped "
-     "cells\nare left out and counted on stderr."},
+     "/usr/share/doc/ayil/examples/report-mapping.example).\n"
+     "Suppressed and unmapped cells are left out and counted on stderr."},
     {"admit", cmd_admit,
      "admit --name NAME --oblast OBLAST [--expires DAYS] "
      "[--advertise HOST:PORT] [QR] [--json]\n"
