@@ -123,7 +123,70 @@ static int valid_month(const char *m) {
 static const cli_optdef_t REPORT_OPTS[] = {
     {"from", 1},   {"to", 1},      {"oblast", 1}, {"format", 1},
     {"lang", 1},   {"csv-sep", 1}, {"layout", 1}, {"suppress-below", 1},
-    {"output", 1}, {NULL, 0}};
+    {"output", 1}, {"mapping", 1}, {NULL, 0}};
+
+/* Why a mapping file is malformed (ayil_report_map_load), for people. */
+static const char *map_why(int why) {
+  switch (why) {
+  case AYIL_MAP_LONG:
+    return _("the line is longer than 199 bytes");
+  case AYIL_MAP_NUL:
+    return _("the file holds a NUL byte");
+  case AYIL_MAP_SECTION:
+    return _("unknown section (there are [dataset], [data_elements] and "
+             "[org_units])");
+  case AYIL_MAP_KEY:
+    return _("unknown key: not an indicator of the report, an org unit "
+             "(total, region.R, oblast.O, committee.O.NAME) or a [dataset] "
+             "key (id, attribute_option_combo)");
+  case AYIL_MAP_VALUE:
+    return _("bad value: an id is 1 to 64 of A-Z a-z 0-9 _ - . (a data "
+             "element may be followed by a category option combo)");
+  case AYIL_MAP_DUPKEY:
+    return _("the key is given twice");
+  case AYIL_MAP_DUPID:
+    return _("the same id is given to another key above");
+  default:
+    return _("syntax error: not [section], KEY = VALUE or a ; comment");
+  }
+}
+
+/* Loads --mapping FILE for --format dhis2 or adx; an exit code on
+ * failure, after saying which file and line is wrong. */
+static int load_mapping(const char *path, const char *format,
+                        ayil_report_map_t **m) {
+  int line = 0, why = 0;
+  int rc = ayil_report_map_load(path, m, &line, &why);
+
+  if (rc == AYIL_EINVAL)
+    return cli_err(EXIT_USAGE, "report: mapping %s: line %d: %s", path, line,
+                   map_why(why));
+  if (rc != 0)
+    return cli_err(rc == AYIL_ENOMEM ? EXIT_FAIL : EXIT_USAGE,
+                   "report: cannot read mapping %s: %s", path,
+                   ayil_strerror(rc));
+  if (strcmp(format, "adx") == 0 && !ayil_report_map_has_dataset(*m)) {
+    ayil_report_map_free(*m);
+    *m = NULL;
+    return cli_err(EXIT_USAGE,
+                   "report: mapping %s: --format adx needs [dataset] id", path);
+  }
+  return 0;
+}
+
+/* What an export left out, on stderr: counts only. */
+static void export_said(const ayil_report_export_stats_t *st) {
+  if (st->unmapped > 0)
+    fprintf(stderr,
+            _("ayil: report: %llu cells left out: their indicator or place "
+              "has no data element or org unit in the mapping\n"),
+            (unsigned long long)st->unmapped);
+  if (st->suppressed > 0)
+    fprintf(stderr,
+            _("ayil: report: %llu suppressed cells left out (small counts "
+              "are never exported)\n"),
+            (unsigned long long)st->suppressed);
+}
 
 /* Writes the report to stdout, or to o->path (replacing a file of that
  * name only once the whole report is written), and says why not. */
@@ -134,6 +197,8 @@ static int write_report(const ayil_report_opts_t *o, ayil_report_t *r) {
 
   if (o->path == NULL || strcmp(o->format, "xlsx") == 0) {
     rc = ayil_report_write_opts(r, o->path == NULL ? stdout : NULL, o);
+    if (rc == AYIL_ENOTFOUND && o->map != NULL)
+      return rc; /* nothing exported: the caller says why */
     if (rc != 0 && o->path != NULL)
       cli_err(EXIT_FAIL, "report: cannot write %s: %s", o->path,
               ayil_strerror(rc));
@@ -164,17 +229,22 @@ static int write_report(const ayil_report_opts_t *o, ayil_report_t *r) {
     rc = AYIL_EIO;
   if (rc != 0) {
     unlink(tmp);
-    cli_err(EXIT_FAIL, "report: cannot write %s: %s", o->path,
-            ayil_strerror(rc));
+    if (rc != AYIL_ENOTFOUND || o->map == NULL)
+      cli_err(EXIT_FAIL, "report: cannot write %s: %s", o->path,
+              ayil_strerror(rc));
   }
   return rc;
 }
 
 int cmd_report(cli_t *c, int argc, char **argv) {
   const char *from, *to, *oblast, *format, *lang, *sup, *sep, *layout, *output;
+  const char *mapping;
   long suppress = AYIL_REPORT_SUPPRESS_DEFAULT;
   ayil_report_opts_t o;
+  ayil_report_export_stats_t st;
+  ayil_report_map_t *map = NULL;
   ayil_report_t *r = NULL;
+  int export;
   uint64_t unknown = 0, bad = 0;
   int rc = cli_parse(c, argc, argv, c->first, REPORT_OPTS, "report");
   if (rc != 0)
@@ -188,7 +258,9 @@ int cmd_report(cli_t *c, int argc, char **argv) {
   sep = cli_opt(c, "csv-sep");
   layout = cli_opt(c, "layout");
   output = cli_opt(c, "output");
+  mapping = cli_opt(c, "mapping");
   memset(&o, 0, sizeof o);
+  memset(&st, 0, sizeof st);
   if (format == NULL)
     format = c->json ? "json" : "text";
   if (lang == NULL)
@@ -201,10 +273,21 @@ int cmd_report(cli_t *c, int argc, char **argv) {
     return cli_err(EXIT_USAGE, "report: --from is after --to");
   if (strcmp(format, "text") != 0 && strcmp(format, "json") != 0 &&
       strcmp(format, "csv") != 0 && strcmp(format, "md") != 0 &&
-      strcmp(format, "html") != 0 && strcmp(format, "xlsx") != 0)
+      strcmp(format, "html") != 0 && strcmp(format, "xlsx") != 0 &&
+      strcmp(format, "dhis2") != 0 && strcmp(format, "adx") != 0)
     return cli_err(EXIT_USAGE,
-                   "report: --format must be text, csv, json, md, html or "
-                   "xlsx");
+                   "report: --format must be text, csv, json, md, html, "
+                   "xlsx, dhis2 or adx");
+  export = strcmp(format, "dhis2") == 0 || strcmp(format, "adx") == 0;
+  if (export && (mapping == NULL || mapping[0] == '\0'))
+    return cli_err(EXIT_USAGE, "report: --format %s needs --mapping FILE",
+                   format);
+  if (!export && mapping != NULL)
+    return cli_err(EXIT_USAGE, "report: --mapping is for --format dhis2 or "
+                               "adx");
+  if (export && (from == NULL || to == NULL))
+    return cli_err(EXIT_USAGE, "report: --format %s needs --from and --to",
+                   format);
   if (strcmp(format, "xlsx") == 0 && (output == NULL || output[0] == '\0'))
     return cli_err(EXIT_USAGE, "report: --format xlsx needs --output FILE");
   if (strcmp(lang, "en") != 0 && strcmp(lang, "ru") != 0 &&
@@ -236,13 +319,33 @@ int cmd_report(cli_t *c, int argc, char **argv) {
       return cli_err(EXIT_USAGE,
                      "report: --suppress-below must be a number 0..1000");
   }
+  if (export) {
+    rc = load_mapping(mapping, format, &map);
+    if (rc != 0)
+      return rc;
+  }
   rc = cli_open(c, 0);
-  if (rc != 0)
+  if (rc != 0) {
+    ayil_report_map_free(map);
     return rc;
+  }
   rc = ayil_report_new(&r, from, to, oblast);
   if (rc != 0) {
     cli_close(c);
+    ayil_report_map_free(map);
     return cli_err(EXIT_USAGE, "report: bad period or oblast");
+  }
+  if (export) {
+    char period[32];
+    if (ayil_report_export_period(r, format, period, sizeof period) != 0) {
+      ayil_report_free(r);
+      ayil_report_map_free(map);
+      cli_close(c);
+      return cli_err(EXIT_USAGE,
+                     "report: --format dhis2 needs a period DHIS2 knows: "
+                     "--from and --to one month, a calendar quarter, a half "
+                     "year or a calendar year");
+    }
   }
   rc = ayil_node_report(c->node, r, &unknown, &bad);
   if (rc == 0) {
@@ -260,11 +363,28 @@ int cmd_report(cli_t *c, int argc, char **argv) {
     o.lang = lang;
     o.suppress_below = (int)suppress;
     o.path = output;
+    o.map = map;
+    o.stats = &st;
     rc = write_report(&o, r);
+    if (export && (rc == 0 || rc == AYIL_ENOTFOUND))
+      export_said(&st);
+    if (rc == AYIL_ENOTFOUND && export && st.exported == 0) {
+      if (st.suppressed == 0)
+        cli_err(EXIT_FAIL,
+                "report: nothing exported: no cell of the report has both a "
+                "data element and an org unit in mapping %s",
+                mapping);
+      else
+        cli_err(EXIT_FAIL,
+                "report: nothing exported: every cell mapped in %s is "
+                "suppressed",
+                mapping);
+    }
   } else {
     cli_node_fail(c);
   }
   ayil_report_free(r);
+  ayil_report_map_free(map);
   cli_close(c);
   return rc != 0 ? EXIT_FAIL : EXIT_OK;
 }

@@ -103,15 +103,22 @@ static const cli_cmd_t COMMANDS[] = {
     {"reindex", cmd_reindex, "reindex",
      "Rebuilds the records view from the signed logs."},
     {"report", cmd_report,
-     "report [--from YYYY-MM] [--to YYYY-MM] [--oblast O] "
-     "[--format text|csv|json|md|html|xlsx]\n"
-     "       [--lang en|ru|ky] [--suppress-below N] [--json]\n"
-     "       [--csv-sep ,|;|tab] [--layout long|wide] [--output FILE]",
+     "report [--from YYYY-MM] [--to YYYY-MM] [--oblast O]\n"
+     "       [--format text|csv|json|md|html|xlsx|dhis2|adx] [--lang "
+     "en|ru|ky]\n"
+     "       [--suppress-below N] [--json] [--csv-sep ,|;|tab] "
+     "[--layout long|wide]\n"
+     "       [--output FILE] [--mapping FILE]",
      "Gives the indicators of RECORDS.md from the records' headers only.\n"
      "csv is for a spreadsheet: a UTF-8 BOM, labels in --lang beside the "
      "codes,\n--csv-sep ';' for a Russian locale, --layout wide for a row "
      "per committee.\nxlsx: a workbook with a sheet per scope, written to "
-     "--output FILE."},
+     "--output FILE.\ndhis2 (DHIS2 dataValueSets JSON) and adx (IHE ADX "
+     "XML) are for the ministry's\nstatistics systems: they need --from, "
+     "--to and --mapping FILE, which maps\nindicators to data elements and "
+     "places to org units (example:\n"
+     "/usr/share/doc/ayil/examples/report-mapping.example).\n"
+     "Suppressed and unmapped cells are left out and counted on stderr."},
     {"admit", cmd_admit,
      "admit --name NAME --oblast OBLAST [--hub] [--expires DAYS] "
      "[--advertise HOST:PORT] [QR] [--json]\n"

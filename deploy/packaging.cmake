@@ -11,7 +11,8 @@
 #   /lib/systemd/system/ayild.service, ayil-web.service
 #   /etc/ayil/ayild.env                      (conffile: options of the unit)
 #   /usr/share/doc/ayil/README.md            (the provisioning guide)
-#   /usr/share/doc/ayil/examples/            (ayil.conf, journald drop-in)
+#   /usr/share/doc/ayil/examples/            (ayil.conf, journald drop-in,
+#                                             report mapping, ADX schema)
 # The node's state, /var/lib/ayil (owner ayil, 0700), is made by the
 # postinst, never shipped, so that no package operation removes it.
 
@@ -84,6 +85,7 @@ install(FILES ${AYIL_DEPLOY_DIR}/README.md ${AYIL_DEPLOY_DIR}/debian/copyright
               ${_ayil_gen}/changelog.Debian.gz
         DESTINATION ${CMAKE_INSTALL_DOCDIR})
 install(FILES ${AYIL_DEPLOY_DIR}/ayil.conf.example ${AYIL_DEPLOY_DIR}/journald-ayil.conf
+        ${AYIL_DEPLOY_DIR}/report-mapping.example ${AYIL_DEPLOY_DIR}/adx.xsd
         DESTINATION ${CMAKE_INSTALL_DOCDIR}/examples)
 
 # --- CPack: one binary package, ayil_<version>-<revision>_<arch>.deb ----

@@ -247,18 +247,102 @@ int ayil_report_write(ayil_report_t *r, FILE *out, const char *format,
  * when suppressed). Every cell is a string or a number, never a formula.
  * AYIL_EIO when the file cannot be written.
  */
+typedef struct ayil_report_map_s ayil_report_map_t;
+typedef struct ayil_report_export_stats_s ayil_report_export_stats_t;
+
 typedef struct ayil_report_opts_s {
-  const char *format; /* also "xlsx": see below */
+  const char *format; /* also "xlsx", "dhis2", "adx": see below */
   const char *lang;
   int suppress_below;
   char csv_sep;
   int wide;
   const char *path; /* xlsx: the file to write */
+  /* dhis2 and adx: the mapping (needed), and what was left out (may be
+   * NULL). See "Export" below. */
+  const ayil_report_map_t *map;
+  ayil_report_export_stats_t *stats;
 } ayil_report_opts_t;
 
 /* ayil_report_write() with the options above. */
 int ayil_report_write_opts(ayil_report_t *r, FILE *out,
                            const ayil_report_opts_t *o);
+
+/*
+ * Export for the ministry's statistics systems (node/report_export.c).
+ *
+ * format "dhis2": a DHIS2 dataValueSets document as the Web API imports it
+ * (POST /api/dataValueSets): {"dataSet":DS,"period":P,"dataValues":[
+ * {"dataElement":DE,"period":P,"orgUnit":OU,"categoryOptionCombo":COC,
+ * "attributeOptionCombo":AOC,"value":"V"}, ...]}; dataSet only when the
+ * mapping gives one, categoryOptionCombo and attributeOptionCombo only
+ * when it gives them. P is a DHIS2 period: YYYYMM (one month), YYYYQn (a
+ * calendar quarter), YYYYSn (a half year) or YYYY (a calendar year); any
+ * other --from..--to is AYIL_EINVAL (see ayil_report_export_period()).
+ * format "adx": IHE ADX XML (namespace urn:ihe:qrph:adx:2015, the schema
+ * in deploy/adx.xsd): <adx exported=UTC-TIME> with one <group orgUnit=OU
+ * period="YYYY-MM-01/PnM" dataSet=DS [attributeOptionCombo=AOC]> per org
+ * unit with a value, holding <dataValue dataElement=DE
+ * [categoryOptionCombo=COC] value=V/>. The mapping must give a data set.
+ *
+ * Cells come in the order of json, the entity (committee, oblast, region,
+ * total) mapped to an org unit and the indicator to a data element by the
+ * mapping file (ayil_report_map_load()). A cell whose entity or indicator
+ * the mapping lacks is left out and counted (stats->unmapped). A
+ * suppressed cell ("<N" or "x" in the other forms) is never exported:
+ * neither DHIS2 dataValueSets nor ADX has a standard mark for a value
+ * withheld for confidentiality (DHIS2's comment and ADX's annotation are
+ * free text that an importer would store beside a number, or refuse
+ * without one), so the cell is left out and counted (stats->suppressed),
+ * never sent as 0 or as a number. When no cell is exported, nothing is
+ * written and the call returns AYIL_ENOTFOUND (stats tells why: nothing
+ * mapped, or all that is mapped is suppressed).
+ */
+struct ayil_report_export_stats_s {
+  uint64_t exported;   /* cells written */
+  uint64_t suppressed; /* mapped cells left out because suppressed */
+  uint64_t unmapped;   /* cells whose entity or indicator is not mapped */
+};
+
+/*
+ * The mapping file, kept by the operator: an INI file (inih), documented
+ * with a complete example in deploy/report-mapping.example:
+ *   [dataset]       id = DS; attribute_option_combo = AOC (both optional)
+ *   [data_elements] INDICATOR = DE [COC]   (an indicator of the report:
+ *                   appeals, appeals.violence.physical, ...,
+ *                   training.participants.days_<n> for any n)
+ *   [org_units]     total = OU; region.REGION = OU; oblast.OBLAST = OU;
+ *                   committee.OBLAST.NAME = OU (a committee is its name
+ *                   and oblast in the report)
+ * Every id is 1..64 of A-Z a-z 0-9 _ - . (DHIS2 uids and codes).
+ * Loads `path` into *out (free with ayil_report_map_free()). Returns 0;
+ * AYIL_ENOTFOUND, AYIL_EPERM, AYIL_ETOOBIG (over 4 MiB) or AYIL_EIO when
+ * it cannot be read; AYIL_EINVAL when it is malformed, with *line the line
+ * (1-based; 0 for the whole file) and *why an AYIL_MAP_* below.
+ */
+enum {
+  AYIL_MAP_SYNTAX = 1, /* not [section], KEY = VALUE or a comment */
+  AYIL_MAP_LONG,       /* a line over 199 bytes */
+  AYIL_MAP_NUL,        /* a NUL byte */
+  AYIL_MAP_SECTION,    /* a section other than the three */
+  AYIL_MAP_KEY,        /* not an indicator, org unit or dataset key */
+  AYIL_MAP_VALUE,      /* not an id (or DE COC for a data element) */
+  AYIL_MAP_DUPKEY,     /* a key given twice */
+  AYIL_MAP_DUPID,      /* an org unit, or data element and option combo,
+                          given to two keys (DHIS2 keeps one value) */
+};
+int ayil_report_map_load(const char *path, ayil_report_map_t **out, int *line,
+                         int *why);
+/* 1 if the mapping gives a data set ([dataset] id), else 0. */
+int ayil_report_map_has_dataset(const ayil_report_map_t *m);
+void ayil_report_map_free(ayil_report_map_t *m);
+
+/*
+ * The period of report r in `format` ("dhis2" or "adx") into buf: dhis2
+ * YYYYMM, YYYYQn, YYYYSn or YYYY; adx YYYY-MM-01/PnM. AYIL_EINVAL when the
+ * report is unbounded on a side, or (dhis2) its months are none of those.
+ */
+int ayil_report_export_period(const ayil_report_t *r, const char *format,
+                              char *buf, size_t n);
 
 /* Frees the report. NULL is a no-op. */
 void ayil_report_free(ayil_report_t *r);

@@ -171,6 +171,11 @@ int ayil__report_write_human(const ayil_report_t *r, const tab_t *t, FILE *out,
 int ayil__report_write_xlsx(const ayil_report_t *r, const tab_t *t,
                             const char *path, int l, int nb);
 
+/* Writes the dhis2 (adx 0) or adx (adx 1) form (report_export.c). */
+int ayil__report_write_export(const ayil_report_t *r, const tab_t *t, FILE *out,
+                              int adx, const ayil_report_map_t *m,
+                              ayil_report_export_stats_t *st);
+
 /* Sums saturate: a report never wraps around, whatever the input. */
 static inline int64_t ayil__report_add_sat(int64_t a, int64_t b) {
   return a > INT64_MAX - b ? INT64_MAX : a + b;

@@ -1,7 +1,8 @@
 /*
  * The report's output forms (see ayil_report_write() in report.h): json and
  * csv rows here, tables for people in text, markdown and html in
- * report_human.c, the workbook in report_xlsx.c; numbers grouped per
+ * report_human.c, the workbook in report_xlsx.c, the DHIS2 and ADX
+ * exports in report_export.c; numbers grouped per
  * language, names and labels from the gettext
  * catalogue of the "ayil" domain (po/ayil/LANG.po, node/i18n.h): the
  * report's own words with the context "report" and keys for msgids, the
@@ -561,6 +562,10 @@ int ayil_report_write_opts(ayil_report_t *r, FILE *out,
     fmt = -2;
   else if (strcmp(format, "xlsx") == 0 && o->path != NULL)
     fmt = -3;
+  else if (strcmp(format, "dhis2") == 0 && o->map != NULL)
+    fmt = -4;
+  else if (strcmp(format, "adx") == 0 && o->map != NULL)
+    fmt = -5;
   else
     return AYIL_EINVAL;
   rc = ayil__report_tab_build(r, &t, suppress_below);
@@ -570,6 +575,8 @@ int ayil_report_write_opts(ayil_report_t *r, FILE *out,
     write_json(r, &t, out, suppress_below);
   } else if (fmt == -2) {
     write_csv(&t, out, suppress_below, l, sep, o->wide);
+  } else if (fmt == -4 || fmt == -5) {
+    rc = ayil__report_write_export(r, &t, out, fmt == -5, o->map, o->stats);
   } else if (fmt == -3) {
     rc = ayil__report_write_xlsx(r, &t, o->path, l, suppress_below);
     ayil__report_tab_free(&t);

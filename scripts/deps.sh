@@ -49,6 +49,7 @@ TEST=(
   python3-openpyxl  # tests/e2e/report_sheet.sh reads the .xlsx back
   poppler-utils     # pdftotext: the printed report's and nodes page's checks
   zbar-tools        # zbarimg: tests/e2e/invites.sh decodes the QR codes
+  libxml2-utils     # xmllint: tests/e2e/export.sh validates the ADX export
 )
 SET=test
 LOG=""
