@@ -624,9 +624,9 @@ static void pair_bytes(const json_t *o, char *out, size_t cap) {
 
 #define NCOLS 14
 static const char *const COLS[NCOLS] = {
-    "COMMITTEE", "OBLAST",         "STATE",   "LAST CONTACT", "LAST ACK",
-    "WRITTEN",   "REACHED",        "ENTRIES", "SEQ",          "SILENT",
-    "SENT/RECV /DAY", "TODAY",     "SKEW",    "ALERTS"};
+    "COMMITTEE",      "OBLAST",  "STATE",   "LAST CONTACT", "LAST ACK",
+    "WRITTEN",        "REACHED", "ENTRIES", "SEQ",          "SILENT",
+    "SENT/RECV /DAY", "TODAY",   "SKEW",    "ALERTS"};
 
 /* One committee's cells for text and HTML. A regional hub (on a national
  * hub) is marked, and the committees it forwards follow it, indented. */
@@ -634,7 +634,7 @@ static void committee_cells(const json_t *o, char cells[NCOLS][512]) {
   json_t *ds = json_object_get(o, "days_silent");
   const char *kind = json_string_value(json_object_get(o, "kind"));
   snprintf(cells[0], 512, "%s%s",
-           kind != NULL && strcmp(kind, "hub") == 0 ? "[hub] "
+           kind != NULL && strcmp(kind, "hub") == 0    ? "[hub] "
            : json_is_string(json_object_get(o, "hub")) ? "  "
                                                        : "",
            json_string_value(json_object_get(o, "name")));

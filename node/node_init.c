@@ -40,10 +40,9 @@ static int enroll(const char *home, ayil_store_t *st, ayil_config_t *conf,
   char path[AYIL_PATH_MAX];
   int rc;
   /* A hub keeps its own network key; the one of the hub above is apart. */
-  if (ayil_home_path(home,
-                     strcmp(conf->role, "hub") == 0 ? "uplink.key"
-                                                    : "network.key",
-                     path, sizeof path) != 0)
+  if (ayil_home_path(
+          home, strcmp(conf->role, "hub") == 0 ? "uplink.key" : "network.key",
+          path, sizeof path) != 0)
     return AYIL_EINVAL;
   rc = ayil_netkey_write(path, inv->netkey);
   if (rc != 0)

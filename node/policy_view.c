@@ -67,10 +67,11 @@ int ayil_node_view(ayil_node_view_t *nv, ayil_store_t *st, int is_hub,
   if (rc != 0)
     return rc;
   nv->v.peer_hub = strcmp(dev.kind, AYIL_KIND_HUB) == 0;
-  rc = nv->v.peer_hub ? ayil_reg_below(st, dev.committee, ids,
-                                       AYIL_POLICY_DEVICES_MAX, &nd)
-                      : ayil_reg_committee_devices(st, dev.committee, ids,
-                                                   AYIL_POLICY_DEVICES_MAX, &nd);
+  rc =
+      nv->v.peer_hub
+          ? ayil_reg_below(st, dev.committee, ids, AYIL_POLICY_DEVICES_MAX, &nd)
+          : ayil_reg_committee_devices(st, dev.committee, ids,
+                                       AYIL_POLICY_DEVICES_MAX, &nd);
   if (rc != 0)
     return rc;
   if (nd > AYIL_POLICY_DEVICES_MAX)

@@ -818,8 +818,8 @@ int ayil_reg_directory(ayil_store_t *st, const uint8_t origin[AYIL_ID_BYTES],
   return rc;
 }
 
-int ayil_reg_below(ayil_store_t *st, int64_t row,
-                   uint8_t (*ids)[AYIL_ID_BYTES], size_t cap, size_t *n) {
+int ayil_reg_below(ayil_store_t *st, int64_t row, uint8_t (*ids)[AYIL_ID_BYTES],
+                   size_t cap, size_t *n) {
   sqlite3_stmt *s = NULL;
   int rc = row != 0
                ? reg_run(st,

@@ -184,8 +184,8 @@ int ayil_reg_directory(ayil_store_t *st, const uint8_t origin[AYIL_ID_BYTES],
  * own committees (rows of kind committee without a parent), the logs this
  * hub forwards to the hub above. Fills up to cap, sets *n to the count.
  */
-int ayil_reg_below(ayil_store_t *st, int64_t row,
-                   uint8_t (*ids)[AYIL_ID_BYTES], size_t cap, size_t *n);
+int ayil_reg_below(ayil_store_t *st, int64_t row, uint8_t (*ids)[AYIL_ID_BYTES],
+                   size_t cap, size_t *n);
 
 /* Per-peer bookkeeping, on both roles. `now` is unix seconds. */
 int ayil_reg_contact(ayil_store_t *st, const uint8_t peer[AYIL_ID_BYTES],

@@ -881,6 +881,13 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
       /* Entries before the bad one were verified: keep them. */
       daemon_commit(d);
     }
+    /* An admitted peer sent an entry that is not what its origin signed
+     * (altered, invented or out of its chain): a compromised hub below or
+     * a hostile node. Refused, and told to the operator. */
+    if (c->state == CONN_SYNC && c->peer_known &&
+        (rc == AYIL_ESIG || rc == AYIL_ECHAIN || rc == AYIL_ESEQ))
+      ayil_reg_alert(d->store, "bad_entry", c->peer, NULL, 0,
+                     (uint64_t)time(NULL));
     conn_close(c, 0, ayil_strerror(rc));
   } else if (nread < 0 && c->state == CONN_SYNC &&
              (c->leaving || ayil_session_eof(c->sess) == 0)) {

@@ -183,9 +183,9 @@ static json_t *status_json(daemon_t *d) {
           peers, json_pack("{s:s, s:s, s:b, s:s, s:I, s:n, s:I, s:I, s:n}",
                            "id", id, "name", "hub", "connected", 0, "state",
                            d->backoff_n > 0 ? "backoff" : "down", "unacked_out",
-                           (json_int_t)unacked_up(d, NULL),
-                           "unacked_in", "bytes_sent", (json_int_t)0,
-                           "bytes_recv", (json_int_t)0, "since_progress_ms"));
+                           (json_int_t)unacked_up(d, NULL), "unacked_in",
+                           "bytes_sent", (json_int_t)0, "bytes_recv",
+                           (json_int_t)0, "since_progress_ms"));
     }
   }
   o = json_pack("{s:b, s:s, s:i, s:I, s:b, s:o}", "ok", 1, "role", d->conf.role,

@@ -23,7 +23,10 @@
  *   flip          after the handshake, one ping that must be answered, then
  *                 a frame with one flipped byte
  *   badsig        announces nothing, then sends an ENTRIES message with the
- *                 next entry of its own log whose signature is broken
+ *                 next entry of its own log whose signature is broken; with
+ *                 --origin ID, the next entry of log ID (a committee's, from
+ *                 a regional hub's home: an entry it invented or altered),
+ *                 signed with its own key
  *   fork          like plain from a home whose log differs from the hub's
  *                 copy (a cloned node): the hub must raise a fork
  *
@@ -558,6 +561,11 @@ typedef struct {
   uint8_t netkey[32];
   uint8_t hub_id[32];
   char hub_addr[128];
+  /* badsig --origin ID: the entry claims that log (a committee's, which
+   * a regional hub forwards) instead of its own: an invented or altered
+   * entry that the origin never signed. */
+  const char *origin_text;
+  uint8_t origin[AYIL_ID_BYTES];
 } opts_t;
 
 static int result(const opts_t *o, const peer_t *p, int code, const char *what,
@@ -777,6 +785,7 @@ static int run_session_attack(const opts_t *o) {
   const uint8_t *msg = NULL;
   size_t hlen, elen, len = 0;
   int badsig = strcmp(o->mode, "badsig") == 0;
+  const uint8_t *origin = o->origin_text != NULL ? o->origin : o->ident.pk;
   peer_t p;
   int rc, code, acks = 0, closed;
   uint64_t before;
@@ -784,8 +793,7 @@ static int run_session_attack(const opts_t *o) {
 
   /* badsig announces its log as empty, so the hub checks nothing before
    * the entries arrive and expects them from its own head on. */
-  hlen = have_rows(badsig ? o->ident.pk : NULL, AYIL_SYNC_OFFER, have,
-                   sizeof have);
+  hlen = have_rows(badsig ? origin : NULL, AYIL_SYNC_OFFER, have, sizeof have);
   elen = envelope(have, hlen, env, sizeof env);
   peer_init(&p, o);
   rc = handshake(&p, o->netkey, o->ident.sk, o->hub_id, env, elen);
@@ -846,7 +854,7 @@ static int run_session_attack(const opts_t *o) {
 
     rc = hub_have(&p);
     if (rc == 0)
-      rc = hub_row(&p, o->ident.pk, &hub_seq, hub_hash);
+      rc = hub_row(&p, origin, &hub_seq, hub_hash);
     if (rc != 0) {
       snprintf(d, sizeof d, "stage=have error=%s", ayil_err_name(rc));
       code = result(o, &p, EXIT_ERROR, "error", d);
@@ -854,7 +862,7 @@ static int run_session_attack(const opts_t *o) {
       return code;
     }
     memset(&e, 0, sizeof e);
-    memcpy(e.origin, o->ident.pk, AYIL_ID_BYTES);
+    memcpy(e.origin, o->ident.pk, AYIL_ID_BYTES); /* signable by us */
     e.seq = hub_seq + 1;
     memcpy(e.prev, hub_hash, AYIL_HASH_BYTES);
     e.ts_ms = (uint64_t)time(NULL) * 1000;
@@ -866,7 +874,10 @@ static int run_session_attack(const opts_t *o) {
     if (ayil_entry_sign(&e, o->ident.sk, ebuf, sizeof ebuf, &eblen) != 0 ||
         ayil_entry_verify(&e) != 0)
       die("cannot build the entry");
-    e.sig[17] ^= 0x20;
+    if (o->origin_text != NULL)
+      memcpy(e.origin, origin, AYIL_ID_BYTES); /* now claimed as theirs */
+    else
+      e.sig[17] ^= 0x20;
     if (ayil_entry_verify(&e) != AYIL_ESIG)
       die("the broken signature still verifies");
     memset(&rec, 0, sizeof rec);
@@ -906,13 +917,14 @@ static int run_session_attack(const opts_t *o) {
 }
 
 static void usage(void) {
-  fprintf(stderr,
-          "usage: ayil-evilpeer --mode MODE --home DIR [--hub HOST:PORT]\n"
-          "                     [--file PATH] [--timeout SECONDS]\n"
-          "MODE: plain unknown wrongkey replay-record replay flip badsig "
-          "fork\n"
-          "Exit: 0 the hub refused, 1 it accepted, 2 usage, 3 could not "
-          "run.\n");
+  fprintf(
+      stderr,
+      "usage: ayil-evilpeer --mode MODE --home DIR [--hub HOST:PORT]\n"
+      "                     [--file PATH] [--timeout SECONDS] [--origin ID]\n"
+      "MODE: plain unknown wrongkey replay-record replay flip badsig "
+      "fork\n"
+      "Exit: 0 the hub refused, 1 it accepted, 2 usage, 3 could not "
+      "run.\n");
   exit(EXIT_USAGE);
 }
 
@@ -944,6 +956,8 @@ int main(int argc, char **argv) {
       o.file = v;
     else if (strcmp(a, "--timeout") == 0)
       o.timeout_s = (unsigned)atoi(v);
+    else if (strcmp(a, "--origin") == 0)
+      o.origin_text = v;
     else
       usage();
     i++;
@@ -969,7 +983,12 @@ int main(int argc, char **argv) {
   if (ayil_home_path(o.home, "identity.key", path, sizeof path) != 0 ||
       (rc = ayil_identity_load(path, &o.ident)) != 0)
     die("identity key of %s: %s", o.home, ayil_strerror(rc));
-  if (ayil_home_path(o.home, "network.key", path, sizeof path) != 0 ||
+  if (o.origin_text != NULL && ayil_id_from_text(o.origin_text, o.origin) != 0)
+    die("--origin: not a node id");
+  /* A regional hub dials the hub above with that hub's network key. */
+  if (ayil_home_path(
+          o.home, strcmp(conf.role, "hub") == 0 ? "uplink.key" : "network.key",
+          path, sizeof path) != 0 ||
       (rc = ayil_netkey_load(path, o.netkey)) != 0)
     die("network key of %s: %s", o.home, ayil_strerror(rc));
 

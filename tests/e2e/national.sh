@@ -1,0 +1,240 @@
+#!/bin/bash
+# The national tier with real processes on 127.0.0.1: a national hub, three
+# regional hubs and nine committees (three per region). Each committee dials
+# its regional hub through its own ayil-linkemu (2G-like, cut every few KB),
+# each regional hub dials the national hub through one more (faster, cut
+# too). PROTOCOL.md, "National tier".
+#  1. a regional hub joins the national hub with an invite and a confirmed
+#     enrolment code, as a committee joins its hub;
+#  2. records added while everything syncs, with kill -9 of a regional hub
+#     and of the national hub at random moments, converge: every committee
+#     log is at the national hub byte for byte, every chain verifies there,
+#     and no acknowledged entry is lost;
+#  3. the national report equals the sum of the regional ones, and its
+#     oblast rows equal each regional hub's; no invented name is in any file
+#     of the national hub;
+#  4. `ayil nodes` at the national hub shows each regional hub with its
+#     committees beneath it, when their newest entry was written and
+#     reached it;
+#  5. a compromised regional hub is refused by the national hub, with an
+#     alert: a delete it signs of a committee's record (OWNER, not_owner),
+#     and a committee entry it altered (SIG, bad_entry); nothing already
+#     stored changes.
+# AYIL_TEST_SEED=N repeats the random choices (timing still varies).
+source "$(dirname "$0")/lib/common.bash"
+source "$(dirname "$0")/lib/sync_lib.bash"
+START=$(date +%s)
+SEED=${AYIL_TEST_SEED:-$(($(date +%s%N) % 100000))}
+RANDOM=$SEED
+echo "# seed $SEED (AYIL_TEST_SEED=$SEED repeats it)"
+export AYIL_PASSPHRASE="national test passphrase"
+FORGE="$BIN/tests/tools/ayil-forge"
+dump_logs() {
+  local f
+  for f in "$T"/*.log; do
+    echo "# --- $(basename "$f") (last 12 lines)"
+    tail -n 12 "$f" | sed 's/^/#   /'
+  done
+}
+trap 'rc=$?; [ "$FAILED" = 0 ] && [ $rc = 0 ] || dump_logs
+  [ -z "${AYIL_E2E_KEEP:-}" ] || cp -a "$T" "$AYIL_E2E_KEEP"; cleanup' EXIT
+
+# link NAME TARGET_PORT RATE CUT SEED: an emulated link; its port in LPORT.
+link() {
+  local n=$1 i
+  "$EMU" --listen 127.0.0.1:0 --connect "127.0.0.1:$2" --rate "$3" --delay 30 \
+    --cut-bytes "$4" --seed "$5" --stats "$T/link-$n.stats" >"$T/link-$n.port" 2>"$T/link-$n.log" &
+  LPID[$n]=$!
+  PIDS+=($!)
+  for i in $(seq 100); do grep -q port= "$T/link-$n.port" 2>/dev/null && break; sleep 0.1; done
+  LPORT[$n]=$(sed -n 's/port=//p' "$T/link-$n.port")
+  [ -n "${LPORT[$n]}" ]
+}
+# report_json HOME: the report, exact counts.
+report_json() { "$AYIL" --home "$1" report --format json --suppress-below 0; }
+# rows SCOPE FILE...: "indicator value" of every row of SCOPE, summed over
+# the files (a total over regional reports), sorted.
+rows() {
+  python3 - "$@" <<'PY'
+import json, sys
+scope, files = sys.argv[1], sys.argv[2:]
+acc = {}
+for f in files:
+    for r in json.load(open(f))["rows"]:
+        if r["scope"] == scope and (scope != "oblast" or r["value"]):
+            k = (r.get("name", ""), r["indicator"]) if scope == "oblast" else r["indicator"]
+            acc[k] = acc.get(k, 0) + (r["value"] or 0)
+for k in sorted(acc, key=str):
+    print(k, acc[k])
+PY
+}
+
+REGIONS=(r1 r2 r3)
+declare -A ROBL=([r1]=chui [r2]=osh [r3]=naryn)
+declare -A RNAME=([r1]="Chui test regional hub" [r2]="Osh test regional hub" [r3]="Naryn test regional hub")
+declare -A RPORT
+declare -A KIDS=([r1]="c11 c12 c13" [r2]="c21 c22 c23" [r3]="c31 c32 c33")
+ALL_C=(c11 c12 c13 c21 c22 c23 c31 c32 c33)
+
+# ---------------------------------------------------------------------------
+phase "1. a national hub, three regional hubs joined to it, nine committees"
+NAT=$T/nat
+HOME_OF[nat]=$NAT
+NATPORT=$(free_port)
+"$AYIL" --home "$NAT" init --role hub --name "Test national hub" --listen "127.0.0.1:$NATPORT" >"$T/nat.id" 2>>"$T/cli.err"
+fast_conf "$NAT"
+start_d nat
+for r in "${REGIONS[@]}"; do
+  HOME_OF[$r]=$T/$r
+  RPORT[$r]=$(free_port)
+  "$AYIL" --home "${HOME_OF[$r]}" init --role hub --name "${RNAME[$r]}" --listen "127.0.0.1:${RPORT[$r]}" >"$T/$r.id" 2>>"$T/cli.err"
+  link "$r" "$NATPORT" 2000000 60000 $((SEED * 3 + ${r#r}))
+  code=$("$AYIL" --home "$NAT" admit --hub --name "${RNAME[$r]}" --oblast "${ROBL[$r]}" --advertise "127.0.0.1:${LPORT[$r]}" 2>>"$T/cli.err")
+  expect_rc 0 "$r joins the national hub with its invite" "$AYIL" --home "${HOME_OF[$r]}" join "$code"
+  check "$r: the national hub's network key is kept apart from its own" test -s "${HOME_OF[$r]}/uplink.key" -a -s "${HOME_OF[$r]}/network.key"
+  "$AYIL" --home "$NAT" admit --confirm "$("$AYIL" --home "${HOME_OF[$r]}" id --code)" >/dev/null 2>>"$T/cli.err"
+  fast_conf "${HOME_OF[$r]}"
+  HUBPORT=${RPORT[$r]}
+  HUB=${HOME_OF[$r]}
+  for c in ${KIDS[$r]}; do
+    start_link "$c" $((SEED * 7 + ${c#c}))
+    make_committee "$c" "Test committee ${c#c} of ${ROBL[$r]}" "${ROBL[$r]}"
+  done
+  start_d "$r"
+  for c in ${KIDS[$r]}; do start_d "$c"; done
+done
+check "nine committees created with invites" test "$(cat "$T"/c*.id | wc -l)" = 9
+expect_rc 2 "a hub cannot join with its own invite" "$AYIL" --home "${HOME_OF[r1]}" join "$("$AYIL" --home "${HOME_OF[r1]}" admit --name "Self test" --oblast chui 2>/dev/null)"
+
+# ---------------------------------------------------------------------------
+phase "2. records added everywhere, with kill -9 of a regional and the national hub"
+ADDERS=()
+for c in "${ALL_C[@]}"; do
+  adder "$c" 12 "n$c" $((SEED + ${c#c})) 4 &
+  ADDERS+=($!)
+  PIDS+=($!)
+done
+sleep $((RANDOM % 3 + 2))
+VICTIM=${REGIONS[$((RANDOM % 3))]}
+stop_d "$VICTIM" KILL
+check "kill -9 of regional hub $VICTIM" test "$STOP_RC" = 137
+sleep 1
+start_d "$VICTIM"
+sleep $((RANDOM % 3 + 1))
+stop_d nat KILL
+check "kill -9 of the national hub" test "$STOP_RC" = 137
+sleep 1
+start_d nat
+for p in "${ADDERS[@]}"; do { wait "$p"; } || true; forget "$p"; done
+for c in "${ALL_C[@]}"; do
+  expect_rc 0 "$c: every record acknowledged by its regional hub" "$AYIL" --home "${HOME_OF[$c]}" sync --wait 120
+done
+for r in "${REGIONS[@]}"; do
+  expect_rc 0 "$r: the national hub acknowledged every log it forwards" "$AYIL" --home "${HOME_OF[$r]}" sync --wait 120
+done
+for c in "${ALL_C[@]}"; do
+  o=$(hex_of "$c")
+  n=$(count_origin "${HOME_OF[$c]}" "$o")
+  check "$c: its log ($n entries, $(added "$c") records) is at the national hub, byte for byte" \
+    test "$n" -ge "$(added "$c")" -a "$(log_sum "${HOME_OF[$c]}" "$o")" = "$(log_sum "$NAT" "$o")"
+done
+for r in "${REGIONS[@]}"; do
+  o=$(b64hex "$(cat "$T/$r.id")")
+  check "$r: its log of notices is at the national hub, byte for byte" \
+    test "$(count_origin "$NAT" "$o")" -ge 3 -a "$(log_sum "${HOME_OF[$r]}" "$o")" = "$(log_sum "$NAT" "$o")"
+done
+expect_rc 0 "log verify at the national hub: every chain and signature" "$AYIL" --home "$NAT" log verify
+check "the national hub holds no put or delete signed by a hub" test "$(sq "$NAT/ayil.db" "SELECT count(*) FROM records r JOIN devices d ON d.id = r.origin JOIN committees c ON c.id = d.committee WHERE c.kind = 'hub'")" = 0
+
+# ---------------------------------------------------------------------------
+phase "3. the national report is the sum of the regional ones"
+report_json "$NAT" >"$T/rep-nat.json"
+for r in "${REGIONS[@]}"; do report_json "${HOME_OF[$r]}" >"$T/rep-$r.json"; done
+rows total "$T/rep-nat.json" >"$T/tot-nat"
+rows total "$T/rep-r1.json" "$T/rep-r2.json" "$T/rep-r3.json" >"$T/tot-sum"
+check "every national total equals the sum of the regional totals ($(wc -l <"$T/tot-nat") indicators)" cmp -s "$T/tot-nat" "$T/tot-sum"
+check "... and counts every appeal entered ($(cat "$T"/added-c* | wc -l))" \
+  grep -qx "appeals $(cat "$T"/added-c* | wc -l)" "$T/tot-nat"
+rows oblast "$T/rep-nat.json" >"$T/obl-nat"
+rows oblast "$T/rep-r1.json" "$T/rep-r2.json" "$T/rep-r3.json" >"$T/obl-sum"
+check "every oblast row at the national hub equals its regional hub's" cmp -s "$T/obl-nat" "$T/obl-sum"
+check "the national report names nine committees" test "$(python3 -c 'import json,sys; print(len({r["name"] for r in json.load(open(sys.argv[1]))["rows"] if r["scope"]=="committee"}))' "$T/rep-nat.json")" = 9
+leaks=0
+for f in "$NAT"/*; do
+  for who in "${FIRSTS[@]}" Fictionova; do
+    if grep -qa "$who" "$f"; then
+      echo "# $who found in $(basename "$f")"
+      leaks=1
+    fi
+  done
+done
+check "no invented name in any file of the national hub" test "$leaks" = 0
+
+# ---------------------------------------------------------------------------
+phase "4. ayil nodes at the national hub"
+"$AYIL" --home "$NAT" nodes --json >"$T/nodes.json"
+check "three regional hubs, each with its three committees beneath it" python3 - "$T/nodes.json" <<'PY'
+import json, sys
+cs = json.load(open(sys.argv[1]))["committees"]
+hubs = [c for c in cs if c["kind"] == "hub"]
+kids = {}
+for c in cs:
+    if c["kind"] == "committee":
+        kids.setdefault(c["hub"], []).append(c)
+assert len(hubs) == 3, hubs
+assert sorted(len(kids.get(h["name"], [])) for h in hubs) == [3, 3, 3], kids.keys()
+for h in hubs:
+    for k in kids[h["name"]]:
+        assert k["oblast"] == h["oblast"], (k, h)
+        assert k["last_written"] and k["reached"], k
+        assert k["entries_held"] >= 1, k
+# each hub is followed by its committees
+order = [c["hub"] or c["name"] for c in cs]
+assert order == sorted(order, key=order.index), order
+PY
+"$AYIL" --home "$NAT" nodes >"$T/nodes.txt"
+check "the text shows the hubs marked and WRITTEN / REACHED columns" grep -q "^\[hub\] .*WRITTEN\|WRITTEN.*REACHED" "$T/nodes.txt"
+check "... and a committee under each hub, indented" test "$(grep -c '^  [A-Za-z0-9+/]\{8\} ' "$T/nodes.txt")" = 9
+
+# ---------------------------------------------------------------------------
+phase "5. a compromised regional hub is refused by the national hub"
+R=r2
+RH=${HOME_OF[$R]}
+RID=$(cat "$T/$R.id")
+before=$(store_sum "$NAT")
+VREC=$(head -n1 "$T/added-c21" | cut -d' ' -f1)
+stop_d "$R"
+expect_rc 0 "$R signs a delete of a committee's record into its own log" "$FORGE" raw --home "$RH" --delete "$VREC"
+start_d "$R"
+"$AYIL" --home "$RH" sync --wait 20 >/dev/null 2>&1 || true
+wait_for 30 grep -q "not_owner" <(sq "$NAT/ayil.db" "SELECT kind FROM alerts WHERE cleared = 0") || true
+check "the national hub raised a not_owner alert naming $R's log" test "$(sq "$NAT/ayil.db" "SELECT count(*) FROM alerts WHERE kind = 'not_owner' AND origin = X'$(b64hex "$RID")' AND cleared = 0")" = 1
+check "... and the record is still live there, with its body" test "$(sq "$NAT/ayil.db" "SELECT count(*) FROM records WHERE hex(id) = upper('$VREC') AND deleted = 0 AND body_hash IN (SELECT hash FROM bodies)")" = 1
+check "... and nothing it already held changed" test "$(store_sum "$NAT")" = "$before"
+
+# An entry of a committee's log that the committee never signed (invented,
+# or altered on the regional hub's disk), sent by a peer that is not ayil
+# holding the regional hub's keys (tests/tools/ayil-evilpeer).
+R=r3
+RH=${HOME_OF[$R]}
+stop_d "$R"
+O31=$(hex_of c31)
+natlast=$(sq "$NAT/ayil.db" "SELECT ifnull(max(seq),0) FROM entries WHERE origin = X'$O31'")
+before=$(store_sum "$NAT")
+expect_rc 0 "$R's keys send c31's next entry, not signed by c31: refused" \
+  "$BIN/tests/tools/ayil-evilpeer" --mode badsig --home "$RH" --origin "$(id_of c31)"
+check "... the national hub closed on it (result=refused)" grep -q "result=refused" "$T/out"
+wait_for 10 test "$(sq "$NAT/ayil.db" "SELECT count(*) FROM alerts WHERE kind = 'bad_entry' AND cleared = 0")" -ge 1 || true
+check "the national hub raised a bad_entry alert for $R" test "$(sq "$NAT/ayil.db" "SELECT count(*) FROM alerts WHERE kind = 'bad_entry' AND peer = X'$(b64hex "$(cat "$T/$R.id")")' AND cleared = 0")" = 1
+check "... c31's log still ends at seq $natlast there" test "$(sq "$NAT/ayil.db" "SELECT ifnull(max(seq),0) FROM entries WHERE origin = X'$O31'")" = "$natlast"
+check "... and nothing it already held changed" test "$(store_sum "$NAT")" = "$before"
+start_d "$R"
+add_appeal c31 after
+expect_rc 0 "c31: a record after the attack reaches $R" "$AYIL" --home "${HOME_OF[c31]}" sync --wait 60
+expect_rc 0 "$R: ... and the national hub, which still takes $R's honest entries" "$AYIL" --home "$RH" sync --wait 60
+check "... c31's log at the national hub is c31's, byte for byte" test "$(log_sum "${HOME_OF[c31]}" "$O31")" = "$(log_sum "$NAT" "$O31")"
+check "the national hub's daemon survived" kill -0 "${PID_OF[nat]}"
+expect_rc 0 "log verify at the national hub after the attacks" "$AYIL" --home "$NAT" log verify
+
+echo "# elapsed $(elapsed) s"
+finish
