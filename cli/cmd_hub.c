@@ -133,10 +133,11 @@ int cli_invite_read(const char *code, const char *cmd, ayil_invite_t *inv) {
   return 0;
 }
 
-static const cli_optdef_t JOIN_OPTS[] = {{NULL, 0}};
+static const cli_optdef_t JOIN_OPTS[] = {{"rehome", 0}, {NULL, 0}};
 
 int cmd_join(cli_t *c, int argc, char **argv) {
   ayil_invite_t inv;
+  int rehome;
   int rc = cli_parse(c, argc, argv, c->first, JOIN_OPTS, "join");
   if (rc != 0)
     return rc;
@@ -150,10 +151,17 @@ int cmd_join(cli_t *c, int argc, char **argv) {
     if (rc != 0)
       goto out;
   }
-  if (c->conf.hub_addr[0] != '\0' || c->conf.hub_id[0] != '\0') {
+  rehome = cli_opt(c, "rehome") != NULL;
+  if (rehome && c->conf.hub_id[0] == '\0') {
+    rc = cli_err(EXIT_USAGE, "join --rehome: this node has no hub yet; use "
+                             "ayil join CODE");
+    goto out;
+  }
+  if (!rehome && (c->conf.hub_addr[0] != '\0' || c->conf.hub_id[0] != '\0')) {
     rc = cli_err(EXIT_USAGE,
                  "join: this node already has a hub (%s in ayil.conf); a "
-                 "node joins once",
+                 "node joins once (to move to another hub, keeping its key "
+                 "and log: ayil join --rehome CODE)",
                  c->conf.hub_addr[0] != '\0' ? c->conf.hub_addr : "[hub]");
     goto out;
   }
@@ -167,7 +175,7 @@ int cmd_join(cli_t *c, int argc, char **argv) {
                              "invite from `ayil admit --hub`)");
     goto out;
   }
-  if (strcmp(c->conf.role, "hub") != 0 &&
+  if (strcmp(c->conf.role, "hub") != 0 && !rehome &&
       strcmp(inv.oblast, c->conf.oblast) != 0) {
     rc = cli_err(EXIT_USAGE,
                  "join: the invite is for a committee in %s; this node is "
@@ -175,7 +183,8 @@ int cmd_join(cli_t *c, int argc, char **argv) {
                  inv.oblast, c->conf.oblast);
     goto out;
   }
-  if (ayil_node_join(c->node, &inv) != 0) {
+  if ((rehome ? ayil_node_rehome(c->node, &inv)
+              : ayil_node_join(c->node, &inv)) != 0) {
     rc = cli_node_fail(c);
     goto out;
   }
@@ -190,6 +199,8 @@ int cmd_join(cli_t *c, int argc, char **argv) {
     if (ayil_node_id(c->node) != NULL)
       ayil_enrol_code_text(ayil_node_id(c->node), ecode);
     printf(_("joined hub %s (%s)\n"), c->conf.hub_addr, c->conf.hub_id);
+    if (rehome)
+      fprintf(stderr, _("ayil: restart ayild to dial the new hub\n"));
     fprintf(stderr,
             _("ayil: enrolment code %s: read it to the hub's operator by "
               "phone, who confirms it with `ayil admit --confirm %s`; ayild "
@@ -209,7 +220,7 @@ out:
 static const cli_optdef_t ADMIT_OPTS[] = {
     {"name", 1},         {"oblast", 1},  {"expires", 1}, {"advertise", 1},
     {"successor-of", 1}, {"confirm", 1}, {"qr", 0},      {"qr-png", 1},
-    {"qr-svg", 1},       {"hub", 0},     {NULL, 0}};
+    {"qr-svg", 1},       {"hub", 0},     {"rehome", 1},  {NULL, 0}};
 
 /* 1 if HOST:PORT names no host: 0.0.0.0 or :: (listen on all addresses),
  * which a committee cannot dial. */
@@ -287,6 +298,12 @@ int cmd_admit(cli_t *c, int argc, char **argv) {
   exp = cli_opt(c, "expires");
   adv = cli_opt(c, "advertise");
   succ = cli_opt(c, "successor-of");
+  if (cli_opt(c, "rehome") != NULL) {
+    if (succ != NULL)
+      return cli_err(EXIT_USAGE, "admit: --rehome and --successor-of "
+                                 "exclude each other");
+    succ = cli_opt(c, "rehome");
+  }
   memset(&inv, 0, sizeof inv);
   if (c->npos > 0)
     return cli_err(EXIT_USAGE, "admit: unexpected argument (see ayil admit "
@@ -365,6 +382,7 @@ int cmd_admit(cli_t *c, int argc, char **argv) {
   args.expires_days = (unsigned)days;
   args.advertise = adv;
   args.hub = cli_opt(c, "hub") != NULL;
+  args.rehome = cli_opt(c, "rehome") != NULL;
   if (ayil_node_admit(c->node, &args, &inv, code, sizeof code) != 0) {
     rc = cli_node_fail(c);
     goto out;

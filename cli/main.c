@@ -37,14 +37,17 @@ static const cli_cmd_t COMMANDS[] = {
      "out: they come from the invite. A\ncommittee given an existing kit (a "
      "replacement node) restores the reader key\nfrom it."},
     {"id", cmd_id, "id", "Prints this node's id."},
-    {"join", cmd_join, "join CODE",
+    {"join", cmd_join, "join [--rehome] CODE",
      "Enrolls a committee node created without an invite at the hub named "
      "in\nthe invite CODE (from `ayil admit` on the hub): writes the network "
      "key and\nthe hub's address and id. ayild presents the code's one-time "
      "token on its\nfirst connection. A node joins once; an expired or "
      "malformed code is\nrefused (exit 2). On a regional hub, CODE comes "
      "from `ayil admit --hub` on the\nnational hub: ayild then dials it and "
-     "forwards every log it holds."},
+     "forwards every log it holds.\n--rehome: a node that has a hub moves "
+     "to the hub of CODE, keeping its key\nand its log (a committee that "
+     "changes region, or whose regional hub was\nreplaced); restart ayild "
+     "after."},
     {"status", cmd_status, "status [--json]",
      "Shows the role, id and name; whether ayild runs (and its live peers); "
      "each\npeer (a committee's hub, or every node registered at a hub) "
@@ -124,6 +127,8 @@ static const cli_cmd_t COMMANDS[] = {
      "[--advertise HOST:PORT] [QR] [--json]\n"
      "       ayil admit --successor-of ID [--expires DAYS] "
      "[--advertise HOST:PORT] [QR] [--json]\n"
+     "       ayil admit --rehome ID [--expires DAYS] [--advertise HOST:PORT] "
+     "[QR] [--json]\n"
      "       ayil admit --confirm CODE [--json]\n"
      "       QR: [--qr] [--qr-png FILE] [--qr-svg FILE]",
      "Hub only. Registers a committee and prints a single-use invite code "
@@ -138,7 +143,10 @@ static const cli_cmd_t COMMANDS[] = {
      "code as a QR code (UTF-8 half blocks; on stderr with\n--json), "
      "--qr-png/--qr-svg write it to a new file (mode 0600), for a phone\n"
      "camera or paper. An address of 0.0.0.0 or :: is warned about: no "
-     "committee\ncan dial it. With --hub (a national hub), the invite is "
+     "committee\ncan dial it. --rehome ID: an invite for node ID, already "
+     "registered here\n(taken over from a replaced regional hub), to move "
+     "to this hub with\n`ayil join --rehome CODE`. With --hub (a national "
+     "hub), the invite is "
      "for a regional hub\nof OBLAST, which joins with `ayil join CODE` and "
      "then forwards every\ncommittee log it holds, byte for byte."},
     {"revoke", cmd_revoke, "revoke ID [--after SEQ] [--json]",

@@ -160,9 +160,16 @@ int ayil_node_create(const char *home, const ayil_node_create_t *args,
  * same way. AYIL_ENOTFOUND if the kit's directory does not exist.
  */
 int ayil_node_kit_place(const char *home, const char *kit, int *same_disk);
-/* Committee: enrols at the invite's hub (network key, token, config); on
- * failure leaves the node as it was. */
+/* Committee (or a regional hub, at the hub above it): enrols at the
+ * invite's hub (network key, token, config); on failure leaves the node as
+ * it was. A regional hub also keeps the invite's oblast (the committees it
+ * takes over from a predecessor are in it). */
 int ayil_node_join(ayil_node_t *n, const ayil_invite_t *inv);
+/* The same for a node that has a hub already and moves to another one: a
+ * committee that changes region, or whose regional hub was replaced, and
+ * keeps its key and its log (PROTOCOL.md, "National tier", moving). The
+ * daemon must be restarted to dial the new hub. */
+int ayil_node_rehome(ayil_node_t *n, const ayil_invite_t *inv);
 /* Committee: re-wraps the reader secret, unlocked through `old`, under the
  * passphrase that `new_pass` gives. */
 int ayil_node_passwd(ayil_node_t *n, const ayil_node_unlock_t *old,
@@ -561,6 +568,10 @@ typedef struct {
   unsigned expires_days;
   const char *advertise; /* HOST:PORT committees dial */
   int hub; /* a hub of the tier below (a regional hub), not a committee */
+  /* An invite for a node already registered here (taken over from a
+   * replaced regional hub, or re-homing): its own committee, nothing
+   * replaced. successor_of names that node. */
+  int rehome;
 } ayil_node_admit_t;
 
 /* Hub: registers the committee (or the replacement) and writes its

@@ -660,6 +660,11 @@ int ayil_node_admit(ayil_node_t *n, const ayil_node_admit_t *a,
                              succ);
     if (rc != 0)
       return ayil__node_fail(n, rc, 0, "admit: store: %s", ayil_strerror(rc));
+    if (a->rehome && strcmp(d.state, AYIL_DEV_ACTIVE) != 0)
+      return ayil__node_fail(n, AYIL_ESTATE, 1,
+                             "admit: --rehome: node %s is %s here; only an "
+                             "active node is re-homed",
+                             succ, d.state);
     if (strcmp(d.state, AYIL_DEV_REPLACED) == 0)
       return ayil__node_fail(n, AYIL_ESTATE, 1,
                              "admit: --successor-of: node %s was already "
@@ -681,9 +686,11 @@ int ayil_node_admit(ayil_node_t *n, const ayil_node_admit_t *a,
       ayil_netkey_load(path, inv->netkey) != 0)
     return ayil__node_fail(n, AYIL_EIO, 0,
                            "admit: cannot read the network key %s", path);
-  rc = ayil_reg_admit(n->store, a->name, a->oblast,
-                      a->hub ? AYIL_KIND_HUB : AYIL_KIND_COMMITTEE,
-                      a->successor_of, a->expires_days, inv);
+  rc = a->rehome ? ayil_reg_admit_rehome(n->store, a->successor_of,
+                                         a->expires_days, inv)
+                 : ayil_reg_admit(n->store, a->name, a->oblast,
+                                  a->hub ? AYIL_KIND_HUB : AYIL_KIND_COMMITTEE,
+                                  a->successor_of, a->expires_days, inv);
   if (rc != 0) {
     sodium_memzero(inv, sizeof *inv);
     return ayil__node_fail(n, rc, 0, "admit: store: %s; nothing was registered",

@@ -1,5 +1,6 @@
 /* The service API: creating a node, enrolling it at a hub, and changing
  * the passphrase. */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,7 +57,12 @@ static int enroll(const char *home, ayil_store_t *st, ayil_config_t *conf,
     return rc;
   snprintf(conf->hub_addr, sizeof conf->hub_addr, "%s", inv->addr);
   ayil_id_to_text(inv->hub_id, conf->hub_id);
-  return 0;
+  if (strcmp(conf->role, "hub") == 0) {
+    /* The regional hub's oblast, as the hub above registered it. */
+    snprintf(conf->oblast, sizeof conf->oblast, "%s", inv->oblast);
+    rc = ayil_store_meta_set(st, "oblast", inv->oblast);
+  }
+  return rc;
 }
 
 int ayil_node_kit_place(const char *home, const char *kit, int *same_disk) {
@@ -170,6 +176,40 @@ int ayil_node_create(const char *home, const ayil_node_create_t *a,
 fail:
   create_cleanup(home, a->kit, kit_created);
   return rc;
+}
+
+int ayil_node_rehome(ayil_node_t *n, const ayil_invite_t *inv) {
+  char path[AYIL_PATH_MAX], keep[AYIL_PATH_MAX];
+  ayil_config_t conf = n->conf;
+  const char *key =
+      strcmp(conf.role, "hub") == 0 ? "uplink.key" : "network.key";
+  int rc;
+  /* The old key stays aside until the new one and the config are written. */
+  if (ayil_home_path(n->home, key, path, sizeof path) != 0 ||
+      snprintf(keep, sizeof keep, "%s.old", path) >= (int)sizeof keep)
+    return ayil__node_fail(n, AYIL_EINVAL, 0, "join --rehome: path too long");
+  if (rename(path, keep) != 0)
+    return ayil__node_fail(n, AYIL_EIO, 0, "join --rehome: %s: %s", path,
+                           strerror(errno));
+  rc = enroll(n->home, n->store, &conf, inv);
+  /* A committee that moved region is in the new hub's oblast now. */
+  if (rc == 0 && inv->oblast[0] != '\0')
+    snprintf(conf.oblast, sizeof conf.oblast, "%s", inv->oblast);
+  if (rc == 0)
+    rc = ayil_config_save(n->home, &conf);
+  if (rc != 0) {
+    rename(keep, path);
+    if (n->conf.hub_id[0] != '\0') {
+      uint8_t old[AYIL_ID_BYTES];
+      if (ayil_id_from_text(n->conf.hub_id, old) == 0)
+        ayil_store_set_hub(n->store, old);
+    }
+    ayil_reg_token_set(n->store, NULL);
+    return ayil__node_fail(n, rc, 0, "join --rehome: %s", ayil_strerror(rc));
+  }
+  unlink(keep);
+  n->conf = conf;
+  return 0;
 }
 
 int ayil_node_join(ayil_node_t *n, const ayil_invite_t *inv) {

@@ -378,10 +378,26 @@ static void token_hash(const uint8_t token[AYIL_TOKEN_BYTES], uint8_t h[32]) {
   crypto_generichash(h, 32, token, AYIL_TOKEN_BYTES, NULL, 0);
 }
 
+/* A single-use invite for registry row `committee`, in the caller's
+ * transaction. */
+static int invite_add(ayil_store_t *st, int64_t committee,
+                      const uint8_t *successor_of, unsigned expires_days,
+                      uint64_t now, ayil_invite_t *inv) {
+  uint8_t h[32];
+  randombytes_buf(inv->token, AYIL_TOKEN_BYTES);
+  token_hash(inv->token, h);
+  inv->expires =
+      now + 86400ULL * (expires_days != 0 ? expires_days : AYIL_INVITE_DAYS);
+  return reg_run(st,
+                 "INSERT INTO invites(token_hash, committee, successor_of, "
+                 "expires, created) VALUES(?1,?2,?3,?4,?5)",
+                 NULL, "kiKii", h, committee, successor_of,
+                 (int64_t)inv->expires, (int64_t)now);
+}
+
 int ayil_reg_admit(ayil_store_t *st, const char *name, const char *oblast,
                    const char *kind, const uint8_t *successor_of,
                    unsigned expires_days, ayil_invite_t *inv) {
-  uint8_t h[32];
   int64_t committee = 0;
   uint64_t now = (uint64_t)time(NULL);
   int rc = ayil_store_begin(st);
@@ -407,21 +423,35 @@ int ayil_reg_admit(ayil_store_t *st, const char *name, const char *oblast,
     snprintf(inv->name, sizeof inv->name, "%s", name);
     snprintf(inv->oblast, sizeof inv->oblast, "%s", oblast);
   }
-  randombytes_buf(inv->token, AYIL_TOKEN_BYTES);
-  token_hash(inv->token, h);
-  inv->expires =
-      now + 86400ULL * (expires_days != 0 ? expires_days : AYIL_INVITE_DAYS);
-  rc = reg_run(st,
-               "INSERT INTO invites(token_hash, committee, successor_of, "
-               "expires, created) VALUES(?1,?2,?3,?4,?5)",
-               NULL, "kiKii", h, committee, successor_of, (int64_t)inv->expires,
-               (int64_t)now);
+  rc = invite_add(st, committee, successor_of, expires_days, now, inv);
   if (rc != 0)
     goto fail;
   return ayil_store_commit(st);
 fail:
   ayil_store_rollback(st);
   return rc;
+}
+
+int ayil_reg_admit_rehome(ayil_store_t *st, const uint8_t node[AYIL_ID_BYTES],
+                          unsigned expires_days, ayil_invite_t *inv) {
+  ayil_device_t d;
+  int rc = ayil_store_begin(st);
+  if (rc != 0)
+    return rc;
+  rc = ayil_reg_device(st, node, &d);
+  if (rc == 0 && strcmp(d.state, AYIL_DEV_ACTIVE) != 0)
+    rc = AYIL_ESTATE;
+  if (rc == 0) {
+    snprintf(inv->name, sizeof inv->name, "%s", d.name);
+    snprintf(inv->oblast, sizeof inv->oblast, "%s", d.oblast);
+    rc = invite_add(st, d.committee, NULL, expires_days, (uint64_t)time(NULL),
+                    inv);
+  }
+  if (rc != 0) {
+    ayil_store_rollback(st);
+    return rc;
+  }
+  return ayil_store_commit(st);
 }
 
 /* Binds `node` to the invite `h` of `committee` (marking a predecessor
@@ -433,11 +463,20 @@ static int bind_node(ayil_store_t *st, const uint8_t hub_sk[64],
                      uint64_t now) {
   int rc = reg_run(st, "UPDATE invites SET used_by=?1 WHERE token_hash=?2",
                    NULL, "kk", node, h);
-  if (rc == 0)
-    rc = reg_run(st,
-                 "INSERT INTO devices(id, committee, state, admitted) "
-                 "VALUES(?1,?2,'active',?3)",
-                 NULL, "kii", node, committee, (int64_t)now);
+  if (rc == 0) {
+    ayil_device_t known;
+    /* A node this hub holds already, active in that row (re-homing after
+     * its regional hub was replaced): nothing to add. */
+    if (pred == NULL && ayil_reg_device(st, node, &known) == 0 &&
+        known.committee == committee &&
+        strcmp(known.state, AYIL_DEV_ACTIVE) == 0)
+      rc = 0;
+    else
+      rc = reg_run(st,
+                   "INSERT INTO devices(id, committee, state, admitted) "
+                   "VALUES(?1,?2,'active',?3)",
+                   NULL, "kii", node, committee, (int64_t)now);
+  }
   if (rc == AYIL_ESTORE || rc == AYIL_EEXISTS)
     rc = AYIL_EAUTH; /* this node id is already registered */
   if (rc == 0)
@@ -739,8 +778,8 @@ int ayil_reg_is_hub(ayil_store_t *st, const uint8_t id[AYIL_ID_BYTES]) {
   int is = 0;
   if (ayil_store_role(st) != AYIL_POLICY_HUB)
     return 0;
-  if (ayil_store_is_hub_above(st, id))
-    return 1;
+  if (ayil_store_is_hub_above(st, id) || ayil_store_in_lineage(st, id))
+    return 1; /* the hub above, this hub, or a hub it replaced */
   if (reg_run(st,
               "SELECT 1 FROM devices d JOIN committees c ON c.id = "
               "d.committee WHERE d.id=?1 AND c.kind='hub'",
@@ -761,8 +800,22 @@ int ayil_reg_directory(ayil_store_t *st, const uint8_t origin[AYIL_ID_BYTES],
   if (ayil_store_role(st) != AYIL_POLICY_HUB)
     return 0;
   rc = ayil_reg_device(st, origin, &hub);
-  if (rc == AYIL_ENOTFOUND || (rc == 0 && strcmp(hub.kind, AYIL_KIND_HUB)))
+  if (rc == AYIL_ENOTFOUND && ayil_store_in_lineage(st, origin)) {
+    /* A regional hub this one replaced: its committees become this hub's
+     * own, in its oblast (kept at join), so that they can re-home here
+     * with their keys and logs (ayil admit --rehome). */
+    char *obl = NULL;
+    memset(&hub, 0, sizeof hub);
+    if (ayil_store_meta_get(st, "oblast", &obl) == 0) {
+      snprintf(hub.oblast, sizeof hub.oblast, "%s", obl);
+      free(obl);
+    }
+    snprintf(hub.kind, sizeof hub.kind, "%s", AYIL_KIND_HUB);
+    rc = 0;
+  } else if (rc == AYIL_ENOTFOUND ||
+             (rc == 0 && strcmp(hub.kind, AYIL_KIND_HUB))) {
     return 0; /* not a hub below: its notices are only kept */
+  }
   if (rc != 0)
     return rc;
   rc = ayil_reg_device(st, node, &dev);
@@ -796,13 +849,15 @@ int ayil_reg_directory(ayil_store_t *st, const uint8_t origin[AYIL_ID_BYTES],
     name[8] = '\0';
     rc = reg_run(st,
                  "INSERT INTO committees(name, oblast, created, kind, parent) "
-                 "VALUES(?1,?2,?3,'committee',?4)",
+                 "VALUES(?1,?2,?3,'committee',nullif(?4, 0))",
                  NULL, "ttii", name, hub.oblast, at, hub.committee);
     row = sqlite3_last_insert_rowid(ayil__store_db(st));
   }
   /* The committee now reports through this hub, in its oblast. */
   if (rc == 0)
-    rc = reg_run(st, "UPDATE committees SET parent=?2, oblast=?3 WHERE id=?1",
+    rc = reg_run(st,
+                 "UPDATE committees SET parent=nullif(?2, 0), oblast=?3 "
+                 "WHERE id=?1",
                  NULL, "iit", row, hub.committee, hub.oblast);
   if (rc == 0 && !known)
     rc = reg_run(st,

@@ -93,6 +93,11 @@ typedef struct {
 int ayil_reg_admit(ayil_store_t *st, const char *name, const char *oblast,
                    const char *kind, const uint8_t *successor_of,
                    unsigned expires_days, ayil_invite_t *inv);
+/* Hub: an invite for `node`, already an active device here (taken over
+ * from a replaced regional hub): bound to its own row, nothing replaced.
+ * AYIL_ENOTFOUND, AYIL_ESTATE (not active). */
+int ayil_reg_admit_rehome(ayil_store_t *st, const uint8_t node[AYIL_ID_BYTES],
+                          unsigned expires_days, ayil_invite_t *inv);
 /* Invites expire after this many days unless asked otherwise. */
 #define AYIL_INVITE_DAYS 7
 /* Deletes from one origin taken in on one UTC day (however they came:

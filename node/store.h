@@ -267,6 +267,9 @@ int ayil_store_kin(ayil_store_t *st, const uint8_t a[AYIL_ID_BYTES],
  * set to how many there are. */
 int ayil_store_lineage(ayil_store_t *st, uint8_t (*ids)[AYIL_ID_BYTES],
                        size_t cap, size_t *n);
+/* Whether `id` is this node or one of its confirmed predecessors (on a
+ * regional hub: the hubs it replaced, as the hub above's notices say). */
+int ayil_store_in_lineage(ayil_store_t *st, const uint8_t id[AYIL_ID_BYTES]);
 /* Hub: purged bodies stay sealed in quarantine this many days by default. */
 #define AYIL_QUARANTINE_DAYS 30
 /* Hub: erases the quarantined bodies purged before `before` (unix

@@ -118,7 +118,7 @@ int ayil_store_lineage(ayil_store_t *st, uint8_t (*ids)[AYIL_ID_BYTES],
   return 0;
 }
 
-static int in_lineage(ayil_store_t *st, const uint8_t id[AYIL_ID_BYTES]) {
+int ayil_store_in_lineage(ayil_store_t *st, const uint8_t id[AYIL_ID_BYTES]) {
   uint8_t all[LINEAGE_MAX + 1][AYIL_ID_BYTES];
   size_t k = 0, i;
   if (lineage(st, all, LINEAGE_MAX + 1, &k) != 0)
@@ -136,7 +136,7 @@ int ayil_store_kin(ayil_store_t *st, const uint8_t a[AYIL_ID_BYTES],
   if (memcmp(a, b, AYIL_ID_BYTES) == 0)
     return 1;
   if (st->role == AYIL_POLICY_COMMITTEE)
-    return in_lineage(st, a) && in_lineage(st, b);
+    return ayil_store_in_lineage(st, a) && ayil_store_in_lineage(st, b);
   if (st->role != AYIL_POLICY_HUB)
     return 0;
   /* A hub: one committee in its registry. */

@@ -20,6 +20,11 @@
 #     alert: a delete it signs of a committee's record (OWNER, not_owner),
 #     and a committee entry it altered (SIG, bad_entry); nothing already
 #     stored changes.
+#  6. a regional hub dies and is replaced by a new machine with a new key:
+#     it gets back its predecessor's log and its committees' logs from the
+#     national hub, takes the committees over, and they re-home to it with
+#     their keys and logs; nothing forks, the reports still add up;
+#  7. a committee moves to another region with its log, without a fork.
 # AYIL_TEST_SEED=N repeats the random choices (timing still varies).
 source "$(dirname "$0")/lib/common.bash"
 source "$(dirname "$0")/lib/sync_lib.bash"
@@ -235,6 +240,82 @@ expect_rc 0 "$R: ... and the national hub, which still takes $R's honest entries
 check "... c31's log at the national hub is c31's, byte for byte" test "$(log_sum "${HOME_OF[c31]}" "$O31")" = "$(log_sum "$NAT" "$O31")"
 check "the national hub's daemon survived" kill -0 "${PID_OF[nat]}"
 expect_rc 0 "log verify at the national hub after the attacks" "$AYIL" --home "$NAT" log verify
+
+# ---------------------------------------------------------------------------
+phase "6. a regional hub is replaced: its successor gets the history back, its committees re-home"
+stop_d r1 KILL
+check "regional hub r1 is dead (kill -9)" test "$STOP_RC" = 137
+HOME_OF[r1b]=$T/r1b
+RPORT[r1b]=$(free_port)
+"$AYIL" --home "${HOME_OF[r1b]}" init --role hub --name "Chui replacement hub" --listen "127.0.0.1:${RPORT[r1b]}" >"$T/r1b.id" 2>>"$T/cli.err"
+code=$("$AYIL" --home "$NAT" admit --successor-of "$(cat "$T/r1.id")" --advertise "127.0.0.1:${LPORT[r1]}" 2>>"$T/cli.err")
+expect_rc 0 "the replacement joins the national hub as r1's successor" "$AYIL" --home "${HOME_OF[r1b]}" join "$code"
+"$AYIL" --home "$NAT" admit --confirm "$("$AYIL" --home "${HOME_OF[r1b]}" id --code)" >/dev/null 2>>"$T/cli.err"
+check "... in r1's oblast" grep -q "^oblast = chui" "${HOME_OF[r1b]}/ayil.conf"
+fast_conf "${HOME_OF[r1b]}"
+start_d r1b
+R1HEX=$(b64hex "$(cat "$T/r1.id")")
+history_back() {
+  local c
+  [ "$(count_origin "${HOME_OF[r1b]}" "$R1HEX")" = "$(count_origin "$NAT" "$R1HEX")" ] || return 1
+  for c in ${KIDS[r1]}; do
+    [ "$(log_sum "${HOME_OF[r1b]}" "$(hex_of "$c")")" = "$(log_sum "$NAT" "$(hex_of "$c")")" ] || return 1
+  done
+}
+check "r1b got back r1's log and every log of r1's committees from the national hub, byte for byte" wait_for 60 history_back
+check "... and took over r1's three committees as its own" test "$(sq "${HOME_OF[r1b]}/ayil.db" "SELECT count(*) FROM devices d JOIN committees c ON c.id = d.committee WHERE c.kind = 'committee' AND c.parent IS NULL AND d.state = 'active'")" = 3
+HUBPORT=${RPORT[r1b]}
+for c in ${KIDS[r1]}; do
+  start_link "${c}b" $((SEED * 11 + ${c#c}))
+  code=$("$AYIL" --home "${HOME_OF[r1b]}" admit --rehome "$(id_of "$c")" --advertise "127.0.0.1:${LPORT[${c}b]}" 2>>"$T/cli.err")
+  stop_d "$c"
+  expect_rc 0 "$c re-homes to r1b, keeping its key and log" "$AYIL" --home "${HOME_OF[$c]}" join --rehome "$code"
+  start_d "$c"
+  add_appeal "$c" "rehomed"
+done
+for c in ${KIDS[r1]}; do
+  expect_rc 0 "$c: its new record is acknowledged by r1b" "$AYIL" --home "${HOME_OF[$c]}" sync --wait 120
+done
+expect_rc 0 "r1b: the national hub acknowledged every log it forwards" "$AYIL" --home "${HOME_OF[r1b]}" sync --wait 120
+for c in ${KIDS[r1]}; do
+  check "$c: its log at the national hub is its own, byte for byte ($(count_origin "$NAT" "$(hex_of "$c")") entries)" \
+    test "$(log_sum "${HOME_OF[$c]}" "$(hex_of "$c")")" = "$(log_sum "$NAT" "$(hex_of "$c")")"
+done
+check "no log forked anywhere in the chain" test "$(for h in "$NAT" "${HOME_OF[r1b]}" ${KIDS[r1]}; do [ -d "$h" ] || h=${HOME_OF[$h]}; sq "$h/ayil.db" "SELECT count(*) FROM alerts WHERE kind = 'fork'"; done | sort -u)" = 0
+expect_rc 0 "log verify at the national hub" "$AYIL" --home "$NAT" log verify
+report_json "$NAT" >"$T/rep-nat2.json"
+report_json "${HOME_OF[r1b]}" >"$T/rep-r1b.json"
+report_json "${HOME_OF[r2]}" >"$T/rep-r2.json"
+report_json "${HOME_OF[r3]}" >"$T/rep-r3.json"
+rows total "$T/rep-nat2.json" >"$T/tot-nat2"
+rows total "$T/rep-r1b.json" "$T/rep-r2.json" "$T/rep-r3.json" >"$T/tot-sum2"
+check "the national report is still the sum of the regional ones (r1b in r1's place)" cmp -s "$T/tot-nat2" "$T/tot-sum2"
+check "... and r1b's report counts r1's history and the three new records" \
+  test "$(rows total "$T/rep-r1b.json" | sed -n 's/^appeals //p')" = "$(($(rows total "$T/rep-r1.json" | sed -n 's/^appeals //p') + 3))"
+
+# ---------------------------------------------------------------------------
+phase "7. a committee moves from one region to another, with its log"
+HUBPORT=${RPORT[r3]}
+start_link c23m $((SEED * 13))
+code=$("$AYIL" --home "${HOME_OF[r3]}" admit --name "Test committee 23 moved" --oblast naryn --advertise "127.0.0.1:${LPORT[c23m]}" 2>>"$T/cli.err")
+stop_d c23
+expect_rc 0 "c23 re-homes to r3 with a new invite" "$AYIL" --home "${HOME_OF[c23]}" join --rehome "$code"
+"$AYIL" --home "${HOME_OF[r3]}" admit --confirm "$("$AYIL" --home "${HOME_OF[c23]}" id --code)" >/dev/null 2>>"$T/cli.err"
+start_d c23
+add_appeal c23 moved
+expect_rc 0 "c23: acknowledged by r3, its whole log" "$AYIL" --home "${HOME_OF[c23]}" sync --wait 120
+expect_rc 0 "r3: the national hub acknowledged it" "$AYIL" --home "${HOME_OF[r3]}" sync --wait 120
+O23=$(hex_of c23)
+check "c23's log is the same at c23, r3 and the national hub (no fork)" \
+  test "$(log_sum "${HOME_OF[c23]}" "$O23")" = "$(log_sum "$NAT" "$O23")" -a "$(log_sum "${HOME_OF[r3]}" "$O23")" = "$(log_sum "$NAT" "$O23")"
+"$AYIL" --home "$NAT" nodes --json >"$T/nodes2.json"
+check "the national hub now shows c23 under r3, in naryn" python3 - "$T/nodes2.json" "$(id_of c23)" "${RNAME[r3]}" <<'PY'
+import json, sys
+cs = json.load(open(sys.argv[1]))["committees"]
+c = [c for c in cs if any(n.get("id") == sys.argv[2] for n in c["nodes"])]
+assert len(c) == 1 and c[0]["hub"] == sys.argv[3] and c[0]["oblast"] == "naryn", c
+PY
+check "no fork at the national hub" test "$(sq "$NAT/ayil.db" "SELECT count(*) FROM alerts WHERE kind = 'fork'")" = 0
 
 echo "# elapsed $(elapsed) s"
 finish
