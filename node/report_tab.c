@@ -179,29 +179,32 @@ static int build_groups(tab_t *t) {
         if (t->region[k] == t->region[re])
           rc = group_part(t, k * t->ni + i);
     }
-    if (rc == 0)
+    if (rc == 0 && t->tot < t->ne)
       rc = group_begin(t, t->tot * t->ni + i, count);
-    for (k = t->reg0; rc == 0 && k < t->tot; k++)
+    for (k = t->reg0; rc == 0 && t->tot < t->ne && k < t->tot; k++)
       rc = group_part(t, k * t->ni + i);
   }
   return rc;
 }
 
 /* Suppresses the smallest non-zero shown part of g (the first on a tie),
- * or else its total. Returns 1 if it suppressed a cell. */
-static int suppress_one_more(tab_t *t, const group_t *g) {
+ * or else its total; never a cell locked (lock, if not NULL: see
+ * suppress()). Returns 1 if it suppressed a cell. */
+static int suppress_one_more(tab_t *t, const unsigned char *lock,
+                             const group_t *g) {
   uint32_t j, best = UINT32_MAX;
   int64_t bv = 0;
 
   for (j = 0; j < g->n; j++) {
     uint32_t p = t->parts[g->off + j];
-    if (t->f[p] == F_SHOW && t->v[p] > 0 &&
+    if (t->f[p] == F_SHOW && t->v[p] > 0 && (lock == NULL || !lock[p]) &&
         (best == UINT32_MAX || t->v[p] < bv)) {
       best = p;
       bv = t->v[p];
     }
   }
-  if (best == UINT32_MAX && t->f[g->total] == F_SHOW && t->v[g->total] > 0)
+  if (best == UINT32_MAX && t->f[g->total] == F_SHOW && t->v[g->total] > 0 &&
+      (lock == NULL || !lock[g->total]))
     best = g->total;
   if (best == UINT32_MAX)
     return 0;
@@ -210,7 +213,8 @@ static int suppress_one_more(tab_t *t, const group_t *g) {
 }
 
 /* Checks one group; returns 1 if it had to suppress another cell. */
-static int fix_group(tab_t *t, const group_t *g, int64_t nb) {
+static int fix_group(tab_t *t, const unsigned char *lock, const group_t *g,
+                     int64_t nb) {
   uint32_t j;
   int64_t kp = 0, kc = 0, shown = 0, rest, omin, omax, lo, hi;
 
@@ -226,13 +230,13 @@ static int fix_group(tab_t *t, const group_t *g, int64_t nb) {
   if (t->f[g->total] != F_SHOW) {
     /* The total is hidden: it must not be the sum of shown parts. */
     if (kp + kc == 0 && t->v[g->total] > 0)
-      return suppress_one_more(t, g);
+      return suppress_one_more(t, lock, g);
     return 0;
   }
   if (kp + kc == 0)
     return 0;
   if (kp + kc == 1)
-    return suppress_one_more(t, g);
+    return suppress_one_more(t, lock, g);
   if (!g->count || kp == 0)
     return 0;
   /* A reader knows rest = the sum of the hidden parts, that a "<N" part is
@@ -250,7 +254,7 @@ static int fix_group(tab_t *t, const group_t *g, int64_t nb) {
     hi = nb - 1;
   if (lo < hi)
     return 0;
-  return suppress_one_more(t, g);
+  return suppress_one_more(t, lock, g);
 }
 
 #define BIG (INT64_MAX / 4) /* "no upper bound" in bounds() */
@@ -340,12 +344,12 @@ static void bounds(const tab_t *t, int nb, int64_t *lo, int64_t *hi,
 }
 
 /* Hides one more cell of some group that holds cell c. */
-static int widen(tab_t *t, const uint32_t *goff, const uint32_t *gof,
-                 size_t c) {
+static int widen(tab_t *t, const unsigned char *lock, const uint32_t *goff,
+                 const uint32_t *gof, size_t c) {
   uint32_t j;
 
   for (j = goff[c]; j < goff[c + 1]; j++)
-    if (suppress_one_more(t, &t->g[gof[j]]))
+    if (suppress_one_more(t, lock, &t->g[gof[j]]))
       return 1;
   return 0;
 }
@@ -359,29 +363,31 @@ static int widen(tab_t *t, const uint32_t *goff, const uint32_t *gof,
  * (the last resort): every "<nb" cell that is pinned or shares a group with
  * a pinned cell. Returns the number of cells changed.
  */
-static size_t relax(tab_t *t, int nb, const int64_t *lo, const int64_t *hi,
-                    const uint32_t *goff, const uint32_t *gof, int any) {
+static size_t relax(tab_t *t, const unsigned char *lock, int nb,
+                    const int64_t *lo, const int64_t *hi, const uint32_t *goff,
+                    const uint32_t *gof, int any) {
   size_t c, n = t->ne * t->ni, changed = 0;
   uint32_t j, k;
 
+#define FREE_LT(x) (t->f[x] == F_LT && (lock == NULL || !lock[x]))
   for (c = 0; c < n; c++) {
     int top = 1;
     if (t->f[c] == F_SHOW || lo[c] < hi[c])
       continue;
     if (any) {
-      if (t->f[c] == F_LT)
+      if (FREE_LT(c))
         t->f[c] = F_MARK;
       for (j = goff[c]; j < goff[c + 1]; j++) {
         const group_t *g = &t->g[gof[j]];
-        if (t->f[g->total] == F_LT)
+        if (FREE_LT(g->total))
           t->f[g->total] = F_MARK;
         for (k = 0; k < g->n; k++)
-          if (t->f[t->parts[g->off + k]] == F_LT)
+          if (FREE_LT(t->parts[g->off + k]))
             t->f[t->parts[g->off + k]] = F_MARK;
       }
       continue;
     }
-    if (t->f[c] != F_LT || hi[c] != nb - 1)
+    if (!FREE_LT(c) || hi[c] != nb - 1)
       continue;
     for (j = goff[c]; top && j < goff[c + 1]; j++) {
       uint32_t tc = t->g[gof[j]].total;
@@ -392,6 +398,7 @@ static size_t relax(tab_t *t, int nb, const int64_t *lo, const int64_t *hi,
     if (top)
       t->f[c] = F_MARK;
   }
+#undef FREE_LT
   /* Marked first, changed after: a cell's test reads its totals' flags. */
   for (c = 0; c < n; c++)
     if (t->f[c] == F_MARK) {
@@ -458,36 +465,20 @@ static size_t relax(tab_t *t, int nb, const int64_t *lo, const int64_t *hi,
  * exact elimination over fractions), and tests/unit/test_report.c with an
  * attacker of its own.
  */
-static int suppress(tab_t *t, int nb) {
-  size_t e, i, k, c, n = t->ne * t->ni;
-  int changed, rc = AYIL_ENOMEM;
-  int64_t *lo = NULL, *hi = NULL;
-  uint32_t *goff = NULL, *gof = NULL;
+/* The groups of each cell (as total or part), for widen() and relax():
+ * those of cell c are gof[goff[c]..goff[c + 1]). */
+static int cell_groups(const tab_t *t, uint32_t **goffp, uint32_t **gofp) {
+  size_t k, i, c, n = t->ne * t->ni;
+  uint32_t *goff = calloc(n + 1, sizeof(*goff));
+  uint32_t *gof = malloc((t->nparts + t->ng + 1) * sizeof(*gof));
+  uint32_t *fill = calloc(n + 1, sizeof(*fill));
 
-  memset(t->f, F_SHOW, n);
-  if (nb < 2)
-    return 0;
-  for (e = 0; e < t->ne; e++)
-    for (i = 0; i < t->ni; i++) {
-      int64_t v = t->v[e * t->ni + i];
-      if (t->ind[t->crow[i]].hidden_with < 0 && v >= 1 && v < nb)
-        t->f[e * t->ni + i] = F_LT;
-    }
-  /* An amount is hidden where its count is small. */
-  for (e = 0; e < t->ne; e++)
-    for (i = 0; i < t->ni; i++) {
-      int hw = t->ind[t->crow[i]].hidden_with;
-      if (hw >= 0 && t->f[e * t->ni + (size_t)hw] == F_LT &&
-          t->v[e * t->ni + i] > 0)
-        t->f[e * t->ni + i] = F_X;
-    }
-  lo = malloc(n * sizeof(*lo));
-  hi = malloc(n * sizeof(*hi));
-  goff = calloc(n + 1, sizeof(*goff));
-  gof = malloc((t->nparts + t->ng + 1) * sizeof(*gof));
-  if (lo == NULL || hi == NULL || goff == NULL || gof == NULL)
-    goto done;
-  /* The groups of each cell (as total or part), for widen(). */
+  if (goff == NULL || gof == NULL || fill == NULL) {
+    free(fill);
+    free(gof);
+    free(goff);
+    return AYIL_ENOMEM;
+  }
   for (k = 0; k < t->ng; k++) {
     goff[t->g[k].total + 1]++;
     for (i = 0; i < t->g[k].n; i++)
@@ -495,34 +486,147 @@ static int suppress(tab_t *t, int nb) {
   }
   for (c = 0; c < n; c++)
     goff[c + 1] += goff[c];
-  {
-    uint32_t *fill = calloc(n + 1, sizeof(*fill));
-    if (fill == NULL)
-      goto done;
-    for (k = 0; k < t->ng; k++) {
-      c = t->g[k].total;
+  for (k = 0; k < t->ng; k++) {
+    c = t->g[k].total;
+    gof[goff[c] + fill[c]++] = (uint32_t)k;
+    for (i = 0; i < t->g[k].n; i++) {
+      c = t->parts[t->g[k].off + i];
       gof[goff[c] + fill[c]++] = (uint32_t)k;
-      for (i = 0; i < t->g[k].n; i++) {
-        c = t->parts[t->g[k].off + i];
-        gof[goff[c] + fill[c]++] = (uint32_t)k;
+    }
+  }
+  free(fill);
+  *goffp = goff;
+  *gofp = gof;
+  return 0;
+}
+
+/* Rule 4b of suppress(): a region or the total whose sum over the level
+ * below has one non-zero part, shown "x", is that part's copy and is "x"
+ * too, never "<nb". The groups are in build_groups() order: a column's
+ * regions come before its total. */
+static void copy_x(tab_t *t, const unsigned char *lock) {
+  size_t k, j;
+
+  for (k = 0; k < t->ng; k++) {
+    const group_t *g = &t->g[k];
+    size_t te = g->total / t->ni;
+    uint32_t nz = 0, last = 0;
+    if (lock[g->total] || t->f[g->total] != F_LT ||
+        (t->scope[te] != SC_REGION && t->scope[te] != SC_TOTAL) || g->n == 0 ||
+        t->parts[g->off] / t->ni == te)
+      continue;
+    for (j = 0; j < g->n; j++)
+      if (t->v[t->parts[g->off + j]] != 0) {
+        nz++;
+        last = t->parts[g->off + j];
+      }
+    if (nz == 1 && t->f[last] == F_X)
+      t->f[g->total] = F_X;
+  }
+}
+
+/* Rule 4c of suppress(): locks, shown, every unlocked cell a reader can
+ * work out from the locked cells that are shown (and the zeros), whatever
+ * else is hidden: a group with one cell not known makes it known, again
+ * and again. known: n bytes of scratch. Each round that moves knows one
+ * more cell, so there are at most n + 1 rounds. */
+static void lock_exposed(const tab_t *t, unsigned char *lock,
+                         unsigned char *known) {
+  size_t c, k, j, n = t->ne * t->ni;
+  int moved = 1;
+
+  for (c = 0; c < n; c++)
+    known[c] = lock[c] ? t->f[c] == F_SHOW : t->v[c] == 0;
+  while (moved) {
+    moved = 0;
+    for (k = 0; k < t->ng; k++) {
+      const group_t *g = &t->g[k];
+      size_t unk = !known[g->total];
+      uint32_t u = g->total;
+      for (j = 0; j < g->n && unk < 2; j++) {
+        uint32_t p = t->parts[g->off + j];
+        if (!known[p]) {
+          unk++;
+          u = p;
+        }
+      }
+      if (unk == 1 && !lock[u]) {
+        known[u] = 1;
+        moved = 1;
       }
     }
-    free(fill);
+  }
+  for (c = 0; c < n; c++)
+    if (!lock[c] && known[c] && t->f[c] == F_SHOW)
+      lock[c] = 1;
+}
+
+/* Rule 4d of suppress(), the last resort of the upper pass: every unlocked
+ * non-zero cell not yet "x" is shown "x". Returns how many changed. */
+static size_t hide_rest(tab_t *t, const unsigned char *lock) {
+  size_t c, n = t->ne * t->ni, changed = 0;
+
+  for (c = 0; c < n; c++)
+    if (!lock[c] && t->v[c] > 0 && t->f[c] != F_X) {
+      t->f[c] = F_X;
+      changed++;
+    }
+  return changed;
+}
+
+/* Steps 1 to 3 of suppress() over t's groups. With lock NULL, over every
+ * cell (the pass of one oblast); else only over the cells not locked (the
+ * pass above oblast level, rule 4: lock gets the exposed cells too). */
+static int suppress_pass(tab_t *t, int nb, unsigned char *lock) {
+  size_t e, i, c, k, n = t->ne * t->ni;
+  int changed, rc = AYIL_ENOMEM;
+  int64_t *lo = NULL, *hi = NULL;
+  uint32_t *goff = NULL, *gof = NULL;
+
+  for (e = 0; e < t->ne; e++)
+    for (i = 0; i < t->ni; i++) {
+      int64_t v = t->v[e * t->ni + i];
+      if (lock != NULL && lock[e * t->ni + i])
+        continue;
+      if (t->ind[t->crow[i]].hidden_with < 0 && v >= 1 && v < nb)
+        t->f[e * t->ni + i] = F_LT;
+    }
+  /* An amount is hidden where its count is small. */
+  for (e = 0; e < t->ne; e++)
+    for (i = 0; i < t->ni; i++) {
+      int hw = t->ind[t->crow[i]].hidden_with;
+      if (lock != NULL && lock[e * t->ni + i])
+        continue;
+      if (hw >= 0 && t->f[e * t->ni + (size_t)hw] == F_LT &&
+          t->v[e * t->ni + i] > 0)
+        t->f[e * t->ni + i] = F_X;
+    }
+  lo = malloc(n * sizeof(*lo));
+  hi = malloc(n * sizeof(*hi));
+  if (lo == NULL || hi == NULL || cell_groups(t, &goff, &gof) != 0)
+    goto done;
+  if (lock != NULL) {
+    copy_x(t, lock);
+    lock_exposed(t, lock, (unsigned char *)lo); /* lo as n bytes of scratch */
   }
   for (;;) {
-    int widened = 0;
+    int widened = 0, pinned = 0;
     do {
       changed = 0;
       for (k = 0; k < t->ng; k++)
-        changed |= fix_group(t, &t->g[k], nb);
+        changed |= fix_group(t, lock, &t->g[k], nb);
     } while (changed);
     bounds(t, nb, lo, hi, 1000);
-    if (relax(t, nb, lo, hi, goff, gof, 0) > 0)
+    if (relax(t, lock, nb, lo, hi, goff, gof, 0) > 0)
       continue;
     for (c = 0; c < n; c++)
-      if (t->f[c] != F_SHOW && lo[c] >= hi[c])
-        widened |= widen(t, goff, gof, c);
-    if (!widened && relax(t, nb, lo, hi, goff, gof, 1) == 0)
+      if (t->f[c] != F_SHOW && lo[c] >= hi[c]) {
+        pinned = 1;
+        widened |= widen(t, lock, goff, gof, c);
+      }
+    if (widened || relax(t, lock, nb, lo, hi, goff, gof, 1) > 0)
+      continue;
+    if (!pinned || lock == NULL || hide_rest(t, lock) == 0)
       break;
   }
   rc = 0;
@@ -532,6 +636,84 @@ done:
   free(goff);
   free(hi);
   free(lo);
+  return rc;
+}
+
+/* Rule 4a of suppress(): the pass of the oblast of entity oe over a table
+ * of its own, its committees and itself, as a report of that oblast's
+ * records alone holds them (whatever the other rows and the extra columns
+ * of zeros), and its flags copied into t. */
+static int suppress_oblast(tab_t *t, size_t oe, int nb) {
+  tab_t s;
+  size_t k0, nc = 0, e, ni = t->ni;
+  int rc = AYIL_ENOMEM;
+
+  for (k0 = t->com0; k0 < t->ob0 && t->oblast[k0] != t->oblast[oe]; k0++)
+    ;
+  while (k0 + nc < t->ob0 && t->oblast[k0 + nc] == t->oblast[oe])
+    nc++;
+  if (nc == 0)
+    return 0; /* zeros */
+  memset(&s, 0, sizeof(s));
+  s.ne = nc + 1;
+  s.ni = ni;
+  s.com0 = 0;
+  s.ob0 = nc;
+  s.reg0 = s.tot = s.ne; /* no region, no total */
+  s.nob = 1;
+  s.ind = t->ind;
+  s.nind = t->nind;
+  s.nfix = t->nfix;
+  s.crow = t->crow; /* t's: not freed with s */
+  s.v = malloc(s.ne * ni * sizeof(*s.v));
+  s.f = calloc(s.ne * ni, 1);
+  s.scope = malloc(s.ne * sizeof(*s.scope));
+  s.oblast = malloc(s.ne * sizeof(*s.oblast));
+  s.region = malloc(s.ne * sizeof(*s.region));
+  if (s.v == NULL || s.f == NULL || s.scope == NULL || s.oblast == NULL ||
+      s.region == NULL)
+    goto done;
+  memcpy(s.v, t->v + k0 * ni, nc * ni * sizeof(*s.v));
+  memcpy(s.v + nc * ni, t->v + oe * ni, ni * sizeof(*s.v));
+  for (e = 0; e < s.ne; e++) {
+    size_t from = e < nc ? k0 + e : oe;
+    s.scope[e] = t->scope[from];
+    s.oblast[e] = t->oblast[from];
+    s.region[e] = t->region[from];
+  }
+  rc = build_groups(&s);
+  if (rc == 0)
+    rc = suppress_pass(&s, nb, NULL);
+  if (rc == 0) {
+    memcpy(t->f + k0 * ni, s.f, nc * ni);
+    memcpy(t->f + oe * ni, s.f + nc * ni, ni);
+  }
+
+done:
+  s.crow = NULL;
+  ayil__report_tab_free(&s);
+  return rc;
+}
+
+static int suppress(tab_t *t, int nb) {
+  size_t e, n = t->ne * t->ni;
+  unsigned char *lock;
+  int rc = 0;
+
+  memset(t->f, F_SHOW, n);
+  if (nb < 2)
+    return 0;
+  for (e = t->ob0; rc == 0 && e < t->reg0; e++)
+    rc = suppress_oblast(t, e, nb);
+  if (rc != 0)
+    return rc;
+  lock = calloc(n, 1);
+  if (lock == NULL)
+    return AYIL_ENOMEM;
+  /* Committees and oblasts: the rows before the regions. */
+  memset(lock + t->com0 * t->ni, 1, (t->reg0 - t->com0) * t->ni);
+  rc = suppress_pass(t, nb, lock);
+  free(lock);
   return rc;
 }
 
