@@ -408,63 +408,6 @@ static size_t relax(tab_t *t, const unsigned char *lock, int nb,
   return changed;
 }
 
-/*
- * Small-cell suppression with threshold nb (suppress_below).
- *
- * What a reader sees: a number (exact), "<nb" (a count in 1..nb-1) or "x"
- * (hidden, and not 0: zeros are never hidden; nothing more is said, an "x"
- * may be a small count or a large one). The rule below makes sure that from
- * the shown numbers, those ranges, and every sum the report shows
- * (build_groups()), no hidden cell can be narrowed to one value.
- *
- * 1. Primary: every count in 1..nb-1 is hidden and shown as "<nb".
- *    aid.money.som is a sum of money, not a count: it is hidden (as "x")
- *    where aid.money.people is in 1..nb-1, since it would tell what those
- *    few people got.
- * 2. Complementary, per group: a reader knows total - sum(shown parts) =
- *    sum(hidden parts). So:
- *    - a shown total may not have exactly one hidden part: hide one more
- *      part, the smallest non-zero shown one, or if there is none the total;
- *    - a hidden total may not have all its parts shown: hide the smallest
- *      non-zero part;
- *    - with two or more hidden parts in a group of counts, a "<nb" part
- *      must still have at least two possible values given 1 <= "<nb" <=
- *      nb-1 and "x" >= 1; otherwise hide one more as above.
- *    Every newly hidden cell is "x" and is itself a part or a total of
- *    other groups, so the checks run over all groups again until nothing
- *    changes.
- * 3. Audit of all groups together: bounds() narrows every hidden cell's
- *    range over all groups to a fixpoint, as a reader combining tables by
- *    hand would (a committee's age groups bounded by its oblast's, bounded
- *    by the region's...). For the hidden cells left with one value:
- *    a. First, a "<nb" on that path may itself be the cause, which no
- *       further hiding can cure since every cell there may already be
- *       hidden: a total "<nb" (at most nb-1) over k >= nb-1 parts "<nb"
- *       (each at least 1) is exactly k and each part exactly 1 (at nb = 3:
- *       an oblast "<3" over two committees "<3" says both are 1). The
- *       topmost such "<nb" cell of each pinned chain is shown as "x"
- *       instead (relax()): its upper bound goes, and the sums no longer
- *       pin it or its parts.
- *    b. Else hide one more cell in one of its groups (widen()), as in 2.
- *    c. Else (a last resort, not met in the tests) show as "x" every "<nb"
- *       cell that is pinned or shares a group with a pinned cell.
- *    Then 2 and 3 run again, until no hidden cell is pinned.
- * Each round hides one more cell or turns a "<nb" into "x" and never the
- * other way, so it ends. When c finds nothing left to change, no "<nb"
- * and no shown non-zero cell is in a group of a pinned cell; at the
- * fixpoint of bounds() a pinned cell's upper bound comes through pinned
- * cells from such a cell (nothing else is bounded above), so then no cell
- * is pinned.
- *
- * What this guarantees: within the bounds a reader can draw from the page
- * by propagating sums (the way such tables are attacked by hand), every
- * hidden cell keeps at least two possible values, and no hidden cell is a
- * linear function of the shown cells over one group. It does not solve the
- * linear system exactly (an LP, as tau-ARGUS does);
- * tests/e2e/lib/report_check.py audits the output both ways (bounds, and
- * exact elimination over fractions), and tests/unit/test_report.c with an
- * attacker of its own.
- */
 /* The groups of each cell (as total or part), for widen() and relax():
  * those of cell c are gof[goff[c]..goff[c + 1]). */
 static int cell_groups(const tab_t *t, uint32_t **goffp, uint32_t **gofp) {
@@ -511,7 +454,7 @@ static void copy_x(tab_t *t, const unsigned char *lock) {
     const group_t *g = &t->g[k];
     size_t te = g->total / t->ni;
     uint32_t nz = 0, last = 0;
-    if (lock[g->total] || t->f[g->total] != F_LT ||
+    if ((lock != NULL && lock[g->total]) || t->f[g->total] != F_LT ||
         (t->scope[te] != SC_REGION && t->scope[te] != SC_TOTAL) || g->n == 0 ||
         t->parts[g->off] / t->ni == te)
       continue;
@@ -639,11 +582,17 @@ done:
   return rc;
 }
 
-/* Rule 4a of suppress(): the pass of the oblast of entity oe over a table
- * of its own, its committees and itself, as a report of that oblast's
- * records alone holds them (whatever the other rows and the extra columns
- * of zeros), and its flags copied into t. */
-static int suppress_oblast(tab_t *t, size_t oe, int nb) {
+/*
+ * Step 4a of suppress(): the table of the oblast of entity oe alone, as a
+ * report of that oblast's records holds it: its committees, the oblast, its
+ * region and the total (both the oblast again), and the columns of t (those
+ * a report of the oblast alone does not have are zeros, which change
+ * nothing), suppressed by steps 1 to 3 and rule 4b. Its committees' and
+ * oblast's flags are copied into t; with single (t's committees are all of
+ * this oblast, so its region and total are the oblast again) its region's
+ * and total's too.
+ */
+static int suppress_oblast(tab_t *t, size_t oe, int nb, int single) {
   tab_t s;
   size_t k0, nc = 0, e, ni = t->ni;
   int rc = AYIL_ENOMEM;
@@ -655,12 +604,14 @@ static int suppress_oblast(tab_t *t, size_t oe, int nb) {
   if (nc == 0)
     return 0; /* zeros */
   memset(&s, 0, sizeof(s));
-  s.ne = nc + 1;
+  s.ne = nc + 3;
   s.ni = ni;
   s.com0 = 0;
   s.ob0 = nc;
-  s.reg0 = s.tot = s.ne; /* no region, no total */
+  s.reg0 = nc + 1;
+  s.tot = nc + 2;
   s.nob = 1;
+  s.nreg = 1;
   s.ind = t->ind;
   s.nind = t->nind;
   s.nfix = t->nfix;
@@ -674,19 +625,27 @@ static int suppress_oblast(tab_t *t, size_t oe, int nb) {
       s.region == NULL)
     goto done;
   memcpy(s.v, t->v + k0 * ni, nc * ni * sizeof(*s.v));
-  memcpy(s.v + nc * ni, t->v + oe * ni, ni * sizeof(*s.v));
+  for (e = nc; e < s.ne; e++)
+    memcpy(s.v + e * ni, t->v + oe * ni, ni * sizeof(*s.v));
   for (e = 0; e < s.ne; e++) {
     size_t from = e < nc ? k0 + e : oe;
-    s.scope[e] = t->scope[from];
-    s.oblast[e] = t->oblast[from];
-    s.region[e] = t->region[from];
+    s.scope[e] = e <= nc ? t->scope[from] : e == s.reg0 ? SC_REGION : SC_TOTAL;
+    s.oblast[e] = e <= nc ? t->oblast[from] : -1;
+    s.region[e] = e < s.tot ? t->region[from] : -1;
   }
   rc = build_groups(&s);
   if (rc == 0)
     rc = suppress_pass(&s, nb, NULL);
-  if (rc == 0) {
-    memcpy(t->f + k0 * ni, s.f, nc * ni);
-    memcpy(t->f + oe * ni, s.f + nc * ni, ni);
+  if (rc != 0)
+    goto done;
+  copy_x(&s, NULL);
+  memcpy(t->f + k0 * ni, s.f, nc * ni);
+  memcpy(t->f + oe * ni, s.f + nc * ni, ni);
+  if (single) {
+    for (e = t->reg0; e < t->tot; e++)
+      if (t->region[e] == t->region[oe])
+        memcpy(t->f + e * ni, s.f + s.reg0 * ni, ni);
+    memcpy(t->f + t->tot * ni, s.f + s.tot * ni, ni);
   }
 
 done:
@@ -695,17 +654,129 @@ done:
   return rc;
 }
 
+/*
+ * Small-cell suppression with threshold nb (suppress_below).
+ *
+ * What a reader sees: a number (exact), "<nb" (a count in 1..nb-1) or "x"
+ * (hidden, and not 0: zeros are never hidden; nothing more is said, an "x"
+ * may be a small count or a large one). The rule below makes sure that from
+ * the shown numbers, those ranges, and every sum the report shows
+ * (build_groups()), no hidden cell can be narrowed to one value.
+ *
+ * 1. Primary: every count in 1..nb-1 is hidden and shown as "<nb".
+ *    aid.money.som is a sum of money, not a count: it is hidden (as "x")
+ *    where aid.money.people is in 1..nb-1, since it would tell what those
+ *    few people got.
+ * 2. Complementary, per group: a reader knows total - sum(shown parts) =
+ *    sum(hidden parts). So:
+ *    - a shown total may not have exactly one hidden part: hide one more
+ *      part, the smallest non-zero shown one, or if there is none the total;
+ *    - a hidden total may not have all its parts shown: hide the smallest
+ *      non-zero part;
+ *    - with two or more hidden parts in a group of counts, a "<nb" part
+ *      must still have at least two possible values given 1 <= "<nb" <=
+ *      nb-1 and "x" >= 1; otherwise hide one more as above.
+ *    Every newly hidden cell is "x" and is itself a part or a total of
+ *    other groups, so the checks run over all groups again until nothing
+ *    changes.
+ * 3. Audit of all groups together: bounds() narrows every hidden cell's
+ *    range over all groups to a fixpoint, as a reader combining tables by
+ *    hand would (a committee's age groups bounded by its oblast's, bounded
+ *    by the region's...). For the hidden cells left with one value:
+ *    a. First, a "<nb" on that path may itself be the cause, which no
+ *       further hiding can cure since every cell there may already be
+ *       hidden: a total "<nb" (at most nb-1) over k >= nb-1 parts "<nb"
+ *       (each at least 1) is exactly k and each part exactly 1 (at nb = 3:
+ *       an oblast "<3" over two committees "<3" says both are 1). The
+ *       topmost such "<nb" cell of each pinned chain is shown as "x"
+ *       instead (relax()): its upper bound goes, and the sums no longer
+ *       pin it or its parts.
+ *    b. Else hide one more cell in one of its groups (widen()), as in 2.
+ *    c. Else (a last resort, not met in the tests) show as "x" every "<nb"
+ *       cell that is pinned or shares a group with a pinned cell.
+ *    Then 2 and 3 run again, until no hidden cell is pinned.
+ * Each round hides one more cell or turns a "<nb" into "x" and never the
+ * other way, so it ends. When c finds nothing left to change, no "<nb"
+ * and no shown non-zero cell is in a group of a pinned cell; at the
+ * fixpoint of bounds() a pinned cell's upper bound comes through pinned
+ * cells from such a cell (nothing else is bounded above), so then no cell
+ * is pinned.
+ * 4. Across the hierarchy. A number published in two reports must be shown
+ *    alike in both, or a reader holding both can pin a hidden cell. The
+ *    regional hub (its committees are those of one oblast) shows oblast O
+ *    and O's committees; the national hub shows them too, inside sums over
+ *    other oblasts. Had the national table been suppressed in one go, its
+ *    complementary choices for O would differ from those of O's hub (north
+ *    shown with chui "<5" would hide talas, the smallest other oblast; but
+ *    talas' hub shows talas, and north - talas = chui). So steps 1 to 3
+ *    run per oblast first, and above it after:
+ *    a. The cells of each oblast O, its committees' and its own, are those
+ *       of the table of O alone (suppress_oblast()): O's committees, O,
+ *       O's region and the total (these two O again), as a report of O's
+ *       records alone holds them, suppressed by 1 to 3. They depend on O's
+ *       records only: a report's other rows and extra training days
+ *       columns there are zeros, and zeros are never hidden, never chosen
+ *       and add nothing to a sum or a bound. So O's hub, `--oblast O` on any
+ *       hub that holds O's committees, and the national report show every
+ *       cell of O's committees and of O alike. A report whose committees
+ *       are all of one oblast (a regional hub, `--oblast`, a committee) is
+ *       that table, the rest zeros: its cells are this table's, as they were
+ *       before this step existed.
+ *    b. A region or the total whose sum over the level below has one
+ *       non-zero part, shown "x", is that part's copy and is shown "x" too,
+ *       not "<nb" (copy_x()). With it, every copy of O's numbers (its
+ *       region and total in its own report, a region or total in another
+ *       report with only O non-zero below) says no more than O's cell:
+ *       shown where O is shown, "<nb" or "x" where O is "<nb", "x" where O
+ *       is "x".
+ *    c. Then, with the cells of the committees and the oblasts locked, the
+ *       cells above them by 1 to 3 over every group of the table, never
+ *       hiding, showing or changing a locked cell: the choices of 2 and 3b
+ *       fall on regions and the total only (a region shown over exactly one
+ *       hidden oblast is hidden itself, and then the total or another
+ *       region), and 3a and 3c turn only their "<nb" into "x". First, each
+ *       cell above that a reader can work out from the shown locked cells
+ *       and zeros whatever else is hidden (south when all its oblasts are
+ *       shown, lock_exposed()) is locked as shown: hiding it would protect
+ *       nothing, and it would be pinned.
+ *    d. If a hidden cell is still pinned and 3 finds nothing left to
+ *       change (a last resort, not met in the tests), every cell above the
+ *       oblasts that is not locked and not 0 is shown "x" (hide_rest()).
+ *       They then say nothing beyond the sums of the oblasts' bounds, and
+ *       each oblast's table passed 3 on its own.
+ *    What a reader of every report together holds is then the national
+ *    table (3 audits it with all its groups), plus per oblast O's cells
+ *    again, shown alike, and copies of them that say no more (b): no more
+ *    than the national table. tests/unit/test_report_suppress.c attacks
+ *    the national report and every oblast's together.
+ *    The cost: a column where one oblast of a region is hidden hides that
+ *    region, and the total unless the other region is hidden too. A
+ *    national table suppressed in one go hid a second oblast instead.
+ *
+ * What this guarantees: within the bounds a reader can draw from the page
+ * by propagating sums (the way such tables are attacked by hand), every
+ * hidden cell keeps at least two possible values, and no hidden cell is a
+ * linear function of the shown cells over one group. It does not solve the
+ * linear system exactly (an LP, as tau-ARGUS does);
+ * tests/e2e/lib/report_check.py audits the output both ways (bounds, and
+ * exact elimination over fractions; `audit-set` the national report and
+ * its oblasts' together), and tests/unit/test_report_suppress.c with an
+ * attacker of its own.
+ */
 static int suppress(tab_t *t, int nb) {
   size_t e, n = t->ne * t->ni;
   unsigned char *lock;
-  int rc = 0;
+  int rc = 0, single;
 
   memset(t->f, F_SHOW, n);
   if (nb < 2)
     return 0;
+  /* Committees are sorted by oblast: all of one if the first and last
+   * are. */
+  single = t->ob0 == t->com0 || t->oblast[t->com0] == t->oblast[t->ob0 - 1];
   for (e = t->ob0; rc == 0 && e < t->reg0; e++)
-    rc = suppress_oblast(t, e, nb);
-  if (rc != 0)
+    rc = suppress_oblast(t, e, nb, single);
+  if (rc != 0 || single)
     return rc;
   lock = calloc(n, 1);
   if (lock == NULL)
