@@ -542,19 +542,30 @@ static void test_suppress_small_chain(void **state) {
 
 /* ---- across the hierarchy ---- */
 
-/* The row (scope, name, ind) of a report, or NULL. */
-static const json_t *row_of(const json_t *doc, const char *scope,
-                            const char *name, const char *ind) {
-  const json_t *row;
+/* The rows of a report by "scope/name/indicator" (a new reference). */
+static json_t *rows_by_key(const json_t *doc) {
+  json_t *ix = json_object(), *row;
   size_t i;
+  char k[160];
 
+  assert_non_null(ix);
   json_array_foreach(json_object_get(doc, "rows"), i, row) {
-    if (strcmp(json_string_value(json_object_get(row, "scope")), scope) == 0 &&
-        strcmp(json_string_value(json_object_get(row, "name")), name) == 0 &&
-        strcmp(json_string_value(json_object_get(row, "indicator")), ind) == 0)
-      return row;
+    snprintf(k, sizeof(k), "%s/%s/%s",
+             json_string_value(json_object_get(row, "scope")),
+             json_string_value(json_object_get(row, "name")),
+             json_string_value(json_object_get(row, "indicator")));
+    assert_int_equal(json_object_set(ix, k, row), 0);
   }
-  return NULL;
+  return ix;
+}
+
+/* The row (scope, name, ind) in an index of rows_by_key(), or NULL. */
+static const json_t *row_of(const json_t *ix, const char *scope,
+                            const char *name, const char *ind) {
+  char k[160];
+
+  snprintf(k, sizeof(k), "%s/%s/%s", scope, name, ind);
+  return json_object_get(ix, k);
 }
 
 /* 1 if rows a and b show the same: value (null when hidden), display and
@@ -571,15 +582,15 @@ static int same_cell(const json_t *a, const json_t *b) {
   return 1;
 }
 
-/* Every row of `part` in scope (all scopes if NULL) and, for oblasts and
- * committees, of oblast ob, shows the same in `whole` (where it may be
- * missing only as a training days column the part does not have, then 0);
- * and every such row of `whole` is 0 where `part` does not have it. Returns
- * the number of rows compared. */
+/* Every row of `part` (all of them with ob < 0, else those of oblast
+ * ob's committees and of ob) shows the same in `whole`; a row of `whole`
+ * of those entities that `part` does not have is 0 (a training days column
+ * of another oblast's data). Returns the number of rows compared. */
 static size_t same_rows(const json_t *whole, const json_t *part, int ob,
                         const char *what) {
   const json_t *row;
   size_t i, n = 0;
+  json_t *wix = rows_by_key(whole), *pix = rows_by_key(part);
 
   json_array_foreach(json_object_get(part, "rows"), i, row) {
     const char *scope = json_string_value(json_object_get(row, "scope"));
@@ -590,7 +601,7 @@ static size_t same_rows(const json_t *whole, const json_t *part, int ob,
         !(strcmp(scope, "oblast") == 0 && strcmp(name, TOBL[ob]) == 0) &&
         strcmp(scope, "committee") != 0)
       continue;
-    w = row_of(whole, scope, name, ind);
+    w = row_of(wix, scope, name, ind);
     if (w == NULL)
       fail_msg("%s: no row %s %s %s", what, scope, name, ind);
     if (!same_cell(w, row))
@@ -598,22 +609,21 @@ static size_t same_rows(const json_t *whole, const json_t *part, int ob,
                json_dumps(w, JSON_COMPACT), json_dumps(row, JSON_COMPACT));
     n++;
   }
-  if (ob < 0)
-    return n;
   json_array_foreach(json_object_get(whole, "rows"), i, row) {
     const char *scope = json_string_value(json_object_get(row, "scope"));
     const char *name = json_string_value(json_object_get(row, "name"));
     const char *ind = json_string_value(json_object_get(row, "indicator"));
-    int mine = strcmp(scope, "oblast") == 0 ? strcmp(name, TOBL[ob]) == 0
-               : strcmp(scope, "committee") == 0
-                   ? atoi(name + 1) >= 0 &&
-                         row_of(part, "committee", name, "appeals") != NULL
-                   : 0;
-    if (mine && row_of(part, scope, name, ind) == NULL &&
+    /* A row of one of the part's entities (all, or ob's subtree). */
+    int mine = row_of(pix, scope, name, "appeals") != NULL &&
+               (ob < 0 || strcmp(scope, "committee") == 0 ||
+                (strcmp(scope, "oblast") == 0 && strcmp(name, TOBL[ob]) == 0));
+    if (mine && row_of(pix, scope, name, ind) == NULL &&
         json_integer_value(json_object_get(row, "value")) != 0)
       fail_msg("%s: %s %s %s is only in the whole report", what, scope, name,
                ind);
   }
+  json_decref(wix);
+  json_decref(pix);
   return n;
 }
 
