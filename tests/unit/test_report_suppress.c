@@ -1,7 +1,10 @@
 /*
  * The report's small-cell suppression (node/report_tab.c): simple cases,
  * and an independent "attacker" that tries to pin a hidden cell from the
- * totals it can see, over random reports. All names here are invented.
+ * totals it can see, over random reports; across the hierarchy, the
+ * national report against each oblast's own (a regional hub's, and
+ * `--oblast`): the same cells for the oblast, and the attacker over all of
+ * them together. All names here are invented.
  */
 #include "report_fixture.h"
 
