@@ -8,7 +8,7 @@
 #     carry the same numbers; every language has all its labels;
 #  3. --suppress-below 3, 4, 5 and 10: an independent audit (exact linear
 #     algebra and integer bounds) finds no hidden cell a reader could work
-#     out;
+#     out, in the report, and in it and each oblast's (--oblast) together;
 #  4. the HTML report in headless chromium: no console error, no request,
 #     the expected figures, a screenshot and an A4 PDF (skipped, with a
 #     message, when chromium is not installed and AYIL_REQUIRE_CHROMIUM is
@@ -142,6 +142,23 @@ phase "3. small cells"
 for nb in 3 4 5 10; do
   R --format json --suppress-below $nb >"$OUT/report-s$nb.json" 2>"$T/err" || fail "report --suppress-below $nb"
   pycheck "--suppress-below $nb" audit "$OUT/report.json" "$OUT/report-s$nb.json" $nb "$T/committees.json"
+done
+# Across the hierarchy: a hub of one oblast (a regional hub; here --oblast,
+# which holds the same records and gives the same cells) shows its
+# committees and oblast as the hub of both oblasts does, and a reader of
+# all the reports together pins no hidden cell.
+for o in chui osh; do
+  R --format json --suppress-below 0 --oblast $o >"$OUT/report-$o.json" 2>"$T/err" || fail "report --oblast $o"
+done
+for nb in 3 4 5 10; do
+  SET=()
+  for o in chui osh; do
+    R --format json --suppress-below $nb --oblast $o >"$OUT/report-$o-s$nb.json" 2>"$T/err" ||
+      fail "report --oblast $o --suppress-below $nb"
+    SET+=("$o" "$OUT/report-$o.json" "$OUT/report-$o-s$nb.json")
+  done
+  pycheck "--suppress-below $nb, all oblasts and each" audit-set $nb "$T/committees.json" \
+    "$OUT/report.json" "$OUT/report-s$nb.json" "${SET[@]}"
 done
 R --format csv --suppress-below 5 >"$OUT/report-s5.csv"
 # Without the option a report is suppressed at 5, in every format, at the

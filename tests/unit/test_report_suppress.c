@@ -1,7 +1,10 @@
 /*
  * The report's small-cell suppression (node/report_tab.c): simple cases,
  * and an independent "attacker" that tries to pin a hidden cell from the
- * totals it can see, over random reports. All names here are invented.
+ * totals it can see, over random reports; across the hierarchy, the
+ * national report against each oblast's own (a regional hub's, and
+ * `--oblast`): the same cells for the oblast, and the attacker over all of
+ * them together. All names here are invented.
  */
 #include "report_fixture.h"
 
@@ -50,15 +53,23 @@ static void test_suppress_simple(void **state) {
 /* An independent attacker. The cells of a report, with the summing groups
  * a reader can see, built here from RECORDS.md (not from report.c). */
 #define MAXC 24
-#define MAXE (MAXC + 9 + 2 + 1)
+/* A report's entities, or those of a national report and of each of its
+ * oblasts' reports together (see attack_union()). */
+#define MAXE (3 * MAXC + 2 * (9 + 2 + 1))
 #define MAXI 64
+#define MAXP 32 /* parts of a group */
 
 typedef struct {
   const char *scope[MAXE];
   char name[MAXE][32];
   int oblast[MAXE]; /* committee, oblast */
   int region[MAXE]; /* oblast, region */
+  int rep[MAXE];    /* which report the entity is of */
   size_t ne;
+  /* Cells of two reports that are one number: (entity, indicator) of
+   * one, of the other. */
+  int link[MAXE * MAXI][4];
+  size_t nlink;
   char ind[MAXI][64];
   size_t ni;
   long long truth[MAXE][MAXI];
@@ -80,14 +91,27 @@ static size_t ind_idx(const cells_t *c, const char *ind) {
   return 0;
 }
 
-static void load_cells(cells_t *c, const json_t *truth, const json_t *sup,
-                       const int *com_oblast) {
+/* The column of indicator ind, added if new. */
+static size_t ind_add(cells_t *c, const char *ind) {
+  size_t i;
+
+  for (i = 0; i < c->ni; i++)
+    if (strcmp(c->ind[i], ind) == 0)
+      return i;
+  assert_true(c->ni < MAXI);
+  snprintf(c->ind[c->ni], 64, "%s", ind);
+  return c->ni++;
+}
+
+/* Adds the entities of a report (its rows unsuppressed, truth, and at
+ * threshold N, sup) to c as report rep. */
+static void add_cells(cells_t *c, int rep, const json_t *truth,
+                      const json_t *sup, const int *com_oblast) {
   const json_t *rows = json_object_get(truth, "rows"), *row;
   const json_t *srows = json_object_get(sup, "rows");
-  size_t i, e = 0, k;
+  size_t i, e = c->ne, k;
   const char *prev = NULL, *prevscope = NULL;
 
-  memset(c, 0, sizeof(*c));
   assert_int_equal(json_array_size(rows), json_array_size(srows));
   json_array_foreach(rows, i, row) {
     const char *scope = json_string_value(json_object_get(row, "scope"));
@@ -107,6 +131,7 @@ static void load_cells(cells_t *c, const json_t *truth, const json_t *sup,
                                                     : "total";
       snprintf(c->name[e], sizeof(c->name[e]), "%s", name);
       c->oblast[e] = c->region[e] = -1;
+      c->rep[e] = rep;
       if (strcmp(scope, "committee") == 0)
         c->oblast[e] = com_oblast[atoi(name + 1)];
       if (strcmp(scope, "oblast") == 0)
@@ -121,11 +146,7 @@ static void load_cells(cells_t *c, const json_t *truth, const json_t *sup,
       prev = name;
       prevscope = scope;
     }
-    if (e == 0) {
-      assert_true(c->ni < MAXI);
-      snprintf(c->ind[c->ni++], 64, "%s", ind);
-    }
-    k = ind_idx(c, ind);
+    k = ind_add(c, ind);
     assert_string_equal(json_string_value(json_object_get(srow, "indicator")),
                         ind);
     c->truth[e][k] = json_integer_value(json_object_get(row, "value"));
@@ -136,9 +157,15 @@ static void load_cells(cells_t *c, const json_t *truth, const json_t *sup,
   c->ne = e + 1;
 }
 
+static void load_cells(cells_t *c, const json_t *truth, const json_t *sup,
+                       const int *com_oblast) {
+  memset(c, 0, sizeof(*c));
+  add_cells(c, 0, truth, sup, com_oblast);
+}
+
 typedef struct {
   int total[2];
-  int part[MAXE][2];
+  int part[MAXP][2];
   size_t n;
   int count;
 } tgroup_t;
@@ -163,6 +190,7 @@ static size_t tgroups(const cells_t *c, tgroup_t *g, size_t cap) {
       for (i = 0; i < c->ni; i++)
         if (strncmp(c->ind[i], sums[k][1], strlen(sums[k][1])) == 0 &&
             strcmp(c->ind[i], "referrals.crisis_or_shelter") != 0) {
+          assert_true(g[n].n < MAXP);
           g[n].part[g[n].n][0] = (int)e;
           g[n].part[g[n].n++][1] = (int)i;
         }
@@ -187,6 +215,7 @@ static size_t tgroups(const cells_t *c, tgroup_t *g, size_t cap) {
       if (strncmp(c->ind[i], "referrals.", 10) == 0 &&
           strcmp(c->ind[i], "referrals.crisis_centre") != 0 &&
           strcmp(c->ind[i], "referrals.shelter") != 0) {
+        assert_true(g[n].n < MAXP);
         g[n].part[g[n].n][0] = (int)e;
         g[n].part[g[n].n++][1] = (int)i;
       }
@@ -203,6 +232,8 @@ static size_t tgroups(const cells_t *c, tgroup_t *g, size_t cap) {
       g[n].count = strcmp(c->ind[i], "aid.money.som") != 0;
       for (j = 0; j < c->ne; j++) {
         int in = 0;
+        if (c->rep[j] != c->rep[e])
+          continue;
         if (strcmp(c->scope[e], "oblast") == 0)
           in = strcmp(c->scope[j], "committee") == 0 &&
                c->oblast[j] == c->oblast[e];
@@ -212,6 +243,7 @@ static size_t tgroups(const cells_t *c, tgroup_t *g, size_t cap) {
         else
           in = strcmp(c->scope[j], "region") == 0;
         if (in) {
+          assert_true(g[n].n < MAXP);
           g[n].part[g[n].n][0] = (int)j;
           g[n].part[g[n].n++][1] = (int)i;
         }
@@ -219,6 +251,16 @@ static size_t tgroups(const cells_t *c, tgroup_t *g, size_t cap) {
       if (g[n].n > 0)
         n++;
     }
+  /* A number published in two reports: total = the one part. */
+  for (k = 0; k < c->nlink; k++) {
+    assert_true(n < cap);
+    g[n].total[0] = c->link[k][0];
+    g[n].total[1] = c->link[k][1];
+    g[n].part[0][0] = c->link[k][2];
+    g[n].part[0][1] = c->link[k][3];
+    g[n].n = 1;
+    g[n++].count = 1;
+  }
   return n;
 }
 
@@ -245,7 +287,7 @@ static int narrow(long long *lo, long long *hi, long long l, long long h) {
 
 /* Runs the attacker; fails if any hidden cell can be pinned down. */
 static void attack(cells_t *c, int nb) {
-  static tgroup_t g[4096];
+  static tgroup_t g[16384];
   size_t ng = tgroups(c, g, N(g)), k, j;
   static long long known[MAXE][MAXI], blo[MAXE][MAXI], bhi[MAXE][MAXI];
   int changed;
@@ -290,8 +332,8 @@ static void attack(cells_t *c, int nb) {
       known[ue][ui] =
           tot_unknown ? sum : known[g[k].total[0]][g[k].total[1]] - sum;
       if (c->shown[ue][ui] < 0)
-        fail_msg("hidden %s %s %s recomputed as %lld", c->scope[ue],
-                 c->name[ue], c->ind[ui], known[ue][ui]);
+        fail_msg("hidden %s %s %s (report %d) recomputed as %lld", c->scope[ue],
+                 c->name[ue], c->ind[ui], c->rep[ue], known[ue][ui]);
       changed = 1;
     }
   } while (changed);
@@ -340,13 +382,22 @@ static void attack(cells_t *c, int nb) {
         fail_msg("attacker wrong on %s %s %s", c->scope[e], c->name[e],
                  c->ind[i]);
       if (c->shown[e][i] < 0 && blo[e][i] >= bhi[e][i])
-        fail_msg("hidden %s %s %s (%s) is pinned to %lld at N=%d", c->scope[e],
-                 c->name[e], c->ind[i], c->lt[e][i] ? "<N" : "x", blo[e][i],
-                 nb);
+        fail_msg("hidden %s %s %s (report %d, %s) is pinned to %lld at N=%d",
+                 c->scope[e], c->name[e], c->ind[i], c->rep[e],
+                 c->lt[e][i] ? "<N" : "x", blo[e][i], nb);
     }
 }
 
-static void random_report(unsigned seed, int nb) {
+/* Random records: ncom committees C<i> of oblasts com_oblast[i] (TOBL
+ * indices), and nrec headers, hdr[k] of committee hc[k]. */
+typedef struct {
+  int ncom, com_oblast[MAXC];
+  int nrec, hc[MAXC * 40];
+  char hdr[MAXC * 40][256];
+} data_t;
+
+/* Fills d from seed, the committees' oblasts drawn from pick[0..npick). */
+static void gen_data(data_t *d, unsigned seed, const int *pick, int npick) {
   static const char *const viol[] = {"physical", "psychological", "sexual",
                                      "economic", "neglect"};
   static const char *const sex[] = {"female", "male"};
@@ -355,47 +406,75 @@ static void random_report(unsigned seed, int nb) {
   static const char *const serv[] = {"crisis_centre", "shelter", "police",
                                      "legal_aid", "other"};
   static const char *const months[] = {"2025-12", "2026-01", "2026-02"};
-  static cells_t c;
-  int com_oblast[MAXC];
-  int ncom, i, k, nrec;
-  ayil_report_t *r;
-  json_t *truth, *sup;
-  char name[16], hdr[512];
+  int i, k, nrec;
 
   srand(seed);
-  ncom = 3 + rand() % (MAXC - 3);
-  assert_int_equal(ayil_report_new(&r, "2026-01", "2026-02", NULL), 0);
-  for (i = 0; i < ncom; i++) {
-    /* Few oblasts, so oblasts hold several committees. */
-    static const int pick[] = {1, 6, 7, 5, 8};
-    com_oblast[i] = pick[rand() % 5];
-    snprintf(name, sizeof(name), "C%d", i);
-    assert_int_equal(ayil_report_add_committee(r, name, TOBL[com_oblast[i]]),
-                     0);
+  d->ncom = 3 + rand() % (MAXC - 3);
+  d->nrec = 0;
+  for (i = 0; i < d->ncom; i++) {
+    d->com_oblast[i] = pick[rand() % npick];
     nrec = rand() % 40;
     for (k = 0; k < nrec; k++) {
       const char *m = months[rand() % 3];
+      char *h = d->hdr[d->nrec];
       switch (rand() % 4) {
       case 0:
-        snprintf(hdr, sizeof(hdr), HDR_APPEAL, m, viol[rand() % 5],
-                 sex[rand() % 2], age[rand() % 3]);
+        snprintf(h, 256, HDR_APPEAL, m, viol[rand() % 5], sex[rand() % 2],
+                 age[rand() % 3]);
         break;
       case 1:
-        snprintf(hdr, sizeof(hdr), HDR_REFERRAL, m, serv[rand() % 5]);
+        snprintf(h, 256, HDR_REFERRAL, m, serv[rand() % 5]);
         break;
       case 2:
-        snprintf(hdr, sizeof(hdr), HDR_TRAINING, m, 1 + rand() % 2, rand() % 4,
+        snprintf(h, 256, HDR_TRAINING, m, 1 + rand() % 2, rand() % 4,
                  rand() % 3);
         break;
       default:
-        snprintf(hdr, sizeof(hdr), HDR_MONEY, m, 100 * (1 + rand() % 9));
+        snprintf(h, 256, HDR_MONEY, m, 100 * (1 + rand() % 9));
       }
-      add(r, name, TOBL[com_oblast[i]], hdr);
+      d->hc[d->nrec++] = i;
     }
   }
+}
+
+/* The report of d's records, for 2026-01..2026-02: with filter (an oblast
+ * code, or NULL) as `ayil report --oblast`; with only >= 0, of the
+ * committees of that oblast only, as a regional hub holds them. */
+static ayil_report_t *build(const data_t *d, const char *filter, int only) {
+  ayil_report_t *r;
+  char name[16];
+  int i, k;
+
+  assert_int_equal(ayil_report_new(&r, "2026-01", "2026-02", filter), 0);
+  for (i = 0; i < d->ncom; i++) {
+    if (only >= 0 && d->com_oblast[i] != only)
+      continue;
+    snprintf(name, sizeof(name), "C%d", i);
+    assert_int_equal(ayil_report_add_committee(r, name, TOBL[d->com_oblast[i]]),
+                     0);
+  }
+  for (k = 0; k < d->nrec; k++) {
+    if (only >= 0 && d->com_oblast[d->hc[k]] != only)
+      continue;
+    snprintf(name, sizeof(name), "C%d", d->hc[k]);
+    add(r, name, TOBL[d->com_oblast[d->hc[k]]], d->hdr[k]);
+  }
+  return r;
+}
+
+static void random_report(unsigned seed, int nb) {
+  /* Few oblasts, so oblasts hold several committees. */
+  static const int pick[] = {1, 6, 7, 5, 8};
+  static cells_t c;
+  static data_t d;
+  ayil_report_t *r;
+  json_t *truth, *sup;
+
+  gen_data(&d, seed, pick, 5);
+  r = build(&d, NULL, -1);
   truth = render_json(r, 0);
   sup = render_json(r, nb);
-  load_cells(&c, truth, sup, com_oblast);
+  load_cells(&c, truth, sup, d.com_oblast);
   attack(&c, nb);
   json_decref(truth);
   json_decref(sup);
@@ -464,11 +543,224 @@ static void test_suppress_small_chain(void **state) {
   small_chain(4, 4); /* k > N-1: an oblast of 4 = k parts is hidden too */
 }
 
+/* ---- across the hierarchy ---- */
+
+/* The rows of a report by "scope/name/indicator" (a new reference). */
+static json_t *rows_by_key(const json_t *doc) {
+  json_t *ix = json_object(), *row;
+  size_t i;
+  char k[160];
+
+  assert_non_null(ix);
+  json_array_foreach(json_object_get(doc, "rows"), i, row) {
+    snprintf(k, sizeof(k), "%s/%s/%s",
+             json_string_value(json_object_get(row, "scope")),
+             json_string_value(json_object_get(row, "name")),
+             json_string_value(json_object_get(row, "indicator")));
+    assert_int_equal(json_object_set(ix, k, row), 0);
+  }
+  return ix;
+}
+
+/* The row (scope, name, ind) in an index of rows_by_key(), or NULL. */
+static const json_t *row_of(const json_t *ix, const char *scope,
+                            const char *name, const char *ind) {
+  char k[160];
+
+  snprintf(k, sizeof(k), "%s/%s/%s", scope, name, ind);
+  return json_object_get(ix, k);
+}
+
+/* 1 if rows a and b show the same: value (null when hidden), display and
+ * suppressed. */
+static int same_cell(const json_t *a, const json_t *b) {
+  static const char *const K[] = {"value", "display", "suppressed"};
+  size_t k;
+
+  for (k = 0; k < N(K); k++) {
+    const json_t *x = json_object_get(a, K[k]), *y = json_object_get(b, K[k]);
+    if ((x == NULL) != (y == NULL) || (x != NULL && !json_equal(x, y)))
+      return 0;
+  }
+  return 1;
+}
+
+/* Every row of `part` (all of them with ob < 0, else those of oblast
+ * ob's committees and of ob) shows the same in `whole`; a row of `whole`
+ * of those entities that `part` does not have is 0 (a training days column
+ * of another oblast's data). Returns the number of rows compared. */
+static size_t same_rows(const json_t *whole, const json_t *part, int ob,
+                        const char *what) {
+  const json_t *row;
+  size_t i, n = 0;
+  json_t *wix = rows_by_key(whole), *pix = rows_by_key(part);
+
+  json_array_foreach(json_object_get(part, "rows"), i, row) {
+    const char *scope = json_string_value(json_object_get(row, "scope"));
+    const char *name = json_string_value(json_object_get(row, "name"));
+    const char *ind = json_string_value(json_object_get(row, "indicator"));
+    const json_t *w;
+    if (ob >= 0 &&
+        !(strcmp(scope, "oblast") == 0 && strcmp(name, TOBL[ob]) == 0) &&
+        strcmp(scope, "committee") != 0)
+      continue;
+    w = row_of(wix, scope, name, ind);
+    if (w == NULL)
+      fail_msg("%s: no row %s %s %s", what, scope, name, ind);
+    if (!same_cell(w, row))
+      fail_msg("%s: %s %s %s differs: %s vs %s", what, scope, name, ind,
+               json_dumps(w, JSON_COMPACT), json_dumps(row, JSON_COMPACT));
+    n++;
+  }
+  json_array_foreach(json_object_get(whole, "rows"), i, row) {
+    const char *scope = json_string_value(json_object_get(row, "scope"));
+    const char *name = json_string_value(json_object_get(row, "name"));
+    const char *ind = json_string_value(json_object_get(row, "indicator"));
+    /* A row of one of the part's entities (all, or ob's subtree). */
+    int mine = row_of(pix, scope, name, "appeals") != NULL &&
+               (ob < 0 || strcmp(scope, "committee") == 0 ||
+                (strcmp(scope, "oblast") == 0 && strcmp(name, TOBL[ob]) == 0));
+    if (mine && row_of(pix, scope, name, ind) == NULL &&
+        json_integer_value(json_object_get(row, "value")) != 0)
+      fail_msg("%s: %s %s %s is only in the whole report", what, scope, name,
+               ind);
+  }
+  json_decref(wix);
+  json_decref(pix);
+  return n;
+}
+
+/*
+ * The national report (d's records, no filter) at threshold nb, against,
+ * for each oblast O of d: the regional hub's report (O's records only, no
+ * filter) and the national hub's `--oblast O`. Asserts:
+ *  - every committee and oblast cell of O shows the same (value, "<N",
+ *    "x") in the national report and in the regional one;
+ *  - `--oblast O` shows every cell as the regional report does (its
+ *    region and total too);
+ *  - the attacker, over the national report and every `--oblast O` report
+ *    together (each with its own sums, and each cell of O's committees
+ *    and of O equal to the national one), pins no hidden cell.
+ */
+static void union_report(const data_t *d, int nb) {
+  static cells_t u;
+  ayil_report_t *nat = build(d, NULL, -1);
+  json_t *nt = render_json(nat, 0), *ns = render_json(nat, nb);
+  int used[9] = {0}, o, rep = 0, k;
+  size_t e, e2, i;
+  char what[64];
+
+  for (k = 0; k < d->ncom; k++)
+    used[d->com_oblast[k]] = 1;
+  load_cells(&u, nt, ns, d->com_oblast);
+  for (o = 0; o < 9; o++) {
+    ayil_report_t *reg, *fil;
+    json_t *rs, *ft, *fs;
+    size_t e0 = u.ne;
+    if (!used[o])
+      continue;
+    reg = build(d, NULL, o);
+    fil = build(d, TOBL[o], -1);
+    rs = render_json(reg, nb);
+    ft = render_json(fil, 0);
+    fs = render_json(fil, nb);
+    snprintf(what, sizeof(what), "national vs %s's hub", TOBL[o]);
+    assert_true(same_rows(ns, rs, o, what) > 0);
+    snprintf(what, sizeof(what), "%s's hub vs --oblast %s", TOBL[o], TOBL[o]);
+    assert_true(same_rows(rs, fs, -1, what) > 0);
+    add_cells(&u, ++rep, ft, fs, d->com_oblast);
+    for (e = e0; e < u.ne; e++) {
+      if (strcmp(u.scope[e], "committee") != 0 &&
+          strcmp(u.scope[e], "oblast") != 0)
+        continue;
+      for (e2 = 0; e2 < u.ne && u.rep[e2] == 0; e2++)
+        if (u.scope[e2] == u.scope[e] && strcmp(u.name[e2], u.name[e]) == 0)
+          break;
+      assert_true(u.rep[e2] == 0);
+      for (i = 0; i < u.ni; i++) {
+        assert_true(u.nlink < N(u.link));
+        u.link[u.nlink][0] = (int)e2;
+        u.link[u.nlink][1] = (int)i;
+        u.link[u.nlink][2] = (int)e;
+        u.link[u.nlink++][3] = (int)i;
+      }
+    }
+    json_decref(rs);
+    json_decref(ft);
+    json_decref(fs);
+    ayil_report_free(reg);
+    ayil_report_free(fil);
+  }
+  attack(&u, nb);
+  json_decref(nt);
+  json_decref(ns);
+  ayil_report_free(nat);
+}
+
+/* Random data over oblasts of both regions, several committees each. */
+static void test_suppress_across_hierarchy(void **state) {
+  static const int nbs[] = {3, 4, 5, 10};
+  static const int pick[] = {1, 6, 7, 2, 5, 8, 0};
+  static data_t d;
+  unsigned seed;
+
+  (void)state;
+  for (seed = 1; seed <= 60; seed++) {
+    gen_data(&d, 1000 + seed, pick, 3 + (int)(seed % 5));
+    union_report(&d, nbs[seed % 4]);
+  }
+}
+
+/*
+ * One small oblast beside a large one in its region. Chui has one
+ * committee with 3 appeals, talas one with 40, osh one with 20. Alone,
+ * chui's 3 is "<5" and talas' 40 is shown: so the regional hubs print
+ * them. Suppressing the national table on its own, north (43) shown with
+ * chui hidden would hide talas as well (its smallest other oblast); but
+ * talas' hub prints 40, and 43 - 40 gives chui away. Talas must stay as
+ * its hub shows it, and north and the total be hidden instead.
+ */
+static void test_suppress_regional_vs_national(void **state) {
+  static data_t d;
+  const char *ap = "{\"kind\":\"appeal\",\"month\":\"2026-02\",\"violence\":"
+                   "[\"physical\"],\"survivor_sex\":\"female\","
+                   "\"survivor_age\":\"26-40\"}";
+  static const int obl[] = {1, 6, 5}, nap[] = {3, 40, 20};
+  ayil_report_t *r;
+  json_t *doc;
+  int i, k;
+
+  (void)state;
+  memset(&d, 0, sizeof(d));
+  d.ncom = 3;
+  for (i = 0; i < 3; i++) {
+    d.com_oblast[i] = obl[i];
+    for (k = 0; k < nap[i]; k++) {
+      snprintf(d.hdr[d.nrec], sizeof(d.hdr[0]), "%s", ap);
+      d.hc[d.nrec++] = i;
+    }
+  }
+  r = build(&d, NULL, -1);
+  doc = render_json(r, 5);
+  assert_string_equal(display(doc, "committee", "C0", "appeals"), "<5");
+  assert_string_equal(display(doc, "oblast", "chui", "appeals"), "<5");
+  assert_int_equal(val(doc, "committee", "C1", "appeals"), 40);
+  assert_int_equal(val(doc, "oblast", "talas", "appeals"), 40);
+  assert_string_equal(display(doc, "region", "north", "appeals"), "x");
+  assert_int_equal(val(doc, "region", "south", "appeals"), 20);
+  assert_string_equal(display(doc, "total", "total", "appeals"), "x");
+  json_decref(doc);
+  ayil_report_free(r);
+  union_report(&d, 5);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_suppress_simple),
       cmocka_unit_test(test_suppress_attack),
       cmocka_unit_test(test_suppress_small_chain),
+      cmocka_unit_test(test_suppress_across_hierarchy),
+      cmocka_unit_test(test_suppress_regional_vs_national),
   };
 
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -17,6 +17,14 @@
                                   cell recoverable from the sums (exact
                                   linear algebra over fractions, and integer
                                   bounds propagated to a fixpoint)
+  audit-set N COMMITTEES.json NAT_TRUTH.json NAT.json
+            [OBLAST TRUTH.json SUPPRESSED.json]...
+                                  a national report and, per oblast, the
+                                  report of its committees alone (--oblast,
+                                  what its regional hub prints) read
+                                  together: the oblast's and its committees'
+                                  cells shown alike, and the audit above over
+                                  all of them and their sums at once
   browser CHROMIUM PAGE.html OUTDIR WANT...
                                   open the page in headless chromium over
                                   the DevTools pipe: no console error, no
@@ -430,42 +438,61 @@ def relations(rows):
     return ents, inds, rels
 
 
-def audit(truth_file, sup_file, nb, committees_file):
-    nb = int(nb)
-    truth, sup = json.load(open(truth_file)), json.load(open(sup_file))
-    oblast_of = {c["name"]: c["oblast"] for c in json.load(open(committees_file))}
-    tv = {key(r): r["value"] for r in truth["rows"]}
-    sv = {key(r): r for r in sup["rows"]}
-    check(set(tv) == set(sv), "suppressed report has the same rows")
-    check(sup.get("suppress_below") == nb, "json says suppress_below %d" % nb)
-    ents, inds, rels = relations(truth["rows"])
-    for i in inds:   # committees -> oblast -> region -> total
+def hier_rels(keys, inds, oblast_of):
+    """The sums across scopes among the rows keys (a report's (scope, name,
+    indicator) keys): an oblast = its committees, a region = its oblasts,
+    the total = the regions; those the report has."""
+    ents = {k[:2] for k in keys}
+    rels = []
+    for i in inds:
         for o in OBLASTS:
-            rels.append((("oblast", o, i), [("committee", c, i) for c in oblast_of if oblast_of[c] == o]))
+            if ("oblast", o) in ents:
+                rels.append((("oblast", o, i), [("committee", c, i) for c in sorted(oblast_of)
+                                                if oblast_of[c] == o and ("committee", c) in ents]))
         for rg in ("north", "south"):
-            rels.append((("region", rg, i), [("oblast", o, i) for o in OBLASTS if REGION[o] == rg]))
-        rels.append((("total", "total", i), [("region", "north", i), ("region", "south", i)]))
-    rels = [(t, p) for t, p in rels if p]
-    # The sums hold on the true values.
-    check(all(tv[t] == sum(tv[x] for x in p) for t, p in rels), "%d sum relations hold on the true values" % len(rels))
+            if ("region", rg) in ents:
+                rels.append((("region", rg, i), [("oblast", o, i) for o in OBLASTS
+                                                 if REGION[o] == rg and ("oblast", o) in ents]))
+        if ("total", "total") in ents:
+            rels.append((("total", "total", i), [("region", rg, i) for rg in ("north", "south")
+                                                 if ("region", rg) in ents]))
+    return [(t, p) for t, p in rels if p]
+
+
+def report_rels(rows, oblast_of):
+    """Every sum a reader of one report can see."""
+    ents, inds, rels = relations(rows)
+    return rels + hier_rels({key(r) for r in rows}, inds, oblast_of)
+
+
+def cell_checks(tv, sv, nb, what=""):
+    """A report's cells against the truth: small counts hidden, only they
+    "<N", shown values true, zeros never hidden, money of the few hidden."""
     hidden = [k for k in sv if sv[k]["value"] is None]
-    ok("%d of %d cells hidden at --suppress-below %d" % (len(hidden), len(sv), nb))
-    check(all(sv[k]["value"] == tv[k] for k in sv if sv[k]["value"] is not None), "shown values are the true ones")
-    small = [k for k in tv if k[2] != "aid.money.som" and 1 <= tv[k] < nb]
+    ok("%s%d of %d cells hidden at --suppress-below %d" % (what, len(hidden), len(sv), nb))
+    check(all(sv[k]["value"] == tv[k] for k in sv if sv[k]["value"] is not None),
+          what + "shown values are the true ones")
+    small = [k for k in tv if k[-1] != "aid.money.som" and 1 <= tv[k] < nb]
     # A small count shows "<N", or "x" where "<N" would let a reader pin a
     # hidden cell (a total "<N" over N-1 parts "<N").
     check(all(sv[k]["value"] is None and sv[k]["display"] in ("<%d" % nb, "x") for k in small),
-          "every count 1..%d is hidden, as <%d or x (%d cells, %d as x)"
-          % (nb - 1, nb, len(small), sum(sv[k]["display"] == "x" for k in small)))
+          "%severy count 1..%d is hidden, as <%d or x (%d cells, %d as x)"
+          % (what, nb - 1, nb, len(small), sum(sv[k]["display"] == "x" for k in small)))
     check(all(1 <= tv[k] < nb for k in hidden if sv[k]["display"].startswith("<")),
-          "only counts 1..%d show <%d" % (nb - 1, nb))
-    check(all(tv[k] > 0 for k in hidden), "no zero is hidden")
+          "%sonly counts 1..%d show <%d" % (what, nb - 1, nb))
+    check(all(tv[k] > 0 for k in hidden), what + "no zero is hidden")
     check(all(sv[k].get("suppressed") is True and sv[k]["display"] in ("<%d" % nb, "x") for k in hidden),
-          "hidden cells are marked suppressed with a display")
-    som_leak = [k for k in tv if k[2] == "aid.money.people" and 1 <= tv[k] < nb
-                and tv[k[:2] + ("aid.money.som",)] > 0
-                and sv[k[:2] + ("aid.money.som",)]["value"] is not None]
-    check(not som_leak, "the money of a hidden few is hidden too")
+          what + "hidden cells are marked suppressed with a display")
+    som_leak = [k for k in tv if k[-1] == "aid.money.people" and 1 <= tv[k] < nb
+                and tv[k[:-1] + ("aid.money.som",)] > 0
+                and sv[k[:-1] + ("aid.money.som",)]["value"] is not None]
+    check(not som_leak, what + "the money of a hidden few is hidden too")
+    return hidden
+
+
+def attack(sv, rels, hidden, nb, what=""):
+    """Can a reader recover a hidden cell from the shown ones, "<N" and "x",
+    and the sums rels? Exact linear algebra, then integer bounds."""
     # 1. Exact: is a hidden cell a linear function of what is shown?
     var = {k: n for n, k in enumerate(hidden)}
     eqs = []
@@ -480,13 +507,11 @@ def audit(truth_file, sup_file, nb, committees_file):
         if row:
             eqs.append((row, const))
         elif const != 0:
-            fail("a relation does not hold on the shown values: %s" % (t,))
+            fail("%sa relation does not hold on the shown values: %s" % (what, t,))
     # Gaussian elimination to reduced row echelon form over fractions.
     piv = {}   # var -> row (dict)
     for row, const in eqs:
         row = dict(row)
-        for v in list(row):
-            pass
         changed = True
         while changed:
             changed = False
@@ -513,8 +538,8 @@ def audit(truth_file, sup_file, nb, committees_file):
                         del prow[a]
         piv[p] = row
     determined = [hidden[p] for p, row in piv.items() if len(row) == 1]
-    check(not determined, "exact: no hidden cell is determined by the %d sums (rank %d, %d unknowns)%s"
-          % (len(eqs), len(piv), len(hidden), "; determined: %s" % determined[:4] if determined else ""))
+    check(not determined, "%sexact: no hidden cell is determined by the %d sums (rank %d, %d unknowns)%s"
+          % (what, len(eqs), len(piv), len(hidden), "; determined: %s" % determined[:4] if determined else ""))
     # 2. Bounds: "<N" is 1..N-1; "x" is >= 1 (zeros are never hidden, and
     # an "x" may be a small count). Propagate over every sum to a fixpoint.
     INF = float("inf")
@@ -548,15 +573,77 @@ def audit(truth_file, sup_file, nb, committees_file):
                     hi[x] = nhi
                     moved = True
                 if lo[x] > hi[x]:
-                    fail("bounds of %s crossed: the audit is wrong" % (x,))
+                    fail("%sbounds of %s crossed: the audit is wrong" % (what, x,))
                     return
         if not moved:
             break
     pinned = [(x, lo[x]) for x in hidden if lo[x] == hi[x]]
-    check(not pinned, "bounds: no hidden cell is pinned to one value (%d rounds)%s"
-          % (it + 1, "; pinned: %s" % pinned[:4] if pinned else ""))
-    tight = [x for x in hidden if truth and (hi[x] - lo[x]) < 1]
-    check(not tight, "every hidden cell keeps at least two possible values")
+    check(not pinned, "%sbounds: no hidden cell is pinned to one value (%d rounds)%s"
+          % (what, it + 1, "; pinned: %s" % pinned[:4] if pinned else ""))
+
+
+def audit(truth_file, sup_file, nb, committees_file):
+    nb = int(nb)
+    truth, sup = json.load(open(truth_file)), json.load(open(sup_file))
+    oblast_of = {c["name"]: c["oblast"] for c in json.load(open(committees_file))}
+    tv = {key(r): r["value"] for r in truth["rows"]}
+    sv = {key(r): r for r in sup["rows"]}
+    check(set(tv) == set(sv), "suppressed report has the same rows")
+    check(sup.get("suppress_below") == nb, "json says suppress_below %d" % nb)
+    rels = report_rels(truth["rows"], oblast_of)
+    # The sums hold on the true values.
+    check(all(tv[t] == sum(tv[x] for x in p) for t, p in rels), "%d sum relations hold on the true values" % len(rels))
+    hidden = cell_checks(tv, sv, nb)
+    attack(sv, rels, hidden, nb)
+
+
+def audit_set(nb, committees_file, nat_truth, nat_sup, *per_oblast):
+    """The national report (every committee: NAT_TRUTH unsuppressed, NAT_SUP
+    at N) and, per oblast O, the report of O's committees alone (O
+    TRUTH.json SUP.json: `--oblast O`, what O's hub prints), read together
+    by one reader: the cells of O's committees and of O are shown alike in
+    the national report and in O's, and nothing hidden in any of them can
+    be worked out from all of them together (each with its own sums, and
+    the cells of O's committees and of O one number in both)."""
+    nb = int(nb)
+    oblast_of = {c["name"]: c["oblast"] for c in json.load(open(committees_file))}
+    reps = [("national", None, nat_truth, nat_sup)]
+    if len(per_oblast) % 3 != 0 or not per_oblast:
+        sys.exit("audit-set: give OBLAST TRUTH.json SUPPRESSED.json per oblast")
+    for j in range(0, len(per_oblast), 3):
+        reps.append(("--oblast " + per_oblast[j], per_oblast[j]) + tuple(per_oblast[j + 1:j + 3]))
+    tv, sv, rels = {}, {}, []
+    nat = {}
+    for tag, ob, tf, sf in reps:
+        truth, sup = json.load(open(tf)), json.load(open(sf))
+        t = {key(r): r["value"] for r in truth["rows"]}
+        s = {key(r): r for r in sup["rows"]}
+        check(set(t) == set(s) and sup.get("suppress_below") == nb,
+              "%s: the same rows as its truth, at suppress_below %d" % (tag, nb))
+        if ob is None:
+            nat = s
+        else:
+            mine = [k for k in s if (k[0] == "committee" and oblast_of.get(k[1]) == ob)
+                    or (k[0] == "oblast" and k[1] == ob)]
+            diff = [k for k in mine if k not in nat or any(s[k].get(f) != nat[k].get(f)
+                                                           for f in ("value", "display", "suppressed"))]
+            check(mine and not diff, "%s: its %d cells of %s and its committees are shown as in the national "
+                  "report%s" % (tag, len(mine), ob, "; differ: %s" % diff[:3] if diff else ""))
+            only = [k for k in nat if ((k[0] == "committee" and oblast_of.get(k[1]) == ob)
+                                       or (k[0] == "oblast" and k[1] == ob)) and k not in s
+                    and nat[k]["value"] != 0]
+            check(not only, "%s: the national report has no non-zero cell of %s it lacks" % (tag, ob))
+            # One number in both reports.
+            rels += [((tag,) + k, [("national",) + k]) for k in mine if k in nat]
+        for k in t:
+            tv[(tag,) + k] = t[k]
+            sv[(tag,) + k] = s[k]
+        rels += [((tag,) + a, [(tag,) + x for x in b]) for a, b in report_rels(truth["rows"], oblast_of)]
+        cell_checks(t, s, nb, tag + ": ")
+    check(all(tv[t] == sum(tv[x] for x in p) for t, p in rels),
+          "%d sum relations of %d reports hold on the true values" % (len(rels), len(reps)))
+    hidden = [k for k in sv if sv[k]["value"] is None]
+    attack(sv, rels, hidden, nb, "all %d reports together: " % len(reps))
 
 
 # ---- browser: the HTML page in headless chromium over the DevTools pipe ----
@@ -724,6 +811,8 @@ def main():
         labels(args[0], args[1:])
     elif cmd == "audit":
         audit(*args)
+    elif cmd == "audit-set":
+        audit_set(*args)
     elif cmd == "browser":
         browser(args[0], args[1], args[2], args[3:])
     else:
