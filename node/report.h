@@ -33,7 +33,7 @@
  * families.active is the families whose status is active.
  *
  * Small cells. See ayil_report_write() and the comment above suppress() in
- * report.c for the exact rule.
+ * report_tab.c for the exact rule.
  */
 #ifndef AYIL_REPORT_H
 #define AYIL_REPORT_H
@@ -200,7 +200,7 @@ int ayil_report_add_packed(ayil_report_t *r, const char *committee_name,
  *   another cell, not 0". aid.money.som (not a count of people) is
  *   suppressed, as "x", wherever aid.money.people is in 1..N-1, and takes
  *   part in the complementary rule. Zeros are never suppressed. 0 and 1
- *   suppress nothing. The exact rule is above suppress() in report.c.
+ *   suppress nothing. The exact rule is above suppress() in report_tab.c.
  *
  * The report is not changed; it can be written again in another form.
  * Returns 0, AYIL_EINVAL (unknown format or language, N < 0), AYIL_ENOMEM

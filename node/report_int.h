@@ -132,7 +132,7 @@ typedef struct tab_s {
  * Builds the table of report r: every entity (committees sorted by oblast
  * then name, oblasts, regions, the total) by every indicator column, sums
  * upwards, the summing groups, and small-cell suppression at threshold nb
- * (suppress() in report.c). *t is overwritten; on success free it with
+ * (suppress() in report_tab.c). *t is overwritten; on success free it with
  * ayil__report_tab_free(). Returns 0 or AYIL_ENOMEM (then nothing is
  * left to free).
  */
