@@ -112,7 +112,8 @@ static void enrol(ayil_store_t *st, const char *name, const uint8_t *pred,
   ayil_invite_t inv;
   memset(&inv, 0, sizeof inv);
   assert_int_equal(ayil_reg_admit(st, pred == NULL ? name : NULL,
-                                  pred == NULL ? "talas" : NULL, NULL, pred, 7, &inv),
+                                  pred == NULL ? "talas" : NULL, NULL, pred, 7,
+                                  &inv),
                    0);
   {
     uint8_t got[AYIL_ID_BYTES];

@@ -186,8 +186,8 @@ static void test_admit_redeem_succeed_revoke(void **state) {
   memset(b, 0xb, sizeof b);
   memset(c, 0xc, sizeof c);
   memset(&inv, 0, sizeof inv);
-  assert_int_equal(ayil_reg_admit(st, "Invented One", "talas", NULL, NULL, 3, &inv),
-                   0);
+  assert_int_equal(
+      ayil_reg_admit(st, "Invented One", "talas", NULL, NULL, 3, &inv), 0);
   assert_string_equal(inv.name, "Invented One");
   assert_true(inv.expires > (uint64_t)time(NULL) + 2 * 86400);
   assert_int_equal(ayil_reg_device(st, a, &d), AYIL_ENOTFOUND);
@@ -286,8 +286,8 @@ static void test_stolen_code(void **state) {
   randombytes_buf(thief, sizeof thief);
   randombytes_buf(real, sizeof real);
   memset(&inv, 0, sizeof inv);
-  assert_int_equal(ayil_reg_admit(st, "Invented Two", "naryn", NULL, NULL, 0, &inv),
-                   0);
+  assert_int_equal(
+      ayil_reg_admit(st, "Invented Two", "naryn", NULL, NULL, 0, &inv), 0);
   /* Invites last 7 days unless asked. */
   assert_true(inv.expires <= (uint64_t)time(NULL) + 7 * 86400 + 5);
   assert_true(inv.expires >= (uint64_t)time(NULL) + 7 * 86400 - 5);
