@@ -87,7 +87,7 @@ int64_t ayil_node_unacked_out(ayil_node_t *n, const uint8_t *peer,
   is_hub = !ayil_node_is_committee(n);
   if (!is_hub && n->conf.hub_id[0] != '\0' &&
       ayil_id_from_text(n->conf.hub_id, hub) == 0)
-    hubp = hub;
+    hubp = hub; /* a hub finds the hub above in its store */
   if (ayil_node_view(&nv, n->store, is_hub, n->ident.pk, hubp, peer) != 0 ||
       ayil_policy_origins(&nv.v, rows, sizeof rows / sizeof rows[0], &nrows) !=
           0)
@@ -167,10 +167,19 @@ static int status_peers(ayil_node_t *n, const char *today,
       rc = add_peer(n, st, &cap, hub, "hub", "", 0, today);
     return rc;
   }
+  /* A regional hub: the hub above it first. */
+  if (n->conf.hub_id[0] != '\0') {
+    uint8_t up[AYIL_ID_BYTES];
+    if (ayil_id_from_text(n->conf.hub_id, up) == 0)
+      rc = add_peer(n, st, &cap, up, "hub above", "", 0, today);
+    if (rc != 0)
+      return rc;
+  }
+  /* The nodes that connect here: committees under a hub below do not. */
   if (prepare(n,
               "SELECT d.id, d.state, d.committee, c.name FROM devices d JOIN "
-              "committees c ON c.id=d.committee ORDER BY c.oblast, c.name, "
-              "d.admitted",
+              "committees c ON c.id=d.committee WHERE c.parent IS NULL "
+              "ORDER BY c.oblast, c.name, d.admitted",
               &s) != 0)
     return 0; /* a store without a registry shows no peers */
   while (rc == 0 && sqlite3_step(s) == SQLITE_ROW) {
