@@ -268,6 +268,128 @@ static void test_admit_redeem_succeed_revoke(void **state) {
   ayil_store_close(st);
 }
 
+/* Registers node `id` as a device of a new registry row (kind `kind`). */
+static void bind_new(ayil_store_t *st, const uint8_t hsk[64], const char *name,
+                     const char *oblast, const char *kind,
+                     const uint8_t id[AYIL_ID_BYTES]) {
+  ayil_invite_t inv;
+  uint8_t got[AYIL_ID_BYTES];
+  int admitted = 0;
+  memset(&inv, 0, sizeof inv);
+  assert_int_equal(ayil_reg_admit(st, name, oblast, kind, NULL, 0, &inv), 0);
+  assert_int_equal(ayil_reg_redeem(st, hsk, inv.token, id), AYIL_EPENDING);
+  assert_int_equal(
+      ayil_reg_confirm(st, hsk, ayil_enrol_code(id), got, &admitted), 0);
+  assert_int_equal(admitted, 1);
+}
+
+/* The national hub's directory: the committees that each regional hub's
+ * signed notices admitted (ayil_reg_directory()), folded idempotently;
+ * a committee that moves region keeps its row; a hub below cannot make a
+ * hub a committee; a stranger's notices change nothing. */
+static void test_national_directory(void **state) {
+  ayil_store_t *st = fresh("national");
+  uint8_t npk[32], nsk[64], r1[32], r2[32], x[32], y[32], z[32];
+  uint8_t ids[8][AYIL_ID_BYTES];
+  char text[AYIL_ID_TEXT];
+  ayil_device_t d, h1, h2;
+  size_t n = 0;
+  int64_t rows = 0;
+  (void)state;
+  crypto_sign_keypair(npk, nsk);
+  ayil_id_to_text(npk, text);
+  assert_int_equal(ayil_store_meta_set(st, "role", "hub"), 0);
+  assert_int_equal(ayil_store_meta_set(st, "node_id", text), 0);
+  memset(r1, 0x11, sizeof r1);
+  memset(r2, 0x22, sizeof r2);
+  memset(x, 0x0a, sizeof x);
+  memset(y, 0x0b, sizeof y);
+  memset(z, 0x0c, sizeof z);
+  bind_new(st, nsk, "Invented Chui hub", "chui", AYIL_KIND_HUB, r1);
+  bind_new(st, nsk, "Invented Osh hub", "osh", AYIL_KIND_HUB, r2);
+  bind_new(st, nsk, "Invented Own committee", "talas", NULL, z);
+  assert_int_equal(ayil_reg_device(st, r1, &h1), 0);
+  assert_int_equal(ayil_reg_device(st, r2, &h2), 0);
+  assert_string_equal(h1.kind, AYIL_KIND_HUB);
+  assert_int_equal(ayil_reg_is_hub(st, r1), 1);
+  assert_int_equal(ayil_reg_is_hub(st, z), 0);
+  assert_int_equal(ayil_reg_is_hub(st, npk), 0); /* no hub above, not meta */
+
+  /* r1 admitted x: a committee under r1, in r1's oblast, named by its id. */
+  assert_int_equal(ayil_reg_directory(st, r1, AYIL_NOTICE_ADMIT, x, NULL, 100),
+                   0);
+  assert_int_equal(ayil_reg_device(st, x, &d), 0);
+  assert_string_equal(d.kind, AYIL_KIND_COMMITTEE);
+  assert_string_equal(d.oblast, "chui");
+  assert_int_equal(d.parent, h1.committee);
+  assert_string_equal(d.state, AYIL_DEV_ACTIVE);
+  ayil_id_to_text(x, text);
+  text[8] = '\0';
+  assert_string_equal(d.name, text);
+  assert_int_equal(ayil_reg_is_hub(st, x), 0);
+  rows = d.committee;
+  /* Folding again changes nothing. */
+  assert_int_equal(ayil_reg_directory(st, r1, AYIL_NOTICE_ADMIT, x, NULL, 100),
+                   0);
+  assert_int_equal(ayil_reg_device(st, x, &d), 0);
+  assert_int_equal(d.committee, rows);
+  /* Its successor y: the same row; x replaced. */
+  assert_int_equal(ayil_reg_directory(st, r1, AYIL_NOTICE_ADMIT, y, x, 200), 0);
+  assert_int_equal(ayil_reg_device(st, y, &d), 0);
+  assert_int_equal(d.committee, rows);
+  assert_int_equal(ayil_reg_device(st, x, &d), 0);
+  assert_string_equal(d.state, AYIL_DEV_REPLACED);
+  /* Every log under r1: r1's own row first, then its committees. */
+  assert_int_equal(ayil_reg_below(st, h1.committee, ids, 8, &n), 0);
+  assert_int_equal(n, 3);
+  assert_memory_equal(ids[0], r1, 32);
+  assert_memory_equal(ids[1], x, 32);
+  assert_memory_equal(ids[2], y, 32);
+  /* Not under r2; the uplink's own committees are z only. */
+  assert_int_equal(ayil_reg_below(st, h2.committee, ids, 8, &n), 0);
+  assert_int_equal(n, 1);
+  assert_int_equal(ayil_reg_below(st, 0, ids, 8, &n), 0);
+  assert_int_equal(n, 1);
+  assert_memory_equal(ids[0], z, 32);
+
+  /* y moves to r2's region: the same row, now under r2, in osh. */
+  assert_int_equal(ayil_reg_directory(st, r2, AYIL_NOTICE_ADMIT, y, NULL, 300),
+                   0);
+  assert_int_equal(ayil_reg_device(st, y, &d), 0);
+  assert_int_equal(d.committee, rows);
+  assert_int_equal(d.parent, h2.committee);
+  assert_string_equal(d.oblast, "osh");
+  /* r1's revoke of y, after the move, is not r1's to make any more. */
+  assert_int_equal(ayil_reg_directory(st, r1, AYIL_NOTICE_REVOKE, y, NULL, 400),
+                   0);
+  assert_int_equal(ayil_reg_device(st, y, &d), 0);
+  assert_string_equal(d.state, AYIL_DEV_ACTIVE);
+  assert_int_equal(ayil_reg_directory(st, r2, AYIL_NOTICE_REVOKE, y, NULL, 400),
+                   0);
+  assert_int_equal(ayil_reg_device(st, y, &d), 0);
+  assert_string_equal(d.state, AYIL_DEV_REVOKED);
+
+  /* A hub below cannot make a hub, or this hub's own committee, its own
+   * by a notice ... */
+  assert_int_equal(ayil_reg_directory(st, r1, AYIL_NOTICE_ADMIT, r2, NULL, 500),
+                   0);
+  assert_int_equal(ayil_reg_device(st, r2, &d), 0);
+  assert_string_equal(d.kind, AYIL_KIND_HUB);
+  assert_int_equal(d.parent, 0);
+  /* ... and notices from a committee or a stranger change nothing. */
+  {
+    uint8_t stranger[32], w[32];
+    memset(stranger, 0x77, sizeof stranger);
+    memset(w, 0x0d, sizeof w);
+    assert_int_equal(ayil_reg_directory(st, z, AYIL_NOTICE_ADMIT, w, NULL, 600),
+                     0);
+    assert_int_equal(
+        ayil_reg_directory(st, stranger, AYIL_NOTICE_ADMIT, w, NULL, 600), 0);
+    assert_int_equal(ayil_reg_device(st, w, &d), AYIL_ENOTFOUND);
+  }
+  ayil_store_close(st);
+}
+
 /* A stolen invite code: the thief presents it first, then the real device.
  * The operator confirms the code the committee reads out: the real device
  * is admitted, the thief never. A code confirmed ahead admits only the
@@ -392,6 +514,7 @@ int main(void) {
       cmocka_unit_test(test_stolen_code),
       cmocka_unit_test(test_bookkeeping_and_alerts),
       cmocka_unit_test(test_delete_burst),
+      cmocka_unit_test(test_national_directory),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
