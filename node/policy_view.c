@@ -34,34 +34,26 @@ int ayil_node_view(ayil_node_view_t *nv, ayil_store_t *st, int is_hub,
   nv->v.forked = forked;
   nv->v.kin = kin;
   nv->v.ctx = st;
-  if (!is_hub) {
-    /* A committee: the predecessors its hub confirmed. */
-    rc = ayil_store_lineage(st, ids, AYIL_POLICY_DEVICES_MAX, &nd);
-    if (rc != 0)
-      return rc;
-    if (nd > AYIL_POLICY_DEVICES_MAX)
-      nd = AYIL_POLICY_DEVICES_MAX;
-    for (i = 0; i < nd; i++)
-      memcpy(nv->dev[i].id, ids[i], AYIL_ID_BYTES);
-    nv->v.ndevices = nd;
-    return 0;
-  }
-  nv->v.is_hub = ayil__store_is_hub_cb;
-  if (ayil_store_is_hub_above(st, peer)) {
-    /* This hub facing the hub above it: every log it forwards. */
+  if (is_hub)
+    nv->v.is_hub = ayil__store_is_hub_cb;
+  if (!is_hub || ayil_store_is_hub_above(st, peer)) {
+    /* A committee facing its hub: the predecessors its hub confirmed. A
+     * hub facing the hub above it (uplink): the hubs it replaced (their
+     * notices say which committees it takes over), then every device of
+     * its committees: every log it forwards. */
     size_t np = 0;
-    nv->v.role = AYIL_POLICY_UPLINK;
-    memcpy(nv->hub, peer, AYIL_ID_BYTES);
-    /* The hubs it replaced first (their logs of notices say which
-     * committees it takes over), then its committees' devices. */
     rc = ayil_store_lineage(st, ids, AYIL_POLICY_DEVICES_MAX, &np);
     if (rc != 0)
       return rc;
     if (np > AYIL_POLICY_DEVICES_MAX)
       np = AYIL_POLICY_DEVICES_MAX;
-    rc = ayil_reg_below(st, 0, ids + np, AYIL_POLICY_DEVICES_MAX - np, &nd);
-    if (rc != 0)
-      return rc;
+    if (is_hub) {
+      nv->v.role = AYIL_POLICY_UPLINK;
+      memcpy(nv->hub, peer, AYIL_ID_BYTES);
+      rc = ayil_reg_below(st, 0, ids + np, AYIL_POLICY_DEVICES_MAX - np, &nd);
+      if (rc != 0)
+        return rc;
+    }
     nd += np;
     if (nd > AYIL_POLICY_DEVICES_MAX)
       nd = AYIL_POLICY_DEVICES_MAX;

@@ -78,6 +78,22 @@ static void reg_end(sqlite3_stmt *s) {
   }
 }
 
+/* The node ids in column 0 of the rows from `s` (reg_run left at its first
+ * row, or NULL): up to cap into ids, *n set to how many there are. */
+static int ids_of(sqlite3_stmt *s, uint8_t (*ids)[AYIL_ID_BYTES], size_t cap,
+                  size_t *n) {
+  *n = 0;
+  while (s != NULL) {
+    if (*n < cap && sqlite3_column_bytes(s, 0) == AYIL_ID_BYTES)
+      memcpy(ids[*n], sqlite3_column_blob(s, 0), AYIL_ID_BYTES);
+    (*n)++;
+    if (sqlite3_step(s) != SQLITE_ROW)
+      break;
+  }
+  reg_end(s);
+  return 0;
+}
+
 /* ---- invite codes ---- */
 
 /*
@@ -686,17 +702,7 @@ int ayil_reg_committee_devices(ayil_store_t *st, int64_t committee,
                    "admitted",
                    &s, "i", committee);
   *n = 0;
-  if (rc != 0)
-    return rc;
-  while (s != NULL) {
-    if (*n < cap && sqlite3_column_bytes(s, 0) == AYIL_ID_BYTES)
-      memcpy(ids[*n], sqlite3_column_blob(s, 0), AYIL_ID_BYTES);
-    (*n)++;
-    if (sqlite3_step(s) != SQLITE_ROW)
-      break;
-  }
-  reg_end(s);
-  return 0;
+  return rc != 0 ? rc : ids_of(s, ids, cap, n);
 }
 
 int ayil_reg_revoke(ayil_store_t *st, const uint8_t hub_sk[64],
@@ -888,17 +894,7 @@ int ayil_reg_below(ayil_store_t *st, int64_t row, uint8_t (*ids)[AYIL_ID_BYTES],
                          "c.parent IS NULL ORDER BY c.id, d.admitted, d.id",
                          &s, "");
   *n = 0;
-  if (rc != 0)
-    return rc;
-  while (s != NULL) {
-    if (*n < cap && sqlite3_column_bytes(s, 0) == AYIL_ID_BYTES)
-      memcpy(ids[*n], sqlite3_column_blob(s, 0), AYIL_ID_BYTES);
-    (*n)++;
-    if (sqlite3_step(s) != SQLITE_ROW)
-      break;
-  }
-  reg_end(s);
-  return 0;
+  return rc != 0 ? rc : ids_of(s, ids, cap, n);
 }
 
 /* ---- per-peer bookkeeping ---- */

@@ -13,15 +13,7 @@ source "$(dirname "$0")/lib/common.bash"
 source "$(dirname "$0")/lib/sync_lib.bash"
 START=$(date +%s)
 export AYIL_PASSPHRASE="damage test passphrase"
-dump_logs() {
-  local f
-  for f in "$T"/*.log; do
-    echo "# --- $(basename "$f") (last 15 lines)"
-    tail -n 15 "$f" | sed 's/^/#   /'
-  done
-}
-trap 'rc=$?; [ "$FAILED" = 0 ] && [ $rc = 0 ] || dump_logs
-  [ -z "${AYIL_E2E_KEEP:-}" ] || cp -a "$T" "$AYIL_E2E_KEEP"; cleanup' EXIT
+trap_dump_logs
 
 # flip_body DB SEQ: flips one bit of the sealed body of the record that
 # entry SEQ of the node's own log put, in place (python3's sqlite3).

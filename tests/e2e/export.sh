@@ -27,19 +27,7 @@ XSD="$SRC/deploy/adx.xsd"
 EXAMPLE="$SRC/deploy/report-mapping.example"
 export AYIL_PASSPHRASE="export test passphrase"
 trap 'rc=$?; [ -z "${AYIL_E2E_KEEP:-}" ] || cp -a "$T"/. "$AYIL_E2E_KEEP"/ 2>/dev/null; cleanup' EXIT
-pycheck() {
-  local d=$1 line rc=0
-  shift
-  python3 "$CK" "$@" >"$T/py.out" 2>&1 || rc=$?
-  while IFS= read -r line; do
-    case $line in
-    "ok - "*) ok "$d: ${line#ok - }" ;;
-    "FAIL - "*) fail "$d: ${line#FAIL - }" ;;
-    *) echo "# $line" ;;
-    esac
-  done <"$T/py.out"
-  [ $rc = 0 ] || grep -q "^FAIL - " "$T/py.out" || fail "$d: exit $rc"
-}
+pycheck() { local d=$1; shift; checklines "$d" python3 "$CK" "$@"; }
 if ! command -v xmllint >/dev/null; then
   echo "export: xmllint is missing (Debian's libxml2-utils; scripts/deps.sh --test)" >&2
   exit 1

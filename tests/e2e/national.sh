@@ -28,33 +28,11 @@
 # AYIL_TEST_SEED=N repeats the random choices (timing still varies).
 source "$(dirname "$0")/lib/common.bash"
 source "$(dirname "$0")/lib/sync_lib.bash"
-START=$(date +%s)
-SEED=${AYIL_TEST_SEED:-$(($(date +%s%N) % 100000))}
-RANDOM=$SEED
-echo "# seed $SEED (AYIL_TEST_SEED=$SEED repeats it)"
+seed_random
 export AYIL_PASSPHRASE="national test passphrase"
 FORGE="$BIN/tests/tools/ayil-forge"
-dump_logs() {
-  local f
-  for f in "$T"/*.log; do
-    echo "# --- $(basename "$f") (last 12 lines)"
-    tail -n 12 "$f" | sed 's/^/#   /'
-  done
-}
-trap 'rc=$?; [ "$FAILED" = 0 ] && [ $rc = 0 ] || dump_logs
-  [ -z "${AYIL_E2E_KEEP:-}" ] || cp -a "$T" "$AYIL_E2E_KEEP"; cleanup' EXIT
+trap_dump_logs
 
-# link NAME TARGET_PORT RATE CUT SEED: an emulated link; its port in LPORT.
-link() {
-  local n=$1 i
-  "$EMU" --listen 127.0.0.1:0 --connect "127.0.0.1:$2" --rate "$3" --delay 30 \
-    --cut-bytes "$4" --seed "$5" --stats "$T/link-$n.stats" >"$T/link-$n.port" 2>"$T/link-$n.log" &
-  LPID[$n]=$!
-  PIDS+=($!)
-  for i in $(seq 100); do grep -q port= "$T/link-$n.port" 2>/dev/null && break; sleep 0.1; done
-  LPORT[$n]=$(sed -n 's/port=//p' "$T/link-$n.port")
-  [ -n "${LPORT[$n]}" ]
-}
 # report_json HOME: the report, exact counts.
 report_json() { "$AYIL" --home "$1" report --format json --suppress-below 0; }
 # rows SCOPE FILE...: "indicator value" of every row of SCOPE, summed over
@@ -93,7 +71,7 @@ for r in "${REGIONS[@]}"; do
   HOME_OF[$r]=$T/$r
   RPORT[$r]=$(free_port)
   "$AYIL" --home "${HOME_OF[$r]}" init --role hub --name "${RNAME[$r]}" --listen "127.0.0.1:${RPORT[$r]}" >"$T/$r.id" 2>>"$T/cli.err"
-  link "$r" "$NATPORT" 2000000 60000 $((SEED * 3 + ${r#r}))
+  start_link "$r" $((SEED * 3 + ${r#r})) "$NATPORT" 2000000 60000
   code=$("$AYIL" --home "$NAT" admit --hub --name "${RNAME[$r]}" --oblast "${ROBL[$r]}" --advertise "127.0.0.1:${LPORT[$r]}" 2>>"$T/cli.err")
   expect_rc 0 "$r joins the national hub with its invite" "$AYIL" --home "${HOME_OF[$r]}" join "$code"
   check "$r: the national hub's network key is kept apart from its own" test -s "${HOME_OF[$r]}/uplink.key" -a -s "${HOME_OF[$r]}/network.key"
@@ -148,6 +126,9 @@ for r in "${REGIONS[@]}"; do
   check "$r: its log of notices is at the national hub, byte for byte" \
     test "$(count_origin "$NAT" "$o")" -ge 3 -a "$(log_sum "${HOME_OF[$r]}" "$o")" = "$(log_sum "$NAT" "$o")"
 done
+nb=$(sq "$NAT/ayil.db" "SELECT count(*) FROM bodies")
+rb=$(($(sq "${HOME_OF[r1]}/ayil.db" "SELECT count(*) FROM bodies") + $(sq "${HOME_OF[r2]}/ayil.db" "SELECT count(*) FROM bodies") + $(sq "${HOME_OF[r3]}/ayil.db" "SELECT count(*) FROM bodies")))
+check "the sealed bodies travelled too: $nb at the national hub, as many as the regional hubs hold together" test "$nb" = "$rb" -a "$nb" -ge 108
 expect_rc 0 "log verify at the national hub: every chain and signature" "$AYIL" --home "$NAT" log verify
 check "the national hub holds no put or delete signed by a hub" test "$(sq "$NAT/ayil.db" "SELECT count(*) FROM records r JOIN devices d ON d.id = r.origin JOIN committees c ON c.id = d.committee WHERE c.kind = 'hub'")" = 0
 

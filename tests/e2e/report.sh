@@ -36,19 +36,7 @@ trap 'rc=$?; [ "$FAILED" = 0 ] && [ $rc = 0 ] || dump_logs
   [ -z "${AYIL_E2E_KEEP:-}" ] || cp -a "$T"/. "$AYIL_E2E_KEEP"/ 2>/dev/null; cleanup' EXIT
 # pycheck DESCRIPTION args...: runs a report_check.py check, counting its
 # ok/FAIL lines.
-pycheck() {
-  local d=$1 line rc=0
-  shift
-  python3 "$PY" "$@" >"$T/py.out" 2>&1 || rc=$?
-  while IFS= read -r line; do
-    case $line in
-    "ok - "*) ok "$d: ${line#ok - }" ;;
-    "FAIL - "*) fail "$d: ${line#FAIL - }" ;;
-    *) echo "# $line" ;;
-    esac
-  done <"$T/py.out"
-  [ $rc = 0 ] || grep -q "^FAIL - " "$T/py.out" || fail "$d: exit $rc"
-}
+pycheck() { local d=$1; shift; checklines "$d" python3 "$PY" "$@"; }
 
 phase "1. a hub and three committees, records entered while ayild syncs"
 HUB=$T/hub

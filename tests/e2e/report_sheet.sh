@@ -30,19 +30,7 @@ OUT=${AYIL_E2E_KEEP:-$T/reports}
 mkdir -p "$OUT"
 export AYIL_PASSPHRASE="report sheet test passphrase"
 trap 'rc=$?; [ -z "${AYIL_E2E_KEEP:-}" ] || cp -a "$T"/. "$AYIL_E2E_KEEP"/ 2>/dev/null; cleanup' EXIT
-pycheck() {
-  local d=$1 line rc=0
-  shift
-  "$@" >"$T/py.out" 2>&1 || rc=$?
-  while IFS= read -r line; do
-    case $line in
-    "ok - "*) ok "$d: ${line#ok - }" ;;
-    "FAIL - "*) fail "$d: ${line#FAIL - }" ;;
-    *) echo "# $line" ;;
-    esac
-  done <"$T/py.out"
-  [ $rc = 0 ] || grep -q "^FAIL - " "$T/py.out" || fail "$d: exit $rc"
-}
+pycheck() { checklines "$@"; }
 
 phase "0. a hub, a committee with records, a committee never set up"
 HUB=$T/hub

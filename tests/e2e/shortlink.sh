@@ -13,10 +13,7 @@
 # AYIL_TEST_SEED=N repeats the link's cuts.
 source "$(dirname "$0")/lib/common.bash"
 source "$(dirname "$0")/lib/sync_lib.bash"
-START=$(date +%s)
-SEED=${AYIL_TEST_SEED:-$(($(date +%s%N) % 100000))}
-RANDOM=$SEED
-echo "# seed $SEED (AYIL_TEST_SEED=$SEED repeats it)"
+seed_random
 export AYIL_PASSPHRASE="shortlink test passphrase"
 trap 'rc=$?; if [ "$FAILED" != 0 ] || [ $rc != 0 ]; then for f in "$T"/*.log; do
   echo "# --- $(basename "$f")"; tail -n 12 "$f" | sed "s/^/#   /"; done; fi; cleanup' EXIT

@@ -11,23 +11,10 @@
 # AYIL_TEST_SEED=N repeats the random choices (timing still varies).
 source "$(dirname "$0")/lib/common.bash"
 source "$(dirname "$0")/lib/sync_lib.bash"
-START=$(date +%s)
-SEED=${AYIL_TEST_SEED:-$(($(date +%s%N) % 100000))}
-RANDOM=$SEED
-echo "# seed $SEED (AYIL_TEST_SEED=$SEED repeats it)"
+seed_random
 export AYIL_PASSPHRASE="sync test passphrase"
 COMMITTEES=(c1 c2 c3)
-dump_logs() {
-  local f
-  for f in "$T"/*.log; do
-    echo "# --- $(basename "$f") (last 15 lines)"
-    tail -n 15 "$f" | sed 's/^/#   /'
-  done
-}
-# On failure, the logs say why; the trap of common.bash still cleans up.
-# AYIL_E2E_KEEP=DIR keeps the homes and logs there.
-trap 'rc=$?; [ "$FAILED" = 0 ] && [ $rc = 0 ] || dump_logs
-  [ -z "${AYIL_E2E_KEEP:-}" ] || cp -a "$T" "$AYIL_E2E_KEEP"; cleanup' EXIT
+trap_dump_logs
 
 # ---------------------------------------------------------------------------
 phase "1. convergence under cuts"

@@ -35,6 +35,22 @@ expect_rc() {
   if [ "$rc" = "$want" ]; then ok "$d (exit $rc)"; else
     fail "$d: exit $rc, want $want; stderr: $(head -c 300 "$T/err")"; fi
 }
+# checklines DESCRIPTION command...: runs a checker that prints "ok - ..."
+# and "FAIL - ..." lines, and counts them as this test's; any other line is
+# a comment; a failing exit with no FAIL line is one.
+checklines() {
+  local d=$1 line rc=0
+  shift
+  "$@" >"$T/py.out" 2>&1 || rc=$?
+  while IFS= read -r line; do
+    case $line in
+    "ok - "*) ok "$d: ${line#ok - }" ;;
+    "FAIL - "*) fail "$d: ${line#FAIL - }" ;;
+    *) echo "# $line" ;;
+    esac
+  done <"$T/py.out"
+  [ $rc = 0 ] || grep -q "^FAIL - " "$T/py.out" || fail "$d: exit $rc"
+}
 finish() {
   echo "$PASSED passed, $FAILED failed"
   [ "$FAILED" = 0 ]

@@ -56,16 +56,40 @@ stop_d() {
   PID_OF[$n]=""
 }
 
-# start_link NAME SEED: an emulated link to the hub for committee NAME.
+# start_link NAME SEED [PORT [RATE [CUT]]]: an emulated link for NAME, to
+# 127.0.0.1:PORT (default: the hub at $HUBPORT), RATE bits/s (256000),
+# cut every CUT bytes or so (8000); its port in LPORT[NAME].
 start_link() {
   local n=$1 i
-  "$EMU" --listen 127.0.0.1:0 --connect "127.0.0.1:$HUBPORT" --rate 256000 --delay 50 \
-    --cut-bytes 8000 --seed "$2" --stats "$T/link-$n.stats" >"$T/link-$n.port" 2>"$T/link-$n.log" &
+  "$EMU" --listen 127.0.0.1:0 --connect "127.0.0.1:${3:-$HUBPORT}" --rate "${4:-256000}" --delay 50 \
+    --cut-bytes "${5:-8000}" --seed "$2" --stats "$T/link-$n.stats" >"$T/link-$n.port" 2>"$T/link-$n.log" &
   LPID[$n]=$!
   PIDS+=($!)
   for i in $(seq 100); do grep -q port= "$T/link-$n.port" 2>/dev/null && break; sleep 0.1; done
   LPORT[$n]=$(sed -n 's/port=//p' "$T/link-$n.port")
   [ -n "${LPORT[$n]}" ]
+}
+# seed_random: SEED from AYIL_TEST_SEED, else the clock; $RANDOM follows
+# it, so that AYIL_TEST_SEED=N repeats a run's random choices.
+seed_random() {
+  START=$(date +%s)
+  SEED=${AYIL_TEST_SEED:-$(($(date +%s%N) % 100000))}
+  RANDOM=$SEED
+  echo "# seed $SEED (AYIL_TEST_SEED=$SEED repeats it)"
+}
+# dump_logs [LINES]: the last lines of every log in $T, for a failed run.
+dump_logs() {
+  local f
+  for f in "$T"/*.log; do
+    echo "# --- $(basename "$f") (last ${1:-15} lines)"
+    tail -n "${1:-15}" "$f" | sed 's/^/#   /'
+  done
+}
+# On failure, the logs say why; AYIL_E2E_KEEP=DIR keeps the homes and logs
+# there; then common.bash's cleanup.
+trap_dump_logs() {
+  trap 'rc=$?; [ "$FAILED" = 0 ] && [ $rc = 0 ] || dump_logs
+    [ -z "${AYIL_E2E_KEEP:-}" ] || cp -a "$T" "$AYIL_E2E_KEEP"; cleanup' EXIT
 }
 stat_of() { sed -n "s/^$2=//p" "$T/link-$1.stats"; }
 
