@@ -29,8 +29,8 @@ same_rc() {
   grep -q -F -- "$ky" "$T/err.ky" && ok "$d: Kyrgyz: '$ky'" || fail "$d: Kyrgyz was: $(cat "$T/err.ky")"
 }
 
-same_rc "a bad report option (CLI)" "--format must be text, csv, json, md, html or xlsx" \
-  "--format должен быть text, csv, json, md, html или xlsx" "--format text, csv, json, md, html же xlsx болушу керек" \
+same_rc "a bad report option (CLI)" "--format must be text, csv, json, md, html, xlsx, dhis2 or adx" \
+  "--format должен быть text, csv, json, md, html, xlsx, dhis2 или adx" "--format text, csv, json, md, html, xlsx, dhis2 же adx болушу керек" \
   "$AYIL" --home "$H" report --format nosuchformat
 same_rc "a missing home (node/)" "does not exist" "не существует" "үй каталогу жок" \
   "$AYIL" --home "$T/nohome" status
