@@ -830,6 +830,8 @@ int ayil_reg_directory(ayil_store_t *st, const uint8_t origin[AYIL_ID_BYTES],
   known = rc == 0;
   if (known && !strcmp(dev.kind, AYIL_KIND_HUB))
     return 0; /* a hub below cannot make another hub a committee */
+  if (known && dev.parent == 0 && hub.committee != 0)
+    return 0; /* nor take a committee that dials this hub itself */
   if (action != AYIL_NOTICE_ADMIT) {
     if (!known || dev.parent != hub.committee)
       return 0; /* another hub's device now, or never admitted */

@@ -376,6 +376,11 @@ static void test_national_directory(void **state) {
   assert_int_equal(ayil_reg_device(st, r2, &d), 0);
   assert_string_equal(d.kind, AYIL_KIND_HUB);
   assert_int_equal(d.parent, 0);
+  assert_int_equal(ayil_reg_directory(st, r1, AYIL_NOTICE_ADMIT, z, NULL, 500),
+                   0);
+  assert_int_equal(ayil_reg_device(st, z, &d), 0);
+  assert_int_equal(d.parent, 0);
+  assert_string_equal(d.oblast, "talas");
   /* ... and notices from a committee or a stranger change nothing. */
   {
     uint8_t stranger[32], w[32];
