@@ -71,7 +71,7 @@ for r in "${REGIONS[@]}"; do
   HOME_OF[$r]=$T/$r
   RPORT[$r]=$(free_port)
   "$AYIL" --home "${HOME_OF[$r]}" init --role hub --name "${RNAME[$r]}" --listen "127.0.0.1:${RPORT[$r]}" >"$T/$r.id" 2>>"$T/cli.err"
-  start_link "$r" $((SEED * 3 + ${r#r})) "$NATPORT" 2000000 60000
+  start_link "$r" $((SEED * 3 + ${r#r})) "$NATPORT" 2000000 60000 --tap "$T/wire-$r.bin"
   code=$("$AYIL" --home "$NAT" admit --hub --name "${RNAME[$r]}" --oblast "${ROBL[$r]}" --advertise "127.0.0.1:${LPORT[$r]}" 2>>"$T/cli.err")
   expect_rc 0 "$r joins the national hub with its invite" "$AYIL" --home "${HOME_OF[$r]}" join "$code"
   check "$r: the national hub's network key is kept apart from its own" test -s "${HOME_OF[$r]}/uplink.key" -a -s "${HOME_OF[$r]}/network.key"
@@ -193,6 +193,9 @@ for f in "$NAT"/*; do
   done
 done
 check "no invented name in any file of the national hub" test "$leaks" = 0
+wire=$(cat "$T"/wire-r*.bin | wc -c)
+check "no invented name in the $wire bytes on the wire between the regional hubs and the national hub" \
+  test "$wire" -gt 50000 -a "$(cat "$T"/wire-r*.bin | grep -ac "Fictionova\|${FIRSTS[0]}\|${FIRSTS[1]}")" = 0
 
 # ---------------------------------------------------------------------------
 phase "4. ayil nodes at the national hub"

@@ -106,6 +106,7 @@ typedef struct {
   size_t mtu;
   unsigned max_conns;
   const char *stats_path;
+  const char *tap_path; /* --tap: every byte forwarded, appended */
   int verbose;
 } opts_t;
 
@@ -133,6 +134,7 @@ struct emu_s {
   int down;      /* global mode: everything is reset */
   int stopping;
   int exit_code;
+  FILE *tap;
 };
 
 static char read_buf[READ_BUF_SIZE];
@@ -436,6 +438,8 @@ static int dir_write(dir_t *d, seg_t *s) {
 
   s->req.data = s;
   d->inflight += s->len;
+  if (d->conn->emu->tap != NULL && s->len > 0)
+    fwrite(s->data, 1, s->len, d->conn->emu->tap);
   rc = uv_write(&s->req, dir_dst(d), &buf, 1, on_write);
   if (rc != 0) {
     d->inflight -= s->len;
@@ -791,7 +795,7 @@ static void usage(FILE *f) {
       "                    [--seed S] [--cut-bytes N] [--cut-ms T]\n"
       "                    [--blackhole] [--blackhole-after-bytes N]\n"
       "                    [--mtu BYTES] [--queue-max BYTES] [--max-conns N]\n"
-      "                    [--stats FILE] [-v]\n"
+      "                    [--stats FILE] [--tap FILE] [-v]\n"
       "Forwards TCP on 127.0.0.1 through an emulated slow, lossy link.\n"
       "  --listen ADDR      where to accept; port 0 picks one. Prints "
       "port=N.\n"
@@ -812,6 +816,7 @@ static void usage(FILE *f) {
       "(256 KiB)\n"
       "  --max-conns N      reset connections beyond N (default 128)\n"
       "  --stats FILE       key=value counters, every second and on exit\n"
+      "  --tap FILE         append every byte forwarded (both directions)\n"
       "  -v, --verbose      log events to stderr\n"
       "Signals: SIGUSR1 toggles blackhole, SIGUSR2 toggles link down,\n"
       "SIGTERM/SIGINT stop cleanly.\n",
@@ -861,6 +866,7 @@ enum {
   OPT_QUEUE_MAX,
   OPT_MAX_CONNS,
   OPT_STATS,
+  OPT_TAP,
   OPT_HELP
 };
 
@@ -880,6 +886,7 @@ static int parse_opts(int argc, char **argv, opts_t *o) {
       {"queue-max", required_argument, NULL, OPT_QUEUE_MAX},
       {"max-conns", required_argument, NULL, OPT_MAX_CONNS},
       {"stats", required_argument, NULL, OPT_STATS},
+      {"tap", required_argument, NULL, OPT_TAP},
       {"verbose", no_argument, NULL, 'v'},
       {"help", no_argument, NULL, OPT_HELP},
       {NULL, 0, NULL, 0}};
@@ -954,6 +961,9 @@ static int parse_opts(int argc, char **argv, opts_t *o) {
     case OPT_STATS:
       o->stats_path = optarg;
       break;
+    case OPT_TAP:
+      o->tap_path = optarg;
+      break;
     case 'v':
       o->verbose = 1;
       break;
@@ -1016,6 +1026,14 @@ int main(int argc, char **argv) {
     fprintf(stderr, "ayil-linkemu: listen: %s\n", uv_strerror(rc));
     emu_stop(e, 1);
   } else {
+    if (e->opt.tap_path != NULL &&
+        (e->tap = fopen(e->opt.tap_path, "ab")) == NULL) {
+      fprintf(stderr, "ayil-linkemu: --tap %s: %s\n", e->opt.tap_path,
+              strerror(errno));
+      emu_stop(e, 1);
+    } else if (e->tap != NULL) {
+      setvbuf(e->tap, NULL, _IONBF, 0); /* a test greps it while it runs */
+    }
     printf("port=%d\n", ntohs(((struct sockaddr_in *)&ss)->sin_port));
     fflush(stdout);
     for (i = 0; i < 4; i++)
@@ -1026,6 +1044,8 @@ int main(int argc, char **argv) {
     }
   }
   uv_run(&e->loop, UV_RUN_DEFAULT);
+  if (e->tap != NULL)
+    fclose(e->tap);
   emu_write_stats(e);
   code = e->exit_code;
   rc = uv_loop_close(&e->loop);

@@ -56,13 +56,14 @@ stop_d() {
   PID_OF[$n]=""
 }
 
-# start_link NAME SEED [PORT [RATE [CUT]]]: an emulated link for NAME, to
-# 127.0.0.1:PORT (default: the hub at $HUBPORT), RATE bits/s (256000),
-# cut every CUT bytes or so (8000); its port in LPORT[NAME].
+# start_link NAME SEED [PORT [RATE [CUT [OPTION...]]]]: an emulated link for
+# NAME, to 127.0.0.1:PORT (default: the hub at $HUBPORT), RATE bits/s
+# (256000), cut every CUT bytes or so (8000), more ayil-linkemu options
+# after; its port in LPORT[NAME].
 start_link() {
   local n=$1 i
   "$EMU" --listen 127.0.0.1:0 --connect "127.0.0.1:${3:-$HUBPORT}" --rate "${4:-256000}" --delay 50 \
-    --cut-bytes "${5:-8000}" --seed "$2" --stats "$T/link-$n.stats" >"$T/link-$n.port" 2>"$T/link-$n.log" &
+    --cut-bytes "${5:-8000}" --seed "$2" --stats "$T/link-$n.stats" "${@:6}" >"$T/link-$n.port" 2>"$T/link-$n.log" &
   LPID[$n]=$!
   PIDS+=($!)
   for i in $(seq 100); do grep -q port= "$T/link-$n.port" 2>/dev/null && break; sleep 0.1; done
