@@ -564,6 +564,8 @@ static json_t *committee_json(const ayil_node_committee_t *c) {
   json_object_set_new(o, "last_written",
                       int_or_null(!c->has_written, c->written));
   json_object_set_new(o, "reached", int_or_null(!c->has_reached, c->reached));
+  json_object_set_new(o, "reached_region",
+                      int_or_null(!c->has_region, c->region));
   json_object_set_new(o, "nodes", nodes);
   json_object_set_new(o, "last_contact",
                       int_or_null(!c->has_last_contact, c->last_contact));
@@ -640,11 +642,11 @@ static void pair_bytes(const json_t *o, char *out, size_t cap) {
   snprintf(out, cap, "%s/%s", a, b);
 }
 
-#define NCOLS 14
+#define NCOLS 15
 static const char *const COLS[NCOLS] = {
-    "COMMITTEE",      "OBLAST",  "STATE",   "LAST CONTACT", "LAST ACK",
-    "WRITTEN",        "REACHED", "ENTRIES", "SEQ",          "SILENT",
-    "SENT/RECV /DAY", "TODAY",   "SKEW",    "ALERTS"};
+    "COMMITTEE", "OBLAST",         "STATE",   "LAST CONTACT", "LAST ACK",
+    "WRITTEN",   "REGION",         "REACHED", "ENTRIES",      "SEQ",
+    "SILENT",    "SENT/RECV /DAY", "TODAY",   "SKEW",         "ALERTS"};
 
 /* One committee's cells for text and HTML. A regional hub (on a national
  * hub) is marked, and the committees it forwards follow it, indented. */
@@ -662,19 +664,20 @@ static void committee_cells(const json_t *o, char cells[NCOLS][512]) {
   time_of(json_object_get(o, "last_contact"), cells[3], 512);
   time_of(json_object_get(o, "last_ack"), cells[4], 512);
   time_of(json_object_get(o, "last_written"), cells[5], 512);
-  time_of(json_object_get(o, "reached"), cells[6], 512);
-  snprintf(cells[7], 512, "%lld",
-           (long long)json_integer_value(json_object_get(o, "entries_held")));
+  time_of(json_object_get(o, "reached_region"), cells[6], 512);
+  time_of(json_object_get(o, "reached"), cells[7], 512);
   snprintf(cells[8], 512, "%lld",
+           (long long)json_integer_value(json_object_get(o, "entries_held")));
+  snprintf(cells[9], 512, "%lld",
            (long long)json_integer_value(json_object_get(o, "last_seq")));
   if (json_is_integer(ds))
-    snprintf(cells[9], 512, "%lldd", (long long)json_integer_value(ds));
+    snprintf(cells[10], 512, "%lldd", (long long)json_integer_value(ds));
   else
-    snprintf(cells[9], 512, "-");
-  pair_bytes(json_object_get(o, "bytes_per_day_7d"), cells[10], 512);
-  pair_bytes(json_object_get(o, "bytes_today"), cells[11], 512);
-  skew_text(json_object_get(o, "skew_ms"), cells[12], 512);
-  alerts_text(json_object_get(o, "alerts"), cells[13], 512);
+    snprintf(cells[10], 512, "-");
+  pair_bytes(json_object_get(o, "bytes_per_day_7d"), cells[11], 512);
+  pair_bytes(json_object_get(o, "bytes_today"), cells[12], 512);
+  skew_text(json_object_get(o, "skew_ms"), cells[13], 512);
+  alerts_text(json_object_get(o, "alerts"), cells[14], 512);
 }
 
 static void node_line(const json_t *n, char *out, size_t cap) {
@@ -705,7 +708,7 @@ static size_t width(const char *s) {
   return w;
 }
 
-/* WRITTEN and REACHED are the tier's freshness: shown on a hub that has
+/* WRITTEN, REGION and REACHED are the tier's freshness: shown on a hub that has
  * a regional hub below it (elsewhere LAST ACK says when data arrived). */
 static int tier_of(const json_t *doc) {
   const json_t *cs = json_object_get(doc, "committees");
@@ -718,7 +721,7 @@ static int tier_of(const json_t *doc) {
   }
   return 0;
 }
-#define COL_SHOWN(j, tier) ((tier) || ((j) != 5 && (j) != 6))
+#define COL_SHOWN(j, tier) ((tier) || (j) < 5 || (j) > 7)
 
 static void print_nodes_text(const json_t *doc) {
   int tier = tier_of(doc);
@@ -817,8 +820,8 @@ static int write_nodes_html(FILE *f, const json_t *doc, const char *hub) {
       if (!COL_SHOWN(j, tier))
         continue;
       fprintf(f, "<td%s>",
-              j >= 7 && j <= 9   ? " class=\"num\""
-              : j == 13 && alert ? " class=\"alerts\""
+              j >= 8 && j <= 10  ? " class=\"num\""
+              : j == 14 && alert ? " class=\"alerts\""
                                  : "");
       ayil_html_put(f, cells[j]);
       fputs("</td>", f);

@@ -530,8 +530,11 @@ typedef struct {
    * node's clock), and when it reached this hub (from the peer's
    * acknowledgements). A committee whose newest entry was written more
    * than silent_days ago gets a stale alert, at every tier alike. */
-  int has_written, has_reached;
+  int has_written, has_reached, has_region;
   int64_t written, reached;
+  /* On a national hub, a committee under a regional hub: when its newest
+   * entries reached that hub, as that hub said (ARRIVED). */
+  int64_t region;
   ayil_node_device_t *nodes;
   size_t nnodes;
   int has_last_contact, has_last_ack, has_skew;

@@ -114,7 +114,8 @@ static int committee(ayil_node_t *n, int64_t now, long silent_days,
           " (SELECT max(seq) FROM entries e WHERE e.origin=d.id),"
           " (SELECT bytes FROM entries e WHERE e.origin=d.id ORDER BY seq"
           " DESC LIMIT 1),"
-          " (SELECT max(at) FROM peer_acks a WHERE a.origin=d.id)"
+          " (SELECT max(at) FROM peer_acks a WHERE a.origin=d.id),"
+          " (SELECT max(at) FROM arrivals a WHERE a.origin=d.id)"
           " FROM devices d LEFT JOIN peers p ON p.id=d.id"
           " WHERE d.committee=?1 ORDER BY d.admitted",
           -1, &s, NULL) == SQLITE_OK) {
@@ -157,6 +158,11 @@ static int committee(ayil_node_t *n, int64_t now, long silent_days,
           (!c->has_reached || sqlite3_column_int64(s, 12) > c->reached)) {
         c->reached = sqlite3_column_int64(s, 12);
         c->has_reached = 1;
+      }
+      if (sqlite3_column_type(s, 13) == SQLITE_INTEGER &&
+          (!c->has_region || sqlite3_column_int64(s, 13) > c->region)) {
+        c->region = sqlite3_column_int64(s, 13);
+        c->has_region = 1;
       }
       /* As shown: a contact at time 0 is no contact, and a skew is known
        * only with a contact. */

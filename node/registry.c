@@ -899,6 +899,35 @@ int ayil_reg_below(ayil_store_t *st, int64_t row, uint8_t (*ids)[AYIL_ID_BYTES],
   return rc != 0 ? rc : ids_of(s, ids, cap, n);
 }
 
+int ayil_reg_arrived(ayil_store_t *st, const uint8_t via[AYIL_ID_BYTES],
+                     const uint8_t origin[AYIL_ID_BYTES], uint64_t seq,
+                     uint64_t at) {
+  return reg_run(st,
+                 "INSERT INTO arrivals(origin, via, seq, at) VALUES(?1,?2,?3,"
+                 "?4) ON CONFLICT(origin) DO UPDATE SET via=excluded.via, "
+                 "seq=excluded.seq, at=excluded.at WHERE excluded.seq >= seq",
+                 NULL, "kkii", origin, via, (int64_t)seq, (int64_t)at);
+}
+
+int ayil_reg_arrival(ayil_store_t *st, const uint8_t origin[AYIL_ID_BYTES],
+                     const uint8_t except[AYIL_ID_BYTES], uint64_t *seq,
+                     uint64_t *at) {
+  sqlite3_stmt *s = NULL;
+  int rc = reg_run(st,
+                   "SELECT seq, at FROM peer_acks WHERE origin=?1 AND peer "
+                   "<> ?2 AND at IS NOT NULL ORDER BY seq DESC LIMIT 1",
+                   &s, "kk", origin, except);
+  *seq = *at = 0;
+  if (rc != 0)
+    return rc;
+  if (s != NULL) {
+    *seq = (uint64_t)sqlite3_column_int64(s, 0);
+    *at = (uint64_t)sqlite3_column_int64(s, 1);
+  }
+  reg_end(s);
+  return 0;
+}
+
 /* ---- per-peer bookkeeping ---- */
 
 int ayil_reg_contact(ayil_store_t *st, const uint8_t peer[AYIL_ID_BYTES],

@@ -192,6 +192,18 @@ int ayil_reg_directory(ayil_store_t *st, const uint8_t origin[AYIL_ID_BYTES],
 int ayil_reg_below(ayil_store_t *st, int64_t row, uint8_t (*ids)[AYIL_ID_BYTES],
                    size_t cap, size_t *n);
 
+/* National hub: the hub below `via` says that entries of `origin` up to
+ * `seq` reached it at `at` (unix seconds, its clock): kept, newest only,
+ * for `ayil nodes` (when a committee's data reached its region). */
+int ayil_reg_arrived(ayil_store_t *st, const uint8_t via[AYIL_ID_BYTES],
+                     const uint8_t origin[AYIL_ID_BYTES], uint64_t seq,
+                     uint64_t at);
+/* Regional hub: when entries of `origin` last reached this hub from a
+ * peer other than `except` (the hub above): *seq and *at, 0 if never. */
+int ayil_reg_arrival(ayil_store_t *st, const uint8_t origin[AYIL_ID_BYTES],
+                     const uint8_t except[AYIL_ID_BYTES], uint64_t *seq,
+                     uint64_t *at);
+
 /* Per-peer bookkeeping, on both roles. `now` is unix seconds. */
 int ayil_reg_contact(ayil_store_t *st, const uint8_t peer[AYIL_ID_BYTES],
                      uint64_t now, int64_t skew_ms);

@@ -182,12 +182,16 @@ static const char *const MIGRATIONS[] = {
      * regional hub admitted is learnt from that hub's signed notices and
      * names it as its parent (registry.c, ayil_reg_directory()). A peer's
      * acknowledgement of an origin keeps when it last grew (`at`): when a
-     * log's entries reached this hub, for `ayil nodes`. */
+     * log's entries reached this hub, for `ayil nodes`, ... */
     "ALTER TABLE committees ADD COLUMN kind TEXT NOT NULL DEFAULT"
     " 'committee';"
     "ALTER TABLE committees ADD COLUMN parent INTEGER;"
     "CREATE INDEX committees_parent ON committees(parent);"
-    "ALTER TABLE peer_acks ADD COLUMN at INTEGER;",
+    "ALTER TABLE peer_acks ADD COLUMN at INTEGER;"
+    /* ... and, on a national hub, when a log's entries reached the hub
+     * below that forwards it, as that hub says (ARRIVED messages). */
+    "CREATE TABLE arrivals(origin BLOB PRIMARY KEY, via BLOB NOT NULL,"
+    " seq INTEGER NOT NULL, at INTEGER NOT NULL) WITHOUT ROWID;",
 };
 #define NMIGRATIONS (sizeof MIGRATIONS / sizeof MIGRATIONS[0])
 

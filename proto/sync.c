@@ -338,6 +338,8 @@ int ayil__sync_peer_rows(ayil_sync_t *s, ayil__mp_t *r, size_t n, int in_have) {
     sl->peer_flags = flags & (AYIL_SYNC_OFFER | AYIL_SYNC_WANT);
     if (flags & AYIL__SYNC_HELD)
       s->peer_held = 1;
+    if (flags & AYIL__SYNC_ARRIVALS)
+      s->peer_arrivals = 1;
     sl->rx_early = (flags & AYIL__SYNC_EARLY) && (flags & AYIL_SYNC_OFFER);
     memcpy(sl->peer_hash, hash != NULL ? hash : ZEROS, AYIL_HASH_BYTES);
   }
@@ -402,6 +404,7 @@ int ayil_sync_new(ayil_sync_t **out, const ayil_sync_config_t *cfg,
   if (s == NULL)
     return AYIL_ENOMEM;
   s->cfg = *cfg;
+  s->arrivals = cfg->arrivals != NULL && cfg->arrivals(cfg->ctx) != 0;
   if (s->cfg.window == 0)
     s->cfg.window = AYIL_SYNC_WINDOW_DEFAULT;
   if (s->cfg.batch == 0)
@@ -526,7 +529,8 @@ int ayil_sync_have_payload(ayil_sync_t *s, uint8_t *out, size_t cap,
     const slot_t *sl = &s->slots[s->mine[i]];
     ayil__row_write(&w.pk, sl->id, sl->my_seq, sl->my_hash,
                     sl->my_flags | (sl->early ? AYIL__SYNC_EARLY : 0u) |
-                        (s->cfg.held ? AYIL__SYNC_HELD : 0u));
+                        (s->cfg.held ? AYIL__SYNC_HELD : 0u) |
+                        (s->arrivals ? AYIL__SYNC_ARRIVALS : 0u));
   }
   if (w.overflow)
     return ayil__sync_fail(s, AYIL_ETOOBIG);
@@ -610,6 +614,8 @@ int ayil_sync_idle(const ayil_sync_t *s) {
     return 0;
   /* Body repair still to ask or to answer (sync_repair.c). */
   if (s->rp_wsent < s->rp_nwant || s->rp_asent < s->rp_nans)
+    return 0;
+  if (ayil__sync_arrived_due(s))
     return 0;
   for (i = 0; i < s->nslots; i++) {
     const slot_t *sl = &s->slots[i];

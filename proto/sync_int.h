@@ -27,6 +27,7 @@ enum {
   AYIL__SYNC_MORE = 8,     /* ENTRIES continuing the origin's stream */
   AYIL__SYNC_WANTBODY = 9, /* asks for a body this side lacks */
   AYIL__SYNC_REPAIR = 10,  /* the answer: that body */
+  AYIL__SYNC_ARRIVED = 11, /* when the sender took in an origin's entries */
 };
 /* Body repairs asked (and answered) on one connection, at most. */
 #define AYIL__REPAIR_MAX 16
@@ -37,6 +38,10 @@ enum {
 /* Have row flag: this side reads the held body form (PROTOCOL.md, "Sync",
  * Records). Set on every row of a side or on none. */
 #define AYIL__SYNC_HELD 8u
+/* Have row flag: this side reads ARRIVED messages (a hub facing a hub of
+ * the tier below; PROTOCOL.md, "National tier", freshness). Set on every
+ * row of a side or on none. */
+#define AYIL__SYNC_ARRIVALS 16u
 
 /* The strict reader and the fixed-buffer writer are proto/mp.c's
  * (ayil/mp.h). The old names stay for proto/sync.c and

@@ -465,6 +465,28 @@ static int on_ack(ayil_sync_t *s, ayil__mp_t *r, size_t n) {
   return 0;
 }
 
+/* [11, idx, seq, at]: entries of the sender's origin `idx` up to `seq`
+ * reached the sender at `at` (unix seconds). Only to a side that asked for
+ * them (its rows carry ARRIVALS); informational: it changes no stream. */
+static int on_arrived(ayil_sync_t *s, ayil__mp_t *r, size_t n) {
+  uint64_t idx = 0, seq = 0, at = 0;
+  int rc;
+  if (n != 4)
+    return AYIL_EFORMAT;
+  rc = ayil__mp_uint(r, AYIL_SYNC_ORIGINS_MAX, &idx);
+  if (rc == 0)
+    rc = ayil__mp_uint(r, INT64_MAX, &seq);
+  if (rc == 0)
+    rc = ayil__mp_uint(r, INT64_MAX, &at);
+  if (rc != 0)
+    return rc;
+  if (!s->arrivals || idx >= s->ntheirs)
+    return AYIL_EPEER;
+  if (s->cfg.arrived != NULL)
+    s->cfg.arrived(s->cfg.ctx, s->slots[s->theirs[idx]].id, seq, at);
+  return 0;
+}
+
 static int on_fork(ayil_sync_t *s, ayil__mp_t *r, size_t n) {
   const uint8_t *id = NULL, *eb = NULL;
   uint8_t held[AYIL_HASH_BYTES], theirs[AYIL_HASH_BYTES];
@@ -573,6 +595,9 @@ int ayil_sync_recv(ayil_sync_t *s, const uint8_t *msg, size_t len,
   case AYIL__SYNC_REPAIR:
     rc = ayil__sync_on_repair(s, &r, n);
     break;
+  case AYIL__SYNC_ARRIVED:
+    rc = on_arrived(s, &r, n);
+    break;
   default:
     rc = AYIL_EFORMAT;
   }
@@ -616,6 +641,23 @@ static int origin_flags(ayil_sync_t *s, const uint8_t *origin,
       *flags = rows[i].flags & (AYIL_SYNC_OFFER | AYIL_SYNC_WANT);
   free(rows);
   return rc;
+}
+
+int ayil_sync_arrived(ayil_sync_t *s, const uint8_t origin[AYIL_ID_BYTES],
+                      uint64_t seq, uint64_t at) {
+  int si;
+  if (s->err)
+    return s->err;
+  si = ayil__sync_find_slot(s, origin);
+  if (si < 0 || s->slots[si].my_idx < 0 || seq > INT64_MAX || at > INT64_MAX)
+    return 0; /* not named by this side: nothing to say of it */
+  if (s->slots[si].arr_seq == seq && s->slots[si].arr_at == at &&
+      !s->slots[si].arr_due)
+    return 0;
+  s->slots[si].arr_seq = seq;
+  s->slots[si].arr_at = at;
+  s->slots[si].arr_due = 1;
+  return 0;
 }
 
 int ayil_sync_notify(ayil_sync_t *s, const uint8_t origin[AYIL_ID_BYTES]) {

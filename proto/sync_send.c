@@ -401,7 +401,8 @@ static int send_rows(ayil_sync_t *s, size_t *len) {
   for (i = 0; i < n; i++) {
     const slot_t *sl = &s->slots[s->mine[s->mine_sent + i]];
     ayil__row_write(&w.pk, sl->id, sl->my_seq, sl->my_hash,
-                    sl->my_flags | (s->cfg.held ? AYIL__SYNC_HELD : 0u));
+                    sl->my_flags | (s->cfg.held ? AYIL__SYNC_HELD : 0u) |
+                        (s->arrivals ? AYIL__SYNC_ARRIVALS : 0u));
   }
   if (w.overflow)
     return AYIL_EINVAL;
@@ -474,6 +475,38 @@ static int send_some(ayil_sync_t *s, size_t *len) {
   return 0;
 }
 
+int ayil__sync_arrived_due(const ayil_sync_t *s) {
+  size_t i;
+  if (!s->peer_arrivals)
+    return 0;
+  for (i = 0; i < s->nslots; i++)
+    if (s->slots[i].arr_due && s->slots[i].my_idx >= 0)
+      return 1;
+  return 0;
+}
+
+/* [11, idx, seq, at]: one origin's arrival, the oldest due first. */
+static void send_arrived(ayil_sync_t *s, size_t *len) {
+  ayil__wbuf_t w;
+  size_t i;
+  if (!s->peer_arrivals)
+    return;
+  for (i = 0; i < s->nslots; i++) {
+    slot_t *sl = &s->slots[i];
+    if (!sl->arr_due || sl->my_idx < 0)
+      continue;
+    ayil__wbuf_init(&w, s->out, s->cfg.msg_max);
+    msgpack_pack_array(&w.pk, 4);
+    msgpack_pack_uint32(&w.pk, AYIL__SYNC_ARRIVED);
+    msgpack_pack_uint32(&w.pk, (uint32_t)sl->my_idx);
+    msgpack_pack_uint64(&w.pk, sl->arr_seq);
+    msgpack_pack_uint64(&w.pk, sl->arr_at);
+    sl->arr_due = 0;
+    *len = w.len;
+    return;
+  }
+}
+
 static int poll_one(ayil_sync_t *s, uint64_t now, size_t *len) {
   size_t i;
   int rc;
@@ -510,6 +543,9 @@ static int poll_one(ayil_sync_t *s, uint64_t now, size_t *len) {
   rc = ayil__sync_repair_poll(s, len);
   if (rc != 0 || *len > 0)
     return rc;
+  send_arrived(s, len);
+  if (*len > 0)
+    return 0;
   rc = send_some(s, len);
   if (rc != 0 || *len > 0)
     return rc;

@@ -28,6 +28,9 @@ enum { ST_NEW = 0, ST_HAVE, ST_STARTED };
 typedef struct {
   uint8_t id[AYIL_ID_BYTES];
   int my_idx, peer_idx; /* -1 until named by that side */
+  /* ARRIVED to send: entries up to arr_seq reached this side at arr_at */
+  int arr_due;
+  uint64_t arr_seq, arr_at;
   unsigned my_flags, peer_flags;
   int linked, forked;
   uint64_t my_seq; /* head this side announced */
@@ -122,6 +125,8 @@ struct ayil_sync_s {
   unsigned pings_unanswered; /* PINGs received while a PONG was due */
   int early;                 /* some origin streams before ayil_sync_start() */
   int peer_held;             /* the peer's rows say it reads the held form */
+  int peer_arrivals;         /* the peer's rows say it reads ARRIVED */
+  int arrivals;              /* this side reads them (cfg.arrivals()) */
   int cs_abort; /* a chunked record was taken back: send [BODY, nil] */
   uint64_t last_recv, last_ping;
   uint64_t recv_at_ack;
@@ -170,6 +175,8 @@ int ayil__sync_send_fork(ayil_sync_t *s, slot_t *sl, size_t *len);
 int ayil__sync_stored_hash(ayil_sync_t *s, const uint8_t *id, uint64_t seq,
                            uint8_t hash[AYIL_HASH_BYTES]);
 int ayil__sync_work(const ayil_sync_t *s);
+/* An ARRIVED is waiting for the peer (sync_send.c). */
+int ayil__sync_arrived_due(const ayil_sync_t *s);
 int ayil__sync_repair_poll(ayil_sync_t *s, size_t *len);
 /* Lists the bodies to ask back (once, from ayil_sync_start). */
 int ayil__sync_repair_scan(ayil_sync_t *s);

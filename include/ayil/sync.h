@@ -180,6 +180,16 @@ typedef struct {
    * says it reads the held body form, and it sends that form from the
    * start. 0: it sends it only to a peer whose have says it reads it. */
   int held;
+  /* Optional: non-zero when this side reads ARRIVED messages (a hub
+   * facing a hub of the tier below), asked once, when the machine is made
+   * (on a server: after admit(), the peer known): its have says so, and
+   * arrived() hears them. NULL or 0: a peer that sends one anyway breaks
+   * the protocol (AYIL_EPEER). */
+  int (*arrivals)(void *ctx);
+  /* Optional, with arrivals: the peer took in entries of `origin` up to
+   * `seq` at `at` (unix seconds, the peer's clock): informational. */
+  void (*arrived)(void *ctx, const uint8_t origin[AYIL_ID_BYTES], uint64_t seq,
+                  uint64_t at);
 
   size_t window;    /* 0: AYIL_SYNC_WINDOW_DEFAULT */
   size_t batch;     /* 0: AYIL_SYNC_BATCH_DEFAULT */
@@ -284,6 +294,16 @@ int ayil_sync_committed(ayil_sync_t *s, const uint8_t origin[AYIL_ID_BYTES],
  * announced with a ROWS message.
  */
 int ayil_sync_notify(ayil_sync_t *s, const uint8_t origin[AYIL_ID_BYTES]);
+
+/*
+ * Tells the peer, if its have said it reads them (ARRIVALS), that this side
+ * took in entries of `origin` up to `seq` at `at` (unix seconds): one
+ * ARRIVED message, the latest value per origin, sent before new entries.
+ * Ignored for an origin this side did not name, or for a peer that does
+ * not read them. 0, or the machine's sticky error.
+ */
+int ayil_sync_arrived(ayil_sync_t *s, const uint8_t origin[AYIL_ID_BYTES],
+                      uint64_t seq, uint64_t at);
 
 /* now_ms of the last message received (or of ayil_sync_start). The embedder
  * declares the link dead when !ayil_sync_idle() and this is too old. */

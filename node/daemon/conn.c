@@ -384,6 +384,41 @@ static int admit(void *ctx, const uint8_t peer[AYIL_ID_BYTES],
                  const ayil_envelope_t *env);
 
 /* The session's view of the store and policy for this connection. */
+/* National hub: a regional hub says when its committees' entries reached
+ * it (ARRIVED); only a hub below is asked (its rows then say so). */
+static int cb_arrivals(void *ctx) {
+  conn_t *c = ctx;
+  return !c->outbound && c->peer_known &&
+         strcmp(c->dev.kind, AYIL_KIND_HUB) == 0;
+}
+
+static void cb_arrived(void *ctx, const uint8_t origin[AYIL_ID_BYTES],
+                       uint64_t seq, uint64_t at) {
+  conn_t *c = ctx;
+  if (ayil_reg_arrived(c->d->store, c->peer, origin, seq, at) != 0)
+    dlog(LOG_WARN, "could not record when a log reached the hub below");
+}
+
+/* Regional hub, on its connection to the hub above: tells it when each log
+ * it forwards reached this hub (from the registry's acknowledgements). */
+static void arrivals_up(conn_t *c) {
+  static ayil_sync_origin_t rows[AYIL_POLICY_DEVICES_MAX + 2];
+  daemon_t *d = c->d;
+  ayil_node_view_t nv;
+  size_t n = 0, i;
+  if (!d->uplink || conn_sync(c) == NULL || conn_view(c, &nv) != 0 ||
+      ayil_policy_origins(&nv.v, rows, AYIL_POLICY_DEVICES_MAX + 2, &n) != 0)
+    return;
+  for (i = 0; i < n && i < AYIL_POLICY_DEVICES_MAX + 2; i++) {
+    uint64_t seq = 0, at = 0;
+    if ((rows[i].flags & AYIL_SYNC_OFFER) &&
+        ayil_reg_arrival(d->store, rows[i].id, d->hub_id, &seq, &at) == 0 &&
+        seq > 0)
+      ayil_sync_arrived(conn_sync(c), rows[i].id, seq, at);
+  }
+  c->pump_soon = 1;
+}
+
 static void session_cfg(conn_t *c, ayil_session_config_t *cfg) {
   ayil_sync_config_t *sc = &cfg->sync;
   memset(cfg, 0, sizeof *cfg);
@@ -396,6 +431,8 @@ static void session_cfg(conn_t *c, ayil_session_config_t *cfg) {
   sc->repair = cb_repair;
   sc->deliver = cb_deliver;
   sc->event = cb_event;
+  sc->arrivals = cb_arrivals;
+  sc->arrived = cb_arrived;
   cfg->wall_ms = wall_ms;
   cfg->admit = admit;
   /* A dialer's hub reads the held body form (hubs are upgraded first). */
@@ -688,11 +725,18 @@ void daemon_commit(daemon_t *d) {
       }
     }
     c->ndl = 0;
-    /* Pass on what its policy names: no other connection can want it. */
+    /* Pass on what its policy names: no other connection can want it.
+     * To the hub above, also when it reached this hub. */
     named_refresh(c, gen);
     for (i = 0; i < c->nnamed; i++)
       if (bsearch(c->named[i], d->touched, nt, AYIL_ID_BYTES, id_cmp) != NULL) {
+        uint64_t seq = 0, at = 0;
         ayil_sync_notify(sy, c->named[i]);
+        if (c->outbound && d->uplink &&
+            ayil_reg_arrival(d->store, c->named[i], d->hub_id, &seq, &at) ==
+                0 &&
+            seq > 0)
+          ayil_sync_arrived(sy, c->named[i], seq, at);
         c->pump_soon = 1;
       }
   }
@@ -818,6 +862,7 @@ static void opened(conn_t *c, uint64_t peer_clock_ms) {
     ayil_reg_alert_clear(d->store, "refused_by_hub", NULL, NULL);
     /* Admitted: the invite token is spent. */
     ayil_reg_token_set(d->store, NULL);
+    arrivals_up(c);
   }
   c->state = CONN_SYNC;
   c->made_progress = 1;

@@ -365,7 +365,7 @@ static int hub_row(const peer_t *p, const uint8_t origin[AYIL_ID_BYTES],
     if (rc == 0 && !ayil__mp_nil(&r))
       rc = ayil__mp_bin_n(&r, AYIL_HASH_BYTES, &h);
     if (rc == 0)
-      rc = ayil__mp_uint(&r, 3, &f);
+      rc = ayil__mp_uint(&r, 255, &f); /* any flags: HELD, ARRIVALS... */
     if (rc == 0 && memcmp(id, origin, AYIL_ID_BYTES) == 0) {
       *seq = s;
       if (h != NULL)

@@ -51,6 +51,10 @@ typedef struct {
   size_t repaired;    /* bodies repaired from the peer */
   size_t held;        /* delivered with the body held, and found here */
   int dials;          /* config: held = 1 (a dialer of a hub) */
+  int arrivals;       /* config: arrivals = 1 (a hub facing a hub below) */
+  size_t narrived;    /* ARRIVED messages heard, the last one: */
+  uint8_t arr_origin[AYIL_ID_BYTES];
+  uint64_t arr_seq, arr_at;
 } mstore_t;
 
 static inline mlog_t *find_log(mstore_t *m, const uint8_t *id, int create) {
@@ -258,6 +262,19 @@ static inline void cb_event(void *ctx, const ayil_sync_event_t *ev) {
   }
 }
 
+static inline int cb_arrivals(void *ctx) {
+  return ((mstore_t *)ctx)->arrivals;
+}
+
+static inline void cb_arrived(void *ctx, const uint8_t origin[AYIL_ID_BYTES],
+                              uint64_t seq, uint64_t at) {
+  mstore_t *m = ctx;
+  m->narrived++;
+  memcpy(m->arr_origin, origin, AYIL_ID_BYTES);
+  m->arr_seq = seq;
+  m->arr_at = at;
+}
+
 static inline void mstore_policy(mstore_t *m, const uint8_t *id,
                                  unsigned flags) {
   memcpy(m->pol[m->npol].id, id, AYIL_ID_BYTES);
@@ -278,6 +295,8 @@ static inline ayil_sync_config_t config_for(mstore_t *m) {
   c.lacking = cb_lacking;
   c.repair = cb_repair;
   c.held = m->dials;
+  c.arrivals = cb_arrivals;
+  c.arrived = cb_arrived;
   return c;
 }
 

@@ -45,6 +45,50 @@ static void test_exchange(void **state) {
   pair_free(p);
 }
 
+/* ARRIVED (PROTOCOL.md, "National tier", freshness): a side whose rows
+ * carry ARRIVALS hears when the peer took in an origin's entries; a side
+ * that did not ask gets none, and one sent anyway breaks the protocol. */
+static void test_arrived(void **state) {
+  int asks;
+  (void)state;
+  for (asks = 0; asks < 2; asks++) {
+    pair_t *p = pair_new();
+    conn_t c;
+    p->h.arrivals = asks;
+    write_n(find_log(&p->c, p->kc.pk, 0), &p->kc, 3, 100);
+    conn_open(&c, &p->c, &p->h);
+    pump(&c);
+    assert_same_log(&p->c, &p->h, p->kc.pk);
+    assert_int_equal(ayil_sync_arrived(c.s[0], p->kc.pk, 3, 1764806400), 0);
+    assert_int_equal(ayil_sync_idle(c.s[0]), !asks);
+    assert_int_equal(pump(&c), (size_t)asks);
+    assert_int_equal(c.err[0], 0);
+    assert_int_equal(c.err[1], 0);
+    assert_int_equal(p->h.narrived, (size_t)asks);
+    if (asks) {
+      assert_memory_equal(p->h.arr_origin, p->kc.pk, AYIL_ID_BYTES);
+      assert_int_equal(p->h.arr_seq, 3);
+      assert_int_equal(p->h.arr_at, 1764806400);
+      /* The same again says nothing new; an origin not named, nothing. */
+      assert_int_equal(ayil_sync_arrived(c.s[0], p->kc.pk, 3, 1764806400), 0);
+      {
+        uint8_t stranger[AYIL_ID_BYTES];
+        memset(stranger, 0x5a, sizeof stranger);
+        assert_int_equal(ayil_sync_arrived(c.s[0], stranger, 9, 1), 0);
+      }
+      assert_int_equal(pump(&c), 0);
+      assert_true(ayil_sync_idle(c.s[0]));
+    } else {
+      /* [11, 0, 3, 7] to a side that did not ask: EPEER, and sticky. */
+      static const uint8_t msg[] = {0x94, 0x0b, 0x00, 0x03, 0x07};
+      assert_int_equal(ayil_sync_recv(c.s[1], msg, sizeof msg, c.now),
+                       AYIL_EPEER);
+    }
+    conn_close(&c);
+    pair_free(p);
+  }
+}
+
 static void test_resume_after_cut(void **state) {
   pair_t *p = pair_new();
   conn_t c;
@@ -1065,6 +1109,7 @@ static void test_api_misuse(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_exchange),
+      cmocka_unit_test(test_arrived),
       cmocka_unit_test(test_resume_after_cut),
       cmocka_unit_test(test_resend_at_most_one_window),
       cmocka_unit_test(test_acks_are_frequent),
