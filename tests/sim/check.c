@@ -443,6 +443,8 @@ static int hash_cmp(const void *a, const void *b) {
  * - every entry an honest regional hub acknowledged to a committee is at
  *   the national hub, byte-identical;
  * - it holds every entry once: no entry hash twice, no log twice;
+ * - it learnt the committees under each honest regional hub from that
+ *   hub's admit notices, all of them and no other;
  * - it holds no put or delete signed by a hub, of any tier (a hostile
  *   regional hub's log stops before its first: check_refusals());
  * - of the log a hostile regional hub altered, nothing from the altered
@@ -495,6 +497,31 @@ static void check_tier(sim_t *w) {
               "notice",
               m + 1);
     }
+  }
+  /* It learnt every committee of an honest regional hub from its admit
+   * notices, and nothing else. */
+  for (i = 1; i <= TIER_REGIONS; i++) {
+    ayil_policy_device_t dev[VIEW_MAX];
+    size_t nd = admitted_by(w, h, &w->nodes[i], dev, 0), q;
+    int c, want = 0;
+    if (withholds(w, &w->nodes[i]))
+      continue;
+    for (c = 0; c < w->ncomm; c++)
+      if (up_of(w, current_device(w, c)) == &w->nodes[i])
+        want++;
+    for (q = 0; q < nd; q++) {
+      c = committee_of(w, dev[q].id, NULL);
+      if (c < 0 || up_of(w, current_device(w, c)) != &w->nodes[i])
+        failf(w,
+              "the national hub learnt a device under regional hub %d "
+              "that it did not admit",
+              i);
+    }
+    if ((int)nd != want)
+      failf(w,
+            "the national hub learnt %zu committees under regional hub "
+            "%d, it admitted %d",
+            nd, i, want);
   }
   hs = malloc((total ? total : 1) * sizeof *hs);
   if (hs == NULL)

@@ -51,15 +51,43 @@ static size_t region_devices(sim_t *w, const node_t *r,
 }
 
 /*
+ * The national hub's registry below regional hub `r`, as
+ * ayil_reg_directory() folds it: every node that an admit notice of r's log,
+ * as far as node `at` holds it, names. Added to dev[] from d, once each, in
+ * the order of the notices.
+ */
+size_t admitted_by(const sim_t *w, node_t *at, const node_t *r,
+                   ayil_policy_device_t *dev, size_t d) {
+  sim_log_t *l = sim_log(&at->st, r->pk, 0);
+  size_t j, k;
+  (void)w;
+  for (j = 0; l != NULL && j < l->n && d < VIEW_MAX; j++) {
+    ayil_entry_t e;
+    ayil_notice_t nt;
+    if (ayil_entry_decode(&e, l->e[j].entry, l->e[j].elen) != 0 ||
+        e.op != AYIL_OP_NOTICE ||
+        ayil_hdr_notice(e.header, e.header_len, &nt) != 0 ||
+        nt.action != AYIL_NOTICE_ADMIT || !nt.has_node)
+      continue;
+    for (k = 0; k < d && memcmp(dev[k].id, nt.node, 32) != 0; k++)
+      ;
+    if (k < d)
+      continue;
+    memset(&dev[d], 0, sizeof dev[d]);
+    memcpy(dev[d++].id, nt.node, 32);
+  }
+  return d;
+}
+
+/*
  * The national tier's views, as node/policy_view.c fills them from the
  * registry. A regional hub facing the national hub: AYIL_POLICY_UPLINK,
  * every log of its committees. The national hub facing a regional hub:
  * peer_hub, the regional hub's log then every log of the committees it
- * admitted. A regional hub facing a committee: a hub's view, the hub above
- * named. The committees the national hub knows under a regional hub are
- * taken from the world (the simulator admitted them), not folded from the
- * regional hub's admit notices: see the report in tests/sim/README or the
- * top of sim.c.
+ * admitted, learnt from its admit notices (admitted_by()), so a committee
+ * log flows up only once the notice that admitted it is at the national
+ * hub. A regional hub facing a committee: a hub's view, the hub above
+ * named.
  */
 static int tier_view(end_t *e, ayil_policy_view_t *v,
                      ayil_policy_device_t dev[VIEW_MAX]) {
@@ -80,7 +108,7 @@ static int tier_view(end_t *e, ayil_policy_view_t *v,
     v->peer_hub = 1;
     memset(&dev[0], 0, sizeof dev[0]);
     memcpy(dev[0].id, peer->pk, 32);
-    v->ndevices = region_devices(w, peer, dev, 1);
+    v->ndevices = admitted_by(w, self, peer, dev, 1);
     return 1;
   }
   /* A regional hub facing one of its committees: the committee's devices
@@ -586,14 +614,40 @@ void close_node_conns(sim_t *w, node_t *n) {
   }
 }
 
+/* --tier: the national hub's policy may have grown (a regional hub's
+ * admit notice was stored): every origin the view of each of its
+ * connections lists is named on it, as ayild's named_refresh() does; the
+ * sync machine announces the new ones with a ROWS message. */
+static void named_refresh(sim_t *w, node_t *n) {
+  ayil_sync_origin_t rows[VIEW_MAX + 2];
+  int i, k;
+  for (i = 0; i < MAX_CONNS; i++) {
+    conn_t *c = &w->conns[i];
+    for (k = 0; c->live && k < 2; k++) {
+      size_t m = 0, q;
+      if (c->end[k].self != n || csync(c, k) == NULL ||
+          cb_origins(&c->end[k], rows, VIEW_MAX + 2, &m) != 0)
+        continue;
+      for (q = 0; q < m && q < VIEW_MAX + 2 && c->live; q++) {
+        int rc = ayil_sync_notify(csync(c, k), rows[q].id);
+        if (rc != 0)
+          sync_fail(w, c, k, "notify", rc);
+      }
+    }
+  }
+}
+
 /* The node's durable heads advanced: tell every connection it has. */
 void node_commit(sim_t *w, node_t *n) {
   size_t j;
-  int i;
+  int i, grew = 0;
   for (j = 0; j < n->st.nlogs; j++) {
     sim_log_t *l = &n->st.logs[j];
     if (!sim_log_commit(l))
       continue;
+    if (w->tier && n->up < 0 && is_hub_id(w, l->id) &&
+        memcmp(l->id, n->pk, 32) != 0)
+      grew = 1;
     for (i = 0; i < MAX_CONNS; i++) {
       conn_t *c = &w->conns[i];
       int k;
@@ -612,6 +666,8 @@ void node_commit(sim_t *w, node_t *n) {
       }
     }
   }
+  if (grew)
+    named_refresh(w, n);
 }
 
 void notify_local(sim_t *w, node_t *n) {

@@ -658,16 +658,51 @@ static void step(sim_t *w, uint64_t fork_at, uint64_t replace_at) {
 
 /* ---- a run ------------------------------------------------------------ */
 
+/* Hub h admits device `id` as `ayil admit` does: it signs the admit notice
+ * {"action": "admit", "kind": "notice", "node": ID} (PROTOCOL.md,
+ * "Notices") in its own log, durably. */
+static void write_admit(sim_t *w, node_t *h, const uint8_t *id) {
+  uint8_t header[128];
+  char text[AYIL_ID_TEXT];
+  hbuf_t hb = {header, sizeof header, 0};
+  msgpack_packer pk;
+  ayil_notice_t nt;
+  ayil_entry_t e;
+  sim_log_t *l = entry_begin(w, h, &e);
+  ayil_id_to_text(id, text);
+  msgpack_packer_init(&pk, &hb, hbuf_write);
+  msgpack_pack_map(&pk, 3);
+  pack_s(&pk, "action");
+  pack_s(&pk, "admit");
+  pack_s(&pk, "kind");
+  pack_s(&pk, "notice");
+  pack_s(&pk, "node");
+  pack_s(&pk, text);
+  if (ayil_hdr_notice(header, hb.len, &nt) != 0) {
+    failf(w, "an admit notice the header reader refuses");
+    return;
+  }
+  fill(&w->r, e.record, sizeof e.record); /* random, as ayil_reg_notice() */
+  e.op = AYIL_OP_NOTICE;
+  e.header = header;
+  e.header_len = hb.len;
+  (void)entry_finish(w, h, l, &e, NULL, 0, 1);
+}
+
 /* --tier: the national hub (node 0), TIER_REGIONS regional hubs that dial
- * it, TIER_COMMS committees under each that dial their regional hub; in
- * some seeds a hostile regional hub. */
+ * it, TIER_COMMS committees under each that dial their regional hub and
+ * that it admitted (its admit notices open its log); in some seeds a
+ * hostile regional hub. */
 static void tier_setup(sim_t *w) {
   int r, k;
   for (r = 0; r < TIER_REGIONS; r++)
     add_node(w, HUB, -1)->up = 0;
   for (r = 0; r < TIER_REGIONS; r++)
-    for (k = 0; k < TIER_COMMS; k++)
-      add_node(w, COMMITTEE, w->ncomm++)->up = 1 + r;
+    for (k = 0; k < TIER_COMMS; k++) {
+      node_t *c = add_node(w, COMMITTEE, w->ncomm++);
+      c->up = 1 + r;
+      write_admit(w, &w->nodes[1 + r], c->pk);
+    }
   if (chance(&w->r, 400000))
     w->nodes[1 + below(&w->r, TIER_REGIONS)].hostile =
         chance(&w->r, 500000) ? HOSTILE_REGION : HOSTILE_ALTER;

@@ -16,6 +16,7 @@
 #include <sodium.h>
 
 #include "ayil/envelope.h"
+#include "ayil/header.h"
 #include "ayil/session.h"
 #include "ayil/policy.h"
 #include "ayil/schema.h"
@@ -240,6 +241,8 @@ void close_node_conns(sim_t *w, node_t *n);
 void node_commit(sim_t *w, node_t *n);
 void notify_local(sim_t *w, node_t *n);
 int has_conn(sim_t *w, node_t *n);
+size_t admitted_by(const sim_t *w, node_t *at, const node_t *r,
+                   ayil_policy_device_t *dev, size_t d);
 
 /* check.c */
 int committee_of(const sim_t *w, const uint8_t *id, int *pos);
