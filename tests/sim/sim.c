@@ -50,7 +50,29 @@
  * - only hostile logs are refused, at their first hostile entry; the hub
  *   stores nothing of a stranger.
  *
- * Usage: ayil-sim [--seeds N] [--first S] [--verbose] [--overhead]
+ * --tier runs the national tier instead: a national hub (node 0), three
+ * regional hubs that dial it and three committees under each that dial
+ * their regional hub, with the same chaos (cuts, delays, partitions of
+ * committees and regional hubs, duplicate connections, crashes of every
+ * node losing what was not durable), no clone, successor or restore. A
+ * regional hub is a hub to its committees and an AYIL_POLICY_UPLINK client
+ * of the national hub (it forwards every committee log it holds); the
+ * national hub faces it with a peer_hub view whose devices it learns by
+ * folding the regional hub's admit notices (net.c, admitted_by(): as
+ * node/registry.c's ayil_reg_directory(), so a committee's log flows up
+ * only after the notice that admitted it, and ayild's named_refresh()
+ * announces it on the live connection). In some seeds one regional hub is
+ * hostile: it signs puts and deletes of committees' records in its own log
+ * (the national hub and its committees refuse its log there: AYIL_EOWNER),
+ * or it forwards one committee entry altered (the national hub refuses it:
+ * AYIL_ESIG, and takes nothing of that log from there on). Checked besides
+ * the above (check.c, check_tier()): every entry an honest regional hub
+ * acknowledged to a committee is at the national hub, once,
+ * byte-identical; the national hub holds no put or delete signed by a hub;
+ * it learnt exactly the committees each regional hub admitted. The runs
+ * without --tier are unchanged (same seeds, same results).
+ *
+ * Usage: ayil-sim [--seeds N] [--first S] [--verbose] [--tier] [--overhead]
  */
 #include <time.h>
 
