@@ -274,7 +274,7 @@ int fork_expected(sim_t *w) {
  * on and can starve the logs sent after it. Only safety is checked there
  * (chains, replicas, nothing altered taken: check_tier()). */
 static int withholds(const sim_t *w, const node_t *n) {
-  return n->hostile == HOSTILE_ALTER;
+  return n->hostile == HOSTILE_ALTER && w->altered_seq > 0;
 }
 
 /* --tier: every log an honest regional hub holds is at the national hub,
@@ -496,6 +496,19 @@ static void check_tier(sim_t *w) {
               "the national hub holds a hub's entry %zu that is not a "
               "notice",
               m + 1);
+    }
+  }
+  /* Of an altering regional hub: the logs but the altered one that the
+   * national hub still lacks entries of when all else converged (reported,
+   * not failed: see withholds()). */
+  for (i = 1; i <= TIER_REGIONS; i++) {
+    node_t *r = &w->nodes[i];
+    for (j = 0; j < r->st.nlogs && withholds(w, r); j++) {
+      sim_log_t *l = &r->st.logs[j], *at = sim_log(&h->st, l->id, 0);
+      if (memcmp(l->id, h->pk, 32) != 0 &&
+          memcmp(l->id, w->altered_log, 32) != 0 && l->n > 0 &&
+          (at == NULL || at->n < l->n))
+        w->left_behind++;
     }
   }
   /* It learnt every committee of an honest regional hub from its admit

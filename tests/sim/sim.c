@@ -903,7 +903,7 @@ int main(int argc, char **argv) {
            crashes = 0, forks = 0, successors = 0, restores = 0, bytes = 0,
            refusals = 0, stranger_recv = 0, stranger_refused = 0,
            status_updates = 0, held_recv = 0, sig_refused = 0, altered = 0,
-           attacks[3] = {0, 0, 0}, attacked[3] = {0, 0, 0};
+           left_behind = 0, attacks[3] = {0, 0, 0}, attacked[3] = {0, 0, 0};
   int k;
   int verbose = 0, tier = 0, i;
   struct timespec t0, t1;
@@ -962,6 +962,7 @@ int main(int argc, char **argv) {
     stranger_refused += w->stranger_refused;
     sig_refused += w->sig_refused;
     altered += w->altered_seq > 0;
+    left_behind += w->left_behind > 0;
   }
   clock_gettime(CLOCK_MONOTONIC, &t1);
   secs =
@@ -990,9 +991,12 @@ int main(int argc, char **argv) {
            "entries \"by the hub\" above are a regional hub's puts and "
            "deletes in its own log; %llu seeds with a regional hub that "
            "altered a committee's entry it forwards, refused %llu times by "
-           "the national hub for its signature\n",
+           "the national hub for its signature; in %llu of them other logs "
+           "it forwards had not all reached the national hub when the rest "
+           "converged (ayild ends the connection at a bad signature and "
+           "still wants the log)\n",
            TIER_REGIONS, TIER_COMMS, (unsigned long long)altered,
-           (unsigned long long)sig_refused);
+           (unsigned long long)sig_refused, (unsigned long long)left_behind);
   printf("%llu seeds in %.1f s: %.2f seeds/s\n", (unsigned long long)seeds,
          secs, secs > 0 ? (double)seeds / secs : 0.0);
   printf("%llu passed, %llu failed\n", (unsigned long long)passed,

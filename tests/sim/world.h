@@ -185,6 +185,7 @@ typedef struct sim_s {
   uint8_t altered[AYIL_ENTRY_MAX]; /* the altered bytes it forwards */
   size_t altered_len;
   uint64_t sig_refused; /* entries the national hub refused: AYIL_ESIG */
+  uint64_t left_behind; /* logs an altering regional hub did not get up */
   /* numbers */
   uint64_t wire_bytes, connects, cuts, crashes, partitions, forks_alerted;
   uint64_t restores;
