@@ -34,6 +34,17 @@ static int sim_is_hub(void *ctx, const uint8_t id[AYIL_ID_BYTES]) {
   return is_hub_id(e->sim, id);
 }
 
+/* --tier: kin() as node/policy_view.c sets it (ayil_store_kin(): one
+ * committee row of the registry): between tiers the view's devices are many
+ * committees', so the policy's default would not do. */
+static int sim_kin(void *ctx, const uint8_t a[AYIL_ID_BYTES],
+                   const uint8_t b[AYIL_ID_BYTES]) {
+  end_t *e = ctx;
+  int ca = committee_of(e->sim, a, NULL);
+  return memcmp(a, b, 32) == 0 ||
+         (ca >= 0 && committee_of(e->sim, b, NULL) == ca);
+}
+
 /* Adds every device of every committee that dials node `r` to dev[]. */
 static size_t region_devices(sim_t *w, const node_t *r,
                              ayil_policy_device_t *dev, size_t d) {
@@ -94,6 +105,7 @@ static int tier_view(end_t *e, ayil_policy_view_t *v,
   sim_t *w = e->sim;
   node_t *self = e->self, *peer = e->peer;
   v->is_hub = sim_is_hub;
+  v->kin = sim_kin;
   if (self->up >= 0 && up_of(w, self) == peer) {
     /* A regional hub dialing the national hub. */
     v->role = AYIL_POLICY_UPLINK;
