@@ -31,10 +31,12 @@ static const uint8_t *hub_of(const ayil_policy_view_t *v) {
   return v->role == AYIL_POLICY_COMMITTEE ? v->hub : NULL;
 }
 
-/* Whether `id` is a hub's log here: its logs hold notices only. */
+/* Whether `id` is a hub's log here: its logs hold notices only. The peer
+ * of a peer_hub view is a hub whatever is_hub() says (or without one). */
 static int hub_log(const ayil_policy_view_t *v, const uint8_t *id) {
   if (same(id, hub_of(v)) ||
-      (v->role != AYIL_POLICY_COMMITTEE && same(id, v->hub)))
+      (v->role != AYIL_POLICY_COMMITTEE && same(id, v->hub)) ||
+      (v->role == AYIL_POLICY_HUB && v->peer_hub && same(id, v->peer)))
     return 1;
   return v->is_hub != NULL && v->is_hub(v->ctx, id) != 0;
 }
@@ -60,6 +62,10 @@ int ayil_policy_kin(const ayil_policy_view_t *v, const uint8_t a[AYIL_ID_BYTES],
     return 0;
   if (v->kin != NULL)
     return v->kin(v->ctx, a, b) != 0;
+  /* Between two tiers of hubs the devices are many committees' (and hubs'):
+   * without kin() no two of them are known to be one committee's. */
+  if (v->role == AYIL_POLICY_UPLINK || v->peer_hub)
+    return 0;
   return listed(v, a) && listed(v, b);
 }
 

@@ -50,13 +50,25 @@ static int own_kin(void *ctx, const uint8_t a[AYIL_ID_BYTES],
   return cs == ca && pa <= ps && pb <= ps;
 }
 
-/* The ownership view of a node's store (no peer: the rule has none). */
+/* A hub's log at any tier (ayil_reg_is_hub()). */
+static int own_is_hub(void *ctx, const uint8_t id[AYIL_ID_BYTES]) {
+  own_ctx_t *o = ctx;
+  return is_hub_id(o->w, id);
+}
+
+/* The ownership view of a node's store (no peer: the rule has none). On a
+ * committee the hub is the one it dials; in --tier a hub names the hub
+ * above (none for the national hub) and knows every hub's log. */
 static void own_view(own_ctx_t *o, ayil_policy_view_t *v) {
   memset(v, 0, sizeof *v);
   v->role = o->n->kind == HUB ? AYIL_POLICY_HUB : AYIL_POLICY_COMMITTEE;
   v->self = o->n->pk;
   v->peer = o->n->pk;
-  v->hub = hub(o->w)->pk;
+  v->hub = up_of(o->w, o->n)->pk;
+  if (o->w->tier && o->n->kind == HUB) {
+    v->hub = o->n->up >= 0 ? up_of(o->w, o->n)->pk : NULL;
+    v->is_hub = own_is_hub;
+  }
   v->kin = own_kin;
   v->ctx = o;
 }
@@ -255,10 +267,38 @@ int fork_expected(sim_t *w) {
   }
 }
 
+/* --tier: a regional hub that forwards an altered entry: what it forwards
+ * need not all reach the national hub. A hub can always withhold what it
+ * forwards, and ayild ends the connection at a bad signature (no alert, the
+ * log stays wanted), so the altered entry ends every connection it is sent
+ * on and can starve the logs sent after it. Only safety is checked there
+ * (chains, replicas, nothing altered taken: check_tier()). */
+static int withholds(const sim_t *w, const node_t *n) {
+  return n->hostile == HOSTILE_ALTER && w->altered_seq > 0;
+}
+
+/* --tier: every log an honest regional hub holds is at the national hub,
+ * but for a log the national hub refused. */
+static int tier_converged(sim_t *w) {
+  node_t *h = hub(w);
+  int i;
+  size_t j;
+  for (i = 1; i <= TIER_REGIONS; i++) {
+    node_t *r = &w->nodes[i];
+    for (j = 0; j < r->st.nlogs && !withholds(w, r); j++) {
+      sim_log_t *l = &r->st.logs[j], *at = sim_log(&h->st, l->id, 0);
+      if (memcmp(l->id, h->pk, 32) == 0 || l->n == 0)
+        continue;
+      if (at == NULL || (at->n != l->n && at->refused == 0))
+        return 0;
+    }
+  }
+  return 1;
+}
+
 /* Everything that can arrive has arrived. */
 int converged(sim_t *w) {
   node_t *h = hub(w);
-  sim_log_t *hh = sim_log(&h->st, h->pk, 0);
   size_t j;
   int i, d;
   for (i = 0; i < w->nnodes; i++)
@@ -267,10 +307,11 @@ int converged(sim_t *w) {
           w->nodes[i].st.logs[j].n != w->nodes[i].st.logs[j].durable)
         return 0;
   for (i = 1; i < w->nnodes; i++) {
-    node_t *n = &w->nodes[i];
-    sim_log_t *own, *at_hub, *nh;
-    if (n->retired || n->hostile == HOSTILE_STRANGER)
+    node_t *n = &w->nodes[i], *u = up_of(w, n);
+    sim_log_t *own, *at_hub, *nh, *hh = sim_log(&u->st, u->pk, 0);
+    if (n->retired || n->hostile == HOSTILE_STRANGER || withholds(w, n))
       continue;
+    h = u; /* the hub it dials */
     own = sim_log(&n->st, n->pk, 0);
     at_hub = sim_log(&h->st, n->pk, 0);
     /* A log refused for a change to a record it does not own stops there
@@ -282,7 +323,7 @@ int converged(sim_t *w) {
     if (hh && hh->n > 0 && (!nh || (nh->n != hh->n && nh->refused == 0)))
       return 0;
     /* A successor holds its predecessors' logs as the hub does. */
-    for (d = 0; d < w->ndevices[n->committee]; d++) {
+    for (d = 0; n->committee >= 0 && d < w->ndevices[n->committee]; d++) {
       const uint8_t *id = w->devices[n->committee][d];
       sim_log_t *a = sim_log(&h->st, id, 0), *b = sim_log(&n->st, id, 0);
       if (is_fork_origin(w, id) || memcmp(id, n->pk, 32) == 0)
@@ -291,6 +332,9 @@ int converged(sim_t *w) {
         return 0;
     }
   }
+  h = hub(w);
+  if (w->tier && !tier_converged(w))
+    return 0;
   if (fork_expected(w)) {
     sim_log_t *l = sim_log(&h->st, w->devices[w->clone_of][0], 0);
     if (l == NULL || l->forks == 0)
@@ -390,6 +434,121 @@ static void check_refusals(sim_t *w, node_t *n) {
   }
 }
 
+static int hash_cmp(const void *a, const void *b) {
+  return memcmp(a, b, AYIL_HASH_BYTES);
+}
+
+/*
+ * --tier, the national hub:
+ * - every entry an honest regional hub acknowledged to a committee is at
+ *   the national hub, byte-identical;
+ * - it holds every entry once: no entry hash twice, no log twice;
+ * - it learnt the committees under each honest regional hub from that
+ *   hub's admit notices, all of them and no other;
+ * - it holds no put or delete signed by a hub, of any tier (a hostile
+ *   regional hub's log stops before its first: check_refusals());
+ * - of the log a hostile regional hub altered, nothing from the altered
+ *   entry on (it was refused: AYIL_ESIG, sim_t.sig_refused).
+ */
+static void check_tier(sim_t *w) {
+  node_t *h = hub(w);
+  uint8_t(*hs)[AYIL_HASH_BYTES];
+  size_t j, m, total = 0, k = 0;
+  int i;
+  for (i = 1; i < w->nnodes; i++) {
+    node_t *n = &w->nodes[i];
+    sim_log_t *l = sim_log(&n->st, n->pk, 0), *at = sim_log(&h->st, n->pk, 0);
+    size_t lim;
+    if (n->kind != COMMITTEE || l == NULL || l->hub_ack == 0 ||
+        withholds(w, up_of(w, n)))
+      continue;
+    lim = l->hub_ack;
+    if (lim > 0 && (at == NULL || at->durable < lim)) {
+      failf(w,
+            "node %d: its regional hub acked %llu, the national hub "
+            "holds %zu",
+            i, (unsigned long long)l->hub_ack, at ? at->durable : 0);
+      return;
+    }
+    for (m = 0; m < lim; m++)
+      if (!same_entry(&l->e[m], &at->e[m])) {
+        failf(w, "node %d: acked entry %zu differs at the national hub", i,
+              m + 1);
+        return;
+      }
+  }
+  for (j = 0; j < h->st.nlogs; j++) {
+    sim_log_t *l = &h->st.logs[j];
+    total += l->n;
+    for (m = j + 1; m < h->st.nlogs; m++)
+      if (memcmp(l->id, h->st.logs[m].id, 32) == 0)
+        failf(w, "the national hub holds a log twice");
+    if (w->altered_seq > 0 && memcmp(l->id, w->altered_log, 32) == 0 &&
+        l->n >= w->altered_seq)
+      failf(w, "the national hub took an altered entry (or what follows)");
+    if (!is_hub_id(w, l->id))
+      continue;
+    for (m = 0; m < l->n; m++) {
+      ayil_entry_t e;
+      if (ayil_entry_decode(&e, l->e[m].entry, l->e[m].elen) != 0 ||
+          e.op != AYIL_OP_NOTICE)
+        failf(w,
+              "the national hub holds a hub's entry %zu that is not a "
+              "notice",
+              m + 1);
+    }
+  }
+  /* Of an altering regional hub: the logs but the altered one that the
+   * national hub still lacks entries of when all else converged (reported,
+   * not failed: see withholds()). */
+  for (i = 1; i <= TIER_REGIONS; i++) {
+    node_t *r = &w->nodes[i];
+    for (j = 0; j < r->st.nlogs && withholds(w, r); j++) {
+      sim_log_t *l = &r->st.logs[j], *at = sim_log(&h->st, l->id, 0);
+      if (memcmp(l->id, h->pk, 32) != 0 &&
+          memcmp(l->id, w->altered_log, 32) != 0 && l->n > 0 &&
+          (at == NULL || at->n < l->n))
+        w->left_behind++;
+    }
+  }
+  /* It learnt every committee of an honest regional hub from its admit
+   * notices, and nothing else. */
+  for (i = 1; i <= TIER_REGIONS; i++) {
+    ayil_policy_device_t dev[VIEW_MAX];
+    size_t nd = admitted_by(w, h, &w->nodes[i], dev, 0), q;
+    int c, want = 0;
+    if (withholds(w, &w->nodes[i]))
+      continue;
+    for (c = 0; c < w->ncomm; c++)
+      if (up_of(w, current_device(w, c)) == &w->nodes[i])
+        want++;
+    for (q = 0; q < nd; q++) {
+      c = committee_of(w, dev[q].id, NULL);
+      if (c < 0 || up_of(w, current_device(w, c)) != &w->nodes[i])
+        failf(w,
+              "the national hub learnt a device under regional hub %d "
+              "that it did not admit",
+              i);
+    }
+    if ((int)nd != want)
+      failf(w,
+            "the national hub learnt %zu committees under regional hub "
+            "%d, it admitted %d",
+            nd, i, want);
+  }
+  hs = malloc((total ? total : 1) * sizeof *hs);
+  if (hs == NULL)
+    abort();
+  for (j = 0; j < h->st.nlogs; j++)
+    for (m = 0; m < h->st.logs[j].n; m++)
+      memcpy(hs[k++], h->st.logs[j].e[m].hash, AYIL_HASH_BYTES);
+  qsort(hs, k, sizeof *hs, hash_cmp);
+  for (m = 1; m < k; m++)
+    if (memcmp(hs[m - 1], hs[m], AYIL_HASH_BYTES) == 0)
+      failf(w, "the national hub holds an entry twice");
+  free(hs);
+}
+
 void check_all(sim_t *w) {
   node_t *h = hub(w);
   int i, k;
@@ -408,6 +567,7 @@ void check_all(sim_t *w) {
       check_chain(w, &w->nodes[i], &w->nodes[i].st.logs[j]);
   for (i = 1; i < w->nnodes; i++) {
     node_t *n = &w->nodes[i];
+    h = up_of(w, n); /* the hub it dials acknowledged it */
     for (j = 0; j < n->st.nlogs; j++) {
       sim_log_t *l = &n->st.logs[j], *at = sim_log(&h->st, l->id, 0);
       /* Acknowledged means held by the hub, byte for byte. */
@@ -427,6 +587,9 @@ void check_all(sim_t *w) {
         failf(w, "node %d: fork alert without a fork", i);
     }
   }
+  h = hub(w);
+  if (w->tier)
+    check_tier(w);
   /* Replicas agree, except the two lineages of a fork with each other. */
   for (i = 0; i < w->nnodes; i++)
     for (k = i + 1; k < w->nnodes; k++)
@@ -462,12 +625,14 @@ void dump(sim_t *w) {
   size_t j;
   for (i = 0; i < w->nnodes; i++) {
     node_t *n = &w->nodes[i];
-    printf(
-        "  node %d %s c%d%s%s%s writes %d:", i, n->kind == HUB ? "hub" : "com",
-        n->committee, n->retired ? " retired" : "", n->is_clone ? " clone" : "",
-        n->hostile ? (n->hostile == HOSTILE_DEVICE ? " hostile" : " stranger")
-                   : "",
-        n->writes);
+    printf("  node %d %s c%d%s%s%s writes %d:", i,
+           n->kind == HUB ? "hub" : "com", n->committee,
+           n->retired ? " retired" : "", n->is_clone ? " clone" : "",
+           n->hostile == HOSTILE_DEVICE     ? " hostile"
+           : n->hostile == HOSTILE_STRANGER ? " stranger"
+           : n->hostile                     ? " hostile-hub"
+                                            : "",
+           n->writes);
     for (j = 0; j < n->st.nlogs; j++) {
       sim_log_t *l = &n->st.logs[j];
       for (k = 0; k < w->nnodes; k++)
@@ -478,6 +643,11 @@ void dump(sim_t *w) {
     }
     printf("\n");
   }
+  if (w->altered_seq > 0)
+    printf("  altered: entry %llu of the log of node %d\n",
+           (unsigned long long)w->altered_seq,
+           (int)(current_device(w, committee_of(w, w->altered_log, NULL)) -
+                 w->nodes));
   for (i = 0; i < MAX_CONNS; i++) {
     conn_t *c = &w->conns[i];
     if (!c->live)

@@ -27,16 +27,118 @@ static int sim_forked(void *ctx, const uint8_t origin[AYIL_ID_BYTES]) {
   return l != NULL && (l->forks > 0 || l->refused > 0);
 }
 
+/* A hub's log, at any tier: its log holds notices only (as
+ * ayil_reg_is_hub() answers it from the registry). */
+static int sim_is_hub(void *ctx, const uint8_t id[AYIL_ID_BYTES]) {
+  end_t *e = ctx;
+  return is_hub_id(e->sim, id);
+}
+
+/* --tier: kin() as node/policy_view.c sets it (ayil_store_kin(): one
+ * committee row of the registry): between tiers the view's devices are many
+ * committees', so the policy's default would not do. */
+static int sim_kin(void *ctx, const uint8_t a[AYIL_ID_BYTES],
+                   const uint8_t b[AYIL_ID_BYTES]) {
+  end_t *e = ctx;
+  int ca = committee_of(e->sim, a, NULL);
+  return memcmp(a, b, 32) == 0 ||
+         (ca >= 0 && committee_of(e->sim, b, NULL) == ca);
+}
+
+/* Adds every device of every committee that dials node `r` to dev[]. */
+static size_t region_devices(sim_t *w, const node_t *r,
+                             ayil_policy_device_t *dev, size_t d) {
+  int c, k;
+  for (c = 0; c < w->ncomm; c++) {
+    node_t *cur = current_device(w, c);
+    if (cur == NULL || up_of(w, cur) != r)
+      continue;
+    for (k = 0; k < w->ndevices[c] && d < VIEW_MAX; k++, d++) {
+      memset(&dev[d], 0, sizeof dev[d]);
+      memcpy(dev[d].id, w->devices[c][k], 32);
+    }
+  }
+  return d;
+}
+
+/*
+ * The national hub's registry below regional hub `r`, as
+ * ayil_reg_directory() folds it: every node that an admit notice of r's log,
+ * as far as node `at` holds it, names. Added to dev[] from d, once each, in
+ * the order of the notices.
+ */
+size_t admitted_by(const sim_t *w, node_t *at, const node_t *r,
+                   ayil_policy_device_t *dev, size_t d) {
+  sim_log_t *l = sim_log(&at->st, r->pk, 0);
+  size_t j, k;
+  (void)w;
+  for (j = 0; l != NULL && j < l->n && d < VIEW_MAX; j++) {
+    ayil_entry_t e;
+    ayil_notice_t nt;
+    if (ayil_entry_decode(&e, l->e[j].entry, l->e[j].elen) != 0 ||
+        e.op != AYIL_OP_NOTICE ||
+        ayil_hdr_notice(e.header, e.header_len, &nt) != 0 ||
+        nt.action != AYIL_NOTICE_ADMIT || !nt.has_node)
+      continue;
+    for (k = 0; k < d && memcmp(dev[k].id, nt.node, 32) != 0; k++)
+      ;
+    if (k < d)
+      continue;
+    memset(&dev[d], 0, sizeof dev[d]);
+    memcpy(dev[d++].id, nt.node, 32);
+  }
+  return d;
+}
+
+/*
+ * The national tier's views, as node/policy_view.c fills them from the
+ * registry. A regional hub facing the national hub: AYIL_POLICY_UPLINK,
+ * every log of its committees. The national hub facing a regional hub:
+ * peer_hub, the regional hub's log then every log of the committees it
+ * admitted, learnt from its admit notices (admitted_by()), so a committee
+ * log flows up only once the notice that admitted it is at the national
+ * hub. A regional hub facing a committee: a hub's view, the hub above
+ * named.
+ */
+static int tier_view(end_t *e, ayil_policy_view_t *v,
+                     ayil_policy_device_t dev[VIEW_MAX]) {
+  sim_t *w = e->sim;
+  node_t *self = e->self, *peer = e->peer;
+  v->is_hub = sim_is_hub;
+  v->kin = sim_kin;
+  if (self->up >= 0 && up_of(w, self) == peer) {
+    /* A regional hub dialing the national hub. */
+    v->role = AYIL_POLICY_UPLINK;
+    v->hub = peer->pk;
+    v->ndevices = region_devices(w, self, dev, 0);
+    return 1;
+  }
+  v->role = AYIL_POLICY_HUB;
+  if (self->up < 0) {
+    /* The national hub facing a regional hub. */
+    v->hub = NULL;
+    v->peer_hub = 1;
+    memset(&dev[0], 0, sizeof dev[0]);
+    memcpy(dev[0].id, peer->pk, 32);
+    v->ndevices = admitted_by(w, self, peer, dev, 1);
+    return 1;
+  }
+  /* A regional hub facing one of its committees: the committee's devices
+   * (sim_view()), the hub above named. */
+  v->hub = up_of(w, self)->pk;
+  return 0;
+}
+
 /* Fills the policy's view of one end as node/policy_view.c does from the
  * registry: the hub sees the devices of the peer's committee, oldest
  * first. */
 static void sim_view(end_t *e, ayil_policy_view_t *v,
-                     ayil_policy_device_t dev[MAX_DEVICES]) {
+                     ayil_policy_device_t dev[VIEW_MAX]) {
   sim_t *w = e->sim;
   int d;
   memset(v, 0, sizeof *v);
   v->self = e->self->pk;
-  v->hub = hub(w)->pk;
+  v->hub = up_of(w, e->self)->pk;
   v->peer = e->peer->pk;
   v->forked = sim_forked;
   v->ctx = e;
@@ -58,6 +160,8 @@ static void sim_view(end_t *e, ayil_policy_view_t *v,
     return;
   }
   v->role = AYIL_POLICY_HUB;
+  if (w->tier && tier_view(e, v, dev))
+    return;
   if (e->peer->committee < 0)
     return; /* a stranger: not in the registry, no devices */
   for (d = 0; d < w->ndevices[e->peer->committee]; d++) {
@@ -70,25 +174,46 @@ static void sim_view(end_t *e, ayil_policy_view_t *v,
 static int cb_origins(void *ctx, ayil_sync_origin_t *out, size_t cap,
                       size_t *n) {
   ayil_policy_view_t v;
-  ayil_policy_device_t dev[MAX_DEVICES];
+  ayil_policy_device_t dev[VIEW_MAX];
   sim_view(ctx, &v, dev);
   return ayil_policy_origins(&v, out, cap, n);
 }
 
 static unsigned cb_discover(void *ctx, const uint8_t *origin) {
   ayil_policy_view_t v;
-  ayil_policy_device_t dev[MAX_DEVICES];
+  ayil_policy_device_t dev[VIEW_MAX];
   sim_view(ctx, &v, dev);
   return ayil_policy_discover(&v, origin);
+}
+
+/* --tier: end e is a hostile regional hub's facing the national hub, and
+ * `origin` the log it altered (alter_forwarded()). */
+static int uplink_altered(const end_t *e, const uint8_t *origin) {
+  return e->self->hostile == HOSTILE_ALTER && e->sim->altered_seq > 0 &&
+         e->self->up >= 0 && up_of(e->sim, e->self) == e->peer &&
+         memcmp(origin, e->sim->altered_log, AYIL_ID_BYTES) == 0;
+}
+
+/* The head end e offers of log l: its durable head, but for the log a
+ * hostile regional hub altered, which it forwards up to the altered entry
+ * only. */
+static uint64_t uplink_head(const end_t *e, const sim_log_t *l) {
+  if (uplink_altered(e, l->id) && l->durable > e->sim->altered_seq)
+    return e->sim->altered_seq;
+  return l->durable;
 }
 
 static int cb_head(void *ctx, const uint8_t *origin, uint64_t *seq,
                    uint8_t *hash) {
   end_t *e = ctx;
   sim_log_t *l = sim_log(&e->self->st, origin, 0);
-  *seq = l ? l->durable : 0;
-  if (*seq > 0)
-    memcpy(hash, l->e[*seq - 1].hash, AYIL_HASH_BYTES);
+  *seq = l ? uplink_head(e, l) : 0;
+  if (*seq > 0) {
+    if (uplink_altered(e, origin) && *seq == e->sim->altered_seq)
+      ayil_entry_hash(e->sim->altered, e->sim->altered_len, hash);
+    else
+      memcpy(hash, l->e[*seq - 1].hash, AYIL_HASH_BYTES);
+  }
   return 0;
 }
 
@@ -97,11 +222,15 @@ static int cb_get(void *ctx, const uint8_t *origin, uint64_t seq,
   end_t *e = ctx;
   sim_log_t *l = sim_log(&e->self->st, origin, 0);
   sim_ent_t *x;
-  if (l == NULL || seq == 0 || seq > l->durable)
+  if (l == NULL || seq == 0 || seq > uplink_head(e, l))
     return AYIL_ENOTFOUND;
   x = &l->e[seq - 1];
   it->entry = x->entry;
   it->entry_len = x->elen;
+  if (uplink_altered(e, origin) && seq == e->sim->altered_seq) {
+    it->entry = e->sim->altered;
+    it->entry_len = e->sim->altered_len;
+  }
   it->body = x->body;
   it->body_len = x->blen;
   it->proof = x->proof;
@@ -133,7 +262,7 @@ static int cb_deliver(void *ctx, const ayil_entry_t *d,
    * then the fold, ownership first. A refused entry is not stored. */
   if (it->body == NULL && it->proof != NULL) {
     ayil_policy_view_t v;
-    ayil_policy_device_t dev[MAX_DEVICES];
+    ayil_policy_device_t dev[VIEW_MAX];
     sim_view(e, &v, dev);
     rc = ayil_policy_purge_ok(&v, it->entry, it->entry_len, it->proof,
                               it->proof_len);
@@ -184,8 +313,10 @@ static void cb_event(void *ctx, const ayil_sync_event_t *ev) {
     l->forks++;
     if (e->self->kind == HUB)
       e->sim->forks_alerted++;
-  } else if (ev->type == AYIL_SYNC_EV_ACKED && e->self->kind == COMMITTEE &&
+  } else if (ev->type == AYIL_SYNC_EV_ACKED && e == &e->c->end[0] &&
              ev->seq > l->hub_ack) {
+    /* The dialer's hub acknowledged it (a committee's, or a regional
+     * hub's from the national hub). */
     l->hub_ack = ev->seq;
     e->sim->acked++;
   }
@@ -297,7 +428,8 @@ static int sim_admit(void *ctx, const uint8_t peer[AYIL_ID_BYTES],
   (void)env;
   if (memcmp(peer, e->peer->pk, AYIL_ID_BYTES) != 0)
     return AYIL_EPEER; /* the handshake proved another key: impossible */
-  if (e->peer->hostile == HOSTILE_STRANGER || e->peer->committee < 0) {
+  if (e->peer->hostile == HOSTILE_STRANGER ||
+      (e->peer->committee < 0 && e->peer->kind != HUB)) {
     e->sim->stranger_refused++;
     return AYIL_EUNKNOWN_NODE;
   }
@@ -315,8 +447,9 @@ static ayil_session_config_t config_for(end_t *e) {
   sc->get = cb_get;
   sc->deliver = cb_deliver;
   sc->event = cb_event;
-  /* As ayild: a committee dials its hub, and says it reads held bodies. */
-  sc->held = e->self->kind != HUB;
+  /* As ayild: the dialer (a committee, or a regional hub dialing the
+   * national hub) says its hub reads held bodies. */
+  sc->held = e == &e->c->end[0];
   cfg.wall_ms = sim_wall;
   cfg.admit = sim_admit;
   return cfg;
@@ -326,6 +459,15 @@ static int sync_fail(sim_t *w, conn_t *c, int side, const char *what, int rc) {
   if (rc == AYIL_EUNKNOWN_NODE && side == 1 &&
       c->end[0].self->hostile == HOSTILE_STRANGER) {
     /* The hub refused a stranger at the handshake, as it should. */
+    conn_end(w, c, 0);
+    return rc;
+  }
+  if (rc == AYIL_ESIG && side == 1 &&
+      c->end[0].self->hostile == HOSTILE_ALTER) {
+    /* --tier: the national hub refused an entry that the hostile regional
+     * hub altered (the sync receiver checks every signature): ayild ends
+     * the connection; nothing of the entry was stored. */
+    c->end[0].sim->sig_refused++;
     conn_end(w, c, 0);
     return rc;
   }
@@ -355,8 +497,8 @@ void connect_node(sim_t *w, node_t *n) {
     int rc;
     memset(c, 0, sizeof *c);
     c->live = 1;
-    c->end[0] = (end_t){w, c, n, hub(w)};
-    c->end[1] = (end_t){w, c, hub(w), n};
+    c->end[0] = (end_t){w, c, n, up_of(w, n)};
+    c->end[1] = (end_t){w, c, up_of(w, n), n};
     c->rate = range(&w->r, 6, 32); /* 48..256 kbit/s */
     c->latency = range(&w->r, 150, 450);
     c->close_at = UINT64_MAX;
@@ -379,12 +521,13 @@ void connect_node(sim_t *w, node_t *n) {
       memcpy(cfg.early_origin, n->pk, AYIL_ID_BYTES);
       cfg.early_seq = a;
     }
-    rc = ayil_session_client(&c->ss[0], &cfg, w->netkey, n->sk, hub(w)->pk,
+    rc = ayil_session_client(&c->ss[0], &cfg, w->netkey, n->sk, up_of(w, n)->pk,
                              w->now);
     if (rc == 0) {
       /* The hub's, as ayild's conn_accept() makes it. */
       cfg = config_for(&c->end[1]);
-      rc = ayil_session_server(&c->ss[1], &cfg, w->netkey, hub(w)->sk, w->now);
+      rc = ayil_session_server(&c->ss[1], &cfg, w->netkey, up_of(w, n)->sk,
+                               w->now);
     }
     if (rc != 0) {
       sync_fail(w, c, 0, "session", rc);
@@ -483,14 +626,40 @@ void close_node_conns(sim_t *w, node_t *n) {
   }
 }
 
+/* --tier: the national hub's policy may have grown (a regional hub's
+ * admit notice was stored): every origin the view of each of its
+ * connections lists is named on it, as ayild's named_refresh() does; the
+ * sync machine announces the new ones with a ROWS message. */
+static void named_refresh(sim_t *w, node_t *n) {
+  ayil_sync_origin_t rows[VIEW_MAX + 2];
+  int i, k;
+  for (i = 0; i < MAX_CONNS; i++) {
+    conn_t *c = &w->conns[i];
+    for (k = 0; c->live && k < 2; k++) {
+      size_t m = 0, q;
+      if (c->end[k].self != n || csync(c, k) == NULL ||
+          cb_origins(&c->end[k], rows, VIEW_MAX + 2, &m) != 0)
+        continue;
+      for (q = 0; q < m && q < VIEW_MAX + 2 && c->live; q++) {
+        int rc = ayil_sync_notify(csync(c, k), rows[q].id);
+        if (rc != 0)
+          sync_fail(w, c, k, "notify", rc);
+      }
+    }
+  }
+}
+
 /* The node's durable heads advanced: tell every connection it has. */
 void node_commit(sim_t *w, node_t *n) {
   size_t j;
-  int i;
+  int i, grew = 0;
   for (j = 0; j < n->st.nlogs; j++) {
     sim_log_t *l = &n->st.logs[j];
     if (!sim_log_commit(l))
       continue;
+    if (w->tier && n->up < 0 && is_hub_id(w, l->id) &&
+        memcmp(l->id, n->pk, 32) != 0)
+      grew = 1;
     for (i = 0; i < MAX_CONNS; i++) {
       conn_t *c = &w->conns[i];
       int k;
@@ -500,7 +669,8 @@ void node_commit(sim_t *w, node_t *n) {
         int rc;
         if (c->end[k].self != n || csync(c, k) == NULL)
           continue;
-        rc = ayil_sync_committed(csync(c, k), l->id, l->durable);
+        rc =
+            ayil_sync_committed(csync(c, k), l->id, uplink_head(&c->end[k], l));
         if (rc == 0)
           rc = ayil_sync_notify(csync(c, k), l->id);
         if (rc != 0)
@@ -508,6 +678,8 @@ void node_commit(sim_t *w, node_t *n) {
       }
     }
   }
+  if (grew)
+    named_refresh(w, n);
 }
 
 void notify_local(sim_t *w, node_t *n) {

@@ -50,8 +50,32 @@
  * - only hostile logs are refused, at their first hostile entry; the hub
  *   stores nothing of a stranger.
  *
- * Usage: ayil-sim [--seeds N] [--first S] [--verbose] [--overhead]
+ * --tier runs the national tier instead: a national hub (node 0), three
+ * regional hubs that dial it and three committees under each that dial
+ * their regional hub, with the same chaos (cuts, delays, partitions of
+ * committees and regional hubs, duplicate connections, crashes of every
+ * node losing what was not durable), no clone, successor or restore. A
+ * regional hub is a hub to its committees and an AYIL_POLICY_UPLINK client
+ * of the national hub (it forwards every committee log it holds); the
+ * national hub faces it with a peer_hub view whose devices it learns by
+ * folding the regional hub's admit notices (net.c, admitted_by(): as
+ * node/registry.c's ayil_reg_directory(), so a committee's log flows up
+ * only after the notice that admitted it, and ayild's named_refresh()
+ * announces it on the live connection). In some seeds one regional hub is
+ * hostile: it signs puts and deletes of committees' records in its own log
+ * (the national hub and its committees refuse its log there: AYIL_EOWNER),
+ * or it forwards one committee entry altered (the national hub refuses it:
+ * AYIL_ESIG, and takes nothing of that log from there on). Checked besides
+ * the above (check.c, check_tier()): every entry an honest regional hub
+ * acknowledged to a committee is at the national hub, once,
+ * byte-identical; the national hub holds no put or delete signed by a hub;
+ * it learnt exactly the committees each regional hub admitted. The runs
+ * without --tier are unchanged (same seeds, same results).
+ *
+ * Usage: ayil-sim [--seeds N] [--first S] [--verbose] [--tier] [--overhead]
  */
+#include <time.h>
+
 #include "world.h"
 
 void failf(sim_t *w, const char *fmt, ...) {
@@ -455,12 +479,43 @@ static void write_hostile(sim_t *w, node_t *n) {
   }
   if (entry_finish(w, n, l, &e, body, blen, 0) == 0) {
     w->attacks[n->kind == HUB ? 1 : n->hostile == HOSTILE_DEVICE ? 0 : 2]++;
-    if (n->kind == HUB && w->hub_bad_seq == 0)
+    if (n == hub(w) && w->hub_bad_seq == 0)
       w->hub_bad_seq = e.seq;
-    else if (n->kind != HUB && n->bad_seq == 0)
+    else if (n != hub(w) && n->bad_seq == 0)
       n->bad_seq = e.seq;
   }
   free(body);
+}
+
+/* The hostile regional hub `r` alters the first entry of one of its
+ * committees' logs that the national hub lacks (its timestamp: the
+ * committee's signature no longer verifies) and from then on forwards that
+ * log up to the altered entry only (uplink_head(), uplink_altered()): its
+ * own store keeps the genuine log, which its committee still syncs. */
+static void alter_forwarded(sim_t *w, node_t *r) {
+  /* One of its own committees (tier_setup()'s order). */
+  int c = (int)(r - w->nodes - 1) * TIER_COMMS + (int)below(&w->r, TIER_COMMS);
+  node_t *dev = current_device(w, c);
+  sim_log_t *l, *at;
+  ayil_entry_t e;
+  size_t j, len = 0;
+  /* Not while it talks to the national hub: the genuine bytes could be on
+   * their way already. */
+  if (dev == NULL || up_of(w, dev) != r || has_conn(w, r))
+    return;
+  l = sim_log(&r->st, dev->pk, 0);
+  at = sim_log(&hub(w)->st, dev->pk, 0);
+  j = at != NULL ? at->n : 0; /* the first entry the national hub lacks */
+  if (l == NULL || j >= l->durable)
+    return;
+  if (ayil_entry_decode(&e, l->e[j].entry, l->e[j].elen) != 0)
+    return;
+  e.ts_ms++;
+  if (ayil_entry_encode(&e, w->altered, sizeof w->altered, &len) != 0)
+    return;
+  w->altered_len = len;
+  w->altered_seq = j + 1;
+  memcpy(w->altered_log, dev->pk, 32);
 }
 
 /* ---- scenario --------------------------------------------------------- */
@@ -478,6 +533,7 @@ static node_t *add_node(sim_t *w, int kind, int committee) {
   memset(n, 0, sizeof *n);
   n->kind = kind;
   n->committee = committee;
+  n->up = kind == HUB ? -1 : 0;
   fill(&w->r, seed, sizeof seed);
   crypto_sign_seed_keypair(n->pk, n->sk, seed);
   n->backoff = 1000;
@@ -511,18 +567,19 @@ static void chaos_events(sim_t *w, uint64_t fork_at, uint64_t replace_at) {
       w->crashes++;
       continue;
     }
-    if (n->kind == COMMITTEE && chance(&w->r, 250)) {
+    if ((n->kind == COMMITTEE || (w->tier && n->up >= 0)) &&
+        chance(&w->r, 250)) {
       n->partitioned_until = w->now + range(&w->r, 5000, 60000);
       w->partitions++;
     }
     if (alive(w, n) &&
         chance(&w->r, n->kind == HUB ? 500 : (n->is_clone ? 2000 : 4000))) {
       if (n->hostile == HOSTILE_STRANGER ||
-          (n->hostile && chance(&w->r, 250000)))
+          (n->hostile && n->hostile != HOSTILE_ALTER && chance(&w->r, 250000)))
         write_hostile(w, n);
       else
         write_entry(w, n);
-      if (n->kind == COMMITTEE)
+      if (n->up >= 0)
         n->next_connect = n->next_connect < w->now ? n->next_connect : w->now;
       notify_local(w, n);
     }
@@ -532,6 +589,22 @@ static void chaos_events(sim_t *w, uint64_t fork_at, uint64_t replace_at) {
      * log, which every committee pulls. */
     write_hostile(w, hub(w));
     notify_local(w, hub(w));
+  }
+  if (w->tier) {
+    /* No restore from a backup, clone or successor in --tier; a hostile
+     * regional hub instead. */
+    for (i = 1; i <= TIER_REGIONS; i++) {
+      node_t *r = &w->nodes[i];
+      if (!r->hostile || !alive(w, r) || !chance(&w->r, 700))
+        continue;
+      if (r->hostile == HOSTILE_REGION) {
+        write_hostile(w, r);
+        notify_local(w, r);
+      } else if (w->altered_seq == 0) {
+        alter_forwarded(w, r);
+      }
+    }
+    return;
   }
   if (w->restored < 0 && alive(w, hub(w)) && chance(&w->r, 150)) {
     /* The hub restored from an older backup: it lost the end of one
@@ -592,7 +665,7 @@ static void step(sim_t *w, uint64_t fork_at, uint64_t replace_at) {
   }
   for (i = 1; i < w->nnodes; i++) {
     node_t *n = &w->nodes[i];
-    if (!alive(w, n) || !alive(w, hub(w)) || w->now < n->next_connect ||
+    if (!alive(w, n) || !alive(w, up_of(w, n)) || w->now < n->next_connect ||
         w->now < n->partitioned_until || has_conn(w, n))
       continue;
     connect_node(w, n);
@@ -607,7 +680,57 @@ static void step(sim_t *w, uint64_t fork_at, uint64_t replace_at) {
 
 /* ---- a run ------------------------------------------------------------ */
 
-static int run(uint64_t seed, int verbose, sim_t *w) {
+/* Hub h admits device `id` as `ayil admit` does: it signs the admit notice
+ * {"action": "admit", "kind": "notice", "node": ID} (PROTOCOL.md,
+ * "Notices") in its own log, durably. */
+static void write_admit(sim_t *w, node_t *h, const uint8_t *id) {
+  uint8_t header[128];
+  char text[AYIL_ID_TEXT];
+  hbuf_t hb = {header, sizeof header, 0};
+  msgpack_packer pk;
+  ayil_notice_t nt;
+  ayil_entry_t e;
+  sim_log_t *l = entry_begin(w, h, &e);
+  ayil_id_to_text(id, text);
+  msgpack_packer_init(&pk, &hb, hbuf_write);
+  msgpack_pack_map(&pk, 3);
+  pack_s(&pk, "action");
+  pack_s(&pk, "admit");
+  pack_s(&pk, "kind");
+  pack_s(&pk, "notice");
+  pack_s(&pk, "node");
+  pack_s(&pk, text);
+  if (ayil_hdr_notice(header, hb.len, &nt) != 0) {
+    failf(w, "an admit notice the header reader refuses");
+    return;
+  }
+  fill(&w->r, e.record, sizeof e.record); /* random, as ayil_reg_notice() */
+  e.op = AYIL_OP_NOTICE;
+  e.header = header;
+  e.header_len = hb.len;
+  (void)entry_finish(w, h, l, &e, NULL, 0, 1);
+}
+
+/* --tier: the national hub (node 0), TIER_REGIONS regional hubs that dial
+ * it, TIER_COMMS committees under each that dial their regional hub and
+ * that it admitted (its admit notices open its log); in some seeds a
+ * hostile regional hub. */
+static void tier_setup(sim_t *w) {
+  int r, k;
+  for (r = 0; r < TIER_REGIONS; r++)
+    add_node(w, HUB, -1)->up = 0;
+  for (r = 0; r < TIER_REGIONS; r++)
+    for (k = 0; k < TIER_COMMS; k++) {
+      node_t *c = add_node(w, COMMITTEE, w->ncomm++);
+      c->up = 1 + r;
+      write_admit(w, &w->nodes[1 + r], c->pk);
+    }
+  if (chance(&w->r, 400000))
+    w->nodes[1 + below(&w->r, TIER_REGIONS)].hostile =
+        chance(&w->r, 500000) ? HOSTILE_REGION : HOSTILE_ALTER;
+}
+
+static int run(uint64_t seed, int verbose, int tier, sim_t *w) {
   uint64_t fork_at = UINT64_MAX, replace_at = UINT64_MAX, heal_start;
   int i;
 
@@ -620,23 +743,28 @@ static int run(uint64_t seed, int verbose, sim_t *w) {
   w->restored = -1;
   w->hostile_comm = -1;
   w->chaos = 1;
+  w->tier = tier;
   sim_netkey(w);
   add_node(w, HUB, -1);
-  w->ncomm = (int)range(&w->r, 2, 4);
-  for (i = 0; i < w->ncomm; i++)
-    add_node(w, COMMITTEE, i);
-  /* Hostile origins, each in some seeds. */
-  if (chance(&w->r, 400000)) {
-    w->hostile_comm = w->ncomm;
-    add_node(w, COMMITTEE, w->ncomm)->hostile = HOSTILE_DEVICE;
+  if (tier) {
+    tier_setup(w);
+  } else {
+    w->ncomm = (int)range(&w->r, 2, 4);
+    for (i = 0; i < w->ncomm; i++)
+      add_node(w, COMMITTEE, i);
+    /* Hostile origins, each in some seeds. */
+    if (chance(&w->r, 400000)) {
+      w->hostile_comm = w->ncomm;
+      add_node(w, COMMITTEE, w->ncomm)->hostile = HOSTILE_DEVICE;
+    }
+    if ((w->stranger = chance(&w->r, 300000)) != 0)
+      add_node(w, COMMITTEE, -1)->hostile = HOSTILE_STRANGER;
+    w->hub_hostile = chance(&w->r, 300000);
+    if (chance(&w->r, 150000))
+      fork_at = range(&w->r, 5000, CHAOS_MS - 10000) / STEP_MS * STEP_MS;
+    else if (chance(&w->r, 150000))
+      replace_at = range(&w->r, 5000, CHAOS_MS - 10000) / STEP_MS * STEP_MS;
   }
-  if ((w->stranger = chance(&w->r, 300000)) != 0)
-    add_node(w, COMMITTEE, -1)->hostile = HOSTILE_STRANGER;
-  w->hub_hostile = chance(&w->r, 300000);
-  if (chance(&w->r, 150000))
-    fork_at = range(&w->r, 5000, CHAOS_MS - 10000) / STEP_MS * STEP_MS;
-  else if (chance(&w->r, 150000))
-    replace_at = range(&w->r, 5000, CHAOS_MS - 10000) / STEP_MS * STEP_MS;
 
   for (w->now = 0; w->now < CHAOS_MS && !w->failure[0]; w->now += STEP_MS)
     step(w, fork_at, replace_at);
@@ -774,10 +902,12 @@ int main(int argc, char **argv) {
   uint64_t passed = 0, failed = 0, entries = 0, connects = 0, cuts = 0,
            crashes = 0, forks = 0, successors = 0, restores = 0, bytes = 0,
            refusals = 0, stranger_recv = 0, stranger_refused = 0,
-           status_updates = 0, held_recv = 0, attacks[3] = {0, 0, 0},
-           attacked[3] = {0, 0, 0};
+           status_updates = 0, held_recv = 0, sig_refused = 0, altered = 0,
+           left_behind = 0, attacks[3] = {0, 0, 0}, attacked[3] = {0, 0, 0};
   int k;
-  int verbose = 0, i;
+  int verbose = 0, tier = 0, i;
+  struct timespec t0, t1;
+  double secs;
   sim_t *w;
 
   for (i = 1; i < argc; i++) {
@@ -787,11 +917,13 @@ int main(int argc, char **argv) {
       first = strtoull(argv[++i], NULL, 10);
     else if (strcmp(argv[i], "--verbose") == 0)
       verbose = 1;
+    else if (strcmp(argv[i], "--tier") == 0)
+      tier = 1;
     else if (strcmp(argv[i], "--overhead") == 0)
       return sodium_init() < 0 ? 1 : overhead();
     else {
       fprintf(stderr, "usage: ayil-sim [--seeds N] [--first S] [--verbose] "
-                      "[--overhead]\n");
+                      "[--tier] [--overhead]\n");
       return 2;
     }
   }
@@ -800,12 +932,14 @@ int main(int argc, char **argv) {
   w = malloc(sizeof *w);
   if (w == NULL)
     return 1;
+  clock_gettime(CLOCK_MONOTONIC, &t0);
   for (s = first; s < first + seeds; s++) {
-    if (run(s, verbose, w) != 0) {
+    if (run(s, verbose, tier, w) != 0) {
       failed++;
-      printf("FAIL seed %llu: %s (rerun: ayil-sim --first %llu --seeds 1 "
+      printf("FAIL seed %llu: %s (rerun: ayil-sim%s --first %llu --seeds 1 "
              "--verbose)\n",
-             (unsigned long long)s, w->failure, (unsigned long long)s);
+             (unsigned long long)s, w->failure, tier ? " --tier" : "",
+             (unsigned long long)s);
     } else {
       passed++;
     }
@@ -826,7 +960,13 @@ int main(int argc, char **argv) {
     held_recv += w->held_recv;
     stranger_recv += w->stranger_recv;
     stranger_refused += w->stranger_refused;
+    sig_refused += w->sig_refused;
+    altered += w->altered_seq > 0;
+    left_behind += w->left_behind > 0;
   }
+  clock_gettime(CLOCK_MONOTONIC, &t1);
+  secs =
+      (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
   printf("%llu entries, %llu connections, %llu cuts, %llu crashes, %llu "
          "forks alerted, %llu successors, %llu hub restores, %llu wire "
          "bytes\n",
@@ -846,6 +986,19 @@ int main(int argc, char **argv) {
   printf("%llu status-only updates, %llu entries received with their body "
          "held\n",
          (unsigned long long)status_updates, (unsigned long long)held_recv);
+  if (tier)
+    printf("national tier: %d regional hubs, %d committees each; hostile "
+           "entries \"by the hub\" above are a regional hub's puts and "
+           "deletes in its own log; %llu seeds with a regional hub that "
+           "altered a committee's entry it forwards, refused %llu times by "
+           "the national hub for its signature; in %llu of them other logs "
+           "it forwards had not all reached the national hub when the rest "
+           "converged (ayild ends the connection at a bad signature and "
+           "still wants the log)\n",
+           TIER_REGIONS, TIER_COMMS, (unsigned long long)altered,
+           (unsigned long long)sig_refused, (unsigned long long)left_behind);
+  printf("%llu seeds in %.1f s: %.2f seeds/s\n", (unsigned long long)seeds,
+         secs, secs > 0 ? (double)seeds / secs : 0.0);
   printf("%llu passed, %llu failed\n", (unsigned long long)passed,
          (unsigned long long)failed);
   free(w);

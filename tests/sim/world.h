@@ -16,6 +16,7 @@
 #include <sodium.h>
 
 #include "ayil/envelope.h"
+#include "ayil/header.h"
 #include "ayil/session.h"
 #include "ayil/policy.h"
 #include "ayil/schema.h"
@@ -23,7 +24,7 @@
 #include "ayil/transport.h"
 #include "store.h"
 
-#define MAX_NODES 12
+#define MAX_NODES 16
 #define MAX_CONNS 48
 #define MAX_DEVICES 4
 #define STEP_MS 10
@@ -34,6 +35,11 @@
 #define HUB_IDLE_MS 60000
 #define POLL_MS 30000
 #define PIPE_MAX 65536 /* bytes queued in a socket before the writer waits */
+/* The national tier (--tier): regional hubs, committees under each. */
+#define TIER_REGIONS 3
+#define TIER_COMMS 3
+/* The most logs one policy view names (a national hub facing a region). */
+#define VIEW_MAX (MAX_NODES * MAX_DEVICES + 1)
 
 /* ---- PRNG: splitmix64, our own so runs do not depend on libc ---------- */
 
@@ -73,6 +79,10 @@ enum { HUB = 0, COMMITTEE = 1 };
 /* Hostile nodes: an admitted device of a committee of its own that signs
  * puts and deletes of other committees' records; a key never admitted. */
 enum { HOSTILE_DEVICE = 1, HOSTILE_STRANGER = 2 };
+/* --tier: a regional hub that signs puts and deletes of committees' records
+ * in its own log (HOSTILE_REGION), or alters an entry of a committee's log
+ * that it forwards to the national hub (HOSTILE_ALTER). */
+enum { HOSTILE_REGION = 3, HOSTILE_ALTER = 4 };
 
 /* One legitimate write, as the simulator made it: the oracle that the
  * records view of every node is checked against. */
@@ -90,7 +100,8 @@ typedef struct {
 
 typedef struct node_s {
   int kind;
-  int committee; /* index, -1 for the hub */
+  int committee; /* index, -1 for a hub */
+  int up;        /* the node it dials (its hub), -1 for the top hub */
   int retired;   /* replaced by a successor: gone for good */
   int is_clone;
   int hostile;      /* HOSTILE_DEVICE or HOSTILE_STRANGER, else 0 */
@@ -165,6 +176,16 @@ typedef struct sim_s {
   char failure[256];
   int verbose;
   int plain; /* --overhead: only PUTs with a 1000-byte body */
+  /* --tier: node 0 is the national hub, nodes 1..TIER_REGIONS regional
+   * hubs (each dials node 0), then the committees (each dials its
+   * regional hub: node_t.up). */
+  int tier;
+  uint64_t altered_seq; /* HOSTILE_ALTER: the committee entry it altered */
+  uint8_t altered_log[AYIL_ID_BYTES];
+  uint8_t altered[AYIL_ENTRY_MAX]; /* the altered bytes it forwards */
+  size_t altered_len;
+  uint64_t sig_refused; /* entries the national hub refused: AYIL_ESIG */
+  uint64_t left_behind; /* logs an altering regional hub did not get up */
   /* numbers */
   uint64_t wire_bytes, connects, cuts, crashes, partitions, forks_alerted;
   uint64_t restores;
@@ -188,6 +209,20 @@ static inline node_t *hub(sim_t *w) {
   return &w->nodes[0];
 }
 
+/* The hub node n dials (its regional hub, or the national hub). */
+static inline node_t *up_of(sim_t *w, const node_t *n) {
+  return &w->nodes[n->up >= 0 ? n->up : 0];
+}
+
+/* A hub of any tier. */
+static inline int is_hub_id(const sim_t *w, const uint8_t *id) {
+  int i;
+  for (i = 0; i < w->nnodes; i++)
+    if (w->nodes[i].kind == HUB && memcmp(w->nodes[i].pk, id, 32) == 0)
+      return 1;
+  return 0;
+}
+
 static inline int alive(const sim_t *w, const node_t *n) {
   return !n->retired && w->now >= n->down_until;
 }
@@ -207,6 +242,8 @@ void close_node_conns(sim_t *w, node_t *n);
 void node_commit(sim_t *w, node_t *n);
 void notify_local(sim_t *w, node_t *n);
 int has_conn(sim_t *w, node_t *n);
+size_t admitted_by(const sim_t *w, node_t *at, const node_t *r,
+                   ayil_policy_device_t *dev, size_t d);
 
 /* check.c */
 int committee_of(const sim_t *w, const uint8_t *id, int *pos);

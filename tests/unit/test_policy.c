@@ -1,6 +1,8 @@
 /* The replication policy (proto/policy.c): the offer/want tables of a hub
  * and a committee, successors, revoked devices, forks, acceptance, purge
- * proofs; and the store, which refuses a purge without a valid proof. */
+ * proofs; and the store, which refuses a purge without a valid proof. The
+ * national tier: the uplink and peer_hub tables, a hub's log holding
+ * notices only at every tier. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -337,6 +339,229 @@ static int count_records(ayil_store_t *st) {
   return n;
 }
 
+/* ---- the national tier ------------------------------------------------
+ * `hub` is the regional hub here, `nat` the national hub above it, `cur`
+ * and `other` devices of two of its committees, `old` a regional hub
+ * admitted beside it (another hub below the national hub). */
+static keypair_t nat, other;
+
+static int tier_is_hub(void *ctx, const uint8_t id[AYIL_ID_BYTES]) {
+  (void)ctx;
+  return memcmp(id, hub.pk, 32) == 0 || memcmp(id, nat.pk, 32) == 0 ||
+         memcmp(id, old.pk, 32) == 0;
+}
+
+/* The regional hub facing the national hub: every log it forwards. */
+static void uplink_view(ayil_policy_view_t *v, ayil_policy_device_t dev[2]) {
+  memset(v, 0, sizeof *v);
+  memset(dev, 0, 2 * sizeof dev[0]);
+  memcpy(dev[0].id, cur.pk, 32);
+  memcpy(dev[1].id, other.pk, 32);
+  v->role = AYIL_POLICY_UPLINK;
+  v->self = hub.pk;
+  v->hub = nat.pk;
+  v->peer = nat.pk;
+  v->devices = dev;
+  v->ndevices = 2;
+  v->forked = is_forked;
+}
+
+/* The national hub facing the regional hub: the peer's log, then every
+ * log its notices admitted. */
+static void nat_view(ayil_policy_view_t *v, ayil_policy_device_t dev[3]) {
+  memset(v, 0, sizeof *v);
+  memset(dev, 0, 3 * sizeof dev[0]);
+  memcpy(dev[0].id, hub.pk, 32);
+  memcpy(dev[1].id, cur.pk, 32);
+  memcpy(dev[2].id, other.pk, 32);
+  v->role = AYIL_POLICY_HUB;
+  v->peer_hub = 1;
+  v->self = nat.pk;
+  v->peer = hub.pk;
+  v->devices = dev;
+  v->ndevices = 3;
+  v->forked = is_forked;
+}
+
+static void test_uplink_table(void **state) {
+  ayil_policy_view_t v;
+  ayil_policy_device_t dev[2];
+  ayil_sync_origin_t o[6];
+  size_t n = 0;
+  (void)state;
+  forked_on = 0;
+  crypto_sign_keypair(nat.pk, nat.sk);
+  crypto_sign_keypair(other.pk, other.sk);
+  uplink_view(&v, dev);
+  assert_int_equal(ayil_policy_origins(&v, o, 6, &n), 0);
+  /* Its own log goes up, the national hub's comes down; every committee
+   * log goes up and is wanted back (a replacement gets its history). */
+  assert_int_equal(n, 4);
+  assert_memory_equal(o[0].id, hub.pk, 32);
+  assert_int_equal(o[0].flags, AYIL_SYNC_OFFER);
+  assert_memory_equal(o[1].id, nat.pk, 32);
+  assert_int_equal(o[1].flags, AYIL_SYNC_WANT);
+  assert_memory_equal(o[2].id, cur.pk, 32);
+  assert_int_equal(o[2].flags, AYIL_SYNC_OFFER | AYIL_SYNC_WANT);
+  assert_memory_equal(o[3].id, other.pk, 32);
+  assert_int_equal(o[3].flags, AYIL_SYNC_OFFER | AYIL_SYNC_WANT);
+  assert_int_equal(ayil_policy_flags(&v, stranger.pk), 0);
+  /* A forked committee log: still forwarded, no longer wanted. */
+  forked_on = 1;
+  memcpy(forked_id, cur.pk, 32);
+  assert_int_equal(ayil_policy_origins(&v, o, 6, &n), 0);
+  assert_int_equal(n, 4);
+  assert_int_equal(ayil_policy_flags(&v, cur.pk), AYIL_SYNC_OFFER);
+  assert_int_equal(ayil_policy_accept(&v, cur.pk, 1), AYIL_EFORK);
+  /* The national hub's log forked: not wanted, so not listed. */
+  memcpy(forked_id, nat.pk, 32);
+  assert_int_equal(ayil_policy_origins(&v, o, 6, &n), 0);
+  assert_int_equal(n, 3);
+  assert_int_equal(ayil_policy_flags(&v, nat.pk), 0);
+  forked_on = 0;
+  /* Its own id or the hub above among the devices: named once. */
+  memcpy(dev[1].id, nat.pk, 32);
+  assert_int_equal(ayil_policy_origins(&v, o, 6, &n), 0);
+  assert_int_equal(n, 3);
+  uplink_view(&v, dev);
+  assert_int_equal(ayil_policy_accept(&v, nat.pk, 4), 0);
+  assert_int_equal(ayil_policy_accept(&v, other.pk, 9), 0);
+  assert_int_equal(ayil_policy_accept(&v, hub.pk, 1), AYIL_EPERM);
+  assert_int_equal(ayil_policy_accept(&v, stranger.pk, 1), AYIL_EPERM);
+  /* An uplink view without the hub above is refused, not guessed. */
+  v.hub = NULL;
+  assert_int_equal(ayil_policy_origins(&v, o, 6, &n), AYIL_EINVAL);
+  assert_int_equal(ayil_policy_accept(&v, cur.pk, 1), AYIL_EINVAL);
+}
+
+static void test_peer_hub_table(void **state) {
+  ayil_policy_view_t v;
+  ayil_policy_device_t dev[3];
+  ayil_sync_origin_t o[6];
+  size_t n = 0;
+  (void)state;
+  forked_on = 0;
+  nat_view(&v, dev);
+  assert_int_equal(ayil_policy_origins(&v, o, 6, &n), 0);
+  /* Every log under the regional hub both ways, its own first; the
+   * national hub's own log goes down. */
+  assert_int_equal(n, 4);
+  assert_memory_equal(o[0].id, hub.pk, 32);
+  assert_int_equal(o[0].flags, AYIL_SYNC_OFFER | AYIL_SYNC_WANT);
+  assert_memory_equal(o[1].id, cur.pk, 32);
+  assert_int_equal(o[1].flags, AYIL_SYNC_OFFER | AYIL_SYNC_WANT);
+  assert_memory_equal(o[2].id, other.pk, 32);
+  assert_int_equal(o[2].flags, AYIL_SYNC_OFFER | AYIL_SYNC_WANT);
+  assert_memory_equal(o[3].id, nat.pk, 32);
+  assert_int_equal(o[3].flags, AYIL_SYNC_OFFER);
+  assert_int_equal(ayil_policy_flags(&v, stranger.pk), 0);
+  assert_int_equal(ayil_policy_accept(&v, hub.pk, 1), 0);
+  assert_int_equal(ayil_policy_accept(&v, other.pk, 12), 0);
+  assert_int_equal(ayil_policy_accept(&v, nat.pk, 1), AYIL_EPERM);
+  assert_int_equal(ayil_policy_accept(&v, stranger.pk, 1), AYIL_EPERM);
+  /* A forked device under it: offered, neither wanted nor accepted. */
+  forked_on = 1;
+  memcpy(forked_id, other.pk, 32);
+  assert_int_equal(ayil_policy_flags(&v, other.pk), AYIL_SYNC_OFFER);
+  assert_int_equal(ayil_policy_accept(&v, other.pk, 1), AYIL_EFORK);
+  forked_on = 0;
+  /* The regional hub's own device stopped (revoked here): nothing past
+   * its stop. */
+  dev[0].stopped = 1;
+  dev[0].stopped_after = 5;
+  assert_int_equal(ayil_policy_accept(&v, hub.pk, 5), 0);
+  assert_int_equal(ayil_policy_accept(&v, hub.pk, 6), AYIL_EREVOKED);
+}
+
+/* A hub's log holds notices only, at every tier: puts and deletes from a
+ * hub below or the hub above are refused; their notices are taken. */
+static void test_tier_ownership(void **state) {
+  ayil_policy_view_t v;
+  ayil_policy_device_t dev[3];
+  const uint32_t ops[2] = {AYIL_OP_PUT, AYIL_OP_DELETE};
+  int i;
+  (void)state;
+  forked_on = 0;
+  /* At the national hub, knowing the hubs below (is_hub). */
+  nat_view(&v, dev);
+  v.is_hub = tier_is_hub;
+  for (i = 0; i < 2; i++) {
+    assert_int_equal(ayil_policy_change_ok(&v, NULL, hub.pk, ops[i]),
+                     AYIL_EOWNER);
+    assert_int_equal(ayil_policy_change_ok(&v, cur.pk, hub.pk, ops[i]),
+                     AYIL_EOWNER);
+    assert_int_equal(ayil_policy_change_ok(&v, cur.pk, old.pk, ops[i]),
+                     AYIL_EOWNER);
+    assert_int_equal(ayil_policy_change_ok(&v, cur.pk, nat.pk, ops[i]),
+                     AYIL_EOWNER);
+  }
+  assert_int_equal(ayil_policy_change_ok(&v, NULL, hub.pk, AYIL_OP_NOTICE), 0);
+  assert_int_equal(ayil_policy_change_ok(&v, NULL, old.pk, AYIL_OP_NOTICE), 0);
+  assert_int_equal(ayil_policy_change_ok(&v, NULL, cur.pk, AYIL_OP_NOTICE),
+                   AYIL_EOWNER);
+  assert_int_equal(ayil_policy_change_ok(&v, NULL, cur.pk, AYIL_OP_PUT), 0);
+  assert_int_equal(ayil_policy_change_ok(&v, cur.pk, cur.pk, AYIL_OP_DELETE),
+                   0);
+  /* Without is_hub the peer of a peer_hub view is still a hub: its puts
+   * are refused, its notices taken; and two logs under it are not one
+   * committee's unless kin() says so (they are many committees'). */
+  v.is_hub = NULL;
+  assert_int_equal(ayil_policy_change_ok(&v, NULL, hub.pk, AYIL_OP_PUT),
+                   AYIL_EOWNER);
+  assert_int_equal(ayil_policy_change_ok(&v, cur.pk, hub.pk, AYIL_OP_DELETE),
+                   AYIL_EOWNER);
+  assert_int_equal(ayil_policy_change_ok(&v, NULL, hub.pk, AYIL_OP_NOTICE), 0);
+  assert_int_equal(ayil_policy_change_ok(&v, cur.pk, other.pk, AYIL_OP_PUT),
+                   AYIL_EOWNER);
+  assert_int_equal(ayil_policy_kin(&v, cur.pk, other.pk), 0);
+  assert_int_equal(ayil_policy_kin(&v, cur.pk, cur.pk), 1);
+  /* At the regional hub facing the national hub: the hub above's puts and
+   * deletes are refused, its notices taken; a committee's put is not. */
+  uplink_view(&v, dev);
+  for (i = 0; i < 2; i++) {
+    assert_int_equal(ayil_policy_change_ok(&v, NULL, nat.pk, ops[i]),
+                     AYIL_EOWNER);
+    assert_int_equal(ayil_policy_change_ok(&v, cur.pk, nat.pk, ops[i]),
+                     AYIL_EOWNER);
+    assert_int_equal(ayil_policy_change_ok(&v, cur.pk, hub.pk, ops[i]),
+                     AYIL_EOWNER);
+  }
+  assert_int_equal(ayil_policy_change_ok(&v, NULL, nat.pk, AYIL_OP_NOTICE), 0);
+  assert_int_equal(ayil_policy_change_ok(&v, NULL, cur.pk, AYIL_OP_PUT), 0);
+  assert_int_equal(ayil_policy_change_ok(&v, cur.pk, other.pk, AYIL_OP_PUT),
+                   AYIL_EOWNER);
+  /* At the regional hub facing a committee, the hub above named: the same. */
+  hub_view(&v, dev);
+  v.hub = nat.pk;
+  assert_int_equal(ayil_policy_change_ok(&v, cur.pk, nat.pk, AYIL_OP_PUT),
+                   AYIL_EOWNER);
+  assert_int_equal(ayil_policy_change_ok(&v, NULL, nat.pk, AYIL_OP_NOTICE), 0);
+  assert_int_equal(ayil_policy_change_ok(&v, cur.pk, cur.pk, AYIL_OP_PUT), 0);
+}
+
+/* A purge proof signed by the regional hub (a delete of a committee's
+ * record in its own log) proves nothing at the national hub. */
+static void test_tier_purge(void **state) {
+  ayil_policy_view_t v;
+  ayil_policy_device_t dev[3];
+  uint8_t put[AYIL_ENTRY_MAX], del[AYIL_ENTRY_MAX];
+  size_t plen = 0, dlen = 0;
+  (void)state;
+  forked_on = 0;
+  nat_view(&v, dev);
+  make(&cur, 3, 0xbb, AYIL_OP_PUT, 1, put, &plen);
+  make(&hub, 4, 0xbb, AYIL_OP_DELETE, 0, del, &dlen);
+  assert_int_equal(ayil_policy_purge_ok(&v, put, plen, del, dlen), AYIL_EOWNER);
+  v.is_hub = tier_is_hub;
+  assert_int_equal(ayil_policy_purge_ok(&v, put, plen, del, dlen), AYIL_EOWNER);
+  /* Nor one by another committee's device under the same hub. */
+  make(&other, 4, 0xbb, AYIL_OP_DELETE, 0, del, &dlen);
+  assert_int_equal(ayil_policy_purge_ok(&v, put, plen, del, dlen), AYIL_EOWNER);
+  /* The owner's own later delete does. */
+  make(&cur, 9, 0xbb, AYIL_OP_DELETE, 0, del, &dlen);
+  assert_int_equal(ayil_policy_purge_ok(&v, put, plen, del, dlen), 0);
+}
+
 static void test_store_refuses_unproven_purge(void **state) {
   ayil_store_t *a, *b;
   ayil_policy_view_t v;
@@ -405,6 +630,10 @@ int main(void) {
       cmocka_unit_test(test_accept),
       cmocka_unit_test(test_purge_proofs),
       cmocka_unit_test(test_store_refuses_unproven_purge),
+      cmocka_unit_test(test_uplink_table),
+      cmocka_unit_test(test_peer_hub_table),
+      cmocka_unit_test(test_tier_ownership),
+      cmocka_unit_test(test_tier_purge),
   };
   return cmocka_run_group_tests(tests, setup, NULL);
 }
