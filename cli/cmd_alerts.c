@@ -11,9 +11,9 @@
 #include "registry.h"
 
 static const char *const KINDS[] = {
-    "fork",     "not_owner",      "bad_header", "delete_burst", "revoked",
-    "replaced", "refused_by_hub", "disk_full",  "body_damaged", "body_missing",
-    NULL};
+    "fork",         "not_owner",    "bad_header",     "delete_burst",
+    "revoked",      "replaced",     "refused_by_hub", "disk_full",
+    "body_damaged", "body_missing", "bad_entry",      NULL};
 
 static int known_kind(const char *k) {
   int i;
@@ -105,7 +105,7 @@ int cmd_alerts(cli_t *c, int argc, char **argv) {
                    "alerts clear: KIND is one of fork, "
                    "not_owner, bad_header, delete_burst, revoked, replaced, "
                    "refused_by_hub, "
-                   "disk_full");
+                   "disk_full, bad_entry");
   rc = cli_open(c, 0);
   if (rc != 0)
     return rc;

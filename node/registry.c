@@ -1043,8 +1043,8 @@ int ayil_reg_forked(ayil_store_t *st, const uint8_t origin[AYIL_ID_BYTES]) {
   sqlite3_stmt *s = NULL;
   int forked;
   if (reg_run(st,
-              "SELECT 1 FROM alerts WHERE kind IN ('fork', 'not_owner') AND "
-              "origin=?1 AND cleared=0",
+              "SELECT 1 FROM alerts WHERE kind IN ('fork', 'not_owner', "
+              "'bad_entry') AND origin=?1 AND cleared=0",
               &s, "k", origin) != 0)
     return 0;
   forked = s != NULL;

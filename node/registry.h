@@ -228,8 +228,9 @@ int ayil_reg_alert_record(ayil_store_t *st, const char *kind,
  * Returns how many were cleared through *n if given. */
 int ayil_reg_alert_clear(ayil_store_t *st, const char *kind,
                          const uint8_t *peer, int *n);
-/* Whether an uncleared fork or not_owner alert stands for `origin`: its log
- * is then neither wanted nor accepted, until the alert is cleared. */
+/* Whether an uncleared fork, not_owner or bad_entry alert (an entry that a
+ * hub below forwarded did not verify) stands for `origin`: its log is then
+ * neither wanted nor accepted, until the alert is cleared. */
 int ayil_reg_forked(ayil_store_t *st, const uint8_t origin[AYIL_ID_BYTES]);
 
 #endif

@@ -58,10 +58,31 @@ static void peer_holds(ayil_sync_t *s, int si, uint64_t seq,
  * `hash`. Returns 0, 1 when the origin turned out forked (stop), or an
  * error.
  */
+static int check_record(ayil_sync_t *s, int si, const ayil__rec_t *rec,
+                        const uint8_t *body, size_t body_len, uint64_t seq,
+                        const uint8_t prev[AYIL_HASH_BYTES], uint64_t store_seq,
+                        uint8_t hash[AYIL_HASH_BYTES]);
+
+/* accept_record() (below), noting the origin of an entry that does not
+ * verify or follow its chain: the embedder may refuse that log (a hub
+ * below that forwards an altered entry). */
 static int accept_record(ayil_sync_t *s, int si, const ayil__rec_t *rec,
                          const uint8_t *body, size_t body_len, uint64_t seq,
                          const uint8_t prev[AYIL_HASH_BYTES],
                          uint64_t store_seq, uint8_t hash[AYIL_HASH_BYTES]) {
+  int rc = check_record(s, si, rec, body, body_len, seq, prev, store_seq, hash);
+  if ((rc == AYIL_ESIG || rc == AYIL_ECHAIN || rc == AYIL_ESEQ) &&
+      !s->has_bad) {
+    s->has_bad = 1;
+    memcpy(s->bad_origin, s->slots[si].id, AYIL_ID_BYTES);
+  }
+  return rc;
+}
+
+static int check_record(ayil_sync_t *s, int si, const ayil__rec_t *rec,
+                        const uint8_t *body, size_t body_len, uint64_t seq,
+                        const uint8_t prev[AYIL_HASH_BYTES], uint64_t store_seq,
+                        uint8_t hash[AYIL_HASH_BYTES]) {
   slot_t *sl = &s->slots[si];
   uint8_t ebuf[AYIL_ENTRY_MAX], held[AYIL_HASH_BYTES];
   ayil_entry_t e;
@@ -641,6 +662,13 @@ static int origin_flags(ayil_sync_t *s, const uint8_t *origin,
       *flags = rows[i].flags & (AYIL_SYNC_OFFER | AYIL_SYNC_WANT);
   free(rows);
   return rc;
+}
+
+int ayil_sync_bad_origin(const ayil_sync_t *s, uint8_t origin[AYIL_ID_BYTES]) {
+  if (!s->has_bad)
+    return 0;
+  memcpy(origin, s->bad_origin, AYIL_ID_BYTES);
+  return 1;
 }
 
 int ayil_sync_arrived(ayil_sync_t *s, const uint8_t origin[AYIL_ID_BYTES],

@@ -127,6 +127,10 @@ struct ayil_sync_s {
   int peer_held;             /* the peer's rows say it reads the held form */
   int peer_arrivals;         /* the peer's rows say it reads ARRIVED */
   int arrivals;              /* this side reads them (cfg.arrivals()) */
+  /* The entry that ended the connection did not verify or follow its
+   * chain: its origin (ayil_sync_bad_origin()). */
+  int has_bad;
+  uint8_t bad_origin[AYIL_ID_BYTES];
   int cs_abort; /* a chunked record was taken back: send [BODY, nil] */
   uint64_t last_recv, last_ping;
   uint64_t recv_at_ack;

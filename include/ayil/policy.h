@@ -62,7 +62,8 @@ typedef struct {
   /* Optional: non-zero when `a` and `b` are devices of one committee (on a
    * hub: its registry; on a committee: its lineage, itself and its
    * confirmed predecessors). NULL: both are this view's devices (or self,
-   * on a committee). */
+   * on a committee); in an UPLINK or peer_hub view, whose devices are many
+   * committees', only a and b the same. */
   int (*kin)(void *ctx, const uint8_t a[AYIL_ID_BYTES],
              const uint8_t b[AYIL_ID_BYTES]);
   /* Optional: non-zero when `origin`'s log forked here (it is then neither

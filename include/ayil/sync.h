@@ -295,6 +295,11 @@ int ayil_sync_committed(ayil_sync_t *s, const uint8_t origin[AYIL_ID_BYTES],
  */
 int ayil_sync_notify(ayil_sync_t *s, const uint8_t origin[AYIL_ID_BYTES]);
 
+/* 1 and the origin when an entry of that origin did not verify (AYIL_ESIG)
+ * or follow its chain (AYIL_ECHAIN, AYIL_ESEQ): the error that ended this
+ * machine came from that log. 0 otherwise. */
+int ayil_sync_bad_origin(const ayil_sync_t *s, uint8_t origin[AYIL_ID_BYTES]);
+
 /*
  * Tells the peer, if its have said it reads them (ARRIVALS), that this side
  * took in entries of `origin` up to `seq` at `at` (unix seconds): one

@@ -930,9 +930,17 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
      * (altered, invented or out of its chain): a compromised hub below or
      * a hostile node. Refused, and told to the operator. */
     if (c->state == CONN_SYNC && c->peer_known &&
-        (rc == AYIL_ESIG || rc == AYIL_ECHAIN || rc == AYIL_ESEQ))
-      ayil_reg_alert(d->store, "bad_entry", c->peer, NULL, 0,
+        (rc == AYIL_ESIG || rc == AYIL_ECHAIN || rc == AYIL_ESEQ)) {
+      /* A log a hub below forwards: refused from now on, like a fork, so
+       * that the hub's other logs still flow; an operator clears it. */
+      uint8_t bad[AYIL_ID_BYTES];
+      int fwd = !c->outbound && strcmp(c->dev.kind, AYIL_KIND_HUB) == 0 &&
+                conn_sync(c) != NULL &&
+                ayil_sync_bad_origin(conn_sync(c), bad) &&
+                memcmp(bad, c->peer, AYIL_ID_BYTES) != 0;
+      ayil_reg_alert(d->store, "bad_entry", c->peer, fwd ? bad : NULL, 0,
                      (uint64_t)time(NULL));
+    }
     conn_close(c, 0, ayil_strerror(rc));
   } else if (nread < 0 && c->state == CONN_SYNC &&
              (c->leaving || ayil_session_eof(c->sess) == 0)) {

@@ -18,8 +18,9 @@
 #     reached it;
 #  5. a compromised regional hub is refused by the national hub, with an
 #     alert: a delete it signs of a committee's record (OWNER, not_owner),
-#     and a committee entry it altered (SIG, bad_entry); nothing already
-#     stored changes.
+#     and a committee entry it altered (SIG, bad_entry: that log is refused
+#     from it until the alert is cleared, its other logs still flow);
+#     nothing already stored changes.
 #  6. a regional hub dies and is replaced by a new machine with a new key:
 #     it gets back its predecessor's log and its committees' logs from the
 #     national hub, takes the committees over, and they re-home to it with
@@ -254,13 +255,21 @@ expect_rc 0 "$R's keys send c31's next entry, not signed by c31: refused" \
   "$BIN/tests/tools/ayil-evilpeer" --mode badsig --home "$RH" --origin "$(id_of c31)"
 check "... the national hub closed on it ($(cat "$T/out"))" grep -q "result=refused" "$T/out"
 wait_for 10 test "$(sq "$NAT/ayil.db" "SELECT count(*) FROM alerts WHERE kind = 'bad_entry' AND cleared = 0")" -ge 1 || true
-check "the national hub raised a bad_entry alert for $R" test "$(sq "$NAT/ayil.db" "SELECT count(*) FROM alerts WHERE kind = 'bad_entry' AND peer = X'$(b64hex "$(cat "$T/$R.id")")' AND cleared = 0")" = 1
+check "the national hub raised a bad_entry alert naming $R and c31's log" test "$(sq "$NAT/ayil.db" "SELECT count(*) FROM alerts WHERE kind = 'bad_entry' AND peer = X'$(b64hex "$(cat "$T/$R.id")")' AND origin = X'$O31' AND cleared = 0")" = 1
 check "... c31's log still ends at seq $natlast there" test "$(sq "$NAT/ayil.db" "SELECT ifnull(max(seq),0) FROM entries WHERE origin = X'$O31'")" = "$natlast"
 check "... and nothing it already held changed" test "$(store_sum "$NAT")" = "$before"
+# Until an operator looks, c31's log is refused from $R; its other logs flow.
 start_d "$R"
-add_appeal c31 after
-expect_rc 0 "c31: a record after the attack reaches $R" "$AYIL" --home "${HOME_OF[c31]}" sync --wait 60
-expect_rc 0 "$R: ... and the national hub, which still takes $R's honest entries" "$AYIL" --home "$RH" sync --wait 60
+add_appeal c31 blocked
+add_appeal c32 meanwhile
+expect_rc 0 "c32: a new record reaches $R" "$AYIL" --home "${HOME_OF[c32]}" sync --wait 60
+O32=$(hex_of c32)
+c32_up() { [ "$(log_sum "${HOME_OF[c32]}" "$O32")" = "$(log_sum "$NAT" "$O32")" ]; }
+check "... and the national hub, while c31's log is refused from $R" wait_for 60 c32_up
+check "... which it is: c31's log still ends at seq $natlast there" test "$(sq "$NAT/ayil.db" "SELECT ifnull(max(seq),0) FROM entries WHERE origin = X'$O31'")" = "$natlast"
+expect_rc 0 "the national operator clears the alert" "$AYIL" --home "$NAT" alerts clear bad_entry
+expect_rc 0 "c31: its record reaches $R" "$AYIL" --home "${HOME_OF[c31]}" sync --wait 60
+expect_rc 0 "$R: ... and the national hub, which takes c31's log from $R again" "$AYIL" --home "$RH" sync --wait 60
 check "... c31's log at the national hub is c31's, byte for byte" test "$(log_sum "${HOME_OF[c31]}" "$O31")" = "$(log_sum "$NAT" "$O31")"
 check "the national hub's daemon survived" kill -0 "${PID_OF[nat]}"
 expect_rc 0 "log verify at the national hub after the attacks" "$AYIL" --home "$NAT" log verify
