@@ -26,7 +26,10 @@
 # regional hubs' peak RSS, and the national store's bytes per record
 # after the run (database and WAL, after ayild stopped) scaled to a year of
 # the whole country: 20,000 cases, at one record per case (a lower bound:
-# a case's appeal; its sessions and referrals add records).
+# a case's appeal) and at the records per appeal of year_gen.py's mix of
+# kinds (bench_year.sh's busy committee year: referrals, follow-ups,
+# sessions... per appeal), both at this bench's bytes per record (an
+# appeal's body without narrative: records with long text weigh more).
 #
 # Latency (--latency-runs, default 3; the hubs of the last run started
 # again, holding everything): a real committee home admitted at the first
@@ -215,6 +218,14 @@ print(next(r["value"] for r in rows if r["scope"] == "total" and r["indicator"] 
 fi
 
 # ---- the table ----
+# Records per case: all records over the appeals in year_gen.py's mix.
+RPC=$(python3 - "$(dirname "$0")/year_gen.py" <<'PY'
+import ast, re, sys
+src = open(sys.argv[1], encoding="utf-8").read()
+mix = dict(ast.literal_eval(re.search(r"^MIX = (\[.*?\])", src, re.S | re.M).group(1)))
+print(f"{sum(mix.values()) / mix['appeal']:.2f}")
+PY
+) || RPC=n/a
 vw=$(echo "$VERIFY" | sed -n 's/.*wall=\([0-9.]*\).*/\1/p')
 vc=$(echo "$VERIFY" | sed -n 's/.*cpu=\([0-9.]*\).*/\1/p')
 m_eps=$(median "${res_eps[@]}")
@@ -222,7 +233,7 @@ m_epc=$(median "${res_eps_cpu[@]}")
 m_bpr=$(median "${res_bpr[@]}")
 echo "national tier, $REGIONS regional hubs x $COMMITTEES committees x $RECORDS records = $TOTAL entries; medians of $RUNS runs (latency: of ${#lat[@]})"
 printf '%-58s %s\n' \
-  "entries at the national hub at the end (runs)" "$(echo "${res_done[@]}")" \
+  "entries at the national hub at the end (runs)" "${res_done[*]}" \
   "time until the national hub held every entry" "$(fmt "$(median "${res_secs[@]}")" '%.1f s')" \
   "entries verified and committed at the national hub" "$(fmt "$m_eps" '%.0f /s')" \
   "  per CPU second of its ayild" "$(fmt "$m_epc" '%.0f /s') ($(fmt "$(median "${res_cpu[@]}")" '%.1f') CPU s)" \
@@ -232,5 +243,6 @@ printf '%-58s %s\n' \
   "a regional hub's peak RSS (the largest)" "$(fmt "$(calc "$(median "${res_rhwm[@]}") / 1024")" '%.1f MiB')" \
   "national store per record (db + WAL after the run)" "$(fmt "$m_bpr" '%.0f bytes')" \
   "national store per year, 20,000 cases at 1 record each" "$(fmt "$(calc "$m_bpr * 20000 / 1048576")" '%.1f MiB') (a lower bound)" \
-  "committee entry -> national report, 2G below, good above" "$(fmt "$(median "${lat[@]:-}")" '%.1f s') (runs: $(echo "${lat[@]:-}"))" \
+  "  at year_gen.py's $RPC records per case" "$([ "$RPC" = n/a ] && echo n/a || fmt "$(calc "$m_bpr * 20000 * $RPC / 1048576")" '%.1f MiB')" \
+  "committee entry -> national report, 2G below, good above" "$(fmt "$(median "${lat[@]:-}")" '%.1f s') (runs: ${lat[*]:-})" \
   "ayil report --format json at the national hub" "$(fmt "${t_report:-}" '%.2f s')"
