@@ -55,15 +55,14 @@
 #include <unistd.h>
 
 #include <arpa/inet.h>
-#include <jansson.h>
 #include <sodium.h>
 
 #include "ayil/enrol.h"
 #include "ayil/entry.h"
 #include "ayil/schema.h"
 #include "ayil/session.h"
+#include "benchlib.h"
 #include "node.h"
-#include "record.h"
 #include "registry.h"
 #include "store.h"
 
@@ -117,12 +116,6 @@ static uint64_t mono_ms(void) {
   return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-static double mono_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static uint64_t wall_ms(void *ctx) {
   struct timeval tv;
   (void)ctx;
@@ -136,46 +129,6 @@ static void die(const char *what) {
 }
 
 /* ---- the hub process ---------------------------------------------------- */
-
-/* kB of a "Key:   N kB" line of /proc/PID/status, or 0. */
-static long proc_kb(pid_t pid, const char *key) {
-  char path[64], line[256];
-  long v = 0;
-  size_t kl = strlen(key);
-  FILE *f;
-  snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
-  f = fopen(path, "r");
-  if (f == NULL)
-    return 0;
-  while (fgets(line, sizeof line, f) != NULL)
-    if (strncmp(line, key, kl) == 0 && line[kl] == ':') {
-      v = strtol(line + kl + 1, NULL, 10);
-      break;
-    }
-  fclose(f);
-  return v;
-}
-
-/* User + system CPU seconds of `pid`. */
-static double proc_cpu(pid_t pid) {
-  char path[64], buf[2048], *p;
-  unsigned long ut = 0, st = 0;
-  FILE *f;
-  size_t n;
-  snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-  f = fopen(path, "r");
-  if (f == NULL)
-    return 0;
-  n = fread(buf, 1, sizeof buf - 1, f);
-  fclose(f);
-  buf[n] = '\0';
-  p = strrchr(buf, ')');
-  if (p == NULL ||
-      sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut,
-             &st) != 2)
-    return 0;
-  return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
-}
 
 static double load1(void) {
   double l = 0;
@@ -283,61 +236,12 @@ static void admit_all(const char *home, int port) {
   ayil_node_close(n);
 }
 
-/* One record's header and its packed body, as `ayil record add appeal`
- * builds them from these (invented) fields. */
-static void record_parts(uint8_t **hdr, size_t *hlen, uint8_t **plain,
-                         size_t *plen) {
-  const char *text =
-      "{\"date\":\"2026-03-14\",\"source\":\"police\",\"violence\":"
-      "[\"physical\"],\"survivor_sex\":\"female\",\"survivor_age\":\"26-40\","
-      "\"status\":\"open\",\"survivor_name\":\"Invented Name\"}";
-  json_t *in = json_loads(text, 0, NULL), *h = NULL, *b = NULL;
-  char err[256];
-  if (in == NULL ||
-      ayil_record_build("appeal", in, NULL, NULL, &h, &b, err, sizeof err) !=
-          0 ||
-      b == NULL || ayil_record_pack(h, hdr, hlen) != 0 ||
-      ayil_record_pack(b, plain, plen) != 0)
-    die("cannot build the record");
-  json_decref(in);
-  json_decref(h);
-  json_decref(b);
-}
-
-/* One put entry, as a committee node makes it: seq after `prev` (the hash
- * of the entry before, updated to this one's), the body sealed to the
- * reader key rpk. *body is malloc'd; the entry goes into buf. */
-static void sign_put(const uint8_t pk[32], const uint8_t sk[64], uint64_t seq,
-                     uint8_t prev[AYIL_HASH_BYTES], uint64_t day,
-                     const uint8_t *hdr, size_t hlen, const uint8_t *plain,
-                     size_t plen, const uint8_t rpk[32], uint8_t **body,
-                     size_t *blen, uint8_t buf[AYIL_ENTRY_MAX], size_t *elen) {
-  ayil_entry_t e;
-  memset(&e, 0, sizeof e);
-  memcpy(e.origin, pk, 32);
-  e.seq = seq;
-  memcpy(e.prev, prev, AYIL_HASH_BYTES);
-  e.ts_ms = day;
-  randombytes_buf(e.record, sizeof e.record);
-  e.op = AYIL_OP_PUT;
-  e.codes_version = AYIL_CODES_VERSION;
-  e.header = hdr;
-  e.header_len = hlen;
-  if (ayil_body_seal(plain, plen, rpk, body, blen) != 0)
-    die("cannot seal a body");
-  ayil_body_hash(*body, *blen, e.body_hash);
-  e.has_body = 1;
-  if (ayil_entry_sign(&e, sk, buf, AYIL_ENTRY_MAX, elen) != 0)
-    die("cannot sign an entry");
-  ayil_entry_hash(buf, *elen, prev);
-}
-
 static void make_entries(void) {
   uint8_t *hdr = NULL, *plain = NULL, rpk[32], rsk[32];
   size_t hlen = 0, plen = 0;
   uint64_t day = wall_ms(NULL) / AYIL_TS_DAY_MS * AYIL_TS_DAY_MS;
   int i, j;
-  record_parts(&hdr, &hlen, &plain, &plen);
+  bench_record_parts(&hdr, &hlen, &plain, &plen);
   for (i = 0; i < g_n; i++) {
     client_t *c = &g_cl[i];
     uint8_t prev[AYIL_HASH_BYTES] = {0};
@@ -348,8 +252,8 @@ static void make_entries(void) {
     for (j = 0; j < g_made; j++) {
       item_t *it = &c->items[j];
       uint8_t buf[AYIL_ENTRY_MAX];
-      sign_put(c->pk, c->sk, (uint64_t)j + 1, prev, day, hdr, hlen, plain, plen,
-               rpk, &it->body, &it->blen, buf, &it->elen);
+      bench_sign_put(c->pk, c->sk, (uint64_t)j + 1, prev, day, hdr, hlen, plain,
+                     plen, rpk, &it->body, &it->blen, buf, &it->elen);
       it->entry = malloc(it->elen);
       if (it->entry == NULL)
         die("out of memory");
@@ -379,7 +283,7 @@ static void preload(const char *home, int n) {
   snprintf(path, sizeof path, "%s/ayil.db", home);
   if (ayil_store_open(&st, path, 0) != 0)
     die("cannot open the hub's store to preload it");
-  record_parts(&hdr, &hlen, &plain, &plen);
+  bench_record_parts(&hdr, &hlen, &plain, &plen);
   crypto_box_keypair(rpk, rsk);
   for (i = 0; i < n; i++) {
     uint8_t buf[AYIL_ENTRY_MAX], *body = NULL;
@@ -390,8 +294,8 @@ static void preload(const char *home, int n) {
     }
     if (i % 1000 == 0 && ayil_store_begin(st) != 0)
       die("preload: cannot begin");
-    sign_put(pk, sk, (uint64_t)(i % 100) + 1, prev, day, hdr, hlen, plain, plen,
-             rpk, &body, &blen, buf, &elen);
+    bench_sign_put(pk, sk, (uint64_t)(i % 100) + 1, prev, day, hdr, hlen, plain,
+                   plen, rpk, &body, &blen, buf, &elen);
     if (ayil_store_append(st, buf, elen, body, blen) != 0)
       die("preload: the hub's store refused an entry");
     free(body);
@@ -728,35 +632,6 @@ static void run_until(int (*cond)(void), uint64_t deadline, uint8_t *buf) {
   }
 }
 
-static double cpu_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* Signatures verified per second of wall time and per second of this
- * thread's CPU time (what one core does, however busy the machine is). */
-static double verify_rate(double *per_cpu_s) {
-  uint8_t pk[32], sk[64], sig[64], msg[300];
-  double t0, c0, t;
-  long k = 0;
-  crypto_sign_keypair(pk, sk);
-  randombytes_buf(msg, sizeof msg);
-  crypto_sign_detached(sig, NULL, msg, sizeof msg, sk);
-  t0 = mono_s();
-  c0 = cpu_s();
-  do {
-    int i;
-    for (i = 0; i < 500; i++)
-      if (crypto_sign_verify_detached(sig, msg, sizeof msg, pk) != 0)
-        die("verify failed");
-    k += 500;
-    t = mono_s();
-  } while (t - t0 < 2.0);
-  *per_cpu_s = (double)k / (cpu_s() - c0);
-  return (double)k / (t - t0);
-}
-
 static void usage(void) {
   fprintf(stderr, "usage: bench_hub --bin BUILD_DIR [--committees N] "
                   "[--entries M] [--preload N] [--timeout S] [--restart] "
@@ -801,6 +676,7 @@ int main(int argc, char **argv) {
   if (bin == NULL || g_n < 1 || g_n > N_MAX || g_m < 1 || g_m > M_MAX ||
       timeout_s < 1 || npre < 0 || npre > 1000000)
     usage();
+  bench_prog = "bench_hub";
   if (sodium_init() < 0)
     die("sodium_init failed");
   g_made = g_m + restart;
@@ -834,16 +710,16 @@ int main(int argc, char **argv) {
     g_cl[i].idx = i;
     g_cl[i].fd = -1;
   }
-  t0 = mono_s();
+  t0 = bench_mono_s();
   admit_all(home, port);
-  t_adm = mono_s() - t0;
-  t0 = mono_s();
+  t_adm = bench_mono_s() - t0;
+  t0 = bench_mono_s();
   make_entries();
-  t_gen = mono_s() - t0;
+  t_gen = bench_mono_s() - t0;
   if (npre > 0) {
-    t0 = mono_s();
+    t0 = bench_mono_s();
     preload(home, npre);
-    t_pre = mono_s() - t0;
+    t_pre = bench_mono_s() - t0;
     printf("bench_hub: the hub's store preloaded with %d records (%d logs) in "
            "%.1f s\n",
            npre, (npre + 99) / 100, t_pre);
@@ -852,7 +728,7 @@ int main(int argc, char **argv) {
          "(invite + confirmation) in %.1f s, entries made in %.1f s\n",
          g_n, g_m, (unsigned long long)g_n * (unsigned long long)g_m, t_adm,
          t_gen);
-  vrate = verify_rate(&vcpu);
+  vrate = bench_verify_rate(&vcpu);
   printf("verify rate, one core, this run: %.0f signatures/s (%.0f per CPU "
          "second)\n",
          vrate, vcpu);
@@ -860,29 +736,29 @@ int main(int argc, char **argv) {
 
   hub = start_hub(bin, home, log);
   usleep(500000);
-  rss0 = proc_kb(hub, "VmRSS");
+  rss0 = bench_proc_kb(hub, "VmRSS");
   g_epfd = epoll_create1(0);
   if (g_epfd < 0)
     die("epoll_create1 failed");
 
   /* Phase 1: everyone connects at once, with nothing new to send yet. */
-  t0 = mono_s();
+  t0 = bench_mono_s();
   for (i = 0; i < g_n; i++)
     c_connect(&g_cl[i]);
   run_until(all_opened, mono_ms() + (uint64_t)timeout_s * 1000, buf);
-  t_storm = mono_s() - t0;
+  t_storm = bench_mono_s() - t0;
   drops_storm = g_drops;
   /* Idle, all connected: the memory a connection costs. */
   run_until(never, mono_ms() + 1000, buf);
-  rss_idle = proc_kb(hub, "VmRSS");
+  rss_idle = bench_proc_kb(hub, "VmRSS");
   /* Phase 2, the clock: every committee writes its entries, which go up
    * on the connection it holds, as a committee's ayild pushes new entries
    * while its link is up. */
   g_phase = 2;
   g_head = g_m;
-  cpu0 = proc_cpu(hub);
-  self0 = proc_cpu(getpid());
-  t0 = mono_s();
+  cpu0 = bench_proc_cpu(hub);
+  self0 = bench_proc_cpu(getpid());
+  t0 = bench_mono_s();
   for (i = 0; i < g_n; i++) {
     client_t *c = &g_cl[i];
     if (c->state == C_LIVE && ayil_session_sync(c->ss) != NULL &&
@@ -891,15 +767,15 @@ int main(int argc, char **argv) {
       c_drop(c, mono_ms());
   }
   run_until(all_done, mono_ms() + (uint64_t)timeout_s * 1000, buf);
-  t1 = mono_s();
-  cpu1 = proc_cpu(hub);
-  self1 = proc_cpu(getpid());
+  t1 = bench_mono_s();
+  cpu1 = bench_proc_cpu(hub);
+  self1 = bench_proc_cpu(getpid());
   for (i = 0; i < g_n; i++)
     if (g_cl[i].done_ms != 0 &&
         (first == 0 || (double)g_cl[i].done_ms / 1000.0 < first))
       first = (double)g_cl[i].done_ms / 1000.0;
 
-  hwm = proc_kb(hub, "VmHWM");
+  hwm = bench_proc_kb(hub, "VmHWM");
   {
     int live = 0;
     double kpc = (double)(rss_idle - rss0) / g_n;
@@ -962,7 +838,7 @@ int main(int argc, char **argv) {
      * that entry: reconnected through the hub's handshake caps with
      * ayild's backoff, have exchanged, entry sent and committed. */
     int status = 0;
-    double td = mono_s();
+    double td = bench_mono_s();
     g_phase = 3;
     g_head = g_m + 1;
     g_done = 0;
@@ -982,10 +858,10 @@ int main(int argc, char **argv) {
     /* The committees see their links cut and start backing off. */
     run_until(never, mono_ms() + 200, buf);
     hub = start_hub(bin, home, log);
-    t0 = mono_s();
+    t0 = bench_mono_s();
     t_down = t0 - td;
     run_until(all_done, mono_ms() + (uint64_t)timeout_s * 1000, buf);
-    t_restart = mono_s() - t0;
+    t_restart = bench_mono_s() - t0;
     restart_drops = g_drops;
     restart_timeouts = g_hs_timeouts;
     restart_done = (uint64_t)g_done;
