@@ -61,7 +61,18 @@ static void test_arrived(void **state) {
     assert_same_log(&p->c, &p->h, p->kc.pk);
     assert_int_equal(ayil_sync_arrived(c.s[0], p->kc.pk, 3, 1764806400), 0);
     assert_int_equal(ayil_sync_idle(c.s[0]), !asks);
-    assert_int_equal(pump(&c), (size_t)asks);
+    if (asks) {
+      /* The golden bytes of PROTOCOL.md: [11, 0, 3, 1764806400]. */
+      static const uint8_t gold[] = {0x94, 0x0b, 0x00, 0x03, 0xce,
+                                     0x69, 0x30, 0xcf, 0x00};
+      const uint8_t *msg = NULL;
+      size_t len = 0;
+      assert_int_equal(ayil_sync_poll(c.s[0], c.now, &msg, &len), 0);
+      assert_int_equal(len, sizeof gold);
+      assert_memory_equal(msg, gold, sizeof gold);
+      assert_int_equal(ayil_sync_recv(c.s[1], msg, len, c.now), 0);
+    }
+    assert_int_equal(pump(&c), 0);
     assert_int_equal(c.err[0], 0);
     assert_int_equal(c.err[1], 0);
     assert_int_equal(p->h.narrived, (size_t)asks);
