@@ -336,7 +336,7 @@ static void test_early_hostile(void **state) {
   assert_int_equal(ayil_sync_recv(t.h, msg, len, 1), AYIL_EPEER);
   hostile_free(&t);
 
-  /* A flag past HELD is a format error. */
+  /* A flag past ARRIVALS is a format error. */
   {
     ayil_sync_t *h;
     ayil_sync_config_t ch;
@@ -356,7 +356,7 @@ static void test_early_hostile(void **state) {
     o += 32;
     pay[o++] = 0x00;
     pay[o++] = 0xc0;
-    pay[o++] = 0x10;
+    pay[o++] = 0x20; /* no such flag (16 is ARRIVALS) */
     assert_int_equal(ayil_sync_start(h, pay, o, 0), AYIL_EFORMAT);
     ayil_sync_free(h);
     pair_free(p);
