@@ -229,14 +229,7 @@ int cli_valid_addr(const char *a, int allow_zero) {
 }
 
 int cli_valid_name(const char *n) {
-  size_t i, len = strlen(n);
-  if (len == 0 || len > 100)
-    return 0;
-  for (i = 0; i < len; i++)
-    if ((unsigned char)n[i] < 0x20 || n[i] == '"' || n[i] == '\\' ||
-        n[i] == 0x7f)
-      return 0;
-  return 1;
+  return ayil_node_name_ok(n); /* the registry's rule */
 }
 
 const char *cli_lang(void) {

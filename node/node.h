@@ -558,6 +558,9 @@ typedef struct {
 int ayil_node_committees(ayil_node_t *n, int64_t now, long silent_days,
                          ayil_node_committees_t *out);
 void ayil_node_committees_free(ayil_node_committees_t *cs);
+/* Whether `name` may name a committee or a hub (`ayil admit --name`, and
+ * a hub below's NAMED): the registry's rule, ayil_reg_name_ok(). */
+int ayil_node_name_ok(const char *name);
 /* Hub: whether a committee of that name and oblast is registered (1/0). */
 int ayil_node_committee_exists(ayil_node_t *n, const char *name,
                                const char *oblast, int *exists);

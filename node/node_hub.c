@@ -293,6 +293,10 @@ static int committee(ayil_node_t *n, int64_t now, long silent_days,
   return 0;
 }
 
+int ayil_node_name_ok(const char *name) {
+  return name != NULL && ayil_reg_name_ok(name, strlen(name));
+}
+
 int ayil_node_committees(ayil_node_t *n, int64_t now, long silent_days,
                          ayil_node_committees_t *out) {
   sqlite3_stmt *s = NULL;

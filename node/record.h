@@ -143,4 +143,8 @@ json_t *ayil_schema_to_json(const char *kind_or_null);
  */
 int ayil_schema_print(FILE *f, const char *kind_or_null);
 
+/* Strict UTF-8 (no overlongs, no surrogates, nothing above U+10FFFF): 1
+ * when the n bytes at p are. */
+int ayil_utf8_ok(const uint8_t *p, size_t n);
+
 #endif

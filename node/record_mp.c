@@ -153,7 +153,7 @@ static int read_be(scan_t *s, size_t n, uint64_t *v) {
 }
 
 /* Strict UTF-8: no overlongs, no surrogates, nothing above U+10FFFF. */
-static int utf8_ok(const uint8_t *p, size_t n) {
+int ayil_utf8_ok(const uint8_t *p, size_t n) {
   size_t i = 0;
 
   while (i < n) {
@@ -217,7 +217,7 @@ static int scan_str(scan_t *s, uint8_t tag, const uint8_t **str, size_t *n) {
   if (rc != 0)
     return rc;
   *n = (size_t)l;
-  if (memchr(*str, 0, *n) != NULL || !utf8_ok(*str, *n))
+  if (memchr(*str, 0, *n) != NULL || !ayil_utf8_ok(*str, *n))
     return AYIL_EFORMAT;
   return 0;
 }

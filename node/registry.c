@@ -851,10 +851,11 @@ int ayil_reg_directory(ayil_store_t *st, const uint8_t origin[AYIL_ID_BYTES],
   } else if (known) {
     row = dev.committee;
   } else {
-    /* Named by its first device's id: the hub below keeps the name, this
-     * hub's report labels it so (or as the operator's mapping says). */
-    ayil_id_to_text(node, name);
-    name[8] = '\0';
+    /* A placeholder, "~" and its first device's id's first 8 characters,
+     * until the hub below names it (NAMED; ayil_reg_named()). */
+    char idt[AYIL_ID_TEXT];
+    ayil_id_to_text(node, idt);
+    snprintf(name, sizeof name, "~%.8s", idt);
     rc = reg_run(st,
                  "INSERT INTO committees(name, oblast, created, kind, parent) "
                  "VALUES(?1,?2,?3,'committee',nullif(?4, 0))",
@@ -897,6 +898,60 @@ int ayil_reg_below(ayil_store_t *st, int64_t row, uint8_t (*ids)[AYIL_ID_BYTES],
                          &s, "");
   *n = 0;
   return rc != 0 ? rc : ids_of(s, ids, cap, n);
+}
+
+int ayil_reg_name_ok(const char *name, size_t len) {
+  size_t i;
+  if (len == 0 || len > 100 || !ayil_utf8_ok((const uint8_t *)name, len))
+    return 0;
+  for (i = 0; i < len; i++)
+    if ((unsigned char)name[i] < 0x20 || name[i] == '"' || name[i] == '\\' ||
+        name[i] == 0x7f)
+      return 0;
+  return 1;
+}
+
+int ayil_reg_named(ayil_store_t *st, const uint8_t via[AYIL_ID_BYTES],
+                   const uint8_t origin[AYIL_ID_BYTES], const char *name,
+                   size_t len) {
+  ayil_device_t hub, dev;
+  char text[101];
+  sqlite3_stmt *s = NULL;
+  int taken, rc;
+  if (!ayil_reg_name_ok(name, len) || ayil_reg_device(st, via, &hub) != 0 ||
+      strcmp(hub.kind, AYIL_KIND_HUB) != 0 ||
+      ayil_reg_device(st, origin, &dev) != 0 ||
+      strcmp(dev.kind, AYIL_KIND_COMMITTEE) != 0 || dev.parent != hub.committee)
+    return 0; /* not a committee under `via`, or not a name: ignored */
+  memcpy(text, name, len);
+  text[len] = '\0';
+  /* Two committees of one name in one oblast would be one in a report. */
+  rc = reg_run(st,
+               "SELECT 1 FROM committees WHERE name=?1 AND oblast=?2 AND "
+               "id<>?3",
+               &s, "tti", text, dev.oblast, dev.committee);
+  if (rc != 0)
+    return rc;
+  taken = s != NULL;
+  reg_end(s);
+  if (taken)
+    return 0;
+  return reg_run(st, "UPDATE committees SET name=?2 WHERE id=?1", NULL, "it",
+                 dev.committee, text);
+}
+
+size_t ayil_reg_name_of(ayil_store_t *st, const uint8_t origin[AYIL_ID_BYTES],
+                        char *buf, size_t cap) {
+  ayil_device_t d;
+  size_t n;
+  if (cap == 0 || ayil_reg_device(st, origin, &d) != 0 ||
+      strcmp(d.kind, AYIL_KIND_COMMITTEE) != 0 || d.parent != 0)
+    return 0;
+  n = strlen(d.name);
+  if (n == 0 || n >= cap || d.name[0] == '~')
+    return 0; /* a placeholder (taken over, never named here) says nothing */
+  memcpy(buf, d.name, n + 1);
+  return n;
 }
 
 int ayil_reg_arrived(ayil_store_t *st, const uint8_t via[AYIL_ID_BYTES],

@@ -192,6 +192,21 @@ int ayil_reg_directory(ayil_store_t *st, const uint8_t origin[AYIL_ID_BYTES],
 int ayil_reg_below(ayil_store_t *st, int64_t row, uint8_t (*ids)[AYIL_ID_BYTES],
                    size_t cap, size_t *n);
 
+/* A committee's or hub's name as registered (`ayil admit --name`, or a
+ * hub below's NAMED message): 1..100 bytes of UTF-8, no control
+ * character, no '"' or '\\'. */
+int ayil_reg_name_ok(const char *name, size_t len);
+/* National hub: the hub below `via` names the committee whose log is
+ * `origin` (untrusted text). Renames that committee's row, if it is under
+ * `via` and the name is valid and not another committee's of its oblast. */
+int ayil_reg_named(ayil_store_t *st, const uint8_t via[AYIL_ID_BYTES],
+                   const uint8_t origin[AYIL_ID_BYTES], const char *name,
+                   size_t len);
+/* Regional hub: the registered name of the committee whose log is
+ * `origin`, if it is one of this hub's own, into buf (NUL-terminated): its
+ * length, or 0. */
+size_t ayil_reg_name_of(ayil_store_t *st, const uint8_t origin[AYIL_ID_BYTES],
+                        char *buf, size_t cap);
 /* National hub: the hub below `via` says that entries of `origin` up to
  * `seq` reached it at `at` (unix seconds, its clock): kept, newest only,
  * for `ayil nodes` (when a committee's data reached its region). */

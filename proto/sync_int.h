@@ -28,6 +28,7 @@ enum {
   AYIL__SYNC_WANTBODY = 9, /* asks for a body this side lacks */
   AYIL__SYNC_REPAIR = 10,  /* the answer: that body */
   AYIL__SYNC_ARRIVED = 11, /* when the sender took in an origin's entries */
+  AYIL__SYNC_NAMED = 12,   /* the name of the committee an origin is of */
 };
 /* Body repairs asked (and answered) on one connection, at most. */
 #define AYIL__REPAIR_MAX 16

@@ -508,6 +508,28 @@ static int on_arrived(ayil_sync_t *s, ayil__mp_t *r, size_t n) {
   return 0;
 }
 
+/* [12, idx, name]: the committee whose log is the sender's origin `idx`
+ * is named `name` there (a str of 1..AYIL_SYNC_NAME_MAX bytes). Like
+ * ARRIVED: only to a side that asked, informational. */
+static int on_named(ayil_sync_t *s, ayil__mp_t *r, size_t n) {
+  uint64_t idx = 0;
+  const uint8_t *p = NULL;
+  size_t len = 0;
+  int rc;
+  if (n != 3)
+    return AYIL_EFORMAT;
+  rc = ayil__mp_uint(r, AYIL_SYNC_ORIGINS_MAX, &idx);
+  if (rc == 0)
+    rc = ayil_mp_str(r, AYIL_SYNC_NAME_MAX, &p, &len);
+  if (rc != 0)
+    return rc == AYIL_ETOOBIG ? AYIL_EFORMAT : rc;
+  if (!s->arrivals || idx >= s->ntheirs || len == 0)
+    return AYIL_EPEER;
+  if (s->cfg.named != NULL)
+    s->cfg.named(s->cfg.ctx, s->slots[s->theirs[idx]].id, (const char *)p, len);
+  return 0;
+}
+
 static int on_fork(ayil_sync_t *s, ayil__mp_t *r, size_t n) {
   const uint8_t *id = NULL, *eb = NULL;
   uint8_t held[AYIL_HASH_BYTES], theirs[AYIL_HASH_BYTES];
@@ -619,6 +641,9 @@ int ayil_sync_recv(ayil_sync_t *s, const uint8_t *msg, size_t len,
   case AYIL__SYNC_ARRIVED:
     rc = on_arrived(s, &r, n);
     break;
+  case AYIL__SYNC_NAMED:
+    rc = on_named(s, &r, n);
+    break;
   default:
     rc = AYIL_EFORMAT;
   }
@@ -662,6 +687,16 @@ static int origin_flags(ayil_sync_t *s, const uint8_t *origin,
       *flags = rows[i].flags & (AYIL_SYNC_OFFER | AYIL_SYNC_WANT);
   free(rows);
   return rc;
+}
+
+int ayil_sync_name(ayil_sync_t *s, const uint8_t origin[AYIL_ID_BYTES]) {
+  int si;
+  if (s->err)
+    return s->err;
+  si = ayil__sync_find_slot(s, origin);
+  if (si >= 0 && s->slots[si].my_idx >= 0)
+    s->slots[si].name_due = 1;
+  return 0;
 }
 
 int ayil_sync_bad_origin(const ayil_sync_t *s, uint8_t origin[AYIL_ID_BYTES]) {

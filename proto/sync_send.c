@@ -480,7 +480,8 @@ int ayil__sync_arrived_due(const ayil_sync_t *s) {
   if (!s->peer_arrivals)
     return 0;
   for (i = 0; i < s->nslots; i++)
-    if (s->slots[i].arr_due && s->slots[i].my_idx >= 0)
+    if ((s->slots[i].arr_due || s->slots[i].name_due) &&
+        s->slots[i].my_idx >= 0)
       return 1;
   return 0;
 }
@@ -493,6 +494,24 @@ static void send_arrived(ayil_sync_t *s, size_t *len) {
     return;
   for (i = 0; i < s->nslots; i++) {
     slot_t *sl = &s->slots[i];
+    if (sl->name_due && sl->my_idx >= 0) {
+      /* [12, idx, name] */
+      char name[AYIL_SYNC_NAME_MAX];
+      size_t n = s->cfg.name_of != NULL
+                     ? s->cfg.name_of(s->cfg.ctx, sl->id, name, sizeof name)
+                     : 0;
+      sl->name_due = 0;
+      if (n == 0 || n > sizeof name)
+        continue;
+      ayil__wbuf_init(&w, s->out, s->cfg.msg_max);
+      msgpack_pack_array(&w.pk, 3);
+      msgpack_pack_uint32(&w.pk, AYIL__SYNC_NAMED);
+      msgpack_pack_uint32(&w.pk, (uint32_t)sl->my_idx);
+      msgpack_pack_str(&w.pk, n);
+      msgpack_pack_str_body(&w.pk, name, n);
+      *len = w.len;
+      return;
+    }
     if (!sl->arr_due || sl->my_idx < 0)
       continue;
     ayil__wbuf_init(&w, s->out, s->cfg.msg_max);

@@ -31,6 +31,7 @@ typedef struct {
   /* ARRIVED to send: entries up to arr_seq reached this side at arr_at */
   int arr_due;
   uint64_t arr_seq, arr_at;
+  int name_due; /* NAMED to send (the name from cfg.name_of()) */
   unsigned my_flags, peer_flags;
   int linked, forked;
   uint64_t my_seq; /* head this side announced */

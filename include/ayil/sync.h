@@ -48,6 +48,8 @@
 #include "ayil/error.h"
 
 #define AYIL_SYNC_VERSION 2
+/* Longest committee name a NAMED message carries, in bytes. */
+#define AYIL_SYNC_NAME_MAX 128
 /* Largest message: one transport frame payload (AYIL_FRAME_MAX). */
 #define AYIL_SYNC_MSG_MAX 65535
 /* Largest have payload: the handshake's payload limit (AYIL_HS_PAYLOAD_MAX). */
@@ -190,6 +192,16 @@ typedef struct {
    * `seq` at `at` (unix seconds, the peer's clock): informational. */
   void (*arrived)(void *ctx, const uint8_t origin[AYIL_ID_BYTES], uint64_t seq,
                   uint64_t at);
+  /* Optional, with arrivals: the peer names the committee whose log
+   * `origin` is (`len` bytes of UTF-8, at most AYIL_SYNC_NAME_MAX, not
+   * NUL-terminated; untrusted): informational. */
+  void (*named)(void *ctx, const uint8_t origin[AYIL_ID_BYTES],
+                const char *name, size_t len);
+  /* Optional, sender: the name of the committee whose log `origin` is,
+   * into buf (at most cap bytes, no NUL needed): its length, or 0 for
+   * none. Asked when a NAMED that ayil_sync_name() queued is sent. */
+  size_t (*name_of)(void *ctx, const uint8_t origin[AYIL_ID_BYTES], char *buf,
+                    size_t cap);
 
   size_t window;    /* 0: AYIL_SYNC_WINDOW_DEFAULT */
   size_t batch;     /* 0: AYIL_SYNC_BATCH_DEFAULT */
@@ -309,6 +321,9 @@ int ayil_sync_bad_origin(const ayil_sync_t *s, uint8_t origin[AYIL_ID_BYTES]);
  */
 int ayil_sync_arrived(ayil_sync_t *s, const uint8_t origin[AYIL_ID_BYTES],
                       uint64_t seq, uint64_t at);
+/* The same for the name of the committee whose log `origin` is: one NAMED
+ * message, its text from cfg.name_of() when it is sent. */
+int ayil_sync_name(ayil_sync_t *s, const uint8_t origin[AYIL_ID_BYTES]);
 
 /* now_ms of the last message received (or of ayil_sync_start). The embedder
  * declares the link dead when !ayil_sync_idle() and this is too old. */

@@ -399,8 +399,29 @@ static void cb_arrived(void *ctx, const uint8_t origin[AYIL_ID_BYTES],
     dlog(LOG_WARN, "could not record when a log reached the hub below");
 }
 
+/* National hub: a regional hub names the committee of a log it forwards. */
+static void cb_named(void *ctx, const uint8_t origin[AYIL_ID_BYTES],
+                     const char *name, size_t len) {
+  conn_t *c = ctx;
+  if (ayil_reg_named(c->d->store, c->peer, origin, name, len) != 0)
+    dlog(LOG_WARN, "could not record a committee's name from the hub below");
+}
+
+/* Regional hub: its name for the committee whose log `origin` is. */
+static size_t cb_name_of(void *ctx, const uint8_t origin[AYIL_ID_BYTES],
+                         char *buf, size_t cap) {
+  conn_t *c = ctx;
+  char name[AYIL_SYNC_NAME_MAX + 1];
+  size_t n = ayil_reg_name_of(c->d->store, origin, name, sizeof name);
+  if (n == 0 || n > cap)
+    return 0;
+  memcpy(buf, name, n);
+  return n;
+}
+
 /* Regional hub, on its connection to the hub above: tells it when each log
- * it forwards reached this hub (from the registry's acknowledgements). */
+ * it forwards reached this hub (from the registry's acknowledgements), and
+ * the name of its committee. */
 static void arrivals_up(conn_t *c) {
   static ayil_sync_origin_t rows[AYIL_POLICY_DEVICES_MAX + 2];
   daemon_t *d = c->d;
@@ -411,8 +432,10 @@ static void arrivals_up(conn_t *c) {
     return;
   for (i = 0; i < n && i < AYIL_POLICY_DEVICES_MAX + 2; i++) {
     uint64_t seq = 0, at = 0;
-    if ((rows[i].flags & AYIL_SYNC_OFFER) &&
-        ayil_reg_arrival(d->store, rows[i].id, d->hub_id, &seq, &at) == 0 &&
+    if (!(rows[i].flags & AYIL_SYNC_OFFER))
+      continue;
+    ayil_sync_name(conn_sync(c), rows[i].id);
+    if (ayil_reg_arrival(d->store, rows[i].id, d->hub_id, &seq, &at) == 0 &&
         seq > 0)
       ayil_sync_arrived(conn_sync(c), rows[i].id, seq, at);
   }
@@ -433,6 +456,8 @@ static void session_cfg(conn_t *c, ayil_session_config_t *cfg) {
   sc->event = cb_event;
   sc->arrivals = cb_arrivals;
   sc->arrived = cb_arrived;
+  sc->named = cb_named;
+  sc->name_of = cb_name_of;
   cfg->wall_ms = wall_ms;
   cfg->admit = admit;
   /* A dialer's hub reads the held body form (hubs are upgraded first). */
@@ -614,6 +639,8 @@ static void named_refresh(conn_t *c, uint64_t gen) {
      * flows on this connection. */
     if (conn_sync(c) != NULL && ayil_sync_notify(conn_sync(c), rows[i].id) == 0)
       c->pump_soon = 1;
+    if (conn_sync(c) != NULL && c->outbound && c->d->uplink)
+      ayil_sync_name(conn_sync(c), rows[i].id); /* a committee admitted */
   }
   c->named_gen = gen;
   c->named_ok = 1;

@@ -145,7 +145,8 @@ check "... and counts every appeal entered ($(cat "$T"/added-c* | wc -l))" \
 rows oblast "$T/rep-nat.json" >"$T/obl-nat"
 rows oblast "$T/rep-r1.json" "$T/rep-r2.json" "$T/rep-r3.json" >"$T/obl-sum"
 check "every oblast row at the national hub equals its regional hub's" cmp -s "$T/obl-nat" "$T/obl-sum"
-check "the national report names nine committees" test "$(python3 -c 'import json,sys; print(len({r["name"] for r in json.load(open(sys.argv[1]))["rows"] if r["scope"]=="committee"}))' "$T/rep-nat.json")" = 9
+# ("Self test" is r1's invite of phase 1, never used: no node, no notice.)
+check "the national report names the nine committees as their regional hubs do" test "$(python3 -c 'import json,sys; print(sorted({r["name"] for r in json.load(open(sys.argv[1]))["rows"] if r["scope"]=="committee"}))' "$T/rep-nat.json")" = "$(python3 -c 'import json,sys; print(sorted({r["name"] for f in sys.argv[1:] for r in json.load(open(f))["rows"] if r["scope"]=="committee" and r["name"] != "Self test"}))' "$T/rep-r1.json" "$T/rep-r2.json" "$T/rep-r3.json")"
 # With the default small-cell rule, each oblast's cells and its committees'
 # are shown alike at the national hub and at its regional hub (a reader of
 # both learns nothing from the difference). Committees are matched through
@@ -224,7 +225,7 @@ assert order == sorted(order, key=order.index), order
 PY
 "$AYIL" --home "$NAT" nodes >"$T/nodes.txt"
 check "the text shows the hubs marked and WRITTEN / REGION / REACHED columns" grep -q "WRITTEN *REGION *REACHED" "$T/nodes.txt"
-check "... and a committee under each hub, indented" test "$(grep -c '^  [A-Za-z0-9+/]\{8\} ' "$T/nodes.txt")" = 9
+check "... and a committee under each hub, indented" test "$(grep -c '^  Test committee ' "$T/nodes.txt")" = 9
 
 # ---------------------------------------------------------------------------
 phase "5. a compromised regional hub is refused by the national hub"

@@ -55,6 +55,8 @@ typedef struct {
   size_t narrived;    /* ARRIVED messages heard, the last one: */
   uint8_t arr_origin[AYIL_ID_BYTES];
   uint64_t arr_seq, arr_at;
+  const char *name; /* name_of() answers it for every origin */
+  char named[AYIL_SYNC_NAME_MAX + 1]; /* the last NAMED heard */
 } mstore_t;
 
 static inline mlog_t *find_log(mstore_t *m, const uint8_t *id, int create) {
@@ -275,6 +277,25 @@ static inline void cb_arrived(void *ctx, const uint8_t origin[AYIL_ID_BYTES],
   m->arr_at = at;
 }
 
+static inline void cb_named(void *ctx, const uint8_t origin[AYIL_ID_BYTES],
+                            const char *name, size_t len) {
+  mstore_t *m = ctx;
+  (void)origin;
+  memcpy(m->named, name, len);
+  m->named[len] = '\0';
+}
+
+static inline size_t cb_name_of(void *ctx, const uint8_t origin[AYIL_ID_BYTES],
+                                char *buf, size_t cap) {
+  mstore_t *m = ctx;
+  size_t n = m->name != NULL ? strlen(m->name) : 0;
+  (void)origin;
+  if (n > cap)
+    return 0;
+  memcpy(buf, m->name, n);
+  return n;
+}
+
 static inline void mstore_policy(mstore_t *m, const uint8_t *id,
                                  unsigned flags) {
   memcpy(m->pol[m->npol].id, id, AYIL_ID_BYTES);
@@ -297,6 +318,8 @@ static inline ayil_sync_config_t config_for(mstore_t *m) {
   c.held = m->dials;
   c.arrivals = cb_arrivals;
   c.arrived = cb_arrived;
+  c.named = cb_named;
+  c.name_of = cb_name_of;
   return c;
 }
 

@@ -323,9 +323,28 @@ static void test_national_directory(void **state) {
   assert_string_equal(d.oblast, "chui");
   assert_int_equal(d.parent, h1.committee);
   assert_string_equal(d.state, AYIL_DEV_ACTIVE);
-  ayil_id_to_text(x, text);
-  text[8] = '\0';
-  assert_string_equal(d.name, text);
+  {
+    char want[16];
+    ayil_id_to_text(x, text);
+    snprintf(want, sizeof want, "~%.8s", text);
+    assert_string_equal(d.name, want); /* until the hub names it */
+  }
+  /* The hub below names it; a bad or foreign name changes nothing. */
+  assert_int_equal(ayil_reg_named(st, r1, x, "Invented Ak-Suu", 15), 0);
+  assert_int_equal(ayil_reg_device(st, x, &d), 0);
+  assert_string_equal(d.name, "Invented Ak-Suu");
+  assert_int_equal(ayil_reg_named(st, r2, x, "Invented Other", 14), 0);
+  assert_int_equal(ayil_reg_named(st, r1, x, "Bad\"name", 8), 0);
+  assert_int_equal(ayil_reg_named(st, r1, x, "\xff\xfe", 2), 0);
+  assert_int_equal(ayil_reg_device(st, x, &d), 0);
+  assert_string_equal(d.name, "Invented Ak-Suu");
+  {
+    char nm[64];
+    /* Not this hub's own committee: nothing to name upward. */
+    assert_int_equal(ayil_reg_name_of(st, x, nm, sizeof nm), 0);
+    assert_int_equal(ayil_reg_name_of(st, z, nm, sizeof nm), 22);
+    assert_string_equal(nm, "Invented Own committee");
+  }
   assert_int_equal(ayil_reg_is_hub(st, x), 0);
   rows = d.committee;
   /* Folding again changes nothing. */

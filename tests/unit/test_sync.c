@@ -80,6 +80,20 @@ static void test_arrived(void **state) {
       assert_memory_equal(p->h.arr_origin, p->kc.pk, AYIL_ID_BYTES);
       assert_int_equal(p->h.arr_seq, 3);
       assert_int_equal(p->h.arr_at, 1764806400);
+      {
+        /* NAMED, [12, 0, "Ak-Suu"], as PROTOCOL.md's golden bytes. */
+        static const uint8_t gold12[] = {0x93, 0x0c, 0x00, 0xa6, 0x41,
+                                         0x6b, 0x2d, 0x53, 0x75, 0x75};
+        const uint8_t *msg = NULL;
+        size_t len = 0;
+        p->c.name = "Ak-Suu";
+        assert_int_equal(ayil_sync_name(c.s[0], p->kc.pk), 0);
+        assert_int_equal(ayil_sync_poll(c.s[0], c.now, &msg, &len), 0);
+        assert_int_equal(len, sizeof gold12);
+        assert_memory_equal(msg, gold12, sizeof gold12);
+        assert_int_equal(ayil_sync_recv(c.s[1], msg, len, c.now), 0);
+        assert_string_equal(p->h.named, "Ak-Suu");
+      }
       /* The same again says nothing new; an origin not named, nothing. */
       assert_int_equal(ayil_sync_arrived(c.s[0], p->kc.pk, 3, 1764806400), 0);
       {
