@@ -486,7 +486,8 @@ int ayil__sync_arrived_due(const ayil_sync_t *s) {
   return 0;
 }
 
-/* [11, idx, seq, at]: one origin's arrival, the oldest due first. */
+/* [12, idx, name] or [11, idx, seq, at]: the first origin, in slot order,
+ * with a name or an arrival due. */
 static void send_arrived(ayil_sync_t *s, size_t *len) {
   ayil__wbuf_t w;
   size_t i;
@@ -501,16 +502,16 @@ static void send_arrived(ayil_sync_t *s, size_t *len) {
                      ? s->cfg.name_of(s->cfg.ctx, sl->id, name, sizeof name)
                      : 0;
       sl->name_due = 0;
-      if (n == 0 || n > sizeof name)
-        continue;
-      ayil__wbuf_init(&w, s->out, s->cfg.msg_max);
-      msgpack_pack_array(&w.pk, 3);
-      msgpack_pack_uint32(&w.pk, AYIL__SYNC_NAMED);
-      msgpack_pack_uint32(&w.pk, (uint32_t)sl->my_idx);
-      msgpack_pack_str(&w.pk, n);
-      msgpack_pack_str_body(&w.pk, name, n);
-      *len = w.len;
-      return;
+      if (n > 0 && n <= sizeof name) {
+        ayil__wbuf_init(&w, s->out, s->cfg.msg_max);
+        msgpack_pack_array(&w.pk, 3);
+        msgpack_pack_uint32(&w.pk, AYIL__SYNC_NAMED);
+        msgpack_pack_uint32(&w.pk, (uint32_t)sl->my_idx);
+        msgpack_pack_str(&w.pk, n);
+        msgpack_pack_str_body(&w.pk, name, n);
+        *len = w.len;
+        return;
+      }
     }
     if (!sl->arr_due || sl->my_idx < 0)
       continue;

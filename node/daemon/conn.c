@@ -411,12 +411,7 @@ static void cb_named(void *ctx, const uint8_t origin[AYIL_ID_BYTES],
 static size_t cb_name_of(void *ctx, const uint8_t origin[AYIL_ID_BYTES],
                          char *buf, size_t cap) {
   conn_t *c = ctx;
-  char name[AYIL_SYNC_NAME_MAX + 1];
-  size_t n = ayil_reg_name_of(c->d->store, origin, name, sizeof name);
-  if (n == 0 || n > cap)
-    return 0;
-  memcpy(buf, name, n);
-  return n;
+  return ayil_reg_name_of(c->d->store, origin, buf, cap);
 }
 
 /* Regional hub, on its connection to the hub above: tells it when each log
