@@ -188,6 +188,8 @@ static const char *const MIGRATIONS[] = {
     "ALTER TABLE committees ADD COLUMN parent INTEGER;"
     "CREATE INDEX committees_parent ON committees(parent);"
     "ALTER TABLE peer_acks ADD COLUMN at INTEGER;"
+    /* (by origin: ayil_reg_arrival() and `ayil nodes` ask per log) */
+    "CREATE INDEX peer_acks_origin ON peer_acks(origin);"
     /* ... and, on a national hub, when a log's entries reached the hub
      * below that forwards it, as that hub says (ARRIVED messages). */
     "CREATE TABLE arrivals(origin BLOB PRIMARY KEY, via BLOB NOT NULL,"
