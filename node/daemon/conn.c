@@ -414,25 +414,37 @@ static size_t cb_name_of(void *ctx, const uint8_t origin[AYIL_ID_BYTES],
   return ayil_reg_name_of(c->d->store, origin, buf, cap);
 }
 
+int uplink_offers(daemon_t *d, uint8_t (*ids)[AYIL_ID_BYTES], size_t cap,
+                  size_t *n) {
+  static ayil_sync_origin_t rows[AYIL_POLICY_DEVICES_MAX + 2];
+  ayil_node_view_t nv;
+  size_t nr = 0, i;
+  int rc = ayil_node_view(&nv, d->store, 1, d->ident.pk, NULL, d->hub_id);
+  *n = 0;
+  if (rc == 0)
+    rc = ayil_policy_origins(&nv.v, rows, AYIL_POLICY_DEVICES_MAX + 2, &nr);
+  for (i = 0; rc == 0 && i < nr && i < AYIL_POLICY_DEVICES_MAX + 2; i++)
+    if ((rows[i].flags & AYIL_SYNC_OFFER) && *n < cap)
+      memcpy(ids[(*n)++], rows[i].id, AYIL_ID_BYTES);
+  return rc;
+}
+
 /* Regional hub, on its connection to the hub above: tells it when each log
  * it forwards reached this hub (from the registry's acknowledgements), and
  * the name of its committee. */
 static void arrivals_up(conn_t *c) {
-  static ayil_sync_origin_t rows[AYIL_POLICY_DEVICES_MAX + 2];
+  static uint8_t ids[AYIL_POLICY_DEVICES_MAX + 2][AYIL_ID_BYTES];
   daemon_t *d = c->d;
-  ayil_node_view_t nv;
   size_t n = 0, i;
-  if (!d->uplink || conn_sync(c) == NULL || conn_view(c, &nv) != 0 ||
-      ayil_policy_origins(&nv.v, rows, AYIL_POLICY_DEVICES_MAX + 2, &n) != 0)
+  if (!d->uplink || conn_sync(c) == NULL ||
+      uplink_offers(d, ids, AYIL_POLICY_DEVICES_MAX + 2, &n) != 0)
     return;
-  for (i = 0; i < n && i < AYIL_POLICY_DEVICES_MAX + 2; i++) {
+  for (i = 0; i < n; i++) {
     uint64_t seq = 0, at = 0;
-    if (!(rows[i].flags & AYIL_SYNC_OFFER))
-      continue;
-    ayil_sync_name(conn_sync(c), rows[i].id);
-    if (ayil_reg_arrival(d->store, rows[i].id, d->hub_id, &seq, &at) == 0 &&
+    ayil_sync_name(conn_sync(c), ids[i]);
+    if (ayil_reg_arrival(d->store, ids[i], d->hub_id, &seq, &at) == 0 &&
         seq > 0)
-      ayil_sync_arrived(conn_sync(c), rows[i].id, seq, at);
+      ayil_sync_arrived(conn_sync(c), ids[i], seq, at);
   }
   c->pump_soon = 1;
 }

@@ -117,18 +117,15 @@ static uint64_t unacked(daemon_t *d, conn_t *c, const uint8_t *origin) {
 /* Entries the hub above lacks: of this node's own log (a committee), or
  * of every log it forwards (a regional hub: its uplink's OFFER rows). */
 static uint64_t unacked_up(daemon_t *d, conn_t *out) {
-  static ayil_sync_origin_t rows[AYIL_POLICY_DEVICES_MAX + 2];
-  ayil_node_view_t nv;
+  static uint8_t ids[AYIL_POLICY_DEVICES_MAX + 2][AYIL_ID_BYTES];
   size_t n = 0, i;
   uint64_t sum = 0;
   if (!d->uplink)
     return unacked(d, out, d->ident.pk);
-  if (ayil_node_view(&nv, d->store, 1, d->ident.pk, NULL, d->hub_id) != 0 ||
-      ayil_policy_origins(&nv.v, rows, AYIL_POLICY_DEVICES_MAX + 2, &n) != 0)
+  if (uplink_offers(d, ids, AYIL_POLICY_DEVICES_MAX + 2, &n) != 0)
     return 1; /* cannot tell: not synced */
-  for (i = 0; i < n && i < AYIL_POLICY_DEVICES_MAX + 2; i++)
-    if (rows[i].flags & AYIL_SYNC_OFFER)
-      sum += unacked(d, out, rows[i].id);
+  for (i = 0; i < n; i++)
+    sum += unacked(d, out, ids[i]);
   return sum;
 }
 

@@ -167,6 +167,10 @@ void conns_tick(daemon_t *d);
 /* Committee: the hub's notices on this connection confirmed a predecessor
  * whose log this connection did not ask for (it reconnects for it). */
 int conn_lineage_grew(conn_t *c);
+/* Regional hub: the logs it offers the hub above (its uplink view's OFFER
+ * rows), up to cap into ids; *n how many. 0 or the view's error. */
+int uplink_offers(daemon_t *d, uint8_t (*ids)[AYIL_ID_BYTES], size_t cap,
+                  size_t *n);
 void conns_flush_stats(daemon_t *d);
 int conns_active(daemon_t *d);
 /* Commits what deliver() stored and tells the connections (acks, new
