@@ -94,9 +94,23 @@ int64_t ayil_node_unacked_out(ayil_node_t *n, const uint8_t *peer,
     return 0;
   if (nrows > sizeof rows / sizeof rows[0])
     nrows = sizeof rows / sizeof rows[0];
-  for (k = 0; k < nrows; k++)
-    if (rows[k].flags & AYIL_SYNC_OFFER)
+  for (k = 0; k < nrows; k++) {
+    uint64_t head = 0, acked = 0, lack = 0;
+    uint8_t hh[AYIL_HASH_BYTES];
+    if (!(rows[k].flags & AYIL_SYNC_OFFER))
+      continue;
+    if (!ayil_policy_sparse(&nv.v, rows[k].id)) {
       total += unacked(n, peer, rows[k].id);
+      continue;
+    }
+    /* Sent sparse: only the notices for that peer count. */
+    if (ayil_reg_peer_acked(n->store, peer, rows[k].id, &acked) != 0)
+      acked = 0;
+    if (ayil_store_head(n->store, rows[k].id, &head, hh) == 0 &&
+        ayil_node_sparse_next(n->store, &nv.v, rows[k].id, acked, head, NULL,
+                              &lack) == 0)
+      total += (int64_t)lack;
+  }
   return total;
 }
 

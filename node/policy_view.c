@@ -1,5 +1,8 @@
 /* The policy's view, filled from the registry: see policy_view.h. */
+#include <stdint.h>
 #include <string.h>
+
+#include <sqlite3.h>
 
 #include "policy_view.h"
 #include "registry.h"
@@ -91,5 +94,57 @@ int ayil_node_view(ayil_node_view_t *nv, ayil_store_t *st, int is_hub,
     }
   }
   nv->v.ndevices = nd;
+  return 0;
+}
+
+int ayil_node_sparse_next(ayil_store_t *st, const ayil_policy_view_t *v,
+                          const uint8_t origin[AYIL_ID_BYTES], uint64_t after,
+                          uint64_t upto, uint64_t *next, uint64_t *count) {
+  sqlite3_stmt *s = NULL;
+  uint64_t n = 0, first = 0;
+  int rc;
+  if (next != NULL)
+    *next = 0;
+  if (count != NULL)
+    *count = 0;
+  if (upto > INT64_MAX)
+    upto = INT64_MAX;
+  if (after >= upto)
+    return 0;
+  if (!ayil_policy_sparse(v, origin)) {
+    if (next != NULL)
+      *next = after + 1;
+    if (count != NULL)
+      *count = upto - after;
+    return 0;
+  }
+  /* A hub's log holds notices only, each folded into `notices` (its
+   * entry's n) as it was stored: the node each names, in log order. */
+  rc = ayil__store_stmt(st,
+                        "SELECT e.seq, t.node FROM notices t JOIN log_entries "
+                        "e ON e.n = t.n WHERE t.origin = ?1 AND e.seq > ?2 "
+                        "AND e.seq <= ?3 ORDER BY e.seq",
+                        &s);
+  if (rc != 0)
+    return rc;
+  sqlite3_bind_blob(s, 1, origin, AYIL_ID_BYTES, SQLITE_STATIC);
+  sqlite3_bind_int64(s, 2, (sqlite3_int64)after);
+  sqlite3_bind_int64(s, 3, (sqlite3_int64)upto);
+  while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+    if (sqlite3_column_bytes(s, 1) != AYIL_ID_BYTES ||
+        !ayil_policy_notice_for(v, sqlite3_column_blob(s, 1)))
+      continue;
+    if (n++ == 0)
+      first = (uint64_t)sqlite3_column_int64(s, 0);
+    if (count == NULL)
+      break; /* the first is all the caller asked */
+  }
+  sqlite3_reset(s);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    return ayil__store_rc(rc);
+  if (next != NULL)
+    *next = first;
+  if (count != NULL)
+    *count = n;
   return 0;
 }

@@ -39,6 +39,8 @@ struct ayil_store_s {
 int ayil__store_exec(ayil_store_t *st, const char *sql);
 /* The policy view's is_hub() on a hub: ayil_reg_is_hub(ctx). */
 int ayil__store_is_hub_cb(void *ctx, const uint8_t id[AYIL_ID_BYTES]);
+/* Whether this node holds `origin`'s log sparse, with gaps (store_view.c). */
+int ayil__store_sparse(ayil_store_t *st, const uint8_t origin[AYIL_ID_BYTES]);
 /* A one-shot statement with parameters described by a format string:
  * 'b' blob + size_t length, 'i' sqlite3_int64, 't' text, 'n' null. */
 int ayil__store_run(ayil_store_t *st, const char *sql, const char *fmt, ...);

@@ -183,6 +183,14 @@ int ayil_store_change_ok(ayil_store_t *st, const uint8_t *owner,
   return ayil_policy_change_ok(&v, owner, origin, op);
 }
 
+/* Whether this node may hold `origin`'s log with gaps: a committee takes
+ * its hub's notice log sparse (proto/policy.c, ayil_policy_sparse()). */
+int ayil__store_sparse(ayil_store_t *st, const uint8_t origin[AYIL_ID_BYTES]) {
+  ayil_policy_view_t v;
+  own_view(st, &v);
+  return ayil_policy_sparse(&v, origin);
+}
+
 /* Purges the stored bodies of `record` but `keep` (NULL: all). A hub
  * keeps them sealed in quarantine first (ayil_store_rollback_after()). */
 static int purge_bodies(ayil_store_t *st, const uint8_t *record,

@@ -106,7 +106,7 @@ int ayil_policy_origins(const ayil_policy_view_t *v, ayil_sync_origin_t *out,
      * another committee's log onto a committee. */
     put(out, cap, &k, v->self, AYIL_SYNC_OFFER);
     if (!is_forked(v, v->hub))
-      put(out, cap, &k, v->hub, AYIL_SYNC_WANT);
+      put(out, cap, &k, v->hub, AYIL_SYNC_WANT | AYIL_SYNC_SPARSE);
     for (i = 0; i < v->ndevices; i++)
       if (!same(v->devices[i].id, v->self) && !same(v->devices[i].id, v->hub) &&
           !is_forked(v, v->devices[i].id))
@@ -145,6 +145,27 @@ int ayil_policy_origins(const ayil_policy_view_t *v, ayil_sync_origin_t *out,
     put(out, cap, &k, v->self, AYIL_SYNC_OFFER);
   }
   *n = k;
+  return 0;
+}
+
+int ayil_policy_sparse(const ayil_policy_view_t *v,
+                       const uint8_t origin[AYIL_ID_BYTES]) {
+  if (!view_ok(v) || origin == NULL)
+    return 0;
+  if (v->role == AYIL_POLICY_COMMITTEE)
+    return same(origin, v->hub);
+  return v->role == AYIL_POLICY_HUB && !v->peer_hub && v->ndevices > 0 &&
+         same(origin, v->self);
+}
+
+int ayil_policy_notice_for(const ayil_policy_view_t *v,
+                           const uint8_t node[AYIL_ID_BYTES]) {
+  size_t i;
+  if (!view_ok(v) || node == NULL || v->role != AYIL_POLICY_HUB || v->peer_hub)
+    return 0;
+  for (i = 0; i < v->ndevices; i++)
+    if (same(v->devices[i].id, node))
+      return 1;
   return 0;
 }
 

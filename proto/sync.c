@@ -123,6 +123,8 @@ int ayil__sync_add_mine(ayil_sync_t *s, int si, unsigned flags) {
   if (rc != 0)
     return rc;
   sl->my_flags = flags & (AYIL_SYNC_OFFER | AYIL_SYNC_WANT);
+  if ((flags & AYIL_SYNC_SPARSE) && (flags & AYIL_SYNC_WANT))
+    sl->my_flags |= AYIL_SYNC_SPARSE;
   sl->my_idx = (int)s->nmine;
   s->mine[s->nmine++] = (uint32_t)si;
   return 0;
@@ -294,6 +296,8 @@ int ayil__sync_link(ayil_sync_t *s, int si) {
      * does it if this side ever gets past it. */
     sl->out_prev_ok = p <= h;
     memcpy(sl->out_prev, p == 0 ? ZEROS : sl->peer_hash, AYIL_HASH_BYTES);
+    /* Sent sparse only by an embedder that can tell what to skip. */
+    sl->out_sparse = sl->peer_sparse && s->cfg.next != NULL;
   }
   if ((sl->my_flags & AYIL_SYNC_WANT) && (sl->peer_flags & AYIL_SYNC_OFFER)) {
     sl->in_active = 1;
@@ -301,6 +305,7 @@ int ayil__sync_link(ayil_sync_t *s, int si) {
     memcpy(sl->in_prev, sl->my_hash, AYIL_HASH_BYTES);
     sl->in_delivered = sl->in_committed = sl->in_acked = sl->my_seq;
     sl->in_target = p;
+    sl->in_sparse = (sl->my_flags & AYIL_SYNC_SPARSE) != 0;
   }
   return 0;
 }
@@ -336,6 +341,10 @@ int ayil__sync_peer_rows(ayil_sync_t *s, ayil__mp_t *r, size_t n, int in_have) {
       return AYIL_EPEER;
     sl->peer_seq = seq;
     sl->peer_flags = flags & (AYIL_SYNC_OFFER | AYIL_SYNC_WANT);
+    /* SPARSE qualifies WANT: alone it means nothing, and is refused. */
+    if ((flags & AYIL_SYNC_SPARSE) && !(flags & AYIL_SYNC_WANT))
+      return AYIL_EPEER;
+    sl->peer_sparse = (flags & AYIL_SYNC_SPARSE) != 0;
     if (flags & AYIL__SYNC_HELD)
       s->peer_held = 1;
     if (flags & AYIL__SYNC_ARRIVALS)
@@ -623,9 +632,11 @@ int ayil_sync_idle(const ayil_sync_t *s) {
       return 0;
     if (sl->forked)
       continue;
-    if (sl->out_active && sl->out_acked < sl->out_head)
+    if (sl->out_active && sl->out_acked < sl->out_head &&
+        !(sl->out_sparse && sl->out_next > sl->out_head &&
+          sl->out_skipped >= sl->out_head))
       return 0;
-    if (sl->in_active && (sl->in_target > sl->in_delivered ||
+    if (sl->in_active && (ayil__sync_in_waiting(sl) ||
                           sl->in_delivered > sl->in_committed ||
                           sl->in_committed > sl->in_acked))
       return 0;

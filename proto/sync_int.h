@@ -29,6 +29,7 @@ enum {
   AYIL__SYNC_REPAIR = 10,  /* the answer: that body */
   AYIL__SYNC_ARRIVED = 11, /* when the sender took in an origin's entries */
   AYIL__SYNC_NAMED = 12,   /* the name of the committee an origin is of */
+  AYIL__SYNC_SKIPPED = 13, /* a sparse stream has nothing more up to seq */
 };
 /* Body repairs asked (and answered) on one connection, at most. */
 #define AYIL__REPAIR_MAX 16

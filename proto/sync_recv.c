@@ -294,16 +294,27 @@ static int on_entries(ayil_sync_t *s, ayil__mp_t *r, size_t n, int more) {
       /* The peer skipped entries this side holds durably (it sent them
        * itself on this connection): continue from there. */
       uint8_t held[AYIL_HASH_BYTES];
-      if (first - 1 > store_seq)
+      rc = first - 1 > store_seq
+               ? AYIL_ENOTFOUND
+               : ayil__sync_stored_hash(s, sl->id, first - 1, held);
+      if (rc == AYIL_ENOTFOUND && sl->in_sparse) {
+        /* A sparse log: the entries in between are not for this side.
+         * `prev` is the entry's own, which its signature covers. */
+        sl->in_next = first;
+        memcpy(sl->in_prev, prev, AYIL_HASH_BYTES);
+        rc = 1;
+      } else if (rc == AYIL_ENOTFOUND) {
         return AYIL_ESEQ;
-      rc = ayil__sync_stored_hash(s, sl->id, first - 1, held);
-      if (rc != 0)
+      }
+      if (rc < 0)
         return rc;
-      if (memcmp(held, prev, AYIL_HASH_BYTES) != 0)
-        return AYIL_ECHAIN;
-      sl->in_next = first;
-      memcpy(sl->in_prev, held, AYIL_HASH_BYTES);
-      sl->in_delivered = sl->in_committed = first - 1;
+      if (rc == 0) {
+        if (memcmp(held, prev, AYIL_HASH_BYTES) != 0)
+          return AYIL_ECHAIN;
+        sl->in_next = first;
+        memcpy(sl->in_prev, held, AYIL_HASH_BYTES);
+        sl->in_delivered = sl->in_committed = first - 1;
+      }
     }
   }
   memcpy(cur, prev != NULL ? prev : ZEROS, AYIL_HASH_BYTES);
@@ -486,6 +497,32 @@ static int on_ack(ayil_sync_t *s, ayil__mp_t *r, size_t n) {
   return 0;
 }
 
+/* [13, idx, seq]: the sender's sparse stream of origin `idx` has nothing
+ * more for this side up to `seq` (PROTOCOL.md, "Sparse logs"). Only for a
+ * log this side takes sparse, never below what the peer sent already. */
+static int on_skipped(ayil_sync_t *s, ayil__mp_t *r, size_t n) {
+  uint64_t idx = 0, seq = 0;
+  slot_t *sl;
+  int rc;
+  if (n != 3)
+    return AYIL_EFORMAT;
+  rc = ayil__mp_uint(r, AYIL_SYNC_ORIGINS_MAX, &idx);
+  if (rc == 0)
+    rc = ayil__mp_uint(r, INT64_MAX, &seq);
+  if (rc != 0)
+    return rc;
+  if (idx >= s->ntheirs || s->cr_active)
+    return AYIL_EPEER;
+  sl = &s->slots[s->theirs[idx]];
+  if (sl->forked)
+    return 0;
+  if (!sl->in_active || !sl->in_sparse || seq + 1 < sl->in_next)
+    return AYIL_EPEER;
+  if (seq > sl->in_skipped)
+    sl->in_skipped = seq;
+  return 0;
+}
+
 /* [11, idx, seq, at]: entries of the sender's origin `idx` up to `seq`
  * reached the sender at `at` (unix seconds). Only to a side that asked for
  * them (its rows carry ARRIVALS); informational: it changes no stream. */
@@ -643,6 +680,9 @@ int ayil_sync_recv(ayil_sync_t *s, const uint8_t *msg, size_t len,
     break;
   case AYIL__SYNC_NAMED:
     rc = on_named(s, &r, n);
+    break;
+  case AYIL__SYNC_SKIPPED:
+    rc = on_skipped(s, &r, n);
     break;
   default:
     rc = AYIL_EFORMAT;

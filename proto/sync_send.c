@@ -104,6 +104,59 @@ static void rec_from(ayil__rec_t *rec, const ayil_entry_t *e,
 }
 
 /*
+ * A sparse stream (PROTOCOL.md, "Sparse logs"): moves slot `si` to the next
+ * entry the peer is to get, cfg.next() says which; past out_head when there
+ * is none (SKIPPED then tells the peer). After a jump its predecessor's
+ * hash, which the ENTRIES carries as `prev`, is the one in the entry.
+ */
+static int sparse_seek(ayil_sync_t *s, int si) {
+  slot_t *sl = &s->slots[si];
+  ayil_sync_item_t it;
+  ayil_entry_t e;
+  uint64_t nx = 0;
+  int rc;
+  if (!sl->out_sparse || sl->out_next > sl->out_head ||
+      (s->cs_active && s->cs_slot == (uint32_t)si))
+    return 0;
+  rc = ayil__sync_cb_rc(s->cfg.next(s->cfg.ctx, sl->id, sl->out_next - 1, &nx));
+  if (rc != 0)
+    return rc;
+  if (nx != 0 && nx < sl->out_next)
+    return AYIL_EINVAL; /* the embedder went back */
+  if (nx == 0 || nx > sl->out_head) {
+    sl->out_next = sl->out_head + 1;
+    sl->out_gap = 1;
+    return 0;
+  }
+  if (nx == sl->out_next && !sl->out_gap)
+    return 0;
+  memset(&it, 0, sizeof it);
+  rc = ayil__sync_cb_rc(s->cfg.get(s->cfg.ctx, sl->id, nx, &it));
+  if (rc != 0)
+    return rc;
+  if (it.entry == NULL || ayil_entry_decode(&e, it.entry, it.entry_len) != 0 ||
+      e.seq != nx)
+    return AYIL_ECORRUPT;
+  memcpy(sl->out_prev, e.prev, AYIL_HASH_BYTES);
+  sl->out_next = nx;
+  sl->out_gap = 0;
+  return 0;
+}
+
+/* Whether a sparse slot's next entry follows the one just sent, so that
+ * it may go in the same message. */
+static int sparse_follows(ayil_sync_t *s, const slot_t *sl, int *yes) {
+  uint64_t nx = 0;
+  int rc;
+  *yes = 1;
+  if (!sl->out_sparse)
+    return 0;
+  rc = ayil__sync_cb_rc(s->cfg.next(s->cfg.ctx, sl->id, sl->out_next - 1, &nx));
+  *yes = rc == 0 && nx == sl->out_next;
+  return rc;
+}
+
+/*
  * Builds one ENTRIES or MORE message of slot `si` into s->out. *len stays 0
  * if there is nothing to send; *blocked is set when the window is full.
  */
@@ -119,6 +172,9 @@ int ayil__sync_send_entries(ayil_sync_t *s, int si, size_t *len, int *blocked) {
   ayil__wbuf_t w, h;
   int rc;
 
+  rc = sparse_seek(s, si);
+  if (rc != 0)
+    return rc;
   if (!sl->out_prev_ok) {
     uint8_t mine[AYIL_HASH_BYTES];
     if (sl->out_head <= sl->out_acked)
@@ -151,8 +207,16 @@ int ayil__sync_send_entries(ayil_sync_t *s, int si, size_t *len, int *blocked) {
     ayil__rec_t rec;
     uint8_t hash[AYIL_HASH_BYTES];
     size_t r;
-    int chunked = 0;
+    int chunked = 0, follows = 1;
 
+    if (nrec > 0) {
+      /* A sparse stream's next entry past a gap starts a new ENTRIES. */
+      rc = sparse_follows(s, sl, &follows);
+      if (rc != 0)
+        return rc;
+      if (!follows)
+        break;
+    }
     rc = own_entry(s, sl, sl->out_next, &it, &e, hash);
     if (rc != 0)
       return rc;
@@ -340,7 +404,7 @@ int ayil__sync_ack_pending(const ayil_sync_t *s, int *drained) {
       continue;
     if (sl->in_committed > sl->in_acked)
       any = 1;
-    if (sl->in_delivered > sl->in_committed || sl->in_target > sl->in_delivered)
+    if (sl->in_delivered > sl->in_committed || ayil__sync_in_waiting(sl))
       *drained = 0;
   }
   return any;
@@ -447,10 +511,28 @@ int ayil__sync_work(const ayil_sync_t *s) {
   if (s->inflight > 0 || s->cs_active || s->cr_active)
     return 1;
   for (i = 0; i < s->nslots; i++)
-    if (s->slots[i].in_active &&
-        s->slots[i].in_target > s->slots[i].in_delivered)
+    if (s->slots[i].in_active && ayil__sync_in_waiting(&s->slots[i]))
       return 1;
   return 0;
+}
+
+/* A sparse stream that moved past its last entries without sending them
+ * says so: [13, idx, seq], nothing more for the peer up to seq. */
+static int skipped_due(const slot_t *sl) {
+  return sl->out_sparse && sl->out_active && !sl->forked &&
+         sl->out_next > sl->out_head && sl->out_skipped < sl->out_head &&
+         sl->out_hw <= sl->out_head && sl->my_idx >= 0;
+}
+
+static void send_skipped(ayil_sync_t *s, slot_t *sl, size_t *len) {
+  ayil__wbuf_t w;
+  ayil__wbuf_init(&w, s->out, s->cfg.msg_max);
+  msgpack_pack_array(&w.pk, 3);
+  msgpack_pack_uint32(&w.pk, AYIL__SYNC_SKIPPED);
+  msgpack_pack_uint32(&w.pk, (uint32_t)sl->my_idx);
+  msgpack_pack_uint64(&w.pk, sl->out_head);
+  sl->out_skipped = sl->out_head;
+  *len = w.len;
 }
 
 /* The next ENTRIES or MORE of any origin, in turn. */
@@ -459,18 +541,25 @@ static int send_some(ayil_sync_t *s, size_t *len) {
   int rc;
   for (i = 0; i < s->nslots; i++) {
     int si = (int)((s->rr + i) % s->nslots), blocked = 0;
-    const slot_t *sl = &s->slots[si];
-    if (!sl->out_active || sl->forked || sl->out_next > sl->out_head)
+    slot_t *sl = &s->slots[si];
+    if (!sl->out_active || sl->forked)
       continue;
-    rc = ayil__sync_send_entries(s, si, len, &blocked);
-    if (rc != 0)
-      return rc;
-    if (*len > 0) {
+    if (sl->out_next <= sl->out_head) {
+      rc = ayil__sync_send_entries(s, si, len, &blocked);
+      if (rc != 0)
+        return rc;
+      if (*len > 0) {
+        s->rr = (size_t)si + 1;
+        return 0;
+      }
+      if (blocked)
+        break; /* the window is shared by all origins */
+    }
+    if (skipped_due(sl) && s->state == ST_STARTED) {
+      send_skipped(s, sl, len);
       s->rr = (size_t)si + 1;
       return 0;
     }
-    if (blocked)
-      break; /* the window is shared by all origins */
   }
   return 0;
 }

@@ -78,7 +78,28 @@ typedef struct {
    * (ayil__sync_chunk_done). 0: nothing pending. */
   uint64_t skip_to;
   uint8_t skip_hash[AYIL_HASH_BYTES];
+  /* Sparse logs (PROTOCOL.md, "Sparse logs"). The peer's row asked for
+   * this log sparse (with WANT). */
+  int peer_sparse;
+  /* Sender: the stream skips what cfg.next() leaves out; out_gap once it
+   * moved past entries it did not send (out_prev is then unknown), and
+   * SKIPPED told the peer there is nothing more up to out_skipped. */
+  int out_sparse, out_gap;
+  uint64_t out_skipped;
+  /* Receiver: this side takes the log sparse (its row's AYIL_SYNC_SPARSE):
+   * a stream may start past a gap, and SKIPPED says that nothing more up
+   * to in_skipped is coming. */
+  int in_sparse;
+  uint64_t in_skipped;
 } slot_t;
+
+/* The peer announced entries of this slot that have not come yet: its
+ * head is past what was delivered, and (sparse) it did not say that it
+ * skips them. */
+static inline int ayil__sync_in_waiting(const slot_t *sl) {
+  return sl->in_target > sl->in_delivered &&
+         !(sl->in_sparse && sl->in_skipped >= sl->in_target);
+}
 
 /* One record sent and not yet acknowledged. */
 typedef struct {

@@ -125,6 +125,24 @@ int ayil_policy_change_ok(const ayil_policy_view_t *v, const uint8_t *owner,
 int ayil_policy_kin(const ayil_policy_view_t *v, const uint8_t a[AYIL_ID_BYTES],
                     const uint8_t b[AYIL_ID_BYTES]);
 
+/*
+ * Sparse logs (PROTOCOL.md, "Sparse logs"): a hub's log holds notices, and
+ * a committee needs only those that name one of its own devices. Whether
+ * `origin`'s log goes sparse between this node and the view's peer: on a
+ * committee, its hub's log, which it takes sparse (origins() marks that
+ * row AYIL_SYNC_SPARSE); on a hub facing a registered device of a
+ * committee, the hub's own log, which it sends sparse when the peer asks.
+ * Between two tiers of hubs no log is sparse.
+ */
+int ayil_policy_sparse(const ayil_policy_view_t *v,
+                       const uint8_t origin[AYIL_ID_BYTES]);
+
+/* For a log that ayil_policy_sparse() says a hub sends sparse: whether its
+ * notice about `node` goes to the view's peer, i.e. `node` is a device of
+ * the peer's committee (its admission, its revocation, its successor). */
+int ayil_policy_notice_for(const ayil_policy_view_t *v,
+                           const uint8_t node[AYIL_ID_BYTES]);
+
 /* Answers whether this node wants `origin`'s log (AYIL_SYNC_WANT). */
 typedef unsigned (*ayil_policy_wants_cb)(void *ctx,
                                          const uint8_t origin[AYIL_ID_BYTES]);

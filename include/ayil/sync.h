@@ -69,12 +69,16 @@
 /* Policy flags for an origin, as seen from this side of this connection. */
 #define AYIL_SYNC_OFFER 1u /* this side sends the origin's log to the peer */
 #define AYIL_SYNC_WANT 2u  /* this side accepts the origin's log from it */
+/* With AYIL_SYNC_WANT: this side takes the origin's log sparse, only the
+ * entries the peer's policy says concern it, with gaps between them (a
+ * committee and its hub's notice log; PROTOCOL.md, "Sparse logs"). */
+#define AYIL_SYNC_SPARSE 32u
 
 typedef struct ayil_sync_s ayil_sync_t;
 
 typedef struct {
   uint8_t id[AYIL_ID_BYTES];
-  unsigned flags; /* AYIL_SYNC_OFFER | AYIL_SYNC_WANT */
+  unsigned flags; /* AYIL_SYNC_OFFER | AYIL_SYNC_WANT | AYIL_SYNC_SPARSE */
 } ayil_sync_origin_t;
 
 /*
@@ -177,6 +181,14 @@ typedef struct {
    * the lacking one, unless the record's body was purged since. */
   int (*repair)(void *ctx, const uint8_t origin[AYIL_ID_BYTES], uint64_t seq,
                 const uint8_t *body, size_t len);
+
+  /* Optional (sparse logs). For an origin this side OFFERs and the peer
+   * takes sparse (AYIL_SYNC_SPARSE on its row): the first seq after
+   * `after` that the peer is to get, in *seq, or 0 when none is. The
+   * sender skips the others and says so with SKIPPED. NULL: every entry
+   * is sent, which a sparse receiver takes too. */
+  int (*next)(void *ctx, const uint8_t origin[AYIL_ID_BYTES], uint64_t after,
+              uint64_t *seq);
 
   /* 1: this side dials a hub (upgraded before its committees): its have
    * says it reads the held body form, and it sends that form from the

@@ -205,6 +205,19 @@ static void free_lent(conn_t *c) {
   c->g_entry = c->g_body = c->g_proof = NULL;
 }
 
+/* Hub: the next of its notices for the committee at the other end, which
+ * takes the hub's log sparse. */
+static int cb_next(void *ctx, const uint8_t origin[AYIL_ID_BYTES],
+                   uint64_t after, uint64_t *seq) {
+  conn_t *c = ctx;
+  ayil_node_view_t nv;
+  int rc = conn_view(c, &nv);
+  if (rc == 0)
+    rc = ayil_node_sparse_next(c->d->store, &nv.v, origin, after, INT64_MAX,
+                               seq, NULL);
+  return rc;
+}
+
 static int cb_lacking(void *ctx, const uint8_t origin[AYIL_ID_BYTES],
                       uint64_t after, uint64_t *seq) {
   return ayil_store_lacking(((conn_t *)ctx)->d->store, origin, after, seq);
@@ -457,6 +470,7 @@ static void session_cfg(conn_t *c, ayil_session_config_t *cfg) {
   sc->discover = cb_discover;
   sc->head = cb_head;
   sc->get = cb_get;
+  sc->next = cb_next;
   sc->lacking = cb_lacking;
   sc->repair = cb_repair;
   sc->deliver = cb_deliver;

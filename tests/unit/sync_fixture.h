@@ -55,6 +55,11 @@ typedef struct {
   size_t narrived;    /* ARRIVED messages heard, the last one: */
   uint8_t arr_origin[AYIL_ID_BYTES];
   uint64_t arr_seq, arr_at;
+  /* Sparse logs: `sparse` stores what comes past a gap (the seqs in
+   * between held as holes, entry NULL); `only` (sender) makes next() give
+   * only the seqs marked in it. */
+  int sparse;
+  const uint8_t *only; /* only[seq] != 0: that entry goes to the peer */
   const char *name; /* name_of() answers it for every origin */
   char named[AYIL_SYNC_NAME_MAX + 1]; /* the last NAMED heard */
 } mstore_t;
@@ -174,6 +179,8 @@ static inline int cb_get(void *ctx, const uint8_t *origin, uint64_t seq,
   if (l == NULL || seq == 0 || seq > l->durable)
     return AYIL_ENOTFOUND;
   e = &l->e[seq - 1];
+  if (e->entry == NULL)
+    return AYIL_ENOTFOUND; /* a hole of a sparse log */
   it->entry = e->entry;
   it->entry_len = e->elen;
   it->body = e->body;
@@ -193,6 +200,11 @@ static inline int cb_deliver(void *ctx, const ayil_entry_t *d,
     ayil_entry_hash(it->entry, it->entry_len, h);
     return memcmp(h, l->e[d->seq - 1].hash, AYIL_HASH_BYTES) == 0 ? 0
                                                                   : AYIL_EFORK;
+  }
+  while (m->sparse && l->n + 1 < d->seq) {
+    memset(&l->e[l->n], 0, sizeof l->e[0]); /* a hole */
+    l->n++;
+    assert_true(l->n < 400);
   }
   assert_int_equal(d->seq, l->n + 1);
   if (it->held) {
@@ -231,6 +243,8 @@ static inline int cb_lacking(void *ctx, const uint8_t *origin, uint64_t after,
   *seq = 0;
   for (i = after; l != NULL && i < l->durable; i++) {
     ayil_entry_t e;
+    if (l->e[i].entry == NULL)
+      continue; /* a hole of a sparse log */
     assert_int_equal(ayil_entry_decode(&e, l->e[i].entry, l->e[i].elen), 0);
     if (e.has_body && l->e[i].body == NULL && l->e[i].proof == NULL) {
       *seq = i + 1;
@@ -262,6 +276,22 @@ static inline void cb_event(void *ctx, const ayil_sync_event_t *ev) {
   } else if (ev->type == AYIL_SYNC_EV_ACKED) {
     m->acked = ev->seq;
   }
+}
+
+/* The sender's next entry for a sparse peer: every one, or those in
+ * `only`. */
+static inline int cb_next(void *ctx, const uint8_t *origin, uint64_t after,
+                          uint64_t *seq) {
+  mstore_t *m = ctx;
+  mlog_t *l = find_log(m, origin, 0);
+  uint64_t i;
+  *seq = 0;
+  for (i = after + 1; l != NULL && i <= l->durable; i++)
+    if (m->only == NULL || m->only[i]) {
+      *seq = i;
+      break;
+    }
+  return 0;
 }
 
 static inline int cb_arrivals(void *ctx) {
@@ -311,6 +341,7 @@ static inline ayil_sync_config_t config_for(mstore_t *m) {
   c.discover = cb_discover;
   c.head = cb_head;
   c.get = cb_get;
+  c.next = cb_next;
   c.deliver = cb_deliver;
   c.event = cb_event;
   c.lacking = cb_lacking;

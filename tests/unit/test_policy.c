@@ -96,6 +96,17 @@ static void test_hub_table(void **state) {
   assert_int_equal(o[1].flags, AYIL_SYNC_OFFER | AYIL_SYNC_WANT);
   assert_memory_equal(o[2].id, hub.pk, 32);
   assert_int_equal(o[2].flags, AYIL_SYNC_OFFER);
+  /* Its own log goes sparse to a device that asks: the notices naming a
+   * device of the peer's committee, no other. */
+  assert_int_equal(ayil_policy_sparse(&v, hub.pk), 1);
+  assert_int_equal(ayil_policy_sparse(&v, cur.pk), 0);
+  assert_int_equal(ayil_policy_notice_for(&v, cur.pk), 1);
+  assert_int_equal(ayil_policy_notice_for(&v, old.pk), 1);
+  assert_int_equal(ayil_policy_notice_for(&v, stranger.pk), 0);
+  v.peer_hub = 1; /* between tiers of hubs nothing is sparse */
+  assert_int_equal(ayil_policy_sparse(&v, hub.pk), 0);
+  assert_int_equal(ayil_policy_notice_for(&v, cur.pk), 0);
+  v.peer_hub = 0;
   /* A hub takes nothing it did not list. */
   assert_int_equal(ayil_policy_discover(&v, stranger.pk), 0);
   assert_int_equal(ayil_policy_flags(&v, stranger.pk), 0);
@@ -115,6 +126,8 @@ static void test_hub_table(void **state) {
   assert_int_equal(n, 1);
   assert_memory_equal(o[0].id, hub.pk, 32);
   assert_int_equal(o[0].flags, AYIL_SYNC_OFFER);
+  /* ... whole: a stranger has no committee to filter for. */
+  assert_int_equal(ayil_policy_sparse(&v, hub.pk), 0);
 }
 
 static void test_committee_table(void **state) {
@@ -129,7 +142,11 @@ static void test_committee_table(void **state) {
   assert_memory_equal(o[0].id, cur.pk, 32);
   assert_int_equal(o[0].flags, AYIL_SYNC_OFFER); /* not WANT: its own */
   assert_memory_equal(o[1].id, hub.pk, 32);
-  assert_int_equal(o[1].flags, AYIL_SYNC_WANT);
+  /* The hub's notices, sparse: only those naming this committee. */
+  assert_int_equal(o[1].flags, AYIL_SYNC_WANT | AYIL_SYNC_SPARSE);
+  assert_int_equal(ayil_policy_sparse(&v, hub.pk), 1);
+  assert_int_equal(ayil_policy_sparse(&v, old.pk), 0);
+  assert_int_equal(ayil_policy_sparse(&v, cur.pk), 0);
   /* The confirmed predecessor's log is wanted. */
   assert_memory_equal(o[2].id, old.pk, 32);
   assert_int_equal(o[2].flags, AYIL_SYNC_WANT);

@@ -45,6 +45,213 @@ static void test_exchange(void **state) {
   pair_free(p);
 }
 
+/* Sparse logs (PROTOCOL.md, "Sparse logs"): a committee takes its hub's
+ * notice log sparse; the hub sends only what next() gives it, each run
+ * after a gap as a new ENTRIES whose prev is the entry's own, and says
+ * SKIPPED for what it leaves out at the end, so both sides go idle. */
+static void hub_sends(conn_t *c, int *types, size_t *nt, uint8_t *last,
+                      size_t *last_len) {
+  size_t guard;
+  *nt = 0;
+  for (guard = 0; guard < 200; guard++) {
+    int i, moved = 0;
+    for (i = 1; i >= 0; i--) {
+      const uint8_t *msg;
+      size_t len = 0;
+      assert_int_equal(ayil_sync_poll(c->s[i], c->now, &msg, &len), 0);
+      if (len == 0)
+        continue;
+      moved = 1;
+      if (i == 1) {
+        types[(*nt)++] = msg_type(msg, len);
+        memcpy(last, msg, len < 64 ? len : 64);
+        *last_len = len;
+      }
+      assert_int_equal(ayil_sync_recv(c->s[1 - i], msg, len, c->now), 0);
+      commit_all(c, 1 - i);
+    }
+    c->now += 600;
+    if (!moved && ayil_sync_idle(c->s[0]) && ayil_sync_idle(c->s[1]))
+      return;
+  }
+  fail_msg("the connection never went idle");
+}
+
+static void test_sparse(void **state) {
+  static const uint8_t only[16] = {[2] = 1, [3] = 1, [7] = 1, [10] = 1};
+  pair_t *p = pair_new();
+  mlog_t *hl, *cl;
+  conn_t c;
+  ayil_sync_stats_t st;
+  uint8_t have[AYIL_SYNC_HAVE_MAX], last[64];
+  int types[64];
+  size_t nt = 0, len = 0, last_len = 0, i;
+  ayil_sync_t *s;
+  ayil_sync_config_t cc;
+  (void)state;
+  hl = find_log(&p->h, p->kh.pk, 0);
+  write_n(hl, &p->kh, 8, 0);
+  p->h.only = only;
+  p->c.pol[1].flags = AYIL_SYNC_WANT | AYIL_SYNC_SPARSE;
+  p->c.sparse = 1;
+  /* The committee's have row for the hub's log carries flag 32 with WANT:
+   * [hub, 0, nil, 0x22]. */
+  cc = config_for(&p->c);
+  assert_int_equal(ayil_sync_new(&s, &cc, 0), 0);
+  assert_int_equal(ayil_sync_have_payload(s, have, sizeof have, &len), 0);
+  assert_int_equal(have[len - 1], 0x22);
+  assert_int_equal(have[len - 2], 0xc0);
+  ayil_sync_free(s);
+
+  conn_open(&c, &p->c, &p->h);
+  hub_sends(&c, types, &nt, last, &last_len);
+  /* ENTRIES first=2 (2 and 3), ENTRIES first=7, then SKIPPED up to 8:
+   * [13, 1, 8], 1 being the hub's log in the hub's own list. */
+  assert_int_equal(nt, 3);
+  assert_int_equal(types[0], AYIL__SYNC_ENTRIES);
+  assert_int_equal(types[1], AYIL__SYNC_ENTRIES);
+  assert_int_equal(types[2], AYIL__SYNC_SKIPPED);
+  {
+    static const uint8_t golden[] = {0x93, 0x0d, 0x01, 0x08};
+    assert_int_equal(last_len, sizeof golden);
+    assert_memory_equal(last, golden, sizeof golden);
+  }
+  ayil_sync_stats(c.s[1], &st);
+  assert_int_equal(st.entries_sent, 3);
+  cl = find_log(&p->c, p->kh.pk, 0);
+  assert_non_null(cl);
+  assert_int_equal(cl->n, 7);
+  for (i = 1; i <= 7; i++) {
+    if (only[i]) {
+      assert_non_null(cl->e[i - 1].entry);
+      assert_int_equal(cl->e[i - 1].elen, hl->e[i - 1].elen);
+      assert_memory_equal(cl->e[i - 1].entry, hl->e[i - 1].entry,
+                          hl->e[i - 1].elen);
+    } else {
+      assert_null(cl->e[i - 1].entry);
+    }
+  }
+  assert_int_equal(p->c.delivered, 3);
+  /* The hub heard 7 acknowledged; the link is idle, no ping due. */
+  {
+    uint64_t a = 0;
+    assert_int_equal(ayil_sync_peer_acked(c.s[1], p->kh.pk, &a), 0);
+    assert_int_equal(a, 7);
+  }
+  assert_true(ayil_sync_timeout_ms(c.s[0]) == UINT64_MAX);
+  assert_true(ayil_sync_timeout_ms(c.s[1]) == UINT64_MAX);
+
+  /* Live: two more notices, 9 not for the committee, 10 for it. */
+  write_n(hl, &p->kh, 2, 0);
+  assert_int_equal(ayil_sync_notify(c.s[1], p->kh.pk), 0);
+  hub_sends(&c, types, &nt, last, &last_len);
+  assert_int_equal(nt, 1);
+  assert_int_equal(types[0], AYIL__SYNC_ENTRIES);
+  assert_int_equal(cl->n, 10);
+  assert_null(cl->e[8].entry);
+  assert_memory_equal(cl->e[9].entry, hl->e[9].entry, hl->e[9].elen);
+  conn_close(&c);
+
+  /* A new connection from the committee's head (10): nothing to send. */
+  conn_open(&c, &p->c, &p->h);
+  hub_sends(&c, types, &nt, last, &last_len);
+  assert_int_equal(nt, 0);
+  conn_close(&c);
+  /* The hub's log grew by one that is not for it: only SKIPPED goes. */
+  write_n(hl, &p->kh, 1, 0);
+  conn_open(&c, &p->c, &p->h);
+  assert_false(ayil_sync_idle(c.s[0])); /* it waits for 11, or SKIPPED */
+  hub_sends(&c, types, &nt, last, &last_len);
+  assert_int_equal(nt, 1);
+  assert_int_equal(types[0], AYIL__SYNC_SKIPPED);
+  assert_int_equal(cl->n, 10);
+  conn_close(&c);
+
+  /* A hub without next() sends every entry; the sparse side takes them. */
+  p->h.only = NULL;
+  conn_open(&c, &p->c, &p->h);
+  hub_sends(&c, types, &nt, last, &last_len);
+  assert_int_equal(nt, 1);
+  assert_int_equal(cl->n, 11);
+  assert_non_null(cl->e[10].entry);
+  conn_close(&c);
+  pair_free(p);
+}
+
+/* What a sparse receiver refuses: a gap whose prev is not the entry's own
+ * (the signature covers it), SKIPPED below what was sent, SKIPPED of a log
+ * not taken sparse, and a gap on a log not taken sparse. */
+static void test_sparse_hostile(void **state) {
+  uint8_t msg[4096], prev[AYIL_HASH_BYTES];
+  size_t len;
+  hostile_t t;
+  (void)state;
+  /* A hub machine that takes the committee's log sparse (WANT|SPARSE in
+   * its own rows) from a peer that offers it. */
+  t = hostile_new_flags(8, 0x03);
+  t.p->h.pol[0].flags = AYIL_SYNC_OFFER | AYIL_SYNC_WANT;
+  /* Not sparse: a gap is a sequence error. */
+  len = entries_msg(t.cl, 5, 1, t.cl->e[3].hash, NULL, msg, sizeof msg);
+  assert_int_equal(ayil_sync_recv(t.h, msg, len, 1), AYIL_ESEQ);
+  hostile_free(&t);
+  /* Not sparse: SKIPPED is a protocol violation. */
+  t = hostile_new_flags(8, 0x03);
+  msg[0] = 0x93;
+  msg[1] = 0x0d;
+  msg[2] = 0x00;
+  msg[3] = 0x05;
+  assert_int_equal(ayil_sync_recv(t.h, msg, 4, 1), AYIL_EPEER);
+  hostile_free(&t);
+  {
+    /* Sparse: a gap is taken; the entry after it is checked by its
+     * signature, which covers prev. */
+    pair_t *p = pair_new();
+    ayil_sync_t *h;
+    ayil_sync_config_t ch;
+    uint8_t buf[AYIL_SYNC_HAVE_MAX], pay[128];
+    mlog_t *cl = find_log(&p->c, p->kc.pk, 0);
+    size_t o = 0;
+    static const uint8_t head[] = {0x92, 0x02, 0x91, 0x94, 0xc4, 0x20};
+    write_n(cl, &p->kc, 8, 40);
+    p->h.pol[0].flags = AYIL_SYNC_WANT | AYIL_SYNC_SPARSE;
+    p->h.sparse = 1;
+    ch = config_for(&p->h);
+    assert_int_equal(ayil_sync_new(&h, &ch, 0), 0);
+    assert_int_equal(ayil_sync_have_payload(h, buf, sizeof buf, &len), 0);
+    memcpy(pay, head, sizeof head);
+    o = sizeof head;
+    memcpy(pay + o, p->kc.pk, 32);
+    o += 32;
+    pay[o++] = 0x08; /* the peer holds 8 */
+    pay[o++] = 0xc4;
+    pay[o++] = 0x20;
+    memcpy(pay + o, cl->e[7].hash, 32);
+    o += 32;
+    pay[o++] = 0x01; /* OFFER */
+    assert_int_equal(ayil_sync_start(h, pay, o, 0), 0);
+    /* A wrong prev past the gap: the rebuilt entry does not verify. */
+    memcpy(prev, cl->e[3].hash, sizeof prev);
+    prev[0] ^= 1;
+    len = entries_msg(cl, 5, 1, prev, NULL, msg, sizeof msg);
+    assert_int_equal(ayil_sync_recv(h, msg, len, 1), AYIL_ESIG);
+    ayil_sync_free(h);
+    assert_int_equal(ayil_sync_new(&h, &ch, 0), 0);
+    assert_int_equal(ayil_sync_have_payload(h, buf, sizeof buf, &len), 0);
+    assert_int_equal(ayil_sync_start(h, pay, o, 0), 0);
+    len = entries_msg(cl, 5, 1, cl->e[3].hash, NULL, msg, sizeof msg);
+    assert_int_equal(ayil_sync_recv(h, msg, len, 1), 0);
+    assert_int_equal(p->h.delivered, 1);
+    /* SKIPPED below what came: refused. */
+    msg[0] = 0x93;
+    msg[1] = 0x0d;
+    msg[2] = 0x00;
+    msg[3] = 0x03;
+    assert_int_equal(ayil_sync_recv(h, msg, 4, 1), AYIL_EPEER);
+    ayil_sync_free(h);
+    pair_free(p);
+  }
+}
+
 /* ARRIVED (PROTOCOL.md, "National tier", freshness): a side whose rows
  * carry ARRIVALS hears when the peer took in an origin's entries; a side
  * that did not ask gets none, and one sent anyway breaks the protocol. */
@@ -1157,6 +1364,8 @@ int main(void) {
       cmocka_unit_test(test_have_duplicate_origin),
       cmocka_unit_test(test_ping_only_with_work),
       cmocka_unit_test(test_ping_flood),
+      cmocka_unit_test(test_sparse),
+      cmocka_unit_test(test_sparse_hostile),
       cmocka_unit_test(test_golden),
       cmocka_unit_test(test_golden_held),
       cmocka_unit_test(test_held_body),

@@ -356,8 +356,14 @@ static void test_early_hostile(void **state) {
     o += 32;
     pay[o++] = 0x00;
     pay[o++] = 0xc0;
-    pay[o++] = 0x20; /* no such flag (16 is ARRIVALS) */
+    pay[o++] = 0x40; /* no such flag (32 is SPARSE) */
     assert_int_equal(ayil_sync_start(h, pay, o, 0), AYIL_EFORMAT);
+    ayil_sync_free(h);
+    /* SPARSE qualifies WANT: alone it is a protocol violation. */
+    assert_int_equal(ayil_sync_new(&h, &ch, 0), 0);
+    assert_int_equal(ayil_sync_have_payload(h, buf, sizeof buf, &len), 0);
+    pay[o - 1] = 0x20;
+    assert_int_equal(ayil_sync_start(h, pay, o, 0), AYIL_EPEER);
     ayil_sync_free(h);
     pair_free(p);
   }
