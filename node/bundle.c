@@ -17,6 +17,7 @@
 
 int ayil_bundle_export(ayil_store_t *st, const uint8_t sender_sk[64],
                        const uint8_t recipient[AYIL_ID_BYTES],
+                       const ayil_policy_view_t *v,
                        const uint8_t (*origins)[AYIL_ID_BYTES],
                        const uint64_t *from, size_t n, const uint8_t *token,
                        const ayil_bundle_ack_t *acks, size_t nacks,
@@ -40,11 +41,21 @@ int ayil_bundle_export(ayil_store_t *st, const uint8_t sender_sk[64],
   for (i = 0; rc == 0 && i < n; i++) {
     uint64_t head_seq = 0, seq;
     uint8_t hh[AYIL_HASH_BYTES];
+    /* A log the recipient takes sparse: only what it is to get. */
+    int sparse = v != NULL && ayil_policy_sparse(v, origins[i]);
     rc = ayil_store_head(st, origins[i], &head_seq, hh);
     for (seq = from[i] > 0 ? from[i] : 1; rc == 0 && seq <= head_seq; seq++) {
       ayil_bundle_item_t item;
       uint8_t *entry = NULL, *body = NULL, *proof = NULL, *chunk = NULL;
       size_t elen = 0, blen = 0, plen = 0, clen = 0;
+      if (sparse) {
+        uint64_t nx = 0;
+        rc = ayil_node_sparse_next(st, v, origins[i], seq - 1, head_seq, &nx,
+                                   NULL);
+        if (rc != 0 || nx == 0)
+          break;
+        seq = nx;
+      }
       rc = ayil_store_item(st, origins[i], seq, &entry, &elen, &body, &blen,
                            &proof, &plen);
       if (rc == 0) {

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "ayil/bundle.h"
+#include "ayil/policy.h"
 #include "store.h"
 
 typedef struct {
@@ -31,11 +32,14 @@ typedef struct {
 /*
  * Writes `path` (refusing to overwrite) with the entries of each origin in
  * `origins` from seq from[i] on, sealed to `recipient`, carrying `nacks`
- * signed acknowledgements (a hub's, of the recipient's own log). On a
- * failure the partial file is removed.
+ * signed acknowledgements (a hub's, of the recipient's own log). `v`, the
+ * policy's view of the recipient (NULL: none), leaves out of a log it takes
+ * sparse what is not for it (ayil_node_sparse_next()). On a failure the
+ * partial file is removed.
  */
 int ayil_bundle_export(ayil_store_t *st, const uint8_t sender_sk[64],
                        const uint8_t recipient[AYIL_ID_BYTES],
+                       const ayil_policy_view_t *v,
                        const uint8_t (*origins)[AYIL_ID_BYTES],
                        const uint64_t *from, size_t n, const uint8_t *token,
                        const ayil_bundle_ack_t *acks, size_t nacks,

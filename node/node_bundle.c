@@ -100,7 +100,7 @@ int ayil_node_bundle_export(ayil_node_t *n, const char *to, int all,
       nacks = 1;
     }
   }
-  rc = ayil_bundle_export(n->store, n->ident.sk, out->recipient,
+  rc = ayil_bundle_export(n->store, n->ident.sk, out->recipient, &nv.v,
                           (const uint8_t(*)[AYIL_ID_BYTES])origins, from, no,
                           has_token ? token : NULL, &ack, nacks, path, &stats);
   sodium_memzero(token, sizeof token);

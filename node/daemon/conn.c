@@ -888,6 +888,31 @@ static int admit(void *ctx, const uint8_t peer[AYIL_ID_BYTES],
   return 0;
 }
 
+/* Hub: what the peer's have shows it holds of the logs offered to it is
+ * acknowledged, as an ACK would have said: an ACK lost with a cut link, or
+ * a log taken sparse whose last entries were skipped, would otherwise stay
+ * owed in `ayil status`. Written only when it moved. */
+static void have_acks(conn_t *c) {
+  static ayil_sync_origin_t rows[AYIL_POLICY_DEVICES_MAX + 2];
+  daemon_t *d = c->d;
+  ayil_node_view_t nv;
+  size_t n = 0, i;
+  if (conn_sync(c) == NULL || conn_view(c, &nv) != 0 ||
+      ayil_policy_origins(&nv.v, rows, AYIL_POLICY_DEVICES_MAX + 2, &n) != 0)
+    return;
+  for (i = 0; i < n && i < AYIL_POLICY_DEVICES_MAX + 2; i++) {
+    uint64_t seq = 0, known = 0, head = 0;
+    uint8_t hh[AYIL_HASH_BYTES];
+    if (!(rows[i].flags & AYIL_SYNC_OFFER) ||
+        ayil_sync_peer_acked(conn_sync(c), rows[i].id, &seq) != 0 || seq == 0 ||
+        ayil_store_head(d->store, rows[i].id, &head, hh) != 0 || seq > head ||
+        ayil_reg_peer_acked(d->store, c->peer, rows[i].id, &known) != 0 ||
+        seq <= known)
+      continue;
+    ayil_reg_acked(d->store, c->peer, rows[i].id, seq, (uint64_t)time(NULL));
+  }
+}
+
 /* Both: the session is open (keys agreed, haves exchanged). */
 static void opened(conn_t *c, uint64_t peer_clock_ms) {
   daemon_t *d = c->d;
@@ -911,6 +936,8 @@ static void opened(conn_t *c, uint64_t peer_clock_ms) {
     /* Admitted: the invite token is spent. */
     ayil_reg_token_set(d->store, NULL);
     arrivals_up(c);
+  } else {
+    have_acks(c);
   }
   c->state = CONN_SYNC;
   c->made_progress = 1;

@@ -56,6 +56,26 @@ done
 for n in hub "${COMMITTEES[@]}"; do
   expect_rc 0 "$n: ayil log verify" "$AYIL" --home "${HOME_OF[$n]}" log verify
 done
+# Each committee takes the hub's notice log sparse: exactly the notices
+# that name it, byte-identical to the hub's, and nothing the hub has
+# acknowledged counts as still owed to it.
+HUBHEX=$(hex_of hub)
+hubseqs() { # the hub's notices naming committee $1: seq:bytes
+  sq "$HUB/ayil.db" "SELECT e.seq||':'||hex(e.bytes) FROM notices t JOIN entries e ON e.n = t.n WHERE t.origin = X'$HUBHEX' AND e.origin = X'$HUBHEX' AND t.node = X'$(hex_of "$1")' ORDER BY e.seq"
+}
+heldseqs() { sq "${HOME_OF[$1]}/ayil.db" "SELECT seq||':'||hex(bytes) FROM entries WHERE origin = X'$HUBHEX' ORDER BY seq"; }
+hubhead=$(sq "$HUB/ayil.db" "SELECT max(seq) FROM entries WHERE origin = X'$HUBHEX'")
+for c in "${COMMITTEES[@]}"; do
+  mine=$(hubseqs "$c" | cut -d: -f1 | tr '\n' ' ')
+  held=$(heldseqs "$c" | cut -d: -f1 | tr '\n' ' ')
+  check "$c holds the hub's notices [${held% }] of 1..$hubhead: the ones naming it [${mine% }]" test -n "$mine" -a "$held" = "$mine"
+  check "$c: those notices are the hub's, byte for byte" test "$(heldseqs "$c" | sha256sum)" = "$(hubseqs "$c" | sha256sum)"
+  uo=$("$AYIL" --home "$HUB" status --json | python3 -c "import json,sys; print([p.get('unacked_out') for p in json.load(sys.stdin)['peers'] if p.get('id') == sys.argv[1]][0])" "$(id_of "$c")")
+  check "hub status: nothing owed to $c (unacked_out $uo)" test "$uo" = 0
+done
+nheld=$(for c in "${COMMITTEES[@]}"; do heldseqs "$c"; done | wc -l)
+check "the committees hold $nheld of the hub's notices between them, not 3 x $hubhead" test "$nheld" -lt $((3 * hubhead))
+
 want=$(($(added c1) + $(added c2) + $(added c3)))
 got=$(hub_total appeals)
 check "hub report: total appeals $got = $want added" test "$got" = "$want"
