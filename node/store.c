@@ -608,13 +608,13 @@ int ayil_store_item(ayil_store_t *st, const uint8_t origin[AYIL_ID_BYTES],
                     uint8_t **body, size_t *body_len, uint8_t **proof,
                     size_t *proof_len) {
   return ayil_store_item_held(st, origin, seq, entry, entry_len, body, body_len,
-                              proof, proof_len, NULL);
+                              proof, proof_len, NULL, 0);
 }
 
 int ayil_store_item_held(ayil_store_t *st, const uint8_t origin[AYIL_ID_BYTES],
                          uint64_t seq, uint8_t **entry, size_t *entry_len,
                          uint8_t **body, size_t *body_len, uint8_t **proof,
-                         size_t *proof_len, int *held) {
+                         size_t *proof_len, int *held, int held_ok) {
   ayil_entry_t e;
   ayil_store_row_t row;
   int rc;
@@ -642,6 +642,8 @@ int ayil_store_item_held(ayil_store_t *st, const uint8_t origin[AYIL_ID_BYTES],
                   &e, held);
     if (rc != 0)
       goto fail;
+    if (*held && held_ok)
+      return 0; /* it goes out held: the body is not needed */
   }
   rc = ayil_store_body(st, e.record, e.body_hash, body, body_len);
   if (rc == AYIL_EDAMAGED) {

@@ -179,11 +179,13 @@ int ayil_store_item(ayil_store_t *st, const uint8_t origin[AYIL_ID_BYTES],
                     size_t *proof_len);
 /* ayil_store_item(), and *held: 1 when the body was stored first with an
  * earlier entry (lower seq) of the same log and record, so a peer that holds
- * the log up to this entry holds the body (one lookup, no scan). */
+ * the log up to this entry holds the body (one lookup, no scan). With
+ * `held_ok` (the entry goes out in the held form if it is held), a held
+ * body is not read: *body stays NULL. */
 int ayil_store_item_held(ayil_store_t *st, const uint8_t origin[AYIL_ID_BYTES],
                          uint64_t seq, uint8_t **entry, size_t *entry_len,
                          uint8_t **body, size_t *body_len, uint8_t **proof,
-                         size_t *proof_len, int *held);
+                         size_t *proof_len, int *held, int held_ok);
 
 /* Converts an SQLite result code to an AYIL_E* code (0 for OK, ROW, DONE). */
 int ayil__store_rc(int sqlite_rc);

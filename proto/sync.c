@@ -636,9 +636,9 @@ int ayil_sync_idle(const ayil_sync_t *s) {
         !(sl->out_sparse && sl->out_next > sl->out_head &&
           sl->out_skipped >= sl->out_head))
       return 0;
-    if (sl->in_active && (ayil__sync_in_waiting(sl) ||
-                          sl->in_delivered > sl->in_committed ||
-                          sl->in_committed > sl->in_acked))
+    if (sl->in_active &&
+        (ayil__sync_in_waiting(sl) || sl->in_delivered > sl->in_committed ||
+         sl->in_committed > sl->in_acked))
       return 0;
   }
   return 1;

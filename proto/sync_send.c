@@ -46,11 +46,15 @@ static int own_entry(ayil_sync_t *s, const slot_t *sl, uint64_t seq,
   uint8_t bh[AYIL_HASH_BYTES];
   int rc;
   memset(it, 0, sizeof *it);
+  /* A held body goes out as [hash, true]: the embedder need not read it. */
+  it->held_ok = s->cfg.held || s->peer_held;
   rc = ayil__sync_cb_rc(s->cfg.get(s->cfg.ctx, sl->id, seq, it));
   if (rc != 0)
     return rc;
   if (it->entry == NULL || ayil_entry_decode(e, it->entry, it->entry_len) != 0)
     return AYIL_ECORRUPT;
+  if (it->held && it->held_ok)
+    it->body = NULL; /* not sent, whatever the embedder gave */
   if (memcmp(e->origin, sl->id, AYIL_ID_BYTES) != 0 || e->seq != seq ||
       memcmp(e->prev, seq == 1 ? ZEROS : sl->out_prev, AYIL_HASH_BYTES) != 0)
     return AYIL_ECORRUPT;

@@ -111,6 +111,10 @@ typedef struct {
    * with the body this side holds under that hash for that record, or, if
    * it holds none, as with `unavailable` (PROTOCOL.md, "Sync", Records). */
   int held;
+  /* Set by the state machine before get(), read by the embedder: 1 when an
+   * entry that is `held` goes out in the held form, so get() may leave its
+   * body out (not read it at all). 0: give the body as usual. */
+  int held_ok;
 } ayil_sync_item_t;
 
 enum {

@@ -233,11 +233,13 @@ static int cb_get(void *ctx, const uint8_t origin[AYIL_ID_BYTES], uint64_t seq,
                   ayil_sync_item_t *out) {
   conn_t *c = ctx;
   int rc;
+  int held_ok = out->held_ok;
   free_lent(c);
   memset(out, 0, sizeof *out);
-  rc = ayil_store_item_held(c->d->store, origin, seq, &c->g_entry,
-                            &out->entry_len, &c->g_body, &out->body_len,
-                            &c->g_proof, &out->proof_len, &out->held);
+  out->held_ok = held_ok;
+  rc = ayil_store_item_held(
+      c->d->store, origin, seq, &c->g_entry, &out->entry_len, &c->g_body,
+      &out->body_len, &c->g_proof, &out->proof_len, &out->held, out->held_ok);
   out->entry = c->g_entry;
   out->body = c->g_body;
   out->proof = c->g_proof;

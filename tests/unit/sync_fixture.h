@@ -60,7 +60,7 @@ typedef struct {
    * only the seqs marked in it. */
   int sparse;
   const uint8_t *only; /* only[seq] != 0: that entry goes to the peer */
-  const char *name; /* name_of() answers it for every origin */
+  const char *name;    /* name_of() answers it for every origin */
   char named[AYIL_SYNC_NAME_MAX + 1]; /* the last NAMED heard */
 } mstore_t;
 
