@@ -911,6 +911,9 @@ static void have_acks(conn_t *c) {
         ayil_reg_peer_acked(d->store, c->peer, rows[i].id, &known) != 0 ||
         seq <= known)
       continue;
+    /* In the loop turn's transaction: no commit of its own. */
+    if (tx_open(d) != 0)
+      return;
     ayil_reg_acked(d->store, c->peer, rows[i].id, seq, (uint64_t)time(NULL));
   }
 }
