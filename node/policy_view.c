@@ -119,11 +119,14 @@ int ayil_node_sparse_next(ayil_store_t *st, const ayil_policy_view_t *v,
     return 0;
   }
   /* A hub's log holds notices only, each folded into `notices` (its
-   * entry's n) as it was stored: the node each names, in log order. */
+   * entry's n) as it was stored: the node each names, in log order. An
+   * entry that is no notice should not be there; it goes too, so that the
+   * peer refuses it and says so (a compromised hub is seen). */
   rc = ayil__store_stmt(st,
-                        "SELECT e.seq, t.node FROM notices t JOIN log_entries "
-                        "e ON e.n = t.n WHERE t.origin = ?1 AND e.seq > ?2 "
-                        "AND e.seq <= ?3 ORDER BY e.seq",
+                        "SELECT e.seq, t.node FROM log_entries e LEFT JOIN "
+                        "notices t ON t.n = e.n WHERE e.log = (SELECT id FROM "
+                        "logs WHERE origin = ?1) AND e.seq > ?2 AND e.seq <= "
+                        "?3 ORDER BY e.seq",
                         &s);
   if (rc != 0)
     return rc;
@@ -131,8 +134,9 @@ int ayil_node_sparse_next(ayil_store_t *st, const ayil_policy_view_t *v,
   sqlite3_bind_int64(s, 2, (sqlite3_int64)after);
   sqlite3_bind_int64(s, 3, (sqlite3_int64)upto);
   while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-    if (sqlite3_column_bytes(s, 1) != AYIL_ID_BYTES ||
-        !ayil_policy_notice_for(v, sqlite3_column_blob(s, 1)))
+    if (sqlite3_column_type(s, 1) != SQLITE_NULL &&
+        (sqlite3_column_bytes(s, 1) != AYIL_ID_BYTES ||
+         !ayil_policy_notice_for(v, sqlite3_column_blob(s, 1))))
       continue;
     if (n++ == 0)
       first = (uint64_t)sqlite3_column_int64(s, 0);

@@ -93,10 +93,16 @@ typedef struct {
   uv_write_t wr;
   uv_timer_t timer;
   int closing;
+  int open; /* handles not closed yet: k is freed when both are */
 } kick_t;
 
-static void kick_timer_closed(uv_handle_t *h) {
-  free(h->data);
+/* Both handles live inside k: it is freed only after the last one closed
+ * (freeing it when the timer closed, with the pipe still in libuv's list
+ * of closing handles, aborted ayil-web in uv__finish_close). */
+static void kick_closed(uv_handle_t *h) {
+  kick_t *k = h->data;
+  if (--k->open == 0)
+    free(k);
 }
 
 static void kick_end(kick_t *k) {
@@ -104,8 +110,8 @@ static void kick_end(kick_t *k) {
     return;
   k->closing = 1;
   uv_timer_stop(&k->timer);
-  uv_close((uv_handle_t *)&k->pipe, NULL);
-  uv_close((uv_handle_t *)&k->timer, kick_timer_closed);
+  uv_close((uv_handle_t *)&k->pipe, kick_closed);
+  uv_close((uv_handle_t *)&k->timer, kick_closed);
 }
 
 static void kick_written(uv_write_t *wr, int status) {
@@ -140,6 +146,7 @@ void web_kick_ayild(web_t *w) {
     return;
   uv_pipe_init(w->loop, &k->pipe, 0);
   uv_timer_init(w->loop, &k->timer);
+  k->open = 2;
   k->pipe.data = k;
   k->timer.data = k;
   k->conn.data = k;
