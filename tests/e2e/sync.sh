@@ -190,6 +190,12 @@ expect_rc 0 "c3new: ayil sync --wait 120" "$AYIL" --home "$T/c3new" sync --wait 
 "$AYIL" --home "$T/c3new" record list --json | python3 -c 'import json,sys; print("\n".join(sorted(r["id"] for r in json.load(sys.stdin))))' >"$T/c3new-ids"
 check "c3new lists all $(wc -l <"$T/c3-ids") old records" cmp -s "$T/c3-ids" "$T/c3new-ids"
 check "c3new holds the old node's log byte-identical" test "$(log_sum "$T/c3new" "$OLDHEX")" = "$(log_sum "$HUB" "$OLDHEX")"
+# Its lineage came through the sparse notice log: of the hub's notices it
+# holds exactly those naming a device of its committee (c3's admission and
+# its own, with successor_of), none of c1's or c2's.
+lineage=$(sq "$HUB/ayil.db" "SELECT e.seq FROM notices t JOIN entries e ON e.n = t.n WHERE t.origin = X'$HUBHEX' AND e.origin = X'$HUBHEX' AND t.node IN (X'$OLDHEX', X'$(hex_of c3new)') ORDER BY e.seq" | tr '\n' ' ')
+c3held=$(sq "$T/c3new/ayil.db" "SELECT seq FROM entries WHERE origin = X'$HUBHEX' ORDER BY seq" | tr '\n' ' ')
+check "c3new holds the hub's notices [${c3held% }]: its committee's [${lineage% }]" test -n "$lineage" -a "$c3held" = "$lineage"
 read -r oldrec oldname < <(sed -n 5p "$T/added-c3")
 expect_rc 0 "c3new: record show of an old record with the passphrase" "$AYIL" --home "$T/c3new" record show "$oldrec" --json
 check "the old record's body opens with its invented name" grep -q "$oldname" "$T/out"
