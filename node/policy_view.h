@@ -32,8 +32,8 @@ int ayil_node_view(ayil_node_view_t *nv, ayil_store_t *st, int is_hub,
  * and up to `upto`, the ones the view's peer is to get -- for a log sent
  * sparse, the notices that ayil_policy_notice_for() gives the peer, and any
  * entry that is no notice (a hub's log should hold none; the peer refuses
- * it, and says so); for any other log, all of them. *next (optional): the first, or 0 if none;
- * *count (optional): how many. 0 or a store error.
+ * it, and says so); for any other log, all of them. *next (optional): the
+ * first, or 0 if none; *count (optional): how many. 0 or a store error.
  */
 int ayil_node_sparse_next(ayil_store_t *st, const ayil_policy_view_t *v,
                           const uint8_t origin[AYIL_ID_BYTES], uint64_t after,

@@ -63,11 +63,11 @@ int ayil__row_read(ayil_mp_t *r, const uint8_t **id, uint64_t *seq,
   /* The hash is nil exactly when the log is empty. */
   if ((*seq == 0) != (*hash == NULL))
     return AYIL_EFORMAT;
-  rc = ayil_mp_uint(r,
-                    AYIL_SYNC_OFFER | AYIL_SYNC_WANT | AYIL__SYNC_EARLY |
-                        AYIL__SYNC_HELD | AYIL__SYNC_ARRIVALS |
-                        AYIL_SYNC_SPARSE,
-                    &f);
+  rc =
+      ayil_mp_uint(r,
+                   AYIL_SYNC_OFFER | AYIL_SYNC_WANT | AYIL__SYNC_EARLY |
+                       AYIL__SYNC_HELD | AYIL__SYNC_ARRIVALS | AYIL_SYNC_SPARSE,
+                   &f);
   *flags = (unsigned)f;
   return rc;
 }
