@@ -372,12 +372,22 @@ static uint8_t *status_body(node_t *n, ayil_entry_t *e, size_t *blen) {
 
 /* A legitimate write of n: a new record, an update or a delete of a record
  * of its lineage, or (the hub) a notice. */
+static void write_notice(sim_t *w, node_t *h, int action, const uint8_t *id,
+                         const uint8_t *pred);
+static void hub_notice(sim_t *w, node_t *h);
+
 static void write_entry(sim_t *w, node_t *n) {
   sim_log_t *l;
   uint8_t header[512], *body = NULL;
   ayil_entry_t e;
   size_t blen = 0;
-  uint64_t roll = below(&w->r, 100);
+  uint64_t roll;
+
+  if (n->kind == HUB && !w->plain) {
+    hub_notice(w, n);
+    return;
+  }
+  roll = below(&w->r, 100);
 
   l = entry_begin(w, n, &e);
   fill(&w->r, e.record, sizeof e.record);
@@ -645,10 +655,15 @@ static void chaos_events(sim_t *w, uint64_t fork_at, uint64_t replace_at) {
     node_t *old = current_device(w, c);
     if (old != NULL && w->nnodes < MAX_NODES && w->ndevices[c] < MAX_DEVICES &&
         c != w->restored) {
+      node_t *succ;
       close_node_conns(w, old);
       old->retired = 1;
-      add_node(w, COMMITTEE, c);
+      succ = add_node(w, COMMITTEE, c);
       w->replaced = c;
+      /* The hub admits it as the successor (`ayil admit --successor-of`):
+       * the notice that tells it its lineage, in its sparse copy. */
+      write_notice(w, hub(w), AYIL_NOTICE_ADMIT, succ->pk, old->pk);
+      notify_local(w, hub(w));
     }
   }
 }
@@ -680,12 +695,14 @@ static void step(sim_t *w, uint64_t fork_at, uint64_t replace_at) {
 
 /* ---- a run ------------------------------------------------------------ */
 
-/* Hub h admits device `id` as `ayil admit` does: it signs the admit notice
- * {"action": "admit", "kind": "notice", "node": ID} (PROTOCOL.md,
- * "Notices") in its own log, durably. */
-static void write_admit(sim_t *w, node_t *h, const uint8_t *id) {
-  uint8_t header[128];
-  char text[AYIL_ID_TEXT];
+/* Hub h signs a notice about device `id` in its own log, durably, as
+ * `ayil admit` (and revoke, and admit --successor-of) do:
+ * {"action": A, "kind": "notice", "node": ID[, "successor_of": PRED]}
+ * (PROTOCOL.md, "Notices"). */
+static void write_notice(sim_t *w, node_t *h, int action, const uint8_t *id,
+                         const uint8_t *pred) {
+  uint8_t header[256];
+  char text[AYIL_ID_TEXT], ptext[AYIL_ID_TEXT];
   hbuf_t hb = {header, sizeof header, 0};
   msgpack_packer pk;
   ayil_notice_t nt;
@@ -693,13 +710,18 @@ static void write_admit(sim_t *w, node_t *h, const uint8_t *id) {
   sim_log_t *l = entry_begin(w, h, &e);
   ayil_id_to_text(id, text);
   msgpack_packer_init(&pk, &hb, hbuf_write);
-  msgpack_pack_map(&pk, 3);
+  msgpack_pack_map(&pk, pred != NULL ? 4 : 3);
   pack_s(&pk, "action");
-  pack_s(&pk, "admit");
+  pack_s(&pk, action == AYIL_NOTICE_REVOKE ? "revoke" : "admit");
   pack_s(&pk, "kind");
   pack_s(&pk, "notice");
   pack_s(&pk, "node");
   pack_s(&pk, text);
+  if (pred != NULL) {
+    ayil_id_to_text(pred, ptext);
+    pack_s(&pk, "successor_of");
+    pack_s(&pk, ptext);
+  }
   if (ayil_hdr_notice(header, hb.len, &nt) != 0) {
     failf(w, "an admit notice the header reader refuses");
     return;
@@ -709,6 +731,38 @@ static void write_admit(sim_t *w, node_t *h, const uint8_t *id) {
   e.header = header;
   e.header_len = hb.len;
   (void)entry_finish(w, h, l, &e, NULL, 0, 1);
+}
+
+static void write_admit(sim_t *w, node_t *h, const uint8_t *id) {
+  write_notice(w, h, AYIL_NOTICE_ADMIT, id, NULL);
+}
+
+/*
+ * A hub's notice during the run: about a device of one of the committees
+ * that dial it (an admission confirmed again, or a revocation that the
+ * simulator does not act on), or about a key it never served (a revocation:
+ * no committee's). Each committee takes only those naming its own devices
+ * (its sparse copy of the hub's log: cb_next()), so the others leave gaps.
+ */
+static void hub_notice(sim_t *w, node_t *h) {
+  int cs[MAX_NODES], nc = 0, c;
+  uint8_t id[32];
+  for (c = 0; c < w->ncomm + (w->hostile_comm >= 0); c++) {
+    node_t *d = current_device(w, c);
+    if (d != NULL && up_of(w, d) == h)
+      cs[nc++] = c;
+  }
+  if (nc == 0 || below(&w->r, 4) == 0) {
+    fill(&w->r, id, sizeof id);
+    write_notice(w, h, AYIL_NOTICE_REVOKE, id, NULL);
+    return;
+  }
+  c = cs[below(&w->r, (uint64_t)nc)];
+  memcpy(id, w->devices[c][below(&w->r, (uint64_t)w->ndevices[c])], 32);
+  write_notice(w, h,
+               below(&w->r, 3) == 0 && !w->tier ? AYIL_NOTICE_REVOKE
+                                                : AYIL_NOTICE_ADMIT,
+               id, NULL);
 }
 
 /* --tier: the national hub (node 0), TIER_REGIONS regional hubs that dial
@@ -730,11 +784,12 @@ static void tier_setup(sim_t *w) {
         chance(&w->r, 500000) ? HOSTILE_REGION : HOSTILE_ALTER;
 }
 
-static int run(uint64_t seed, int verbose, int tier, sim_t *w) {
+static int run(uint64_t seed, int verbose, int tier, int next_all, sim_t *w) {
   uint64_t fork_at = UINT64_MAX, replace_at = UINT64_MAX, heal_start;
   int i;
 
   memset(w, 0, sizeof *w);
+  w->next_all = next_all;
   w->seed = seed;
   w->r.s = seed * 0x2545f4914f6cdd1dull + 1;
   w->verbose = verbose;
@@ -757,6 +812,10 @@ static int run(uint64_t seed, int verbose, int tier, sim_t *w) {
       w->hostile_comm = w->ncomm;
       add_node(w, COMMITTEE, w->ncomm)->hostile = HOSTILE_DEVICE;
     }
+    /* The hub admitted every committee's device (the hostile one too):
+     * its log opens with their admit notices. */
+    for (i = 0; i < w->ncomm + (w->hostile_comm >= 0); i++)
+      write_admit(w, hub(w), w->devices[i][0]);
     if ((w->stranger = chance(&w->r, 300000)) != 0)
       add_node(w, COMMITTEE, -1)->hostile = HOSTILE_STRANGER;
     w->hub_hostile = chance(&w->r, 300000);
@@ -801,7 +860,8 @@ static int run(uint64_t seed, int verbose, int tier, sim_t *w) {
     printf("seed %llu: %d committees, %llu entries, %llu connects, %llu cuts, "
            "%llu crashes, %llu partitions, %s%s, hostile entries: %llu by a "
            "device, %llu by the hub, %llu by a stranger, %llu refused, healed "
-           "in %llu s, %llu wire bytes%s%s\n",
+           "in %llu s, %llu wire bytes, %llu committees with a sparse copy, "
+           "%llu gaps stored%s%s\n",
            (unsigned long long)seed, w->ncomm,
            (unsigned long long)w->entries_written,
            (unsigned long long)w->connects, (unsigned long long)w->cuts,
@@ -811,8 +871,9 @@ static int run(uint64_t seed, int verbose, int tier, sim_t *w) {
            (unsigned long long)w->attacks[0], (unsigned long long)w->attacks[1],
            (unsigned long long)w->attacks[2], (unsigned long long)w->refusals,
            (unsigned long long)(w->now - heal_start) / 1000,
-           (unsigned long long)w->wire_bytes, w->failure[0] ? ": " : "",
-           w->failure);
+           (unsigned long long)w->wire_bytes,
+           (unsigned long long)w->sparse_logs, (unsigned long long)w->gaps,
+           w->failure[0] ? ": " : "", w->failure);
   for (i = 0; i < MAX_CONNS; i++)
     conn_close(&w->conns[i]);
   for (i = 0; i < w->nnodes; i++)
@@ -903,8 +964,10 @@ int main(int argc, char **argv) {
            crashes = 0, forks = 0, successors = 0, restores = 0, bytes = 0,
            refusals = 0, stranger_recv = 0, stranger_refused = 0,
            status_updates = 0, held_recv = 0, sig_refused = 0, altered = 0,
-           left_behind = 0, attacks[3] = {0, 0, 0}, attacked[3] = {0, 0, 0};
-  int k;
+           left_behind = 0, attacks[3] = {0, 0, 0}, attacked[3] = {0, 0, 0},
+           sparse_logs = 0, next_calls = 0, next_skips = 0, next_none = 0,
+           gaps = 0, gap_seqs = 0, gap_ignored = 0;
+  int k, next_all = 0;
   int verbose = 0, tier = 0, i;
   struct timespec t0, t1;
   double secs;
@@ -919,11 +982,13 @@ int main(int argc, char **argv) {
       verbose = 1;
     else if (strcmp(argv[i], "--tier") == 0)
       tier = 1;
+    else if (strcmp(argv[i], "--break-next") == 0)
+      next_all = 1; /* hubs send every entry: check_sparse() must fail */
     else if (strcmp(argv[i], "--overhead") == 0)
       return sodium_init() < 0 ? 1 : overhead();
     else {
       fprintf(stderr, "usage: ayil-sim [--seeds N] [--first S] [--verbose] "
-                      "[--tier] [--overhead]\n");
+                      "[--tier] [--overhead] [--break-next]\n");
       return 2;
     }
   }
@@ -934,7 +999,7 @@ int main(int argc, char **argv) {
     return 1;
   clock_gettime(CLOCK_MONOTONIC, &t0);
   for (s = first; s < first + seeds; s++) {
-    if (run(s, verbose, tier, w) != 0) {
+    if (run(s, verbose, tier, next_all, w) != 0) {
       failed++;
       printf("FAIL seed %llu: %s (rerun: ayil-sim%s --first %llu --seeds 1 "
              "--verbose)\n",
@@ -963,6 +1028,13 @@ int main(int argc, char **argv) {
     sig_refused += w->sig_refused;
     altered += w->altered_seq > 0;
     left_behind += w->left_behind > 0;
+    sparse_logs += w->sparse_logs;
+    next_calls += w->next_calls;
+    next_skips += w->next_skips;
+    next_none += w->next_none;
+    gaps += w->gaps;
+    gap_seqs += w->gap_seqs;
+    gap_ignored += w->gap_ignored;
   }
   clock_gettime(CLOCK_MONOTONIC, &t1);
   secs =
@@ -997,6 +1069,14 @@ int main(int argc, char **argv) {
            "still wants the log)\n",
            TIER_REGIONS, TIER_COMMS, (unsigned long long)altered,
            (unsigned long long)sig_refused, (unsigned long long)left_behind);
+  printf("sparse logs: %llu committees held their hub's log sparse at the "
+         "end; hubs' next(): %llu calls, %llu skipped entries, %llu answered "
+         "none (then SKIPPED); committees stored %llu gaps (%llu seqs), "
+         "%llu entries into a gap ignored\n",
+         (unsigned long long)sparse_logs, (unsigned long long)next_calls,
+         (unsigned long long)next_skips, (unsigned long long)next_none,
+         (unsigned long long)gaps, (unsigned long long)gap_seqs,
+         (unsigned long long)gap_ignored);
   printf("%llu seeds in %.1f s: %.2f seeds/s\n", (unsigned long long)seeds,
          secs, secs > 0 ? (double)seeds / secs : 0.0);
   printf("%llu passed, %llu failed\n", (unsigned long long)passed,

@@ -197,6 +197,14 @@ typedef struct sim_s {
   uint64_t attacks[3], refusals;
   uint64_t stranger_recv;    /* a stranger's entries that reached the hub */
   uint64_t stranger_refused; /* its connections the hub's admit() refused */
+  /* sparse logs: next() calls of hubs, those that skipped entries, those
+   * that answered none (the hub then says SKIPPED once its head is past
+   * what it sent); gaps the committees stored (and the seqs in them);
+   * entries delivered into a gap below the head (ignored); committees that
+   * took their hub's log sparse */
+  uint64_t next_calls, next_skips, next_none, gaps, gap_seqs, gap_ignored;
+  uint64_t sparse_logs;
+  int next_all; /* --break-next: next() answers every entry (a check test) */
   uint8_t netkey[AYIL_NETKEY_BYTES];
 } sim_t;
 
@@ -244,6 +252,7 @@ void notify_local(sim_t *w, node_t *n);
 int has_conn(sim_t *w, node_t *n);
 size_t admitted_by(const sim_t *w, node_t *at, const node_t *r,
                    ayil_policy_device_t *dev, size_t d);
+int lineage_known(const sim_t *w, const node_t *n, const uint8_t *pred);
 
 /* check.c */
 int committee_of(const sim_t *w, const uint8_t *id, int *pos);
