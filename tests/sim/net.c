@@ -649,6 +649,7 @@ void connect_node(sim_t *w, node_t *n) {
       return;
     }
     w->connects++;
+    c->opened = w->now;
     c->idle_since[0] = c->idle_since[1] = w->now;
   }
 }
@@ -706,6 +707,16 @@ int pump_conn(sim_t *w, conn_t *c) {
       c->idle_since[k] = w->now;
     /* Dead links are found by lack of progress, not by deadlines. */
     if (!ayil_sync_idle(s) && w->now > ayil_sync_progress_ms(s) + DEAD_MS) {
+      /* Once healed, a link that is neither cut nor black-holed is never
+       * dead: an end that waits for nothing is a stall (say, a sparse
+       * stream whose sender never says SKIPPED, so that it never goes
+       * idle). */
+      if (!w->chaos && conn_clean(c))
+        failf(w,
+              "node %d: a connection stalled on a clean link (%s end not "
+              "idle, no progress for %d s)",
+              (int)(c->end[0].self - w->nodes), k ? "hub" : "committee",
+              DEAD_MS / 1000);
       conn_end(w, c, 0);
       return 1;
     }
@@ -730,6 +741,16 @@ int pump_conn(sim_t *w, conn_t *c) {
     return 1;
   }
   return 0;
+}
+
+/* Neither direction of c was cut or black-holed. */
+int conn_clean(const conn_t *c) {
+  int k;
+  for (k = 0; k < 2; k++)
+    if (c->p[k].blackholed || c->p[k].sent > c->p[k].cut_at ||
+        c->close_at != UINT64_MAX)
+      return 0;
+  return 1;
 }
 
 void close_node_conns(sim_t *w, node_t *n) {

@@ -784,8 +784,40 @@ static void tier_setup(sim_t *w) {
         chance(&w->r, 500000) ? HOSTILE_REGION : HOSTILE_ALTER;
 }
 
+/*
+ * After convergence nothing is left to send: every connection goes idle at
+ * both ends (a committee's hub log taken sparse included: its hub says
+ * SKIPPED past the last notice for it) and closes, the committee's end
+ * after LINGER_MS, the hub's after HUB_IDLE_MS. Runs the healed network
+ * for DEAD_MS + HUB_IDLE_MS more; a connection dialed before that time and
+ * still open at its end, or one that stalled (pump_conn()), fails the
+ * seed.
+ */
+static void quiesce(sim_t *w, uint64_t fork_at, uint64_t replace_at) {
+  uint64_t start = w->now, end = start + DEAD_MS + HUB_IDLE_MS;
+  int i;
+  for (i = 0; i < MAX_CONNS; i++)
+    if (w->conns[i].live)
+      w->quiet_conns++;
+  while (!w->failure[0] && w->now < end) {
+    step(w, fork_at, replace_at);
+    w->now += STEP_MS;
+  }
+  for (i = 0; i < MAX_CONNS && !w->failure[0]; i++) {
+    conn_t *c = &w->conns[i];
+    if (c->live && c->opened + DEAD_MS + LINGER_MS < w->now)
+      failf(w,
+            "node %d: a connection still busy %llu s after convergence "
+            "(idle %d/%d)",
+            (int)(c->end[0].self - w->nodes),
+            (unsigned long long)(w->now - c->opened) / 1000,
+            csync(c, 0) ? ayil_sync_idle(csync(c, 0)) : -1,
+            csync(c, 1) ? ayil_sync_idle(csync(c, 1)) : -1);
+  }
+}
+
 static int run(uint64_t seed, int verbose, int tier, int next_all, sim_t *w) {
-  uint64_t fork_at = UINT64_MAX, replace_at = UINT64_MAX, heal_start;
+  uint64_t fork_at = UINT64_MAX, replace_at = UINT64_MAX, heal_start, healed;
   int i;
 
   memset(w, 0, sizeof *w);
@@ -852,8 +884,11 @@ static int run(uint64_t seed, int verbose, int tier, int next_all, sim_t *w) {
     if (w->now - heal_start > HEAL_MAX_MS)
       failf(w, "no convergence after the network healed");
   }
+  healed = w->now - heal_start;
   if (!w->failure[0])
     check_all(w);
+  if (!w->failure[0])
+    quiesce(w, fork_at, replace_at);
   if (verbose && w->failure[0])
     dump(w);
   if (verbose)
@@ -870,7 +905,7 @@ static int run(uint64_t seed, int verbose, int tier, int next_all, sim_t *w) {
            w->replaced >= 0 ? "successor" : "",
            (unsigned long long)w->attacks[0], (unsigned long long)w->attacks[1],
            (unsigned long long)w->attacks[2], (unsigned long long)w->refusals,
-           (unsigned long long)(w->now - heal_start) / 1000,
+           (unsigned long long)healed / 1000,
            (unsigned long long)w->wire_bytes,
            (unsigned long long)w->sparse_logs, (unsigned long long)w->gaps,
            w->failure[0] ? ": " : "", w->failure);

@@ -148,6 +148,7 @@ typedef struct conn_s {
   uint64_t latency;
   uint64_t close_at; /* UINT64_MAX: none scheduled */
   uint64_t idle_since[2];
+  uint64_t opened; /* when it was dialed */
 } conn_t;
 
 typedef struct sim_s {
@@ -204,6 +205,7 @@ typedef struct sim_s {
    * took their hub's log sparse */
   uint64_t next_calls, next_skips, next_none, gaps, gap_seqs, gap_ignored;
   uint64_t sparse_logs;
+  uint64_t quiet_conns; /* connections that went idle after convergence */
   int next_all; /* --break-next: next() answers every entry (a check test) */
   uint8_t netkey[AYIL_NETKEY_BYTES];
 } sim_t;
@@ -247,6 +249,7 @@ void conn_close(conn_t *c);
 void connect_node(sim_t *w, node_t *n);
 int pump_conn(sim_t *w, conn_t *c);
 void close_node_conns(sim_t *w, node_t *n);
+int conn_clean(const conn_t *c);
 void node_commit(sim_t *w, node_t *n);
 void notify_local(sim_t *w, node_t *n);
 int has_conn(sim_t *w, node_t *n);
