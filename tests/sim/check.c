@@ -377,6 +377,12 @@ static int tier_converged(sim_t *w) {
 }
 
 /* Everything that can arrive has arrived. */
+/* converged() says no: what, at node i (sim_t.why). */
+static int unconverged(sim_t *w, int i, const char *what) {
+  snprintf(w->why, sizeof w->why, "node %d: %s", i, what);
+  return 0;
+}
+
 int converged(sim_t *w) {
   node_t *h = hub(w);
   size_t j;
@@ -385,7 +391,7 @@ int converged(sim_t *w) {
     for (j = 0; j < w->nodes[i].st.nlogs; j++)
       if (!w->nodes[i].retired &&
           w->nodes[i].st.logs[j].n != w->nodes[i].st.logs[j].durable)
-        return 0;
+        return unconverged(w, i, "entries not yet durable");
   for (i = 1; i < w->nnodes; i++) {
     node_t *n = &w->nodes[i], *u = up_of(w, n);
     sim_log_t *own, *at_hub, *nh, *hh = sim_log(&u->st, u->pk, 0);
@@ -398,13 +404,13 @@ int converged(sim_t *w) {
      * (check() says it was a hostile one, at its first hostile entry). */
     if (!is_fork_origin(w, n->pk) && own && own->n > 0 &&
         (!at_hub || (at_hub->n != own->n && at_hub->refused == 0)))
-      return 0;
+      return unconverged(w, i, "its log not all at its hub");
     /* Of its hub's log, up to the last entry for its committee (taken
      * sparse): check_sparse() says it holds exactly those. */
     nh = sim_log(&n->st, h->pk, 0);
     if (hh && sparse_want(w, n->committee, hh) > 0 &&
         (!nh || (nh->n < sparse_want(w, n->committee, hh) && nh->refused == 0)))
-      return 0;
+      return unconverged(w, i, "lacks notices of its hub's log for it");
     /* A successor holds its predecessors' logs as the hub does. */
     for (d = 0; n->committee >= 0 && d < w->ndevices[n->committee]; d++) {
       const uint8_t *id = w->devices[n->committee][d];
@@ -413,16 +419,19 @@ int converged(sim_t *w) {
           lineage_blocked(w, n))
         continue;
       if (a && a->n > 0 && (!b || b->n != a->n))
-        return 0;
+        return unconverged(w, i,
+                           lineage_known(w, n, id)
+                               ? "lacks entries of a predecessor's log"
+                               : "does not know a predecessor (no notice)");
     }
   }
   h = hub(w);
   if (w->tier && !tier_converged(w))
-    return 0;
+    return unconverged(w, 0, "the national tier");
   if (fork_expected(w)) {
     sim_log_t *l = sim_log(&h->st, w->devices[w->clone_of][0], 0);
     if (l == NULL || l->forks == 0)
-      return 0;
+      return unconverged(w, 0, "fork not alerted");
   }
   return 1;
 }

@@ -175,6 +175,7 @@ typedef struct sim_s {
   legit_t *legit;       /* the oracle */
   size_t nlegit, legit_cap;
   char failure[256];
+  char why[128]; /* what converged() last found missing */
   int verbose;
   int plain; /* --overhead: only PUTs with a 1000-byte body */
   /* --tier: node 0 is the national hub, nodes 1..TIER_REGIONS regional
