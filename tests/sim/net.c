@@ -325,6 +325,10 @@ static int cb_next(void *ctx, const uint8_t *origin, uint64_t after,
     *seq = after + 1;
     return 0;
   }
+  if (!e->c->sparse) {
+    e->c->sparse = 1; /* a sparse stream on this connection */
+    w->sparse_streams++;
+  }
   for (j = after + 1; j <= head && *seq == 0; j++) {
     ayil_entry_t x;
     ayil_notice_t nt;
@@ -762,10 +766,11 @@ void close_node_conns(sim_t *w, node_t *n) {
   }
 }
 
-/* --tier: the national hub's policy may have grown (a regional hub's
- * admit notice was stored): every origin the view of each of its
- * connections lists is named on it, as ayild's named_refresh() does; the
- * sync machine announces the new ones with a ROWS message. */
+/* The node's policy may have grown (--tier: a regional hub's admit notice
+ * was stored at the national hub; a committee: its hub's notice confirmed
+ * a predecessor): every origin the view of each of its connections lists
+ * is named on it, as ayild's named_refresh() does; the sync machine
+ * announces the new ones with a ROWS message. */
 static void named_refresh(sim_t *w, node_t *n) {
   ayil_sync_origin_t rows[VIEW_MAX + 2];
   int i, k;
@@ -795,6 +800,10 @@ void node_commit(sim_t *w, node_t *n) {
       continue;
     if (w->tier && n->up < 0 && is_hub_id(w, l->id) &&
         memcmp(l->id, n->pk, 32) != 0)
+      grew = 1;
+    /* A committee's copy of its hub's log grew: a notice may have told it
+     * a predecessor (lineage_known()), whose log its policy now names. */
+    if (n->kind == COMMITTEE && memcmp(l->id, up_of(w, n)->pk, 32) == 0)
       grew = 1;
     for (i = 0; i < MAX_CONNS; i++) {
       conn_t *c = &w->conns[i];

@@ -48,7 +48,22 @@
  *   oracle of the writes the simulator made, the creating device's and its
  *   successors' only (check_records());
  * - only hostile logs are refused, at their first hostile entry; the hub
- *   stores nothing of a stranger.
+ *   stores nothing of a stranger;
+ * - sparse logs (PROTOCOL.md, "Sparse logs"): a hub's log holds notices
+ *   (the admission of each committee's device, a successor's admission
+ *   naming its predecessor, and others about its committees' devices or
+ *   keys it never served: hub_notice()); the hub's next() (net.c,
+ *   cb_next(), as ayild's) sends each committee only those naming one of
+ *   its devices, and the committee's store holds that log with holes
+ *   (store.h). Each committee holds exactly those notices, byte-identical
+ *   to the hub's, and no other entry of the hub's log (up to the forgery it
+ *   refused, if the hub is compromised); a successor learns its
+ *   predecessors from the notices it holds (net.c, lineage_known()) and
+ *   pulls their logs (check_sparse()); once healed no connection stalls on
+ *   a clean link, and after convergence every connection goes idle and
+ *   closes (quiesce(): the hub says SKIPPED past the last notice for a
+ *   committee). --break-next (the hubs send every entry) must fail every
+ *   seed (ctest sim_sparse_check).
  *
  * --tier runs the national tier instead: a national hub (node 0), three
  * regional hubs that dial it and three committees under each that dial
@@ -73,6 +88,7 @@
  * without --tier are unchanged (same seeds, same results).
  *
  * Usage: ayil-sim [--seeds N] [--first S] [--verbose] [--tier] [--overhead]
+ *                [--break-next]
  */
 #include <time.h>
 
@@ -371,7 +387,7 @@ static uint8_t *status_body(node_t *n, ayil_entry_t *e, size_t *blen) {
 }
 
 /* A legitimate write of n: a new record, an update or a delete of a record
- * of its lineage, or (the hub) a notice. */
+ * of its lineage, or (a hub) a notice (hub_notice()). */
 static void write_notice(sim_t *w, node_t *h, int action, const uint8_t *id,
                          const uint8_t *pred);
 static void hub_notice(sim_t *w, node_t *h);
@@ -393,11 +409,11 @@ static void write_entry(sim_t *w, node_t *n) {
   fill(&w->r, e.record, sizeof e.record);
   e.op = AYIL_OP_PUT;
   e.header = header;
-  if (w->plain || (n->kind != HUB && roll >= 30)) {
+  if (w->plain || roll >= 30) {
     /* A record header: compact on the wire. */
     e.header_len = make_header(&w->r, w->plain, header, sizeof header);
   } else {
-    /* A header the dictionary does not know (as a hub notice): raw. */
+    /* A header the dictionary does not know: raw on the wire. */
     header[0] = 0x81; /* {"k": n} */
     header[1] = 0xa1;
     header[2] = 'k';
@@ -407,8 +423,6 @@ static void write_entry(sim_t *w, node_t *n) {
   if (w->plain) {
     blen = 1000;
     body = random_body(w, blen, &e);
-  } else if (n->kind == HUB) {
-    e.op = AYIL_OP_NOTICE;
   } else if (roll < 10 && lineage_record(w, n, e.record)) {
     /* Delete a record of its own or of a predecessor: its bodies are
      * purged here at once. */
@@ -999,8 +1013,9 @@ int main(int argc, char **argv) {
            refusals = 0, stranger_recv = 0, stranger_refused = 0,
            status_updates = 0, held_recv = 0, sig_refused = 0, altered = 0,
            left_behind = 0, attacks[3] = {0, 0, 0}, attacked[3] = {0, 0, 0},
-           sparse_logs = 0, next_calls = 0, next_skips = 0, next_none = 0,
-           gaps = 0, gap_seqs = 0, gap_ignored = 0, caught = 0;
+           sparse_logs = 0, sparse_streams = 0, quiet = 0, next_calls = 0,
+           next_skips = 0, next_none = 0, gaps = 0, gap_seqs = 0,
+           gap_ignored = 0, caught = 0;
   int k, next_all = 0;
   int verbose = 0, tier = 0, i;
   struct timespec t0, t1;
@@ -1064,6 +1079,8 @@ int main(int argc, char **argv) {
     altered += w->altered_seq > 0;
     left_behind += w->left_behind > 0;
     sparse_logs += w->sparse_logs;
+    sparse_streams += w->sparse_streams;
+    quiet += w->quiet_conns;
     next_calls += w->next_calls;
     next_skips += w->next_skips;
     next_none += w->next_none;
@@ -1105,13 +1122,15 @@ int main(int argc, char **argv) {
            TIER_REGIONS, TIER_COMMS, (unsigned long long)altered,
            (unsigned long long)sig_refused, (unsigned long long)left_behind);
   printf("sparse logs: %llu committees held their hub's log sparse at the "
-         "end; hubs' next(): %llu calls, %llu skipped entries, %llu answered "
-         "none (then SKIPPED); committees stored %llu gaps (%llu seqs), "
-         "%llu entries into a gap ignored\n",
-         (unsigned long long)sparse_logs, (unsigned long long)next_calls,
-         (unsigned long long)next_skips, (unsigned long long)next_none,
-         (unsigned long long)gaps, (unsigned long long)gap_seqs,
-         (unsigned long long)gap_ignored);
+         "end; %llu connections streamed it sparse; hubs' next(): %llu "
+         "calls, %llu skipped entries, %llu answered none (then SKIPPED); "
+         "committees stored %llu gaps (%llu seqs), %llu entries into a gap "
+         "ignored; %llu connections open at convergence all went idle\n",
+         (unsigned long long)sparse_logs, (unsigned long long)sparse_streams,
+         (unsigned long long)next_calls, (unsigned long long)next_skips,
+         (unsigned long long)next_none, (unsigned long long)gaps,
+         (unsigned long long)gap_seqs, (unsigned long long)gap_ignored,
+         (unsigned long long)quiet);
   printf("%llu seeds in %.1f s: %.2f seeds/s\n", (unsigned long long)seeds,
          secs, secs > 0 ? (double)seeds / secs : 0.0);
   printf("%llu passed, %llu failed\n", (unsigned long long)passed,

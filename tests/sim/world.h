@@ -149,6 +149,7 @@ typedef struct conn_s {
   uint64_t close_at; /* UINT64_MAX: none scheduled */
   uint64_t idle_since[2];
   uint64_t opened; /* when it was dialed */
+  int sparse;      /* the hub's next() was asked of a log sent sparse */
 } conn_t;
 
 typedef struct sim_s {
@@ -205,7 +206,7 @@ typedef struct sim_s {
    * entries delivered into a gap below the head (ignored); committees that
    * took their hub's log sparse */
   uint64_t next_calls, next_skips, next_none, gaps, gap_seqs, gap_ignored;
-  uint64_t sparse_logs;
+  uint64_t sparse_logs, sparse_streams;
   uint64_t quiet_conns; /* connections that went idle after convergence */
   int next_all; /* --break-next: next() answers every entry (a check test) */
   uint8_t netkey[AYIL_NETKEY_BYTES];
