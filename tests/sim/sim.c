@@ -798,14 +798,26 @@ static void tier_setup(sim_t *w) {
         chance(&w->r, 500000) ? HOSTILE_REGION : HOSTILE_ALTER;
 }
 
+/* Every open connection is idle at both ends. */
+static int all_idle(sim_t *w) {
+  int i;
+  for (i = 0; i < MAX_CONNS; i++) {
+    conn_t *c = &w->conns[i];
+    if (c->live &&
+        (csync(c, 0) == NULL || csync(c, 1) == NULL ||
+         !ayil_sync_idle(csync(c, 0)) || !ayil_sync_idle(csync(c, 1))))
+      return 0;
+  }
+  return 1;
+}
+
 /*
  * After convergence nothing is left to send: every connection goes idle at
  * both ends (a committee's hub log taken sparse included: its hub says
- * SKIPPED past the last notice for it) and closes, the committee's end
- * after LINGER_MS, the hub's after HUB_IDLE_MS. Runs the healed network
- * for DEAD_MS + HUB_IDLE_MS more; a connection dialed before that time and
- * still open at its end, or one that stalled (pump_conn()), fails the
- * seed.
+ * SKIPPED past the last notice for it). Runs the healed network until all
+ * open connections are idle at both ends, for DEAD_MS + HUB_IDLE_MS at
+ * most; a connection dialed before DEAD_MS + LINGER_MS and still busy at
+ * the end, or one that stalled (pump_conn()), fails the seed.
  */
 static void quiesce(sim_t *w, uint64_t fork_at, uint64_t replace_at) {
   uint64_t start = w->now, end = start + DEAD_MS + HUB_IDLE_MS;
@@ -813,13 +825,15 @@ static void quiesce(sim_t *w, uint64_t fork_at, uint64_t replace_at) {
   for (i = 0; i < MAX_CONNS; i++)
     if (w->conns[i].live)
       w->quiet_conns++;
-  while (!w->failure[0] && w->now < end) {
+  while (!w->failure[0] && w->now < end && !all_idle(w)) {
     step(w, fork_at, replace_at);
     w->now += STEP_MS;
   }
   for (i = 0; i < MAX_CONNS && !w->failure[0]; i++) {
     conn_t *c = &w->conns[i];
-    if (c->live && c->opened + DEAD_MS + LINGER_MS < w->now)
+    if (c->live && c->opened + DEAD_MS + LINGER_MS < w->now &&
+        (csync(c, 0) == NULL || csync(c, 1) == NULL ||
+         !ayil_sync_idle(csync(c, 0)) || !ayil_sync_idle(csync(c, 1))))
       failf(w,
             "node %d: a connection still busy %llu s after convergence "
             "(idle %d/%d)",
@@ -1125,7 +1139,7 @@ int main(int argc, char **argv) {
          "end; %llu connections streamed it sparse; hubs' next(): %llu "
          "calls, %llu skipped entries, %llu answered none (then SKIPPED); "
          "committees stored %llu gaps (%llu seqs), %llu entries into a gap "
-         "ignored; %llu connections open at convergence all went idle\n",
+         "ignored; %llu connections open at convergence, all went idle\n",
          (unsigned long long)sparse_logs, (unsigned long long)sparse_streams,
          (unsigned long long)next_calls, (unsigned long long)next_skips,
          (unsigned long long)next_none, (unsigned long long)gaps,
