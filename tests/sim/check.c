@@ -134,6 +134,8 @@ static ord_t *stored_order(const node_t *n, size_t *k) {
     abort();
   for (i = 0; i < n->st.nlogs; i++)
     for (j = 0; j < n->st.logs[i].n; j++) {
+      if (n->st.logs[i].e[j].entry == NULL)
+        continue; /* a hole of a log held sparse */
       o[*k].n = n->st.logs[i].e[j].n;
       o[(*k)++].x = &n->st.logs[i].e[j];
     }
@@ -160,7 +162,16 @@ void refold(sim_t *w, node_t *n) {
 /* ---- checks ----------------------------------------------------------- */
 
 static int same_entry(const sim_ent_t *a, const sim_ent_t *b) {
+  if (a->entry == NULL || b->entry == NULL)
+    return a->entry == b->entry; /* holes */
   return a->elen == b->elen && memcmp(a->entry, b->entry, a->elen) == 0;
+}
+
+/* Whether node n may hold log l sparse (with holes): a committee's copy of
+ * the log of the hub it dials (ayil_policy_sparse()'s only case). */
+static int may_be_sparse(const sim_t *w, const node_t *n, const sim_log_t *l) {
+  return n->kind == COMMITTEE &&
+         memcmp(l->id, w->nodes[n->up >= 0 ? n->up : 0].pk, 32) == 0;
 }
 
 /* Signatures already checked in this run: replicas share entries, and an
@@ -197,12 +208,26 @@ static int verify_once(const ayil_entry_t *e, const uint8_t *hash) {
 static void check_chain(sim_t *w, const node_t *n, const sim_log_t *l) {
   uint8_t prev[AYIL_HASH_BYTES] = {0}, bh[AYIL_HASH_BYTES];
   size_t j;
+  int gap = 0;
+  if (l->n > 0 && l->e[l->n - 1].entry == NULL)
+    failf(w, "node %d: a log's head is a hole", (int)(n - w->nodes));
   for (j = 0; j < l->n; j++) {
     const sim_ent_t *x = &l->e[j];
     ayil_entry_t e, p;
+    if (x->entry == NULL) {
+      /* A hole: only in a log held sparse. The entry after it is checked
+       * by its signature (which covers its seq and prev) alone. */
+      if (!may_be_sparse(w, n, l)) {
+        failf(w, "node %d: a hole at seq %zu of a log not held sparse",
+              (int)(n - w->nodes), j + 1);
+        return;
+      }
+      gap = 1;
+      continue;
+    }
     if (ayil_entry_decode(&e, x->entry, x->elen) != 0 ||
         verify_once(&e, x->hash) != 0 || memcmp(e.origin, l->id, 32) != 0 ||
-        ayil_entry_follows(&e, j, prev) != 0) {
+        (gap ? e.seq != j + 1 : ayil_entry_follows(&e, j, prev) != 0)) {
       failf(w, "node %d: chain broken at seq %zu", (int)(n - w->nodes), j + 1);
       return;
     }
@@ -218,16 +243,71 @@ static void check_chain(sim_t *w, const node_t *n, const sim_log_t *l) {
               (int)(n - w->nodes), j + 1);
     }
     memcpy(prev, x->hash, 32);
+    gap = 0;
   }
 }
 
-/* One of a and b is a prefix of the other. */
+/* One of a and b is a prefix of the other, where both hold the seq (a
+ * copy held sparse has holes). */
 static int agree(const sim_log_t *a, const sim_log_t *b) {
   size_t j, m = a->n < b->n ? a->n : b->n;
   for (j = 0; j < m; j++)
-    if (!same_entry(&a->e[j], &b->e[j]))
+    if (a->e[j].entry != NULL && b->e[j].entry != NULL &&
+        !same_entry(&a->e[j], &b->e[j]))
       return 0;
   return 1;
+}
+
+/*
+ * The oracle of sparse logs (PROTOCOL.md, "Sparse logs"): whether entry x
+ * of a hub's log is for committee c, from what the simulator knows, not
+ * from the policy: a notice that names a device the hub admitted to c (its
+ * lineage: w->devices), or an entry that is no notice at all (a compromised
+ * hub's, which every committee gets so that it refuses it).
+ */
+static int for_committee(const sim_t *w, int c, const sim_ent_t *x) {
+  ayil_entry_t e;
+  ayil_notice_t nt;
+  if (x == NULL || ayil_entry_decode(&e, x->entry, x->elen) != 0 ||
+      e.op != AYIL_OP_NOTICE ||
+      ayil_hdr_notice(e.header, e.header_len, &nt) != 0)
+    return 1;
+  return nt.has_node && c >= 0 && node_is_device_of(w, c, nt.node);
+}
+
+/* A compromised hub (its put or delete is in its log) blocks a lineage:
+ * committee node n refused its hub's log at that entry (not_owner) and
+ * takes nothing of it after, so an admit notice that names n's successor
+ * or predecessor past it never reaches n (until an operator clears the
+ * alert). */
+static int lineage_blocked(sim_t *w, const node_t *n) {
+  node_t *u = up_of(w, n);
+  sim_log_t *hl = sim_log(&u->st, u->pk, 0);
+  sim_log_t *nh = sim_log((sim_store_t *)&n->st, u->pk, 0);
+  uint64_t j;
+  if (hl == NULL || nh == NULL || nh->refused == 0)
+    return 0;
+  for (j = nh->refused_seq; j <= hl->n; j++) {
+    const sim_ent_t *x = sim_log_at(hl, j);
+    ayil_entry_t e;
+    ayil_notice_t nt;
+    if (x != NULL && ayil_entry_decode(&e, x->entry, x->elen) == 0 &&
+        e.op == AYIL_OP_NOTICE &&
+        ayil_hdr_notice(e.header, e.header_len, &nt) == 0 &&
+        nt.has_successor_of && node_is_device_of(w, n->committee, nt.node))
+      return 1;
+  }
+  return 0;
+}
+
+/* The last seq of hub log hl, up to its durable head, that is for
+ * committee c (0: none). */
+static uint64_t sparse_want(const sim_t *w, int c, const sim_log_t *hl) {
+  uint64_t j;
+  for (j = hl->durable; j > 0; j--)
+    if (for_committee(w, c, &hl->e[j - 1]))
+      return j;
+  return 0;
 }
 
 static int is_fork_origin(const sim_t *w, const uint8_t *id) {
@@ -297,6 +377,12 @@ static int tier_converged(sim_t *w) {
 }
 
 /* Everything that can arrive has arrived. */
+/* converged() says no: what, at node i (sim_t.why). */
+static int unconverged(sim_t *w, int i, const char *what) {
+  snprintf(w->why, sizeof w->why, "node %d: %s", i, what);
+  return 0;
+}
+
 int converged(sim_t *w) {
   node_t *h = hub(w);
   size_t j;
@@ -305,7 +391,7 @@ int converged(sim_t *w) {
     for (j = 0; j < w->nodes[i].st.nlogs; j++)
       if (!w->nodes[i].retired &&
           w->nodes[i].st.logs[j].n != w->nodes[i].st.logs[j].durable)
-        return 0;
+        return unconverged(w, i, "entries not yet durable");
   for (i = 1; i < w->nnodes; i++) {
     node_t *n = &w->nodes[i], *u = up_of(w, n);
     sim_log_t *own, *at_hub, *nh, *hh = sim_log(&u->st, u->pk, 0);
@@ -318,27 +404,34 @@ int converged(sim_t *w) {
      * (check() says it was a hostile one, at its first hostile entry). */
     if (!is_fork_origin(w, n->pk) && own && own->n > 0 &&
         (!at_hub || (at_hub->n != own->n && at_hub->refused == 0)))
-      return 0;
+      return unconverged(w, i, "its log not all at its hub");
+    /* Of its hub's log, up to the last entry for its committee (taken
+     * sparse): check_sparse() says it holds exactly those. */
     nh = sim_log(&n->st, h->pk, 0);
-    if (hh && hh->n > 0 && (!nh || (nh->n != hh->n && nh->refused == 0)))
-      return 0;
+    if (hh && sparse_want(w, n->committee, hh) > 0 &&
+        (!nh || (nh->n < sparse_want(w, n->committee, hh) && nh->refused == 0)))
+      return unconverged(w, i, "lacks notices of its hub's log for it");
     /* A successor holds its predecessors' logs as the hub does. */
     for (d = 0; n->committee >= 0 && d < w->ndevices[n->committee]; d++) {
       const uint8_t *id = w->devices[n->committee][d];
       sim_log_t *a = sim_log(&h->st, id, 0), *b = sim_log(&n->st, id, 0);
-      if (is_fork_origin(w, id) || memcmp(id, n->pk, 32) == 0)
+      if (is_fork_origin(w, id) || memcmp(id, n->pk, 32) == 0 ||
+          lineage_blocked(w, n))
         continue;
       if (a && a->n > 0 && (!b || b->n != a->n))
-        return 0;
+        return unconverged(w, i,
+                           lineage_known(w, n, id)
+                               ? "lacks entries of a predecessor's log"
+                               : "does not know a predecessor (no notice)");
     }
   }
   h = hub(w);
   if (w->tier && !tier_converged(w))
-    return 0;
+    return unconverged(w, 0, "the national tier");
   if (fork_expected(w)) {
     sim_log_t *l = sim_log(&h->st, w->devices[w->clone_of][0], 0);
     if (l == NULL || l->forks == 0)
-      return 0;
+      return unconverged(w, 0, "fork not alerted");
   }
   return 1;
 }
@@ -425,7 +518,8 @@ static void check_refusals(sim_t *w, node_t *n) {
       continue;
     if (bad == 0)
       failf(w, "node %d refused an entry of a legitimate log", id);
-    else if (l->refused_seq != bad || l->n != bad - 1)
+    else if (l->refused_seq != bad ||
+             (may_be_sparse(w, n, l) ? l->n > bad - 1 : l->n != bad - 1))
       failf(w,
             "node %d: log refused at %llu, holds %zu; its first hostile "
             "entry is %llu",
@@ -490,7 +584,8 @@ static void check_tier(sim_t *w) {
       continue;
     for (m = 0; m < l->n; m++) {
       ayil_entry_t e;
-      if (ayil_entry_decode(&e, l->e[m].entry, l->e[m].elen) != 0 ||
+      if (l->e[m].entry == NULL ||
+          ayil_entry_decode(&e, l->e[m].entry, l->e[m].elen) != 0 ||
           e.op != AYIL_OP_NOTICE)
         failf(w,
               "the national hub holds a hub's entry %zu that is not a "
@@ -541,12 +636,68 @@ static void check_tier(sim_t *w) {
     abort();
   for (j = 0; j < h->st.nlogs; j++)
     for (m = 0; m < h->st.logs[j].n; m++)
-      memcpy(hs[k++], h->st.logs[j].e[m].hash, AYIL_HASH_BYTES);
+      if (h->st.logs[j].e[m].entry != NULL)
+        memcpy(hs[k++], h->st.logs[j].e[m].hash, AYIL_HASH_BYTES);
   qsort(hs, k, sizeof *hs, hash_cmp);
   for (m = 1; m < k; m++)
     if (memcmp(hs[m - 1], hs[m], AYIL_HASH_BYTES) == 0)
       failf(w, "the national hub holds an entry twice");
   free(hs);
+}
+
+/*
+ * Sparse logs, at convergence: each committee holds, of the log of the hub
+ * it dials, exactly the entries for its committee (for_committee()),
+ * byte-identical to the hub's at the same seqs, and nothing else (up to
+ * the entry it refused, if the hub is compromised: check_refusals() says
+ * where); a successor knows every predecessor from the hub's notices it
+ * holds (lineage_known()) and holds their logs as the hub does.
+ */
+static void check_sparse(sim_t *w) {
+  int i, d;
+  for (i = 1; i < w->nnodes && !w->failure[0]; i++) {
+    node_t *n = &w->nodes[i], *u = up_of(w, n);
+    sim_log_t *hl = sim_log(&u->st, u->pk, 0), *nh = sim_log(&n->st, u->pk, 0);
+    uint64_t lim, j, holes = 0;
+    if (n->kind != COMMITTEE || n->retired || n->committee < 0 ||
+        n->hostile == HOSTILE_STRANGER || hl == NULL)
+      continue;
+    lim = hl->n;
+    if (nh != NULL && nh->refused > 0 && nh->refused_seq - 1 < lim)
+      lim = nh->refused_seq - 1;
+    if (nh != NULL && nh->n > lim) {
+      failf(w, "node %d holds its hub's log to %zu, past %llu", i, nh->n,
+            (unsigned long long)lim);
+      return;
+    }
+    for (j = 1; j <= lim; j++) {
+      const sim_ent_t *x = sim_log_at(hl, j);
+      const sim_ent_t *y = nh != NULL ? sim_log_at(nh, j) : NULL;
+      int want = for_committee(w, n->committee, x);
+      if (want && y == NULL)
+        failf(w, "node %d lacks entry %llu of its hub's log, a notice for it",
+              i, (unsigned long long)j);
+      else if (!want && y != NULL)
+        failf(w,
+              "node %d holds entry %llu of its hub's log, a notice for "
+              "another committee",
+              i, (unsigned long long)j);
+      else if (y != NULL && !same_entry(x, y))
+        failf(w, "node %d: entry %llu of its hub's log differs from the hub's",
+              i, (unsigned long long)j);
+      holes += !want;
+    }
+    if (holes > 0 && nh != NULL && nh->n > 0)
+      w->sparse_logs++;
+    for (d = 0; d < w->ndevices[n->committee] && !w->failure[0]; d++) {
+      const uint8_t *p = w->devices[n->committee][d];
+      if (memcmp(p, n->pk, 32) == 0)
+        break;
+      if (!lineage_known(w, n, p) && !lineage_blocked(w, n))
+        failf(w, "node %d does not know its predecessor %d from the notices", i,
+              d);
+    }
+  }
 }
 
 void check_all(sim_t *w) {
@@ -588,6 +739,7 @@ void check_all(sim_t *w) {
     }
   }
   h = hub(w);
+  check_sparse(w);
   if (w->tier)
     check_tier(w);
   /* Replicas agree, except the two lineages of a fork with each other. */
@@ -638,8 +790,9 @@ void dump(sim_t *w) {
       for (k = 0; k < w->nnodes; k++)
         if (memcmp(w->nodes[k].pk, l->id, 32) == 0)
           break;
-      printf(" [%d: %zu/%zu ack %llu f%d r%d]", k, l->durable, l->n,
-             (unsigned long long)l->hub_ack, l->forks, l->refused);
+      printf(" [%d: %zu/%zu held %zu ack %llu f%d r%d]", k, l->durable, l->n,
+             sim_log_held_count(l), (unsigned long long)l->hub_ack, l->forks,
+             l->refused);
     }
     printf("\n");
   }

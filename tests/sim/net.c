@@ -75,7 +75,8 @@ size_t admitted_by(const sim_t *w, node_t *at, const node_t *r,
   for (j = 0; l != NULL && j < l->n && d < VIEW_MAX; j++) {
     ayil_entry_t e;
     ayil_notice_t nt;
-    if (ayil_entry_decode(&e, l->e[j].entry, l->e[j].elen) != 0 ||
+    if (l->e[j].entry == NULL ||
+        ayil_entry_decode(&e, l->e[j].entry, l->e[j].elen) != 0 ||
         e.op != AYIL_OP_NOTICE ||
         ayil_hdr_notice(e.header, e.header_len, &nt) != 0 ||
         nt.action != AYIL_NOTICE_ADMIT || !nt.has_node)
@@ -129,6 +130,54 @@ static int tier_view(end_t *e, ayil_policy_view_t *v,
   return 0;
 }
 
+/* A notice of the hub's log that node n holds (NULL: a hole, or not a
+ * notice the header reader takes). */
+static int held_notice(const sim_log_t *l, size_t j, ayil_notice_t *nt) {
+  ayil_entry_t e;
+  return l->e[j].entry != NULL &&
+         ayil_entry_decode(&e, l->e[j].entry, l->e[j].elen) == 0 &&
+         e.op == AYIL_OP_NOTICE &&
+         ayil_hdr_notice(e.header, e.header_len, nt) == 0;
+}
+
+/*
+ * Whether committee node n knows `pred` as its predecessor: an admit notice
+ * of its hub's log that it holds names a device of its lineage (itself, or
+ * a predecessor it knows) as the successor of `pred`, as ayild's registry
+ * folds them (node/store_view.c, fold_notice()). Those notices name a
+ * device of n's committee: its sparse copy of the hub's log carries them.
+ */
+int lineage_known(const sim_t *w, const node_t *n, const uint8_t *pred) {
+  const uint8_t *hub_id = w->nodes[n->up >= 0 ? n->up : 0].pk;
+  const sim_log_t *l = sim_log((sim_store_t *)&n->st, hub_id, 0);
+  uint8_t known[MAX_DEVICES + 1][32];
+  int nk = 1, grew = 1, k, rounds;
+  size_t j;
+  memcpy(known[0], n->pk, 32);
+  for (rounds = 0; l != NULL && grew && rounds <= MAX_DEVICES; rounds++) {
+    grew = 0;
+    for (j = 0; j < l->n && nk <= MAX_DEVICES; j++) {
+      ayil_notice_t nt;
+      int in = 0, dup = 0;
+      if (!held_notice(l, j, &nt) || nt.action != AYIL_NOTICE_ADMIT ||
+          !nt.has_node || !nt.has_successor_of)
+        continue;
+      for (k = 0; k < nk; k++) {
+        in |= memcmp(known[k], nt.node, 32) == 0;
+        dup |= memcmp(known[k], nt.successor_of, 32) == 0;
+      }
+      if (in && !dup) {
+        memcpy(known[nk++], nt.successor_of, 32);
+        grew = 1;
+      }
+    }
+  }
+  for (k = 1; k < nk; k++)
+    if (memcmp(known[k], pred, 32) == 0)
+      return 1;
+  return 0;
+}
+
 /* Fills the policy's view of one end as node/policy_view.c does from the
  * registry: the hub sees the devices of the peer's committee, oldest
  * first. */
@@ -144,19 +193,21 @@ static void sim_view(end_t *e, ayil_policy_view_t *v,
   v->ctx = e;
   v->devices = dev;
   if (e->self->kind != HUB) {
-    /* Its predecessors (as the hub's notices confirm them to ayild; the
-     * simulator knows them at once, without the notice's delay). */
+    /* Its predecessors, as the hub's notices that it holds confirm them
+     * (lineage_known()): they come in its sparse copy of the hub's log. */
     int c = e->self->committee;
     v->role = AYIL_POLICY_COMMITTEE;
     if (c < 0)
       return; /* a stranger: no predecessors */
     for (d = 0;
          d < w->ndevices[c] && memcmp(w->devices[c][d], e->self->pk, 32) != 0;
-         d++) {
-      memset(&dev[d], 0, sizeof dev[d]);
-      memcpy(dev[d].id, w->devices[c][d], 32);
-    }
-    v->ndevices = d < w->ndevices[c] ? (size_t)d : 0;
+         d++)
+      if (lineage_known(w, e->self, w->devices[c][d])) {
+        memset(&dev[v->ndevices], 0, sizeof dev[0]);
+        memcpy(dev[v->ndevices++].id, w->devices[c][d], 32);
+      }
+    if (d == w->ndevices[c])
+      v->ndevices = 0;
     return;
   }
   v->role = AYIL_POLICY_HUB;
@@ -222,8 +273,9 @@ static int cb_get(void *ctx, const uint8_t *origin, uint64_t seq,
   end_t *e = ctx;
   sim_log_t *l = sim_log(&e->self->st, origin, 0);
   sim_ent_t *x;
-  if (l == NULL || seq == 0 || seq > uplink_head(e, l))
-    return AYIL_ENOTFOUND;
+  if (l == NULL || seq == 0 || seq > uplink_head(e, l) ||
+      sim_log_at(l, seq) == NULL)
+    return AYIL_ENOTFOUND; /* past the head, or a hole of a sparse log */
   x = &l->e[seq - 1];
   it->entry = x->entry;
   it->entry_len = x->elen;
@@ -240,11 +292,78 @@ static int cb_get(void *ctx, const uint8_t *origin, uint64_t seq,
   return 0;
 }
 
+/* Entry `seq` of a log held sparse comes past a gap: the seqs between are
+ * holes (node/store.c stores the entry after the gap, by its signature). */
+static void deliver_gap(end_t *e, sim_log_t *l, uint64_t seq) {
+  if (seq <= l->n + 1)
+    return;
+  e->sim->gaps++;
+  e->sim->gap_seqs += seq - l->n - 1;
+  sim_log_gap(l, seq);
+}
+
+/*
+ * The hub's next(), as ayild's cb_next() -> ayil_node_sparse_next(): of a
+ * log that ayil_policy_sparse() says goes sparse to the peer, the first
+ * entry after `after`, up to the head this end offers, that is a notice
+ * naming a device of the peer's committee (ayil_policy_notice_for()), or
+ * no notice at all (a compromised hub's put or delete: it goes, so that
+ * the committee refuses it); 0 when none is. Any other log: after + 1.
+ */
+static int cb_next(void *ctx, const uint8_t *origin, uint64_t after,
+                   uint64_t *seq) {
+  end_t *e = ctx;
+  sim_t *w = e->sim;
+  ayil_policy_view_t v;
+  ayil_policy_device_t dev[VIEW_MAX];
+  sim_log_t *l = sim_log(&e->self->st, origin, 0);
+  uint64_t head = l != NULL ? uplink_head(e, l) : 0, j;
+  sim_view(e, &v, dev);
+  *seq = 0;
+  w->next_calls++;
+  if (!ayil_policy_sparse(&v, origin)) {
+    *seq = after + 1;
+    return 0;
+  }
+  if (!e->c->sparse) {
+    e->c->sparse = 1; /* a sparse stream on this connection */
+    w->sparse_streams++;
+  }
+  for (j = after + 1; j <= head && *seq == 0; j++) {
+    ayil_entry_t x;
+    ayil_notice_t nt;
+    const sim_ent_t *s = sim_log_at(l, j);
+    if (s == NULL)
+      continue; /* a hole: not held here */
+    if (w->next_all || ayil_entry_decode(&x, s->entry, s->elen) != 0 ||
+        x.op != AYIL_OP_NOTICE ||
+        ayil_hdr_notice(x.header, x.header_len, &nt) != 0 ||
+        (nt.has_node && ayil_policy_notice_for(&v, nt.node)))
+      *seq = j;
+  }
+  if (*seq == 0)
+    w->next_none++;
+  else if (*seq > after + 1)
+    w->next_skips++;
+  return 0;
+}
+
 static int cb_deliver(void *ctx, const ayil_entry_t *d,
                       const ayil_sync_item_t *it) {
   end_t *e = ctx;
   sim_log_t *l = sim_log(&e->self->st, d->origin, 1);
-  int rc = 0;
+  int rc = 0, sparse;
+  ayil_policy_view_t v;
+  ayil_policy_device_t dev[VIEW_MAX];
+  sim_view(e, &v, dev);
+  sparse = ayil_policy_sparse(&v, d->origin);
+  if (d->seq <= l->n && l->e[d->seq - 1].entry == NULL) {
+    /* An entry in a gap below the head of a log held sparse: not for this
+     * node, not kept (as node/store.c). The sync machine never delivers
+     * one: sparse senders go forward only. */
+    e->sim->gap_ignored++;
+    return 0;
+  }
   if (d->seq <= l->n) {
     uint8_t h[AYIL_HASH_BYTES];
     ayil_entry_hash(it->entry, it->entry_len, h);
@@ -252,7 +371,7 @@ static int cb_deliver(void *ctx, const ayil_entry_t *d,
     return memcmp(h, l->e[d->seq - 1].hash, AYIL_HASH_BYTES) == 0 ? 0
                                                                   : AYIL_EFORK;
   }
-  if (d->seq != l->n + 1) {
+  if (d->seq != l->n + 1 && !sparse) {
     failf(e->sim, "deliver out of order: seq %llu after %zu",
           (unsigned long long)d->seq, l->n);
     return AYIL_ESEQ;
@@ -261,9 +380,6 @@ static int cb_deliver(void *ctx, const ayil_entry_t *d,
    * come from a device that may change the record (ayil_policy_purge_ok());
    * then the fold, ownership first. A refused entry is not stored. */
   if (it->body == NULL && it->proof != NULL) {
-    ayil_policy_view_t v;
-    ayil_policy_device_t dev[VIEW_MAX];
-    sim_view(e, &v, dev);
     rc = ayil_policy_purge_ok(&v, it->entry, it->entry_len, it->proof,
                               it->proof_len);
   }
@@ -285,6 +401,7 @@ static int cb_deliver(void *ctx, const ayil_entry_t *d,
       if (copy == NULL)
         abort();
       memcpy(copy, b->body, blen);
+      deliver_gap(e, l, d->seq);
       sim_store_append(&e->self->st, l, it->entry, it->entry_len, copy, blen,
                        NULL, 0);
       free(copy);
@@ -301,6 +418,7 @@ static int cb_deliver(void *ctx, const ayil_entry_t *d,
   }
   if (rc != 0)
     return rc;
+  deliver_gap(e, l, d->seq);
   sim_store_append(&e->self->st, l, it->entry, it->entry_len, it->body,
                    it->body_len, it->proof, it->proof_len);
   return 0;
@@ -445,6 +563,7 @@ static ayil_session_config_t config_for(end_t *e) {
   sc->discover = cb_discover;
   sc->head = cb_head;
   sc->get = cb_get;
+  sc->next = cb_next;
   sc->deliver = cb_deliver;
   sc->event = cb_event;
   /* As ayild: the dialer (a committee, or a regional hub dialing the
@@ -534,6 +653,7 @@ void connect_node(sim_t *w, node_t *n) {
       return;
     }
     w->connects++;
+    c->opened = w->now;
     c->idle_since[0] = c->idle_since[1] = w->now;
   }
 }
@@ -591,6 +711,16 @@ int pump_conn(sim_t *w, conn_t *c) {
       c->idle_since[k] = w->now;
     /* Dead links are found by lack of progress, not by deadlines. */
     if (!ayil_sync_idle(s) && w->now > ayil_sync_progress_ms(s) + DEAD_MS) {
+      /* Once healed, a link that is neither cut nor black-holed is never
+       * dead: an end that waits for nothing is a stall (say, a sparse
+       * stream whose sender never says SKIPPED, so that it never goes
+       * idle). */
+      if (!w->chaos && conn_clean(c))
+        failf(w,
+              "node %d: a connection stalled on a clean link (%s end not "
+              "idle, no progress for %d s)",
+              (int)(c->end[0].self - w->nodes), k ? "hub" : "committee",
+              DEAD_MS / 1000);
       conn_end(w, c, 0);
       return 1;
     }
@@ -617,6 +747,16 @@ int pump_conn(sim_t *w, conn_t *c) {
   return 0;
 }
 
+/* Neither direction of c was cut or black-holed. */
+int conn_clean(const conn_t *c) {
+  int k;
+  for (k = 0; k < 2; k++)
+    if (c->p[k].blackholed || c->p[k].sent > c->p[k].cut_at ||
+        c->close_at != UINT64_MAX)
+      return 0;
+  return 1;
+}
+
 void close_node_conns(sim_t *w, node_t *n) {
   int i;
   for (i = 0; i < MAX_CONNS; i++) {
@@ -626,10 +766,11 @@ void close_node_conns(sim_t *w, node_t *n) {
   }
 }
 
-/* --tier: the national hub's policy may have grown (a regional hub's
- * admit notice was stored): every origin the view of each of its
- * connections lists is named on it, as ayild's named_refresh() does; the
- * sync machine announces the new ones with a ROWS message. */
+/* The node's policy may have grown (--tier: a regional hub's admit notice
+ * was stored at the national hub; a committee: its hub's notice confirmed
+ * a predecessor): every origin the view of each of its connections lists
+ * is named on it, as ayild's named_refresh() does; the sync machine
+ * announces the new ones with a ROWS message. */
 static void named_refresh(sim_t *w, node_t *n) {
   ayil_sync_origin_t rows[VIEW_MAX + 2];
   int i, k;
@@ -659,6 +800,10 @@ void node_commit(sim_t *w, node_t *n) {
       continue;
     if (w->tier && n->up < 0 && is_hub_id(w, l->id) &&
         memcmp(l->id, n->pk, 32) != 0)
+      grew = 1;
+    /* A committee's copy of its hub's log grew: a notice may have told it
+     * a predecessor (lineage_known()), whose log its policy now names. */
+    if (n->kind == COMMITTEE && memcmp(l->id, up_of(w, n)->pk, 32) == 0)
       grew = 1;
     for (i = 0; i < MAX_CONNS; i++) {
       conn_t *c = &w->conns[i];

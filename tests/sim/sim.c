@@ -48,7 +48,22 @@
  *   oracle of the writes the simulator made, the creating device's and its
  *   successors' only (check_records());
  * - only hostile logs are refused, at their first hostile entry; the hub
- *   stores nothing of a stranger.
+ *   stores nothing of a stranger;
+ * - sparse logs (PROTOCOL.md, "Sparse logs"): a hub's log holds notices
+ *   (the admission of each committee's device, a successor's admission
+ *   naming its predecessor, and others about its committees' devices or
+ *   keys it never served: hub_notice()); the hub's next() (net.c,
+ *   cb_next(), as ayild's) sends each committee only those naming one of
+ *   its devices, and the committee's store holds that log with holes
+ *   (store.h). Each committee holds exactly those notices, byte-identical
+ *   to the hub's, and no other entry of the hub's log (up to the forgery it
+ *   refused, if the hub is compromised); a successor learns its
+ *   predecessors from the notices it holds (net.c, lineage_known()) and
+ *   pulls their logs (check_sparse()); once healed no connection stalls on
+ *   a clean link, and after convergence every connection goes idle and
+ *   closes (quiesce(): the hub says SKIPPED past the last notice for a
+ *   committee). --break-next (the hubs send every entry) must fail every
+ *   seed (ctest sim_sparse_check).
  *
  * --tier runs the national tier instead: a national hub (node 0), three
  * regional hubs that dial it and three committees under each that dial
@@ -73,6 +88,7 @@
  * without --tier are unchanged (same seeds, same results).
  *
  * Usage: ayil-sim [--seeds N] [--first S] [--verbose] [--tier] [--overhead]
+ *                [--break-next]
  */
 #include <time.h>
 
@@ -371,23 +387,33 @@ static uint8_t *status_body(node_t *n, ayil_entry_t *e, size_t *blen) {
 }
 
 /* A legitimate write of n: a new record, an update or a delete of a record
- * of its lineage, or (the hub) a notice. */
+ * of its lineage, or (a hub) a notice (hub_notice()). */
+static void write_notice(sim_t *w, node_t *h, int action, const uint8_t *id,
+                         const uint8_t *pred);
+static void hub_notice(sim_t *w, node_t *h);
+
 static void write_entry(sim_t *w, node_t *n) {
   sim_log_t *l;
   uint8_t header[512], *body = NULL;
   ayil_entry_t e;
   size_t blen = 0;
-  uint64_t roll = below(&w->r, 100);
+  uint64_t roll;
+
+  if (n->kind == HUB && !w->plain) {
+    hub_notice(w, n);
+    return;
+  }
+  roll = below(&w->r, 100);
 
   l = entry_begin(w, n, &e);
   fill(&w->r, e.record, sizeof e.record);
   e.op = AYIL_OP_PUT;
   e.header = header;
-  if (w->plain || (n->kind != HUB && roll >= 30)) {
+  if (w->plain || roll >= 30) {
     /* A record header: compact on the wire. */
     e.header_len = make_header(&w->r, w->plain, header, sizeof header);
   } else {
-    /* A header the dictionary does not know (as a hub notice): raw. */
+    /* A header the dictionary does not know: raw on the wire. */
     header[0] = 0x81; /* {"k": n} */
     header[1] = 0xa1;
     header[2] = 'k';
@@ -397,8 +423,6 @@ static void write_entry(sim_t *w, node_t *n) {
   if (w->plain) {
     blen = 1000;
     body = random_body(w, blen, &e);
-  } else if (n->kind == HUB) {
-    e.op = AYIL_OP_NOTICE;
   } else if (roll < 10 && lineage_record(w, n, e.record)) {
     /* Delete a record of its own or of a predecessor: its bodies are
      * purged here at once. */
@@ -645,10 +669,15 @@ static void chaos_events(sim_t *w, uint64_t fork_at, uint64_t replace_at) {
     node_t *old = current_device(w, c);
     if (old != NULL && w->nnodes < MAX_NODES && w->ndevices[c] < MAX_DEVICES &&
         c != w->restored) {
+      node_t *succ;
       close_node_conns(w, old);
       old->retired = 1;
-      add_node(w, COMMITTEE, c);
+      succ = add_node(w, COMMITTEE, c);
       w->replaced = c;
+      /* The hub admits it as the successor (`ayil admit --successor-of`):
+       * the notice that tells it its lineage, in its sparse copy. */
+      write_notice(w, hub(w), AYIL_NOTICE_ADMIT, succ->pk, old->pk);
+      notify_local(w, hub(w));
     }
   }
 }
@@ -680,12 +709,14 @@ static void step(sim_t *w, uint64_t fork_at, uint64_t replace_at) {
 
 /* ---- a run ------------------------------------------------------------ */
 
-/* Hub h admits device `id` as `ayil admit` does: it signs the admit notice
- * {"action": "admit", "kind": "notice", "node": ID} (PROTOCOL.md,
- * "Notices") in its own log, durably. */
-static void write_admit(sim_t *w, node_t *h, const uint8_t *id) {
-  uint8_t header[128];
-  char text[AYIL_ID_TEXT];
+/* Hub h signs a notice about device `id` in its own log, durably, as
+ * `ayil admit` (and revoke, and admit --successor-of) do:
+ * {"action": A, "kind": "notice", "node": ID[, "successor_of": PRED]}
+ * (PROTOCOL.md, "Notices"). */
+static void write_notice(sim_t *w, node_t *h, int action, const uint8_t *id,
+                         const uint8_t *pred) {
+  uint8_t header[256];
+  char text[AYIL_ID_TEXT], ptext[AYIL_ID_TEXT];
   hbuf_t hb = {header, sizeof header, 0};
   msgpack_packer pk;
   ayil_notice_t nt;
@@ -693,13 +724,18 @@ static void write_admit(sim_t *w, node_t *h, const uint8_t *id) {
   sim_log_t *l = entry_begin(w, h, &e);
   ayil_id_to_text(id, text);
   msgpack_packer_init(&pk, &hb, hbuf_write);
-  msgpack_pack_map(&pk, 3);
+  msgpack_pack_map(&pk, pred != NULL ? 4 : 3);
   pack_s(&pk, "action");
-  pack_s(&pk, "admit");
+  pack_s(&pk, action == AYIL_NOTICE_REVOKE ? "revoke" : "admit");
   pack_s(&pk, "kind");
   pack_s(&pk, "notice");
   pack_s(&pk, "node");
   pack_s(&pk, text);
+  if (pred != NULL) {
+    ayil_id_to_text(pred, ptext);
+    pack_s(&pk, "successor_of");
+    pack_s(&pk, ptext);
+  }
   if (ayil_hdr_notice(header, hb.len, &nt) != 0) {
     failf(w, "an admit notice the header reader refuses");
     return;
@@ -709,6 +745,38 @@ static void write_admit(sim_t *w, node_t *h, const uint8_t *id) {
   e.header = header;
   e.header_len = hb.len;
   (void)entry_finish(w, h, l, &e, NULL, 0, 1);
+}
+
+static void write_admit(sim_t *w, node_t *h, const uint8_t *id) {
+  write_notice(w, h, AYIL_NOTICE_ADMIT, id, NULL);
+}
+
+/*
+ * A hub's notice during the run: about a device of one of the committees
+ * that dial it (an admission confirmed again, or a revocation that the
+ * simulator does not act on), or about a key it never served (a revocation:
+ * no committee's). Each committee takes only those naming its own devices
+ * (its sparse copy of the hub's log: cb_next()), so the others leave gaps.
+ */
+static void hub_notice(sim_t *w, node_t *h) {
+  int cs[MAX_NODES], nc = 0, c;
+  uint8_t id[32];
+  for (c = 0; c < w->ncomm + (w->hostile_comm >= 0); c++) {
+    node_t *d = current_device(w, c);
+    if (d != NULL && up_of(w, d) == h)
+      cs[nc++] = c;
+  }
+  if (nc == 0 || below(&w->r, 4) == 0) {
+    fill(&w->r, id, sizeof id);
+    write_notice(w, h, AYIL_NOTICE_REVOKE, id, NULL);
+    return;
+  }
+  c = cs[below(&w->r, (uint64_t)nc)];
+  memcpy(id, w->devices[c][below(&w->r, (uint64_t)w->ndevices[c])], 32);
+  write_notice(w, h,
+               below(&w->r, 3) == 0 && !w->tier ? AYIL_NOTICE_REVOKE
+                                                : AYIL_NOTICE_ADMIT,
+               id, NULL);
 }
 
 /* --tier: the national hub (node 0), TIER_REGIONS regional hubs that dial
@@ -730,11 +798,58 @@ static void tier_setup(sim_t *w) {
         chance(&w->r, 500000) ? HOSTILE_REGION : HOSTILE_ALTER;
 }
 
-static int run(uint64_t seed, int verbose, int tier, sim_t *w) {
-  uint64_t fork_at = UINT64_MAX, replace_at = UINT64_MAX, heal_start;
+/* Every open connection is idle at both ends. */
+static int all_idle(sim_t *w) {
+  int i;
+  for (i = 0; i < MAX_CONNS; i++) {
+    conn_t *c = &w->conns[i];
+    if (c->live &&
+        (csync(c, 0) == NULL || csync(c, 1) == NULL ||
+         !ayil_sync_idle(csync(c, 0)) || !ayil_sync_idle(csync(c, 1))))
+      return 0;
+  }
+  return 1;
+}
+
+/*
+ * After convergence nothing is left to send: every connection goes idle at
+ * both ends (a committee's hub log taken sparse included: its hub says
+ * SKIPPED past the last notice for it). Runs the healed network until all
+ * open connections are idle at both ends, for DEAD_MS + HUB_IDLE_MS at
+ * most; a connection dialed before DEAD_MS + LINGER_MS and still busy at
+ * the end, or one that stalled (pump_conn()), fails the seed.
+ */
+static void quiesce(sim_t *w, uint64_t fork_at, uint64_t replace_at) {
+  uint64_t start = w->now, end = start + DEAD_MS + HUB_IDLE_MS;
+  int i;
+  for (i = 0; i < MAX_CONNS; i++)
+    if (w->conns[i].live)
+      w->quiet_conns++;
+  while (!w->failure[0] && w->now < end && !all_idle(w)) {
+    step(w, fork_at, replace_at);
+    w->now += STEP_MS;
+  }
+  for (i = 0; i < MAX_CONNS && !w->failure[0]; i++) {
+    conn_t *c = &w->conns[i];
+    if (c->live && c->opened + DEAD_MS + LINGER_MS < w->now &&
+        (csync(c, 0) == NULL || csync(c, 1) == NULL ||
+         !ayil_sync_idle(csync(c, 0)) || !ayil_sync_idle(csync(c, 1))))
+      failf(w,
+            "node %d: a connection still busy %llu s after convergence "
+            "(idle %d/%d)",
+            (int)(c->end[0].self - w->nodes),
+            (unsigned long long)(w->now - c->opened) / 1000,
+            csync(c, 0) ? ayil_sync_idle(csync(c, 0)) : -1,
+            csync(c, 1) ? ayil_sync_idle(csync(c, 1)) : -1);
+  }
+}
+
+static int run(uint64_t seed, int verbose, int tier, int next_all, sim_t *w) {
+  uint64_t fork_at = UINT64_MAX, replace_at = UINT64_MAX, heal_start, healed;
   int i;
 
   memset(w, 0, sizeof *w);
+  w->next_all = next_all;
   w->seed = seed;
   w->r.s = seed * 0x2545f4914f6cdd1dull + 1;
   w->verbose = verbose;
@@ -757,6 +872,10 @@ static int run(uint64_t seed, int verbose, int tier, sim_t *w) {
       w->hostile_comm = w->ncomm;
       add_node(w, COMMITTEE, w->ncomm)->hostile = HOSTILE_DEVICE;
     }
+    /* The hub admitted every committee's device (the hostile one too):
+     * its log opens with their admit notices. */
+    for (i = 0; i < w->ncomm + (w->hostile_comm >= 0); i++)
+      write_admit(w, hub(w), w->devices[i][0]);
     if ((w->stranger = chance(&w->r, 300000)) != 0)
       add_node(w, COMMITTEE, -1)->hostile = HOSTILE_STRANGER;
     w->hub_hostile = chance(&w->r, 300000);
@@ -791,17 +910,21 @@ static int run(uint64_t seed, int verbose, int tier, sim_t *w) {
     if ((w->now - heal_start) % 1000 == 0 && converged(w))
       break;
     if (w->now - heal_start > HEAL_MAX_MS)
-      failf(w, "no convergence after the network healed");
+      failf(w, "no convergence after the network healed (%s)", w->why);
   }
+  healed = w->now - heal_start;
   if (!w->failure[0])
     check_all(w);
+  if (!w->failure[0])
+    quiesce(w, fork_at, replace_at);
   if (verbose && w->failure[0])
     dump(w);
   if (verbose)
     printf("seed %llu: %d committees, %llu entries, %llu connects, %llu cuts, "
            "%llu crashes, %llu partitions, %s%s, hostile entries: %llu by a "
            "device, %llu by the hub, %llu by a stranger, %llu refused, healed "
-           "in %llu s, %llu wire bytes%s%s\n",
+           "in %llu s, %llu wire bytes, %llu committees with a sparse copy, "
+           "%llu gaps stored%s%s\n",
            (unsigned long long)seed, w->ncomm,
            (unsigned long long)w->entries_written,
            (unsigned long long)w->connects, (unsigned long long)w->cuts,
@@ -810,9 +933,9 @@ static int run(uint64_t seed, int verbose, int tier, sim_t *w) {
            w->replaced >= 0 ? "successor" : "",
            (unsigned long long)w->attacks[0], (unsigned long long)w->attacks[1],
            (unsigned long long)w->attacks[2], (unsigned long long)w->refusals,
-           (unsigned long long)(w->now - heal_start) / 1000,
-           (unsigned long long)w->wire_bytes, w->failure[0] ? ": " : "",
-           w->failure);
+           (unsigned long long)healed / 1000, (unsigned long long)w->wire_bytes,
+           (unsigned long long)w->sparse_logs, (unsigned long long)w->gaps,
+           w->failure[0] ? ": " : "", w->failure);
   for (i = 0; i < MAX_CONNS; i++)
     conn_close(&w->conns[i]);
   for (i = 0; i < w->nnodes; i++)
@@ -903,8 +1026,11 @@ int main(int argc, char **argv) {
            crashes = 0, forks = 0, successors = 0, restores = 0, bytes = 0,
            refusals = 0, stranger_recv = 0, stranger_refused = 0,
            status_updates = 0, held_recv = 0, sig_refused = 0, altered = 0,
-           left_behind = 0, attacks[3] = {0, 0, 0}, attacked[3] = {0, 0, 0};
-  int k;
+           left_behind = 0, attacks[3] = {0, 0, 0}, attacked[3] = {0, 0, 0},
+           sparse_logs = 0, sparse_streams = 0, quiet = 0, next_calls = 0,
+           next_skips = 0, next_none = 0, gaps = 0, gap_seqs = 0,
+           gap_ignored = 0, caught = 0;
+  int k, next_all = 0;
   int verbose = 0, tier = 0, i;
   struct timespec t0, t1;
   double secs;
@@ -919,11 +1045,13 @@ int main(int argc, char **argv) {
       verbose = 1;
     else if (strcmp(argv[i], "--tier") == 0)
       tier = 1;
+    else if (strcmp(argv[i], "--break-next") == 0)
+      next_all = 1; /* hubs send every entry: check_sparse() must fail */
     else if (strcmp(argv[i], "--overhead") == 0)
       return sodium_init() < 0 ? 1 : overhead();
     else {
       fprintf(stderr, "usage: ayil-sim [--seeds N] [--first S] [--verbose] "
-                      "[--tier] [--overhead]\n");
+                      "[--tier] [--overhead] [--break-next]\n");
       return 2;
     }
   }
@@ -934,12 +1062,13 @@ int main(int argc, char **argv) {
     return 1;
   clock_gettime(CLOCK_MONOTONIC, &t0);
   for (s = first; s < first + seeds; s++) {
-    if (run(s, verbose, tier, w) != 0) {
+    if (run(s, verbose, tier, next_all, w) != 0) {
       failed++;
       printf("FAIL seed %llu: %s (rerun: ayil-sim%s --first %llu --seeds 1 "
              "--verbose)\n",
              (unsigned long long)s, w->failure, tier ? " --tier" : "",
              (unsigned long long)s);
+      caught += strstr(w->failure, "a notice for another committee") != NULL;
     } else {
       passed++;
     }
@@ -963,6 +1092,15 @@ int main(int argc, char **argv) {
     sig_refused += w->sig_refused;
     altered += w->altered_seq > 0;
     left_behind += w->left_behind > 0;
+    sparse_logs += w->sparse_logs;
+    sparse_streams += w->sparse_streams;
+    quiet += w->quiet_conns;
+    next_calls += w->next_calls;
+    next_skips += w->next_skips;
+    next_none += w->next_none;
+    gaps += w->gaps;
+    gap_seqs += w->gap_seqs;
+    gap_ignored += w->gap_ignored;
   }
   clock_gettime(CLOCK_MONOTONIC, &t1);
   secs =
@@ -997,11 +1135,28 @@ int main(int argc, char **argv) {
            "still wants the log)\n",
            TIER_REGIONS, TIER_COMMS, (unsigned long long)altered,
            (unsigned long long)sig_refused, (unsigned long long)left_behind);
+  printf("sparse logs: %llu committees held their hub's log sparse at the "
+         "end; %llu connections streamed it sparse; hubs' next(): %llu "
+         "calls, %llu skipped entries, %llu answered none (then SKIPPED); "
+         "committees stored %llu gaps (%llu seqs), %llu entries into a gap "
+         "ignored; %llu connections open at convergence, all went idle\n",
+         (unsigned long long)sparse_logs, (unsigned long long)sparse_streams,
+         (unsigned long long)next_calls, (unsigned long long)next_skips,
+         (unsigned long long)next_none, (unsigned long long)gaps,
+         (unsigned long long)gap_seqs, (unsigned long long)gap_ignored,
+         (unsigned long long)quiet);
   printf("%llu seeds in %.1f s: %.2f seeds/s\n", (unsigned long long)seeds,
          secs, secs > 0 ? (double)seeds / secs : 0.0);
   printf("%llu passed, %llu failed\n", (unsigned long long)passed,
          (unsigned long long)failed);
   free(w);
   check_done();
+  if (next_all) {
+    /* The check test (CMakeLists.txt, sim_sparse_check): every seed must
+     * fail, on check_sparse()'s word. */
+    printf("break-next: %llu of %llu seeds caught by check_sparse\n",
+           (unsigned long long)caught, (unsigned long long)seeds);
+    return caught == seeds ? 0 : 1;
+  }
   return failed ? 1 : 0;
 }

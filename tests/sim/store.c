@@ -60,6 +60,8 @@ void sim_log_append(sim_log_t *l, const uint8_t *entry, size_t elen,
   }
   e = &l->e[l->n++];
   memset(e, 0, sizeof *e);
+  if (entry == NULL)
+    return; /* a hole */
   e->entry = dup_bytes(entry, elen);
   e->elen = elen;
   e->body = dup_bytes(body, blen);
@@ -73,6 +75,24 @@ void sim_log_append(sim_log_t *l, const uint8_t *entry, size_t elen,
     e->has_bh = d.has_body;
     memcpy(e->bhash, d.body_hash, AYIL_HASH_BYTES);
   }
+}
+
+const sim_ent_t *sim_log_at(const sim_log_t *l, uint64_t seq) {
+  if (seq == 0 || seq > l->n || l->e[seq - 1].entry == NULL)
+    return NULL;
+  return &l->e[seq - 1];
+}
+
+size_t sim_log_held_count(const sim_log_t *l) {
+  size_t j, k = 0;
+  for (j = 0; j < l->n; j++)
+    k += l->e[j].entry != NULL;
+  return k;
+}
+
+void sim_log_gap(sim_log_t *l, uint64_t seq) {
+  while (l->n + 1 < seq)
+    sim_log_append(l, NULL, 0, NULL, 0, NULL, 0);
 }
 
 const sim_ent_t *sim_body(const sim_store_t *st, const uint8_t *rec,
@@ -143,16 +163,16 @@ static void ent_free(sim_ent_t *e) {
 
 void sim_store_crash(sim_store_t *st) {
   size_t i;
-  for (i = 0; i < st->nlogs; i++) {
-    sim_log_t *l = &st->logs[i];
-    while (l->n > l->durable)
-      ent_free(&l->e[--l->n]);
-  }
+  for (i = 0; i < st->nlogs; i++)
+    sim_log_truncate(&st->logs[i], st->logs[i].durable);
 }
 
 void sim_log_truncate(sim_log_t *l, size_t n) {
   while (l->n > n)
     ent_free(&l->e[--l->n]);
+  /* The head is the last entry held: no trailing hole. */
+  while (l->n > 0 && l->e[l->n - 1].entry == NULL)
+    l->n--;
   if (l->durable > l->n)
     l->durable = l->n;
 }

@@ -7,6 +7,10 @@
 
 #include "ayil/entry.h"
 
+/* One seq of a log. A log held sparse (a committee's copy of its hub's
+ * notice log: PROTOCOL.md, "Sparse logs") has holes, seqs it does not
+ * hold: entry == NULL, nothing else set. The last seq held is never a
+ * hole. */
 typedef struct {
   uint8_t *entry, *body, *proof;
   size_t elen, blen, plen;
@@ -21,7 +25,7 @@ typedef struct {
 typedef struct {
   uint8_t id[AYIL_ID_BYTES];
   sim_ent_t *e;
-  size_t n, cap;
+  size_t n, cap;        /* n: the head, the last seq held (holes included) */
   size_t durable;       /* e[0..durable) survive a crash */
   uint64_t hub_ack;     /* highest seq the hub acknowledged to this node */
   int forks;            /* FORK events raised here for this origin */
@@ -51,6 +55,13 @@ typedef struct {
 } sim_store_t;
 
 sim_log_t *sim_log(sim_store_t *st, const uint8_t *id, int create);
+/* The entry of seq `seq` that `l` holds, NULL for a hole or past its head. */
+const sim_ent_t *sim_log_at(const sim_log_t *l, uint64_t seq);
+/* The entries `l` holds, holes left out. */
+size_t sim_log_held_count(const sim_log_t *l);
+/* Appends holes to `l` up to seq `seq` - 1 (a gap: seq > l->n + 1). */
+void sim_log_gap(sim_log_t *l, uint64_t seq);
+/* Appends an entry (NULL `entry`: a hole). */
 void sim_log_append(sim_log_t *l, const uint8_t *entry, size_t elen,
                     const uint8_t *body, size_t blen, const uint8_t *proof,
                     size_t plen);

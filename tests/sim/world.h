@@ -148,6 +148,8 @@ typedef struct conn_s {
   uint64_t latency;
   uint64_t close_at; /* UINT64_MAX: none scheduled */
   uint64_t idle_since[2];
+  uint64_t opened; /* when it was dialed */
+  int sparse;      /* the hub's next() was asked of a log sent sparse */
 } conn_t;
 
 typedef struct sim_s {
@@ -174,6 +176,7 @@ typedef struct sim_s {
   legit_t *legit;       /* the oracle */
   size_t nlegit, legit_cap;
   char failure[256];
+  char why[128]; /* what converged() last found missing */
   int verbose;
   int plain; /* --overhead: only PUTs with a 1000-byte body */
   /* --tier: node 0 is the national hub, nodes 1..TIER_REGIONS regional
@@ -197,6 +200,15 @@ typedef struct sim_s {
   uint64_t attacks[3], refusals;
   uint64_t stranger_recv;    /* a stranger's entries that reached the hub */
   uint64_t stranger_refused; /* its connections the hub's admit() refused */
+  /* sparse logs: next() calls of hubs, those that skipped entries, those
+   * that answered none (the hub then says SKIPPED once its head is past
+   * what it sent); gaps the committees stored (and the seqs in them);
+   * entries delivered into a gap below the head (ignored); committees that
+   * took their hub's log sparse */
+  uint64_t next_calls, next_skips, next_none, gaps, gap_seqs, gap_ignored;
+  uint64_t sparse_logs, sparse_streams;
+  uint64_t quiet_conns; /* connections that went idle after convergence */
+  int next_all; /* --break-next: next() answers every entry (a check test) */
   uint8_t netkey[AYIL_NETKEY_BYTES];
 } sim_t;
 
@@ -239,11 +251,13 @@ void conn_close(conn_t *c);
 void connect_node(sim_t *w, node_t *n);
 int pump_conn(sim_t *w, conn_t *c);
 void close_node_conns(sim_t *w, node_t *n);
+int conn_clean(const conn_t *c);
 void node_commit(sim_t *w, node_t *n);
 void notify_local(sim_t *w, node_t *n);
 int has_conn(sim_t *w, node_t *n);
 size_t admitted_by(const sim_t *w, node_t *at, const node_t *r,
                    ayil_policy_device_t *dev, size_t d);
+int lineage_known(const sim_t *w, const node_t *n, const uint8_t *pred);
 
 /* check.c */
 int committee_of(const sim_t *w, const uint8_t *id, int *pos);
