@@ -97,6 +97,15 @@ for k in $(seq 20); do
   sleep "$((t / 10)).$((t % 10))"
   case $((RANDOM % 4)) in 0) v=hub ;; *) v=c$((RANDOM % 3 + 1)) ;; esac
   killed="$killed $v"
+  if [ $((k % 4)) = 0 ]; then
+    # Every fourth kill waits (bounded) for the victim to be mid-sync:
+    # random moments alone hit no open connection at all on a loaded
+    # machine now and then.
+    for _ in $(seq 30); do
+      if [ "$v" = hub ]; then connected c1 || connected c2 || connected c3; else connected "$v"; fi && break
+      sleep 0.1
+    done
+  fi
   if [ "$v" = hub ]; then
     for c in "${COMMITTEES[@]}"; do connected "$c" && { live=$((live + 1)); break; }; done
   else
