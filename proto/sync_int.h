@@ -67,6 +67,13 @@ enum {
  */
 int ayil__mp_check_entry(const uint8_t *buf, size_t len);
 
+/* The origin index and seq that WANTBODY [9, idx, seq], REPAIR [10, idx,
+ * seq, body], ARRIVED [11, idx, seq, at] and SKIPPED [13, idx, seq] begin
+ * with, read after the type; `n` is the message's element count and `want`
+ * the count its type has (AYIL_EFORMAT otherwise). */
+int ayil__msg_idx_seq(ayil__mp_t *r, size_t n, size_t want, uint64_t *idx,
+                      uint64_t *seq);
+
 /* A have row [origin, seq, hash | nil, flags] (hash nil iff seq is 0). */
 int ayil__row_read(ayil__mp_t *r, const uint8_t **id, uint64_t *seq,
                    const uint8_t **hash, unsigned *flags);

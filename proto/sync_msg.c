@@ -44,6 +44,17 @@ int ayil__mp_check_entry(const uint8_t *buf, size_t len) {
 
 #define ROW_FIELDS 4
 
+int ayil__msg_idx_seq(ayil__mp_t *r, size_t n, size_t want, uint64_t *idx,
+                      uint64_t *seq) {
+  int rc;
+  if (n != want)
+    return AYIL_EFORMAT;
+  rc = ayil_mp_uint(r, AYIL_SYNC_ORIGINS_MAX, idx);
+  if (rc == 0)
+    rc = ayil_mp_uint(r, INT64_MAX, seq);
+  return rc;
+}
+
 int ayil__row_read(ayil_mp_t *r, const uint8_t **id, uint64_t *seq,
                    const uint8_t **hash, unsigned *flags) {
   uint64_t f = 0;

@@ -503,12 +503,7 @@ static int on_ack(ayil_sync_t *s, ayil__mp_t *r, size_t n) {
 static int on_skipped(ayil_sync_t *s, ayil__mp_t *r, size_t n) {
   uint64_t idx = 0, seq = 0;
   slot_t *sl;
-  int rc;
-  if (n != 3)
-    return AYIL_EFORMAT;
-  rc = ayil__mp_uint(r, AYIL_SYNC_ORIGINS_MAX, &idx);
-  if (rc == 0)
-    rc = ayil__mp_uint(r, INT64_MAX, &seq);
+  int rc = ayil__msg_idx_seq(r, n, 3, &idx, &seq);
   if (rc != 0)
     return rc;
   if (idx >= s->ntheirs || s->cr_active)
@@ -528,12 +523,7 @@ static int on_skipped(ayil_sync_t *s, ayil__mp_t *r, size_t n) {
  * them (its rows carry ARRIVALS); informational: it changes no stream. */
 static int on_arrived(ayil_sync_t *s, ayil__mp_t *r, size_t n) {
   uint64_t idx = 0, seq = 0, at = 0;
-  int rc;
-  if (n != 4)
-    return AYIL_EFORMAT;
-  rc = ayil__mp_uint(r, AYIL_SYNC_ORIGINS_MAX, &idx);
-  if (rc == 0)
-    rc = ayil__mp_uint(r, INT64_MAX, &seq);
+  int rc = ayil__msg_idx_seq(r, n, 4, &idx, &seq);
   if (rc == 0)
     rc = ayil__mp_uint(r, INT64_MAX, &at);
   if (rc != 0)

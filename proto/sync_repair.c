@@ -105,12 +105,7 @@ int ayil__sync_repair_poll(ayil_sync_t *s, size_t *len) {
 int ayil__sync_on_wantbody(ayil_sync_t *s, ayil__mp_t *r, size_t n) {
   uint64_t idx = 0, seq = 0;
   slot_t *sl;
-  int rc;
-  if (n != 3)
-    return AYIL_EFORMAT;
-  rc = ayil__mp_uint(r, AYIL_SYNC_ORIGINS_MAX, &idx);
-  if (rc == 0)
-    rc = ayil__mp_uint(r, INT64_MAX, &seq);
+  int rc = ayil__msg_idx_seq(r, n, 3, &idx, &seq);
   if (rc != 0)
     return rc;
   if (seq == 0)
@@ -140,12 +135,7 @@ int ayil__sync_on_repair(ayil_sync_t *s, ayil__mp_t *r, size_t n) {
   ayil_sync_item_t it;
   ayil_entry_t e;
   uint8_t bh[AYIL_HASH_BYTES];
-  int rc;
-  if (n != 4)
-    return AYIL_EFORMAT;
-  rc = ayil__mp_uint(r, AYIL_SYNC_ORIGINS_MAX, &idx);
-  if (rc == 0)
-    rc = ayil__mp_uint(r, INT64_MAX, &seq);
+  int rc = ayil__msg_idx_seq(r, n, 4, &idx, &seq);
   if (rc == 0)
     rc = ayil__mp_bin(r, AYIL_BODY_MAX, &body, &blen);
   if (rc != 0)
