@@ -300,21 +300,18 @@ static int on_entries(ayil_sync_t *s, ayil__mp_t *r, size_t n, int more) {
       if (rc == AYIL_ENOTFOUND && sl->in_sparse) {
         /* A sparse log: the entries in between are not for this side.
          * `prev` is the entry's own, which its signature covers. */
-        sl->in_next = first;
-        memcpy(sl->in_prev, prev, AYIL_HASH_BYTES);
-        rc = 1;
+        memcpy(held, prev, AYIL_HASH_BYTES);
       } else if (rc == AYIL_ENOTFOUND) {
         return AYIL_ESEQ;
-      }
-      if (rc < 0)
+      } else if (rc != 0) {
         return rc;
-      if (rc == 0) {
-        if (memcmp(held, prev, AYIL_HASH_BYTES) != 0)
-          return AYIL_ECHAIN;
-        sl->in_next = first;
-        memcpy(sl->in_prev, held, AYIL_HASH_BYTES);
+      } else if (memcmp(held, prev, AYIL_HASH_BYTES) != 0) {
+        return AYIL_ECHAIN;
+      } else {
         sl->in_delivered = sl->in_committed = first - 1;
       }
+      sl->in_next = first;
+      memcpy(sl->in_prev, held, AYIL_HASH_BYTES);
     }
   }
   memcpy(cur, prev != NULL ? prev : ZEROS, AYIL_HASH_BYTES);
