@@ -632,9 +632,7 @@ int ayil_sync_idle(const ayil_sync_t *s) {
       return 0;
     if (sl->forked)
       continue;
-    if (sl->out_active && sl->out_acked < sl->out_head &&
-        !(sl->out_sparse && sl->out_next > sl->out_head &&
-          sl->out_skipped >= sl->out_head))
+    if (ayil__sync_out_waiting(sl))
       return 0;
     if (sl->in_active &&
         (ayil__sync_in_waiting(sl) || sl->in_delivered > sl->in_committed ||

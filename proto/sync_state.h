@@ -101,6 +101,14 @@ static inline int ayil__sync_in_waiting(const slot_t *sl) {
          !(sl->in_sparse && sl->in_skipped >= sl->in_target);
 }
 
+/* This side offers entries of this slot the peer has not settled: not
+ * acknowledged, and (sparse) not passed over with SKIPPED either. */
+static inline int ayil__sync_out_waiting(const slot_t *sl) {
+  return sl->out_active && sl->out_acked < sl->out_head &&
+         !(sl->out_sparse && sl->out_next > sl->out_head &&
+           sl->out_skipped >= sl->out_head);
+}
+
 /* One record sent and not yet acknowledged. */
 typedef struct {
   uint32_t slot;
