@@ -483,10 +483,13 @@ int ayil_node_alerts_clear(ayil_node_t *n, const char *kind,
  * The one count of unacknowledged entries: entries of `origin` held in `st`
  * beyond what `peer` acknowledged -- the live session's acknowledgement
  * when `live_acked` is given (ayild), else the one the registry kept. Takes
- * the store so that ayild, which has no ayil_node_t, counts alike.
+ * the store so that ayild, which has no ayil_node_t, counts alike. With `v`,
+ * the policy's view of `peer`, a log it takes sparse counts only the
+ * entries it is to get (ayil_node_sparse_next()); NULL: every entry.
  */
 uint64_t ayil_node_unacked(ayil_store_t *st, const uint8_t *peer,
-                           const uint8_t *origin, const uint64_t *live_acked);
+                           const uint8_t *origin, const uint64_t *live_acked,
+                           const ayil_policy_view_t *v);
 /*
  * Entries this node holds that `peer` has not acknowledged: what it offers
  * the peer (a committee: its own log; a hub: its own log and the logs of

@@ -49,8 +49,9 @@ static int count(ayil_node_t *n, const char *sql, int64_t *out) {
 }
 
 uint64_t ayil_node_unacked(ayil_store_t *st, const uint8_t *peer,
-                           const uint8_t *origin, const uint64_t *live_acked) {
-  uint64_t head = 0, acked = 0;
+                           const uint8_t *origin, const uint64_t *live_acked,
+                           const ayil_policy_view_t *v) {
+  uint64_t head = 0, acked = 0, lack = 0;
   uint8_t hash[AYIL_HASH_BYTES];
   if (ayil_store_head(st, origin, &head, hash) != 0)
     return 0;
@@ -58,18 +59,20 @@ uint64_t ayil_node_unacked(ayil_store_t *st, const uint8_t *peer,
     acked = *live_acked;
   else if (ayil_reg_peer_acked(st, peer, origin, &acked) != 0)
     acked = 0; /* not known: count every entry as outstanding */
-  return head > acked ? head - acked : 0;
-}
-
-static int64_t unacked(ayil_node_t *n, const uint8_t *peer,
-                       const uint8_t *origin) {
-  return (int64_t)ayil_node_unacked(n->store, peer, origin, NULL);
+  if (head <= acked)
+    return 0;
+  /* Sent sparse: only the entries for that peer count. */
+  if (v != NULL &&
+      ayil_node_sparse_next(st, v, origin, acked, head, NULL, &lack) == 0)
+    return lack;
+  return head - acked;
 }
 
 /*
  * What this node offers `peer` and the peer has not acknowledged: for every
  * log the replication policy (proto/policy.c) offers that peer -- the very
- * rows ayild names in its have -- the head here minus the peer's ack.
+ * rows ayild names in its have -- the head here minus the peer's ack
+ * (ayil_node_unacked(): of a log sent sparse, what is for the peer).
  * `committee` is kept for the callers; the policy reads it from the registry.
  */
 int64_t ayil_node_unacked_out(ayil_node_t *n, const uint8_t *peer,
@@ -94,23 +97,10 @@ int64_t ayil_node_unacked_out(ayil_node_t *n, const uint8_t *peer,
     return 0;
   if (nrows > sizeof rows / sizeof rows[0])
     nrows = sizeof rows / sizeof rows[0];
-  for (k = 0; k < nrows; k++) {
-    uint64_t head = 0, acked = 0, lack = 0;
-    uint8_t hh[AYIL_HASH_BYTES];
-    if (!(rows[k].flags & AYIL_SYNC_OFFER))
-      continue;
-    if (!ayil_policy_sparse(&nv.v, rows[k].id)) {
-      total += unacked(n, peer, rows[k].id);
-      continue;
-    }
-    /* Sent sparse: only the notices for that peer count. */
-    if (ayil_reg_peer_acked(n->store, peer, rows[k].id, &acked) != 0)
-      acked = 0;
-    if (ayil_store_head(n->store, rows[k].id, &head, hh) == 0 &&
-        ayil_node_sparse_next(n->store, &nv.v, rows[k].id, acked, head, NULL,
-                              &lack) == 0)
-      total += (int64_t)lack;
-  }
+  for (k = 0; k < nrows; k++)
+    if (rows[k].flags & AYIL_SYNC_OFFER)
+      total +=
+          (int64_t)ayil_node_unacked(n->store, peer, rows[k].id, NULL, &nv.v);
   return total;
 }
 

@@ -111,7 +111,8 @@ static uint64_t unacked(daemon_t *d, conn_t *c, const uint8_t *origin) {
   uint64_t acked = 0;
   int live = c != NULL && conn_sync(c) != NULL &&
              ayil_sync_peer_acked(conn_sync(c), origin, &acked) == 0;
-  return ayil_node_unacked(d->store, d->hub_id, origin, live ? &acked : NULL);
+  return ayil_node_unacked(d->store, d->hub_id, origin, live ? &acked : NULL,
+                           NULL);
 }
 
 /* Entries the hub above lacks: of this node's own log (a committee), or
