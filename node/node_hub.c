@@ -112,8 +112,7 @@ static int committee(ayil_node_t *n, int64_t now, long silent_days,
           " p.last_contact, p.last_ack, p.skew_ms, d.rolled_back,"
           " (SELECT count(*) FROM entries e WHERE e.origin=d.id),"
           " (SELECT max(seq) FROM entries e WHERE e.origin=d.id),"
-          " (SELECT bytes FROM entries e WHERE e.origin=d.id ORDER BY seq"
-          " DESC LIMIT 1),"
+          " NULL,"
           " (SELECT max(at) FROM peer_acks a WHERE a.origin=d.id),"
           " (SELECT max(at) FROM arrivals a WHERE a.origin=d.id)"
           " FROM devices d LEFT JOIN peers p ON p.id=d.id"
@@ -145,12 +144,11 @@ static int committee(ayil_node_t *n, int64_t now, long silent_days,
       d->entries = sqlite3_column_int64(s, 9);
       ls = col_i64(s, 10, &has_ls);
       d->last_seq = has_ls ? ls : 0;
-      if (sqlite3_column_type(s, 11) == SQLITE_BLOB) {
-        ayil_entry_t e;
-        if (ayil_entry_decode(&e, sqlite3_column_blob(s, 11),
-                              (size_t)sqlite3_column_bytes(s, 11)) == 0 &&
-            (!c->has_written || (int64_t)(e.ts_ms / 1000) > c->written)) {
-          c->written = (int64_t)(e.ts_ms / 1000);
+      {
+        uint64_t ts = 0;
+        if (ayil_store_head_ts(n->store, d->id, &ts) == 0 &&
+            (!c->has_written || (int64_t)(ts / 1000) > c->written)) {
+          c->written = (int64_t)(ts / 1000);
           c->has_written = 1;
         }
       }
@@ -438,63 +436,42 @@ static int devs_load(sqlite3 *db, hub_dev_t **out, size_t *nout) {
   return 0;
 }
 
-/* The time of the newest entry of `origin`'s log at this hub (unix
- * seconds, its writer's clock), or 0. */
-static int64_t newest_entry_time(sqlite3_stmt *q, const void *origin, int len) {
-  ayil_entry_t e;
-  int64_t t = 0;
-
-  sqlite3_reset(q);
-  if (sqlite3_bind_blob(q, 1, origin, len, SQLITE_STATIC) == SQLITE_OK &&
-      sqlite3_step(q) == SQLITE_ROW &&
-      ayil_entry_decode(&e, sqlite3_column_blob(q, 0),
-                        (size_t)sqlite3_column_bytes(q, 0)) == 0)
-    t = (int64_t)(e.ts_ms / 1000);
-  sqlite3_reset(q);
-  return t;
-}
-
 /*
  * Tells the report when the hub last heard from each committee (report.h,
  * "Not synced for the period"): the latest sync contact of its devices and
  * the time of the newest entry of their logs, however it came (sync or
  * bundle). One row per device; a committee's latest wins.
  */
-static int note_contacts(sqlite3 *db, ayil_report_t *r) {
-  sqlite3_stmt *s = NULL, *q = NULL;
+static int note_contacts(ayil_store_t *st, ayil_report_t *r) {
+  sqlite3_stmt *s = NULL;
   int rc = 0;
 
-  if (sqlite3_prepare_v2(db,
+  if (sqlite3_prepare_v2(ayil__store_db(st),
                          "SELECT c.name, c.oblast, d.id, p.last_contact FROM "
                          "committees c LEFT JOIN devices d ON d.committee = "
                          "c.id LEFT JOIN peers p ON p.id = d.id WHERE c.kind "
                          "= 'committee'",
-                         -1, &s, NULL) != SQLITE_OK ||
-      sqlite3_prepare_v2(db,
-                         "SELECT bytes FROM entries WHERE origin = ?1 ORDER "
-                         "BY seq DESC LIMIT 1",
-                         -1, &q, NULL) != SQLITE_OK) {
+                         -1, &s, NULL) != SQLITE_OK) {
     sqlite3_finalize(s);
-    sqlite3_finalize(q);
     return AYIL_ESTORE;
   }
   while (rc == 0 && sqlite3_step(s) == SQLITE_ROW) {
     const char *name = (const char *)sqlite3_column_text(s, 0);
     const char *oblast = (const char *)sqlite3_column_text(s, 1);
-    int64_t word = sqlite3_column_int64(s, 3), t;
+    int64_t word = sqlite3_column_int64(s, 3);
+    uint64_t ts = 0;
     if (name == NULL || oblast == NULL)
       continue;
-    if (sqlite3_column_type(s, 2) == SQLITE_BLOB) {
-      t = newest_entry_time(q, sqlite3_column_blob(s, 2),
-                            sqlite3_column_bytes(s, 2));
-      if (t > word)
-        word = t;
-    }
+    /* The newest entry of the device's log at this hub (its writer's
+     * clock), however it came (sync or bundle). */
+    if (sqlite3_column_bytes(s, 2) == AYIL_ID_BYTES &&
+        ayil_store_head_ts(st, sqlite3_column_blob(s, 2), &ts) == 0 &&
+        (int64_t)(ts / 1000) > word)
+      word = (int64_t)(ts / 1000);
     rc = ayil_report_note_contact(r, name, oblast, word);
     if (rc == AYIL_EINVAL)
       rc = 0; /* a name the report refuses: its records fail alike */
   }
-  sqlite3_finalize(q);
   sqlite3_finalize(s);
   return rc;
 }
@@ -506,7 +483,7 @@ static int report_hub(ayil_node_t *n, ayil_report_t *r, uint64_t *unknown,
   hub_dev_t *devs = NULL, key;
   const hub_dev_t *last = NULL;
   size_t ndevs = 0;
-  uint8_t self[AYIL_ID_BYTES];
+  uint8_t self[AYIL_ID_BYTES], hbuf[AYIL_HEADER_MAX];
   int has_self = 0, step;
   char *selftext = NULL;
   int rc;
@@ -537,14 +514,14 @@ static int report_hub(ayil_node_t *n, ayil_report_t *r, uint64_t *unknown,
   sqlite3_finalize(s);
   s = NULL;
   if (rc == 0)
-    rc = note_contacts(db, r);
+    rc = note_contacts(n->store, r);
   if (rc != 0)
     return rc;
   rc = devs_load(db, &devs, &ndevs);
   if (rc != 0)
     return rc;
   if (sqlite3_prepare_v2(db,
-                         "SELECT origin, header FROM records WHERE deleted=0",
+                         "SELECT origin, entry FROM records WHERE deleted=0",
                          -1, &s, NULL) != SQLITE_OK) {
     sqlite3_finalize(s);
     devs_free(devs, ndevs);
@@ -552,8 +529,8 @@ static int report_hub(ayil_node_t *n, ayil_report_t *r, uint64_t *unknown,
   }
   while ((step = sqlite3_step(s)) == SQLITE_ROW) {
     const uint8_t *origin = sqlite3_column_blob(s, 0);
-    const uint8_t *hdr;
-    int len;
+    const uint8_t *hdr = NULL;
+    size_t len = 0;
     if (sqlite3_column_bytes(s, 0) != AYIL_ID_BYTES) {
       (*bad)++;
       continue;
@@ -569,9 +546,12 @@ static int report_hub(ayil_node_t *n, ayil_report_t *r, uint64_t *unknown,
       (*unknown)++;
       continue;
     }
-    hdr = sqlite3_column_blob(s, 1);
-    len = sqlite3_column_bytes(s, 1);
-    rc = ayil_report_add_packed(r, last->name, last->oblast, hdr, (size_t)len);
+    if (sqlite3_column_type(s, 1) == SQLITE_BLOB &&
+        ayil_entry_stored_header(sqlite3_column_blob(s, 1),
+                                 (size_t)sqlite3_column_bytes(s, 1), hbuf, &hdr,
+                                 &len) != 0)
+      hdr = NULL; /* refused below, as a header that does not read */
+    rc = ayil_report_add_packed(r, last->name, last->oblast, hdr, len);
     if (rc == AYIL_EINVAL) {
       /* A header an indicator cannot read counts nowhere; the rest go on. */
       (*bad)++;
@@ -599,27 +579,31 @@ static int report_hub(ayil_node_t *n, ayil_report_t *r, uint64_t *unknown,
 static int report_own(ayil_node_t *n, ayil_report_t *r) {
   sqlite3 *db = ayil__store_db(n->store);
   sqlite3_stmt *s = NULL;
+  uint8_t hbuf[AYIL_HEADER_MAX];
   int rc = 0, step;
   if (sqlite3_prepare_v2(db,
-                         "SELECT id, origin, header FROM records WHERE "
+                         "SELECT id, origin, entry FROM records WHERE "
                          "deleted=0",
                          -1, &s, NULL) != SQLITE_OK) {
     sqlite3_finalize(s);
     return AYIL_ESTORE;
   }
   while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+    const uint8_t *hdr = NULL;
+    size_t len = 0;
     if (sqlite3_column_bytes(s, 0) != AYIL_RECID_BYTES ||
         sqlite3_column_bytes(s, 1) != AYIL_ID_BYTES) {
       rc = AYIL_ECORRUPT;
       break;
     }
-    /* A header that is not a blob is refused, as ayil_store_records()
-     * would give it: absent. */
-    rc = ayil_report_add_packed(r, n->conf.name, n->conf.oblast,
-                                sqlite3_column_type(s, 2) == SQLITE_BLOB
-                                    ? sqlite3_column_blob(s, 2)
-                                    : NULL,
-                                (size_t)sqlite3_column_bytes(s, 2));
+    /* A header that is absent or does not read is refused, as
+     * ayil_store_records() would give it: absent. */
+    if (sqlite3_column_type(s, 2) != SQLITE_BLOB ||
+        ayil_entry_stored_header(sqlite3_column_blob(s, 2),
+                                 (size_t)sqlite3_column_bytes(s, 2), hbuf, &hdr,
+                                 &len) != 0)
+      hdr = NULL;
+    rc = ayil_report_add_packed(r, n->conf.name, n->conf.oblast, hdr, len);
     if (rc != 0)
       break;
   }

@@ -194,6 +194,41 @@ static const char *const MIGRATIONS[] = {
      * below that forwards it, as that hub says (ARRIVED messages). */
     "CREATE TABLE arrivals(origin BLOB PRIMARY KEY, via BLOB NOT NULL,"
     " seq INTEGER NOT NULL, at INTEGER NOT NULL) WITHOUT ROWID;",
+    /* 11: entries kept packed (issue 16; PROTOCOL.md, "Entries at rest"):
+     * without the version, origin, seq and prev that their place in the
+     * log gives, the header compact. `prev` is kept only where the entry
+     * before is not held (a gap of a sparse log). pack_entries() (below)
+     * fills the new table from the old one, in this step's transaction. */
+    "CREATE TABLE log_packed(n INTEGER PRIMARY KEY, log INTEGER NOT NULL"
+    " REFERENCES logs(id), seq INTEGER NOT NULL, hash BLOB NOT NULL,"
+    " prev BLOB, packed BLOB NOT NULL, UNIQUE(log, seq));",
+    /* 12: the records view keeps nothing its entries hold (issue 16). A
+     * record's header, origin and seq are those of the entry that last
+     * changed it: `hn`, that entry's arrival number, replaces the copy of
+     * the header and the 32-byte origin; its owner is a log's small id.
+     * `records` stays, as a view with the columns it had and `entry` (the
+     * stored form of that entry, whose header is the record's), for the
+     * readers; the store writes `record_rows`. A record whose entry the
+     * store no longer holds keeps a NULL hn and reads as damaged until
+     * `ayil reindex`. Converted in this one transaction. */
+    "INSERT OR IGNORE INTO logs(origin) SELECT owner FROM records WHERE"
+    " owner IS NOT NULL;"
+    "CREATE TABLE record_rows(created_n INTEGER PRIMARY KEY, id BLOB NOT"
+    " NULL UNIQUE, kind TEXT, month TEXT, hn INTEGER, body_hash BLOB,"
+    " deleted INTEGER NOT NULL DEFAULT 0, owner INTEGER REFERENCES"
+    " logs(id));"
+    "INSERT INTO record_rows(created_n, id, kind, month, hn, body_hash,"
+    " deleted, owner) SELECT r.created_n, r.id, r.kind, r.month, (SELECT e.n"
+    " FROM log_entries e JOIN logs l ON l.id = e.log WHERE l.origin ="
+    " r.origin AND e.seq = r.seq), r.body_hash, r.deleted, (SELECT id FROM"
+    " logs WHERE origin = r.owner) FROM records r ORDER BY r.created_n;"
+    "DROP TABLE records;"
+    "CREATE INDEX record_rows_kind ON record_rows(kind, created_n);"
+    "CREATE VIEW records(id, origin, seq, created_n, kind, month, hn,"
+    " body_hash, deleted, owner, entry) AS SELECT r.id, l.origin, e.seq,"
+    " r.created_n, r.kind, r.month, r.hn, r.body_hash, r.deleted, o.origin,"
+    " e.packed FROM record_rows r LEFT JOIN log_entries e ON e.n = r.hn"
+    " LEFT JOIN logs l ON l.id = e.log LEFT JOIN logs o ON o.id = r.owner;",
 };
 #define NMIGRATIONS (sizeof MIGRATIONS / sizeof MIGRATIONS[0])
 
@@ -228,6 +263,123 @@ int ayil__store_exec(ayil_store_t *st, const char *sql) {
   return ayil__store_rc(sqlite3_exec(st->db, sql, NULL, NULL, NULL));
 }
 
+/* The bytes to keep for entry `e` (its canonical encoding `bytes`): its
+ * packed form, when that rebuilds to exactly `bytes`, else `bytes` as they
+ * are. Never a form that would not read back. */
+static int pack_for_store(const ayil_entry_t *e, const uint8_t *bytes,
+                          size_t len, uint8_t *out, size_t *olen) {
+  uint8_t again[AYIL_ENTRY_MAX];
+  size_t alen = 0;
+  if (ayil_entry_pack(e, out, AYIL_ENTRY_MAX, olen) == 0 &&
+      ayil_entry_unpack(out, *olen, e->origin, e->seq, e->prev, again,
+                        sizeof again, &alen) == 0 &&
+      alen == len && memcmp(again, bytes, len) == 0)
+    return 0;
+  if (len > AYIL_ENTRY_MAX)
+    return AYIL_ETOOBIG;
+  memcpy(out, bytes, len);
+  *olen = len;
+  return 0;
+}
+
+/* Schema step 11: every entry of log_entries packed into log_packed, which
+ * then takes its name. An entry that does not decode (damaged on disk) is
+ * kept as it was: `ayil log verify` names it as before. */
+static int pack_entries(ayil_store_t *st) {
+  static const uint8_t zero[AYIL_HASH_BYTES];
+  sqlite3_stmt *s = NULL, *ins = NULL;
+  int rc = ayil__store_rc(sqlite3_prepare_v2(
+      st->db,
+      "SELECT e.n, e.log, e.seq, e.hash, e.bytes, l.origin, (SELECT p.hash "
+      "FROM log_entries p WHERE p.log = e.log AND p.seq = e.seq - 1) FROM "
+      "log_entries e JOIN logs l ON l.id = e.log ORDER BY e.n",
+      -1, &s, NULL));
+  if (rc == 0)
+    rc = ayil__store_rc(sqlite3_prepare_v2(
+        st->db,
+        "INSERT INTO log_packed(n, log, seq, hash, prev, packed) "
+        "VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
+        -1, &ins, NULL));
+  while (rc == 0) {
+    uint8_t out[AYIL_ENTRY_MAX];
+    size_t olen = 0, len;
+    const uint8_t *bytes, *prev = NULL;
+    ayil_entry_t e;
+    int step = sqlite3_step(s);
+    if (step == SQLITE_DONE)
+      break;
+    if (step != SQLITE_ROW) {
+      rc = ayil__store_rc(step);
+      break;
+    }
+    bytes = sqlite3_column_blob(s, 4);
+    len = (size_t)sqlite3_column_bytes(s, 4);
+    if (len <= AYIL_ENTRY_MAX && ayil_entry_decode(&e, bytes, len) == 0 &&
+        sqlite3_column_bytes(s, 5) == AYIL_ID_BYTES &&
+        memcmp(e.origin, sqlite3_column_blob(s, 5), AYIL_ID_BYTES) == 0 &&
+        e.seq == (uint64_t)sqlite3_column_int64(s, 2)) {
+      const uint8_t *held = sqlite3_column_bytes(s, 6) == AYIL_HASH_BYTES
+                                ? sqlite3_column_blob(s, 6)
+                            : e.seq == 1 ? zero
+                                         : NULL;
+      rc = pack_for_store(&e, bytes, len, out, &olen);
+      if (held == NULL || memcmp(held, e.prev, AYIL_HASH_BYTES) != 0)
+        prev = e.prev;
+    } else {
+      /* Kept as it is, canonical bytes or not. */
+      sqlite3_bind_blob(ins, 6, bytes, (int)len, SQLITE_TRANSIENT);
+      olen = 0;
+    }
+    if (rc != 0)
+      break;
+    sqlite3_bind_int64(ins, 1, sqlite3_column_int64(s, 0));
+    sqlite3_bind_int64(ins, 2, sqlite3_column_int64(s, 1));
+    sqlite3_bind_int64(ins, 3, sqlite3_column_int64(s, 2));
+    sqlite3_bind_value(ins, 4, sqlite3_column_value(s, 3));
+    if (prev != NULL)
+      sqlite3_bind_blob(ins, 5, prev, AYIL_HASH_BYTES, SQLITE_TRANSIENT);
+    else
+      sqlite3_bind_null(ins, 5);
+    if (olen > 0)
+      sqlite3_bind_blob(ins, 6, out, (int)olen, SQLITE_TRANSIENT);
+    step = sqlite3_step(ins);
+    sqlite3_reset(ins);
+    sqlite3_clear_bindings(ins);
+    if (step != SQLITE_DONE)
+      rc = ayil__store_rc(step);
+  }
+  sqlite3_finalize(s);
+  sqlite3_finalize(ins);
+  if (rc == 0)
+    rc = ayil__store_exec(
+        st,
+        "DROP VIEW entries;"
+        "DROP TABLE log_entries;"
+        "ALTER TABLE log_packed RENAME TO log_entries;"
+        /* For tools and tests: `packed` is the stored form; the canonical
+         * bytes are rebuilt by the store (ayil_store_entry()). */
+        "CREATE VIEW entries(n, origin, seq, hash, prev, packed) AS SELECT"
+        " e.n, l.origin, e.seq, e.hash, e.prev, e.packed FROM log_entries e"
+        " JOIN logs l ON l.id = e.log;"
+        "CREATE TRIGGER entries_insert INSTEAD OF INSERT ON entries BEGIN"
+        " INSERT OR IGNORE INTO logs(origin) VALUES(NEW.origin);"
+        " INSERT INTO log_entries(n, log, seq, hash, prev, packed) SELECT"
+        " NEW.n, id, NEW.seq, NEW.hash, NEW.prev, NEW.packed FROM logs WHERE"
+        " origin = NEW.origin; END;"
+        "CREATE TRIGGER entries_update INSTEAD OF UPDATE ON entries BEGIN"
+        " UPDATE log_entries SET seq = NEW.seq, hash = NEW.hash, prev ="
+        " NEW.prev, packed = NEW.packed WHERE n = OLD.n; END;"
+        "CREATE TRIGGER entries_delete INSTEAD OF DELETE ON entries BEGIN"
+        " DELETE FROM log_entries WHERE n = OLD.n; END;");
+  return rc;
+}
+
+/* The steps that need more than SQL: run after MIGRATIONS[i], in its
+ * transaction. */
+static int migrate_code(ayil_store_t *st, int step) {
+  return step == 10 ? pack_entries(st) : 0;
+}
+
 /* *from: the version the store had (0: new). */
 static int migrate(ayil_store_t *st, int *from) {
   sqlite3_stmt *s = NULL;
@@ -248,6 +400,8 @@ static int migrate(ayil_store_t *st, int *from) {
     if (rc != 0)
       return rc;
     rc = ayil__store_exec(st, MIGRATIONS[version]);
+    if (rc == 0)
+      rc = migrate_code(st, version);
     snprintf(pragma, sizeof pragma, "PRAGMA user_version=%d", version + 1);
     if (rc == 0)
       rc = ayil__store_exec(st, pragma);
@@ -317,15 +471,19 @@ int ayil_store_open(ayil_store_t **out, const char *path, int flags) {
                  "FROM logs WHERE origin=?1) ORDER BY seq DESC LIMIT 1");
   if (rc == 0)
     rc = prepare(st, &st->st_get,
-                 "SELECT bytes FROM log_entries WHERE log=(SELECT id FROM "
-                 "logs WHERE origin=?1) AND seq=?2");
+                 "SELECT e.packed, ifnull(e.prev, (SELECT p.hash FROM "
+                 "log_entries p WHERE p.log=e.log AND p.seq=e.seq-1)) FROM "
+                 "log_entries e WHERE e.log=(SELECT id FROM logs WHERE "
+                 "origin=?1) AND e.seq=?2");
   if (rc == 0)
     rc = prepare(st, &st->st_state,
-                 "SELECT deleted, owner FROM records WHERE id=?1");
+                 "SELECT r.deleted, o.origin FROM record_rows r LEFT JOIN "
+                 "logs o ON o.id = r.owner WHERE r.id=?1");
   if (rc == 0)
     rc = prepare(st, &st->st_ins,
-                 "INSERT INTO log_entries(log, seq, hash, bytes) "
-                 "VALUES((SELECT id FROM logs WHERE origin=?1), ?2, ?3, ?4)");
+                 "INSERT INTO log_entries(log, seq, hash, prev, packed) "
+                 "VALUES((SELECT id FROM logs WHERE origin=?1), ?2, ?3, ?4, "
+                 "?5)");
   if (rc == 0)
     rc = ayil__store_load_ids(st);
   /* Owners and the lineage are new in version 3: fold the view again. */
@@ -474,18 +632,87 @@ static int blob_out(sqlite3_stmt *s, int col, uint8_t **out, size_t *len) {
   return 0;
 }
 
+int ayil__store_unpack(sqlite3_stmt *s, int col,
+                       const uint8_t origin[AYIL_ID_BYTES], uint64_t seq,
+                       uint8_t *out, size_t *len) {
+  static const uint8_t zero[AYIL_HASH_BYTES];
+  const uint8_t *stored = sqlite3_column_blob(s, col);
+  size_t n = (size_t)sqlite3_column_bytes(s, col);
+  const uint8_t *prev = sqlite3_column_bytes(s, col + 1) == AYIL_HASH_BYTES
+                            ? sqlite3_column_blob(s, col + 1)
+                        : seq == 1 ? zero
+                                   : NULL;
+  if (ayil_entry_is_packed(stored, n) && prev == NULL)
+    return AYIL_ECORRUPT; /* the entry before is gone: it cannot be rebuilt */
+  return ayil_entry_unpack(stored, n, origin, seq, prev != NULL ? prev : zero,
+                           out, AYIL_ENTRY_MAX, len) == 0
+             ? 0
+             : AYIL_ECORRUPT;
+}
+
 int ayil_store_entry(ayil_store_t *st, const uint8_t origin[AYIL_ID_BYTES],
                      uint64_t seq, uint8_t **bytes, size_t *len) {
   sqlite3_stmt *s = st->st_get;
+  uint8_t buf[AYIL_ENTRY_MAX];
   int rc;
   sqlite3_bind_blob(s, 1, origin, AYIL_ID_BYTES, SQLITE_STATIC);
   sqlite3_bind_int64(s, 2, (sqlite3_int64)seq);
   rc = sqlite3_step(s);
-  if (rc == SQLITE_ROW)
-    rc = blob_out(s, 0, bytes, len);
-  else
+  if (rc == SQLITE_ROW) {
+    rc = ayil__store_unpack(s, 0, origin, seq, buf, len);
+    if (rc == 0) {
+      *bytes = malloc(*len);
+      if (*bytes == NULL)
+        rc = AYIL_ENOMEM;
+      else
+        memcpy(*bytes, buf, *len);
+    }
+  } else {
     rc = rc == SQLITE_DONE ? AYIL_ENOTFOUND : ayil__store_rc(rc);
+  }
   sqlite3_reset(s);
+  return rc;
+}
+
+int ayil__store_header(sqlite3_stmt *s, int col, uint8_t **header,
+                       size_t *len) {
+  uint8_t hbuf[AYIL_HEADER_MAX];
+  const uint8_t *h = NULL;
+  size_t hlen = 0;
+  *header = NULL;
+  *len = 0;
+  if (sqlite3_column_type(s, col) != SQLITE_BLOB)
+    return 0;
+  if (ayil_entry_stored_header(sqlite3_column_blob(s, col),
+                               (size_t)sqlite3_column_bytes(s, col), hbuf, &h,
+                               &hlen) != 0)
+    return AYIL_ECORRUPT;
+  if (h == NULL)
+    return 0;
+  *header = malloc(hlen > 0 ? hlen : 1);
+  if (*header == NULL)
+    return AYIL_ENOMEM;
+  memcpy(*header, h, hlen);
+  *len = hlen;
+  return 0;
+}
+
+int ayil_store_head_ts(ayil_store_t *st, const uint8_t origin[AYIL_ID_BYTES],
+                       uint64_t *ts_ms) {
+  uint8_t hash[AYIL_HASH_BYTES], *bytes = NULL;
+  uint64_t seq = 0;
+  size_t len = 0;
+  ayil_entry_t e;
+  int rc = ayil_store_head(st, origin, &seq, hash);
+  if (rc == 0 && seq == 0)
+    rc = AYIL_ENOTFOUND;
+  if (rc == 0)
+    rc = ayil_store_entry(st, origin, seq, &bytes, &len);
+  if (rc == 0)
+    rc = ayil_entry_decode(&e, bytes, len) == 0 ? 0 : AYIL_ECORRUPT;
+  if (rc == 0)
+    *ts_ms = e.ts_ms;
+  free(bytes);
   return rc;
 }
 
@@ -550,8 +777,9 @@ int ayil_store_body(ayil_store_t *st, const uint8_t record[AYIL_RECID_BYTES],
    * view does not hold. */
   int rc = ayil__store_stmt(
       st,
-      "SELECT sealed FROM body_rows WHERE rec=(SELECT created_n FROM records "
-      "WHERE id=?1) AND hash=?2 UNION ALL SELECT sealed FROM body_rows WHERE "
+      "SELECT sealed FROM body_rows WHERE rec=(SELECT created_n FROM "
+      "record_rows WHERE id=?1) AND hash=?2 UNION ALL SELECT sealed FROM "
+      "body_rows WHERE "
       "rec IS NULL AND hash=?2 AND record=?1 LIMIT 1",
       &s);
   if (rc != 0)
@@ -635,11 +863,12 @@ int ayil_store_item_held(ayil_store_t *st, const uint8_t origin[AYIL_ID_BYTES],
     /* The body came first with an earlier entry of this log and record:
      * a peer holding the log up to here holds it (PROTOCOL.md, "Sync",
      * held bodies). */
-    rc = body_row(st,
-                  "SELECT 1 FROM body_rows WHERE rec=(SELECT created_n FROM "
-                  "records WHERE id=?2) AND hash=?1 AND log=(SELECT id FROM "
-                  "logs WHERE origin=?3) AND seq<?4",
-                  &e, held);
+    rc =
+        body_row(st,
+                 "SELECT 1 FROM body_rows WHERE rec=(SELECT created_n FROM "
+                 "record_rows WHERE id=?2) AND hash=?1 AND log=(SELECT id FROM "
+                 "logs WHERE origin=?3) AND seq<?4",
+                 &e, held);
     if (rc != 0)
       goto fail;
     if (*held && held_ok)
@@ -724,6 +953,8 @@ static int append_in_tx(ayil_store_t *st, const ayil_entry_t *verified,
   uint64_t head = 0;
   uint8_t head_hash[AYIL_HASH_BYTES];
   uint8_t hash[AYIL_HASH_BYTES];
+  uint8_t packed[AYIL_ENTRY_MAX];
+  size_t plen = 0;
   sqlite3_stmt *s = st->st_ins;
   int rc;
   if (verified != NULL) {
@@ -792,8 +1023,8 @@ static int append_in_tx(ayil_store_t *st, const ayil_entry_t *verified,
     int found = 0;
     rc = body_row(st,
                   "SELECT 1 FROM body_rows WHERE rec=(SELECT created_n "
-                  "FROM records WHERE id=?2) AND hash=?1 "
-                  "UNION ALL SELECT 1 FROM records WHERE id=?2 AND "
+                  "FROM record_rows WHERE id=?2) AND hash=?1 "
+                  "UNION ALL SELECT 1 FROM record_rows WHERE id=?2 AND "
                   "deleted=1",
                   &e, &found);
     if (rc != 0)
@@ -826,10 +1057,19 @@ static int append_in_tx(ayil_store_t *st, const ayil_entry_t *verified,
     if (rc != 0)
       return rc;
   }
+  rc = pack_for_store(&e, bytes, len, packed, &plen);
+  if (rc != 0)
+    return rc;
   sqlite3_bind_blob(s, 1, e.origin, AYIL_ID_BYTES, SQLITE_STATIC);
   sqlite3_bind_int64(s, 2, (sqlite3_int64)e.seq);
   sqlite3_bind_blob(s, 3, hash, AYIL_HASH_BYTES, SQLITE_STATIC);
-  sqlite3_bind_blob(s, 4, bytes, (int)len, SQLITE_STATIC);
+  /* prev is given by the entry before, unless that is not held (a sparse
+   * log's gap): then it is kept. */
+  if (e.seq == head + 1)
+    sqlite3_bind_null(s, 4);
+  else
+    sqlite3_bind_blob(s, 4, e.prev, AYIL_HASH_BYTES, SQLITE_STATIC);
+  sqlite3_bind_blob(s, 5, packed, (int)plen, SQLITE_STATIC);
   rc = sqlite3_step(s);
   sqlite3_reset(s);
   if (rc != SQLITE_DONE)
@@ -842,7 +1082,7 @@ static int append_in_tx(ayil_store_t *st, const ayil_entry_t *verified,
         "INSERT INTO body_rows(rec, hash, sealed, record, log, seq) SELECT "
         "r.created_n, ?2, ?3, CASE WHEN r.created_n IS NULL THEN ?1 END, "
         "(SELECT id FROM logs WHERE origin=?4), ?5 FROM (SELECT 1) "
-        "LEFT JOIN records r ON r.id = ?1 WHERE 1 "
+        "LEFT JOIN record_rows r ON r.id = ?1 WHERE 1 "
         "ON CONFLICT(rec, hash) DO NOTHING",
         "bbbbi", e.record, (size_t)AYIL_RECID_BYTES, e.body_hash,
         (size_t)AYIL_HASH_BYTES, body, bodylen, e.origin, (size_t)AYIL_ID_BYTES,
@@ -1013,7 +1253,7 @@ static int row_from(sqlite3_stmt *s, ayil_store_row_t *row) {
   if (t != NULL)
     snprintf(row->month, sizeof row->month, "%s", t);
   if (sqlite3_column_type(s, 5) == SQLITE_BLOB) {
-    int rc = blob_out(s, 5, &row->header, &row->header_len);
+    int rc = ayil__store_header(s, 5, &row->header, &row->header_len);
     if (rc != 0)
       return rc;
   }
@@ -1025,7 +1265,7 @@ static int row_from(sqlite3_stmt *s, ayil_store_row_t *row) {
   return 0;
 }
 
-#define ROW_COLS "id, origin, seq, kind, month, header, body_hash, deleted"
+#define ROW_COLS "id, origin, seq, kind, month, entry, body_hash, deleted"
 
 int ayil_store_record(ayil_store_t *st, const uint8_t id[AYIL_RECID_BYTES],
                       ayil_store_row_t *row) {
@@ -1086,15 +1326,16 @@ int ayil_store_verify(ayil_store_t *st, ayil_store_verify_t *out) {
   memset(out, 0, sizeof *out);
   rc = ayil__store_rc(sqlite3_prepare_v2(
       st->db,
-      "SELECT l.origin, e.seq, e.hash, e.bytes FROM logs l JOIN log_entries e "
-      "ON e.log = l.id ORDER BY l.origin, e.seq",
+      "SELECT l.origin, e.seq, e.hash, e.packed, e.prev FROM logs l JOIN "
+      "log_entries e ON e.log = l.id ORDER BY l.origin, e.seq",
       -1, &s, NULL));
   if (rc != 0)
     return rc;
   for (;;) {
     ayil_entry_t e;
-    const uint8_t *bytes;
-    size_t len;
+    const uint8_t *stored, *prev;
+    uint8_t bytes[AYIL_ENTRY_MAX];
+    size_t len = 0, stored_len;
     uint8_t hash[AYIL_HASH_BYTES];
     int err = 0;
     int step = sqlite3_step(s);
@@ -1117,12 +1358,26 @@ int ayil_store_verify(ayil_store_t *st, ayil_store_verify_t *out) {
       memset(prev_hash, 0, sizeof prev_hash);
       out->origins_checked++;
     }
-    bytes = sqlite3_column_blob(s, 3);
-    len = (size_t)sqlite3_column_bytes(s, 3);
+    stored = sqlite3_column_blob(s, 3);
+    stored_len = (size_t)sqlite3_column_bytes(s, 3);
     /* Report the position the store claims, in case the bytes lie. */
     out->seq = (uint64_t)sqlite3_column_int64(s, 1);
     memcpy(out->origin, origin, AYIL_ID_BYTES);
-    err = ayil_entry_decode(&e, bytes, len);
+    /* A packed entry is rebuilt with its prev: the one kept with it, else
+     * the hash of the entry before, checked on the row before (a missing
+     * one breaks the chain here). */
+    prev = sqlite3_column_bytes(s, 4) == AYIL_HASH_BYTES
+               ? sqlite3_column_blob(s, 4)
+           : out->seq == prev_seq + 1 ? prev_hash
+                                      : NULL;
+    if (ayil_entry_is_packed(stored, stored_len) && prev == NULL)
+      err = AYIL_ESEQ; /* the entry before is missing */
+    else
+      err = ayil_entry_unpack(stored, stored_len, origin, out->seq,
+                              prev != NULL ? prev : prev_hash, bytes,
+                              sizeof bytes, &len);
+    if (err == 0)
+      err = ayil_entry_decode(&e, bytes, len);
     if (err == 0 && memcmp(e.origin, origin, AYIL_ID_BYTES) != 0)
       err = AYIL_ECHAIN;
     if (err == 0 && e.seq != out->seq)
@@ -1281,15 +1536,16 @@ int ayil_store_repair_body(ayil_store_t *st,
   rc = ayil_store_record(st, e.record, &row);
   if (rc == 0 && !row.deleted && row.has_body &&
       memcmp(row.body_hash, e.body_hash, AYIL_HASH_BYTES) == 0)
-    rc = ayil__store_run(st,
-                         "INSERT INTO body_rows(rec, hash, sealed, log, seq) "
-                         "VALUES((SELECT created_n FROM records WHERE id=?2), "
-                         "?1, ?3, (SELECT id FROM logs WHERE origin=?4), ?5) "
-                         "ON CONFLICT(rec, hash) DO UPDATE "
-                         "SET sealed=excluded.sealed",
-                         "bbbbi", e.body_hash, (size_t)AYIL_HASH_BYTES,
-                         e.record, (size_t)AYIL_RECID_BYTES, body, len,
-                         e.origin, (size_t)AYIL_ID_BYTES, (sqlite3_int64)e.seq);
+    rc = ayil__store_run(
+        st,
+        "INSERT INTO body_rows(rec, hash, sealed, log, seq) "
+        "VALUES((SELECT created_n FROM record_rows WHERE id=?2), "
+        "?1, ?3, (SELECT id FROM logs WHERE origin=?4), ?5) "
+        "ON CONFLICT(rec, hash) DO UPDATE "
+        "SET sealed=excluded.sealed",
+        "bbbbi", e.body_hash, (size_t)AYIL_HASH_BYTES, e.record,
+        (size_t)AYIL_RECID_BYTES, body, len, e.origin, (size_t)AYIL_ID_BYTES,
+        (sqlite3_int64)e.seq);
   else if (rc == AYIL_ENOTFOUND)
     rc = 0;
   ayil_store_row_clear(&row);

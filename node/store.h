@@ -158,6 +158,10 @@ int ayil_store_write_local(ayil_store_t *st, const uint8_t origin_sk[64],
                            const uint8_t *sealed, size_t sealed_len,
                            const uint8_t *reuse_body_hash, uint64_t *seq_out);
 
+/* The ts (ms) of the newest entry of `origin`'s log. AYIL_ENOTFOUND if
+ * it holds none. */
+int ayil_store_head_ts(ayil_store_t *st, const uint8_t origin[AYIL_ID_BYTES],
+                       uint64_t *ts_ms);
 /* Encoded entry (origin, seq), malloc'd. AYIL_ENOTFOUND if absent. */
 int ayil_store_entry(ayil_store_t *st, const uint8_t origin[AYIL_ID_BYTES],
                      uint64_t seq, uint8_t **bytes, size_t *len);

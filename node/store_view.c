@@ -201,13 +201,14 @@ static int purge_bodies(ayil_store_t *st, const uint8_t *record,
         st,
         "INSERT OR IGNORE INTO quarantine(hash, record, sealed, purged) "
         "SELECT hash, ?1, sealed, ?3 FROM body_rows WHERE rec=(SELECT "
-        "created_n FROM records WHERE id=?1) AND (?2 IS NULL OR hash != ?2)",
+        "created_n FROM record_rows WHERE id=?1) AND (?2 IS NULL OR hash != "
+        "?2)",
         "bbi", record, (size_t)AYIL_RECID_BYTES, keep, (size_t)AYIL_HASH_BYTES,
         (sqlite3_int64)time(NULL));
   if (rc == 0)
     rc = ayil__store_run(st,
                          "DELETE FROM body_rows WHERE rec=(SELECT created_n "
-                         "FROM records WHERE id=?1) AND "
+                         "FROM record_rows WHERE id=?1) AND "
                          "(?2 IS NULL OR hash != ?2)",
                          "bb", record, (size_t)AYIL_RECID_BYTES, keep,
                          (size_t)AYIL_HASH_BYTES);
@@ -296,7 +297,9 @@ static int fold_notice(ayil_store_t *st, const ayil_entry_t *e,
 }
 
 /* Folds one entry into the records view. Header fields `kind` and `month`
- * are copied into columns so that lists and reports need no decoding. */
+ * are copied into columns so that lists need no decoding; the header itself
+ * stays in the entry that last changed the record (`hn`, its arrival
+ * number: schema step 12). */
 int ayil__store_fold(ayil_store_t *st, const ayil_entry_t *e, sqlite3_int64 n) {
   sqlite3_stmt *q = st->st_state;
   uint8_t owner[AYIL_ID_BYTES];
@@ -329,11 +332,9 @@ int ayil__store_fold(ayil_store_t *st, const ayil_entry_t *e, sqlite3_int64 n) {
     if (!have)
       return 0;
     rc = ayil__store_run(st,
-                         "UPDATE records SET origin=?1, seq=?2, header=NULL, "
-                         "body_hash=NULL, deleted=1 WHERE id=?3",
-                         "bib", e->origin, (size_t)AYIL_ID_BYTES,
-                         (sqlite3_int64)e->seq, e->record,
-                         (size_t)AYIL_RECID_BYTES);
+                         "UPDATE record_rows SET hn=?1, body_hash=NULL, "
+                         "deleted=1 WHERE id=?2",
+                         "ib", n, e->record, (size_t)AYIL_RECID_BYTES);
     if (rc == 0)
       rc = purge_bodies(st, e->record, NULL);
     return rc;
@@ -359,10 +360,9 @@ int ayil__store_fold(ayil_store_t *st, const ayil_entry_t *e, sqlite3_int64 n) {
     if (have) {
       rc = ayil__store_run(
           st,
-          "UPDATE records SET origin=?1, seq=?2, kind=?3, month=?4, "
-          "header=?5, body_hash=?6 WHERE id=?7",
-          "bittbbb", e->origin, (size_t)AYIL_ID_BYTES, (sqlite3_int64)e->seq,
-          kind, mp != NULL ? month : NULL, e->header, e->header_len,
+          "UPDATE record_rows SET kind=?1, month=?2, hn=?3, body_hash=?4 "
+          "WHERE id=?5",
+          "ttibb", kind, mp != NULL ? month : NULL, n,
           e->has_body ? e->body_hash : NULL, (size_t)AYIL_HASH_BYTES, e->record,
           (size_t)AYIL_RECID_BYTES);
       /* An update that replaced the identifying fields supersedes the old
@@ -373,14 +373,12 @@ int ayil__store_fold(ayil_store_t *st, const ayil_entry_t *e, sqlite3_int64 n) {
     } else
       rc = ayil__store_run(
           st,
-          "INSERT INTO records(id, origin, seq, created_n, kind, month, "
-          "header, body_hash, owner) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
-          "?9)",
-          "bbiittbbb", e->record, (size_t)AYIL_RECID_BYTES, e->origin,
-          (size_t)AYIL_ID_BYTES, (sqlite3_int64)e->seq, n, kind,
-          mp != NULL ? month : NULL, e->header, e->header_len,
-          e->has_body ? e->body_hash : NULL, (size_t)AYIL_HASH_BYTES, e->origin,
-          (size_t)AYIL_ID_BYTES);
+          "INSERT INTO record_rows(id, created_n, kind, month, hn, "
+          "body_hash, owner) VALUES(?1, ?2, ?3, ?4, ?2, ?5, (SELECT id FROM "
+          "logs WHERE origin=?6))",
+          "bittbb", e->record, (size_t)AYIL_RECID_BYTES, n, kind,
+          mp != NULL ? month : NULL, e->has_body ? e->body_hash : NULL,
+          (size_t)AYIL_HASH_BYTES, e->origin, (size_t)AYIL_ID_BYTES);
   }
   return rc;
 }
@@ -402,12 +400,18 @@ int ayil_store_reindex(ayil_store_t *st) {
           "KEY, id BLOB NOT NULL); DELETE FROM temp.reindex_map; INSERT INTO "
           "temp.reindex_map(old, id) SELECT created_n, id FROM records;");
   if (rc == 0)
-    rc = ayil__store_exec(st, "DELETE FROM records; DELETE FROM notices");
+    rc = ayil__store_exec(st, "DELETE FROM record_rows; DELETE FROM notices");
   if (rc == 0)
     rc = ayil__store_rc(sqlite3_prepare_v2(
-        st->db, "SELECT n, bytes FROM log_entries ORDER BY n", -1, &s, NULL));
+        st->db,
+        "SELECT e.n, l.origin, e.seq, e.packed, ifnull(e.prev, (SELECT p.hash "
+        "FROM log_entries p WHERE p.log = e.log AND p.seq = e.seq - 1)) FROM "
+        "log_entries e JOIN logs l ON l.id = e.log ORDER BY e.n",
+        -1, &s, NULL));
   while (rc == 0) {
     ayil_entry_t e;
+    uint8_t bytes[AYIL_ENTRY_MAX];
+    size_t len = 0;
     int step = sqlite3_step(s);
     if (step == SQLITE_DONE)
       break;
@@ -415,8 +419,14 @@ int ayil_store_reindex(ayil_store_t *st) {
       rc = ayil__store_rc(step);
       break;
     }
-    rc = ayil_entry_decode(&e, sqlite3_column_blob(s, 1),
-                           (size_t)sqlite3_column_bytes(s, 1));
+    if (sqlite3_column_bytes(s, 1) != AYIL_ID_BYTES) {
+      rc = AYIL_ECORRUPT;
+      break;
+    }
+    rc = ayil__store_unpack(s, 3, sqlite3_column_blob(s, 1),
+                            (uint64_t)sqlite3_column_int64(s, 2), bytes, &len);
+    if (rc == 0)
+      rc = ayil_entry_decode(&e, bytes, len);
     if (rc == 0)
       rc = ayil__store_fold(st, &e, sqlite3_column_int64(s, 0));
     /* An entry stored before the ownership rule, by a node that did not

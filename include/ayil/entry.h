@@ -82,6 +82,39 @@ void ayil_entry_hash(const uint8_t *buf, size_t len,
                      uint8_t out[AYIL_HASH_BYTES]);
 
 /*
+ * Entries at rest (PROTOCOL.md, "Entries at rest"): a store keeps an entry
+ * packed, without what its place in the log gives (version, origin, seq,
+ * prev) and with its header compact, and rebuilds the canonical bytes on
+ * read. Both are proto/entry_pack.c.
+ *
+ * ayil_entry_pack: the packed form of `e` (signed: e->sig is kept), into
+ * out (cap bytes; AYIL_ENTRY_MAX always suffices). AYIL_ETOOBIG if not.
+ *
+ * ayil_entry_unpack: the canonical encoding of the stored entry at (origin,
+ * seq) whose predecessor has hash `prev` (zeros for seq 1), into out (cap
+ * bytes). Stored bytes that are a canonical entry (first byte 0x9b, kept
+ * as they were) are copied unchanged. The result is not verified: decode
+ * and verify it, as any entry. AYIL_EFORMAT and the reader's errors for
+ * stored bytes that are not a packed entry.
+ *
+ * ayil_entry_is_packed: 1 if stored bytes are in the packed form.
+ *
+ * ayil_entry_stored_header: the header of a stored entry (either form),
+ * without rebuilding the rest: *header points into `stored` (a raw or
+ * canonical header) or into hbuf (AYIL_HEADER_MAX bytes: a compact one,
+ * rebuilt); NULL for an entry without one. Not verified.
+ */
+int ayil_entry_pack(const ayil_entry_t *e, uint8_t *out, size_t cap,
+                    size_t *len);
+int ayil_entry_unpack(const uint8_t *stored, size_t len,
+                      const uint8_t origin[AYIL_ID_BYTES], uint64_t seq,
+                      const uint8_t prev[AYIL_HASH_BYTES], uint8_t *out,
+                      size_t cap, size_t *olen);
+int ayil_entry_is_packed(const uint8_t *stored, size_t len);
+int ayil_entry_stored_header(const uint8_t *stored, size_t len, uint8_t *hbuf,
+                             const uint8_t **header, size_t *header_len);
+
+/*
  * Checks that `e` follows an entry at (prev_seq, prev_hash) of its origin:
  * seq is prev_seq+1 and e->prev equals prev_hash (zeros when prev_seq is 0).
  * Returns 0, AYIL_ESEQ or AYIL_ECHAIN.

@@ -59,7 +59,13 @@ for r in $(seq "$RUNS"); do
     "$AYIL" --home "$d/c" record add referral >/dev/null
   "$AYIL" --home "$d/c" sync --wait 60 >/dev/null 2>&1
   sleep 1.5
-  entry=$(sqlite3 "$d/c/ayil.db" "SELECT length(bytes) FROM entries WHERE instr(bytes, CAST('referral' AS BLOB)) > 0 ORDER BY n DESC LIMIT 1")
+  # The referral's entry as stored (packed since schema step 11: its kind is
+  # then an index, found through the records view).
+  if [ "$(stored_col "$d/c/ayil.db")" = packed ]; then
+    entry=$(sqlite3 "$d/c/ayil.db" "SELECT length(entry) FROM records WHERE kind = 'referral' ORDER BY created_n DESC LIMIT 1")
+  else
+    entry=$(sqlite3 "$d/c/ayil.db" "SELECT length(bytes) FROM entries WHERE instr(bytes, CAST('referral' AS BLOB)) > 0 ORDER BY n DESC LIMIT 1")
+  fi
   body=$(sqlite3 "$d/c/ayil.db" "SELECT max(length(sealed)) FROM bodies") # the appeal's is a date
   # Connections opened after the appeal's: their c2s frames, and totals.
   awk -v skip="$before" '$3=="open"{n++} n>skip && $3=="c2s" && $4=="frame"{f+=$6}

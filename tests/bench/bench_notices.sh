@@ -108,7 +108,7 @@ one_run() {
   stop_pid "$hpid"
   : >"$d/per"
   for i in $(seq "$N"); do
-    sq "$d/c$i/ayil.db" "SELECT (SELECT count(*) FROM entries WHERE origin=X'$hubhex'), (SELECT ifnull(sum(length(bytes)),0) FROM entries WHERE origin=X'$hubhex'), (SELECT ifnull(sum(recv),0) FROM peer_bytes)" | tr '|' ' ' >>"$d/per"
+    sq "$d/c$i/ayil.db" "SELECT (SELECT count(*) FROM entries WHERE origin=X'$hubhex'), (SELECT ifnull(sum(length($(stored_col "$d/c$i/ayil.db"))),0) FROM entries WHERE origin=X'$hubhex'), (SELECT ifnull(sum(recv),0) FROM peer_bytes)" | tr '|' ' ' >>"$d/per"
   done
   left=$(awk '{e+=$1; b+=$2; r+=$3} END {print e, b, r}' "$d/per")
   echo "$(median "$(cut -d' ' -f1 "$d/per")") $(median "$(cut -d' ' -f2 "$d/per")") $(median "$(cut -d' ' -f3 "$d/per")") $left"

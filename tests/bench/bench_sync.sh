@@ -131,7 +131,7 @@ narratives "$RECORDS" 2 >"$W/backlog.jsonl"
 add_records "$W/tpl-backlog/c" "$W/backlog.jsonl"
 TEXT_BYTES=$(text_bytes "$W/backlog.jsonl")
 BODY_BYTES=$(sqlite3 "$W/tpl-backlog/c/ayil.db" "SELECT sum(length(sealed)) FROM bodies")
-ENTRY_AVG=$(sqlite3 "$W/tpl-backlog/c/ayil.db" "SELECT avg(length(bytes)) FROM entries")
+ENTRY_AVG=$(sqlite3 "$W/tpl-backlog/c/ayil.db" "SELECT avg(length($(stored_col "$W/tpl-backlog/c/ayil.db"))) FROM entries")
 BODY_AVG=$(sqlite3 "$W/tpl-backlog/c/ayil.db" "SELECT avg(length(sealed)) FROM bodies")
 echo "bench_sync: prepared in $((SECONDS - T0)) s" >&2
 
@@ -321,7 +321,7 @@ echo
 echo "ayil sync benchmark: ayild hub + committee over ayil-linkemu, $((RATE / 1000)) kbit/s, ${DELAY} ms one way (RTT ${RTT} ms), no jitter"
 echo "machine: $(nproc) CPU(s), $(awk -F': ' '/^model name/{print $2; exit}' /proc/cpuinfo), $(uname -sr)"
 echo "build: $BUILD ($(sed -n 's/^CMAKE_BUILD_TYPE:STRING=//p' "$BUILD/CMakeCache.txt" 2>/dev/null))"
-echo "backlog: $RECORDS records; narrative text $TEXT_BYTES B in all; sealed body $(fmt "$BODY_AVG" %.0f) B each ($BODY_BYTES B in all); log entry $(fmt "$ENTRY_AVG" %.0f) B each"
+echo "backlog: $RECORDS records; narrative text $TEXT_BYTES B in all; sealed body $(fmt "$BODY_AVG" %.0f) B each ($BODY_BYTES B in all); log entry $(fmt "$ENTRY_AVG" %.0f) B each as stored"
 echo "runs: ${#DUR[@]} backlog, ${#CUT_N[@]} backlog with cuts (--cut-bytes $CUT_BYTES, seeds 1..$RUNS), all in parallel; medians, per-run values in []"
 echo
 printf '%-52s %10s   %-8s %s\n' "figure" "median" "target" "runs"
@@ -353,7 +353,7 @@ row "hub ayild VmHWM (KiB)" "$(median "${HWMH[@]:-}")" "" "$(printf '%s ' "${HWM
 row "hub ayild VmRSS, peak of 1 s samples (KiB)" "$(median "${RSSH[@]:-}")" "" "$(printf '%s ' "${RSSH[@]:-}")"
 echo
 echo "idle cycle (connection 2): $IDLE_DETAIL; measured with poll_interval=$POLL_IDLE s, linger 10 s: one cycle every $IDLE_PERIOD s"
-echo "text goodput counts the narratives' UTF-8 bytes as entered (the rest of each record's JSON, some 150 B, is left out); sealed body goodput counts only sealed body bytes; the stored form (entry + body) is larger than the wire form, which leaves out origin, seq, prev and body hash; 'link use up' counts every committee->hub byte the link carried."
+echo "text goodput counts the narratives' UTF-8 bytes as entered (the rest of each record's JSON, some 150 B, is left out); sealed body goodput counts only sealed body bytes; the stored form (entry as the store keeps it, packed since schema step 11, + body); 'link use up' counts every committee->hub byte the link carried."
 echo "wire bytes are what ayil-linkemu carried (TCP payload, both ways); a real link adds TCP/IP headers."
 echo "re-sent per cut = (committee->hub bytes of a cut run - median of the uncut runs) / cuts. 'committee wrote' counts what was lost in flight (in the link's queue) at the cut; 'reached the hub' only the cut-off partial frame and the new handshake."
 echo "round trips: the committee streams right behind its auth message (hs3, 1 RTT after connect) from the head the hub last acknowledged; the first entry byte then needs 0.5 RTT more to reach the hub. On a first connection (nothing acknowledged yet) it starts from seq 1."

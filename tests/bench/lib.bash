@@ -52,6 +52,10 @@ fmt() { awk -v v="$1" -v f="$2" 'BEGIN{if(v=="n/a"||v=="")print "n/a"; else prin
 
 # calc EXPR: awk arithmetic.
 calc() { awk "BEGIN{printf \"%.6g\", $1}"; }
+# stored_col DB: the column of the `entries` view that holds an entry as the
+# store keeps it: `packed` since schema step 11 (PROTOCOL.md, "Entries at
+# rest"), `bytes` (canonical) before, so that a bench runs on either build.
+stored_col() { sqlite3 "$1" "SELECT CASE WHEN EXISTS (SELECT 1 FROM pragma_table_info('entries') WHERE name = 'packed') THEN 'packed' ELSE 'bytes' END"; }
 
 # bench_template OBLAST: an admitted hub ($W/tpl/hub) and committee
 # ($W/tpl/c) pair: the invite spent on a first connection, nothing else

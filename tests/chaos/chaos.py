@@ -119,7 +119,7 @@ def ack(name, home, origin):
     seq = row[0] or 0
     if seq == 0:
         return
-    e = c.execute("SELECT bytes FROM entries WHERE origin=? AND seq=?", (bytes.fromhex(origin), seq)).fetchone()
+    e = c.execute("SELECT packed FROM entries WHERE origin=? AND seq=?", (bytes.fromhex(origin), seq)).fetchone()
     h = hashlib.sha256(e[0]).hexdigest() if e else "missing-at-origin"
     print("%s %s %d %s" % (name, origin, seq, h))
 
@@ -127,7 +127,7 @@ def ack(name, home, origin):
 def log_sums(path):
     c = db(path)
     out = {}
-    cur = c.execute("SELECT origin, seq, bytes FROM entries ORDER BY origin, seq")
+    cur = c.execute("SELECT origin, seq, packed FROM entries ORDER BY origin, seq")
     for origin, seq, b in cur:
         o = origin.hex().upper()
         h, n = out.get(o, (hashlib.sha256(), 0))
@@ -149,7 +149,7 @@ def ackcheck(acks, hub):
     for line in open(acks):
         name, origin, seq, h = line.split()
         seen += 1
-        e = c.execute("SELECT bytes FROM entries WHERE origin=? AND seq=?", (bytes.fromhex(origin), int(seq))).fetchone()
+        e = c.execute("SELECT packed FROM entries WHERE origin=? AND seq=?", (bytes.fromhex(origin), int(seq))).fetchone()
         got = hashlib.sha256(e[0]).hexdigest() if e else "absent"
         if got != h:
             bad += 1
@@ -165,9 +165,9 @@ def ackcheck(acks, hub):
 
 def prefix(hub, dead, origin):
     o = bytes.fromhex(origin)
-    h = [b for (b,) in db(hub + "/ayil.db").execute("SELECT bytes FROM entries WHERE origin=? ORDER BY seq", (o,))]
+    h = [b for (b,) in db(hub + "/ayil.db").execute("SELECT packed FROM entries WHERE origin=? ORDER BY seq", (o,))]
     dc = db(dead + "/ayil.db")
-    d = [b for (b,) in dc.execute("SELECT bytes FROM entries WHERE origin=? ORDER BY seq", (o,))]
+    d = [b for (b,) in dc.execute("SELECT packed FROM entries WHERE origin=? ORDER BY seq", (o,))]
     acked = dc.execute("SELECT ifnull(max(seq),0) FROM peer_acks WHERE origin=?", (o,)).fetchone()[0]
     if d[:len(h)] != h:
         fail("the hub's copy of the dead node's log (%d entries) is not a prefix of its own (%d)" % (len(h), len(d)))

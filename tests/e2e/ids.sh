@@ -47,7 +47,7 @@ check "... is not found" grep -q "no live record's id starts with the prefix giv
 # view (not in the signed log; reindex rebuilds the view) under an id that
 # shares R1's first 8 characters.
 FAKE=$(python3 -c 'import sys; r=sys.argv[1]; print(r[:8]+"0123456789abcdef"[(int(r[8],16)+1)%16]+"0"*23)' "$R1")
-sqlite3 "$A/ayil.db" "INSERT INTO records(id, origin, seq, created_n, kind, month, header, body_hash, deleted, owner) SELECT X'$FAKE', origin, seq, created_n + 1000, kind, month, header, body_hash, 0, owner FROM records WHERE id = X'$R1'"
+sqlite3 "$A/ayil.db" "INSERT INTO record_rows(id, created_n, kind, month, hn, body_hash, deleted, owner) SELECT X'$FAKE', created_n + 1000, kind, month, hn, body_hash, 0, owner FROM record_rows WHERE id = X'$R1'"
 expect_rc 2 "an ambiguous prefix is refused" $AYIL --home "$A" record show "${R1:0:6}"
 check "... saying it is ambiguous" grep -q "the record id prefix is ambiguous: it matches " "$T/err"
 check "... listing both ids" bash -c "grep -q '$R1' '$T/err' && grep -q '$FAKE' '$T/err'"

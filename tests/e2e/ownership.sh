@@ -136,7 +136,7 @@ start_daemon "$C" "$T/c.log"
 $AYIL --home "$C" sync --wait 15 >/dev/null 2>&1 || true
 for i in $(seq 50); do grep -q "identifying field survivor_name" "$LOG" && break; sleep 0.2; done
 check "d) the hub refuses it, naming the field" grep -q "refused entry 2 of log $CID: identifying field survivor_name in a appeal header" "$LOG"
-check "d) the hub stored no header with the name" test "$(sqlite3 "$HUB/ayil.db" "SELECT count(*) FROM entries WHERE instr(bytes, CAST('Invented Zarina' AS BLOB)) > 0")" = 0
+check "d) the hub stored no header with the name" test "$(sqlite3 "$HUB/ayil.db" "SELECT count(*) FROM entries WHERE instr(packed, CAST('Invented Zarina' AS BLOB)) > 0")" = 0
 check "d) the hub raises bad_header" bash -c "$AYIL --home '$HUB' alerts --json | grep -q bad_header"
 check "d) the name is in no log and no alert" bash -c "! grep -a -q 'Invented Zarina' '$T'/*.log && ! $AYIL --home '$HUB' alerts --json | grep -q Zarina"
 R5=$(add_record "$A")

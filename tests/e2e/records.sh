@@ -86,9 +86,9 @@ expect_rc 2 "show of a deleted record" $AYIL --home "$H" record show "${ID[appea
 check "deleted body purged from the store" test "$(sqlite3 "$H/ayil.db" "SELECT count(*) FROM bodies WHERE hex(record)=upper('${ID[appeal]}')")" = 0
 
 # Reindex gives the same view.
-before=$(sqlite3 "$H/ayil.db" "SELECT hex(id),seq,deleted,hex(header) FROM records ORDER BY id" | sha256sum)
+before=$(sqlite3 "$H/ayil.db" "SELECT hex(id),seq,deleted,hex((SELECT hash FROM log_entries e WHERE e.n = records.hn)) FROM records ORDER BY id" | sha256sum)
 $AYIL --home "$H" reindex 2>/dev/null
-after=$(sqlite3 "$H/ayil.db" "SELECT hex(id),seq,deleted,hex(header) FROM records ORDER BY id" | sha256sum)
+after=$(sqlite3 "$H/ayil.db" "SELECT hex(id),seq,deleted,hex((SELECT hash FROM log_entries e WHERE e.n = records.hn)) FROM records ORDER BY id" | sha256sum)
 check "reindex rebuilds an identical view" test "$before" = "$after"
 
 # Bad input: exit 2, a clear error, and no change to the store.
@@ -141,12 +141,12 @@ expect_rc 0 "passphrase reset by kit works" env AYIL_PASSPHRASE=third-passphrase
 expect_rc 0 "log verify on a good store" $AYIL --home "$H" log verify
 for off in 5 40 100; do
   seq=3
-  orig=$(sqlite3 "$H/ayil.db" "SELECT hex(bytes) FROM entries WHERE seq=$seq")
+  orig=$(sqlite3 "$H/ayil.db" "SELECT hex(packed) FROM entries WHERE seq=$seq")
   flipped=$(python3 -c "import sys; b=bytearray.fromhex(sys.argv[1]); b[int(sys.argv[2])]^=0x10; print(b.hex())" "$orig" "$off")
-  sqlite3 "$H/ayil.db" "UPDATE entries SET bytes=x'$flipped' WHERE seq=$seq"
+  sqlite3 "$H/ayil.db" "UPDATE entries SET packed=x'$flipped' WHERE seq=$seq"
   expect_rc 1 "log verify catches a flipped byte at offset $off of entry $seq" $AYIL --home "$H" log verify
   grep -q "seq $seq:" "$T/err" && ok "it names entry $seq" || fail "names: $(cat "$T/err")"
-  sqlite3 "$H/ayil.db" "UPDATE entries SET bytes=x'$orig' WHERE seq=$seq"
+  sqlite3 "$H/ayil.db" "UPDATE entries SET packed=x'$orig' WHERE seq=$seq"
 done
 sqlite3 "$H/ayil.db" "DELETE FROM entries WHERE seq=5"
 expect_rc 1 "log verify catches a removed entry" $AYIL --home "$H" log verify --json

@@ -29,7 +29,7 @@ hub_verify() { $AYIL --home "$HUB" log verify >/dev/null; }
 hub_alive() { kill -0 "$HUBPID" 2>/dev/null; }
 hub_entries() { sqlite3 "$HUB/ayil.db" "SELECT count(*) FROM entries"; }
 # The hub's copy of one log, as a checksum.
-log_sum() { sqlite3 "$HUB/ayil.db" "SELECT seq||hex(bytes) FROM entries WHERE hex(origin)='$1' ORDER BY seq" | sha256sum | cut -c1-16; }
+log_sum() { sqlite3 "$HUB/ayil.db" "SELECT seq||hex(packed) FROM entries WHERE hex(origin)='$1' ORDER BY seq" | sha256sum | cut -c1-16; }
 start_daemon() { # start_daemon HOME LOGFILE; sets DPID, waits for its socket
   local i
   "$AYILD" --home "$1" 2>>"$2" &
@@ -244,7 +244,7 @@ check "g) ... and it is gone" bash -c "$AYIL --home $HUB alerts --json | python3
 during_start
 during_end "after all attacks"
 check "committee A's log at the hub matches A's own" test \
-  "$(log_sum "$(id_hex "$AID")")" = "$(sqlite3 "$A/ayil.db" "SELECT seq||hex(bytes) FROM entries WHERE hex(origin)='$(id_hex "$AID")' ORDER BY seq" | sha256sum | cut -c1-16)"
+  "$(log_sum "$(id_hex "$AID")")" = "$(sqlite3 "$A/ayil.db" "SELECT seq||hex(packed) FROM entries WHERE hex(origin)='$(id_hex "$AID")' ORDER BY seq" | sha256sum | cut -c1-16)"
 check "no invented name in the hub's log" bash -c "! grep -q 'Invented' $LOG"
 check "no sanitizer report in the hub's log" bash -c "! grep -q -E 'AddressSanitizer|LeakSanitizer|runtime error' $LOG"
 kill -TERM "$HUBPID"

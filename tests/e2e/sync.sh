@@ -61,9 +61,9 @@ done
 # acknowledged counts as still owed to it.
 HUBHEX=$(hex_of hub)
 hubseqs() { # the hub's notices naming committee $1: seq:bytes
-  sq "$HUB/ayil.db" "SELECT e.seq||':'||hex(e.bytes) FROM notices t JOIN entries e ON e.n = t.n WHERE t.origin = X'$HUBHEX' AND e.origin = X'$HUBHEX' AND t.node = X'$(hex_of "$1")' ORDER BY e.seq"
+  sq "$HUB/ayil.db" "SELECT e.seq||':'||hex(e.packed) FROM notices t JOIN entries e ON e.n = t.n WHERE t.origin = X'$HUBHEX' AND e.origin = X'$HUBHEX' AND t.node = X'$(hex_of "$1")' ORDER BY e.seq"
 }
-heldseqs() { sq "${HOME_OF[$1]}/ayil.db" "SELECT seq||':'||hex(bytes) FROM entries WHERE origin = X'$HUBHEX' ORDER BY seq"; }
+heldseqs() { sq "${HOME_OF[$1]}/ayil.db" "SELECT seq||':'||hex(packed) FROM entries WHERE origin = X'$HUBHEX' ORDER BY seq"; }
 hubhead=$(sq "$HUB/ayil.db" "SELECT max(seq) FROM entries WHERE origin = X'$HUBHEX'")
 for c in "${COMMITTEES[@]}"; do
   mine=$(hubseqs "$c" | cut -d: -f1 | tr '\n' ' ')

@@ -126,7 +126,7 @@ static int do_log(const char *home, const uint8_t rec[AYIL_RECID_BYTES],
     ayil_entry_hash(buf, len, hash);
     if (rc == 0 &&
         sqlite3_prepare_v2(ayil__store_db(st),
-                           "INSERT INTO entries(origin, seq, hash, bytes) "
+                           "INSERT INTO entries(origin, seq, hash, packed) "
                            "VALUES(?1, ?2, ?3, ?4)",
                            -1, &s, NULL) == SQLITE_OK) {
       sqlite3_bind_blob(s, 1, id.pk, AYIL_ID_BYTES, SQLITE_STATIC);

@@ -11,6 +11,7 @@
 #include <sodium.h>
 
 #include "ayil/entry.h"
+#include "ayil/error.h"
 
 static uint8_t pk[32], sk[64];
 static const uint8_t HEADER[] = {0x81, 0xa4, 'k', 'i', 'n', 'd', 0xa7,
@@ -68,6 +69,123 @@ static void test_golden(void **state) {
   assert_int_equal(len, strlen(GOLDEN_HEX) / 2);
   assert_string_equal(hex, GOLDEN_HEX);
   assert_int_equal(ayil_entry_verify(&e), 0);
+}
+
+/* The golden entry at rest (PROTOCOL.md, "Entries at rest"): without
+ * version, origin, seq and prev; its header raw (the dictionary has no
+ * compact form of a session without its required fields). */
+static const char PACKED_HEX[] =
+    "97cf0000019b76daa800c410000102030405060708090a0b0c0d0e0f0101c40e81a46b69"
+    "6e64a773657373696f6e91c420bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+    "bbbbbbbbbbbbbbbbbbc44010a83fcdf6010b1299629da8648065675d2fee236acefd172e"
+    "36e633d0732dd40f276eebdb2759cb30ebbffae1ccb198618061cebcbd983513928c6238"
+    "174809";
+
+/* The appeal of PROTOCOL.md's compact header example. */
+static const uint8_t APPEAL[] = {
+    0x87, 0xa4, 'k', 'i',  'n', 'd',  0xa6, 'a',  'p',  'p', 'e',  'a',
+    'l',  0xa5, 'm', 'o',  'n', 't',  'h',  0xa7, '2',  '0', '2',  '6',
+    '-',  '0',  '3', 0xa6, 's', 'o',  'u',  'r',  'c',  'e', 0xa6, 'p',
+    'o',  'l',  'i', 'c',  'e', 0xa6, 's',  't',  'a',  't', 'u',  's',
+    0xa4, 'o',  'p', 'e',  'n', 0xac, 's',  'u',  'r',  'v', 'i',  'v',
+    'o',  'r',  '_', 'a',  'g', 'e',  0xa5, '2',  '6',  '-', '4',  '0',
+    0xac, 's',  'u', 'r',  'v', 'i',  'v',  'o',  'r',  '_', 's',  'e',
+    'x',  0xa6, 'f', 'e',  'm', 'a',  'l',  'e',  0xa8, 'v', 'i',  'o',
+    'l',  'e',  'n', 'c',  'e', 0x92, 0xa8, 'p',  'h',  'y', 's',  'i',
+    'c',  'a',  'l', 0xa8, 'e', 'c',  'o',  'n',  'o',  'm', 'i',  'c'};
+
+static void test_packed(void **state) {
+  static const uint8_t zero[32];
+  ayil_entry_t e, d;
+  uint8_t buf[AYIL_ENTRY_MAX], packed[AYIL_ENTRY_MAX], back[AYIL_ENTRY_MAX];
+  uint8_t prev[32];
+  char hex[2 * AYIL_ENTRY_MAX + 1];
+  size_t len = 0, plen = 0, blen = 0;
+  (void)state;
+  /* The golden entry: pinned bytes, and back to the golden bytes. */
+  make_entry(&e, 1, NULL);
+  assert_int_equal(ayil_entry_sign(&e, sk, buf, sizeof buf, &len), 0);
+  assert_int_equal(ayil_entry_pack(&e, packed, sizeof packed, &plen), 0);
+  sodium_bin2hex(hex, sizeof hex, packed, plen);
+  assert_string_equal(hex, PACKED_HEX);
+  assert_true(ayil_entry_is_packed(packed, plen));
+  assert_false(ayil_entry_is_packed(buf, len));
+  assert_int_equal(
+      ayil_entry_unpack(packed, plen, pk, 1, zero, back, sizeof back, &blen),
+      0);
+  assert_int_equal(blen, len);
+  assert_memory_equal(back, buf, len);
+  /* Too small a buffer is TOOBIG, never a cut entry. */
+  assert_int_equal(ayil_entry_pack(&e, packed, plen - 1, &blen), AYIL_ETOOBIG);
+
+  /* A compact header, a seq past 1 and a prev: back byte for byte, and the
+   * header is 11 bytes instead of 120. */
+  make_entry(&e, 9, NULL);
+  memset(prev, 0x5a, sizeof prev);
+  memcpy(e.prev, prev, 32);
+  e.header = APPEAL;
+  e.header_len = sizeof APPEAL;
+  assert_int_equal(ayil_entry_sign(&e, sk, buf, sizeof buf, &len), 0);
+  assert_int_equal(ayil_entry_pack(&e, packed, sizeof packed, &plen), 0);
+  /* version, origin, seq 9 and prev (70 bytes) are left out; the header
+   * is 11 bytes instead of bin8 + 120; the body hash is [bin32]: one more. */
+  assert_int_equal(sizeof APPEAL, 120);
+  assert_int_equal(len - plen, 70 + (2 + 120 - 11) - 1);
+  assert_int_equal(
+      ayil_entry_unpack(packed, plen, pk, 9, prev, back, sizeof back, &blen),
+      0);
+  assert_int_equal(blen, len);
+  assert_memory_equal(back, buf, len);
+  /* Rebuilt at another place, it is another entry: its signature fails. */
+  assert_int_equal(
+      ayil_entry_unpack(packed, plen, pk, 9, zero, back, sizeof back, &blen),
+      0);
+  assert_int_equal(ayil_entry_decode(&d, back, blen), 0);
+  assert_int_equal(ayil_entry_verify(&d), AYIL_ESIG);
+  /* Canonical bytes kept as they were come back unchanged. */
+  assert_int_equal(
+      ayil_entry_unpack(buf, len, pk, 9, zero, back, sizeof back, &blen), 0);
+  assert_int_equal(blen, len);
+  assert_memory_equal(back, buf, len);
+  /* Trailing bytes, a cut form, nothing at all. */
+  packed[plen] = 0xc0;
+  assert_int_equal(ayil_entry_unpack(packed, plen + 1, pk, 9, prev, back,
+                                     sizeof back, &blen),
+                   AYIL_ETRAILING);
+  assert_int_equal(ayil_entry_unpack(packed, plen - 1, pk, 9, prev, back,
+                                     sizeof back, &blen),
+                   AYIL_ETRUNC);
+  assert_int_equal(
+      ayil_entry_unpack(packed, 0, pk, 9, prev, back, sizeof back, &blen),
+      AYIL_ETRUNC);
+}
+
+/* A body inside a stored entry (the wire's inline form) is refused: the
+ * store keeps bodies apart. */
+static void test_packed_refuses_body(void **state) {
+  /* [ts 0, record 16 x 0, op 1, codes 1, nil, bin 1 (a "body"), sig] */
+  uint8_t p[1 + 1 + 18 + 1 + 1 + 1 + 3 + 66], back[AYIL_ENTRY_MAX];
+  size_t blen = 0, i = 0;
+  (void)state;
+  memset(p, 0, sizeof p);
+  p[i++] = 0x97;
+  p[i++] = 0x00;
+  p[i++] = 0xc4;
+  p[i++] = 0x10;
+  i += 16;
+  p[i++] = 0x01;
+  p[i++] = 0x01;
+  p[i++] = 0xc0;
+  p[i++] = 0xc4;
+  p[i++] = 0x01;
+  p[i++] = 0xee;
+  p[i++] = 0xc4;
+  p[i++] = 0x40;
+  i += 64;
+  assert_int_equal(i, sizeof p);
+  assert_int_equal(
+      ayil_entry_unpack(p, sizeof p, pk, 1, p, back, sizeof back, &blen),
+      AYIL_EFORMAT);
 }
 
 static void test_roundtrip(void **state) {
@@ -227,6 +345,8 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_golden),
       cmocka_unit_test(test_roundtrip),
+      cmocka_unit_test(test_packed),
+      cmocka_unit_test(test_packed_refuses_body),
       cmocka_unit_test(test_every_flip),
       cmocka_unit_test(test_truncated_trailing_toobig),
       cmocka_unit_test(test_noncanonical),

@@ -57,6 +57,6 @@ finish() {
 }
 # The store's content as one checksum (entries + bodies + records).
 store_sum() {
-  sqlite3 "$1/ayil.db" "SELECT hex(origin)||seq||hex(bytes) FROM entries ORDER BY n; SELECT hex(hash)||hex(sealed) FROM bodies ORDER BY hash; SELECT hex(id)||seq||deleted||ifnull(hex(header),'') FROM records ORDER BY id;" | sha256sum | cut -c1-16
+  sqlite3 "$1/ayil.db" "SELECT hex(origin)||seq||hex(hash)||hex(packed) FROM entries ORDER BY n; SELECT hex(hash)||hex(sealed) FROM bodies ORDER BY hash; SELECT hex(id)||seq||deleted||ifnull(hn,'') FROM records ORDER BY id;" | sha256sum | cut -c1-16
 }
 json_get() { python3 -c "import json,sys; d=json.load(sys.stdin); print(eval('d'+sys.argv[1]))" "$1"; }

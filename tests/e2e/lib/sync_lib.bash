@@ -137,7 +137,7 @@ adder() {
 added() { if [ -f "$T/added-$1" ]; then wc -l <"$T/added-$1"; else echo 0; fi; }
 
 count_origin() { sq "$1/ayil.db" "SELECT count(*) FROM entries WHERE origin=X'$2'"; }
-log_sum() { sq "$1/ayil.db" "SELECT seq||':'||hex(bytes) FROM entries WHERE origin=X'$2' ORDER BY seq" | sha256sum | cut -c1-16; }
+log_sum() { sq "$1/ayil.db" "SELECT seq||':'||hex(packed) FROM entries WHERE origin=X'$2' ORDER BY seq" | sha256sum | cut -c1-16; }
 # acked NAME: the last entry of its own log that the committee recorded as
 # acknowledged by the hub.
 acked() { sq "${HOME_OF[$1]}/ayil.db" "SELECT ifnull(max(seq),0) FROM peer_acks WHERE origin=X'$(hex_of "$1")'"; }
@@ -145,7 +145,7 @@ acked() { sq "${HOME_OF[$1]}/ayil.db" "SELECT ifnull(max(seq),0) FROM peer_acks 
 # same_logs NAME: every log the committee holds is at the hub, the same
 # entries byte for byte, and its own log has one entry per added record.
 # The hub's own log it takes sparse: what it holds of it is the hub's.
-log_lines() { sq "$1/ayil.db" "SELECT seq||':'||hex(bytes) FROM entries WHERE origin=X'$2' ORDER BY seq"; }
+log_lines() { sq "$1/ayil.db" "SELECT seq||':'||hex(packed) FROM entries WHERE origin=X'$2' ORDER BY seq"; }
 same_logs() {
   local n=$1 h=${HOME_OF[$1]} o bad=0 hubhex
   hubhex=$(b64hex "$(sq "$HUB/ayil.db" "SELECT value FROM meta WHERE key='node_id'")")
