@@ -260,9 +260,8 @@ static int make_hub(const char *dir, int ncom, int nrec) {
                          -1, &sd, NULL) != SQLITE_OK ||
       sqlite3_prepare_v2(
           db,
-          "INSERT INTO records(id, origin, seq, created_n, kind, month, "
-          "hn, body_hash, deleted) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?4, "
-          "NULL, ?7)",
+          "INSERT INTO record_rows(id, created_n, kind, month, hn, "
+          "body_hash, deleted) VALUES(?1, ?4, ?5, ?6, ?4, NULL, ?7)",
           -1, &sr, NULL) != SQLITE_OK ||
       /* Each record's header lives in its entry (node/store.c, schema step
        * 12): an unsigned one, packed, which the report reads and never
@@ -305,8 +304,7 @@ static int make_hub(const char *dir, int ncom, int nrec) {
       memcpy(id + 8, &i, sizeof(i));
       id[15] = 0x5a;
       sqlite3_bind_blob(sr, 1, id, 16, SQLITE_TRANSIENT);
-      sqlite3_bind_blob(sr, 2, dev, 32, SQLITE_TRANSIENT);
-      sqlite3_bind_int64(sr, 3, j + 1);
+      /* Its origin and seq are its entry's (se, below). */
       sqlite3_bind_int64(sr, 4, n);
       sqlite3_bind_text(sr, 5, json_string_value(json_object_get(h, "kind")),
                         -1, SQLITE_TRANSIENT);
@@ -517,8 +515,8 @@ int main(int argc, char **argv) {
            "headers\n",
            ncom, nrec, (long)ncom * nrec);
     printf("setup: ayil init --role hub, then registry and records view "
-           "written directly with SQL (headers from ayil_record_pack, no log "
-           "entries)\n");
+           "written directly with SQL (headers from ayil_record_pack, in "
+           "unsigned packed entries)\n");
     snprintf(cmd, sizeof(cmd),
              "'%s' --home '%s/hub' init --role hub --name 'Bench hub' "
              "--listen 127.0.0.1:1 >/dev/null 2>&1",
