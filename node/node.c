@@ -110,6 +110,16 @@ int ayil_node_open(ayil_node_t **out, const char *home, int flags,
                    path);
     goto fail;
   }
+  if (rc == AYIL_EFULL) {
+    /* Opening writes only to upgrade the store's schema. */
+    ayil__node_err(err, rc, 0,
+                   "store %s: disk full; nothing in it was lost. Opening a "
+                   "store writes to it only when a newer ayil converts it "
+                   "(on its first run), which needs free disk about the "
+                   "store's size: free space and run the command again",
+                   path);
+    goto fail;
+  }
   if (rc != 0) {
     ayil__node_err(err, rc, 0, "store %s: %s", path, ayil_strerror(rc));
     goto fail;

@@ -28,7 +28,6 @@ typedef struct ayil_store_s ayil_store_t;
  * a WAL of that burst's size on the disk for good (every open checks the
  * whole WAL, ayil_store_wal_check()). */
 #define AYIL_STORE_WAL_LIMIT (8 * 1024 * 1024)
-#define AYIL_STORE_SCHEMA_VERSION 5
 
 /* Opens (and with AYIL_STORE_CREATE creates) the store at `path`, running
  * schema migrations. *out is set only on success. */

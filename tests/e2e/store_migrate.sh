@@ -90,6 +90,42 @@ for h in hub c; do
   check "$h: integrity_check passes" test "$(sq "$H/ayil.db" 'PRAGMA integrity_check')" = ok
 done
 
+# A full disk during the conversion: the store is left as the last step
+# that finished left it, holding what it held, and the error says what to
+# do; with space, the next run finishes it. In a private mount namespace
+# (root only), on a tmpfs 64 KB larger than the home: room for SQLite's
+# shared-memory file, not for the conversion.
+if [ "$(id -u)" = 0 ] && unshare -m true 2>/dev/null; then
+  mkdir -p "$T/full"
+  tar -C "$T/full" -xzf "$FX"
+  rm -rf "$T/full/c" "$T/full/expect"
+  before=$(content "$T/full/hub")
+  kb=$(($(du -sk "$T/full/hub" | cut -f1) + 64))
+  export AYIL
+  unshare -m bash -c '
+    m=$1/mnt; mkdir -p "$m"
+    mount -t tmpfs -o size=$2k tmpfs "$m" || exit 1
+    cp -a "$1/hub" "$m/hub"
+    rc=0; "$AYIL" --home "$m/hub" log verify >/dev/null 2>"$1/err1" || rc=$?
+    echo "$rc" >"$1/rc1"
+    sqlite3 "$m/hub/ayil.db" "PRAGMA user_version" >"$1/v1"
+    cp "$m/hub/ayil.db" "$1/after1.db"
+    mount -o remount,size=8m "$m"
+    rc=0; "$AYIL" --home "$m/hub" log verify >/dev/null 2>"$1/err2" || rc=$?
+    echo "$rc" >"$1/rc2"
+    cp -a "$m/hub" "$1/hub2"
+  ' _ "$T/full" "$kb"
+  check "full disk: the conversion is refused (exit 1)" test "$(cat "$T/full/rc1")" = 1
+  check "... saying the disk is full, nothing was lost, and what to do" grep -q "disk full; nothing in it was lost.*free space and run the command again" "$T/full/err1"
+  check "... the store is at a version before 12 ($(cat "$T/full/v1"))" test "$(cat "$T/full/v1")" -lt 12
+  mkdir -p "$T/full/h1" && cp "$T/full/after1.db" "$T/full/h1/ayil.db"
+  check "... holding what it held" test "$(content "$T/full/h1")" = "$before"
+  check "with space, the next run converts it" test "$(cat "$T/full/rc2")/$(sq "$T/full/hub2/ayil.db" 'PRAGMA user_version')" = 0/12
+  check "... holding what it held" test "$(content "$T/full/hub2")" = "$before"
+else
+  ok "full disk during the conversion: skipped (needs root and unshare)"
+fi
+
 # An entry damaged on disk before the migration so that it no longer
 # decodes (its first byte flipped) cannot be packed: it is kept exactly as
 # it was, the others are packed, and log verify names it after the
