@@ -142,6 +142,19 @@ def logs(home):
         print(o, n, h)
 
 
+def subset(hub, home, origin):
+    """Exit 0 when every entry `home` holds of `origin`'s log is at the hub
+    at the same position with the same entry hash: a committee holds its
+    hub's notice log sparse (PROTOCOL.md, "Sparse logs"), so only the
+    notices that name its devices."""
+    o = bytes.fromhex(origin)
+    q = "SELECT seq, hash FROM entries WHERE origin=? ORDER BY seq"
+    h = dict(db(hub + "/ayil.db").execute(q, (o,)).fetchall())
+    mine = db(home + "/ayil.db").execute(q, (o,)).fetchall()
+    if not mine or any(h.get(seq) != hsh for seq, hsh in mine):
+        sys.exit(1)
+
+
 def ackcheck(acks, hub):
     c = db(hub + "/ayil.db")
     seen, bad = 0, 0
@@ -231,7 +244,7 @@ def integrity(path):
 
 def main():
     cmd, a = sys.argv[1], sys.argv[2:]
-    {"new": new, "change": change, "ack": ack, "logs": logs, "ackcheck": ackcheck, "prefix": prefix,
+    {"new": new, "change": change, "ack": ack, "logs": logs, "subset": subset, "ackcheck": ackcheck, "prefix": prefix,
      "records": records, "model": model, "integrity": integrity}[cmd](*a)
     sys.exit(1 if FAILED else 0)
 
