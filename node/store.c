@@ -632,20 +632,32 @@ static int blob_out(sqlite3_stmt *s, int col, uint8_t **out, size_t *len) {
   return 0;
 }
 
+/* The canonical bytes of the stored entry at (origin, seq), into out
+ * (AYIL_ENTRY_MAX bytes). `prev`: the hash of the entry before (kept with
+ * it, or the held predecessor's), NULL when there is none; seq 1 needs
+ * none. AYIL_ESEQ when a packed entry's predecessor is missing (it cannot
+ * be rebuilt), else ayil_entry_unpack()'s result. */
+static int rebuild(const uint8_t *stored, size_t n,
+                   const uint8_t origin[AYIL_ID_BYTES], uint64_t seq,
+                   const uint8_t *prev, uint8_t *out, size_t *len) {
+  static const uint8_t zero[AYIL_HASH_BYTES];
+  if (prev == NULL && seq == 1)
+    prev = zero;
+  if (prev == NULL && ayil_entry_is_packed(stored, n))
+    return AYIL_ESEQ;
+  return ayil_entry_unpack(stored, n, origin, seq, prev != NULL ? prev : zero,
+                           out, AYIL_ENTRY_MAX, len);
+}
+
 int ayil__store_unpack(sqlite3_stmt *s, int col,
                        const uint8_t origin[AYIL_ID_BYTES], uint64_t seq,
                        uint8_t *out, size_t *len) {
-  static const uint8_t zero[AYIL_HASH_BYTES];
-  const uint8_t *stored = sqlite3_column_blob(s, col);
-  size_t n = (size_t)sqlite3_column_bytes(s, col);
   const uint8_t *prev = sqlite3_column_bytes(s, col + 1) == AYIL_HASH_BYTES
                             ? sqlite3_column_blob(s, col + 1)
-                        : seq == 1 ? zero
-                                   : NULL;
-  if (ayil_entry_is_packed(stored, n) && prev == NULL)
-    return AYIL_ECORRUPT; /* the entry before is gone: it cannot be rebuilt */
-  return ayil_entry_unpack(stored, n, origin, seq, prev != NULL ? prev : zero,
-                           out, AYIL_ENTRY_MAX, len) == 0
+                            : NULL;
+  return rebuild(sqlite3_column_blob(s, col),
+                 (size_t)sqlite3_column_bytes(s, col), origin, seq, prev, out,
+                 len) == 0
              ? 0
              : AYIL_ECORRUPT;
 }
@@ -1370,12 +1382,7 @@ int ayil_store_verify(ayil_store_t *st, ayil_store_verify_t *out) {
                ? sqlite3_column_blob(s, 4)
            : out->seq == prev_seq + 1 ? prev_hash
                                       : NULL;
-    if (ayil_entry_is_packed(stored, stored_len) && prev == NULL)
-      err = AYIL_ESEQ; /* the entry before is missing */
-    else
-      err = ayil_entry_unpack(stored, stored_len, origin, out->seq,
-                              prev != NULL ? prev : prev_hash, bytes,
-                              sizeof bytes, &len);
+    err = rebuild(stored, stored_len, origin, out->seq, prev, bytes, &len);
     if (err == 0)
       err = ayil_entry_decode(&e, bytes, len);
     if (err == 0 && memcmp(e.origin, origin, AYIL_ID_BYTES) != 0)
