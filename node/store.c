@@ -471,10 +471,9 @@ int ayil_store_open(ayil_store_t **out, const char *path, int flags) {
                  "FROM logs WHERE origin=?1) ORDER BY seq DESC LIMIT 1");
   if (rc == 0)
     rc = prepare(st, &st->st_get,
-                 "SELECT e.packed, ifnull(e.prev, (SELECT p.hash FROM "
-                 "log_entries p WHERE p.log=e.log AND p.seq=e.seq-1)) FROM "
-                 "log_entries e WHERE e.log=(SELECT id FROM logs WHERE "
-                 "origin=?1) AND e.seq=?2");
+                 "SELECT " AYIL__STORE_PACKED_COLS " FROM log_entries e "
+                 "WHERE e.log=(SELECT id FROM logs WHERE origin=?1) AND "
+                 "e.seq=?2");
   if (rc == 0)
     rc = prepare(st, &st->st_state,
                  "SELECT r.deleted, o.origin FROM record_rows r LEFT JOIN "
@@ -686,8 +685,10 @@ int ayil_store_entry(ayil_store_t *st, const uint8_t origin[AYIL_ID_BYTES],
   return rc;
 }
 
-int ayil__store_header(sqlite3_stmt *s, int col, uint8_t **header,
-                       size_t *len) {
+/* The header of the stored entry in column `col` of `s`, malloc'd (NULL,
+ * 0 for none). AYIL_ECORRUPT if that entry does not read. */
+static int stored_header(sqlite3_stmt *s, int col, uint8_t **header,
+                         size_t *len) {
   uint8_t hbuf[AYIL_HEADER_MAX];
   const uint8_t *h = NULL;
   size_t hlen = 0;
@@ -1265,7 +1266,7 @@ static int row_from(sqlite3_stmt *s, ayil_store_row_t *row) {
   if (t != NULL)
     snprintf(row->month, sizeof row->month, "%s", t);
   if (sqlite3_column_type(s, 5) == SQLITE_BLOB) {
-    int rc = ayil__store_header(s, 5, &row->header, &row->header_len);
+    int rc = stored_header(s, 5, &row->header, &row->header_len);
     if (rc != 0)
       return rc;
   }

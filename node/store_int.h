@@ -47,16 +47,19 @@ int ayil__store_run(ayil_store_t *st, const char *sql, const char *fmt, ...);
 /* Folds one appended entry (arrival number n) into the records view.
  * AYIL_EOWNER: its origin may not change that record (nothing changed). */
 int ayil__store_fold(ayil_store_t *st, const ayil_entry_t *e, sqlite3_int64 n);
+/* In a SELECT over log_entries e: the stored form and, beside it, the
+ * hash its rebuild takes as prev: the one kept with it, else the held
+ * predecessor's (NULL when neither). */
+#define AYIL__STORE_PACKED_COLS                                                \
+  "e.packed, ifnull(e.prev, (SELECT p.hash FROM log_entries p WHERE p.log = "  \
+  "e.log AND p.seq = e.seq - 1))"
 /* The canonical bytes of the entry at (origin, seq) whose stored form is
- * column `col` of `s` and its predecessor's hash column col + 1 (NULL when
- * that is not held, or seq 1), into out (AYIL_ENTRY_MAX bytes).
+ * column `col` of `s` and its predecessor's hash column col + 1 (the two
+ * of AYIL__STORE_PACKED_COLS), into out (AYIL_ENTRY_MAX bytes).
  * AYIL_ECORRUPT if they cannot be rebuilt. Not verified. */
 int ayil__store_unpack(sqlite3_stmt *s, int col,
                        const uint8_t origin[AYIL_ID_BYTES], uint64_t seq,
                        uint8_t *out, size_t *len);
-/* The header of the stored entry in column `col` of `s`, malloc'd (NULL,
- * 0 for none). AYIL_ECORRUPT if that entry does not read. */
-int ayil__store_header(sqlite3_stmt *s, int col, uint8_t **header, size_t *len);
 /* Reads role, node_id and hub_id from meta into st. */
 int ayil__store_load_ids(ayil_store_t *st);
 

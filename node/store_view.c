@@ -404,9 +404,8 @@ int ayil_store_reindex(ayil_store_t *st) {
   if (rc == 0)
     rc = ayil__store_rc(sqlite3_prepare_v2(
         st->db,
-        "SELECT e.n, l.origin, e.seq, e.packed, ifnull(e.prev, (SELECT p.hash "
-        "FROM log_entries p WHERE p.log = e.log AND p.seq = e.seq - 1)) FROM "
-        "log_entries e JOIN logs l ON l.id = e.log ORDER BY e.n",
+        "SELECT e.n, l.origin, e.seq, " AYIL__STORE_PACKED_COLS
+        " FROM log_entries e JOIN logs l ON l.id = e.log ORDER BY e.n",
         -1, &s, NULL));
   while (rc == 0) {
     ayil_entry_t e;
