@@ -303,7 +303,7 @@ static int pack_entries(ayil_store_t *st) {
   while (rc == 0) {
     uint8_t out[AYIL_ENTRY_MAX];
     size_t olen = 0, len;
-    const uint8_t *bytes, *prev = NULL;
+    const uint8_t *bytes, *keep, *prev = NULL;
     ayil_entry_t e;
     int step = sqlite3_step(s);
     if (step == SQLITE_DONE)
@@ -312,8 +312,9 @@ static int pack_entries(ayil_store_t *st) {
       rc = ayil__store_rc(step);
       break;
     }
-    bytes = sqlite3_column_blob(s, 4);
-    len = (size_t)sqlite3_column_bytes(s, 4);
+    /* Kept as it is, canonical bytes or not, unless it packs. */
+    keep = bytes = sqlite3_column_blob(s, 4);
+    olen = len = (size_t)sqlite3_column_bytes(s, 4);
     if (len <= AYIL_ENTRY_MAX && ayil_entry_decode(&e, bytes, len) == 0 &&
         sqlite3_column_bytes(s, 5) == AYIL_ID_BYTES &&
         memcmp(e.origin, sqlite3_column_blob(s, 5), AYIL_ID_BYTES) == 0 &&
@@ -323,12 +324,9 @@ static int pack_entries(ayil_store_t *st) {
                             : e.seq == 1 ? zero
                                          : NULL;
       rc = pack_for_store(&e, bytes, len, out, &olen);
+      keep = out;
       if (held == NULL || memcmp(held, e.prev, AYIL_HASH_BYTES) != 0)
         prev = e.prev;
-    } else {
-      /* Kept as it is, canonical bytes or not. */
-      sqlite3_bind_blob(ins, 6, bytes, (int)len, SQLITE_TRANSIENT);
-      olen = 0;
     }
     if (rc != 0)
       break;
@@ -340,8 +338,7 @@ static int pack_entries(ayil_store_t *st) {
       sqlite3_bind_blob(ins, 5, prev, AYIL_HASH_BYTES, SQLITE_TRANSIENT);
     else
       sqlite3_bind_null(ins, 5);
-    if (olen > 0)
-      sqlite3_bind_blob(ins, 6, out, (int)olen, SQLITE_TRANSIENT);
+    sqlite3_bind_blob(ins, 6, keep, (int)olen, SQLITE_TRANSIENT);
     step = sqlite3_step(ins);
     sqlite3_reset(ins);
     sqlite3_clear_bindings(ins);
