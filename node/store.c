@@ -824,8 +824,8 @@ static uint64_t now_ms(void);
 /* *found = 1 when `sql` finds a row: ?1 the entry's body hash, ?2 its
  * record, ?3 its origin, ?4 its seq (those it names; a primary-key lookup
  * in bodies). */
-static int body_row(ayil_store_t *st, const char *sql, const ayil_entry_t *e,
-                    int *found) {
+static int body_row_col(ayil_store_t *st, const char *sql,
+                        const ayil_entry_t *e, int *found, uint64_t *col) {
   sqlite3_stmt *s = NULL;
   int rc = ayil__store_stmt(st, sql, &s); /* prepared once */
   if (rc != 0)
@@ -836,9 +836,16 @@ static int body_row(ayil_store_t *st, const char *sql, const ayil_entry_t *e,
   sqlite3_bind_int64(s, 4, (sqlite3_int64)e->seq);
   rc = sqlite3_step(s);
   *found = rc == SQLITE_ROW;
+  if (col != NULL)
+    *col = rc == SQLITE_ROW ? (uint64_t)sqlite3_column_int64(s, 0) : 0;
   rc = rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : ayil__store_rc(rc);
   sqlite3_reset(s);
   return rc;
+}
+
+static int body_row(ayil_store_t *st, const char *sql, const ayil_entry_t *e,
+                    int *found) {
+  return body_row_col(st, sql, e, found, NULL);
 }
 
 int ayil_store_item(ayil_store_t *st, const uint8_t origin[AYIL_ID_BYTES],
@@ -846,20 +853,23 @@ int ayil_store_item(ayil_store_t *st, const uint8_t origin[AYIL_ID_BYTES],
                     uint8_t **body, size_t *body_len, uint8_t **proof,
                     size_t *proof_len) {
   return ayil_store_item_held(st, origin, seq, entry, entry_len, body, body_len,
-                              proof, proof_len, NULL, 0);
+                              proof, proof_len, NULL, 0, NULL);
 }
 
 int ayil_store_item_held(ayil_store_t *st, const uint8_t origin[AYIL_ID_BYTES],
                          uint64_t seq, uint8_t **entry, size_t *entry_len,
                          uint8_t **body, size_t *body_len, uint8_t **proof,
-                         size_t *proof_len, int *held, int held_ok) {
+                         size_t *proof_len, int *held, int held_ok,
+                         ayil_store_refs_t *refs) {
   ayil_entry_t e;
   ayil_store_row_t row;
-  int rc;
+  int rc, found = 0;
   *entry = *body = *proof = NULL;
   *entry_len = *body_len = *proof_len = 0;
   if (held != NULL)
     *held = 0;
+  if (refs != NULL)
+    refs->record = refs->body = 0;
   rc = ayil_store_entry(st, origin, seq, entry, entry_len);
   if (rc != 0)
     return rc;
@@ -867,23 +877,35 @@ int ayil_store_item_held(ayil_store_t *st, const uint8_t origin[AYIL_ID_BYTES],
     rc = AYIL_ECORRUPT;
     goto fail;
   }
-  if (!e.has_body)
-    return 0;
-  if (held != NULL) {
+  if (held != NULL && e.has_body) {
     /* The body came first with an earlier entry of this log and record:
      * a peer holding the log up to here holds it (PROTOCOL.md, "Sync",
-     * held bodies). */
-    rc =
-        body_row(st,
-                 "SELECT 1 FROM body_rows WHERE rec=(SELECT created_n FROM "
-                 "record_rows WHERE id=?2) AND hash=?1 AND log=(SELECT id FROM "
-                 "logs WHERE origin=?3) AND seq<?4",
-                 &e, held);
+     * held bodies). That entry is also the one a back-reference names. */
+    uint64_t at = 0;
+    rc = body_row_col(st,
+                      "SELECT seq FROM body_rows WHERE rec=(SELECT created_n "
+                      "FROM record_rows WHERE id=?2) AND hash=?1 AND "
+                      "log=(SELECT id FROM logs WHERE origin=?3) AND seq<?4",
+                      &e, held, &at);
     if (rc != 0)
       goto fail;
-    if (*held && held_ok)
-      return 0; /* it goes out held: the body is not needed */
+    if (refs != NULL && *held)
+      refs->record = refs->body = at;
   }
+  if (refs != NULL && refs->record == 0 && e.op != AYIL_OP_NOTICE) {
+    /* Else the entry that created the record, if it is of this log. */
+    rc = body_row_col(st,
+                      "SELECT le.seq FROM record_rows r JOIN log_entries le "
+                      "ON le.n=r.created_n WHERE r.id=?2 AND le.log=(SELECT id "
+                      "FROM logs WHERE origin=?3) AND le.seq<?4",
+                      &e, &found, &refs->record);
+    if (rc != 0)
+      goto fail;
+  }
+  if (!e.has_body)
+    return 0;
+  if (held != NULL && *held && held_ok)
+    return 0; /* it goes out held: the body is not needed */
   rc = ayil_store_body(st, e.record, e.body_hash, body, body_len);
   if (rc == AYIL_EDAMAGED) {
     /* Never sent as it is: the entry goes out with its body marked
@@ -912,6 +934,26 @@ int ayil_store_item_held(ayil_store_t *st, const uint8_t origin[AYIL_ID_BYTES],
 fail:
   free(*entry);
   *entry = NULL;
+  return rc;
+}
+
+int ayil_store_entry_refs(ayil_store_t *st, const uint8_t origin[AYIL_ID_BYTES],
+                          uint64_t seq, uint8_t record[AYIL_RECID_BYTES],
+                          uint8_t body_hash[AYIL_HASH_BYTES], int *has_body) {
+  ayil_entry_t e;
+  uint8_t *bytes = NULL;
+  size_t len = 0;
+  int rc = ayil_store_entry(st, origin, seq, &bytes, &len);
+  if (rc != 0)
+    return rc;
+  rc = ayil_entry_decode(&e, bytes, len) == 0 ? 0 : AYIL_ECORRUPT;
+  if (rc == 0) {
+    memcpy(record, e.record, AYIL_RECID_BYTES);
+    *has_body = e.has_body;
+    if (e.has_body)
+      memcpy(body_hash, e.body_hash, AYIL_HASH_BYTES);
+  }
+  free(bytes);
   return rc;
 }
 

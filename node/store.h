@@ -185,10 +185,24 @@ int ayil_store_item(ayil_store_t *st, const uint8_t origin[AYIL_ID_BYTES],
  * the log up to this entry holds the body (one lookup, no scan). With
  * `held_ok` (the entry goes out in the held form if it is held), a held
  * body is not read: *body stays NULL. */
+/* Earlier entries of the same log that a back-reference may name
+ * (PROTOCOL.md, "Sync", Records): one of the same record (the one that
+ * brought a held body, else the one that created the record) and, for a
+ * held body, the one that brought it; 0: none. */
+typedef struct {
+  uint64_t record, body;
+} ayil_store_refs_t;
 int ayil_store_item_held(ayil_store_t *st, const uint8_t origin[AYIL_ID_BYTES],
                          uint64_t seq, uint8_t **entry, size_t *entry_len,
                          uint8_t **body, size_t *body_len, uint8_t **proof,
-                         size_t *proof_len, int *held, int held_ok);
+                         size_t *proof_len, int *held, int held_ok,
+                         ayil_store_refs_t *refs);
+/* The record id and body hash of the stored entry (origin, seq), for the
+ * receiver of a back-reference; *has_body 0 when its body hash is nil.
+ * AYIL_ENOTFOUND if this store does not hold it. */
+int ayil_store_entry_refs(ayil_store_t *st, const uint8_t origin[AYIL_ID_BYTES],
+                          uint64_t seq, uint8_t record[AYIL_RECID_BYTES],
+                          uint8_t body_hash[AYIL_HASH_BYTES], int *has_body);
 
 /* Converts an SQLite result code to an AYIL_E* code (0 for OK, ROW, DONE). */
 int ayil__store_rc(int sqlite_rc);

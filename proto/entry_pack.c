@@ -49,7 +49,7 @@ int ayil_entry_is_packed(const uint8_t *stored, size_t len) {
 static int read_packed(const uint8_t *stored, size_t len, uint8_t *hbuf,
                        ayil__rec_t *rec) {
   ayil_mp_t r = {stored, stored + len};
-  int rc = ayil__rec_read(&r, NULL, hbuf, rec);
+  int rc = ayil__rec_read(&r, NULL, 0, hbuf, rec);
   if (rc == 0)
     rc = ayil_mp_done(&r);
   if (rc == 0 && rec->body_kind != AYIL__BODY_NONE &&

@@ -347,6 +347,8 @@ int ayil__sync_peer_rows(ayil_sync_t *s, ayil__mp_t *r, size_t n, int in_have) {
     sl->peer_sparse = (flags & AYIL_SYNC_SPARSE) != 0;
     if (flags & AYIL__SYNC_HELD)
       s->peer_held = 1;
+    if (flags & AYIL__SYNC_REFS)
+      s->peer_refs = 1;
     if (flags & AYIL__SYNC_ARRIVALS)
       s->peer_arrivals = 1;
     sl->rx_early = (flags & AYIL__SYNC_EARLY) && (flags & AYIL_SYNC_OFFER);
@@ -407,7 +409,8 @@ int ayil_sync_new(ayil_sync_t **out, const ayil_sync_config_t *cfg,
                   uint64_t now_ms) {
   ayil_sync_t *s;
   if (out == NULL || cfg == NULL || cfg->origins == NULL || cfg->head == NULL ||
-      cfg->get == NULL || cfg->deliver == NULL)
+      cfg->get == NULL || cfg->deliver == NULL ||
+      (cfg->refs && cfg->ref == NULL))
     return AYIL_EINVAL;
   s = calloc(1, sizeof *s);
   if (s == NULL)
@@ -539,6 +542,7 @@ int ayil_sync_have_payload(ayil_sync_t *s, uint8_t *out, size_t cap,
     ayil__row_write(&w.pk, sl->id, sl->my_seq, sl->my_hash,
                     sl->my_flags | (sl->early ? AYIL__SYNC_EARLY : 0u) |
                         (s->cfg.held ? AYIL__SYNC_HELD : 0u) |
+                        (s->cfg.refs ? AYIL__SYNC_REFS : 0u) |
                         (s->arrivals ? AYIL__SYNC_ARRIVALS : 0u));
   }
   if (w.overflow)

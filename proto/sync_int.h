@@ -44,6 +44,10 @@ enum {
  * the tier below; PROTOCOL.md, "National tier", freshness). Set on every
  * row of a side or on none. */
 #define AYIL__SYNC_ARRIVALS 16u
+/* Have row flag: this side reads back-references, a record id or a held
+ * body named by an earlier entry of the same log (PROTOCOL.md, "Sync",
+ * Records). Set on every row of a side or on none. */
+#define AYIL__SYNC_REFS 64u
 
 /* The strict reader and the fixed-buffer writer are proto/mp.c's
  * (ayil/mp.h). The old names stay for proto/sync.c and
@@ -88,6 +92,7 @@ enum {
   AYIL__BODY_PURGED,      /* [hash, proof]: purged, proven by a DELETE entry */
   AYIL__BODY_UNAVAILABLE, /* [hash]: the sender holds no sound copy */
   AYIL__BODY_HELD,        /* [hash, true]: the receiver holds it already */
+  AYIL__BODY_REF,         /* [k]: held, the body of entry seq - k */
 };
 
 /* One entry as it travels in an ENTRIES message: the fields the receiver
@@ -101,7 +106,10 @@ typedef struct {
   int ts_rel;
   uint64_t ts_base;
   int compact;
-  const uint8_t *record; /* AYIL_RECID_BYTES */
+  const uint8_t *record; /* AYIL_RECID_BYTES; NULL with record_ref */
+  /* A back-reference (k >= 1): the record id is entry seq - k's, and for
+   * AYIL__BODY_REF the body hash is body_ref's (PROTOCOL.md, "Sync"). */
+  uint64_t record_ref, body_ref;
   uint32_t op;
   uint32_t codes_version;
   const uint8_t *header; /* NULL for nil */
@@ -118,10 +126,13 @@ typedef struct {
 /*
  * Reads one record. ts_base NULL: its ts is absolute (a uint), else a
  * signed delta from *ts_base. A compact header is rebuilt into `hbuf`
- * (AYIL_HEADER_MAX bytes), which rec->header then points into.
+ * (AYIL_HEADER_MAX bytes), which rec->header then points into. refs: 1 if
+ * back-references are read (then record or body_ref may be set instead of
+ * the record id or the body hash, for the caller to resolve), 0 if they
+ * are AYIL_EFORMAT.
  */
-int ayil__rec_read(ayil__mp_t *r, const uint64_t *ts_base, uint8_t *hbuf,
-                   ayil__rec_t *rec);
+int ayil__rec_read(ayil__mp_t *r, const uint64_t *ts_base, int refs,
+                   uint8_t *hbuf, ayil__rec_t *rec);
 void ayil__rec_write(msgpack_packer *pk, const ayil__rec_t *rec);
 /* 1 if `ts` can be sent as a delta from `base` (it fits in an int64). */
 int ayil__ts_delta_ok(uint64_t base, uint64_t ts);

@@ -74,11 +74,11 @@ int ayil__row_read(ayil_mp_t *r, const uint8_t **id, uint64_t *seq,
   /* The hash is nil exactly when the log is empty. */
   if ((*seq == 0) != (*hash == NULL))
     return AYIL_EFORMAT;
-  rc =
-      ayil_mp_uint(r,
-                   AYIL_SYNC_OFFER | AYIL_SYNC_WANT | AYIL__SYNC_EARLY |
-                       AYIL__SYNC_HELD | AYIL__SYNC_ARRIVALS | AYIL_SYNC_SPARSE,
-                   &f);
+  rc = ayil_mp_uint(r,
+                    AYIL_SYNC_OFFER | AYIL_SYNC_WANT | AYIL__SYNC_EARLY |
+                        AYIL__SYNC_HELD | AYIL__SYNC_ARRIVALS |
+                        AYIL_SYNC_SPARSE | AYIL__SYNC_REFS,
+                    &f);
   *flags = (unsigned)f;
   return rc;
 }
@@ -121,8 +121,17 @@ static int read_ts(ayil_mp_t *r, const uint64_t *base, uint64_t *ts) {
   return 0;
 }
 
-int ayil__rec_read(ayil_mp_t *r, const uint64_t *ts_base, uint8_t *hbuf,
-                   ayil__rec_t *rec) {
+/* A back-reference k, 1 <= k < 2^63 (its target seq - k is checked by
+ * the caller, who knows seq). */
+static int read_ref(ayil_mp_t *r, uint64_t *k) {
+  int rc = ayil_mp_uint(r, INT64_MAX, k);
+  if (rc == 0 && *k == 0)
+    rc = AYIL_EFORMAT;
+  return rc;
+}
+
+int ayil__rec_read(ayil_mp_t *r, const uint64_t *ts_base, int refs,
+                   uint8_t *hbuf, ayil__rec_t *rec) {
   uint64_t v = 0;
   size_t n = 0;
   int rc;
@@ -131,7 +140,9 @@ int ayil__rec_read(ayil_mp_t *r, const uint64_t *ts_base, uint8_t *hbuf,
   rc = ayil_mp_array_n(r, REC_FIELDS);
   if (rc == 0)
     rc = read_ts(r, ts_base, &rec->ts_ms);
-  if (rc == 0)
+  if (rc == 0 && refs && ayil_mp_peek(r) == AYIL_MP_UINT)
+    rc = read_ref(r, &rec->record_ref);
+  else if (rc == 0)
     rc = ayil_mp_bin_n(r, AYIL_RECID_BYTES, &rec->record);
   if (rc == 0)
     rc = ayil_mp_uint(r, UINT32_MAX, &v);
@@ -185,6 +196,12 @@ int ayil__rec_read(ayil_mp_t *r, const uint64_t *ts_base, uint8_t *hbuf,
       rc = AYIL_EFORMAT;
     if (rc != 0)
       break;
+    if (refs && n == 1 && ayil_mp_peek(r) == AYIL_MP_UINT) {
+      /* [k]: held, the body of entry seq - k. */
+      rec->body_kind = AYIL__BODY_REF;
+      rc = read_ref(r, &rec->body_ref);
+      break;
+    }
     rec->body_kind = n == 2 ? AYIL__BODY_PURGED : AYIL__BODY_UNAVAILABLE;
     rc = ayil_mp_bin_n(r, AYIL_HASH_BYTES, &rec->body_hash);
     if (rc == 0 && n == 2 && ayil_mp_peek(r) == AYIL_MP_BOOL) {
@@ -233,7 +250,10 @@ void ayil__rec_write(msgpack_packer *pk, const ayil__rec_t *rec) {
     msgpack_pack_uint64(pk, rec->ts_ms - rec->ts_base);
   else
     msgpack_pack_int64(pk, -(int64_t)(rec->ts_base - rec->ts_ms));
-  ayil_mp_pack_bin(pk, rec->record, AYIL_RECID_BYTES);
+  if (rec->record_ref > 0)
+    msgpack_pack_uint64(pk, rec->record_ref);
+  else
+    ayil_mp_pack_bin(pk, rec->record, AYIL_RECID_BYTES);
   msgpack_pack_uint32(pk, rec->op);
   msgpack_pack_uint32(pk, rec->codes_version);
   write_header(pk, rec);
@@ -257,6 +277,10 @@ void ayil__rec_write(msgpack_packer *pk, const ayil__rec_t *rec) {
     msgpack_pack_array(pk, 2);
     ayil_mp_pack_bin(pk, rec->body_hash, AYIL_HASH_BYTES);
     msgpack_pack_true(pk);
+    break;
+  case AYIL__BODY_REF:
+    msgpack_pack_array(pk, 1);
+    msgpack_pack_uint64(pk, rec->body_ref);
     break;
   default:
     msgpack_pack_nil(pk);

@@ -58,6 +58,54 @@ static void peer_holds(ayil_sync_t *s, int si, uint64_t seq,
  * `hash`. Returns 0, 1 when the origin turned out forked (stop), or an
  * error.
  */
+/* Entry `target` of `sl`'s log as this side holds it: its record id into
+ * rid and its body hash into bh (*has 0: it has none). A reference to an
+ * entry this side does not hold is the peer's fault. */
+static int ref_lookup(ayil_sync_t *s, const slot_t *sl, uint64_t seq,
+                      uint64_t k, uint8_t rid[AYIL_RECID_BYTES],
+                      uint8_t bh[AYIL_HASH_BYTES], int *has) {
+  int rc;
+  if (k >= seq)
+    return AYIL_EFORMAT; /* before the log's first entry */
+  *has = 0;
+  rc = s->cfg.ref(s->cfg.ctx, sl->id, seq - k, rid, bh, has);
+  if (rc == AYIL_ENOTFOUND)
+    return AYIL_EPEER;
+  return ayil__sync_cb_rc(rc);
+}
+
+/* Resolves the back-references of record `seq` of `sl`'s log (PROTOCOL.md,
+ * "Sync", Records): its record id, or its held body's hash, named by an
+ * earlier entry of the same log that this side holds. A resolved body is
+ * then held, as if it came as [hash, true]. rid and bh keep what rec points
+ * to. Nothing is trusted here: the signature over the rebuilt entry is
+ * checked after, and a wrong reference fails it (AYIL_ESIG). */
+static int resolve_refs(ayil_sync_t *s, const slot_t *sl, uint64_t seq,
+                        ayil__rec_t *rec, uint8_t rid[AYIL_RECID_BYTES],
+                        uint8_t bh[AYIL_HASH_BYTES]) {
+  uint8_t r2[AYIL_RECID_BYTES], h2[AYIL_HASH_BYTES];
+  int has = 0, rc = 0;
+  if (rec->record_ref > 0) {
+    rc = ref_lookup(s, sl, seq, rec->record_ref, rid, h2, &has);
+    if (rc != 0)
+      return rc;
+    rec->record = rid;
+  }
+  if (rec->body_kind != AYIL__BODY_REF)
+    return 0;
+  if (rec->body_ref == rec->record_ref)
+    memcpy(bh, h2, AYIL_HASH_BYTES); /* the same entry: looked up above */
+  else
+    rc = ref_lookup(s, sl, seq, rec->body_ref, r2, bh, &has);
+  if (rc != 0)
+    return rc;
+  if (!has)
+    return AYIL_EPEER; /* an entry without a body holds none */
+  rec->body_kind = AYIL__BODY_HELD;
+  rec->body_hash = bh;
+  return 0;
+}
+
 static int check_record(ayil_sync_t *s, int si, const ayil__rec_t *rec,
                         const uint8_t *body, size_t body_len, uint64_t seq,
                         const uint8_t prev[AYIL_HASH_BYTES], uint64_t store_seq,
@@ -318,9 +366,12 @@ static int on_entries(ayil_sync_t *s, ayil__mp_t *r, size_t n, int more) {
   seq = first;
   for (i = 0; i < nrec; i++, seq++) {
     ayil__rec_t rec;
+    uint8_t rid[AYIL_RECID_BYTES], bh[AYIL_HASH_BYTES];
     /* Every ts is a delta from the record before, but the first of an
      * ENTRIES message. */
-    rc = ayil__rec_read(r, has_ts ? &ts : NULL, hbuf, &rec);
+    rc = ayil__rec_read(r, has_ts ? &ts : NULL, s->cfg.ref != NULL, hbuf, &rec);
+    if (rc == 0 && !discard)
+      rc = resolve_refs(s, &s->slots[si], seq, &rec, rid, bh);
     if (rc != 0)
       return rc;
     ts = rec.ts_ms;
@@ -340,7 +391,8 @@ static int on_entries(ayil_sync_t *s, ayil__mp_t *r, size_t n, int more) {
       s->cr_seq = seq;
       memcpy(s->cr_prev, cur, AYIL_HASH_BYTES);
       s->cr_ts = rec.ts_ms;
-      memcpy(s->cr_record, rec.record, AYIL_RECID_BYTES);
+      if (rec.record != NULL) /* a discarded one may be unresolved */
+        memcpy(s->cr_record, rec.record, AYIL_RECID_BYTES);
       s->cr_op = rec.op;
       s->cr_codes = rec.codes_version;
       s->cr_has_header = rec.header != NULL;

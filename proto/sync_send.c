@@ -75,11 +75,23 @@ static int own_entry(ayil_sync_t *s, const slot_t *sl, uint64_t seq,
   return 0;
 }
 
+/* The back-reference to entry `target` of the same log from entry `seq`,
+ * or 0: only to an earlier entry the peer has acknowledged (or showed in its
+ * have), so that it holds it durably when the reference arrives. */
+static uint64_t back_ref(const slot_t *sl, uint64_t seq, uint64_t target) {
+  if (target == 0 || target >= seq || target > sl->out_acked)
+    return 0;
+  return seq - target;
+}
+
 static void rec_from(ayil__rec_t *rec, const ayil_entry_t *e,
-                     const ayil_sync_item_t *it, int held_ok) {
+                     const ayil_sync_item_t *it, int held_ok,
+                     const slot_t *refs_sl) {
   memset(rec, 0, sizeof *rec);
   rec->ts_ms = e->ts_ms;
   rec->record = e->record;
+  if (refs_sl != NULL)
+    rec->record_ref = back_ref(refs_sl, e->seq, it->ref_record);
   rec->op = e->op;
   rec->codes_version = e->codes_version;
   rec->header = e->header;
@@ -92,6 +104,10 @@ static void rec_from(ayil__rec_t *rec, const ayil_entry_t *e,
      * holds the log up to here, so it holds the body (or repairs it). */
     rec->body_kind = AYIL__BODY_HELD;
     rec->body_hash = e->body_hash;
+    if (refs_sl != NULL)
+      rec->body_ref = back_ref(refs_sl, e->seq, it->ref_body);
+    if (rec->body_ref > 0)
+      rec->body_kind = AYIL__BODY_REF;
   } else if (it->body != NULL) {
     rec->body_kind = AYIL__BODY_INLINE;
     rec->body = it->body;
@@ -224,7 +240,8 @@ int ayil__sync_send_entries(ayil_sync_t *s, int si, size_t *len, int *blocked) {
     rc = own_entry(s, sl, sl->out_next, &it, &e, hash);
     if (rc != 0)
       return rc;
-    rec_from(&rec, &e, &it, s->cfg.held || s->peer_held);
+    rec_from(&rec, &e, &it, s->cfg.held || s->peer_held,
+             (s->cfg.refs || s->peer_refs) && !sl->peer_sparse ? sl : NULL);
     rec.compact = 1;
     if (nrec == 0) {
       /* Right after the last record sent: the peer knows where it is. */
@@ -470,6 +487,7 @@ static int send_rows(ayil_sync_t *s, size_t *len) {
     const slot_t *sl = &s->slots[s->mine[s->mine_sent + i]];
     ayil__row_write(&w.pk, sl->id, sl->my_seq, sl->my_hash,
                     sl->my_flags | (s->cfg.held ? AYIL__SYNC_HELD : 0u) |
+                        (s->cfg.refs ? AYIL__SYNC_REFS : 0u) |
                         (s->arrivals ? AYIL__SYNC_ARRIVALS : 0u));
   }
   if (w.overflow)

@@ -155,6 +155,7 @@ struct ayil_sync_s {
   unsigned pings_unanswered; /* PINGs received while a PONG was due */
   int early;                 /* some origin streams before ayil_sync_start() */
   int peer_held;             /* the peer's rows say it reads the held form */
+  int peer_refs;             /* ... that it reads back-references */
   int peer_arrivals;         /* the peer's rows say it reads ARRIVED */
   int arrivals;              /* this side reads them (cfg.arrivals()) */
   /* The entry that ended the connection did not verify or follow its

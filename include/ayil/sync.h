@@ -115,6 +115,13 @@ typedef struct {
    * entry that is `held` goes out in the held form, so get() may leave its
    * body out (not read it at all). 0: give the body as usual. */
   int held_ok;
+  /* From get(), optional (back-references, PROTOCOL.md "Sync", Records):
+   * the seq of an earlier entry of the same log with the same record id
+   * (ref_record), and of one that carries the same body hash (ref_body,
+   * only with `held`); 0: none known. The state machine sends the record
+   * id or the held body as a reference to that entry when the peer reads
+   * references and has acknowledged it. Never set in deliver(). */
+  uint64_t ref_record, ref_body;
 } ayil_sync_item_t;
 
 enum {
@@ -198,6 +205,18 @@ typedef struct {
    * says it reads the held body form, and it sends that form from the
    * start. 0: it sends it only to a peer whose have says it reads it. */
   int held;
+  /* Optional (back-references): the record id and body hash of the stored
+   * entry (origin, seq), 1 <= seq <= head, and *has_body (0: its body hash
+   * is nil, body_hash untouched). AYIL_ENOTFOUND if absent. A side
+   * without it refuses a reference (AYIL_EFORMAT); with it and `refs` set
+   * its have says it reads them (PROTOCOL.md, "Sync", Records). */
+  int (*ref)(void *ctx, const uint8_t origin[AYIL_ID_BYTES], uint64_t seq,
+             uint8_t record[AYIL_RECID_BYTES],
+             uint8_t body_hash[AYIL_HASH_BYTES], int *has_body);
+  /* 1: as `held`, for back-references: this side dials a hub, its have
+   * says it reads them (needs `ref`), and it sends them from the start.
+   * 0: it sends them only to a peer whose have says it reads them. */
+  int refs;
   /* Optional: non-zero when this side reads ARRIVED messages (a hub
    * facing a hub of the tier below), asked once, when the machine is made
    * (on a server: after admit(), the peer known): its have says so, and

@@ -223,6 +223,13 @@ static int cb_lacking(void *ctx, const uint8_t origin[AYIL_ID_BYTES],
   return ayil_store_lacking(((conn_t *)ctx)->d->store, origin, after, seq);
 }
 
+static int cb_ref(void *ctx, const uint8_t origin[AYIL_ID_BYTES], uint64_t seq,
+                  uint8_t record[AYIL_RECID_BYTES],
+                  uint8_t body_hash[AYIL_HASH_BYTES], int *has_body) {
+  return ayil_store_entry_refs(((conn_t *)ctx)->d->store, origin, seq, record,
+                               body_hash, has_body);
+}
+
 static int cb_repair(void *ctx, const uint8_t origin[AYIL_ID_BYTES],
                      uint64_t seq, const uint8_t *body, size_t len) {
   return ayil_store_repair_body(((conn_t *)ctx)->d->store, origin, seq, body,
@@ -232,14 +239,18 @@ static int cb_repair(void *ctx, const uint8_t origin[AYIL_ID_BYTES],
 static int cb_get(void *ctx, const uint8_t origin[AYIL_ID_BYTES], uint64_t seq,
                   ayil_sync_item_t *out) {
   conn_t *c = ctx;
+  ayil_store_refs_t refs;
   int rc;
   int held_ok = out->held_ok;
   free_lent(c);
   memset(out, 0, sizeof *out);
   out->held_ok = held_ok;
-  rc = ayil_store_item_held(
-      c->d->store, origin, seq, &c->g_entry, &out->entry_len, &c->g_body,
-      &out->body_len, &c->g_proof, &out->proof_len, &out->held, out->held_ok);
+  rc = ayil_store_item_held(c->d->store, origin, seq, &c->g_entry,
+                            &out->entry_len, &c->g_body, &out->body_len,
+                            &c->g_proof, &out->proof_len, &out->held,
+                            out->held_ok, &refs);
+  out->ref_record = refs.record;
+  out->ref_body = refs.body;
   out->entry = c->g_entry;
   out->body = c->g_body;
   out->proof = c->g_proof;
@@ -483,8 +494,11 @@ static void session_cfg(conn_t *c, ayil_session_config_t *cfg) {
   sc->name_of = cb_name_of;
   cfg->wall_ms = wall_ms;
   cfg->admit = admit;
-  /* A dialer's hub reads the held body form (hubs are upgraded first). */
+  /* A dialer's hub reads the held body form and back-references (hubs
+   * are upgraded first); every side reads back-references. */
   sc->held = c->outbound;
+  sc->ref = cb_ref;
+  sc->refs = c->outbound;
   if (c->outbound && c->d->hub_stalls > 0) {
     unsigned sh =
         c->d->hub_stalls < STALL_SHIFT_MAX ? c->d->hub_stalls : STALL_SHIFT_MAX;

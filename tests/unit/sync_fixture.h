@@ -51,6 +51,8 @@ typedef struct {
   size_t repaired;    /* bodies repaired from the peer */
   size_t held;        /* delivered with the body held, and found here */
   int dials;          /* config: held = 1 (a dialer of a hub) */
+  int refs;           /* config: ref() set, refs = dials (back-references) */
+  size_t refs_asked;  /* ref() calls answered */
   int arrivals;       /* config: arrivals = 1 (a hub facing a hub below) */
   size_t narrived;    /* ARRIVED messages heard, the last one: */
   uint8_t arr_origin[AYIL_ID_BYTES];
@@ -156,8 +158,8 @@ static inline const ment_t *mstore_body(const mstore_t *m, const uint8_t *rec,
 }
 
 /* As ayil_store_item_held(): an earlier entry of the log, same record,
- * same body hash, still with its body. */
-static inline int ment_held(const mlog_t *l, uint64_t seq) {
+ * same body hash, still with its body: its seq, 0 if none. */
+static inline uint64_t ment_held(const mlog_t *l, uint64_t seq) {
   ayil_entry_t e, f;
   size_t j;
   if (ayil_entry_decode(&e, l->e[seq - 1].entry, l->e[seq - 1].elen) != 0 ||
@@ -168,7 +170,23 @@ static inline int ment_held(const mlog_t *l, uint64_t seq) {
         ayil_entry_decode(&f, l->e[j].entry, l->e[j].elen) == 0 && f.has_body &&
         memcmp(f.record, e.record, AYIL_RECID_BYTES) == 0 &&
         memcmp(f.body_hash, e.body_hash, AYIL_HASH_BYTES) == 0)
-      return 1;
+      return j + 1;
+  return 0;
+}
+
+/* The first earlier entry of the log with the same record id, 0 if none
+ * (as ayil_store_item_held() names the one that created the record). */
+static inline uint64_t ment_same_record(const mlog_t *l, uint64_t seq) {
+  ayil_entry_t e, f;
+  size_t j;
+  if (ayil_entry_decode(&e, l->e[seq - 1].entry, l->e[seq - 1].elen) != 0 ||
+      e.op == AYIL_OP_NOTICE)
+    return 0;
+  for (j = 0; j + 1 < seq; j++)
+    if (l->e[j].entry != NULL &&
+        ayil_entry_decode(&f, l->e[j].entry, l->e[j].elen) == 0 &&
+        memcmp(f.record, e.record, AYIL_RECID_BYTES) == 0)
+      return j + 1;
   return 0;
 }
 
@@ -187,7 +205,28 @@ static inline int cb_get(void *ctx, const uint8_t *origin, uint64_t seq,
   it->body_len = e->blen;
   it->proof = e->proof;
   it->proof_len = e->plen;
-  it->held = ment_held(l, seq);
+  it->ref_body = ment_held(l, seq);
+  it->held = it->ref_body > 0;
+  it->ref_record = it->held ? it->ref_body : ment_same_record(l, seq);
+  return 0;
+}
+
+/* Back-references: the record id and body hash of a durable entry. */
+static inline int cb_ref(void *ctx, const uint8_t *origin, uint64_t seq,
+                         uint8_t rec[AYIL_RECID_BYTES],
+                         uint8_t bh[AYIL_HASH_BYTES], int *has) {
+  mstore_t *m = ctx;
+  mlog_t *l = find_log(m, origin, 0);
+  ayil_entry_t e;
+  if (l == NULL || seq == 0 || seq > l->durable || l->e[seq - 1].entry == NULL)
+    return AYIL_ENOTFOUND;
+  if (ayil_entry_decode(&e, l->e[seq - 1].entry, l->e[seq - 1].elen) != 0)
+    return AYIL_ECORRUPT;
+  memcpy(rec, e.record, AYIL_RECID_BYTES);
+  *has = e.has_body;
+  if (e.has_body)
+    memcpy(bh, e.body_hash, AYIL_HASH_BYTES);
+  m->refs_asked++;
   return 0;
 }
 
@@ -347,6 +386,10 @@ static inline ayil_sync_config_t config_for(mstore_t *m) {
   c.lacking = cb_lacking;
   c.repair = cb_repair;
   c.held = m->dials;
+  if (m->refs) {
+    c.ref = cb_ref;
+    c.refs = m->dials;
+  }
   c.arrivals = cb_arrivals;
   c.arrived = cb_arrived;
   c.named = cb_named;
@@ -617,7 +660,7 @@ typedef struct {
   mlog_t *cl; /* the committee's genuine log, for material */
 } hostile_t;
 
-static inline hostile_t hostile_new_flags(size_t n, uint8_t flags) {
+static inline hostile_t hostile_new_refs(size_t n, uint8_t flags, int refs) {
   hostile_t t;
   ayil_sync_config_t ch;
   uint8_t buf[AYIL_SYNC_HAVE_MAX];
@@ -629,6 +672,7 @@ static inline hostile_t hostile_new_flags(size_t n, uint8_t flags) {
   t.p = pair_new();
   t.cl = find_log(&t.p->c, t.p->kc.pk, 0);
   write_n(t.cl, &t.p->kc, n, 40);
+  t.p->h.refs = refs;
   ch = config_for(&t.p->h);
   assert_int_equal(ayil_sync_new(&t.h, &ch, 0), 0);
   assert_int_equal(ayil_sync_have_payload(t.h, buf, sizeof buf, &len), 0);
@@ -642,6 +686,10 @@ static inline hostile_t hostile_new_flags(size_t n, uint8_t flags) {
   pay[o++] = flags;
   assert_int_equal(ayil_sync_start(t.h, pay, o, 0), 0);
   return t;
+}
+
+static inline hostile_t hostile_new_flags(size_t n, uint8_t flags) {
+  return hostile_new_refs(n, flags, 0);
 }
 
 static inline hostile_t hostile_new(size_t n) {

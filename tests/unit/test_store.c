@@ -498,7 +498,7 @@ static void test_held_body(void **state) {
   assert_int_equal(seq, 3);
   for (i = 1; i <= 3; i++) {
     assert_int_equal(ayil_store_item_held(a, pk, i, &entry, &elen, &got, &glen,
-                                          &proof, &plen, &held, 0),
+                                          &proof, &plen, &held, 0, NULL),
                      0);
     assert_int_equal(held, i == 3);
     assert_non_null(got); /* the body too, for a peer without the form */
@@ -507,7 +507,7 @@ static void test_held_body(void **state) {
     free(proof);
     /* For a peer that reads the held form, a held body is not read. */
     assert_int_equal(ayil_store_item_held(a, pk, i, &entry, &elen, &got, &glen,
-                                          &proof, &plen, &held, 1),
+                                          &proof, &plen, &held, 1, NULL),
                      0);
     assert_int_equal(held, i == 3);
     if (i == 3)
@@ -536,7 +536,7 @@ static void test_held_body(void **state) {
   free(got);
   /* And b, in turn, would send entry 3 held. */
   assert_int_equal(ayil_store_item_held(b, pk, 3, &entry, &elen, &got, &glen,
-                                        &proof, &plen, &held, 0),
+                                        &proof, &plen, &held, 0, NULL),
                    0);
   assert_int_equal(held, 1);
   free(entry);

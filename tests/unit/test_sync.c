@@ -1189,6 +1189,131 @@ static void test_held_body_wire(void **state) {
   free(hdr);
 }
 
+/* Back-references: to a hub that reads them, a status-only update names
+ * its record id and its held body by an earlier entry of the log that the
+ * hub acknowledged, a few bytes instead of 16 + 36. Updates of entries not
+ * yet acknowledged go as before. Same logs either way. */
+static void test_refs_body(void **state) {
+  uint64_t bytes[2], unacked[2];
+  size_t held[2];
+  int refs;
+  (void)state;
+  for (refs = 0; refs < 2; refs++) {
+    pair_t *p = pair_new();
+    mlog_t *l = find_log(&p->c, p->kc.pk, 0), *hl;
+    uint8_t *h1 = NULL, *h2 = NULL;
+    size_t n1 = 0, n2 = 0;
+    appeal_header_status(&h1, &n1, "open");
+    appeal_header_status(&h2, &n2, "closed");
+    p->c.dials = 1;
+    p->c.refs = p->h.refs = refs;
+    write_entry_h(l, &p->kc, 2000, 0x22, AYIL_OP_PUT, h1, n1);
+    write_entry(l, &p->kc, 300, 0x33, AYIL_OP_PUT);
+    (void)sync_bytes(p);
+    /* Acknowledged: entries 1 and 2. Three updates name them. */
+    write_keep(l, &p->kc, 0x22, h2, n2);
+    write_keep(l, &p->kc, 0x33, h1, n1);
+    write_entry_h(l, &p->kc, 500, 0x22, AYIL_OP_PUT, h1, n1); /* new body */
+    bytes[refs] = sync_bytes(p);
+    held[refs] = p->h.held;
+    hl = find_log(&p->h, p->kc.pk, 0);
+    assert_int_equal(hl->n, 5);
+    assert_same_log(&p->c, &p->h, p->kc.pk);
+    assert_int_equal(p->h.unavailable, 0);
+    assert_memory_equal(hl->e[2].body, l->e[0].body, 2000);
+    assert_memory_equal(hl->e[3].body, l->e[1].body, 300);
+    assert_memory_equal(hl->e[4].body, l->e[4].body, 500);
+    /* Entry 6 keeps entry 5's body, written before any of it was
+     * acknowledged: both go in one message, entry 6 as [hash, true]. */
+    write_entry_h(l, &p->kc, 0, 0x44, AYIL_OP_PUT, h1, n1);
+    write_entry_h(l, &p->kc, 700, 0x55, AYIL_OP_PUT, h1, n1);
+    write_keep(l, &p->kc, 0x55, h2, n2);
+    unacked[refs] = sync_bytes(p);
+    assert_same_log(&p->c, &p->h, p->kc.pk);
+    assert_memory_equal(hl->e[7].body, l->e[6].body, 700);
+    if (refs)
+      assert_true(p->h.refs_asked >= 3);
+    else
+      assert_int_equal(p->h.refs_asked, 0);
+    free(h1);
+    free(h2);
+    pair_free(p);
+  }
+  assert_int_equal(held[0], 2);
+  assert_int_equal(held[1], 2);
+  /* Three record ids (16 bytes each) and two held marks (36 bytes each)
+   * became references of a byte or two. */
+  assert_true(bytes[1] + 3 * 14 + 2 * 33 <= bytes[0]);
+  /* Nothing acknowledged to name: the same bytes. */
+  assert_int_equal(unacked[1], unacked[0]);
+}
+
+/* Entry 3 is a status-only update of record 1 (entry 1's body): as refs. */
+static uint64_t g_rref, g_bref;
+static size_t hlen_g;
+
+static void tweak_refs3(ayil__rec_t *rec, size_t i, uint8_t *scratch) {
+  (void)scratch;
+  if (i != 0)
+    return;
+  rec->record_ref = g_rref;
+  if (g_bref != UINT64_MAX) {
+    rec->body_kind = AYIL__BODY_REF;
+    rec->body_ref = g_bref;
+  }
+}
+
+/* Hand-made back-references at a hub: resolved against the entries the hub
+ * holds; a wrong one fails the signature, one before the log's start is
+ * FORMAT, one to an entry the hub does not hold (or to one without a body,
+ * for a body) is the peer's fault, and a hub that does not read them takes
+ * them for FORMAT. Nothing is delivered from the bad record on. */
+static void test_refs_wire(void **state) {
+  static const struct {
+    uint64_t rref, bref;
+    int refs, commit, want;
+  } cases[] = {
+      {2, 2, 1, 1, 0},            /* record 1 and its body: stored */
+      {2, UINT64_MAX, 1, 1, 0},   /* the record id only, body inline */
+      {0, 2, 1, 1, 0},            /* the body only */
+      {1, 2, 1, 1, AYIL_ESIG},    /* entry 2's record id: record 2 */
+      {2, 1, 1, 1, AYIL_ESIG},    /* entry 2's body: another hash */
+      {3, 2, 1, 1, AYIL_EFORMAT}, /* before entry 1 */
+      {2, 3, 1, 1, AYIL_EFORMAT}, /* body: before entry 1 */
+      {2, 0, 1, 1, AYIL_EFORMAT}, /* body [0] */
+      {2, 2, 1, 0, AYIL_EPEER},   /* entries 1, 2 not durable here */
+      {2, 2, 0, 1, AYIL_EFORMAT}, /* a hub that does not read them */
+      {2, UINT64_MAX, 0, 1, AYIL_EFORMAT},
+  };
+  uint8_t msg[8192], *hdr = NULL;
+  size_t len, i;
+  (void)state;
+  appeal_header_status(&hdr, &hlen_g, "closed");
+  for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    hostile_t t = hostile_new_refs(2, 0x03, cases[i].refs);
+    mlog_t *hl;
+    write_keep(t.cl, &t.p->kc, 1, hdr, hlen_g);
+    len = entries_msg(t.cl, 1, 2, NULL, NULL, msg, sizeof msg);
+    assert_int_equal(ayil_sync_recv(t.h, msg, len, 1), 0);
+    hl = find_log(&t.p->h, t.p->kc.pk, 0);
+    if (cases[i].commit)
+      hl->durable = hl->n;
+    g_rref = cases[i].rref;
+    g_bref = cases[i].bref;
+    len =
+        entries_msg(t.cl, 3, 1, t.cl->e[1].hash, tweak_refs3, msg, sizeof msg);
+    assert_int_equal(ayil_sync_recv(t.h, msg, len, 2), cases[i].want);
+    assert_int_equal(t.p->h.delivered, cases[i].want == 0 ? 3 : 2);
+    if (cases[i].want == 0) {
+      assert_same_log(&t.p->c, &t.p->h, t.p->kc.pk);
+      assert_memory_equal(hl->e[2].body, t.cl->e[0].body, 40);
+      assert_int_equal(t.p->h.held, cases[i].bref == UINT64_MAX ? 0 : 1);
+    }
+    hostile_free(&t);
+  }
+  free(hdr);
+}
+
 #define GOLDEN_HELD_HAVE                                                       \
   "92029294c4208a88e3dd7409f195fd52db2d3cba5d72ca6709bf1d94121bf3748801b40f"   \
   "6f5c01c42056347d13d5f1a8df7deee72265ed607052ec8085ec5c1f345e6beb9e127ddb"   \
@@ -1370,6 +1495,8 @@ int main(void) {
       cmocka_unit_test(test_golden_held),
       cmocka_unit_test(test_held_body),
       cmocka_unit_test(test_held_body_wire),
+      cmocka_unit_test(test_refs_body),
+      cmocka_unit_test(test_refs_wire),
       cmocka_unit_test(test_api_misuse),
   };
   if (sodium_init() < 0)

@@ -475,7 +475,7 @@ static void test_ts_delta_bounds(void **state) {
     o += 64;
     r.p = m;
     r.end = m + o;
-    rc = ayil__rec_read(&r, &cases[i].base, hbuf, &rec);
+    rc = ayil__rec_read(&r, &cases[i].base, 0, hbuf, &rec);
     if (rc != cases[i].rc)
       fail_msg("case %zu (%s): %s", i, cases[i].hex, ayil_err_name(rc));
     if (rc == 0 && cases[i].want != 0)

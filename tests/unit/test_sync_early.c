@@ -336,7 +336,7 @@ static void test_early_hostile(void **state) {
   assert_int_equal(ayil_sync_recv(t.h, msg, len, 1), AYIL_EPEER);
   hostile_free(&t);
 
-  /* A flag past ARRIVALS is a format error. */
+  /* A flag past REFS is a format error. */
   {
     ayil_sync_t *h;
     ayil_sync_config_t ch;
@@ -356,13 +356,15 @@ static void test_early_hostile(void **state) {
     o += 32;
     pay[o++] = 0x00;
     pay[o++] = 0xc0;
-    pay[o++] = 0x40; /* no such flag (32 is SPARSE) */
+    pay[o++] = 0xcc;
+    pay[o++] = 0x80; /* no such flag (64 is REFS) */
     assert_int_equal(ayil_sync_start(h, pay, o, 0), AYIL_EFORMAT);
     ayil_sync_free(h);
     /* SPARSE qualifies WANT: alone it is a protocol violation. */
     assert_int_equal(ayil_sync_new(&h, &ch, 0), 0);
     assert_int_equal(ayil_sync_have_payload(h, buf, sizeof buf, &len), 0);
-    pay[o - 1] = 0x20;
+    o -= 2;
+    pay[o++] = 0x20;
     assert_int_equal(ayil_sync_start(h, pay, o, 0), AYIL_EPEER);
     ayil_sync_free(h);
     pair_free(p);
