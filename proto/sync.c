@@ -276,6 +276,13 @@ int ayil__sync_link(ayil_sync_t *s, int si) {
   p = sl->peer_seq;
   if (p >= 1 && p <= h) {
     rc = ayil__sync_stored_hash(s, sl->id, p, mine);
+    if (rc == AYIL_ENOTFOUND && (sl->my_flags & AYIL_SYNC_SPARSE)) {
+      /* A gap of this side's sparse copy (the peer, a hub restored from a
+       * backup, announces less than this side took): nothing to compare
+       * there, and nothing of it to send back. */
+      memcpy(mine, sl->peer_hash, AYIL_HASH_BYTES);
+      rc = 0;
+    }
     if (rc != 0)
       return rc;
     if (memcmp(mine, sl->peer_hash, AYIL_HASH_BYTES) != 0) {

@@ -225,6 +225,21 @@ static int cb_get(void *ctx, const uint8_t *origin, uint64_t seq,
   return 0;
 }
 
+/* Back-references resolve against B's entries delivered so far (a fixed
+ * record id and body hash: whatever the input names, the signature check
+ * after decides). */
+static int cb_ref(void *ctx, const uint8_t *origin, uint64_t seq,
+                  uint8_t record[AYIL_RECID_BYTES],
+                  uint8_t body_hash[AYIL_HASH_BYTES], int *has_body) {
+  (void)ctx;
+  if (memcmp(origin, pk_b, 32) != 0 || seq == 0 || seq > delivered_b)
+    return AYIL_ENOTFOUND;
+  memset(record, (int)(seq & 0xff), AYIL_RECID_BYTES);
+  memset(body_hash, 0xbb, AYIL_HASH_BYTES);
+  *has_body = (int)(seq & 1);
+  return 0;
+}
+
 static int cb_deliver(void *ctx, const ayil_entry_t *e,
                       const ayil_sync_item_t *it) {
   (void)ctx;
@@ -270,6 +285,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   cfg.head = cb_head;
   cfg.get = cb_get;
   cfg.deliver = cb_deliver;
+  cfg.ref = cb_ref;
+  cfg.refs = (int)(size & 2); /* says so in its have, sends them too */
   cfg.msg_max = 16384;
   if (ayil_sync_new(&s, &cfg, 0) != 0)
     return 0;

@@ -288,7 +288,28 @@ static int cb_get(void *ctx, const uint8_t *origin, uint64_t seq,
   it->proof = x->proof;
   it->proof_len = x->plen;
   /* As the real store answers it (ayil_store_item_held()). */
-  it->held = sim_log_held(l, seq);
+  it->ref_body = sim_log_held(l, seq);
+  it->held = it->ref_body > 0;
+  it->ref_record = it->held ? it->ref_body : sim_log_same_record(l, seq);
+  return 0;
+}
+
+/* Back-references (as ayil_store_entry_refs()): a durable entry's record id
+ * and body hash. */
+static int cb_ref(void *ctx, const uint8_t *origin, uint64_t seq,
+                  uint8_t record[AYIL_RECID_BYTES],
+                  uint8_t body_hash[AYIL_HASH_BYTES], int *has_body) {
+  end_t *e = ctx;
+  sim_log_t *l = sim_log(&e->self->st, origin, 0);
+  const sim_ent_t *x;
+  if (l == NULL || seq == 0 || seq > l->n || sim_log_at(l, seq) == NULL)
+    return AYIL_ENOTFOUND;
+  x = &l->e[seq - 1];
+  memcpy(record, x->record, AYIL_RECID_BYTES);
+  *has_body = x->has_bh;
+  if (x->has_bh)
+    memcpy(body_hash, x->bhash, AYIL_HASH_BYTES);
+  e->sim->refs_resolved++;
   return 0;
 }
 
@@ -569,6 +590,8 @@ static ayil_session_config_t config_for(end_t *e) {
   /* As ayild: the dialer (a committee, or a regional hub dialing the
    * national hub) says its hub reads held bodies. */
   sc->held = e == &e->c->end[0];
+  sc->ref = cb_ref;
+  sc->refs = sc->held;
   cfg.wall_ms = sim_wall;
   cfg.admit = sim_admit;
   return cfg;

@@ -1025,11 +1025,11 @@ int main(int argc, char **argv) {
   uint64_t passed = 0, failed = 0, entries = 0, connects = 0, cuts = 0,
            crashes = 0, forks = 0, successors = 0, restores = 0, bytes = 0,
            refusals = 0, stranger_recv = 0, stranger_refused = 0,
-           status_updates = 0, held_recv = 0, sig_refused = 0, altered = 0,
-           left_behind = 0, attacks[3] = {0, 0, 0}, attacked[3] = {0, 0, 0},
-           sparse_logs = 0, sparse_streams = 0, quiet = 0, next_calls = 0,
-           next_skips = 0, next_none = 0, gaps = 0, gap_seqs = 0,
-           gap_ignored = 0, caught = 0;
+           status_updates = 0, held_recv = 0, refs_resolved = 0,
+           sig_refused = 0, altered = 0, left_behind = 0,
+           attacks[3] = {0, 0, 0}, attacked[3] = {0, 0, 0}, sparse_logs = 0,
+           sparse_streams = 0, quiet = 0, next_calls = 0, next_skips = 0,
+           next_none = 0, gaps = 0, gap_seqs = 0, gap_ignored = 0, caught = 0;
   int k, next_all = 0;
   int verbose = 0, tier = 0, i;
   struct timespec t0, t1;
@@ -1087,6 +1087,7 @@ int main(int argc, char **argv) {
     refusals += w->refusals;
     status_updates += w->status_updates;
     held_recv += w->held_recv;
+    refs_resolved += w->refs_resolved;
     stranger_recv += w->stranger_recv;
     stranger_refused += w->stranger_refused;
     sig_refused += w->sig_refused;
@@ -1122,8 +1123,9 @@ int main(int argc, char **argv) {
          (unsigned long long)refusals, (unsigned long long)stranger_recv,
          (unsigned long long)stranger_refused);
   printf("%llu status-only updates, %llu entries received with their body "
-         "held\n",
-         (unsigned long long)status_updates, (unsigned long long)held_recv);
+         "held, %llu back-references resolved\n",
+         (unsigned long long)status_updates, (unsigned long long)held_recv,
+         (unsigned long long)refs_resolved);
   if (tier)
     printf("national tier: %d regional hubs, %d committees each; hostile "
            "entries \"by the hub\" above are a regional hub's puts and "

@@ -109,7 +109,19 @@ const sim_ent_t *sim_body(const sim_store_t *st, const uint8_t *rec,
   return NULL;
 }
 
-int sim_log_held(const sim_log_t *l, uint64_t seq) {
+uint64_t sim_log_same_record(const sim_log_t *l, uint64_t seq) {
+  size_t j;
+  if (seq == 0 || seq > l->n || l->e[seq - 1].entry == NULL ||
+      l->e[seq - 1].op == AYIL_OP_NOTICE)
+    return 0;
+  for (j = 0; j + 1 < seq; j++)
+    if (l->e[j].entry != NULL &&
+        memcmp(l->e[j].record, l->e[seq - 1].record, AYIL_RECID_BYTES) == 0)
+      return j + 1;
+  return 0;
+}
+
+uint64_t sim_log_held(const sim_log_t *l, uint64_t seq) {
   const sim_ent_t *x;
   size_t j;
   if (seq == 0 || seq > l->n)
@@ -122,7 +134,7 @@ int sim_log_held(const sim_log_t *l, uint64_t seq) {
     if (e->body != NULL && e->has_bh &&
         memcmp(e->record, x->record, AYIL_RECID_BYTES) == 0 &&
         memcmp(e->bhash, x->bhash, AYIL_HASH_BYTES) == 0)
-      return 1;
+      return j + 1;
   }
   return 0;
 }

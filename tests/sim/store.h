@@ -81,9 +81,13 @@ void sim_log_purge(sim_log_t *l, const uint8_t *rec, uint64_t seq,
  * as the real store's bodies table, one per hash and record. */
 const sim_ent_t *sim_body(const sim_store_t *st, const uint8_t *rec,
                           const uint8_t *bh);
-/* 1 when an entry of `l` before `seq` of the same record as its entry `seq`
- * carries the same body hash and still holds that body (the held form). */
-int sim_log_held(const sim_log_t *l, uint64_t seq);
+/* The seq of an entry of `l` before `seq` of the same record as its entry
+ * `seq` that carries the same body hash and still holds that body (the
+ * held form, and the entry a body back-reference names), 0 if none. */
+uint64_t sim_log_held(const sim_log_t *l, uint64_t seq);
+/* The first entry of `l` before `seq` of the same record, 0 if none (the
+ * entry a record back-reference names: as ayild, the one that created it). */
+uint64_t sim_log_same_record(const sim_log_t *l, uint64_t seq);
 sim_rec_t *sim_rec(sim_store_t *st, const uint8_t *rec, int create);
 /* Appends to `l` of `st`, numbering the entry in the store's order. */
 void sim_store_append(sim_store_t *st, sim_log_t *l, const uint8_t *entry,
