@@ -76,3 +76,8 @@ for r in $(seq "$RUNS"); do
   stop_pid $cpid
   stop_pid $hpid
 done
+# What no encoding of this referral can go under while its body is sealed
+# and padded to its bucket and its entry carries a signature and a record
+# id, in one transport frame: the 260-byte target is below it.
+printf 'floor: sealed body %s + signature 64 + record id 16 + one frame 19 = %s B\n' \
+  "$body" "$((body + 64 + 16 + 19))"

@@ -198,6 +198,18 @@ check "f) hub's copy of B's log unchanged" test "$(log_sum "$BHEX")" = "$BSUM"
 check "f) hub still holds 3 entries of B" test "$(sqlite3 "$HUB/ayil.db" "SELECT count(*) FROM entries WHERE hex(origin)='$BHEX'")" = 3
 during_end "f) bad signature"
 
+# ---- f2) a back-reference that names another record (not ayil's sender) ----
+# A correctly signed new entry whose record id goes as a back-reference to
+# B's entry 3 (another record): rebuilt with that id it cannot verify.
+n=$(log_lines)
+during_start
+evil 0 "f2) a back-reference to another record refused" --mode badref --home "$B"
+check "f2) the hub acknowledged nothing" evil_says "acks=0"
+check "f2) hub logs: bad signature" wait_log "from $(re "$BID") closed: bad signature" "$n"
+check "f2) hub's copy of B's log unchanged" test "$(log_sum "$BHEX")" = "$BSUM"
+check "f2) hub still holds 3 entries of B" test "$(sqlite3 "$HUB/ayil.db" "SELECT count(*) FROM entries WHERE hex(origin)='$BHEX'")" = 3
+during_end "f2) bad back-reference"
+
 # ---- g) a forked log: a clone of B with different entries ----
 # The clone's seq 2 differs from the hub's; the clone is behind the hub
 # (2 < 3), so only the hub can see the fork.

@@ -27,6 +27,10 @@
  *                 --origin ID, the next entry of log ID (a committee's, from
  *                 a regional hub's home: an entry it invented or altered),
  *                 signed with its own key
+ *   badref        like badsig, but the entry is signed right and its record
+ *                 id goes as a back-reference to the entry before it in the
+ *                 hub's copy (another record): the rebuilt entry must fail
+ *                 its signature (needs a log the hub holds at least 1 of)
  *   fork          like plain from a home whose log differs from the hub's
  *                 copy (a cloned node): the hub must raise a fork
  *
@@ -784,7 +788,8 @@ static int run_session_attack(const opts_t *o) {
   uint8_t have[256], env[512];
   const uint8_t *msg = NULL;
   size_t hlen, elen, len = 0;
-  int badsig = strcmp(o->mode, "badsig") == 0;
+  int badref = strcmp(o->mode, "badref") == 0;
+  int badsig = badref || strcmp(o->mode, "badsig") == 0;
   const uint8_t *origin = o->origin_text != NULL ? o->origin : o->ident.pk;
   peer_t p;
   int rc, code, acks = 0, closed;
@@ -876,10 +881,15 @@ static int run_session_attack(const opts_t *o) {
       die("cannot build the entry");
     if (o->origin_text != NULL)
       memcpy(e.origin, origin, AYIL_ID_BYTES); /* now claimed as theirs */
-    else
+    else if (!badref)
       e.sig[17] ^= 0x20;
-    if (ayil_entry_verify(&e) != AYIL_ESIG)
+    if (!badref && ayil_entry_verify(&e) != AYIL_ESIG)
       die("the broken signature still verifies");
+    if (badref && hub_seq == 0) {
+      code = result(o, &p, EXIT_ERROR, "error", "stage=have hub holds none");
+      peer_done(&p);
+      return code;
+    }
     memset(&rec, 0, sizeof rec);
     rec.ts_ms = e.ts_ms;
     rec.record = e.record;
@@ -889,6 +899,8 @@ static int run_session_attack(const opts_t *o) {
     rec.header_len = e.header_len;
     rec.body_kind = AYIL__BODY_NONE;
     rec.sig = e.sig;
+    if (badref)
+      rec.record_ref = 1; /* entry hub_seq: another record's id */
     ayil__wbuf_init(&w, out, sizeof out);
     msgpack_pack_array(&w.pk, 5);
     msgpack_pack_uint32(&w.pk, AYIL__SYNC_ENTRIES);
@@ -921,7 +933,7 @@ static void usage(void) {
       stderr,
       "usage: ayil-evilpeer --mode MODE --home DIR [--hub HOST:PORT]\n"
       "                     [--file PATH] [--timeout SECONDS] [--origin ID]\n"
-      "MODE: plain unknown wrongkey replay-record replay flip badsig "
+      "MODE: plain unknown wrongkey replay-record replay flip badsig badref "
       "fork\n"
       "Exit: 0 the hub refused, 1 it accepted, 2 usage, 3 could not "
       "run.\n");
@@ -931,7 +943,7 @@ static void usage(void) {
 int main(int argc, char **argv) {
   static const char *const modes[] = {"plain",         "unknown", "wrongkey",
                                       "replay-record", "replay",  "flip",
-                                      "badsig",        "fork"};
+                                      "badsig",        "badref",  "fork"};
   char path[AYIL_PATH_MAX], err[256];
   ayil_config_t conf;
   opts_t o;
@@ -998,7 +1010,8 @@ int main(int argc, char **argv) {
     rc = run_wrongkey(&o);
   else if (strcmp(o.mode, "replay") == 0)
     rc = run_replay(&o);
-  else if (strcmp(o.mode, "flip") == 0 || strcmp(o.mode, "badsig") == 0)
+  else if (strcmp(o.mode, "flip") == 0 || strcmp(o.mode, "badsig") == 0 ||
+           strcmp(o.mode, "badref") == 0)
     rc = run_session_attack(&o);
   else
     rc = run_client(&o);

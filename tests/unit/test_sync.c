@@ -1213,7 +1213,7 @@ static void test_refs_body(void **state) {
     pair_t *p = pair_new();
     mlog_t *l = find_log(&p->c, p->kc.pk, 0), *hl;
     uint8_t *h1 = NULL, *h2 = NULL;
-    size_t n1 = 0, n2 = 0;
+    size_t n1 = 0, n2 = 0, asked;
     appeal_header_status(&h1, &n1, "open");
     appeal_header_status(&h2, &n2, "closed");
     p->c.dials = 1;
@@ -1242,6 +1242,15 @@ static void test_refs_body(void **state) {
     unacked[refs] = sync_bytes(p);
     assert_same_log(&p->c, &p->h, p->kc.pk);
     assert_memory_equal(hl->e[7].body, l->e[6].body, 700);
+    /* A new body too big for one message (BODY chunks) for record 0x22:
+     * its record id still goes as a reference to entry 1. */
+    asked = p->h.refs_asked;
+    write_entry_h(l, &p->kc, 70000, 0x22, AYIL_OP_PUT, h2, n2);
+    (void)sync_bytes(p);
+    assert_int_equal(p->h.refs_asked, asked + (refs ? 1 : 0));
+    assert_same_log(&p->c, &p->h, p->kc.pk);
+    assert_int_equal(hl->e[8].blen, 70000);
+    assert_memory_equal(hl->e[8].body, l->e[8].body, 70000);
     if (refs)
       assert_true(p->h.refs_asked >= 3);
     else
