@@ -1345,58 +1345,6 @@ static void test_refs_wire(void **state) {
   "1dc3c4407e5e4826616992387072d1bf7b52f11c8e65e47e12000985c10e5c3a5cc47a1b"   \
   "e1ec6d26eb61f529dfa11067ac334bbbc2df65c2b1559972e1b35bc949e0b801"
 
-/* Golden bytes of the held form: a committee that dials a hub marks its
- * have rows HELD (8); its status-only update of the appeal (status open ->
- * closed, the 4-byte body kept) goes in a MORE as [body_hash, true]. */
-static void test_golden_held(void **state) {
-  pair_t *p = pair_new();
-  mlog_t *cl = find_log(&p->c, p->kc.pk, 0);
-  ayil_sync_config_t cc, ch;
-  ayil_sync_t *a = NULL, *h = NULL;
-  uint8_t pa[AYIL_SYNC_HAVE_MAX], ph[AYIL_SYNC_HAVE_MAX], *h1 = NULL,
-                                                          *h2 = NULL;
-  size_t la = 0, lh = 0, n1 = 0, n2 = 0;
-  const uint8_t *msg;
-  size_t len = 0;
-  char hex[4096];
-  int print = getenv("AYIL_PRINT_GOLDEN") != NULL;
-  (void)state;
-  p->c.dials = 1;
-  cc = config_for(&p->c);
-  ch = config_for(&p->h);
-  appeal_header_status(&h1, &n1, "open");
-  appeal_header_status(&h2, &n2, "closed");
-  write_entry_h(cl, &p->kc, 4, 0x22, AYIL_OP_PUT, h1, n1);
-  assert_int_equal(ayil_sync_new(&a, &cc, 0), 0);
-  assert_int_equal(ayil_sync_new(&h, &ch, 0), 0);
-  assert_int_equal(ayil_sync_have_payload(a, pa, sizeof pa, &la), 0);
-  assert_int_equal(ayil_sync_have_payload(h, ph, sizeof ph, &lh), 0);
-  sodium_bin2hex(hex, sizeof hex, pa, la);
-  if (print)
-    printf("held have: %s\n", hex);
-  assert_string_equal(hex, GOLDEN_HELD_HAVE);
-  assert_int_equal(ayil_sync_start(a, ph, lh, 0), 0);
-  assert_int_equal(ayil_sync_start(h, pa, la, 0), 0);
-  assert_int_equal(ayil_sync_poll(a, 0, &msg, &len), 0);
-  assert_int_equal(ayil_sync_recv(h, msg, len, 0), 0);
-  write_keep(cl, &p->kc, 0x22, h2, n2);
-  assert_int_equal(ayil_sync_notify(a, p->kc.pk), 0);
-  assert_int_equal(ayil_sync_poll(a, 0, &msg, &len), 0);
-  sodium_bin2hex(hex, sizeof hex, msg, len);
-  if (print)
-    printf("held more: %s\n", hex);
-  assert_string_equal(hex, GOLDEN_HELD_MORE);
-  /* The receiver decodes exactly those bytes into the held entry. */
-  assert_int_equal(ayil_sync_recv(h, msg, len, 0), 0);
-  assert_int_equal(p->h.held, 1);
-  assert_same_log(&p->c, &p->h, p->kc.pk);
-  free(h1);
-  free(h2);
-  ayil_sync_free(a);
-  ayil_sync_free(h);
-  pair_free(p);
-}
-
 #define GOLDEN_REFS_HAVE                                                       \
   "92029294c4208a88e3dd7409f195fd52db2d3cba5d72ca6709bf1d94121bf3748801b40f"   \
   "6f5c01c42056347d13d5f1a8df7deee72265ed607052ec8085ec5c1f345e6beb9e127ddb"   \
@@ -1407,11 +1355,13 @@ static void test_golden_held(void **state) {
   "bf7b52f11c8e65e47e12000985c10e5c3a5cc47a1be1ec6d26eb61f529dfa11067ac334b"   \
   "bbc2df65c2b1559972e1b35bc949e0b801"
 
-/* Golden bytes of back-references: a committee that dials a hub marks its
- * have rows HELD | REFS (8 | 64); once the hub acknowledged the appeal
- * (entry 1), its status-only update (entry 2) names the record id and the
- * kept body by entry 1: record 1 (k = 2 - 1), body [1]. */
-static void test_golden_refs(void **state) {
+/* A committee that dials a hub sends an appeal (entry 1) with a 4-byte body;
+ * the hub stores and acknowledges it; then a status-only update (entry 2:
+ * status open -> closed, the body kept) goes in a MORE. Checks the have and
+ * that MORE against golden bytes, and that the hub stores entry 2 with the
+ * body it holds. refs: the committee and the hub read back-references. */
+static void golden_update(int refs, const char *want_have,
+                          const char *want_more) {
   pair_t *p = pair_new();
   mlog_t *cl = find_log(&p->c, p->kc.pk, 0);
   ayil_sync_config_t cc, ch;
@@ -1423,9 +1373,8 @@ static void test_golden_refs(void **state) {
   size_t len = 0;
   char hex[4096];
   int print = getenv("AYIL_PRINT_GOLDEN") != NULL;
-  (void)state;
   p->c.dials = 1;
-  p->c.refs = p->h.refs = 1;
+  p->c.refs = p->h.refs = refs;
   cc = config_for(&p->c);
   ch = config_for(&p->h);
   appeal_header_status(&h1, &n1, "open");
@@ -1437,8 +1386,8 @@ static void test_golden_refs(void **state) {
   assert_int_equal(ayil_sync_have_payload(h, ph, sizeof ph, &lh), 0);
   sodium_bin2hex(hex, sizeof hex, pa, la);
   if (print)
-    printf("refs have: %s\n", hex);
-  assert_string_equal(hex, GOLDEN_REFS_HAVE);
+    printf("%s have: %s\n", refs ? "refs" : "held", hex);
+  assert_string_equal(hex, want_have);
   assert_int_equal(ayil_sync_start(a, ph, lh, 0), 0);
   assert_int_equal(ayil_sync_start(h, pa, la, 0), 0);
   assert_int_equal(ayil_sync_poll(a, 0, &msg, &len), 0);
@@ -1454,18 +1403,34 @@ static void test_golden_refs(void **state) {
   assert_int_equal(ayil_sync_poll(a, 0, &msg, &len), 0);
   sodium_bin2hex(hex, sizeof hex, msg, len);
   if (print)
-    printf("refs more: %s\n", hex);
-  assert_string_equal(hex, GOLDEN_REFS_MORE);
-  /* The receiver resolves exactly those bytes into the held entry. */
+    printf("%s more: %s\n", refs ? "refs" : "held", hex);
+  assert_string_equal(hex, want_more);
+  /* The receiver decodes exactly those bytes into the held entry (with
+   * references: one lookup of entry 1 for both). */
   assert_int_equal(ayil_sync_recv(h, msg, len, 0), 0);
   assert_int_equal(p->h.held, 1);
-  assert_int_equal(p->h.refs_asked, 1); /* one lookup for both */
+  assert_int_equal(p->h.refs_asked, refs ? 1 : 0);
   assert_same_log(&p->c, &p->h, p->kc.pk);
   free(h1);
   free(h2);
   ayil_sync_free(a);
   ayil_sync_free(h);
   pair_free(p);
+}
+
+/* Golden bytes of the held form: the committee marks its have rows HELD
+ * (8); its update goes as [body_hash, true]. */
+static void test_golden_held(void **state) {
+  (void)state;
+  golden_update(0, GOLDEN_HELD_HAVE, GOLDEN_HELD_MORE);
+}
+
+/* Golden bytes of back-references: HELD | REFS (8 | 64); the update names
+ * the record id and the kept body by entry 1: record 1 (k = 2 - 1), body
+ * [1]. */
+static void test_golden_refs(void **state) {
+  (void)state;
+  golden_update(1, GOLDEN_REFS_HAVE, GOLDEN_REFS_MORE);
 }
 
 /* Golden bytes: the have payload, an ENTRIES message (a raw header), a MORE
