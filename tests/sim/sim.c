@@ -1026,7 +1026,7 @@ int main(int argc, char **argv) {
            crashes = 0, forks = 0, successors = 0, restores = 0, bytes = 0,
            refusals = 0, stranger_recv = 0, stranger_refused = 0,
            status_updates = 0, held_recv = 0, refs_resolved = 0,
-           sig_refused = 0, altered = 0, left_behind = 0,
+           held_missing = 0, sig_refused = 0, altered = 0, left_behind = 0,
            attacks[3] = {0, 0, 0}, attacked[3] = {0, 0, 0}, sparse_logs = 0,
            sparse_streams = 0, quiet = 0, next_calls = 0, next_skips = 0,
            next_none = 0, gaps = 0, gap_seqs = 0, gap_ignored = 0, caught = 0;
@@ -1088,6 +1088,7 @@ int main(int argc, char **argv) {
     status_updates += w->status_updates;
     held_recv += w->held_recv;
     refs_resolved += w->refs_resolved;
+    held_missing += w->held_missing;
     stranger_recv += w->stranger_recv;
     stranger_refused += w->stranger_refused;
     sig_refused += w->sig_refused;
@@ -1123,9 +1124,10 @@ int main(int argc, char **argv) {
          (unsigned long long)refusals, (unsigned long long)stranger_recv,
          (unsigned long long)stranger_refused);
   printf("%llu status-only updates, %llu entries received with their body "
-         "held, %llu back-references resolved\n",
+         "held, %llu back-references resolved, %llu held bodies of a clone's "
+         "log not held (stored without, body_missing)\n",
          (unsigned long long)status_updates, (unsigned long long)held_recv,
-         (unsigned long long)refs_resolved);
+         (unsigned long long)refs_resolved, (unsigned long long)held_missing);
   if (tier)
     printf("national tier: %d regional hubs, %d committees each; hostile "
            "entries \"by the hub\" above are a regional hub's puts and "

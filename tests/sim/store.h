@@ -17,8 +17,9 @@ typedef struct {
   uint8_t hash[AYIL_HASH_BYTES];
   uint8_t record[AYIL_RECID_BYTES];
   uint32_t op;
-  uint64_t n; /* the store's append order (the real store's entries.n) */
-  int has_bh; /* the entry has a body hash: bhash */
+  uint64_t n;  /* the store's append order (the real store's entries.n) */
+  int has_bh;  /* the entry has a body hash: bhash */
+  int missing; /* stored without its body: a clone's held body (body_missing) */
   uint8_t bhash[AYIL_HASH_BYTES];
 } sim_ent_t;
 

@@ -196,6 +196,7 @@ typedef struct sim_s {
   /* status-only updates written (same body hash); entries received with
    * their body held (PROTOCOL.md, "Sync", Records) */
   uint64_t status_updates, held_recv, refs_resolved;
+  uint64_t held_missing; /* held bodies a clone's log kept, purged here */
   /* hostile entries written by devices, the hub, strangers; refused */
   uint64_t attacks[3], refusals;
   uint64_t stranger_recv;    /* a stranger's entries that reached the hub */
