@@ -48,6 +48,8 @@ static int own_entry(ayil_sync_t *s, const slot_t *sl, uint64_t seq,
   memset(it, 0, sizeof *it);
   /* A held body goes out as [hash, true]: the embedder need not read it. */
   it->held_ok = s->cfg.held || s->peer_held;
+  /* References only to a peer that reads them, of a log it takes whole. */
+  it->refs_ok = (s->cfg.refs || s->peer_refs) && !sl->peer_sparse;
   rc = ayil__sync_cb_rc(s->cfg.get(s->cfg.ctx, sl->id, seq, it));
   if (rc != 0)
     return rc;
@@ -84,14 +86,15 @@ static uint64_t back_ref(const slot_t *sl, uint64_t seq, uint64_t target) {
   return seq - target;
 }
 
+/* The wire record of entry `e` of `sl`'s log, as own_entry() read it into
+ * `it` (its held_ok and refs_ok say which forms the peer reads). */
 static void rec_from(ayil__rec_t *rec, const ayil_entry_t *e,
-                     const ayil_sync_item_t *it, int held_ok,
-                     const slot_t *refs_sl) {
+                     const ayil_sync_item_t *it, const slot_t *sl) {
   memset(rec, 0, sizeof *rec);
   rec->ts_ms = e->ts_ms;
   rec->record = e->record;
-  if (refs_sl != NULL)
-    rec->record_ref = back_ref(refs_sl, e->seq, it->ref_record);
+  if (it->refs_ok)
+    rec->record_ref = back_ref(sl, e->seq, it->ref_record);
   rec->op = e->op;
   rec->codes_version = e->codes_version;
   rec->header = e->header;
@@ -99,13 +102,13 @@ static void rec_from(ayil__rec_t *rec, const ayil_entry_t *e,
   rec->sig = e->sig;
   if (!e->has_body) {
     rec->body_kind = AYIL__BODY_NONE;
-  } else if (it->held && held_ok) {
+  } else if (it->held && it->held_ok) {
     /* An earlier entry of this log and record carries this body: the peer
      * holds the log up to here, so it holds the body (or repairs it). */
     rec->body_kind = AYIL__BODY_HELD;
     rec->body_hash = e->body_hash;
-    if (refs_sl != NULL)
-      rec->body_ref = back_ref(refs_sl, e->seq, it->ref_body);
+    if (it->refs_ok)
+      rec->body_ref = back_ref(sl, e->seq, it->ref_body);
     if (rec->body_ref > 0)
       rec->body_kind = AYIL__BODY_REF;
   } else if (it->body != NULL) {
@@ -240,8 +243,7 @@ int ayil__sync_send_entries(ayil_sync_t *s, int si, size_t *len, int *blocked) {
     rc = own_entry(s, sl, sl->out_next, &it, &e, hash);
     if (rc != 0)
       return rc;
-    rec_from(&rec, &e, &it, s->cfg.held || s->peer_held,
-             (s->cfg.refs || s->peer_refs) && !sl->peer_sparse ? sl : NULL);
+    rec_from(&rec, &e, &it, sl);
     rec.compact = 1;
     if (nrec == 0) {
       /* Right after the last record sent: the peer knows where it is. */

@@ -115,6 +115,11 @@ typedef struct {
    * entry that is `held` goes out in the held form, so get() may leave its
    * body out (not read it at all). 0: give the body as usual. */
   int held_ok;
+  /* Set by the state machine before get(), read by the embedder: 1 when
+   * this entry may go out with back-references (the peer reads them and
+   * takes the log whole), so get() should look up ref_record and ref_body;
+   * 0: it need not. */
+  int refs_ok;
   /* From get(), optional (back-references, PROTOCOL.md "Sync", Records):
    * the seq of an earlier entry of the same log with the same record id
    * (ref_record), and of one that carries the same body hash (ref_body,

@@ -239,16 +239,17 @@ static int cb_repair(void *ctx, const uint8_t origin[AYIL_ID_BYTES],
 static int cb_get(void *ctx, const uint8_t origin[AYIL_ID_BYTES], uint64_t seq,
                   ayil_sync_item_t *out) {
   conn_t *c = ctx;
-  ayil_store_refs_t refs;
+  ayil_store_refs_t refs = {0, 0};
   int rc;
-  int held_ok = out->held_ok;
+  int held_ok = out->held_ok, refs_ok = out->refs_ok;
   free_lent(c);
   memset(out, 0, sizeof *out);
   out->held_ok = held_ok;
+  out->refs_ok = refs_ok;
   rc = ayil_store_item_held(c->d->store, origin, seq, &c->g_entry,
                             &out->entry_len, &c->g_body, &out->body_len,
                             &c->g_proof, &out->proof_len, &out->held,
-                            out->held_ok, &refs);
+                            out->held_ok, refs_ok ? &refs : NULL);
   out->ref_record = refs.record;
   out->ref_body = refs.body;
   out->entry = c->g_entry;
