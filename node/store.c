@@ -821,11 +821,11 @@ int ayil_store_body(ayil_store_t *st, const uint8_t record[AYIL_RECID_BYTES],
 
 static uint64_t now_ms(void);
 
-/* *found = 1 when `sql` finds a row: ?1 the entry's body hash, ?2 its
- * record, ?3 its origin, ?4 its seq (those it names; a primary-key lookup
- * in bodies). */
-static int body_row_col(ayil_store_t *st, const char *sql,
-                        const ayil_entry_t *e, int *found, uint64_t *col) {
+/* *found = 1 when `sql` finds a row, and *col (unless NULL) its first
+ * column: ?1 the entry's body hash, ?2 its record, ?3 its origin, ?4 its
+ * seq (those it names; primary-key lookups). */
+static int entry_row(ayil_store_t *st, const char *sql, const ayil_entry_t *e,
+                     int *found, uint64_t *col) {
   sqlite3_stmt *s = NULL;
   int rc = ayil__store_stmt(st, sql, &s); /* prepared once */
   if (rc != 0)
@@ -841,11 +841,6 @@ static int body_row_col(ayil_store_t *st, const char *sql,
   rc = rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : ayil__store_rc(rc);
   sqlite3_reset(s);
   return rc;
-}
-
-static int body_row(ayil_store_t *st, const char *sql, const ayil_entry_t *e,
-                    int *found) {
-  return body_row_col(st, sql, e, found, NULL);
 }
 
 int ayil_store_item(ayil_store_t *st, const uint8_t origin[AYIL_ID_BYTES],
@@ -882,11 +877,11 @@ int ayil_store_item_held(ayil_store_t *st, const uint8_t origin[AYIL_ID_BYTES],
      * a peer holding the log up to here holds it (PROTOCOL.md, "Sync",
      * held bodies). That entry is also the one a back-reference names. */
     uint64_t at = 0;
-    rc = body_row_col(st,
-                      "SELECT seq FROM body_rows WHERE rec=(SELECT created_n "
-                      "FROM record_rows WHERE id=?2) AND hash=?1 AND "
-                      "log=(SELECT id FROM logs WHERE origin=?3) AND seq<?4",
-                      &e, held, &at);
+    rc = entry_row(st,
+                   "SELECT seq FROM body_rows WHERE rec=(SELECT created_n "
+                   "FROM record_rows WHERE id=?2) AND hash=?1 AND "
+                   "log=(SELECT id FROM logs WHERE origin=?3) AND seq<?4",
+                   &e, held, &at);
     if (rc != 0)
       goto fail;
     if (refs != NULL && *held)
@@ -894,11 +889,11 @@ int ayil_store_item_held(ayil_store_t *st, const uint8_t origin[AYIL_ID_BYTES],
   }
   if (refs != NULL && refs->record == 0 && e.op != AYIL_OP_NOTICE) {
     /* Else the entry that created the record, if it is of this log. */
-    rc = body_row_col(st,
-                      "SELECT le.seq FROM record_rows r JOIN log_entries le "
-                      "ON le.n=r.created_n WHERE r.id=?2 AND le.log=(SELECT id "
-                      "FROM logs WHERE origin=?3) AND le.seq<?4",
-                      &e, &found, &refs->record);
+    rc = entry_row(st,
+                   "SELECT le.seq FROM record_rows r JOIN log_entries le "
+                   "ON le.n=r.created_n WHERE r.id=?2 AND le.log=(SELECT id "
+                   "FROM logs WHERE origin=?3) AND le.seq<?4",
+                   &e, &found, &refs->record);
     if (rc != 0)
       goto fail;
   }
@@ -1073,12 +1068,12 @@ static int append_in_tx(ayil_store_t *st, const ayil_entry_t *verified,
      * log's delete, or the peer's claim is wrong): stored as unavailable
      * below, and repaired. Another record's body is never taken. */
     int found = 0;
-    rc = body_row(st,
-                  "SELECT 1 FROM body_rows WHERE rec=(SELECT created_n "
-                  "FROM record_rows WHERE id=?2) AND hash=?1 "
-                  "UNION ALL SELECT 1 FROM record_rows WHERE id=?2 AND "
-                  "deleted=1",
-                  &e, &found);
+    rc = entry_row(st,
+                   "SELECT 1 FROM body_rows WHERE rec=(SELECT created_n "
+                   "FROM record_rows WHERE id=?2) AND hash=?1 "
+                   "UNION ALL SELECT 1 FROM record_rows WHERE id=?2 AND "
+                   "deleted=1",
+                   &e, &found, NULL);
     if (rc != 0)
       return rc;
     no_body_ok = found ? 1 : NO_BODY_UNAVAILABLE;
