@@ -188,26 +188,25 @@ check "e) hub logs: decryption failed on B's stream" wait_log "from $(re "$BID")
 during_end "e) flip"
 
 # ---- f) an entry with a bad signature from an admitted node ----
+# entry_refused LABEL MODE WHAT: evilpeer MODE sends B's next entry with one
+# thing wrong; the hub must refuse it as a bad signature and keep B's log.
+entry_refused() {
+  n=$(log_lines)
+  during_start
+  evil 0 "$1) $3 refused" --mode "$2" --home "$B"
+  check "$1) the hub acknowledged nothing" evil_says "acks=0"
+  check "$1) hub logs: bad signature" wait_log "from $(re "$BID") closed: bad signature" "$n"
+  check "$1) hub's copy of B's log unchanged" test "$(log_sum "$BHEX")" = "$BSUM"
+  check "$1) hub still holds 3 entries of B" test "$(sqlite3 "$HUB/ayil.db" "SELECT count(*) FROM entries WHERE hex(origin)='$BHEX'")" = 3
+}
 BSUM=$(log_sum "$BHEX")
-n=$(log_lines)
-during_start
-evil 0 "f) entry with a bad signature refused" --mode badsig --home "$B"
-check "f) the hub acknowledged nothing" evil_says "acks=0"
-check "f) hub logs: bad signature" wait_log "from $(re "$BID") closed: bad signature" "$n"
-check "f) hub's copy of B's log unchanged" test "$(log_sum "$BHEX")" = "$BSUM"
-check "f) hub still holds 3 entries of B" test "$(sqlite3 "$HUB/ayil.db" "SELECT count(*) FROM entries WHERE hex(origin)='$BHEX'")" = 3
+entry_refused f badsig "entry with a bad signature"
 during_end "f) bad signature"
 
 # ---- f2) a back-reference that names another record (not ayil's sender) ----
 # A correctly signed new entry whose record id goes as a back-reference to
 # B's entry 3 (another record): rebuilt with that id it cannot verify.
-n=$(log_lines)
-during_start
-evil 0 "f2) a back-reference to another record refused" --mode badref --home "$B"
-check "f2) the hub acknowledged nothing" evil_says "acks=0"
-check "f2) hub logs: bad signature" wait_log "from $(re "$BID") closed: bad signature" "$n"
-check "f2) hub's copy of B's log unchanged" test "$(log_sum "$BHEX")" = "$BSUM"
-check "f2) hub still holds 3 entries of B" test "$(sqlite3 "$HUB/ayil.db" "SELECT count(*) FROM entries WHERE hex(origin)='$BHEX'")" = 3
+entry_refused f2 badref "a back-reference to another record"
 during_end "f2) bad back-reference"
 
 # ---- g) a forked log: a clone of B with different entries ----
