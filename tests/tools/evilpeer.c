@@ -783,22 +783,24 @@ static int run_replay(const opts_t *o) {
   return code;
 }
 
-/* flip and badsig: an authenticated session, then one bad message. */
+/* flip, badsig and badref: an authenticated session, then one bad
+ * message. */
 static int run_session_attack(const opts_t *o) {
   uint8_t have[256], env[512];
   const uint8_t *msg = NULL;
   size_t hlen, elen, len = 0;
   int badref = strcmp(o->mode, "badref") == 0;
-  int badsig = badref || strcmp(o->mode, "badsig") == 0;
+  int bad_entry = badref || strcmp(o->mode, "badsig") == 0;
   const uint8_t *origin = o->origin_text != NULL ? o->origin : o->ident.pk;
   peer_t p;
   int rc, code, acks = 0, closed;
   uint64_t before;
   char d[256];
 
-  /* badsig announces its log as empty, so the hub checks nothing before
-   * the entries arrive and expects them from its own head on. */
-  hlen = have_rows(badsig ? origin : NULL, AYIL_SYNC_OFFER, have, sizeof have);
+  /* badsig and badref announce the log as empty, so the hub checks nothing
+   * before the entries arrive and expects them from its own head on. */
+  hlen =
+      have_rows(bad_entry ? origin : NULL, AYIL_SYNC_OFFER, have, sizeof have);
   elen = envelope(have, hlen, env, sizeof env);
   peer_init(&p, o);
   rc = handshake(&p, o->netkey, o->ident.sk, o->hub_id, env, elen);
@@ -807,7 +809,7 @@ static int run_session_attack(const opts_t *o) {
     peer_done(&p);
     return code == EXIT_REFUSED ? EXIT_ERROR : code; /* should be admitted */
   }
-  if (!badsig) {
+  if (!bad_entry) {
     const uint8_t ping[2] = {0x91, AYIL__SYNC_PING};
     uint8_t frame[64];
     size_t n = 0;
