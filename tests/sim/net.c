@@ -383,7 +383,7 @@ static int cb_deliver(void *ctx, const ayil_entry_t *d,
                       const ayil_sync_item_t *it) {
   end_t *e = ctx;
   sim_log_t *l = sim_log(&e->self->st, d->origin, 1);
-  int rc = 0, sparse;
+  int rc = 0, sparse, missing = 0;
   ayil_policy_view_t v;
   ayil_policy_device_t dev[VIEW_MAX];
   sim_view(e, &v, dev);
@@ -427,21 +427,16 @@ static int cb_deliver(void *ctx, const ayil_entry_t *d,
     if (b == NULL) {
       /* A clone's log keeps a body that the original's later update (not
        * here yet: its seq is past the fork) purged here: ayild stores the
-       * entry without it and raises body_missing (ayil_store_append_held()).
-       * The fork itself is found when both entries at a seq meet. */
+       * entry without it and raises body_missing (ayil_store_append_held()),
+       * as any entry below. The fork is found when both entries at a seq
+       * meet. */
       e->sim->held_missing++;
-      rc = fold(e->sim, e->self, &e->self->st, d);
-      if (rc != 0)
-        return rc;
-      deliver_gap(e, l, d->seq);
-      sim_store_append(&e->self->st, l, it->entry, it->entry_len, NULL, 0, NULL,
-                       0);
-      l->e[l->n - 1].missing = 1;
-      return 0;
+      missing = 1;
+    } else {
+      e->sim->held_recv++;
     }
-    e->sim->held_recv++;
     rc = fold(e->sim, e->self, &e->self->st, d);
-    if (rc == 0) {
+    if (rc == 0 && b != NULL) {
       uint8_t *copy = malloc(b->blen ? b->blen : 1);
       size_t blen = b->blen;
       if (copy == NULL)
@@ -467,6 +462,7 @@ static int cb_deliver(void *ctx, const ayil_entry_t *d,
   deliver_gap(e, l, d->seq);
   sim_store_append(&e->self->st, l, it->entry, it->entry_len, it->body,
                    it->body_len, it->proof, it->proof_len);
+  l->e[l->n - 1].missing = missing;
   return 0;
 }
 
